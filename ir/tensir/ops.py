@@ -1,0 +1,664 @@
+"""The built-in TensIR ops, each declared once.
+
+Scalar ops are declared from a `Kernel` (the scalar meaning: NumPy function, SMT function, rendering);
+the elementwise (`vec_elemwise_add`, ...) and broadcast (`vec_scalar_add`, `scalar_vec_sub`, ...)
+families are derived from the same kernel, so a scalar op and its tensor forms cannot disagree.
+
+Integer semantics: `div` truncates toward zero and `mod` takes the sign of the dividend (C/C++);
+`x / 0 == 0` and `x % 0 == x`, for ints and floats alike. Proofs treat `int` as mathematical integers
+and `float` as reals (overflow and rounding are not modelled; see docs/semantics.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import cnum
+from .opdef import DomainError, OpDef, register
+from .render import ATOM, PREC, Template, call, infix, prefix
+from .smt import ZERO, Encoder, SVal
+from .terms import App, Lambda, Lit, Term, substitute
+from .types import BOOL, INT, TensIRTypeError, TensorType
+
+RANK_PREFIX = {1: "vec", 2: "matrix", 3: "tensor3d"}
+NUMERIC = ("int", "float")
+DTYPES = {"int": np.int64, "float": np.float64, "bool": np.bool_}
+
+
+def as_value(x, t: TensorType):
+    """Coerce a NumPy result to the canonical value of type `t` (dtype; 0-d arrays to scalars)."""
+    arr = np.asarray(x, dtype=DTYPES[t.elem])
+    return arr[()] if t.rank == 0 else arr
+
+
+# --------------------------------------------------------------------------------------------
+# type rules
+# --------------------------------------------------------------------------------------------
+def _fail(msg: str) -> TensIRTypeError:
+    return TensIRTypeError(msg)
+
+
+def _same_elem(name: str, elems: tuple[str, ...], *ts: TensorType) -> str:
+    elem = ts[0].elem
+    if any(t.elem != elem for t in ts) or elem not in elems:
+        shown = ", ".join(map(str, ts))
+        raise _fail(f"{name} needs operands of one element type among {'/'.join(elems)}; got {shown}")
+    return elem
+
+
+def _expect_rank(name: str, t: TensorType, rank: int, what: str) -> None:
+    if t.rank != rank:
+        want = str(TensorType(t.elem, rank)) if rank else "a scalar"
+        raise _fail(f"{name}: {what} must be {want}, got {t}")
+
+
+# --------------------------------------------------------------------------------------------
+# scalar kernels and the families derived from them
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Kernel:
+    """The scalar meaning of an op, shared by its scalar form and its tensor families."""
+
+    name: str
+    arity: int
+    numpy: Callable
+    smt: Callable[..., str]
+    """`smt(enc, elem, *exprs)` -> expression; `elem` is the operands' element type."""
+    py: Template
+    """Python/NumPy rendering; vectorized, so the same text serves scalars and arrays."""
+    doc: str
+    elems: tuple[str, ...] = NUMERIC
+    result: str | None = None
+    """Result element type; None = the operands'."""
+    symbol: str | None = None
+    prec: int = ATOM
+    form: str = "call"
+    assoc: str = "left"
+    commutative: bool = False
+
+    def result_type(self, *ts: TensorType) -> TensorType:
+        elem = _same_elem(self.name, self.elems, *ts)
+        return TensorType(self.result or elem)
+
+
+def _smt_zero(elem: str) -> str:
+    return ZERO[elem]
+
+
+KERNELS: dict[str, Kernel] = {}
+
+
+def _kernel(k: Kernel) -> Kernel:
+    KERNELS[k.name] = k
+    return k
+
+
+_A = PREC["add"]
+_M = PREC["mul"]
+_C = PREC["cmp"]
+
+ADD = _kernel(Kernel("add", 2, np.add, lambda e, t, a, b: f"(+ {a} {b})", infix("+", _A),
+                     "addition", symbol="+", prec=_A, form="infix", commutative=True))
+SUB = _kernel(Kernel("sub", 2, np.subtract, lambda e, t, a, b: f"(- {a} {b})", infix("-", _A),
+                     "subtraction", symbol="-", prec=_A, form="infix"))
+MUL = _kernel(Kernel("mul", 2, np.multiply, lambda e, t, a, b: f"(* {a} {b})", infix("*", _M),
+                     "multiplication", symbol="*", prec=_M, form="infix", commutative=True))
+DIV = _kernel(Kernel(
+    "div", 2, cnum.c_div,
+    lambda e, t, a, b: f"({e.cdiv() if t == 'int' else e.rdiv()} {a} {b})",
+    call("c_div", 2),
+    "division; int truncates toward zero (C), x / 0 == 0",
+    symbol="/", prec=_M, form="infix",
+))
+MOD = _kernel(Kernel(
+    "mod", 2, cnum.c_mod, lambda e, t, a, b: f"({e.cmod()} {a} {b})", call("c_mod", 2),
+    "remainder with the sign of the dividend (C), x % 0 == x", elems=("int",),
+    symbol="%", prec=_M, form="infix",
+))
+MIN = _kernel(Kernel("min", 2, np.minimum, lambda e, t, a, b: f"(ite (<= {a} {b}) {a} {b})",
+                     call("np.minimum", 2), "smaller of two scalars", commutative=True))
+MAX = _kernel(Kernel("max", 2, np.maximum, lambda e, t, a, b: f"(ite (>= {a} {b}) {a} {b})",
+                     call("np.maximum", 2), "larger of two scalars", commutative=True))
+for _name, _sym, _smt, _np in [
+    ("lt", "<", "<", np.less), ("le", "<=", "<=", np.less_equal), ("gt", ">", ">", np.greater),
+    ("ge", ">=", ">=", np.greater_equal),
+]:
+    _kernel(Kernel(_name, 2, _np, lambda e, t, a, b, s=_smt: f"({s} {a} {b})",
+                   infix(_sym, _C, "none"), f"comparison {_sym}", result="bool",
+                   symbol=_sym, prec=_C, form="infix", assoc="none"))
+_kernel(Kernel("eq", 2, np.equal, lambda e, t, a, b: f"(= {a} {b})", infix("==", _C, "none"),
+               "equality", elems=("int", "float", "bool"), result="bool", symbol="==", prec=_C,
+               form="infix", assoc="none", commutative=True))
+_kernel(Kernel("ne", 2, np.not_equal, lambda e, t, a, b: f"(not (= {a} {b}))",
+               infix("!=", _C, "none"), "inequality", elems=("int", "float", "bool"),
+               result="bool", symbol="!=", prec=_C, form="infix", assoc="none",
+               commutative=True))
+_kernel(Kernel("and", 2, np.logical_and, lambda e, t, a, b: f"(and {a} {b})",
+               call("np.logical_and", 2), "logical and", elems=("bool",), symbol="and",
+               prec=PREC["and"], form="infix", commutative=True))
+_kernel(Kernel("or", 2, np.logical_or, lambda e, t, a, b: f"(or {a} {b})",
+               call("np.logical_or", 2), "logical or", elems=("bool",), symbol="or",
+               prec=PREC["or"], form="infix", commutative=True))
+_kernel(Kernel("not", 1, np.logical_not, lambda e, t, a: f"(not {a})", call("np.logical_not", 1),
+               "logical negation", elems=("bool",), symbol="not", prec=PREC["not"],
+               form="prefix"))
+_kernel(Kernel("neg", 1, np.negative, lambda e, t, a: f"(- {a})",
+               prefix("-", PREC["unary"]), "arithmetic negation", symbol="-",
+               prec=PREC["unary"], form="prefix"))
+_kernel(Kernel("abs", 1, np.abs, lambda e, t, a: f"(ite (< {a} {_smt_zero(t)}) (- {a}) {a})",
+               call("np.abs", 1), "absolute value"))
+
+
+def _scalar_op(k: Kernel) -> OpDef:
+    def infer(*ts: TensorType) -> TensorType:
+        for t in ts:
+            _expect_rank(k.name, t, 0, "each operand")
+        return k.result_type(*ts)
+
+    def smt(enc: Encoder, *args: SVal) -> SVal:
+        out = k.result or args[0].elem
+        return enc.scalar(k.smt(enc, args[0].elem, *(a.expr for a in args)), out)
+
+    return register(OpDef(
+        name=k.name, arity=k.arity, infer=infer, numpy=k.numpy, smt=smt, doc=k.doc, form=k.form,
+        symbol=k.symbol, prec=k.prec, assoc=k.assoc, render={"numpy": k.py},
+        commutative=k.commutative,
+    ))
+
+
+SCALAR_OPS = {name: _scalar_op(k) for name, k in KERNELS.items()}
+
+
+def _ite_infer(c: TensorType, a: TensorType, b: TensorType) -> TensorType:
+    if c != BOOL:
+        raise _fail(f"ite: the condition must be bool, got {c}")
+    if not (a.is_scalar and a == b):
+        raise _fail(f"ite: both branches must be the same scalar type, got {a} and {b}")
+    return a
+
+
+ITE = register(OpDef(
+    name="ite", arity=3, infer=_ite_infer,
+    numpy=lambda c, a, b: np.where(c, a, b)[()],
+    smt=lambda enc, c, a, b: enc.scalar(f"(ite {c.expr} {a.expr} {b.expr})", a.elem),
+    doc="if-then-else on scalars: ite(cond, then, else)",
+    render={"numpy": call("np.where", 3)},
+))
+
+
+def _lower(family: Callable[[int], OpDef | None], k: Kernel, rank: int) -> OpDef:
+    """The op of the same family one rank down (the scalar op below rank 1)."""
+    if rank == 1:
+        return SCALAR_OPS[k.name]
+    op = family(rank - 1)
+    assert op is not None
+    return op
+
+
+ELEMWISE: dict[tuple[str, int], OpDef] = {}
+BROADCAST: dict[tuple[str, int, bool], OpDef] = {}
+
+
+def _elemwise(k: Kernel, rank: int) -> OpDef:
+    name = f"{RANK_PREFIX[rank]}_elemwise_{k.name}"
+
+    def infer(a: TensorType, b: TensorType) -> TensorType:
+        _expect_rank(name, a, rank, "the first operand")
+        _expect_rank(name, b, rank, "the second operand")
+        return k.result_type(a.scalar, b.scalar).with_rank(rank)
+
+    def numpy(a, b):
+        if np.shape(a) != np.shape(b):
+            raise DomainError(f"{name}: shapes differ {np.shape(a)} vs {np.shape(b)}")
+        return k.numpy(a, b)
+
+    def smt(enc: Encoder, a: SVal, b: SVal) -> SVal:
+        return enc.pointwise(lambda x, y: k.smt(enc, a.elem, x, y), a, b)
+
+    def step(prev: Term, args: tuple, i: Term) -> Term:
+        x, y = args
+        lower = _lower(lambda r: ELEMWISE.get((k.name, r)), k, rank)
+        return APPEND(prev, lower(INDEX(x, i), INDEX(y, i)))
+
+    op = register(OpDef(
+        name=name, arity=2, infer=infer, numpy=numpy, smt=smt,
+        doc=f"elementwise {k.doc} of two {RANK_PREFIX[rank]}s of equal shape",
+        prefix_args=(0, 1), prefix_step=step, domain="operands have equal shapes",
+        family=k.name, render={"numpy": k.py}, commutative=k.commutative,
+    ))
+    ELEMWISE[(k.name, rank)] = op
+    return op
+
+
+def _broadcast(k: Kernel, rank: int, scalar_first: bool) -> OpDef:
+    pre = RANK_PREFIX[rank]
+    name = f"scalar_{pre}_{k.name}" if scalar_first else f"{pre}_scalar_{k.name}"
+    tpos, spos = (1, 0) if scalar_first else (0, 1)
+
+    def infer(*ts: TensorType) -> TensorType:
+        _expect_rank(name, ts[tpos], rank, f"argument {tpos + 1}")
+        _expect_rank(name, ts[spos], 0, f"argument {spos + 1}")
+        return k.result_type(ts[0].scalar, ts[1].scalar).with_rank(rank)
+
+    def smt(enc: Encoder, *args: SVal) -> SVal:
+        elem = args[0].elem
+        return enc.broadcast(lambda a, b: k.smt(enc, elem, a, b), args[tpos], args[spos],
+                             scalar_first=scalar_first)
+
+    def step(prev: Term, args: tuple, i: Term) -> Term:
+        lower = _lower(lambda r: BROADCAST.get((k.name, r, scalar_first)), k, rank)
+        parts = list(args)
+        parts[tpos] = INDEX(args[tpos], i)
+        return APPEND(prev, lower(*parts))
+
+    shape = f"{k.doc} of a scalar and each element" if scalar_first else (
+        f"{k.doc} of each element and a scalar")
+    op = register(OpDef(
+        name=name, arity=2, infer=infer, numpy=k.numpy, smt=smt,
+        doc=f"{pre}: {shape}", prefix_args=(tpos,), prefix_step=step, family=k.name,
+        render={"numpy": k.py},
+    ))
+    BROADCAST[(k.name, rank, scalar_first)] = op
+    return op
+
+
+# --------------------------------------------------------------------------------------------
+# structural ops: indexing, slicing, append, length, transpose
+# --------------------------------------------------------------------------------------------
+def _tensor_arg(name: str, t: TensorType, what: str = "the first argument") -> None:
+    if t.rank < 1:
+        raise _fail(f"{name}: {what} must be a vec, mat or tensor3d, got {t}")
+
+
+def _int_arg(name: str, t: TensorType, what: str) -> None:
+    if t != INT:
+        raise _fail(f"{name}: {what} must be int, got {t}")
+
+
+def _index_infer(x: TensorType, i: TensorType) -> TensorType:
+    _tensor_arg("index", x)
+    _int_arg("index", i, "the index")
+    return x.with_rank(x.rank - 1)
+
+
+def _index_np(x, i):
+    if not 0 <= int(i) < np.shape(x)[0]:
+        raise DomainError(f"index {int(i)} out of range for length {np.shape(x)[0]}")
+    return x[int(i)]
+
+
+def _index_smt(enc: Encoder, x: SVal, i: SVal) -> SVal:
+    enc.require(f"(and (<= 0 {i.expr}) (< {i.expr} {x.dims[0]}))")
+    at = x.at
+    assert at is not None
+    if x.rank == 1:
+        return enc.scalar(at((i.expr,)), x.elem)
+    return enc.tensor(x.elem, x.dims[1:], lambda idx: at((i.expr, *idx)))
+
+
+INDEX = register(OpDef(
+    name="index", arity=2, infer=_index_infer, numpy=_index_np, smt=_index_smt,
+    doc="x[i]: element i (a row of a matrix)", form="index",
+    domain="0 <= i < len(x)", render={"numpy": Template("{0}[{1}]", ATOM, (ATOM,))},
+))
+
+
+def _slice_infer(x: TensorType, lo: TensorType, hi: TensorType) -> TensorType:
+    _tensor_arg("slice", x)
+    _int_arg("slice", lo, "the lower bound")
+    _int_arg("slice", hi, "the upper bound")
+    return x
+
+
+def _slice_smt(enc: Encoder, x: SVal, lo: SVal, hi: SVal, axis: int = 0) -> SVal:
+    n = x.dims[axis]
+    at = x.at
+    assert at is not None and lo.expr is not None and hi.expr is not None
+    if lo.expr == "0":  # x[:hi] only changes the length
+        dims = list(x.dims)
+        dims[axis] = enc.clamp(hi.expr, "0", n)
+        return SVal(x.elem, tuple(dims), at=at, fn=x.fn)
+    start = enc.clamp(lo.expr, "0", n)
+    dims = list(x.dims)
+    dims[axis] = f"(- {enc.clamp(hi.expr, start, n)} {start})"
+
+    def shifted(idx: tuple[str, ...]) -> str:
+        moved = list(idx)
+        moved[axis] = f"(+ {idx[axis]} {start})"
+        return at(tuple(moved))
+
+    return enc.tensor(x.elem, dims, shifted)
+
+
+def _render_bound(ctx, b: Term) -> str:
+    """A slice bound in Python: literal >= 0 as is, anything else clamped at 0."""
+    if isinstance(b, Lit) and b.value >= 0:
+        return str(b.value)
+    return f"max({ctx.expr(b, 0)}, 0)"
+
+
+def _render_slice(ctx, t: App) -> tuple[str, int]:
+    x, lo, hi = t.args
+    lo_text = "" if isinstance(lo, Lit) and lo.value == 0 else _render_bound(ctx, lo)
+    return f"{ctx.expr(x, ATOM)}[{lo_text}:{_render_bound(ctx, hi)}]", ATOM
+
+
+SLICE = register(OpDef(
+    name="slice", arity=3, infer=_slice_infer, numpy=cnum.clamp_slice, smt=_slice_smt,
+    doc="x[lo:hi] on the first axis; bounds are clamped to [0, len(x)] (no wrap-around)",
+    form="slice", render={"numpy": _render_slice},
+))
+
+
+def _col_slice_infer(m: TensorType, lo: TensorType, hi: TensorType) -> TensorType:
+    _expect_rank("col_slice", m, 2, "the first argument")
+    _int_arg("col_slice", lo, "the lower bound")
+    _int_arg("col_slice", hi, "the upper bound")
+    return m
+
+
+def _render_col_slice(ctx, t: App) -> tuple[str, int]:
+    m, lo, hi = t.args
+    lo_text = "" if isinstance(lo, Lit) and lo.value == 0 else _render_bound(ctx, lo)
+    return f"{ctx.expr(m, ATOM)}[:, {lo_text}:{_render_bound(ctx, hi)}]", ATOM
+
+
+COL_SLICE = register(OpDef(
+    name="col_slice", arity=3, infer=_col_slice_infer,
+    numpy=lambda m, lo, hi: m[:, max(int(lo), 0) : max(int(hi), 0)],
+    smt=lambda enc, m, lo, hi: _slice_smt(enc, m, lo, hi, axis=1),
+    doc="columns lo..hi of every row of a matrix, bounds clamped like slice",
+    render={"numpy": _render_col_slice},
+))
+
+
+def _count_infer(name: str) -> Callable[[TensorType, TensorType], TensorType]:
+    def infer(x: TensorType, n: TensorType) -> TensorType:
+        _tensor_arg(name, x)
+        _int_arg(name, n, "the count")
+        return x
+
+    return infer
+
+
+TAKE = register(OpDef(
+    name="take", arity=2, infer=_count_infer("take"),
+    numpy=lambda x, n: cnum.clamp_slice(x, 0, n),
+    smt=lambda enc, x, n: _slice_smt(enc, x, SVal("int", expr="0"), n),
+    doc="the first n entries: x[:n] (clamped)",
+    render={"numpy": lambda ctx, t: (f"{ctx.expr(t.args[0], ATOM)}[:{_render_bound(ctx, t.args[1])}]", ATOM)},
+))
+TAIL = register(OpDef(
+    name="tail", arity=2, infer=_count_infer("tail"),
+    numpy=lambda x, n: cnum.clamp_slice(x, n, np.shape(x)[0]),
+    smt=lambda enc, x, n: _slice_smt(enc, x, n, SVal("int", expr=x.dims[0])),
+    doc="all but the first n entries: x[n:] (clamped)",
+    render={"numpy": lambda ctx, t: (f"{ctx.expr(t.args[0], ATOM)}[{_render_bound(ctx, t.args[1])}:]", ATOM)},
+))
+
+
+def _append_infer(x: TensorType, e: TensorType) -> TensorType:
+    _tensor_arg("append", x)
+    if e != x.with_rank(x.rank - 1):
+        raise _fail(f"append: the new entry of a {x} must be {x.with_rank(x.rank - 1)}, got {e}")
+    return x
+
+
+def _append_np(x, e):
+    if np.ndim(x) > 1 and np.shape(x)[0] > 0 and np.shape(x)[1:] != np.shape(e):
+        raise DomainError(f"append: entry shape {np.shape(e)} does not match {np.shape(x)[1:]}")
+    return cnum.append_rows(x, e)
+
+
+def _append_smt(enc: Encoder, x: SVal, e: SVal) -> SVal:
+    n = x.dims[0]
+    at = x.at
+    assert at is not None
+    if x.rank == 1:
+        return enc.tensor(x.elem, (f"(+ {n} 1)",), lambda idx: f"(ite (= {idx[0]} {n}) {e.expr} {at(idx)})")
+    for d1, d2 in zip(x.dims[1:], e.dims, strict=True):
+        enc.require(f"(or (= {n} 0) (= {d1} {d2}))")
+    eat = e.at
+    assert eat is not None
+    return enc.tensor(
+        x.elem, (f"(+ {n} 1)", *e.dims),
+        lambda idx: f"(ite (= {idx[0]} {n}) {eat(idx[1:])} {at(idx)})",
+    )
+
+
+APPEND = register(OpDef(
+    name="append", arity=2, infer=_append_infer, numpy=_append_np, smt=_append_smt,
+    doc="x with one more entry at the end (a scalar for a vec, a row for a matrix)",
+    domain="the entry's shape matches the other entries",
+    render={"numpy": call("append_rows", 2)},
+))
+
+
+def _len_infer(x: TensorType) -> TensorType:
+    _tensor_arg("len", x)
+    return INT
+
+
+LEN = register(OpDef(
+    name="len", arity=1, infer=_len_infer, numpy=lambda x: np.int64(np.shape(x)[0]),
+    smt=lambda enc, x: enc.scalar(x.dims[0], "int"),
+    doc="number of entries on the first axis", render={"numpy": call("len", 1)},
+))
+
+
+def _transpose_infer(m: TensorType) -> TensorType:
+    _expect_rank("transpose", m, 2, "the argument")
+    return m
+
+
+def _transpose_smt(enc: Encoder, m: SVal) -> SVal:
+    at = m.at
+    assert at is not None
+    return enc.tensor(m.elem, (m.dims[1], m.dims[0]), lambda idx: at((idx[1], idx[0])))
+
+
+TRANSPOSE = register(OpDef(
+    name="transpose", arity=1, infer=_transpose_infer, numpy=lambda m: np.transpose(m),
+    smt=_transpose_smt, doc="matrix transpose", render={"numpy": Template("{0}.T", ATOM, (ATOM,))},
+))
+
+
+# --------------------------------------------------------------------------------------------
+# reductions and linear algebra
+# --------------------------------------------------------------------------------------------
+def _reduce_infer(name: str) -> Callable[[TensorType], TensorType]:
+    def infer(x: TensorType) -> TensorType:
+        _expect_rank(name, x, 1, "the argument")
+        _same_elem(name, NUMERIC, x)
+        return x.scalar
+
+    return infer
+
+
+def _reduce_max_np(x):
+    if np.shape(x)[0] == 0:
+        raise DomainError("reduce_max of an empty vector")
+    return np.max(x)
+
+
+REDUCE_SUM = register(OpDef(
+    name="reduce_sum", arity=1, infer=_reduce_infer("reduce_sum"), numpy=lambda x: np.sum(x),
+    smt=lambda enc, x: enc.scalar(enc.fold("sum", x), x.elem),
+    doc="sum of a vector (0 when empty)", prefix_args=(0,),
+    prefix_step=lambda prev, args, i: SCALAR_OPS["add"](prev, INDEX(args[0], i)),
+    render={"numpy": call("np.sum", 1)},
+))
+REDUCE_MUL = register(OpDef(
+    name="reduce_mul", arity=1, infer=_reduce_infer("reduce_mul"), numpy=lambda x: np.prod(x),
+    smt=lambda enc, x: enc.scalar(enc.fold("prod", x), x.elem),
+    doc="product of a vector (1 when empty)", prefix_args=(0,),
+    prefix_step=lambda prev, args, i: SCALAR_OPS["mul"](prev, INDEX(args[0], i)),
+    render={"numpy": call("np.prod", 1)},
+))
+REDUCE_MAX = register(OpDef(
+    name="reduce_max", arity=1, infer=_reduce_infer("reduce_max"), numpy=_reduce_max_np,
+    smt=lambda enc, x: enc.scalar(enc.fold("max", x), x.elem),
+    doc="largest element of a non-empty vector", prefix_args=(0,),
+    prefix_step=lambda prev, args, i: ITE(
+        SCALAR_OPS["eq"](i, Lit(0, INT)), INDEX(args[0], i),
+        SCALAR_OPS["max"](prev, INDEX(args[0], i)),
+    ),
+    domain="len(x) >= 1", render={"numpy": call("np.max", 1)},
+))
+
+
+def _mv_infer(m: TensorType, v: TensorType) -> TensorType:
+    _expect_rank("matrix_vec_mul", m, 2, "the matrix")
+    _expect_rank("matrix_vec_mul", v, 1, "the vector")
+    _same_elem("matrix_vec_mul", NUMERIC, m, v)
+    return v
+
+
+def _mv_np(m, v):
+    if np.shape(m)[1] != np.shape(v)[0]:
+        raise DomainError(f"matrix_vec_mul: {np.shape(m)} times {np.shape(v)}")
+    return m @ v
+
+
+def _dot(enc: Encoder, elem: str, n: str, left: Callable[[str], str], right: Callable[[str], str]) -> str:
+    """sum over k < n of left(k) * right(k), by the shared reduction."""
+    terms = enc.tensor(elem, (n,), lambda idx: f"(* {left(idx[0])} {right(idx[0])})")
+    return enc.fold("sum", terms)
+
+
+def _mv_smt(enc: Encoder, m: SVal, v: SVal) -> SVal:
+    enc.require(f"(= {m.dims[1]} {v.dims[0]})")
+    mat, vec = m.at, v.at
+    assert mat is not None and vec is not None
+    return enc.tensor(
+        v.elem, (m.dims[0],),
+        lambda idx: _dot(enc, v.elem, m.dims[1], lambda k: vec((k,)), lambda k: mat((idx[0], k))),
+    )
+
+
+MATRIX_VEC_MUL = register(OpDef(
+    name="matrix_vec_mul", arity=2, infer=_mv_infer, numpy=_mv_np, smt=_mv_smt,
+    doc="matrix times vector: out[i] = sum_k m[i][k] * v[k]", prefix_args=(0,),
+    prefix_step=lambda prev, args, i: APPEND(
+        prev, REDUCE_SUM(ELEMWISE[("mul", 1)](args[1], INDEX(args[0], i)))
+    ),
+    domain="cols(m) == len(v)", render={"numpy": infix("@", _M)},
+))
+
+
+def _mm_infer(a: TensorType, b: TensorType) -> TensorType:
+    _expect_rank("matmul", a, 2, "the first operand")
+    _expect_rank("matmul", b, 2, "the second operand")
+    _same_elem("matmul", NUMERIC, a, b)
+    return a
+
+
+def _mm_np(a, b):
+    if np.shape(a)[1] != np.shape(b)[0]:
+        raise DomainError(f"matmul: {np.shape(a)} times {np.shape(b)}")
+    return a @ b
+
+
+def _mm_smt(enc: Encoder, a: SVal, b: SVal) -> SVal:
+    enc.require(f"(= {a.dims[1]} {b.dims[0]})")
+    left, right = a.at, b.at
+    assert left is not None and right is not None
+    return enc.tensor(
+        a.elem, (a.dims[0], b.dims[1]),
+        lambda idx: _dot(enc, a.elem, a.dims[1], lambda k: left((idx[0], k)),
+                         lambda k: right((k, idx[1]))),
+    )
+
+
+MATMUL = register(OpDef(
+    name="matmul", arity=2, infer=_mm_infer, numpy=_mm_np, smt=_mm_smt,
+    doc="matrix product: out[i][j] = sum_k a[i][k] * b[k][j]", prefix_args=(0,),
+    prefix_step=lambda prev, args, i: APPEND(
+        prev, MATRIX_VEC_MUL(TRANSPOSE(args[1]), INDEX(args[0], i))
+    ),
+    domain="cols(a) == rows(b)", render={"numpy": infix("@", _M)},
+))
+
+
+# --------------------------------------------------------------------------------------------
+# maps and selections: a scalar lambda applied at every index
+# --------------------------------------------------------------------------------------------
+def beta(lam: Lambda, *args: Term) -> Term:
+    """Apply a lambda to argument terms by substitution."""
+    return substitute(lam.body, dict(zip(lam.params, args, strict=True)))  # type: ignore[return-value]
+
+
+def _render_map(ctx, t: App) -> tuple[str, int]:
+    *tensors, lam = t.args
+    names = [ctx.atom(x) for x in tensors]
+    body, prec = ctx.lambda_body(lam, names)
+    if not any(p in _used_vars(lam.body) for p in lam.params):
+        dtype = {"int": "np.int64", "float": "np.float64", "bool": "np.bool_"}[t.type.elem]
+        return f"np.full(np.shape({names[0]}), {body}, dtype={dtype})", ATOM
+    return body, prec
+
+
+def _used_vars(term: Term) -> set:
+    from .terms import free_vars
+
+    return free_vars(term)
+
+
+def _mapper(name: str, rank: int, nargs: int) -> OpDef:
+    def lam_params(*ts):
+        return tuple(t.scalar for t in ts[:nargs])
+
+    def infer(*ts) -> TensorType:
+        *tensors, fn = ts
+        for j, t in enumerate(tensors):
+            _expect_rank(name, t, rank, f"argument {j + 1}")
+        return fn.result.with_rank(rank)
+
+    def numpy(*args):
+        *tensors, fn = args
+        shape = np.shape(tensors[0])
+        if any(np.shape(x) != shape for x in tensors):
+            raise DomainError(f"{name}: shapes differ")
+        return np.broadcast_to(fn(*tensors), shape)
+
+    def smt(enc: Encoder, *args) -> SVal:
+        *tensors, fn = args
+        return enc.pointwise(fn, *tensors, elem=fn.elem)
+
+    def step(prev: Term, args: tuple, i: Term) -> Term:
+        *tensors, lam = args
+        rows = [INDEX(x, i) for x in tensors]
+        entry = beta(lam, *rows) if rank == 1 else MAPPERS[(nargs, rank - 1)](*rows, lam)
+        return APPEND(prev, entry)
+
+    op = register(OpDef(
+        name=name, arity=nargs + 1, infer=infer, numpy=numpy, smt=smt,
+        doc=(f"apply a scalar lambda to every element of a {RANK_PREFIX[rank]}" if nargs == 1 else
+             f"combine two {RANK_PREFIX[rank]}s of equal shape elementwise with a lambda"),
+        lambdas={nargs: lam_params}, prefix_args=tuple(range(nargs)), prefix_step=step,
+        domain="" if nargs == 1 else "operands have equal shapes",
+        render={"numpy": _render_map},
+    ))
+    MAPPERS[(nargs, rank)] = op
+    return op
+
+
+MAPPERS: dict[tuple[int, int], OpDef] = {}
+VEC_MAP = _mapper("vec_map", 1, 1)
+MATRIX_MAP = _mapper("matrix_map", 2, 1)
+SELECTION_TWO_ARGS = _mapper("selection_two_args", 1, 2)
+MATRIX_SELECTION_TWO_ARGS = _mapper("matrix_selection_two_args", 2, 2)
+
+for _k in ("add", "sub", "mul", "div"):
+    for _r in (1, 2, 3):
+        _elemwise(KERNELS[_k], _r)
+    for _r in (1, 2):
+        _broadcast(KERNELS[_k], _r, scalar_first=False)
+for _k in ("sub", "div"):
+    for _r in (1, 2):
+        _broadcast(KERNELS[_k], _r, scalar_first=True)
+
+__all__ = ["KERNELS", "SCALAR_OPS", "ELEMWISE", "BROADCAST", "MAPPERS", "beta", "as_value"]

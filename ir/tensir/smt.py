@@ -1,0 +1,329 @@
+"""Solver-neutral SMT-LIB2 encoding of TensIR: a tensor is an index function plus its lengths.
+
+A vector is `(f, n)`: `f` an SMT array (z3) or function (cvc5, logic HO_ALL) from Int to the element
+sort and `n` an Int; a matrix is a function of two indices with two lengths. A slice `x[:i]` only
+changes the length. Reductions are recursive functions on the length
+(`sum(f, n) = ite(n <= 0, 0, sum(f, n-1) + f(n-1))`), so a prefix lemma is one unfolding.
+
+Op semantics are written once against `Encoder` (see `ops.py`); the two dialects differ only in how
+an index function is sorted and applied. The encoder produces SMT-LIB2 text that the verifier plugins
+hand to their solver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .terms import App, Lambda, Lit, Term, Var
+from .types import TensorType
+
+SORTS = {"int": "Int", "float": "Real", "bool": "Bool"}
+ZERO = {"int": "0", "float": "0.0"}
+ONE = {"int": "1", "float": "1.0"}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one solver spells index functions."""
+
+    name: str
+    logic: str | None
+
+    def fn_sort(self, nidx: int, elem: str) -> str:
+        ints = " ".join(["Int"] * nidx)
+        if self.name == "z3":
+            return f"(Array {ints} {SORTS[elem]})"
+        return f"(-> {ints} {SORTS[elem]})"
+
+    def apply(self, f: str, idx: Sequence[str]) -> str:
+        if self.name == "z3":
+            return f"(select {f} {' '.join(idx)})"
+        return f"({f} {' '.join(idx)})"
+
+
+Z3 = Dialect("z3", None)
+CVC5 = Dialect("cvc5", "HO_ALL")
+DIALECTS = {"z3": Z3, "cvc5": CVC5}
+
+
+@dataclass(frozen=True)
+class SVal:
+    """An encoded TensIR value: a scalar expression, or an index function with lengths `dims`."""
+
+    elem: str
+    dims: tuple[str, ...] = ()
+    expr: str | None = None
+    """The expression of a scalar."""
+    at: Callable[[tuple[str, ...]], str] | None = None
+    """Element at an index tuple (a Python closure, so elementwise ops nest without lambdas)."""
+    fn: str | None = None
+    """A first-class SMT function/array equal to `at`, when one exists (a declared name)."""
+
+    @property
+    def rank(self) -> int:
+        return len(self.dims)
+
+
+SFn = Callable[..., str]
+"""A scalar function on expressions: scalar expressions in, scalar expression out."""
+
+
+@dataclass(frozen=True)
+class SLambda:
+    """An encoded TensIR lambda: call it on argument expressions; `elem` is its result type."""
+
+    fn: SFn
+    elem: str
+
+    def __call__(self, *exprs: str) -> str:
+        return self.fn(*exprs)
+
+
+def int_lit(value: int) -> str:
+    return str(value) if value >= 0 else f"(- {-value})"
+
+
+def real_lit(value: float | Fraction) -> str:
+    q = Fraction(value)
+    num = f"{abs(q.numerator)}.0"
+    text = num if q.denominator == 1 else f"(/ {num} {q.denominator}.0)"
+    return f"(- {text})" if q < 0 else text
+
+
+class Encoder:
+    """Builds SMT-LIB2 text for TensIR terms in one dialect.
+
+    Declarations, helper definitions and assumptions accumulate on the encoder; `script()` returns
+    them with the asserted formulas. Domain conditions of the encoded ops are collected in
+    `domain` (they are preconditions, not facts).
+    """
+
+    def __init__(self, dialect: Dialect | str = "z3") -> None:
+        self.dialect = DIALECTS[dialect] if isinstance(dialect, str) else dialect
+        self.decls: dict[str, str] = {}
+        self.defs: dict[str, str] = {}
+        self.assumptions: list[str] = []
+        self.domain: list[str] = []
+        self.vars: dict[Var, SVal] = {}
+        self._depth = 0
+        self._fresh = 0
+
+    # -- names and declarations -------------------------------------------------------------
+    def fresh(self, stem: str) -> str:
+        self._fresh += 1
+        return f"{stem}!{self._fresh}"
+
+    def declare(self, name: str, sort: str) -> str:
+        self.decls.setdefault(name, f"(declare-const {name} {sort})")
+        return name
+
+    def define(self, name: str, text: str) -> str:
+        self.defs.setdefault(name, text)
+        return name
+
+    def declare_fun(self, name: str, params: Sequence[str], result: str) -> str:
+        self.decls.setdefault(name, f"(declare-fun {name} ({' '.join(params)}) {result})")
+        return name
+
+    def require(self, cond: str) -> None:
+        """Record a domain condition of an op application."""
+        if cond != "true":
+            self.domain.append(cond)
+
+    # -- values -----------------------------------------------------------------------------
+    def scalar(self, expr: str, elem: str) -> SVal:
+        return SVal(elem, expr=expr)
+
+    def tensor(self, elem: str, dims: Sequence[str], at: Callable[[tuple[str, ...]], str]) -> SVal:
+        return SVal(elem, tuple(dims), at=at)
+
+    def from_function(self, fn: str, elem: str, dims: Sequence[str]) -> SVal:
+        """A tensor whose elements are a first-class SMT function/array `fn`."""
+        apply = self.dialect.apply
+        return SVal(elem, tuple(dims), at=lambda idx: apply(fn, idx), fn=fn)
+
+    def variable(self, var: Var) -> SVal:
+        """A free TensIR variable: a constant, or a function symbol plus length constants >= 0."""
+        if var in self.vars:
+            return self.vars[var]
+        t = var.type
+        name = smt_name(var.name)
+        if t.rank == 0:
+            val = SVal(t.elem, expr=self.declare(name, SORTS[t.elem]))
+        else:
+            self.declare(name, self.dialect.fn_sort(t.rank, t.elem))
+            dims = []
+            for d in range(t.rank):
+                dn = self.declare(f"{name}_len{d}", "Int")
+                self.assumptions.append(f"(<= 0 {dn})")
+                dims.append(dn)
+            val = self.from_function(name, t.elem, dims)
+        self.vars[var] = val
+        return val
+
+    def constant(self, value: object, type_: TensorType) -> SVal:
+        """A concrete NumPy value (scalar or array) as an SMT value, for semantics tests."""
+        import numpy as np
+
+        arr = np.asarray(value)
+        enc = int_lit if type_.elem == "int" else real_lit
+        if type_.elem == "bool":
+            enc = lambda v: "true" if v else "false"  # noqa: E731
+        if type_.rank == 0:
+            return SVal(type_.elem, expr=enc(arr.item()))
+        default = {"int": "0", "float": "0.0", "bool": "false"}[type_.elem]
+
+        def at(idx: tuple[str, ...]) -> str:
+            expr = default
+            for pos in np.ndindex(arr.shape):
+                cond = " ".join(f"(= {i} {p})" for i, p in zip(idx, pos, strict=True))
+                cond = f"(and {cond})" if len(pos) > 1 else cond
+                expr = f"(ite {cond} {enc(arr[pos].item())} {expr})"
+            return expr
+
+        return SVal(type_.elem, tuple(str(s) for s in arr.shape), at=at)
+
+    # -- building blocks for op semantics ---------------------------------------------------
+    def bound(self, n: int) -> tuple[str, ...]:
+        """Names for `n` binders at the current depth (alpha-equivalent lambdas print alike)."""
+        return tuple(f"k!{self._depth + j}" for j in range(n))
+
+    def materialize(self, val: SVal) -> str:
+        """A first-class SMT function/array for a tensor (a lambda unless one exists)."""
+        if val.fn is not None:
+            return val.fn
+        assert val.at is not None
+        names = self.bound(val.rank)
+        self._depth += val.rank
+        try:
+            body = val.at(names)
+        finally:
+            self._depth -= val.rank
+        binders = " ".join(f"({n} Int)" for n in names)
+        return f"(lambda ({binders}) {body})"
+
+    def pointwise(self, fn: SFn, *vals: SVal, elem: str | None = None) -> SVal:
+        """Apply a scalar function at every index of same-shaped tensors (shape of the first)."""
+        first = vals[0]
+        for other in vals[1:]:
+            for d1, d2 in zip(first.dims, other.dims, strict=True):
+                self.require(f"(= {d1} {d2})")
+        ats = [v.at for v in vals]
+        return SVal(
+            elem or first.elem,
+            first.dims,
+            at=lambda idx: fn(*(a(idx) for a in ats)),  # type: ignore[misc]
+        )
+
+    def broadcast(self, fn: SFn, tensor: SVal, scalar: SVal, scalar_first: bool = False) -> SVal:
+        s = scalar.expr
+        at = tensor.at
+        assert at is not None and s is not None
+        if scalar_first:
+            return SVal(tensor.elem, tensor.dims, at=lambda idx: fn(s, at(idx)))
+        return SVal(tensor.elem, tensor.dims, at=lambda idx: fn(at(idx), s))
+
+    def fold(self, kind: str, vec: SVal) -> str:
+        """A reduction of a vector by a recursive function on its length."""
+        sort = SORTS[vec.elem]
+        fsort = self.dialect.fn_sort(1, vec.elem)
+        name = f"tf_{kind}_{sort}"
+        last = self.dialect.apply("f", ["(- n 1)"])
+        if kind == "sum":
+            body = f"(ite (<= n 0) {ZERO[vec.elem]} (+ ({name} f (- n 1)) {last}))"
+        elif kind == "prod":
+            body = f"(ite (<= n 0) {ONE[vec.elem]} (* ({name} f (- n 1)) {last}))"
+        elif kind == "max":
+            first = self.dialect.apply("f", ["0"])
+            body = (
+                f"(ite (<= n 1) {first} (let ((p ({name} f (- n 1))) (q {last})) (ite (>= p q) p q)))"
+            )
+        else:
+            raise ValueError(kind)
+        self.define(name, f"(define-fun-rec {name} ((f {fsort}) (n Int)) {sort} {body})")
+        return f"({name} {self.materialize(vec)} {vec.dims[0]})"
+
+    def clamp(self, v: str, lo: str, hi: str) -> str:
+        self.define(
+            "tf_clamp",
+            "(define-fun tf_clamp ((v Int) (lo Int) (hi Int)) Int (ite (< v lo) lo (ite (> v hi) hi v)))",
+        )
+        return f"(tf_clamp {v} {lo} {hi})"
+
+    def cdiv(self) -> str:
+        """C division on Int: truncates toward zero; x / 0 = 0."""
+        return self.define(
+            "tf_cdiv",
+            "(define-fun tf_cdiv ((a Int) (b Int)) Int (ite (= b 0) 0 "
+            "(ite (= (< a 0) (< b 0)) (div (abs a) (abs b)) (- (div (abs a) (abs b))))))",
+        )
+
+    def cmod(self) -> str:
+        """C remainder on Int: sign of the dividend; x % 0 = x."""
+        self.cdiv()
+        return self.define(
+            "tf_cmod",
+            "(define-fun tf_cmod ((a Int) (b Int)) Int (- a (* b (tf_cdiv a b))))",
+        )
+
+    def rdiv(self) -> str:
+        """Division on Real; x / 0 = 0 as for Int."""
+        return self.define(
+            "tf_rdiv",
+            "(define-fun tf_rdiv ((a Real) (b Real)) Real (ite (= b 0.0) 0.0 (/ a b)))",
+        )
+
+    # -- terms ------------------------------------------------------------------------------
+    def encode(self, term: Term, env: dict[Var, SVal] | None = None) -> SVal:
+        """Encode a term; `env` binds variables (free variables are declared)."""
+        env = env or {}
+        if isinstance(term, Var):
+            return env[term] if term in env else self.variable(term)
+        if isinstance(term, Lit):
+            return self.constant(term.value, term.type)
+        if isinstance(term, App):
+            args = [
+                self.encode_lambda(a, env) if isinstance(a, Lambda) else self.encode(a, env)
+                for a in term.args
+            ]
+            return term.op.smt(self, *args)
+        raise TypeError(f"cannot encode {term!r}")
+
+    def encode_lambda(self, lam: Lambda, env: dict[Var, SVal]) -> SLambda:
+        def fn(*exprs: str) -> str:
+            inner = dict(env)
+            for p, e in zip(lam.params, exprs, strict=True):
+                inner[p] = SVal(p.type.elem, expr=e)
+            out = self.encode(lam.body, inner)
+            assert out.expr is not None
+            return out.expr
+
+        return SLambda(fn, lam.type.result.elem)
+
+    def equal(self, a: SVal, b: SVal) -> str:
+        """Extensional equality: same lengths and the same element at every index."""
+        if a.rank == 0:
+            return f"(= {a.expr} {b.expr})"
+        names = tuple(f"e!{j}" for j in range(a.rank))
+        dims = " ".join(f"(= {x} {y})" for x, y in zip(a.dims, b.dims, strict=True))
+        in_range = " ".join(f"(<= 0 {n}) (< {n} {d})" for n, d in zip(names, a.dims, strict=True))
+        binders = " ".join(f"({n} Int)" for n in names)
+        assert a.at is not None and b.at is not None
+        elems = f"(forall ({binders}) (=> (and {in_range}) (= {a.at(names)} {b.at(names)})))"
+        return f"(and {dims} {elems})"
+
+    def script(self, asserts: Sequence[str] = ()) -> str:
+        """The SMT-LIB2 script: logic, declarations, definitions, assumptions and `asserts`."""
+        lines = [f"(set-logic {self.dialect.logic})"] if self.dialect.logic else []
+        lines += self.decls.values()
+        lines += self.defs.values()
+        lines += [f"(assert {a})" for a in self.assumptions]
+        lines += [f"(assert {a})" for a in asserts]
+        return "\n".join(lines) + "\n"
+
+
+def smt_name(name: str) -> str:
+    """An SMT symbol for a TensIR variable name (quoted if needed)."""
+    return name if name.isidentifier() else f"|{name}|"

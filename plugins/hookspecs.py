@@ -1,0 +1,88 @@
+"""Hook specifications of tensflo's plugin system (pluggy project name `tensflo`).
+
+A plugin is a module or object implementing some of these hooks, marked with `hookimpl`. Built-in
+plugins and third-party ones are found the same way: through the `tensflo` entry-point group
+(`[options.entry_points] tensflo = myname = mypackage.myplugin`). Hooks are always called with
+keyword arguments, so adding an argument later breaks no plugin.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from tensflo.ir.tensir import OpDef, Term
+
+PROJECT = "tensflo"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# -------------------------------------------------------------------------------------------------
+# components: each hook returns a list of component objects (collected from every plugin)
+# -------------------------------------------------------------------------------------------------
+@hookspec
+def tensflo_register_frontends() -> list[Any]:
+    """Return frontends (objects with `name`, `extensions` and `parse`), see `components.Frontend`.
+
+    Collected from all plugins; a name registered twice is an error naming both plugins.
+    """
+
+
+@hookspec
+def tensflo_register_synthesizers() -> list[Any]:
+    """Return synthesizers (objects with `name` and `synthesize`), see `components.Synthesizer`.
+
+    Collected from all plugins.
+    """
+
+
+@hookspec
+def tensflo_register_verifiers() -> list[Any]:
+    """Return verifiers (objects with `name` and `check`), see `components.Verifier`.
+
+    Collected from all plugins.
+    """
+
+
+@hookspec
+def tensflo_register_targets() -> list[Any]:
+    """Return code generators (objects with `name`, `available` and `emit`), see `components.Target`.
+
+    Collected from all plugins.
+    """
+
+
+@hookspec
+def tensflo_register_ops() -> list[OpDef]:
+    """Return extra TensIR ops with full semantics (type rule, NumPy, SMT, printed form, renderings).
+
+    Collected from all plugins; an op name that already exists is an error naming both origins.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# configuration
+# -------------------------------------------------------------------------------------------------
+@hookspec
+def tensflo_add_options(parser: argparse.ArgumentParser) -> None:
+    """Add command-line options to the `tensflo` parser (use a `--<plugin>-...` prefix).
+
+    Called once per plugin when the CLI is built; the parsed values reach components as options.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# observers
+# -------------------------------------------------------------------------------------------------
+@hookspec
+def tensflo_candidate_found(function: str, candidate: Term, found_by: str) -> None:
+    """Called for each candidate that passed the quick check, before verification. Collected."""
+
+
+@hookspec
+def tensflo_result(result: Any) -> None:
+    """Called with each finished `CompileResult`. Collected."""
