@@ -1,0 +1,334 @@
+"""The `tensflo` command: what is available (`ops`, `targets`, `plugins`) and `render`.
+
+Every command loads the plugins first (their options appear in each command's help). Usage and
+input errors are reported as one message on stderr with exit status 2 (see `errors.ExitCode`);
+TensIR text errors add the offending line with a caret under the position.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, Any, NoReturn
+
+from tensflo import __version__
+from tensflo.plugins.manager import (
+    DISABLE_AUTOLOAD_ENV,
+    PluginError,
+    Registry,
+    UnknownComponentError,
+    call_each,
+    load_registry,
+)
+
+from .errors import ExitCode, UsageError
+
+PROG = "tensflo"
+
+DESCRIPTION = """\
+tensflo lifts sequential loops to verified tensor programs: it finds an equivalent program in
+TensIR (a small typed tensor IR), proves the equivalence with an SMT solver, and generates code
+for a target. Frontends, synthesizers, verifiers, targets and TensIR ops come from plugins."""
+
+EPILOG = f"""\
+examples:
+  tensflo ops                           list every TensIR op
+  tensflo ops 'vec_*'                   show the vec ops in detail
+  tensflo targets                       list the code generators and whether they work here
+  tensflo plugins                       list the loaded plugins and where they came from
+  tensflo render examples/dot.tensir --target numpy
+                                        print the NumPy module for a .tensir file
+
+exit status: 0 ok, 1 not lifted, 2 usage or input error.
+Set {DISABLE_AUTOLOAD_ENV}=1 to load only tensflo's own plugins."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Reports usage errors as `UsageError` so `main` prints one line and returns 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32, width=100)
+
+
+def build_parser(registry: Registry) -> argparse.ArgumentParser:
+    """The argument parser; plugins add their options through `tensflo_add_options`."""
+    plugin_options = _Parser(add_help=False)
+    for _ in call_each(registry, "tensflo_add_options", parser=plugin_options):
+        pass
+
+    parser = _Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, formatter_class=_formatter)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    commands.required = True
+
+    def command(name: str, help: str, example: str, run: Callable[..., int]) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name, help=help, description=help[0].upper() + help[1:] + ".",
+            epilog=f"example:\n  {example}", formatter_class=_formatter,
+            parents=[plugin_options],
+        )
+        sub.set_defaults(run=run)
+        return sub
+
+    ops = command("ops", "list the TensIR ops: how each is written, its types and meaning",
+                  "tensflo ops 'reduce_*'", _cmd_ops)
+    ops.add_argument("names", nargs="*", metavar="NAME",
+                     help="show only these ops, in detail (shell-style patterns allowed)")
+    ops_format = ops.add_mutually_exclusive_group()
+    ops_format.add_argument("--json", action="store_true", help="print a JSON list")
+    ops_format.add_argument("--markdown", action="store_true",
+                            help="print the reference page (docs/ops.md)")
+
+    targets = command("targets", "list the code generators and whether each works here",
+                      "tensflo targets", _cmd_targets)
+    targets.add_argument("--json", action="store_true", help="print a JSON list")
+
+    plugins = command("plugins", "list the loaded plugins, what they provide, where they came from",
+                      "tensflo plugins", _cmd_plugins)
+    plugins.add_argument("--json", action="store_true", help="print a JSON list")
+
+    render = command("render", "print the code a target generates for the functions of a .tensir file",
+                     "tensflo render examples/dot.tensir --target numpy -o dot.py", _cmd_render)
+    render.add_argument("file", metavar="FILE", help="a TensIR module (`def f(x: vec[int]) -> int = ...`)")
+    render.add_argument("--target", "-t", required=True, metavar="NAME",
+                        help="the code generator (see `tensflo targets`)")
+    render.add_argument("--function", "-f", action="append", metavar="NAME",
+                        help="render only this function (repeatable); default: all of them")
+    render.add_argument("-o", "--output", metavar="OUT", help="write the code to OUT instead of stdout")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `tensflo` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    registry: Registry | None = None
+    try:
+        registry = load_registry()
+        parser = build_parser(registry)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as e:  # --help and --version
+            return e.code if isinstance(e.code, int) else ExitCode.OK
+        return args.run(args, registry, sys.stdout)
+    except UsageError as e:
+        return _fail(str(e))
+    except (PluginError, UnknownComponentError) as e:
+        return _fail(str(e.args[0]) if e.args else str(e))
+    except BrokenPipeError:
+        # the reader went away (`tensflo ops | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitCode.OK
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if registry is not None:
+            registry.close()
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return ExitCode.USAGE
+
+
+# -------------------------------------------------------------------------------------------------
+# commands
+# -------------------------------------------------------------------------------------------------
+def _cmd_ops(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
+    from tensflo.ir.tensir import OPS
+
+    from .docs import op_info, printed_form, render_ops_markdown
+
+    ops = list(OPS)
+    if args.names:
+        ops = [op for op in ops if any(fnmatch.fnmatchcase(op.name, p) for p in args.names)]
+        if not ops:
+            raise UsageError(f"no op matches {' '.join(args.names)} (see `tensflo ops`)")
+    if args.markdown:
+        out.write(render_ops_markdown(ops))
+        return ExitCode.OK
+    if args.json:
+        _json([op_info(op) for op in ops], out)
+        return ExitCode.OK
+    if args.names:
+        for op in ops:
+            info = op_info(op)
+            out.write(f"{info['name']}\n")
+            fields = [
+                ("written", info["written"]),
+                ("types", "\n".join(info["types"]) or "(not enumerated)"),
+                ("meaning", info["doc"]),
+                ("requires", info["domain"]),
+                ("family", info["family"] or ""),
+                ("lemma", "yes" if info["prefix_lemma"] else "no"),
+                ("targets", ", ".join(info["targets"])),
+                ("from", info["origin"]),
+            ]
+            for key, value in fields:
+                if value:
+                    value = value.replace("\n", "\n" + " " * 12)
+                    out.write(f"  {key + ':':<10}{value}\n")
+        return ExitCode.OK
+    rows = []
+    plugin_ops = any(OPS.origin(op.name) != "tensflo" for op in ops)
+    for op in ops:
+        row = [op.name, printed_form(op), op.doc]
+        if plugin_ops:
+            origin = OPS.origin(op.name)
+            row.append(registry.ops[op.name].name if op.name in registry.ops else origin)
+        rows.append(row)
+    headers = ["NAME", "WRITTEN", "MEANING"] + (["FROM"] if plugin_ops else [])
+    out.write(_table(headers, rows))
+    out.write(f"\n{len(ops)} ops; `tensflo ops NAME` shows types and details.\n")
+    return ExitCode.OK
+
+
+def _cmd_targets(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
+    items = []
+    for reg in registry.all("target"):
+        ok, why = _available(reg)
+        items.append({
+            "name": reg.name,
+            "available": ok,
+            "reason": why,
+            "description": getattr(reg.component, "description", ""),
+            "plugin": reg.plugin.name,
+            "distribution": reg.plugin.distribution,
+        })
+    if args.json:
+        _json(items, out)
+        return ExitCode.OK
+    rows = [
+        [i["name"], "yes" if i["available"] else f"no: {i['reason'] or 'unavailable'}",
+         i["description"], f"{i['plugin']} ({i['distribution']})"]
+        for i in items
+    ]
+    out.write(_table(["TARGET", "AVAILABLE", "DESCRIPTION", "PLUGIN"], rows))
+    return ExitCode.OK
+
+
+def _available(reg: Any) -> tuple[bool, str]:
+    try:
+        ok, why = reg.component.available()
+    except Exception as e:
+        return False, f"available() raised {type(e).__name__}: {e}"
+    return bool(ok), str(why or "")
+
+
+def _cmd_plugins(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
+    items = []
+    for info in registry.plugins.values():
+        provides: dict[str, list[str]] = {}
+        ops = registry.ops_of(info.name)
+        if ops:
+            provides["op"] = ops
+        for reg in registry.provided_by(info.name):
+            provides.setdefault(reg.kind, []).append(reg.name)
+        items.append({
+            "name": info.name,
+            "module": info.module,
+            "distribution": info.dist_name,
+            "version": info.dist_version,
+            "entry_point": info.entry_point,
+            "provides": provides,
+            "hooks": registry.hooks_of(info.name),
+        })
+    if args.json:
+        _json(items, out)
+        return ExitCode.OK
+    rows = []
+    for item in items:
+        what = "; ".join(
+            f"{kind}{'s' if len(names) > 1 else ''} {', '.join(names)}"
+            for kind, names in item["provides"].items()
+        ) or "hooks " + ", ".join(item["hooks"])
+        where = item["distribution"] and f"{item['distribution']} {item['version']}"
+        source = f"{where}, entry point {item['entry_point']}" if where else item["module"]
+        rows.append([item["name"], what, source])
+    out.write(_table(["PLUGIN", "PROVIDES", "FROM"], rows))
+    if not registry.autoload:
+        out.write(f"\n{DISABLE_AUTOLOAD_ENV} is set: only tensflo's own plugins are loaded.\n")
+    return ExitCode.OK
+
+
+def _cmd_render(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
+    from tensflo.ir.tensir import TensIRSyntaxError, TensIRTypeError, parse_module
+
+    reg = registry.registration("target", args.target)
+    ok, why = _available(reg)
+    if not ok:
+        raise UsageError(f"target {args.target!r} is not available here: {why or 'unavailable'}")
+    text = _read(args.file)
+    try:
+        functions = parse_module(text, source=args.file)
+    except TensIRSyntaxError as e:
+        raise UsageError(f"{e.source}:{e.line}:{e.column}: {e.message}\n{e.context}") from None
+    except TensIRTypeError as e:
+        raise UsageError(f"{args.file}: {e}") from None
+    if args.function:
+        defined = {fn.name: fn for fn in functions}
+        missing = [name for name in args.function if name not in defined]
+        if missing:
+            shown = ", ".join(defined) or "none"
+            raise UsageError(f"{args.file} defines no function {missing[0]!r} (defined: {shown})")
+        functions = [defined[name] for name in args.function]
+    if not functions:
+        raise UsageError(f"{args.file} defines no function")
+    code = io.StringIO()
+    try:
+        reg.component.emit(functions, code)
+    except Exception as e:
+        raise PluginError(
+            f"target {args.target!r} ({reg.plugin}) could not render {args.file}: "
+            f"{type(e).__name__}: {e}"
+        ) from e
+    if args.output and args.output != "-":
+        try:
+            with open(args.output, "w", encoding="utf-8") as f:
+                f.write(code.getvalue())
+        except OSError as e:
+            raise UsageError(f"cannot write {args.output}: {e.strerror or e}") from None
+    else:
+        out.write(code.getvalue())
+    return ExitCode.OK
+
+
+# -------------------------------------------------------------------------------------------------
+# helpers
+# -------------------------------------------------------------------------------------------------
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+
+
+def _json(value: Any, out: IO[str]) -> None:
+    json.dump(value, out, indent=2)
+    out.write("\n")
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = []
+    for row in [headers, *rows]:
+        cells = [str(c).ljust(w) for c, w in zip(row, widths, strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["main", "build_parser"]

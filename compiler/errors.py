@@ -1,0 +1,20 @@
+"""Exit statuses of the `tensflo` command and the error that maps to "usage or input error"."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What `tensflo` returns to the shell."""
+
+    OK = 0
+    """The command did what was asked (for `compile`/`lift`: the function was lifted)."""
+    NOT_LIFTED = 1
+    """The input was fine but no verified TensIR program was found."""
+    USAGE = 2
+    """A usage or input error: bad arguments, unreadable or malformed input, unknown component."""
+
+
+class UsageError(Exception):
+    """A usage or input error, reported as one message without a traceback (exit status 2)."""
