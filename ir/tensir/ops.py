@@ -104,7 +104,7 @@ ADD = _kernel(Kernel("add", 2, np.add, lambda e, t, a, b: f"(+ {a} {b})", infix(
                      "addition", symbol="+", prec=_A, form="infix", commutative=True))
 SUB = _kernel(Kernel("sub", 2, np.subtract, lambda e, t, a, b: f"(- {a} {b})", infix("-", _A),
                      "subtraction", symbol="-", prec=_A, form="infix"))
-MUL = _kernel(Kernel("mul", 2, np.multiply, lambda e, t, a, b: f"(* {a} {b})", infix("*", _M),
+MUL = _kernel(Kernel("mul", 2, np.multiply, lambda e, t, a, b: e.mul(t, a, b), infix("*", _M),
                      "multiplication", symbol="*", prec=_M, form="infix", commutative=True))
 DIV = _kernel(Kernel(
     "div", 2, cnum.c_div,
@@ -525,7 +525,7 @@ def _mv_np(m, v):
 
 def _dot(enc: Encoder, elem: str, n: str, left: Callable[[str], str], right: Callable[[str], str]) -> str:
     """sum over k < n of left(k) * right(k), by the shared reduction."""
-    terms = enc.tensor(elem, (n,), lambda idx: f"(* {left(idx[0])} {right(idx[0])})")
+    terms = enc.tensor(elem, (n,), lambda idx: enc.mul(elem, left(idx[0]), right(idx[0])))
     return enc.fold("sum", terms)
 
 

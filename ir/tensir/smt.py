@@ -12,10 +12,13 @@ hand to their solver.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .sexpr import lift, parse_sexpr, show
 from .terms import App, Lambda, Lit, Term, Var
 from .types import TensorType
 
@@ -100,8 +103,13 @@ class Encoder:
     `domain` (they are preconditions, not facts).
     """
 
-    def __init__(self, dialect: Dialect | str = "z3") -> None:
+    def __init__(self, dialect: Dialect | str = "z3", abstract_nonlinear: bool = False) -> None:
         self.dialect = DIALECTS[dialect] if isinstance(dialect, str) else dialect
+        self.abstract_nonlinear = abstract_nonlinear
+        """Encode products and quotients of two non-constants as uninterpreted functions.
+
+        The abstraction has more models than the exact encoding, so `unsat` under it is still a
+        proof; solvers answer such queries by congruence instead of nonlinear arithmetic."""
         self.decls: dict[str, str] = {}
         self.defs: dict[str, str] = {}
         self.assumptions: list[str] = []
@@ -109,6 +117,7 @@ class Encoder:
         self.vars: dict[Var, SVal] = {}
         self._depth = 0
         self._fresh = 0
+        self._tensor_symbols: set[str] = set()
 
     # -- names and declarations -------------------------------------------------------------
     def fresh(self, stem: str) -> str:
@@ -142,6 +151,7 @@ class Encoder:
     def from_function(self, fn: str, elem: str, dims: Sequence[str]) -> SVal:
         """A tensor whose elements are a first-class SMT function/array `fn`."""
         apply = self.dialect.apply
+        self._tensor_symbols.add(fn)
         return SVal(elem, tuple(dims), at=lambda idx: apply(fn, idx), fn=fn)
 
     def variable(self, var: Var) -> SVal:
@@ -226,24 +236,68 @@ class Encoder:
         return SVal(tensor.elem, tensor.dims, at=lambda idx: fn(at(idx), s))
 
     def fold(self, kind: str, vec: SVal) -> str:
-        """A reduction of a vector by a recursive function on its length."""
-        sort = SORTS[vec.elem]
-        fsort = self.dialect.fn_sort(1, vec.elem)
-        name = f"tf_{kind}_{sort}"
-        last = self.dialect.apply("f", ["(- n 1)"])
+        """A reduction of a vector by a recursive function on its length.
+
+        The vector's index function is lambda-lifted (see `sexpr.lift`): `sum_k a[r][k]` becomes
+        `tf_sum_Int_1(lambda (k c) a[c][k], r, n)`, so reductions over equal rows are equal terms.
+        """
+        n = vec.dims[0]
+        if vec.fn is not None:
+            return f"({self._fold_fn(kind, vec.elem, 0)} {vec.fn} {n})"
+        assert vec.at is not None
+        (k,) = self.bound(1)
+        self._depth += 1
+        try:
+            body = vec.at((k,))
+        finally:
+            self._depth -= 1
+        tree, lifted = lift(parse_sexpr(body), frozenset([k]), self._int_positions,
+                            lambda j: f"c!{j}")
+        binders = " ".join(f"({b} Int)" for b in [k, *(f"c!{j}" for j in range(len(lifted)))])
+        lam = f"(lambda ({binders}) {show(tree)})"
+        name = self._fold_fn(kind, vec.elem, len(lifted))
+        return f"({name} {lam} {' '.join([*lifted, n])})"
+
+    def _fold_fn(self, kind: str, elem: str, nctx: int) -> str:
+        sort = SORTS[elem]
+        name = f"tf_{kind}_{sort}" + (f"_{nctx}" if nctx else "")
+        ctx = [f"c{j}" for j in range(nctx)]
+        fsort = self.dialect.fn_sort(1 + nctx, elem)
+        rec = " ".join(["f", *ctx])
+        last = self.dialect.apply("f", ["(- n 1)", *ctx])
         if kind == "sum":
-            body = f"(ite (<= n 0) {ZERO[vec.elem]} (+ ({name} f (- n 1)) {last}))"
+            body = f"(ite (<= n 0) {ZERO[elem]} (+ ({name} {rec} (- n 1)) {last}))"
         elif kind == "prod":
-            body = f"(ite (<= n 0) {ONE[vec.elem]} (* ({name} f (- n 1)) {last}))"
+            body = f"(ite (<= n 0) {ONE[elem]} {self.mul(elem, f'({name} {rec} (- n 1))', last)})"
         elif kind == "max":
-            first = self.dialect.apply("f", ["0"])
-            body = (
-                f"(ite (<= n 1) {first} (let ((p ({name} f (- n 1))) (q {last})) (ite (>= p q) p q)))"
-            )
+            first = self.dialect.apply("f", ["0", *ctx])
+            body = f"(ite (<= n 1) {first} (let ((p ({name} {rec} (- n 1))) (q {last})) (ite (>= p q) p q)))"
         else:
             raise ValueError(kind)
-        self.define(name, f"(define-fun-rec {name} ((f {fsort}) (n Int)) {sort} {body})")
-        return f"({name} {self.materialize(vec)} {vec.dims[0]})"
+        params = " ".join([f"(f {fsort})", *(f"({c} Int)" for c in ctx), "(n Int)"])
+        self.define(name, f"(define-fun-rec {name} ({params}) {SORTS[elem]} {body})")
+        return name
+
+    def _int_positions(self, node: list) -> range | None:
+        """Integer argument positions of an S-expression node: tensor indices, fold arguments."""
+        head = node[0]
+        if not isinstance(head, str):
+            return None
+        if head == "select":
+            return range(2, len(node))
+        if head.startswith("tf_") and head.split("_")[1] in ("sum", "prod", "max"):
+            return range(2, len(node))
+        if head in self._tensor_symbols:
+            return range(1, len(node))
+        return None
+
+    def mul(self, elem: str, a: str, b: str) -> str:
+        """a * b, or its uninterpreted abstraction when both are non-constants (see above)."""
+        if self.abstract_nonlinear and not (_numeral(a) or _numeral(b)):
+            sort = SORTS[elem]
+            name = self.declare_fun(f"tf_mul_{sort}", [sort, sort], sort)
+            return f"({name} {a} {b})"
+        return f"(* {a} {b})"
 
     def clamp(self, v: str, lo: str, hi: str) -> str:
         self.define(
@@ -254,6 +308,8 @@ class Encoder:
 
     def cdiv(self) -> str:
         """C division on Int: truncates toward zero; x / 0 = 0."""
+        if self.abstract_nonlinear:
+            return self.declare_fun("tf_cdiv", ["Int", "Int"], "Int")
         return self.define(
             "tf_cdiv",
             "(define-fun tf_cdiv ((a Int) (b Int)) Int (ite (= b 0) 0 "
@@ -262,6 +318,8 @@ class Encoder:
 
     def cmod(self) -> str:
         """C remainder on Int: sign of the dividend; x % 0 = x."""
+        if self.abstract_nonlinear:
+            return self.declare_fun("tf_cmod", ["Int", "Int"], "Int")
         self.cdiv()
         return self.define(
             "tf_cmod",
@@ -270,6 +328,8 @@ class Encoder:
 
     def rdiv(self) -> str:
         """Division on Real; x / 0 = 0 as for Int."""
+        if self.abstract_nonlinear:
+            return self.declare_fun("tf_rdiv", ["Real", "Real"], "Real")
         return self.define(
             "tf_rdiv",
             "(define-fun tf_rdiv ((a Real) (b Real)) Real (ite (= b 0.0) 0.0 (/ a b)))",
@@ -322,6 +382,10 @@ class Encoder:
         lines += [f"(assert {a})" for a in self.assumptions]
         lines += [f"(assert {a})" for a in asserts]
         return "\n".join(lines) + "\n"
+
+
+def _numeral(expr: str) -> bool:
+    return bool(re.fullmatch(r"\(?-? ?[0-9.]+\)?|\(/ [0-9.]+ [0-9.]+\)|\(- \(/ [0-9.]+ [0-9.]+\)\)", expr))
 
 
 def smt_name(name: str) -> str:
