@@ -240,8 +240,7 @@ def _describe(e: BaseException) -> str:
 def call_each(registry: Registry, hook: str, **kwargs: Any) -> Iterator[tuple[PluginInfo, Any]]:
     """Call one hook plugin by plugin, so a result or a failure can be traced to its plugin."""
     caller = getattr(registry.plugin_manager.hook, hook)
-    # pluggy lists implementations in reverse registration order; keep registration order
-    for impl in reversed(caller.get_hookimpls()):
+    for impl in caller.get_hookimpls():  # registration order: tensflo's own plugins first
         if impl.hookwrapper or impl.wrapper:
             continue
         info = registry.plugins[impl.plugin_name]
