@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import IO, ClassVar
 
 import numpy as np
+
 from tensflo.ir.tensir import OPS, Function, OpDef, TensIRTypeError, TensorType
 from tensflo.ir.tensir.render import Template
 from tensflo.ir.tensir.smt import Encoder, SVal

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from tensflo import __version__
 from tensflo.compiler.cli import main
 from tensflo.ir.tensir import OPS, parse_module

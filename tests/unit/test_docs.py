@@ -6,6 +6,7 @@ import re
 import shlex
 
 import pytest
+
 from tensflo.compiler.cli import main
 from tensflo.compiler.docs import printed_form, render_ops_markdown, signature_patterns
 from tensflo.ir.tensir import OPS, parse_module

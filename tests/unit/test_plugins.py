@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+
 from tensflo.compiler.cli import build_parser
 from tensflo.ir.tensir import OPS, Var, evaluate, parse, parse_module, print_term, vec
 from tensflo.plugins.hookspecs import hookimpl
