@@ -9,7 +9,8 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from tensflo.compiler.cli import build_parser
+from tensflo import __version__
+from tensflo.compiler.cli import build_parser, main
 from tensflo.ir.tensir import OPS, Var, evaluate, parse, parse_module, print_term, vec
 from tensflo.plugins.hookspecs import hookimpl
 from tensflo.plugins.manager import PluginError, UnknownComponentError, load_registry
@@ -62,15 +63,30 @@ def test_unknown_component_lists_the_available_ones():
     assert "unknown verifier 'yices'" in str(e.value) and "z3" in str(e.value)
 
 
-def test_autoload_switch_keeps_only_tensflos_own_plugins(tfx_site, on_sys_path, monkeypatch):
+def test_autoload_switch_keeps_only_tensflos_own_plugins(tfx_site, on_sys_path, monkeypatch,
+                                                          capsys):
     on_sys_path(tfx_site, "tfx_plugin")
     monkeypatch.setenv("TENSFLO_DISABLE_PLUGIN_AUTOLOAD", "1")
     with load_registry() as registry:
         assert "tfx" not in registry.plugins and "solvers" in registry.plugins
         assert not registry.autoload
+    assert main(["plugins"]) == 0
+    out = capsys.readouterr().out
+    assert "tfx" not in out and "only tensflo's own plugins are loaded" in out
     monkeypatch.setenv("TENSFLO_DISABLE_PLUGIN_AUTOLOAD", "0")
     with load_registry() as registry:
         assert "tfx" in registry.plugins
+
+
+def test_a_plugin_name_taken_twice_names_both_distributions(tmp_path, make_distribution,
+                                                             on_sys_path):
+    site = make_distribution(tmp_path / "site", "other-numpy", "2.0", {"other_numpy": ""},
+                             {"numpy": "other_numpy"})
+    on_sys_path(site, "other_numpy")
+    with pytest.raises(PluginError) as e:
+        load_registry()
+    assert "two plugins are named 'numpy'" in str(e.value)
+    assert f"tensflo {__version__}" in str(e.value) and "other-numpy 2.0" in str(e.value)
 
 
 # -------------------------------------------------------------------------------------------------
