@@ -8,8 +8,19 @@ from .evaluate import evaluate
 from .opdef import OPS, DomainError, OpDef, OpTable
 from .parser import Function, TensIRSyntaxError, parse, parse_module
 from .printer import print_term
-from .terms import App, Lambda, Lit, Term, Var, free_vars, lit, size, subterms, substitute
-from .types import BOOL, FLOAT, INT, FnType, TensIRTypeError, TensorType, mat, parse_type, tensor3d, vec
+from .terms import App, Lambda, Lit, Term, Var, free_vars, lit, size, substitute, subterms
+from .types import (
+    BOOL,
+    FLOAT,
+    INT,
+    FnType,
+    TensIRTypeError,
+    TensorType,
+    mat,
+    parse_type,
+    tensor3d,
+    vec,
+)
 
 __all__ = [
     "OPS", "OpDef", "OpTable", "DomainError", "Function", "TensIRSyntaxError", "TensIRTypeError",

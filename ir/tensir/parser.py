@@ -134,8 +134,7 @@ class _Elaborator:
             raise self.error(str(e), node) from None
 
     def function(self, node: lark.Tree) -> Function:
-        name, *rest = node.children
-        *params, ret = rest
+        name, *params, ret, body_node = node.children
         env: dict[str, TensorType] = {}
         pvars = []
         for p in params:
@@ -146,7 +145,7 @@ class _Elaborator:
                 raise self.error(f"parameter {pname} is declared twice", p)
             env[str(pname)] = self.type_(ptype)
             pvars.append(Var(str(pname), env[str(pname)]))
-        body = self.term(node.children[-1], env)
+        body = self.term(body_node, env)
         if ret is not None and self.type_(ret) != body.type:
             raise self.error(
                 f"{name} is declared to return {self.type_(ret)} but its body is {body.type}", ret)

@@ -13,7 +13,6 @@ hand to their solver.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -173,6 +172,33 @@ class Encoder:
         self.vars[var] = val
         return val
 
+    def pin(self, var: Var, value: object) -> list[str]:
+        """Bind a variable to a concrete NumPy value; returns the formulas fixing its elements.
+
+        The variable is declared as usual, but its lengths become numerals, so reductions over it
+        unroll (see `fold`) and the query is quantifier-free.
+        """
+        import numpy as np
+
+        arr = np.asarray(value)
+        if var.type.rank == 0:
+            val = self.variable(var)
+            return [f"(= {val.expr} {self._literal(arr.item(), var.type.elem)})"]
+        name = self.declare(smt_name(var.name), self.dialect.fn_sort(var.type.rank, var.type.elem))
+        val = self.from_function(name, var.type.elem, [str(n) for n in arr.shape])
+        self.vars[var] = val
+        assert val.at is not None
+        return [
+            f"(= {val.at(tuple(str(p) for p in pos))} {self._literal(arr[pos].item(), var.type.elem)})"
+            for pos in np.ndindex(arr.shape)
+        ]
+
+    @staticmethod
+    def _literal(value: object, elem: str) -> str:
+        if elem == "bool":
+            return "true" if value else "false"
+        return int_lit(int(value)) if elem == "int" else real_lit(float(value))  # type: ignore[arg-type]
+
     def constant(self, value: object, type_: TensorType) -> SVal:
         """A concrete NumPy value (scalar or array) as an SMT value, for semantics tests."""
         import numpy as np
@@ -235,16 +261,22 @@ class Encoder:
             return SVal(tensor.elem, tensor.dims, at=lambda idx: fn(s, at(idx)))
         return SVal(tensor.elem, tensor.dims, at=lambda idx: fn(at(idx), s))
 
+    UNROLL = 64
+    """Reductions over a numeral length up to this many elements are unrolled (quantifier-free)."""
+
     def fold(self, kind: str, vec: SVal) -> str:
         """A reduction of a vector by a recursive function on its length.
 
         The vector's index function is lambda-lifted (see `sexpr.lift`): `sum_k a[r][k]` becomes
         `tf_sum_Int_1(lambda (k c) a[c][k], r, n)`, so reductions over equal rows are equal terms.
+        A numeral length unrolls the same recursion instead.
         """
         n = vec.dims[0]
+        assert vec.at is not None
+        if n.isdigit() and int(n) <= self.UNROLL:
+            return self._unrolled(kind, vec.elem, [vec.at((str(j),)) for j in range(int(n))])
         if vec.fn is not None:
             return f"({self._fold_fn(kind, vec.elem, 0)} {vec.fn} {n})"
-        assert vec.at is not None
         (k,) = self.bound(1)
         self._depth += 1
         try:
@@ -258,6 +290,31 @@ class Encoder:
         name = self._fold_fn(kind, vec.elem, len(lifted))
         return f"({name} {lam} {' '.join([*lifted, n])})"
 
+    def _step(self, kind: str, elem: str, acc: str, x: str) -> str:
+        """One step of a reduction: the accumulated value combined with the next element."""
+        if kind == "sum":
+            return f"(+ {acc} {x})"
+        if kind == "prod":
+            return self.mul(elem, acc, x)
+        if kind == "max":
+            return f"(let ((p {acc}) (q {x})) (ite (>= p q) p q))"
+        raise ValueError(kind)
+
+    def _unit(self, kind: str, elem: str, first: str) -> str:
+        """The value of a reduction over no elements (`max` of nothing is its first element)."""
+        return {"sum": ZERO[elem], "prod": ONE[elem], "max": first}[kind]
+
+    def _unrolled(self, kind: str, elem: str, xs: list[str]) -> str:
+        if kind == "max":
+            if len(xs) <= 1:
+                return xs[0] if xs else "0" if elem == "int" else "0.0"
+            acc, rest = xs[0], xs[1:]
+        else:
+            acc, rest = self._unit(kind, elem, ""), xs
+        for x in rest:
+            acc = self._step(kind, elem, acc, x)
+        return acc
+
     def _fold_fn(self, kind: str, elem: str, nctx: int) -> str:
         sort = SORTS[elem]
         name = f"tf_{kind}_{sort}" + (f"_{nctx}" if nctx else "")
@@ -265,15 +322,12 @@ class Encoder:
         fsort = self.dialect.fn_sort(1 + nctx, elem)
         rec = " ".join(["f", *ctx])
         last = self.dialect.apply("f", ["(- n 1)", *ctx])
-        if kind == "sum":
-            body = f"(ite (<= n 0) {ZERO[elem]} (+ ({name} {rec} (- n 1)) {last}))"
-        elif kind == "prod":
-            body = f"(ite (<= n 0) {ONE[elem]} {self.mul(elem, f'({name} {rec} (- n 1))', last)})"
-        elif kind == "max":
+        prev = f"({name} {rec} (- n 1))"
+        if kind == "max":
             first = self.dialect.apply("f", ["0", *ctx])
-            body = f"(ite (<= n 1) {first} (let ((p ({name} {rec} (- n 1))) (q {last})) (ite (>= p q) p q)))"
+            body = f"(ite (<= n 1) {first} {self._step(kind, elem, prev, last)})"
         else:
-            raise ValueError(kind)
+            body = f"(ite (<= n 0) {self._unit(kind, elem, '')} {self._step(kind, elem, prev, last)})"
         params = " ".join([f"(f {fsort})", *(f"({c} Int)" for c in ctx), "(n Int)"])
         self.define(name, f"(define-fun-rec {name} ({params}) {SORTS[elem]} {body})")
         return name

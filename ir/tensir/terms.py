@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from .types import BOOL, FLOAT, INT, FnType, TensIRTypeError, TensorType
 
@@ -86,7 +86,7 @@ class Lambda:
         object.__setattr__(self, "type", FnType(tuple(p.type for p in self.params), self.body.type))
 
 
-Arg = Union[Term, Lambda]
+Arg = Term | Lambda
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -1,0 +1,90 @@
+"""Rendering TensIR terms to Python expressions, shared by the Python-based targets.
+
+Each op's code comes from its `OpDef.render[target]` entry (a `Template` or a function); this module
+only walks the term, parenthesizes by precedence and names shared subterms.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tensflo.ir.tensir import App, Lambda, Lit, Term, Var
+from tensflo.ir.tensir.printer import format_literal
+from tensflo.ir.tensir.render import ATOM, PREC, Template
+
+
+class RenderError(ValueError):
+    """A target cannot render a term (an op without an entry for it, say)."""
+
+
+@dataclass
+class PyRenderer:
+    """Renders one function body: expressions, plus `name = expr` lines for shared subterms."""
+
+    target: str
+    names: dict[Var, str]
+    reserved: frozenset[str] = frozenset()
+    lines: list[str] = field(default_factory=list)
+    _count: int = 0
+
+    def expr(self, term: Term, need: int = 0) -> str:
+        text, prec = self.render(term)
+        return f"({text})" if prec < need else text
+
+    def render(self, term: Term) -> tuple[str, int]:
+        if isinstance(term, Var):
+            return self.names[term], ATOM
+        if isinstance(term, Lit):
+            return self.literal(term)
+        if isinstance(term, App):
+            entry = term.op.render.get(self.target)
+            if entry is None:
+                raise RenderError(f"the {self.target} target cannot render op {term.op.name}")
+            if isinstance(entry, Template):
+                args = [self.expr(a, entry.need(i)) for i, a in enumerate(term.args)]  # type: ignore[arg-type]
+                return entry.text.format(*args), entry.prec
+            return entry(self, term)
+        raise RenderError(f"cannot render {term!r}")
+
+    def literal(self, lit: Lit) -> tuple[str, int]:
+        if isinstance(lit.value, bool):
+            return ("True" if lit.value else "False"), ATOM
+        text = format_literal(lit.value)
+        return text, PREC["unary"] if text.startswith("-") else ATOM
+
+    def atom(self, term: Term) -> str:
+        """A name for the term's value: a variable itself, or a fresh local bound to it."""
+        if isinstance(term, Var):
+            return self.names[term]
+        return self.bind(self.expr(term))
+
+    def bind(self, text: str) -> str:
+        self._count += 1
+        name = f"t{self._count}"
+        while name in self.reserved:
+            self._count += 1
+            name = f"t{self._count}"
+        self.lines.append(f"{name} = {text}")
+        return name
+
+    def lambda_body(self, lam: Lambda, args: Sequence[str]) -> tuple[str, int]:
+        """The lambda's body with its parameters replaced by the given names."""
+        saved = dict(self.names)
+        self.names.update(zip(lam.params, args, strict=True))
+        try:
+            return self.render(lam.body)
+        finally:
+            self.names = saved
+
+
+def python_name(name: str, taken: set[str]) -> str:
+    """A valid, unused Python identifier for a source-level name."""
+    base = name if name.isidentifier() and not keyword.iskeyword(name) else f"{name}_"
+    base = "".join(c if c.isalnum() or c == "_" else "_" for c in base)
+    out = base
+    while out in taken:
+        out += "_"
+    taken.add(out)
+    return out
