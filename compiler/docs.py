@@ -31,7 +31,8 @@ Sig = tuple[Any, ...]
 def printed_form(op: OpDef) -> str:
     """How an application of `op` is written in TensIR text, with placeholder arguments."""
     plain = op.arity - len(op.lambdas)
-    names = iter(["x"] if plain == 1 else ["a", "b", "c", "d", "e", "f", "g", "h"])
+    names = iter([p for i, p in enumerate(op.params) if i not in op.lambdas] or
+                 (["x"] if plain == 1 else ["a", "b", "c", "d", "e", "f", "g", "h"]))
     lambda_arity = _lambda_arities(op)
     args = []
     for i in range(op.arity):

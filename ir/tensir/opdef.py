@@ -36,6 +36,8 @@ class OpDef:
     """SMT semantics: `smt(enc, *args)` over `tensflo.ir.tensir.smt` values (both solvers)."""
     doc: str
     """One line for `tensflo ops` and docs/ops.md."""
+    params: tuple[str, ...] = ()
+    """Argument names for docs and prompts (`take(x, n)`); empty means positional placeholders."""
     form: str = "call"
     symbol: str | None = None
     """Operator symbol of the infix/prefix forms (`+`, `not`)."""

@@ -70,6 +70,9 @@ class Kernel:
     py: Template
     """Python/NumPy rendering; vectorized, so the same text serves scalars and arrays."""
     doc: str
+    """What the op computes, as a noun phrase ("division")."""
+    note: str = ""
+    """Semantic fine print shown with every op derived from the kernel."""
     elems: tuple[str, ...] = NUMERIC
     result: str | None = None
     """Result element type; None = the operands'."""
@@ -109,13 +112,12 @@ MUL = _kernel(Kernel("mul", 2, np.multiply, lambda e, t, a, b: e.mul(t, a, b), i
 DIV = _kernel(Kernel(
     "div", 2, cnum.c_div,
     lambda e, t, a, b: f"({e.cdiv() if t == 'int' else e.rdiv()} {a} {b})",
-    call("c_div", 2),
-    "division; int truncates toward zero (C), x / 0 == 0",
+    call("c_div", 2), "division", note="int truncates toward zero as in C; x / 0 == 0",
     symbol="/", prec=_M, form="infix",
 ))
 MOD = _kernel(Kernel(
     "mod", 2, cnum.c_mod, lambda e, t, a, b: f"({e.cmod()} {a} {b})", call("c_mod", 2),
-    "remainder with the sign of the dividend (C), x % 0 == x", elems=("int",),
+    "remainder", note="sign of the dividend as in C; x % 0 == x", elems=("int",),
     symbol="%", prec=_M, form="infix",
 ))
 MIN = _kernel(Kernel("min", 2, np.minimum, lambda e, t, a, b: f"(ite (<= {a} {b}) {a} {b})",
@@ -152,6 +154,14 @@ _kernel(Kernel("abs", 1, np.abs, lambda e, t, a: f"(ite (< {a} {_smt_zero(t)}) (
                call("np.abs", 1), "absolute value"))
 
 
+PLURAL = {1: "vectors", 2: "matrices", 3: "3-d tensors"}
+NOUN = {1: "vector", 2: "matrix", 3: "3-d tensor"}
+
+
+def _with_note(doc: str, k: Kernel) -> str:
+    return f"{doc} ({k.note})" if k.note else doc
+
+
 def _scalar_op(k: Kernel) -> OpDef:
     def infer(*ts: TensorType) -> TensorType:
         for t in ts:
@@ -163,7 +173,8 @@ def _scalar_op(k: Kernel) -> OpDef:
         return enc.scalar(k.smt(enc, args[0].elem, *(a.expr for a in args)), out)
 
     return register(OpDef(
-        name=k.name, arity=k.arity, infer=infer, numpy=k.numpy, smt=smt, doc=k.doc, form=k.form,
+        name=k.name, arity=k.arity, infer=infer, numpy=k.numpy, smt=smt, doc=_with_note(k.doc, k),
+        form=k.form, params=("a", "b")[: k.arity] if k.arity == 2 else ("x",),
         symbol=k.symbol, prec=k.prec, assoc=k.assoc, render={"numpy": k.py},
         commutative=k.commutative,
     ))
@@ -181,10 +192,10 @@ def _ite_infer(c: TensorType, a: TensorType, b: TensorType) -> TensorType:
 
 
 ITE = register(OpDef(
-    name="ite", arity=3, infer=_ite_infer,
+    name="ite", params=("cond", "then", "else"), arity=3, infer=_ite_infer,
     numpy=lambda c, a, b: np.where(c, a, b)[()],
     smt=lambda enc, c, a, b: enc.scalar(f"(ite {c.expr} {a.expr} {b.expr})", a.elem),
-    doc="if-then-else on scalars: ite(cond, then, else)",
+    doc="if-then-else on scalars",
     render={"numpy": call("np.where", 3)},
 ))
 
@@ -225,7 +236,8 @@ def _elemwise(k: Kernel, rank: int) -> OpDef:
 
     op = register(OpDef(
         name=name, arity=2, infer=infer, numpy=numpy, smt=smt,
-        doc=f"elementwise {k.doc} of two {RANK_PREFIX[rank]}s of equal shape",
+        doc=_with_note(f"elementwise {k.doc} of two {PLURAL[rank]} of equal shape", k),
+        params=("a", "b"),
         prefix_args=(0, 1), prefix_step=step, domain="operands have equal shapes",
         family=k.name, render={"numpy": k.py}, commutative=k.commutative,
     ))
@@ -254,11 +266,12 @@ def _broadcast(k: Kernel, rank: int, scalar_first: bool) -> OpDef:
         parts[tpos] = INDEX(args[tpos], i)
         return APPEND(prev, lower(*parts))
 
-    shape = f"{k.doc} of a scalar and each element" if scalar_first else (
-        f"{k.doc} of each element and a scalar")
+    formula = f"s {k.symbol} e" if scalar_first else f"e {k.symbol} s"
+    what = f"{k.doc} with a scalar: {formula} for each element e of a {NOUN[rank]}"
     op = register(OpDef(
         name=name, arity=2, infer=infer, numpy=k.numpy, smt=smt,
-        doc=f"{pre}: {shape}", prefix_args=(tpos,), prefix_step=step, family=k.name,
+        doc=_with_note(what, k), prefix_args=(tpos,), prefix_step=step, family=k.name,
+        params=("s", "x") if scalar_first else ("x", "s"),
         render={"numpy": k.py},
     ))
     BROADCAST[(k.name, rank, scalar_first)] = op
@@ -300,7 +313,7 @@ def _index_smt(enc: Encoder, x: SVal, i: SVal) -> SVal:
 
 
 INDEX = register(OpDef(
-    name="index", arity=2, infer=_index_infer, numpy=_index_np, smt=_index_smt,
+    name="index", params=("x", "i"), arity=2, infer=_index_infer, numpy=_index_np, smt=_index_smt,
     doc="x[i]: element i (a row of a matrix)", form="index",
     domain="0 <= i < len(x)", render={"numpy": Template("{0}[{1}]", ATOM, (ATOM,))},
 ))
@@ -347,7 +360,7 @@ def _render_slice(ctx, t: App) -> tuple[str, int]:
 
 
 SLICE = register(OpDef(
-    name="slice", arity=3, infer=_slice_infer, numpy=cnum.clamp_slice, smt=_slice_smt,
+    name="slice", params=("x", "lo", "hi"), arity=3, infer=_slice_infer, numpy=cnum.clamp_slice, smt=_slice_smt,
     doc="x[lo:hi] on the first axis; bounds are clamped to [0, len(x)] (no wrap-around)",
     form="slice", render={"numpy": _render_slice},
 ))
@@ -367,7 +380,7 @@ def _render_col_slice(ctx, t: App) -> tuple[str, int]:
 
 
 COL_SLICE = register(OpDef(
-    name="col_slice", arity=3, infer=_col_slice_infer,
+    name="col_slice", params=("m", "lo", "hi"), arity=3, infer=_col_slice_infer,
     numpy=lambda m, lo, hi: m[:, max(int(lo), 0) : max(int(hi), 0)],
     smt=lambda enc, m, lo, hi: _slice_smt(enc, m, lo, hi, axis=1),
     doc="columns lo..hi of every row of a matrix, bounds clamped like slice",
@@ -385,14 +398,14 @@ def _count_infer(name: str) -> Callable[[TensorType, TensorType], TensorType]:
 
 
 TAKE = register(OpDef(
-    name="take", arity=2, infer=_count_infer("take"),
+    name="take", params=("x", "n"), arity=2, infer=_count_infer("take"),
     numpy=lambda x, n: cnum.clamp_slice(x, 0, n),
     smt=lambda enc, x, n: _slice_smt(enc, x, SVal("int", expr="0"), n),
     doc="the first n entries: x[:n] (clamped)",
     render={"numpy": lambda ctx, t: (f"{ctx.expr(t.args[0], ATOM)}[:{_render_bound(ctx, t.args[1])}]", ATOM)},
 ))
 TAIL = register(OpDef(
-    name="tail", arity=2, infer=_count_infer("tail"),
+    name="tail", params=("x", "n"), arity=2, infer=_count_infer("tail"),
     numpy=lambda x, n: cnum.clamp_slice(x, n, np.shape(x)[0]),
     smt=lambda enc, x, n: _slice_smt(enc, x, n, SVal("int", expr=x.dims[0])),
     doc="all but the first n entries: x[n:] (clamped)",
@@ -430,7 +443,7 @@ def _append_smt(enc: Encoder, x: SVal, e: SVal) -> SVal:
 
 
 APPEND = register(OpDef(
-    name="append", arity=2, infer=_append_infer, numpy=_append_np, smt=_append_smt,
+    name="append", params=("x", "e"), arity=2, infer=_append_infer, numpy=_append_np, smt=_append_smt,
     doc="x with one more entry at the end (a scalar for a vec, a row for a matrix)",
     domain="the entry's shape matches the other entries",
     render={"numpy": call("append_rows", 2)},
@@ -443,7 +456,7 @@ def _len_infer(x: TensorType) -> TensorType:
 
 
 LEN = register(OpDef(
-    name="len", arity=1, infer=_len_infer, numpy=lambda x: np.int64(np.shape(x)[0]),
+    name="len", params=("x",), arity=1, infer=_len_infer, numpy=lambda x: np.int64(np.shape(x)[0]),
     smt=lambda enc, x: enc.scalar(x.dims[0], "int"),
     doc="number of entries on the first axis", render={"numpy": call("len", 1)},
 ))
@@ -461,7 +474,7 @@ def _transpose_smt(enc: Encoder, m: SVal) -> SVal:
 
 
 TRANSPOSE = register(OpDef(
-    name="transpose", arity=1, infer=_transpose_infer, numpy=lambda m: np.transpose(m),
+    name="transpose", params=("m",), arity=1, infer=_transpose_infer, numpy=lambda m: np.transpose(m),
     smt=_transpose_smt, doc="matrix transpose", render={"numpy": Template("{0}.T", ATOM, (ATOM,))},
 ))
 
@@ -485,21 +498,21 @@ def _reduce_max_np(x):
 
 
 REDUCE_SUM = register(OpDef(
-    name="reduce_sum", arity=1, infer=_reduce_infer("reduce_sum"), numpy=lambda x: np.sum(x),
+    name="reduce_sum", params=("x",), arity=1, infer=_reduce_infer("reduce_sum"), numpy=lambda x: np.sum(x),
     smt=lambda enc, x: enc.scalar(enc.fold("sum", x), x.elem),
     doc="sum of a vector (0 when empty)", prefix_args=(0,),
     prefix_step=lambda prev, args, i: SCALAR_OPS["add"](prev, INDEX(args[0], i)),
     render={"numpy": call("np.sum", 1)},
 ))
 REDUCE_MUL = register(OpDef(
-    name="reduce_mul", arity=1, infer=_reduce_infer("reduce_mul"), numpy=lambda x: np.prod(x),
+    name="reduce_mul", params=("x",), arity=1, infer=_reduce_infer("reduce_mul"), numpy=lambda x: np.prod(x),
     smt=lambda enc, x: enc.scalar(enc.fold("prod", x), x.elem),
     doc="product of a vector (1 when empty)", prefix_args=(0,),
     prefix_step=lambda prev, args, i: SCALAR_OPS["mul"](prev, INDEX(args[0], i)),
     render={"numpy": call("np.prod", 1)},
 ))
 REDUCE_MAX = register(OpDef(
-    name="reduce_max", arity=1, infer=_reduce_infer("reduce_max"), numpy=_reduce_max_np,
+    name="reduce_max", params=("x",), arity=1, infer=_reduce_infer("reduce_max"), numpy=_reduce_max_np,
     smt=lambda enc, x: enc.scalar(enc.fold("max", x), x.elem),
     doc="largest element of a non-empty vector", prefix_args=(0,),
     prefix_step=lambda prev, args, i: ITE(
@@ -540,7 +553,7 @@ def _mv_smt(enc: Encoder, m: SVal, v: SVal) -> SVal:
 
 
 MATRIX_VEC_MUL = register(OpDef(
-    name="matrix_vec_mul", arity=2, infer=_mv_infer, numpy=_mv_np, smt=_mv_smt,
+    name="matrix_vec_mul", params=("m", "v"), arity=2, infer=_mv_infer, numpy=_mv_np, smt=_mv_smt,
     doc="matrix times vector: out[i] = sum_k m[i][k] * v[k]", prefix_args=(0,),
     prefix_step=lambda prev, args, i: APPEND(
         prev, REDUCE_SUM(ELEMWISE[("mul", 1)](args[1], INDEX(args[0], i)))
@@ -574,7 +587,7 @@ def _mm_smt(enc: Encoder, a: SVal, b: SVal) -> SVal:
 
 
 MATMUL = register(OpDef(
-    name="matmul", arity=2, infer=_mm_infer, numpy=_mm_np, smt=_mm_smt,
+    name="matmul", params=("a", "b"), arity=2, infer=_mm_infer, numpy=_mm_np, smt=_mm_smt,
     doc="matrix product: out[i][j] = sum_k a[i][k] * b[k][j]", prefix_args=(0,),
     prefix_step=lambda prev, args, i: APPEND(
         prev, MATRIX_VEC_MUL(TRANSPOSE(args[1]), INDEX(args[0], i))
@@ -636,8 +649,9 @@ def _mapper(name: str, rank: int, nargs: int) -> OpDef:
 
     op = register(OpDef(
         name=name, arity=nargs + 1, infer=infer, numpy=numpy, smt=smt,
-        doc=(f"apply a scalar lambda to every element of a {RANK_PREFIX[rank]}" if nargs == 1 else
-             f"combine two {RANK_PREFIX[rank]}s of equal shape elementwise with a lambda"),
+        doc=(f"apply a scalar lambda to every element of a {NOUN[rank]}" if nargs == 1 else
+             f"combine two {PLURAL[rank]} of equal shape elementwise with a lambda"),
+        params=("x", "f") if nargs == 1 else ("x", "y", "f"),
         lambdas={nargs: lam_params}, prefix_args=tuple(range(nargs)), prefix_step=step,
         domain="" if nargs == 1 else "operands have equal shapes",
         render={"numpy": _render_map},

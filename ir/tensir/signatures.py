@@ -9,10 +9,8 @@ from .opdef import OpDef
 from .terms import Lambda, Lit, Var
 from .types import ELEMENTS, TensIRTypeError, TensorType
 
-ALL_TYPES: tuple[TensorType, ...] = tuple(
-    TensorType(e, r) for r in range(4) for e in ELEMENTS if not (e == "bool" and r > 0)
-)
-"""Every scalar type, and tensors of int and float (bool tensors are not TensIR values)."""
+ALL_TYPES: tuple[TensorType, ...] = tuple(TensorType(e, r) for r in range(4) for e in ELEMENTS)
+"""Every scalar and tensor type (bool tensors come from maps and comparisons)."""
 
 
 @cache

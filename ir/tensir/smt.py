@@ -274,7 +274,8 @@ class Encoder:
         n = vec.dims[0]
         assert vec.at is not None
         if n.isdigit() and int(n) <= self.UNROLL:
-            return self._unrolled(kind, vec.elem, [vec.at((str(j),)) for j in range(int(n))])
+            xs = [vec.at((str(j),)) for j in range(max(int(n), 1))]
+            return self._unrolled(kind, vec.elem, xs[: int(n)], first=xs[0])
         if vec.fn is not None:
             return f"({self._fold_fn(kind, vec.elem, 0)} {vec.fn} {n})"
         (k,) = self.bound(1)
@@ -294,8 +295,8 @@ class Encoder:
         """One step of a reduction: the accumulated value combined with the next element."""
         if kind == "sum":
             return f"(+ {acc} {x})"
-        if kind == "prod":
-            return self.mul(elem, acc, x)
+        if kind == "prod":  # abstracted even for numerals: unrolled == recursive, term for term
+            return self.mul(elem, acc, x, numerals_exact=False)
         if kind == "max":
             return f"(let ((p {acc}) (q {x})) (ite (>= p q) p q))"
         raise ValueError(kind)
@@ -304,10 +305,10 @@ class Encoder:
         """The value of a reduction over no elements (`max` of nothing is its first element)."""
         return {"sum": ZERO[elem], "prod": ONE[elem], "max": first}[kind]
 
-    def _unrolled(self, kind: str, elem: str, xs: list[str]) -> str:
+    def _unrolled(self, kind: str, elem: str, xs: list[str], first: str) -> str:
         if kind == "max":
             if len(xs) <= 1:
-                return xs[0] if xs else "0" if elem == "int" else "0.0"
+                return first
             acc, rest = xs[0], xs[1:]
         else:
             acc, rest = self._unit(kind, elem, ""), xs
@@ -345,9 +346,10 @@ class Encoder:
             return range(1, len(node))
         return None
 
-    def mul(self, elem: str, a: str, b: str) -> str:
+    def mul(self, elem: str, a: str, b: str, numerals_exact: bool = True) -> str:
         """a * b, or its uninterpreted abstraction when both are non-constants (see above)."""
-        if self.abstract_nonlinear and not (_numeral(a) or _numeral(b)):
+        linear = numerals_exact and (_numeral(a) or _numeral(b))
+        if self.abstract_nonlinear and not linear:
             sort = SORTS[elem]
             name = self.declare_fun(f"tf_mul_{sort}", [sort, sort], sort)
             return f"({name} {a} {b})"

@@ -41,7 +41,7 @@ def test_ops_md_documents_every_builtin_op(repo):
                                "(mat[T], int, int) -> mat[T] for T in int, float, bool",
                                "(tensor3d[T], int, int) -> tensor3d[T] for T in int, float, bool"]),
         ("reduce_sum", "reduce_sum(x)", ["(vec[T]) -> T for T in int, float"]),
-        ("vec_scalar_add", "vec_scalar_add(a, b)", ["(vec[T], T) -> vec[T] for T in int, float"]),
+        ("vec_scalar_add", "vec_scalar_add(x, s)", ["(vec[T], T) -> vec[T] for T in int, float"]),
         ("vec_map", "vec_map(x, lambda e: ...)",
          ["(vec[T], (T) -> U) -> vec[U] for T, U in int, float, bool"]),
         ("matmul", "matmul(a, b)", ["(mat[T], mat[T]) -> mat[T] for T in int, float"]),
