@@ -85,10 +85,11 @@ class NumpyTarget:
             text += "\n".join(inspect.getsource(HELPERS[n]) for n in more)
         helpers = [inspect.getsource(h).rstrip() for n, h in HELPERS.items() if n in used]
         names = ", ".join(f.name for f in functions)
-        out.write(_environment().get_template("numpy_module.py.j2").render(
+        text = _environment().get_template("numpy_module.py.j2").render(
             doc=f"NumPy code for {names}.", version=__version__, helpers=helpers,
             functions=rendered,
-        ))
+        )
+        out.write(text.rstrip("\n") + "\n")
 
     def compile(self, functions: list[Function]) -> dict[str, object]:
         """Emit and load the module; returns its namespace (for tests and `tensflo bench`)."""

@@ -523,17 +523,25 @@ REDUCE_MAX = register(OpDef(
 ))
 
 
-def _mv_infer(m: TensorType, v: TensorType) -> TensorType:
-    _expect_rank("matrix_vec_mul", m, 2, "the matrix")
-    _expect_rank("matrix_vec_mul", v, 1, "the vector")
-    _same_elem("matrix_vec_mul", NUMERIC, m, v)
-    return v
+def _product_rules(name: str, right_rank: int):
+    """Type rule and NumPy semantics of `matrix @ (vector | matrix)`, the inner lengths equal."""
+
+    def infer(a: TensorType, b: TensorType) -> TensorType:
+        _expect_rank(name, a, 2, "the first operand")
+        _expect_rank(name, b, right_rank, "the second operand")
+        _same_elem(name, NUMERIC, a, b)
+        return b if right_rank == 1 else a
+
+    def numpy(a, b):
+        if np.shape(a)[1] != np.shape(b)[0]:
+            raise DomainError(f"{name}: {np.shape(a)} times {np.shape(b)}")
+        return a @ b
+
+    return infer, numpy
 
 
-def _mv_np(m, v):
-    if np.shape(m)[1] != np.shape(v)[0]:
-        raise DomainError(f"matrix_vec_mul: {np.shape(m)} times {np.shape(v)}")
-    return m @ v
+_mv_infer, _mv_np = _product_rules("matrix_vec_mul", 1)
+_mm_infer, _mm_np = _product_rules("matmul", 2)
 
 
 def _dot(enc: Encoder, elem: str, n: str, left: Callable[[str], str], right: Callable[[str], str]) -> str:
@@ -560,19 +568,6 @@ MATRIX_VEC_MUL = register(OpDef(
     ),
     domain="cols(m) == len(v)", render={"numpy": infix("@", _M)},
 ))
-
-
-def _mm_infer(a: TensorType, b: TensorType) -> TensorType:
-    _expect_rank("matmul", a, 2, "the first operand")
-    _expect_rank("matmul", b, 2, "the second operand")
-    _same_elem("matmul", NUMERIC, a, b)
-    return a
-
-
-def _mm_np(a, b):
-    if np.shape(a)[1] != np.shape(b)[0]:
-        raise DomainError(f"matmul: {np.shape(a)} times {np.shape(b)}")
-    return a @ b
 
 
 def _mm_smt(enc: Encoder, a: SVal, b: SVal) -> SVal:
