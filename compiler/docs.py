@@ -12,13 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tensflo.ir.tensir import OPS, FnType, OpDef, TensorType
+from tensflo.ir.tensir import OPS, FnType, OpDef
+from tensflo.ir.tensir.signatures import typed_signatures
 from tensflo.ir.tensir.types import ELEMENTS, RANK_NAMES
 
 BUILTIN_ORIGIN = "tensflo"
-ARG_TYPES: tuple[TensorType, ...] = tuple(TensorType(e, r) for r in range(4) for e in ELEMENTS)
-MAX_ENUMERATED_ARITY = 4
-"""Ops with more (non-lambda) arguments are not enumerated: their signatures are left out."""
 VARIABLES = ("T", "U", "V")
 
 Sig = tuple[Any, ...]
@@ -65,31 +63,7 @@ def _lambda_arities(op: OpDef) -> dict[int, int]:
 # -------------------------------------------------------------------------------------------------
 def _signatures(op: OpDef) -> list[Sig]:
     """Every accepted combination of argument types with its result type."""
-    plain = [i for i in range(op.arity) if i not in op.lambdas]
-    if len(plain) > MAX_ENUMERATED_ARITY:
-        return []
-    out: list[Sig] = []
-    for combo in itertools.product(ARG_TYPES, repeat=len(plain)):
-        types: list[Any] = [None] * op.arity
-        for pos, t in zip(plain, combo, strict=True):
-            types[pos] = t
-        choices: list[list[Any]] = []
-        try:
-            for i in range(op.arity):
-                if i in op.lambdas:
-                    params = tuple(op.lambdas[i](*types))
-                    choices.append([FnType(params, TensorType(e)) for e in ELEMENTS])
-                else:
-                    choices.append([types[i]])
-        except Exception:
-            continue
-        for args in itertools.product(*choices):
-            try:
-                result = op.infer(*args)
-            except Exception:
-                continue
-            out.append((*args, result))
-    return out
+    return [(*args, result) for args, result in typed_signatures(op)]
 
 
 def _flatten(sig: Sig) -> tuple[tuple[Any, ...], tuple[str, ...]]:

@@ -1,4 +1,4 @@
-"""The argument types an op accepts, found by asking its type rule (used by tests and search)."""
+"""The argument types an op accepts, found by asking its type rule (for tests, docs and search)."""
 
 from __future__ import annotations
 
@@ -6,52 +6,51 @@ import itertools
 from functools import cache
 
 from .opdef import OpDef
-from .terms import Lambda, Lit, Var
-from .types import ELEMENTS, TensIRTypeError, TensorType
+from .types import ELEMENTS, FnType, TensorType
 
 ALL_TYPES: tuple[TensorType, ...] = tuple(TensorType(e, r) for r in range(4) for e in ELEMENTS)
 """Every scalar and tensor type (bool tensors come from maps and comparisons)."""
 
+MAX_ENUMERATED_ARITY = 4
+"""Ops with more non-lambda arguments are not enumerated (their signature lists are empty)."""
+
+ArgTypes = tuple[TensorType | FnType, ...]
+
+_RULE_ERRORS = (TypeError, ValueError)
+"""What a type rule raises to reject arguments (`TensIRTypeError` is a `TypeError`)."""
+
 
 @cache
-def signatures(op: OpDef) -> tuple[tuple[TensorType | None, ...], ...]:
-    """All tuples of argument types the op's rule accepts (None at lambda positions).
-
-    Lambda positions get a lambda whose body is a literal of each scalar type in turn, so maps
-    are listed once per result type.
-    """
+def typed_signatures(op: OpDef) -> tuple[tuple[ArgTypes, TensorType], ...]:
+    """Every accepted tuple of argument types (lambdas as `FnType`) with its result type."""
+    plain = [i for i in range(op.arity) if i not in op.lambdas]
+    if len(plain) > MAX_ENUMERATED_ARITY:
+        return ()
     out = []
-    plain_positions = [i for i in range(op.arity) if i not in op.lambdas]
-    for combo in itertools.product(ALL_TYPES, repeat=len(plain_positions)):
+    for combo in itertools.product(ALL_TYPES, repeat=len(plain)):
         types: list[TensorType | None] = [None] * op.arity
-        for pos, t in zip(plain_positions, combo, strict=True):
+        for pos, t in zip(plain, combo, strict=True):
             types[pos] = t
         try:
-            results = {t for t in _results(op, tuple(types))}
-        except TensIRTypeError:
+            choices = [
+                [FnType(tuple(op.lambdas[i](*types)), TensorType(e)) for e in ELEMENTS]
+                if i in op.lambdas else [types[i]]
+                for i in range(op.arity)
+            ]
+        except _RULE_ERRORS:
             continue
-        if results:
-            out.append(tuple(types))
+        for args in itertools.product(*choices):
+            try:
+                out.append((tuple(args), op.infer(*args)))
+            except _RULE_ERRORS:
+                continue
     return tuple(out)
 
 
-def _results(op: OpDef, types: tuple[TensorType | None, ...]):
-    if not op.lambdas:
-        yield op.infer(*types)
-        return
-    fn_types = {}
-    for pos, rule in op.lambdas.items():
-        fn_types[pos] = rule(*types)
-    for body_elem in ("int", "float", "bool"):
-        args = []
-        for i, t in enumerate(types):
-            if i in op.lambdas:
-                params = tuple(Var(f"p{j}", pt) for j, pt in enumerate(fn_types[i]))
-                value = {"int": 0, "float": 0.0, "bool": False}[body_elem]
-                args.append(Lambda(params, Lit(value, TensorType(body_elem))))
-            else:
-                args.append(Var(f"a{i}", t))
-        try:
-            yield op.check(tuple(args))
-        except TensIRTypeError:
-            continue
+@cache
+def signatures(op: OpDef) -> tuple[tuple[TensorType | None, ...], ...]:
+    """The accepted tuples of plain argument types, None at lambda positions (in rule order)."""
+    seen: dict[tuple[TensorType | None, ...], None] = {}
+    for args, _ in typed_signatures(op):
+        seen.setdefault(tuple(None if isinstance(a, FnType) else a for a in args))
+    return tuple(seen)
