@@ -64,6 +64,7 @@ class NumpyTarget:
             conv = f"np.asarray({names[p]}, dtype={DTYPE[p.type.elem]})" if p.type.rank else (
                 f"{DTYPE[p.type.elem]}({names[p]})")
             prologue.append(f"{names[p]} = {conv}")
+        r.share(fn.body)
         body = r.expr(fn.body)
         dtype = DTYPE[fn.result.elem]
         ret = f"return {dtype}({body})" if fn.result.is_scalar else (

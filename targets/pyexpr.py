@@ -28,8 +28,30 @@ class PyRenderer:
     reserved: frozenset[str] = frozenset()
     lines: list[str] = field(default_factory=list)
     _count: int = 0
+    _shared: dict[Term, str | None] = field(default_factory=dict)
+    """Applications occurring more than once: computed once into a local (None until then)."""
+
+    def share(self, term: Term) -> None:
+        """Note the repeated applications of `term` (outside lambdas) so each is computed once."""
+        seen: set[Term] = set()
+        stack: list[Term] = [term]
+        while stack:
+            t = stack.pop()
+            if not isinstance(t, App):
+                continue
+            if t in seen:
+                self._shared.setdefault(t, None)
+                continue
+            seen.add(t)
+            stack.extend(a for a in t.args if not isinstance(a, Lambda))
 
     def expr(self, term: Term, need: int = 0) -> str:
+        if term in self._shared:
+            name = self._shared[term]
+            if name is None:
+                text, _ = self.render(term)
+                name = self._shared[term] = self.bind(text)
+            return name
         text, prec = self.render(term)
         return f"({text})" if prec < need else text
 
@@ -58,7 +80,8 @@ class PyRenderer:
         """A name for the term's value: a variable itself, or a fresh local bound to it."""
         if isinstance(term, Var):
             return self.names[term]
-        return self.bind(self.expr(term))
+        text = self.expr(term)
+        return text if text.isidentifier() else self.bind(text)
 
     def bind(self, text: str) -> str:
         self._count += 1

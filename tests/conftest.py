@@ -84,3 +84,24 @@ def on_sys_path(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path, str], None]:
     yield add
     for module in added:
         sys.modules.pop(module, None)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ expectations from the current output")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare text with `tests/golden/<name>`, or rewrite it under `--update-golden`."""
+
+    def check(name: str, text: str) -> None:
+        path = REPO / "tests" / "golden" / name
+        if request.config.getoption("--update-golden"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            return
+        assert path.exists(), f"{path} is missing: run pytest --update-golden"
+        assert text == path.read_text(), f"{name} changed: review, then run pytest --update-golden"
+
+    return check
