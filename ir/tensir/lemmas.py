@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .opdef import OpDef
+from .ops import SCALAR_OPS, SLICE
 from .smt import SORTS, Encoder, SVal
 from .terms import App, Arg, Lambda, Lit, Term, Var
 from .types import INT, TensorType
@@ -50,7 +51,7 @@ def generic_args(op: OpDef, types: Sequence[TensorType | None]) -> tuple[Arg, ..
         if pos in op.lambdas:
             ptypes = op.lambdas[pos](*plain)
             params = tuple(Var(f"p{j}", pt) for j, pt in enumerate(ptypes))
-            result = TensorType(_lambda_result_elem(op, plain, pos))
+            result = TensorType(_first_tensor_elem(plain))
             g = uninterpreted(f"g{pos}", ptypes, result)
             args.append(Lambda(params, App(g, params)))
         else:
@@ -59,7 +60,7 @@ def generic_args(op: OpDef, types: Sequence[TensorType | None]) -> tuple[Arg, ..
     return tuple(args)
 
 
-def _lambda_result_elem(op: OpDef, plain, pos: int) -> str:
+def _first_tensor_elem(plain) -> str:
     """Lambdas of lemma instances return the element type of the first tensor argument."""
     first = next(t for t in plain if t is not None and t.rank > 0)
     return first.elem
@@ -74,8 +75,6 @@ def lemma_query(
     refute it."""
     if op.prefix_step is None:
         raise ValueError(f"{op.name} has no prefix lemma")
-    from .ops import SLICE
-
     args = generic_args(op, types)
     i = Var("i", INT)
     one = Lit(1, INT)
@@ -86,8 +85,7 @@ def lemma_query(
             SLICE(a, zero, bound) if pos in op.prefix_args else a for pos, a in enumerate(args)
         )
 
-    add = __import__(f"{__package__}.ops", fromlist=["SCALAR_OPS"]).SCALAR_OPS["add"]
-    lhs = op(*prefix(add(i, one)))
+    lhs = op(*prefix(SCALAR_OPS["add"](i, one)))
     rhs = op.prefix_step(op(*prefix(i)), args, i)
 
     enc = Encoder(dialect, abstract_nonlinear)
