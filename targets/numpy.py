@@ -11,12 +11,12 @@ from typing import IO, ClassVar
 import jinja2
 
 from tensflo.ir.tensir import Function, cnum
+from tensflo.ir.tensir.ops import DTYPE_NAMES
 from tensflo.ir.tensir.printer import print_term
 from tensflo.plugins.hookspecs import hookimpl
 
 from .pyexpr import PyRenderer, python_name
 
-DTYPE = {"int": "np.int64", "float": "np.float64", "bool": "np.bool_"}
 HELPERS = {f.__name__: f for f in (cnum.c_div, cnum.c_mod, cnum.append_rows)}
 """Runtime helpers whose source is copied into generated modules (the oracle's own code)."""
 RESERVED = frozenset({"np", *HELPERS})
@@ -61,12 +61,12 @@ class NumpyTarget:
         r = PyRenderer("numpy", dict(names), frozenset(taken))
         prologue = []
         for p in fn.params:
-            conv = f"np.asarray({names[p]}, dtype={DTYPE[p.type.elem]})" if p.type.rank else (
-                f"{DTYPE[p.type.elem]}({names[p]})")
+            conv = f"np.asarray({names[p]}, dtype={DTYPE_NAMES[p.type.elem]})" if p.type.rank else (
+                f"{DTYPE_NAMES[p.type.elem]}({names[p]})")
             prologue.append(f"{names[p]} = {conv}")
         r.share(fn.body)
         body = r.expr(fn.body)
-        dtype = DTYPE[fn.result.elem]
+        dtype = DTYPE_NAMES[fn.result.elem]
         ret = f"return {dtype}({body})" if fn.result.is_scalar else (
             f"return np.asarray({body}, dtype={dtype})")
         return RenderedFunction(fn.name, [names[p] for p in fn.params],

@@ -20,12 +20,14 @@ from . import cnum
 from .opdef import DomainError, OpDef, register
 from .render import ATOM, PREC, Template, call, infix, prefix
 from .smt import ZERO, Encoder, SVal
-from .terms import App, Lambda, Lit, Term, substitute
+from .terms import App, Lambda, Lit, Term, free_vars, substitute
 from .types import BOOL, INT, TensIRTypeError, TensorType
 
 RANK_PREFIX = {1: "vec", 2: "matrix", 3: "tensor3d"}
 NUMERIC = ("int", "float")
 DTYPES = {"int": np.int64, "float": np.float64, "bool": np.bool_}
+DTYPE_NAMES = {"int": "np.int64", "float": "np.float64", "bool": "np.bool_"}
+"""How generated NumPy code spells each element type's dtype."""
 
 
 def as_value(x, t: TensorType):
@@ -87,10 +89,6 @@ class Kernel:
         return TensorType(self.result or elem)
 
 
-def _smt_zero(elem: str) -> str:
-    return ZERO[elem]
-
-
 KERNELS: dict[str, Kernel] = {}
 
 
@@ -150,7 +148,7 @@ _kernel(Kernel("not", 1, np.logical_not, lambda e, t, a: f"(not {a})", call("np.
 _kernel(Kernel("neg", 1, np.negative, lambda e, t, a: f"(- {a})",
                prefix("-", PREC["unary"]), "arithmetic negation", symbol="-",
                prec=PREC["unary"], form="prefix"))
-_kernel(Kernel("abs", 1, np.abs, lambda e, t, a: f"(ite (< {a} {_smt_zero(t)}) (- {a}) {a})",
+_kernel(Kernel("abs", 1, np.abs, lambda e, t, a: f"(ite (< {a} {ZERO[t]}) (- {a}) {a})",
                call("np.abs", 1), "absolute value"))
 
 
@@ -603,16 +601,10 @@ def _render_map(ctx, t: App) -> tuple[str, int]:
     *tensors, lam = t.args
     names = [ctx.atom(x) for x in tensors]
     body, prec = ctx.lambda_body(lam, names)
-    if not any(p in _used_vars(lam.body) for p in lam.params):
-        dtype = {"int": "np.int64", "float": "np.float64", "bool": "np.bool_"}[t.type.elem]
+    if not set(lam.params) & free_vars(lam.body):  # a constant body still yields a tensor
+        dtype = DTYPE_NAMES[t.type.elem]
         return f"np.full(np.shape({names[0]}), {body}, dtype={dtype})", ATOM
     return body, prec
-
-
-def _used_vars(term: Term) -> set:
-    from .terms import free_vars
-
-    return free_vars(term)
 
 
 def _mapper(name: str, rank: int, nargs: int) -> OpDef:

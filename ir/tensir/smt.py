@@ -115,14 +115,9 @@ class Encoder:
         self.domain: list[str] = []
         self.vars: dict[Var, SVal] = {}
         self._depth = 0
-        self._fresh = 0
         self._tensor_symbols: set[str] = set()
 
     # -- names and declarations -------------------------------------------------------------
-    def fresh(self, stem: str) -> str:
-        self._fresh += 1
-        return f"{stem}!{self._fresh}"
-
     def declare(self, name: str, sort: str) -> str:
         self.decls.setdefault(name, f"(declare-const {name} {sort})")
         return name
@@ -204,9 +199,10 @@ class Encoder:
         import numpy as np
 
         arr = np.asarray(value)
-        enc = int_lit if type_.elem == "int" else real_lit
-        if type_.elem == "bool":
-            enc = lambda v: "true" if v else "false"  # noqa: E731
+
+        def enc(v: object) -> str:
+            return self._literal(v, type_.elem)
+
         if type_.rank == 0:
             return SVal(type_.elem, expr=enc(arr.item()))
         default = {"int": "0", "float": "0.0", "bool": "false"}[type_.elem]
