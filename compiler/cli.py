@@ -104,6 +104,17 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
     render.add_argument("--function", "-f", action="append", metavar="NAME",
                         help="render only this function (repeatable); default: all of them")
     render.add_argument("-o", "--output", metavar="OUT", help="write the code to OUT instead of stdout")
+
+    taken = set(commands.choices)
+
+    def plugin_command(name: str, help: str, example: str, run: Callable[..., int]) -> Any:
+        if name in taken:
+            raise PluginError(f"two commands are named {name!r}")
+        taken.add(name)
+        return command(name, help, example, run)
+
+    for _ in call_each(registry, "tensflo_register_commands", add_command=plugin_command):
+        pass
     return parser
 
 

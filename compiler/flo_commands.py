@@ -1,0 +1,1 @@
+"""The Flo plugin: the `tensflo flo` commands and the `beam` runner."""

@@ -1,0 +1,1 @@
+"""Flo: an IR for streaming dataflow (bounded/unbounded streams, nest/defer cycles) and its checker."""

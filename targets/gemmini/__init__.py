@@ -1,0 +1,1 @@
+"""The Gemmini target: program IR, ISA emulator with a cycle model, C emission and schedule search."""

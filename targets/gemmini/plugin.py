@@ -1,0 +1,1 @@
+"""The Gemmini plugin: registers the `gemmini` target and the `tensflo gemmini` commands."""
