@@ -1,0 +1,9 @@
+# The sum of each column of an m x n matrix.
+
+
+def column_sums(matrix, m, n):
+    sums = [0] * n
+    for i in range(m):
+        for j in range(n):
+            sums[j] += matrix[i][j]
+    return sums

@@ -1,0 +1,11 @@
+# Matrix-vector product of an m x n matrix with a vector.
+
+
+def gemv(a, x, m, n):
+    y = []
+    for i in range(m):
+        acc = 0
+        for j in range(n):
+            acc += a[i][j] * x[j]
+        y.append(acc)
+    return y

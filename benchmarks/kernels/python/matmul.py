@@ -1,0 +1,14 @@
+# Matrix product of an m x k matrix and a k x n matrix.
+
+
+def matmul(a, b, m, k, n):
+    c = []
+    for i in range(m):
+        row = []
+        for j in range(n):
+            acc = 0
+            for p in range(k):
+                acc += a[i][p] * b[p][j]
+            row.append(acc)
+        c.append(row)
+    return c
