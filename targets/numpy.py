@@ -17,7 +17,9 @@ from tensflo.plugins.hookspecs import hookimpl
 
 from .pyexpr import PyRenderer, python_name
 
-HELPERS = {f.__name__: f for f in (cnum.c_div, cnum.c_mod, cnum.append_rows)}
+HELPERS = {
+    f.__name__: f for f in (cnum.c_div, cnum.c_mod, cnum.py_div, cnum.py_mod, cnum.append_rows)
+}
 """Runtime helpers whose source is copied into generated modules (the oracle's own code)."""
 RESERVED = frozenset({"np", *HELPERS})
 

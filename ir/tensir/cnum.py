@@ -30,6 +30,24 @@ def c_mod(a, b):
     return (a - b * c_div(a, b))[()]
 
 
+def py_div(a, b):
+    """Floor division as in Python's `//`; x // 0 is 0 (Python raises; callers never pass 0)."""
+    a = np.asarray(a)
+    b = np.asarray(b)
+    zero = b == 0
+    safe = np.where(zero, 1, b)
+    if a.dtype.kind == "f" or b.dtype.kind == "f":
+        return np.where(zero, 0.0, np.floor(a / safe))[()]
+    return np.where(zero, 0, a // safe).astype(np.result_type(a, b))[()]
+
+
+def py_mod(a, b):
+    """Remainder as in Python's `%`: the sign of the divisor, a == b * py_div(a, b) + py_mod(a, b)."""
+    a = np.asarray(a)
+    b = np.asarray(b)
+    return (a - b * py_div(a, b))[()]
+
+
 def clamp_slice(x, lo, hi):
     """x[lo:hi] with both bounds clamped to [0, len(x)] (no wrap-around for negative bounds)."""
     return x[max(int(lo), 0) : max(int(hi), 0)]

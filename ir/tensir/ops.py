@@ -118,6 +118,15 @@ MOD = _kernel(Kernel(
     "remainder", note="sign of the dividend as in C; x % 0 == x", elems=("int",),
     symbol="%", prec=_M, form="infix",
 ))
+FLOORDIV = _kernel(Kernel(
+    "floordiv", 2, cnum.py_div, lambda e, t, a, b: f"({e.floordiv()} {a} {b})",
+    call("py_div", 2), "floor division", note="rounds toward negative infinity as in Python; x // 0 == 0",
+    elems=("int",),
+))
+FLOORMOD = _kernel(Kernel(
+    "floormod", 2, cnum.py_mod, lambda e, t, a, b: f"({e.floormod()} {a} {b})", call("py_mod", 2),
+    "floor remainder", note="sign of the divisor as in Python; x % 0 == x", elems=("int",),
+))
 MIN = _kernel(Kernel("min", 2, np.minimum, lambda e, t, a, b: f"(ite (<= {a} {b}) {a} {b})",
                      call("np.minimum", 2), "smaller of two scalars", commutative=True))
 MAX = _kernel(Kernel("max", 2, np.maximum, lambda e, t, a, b: f"(ite (>= {a} {b}) {a} {b})",

@@ -378,6 +378,25 @@ class Encoder:
             "(define-fun tf_cmod ((a Int) (b Int)) Int (- a (* b (tf_cdiv a b))))",
         )
 
+    def floordiv(self) -> str:
+        """Python floor division on Int; x // 0 = 0. SMT `div` is floor division for b > 0."""
+        if self.abstract_nonlinear:
+            return self.declare_fun("tf_fdiv", ["Int", "Int"], "Int")
+        return self.define(
+            "tf_fdiv",
+            "(define-fun tf_fdiv ((a Int) (b Int)) Int "
+            "(ite (= b 0) 0 (ite (> b 0) (div a b) (div (- a) (- b)))))",
+        )
+
+    def floormod(self) -> str:
+        """Python remainder on Int: sign of the divisor; x % 0 = x."""
+        if self.abstract_nonlinear:
+            return self.declare_fun("tf_fmod", ["Int", "Int"], "Int")
+        self.floordiv()
+        return self.define(
+            "tf_fmod", "(define-fun tf_fmod ((a Int) (b Int)) Int (- a (* b (tf_fdiv a b))))"
+        )
+
     def rdiv(self) -> str:
         """Division on Real; x / 0 = 0 as for Int."""
         if self.abstract_nonlinear:
