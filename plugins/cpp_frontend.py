@@ -1,0 +1,491 @@
+"""The `cpp` frontend: reads C++ functions over `std::vector` and `int` into loop IR with libclang.
+
+The file is parsed as C++17 with the system's C++ headers (found by asking `g++` for its include
+path when it is installed), so `#include <vector>` works. Only functions defined in the file
+itself are read. Types: `int`/`long`/`short` (as `int`), `float`/`double` (as `float`), `bool`,
+`std::vector` of those and vectors of vectors (by value or reference); `size_t`/`unsigned` only as
+a loop counter. Anything else (pointers, `goto`, `break`, `switch`, unsigned arithmetic, calls of
+unknown functions, ...) is a `LoopIRError` at its line and column, and a file that does not
+compile is reported with clang's first error.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop.nodes import Loc, LoopIRError
+from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
+from tensflo.plugins.hookspecs import hookimpl
+
+_INT_KINDS = ("INT", "LONG", "SHORT", "LONGLONG", "CHAR_S", "SCHAR")
+_UNSIGNED_KINDS = ("UINT", "ULONG", "ULONGLONG", "USHORT", "UCHAR", "CHAR_U")
+_FLOAT_KINDS = ("FLOAT", "DOUBLE")
+_BINARY = {"+", "-", "*", "/", "%", "<", "<=", ">", ">=", "==", "!="}
+_LOGICAL = {"&&": "and", "||": "or"}
+_COMPOUND = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "%=": "%"}
+
+
+@functools.cache
+def _clang() -> Any:
+    import clang.cindex as ci
+
+    lib = ci.conf.lib
+    lib.clang_getCursorBinaryOperatorKind.argtypes = [ci.Cursor]
+    lib.clang_getCursorBinaryOperatorKind.restype = ctypes.c_int
+    lib.clang_getBinaryOperatorKindSpelling.argtypes = [ctypes.c_int]
+    lib.clang_getBinaryOperatorKindSpelling.restype = ci._CXString
+    lib.clang_getCursorUnaryOperatorKind.argtypes = [ci.Cursor]
+    lib.clang_getCursorUnaryOperatorKind.restype = ctypes.c_int
+    lib.clang_getUnaryOperatorKindSpelling.argtypes = [ctypes.c_int]
+    lib.clang_getUnaryOperatorKindSpelling.restype = ci._CXString
+    return ci
+
+
+@functools.cache
+def system_include_dirs() -> tuple[str, ...]:
+    """The C++ include directories of the system compiler (empty when there is none)."""
+    cxx = shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
+    if cxx is None:
+        return ()
+    try:
+        proc = subprocess.run([cxx, "-x", "c++", "-E", "-v", "-"], input="", capture_output=True,
+                              text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    text = proc.stderr
+    m = re.search(r"#include <\.\.\.> search starts here:\n(.*?)End of search list", text, re.S)
+    return tuple(line.strip() for line in m.group(1).splitlines() if line.strip()) if m else ()
+
+
+def _binary_op(c: Any) -> str:
+    lib = _clang().conf.lib
+    return _clang()._CXString.from_result(
+        lib.clang_getBinaryOperatorKindSpelling(lib.clang_getCursorBinaryOperatorKind(c)))
+
+
+def _unary_op(c: Any) -> str:
+    lib = _clang().conf.lib
+    return _clang()._CXString.from_result(
+        lib.clang_getUnaryOperatorKindSpelling(lib.clang_getCursorUnaryOperatorKind(c)))
+
+
+def parse_cpp(path: str, text: str) -> L.Module:
+    """Read every function defined in a C++ file; unreadable ones are listed as rejected."""
+    ci = _clang()
+    args = ["-x", "c++", "-std=c++17"]
+    for d in system_include_dirs():
+        args += ["-isystem", d]
+    index = ci.Index.create()
+    try:
+        tu = index.parse(path, args=args, unsaved_files=[(path, text)],
+                         options=ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES * 0)
+    except ci.TranslationUnitLoadError as e:
+        raise LoopIRError(Loc(path, 0, 0), f"clang could not parse the file: {e}") from None
+    for d in tu.diagnostics:
+        if d.severity >= ci.Diagnostic.Error:
+            loc = d.location
+            where = Loc(loc.file.name if loc.file else path, loc.line, loc.column)
+            raise LoopIRError(where, f"does not compile: {d.spelling}")
+    defs = [
+        c for c in tu.cursor.get_children()
+        if c.kind == ci.CursorKind.FUNCTION_DECL and c.is_definition()
+        and c.location.file is not None and c.location.file.name == path
+    ]
+    signatures = {c.spelling: c for c in defs}
+    functions: list[L.Function] = []
+    rejected: list[L.Rejected] = []
+    for c in defs:
+        try:
+            functions.append(_FunctionReader(path, c, signatures).read())
+        except LoopIRError as e:
+            rejected.append(L.Rejected(c.spelling, e.loc, e.message))
+    return L.Module(path, "cpp", tuple(functions), tuple(rejected))
+
+
+def _cpp_type(t: Any, loc: Loc, what: str, counter: bool = False) -> TensorType:
+    """The TensIR type of a C++ type (references and const stripped)."""
+    ci = _clang()
+    t = t.get_canonical()
+    if t.kind in (ci.TypeKind.LVALUEREFERENCE, ci.TypeKind.RVALUEREFERENCE):
+        t = t.get_pointee().get_canonical()
+    kind = t.kind.name
+    if kind in _INT_KINDS or (counter and kind in _UNSIGNED_KINDS):
+        return INT
+    if kind in _FLOAT_KINDS:
+        return FLOAT
+    if kind == "BOOL":
+        return BOOL
+    if kind in _UNSIGNED_KINDS:
+        raise LoopIRError(loc, f"unsupported: unsigned type {t.spelling} for {what} "
+                               "(unsigned arithmetic wraps; only loop counters may be unsigned)")
+    if kind == "POINTER":
+        raise LoopIRError(loc, f"unsupported: pointer type {t.spelling} for {what}")
+    spelling = t.spelling.replace("const ", "")
+    if re.match(r"(std::)?vector<", spelling) and t.get_num_template_arguments() >= 1:
+        inner = _cpp_type(t.get_template_argument_type(0), loc, what)
+        if inner.rank >= 3:
+            raise LoopIRError(loc, f"unsupported: more than three nested vectors for {what}")
+        return TensorType(inner.elem, inner.rank + 1)
+    raise LoopIRError(loc, f"unsupported: type {t.spelling} for {what}")
+
+
+@dataclass
+class _FunctionReader:
+    path: str
+    fn: Any
+    signatures: dict[str, Any]
+
+    def loc(self, c: Any) -> Loc:
+        loc = c.location
+        return Loc(loc.file.name if loc.file else self.path, loc.line, loc.column)
+
+    def unsupported(self, c: Any, what: str) -> LoopIRError:
+        return LoopIRError(self.loc(c), f"unsupported: {what}")
+
+    def read(self) -> L.Function:
+        ci = _clang()
+        fn = self.fn
+        self.types: dict[str, TensorType] = {}
+        params = []
+        for p in fn.get_arguments():
+            t = _cpp_type(p.type, self.loc(p), f"parameter {p.spelling}")
+            if p.type.get_canonical().kind == ci.TypeKind.LVALUEREFERENCE \
+                    and not p.type.get_pointee().is_const_qualified():
+                raise self.unsupported(p, f"parameter {p.spelling} is a non-const reference "
+                                          "(an output parameter); return the result instead")
+            self.types[p.spelling] = t
+            params.append(L.Param(p.spelling, t, self.loc(p)))
+        result = _cpp_type(fn.result_type, self.loc(fn), f"the result of {fn.spelling}")
+        body = next((c for c in fn.get_children() if c.kind == ci.CursorKind.COMPOUND_STMT), None)
+        if body is None:
+            raise self.unsupported(fn, f"{fn.spelling} has no body")
+        return L.Function(fn.spelling, tuple(params), result, tuple(self.block(body)), "cpp",
+                          self.loc(fn))
+
+    # -- statements ---------------------------------------------------------------------------
+    def block(self, c: Any) -> list[L.Stmt]:
+        ci = _clang()
+        scope = dict(self.types)
+        try:
+            if c.kind == ci.CursorKind.COMPOUND_STMT:
+                out: list[L.Stmt] = []
+                for s in c.get_children():
+                    out.extend(self.stmt(s))
+                return out
+            return self.stmt(c)
+        finally:
+            self.types = scope
+
+    def stmt(self, c: Any) -> list[L.Stmt]:
+        ci = _clang()
+        K = ci.CursorKind
+        loc = self.loc(c)
+        kind = c.kind
+        kids = list(c.get_children())
+        if kind == K.COMPOUND_STMT:
+            return self.block(c)
+        if kind == K.NULL_STMT:
+            return []
+        if kind == K.DECL_STMT:
+            return [self.var_decl(d) for d in kids]
+        if kind == K.RETURN_STMT:
+            if not kids:
+                raise self.unsupported(c, "`return` without a value")
+            return [L.Return(self.expr(kids[0]), loc)]
+        if kind == K.IF_STMT:
+            if len(kids) not in (2, 3) or kids[0].kind == K.DECL_STMT:
+                raise self.unsupported(c, "this form of `if`")
+            orelse = self.block(kids[2]) if len(kids) == 3 else []
+            return [L.If(self.expr(kids[0]), tuple(self.block(kids[1])), tuple(orelse), loc)]
+        if kind == K.WHILE_STMT:
+            return [L.While(self.expr(kids[0]), tuple(self.block(kids[1])), loc)]
+        if kind == K.FOR_STMT:
+            return self.for_(c, kids)
+        if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR,
+                    K.CALL_EXPR, K.UNEXPOSED_EXPR, K.PAREN_EXPR):
+            return self.expr_stmt(c)
+        names = {K.GOTO_STMT: "`goto`", K.LABEL_STMT: "labels", K.BREAK_STMT: "`break`",
+                 K.CONTINUE_STMT: "`continue`", K.SWITCH_STMT: "`switch`", K.DO_STMT: "`do ... while`"}
+        raise self.unsupported(c, names.get(kind, f"the statement {kind.name.lower()}"))
+
+    def var_decl(self, d: Any) -> L.Stmt:
+        ci = _clang()
+        K = ci.CursorKind
+        loc = self.loc(d)
+        if d.kind != K.VAR_DECL:
+            raise self.unsupported(d, f"the declaration {d.kind.name.lower()}")
+        if d.spelling in self.types:
+            raise self.unsupported(d, f"redeclaring {d.spelling} (shadowing)")
+        t = _cpp_type(d.type, loc, f"variable {d.spelling}")
+        if d.type.get_canonical().kind == ci.TypeKind.LVALUEREFERENCE:
+            raise self.unsupported(d, f"reference variable {d.spelling}")
+        inits = [k for k in d.get_children() if k.kind not in (K.TEMPLATE_REF, K.TYPE_REF,
+                                                                K.NAMESPACE_REF)]
+        if not inits:
+            init: L.Expr | None = None if t.rank == 0 else L.NewVec(t, None, None, loc)
+        else:
+            init = self.init_expr(inits[-1], t)
+        self.types[d.spelling] = t
+        return L.Decl(d.spelling, t, init, loc)
+
+    def init_expr(self, c: Any, t: TensorType) -> L.Expr:
+        """An initializer; vector constructors `(n)`, `(n, v)` and `{}` become `NewVec`."""
+        ci = _clang()
+        K = ci.CursorKind
+        c = self.strip(c)
+        if t.rank and c.kind in (K.CALL_EXPR, K.INIT_LIST_EXPR) and c.spelling in ("vector", ""):
+            args = [self.strip(a) for a in c.get_children()
+                    if a.kind not in (K.TEMPLATE_REF, K.TYPE_REF, K.NAMESPACE_REF)]
+            if c.kind == K.INIT_LIST_EXPR and args:
+                raise self.unsupported(c, "vector initializer lists with elements")
+            if not args:
+                return L.NewVec(t, None, None, self.loc(c))
+            if len(args) == 1 and _cpp_type(args[0].type, self.loc(c), "a vector").rank == t.rank:
+                return self.expr(args[0])  # a copy
+            length = self.expr(args[0])
+            if len(args) == 1:
+                fill = L.NewVec(TensorType(t.elem, t.rank - 1), None, None, self.loc(c)) \
+                    if t.rank > 1 else L.Const(0 if t.elem == "int" else 0.0, self.loc(c))
+            else:
+                fill = self.init_expr(args[1], TensorType(t.elem, t.rank - 1))
+            return L.NewVec(t, length, fill, self.loc(c))
+        return self.expr(c)
+
+    def for_(self, c: Any, kids: list[Any]) -> list[L.Stmt]:
+        ci = _clang()
+        K = ci.CursorKind
+        loc = self.loc(c)
+        tokens = [t.spelling for t in c.get_tokens()]
+        # `for (init; cond; inc)`: which of the three parts are present is read from the tokens
+        depth, parts, cur = 0, [], []
+        for tok in tokens[2:]:
+            if tok == "(":
+                depth += 1
+            elif tok == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            if tok == ";" and depth == 0:
+                parts.append(cur)
+                cur = []
+            else:
+                cur.append(tok)
+        parts.append(cur)
+        if len(parts) != 3 or not all(parts):
+            raise self.unsupported(c, "a `for` loop without an init, a condition and an increment")
+        init, cond, inc, body = kids[0], kids[1], kids[2], kids[3]
+        if init.kind != K.DECL_STMT or len(list(init.get_children())) != 1:
+            raise self.unsupported(init, "a `for` loop that does not declare one counter")
+        var = next(init.get_children())
+        if var.spelling in self.types:
+            raise self.unsupported(var, f"redeclaring {var.spelling} (shadowing)")
+        _cpp_type(var.type, self.loc(var), f"loop counter {var.spelling}", counter=True)
+        starts = [k for k in var.get_children() if k.kind not in (K.TYPE_REF, K.NAMESPACE_REF)]
+        if not starts:
+            raise self.unsupported(var, "a loop counter without a start value")
+        start = self.expr(starts[0])
+        self.types[var.spelling] = INT
+        stop = self.bound(cond, var.spelling)
+        step = self.increment(inc, var.spelling)
+        stmts = self.block(body)
+        if var.spelling in L.assigned_vars(tuple(stmts)):
+            raise self.unsupported(body, f"the loop body assigns its counter {var.spelling}")
+        del self.types[var.spelling]
+        return [L.For(var.spelling, start, stop, tuple(stmts), step, loc)]
+
+    def bound(self, cond: Any, var: str) -> L.Expr:
+        """The exclusive upper bound of `var < e` or `var <= e` (as `e + 1`)."""
+        ci = _clang()
+        cond = self.strip(cond)
+        if cond.kind == ci.CursorKind.BINARY_OPERATOR:
+            op = _binary_op(cond)
+            lhs, rhs = (self.strip(k) for k in cond.get_children())
+            if op in ("<", "<=") and lhs.kind == ci.CursorKind.DECL_REF_EXPR and lhs.spelling == var:
+                e = self.expr(rhs)
+                return e if op == "<" else L.Binary("+", e, L.Const(1, e.loc), e.loc)
+            if op in (">", ">=") and rhs.kind == ci.CursorKind.DECL_REF_EXPR and rhs.spelling == var:
+                e = self.expr(lhs)
+                return e if op == ">" else L.Binary("+", e, L.Const(1, e.loc), e.loc)
+        raise self.unsupported(cond, f"a loop condition other than `{var} < bound`")
+
+    def increment(self, inc: Any, var: str) -> int:
+        ci = _clang()
+        K = ci.CursorKind
+        inc = self.strip(inc)
+        kids = [self.strip(k) for k in inc.get_children()]
+        if inc.kind == K.UNARY_OPERATOR and _unary_op(inc) in ("++", "") \
+                and kids[0].spelling == var and "++" in [t.spelling for t in inc.get_tokens()]:
+            return 1
+        if inc.kind == K.COMPOUND_ASSIGNMENT_OPERATOR and _binary_op(inc) == "+=" \
+                and kids[0].spelling == var:
+            step = self.expr(kids[1])
+            if isinstance(step, L.Const) and isinstance(step.value, int) and step.value > 0:
+                return step.value
+        raise self.unsupported(inc, f"a loop increment other than `{var}++` or `{var} += constant`")
+
+    def expr_stmt(self, c: Any) -> list[L.Stmt]:
+        ci = _clang()
+        K = ci.CursorKind
+        c = self.strip(c)
+        loc = self.loc(c)
+        kids = [self.strip(k) for k in c.get_children()]
+        if c.kind == K.BINARY_OPERATOR and _binary_op(c) == "=":
+            return [L.Assign(self.target(kids[0]), self.expr(kids[1]), loc)]
+        if c.kind == K.COMPOUND_ASSIGNMENT_OPERATOR:
+            op = _binary_op(c)
+            if op not in _COMPOUND:
+                raise self.unsupported(c, f"the operator {op}")
+            target = self.target(kids[0])
+            return [L.Assign(target, L.Binary(_COMPOUND[op], target, self.expr(kids[1]), loc), loc)]
+        if c.kind == K.UNARY_OPERATOR:
+            op = _unary_op(c)
+            if op in ("++", "--"):
+                target = self.target(kids[0])
+                step = L.Binary("+" if op == "++" else "-", target, L.Const(1, loc), loc)
+                return [L.Assign(target, step, loc)]
+        if c.kind == K.CALL_EXPR and c.spelling == "operator=" and len(kids) == 3:
+            return [L.Assign(self.target(kids[0]), self.expr(kids[2]), loc)]
+        if c.kind == K.CALL_EXPR and c.spelling in ("operator+=", "operator-=", "operator*=",
+                                                    "operator/=") and len(kids) == 3:
+            target = self.target(kids[0])
+            op = c.spelling[len("operator"):]
+            return [L.Assign(target, L.Binary(_COMPOUND[op], target, self.expr(kids[2]), loc), loc)]
+        if c.kind == K.CALL_EXPR and c.spelling in ("push_back", "emplace_back"):
+            member = kids[0]
+            obj = [self.strip(k) for k in member.get_children()]
+            if member.kind != K.MEMBER_REF_EXPR or len(obj) != 1 or len(kids) != 2:
+                raise self.unsupported(c, f"this call of {c.spelling}")
+            return [L.Push(self.target(obj[0]), self.expr(kids[1]), loc)]
+        raise self.unsupported(c, f"the expression statement {' '.join(t.spelling for t in c.get_tokens())!r}")
+
+    def target(self, c: Any) -> L.Name | L.Index:
+        e = self.expr(c)
+        if not isinstance(e, L.Name | L.Index):
+            raise self.unsupported(c, "assignment to something that is not a variable or element")
+        base = e
+        while isinstance(base, L.Index):
+            base = base.base
+        if not isinstance(base, L.Name):
+            raise self.unsupported(c, "assignment through a computed vector")
+        return e
+
+    # -- expressions --------------------------------------------------------------------------
+    def strip(self, c: Any) -> Any:
+        """Skip implicit conversions, parentheses and no-op casts."""
+        ci = _clang()
+        K = ci.CursorKind
+        while True:
+            kids = list(c.get_children())
+            if c.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR) and len(kids) == 1:
+                c = kids[0]
+            elif c.kind in (K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR, K.CXX_FUNCTIONAL_CAST_EXPR) \
+                    and kids:
+                inner = kids[-1]
+                to = _cpp_type(c.type, self.loc(c), "a cast", counter=True)
+                frm = _cpp_type(inner.type, self.loc(c), "a cast", counter=True)
+                if to != frm:
+                    raise self.unsupported(c, f"a conversion from {frm} to {to}")
+                c = inner
+            else:
+                return c
+
+    def expr(self, c: Any) -> L.Expr:
+        ci = _clang()
+        K = ci.CursorKind
+        c = self.strip(c)
+        loc = self.loc(c)
+        kids = [self.strip(k) for k in c.get_children()]
+        kind = c.kind
+        if kind == K.INTEGER_LITERAL:
+            tok = next(iter(c.get_tokens()), None)
+            text = tok.spelling.rstrip("uUlL") if tok is not None else "0"
+            if tok is not None and text != tok.spelling and "u" in tok.spelling.lower():
+                raise self.unsupported(c, "unsigned literals")
+            return L.Const(int(text, 0), loc)
+        if kind == K.FLOATING_LITERAL:
+            tok = next(iter(c.get_tokens()))
+            return L.Const(float(tok.spelling.rstrip("fFlL")), loc)
+        if kind == K.CXX_BOOL_LITERAL_EXPR:
+            tok = next(iter(c.get_tokens()))
+            return L.Const(tok.spelling == "true", loc)
+        if kind == K.DECL_REF_EXPR:
+            if c.spelling not in self.types:
+                raise self.unsupported(c, f"the name {c.spelling} (not a parameter or local variable)")
+            return L.Name(c.spelling, loc)
+        if kind == K.BINARY_OPERATOR:
+            op = _binary_op(c)
+            if op in _LOGICAL:
+                return L.Binary(_LOGICAL[op], self.expr(kids[0]), self.expr(kids[1]), loc)
+            if op not in _BINARY:
+                raise self.unsupported(c, f"the operator {op}")
+            return L.Binary(op, self.expr(kids[0]), self.expr(kids[1]), loc)
+        if kind == K.UNARY_OPERATOR:
+            op = _unary_op(c)
+            if op == "-":
+                inner = self.expr(kids[0])
+                if isinstance(inner, L.Const) and not isinstance(inner.value, bool):
+                    return L.Const(-inner.value, loc)
+                return L.Unary("-", inner, loc)
+            if op == "+":
+                return self.expr(kids[0])
+            if op == "!":
+                return L.Unary("not", self.expr(kids[0]), loc)
+            raise self.unsupported(c, f"the operator {op or 'this unary operator'} inside an expression")
+        if kind == K.CONDITIONAL_OPERATOR:
+            return L.Cond(self.expr(kids[0]), self.expr(kids[1]), self.expr(kids[2]), loc)
+        if kind == K.ARRAY_SUBSCRIPT_EXPR:
+            raise self.unsupported(c, "C arrays and pointers (use std::vector)")
+        if kind == K.CALL_EXPR:
+            return self.call(c, kids, loc)
+        if kind == K.MEMBER_REF_EXPR:
+            raise self.unsupported(c, f"the member {c.spelling}")
+        raise self.unsupported(c, f"the expression {' '.join(t.spelling for t in c.get_tokens())!r}")
+
+    def call(self, c: Any, kids: list[Any], loc: Loc) -> L.Expr:
+        ci = _clang()
+        K = ci.CursorKind
+        name = c.spelling
+        if name == "operator[]" and len(kids) == 3:
+            return L.Index(self.expr(kids[0]), self.expr(kids[2]), loc)
+        if name == "size" and kids and kids[0].kind == K.MEMBER_REF_EXPR:
+            obj = [self.strip(k) for k in kids[0].get_children()]
+            return L.Len(self.expr(obj[0]), loc)
+        if name in ("push_back", "emplace_back"):
+            raise self.unsupported(c, f"{name} inside an expression")
+        args = kids[1:]
+        callee = kids[0] if kids else None
+        if callee is not None and callee.kind == K.DECL_REF_EXPR and name in ("min", "max", "abs"):
+            values = [self.expr(a) for a in args]
+            if (name == "abs" and len(values) == 1) or (name != "abs" and len(values) == 2):
+                return L.Call(name, tuple(values), loc)
+        if name in self.signatures and callee is not None and callee.kind == K.DECL_REF_EXPR:
+            return L.Call(name, tuple(self.expr(a) for a in args), loc)
+        if name == "vector" and len(kids) == 1:
+            return self.expr(kids[0])  # a copy
+        if name == "vector":
+            raise self.unsupported(c, "constructing a vector inside an expression")
+        raise self.unsupported(c, f"a call of {name or 'this function'}")
+
+
+@dataclass(frozen=True)
+class CppFrontend:
+    """Reads C++ with libclang (pip `libclang`), using the system's C++ headers."""
+
+    name: ClassVar[str] = "cpp"
+    description: ClassVar[str] = "C++ functions over std::vector and int (libclang)"
+    extensions: ClassVar[tuple[str, ...]] = (".cc", ".cpp", ".cxx", ".c++", ".C", ".hpp", ".h")
+
+    def parse(self, path: str, text: str) -> L.Module:
+        return parse_cpp(path, text)
+
+
+@hookimpl
+def tensflo_register_frontends() -> list[object]:
+    return [CppFrontend()]

@@ -1,0 +1,401 @@
+"""The `python` frontend: reads Python functions over lists and ints into loop IR with `ast`.
+
+Parameters may be annotated (`int`, `float`, `bool`, `list[int]`, `List[List[int]]`, ...); an
+unannotated parameter gets its type from how it is used (indexed twice: a matrix; indexed, `len`
+or iterated: a vector; otherwise `int`). `for x in xs` reads as a counted loop over `range(len(xs))`.
+Python's `//` and `%` floor; `/` is only accepted where an operand is a float. Anything else
+(slices, comprehensions other than `[[v] * m for _ in range(n)]`, `break`, generators, classes,
+globals other than constants) is a `LoopIRError` at its line and column.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import ClassVar
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop.nodes import Loc, LoopIRError
+from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
+from tensflo.plugins.hookspecs import hookimpl
+
+_SCALARS = {"int": INT, "float": FLOAT, "bool": BOOL}
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "/", ast.Mod: "%"}
+_CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+_EMPTY = TensorType("int", 1)
+"""Type of `[]` until an append says what it holds."""
+
+
+def parse_python(path: str, text: str) -> L.Module:
+    """Read every top-level function of a Python file; unreadable ones are listed as rejected."""
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as e:
+        raise LoopIRError(Loc(path, e.lineno or 0, (e.offset or 0)), f"syntax error: {e.msg}") from None
+    constants: dict[str, int | float | bool] = {}
+    defs: list[ast.FunctionDef] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            defs.append(node)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # docstring
+        elif (isinstance(node, ast.Assign | ast.AnnAssign)
+              and isinstance(getattr(node, "value", None), ast.Constant)
+              and isinstance(node.value.value, int | float)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    constants[t.id] = node.value.value
+        else:
+            raise LoopIRError(_loc(path, node), f"unsupported top-level statement "
+                              f"({type(node).__name__}); only functions and constants are read")
+    signatures = {d.name: d for d in defs}
+    functions: list[L.Function] = []
+    rejected: list[L.Rejected] = []
+    for d in defs:
+        try:
+            functions.append(_FunctionReader(path, d, constants, signatures).read())
+        except LoopIRError as e:
+            rejected.append(L.Rejected(d.name, e.loc, e.message))
+    return L.Module(path, "python", tuple(functions), tuple(rejected))
+
+
+def _loc(path: str, node: ast.AST) -> Loc:
+    return Loc(path, getattr(node, "lineno", 0), getattr(node, "col_offset", -1) + 1)
+
+
+def _annotation_type(node: ast.expr | None) -> TensorType | None:
+    if node is None:
+        return None
+    if isinstance(node, ast.Name) and node.id in _SCALARS:
+        return _SCALARS[node.id]
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+            and node.value.id in ("list", "List"):
+        inner = _annotation_type(node.slice)
+        if inner is not None and inner.rank < 3:
+            return TensorType(inner.elem, inner.rank + 1)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            return _annotation_type(ast.parse(node.value, mode="eval").body)
+        except SyntaxError:
+            return None
+    return None
+
+
+def _usage_type(fn: ast.FunctionDef, name: str) -> TensorType:
+    """The type of an unannotated parameter, from how the body uses it."""
+    rank = 0
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Subscript):
+            depth, base = 0, node
+            while isinstance(base, ast.Subscript):
+                base, depth = base.value, depth + 1
+            if isinstance(base, ast.Name) and base.id == name:
+                rank = max(rank, depth)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id == "len" and node.args \
+                and isinstance(node.args[0], ast.Name) and node.args[0].id == name:
+            rank = max(rank, 1)
+        elif isinstance(node, ast.For) and isinstance(node.iter, ast.Name) \
+                and node.iter.id == name:
+            rank = max(rank, 1)
+    return TensorType("int", min(rank, 2))
+
+
+@dataclass
+class _FunctionReader:
+    path: str
+    fn: ast.FunctionDef
+    constants: dict[str, int | float | bool]
+    signatures: dict[str, ast.FunctionDef]
+    counter: ClassVar[int] = 0
+
+    def read(self) -> L.Function:
+        fn = self.fn
+        args = fn.args
+        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or args.defaults:
+            raise LoopIRError(self.loc(fn), "only plain positional parameters are supported")
+        if fn.decorator_list:
+            raise LoopIRError(self.loc(fn.decorator_list[0]), "decorators are not supported")
+        params = tuple(
+            L.Param(a.arg, _annotation_type(a.annotation) or _usage_type(fn, a.arg), self.loc(a))
+            for a in args.args
+        )
+        # two passes: the first learns the element rank of lists built from `[]`
+        self.types: dict[str, TensorType] = {p.name: p.type for p in params}
+        self.learned: dict[str, TensorType] = {}
+        self.unknown: set[str] = set()
+        self.returned: list[TensorType] = []
+        self.stmts(fn.body)
+        self.types = {p.name: p.type for p in params}
+        self.returned = []
+        body = self.stmts(fn.body)
+        result = _annotation_type(fn.returns)
+        if result is None:
+            if not self.returned:
+                raise LoopIRError(self.loc(fn), f"{fn.name} returns no value")
+            result = self.returned[0]
+        return L.Function(fn.name, params, result, tuple(body), "python", self.loc(fn))
+
+    def loc(self, node: ast.AST) -> Loc:
+        return _loc(self.path, node)
+
+    def unsupported(self, node: ast.AST, what: str) -> LoopIRError:
+        return LoopIRError(self.loc(node), f"unsupported: {what}")
+
+    # -- statements ---------------------------------------------------------------------------
+    def stmts(self, body: list[ast.stmt]) -> list[L.Stmt]:
+        out: list[L.Stmt] = []
+        for s in body:
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, s: ast.stmt) -> list[L.Stmt]:
+        loc = self.loc(s)
+        match s:
+            case ast.Expr(ast.Constant(str())):
+                return []
+            case ast.Pass():
+                return []
+            case ast.Return(value):
+                if value is None:
+                    raise self.unsupported(s, "`return` without a value")
+                e = self.expr(value)
+                self.returned.append(self.type_of(e, value))
+                return [L.Return(e, loc)]
+            case ast.Assign([target], value) | ast.AnnAssign(target, _, value) if value is not None:
+                return self.assign(target, self.expr(value), value, loc)
+            case ast.Assign():
+                raise self.unsupported(s, "assignment to several targets")
+            case ast.AugAssign(target, op, value):
+                current = self.expr(target)
+                rhs = self.binop(op, current, self.expr(value), s)
+                return self.assign(target, rhs, value, loc)
+            case ast.Expr(ast.Call(ast.Attribute(obj, "append"), [arg], [])):
+                target = self.expr(obj)
+                if not isinstance(target, L.Name | L.Index):
+                    raise self.unsupported(s, "append to something that is not a variable or element")
+                value = self.expr(arg)
+                self.note_append(target, self.type_of(value, arg))
+                return [L.Push(target, value, loc)]
+            case ast.For(target, iter_, body, orelse):
+                if orelse:
+                    raise self.unsupported(s, "`for ... else`")
+                return self.for_(s, target, iter_, body)
+            case ast.While(cond, body, orelse):
+                if orelse:
+                    raise self.unsupported(s, "`while ... else`")
+                return [L.While(self.expr(cond), tuple(self.stmts(body)), loc)]
+            case ast.If(cond, then, orelse):
+                return [L.If(self.expr(cond), tuple(self.stmts(then)), tuple(self.stmts(orelse)), loc)]
+            case ast.Break() | ast.Continue():
+                raise self.unsupported(s, f"`{type(s).__name__.lower()}`")
+        raise self.unsupported(s, f"{type(s).__name__} statement")
+
+    def assign(self, target: ast.expr, value: L.Expr, node: ast.expr, loc: Loc) -> list[L.Stmt]:
+        if isinstance(target, ast.Name):
+            if target.id in self.constants and target.id not in self.types:
+                raise self.unsupported(target, f"assigning the module constant {target.id}")
+            t = self.type_of(value, node)
+            if t.rank and isinstance(value, L.Name):
+                raise self.unsupported(node, f"`{target.id} = {value.id}` makes an alias of a list")
+            if target.id in self.types:
+                return [L.Assign(L.Name(target.id, self.loc(target)), value, loc)]
+            if isinstance(value, L.NewVec) and value.length is None:
+                self.unknown.add(target.id)
+                if target.id in self.learned:
+                    t = self.learned[target.id]
+                    value = L.NewVec(t, None, None, value.loc)
+            self.types[target.id] = t
+            return [L.Decl(target.id, t, value, loc)]
+        if isinstance(target, ast.Subscript):
+            lhs = self.expr(target)
+            assert isinstance(lhs, L.Index)
+            return [L.Assign(lhs, value, loc)]
+        raise self.unsupported(target, f"assignment to {type(target).__name__}")
+
+    def note_append(self, target: L.Name | L.Index, value_type: TensorType) -> None:
+        if isinstance(target, L.Name) and target.id in self.unknown:
+            self.unknown.discard(target.id)
+            t = TensorType(value_type.elem, value_type.rank + 1)
+            self.types[target.id] = t
+            self.learned[target.id] = t
+
+    def for_(self, s: ast.For, target: ast.expr, iter_: ast.expr, body: list[ast.stmt]) -> list[L.Stmt]:
+        loc = self.loc(s)
+        if not isinstance(target, ast.Name):
+            raise self.unsupported(target, "a loop target that is not a single name")
+        if isinstance(iter_, ast.Call) and isinstance(iter_.func, ast.Name) \
+                and iter_.func.id == "range" and not iter_.keywords and 1 <= len(iter_.args) <= 3:
+            a = [self.expr(x) for x in iter_.args]
+            start, stop = (L.Const(0, loc), a[0]) if len(a) == 1 else (a[0], a[1])
+            step = 1
+            if len(a) == 3:
+                if not (isinstance(a[2], L.Const) and isinstance(a[2].value, int) and a[2].value > 0):
+                    raise self.unsupported(iter_.args[2], "a range step that is not a positive constant")
+                step = a[2].value
+            self.types[target.id] = INT
+            return [L.For(target.id, start, stop, tuple(self.stmts(body)), step, loc)]
+        seq = self.expr(iter_)
+        seq_type = self.type_of(seq, iter_)
+        if not isinstance(seq, L.Name) or seq_type.rank == 0:
+            raise self.unsupported(iter_, "a loop over something other than range(...) or a list variable")
+        _FunctionReader.counter += 1
+        index = f"{target.id}_i{_FunctionReader.counter}"
+        elem_type = TensorType(seq_type.elem, seq_type.rank - 1)
+        self.types[index] = INT
+        self.types[target.id] = elem_type
+        element = L.Decl(target.id, elem_type, L.Index(seq, L.Name(index, loc), loc), loc)
+        return [L.For(index, L.Const(0, loc), L.Len(seq, loc), (element, *self.stmts(body)), 1, loc)]
+
+    # -- expressions --------------------------------------------------------------------------
+    def binop(self, op: ast.operator, left: L.Expr, right: L.Expr, node: ast.AST) -> L.Expr:
+        loc = self.loc(node)
+        if isinstance(op, ast.Div):
+            lt, rt = self.type_of(left, node), self.type_of(right, node)
+            if lt.elem != "float" and rt.elem != "float":
+                raise self.unsupported(node, "`/` on ints makes a float; use `//` for integer division")
+            return L.Binary("/", left, right, loc)
+        if type(op) not in _BINOPS:
+            raise self.unsupported(node, f"the operator {type(op).__name__}")
+        return L.Binary(_BINOPS[type(op)], left, right, loc)
+
+    def expr(self, e: ast.expr) -> L.Expr:
+        loc = self.loc(e)
+        match e:
+            case ast.Constant(value) if isinstance(value, bool | int | float):
+                return L.Const(value, loc)
+            case ast.Name(name):
+                if name not in self.types and name in self.constants:
+                    return L.Const(self.constants[name], loc)
+                if name not in self.types:
+                    raise LoopIRError(loc, f"{name} is not defined here")
+                return L.Name(name, loc)
+            case ast.Subscript(value, ast.Slice()):
+                raise self.unsupported(e, "slices")
+            case ast.Subscript(value, index):
+                return L.Index(self.expr(value), self.expr(index), loc)
+            case ast.BinOp(ast.List([elt]), ast.Mult(), n) | ast.BinOp(n, ast.Mult(), ast.List([elt])):
+                fill = self.expr(elt)
+                ft = self.type_of(fill, elt)
+                return L.NewVec(TensorType(ft.elem, ft.rank + 1), self.expr(n), fill, loc)
+            case ast.BinOp(left, op, right):
+                return self.binop(op, self.expr(left), self.expr(right), e)
+            case ast.UnaryOp(ast.USub(), operand):
+                inner = self.expr(operand)
+                if isinstance(inner, L.Const) and not isinstance(inner.value, bool):
+                    return L.Const(-inner.value, loc)
+                return L.Unary("-", inner, loc)
+            case ast.UnaryOp(ast.UAdd(), operand):
+                return self.expr(operand)
+            case ast.UnaryOp(ast.Not(), operand):
+                return L.Unary("not", self.expr(operand), loc)
+            case ast.BoolOp(op, values):
+                name = "and" if isinstance(op, ast.And) else "or"
+                out = self.expr(values[0])
+                for v in values[1:]:
+                    out = L.Binary(name, out, self.expr(v), loc)
+                return out
+            case ast.Compare(left, ops, comparators):
+                parts = []
+                prev = self.expr(left)
+                for op, c in zip(ops, comparators, strict=True):
+                    if type(op) not in _CMPOPS:
+                        raise self.unsupported(e, f"the comparison {type(op).__name__}")
+                    cur = self.expr(c)
+                    parts.append(L.Binary(_CMPOPS[type(op)], prev, cur, loc))
+                    prev = cur
+                out = parts[0]
+                for p in parts[1:]:
+                    out = L.Binary("and", out, p, loc)
+                return out
+            case ast.IfExp(cond, then, orelse):
+                return L.Cond(self.expr(cond), self.expr(then), self.expr(orelse), loc)
+            case ast.List([]):
+                return L.NewVec(_EMPTY, None, None, loc)
+            case ast.ListComp(elt, [ast.comprehension(ast.Name(), ast.Call(ast.Name("range"), [n]), [], 0)]):
+                fill = self.expr(elt)
+                ft = self.type_of(fill, elt)
+                return L.NewVec(TensorType(ft.elem, ft.rank + 1), self.expr(n), fill, loc)
+            case ast.Call(ast.Name(fname), args, []):
+                return self.call(fname, args, e)
+        raise self.unsupported(e, f"the expression {ast.unparse(e)!r}")
+
+    def call(self, fname: str, args: list[ast.expr], e: ast.expr) -> L.Expr:
+        loc = self.loc(e)
+        values = [self.expr(a) for a in args]
+        if fname == "len" and len(values) == 1:
+            return L.Len(values[0], loc)
+        if fname in ("min", "max") and len(values) >= 2:
+            out = values[0]
+            for v in values[1:]:
+                out = L.Call(fname, (out, v), loc)
+            return out
+        if fname == "abs" and len(values) == 1:
+            return L.Call("abs", (values[0],), loc)
+        if fname in ("int", "float") and len(values) == 1:
+            if fname == "int" and self.type_of(values[0], e).elem == "int":
+                return values[0]
+            raise self.unsupported(e, f"the conversion {fname}(...)")
+        if fname in self.signatures:
+            callee = self.signatures[fname]
+            if len(callee.args.args) != len(values):
+                raise LoopIRError(loc, f"{fname} takes {len(callee.args.args)} arguments, "
+                                       f"{len(values)} given")
+            return L.Call(fname, tuple(values), loc)
+        raise self.unsupported(e, f"a call of {fname}")
+
+    def type_of(self, e: L.Expr, node: ast.AST) -> TensorType:
+        match e:
+            case L.Const(v):
+                return BOOL if isinstance(v, bool) else INT if isinstance(v, int) else FLOAT
+            case L.Name(name):
+                return self.types[name]
+            case L.Index(base):
+                t = self.type_of(base, node)
+                if t.rank == 0:
+                    raise LoopIRError(e.loc, "indexing a scalar")
+                return TensorType(t.elem, t.rank - 1)
+            case L.Binary(op, left, right):
+                if op in ("<", "<=", ">", ">=", "==", "!=", "and", "or"):
+                    return BOOL
+                lt, rt = self.type_of(left, node), self.type_of(right, node)
+                return FLOAT if "float" in (lt.elem, rt.elem) else lt
+            case L.Unary("not", _):
+                return BOOL
+            case L.Unary(_, operand):
+                return self.type_of(operand, node)
+            case L.Cond(_, then, _):
+                return self.type_of(then, node)
+            case L.Len():
+                return INT
+            case L.NewVec(t):
+                return t
+            case L.Call(fname, args):
+                if fname in ("min", "max", "abs"):
+                    return self.type_of(args[0], node)
+                callee = self.signatures[fname]
+                t = _annotation_type(callee.returns)
+                if t is None:
+                    raise LoopIRError(e.loc, f"the helper {fname} needs a return type annotation")
+                return t
+        raise LoopIRError(getattr(e, "loc", self.loc(node)), "cannot type this expression")
+
+
+@dataclass(frozen=True)
+class PythonFrontend:
+    """Reads Python source with the standard `ast` module."""
+
+    name: ClassVar[str] = "python"
+    description: ClassVar[str] = "Python functions over lists and ints (ast)"
+    extensions: ClassVar[tuple[str, ...]] = (".py",)
+
+    def parse(self, path: str, text: str) -> L.Module:
+        return parse_python(path, text)
+
+
+@hookimpl
+def tensflo_register_frontends() -> list[object]:
+    return [PythonFrontend()]
