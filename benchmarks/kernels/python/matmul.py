@@ -1,7 +1,9 @@
 # Matrix product of an m x k matrix and a k x n matrix.
 
 
-def matmul(a, b, m, k, n):
+def matmul(
+    a: list[list[int]], b: list[list[int]], m: int, k: int, n: int
+) -> list[list[int]]:
     c = []
     for i in range(m):
         row = []
