@@ -254,7 +254,9 @@ def driver_source(source_path: str | os.PathLike[str], function: str,
                     for i, t in enumerate(param_types))
     args = ", ".join(f"arg{i}" for i in range(len(param_types)))
     return (
-        f"#include {_cpp_string(str(Path(source_path).resolve()))}\n\n"
+        "#define main tensflo_native_source_main  // a main() of the source's own is not called\n"
+        f"#include {_cpp_string(str(Path(source_path).resolve()))}\n"
+        "#undef main\n\n"
         "#include <cstdio>\n#include <cstdlib>\n#include <exception>\n#include <string>\n"
         "#include <vector>\n"
         f"{_DRIVER_HELPERS}\n"
@@ -434,21 +436,24 @@ def compile_native(source_path: str | os.PathLike[str], function: str,
     if binary.exists():
         return program
     cache.mkdir(parents=True, exist_ok=True)
-    driver_path = cache / f"{stem}-{key}.cc"
-    driver_path.write_text(driver)
+    # Private names while compiling, then atomic renames: concurrent compilers of one key both win.
     partial = cache / f"{stem}-{key}.{os.getpid()}.tmp"
+    driver_path = cache / f"{stem}-{key}.{os.getpid()}.cc"
+    driver_path.write_text(driver)
     command = [cxx, *flags, "-o", str(partial), str(driver_path)]
     try:
         proc = subprocess.run(command, capture_output=True, text=True, timeout=300,
                               stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError) as e:
         raise NativeError(f"cannot run {' '.join(command)}: {e}") from None
+    finally:
+        os.replace(driver_path, cache / f"{stem}-{key}.cc")  # kept for reading g++'s messages
     if proc.returncode != 0:
         partial.unlink(missing_ok=True)
         raise NativeCompileError(
             f"{cxx} could not compile the driver for {function} in {source_path}:\n{proc.stderr}",
             command, proc.stderr)
-    os.replace(partial, binary)  # atomic: concurrent compilers of the same key both succeed
+    os.replace(partial, binary)
     return NativeProgram(source, function, params, result, binary, compiled=True)
 
 

@@ -245,6 +245,21 @@ std::vector<std::vector<int>> staircase(int n) {
     assert "ragged matrix result: row 1 has 1 entries" in info.value.failures[1]
 
 
+def test_source_with_its_own_main_and_printing(tmp_path: Path) -> None:
+    src = write(tmp_path, "chatty", """
+#include <cstdio>
+std::vector<int> chatty(std::vector<int> v, int k) {
+    std::printf("1 2 3\\n");
+    std::fprintf(stderr, "debug\\n");
+    for (int i = 0; i < (int)v.size(); i++) v[i] -= k;
+    return v;
+}
+int main() { return chatty({1}, 1)[0]; }
+""")
+    assert run_native(src, "chatty", ["vec[int]", "int"], "vec[int]",
+                      [[[1, -2], 3], [[], 0]], cache_dir=tmp_path) == [[-2, -5], []]
+
+
 # ---------------------------------------------------------------------------------------------------
 # Caching
 # ---------------------------------------------------------------------------------------------------
