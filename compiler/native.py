@@ -398,7 +398,9 @@ class NativeProgram:
                 problem = _describe_exit(proc.returncode)
         text = out_path.read_text() if out_path.exists() else ""
         lines = text.split("\n")[:-1]  # a line without its newline was not finished
-        if problem is None and len(lines) < len(texts) - start:
+        if len(lines) >= len(texts) - start:
+            return lines, None  # every case finished; a failure while exiting does not matter
+        if problem is None:
             problem = "the program exited with status 0 during this case"
         if problem is not None and stderr.strip():
             problem += "; stderr: " + stderr.strip()[-2000:]
