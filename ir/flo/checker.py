@@ -1,0 +1,155 @@
+"""The graph checker: arities, cycles only through deferred edges in a nest, operator types,
+blocking operators only on bounded inputs, and explicit network edges between locations."""
+
+from __future__ import annotations
+
+from graphlib import CycleError, TopologicalSorter
+
+from . import ops
+from .graph import Graph, Stream
+from .types import FloTypeError, StreamType
+
+
+def typecheck(graph: Graph) -> dict[Stream, StreamType]:
+    """The type of every node's output; raises `FloTypeError` listing every problem found."""
+    errors = _structure(graph)
+    if errors:
+        raise FloTypeError(errors)
+    types: dict[Stream, StreamType] = {}
+    deps = {n: [] if isinstance(n.op, ops.Defer) else list(n.inputs) for n in graph.nodes}
+    order = list(TopologicalSorter(deps).static_order())
+    failed: set[Stream] = set()
+    for node in order:
+        if any(i in failed for i in node.inputs if not isinstance(node.op, ops.Defer)):
+            failed.add(node)
+            continue
+        if isinstance(node.op, ops.Defer):
+            types[node] = node.op.type
+            continue
+        ins = [types[i] for i in node.inputs]
+        try:
+            if ins:
+                node.op.check_inputs(ins)
+            for i in node.op.blocking_inputs(ins):
+                if not ins[i].bounded:
+                    raise FloTypeError(_blocking_message(node, i, ins[i]))
+            types[node] = node.op.infer(ins)
+        except FloTypeError as e:
+            errors.extend(f"{node.label}: {m}" for m in e.errors)
+            failed.add(node)
+    for node in graph.nodes:  # deferred edges, once their sources are typed
+        if isinstance(node.op, ops.Defer) and node.inputs[0] in types:
+            try:
+                node.op.check_inputs([types[node.inputs[0]]])
+            except FloTypeError as e:
+                errors.extend(f"{node.label}: {m}" for m in e.errors)
+    errors.extend(_locations(graph))
+    if errors:
+        raise FloTypeError(errors)
+    return types
+
+
+def _blocking_message(node: Stream, index: int, t: StreamType) -> str:
+    what = "its input" if len(node.inputs) == 1 else f"its input {index + 1}"
+    return (f"{node.op.name} blocks until {what} ends, but {node.inputs[index].label} is {t}: "
+            "make that input bounded, or window it first (window(count=...) or "
+            "window(size=..., time=...))")
+
+
+def _structure(graph: Graph) -> list[str]:
+    errors: list[str] = []
+    for node in graph.nodes:
+        arity = node.op.arity
+        n = len(node.inputs)
+        if isinstance(node.op, ops.Defer):
+            if node.scope is None:
+                errors.append(f"{node.label}: a deferred edge must be made inside a nest "
+                              "(with graph.nest() as loop: loop.defer(...))")
+            if n == 0:
+                errors.append(f"{node.label}: deferred stream is never fed (call .feed(stream))")
+        elif arity is None and n < 1 or arity is not None and n != arity:
+            want = "one or more" if arity is None else str(arity)
+            errors.append(f"{node.label}: takes {want} inputs, got {n}")
+    if errors:
+        return errors
+    deps = {n: list(n.inputs) for n in graph.nodes}
+    for component in _cycles(deps):
+        path = ", ".join(n.label for n in component)
+        defers = [n for n in component if isinstance(n.op, ops.Defer)]
+        if not defers:
+            errors.append(f"the cycle through {path} has no deferred edge: cycles must go through "
+                          "nest() and defer()")
+            continue
+        scope = defers[0].scope
+        outside = [n for n in component if not _inside(n, scope)]
+        if outside:
+            errors.append(f"the cycle through {path} leaves its nest {scope.name!r} "
+                          f"at {outside[0].label}")
+    return errors
+
+
+def _inside(node: Stream, scope: object) -> bool:
+    s = node.scope
+    while s is not None:
+        if s is scope:
+            return True
+        s = s.parent
+    return False
+
+
+def _cycles(deps: dict[Stream, list[Stream]]) -> list[list[Stream]]:
+    """Strongly connected components with a cycle (Tarjan), each in a cycle order."""
+    try:
+        TopologicalSorter(deps).prepare()
+        return []
+    except CycleError:
+        pass
+    users: dict[Stream, list[Stream]] = {n: [] for n in deps}
+    for n, ins in deps.items():
+        for i in ins:
+            users[i].append(n)
+    index: dict[Stream, int] = {}
+    low: dict[Stream, int] = {}
+    stack: list[Stream] = []
+    on_stack: set[Stream] = set()
+    found: list[list[Stream]] = []
+
+    def visit(v: Stream) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in users[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w is v:
+                    break
+            if len(comp) > 1 or v in users[v]:
+                found.append(sorted(comp, key=lambda n: n.id))
+
+    for v in deps:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def _locations(graph: Graph) -> list[str]:
+    errors = []
+    for node in graph.nodes:
+        for source in node.inputs:
+            if source.location == node.location:
+                continue
+            if isinstance(node.op, ops.Network) and node.op.to == node.location:
+                continue
+            errors.append(f"{node.label} at {node.location} reads {source.label} at "
+                          f"{source.location} without a network edge: use "
+                          f".send_to({node.location}) on it")
+    return errors
