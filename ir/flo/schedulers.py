@@ -146,7 +146,7 @@ class Exhaustive(Scheduler):
         per_port = []
         for _, (t, items) in ports.items():
             n = len(items)
-            orders = 1 if t.collection.ordered else len(set(itertools.permutations(items)))
+            orders = 1 if t.collection.ordered else len(_orders(items))
             extra = 1 if t.bounded else 0
             if n == 0:
                 per_port.append({extra: 1})
@@ -163,14 +163,22 @@ class Exhaustive(Scheduler):
 
 
 def _lanes(port: str, t: StreamType, items: Sequence[Any]) -> Iterator[list[Event]]:
-    orders = [tuple(items)] if t.collection.ordered else \
-        list(dict.fromkeys(itertools.permutations(items)))
+    orders = [tuple(items)] if t.collection.ordered else _orders(items)
     for order in orders:
         for batches in _compositions(list(order)):
             lane = [Event(port, tuple(b)) for b in batches]
             if t.bounded:
                 lane.append(Event(port, None))
             yield lane
+
+
+def _orders(items: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Every distinct order of `items` (equal items are not told apart; they need no hash)."""
+    classes = [next(j for j in range(i + 1) if items[j] == items[i]) for i in range(len(items))]
+    seen: dict[tuple[int, ...], tuple[Any, ...]] = {}
+    for perm in itertools.permutations(range(len(items))):
+        seen.setdefault(tuple(classes[i] for i in perm), tuple(items[i] for i in perm))
+    return list(seen.values())
 
 
 def _compositions(items: list[Any]) -> Iterator[list[list[Any]]]:
