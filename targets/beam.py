@@ -21,6 +21,7 @@ lowered: Beam pipelines are acyclic.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import pickle
 import tempfile
@@ -50,7 +51,7 @@ def run_beam(graph: Graph, inputs: Mapping[str, Sequence[Any]], *,
     `options` are Beam pipeline flags (`--flink_master=...`). Results are written as files to
     `output_dir` (default: a temporary directory), which every worker of the runner must reach.
     """
-    import apache_beam as beam
+    beam = _import_beam()
     from apache_beam.options.pipeline_options import PipelineOptions
 
     types = typecheck(graph)
@@ -80,8 +81,7 @@ def run_beam(graph: Graph, inputs: Mapping[str, Sequence[Any]], *,
 def lower(graph: Graph, inputs: Mapping[str, Sequence[Any]], pipeline: Any,
           types: Mapping[Stream, StreamType] | None = None) -> dict[str, Any]:
     """Add `graph`, fed by `inputs`, to a Beam `pipeline`; the PCollection of each output."""
-    import apache_beam as beam
-
+    beam = _import_beam()
     types = types if types is not None else typecheck(graph)
     if any(isinstance(n.op, ops.Defer) for n in graph.nodes):
         raise BeamLoweringError(f"graph {graph.name!r} has a nest with deferred edges, and Beam "
@@ -103,6 +103,16 @@ def lower(graph: Graph, inputs: Mapping[str, Sequence[Any]], pipeline: Any,
             with_label = _Labeled(beam, node.label)
             pcolls[node] = rule(with_label, node.op, ins, in_types, types[node])
     return {port: pcolls[s] for port, s in graph.outputs.items()}
+
+
+def _import_beam() -> Any:
+    """`apache_beam`, imported without its warnings about optional Google Cloud libraries."""
+    logging.disable(logging.WARNING)
+    try:
+        import apache_beam
+    finally:
+        logging.disable(logging.NOTSET)
+    return apache_beam
 
 
 # -------------------------------------------------------------------------------------------------
