@@ -263,15 +263,16 @@ def _difference(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[StreamTy
     if in_types[0].collection == ZSET:
         negated = ins[1] | L("Negate") >> beam.Map(lambda vw: (vw[0], -vw[1]))
         return (ins[0], negated) | L("Flatten") >> beam.Flatten()
-    negative = _values(L, ins[1], in_types[1])
+    negative = (_values(L, ins[1], in_types[1])
+                | L("AsKeys") >> beam.Map(lambda v: (v, None)))
     anti = isinstance(op, ops.AntiJoin)
     seq = in_types[0].collection == SEQ
 
-    def keep(item: Any, neg: list[Any]) -> bool:
+    def keep(item: Any, neg: dict[Any, None]) -> bool:
         value = item[1] if seq else item
-        return (value[0] if anti else value) not in set(neg)
+        return (value[0] if anti else value) not in neg
 
-    return ins[0] | L("Filter") >> beam.Filter(keep, beam.pvalue.AsList(negative))
+    return ins[0] | L("Filter") >> beam.Filter(keep, beam.pvalue.AsDict(negative))
 
 
 @lowering(ops.KeyedFold)

@@ -67,6 +67,9 @@ def _structure(graph: Graph) -> list[str]:
                               "(with graph.nest() as loop: loop.defer(...))")
             if n == 0:
                 errors.append(f"{node.label}: deferred stream is never fed (call .feed(stream))")
+            if node.op.type.bounded:
+                errors.append(f"{node.label}: a deferred stream feeds back into its nest and never "
+                              f"ends: declare it unbounded, not {node.op.type}")
         elif arity is None and n < 1 or arity is not None and n != arity:
             want = "one or more" if arity is None else str(arity)
             errors.append(f"{node.label}: takes {want} inputs, got {n}")

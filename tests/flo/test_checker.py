@@ -141,6 +141,15 @@ def test_a_deferred_edge_must_be_fed_a_matching_stream():
     back.feed(x.into(ZSET))
     assert "defer of Unbounded[Set] is fed a Unbounded[ZSet] stream" in _error(g)
 
+    g = Graph()
+    x = g.input("x", bounded(SET))
+    with g.nest() as loop:
+        back = loop.defer(bounded(SET))
+        u = x.union(back)
+        back.feed(u)
+    u.fold(0, max)
+    assert "never ends: declare it unbounded, not Bounded[Set]" in _error(g)
+
 
 def test_nested_fixpoint_computes_reachability():
     g = Graph()
