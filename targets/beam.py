@@ -21,6 +21,7 @@ lowered: Beam pipelines are acyclic.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import os
 import pickle
@@ -69,7 +70,8 @@ def run_beam(graph: Graph, inputs: Mapping[str, Sequence[Any]], *,
         where = output_dir or tmp
         files = {port: os.path.join(where, f"output-{i}") for i, port in enumerate(graph.outputs)}
         with beam.Pipeline(options=pipeline_options) as pipeline:
-            outputs = lower(graph, {p: items for p, (_, items) in ports.items()}, pipeline, types)
+            outputs = lower(graph, {p: items for p, (_, items) in ports.items()}, pipeline, types,
+                            spread=runner != DEFAULT_RUNNER)
             for port, pcoll in outputs.items():
                 (pcoll
                  | f"encode {port}" >> beam.Map(_encode)
@@ -79,8 +81,12 @@ def run_beam(graph: Graph, inputs: Mapping[str, Sequence[Any]], *,
 
 
 def lower(graph: Graph, inputs: Mapping[str, Sequence[Any]], pipeline: Any,
-          types: Mapping[Stream, StreamType] | None = None) -> dict[str, Any]:
-    """Add `graph`, fed by `inputs`, to a Beam `pipeline`; the PCollection of each output."""
+          types: Mapping[Stream, StreamType] | None = None, *,
+          spread: bool = True) -> dict[str, Any]:
+    """Add `graph`, fed by `inputs`, to a Beam `pipeline`; the PCollection of each output.
+
+    `spread` reshuffles the inputs so that a distributed runner shares them among its workers.
+    """
     beam = _import_beam()
     types = types if types is not None else typecheck(graph)
     if any(isinstance(n.op, ops.Defer) for n in graph.nodes):
@@ -92,7 +98,7 @@ def lower(graph: Graph, inputs: Mapping[str, Sequence[Any]], pipeline: Any,
             items = list(inputs.get(node.op.port, ()))
             if types[node].collection == SEQ:
                 items = [((i,), x) for i, x in enumerate(items)]
-            pcolls[node] = pipeline | node.label >> beam.Create(items)
+            pcolls[node] = pipeline | node.label >> _values_of(beam)(items, reshuffle=spread)
             continue
         ins = [pcolls[i] for i in node.inputs]
         in_types = [types[i] for i in node.inputs]
@@ -113,6 +119,17 @@ def _import_beam() -> Any:
     finally:
         logging.disable(logging.NOTSET)
     return apache_beam
+
+
+@functools.cache
+def _values_of(beam: Any) -> Any:
+    """`beam.Create` without inferring a type from every element (slow for large inputs)."""
+
+    class Values(beam.Create):  # type: ignore[misc,name-defined]
+        def infer_output_type(self, unused_input_type: Any) -> Any:
+            return beam.typehints.Any
+
+    return Values
 
 
 # -------------------------------------------------------------------------------------------------
