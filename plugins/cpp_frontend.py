@@ -242,7 +242,8 @@ class _FunctionReader:
         c = self.strip(c)
         if t.rank and c.kind in (K.CALL_EXPR, K.INIT_LIST_EXPR) and c.spelling in ("vector", ""):
             args = [self.strip(a) for a in c.get_children()
-                    if a.kind not in (K.TEMPLATE_REF, K.TYPE_REF, K.NAMESPACE_REF)]
+                    if a.kind not in (K.TEMPLATE_REF, K.TYPE_REF, K.NAMESPACE_REF)
+                    and a.location.line != 0]  # implicit default arguments (the allocator)
             if c.kind == K.INIT_LIST_EXPR and args:
                 raise self.unsupported(c, "vector initializer lists with elements")
             if not args:
@@ -313,6 +314,18 @@ class _FunctionReader:
             if op in (">", ">=") and rhs.kind == ci.CursorKind.DECL_REF_EXPR and rhs.spelling == var:
                 e = self.expr(lhs)
                 return e if op == ">" else L.Binary("+", e, L.Const(1, e.loc), e.loc)
+            # var + c < e  ->  var < e - c
+            if op in ("<", "<=") and lhs.kind == ci.CursorKind.BINARY_OPERATOR \
+                    and _binary_op(lhs) in ("+", "-"):
+                a, c = (self.strip(k) for k in lhs.get_children())
+                if a.kind == ci.CursorKind.DECL_REF_EXPR and a.spelling == var:
+                    offset = self.expr(c)
+                    if var not in {x.id for x in L.sub_exprs(offset) if isinstance(x, L.Name)}:
+                        e = self.expr(rhs)
+                        if op == "<=":
+                            e = L.Binary("+", e, L.Const(1, e.loc), e.loc)
+                        back = "-" if _binary_op(lhs) == "+" else "+"
+                        return L.Binary(back, e, offset, e.loc)
         raise self.unsupported(cond, f"a loop condition other than `{var} < bound`")
 
     def increment(self, inc: Any, var: str) -> int:

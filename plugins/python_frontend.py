@@ -56,7 +56,7 @@ def parse_python(path: str, text: str) -> L.Module:
     rejected: list[L.Rejected] = []
     for d in defs:
         try:
-            functions.append(_FunctionReader(path, d, constants, signatures).read())
+            functions.append(_FunctionReader(path, d, constants, signatures, (d.name,)).read())
         except LoopIRError as e:
             rejected.append(L.Rejected(d.name, e.loc, e.message))
     return L.Module(path, "python", tuple(functions), tuple(rejected))
@@ -110,6 +110,7 @@ class _FunctionReader:
     fn: ast.FunctionDef
     constants: dict[str, int | float | bool]
     signatures: dict[str, ast.FunctionDef]
+    reading: tuple[str, ...] = ()
     counter: ClassVar[int] = 0
 
     def read(self) -> L.Function:
@@ -379,9 +380,19 @@ class _FunctionReader:
                 callee = self.signatures[fname]
                 t = _annotation_type(callee.returns)
                 if t is None:
-                    raise LoopIRError(e.loc, f"the helper {fname} needs a return type annotation")
+                    t = _helper_result(self, fname, e.loc)
                 return t
         raise LoopIRError(getattr(e, "loc", self.loc(node)), "cannot type this expression")
+
+
+def _helper_result(reader: _FunctionReader, fname: str, loc: Loc) -> TensorType:
+    """The result type of an unannotated helper, read from the helper itself."""
+    stack = reader.reading
+    if fname in stack:
+        raise LoopIRError(loc, f"recursion through {fname}")
+    helper = _FunctionReader(reader.path, reader.signatures[fname], reader.constants,
+                             reader.signatures, (*stack, fname))
+    return helper.read().result
 
 
 @dataclass(frozen=True)

@@ -438,7 +438,9 @@ def _append_smt(enc: Encoder, x: SVal, e: SVal) -> SVal:
     at = x.at
     assert at is not None
     if x.rank == 1:
-        return enc.tensor(x.elem, (f"(+ {n} 1)",), lambda idx: f"(ite (= {idx[0]} {n}) {e.expr} {at(idx)})")
+        assert e.expr is not None
+        return SVal(x.elem, (f"(+ {n} 1)",), at=lambda idx: f"(ite (= {idx[0]} {n}) {e.expr} {at(idx)})",
+                    appended=(x, e.expr))
     for d1, d2 in zip(x.dims[1:], e.dims, strict=True):
         enc.require(f"(or (= {n} 0) (= {d1} {d2}))")
     eat = e.at

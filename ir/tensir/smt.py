@@ -62,6 +62,8 @@ class SVal:
     """Element at an index tuple (a Python closure, so elementwise ops nest without lambdas)."""
     fn: str | None = None
     """A first-class SMT function/array equal to `at`, when one exists (a declared name)."""
+    appended: tuple[SVal, str] | None = None
+    """For `append(x, e)` of a vector: `x` and `e`, so a reduction of it is one step of x's."""
 
     @property
     def rank(self) -> int:
@@ -160,7 +162,7 @@ class Encoder:
             self.declare(name, self.dialect.fn_sort(t.rank, t.elem))
             dims = []
             for d in range(t.rank):
-                dn = self.declare(f"{name}_len{d}", "Int")
+                dn = self.declare(smt_name(f"{var.name}_len{d}"), "Int")
                 self.assumptions.append(f"(<= 0 {dn})")
                 dims.append(dn)
             val = self.from_function(name, t.elem, dims)
@@ -269,6 +271,11 @@ class Encoder:
         """
         n = vec.dims[0]
         assert vec.at is not None
+        if vec.appended is not None and not (n.isdigit() and int(n) <= self.UNROLL):
+            # the definition unfolded once: fold(append(x, e)) = step(fold(x), e)
+            base, e = vec.appended
+            step = self._step(kind, vec.elem, self.fold(kind, base), e)
+            return f"(ite (<= {base.dims[0]} 0) {e} {step})" if kind == "max" else step
         if n.isdigit() and int(n) <= self.UNROLL:
             xs = [vec.at((str(j),)) for j in range(max(int(n), 1))]
             return self._unrolled(kind, vec.elem, xs[: int(n)], first=xs[0])

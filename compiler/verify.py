@@ -1,0 +1,133 @@
+"""Discharging lifting obligations with SMT verifiers, and the proof level they earn.
+
+Each `Obligation` becomes one SMT-LIB2 query: its assumptions and hypothesis equalities are
+asserted, and the negation of its goals; `unsat` proves it for all integers and all lengths (an
+`unbounded` proof). When a query is not proven in time, the same query is retried with every length
+and every int variable bounded by `BOUND` (a `bounded` proof). The proof level of a lifted program
+is the weakest level among its obligations; `sat` from the exact encoding is a counterexample.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from tensflo.ir.tensir import Term, free_vars
+from tensflo.ir.tensir.smt import Encoder
+from tensflo.plugins.components import CheckResult, Verifier
+
+from .prove import prove
+from .symbolic import Obligation
+
+BOUND = 4
+"""Lengths and int variables are at most this in a bounded proof."""
+LEVELS = ("unbounded", "bounded", "tested", "none")
+
+
+def obligation_script(ob: Obligation, dialect: str, abstract: bool, bound: int | None = None) -> str:
+    """The SMT-LIB2 query whose `unsat` proves `ob`."""
+    enc = Encoder(dialect, abstract_nonlinear=abstract)
+    asserts = [enc.encode(a).expr for a in ob.assume]
+    asserts += [enc.equal(enc.encode(lhs), enc.encode(rhs)) for lhs, rhs in ob.hyps]
+    goals = [enc.equal(enc.encode(lhs), enc.encode(rhs)) for lhs, rhs in ob.goals]
+    if bound is not None:
+        terms: list[Term] = [*ob.assume, *(t for pair in ob.hyps + ob.goals for t in pair)]
+        for v in sorted({v for t in terms for v in free_vars(t)}, key=lambda v: v.name):
+            val = enc.variable(v)
+            if v.type.rank == 0 and v.type.elem == "int":
+                asserts.append(f"(<= (- {bound}) {val.expr} {bound})")
+            for d in val.dims:
+                asserts.append(f"(<= {d} {bound})")
+    goal = goals[0] if len(goals) == 1 else f"(and {' '.join(goals)})"
+    return enc.script([*(a for a in asserts if a is not None), f"(not {goal})"])
+
+
+@dataclass(frozen=True)
+class PortfolioVerifier:
+    """Races several verifiers on each query; the first definite answer wins."""
+
+    members: tuple[Verifier, ...]
+    name: ClassVar[str] = "portfolio"
+    description: ClassVar[str] = "races z3 and cvc5; the first definite answer wins"
+
+    def check_obligation(self, build: Callable[[str, bool], str], timeout: float) -> CheckResult:
+        with ThreadPoolExecutor(len(self.members)) as pool:
+            futures = {
+                pool.submit(prove, lambda a, v=v: build(v.dialect, a), v, timeout): v
+                for v in self.members
+            }
+            pending = set(futures)
+            last: CheckResult | None = None
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    last = f.result()
+                    if last.status in ("unsat", "sat"):
+                        return last
+            assert last is not None
+            return last
+
+
+@dataclass
+class ProofReport:
+    """The outcome of proving a lifted program's obligations."""
+
+    level: str
+    results: list[tuple[Obligation, CheckResult, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def counterexample(self) -> tuple[Obligation, CheckResult] | None:
+        for ob, res, _ in self.results:
+            if res.status == "sat":
+                return ob, res
+        return None
+
+    def failures(self) -> list[str]:
+        return [f"{ob.loc}: {ob.kind} {res.status} ({res.solver}{': ' + res.reason if res.reason else ''})"
+                for ob, res, level in self.results if level != "unbounded"]
+
+
+def check_obligations(obligations: Sequence[Obligation], verifiers: Sequence[Verifier],
+                      timeout: float, deadline: float | None = None) -> ProofReport:
+    """Prove each obligation (unbounded, else bounded); the report's level is the weakest."""
+    start = time.perf_counter()
+    report = ProofReport("unbounded")
+    portfolio = PortfolioVerifier(tuple(verifiers)) if len(verifiers) > 1 else None
+    for ob in obligations:
+        left = timeout if deadline is None else min(timeout, deadline - time.perf_counter())
+        if left <= 0:
+            report.results.append((ob, CheckResult("timeout", 0.0, "none", "no time left"), "none"))
+            report.level = "none" if report.level != "none" else report.level
+            continue
+
+        def run(bound: int | None, budget: float, ob: Obligation = ob) -> CheckResult:
+            def build(dialect: str, abstract: bool) -> str:
+                return obligation_script(ob, dialect, abstract, bound)
+            if portfolio is not None:
+                return portfolio.check_obligation(build, budget)
+            v = verifiers[0]
+            return prove(lambda a: build(v.dialect, a), v, budget)
+
+        res = run(None, left)
+        level = "unbounded"
+        if res.status != "unsat":
+            if res.status == "sat":
+                level = "none"
+            else:
+                spent = res.seconds
+                budget = left - spent if deadline is None else min(left, deadline - time.perf_counter())
+                bounded = run(BOUND, max(budget, 0.0)) if budget > 0 else res
+                if bounded.status == "unsat":
+                    level = "bounded"
+                else:
+                    level = "none"
+                    if bounded.status == "sat":
+                        res = bounded
+        report.results.append((ob, res, level))
+        report.level = max(report.level, level, key=LEVELS.index)
+    report.seconds = time.perf_counter() - start
+    return report
