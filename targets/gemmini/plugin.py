@@ -1,1 +1,220 @@
-"""The Gemmini plugin: registers the `gemmini` target and the `tensflo gemmini` commands."""
+"""The Gemmini plugin: registers the `gemmini` target and the `tensflo gemmini` commands.
+
+    tensflo gemmini run PROGRAM [--seed N] [--json]
+        run a program file (the text form of `program.Program`) on the emulator with seeded
+        random inputs; report cycles, utilisation, bytes moved
+    tensflo gemmini compile FILE.tensir --function F --shapes a=64x64,b=64x64
+            [--search beam --budget N --seed S] [--emit c|ir] [--json] [-o OUT]
+        lower one TensIR function, schedule it (library schedule or beam search), check it on the
+        emulator against the NumPy reference, report cycles and utilisation
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from typing import IO, Any, ClassVar
+
+from tensflo.compiler.errors import ExitCode, UsageError
+from tensflo.plugins.hookspecs import hookimpl
+
+
+@dataclass(frozen=True)
+class GemminiTarget:
+    """C for the Gemmini accelerator over `gemmini.h`, scheduled for fixed shapes.
+
+    TensIR types carry no sizes: `shapes` gives each tensor parameter's shape, as
+    `(("a", (64, 64)), ("b", (64, 64)))`; `search` is "none" (library schedule) or "beam".
+    """
+
+    name: ClassVar[str] = "gemmini"
+    description: ClassVar[str] = "C over gemmini.h for the Gemmini systolic array (emulated)"
+    shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    search: str = "none"
+    budget: int = 40
+    seed: int = 0
+
+    def available(self) -> tuple[bool, str]:
+        return True, ""
+
+    def emit(self, functions: list[Any], out: IO[str]) -> None:
+        """One C translation unit per function (concatenated); needs `shapes`."""
+        from .api import compile_term
+
+        if not self.shapes:
+            raise UsageError("the gemmini target needs tensor shapes: use `tensflo gemmini "
+                             "compile FILE --function F --shapes a=64x64,...`")
+        for n, fn in enumerate(functions):
+            result = compile_term(fn, dict(self.shapes), self.search, self.budget, self.seed)
+            out.write(("\n" if n else "") + result.c)
+
+
+@hookimpl
+def tensflo_register_targets() -> list:
+    return [GemminiTarget()]
+
+
+@hookimpl
+def tensflo_register_commands(add_command: Any) -> None:
+    parser = add_command("gemmini", "run programs on the Gemmini emulator; compile TensIR for it",
+                         "tensflo gemmini compile examples/linalg.tensir --function mat_mul "
+                         "--shapes a=64x64,b=64x64", _run)
+    sub = parser.add_subparsers(dest="gemmini_command", metavar="COMMAND", title="commands")
+    sub.required = True
+    run = sub.add_parser("run", help="run a program file on the emulator",
+                         description="Run a Gemmini program file on the emulator with seeded "
+                                     "random inputs; report cycles, utilisation and bytes moved.")
+    run.add_argument("program", metavar="PROGRAM", help="a program in the text form (docs/gemmini.md)")
+    run.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    comp = sub.add_parser("compile", help="lower a TensIR function and schedule it",
+                          description="Lower a TensIR function to a Gemmini program, schedule it "
+                                      "(optionally by beam search), check it on the emulator, "
+                                      "report cycles and utilisation.")
+    comp.add_argument("file", metavar="FILE", help="a TensIR module")
+    comp.add_argument("--function", "-f", required=True, metavar="NAME")
+    comp.add_argument("--shapes", required=True, metavar="SHAPES",
+                      help="tensor parameter shapes, e.g. a=64x32,b=32x16,v=32")
+    comp.add_argument("--search", choices=("none", "beam"), default="none")
+    comp.add_argument("--budget", type=int, default=40, help="schedules measured by the search")
+    comp.add_argument("--seed", type=int, default=0)
+    comp.add_argument("--emit", choices=("c", "ir"), default=None,
+                      help="print the C file or the program text instead of the report")
+    comp.add_argument("--json", action="store_true", help="print one JSON object")
+    comp.add_argument("--no-check", action="store_true",
+                      help="skip running the program on the emulator against NumPy")
+    comp.add_argument("-o", "--output", metavar="OUT", help="write --emit output to OUT")
+
+
+def _run(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
+    if args.gemmini_command == "run":
+        return _cmd_run(args, out)
+    return _cmd_compile(args, out)
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+
+
+def _report_lines(report: Any) -> list[str]:
+    return [
+        f"cycles:      {report.cycles}",
+        f"utilisation: {report.utilisation:.1%} ({report.macs} MACs)",
+        f"bytes moved: {report.bytes_moved} ({report.bytes_loaded} loaded, "
+        f"{report.bytes_stored} stored)",
+        "instructions: " + ", ".join(f"{k} {v}" for k, v in sorted(report.instructions.items())),
+    ]
+
+
+def _cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
+    import numpy as np
+
+    from .cycles import measure
+    from .emulator import DTYPES, Emulator, EmulatorError
+    from .program import ProgramSyntaxError, parse_program
+    from .trace import trace
+
+    try:
+        program = parse_program(_read(args.program))
+    except ProgramSyntaxError as e:
+        raise UsageError(f"{args.program}: {e}") from None
+    rng = np.random.default_rng(args.seed)
+    inputs = {}
+    for b in program.buffers:
+        if b.role == "in":
+            info = np.iinfo(DTYPES[b.dtype])
+            lo, hi = (info.min, info.max + 1) if b.dtype == "int8" else (-(1 << 15), 1 << 15)
+            inputs[b.name] = rng.integers(lo, hi, (b.rows, b.cols)).astype(DTYPES[b.dtype])
+    try:
+        stream = trace(program)
+        outputs = Emulator(program, inputs).run(stream)
+    except EmulatorError as e:
+        raise UsageError(f"{args.program}: {e}") from None
+    except (ArithmeticError, KeyError, TypeError, ValueError) as e:
+        raise UsageError(f"{args.program}: cannot run: {type(e).__name__}: {e}") from None
+    report = measure(stream)
+    checksums = {k: int(v.astype(np.int64).sum()) for k, v in outputs.items()}
+    if args.json:
+        json.dump({"program": program.name, **report.as_dict(), "output_sums": checksums},
+                  out, indent=2)
+        out.write("\n")
+        return ExitCode.OK
+    out.write(f"{program.name}: ran {len(stream.events)} instructions\n")
+    out.write("\n".join(_report_lines(report)) + "\n")
+    out.write("output sums: " + ", ".join(f"{k} {v}" for k, v in checksums.items()) + "\n")
+    return ExitCode.OK
+
+
+def _cmd_compile(args: argparse.Namespace, out: IO[str]) -> int:
+    import numpy as np
+
+    from tensflo.ir.tensir import TensIRSyntaxError, TensIRTypeError, evaluate, parse_module
+
+    from .api import compile_term
+    from .emulator import EmulatorError
+    from .lower import parse_shapes
+    from .program import print_program
+
+    text = _read(args.file)
+    try:
+        functions = {f.name: f for f in parse_module(text, source=args.file)}
+    except TensIRSyntaxError as e:
+        raise UsageError(f"{e.source}:{e.line}:{e.column}: {e.message}\n{e.context}") from None
+    except TensIRTypeError as e:
+        raise UsageError(f"{args.file}: {e}") from None
+    fn = functions.get(args.function)
+    if fn is None:
+        raise UsageError(f"{args.file} defines no function {args.function!r} "
+                         f"(defined: {', '.join(functions) or 'none'})")
+    if args.budget < 1:
+        raise UsageError("--budget must be at least 1")
+    result = compile_term(fn, parse_shapes(args.shapes), args.search, args.budget, args.seed)
+    checked = None
+    if not args.no_check:
+        rng = np.random.default_rng(args.seed)
+        values = {}
+        for p in fn.params:
+            shape = dict(parse_shapes(args.shapes))[p.name]
+            lo, hi = (-(1 << 15), 1 << 15) if any(
+                buf == "D" and q == p.name for buf, q in result.lowered.bindings) else (-128, 128)
+            values[p.name] = rng.integers(lo, hi, shape)
+        expected = np.asarray(evaluate(fn.body, values))
+        try:
+            got = result.run(values)
+        except EmulatorError as e:
+            raise UsageError(f"the generated program failed on the emulator: {e}") from None
+        checked = bool(np.array_equal(np.asarray(got, np.int64), expected.astype(np.int64)))
+    if args.emit:
+        code = result.c if args.emit == "c" else print_program(result.program)
+        if args.output and args.output != "-":
+            try:
+                with open(args.output, "w", encoding="utf-8") as f:
+                    f.write(code)
+            except OSError as e:
+                raise UsageError(f"cannot write {args.output}: {e.strerror or e}") from None
+        else:
+            out.write(code)
+        return ExitCode.OK if checked is not False else ExitCode.NOT_LIFTED
+    if args.json:
+        json.dump({**result.as_dict(), "checked": checked}, out, indent=2)
+        out.write("\n")
+    else:
+        out.write(f"{result.name}: {result.program.doc}\n")
+        out.write(f"schedule:    {result.schedule}\n")
+        out.write("\n".join(_report_lines(result.report)) + "\n")
+        for name, r in result.baselines.items():
+            out.write(f"{name + ':':<12} {r.cycles} cycles ({r.utilisation:.1%})\n")
+        if result.search is not None:
+            s = result.search
+            out.write(f"search:      {s.measured} schedules measured in {s.seconds:.1f}s, "
+                      f"steps {', '.join(s.best.steps) or '(none)'}\n")
+        if checked is not None:
+            out.write(f"emulator == NumPy: {'yes' if checked else 'NO'}\n")
+    return ExitCode.OK if checked is not False else ExitCode.NOT_LIFTED

@@ -1,0 +1,499 @@
+"""Schedules and the program generator: one `Schedule` + one workload -> one Gemmini program.
+
+A schedule fixes how a matrix product is tiled and ordered on Gemmini: tile sizes (in DIM x DIM
+blocks), the order of the tile loops and of the block loops inside a tile, how many blocks one
+mvin moves, whether loads come before a tile's computes or just in time between them, where
+results are moved out, double buffering, keeping tiles in the scratchpad across tiles, fences,
+where configuration happens, and unrolling. Every schedule the generator accepts computes the
+same result; `ScheduleError` rejects the ones that do not fit the scratchpad/accumulator.
+
+The baselines: `naive` (one block at a time, fenced, configured per tile) and `library`
+(`tiled_matmul_auto`'s tiling heuristic with the instruction order of its weight-stationary inner
+kernel).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+
+from .expr import E, Expr, Var, binop, emin
+from .isa import (
+    ACC_BIT,
+    ACC_ROWS,
+    ACCUMULATE_BIT,
+    DIM,
+    FULL_WIDTH_BIT,
+    GARBAGE_ADDR,
+    MAX_BLOCK_LEN,
+    RELU,
+    SP_ROWS,
+    WEIGHT_STATIONARY,
+)
+from .program import (
+    Buffer,
+    ComputeAccumulated,
+    ComputePreloaded,
+    ConfigEx,
+    ConfigLd,
+    ConfigSt,
+    Dram,
+    Fence,
+    If,
+    Loop,
+    Mvin,
+    Mvout,
+    Preload,
+    Program,
+    Stmt,
+    loop,
+    substitute,
+    when,
+)
+from .workload import Add, Gemm, Workload
+
+
+class ScheduleError(ValueError):
+    """A schedule that does not apply to a workload (too large, misaligned)."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How to run a workload; see the module docstring. Sizes are in DIM x DIM blocks."""
+
+    ti: int = 1
+    tj: int = 1
+    tk: int = 1
+    outer: str = "ijk"
+    """Order of the tile loops, outermost first; k is always innermost (partial sums stay in the
+    accumulator), so this is `ijk` or `jik`."""
+    inner: str = "ijk"
+    """Order of the block loops inside a tile (any permutation); with i innermost, consecutive
+    computes reuse the preloaded weights."""
+    a_blocks: int = 1
+    """Blocks of A one mvin moves (along k), 1..4."""
+    b_blocks: int = 1
+    """Blocks of B one mvin moves (along j), 1..4."""
+    loads: str = "upfront"
+    """`upfront`: a tile's loads precede its computes; `interleaved`: each block is loaded just
+    before its first use, so DMA overlaps compute."""
+    mvout: str = "tile"
+    """`tile`: results move out after the tile; `fused`: each block right after its last compute."""
+    double_buffer: bool = False
+    """Alternate two scratchpad/accumulator regions between consecutive tiles."""
+    reuse_a: bool = False
+    """Keep the A tile in the scratchpad across the j tiles (needs outer `ijk` and one k tile)."""
+    reuse_b: bool = False
+    """Keep the B tile in the scratchpad across the i tiles (needs outer `jik` and one k tile)."""
+    fence: bool = True
+    """Fence after every tile."""
+    hoist_config: bool = False
+    """Configure once at the start instead of at every tile."""
+    unroll: int = 1
+    """Unroll the innermost block loop by this factor."""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        default = Schedule()
+        return ", ".join(f"{k}={v}" for k, v in asdict(self).items() if getattr(default, k) != v) \
+            or "default"
+
+
+NAIVE = Schedule()
+
+
+def blocks(n: int) -> int:
+    return -(-n // DIM)
+
+
+def library(w: Workload) -> Schedule:
+    """`tiled_matmul_auto` for the weight-stationary dataflow: tile sizes that fill half the
+    scratchpad and accumulator (the other half is for double buffering), loop order j, k, i in a
+    tile with loads just in time and each result moved out after its last compute."""
+    if isinstance(w, Add):
+        return Schedule(ti=min(4, blocks(w.m)), tj=min(4, blocks(w.n)), fence=False,
+                        hoist_config=True, mvout="fused")
+    ib, jb, kb = _dims(w)
+    spad_rows, acc_rows = SP_ROWS // 2, ACC_ROWS // 2
+    max_ij = int(math.sqrt(acc_rows // DIM))
+    max_k = (spad_rows // DIM) // max_ij
+    ti, tj, tk = min(ib, max_ij), min(jb, max_ij), min(kb, max_k)
+
+    def spad(i: int, j: int, k: int) -> int:
+        return (i * k + k * j) * DIM
+
+    while True:
+        grown = False
+        if spad(ti, tj + 1, tk) <= spad_rows and ti * (tj + 1) * DIM <= acc_rows and tj + 1 <= jb:
+            tj, grown = tj + 1, True
+        if spad(ti + 1, tj, tk) <= spad_rows and (ti + 1) * tj * DIM <= acc_rows and ti + 1 <= ib:
+            ti, grown = ti + 1, True
+        if spad(ti, tj, tk + 1) <= spad_rows and tk + 1 <= kb:
+            tk, grown = tk + 1, True
+        if not grown:
+            break
+    a_blocks = _largest_divisor(tk, MAX_BLOCK_LEN, _k_contiguous(w))
+    b_blocks = _largest_divisor(tj, MAX_BLOCK_LEN)
+    return Schedule(ti=ti, tj=tj, tk=tk, outer="ijk", inner="jki", a_blocks=a_blocks,
+                    b_blocks=b_blocks, loads="interleaved", mvout="fused", fence=False,
+                    hoist_config=True)
+
+
+def _largest_divisor(n: int, limit: int, also: int | None = None) -> int:
+    return max(d for d in range(1, limit + 1) if n % d == 0 and (also is None or also % d == 0))
+
+
+def _dims(w: Workload) -> tuple[int, int, int]:
+    if isinstance(w, Add):
+        return blocks(w.m), blocks(w.n), 1
+    return _i_blocks(w), blocks(w.n), blocks(w.k)
+
+
+def _i_blocks(w: Gemm) -> int:
+    if w.conv:
+        return w.conv.batch * w.conv.out_h * blocks(w.conv.out_w)
+    return blocks(w.m)
+
+
+def _k_contiguous(w: Gemm) -> int | None:
+    """Blocks of K that are adjacent in DRAM (a convolution's channels of one tap)."""
+    return w.conv.in_ch // DIM if w.conv else None
+
+
+def check(w: Workload, s: Schedule) -> None:
+    """Raise `ScheduleError` unless `s` applies to `w`."""
+    if isinstance(w, Add):
+        ib, jb, _ = _dims(w)
+        if min(s.ti, s.tj) < 1 or s.ti > ib or s.tj > jb:
+            raise ScheduleError("the tile must be 1 block to the problem size")
+        if s.ti * s.tj * DIM * (2 if s.double_buffer else 1) > ACC_ROWS:
+            raise ScheduleError("the tile does not fit the accumulator")
+        return
+    if min(s.ti, s.tj, s.tk, s.a_blocks, s.b_blocks, s.unroll) < 1:
+        raise ScheduleError("sizes must be positive")
+    if s.outer not in ("ijk", "jik") or sorted(s.inner) != ["i", "j", "k"]:
+        raise ScheduleError(f"bad loop order outer={s.outer} inner={s.inner}")
+    if s.loads not in ("upfront", "interleaved") or s.mvout not in ("tile", "fused"):
+        raise ScheduleError("bad load or mvout placement")
+    if s.a_blocks > MAX_BLOCK_LEN or s.b_blocks > MAX_BLOCK_LEN:
+        raise ScheduleError(f"an mvin moves at most {MAX_BLOCK_LEN} blocks")
+    if s.tk % s.a_blocks or s.tj % s.b_blocks:
+        raise ScheduleError("blocks per mvin must divide the tile")
+    contiguous = _k_contiguous(w)
+    if contiguous and contiguous % s.a_blocks:
+        raise ScheduleError("a wide A mvin would cross a convolution tap")
+    ib, jb, kb = _dims(w)
+    if s.ti > ib or s.tj > jb or s.tk > kb:
+        raise ScheduleError("the tile is larger than the problem")
+    k_tiles = -(-kb // s.tk)
+    if s.reuse_a and (s.outer != "ijk" or k_tiles != 1):
+        raise ScheduleError("reuse_a needs outer order ijk and a single k tile")
+    if s.reuse_b and (s.outer != "jik" or k_tiles != 1):
+        raise ScheduleError("reuse_b needs outer order jik and a single k tile")
+    copies = 2 if s.double_buffer else 1
+    if (s.ti * s.tk + s.tk * s.tj) * DIM * copies > SP_ROWS:
+        raise ScheduleError("the A and B tiles do not fit the scratchpad")
+    if s.ti * s.tj * DIM * copies > ACC_ROWS:
+        raise ScheduleError("the C tile does not fit the accumulator")
+
+
+# -------------------------------------------------------------------------------------------------
+# the generator
+# -------------------------------------------------------------------------------------------------
+def build(w: Workload, s: Schedule) -> Program:
+    """The Gemmini program running `w` with schedule `s`."""
+    check(w, s)
+    if isinstance(w, Add):
+        return _build_add(w, s)
+    return _GemmBuilder(w, s).program()
+
+
+def _extent(tile: int, total: int, index: Expr) -> Expr:
+    """Blocks in tile `index` of `tile`-block tiles over `total` blocks."""
+    if total % tile == 0:
+        return E(tile)
+    return emin(tile, binop("-", total, index * tile))
+
+
+class _GemmBuilder:
+    def __init__(self, w: Gemm, s: Schedule) -> None:
+        self.w, self.s = w, s
+        self.IB, self.JB, self.KB = _dims(w)
+        self.I0, self.J0, self.K0 = (-(-self.IB // s.ti), -(-self.JB // s.tj), -(-self.KB // s.tk))
+        copies = 2 if s.double_buffer else 1
+        self.a_size = s.ti * s.tk * DIM
+        self.b_size = s.tk * s.tj * DIM
+        self.c_size = s.ti * s.tj * DIM
+        self.a_base = 0
+        self.b_base = self.a_size * copies
+        self.i0, self.j0, self.k0 = Var("i0"), Var("j0"), Var("k0")
+        self.i, self.j, self.k = Var("i"), Var("j"), Var("k")
+        self.c_elem = 4 if w.out_dtype == "int32" else 1
+
+    # the tile counter and the double-buffering slots
+    def tile_counter(self) -> Expr:
+        s = self
+        first, second = (s.i0, s.j0) if s.s.outer == "ijk" else (s.j0, s.i0)
+        n_second = s.J0 if s.s.outer == "ijk" else s.I0
+        return (first * n_second + second) * s.K0 + s.k0
+
+    def slot(self, index: Expr, size: int) -> Expr:
+        return (index % 2) * size if self.s.double_buffer else E(0)
+
+    def a_slot(self) -> Expr:
+        return self.slot(self.i0 if self.s.reuse_a else self.tile_counter(), self.a_size)
+
+    def b_slot(self) -> Expr:
+        return self.slot(self.j0 if self.s.reuse_b else self.tile_counter(), self.b_size)
+
+    def c_slot(self) -> Expr:
+        return self.slot(self.tile_counter() // self.K0, self.c_size)
+
+    # global block indices and sizes
+    def gi(self) -> Expr:
+        return self.i0 * self.s.ti + self.i
+
+    def gj(self) -> Expr:
+        return self.j0 * self.s.tj + self.j
+
+    def gk(self) -> Expr:
+        return self.k0 * self.s.tk + self.k
+
+    def row_of(self, ib: Expr) -> tuple[Expr, Expr]:
+        """(first output row, rows) of I-block `ib`."""
+        w = self.w
+        if w.conv is None:
+            return ib * DIM, emin(DIM, binop("-", w.m, ib * DIM))
+        c = w.conv
+        qb_n = blocks(c.out_w)
+        p, qb = ib // qb_n, ib % qb_n
+        rows = E(DIM) if c.out_w % DIM == 0 else emin(DIM, binop("-", c.out_w, qb * DIM))
+        return p * c.out_w + qb * DIM, rows
+
+    def a_dram(self, ib: Expr, kb: Expr) -> Dram:
+        w = self.w
+        if w.conv is None:
+            return Dram("A", self.row_of(ib)[0] * w.k + kb * DIM)
+        c = w.conv
+        qb_n, cb_n = blocks(c.out_w), c.in_ch // DIM
+        p, qb = ib // qb_n, ib % qb_n
+        b, oy = p // c.out_h, p % c.out_h
+        tap, cb = kb // cb_n, kb % cb_n
+        ky, kx = tap // c.kw, tap % c.kw
+        pixel = (b * c.height + oy + ky) * c.width + qb * DIM + kx
+        return Dram("X", pixel * c.in_ch + cb * DIM)
+
+    def a_stride(self) -> int:
+        return self.w.conv.in_ch if self.w.conv else self.w.k
+
+    # the instructions
+    def configs(self) -> list[Stmt]:
+        w = self.w
+        out: list[Stmt] = [
+            ConfigEx(WEIGHT_STATIONARY, RELU if w.relu else 0, w.acc_scale),
+            ConfigLd(E(self.a_stride()), 1.0, 0, 0),
+            ConfigLd(E(w.n), 1.0, 0, 1),
+        ]
+        if w.bias != "none":
+            out.append(ConfigLd(E(w.n * 4 if w.bias == "matrix" else 0), 1.0, 0, 2))
+        out.append(ConfigSt(E(w.n * self.c_elem)))
+        return out
+
+    def load_a(self, kb_local: Expr) -> Stmt:
+        s, w = self.s, self.w
+        ib, kb = self.gi(), self.k0 * s.tk + kb_local
+        _, rows = self.row_of(ib)
+        cols = emin(s.a_blocks * DIM, binop("-", w.k, kb * DIM))
+        addr = self.a_base + self.a_slot() + (self.i * s.tk + kb_local) * DIM
+        return Mvin(self.a_dram(ib, kb), addr, cols, rows, 0)
+
+    def load_b(self, jb_local: Expr) -> Stmt:
+        s, w = self.s, self.w
+        kb, jb = self.gk(), self.j0 * s.tj + jb_local
+        rows = emin(DIM, binop("-", w.k, kb * DIM))
+        cols = emin(s.b_blocks * DIM, binop("-", w.n, jb * DIM))
+        addr = self.b_base + self.b_slot() + (self.k * s.tj + jb_local) * DIM
+        return Mvin(Dram("B", kb * DIM * w.n + jb * DIM), addr, cols, rows, 1)
+
+    def c_addr(self) -> Expr:
+        return self.c_slot() + (self.i * self.s.tj + self.j) * DIM
+
+    def load_d(self) -> Stmt:
+        w = self.w
+        row, rows = self.row_of(self.gi())
+        jb = self.gj()
+        offset = (row * w.n if w.bias == "matrix" else E(0)) + jb * DIM
+        cols = emin(DIM, binop("-", w.n, jb * DIM))
+        return Mvin(Dram("D", offset), ACC_BIT | self.c_addr(), cols, rows, 2)
+
+    def compute(self) -> list[Stmt]:
+        s, w = self.s, self.w
+        row, rows = self.row_of(self.gi())
+        kb, jb = self.gk(), self.gj()
+        k_cols = emin(DIM, binop("-", w.k, kb * DIM))
+        n_cols = emin(DIM, binop("-", w.n, jb * DIM))
+        a = self.a_base + self.a_slot() + (self.i * s.tk + self.k) * DIM
+        b = self.b_base + self.b_slot() + (self.k * s.tj + self.j) * DIM
+        if w.bias == "none":
+            accumulate = binop(">", kb, 0) << 30
+        else:
+            accumulate = E(ACCUMULATE_BIT)
+        c = ACC_BIT | accumulate | self.c_addr()
+        fresh = [Preload(b, c, n_cols, k_cols, n_cols, rows),
+                 ComputePreloaded(a, E(GARBAGE_ADDR), k_cols, rows, E(DIM), E(DIM))]
+        if s.inner[-1] != "i":
+            return fresh
+        reuse = [Preload(E(GARBAGE_ADDR), c, E(DIM), E(DIM), n_cols, rows),
+                 ComputeAccumulated(a, E(GARBAGE_ADDR), k_cols, rows, E(DIM), E(DIM))]
+        return when(binop("==", self.i, 0), fresh, reuse)
+
+    def mvout(self) -> Stmt:
+        w = self.w
+        row, rows = self.row_of(self.gi())
+        jb = self.gj()
+        full = FULL_WIDTH_BIT if w.out_dtype == "int32" else 0
+        cols = emin(DIM, binop("-", w.n, jb * DIM))
+        return Mvout(Dram("C", row * w.n + jb * DIM), (ACC_BIT | full) | self.c_addr(), cols, rows)
+
+    def load_a_cond(self) -> Expr:
+        return binop("==", self.j0, 0) if self.s.reuse_a else E(1)
+
+    def load_b_cond(self) -> Expr:
+        return binop("==", self.i0, 0) if self.s.reuse_b else E(1)
+
+    def tile(self) -> list[Stmt]:
+        s, w = self.s, self.w
+        ni = _extent(s.ti, self.IB, self.i0)
+        nj = _extent(s.tj, self.JB, self.j0)
+        nk = _extent(s.tk, self.KB, self.k0)
+        extent = {"i": ni, "j": nj, "k": nk}
+        last_k = binop("and", binop("==", self.k0, self.K0 - 1),
+                       binop("==", self.k, binop("-", nk, 1)))
+        bias = w.bias != "none"
+        body: list[Stmt] = []
+        if s.loads == "interleaved":
+            body += when(binop("and", self.load_a_cond(), binop(
+                "and", binop("==", self.j, 0), binop("==", self.k % s.a_blocks, 0))),
+                [self.load_a(self.k)])
+            body += when(binop("and", self.load_b_cond(), binop(
+                "and", binop("==", self.i, 0), binop("==", self.j % s.b_blocks, 0))),
+                [self.load_b(self.j)])
+            if bias:
+                body += when(binop("and", binop("==", self.k0, 0), binop("==", self.k, 0)),
+                             [self.load_d()])
+        body += self.compute()
+        if s.mvout == "fused":
+            body += when(last_k, [self.mvout()])
+        nest = self._nest(s.inner, extent, body)
+        out: list[Stmt] = [] if s.hoist_config else self.configs()
+        if s.loads == "upfront":
+            out += when(self.load_a_cond(), loop("i", 0, ni, loop("k", 0, nk, [
+                self.load_a(self.k)], step=s.a_blocks)))
+            out += when(self.load_b_cond(), loop("k", 0, nk, loop("j", 0, nj, [
+                self.load_b(self.j)], step=s.b_blocks)))
+            if bias:
+                out += when(binop("==", self.k0, 0), loop("i", 0, ni, loop("j", 0, nj, [
+                    self.load_d()])))
+        out += nest
+        if s.mvout == "tile":
+            out += when(binop("==", self.k0, self.K0 - 1), loop("i", 0, ni, loop("j", 0, nj, [
+                self.mvout()])))
+        if s.fence:
+            out.append(Fence())
+        return out
+
+    def _nest(self, order: str, extent: dict[str, Expr], body: list[Stmt]) -> list[Stmt]:
+        inner = order[-1]
+        stmts = self._unrolled(inner, extent[inner], body)
+        for var in reversed(order[:-1]):
+            stmts = loop(var, 0, extent[var], stmts)
+        return stmts
+
+    def _unrolled(self, var: str, stop: Expr, body: list[Stmt]) -> list[Stmt]:
+        u = self.s.unroll
+        if u == 1:
+            return loop(var, 0, stop, body)
+        base = Var(var + "u")
+        copies: list[Stmt] = []
+        for r in range(u):
+            copy = substitute(body, {var: base + r})
+            copies += copy if r == 0 else when(binop("<", base + r, stop), copy)
+        return loop(var + "u", 0, stop, copies, step=u)
+
+    def program(self) -> Program:
+        s, w = self.s, self.w
+        tile = self.tile()
+        k_loop = loop("k0", 0, self.K0, tile)
+        if s.outer == "ijk":
+            nest = loop("i0", 0, self.I0, loop("j0", 0, self.J0, k_loop))
+        else:
+            nest = loop("j0", 0, self.J0, loop("i0", 0, self.I0, k_loop))
+        body = (self.configs() if s.hoist_config else []) + nest
+        if not body or not isinstance(body[-1], Fence):
+            body.append(Fence())
+        a_rows, a_cols = w.a_shape
+        buffers = [Buffer("X" if w.conv else "A", "int8", a_rows, a_cols),
+                   Buffer("B", "int8", w.k, w.n)]
+        if w.bias != "none":
+            buffers.append(Buffer("D", "int32", w.m if w.bias == "matrix" else 1, w.n))
+        buffers.append(Buffer("C", w.out_dtype, w.m, w.n, "out"))
+        return Program(w.name, tuple(buffers), tuple(body), describe(w))
+
+
+def describe(w: Workload) -> str:
+    if isinstance(w, Add):
+        return f"C = {'saturate(A + B)' if w.out_dtype == 'int8' else 'A + B'}, {w.m}x{w.n}"
+    prod = "conv(X, B)" if w.conv else "A @ B"
+    expr = prod + (" + D" if w.bias != "none" else "")
+    if w.out_dtype == "int8":
+        expr = f"{'relu(' if w.relu else ''}saturate({expr}{' * ' + str(w.acc_scale) if w.acc_scale != 1.0 else ''}){')' if w.relu else ''}"
+    shape = f"M={w.m} N={w.n} K={w.k}"
+    if w.conv:
+        c = w.conv
+        shape += (f"; image {c.batch}x{c.height}x{c.width}x{c.in_ch} NHWC, "
+                  f"kernel {c.kh}x{c.kw}, {c.out_ch} output channels")
+    return f"C = {expr} ({shape})"
+
+
+def _build_add(w: Add, s: Schedule) -> Program:
+    """Elementwise saturating add through the accumulator: mvin A (int8 widened), mvin B with
+    the accumulate bit, mvout (saturating or full width)."""
+    IB, JB = blocks(w.m), blocks(w.n)
+    I0, J0 = -(-IB // s.ti), -(-JB // s.tj)
+    i0, j0, i, j = Var("i0"), Var("j0"), Var("i"), Var("j")
+    ib, jb = i0 * s.ti + i, j0 * s.tj + j
+    rows = emin(DIM, binop("-", w.m, ib * DIM))
+    cols = emin(DIM, binop("-", w.n, jb * DIM))
+    size = s.ti * s.tj * DIM
+    slot = ((i0 * J0 + j0) % 2) * size if s.double_buffer else E(0)
+    acc = slot + (i * s.tj + j) * DIM
+    full = FULL_WIDTH_BIT if w.out_dtype == "int32" else 0
+    c_elem = 4 if w.out_dtype == "int32" else 1
+    configs: list[Stmt] = [ConfigEx(WEIGHT_STATIONARY, 0, 1.0), ConfigLd(E(w.n), 1.0, 1, 0),
+                           ConfigLd(E(w.n), 1.0, 1, 1), ConfigSt(E(w.n * c_elem))]
+    off = ib * DIM * w.n + jb * DIM
+    ld = [Mvin(Dram("A", off), ACC_BIT | acc, cols, rows, 0),
+          Mvin(Dram("B", off), ACC_BIT | ACCUMULATE_BIT | acc, cols, rows, 1)]
+    st = [Mvout(Dram("C", off), (ACC_BIT | full) | acc, cols, rows)]
+    ni, nj = _extent(s.ti, IB, i0), _extent(s.tj, JB, j0)
+    if s.mvout == "fused":
+        inner = loop("i", 0, ni, loop("j", 0, nj, ld + st))
+    else:
+        inner = loop("i", 0, ni, loop("j", 0, nj, ld)) + loop("i", 0, ni, loop("j", 0, nj, st))
+    tile = ([] if s.hoist_config else configs) + inner + ([Fence()] if s.fence else [])
+    body = (configs if s.hoist_config else []) + loop("i0", 0, I0, loop("j0", 0, J0, tile))
+    if not body or not isinstance(body[-1], Fence):
+        body.append(Fence())
+    buffers = (Buffer("A", "int8", w.m, w.n), Buffer("B", "int8", w.m, w.n),
+               Buffer("C", w.out_dtype, w.m, w.n, "out"))
+    return Program(w.name, buffers, tuple(body), describe(w))
+
+
+def with_(s: Schedule, **changes) -> Schedule:
+    return replace(s, **changes)
+
+
+__all__ = ["Schedule", "ScheduleError", "NAIVE", "library", "build", "check", "describe",
+           "If", "Loop"]

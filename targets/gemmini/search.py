@@ -1,0 +1,415 @@
+"""Autocomp-style schedule search: plan (pick a menu option) -> apply -> check -> measure, in a beam.
+
+The menu (`MENU`) lists transformations of a `Schedule`; applying one gives a few variants. A
+planner chooses which options to try from a candidate, given the workload, the candidate's
+schedule and its cycle report (the hardware feedback); `SymbolicPlanner` (the default) weighs
+options by where the cycles go. Each variant is built, measured with the cycle model and, before it
+may enter the beam, run on the emulator and compared with the NumPy reference on seeded random
+inputs; wrong programs are rejected. Menu dropout hides a random part of the menu at each step.
+Everything is seeded: the same arguments give the same result.
+
+Planners other than the symbolic one come from plugins implementing the hook
+`tensflo_gemmini_planners` (see `hooks`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import ClassVar, Protocol
+
+import numpy as np
+
+from .cycles import DEFAULT_MODEL, CycleModel, Report, measure
+from .emulator import EmulatorError, run
+from .isa import MAX_BLOCK_LEN
+from .schedule import NAIVE, Schedule, ScheduleError, build, check, library
+from .trace import trace
+from .workload import Add, Gemm, Workload
+
+
+# -------------------------------------------------------------------------------------------------
+# the menu
+# -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Option:
+    """One menu entry: a named transformation with the variants it proposes."""
+
+    name: str
+    description: str
+    apply: Callable[[Workload, Schedule], list[Schedule]]
+    gemm_only: bool = False
+    """Only meaningful for matrix products (elementwise adds have no k loop or weights)."""
+
+    def variants(self, w: Workload, s: Schedule) -> list[Schedule]:
+        return [] if self.gemm_only and isinstance(w, Add) else self.apply(w, s)
+
+
+def _valid(w: Workload, candidates: list[Schedule], current: Schedule) -> list[Schedule]:
+    out: list[Schedule] = []
+    for s in candidates:
+        if s == current or s in out:
+            continue
+        try:
+            check(w, s)
+        except ScheduleError:
+            continue
+        out.append(s)
+    return out
+
+
+def _dims(w: Gemm) -> tuple[int, int, int]:
+    from .schedule import _dims as dims
+
+    return dims(w)
+
+
+def _fit(w: Workload, s: Schedule, dim: str) -> Schedule | None:
+    """The largest size of one tile dimension that still fits."""
+    limit = dict(zip("ijk", _dims(w), strict=True))[dim]
+    best = None
+    for n in range(getattr(s, "t" + dim), limit + 1):
+        c = _align(replace(s, **{"t" + dim: n}))
+        try:
+            check(w, c)
+            best = c
+        except ScheduleError:
+            continue
+    return best
+
+
+def _align(s: Schedule) -> Schedule:
+    """Shrink blocks-per-mvin until they divide the tile."""
+    a = max(d for d in range(1, s.a_blocks + 1) if s.tk % d == 0)
+    b = max(d for d in range(1, s.b_blocks + 1) if s.tj % d == 0)
+    return replace(s, a_blocks=a, b_blocks=b)
+
+
+def _tiling(w: Workload, s: Schedule) -> list[Schedule]:
+    out = []
+    for d in ("ij" if isinstance(w, Add) else "ijk"):
+        size = getattr(s, "t" + d)
+        out.append(_align(replace(s, **{"t" + d: size * 2})))
+        out.append(_align(replace(s, **{"t" + d: max(1, size // 2)})))
+        fitted = _fit(w, s, d)
+        if fitted:
+            out.append(fitted)
+    return _valid(w, out, s)
+
+
+def _reorder(w: Workload, s: Schedule) -> list[Schedule]:
+    out = [replace(s, outer="jik" if s.outer == "ijk" else "ijk", reuse_a=False, reuse_b=False)]
+    out += [replace(s, inner="".join(p)) for p in itertools.permutations("ijk")]
+    return _valid(w, out, s)
+
+
+def _split(w: Workload, s: Schedule) -> list[Schedule]:
+    return _valid(w, [_align(replace(s, tk=max(1, s.tk // 2), reuse_a=False, reuse_b=False))], s)
+
+
+def _fuse(w: Workload, s: Schedule) -> list[Schedule]:
+    out = [replace(s, mvout="fused")]
+    if isinstance(w, Gemm):
+        out.append(_align(replace(s, tk=_dims(w)[2])))  # fuse the k tiles into one
+    return _valid(w, out, s)
+
+
+def _unroll(w: Workload, s: Schedule) -> list[Schedule]:
+    return _valid(w, [replace(s, unroll=u) for u in (2, 4)], s)
+
+
+def _double_buffer(w: Workload, s: Schedule) -> list[Schedule]:
+    if s.double_buffer:
+        return []
+    out = [replace(s, double_buffer=True)]
+    for d in ("ij" if isinstance(w, Add) else "ijk"):  # make room by halving one dimension
+        out.append(_align(replace(s, double_buffer=True,
+                                  **{"t" + d: max(1, getattr(s, "t" + d) // 2)})))
+    return _valid(w, out, s)
+
+
+def _keep(w: Workload, s: Schedule) -> list[Schedule]:
+    if isinstance(w, Add):
+        return []
+    kb = _dims(w)[2]
+    out = []
+    for outer, flag in (("ijk", "reuse_a"), ("jik", "reuse_b")):
+        flags = {"reuse_a": flag == "reuse_a", "reuse_b": flag == "reuse_b"}
+        c = _align(replace(s, outer=outer, tk=kb, **flags))
+        out.append(c)
+        for d in ("ti", "tj"):  # shrink until it fits
+            shrunk = c
+            while getattr(shrunk, d) > 1:
+                shrunk = _align(replace(shrunk, **{d: getattr(shrunk, d) // 2}))
+                try:
+                    check(w, shrunk)
+                    out.append(shrunk)
+                    break
+                except ScheduleError:
+                    continue
+    return _valid(w, out, s)
+
+
+def _hoist(w: Workload, s: Schedule) -> list[Schedule]:
+    return _valid(w, [replace(s, hoist_config=True)], s)
+
+
+def _overlap(w: Workload, s: Schedule) -> list[Schedule]:
+    return _valid(w, [replace(s, loads="interleaved")], s)
+
+
+def _no_fences(w: Workload, s: Schedule) -> list[Schedule]:
+    return _valid(w, [replace(s, fence=False)], s)
+
+
+def _wide_dma(w: Workload, s: Schedule) -> list[Schedule]:
+    out = []
+    for a in range(MAX_BLOCK_LEN, 0, -1):
+        out.append(replace(s, a_blocks=a))
+        out.append(replace(s, tk=-(-s.tk // a) * a, a_blocks=a))
+    for b in range(MAX_BLOCK_LEN, 0, -1):
+        out.append(replace(s, b_blocks=b))
+        out.append(replace(s, tj=-(-s.tj // b) * b, b_blocks=b))
+    valid = _valid(w, out, s)
+    return [c for c in valid if c.a_blocks > s.a_blocks or c.b_blocks > s.b_blocks][:3]
+
+
+MENU: tuple[Option, ...] = (
+    Option("tiling", "resize one tile dimension (double, halve, or grow to fill memory)", _tiling),
+    Option("reorder", "reorder the tile loops or the block loops inside a tile", _reorder,
+           gemm_only=True),
+    Option("split", "split the reduction into more, smaller k tiles", _split, gemm_only=True),
+    Option("fuse", "move results out inside the compute loop; fuse the k tiles into one", _fuse),
+    Option("unroll", "unroll the innermost block loop", _unroll, gemm_only=True),
+    Option("double_buffer", "alternate two scratchpad/accumulator regions between tiles",
+           _double_buffer),
+    Option("keep_in_scratchpad", "keep the A (or B) tile in the scratchpad across tiles", _keep,
+           gemm_only=True),
+    Option("hoist_config", "configure once, outside the loops", _hoist),
+    Option("overlap_dma", "load each block just before its first use, overlapping DMA and "
+           "compute", _overlap, gemm_only=True),
+    Option("remove_fences", "drop the fences between tiles", _no_fences),
+    Option("wide_dma", "move up to 4 blocks per mvin", _wide_dma, gemm_only=True),
+)
+OPTIONS = {o.name: o for o in MENU}
+
+
+# -------------------------------------------------------------------------------------------------
+# planners
+# -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlanState:
+    """What a planner sees: the workload, a candidate schedule, its report and how it was found."""
+
+    workload: Workload
+    schedule: Schedule
+    report: Report
+    history: tuple[str, ...]
+
+
+class Planner(Protocol):
+    """Chooses menu options to try next (plan phase); the search applies them (implement phase)."""
+
+    name: ClassVar[str]
+
+    def plan(self, state: PlanState, menu: list[Option], samples: int,
+             rng: np.random.Generator) -> list[str]:
+        """Up to `samples` option names from `menu`, most promising first."""
+        ...
+
+
+@dataclass(frozen=True)
+class SymbolicPlanner:
+    """Weighs each option by the bottleneck the cycle report shows, then samples without
+    replacement: DMA-bound -> wider transfers, bigger or kept tiles; execute queue idle ->
+    overlap, double buffering, fewer fences; repeated preloads -> loop reorder."""
+
+    name: ClassVar[str] = "symbolic"
+
+    def weights(self, state: PlanState) -> dict[str, float]:
+        s, r = state.schedule, state.report
+        cycles = max(r.cycles, 1)
+        ld, ex, st = (r.busy.get(q, 0) / cycles for q in ("ld", "ex", "st"))
+        idle = max(0.0, 1.0 - ex)
+        w = {o.name: 0.2 for o in MENU}
+        w["tiling"] += 1.0 + ld + st
+        w["wide_dma"] += 2.0 * ld
+        w["keep_in_scratchpad"] += 1.5 * ld
+        w["double_buffer"] += 2.0 * idle
+        w["overlap_dma"] += 2.0 * idle if s.loads == "upfront" else 0.0
+        w["remove_fences"] += 3.0 if s.fence else 0.0
+        w["hoist_config"] += 1.0 if not s.hoist_config else 0.0
+        w["fuse"] += st + (0.5 if s.mvout == "tile" else 0.0)
+        w["reorder"] += 1.0 if s.inner[-1] != "i" else 0.3
+        w["split"] += 0.2
+        return w
+
+    def plan(self, state: PlanState, menu: list[Option], samples: int,
+             rng: np.random.Generator) -> list[str]:
+        weights = self.weights(state)
+        names = [o.name for o in menu]
+        p = np.array([weights.get(n, 0.2) for n in names], float)
+        k = min(samples, len(names))
+        picks = rng.choice(len(names), size=k, replace=False, p=p / p.sum())
+        return [names[i] for i in picks]
+
+
+PLANNERS: dict[str, Planner] = {"symbolic": SymbolicPlanner()}
+
+
+# -------------------------------------------------------------------------------------------------
+# evaluation and beam search
+# -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Candidate:
+    schedule: Schedule
+    report: Report
+    steps: tuple[str, ...] = ()
+
+    @property
+    def cycles(self) -> int:
+        return self.report.cycles
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    beam: int = 3
+    """Candidates kept after each step."""
+    depth: int = 6
+    """Steps (plan -> apply -> check -> measure rounds)."""
+    samples: int = 3
+    """Options each candidate's planner proposes per step."""
+    variants: int = 2
+    """Variants tried per proposed option."""
+    dropout: float = 0.2
+    """Chance that a menu option is hidden from the planner at a step."""
+    budget: int = 60
+    """Most schedules measured."""
+    seed: int = 0
+    check: bool = True
+    """Run candidates on the emulator against the reference before they enter the beam."""
+
+
+@dataclass
+class SearchResult:
+    best: Candidate
+    start: Candidate
+    measured: int = 0
+    rejected: int = 0
+    """Candidates that produced wrong results on the emulator (none should)."""
+    seconds: float = 0.0
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def speedup(self) -> float:
+        return self.start.cycles / self.best.cycles
+
+
+class Evaluator:
+    """Builds, measures and checks schedules of one workload (results cached)."""
+
+    def __init__(self, workload: Workload, model: CycleModel = DEFAULT_MODEL, seed: int = 0) -> None:
+        self.workload, self.model = workload, model
+        self.inputs = workload.inputs(np.random.default_rng(seed))
+        self.expected = workload.reference(self.inputs)
+        self._reports: dict[Schedule, Report] = {}
+        self._checked: dict[Schedule, bool] = {}
+
+    def measure(self, s: Schedule) -> Report:
+        if s not in self._reports:
+            self._reports[s] = measure(trace(build(self.workload, s)), self.model)
+        return self._reports[s]
+
+    def correct(self, s: Schedule) -> bool:
+        if s not in self._checked:
+            try:
+                out = run(build(self.workload, s), self.inputs)
+                ok = all(np.array_equal(out[k], v) for k, v in self.expected.items())
+            except EmulatorError:
+                ok = False
+            self._checked[s] = ok
+        return self._checked[s]
+
+
+def beam_search(workload: Workload, start: Schedule | None = None,
+                config: SearchConfig = SearchConfig(), planner: Planner | None = None,
+                evaluator: Evaluator | None = None) -> SearchResult:
+    """Search schedules for `workload` from `start` (default: the library schedule)."""
+    t0 = time.perf_counter()
+    planner = planner or PLANNERS["symbolic"]
+    ev = evaluator or Evaluator(workload, seed=config.seed)
+    rng = np.random.default_rng(config.seed)
+    start = start or library(workload)
+    first = Candidate(start, ev.measure(start))
+    if config.check and not ev.correct(start):
+        raise EmulatorError(f"the start schedule ({start}) gives wrong results")
+    result = SearchResult(first, first, measured=1)
+    beam = [first]
+    seen = {start}
+    for depth in range(config.depth):
+        children: list[Candidate] = []
+        for cand in beam:
+            usable = [o for o in MENU if not (o.gemm_only and isinstance(workload, Add))]
+            menu = [o for o in usable if rng.random() >= config.dropout] or usable
+            state = PlanState(workload, cand.schedule, cand.report, cand.steps)
+            for name in planner.plan(state, menu, config.samples, rng):
+                variants = [v for v in OPTIONS[name].variants(workload, cand.schedule)
+                            if v not in seen]
+                if len(variants) > config.variants:
+                    idx = sorted(rng.choice(len(variants), config.variants, replace=False))
+                    variants = [variants[i] for i in idx]
+                for v in variants:
+                    if result.measured >= config.budget:
+                        break
+                    seen.add(v)
+                    result.measured += 1
+                    children.append(Candidate(v, ev.measure(v), cand.steps + (name,)))
+        pool = sorted(beam + children, key=lambda c: (c.cycles, str(c.schedule)))
+        beam = []
+        for c in pool:
+            if len(beam) == config.beam:
+                break
+            if config.check and c not in beam and not ev.correct(c.schedule):
+                result.rejected += 1
+                continue
+            beam.append(c)
+        if beam[0].cycles < result.best.cycles:
+            result.best = beam[0]
+        result.log.append(f"step {depth + 1}: best {result.best.cycles} cycles "
+                          f"({result.best.report.utilisation:.1%}), measured {result.measured}")
+        if result.measured >= config.budget or not children:
+            break
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def transfer(schedule: Schedule, workload: Workload) -> Schedule:
+    """Adapt a schedule found for one shape to another: clamp tiles to the new problem, shrink
+    until it fits, keep every other decision."""
+    if isinstance(workload, Add):
+        return schedule
+    ib, jb, kb = _dims(workload)
+    s = _align(replace(schedule, ti=min(schedule.ti, ib), tj=min(schedule.tj, jb),
+                       tk=min(schedule.tk, kb)))
+    if (s.reuse_a or s.reuse_b) and s.tk < kb:
+        s = _align(replace(s, tk=kb))
+    for _ in range(64):
+        try:
+            check(workload, s)
+            return s
+        except ScheduleError:
+            dim = max(("ti", "tj", "tk"), key=lambda d: getattr(s, d))
+            s = _align(replace(s, **{dim: max(1, getattr(s, dim) // 2)}))
+    check(workload, library(workload))
+    return library(workload)
+
+
+def baselines(workload: Workload) -> dict[str, Schedule]:
+    return {"naive": NAIVE, "library": library(workload)}
+
+
+def geomean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")

@@ -1,0 +1,151 @@
+"""What the Gemmini target computes: matrix products (optionally with bias, ReLU, saturation),
+2-D convolutions as implicit-im2col matrix products, and saturating elementwise additions.
+
+A workload fixes shapes and element types; its NumPy `reference` is the oracle every program for
+it is checked against. Inputs are int8 (`A`, `B`, the convolution image `X`), biases int32.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .isa import DIM, ELEM_MAX, ELEM_MIN
+
+
+@dataclass(frozen=True)
+class Conv:
+    """A valid (unpadded) 2-D convolution over an NHWC image of `height` x `width` pixels.
+
+    The image buffer `X` is (batch * height * width) x in_ch; weights `B` are (kh * kw * in_ch) x
+    out_ch, row (ky * kw + kx) * in_ch + c (HWIO flattened); the output rows are
+    (b * out_h + oy) * out_w + ox, NHWC. "Same" padding is the caller's: pass the padded image.
+    """
+
+    batch: int
+    height: int
+    width: int
+    in_ch: int
+    out_ch: int
+    kh: int = 3
+    kw: int = 3
+
+    @property
+    def out_h(self) -> int:
+        return self.height - self.kh + 1
+
+    @property
+    def out_w(self) -> int:
+        return self.width - self.kw + 1
+
+
+@dataclass(frozen=True)
+class Gemm:
+    """C = act(A @ B + D) for an M x K int8 `A` (or a convolution's implicit im2col matrix) and
+    a K x N int8 `B`; int32 accumulation.
+
+    `out_dtype` int32 writes the exact sums (full-width mvout); int8 scales them by `acc_scale`,
+    rounds half to even, saturates to [-128, 127] and applies ReLU when `relu`.
+    `bias`: "none", "matrix" (an M x N int32 `D`) or "row" (a 1 x N int32 `D` added to every row).
+    """
+
+    name: str
+    m: int
+    n: int
+    k: int
+    bias: str = "none"
+    out_dtype: str = "int32"
+    relu: bool = False
+    acc_scale: float = 1.0
+    conv: Conv | None = None
+
+    def __post_init__(self) -> None:
+        if min(self.m, self.n, self.k) < 1:
+            raise ValueError(f"{self.name}: dimensions must be positive")
+        if self.bias not in ("none", "matrix", "row"):
+            raise ValueError(f"unknown bias kind {self.bias!r}")
+        if self.relu and self.out_dtype != "int8":
+            raise ValueError("ReLU is applied on the int8 output path only")
+        if self.conv is not None and self.conv.in_ch % DIM:
+            raise ValueError(f"convolution input channels must be a multiple of {DIM}")
+
+    @property
+    def macs(self) -> int:
+        return self.m * self.n * self.k
+
+    @property
+    def a_shape(self) -> tuple[int, int]:
+        if self.conv:
+            c = self.conv
+            return (c.batch * c.height * c.width, c.in_ch)
+        return (self.m, self.k)
+
+    def inputs(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Random inputs over the full int8 range (biases: small int32)."""
+        out = {"X" if self.conv else "A": rng.integers(ELEM_MIN, ELEM_MAX + 1, self.a_shape),
+               "B": rng.integers(ELEM_MIN, ELEM_MAX + 1, (self.k, self.n))}
+        if self.bias != "none":
+            rows = self.m if self.bias == "matrix" else 1
+            out["D"] = rng.integers(-(1 << 15), 1 << 15, (rows, self.n))
+        return {k: v.astype(np.int8 if k != "D" else np.int32) for k, v in out.items()}
+
+    def im2col(self, x: np.ndarray) -> np.ndarray:
+        """The M x K matrix a convolution multiplies (rows: output pixels, cols: ky, kx, c)."""
+        c = self.conv
+        assert c is not None
+        img = x.reshape(c.batch, c.height, c.width, c.in_ch)
+        cols = [img[:, ky:ky + c.out_h, kx:kx + c.out_w, :]
+                for ky in range(c.kh) for kx in range(c.kw)]
+        return np.concatenate(cols, axis=-1).reshape(self.m, self.k)
+
+    def reference(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The exact result, by NumPy."""
+        a = self.im2col(inputs["X"]) if self.conv else inputs["A"]
+        acc = a.astype(np.int64) @ inputs["B"].astype(np.int64)
+        if self.bias != "none":
+            acc = acc + inputs["D"].astype(np.int64)
+        if self.out_dtype == "int32":
+            return {"C": acc.astype(np.int32)}
+        y = np.rint(acc.astype(np.int32).astype(np.float32) * np.float32(self.acc_scale))
+        y = np.clip(y, ELEM_MIN, ELEM_MAX)
+        if self.relu:
+            y = np.maximum(y, 0)
+        return {"C": y.astype(np.int8)}
+
+
+def gemm(m: int, n: int, k: int, **kw) -> Gemm:
+    return Gemm(kw.pop("name", f"gemm_{m}x{n}x{k}"), m, n, k, **kw)
+
+
+def conv2d(batch: int, out_hw: int, in_ch: int, out_ch: int, kernel: int = 3, **kw) -> Gemm:
+    """A `kernel` x `kernel` convolution producing `out_hw` x `out_hw` pixels ("same" size after
+    the caller pads the image by kernel // 2 on each side)."""
+    c = Conv(batch, out_hw + kernel - 1, out_hw + kernel - 1, in_ch, out_ch, kernel, kernel)
+    name = kw.pop("name", f"conv{kernel}x{kernel}_n{batch}_{out_hw}x{out_hw}x{in_ch}_{out_ch}")
+    return Gemm(name, batch * out_hw * out_hw, out_ch, kernel * kernel * in_ch, conv=c, **kw)
+
+
+@dataclass(frozen=True)
+class Add:
+    """C = A + B elementwise for M x N int8 `A`, `B`: int32 (exact) or int8 (saturated) output."""
+
+    name: str
+    m: int
+    n: int
+    out_dtype: str = "int8"
+
+    @property
+    def macs(self) -> int:
+        return 0
+
+    def inputs(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return {k: rng.integers(ELEM_MIN, ELEM_MAX + 1, (self.m, self.n)).astype(np.int8)
+                for k in ("A", "B")}
+
+    def reference(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        s = inputs["A"].astype(np.int32) + inputs["B"].astype(np.int32)
+        return {"C": s if self.out_dtype == "int32" else np.clip(s, ELEM_MIN, ELEM_MAX).astype(np.int8)}
+
+
+Workload = Gemm | Add
