@@ -14,8 +14,9 @@ Element-wise operators, union, cross, join, difference, anti-join, keyed folds, 
 merge and threshold reads become parallel Beam transforms. The order-dependent operators (folds,
 sort, windows, keyed folds emitting updates, integrate, differentiate) and operators defined
 outside tensflo gather their inputs and run the interpreter's own state machine for the operator
-in one step, so both engines share one definition of what each operator means. Nests are not
-lowered: Beam pipelines are acyclic.
+in one step, so both engines share one definition of what each operator means. Beam pipelines are
+acyclic, so a nest becomes one step too: the interpreter runs it to its fixpoint on everything that
+flows into it.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ import os
 import pickle
 import tempfile
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 from tensflo.ir.flo import ops
 from tensflo.ir.flo.checker import typecheck
-from tensflo.ir.flo.graph import Graph, Stream
-from tensflo.ir.flo.interpreter import port_inputs
+from tensflo.ir.flo.graph import Graph, Nest, Stream
+from tensflo.ir.flo.interpreter import Runtime, port_inputs
 from tensflo.ir.flo.semantics import instantiate
 from tensflo.ir.flo.types import SEQ, SET, ZSET, LatticeKind, StreamType
 from tensflo.ir.flo.zsets import zset
@@ -89,11 +91,27 @@ def lower(graph: Graph, inputs: Mapping[str, Sequence[Any]], pipeline: Any,
     """
     beam = _import_beam()
     types = types if types is not None else typecheck(graph)
-    if any(isinstance(n.op, ops.Defer) for n in graph.nodes):
-        raise BeamLoweringError(f"graph {graph.name!r} has a nest with deferred edges, and Beam "
-                                "pipelines are acyclic: run it with the interpreter")
+    region_of = {n: _outermost(n.scope) for n in graph.nodes
+                 if n.scope is not None and not isinstance(n.op, ops.Input)}
+    members: dict[Nest, list[Stream]] = {}
+    for n, region in region_of.items():
+        members.setdefault(region, []).append(n)
+    deps: dict[Stream | Nest, set[Stream | Nest]] = {}
+    for n in graph.nodes:
+        unit = region_of.get(n, n)
+        deps.setdefault(unit, set()).update(
+            region_of.get(i, i) for i in n.inputs if region_of.get(i, i) is not unit)
+    try:
+        order = list(TopologicalSorter(deps).static_order())
+    except CycleError:
+        raise BeamLoweringError(f"graph {graph.name!r}: a nest both feeds and reads the same "
+                                "operators outside it, so it cannot be one Beam step") from None
     pcolls: dict[Stream, Any] = {}
-    for node in graph.nodes:
+    for unit in order:
+        if isinstance(unit, Nest):
+            pcolls.update(_nest(beam, pipeline, graph, unit, members[unit], pcolls, types))
+            continue
+        node = unit
         if isinstance(node.op, ops.Input):
             items = list(inputs.get(node.op.port, ()))
             if types[node].collection == SEQ:
@@ -378,6 +396,72 @@ def _lattice_read(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[Stream
         return []
 
     return total | L("Read") >> beam.FlatMap(read)
+
+
+# -------------------------------------------------------------------------------------------------
+# nests: the interpreter's fixpoint, in one step
+# -------------------------------------------------------------------------------------------------
+def _outermost(scope: Nest) -> Nest:
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
+
+
+def _nest(beam: Any, pipeline: Any, graph: Graph, nest: Nest, nodes: list[Stream],
+          pcolls: Mapping[Stream, Any], types: Mapping[Stream, StreamType]) -> dict[Stream, Any]:
+    """Lower a nest (with the nests inside it) to one step that runs it to its fixpoint."""
+    inside = set(nodes)
+    feeds: list[Stream] = []
+    for n in nodes:
+        feeds.extend(i for i in n.inputs if i not in inside and i not in feeds)
+    read_outside = {i for n in graph.nodes if n not in inside for i in n.inputs}
+    exits = [n for n in nodes if n in read_outside or n in graph.outputs.values()]
+
+    sub = Graph(f"{graph.name}.{nest.name}")
+    copies: dict[Stream, Stream] = {}
+    for j, f in enumerate(feeds):
+        with sub.at(f.location):
+            copies[f] = sub.input(f"in{j}", types[f])
+    for n in nodes:
+        copies[n] = sub._add(n.op, [], location=n.location, scope=n.scope)
+    for n in nodes:
+        copies[n].inputs.extend(copies[i] for i in n.inputs)
+    for j, e in enumerate(exits):
+        sub.output(f"out{j}", copies[e])
+    sub_types = typecheck(sub)
+    feed_types = [types[f] for f in feeds]
+    exit_kinds = [types[e].collection for e in exits]
+
+    def run(_: None, *contents: list[Any]) -> list[tuple[int, Any]]:
+        runtime = Runtime(sub, types=sub_types)
+        for j, (items, t) in enumerate(zip(contents, feed_types, strict=True)):
+            if t.collection == SEQ:
+                items = [v for _, v in sorted(items, key=lambda pv: pv[0])]
+            if items:
+                runtime.push(f"in{j}", items)
+        for j, t in enumerate(feed_types):
+            if t.bounded:
+                runtime.end(f"in{j}")
+        tagged: list[tuple[int, Any]] = []
+        for j, kind in enumerate(exit_kinds):
+            acc = runtime.acc[f"out{j}"]
+            if kind == SEQ:
+                tagged.extend((j, ((k,), x)) for k, x in enumerate(acc))
+            elif kind == SET:
+                tagged.extend((j, x) for x in acc)
+            elif kind == ZSET:
+                tagged.extend((j, vw) for vw in acc.items())
+            else:
+                tagged.append((j, acc))
+        return tagged
+
+    L = _Labeled(beam, f"nest {nest.name}")
+    lists = [pcolls[f] | L("Gather") >> beam.combiners.ToList() for f in feeds]
+    start = pipeline | L("Start") >> beam.Create([None])
+    tagged = start | L("Run") >> beam.FlatMap(run, *(beam.pvalue.AsSingleton(x) for x in lists))
+    return {e: (tagged | L("Select") >> beam.Filter(lambda t, j=j: t[0] == j)
+                | L("Untag") >> beam.Map(lambda t: t[1]))
+            for j, e in enumerate(exits)}
 
 
 # -------------------------------------------------------------------------------------------------
