@@ -105,6 +105,40 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
                         help="render only this function (repeatable); default: all of them")
     render.add_argument("-o", "--output", metavar="OUT", help="write the code to OUT instead of stdout")
 
+    for name, help_text, example, run in (
+        ("compile", "lift the loops of a C++ or Python file to TensIR, prove it, and generate code",
+         "tensflo compile kernels/dot.cc --function dot --target numpy -o dot.py", _cmd_compile),
+        ("lift", "lift the loops of a C++ or Python file to TensIR and prove it (no code)",
+         "tensflo lift kernels/dot.cc --function dot", _cmd_lift),
+    ):
+        sub = command(name, help_text, example, run)
+        sub.add_argument("source", metavar="SRC", help="a C++ (.cc, .cpp) or Python (.py) file")
+        sub.add_argument("--function", "-f", action="append", metavar="NAME",
+                         help="lift only this function (repeatable); default: every function")
+        if name == "compile":
+            sub.add_argument("--target", "-t", default="numpy", metavar="NAME",
+                             help="code generator (default numpy; see `tensflo targets`)")
+            sub.add_argument("-o", "--output", metavar="OUT",
+                             help="write the generated module to OUT (default: stdout)")
+        sub.add_argument("--json", action="store_true",
+                         help="print the result as JSON (one object; a list for several functions)")
+        sub.add_argument("--timeout", type=_positive_float, default=60.0, metavar="S",
+                         help="time budget per function in seconds (default 60)")
+        sub.add_argument("--verifier", default="z3", metavar="NAME",
+                         help="z3, cvc5, or portfolio (races both); default z3")
+        sub.add_argument("--synth", default="enum", metavar="LIST",
+                         help="synthesizers tried when the loop-shape rules fail, comma-separated "
+                              "(default enum; `none` for rules only)")
+        sub.add_argument("--require-proof", default="bounded", metavar="LEVEL",
+                         choices=("unbounded", "bounded", "tested"),
+                         help="weakest proof accepted as lifted: unbounded, bounded (default) or "
+                              "tested (random differential tests only)")
+        sub.add_argument("--seed", type=int, default=0, metavar="N",
+                         help="seed for random inputs and the search (default 0)")
+        sub.add_argument("--tests", type=int, default=64, metavar="N",
+                         help="random inputs each candidate is checked on before proving (default 64)")
+        sub.add_argument("--quiet", "-q", action="store_true", help="no progress line on stderr")
+
     taken = set(commands.choices)
 
     def plugin_command(name: str, help: str, example: str, run: Callable[..., int]) -> Any:
@@ -311,6 +345,121 @@ def _cmd_render(args: argparse.Namespace, registry: Registry, out: IO[str]) -> i
     else:
         out.write(code.getvalue())
     return ExitCode.OK
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+class _Progress:
+    """One status line on stderr, rewritten in place; silent when stderr is not a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.width = 0
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            text = message[:100]
+            sys.stderr.write("\r" + text.ljust(self.width))
+            sys.stderr.flush()
+            self.width = len(text)
+
+    def clear(self) -> None:
+        if self.enabled and self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+
+
+def _lift_results(args: argparse.Namespace, registry: Registry, target: str | None) -> list[Any]:
+    from .pipeline import Options, compile_file
+
+    verifiers = ("z3", "cvc5", "portfolio")
+    if args.verifier not in verifiers:
+        raise UsageError(f"unknown verifier {args.verifier!r} (choose from {', '.join(verifiers)})")
+    for v in ("z3", "cvc5") if args.verifier == "portfolio" else (args.verifier,):
+        registry.registration("verifier", v)
+    synth = tuple(s for s in args.synth.split(",") if s and s != "none")
+    for s in synth:
+        registry.registration("synthesizer", s)
+    if target is not None:
+        reg = registry.registration("target", target)
+        ok, why = _available(reg)
+        if not ok:
+            raise UsageError(f"target {target!r} is not available here: {why or 'unavailable'}")
+    if args.tests < 1:
+        raise UsageError("--tests must be at least 1")
+    progress = _Progress(not args.quiet)
+    options = Options(target=target, verifier=args.verifier, timeout=args.timeout, seed=args.seed,
+                      tests=args.tests, require_proof=args.require_proof, synth=synth,
+                      progress=progress)
+    try:
+        return compile_file(args.source, args.function, registry, options)
+    finally:
+        progress.clear()
+
+
+def _report(results: list[Any], out: IO[str]) -> None:
+    for r in results:
+        head = f"{r.function}: {r.status.replace('_', ' ')}"
+        if r.tensir is not None:
+            head += f", proof {r.proof}"
+        out.write(head + "\n")
+        if r.tensir is not None:
+            out.write(f"  tensir:    {r.tensir}\n")
+            if r.requires:
+                out.write(f"  requires:  {' and '.join(f'({x})' for x in r.requires)}\n")
+            proven = sum(1 for ob in r.obligations if ob["level"] == "unbounded")
+            out.write(f"  checked:   {r.tests} random inputs; {proven}/{len(r.obligations)} "
+                      f"conditions proven for all lengths\n")
+            out.write(f"  found by:  {r.found_by} in {r.seconds.get('total', 0):.2f} s\n")
+        for d in r.diagnostics:
+            out.write(f"  {d}\n")
+
+
+def _exit_status(results: list[Any]) -> int:
+    return ExitCode.OK if all(r.lifted for r in results) else ExitCode.NOT_LIFTED
+
+
+def _cmd_lift(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
+    results = _lift_results(args, registry, None)
+    if args.json:
+        _json(results[0].to_json() if len(results) == 1 else [r.to_json() for r in results], out)
+    else:
+        _report(results, out)
+    return _exit_status(results)
+
+
+def _cmd_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
+    from tensflo.ir.tensir import Function
+
+    results = _lift_results(args, registry, args.target)
+    lifted = [r for r in results if r.lifted]
+    code = None
+    if lifted:
+        buf = io.StringIO()
+        target = registry.get("target", args.target)
+        target.emit([Function(r.function, r.params, r.program) for r in lifted], buf)
+        code = buf.getvalue()
+        if args.output and args.output != "-":
+            try:
+                with open(args.output, "w", encoding="utf-8") as f:
+                    f.write(code)
+            except OSError as e:
+                raise UsageError(f"cannot write {args.output}: {e.strerror or e}") from None
+    if args.json:
+        _json(results[0].to_json() if len(results) == 1 else [r.to_json() for r in results], out)
+    else:
+        _report(results, sys.stderr)
+        if code is not None and not (args.output and args.output != "-"):
+            out.write(code)
+    return _exit_status(results)
 
 
 # -------------------------------------------------------------------------------------------------

@@ -74,8 +74,8 @@ class Obligation:
     assume: tuple[Term, ...]
     hyps: tuple[tuple[Term, Term], ...]
     goals: tuple[tuple[Term, Term], ...]
-    empty: tuple[Var, ...] = ()
-    """Vector variables known to be empty."""
+    domain_of: Term | None = None
+    """When set, the goal is that this term is inside the domain of all its ops."""
 
 
 @dataclass

@@ -30,18 +30,25 @@ LEVELS = ("unbounded", "bounded", "tested", "none")
 def obligation_script(ob: Obligation, dialect: str, abstract: bool, bound: int | None = None) -> str:
     """The SMT-LIB2 query whose `unsat` proves `ob`."""
     enc = Encoder(dialect, abstract_nonlinear=abstract)
+    domain: list[str] = []
+    if ob.domain_of is not None:
+        enc.encode(ob.domain_of)
+        domain, enc.domain = list(enc.domain), []
     asserts = [enc.encode(a).expr for a in ob.assume]
     asserts += [enc.equal(enc.encode(lhs), enc.encode(rhs)) for lhs, rhs in ob.hyps]
     goals = [enc.equal(enc.encode(lhs), enc.encode(rhs)) for lhs, rhs in ob.goals]
     if bound is not None:
         terms: list[Term] = [*ob.assume, *(t for pair in ob.hyps + ob.goals for t in pair)]
+        if ob.domain_of is not None:
+            terms.append(ob.domain_of)
         for v in sorted({v for t in terms for v in free_vars(t)}, key=lambda v: v.name):
             val = enc.variable(v)
             if v.type.rank == 0 and v.type.elem == "int":
                 asserts.append(f"(<= (- {bound}) {val.expr} {bound})")
             for d in val.dims:
                 asserts.append(f"(<= {d} {bound})")
-    goal = goals[0] if len(goals) == 1 else f"(and {' '.join(goals)})"
+    goals += domain
+    goal = "true" if not goals else goals[0] if len(goals) == 1 else f"(and {' '.join(goals)})"
     return enc.script([*(a for a in asserts if a is not None), f"(not {goal})"])
 
 

@@ -66,6 +66,9 @@ class NumpyTarget:
             conv = f"np.asarray({names[p]}, dtype={DTYPE_NAMES[p.type.elem]})" if p.type.rank else (
                 f"{DTYPE_NAMES[p.type.elem]}({names[p]})")
             prologue.append(f"{names[p]} = {conv}")
+            if p.type.rank >= 2:  # an empty list of rows has no column count: make it 0 x 0
+                prologue.append(f"{names[p]} = {names[p]}.reshape((0,) * {p.type.rank}) "
+                                f"if {names[p]}.ndim < {p.type.rank} else {names[p]}")
         r.share(fn.body)
         body = r.expr(fn.body)
         dtype = DTYPE_NAMES[fn.result.elem]

@@ -10,13 +10,16 @@ import numpy as np
 def mat_mul(a, b):
     """TensIR: matmul(a, b)"""
     a = np.asarray(a, dtype=np.int64)
+    a = a.reshape((0,) * 2) if a.ndim < 2 else a
     b = np.asarray(b, dtype=np.int64)
+    b = b.reshape((0,) * 2) if b.ndim < 2 else b
     return np.asarray(a @ b, dtype=np.int64)
 
 
 def mat_vec(m, v):
     """TensIR: matrix_vec_mul(m, v)"""
     m = np.asarray(m, dtype=np.float64)
+    m = m.reshape((0,) * 2) if m.ndim < 2 else m
     v = np.asarray(v, dtype=np.float64)
     return np.asarray(m @ v, dtype=np.float64)
 
@@ -24,6 +27,7 @@ def mat_vec(m, v):
 def row_sums(m, n):
     """TensIR: matrix_vec_mul(m[:n], vec_map(m[0], lambda e: 1))"""
     m = np.asarray(m, dtype=np.int64)
+    m = m.reshape((0,) * 2) if m.ndim < 2 else m
     n = np.int64(n)
     t1 = m[0]
     return np.asarray(m[:max(n, 0)] @ np.full(np.shape(t1), 1, dtype=np.int64), dtype=np.int64)

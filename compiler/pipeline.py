@@ -1,0 +1,284 @@
+"""The lifting pipeline: source -> loop IR -> TensIR candidate -> quick check -> proof -> code.
+
+`compile_file` lifts the functions of one C++ or Python file and returns one `CompileResult` per
+function (the JSON contract of DESIGN §6). Candidates come first from the loop-shape rules
+(`symbolic`), then from the synthesizers named in `Options.synth` (the enumerative search by
+default) when the rules fail or their candidate cannot be proven. A candidate must agree with the
+reference interpreter on random inputs inside the domain before it is sent to the verifier; a
+result is `lifted` only with a proof at least as strong as `Options.require_proof`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop.nodes import Loc, LoopIRError
+from tensflo.ir.tensir import Function, Term, print_term
+from tensflo.plugins.manager import Registry
+
+from .errors import UsageError
+from .inputs import draw_cases, first_mismatch
+from .symbolic import LiftResult, NotLiftable, Obligation, lift_function
+from .verify import LEVELS, ProofReport, check_obligations
+
+STATUSES = ("lifted", "not_lifted", "error")
+
+
+@dataclass
+class Diagnostic:
+    """A message about the source, with its position when there is one."""
+
+    severity: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+
+    @classmethod
+    def at(cls, severity: str, loc: Loc | None, message: str) -> Diagnostic:
+        if loc is None or loc.line == 0:
+            return cls(severity, message, loc.file if loc else None)
+        return cls(severity, message, loc.file, loc.line, loc.col)
+
+    def __str__(self) -> str:
+        where = ":".join(str(x) for x in (self.file, self.line, self.col) if x is not None)
+        return f"{where + ': ' if where else ''}{self.severity}: {self.message}"
+
+
+@dataclass
+class CompileResult:
+    """The outcome for one function; `to_json()` is the `--json` object of DESIGN §6."""
+
+    function: str
+    status: str
+    proof: str
+    target: str | None
+    tensir: str | None = None
+    code: str | None = None
+    requires: list[str] = field(default_factory=list)
+    """The precondition under which the TensIR program equals the source (TensIR text)."""
+    found_by: str | None = None
+    tests: int = 0
+    """Random inputs on which the program was checked against the reference interpreter."""
+    obligations: list[dict[str, Any]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    program: Term | None = field(default=None, repr=False)
+    params: tuple = field(default=(), repr=False)
+
+    @property
+    def lifted(self) -> bool:
+        return self.status == "lifted"
+
+    def to_json(self) -> dict[str, Any]:
+        out = {k: v for k, v in asdict(self).items() if k not in ("program", "params")}
+        out["diagnostics"] = [asdict(d) for d in self.diagnostics]
+        return out
+
+
+@dataclass(frozen=True)
+class Options:
+    """What `compile_file` does; mirrors the CLI flags."""
+
+    target: str | None = "numpy"
+    verifier: str = "z3"
+    """`z3`, `cvc5` or `portfolio` (both, raced)."""
+    timeout: float = 60.0
+    """Seconds per function for the whole pipeline."""
+    seed: int = 0
+    tests: int = 64
+    require_proof: str = "bounded"
+    synth: tuple[str, ...] = ("enum",)
+    progress: Callable[[str], None] | None = None
+
+
+def read_module(path: str, registry: Registry, text: str | None = None) -> L.Module:
+    """Parse a file with the frontend registered for its extension; input errors are UsageError."""
+    if text is None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except FileNotFoundError:
+            raise UsageError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise UsageError(f"{path}: is a directory, not a file") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise UsageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+    ext = os.path.splitext(path)[1]
+    frontends = [r for r in registry.all("frontend") if ext in getattr(r.component, "extensions", ())]
+    if not frontends:
+        known = sorted({e for r in registry.all("frontend") for e in r.component.extensions})
+        raise UsageError(f"{path}: no frontend reads {ext or 'files without an extension'} "
+                         f"(known: {', '.join(known)})")
+    try:
+        return frontends[0].component.parse(path, text)
+    except LoopIRError as e:
+        raise UsageError(f"{e.loc}: {e.message}") from None
+
+
+def compile_file(path: str, functions: Sequence[str] | None, registry: Registry, options: Options,
+                 text: str | None = None) -> list[CompileResult]:
+    """Lift the named functions of a file (all of them when `functions` is None)."""
+    start = time.perf_counter()
+    module = read_module(path, registry, text)
+    parse_seconds = time.perf_counter() - start
+    known = [f.name for f in module.functions] + [r.name for r in module.rejected]
+    names = list(functions) if functions else known
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise UsageError(f"{path} defines no function {missing[0]!r} "
+                         f"(defined: {', '.join(known) or 'none'})")
+    if not names:
+        raise UsageError(f"{path} defines no function")
+    results = []
+    for name in names:
+        result = compile_function(module, name, registry, options)
+        result.seconds["frontend"] = round(parse_seconds, 4)
+        result.seconds["total"] = round(result.seconds.get("total", 0.0) + parse_seconds, 4)
+        results.append(result)
+    return results
+
+
+def compile_function(module: L.Module, name: str, registry: Registry, options: Options) -> CompileResult:
+    """Lift one function of a parsed module (see the module docstring)."""
+    t0 = time.perf_counter()
+    deadline = t0 + options.timeout
+    result = CompileResult(name, "not_lifted", "none", options.target)
+    secs = result.seconds
+
+    def note(severity: str, loc: Loc | None, message: str) -> None:
+        result.diagnostics.append(Diagnostic.at(severity, loc, message))
+
+    def done() -> CompileResult:
+        secs["total"] = round(time.perf_counter() - t0, 4)
+        return result
+
+    rejected = next((r for r in module.rejected if r.name == name), None)
+    if rejected is not None:
+        note("error", rejected.loc, rejected.message)
+        return done()
+    fn = module.function(name)
+    assert fn is not None
+    progress = options.progress or (lambda _msg: None)
+
+    candidates: list[tuple[str, LiftResult]] = []
+    t = time.perf_counter()
+    progress(f"{name}: lifting by loop shapes")
+    try:
+        candidates.append(("rules", lift_function(module, fn)))
+    except NotLiftable as e:
+        note("note", e.loc, f"loop-shape rules: {e.reason}")
+    secs["lifting"] = round(time.perf_counter() - t, 4)
+
+    synthesizers = [registry.get("synthesizer", s) for s in options.synth]
+    tried_synth = False
+    best: tuple[str, LiftResult, ProofReport] | None = None
+    while True:
+        for found_by, lifted in candidates:
+            verdict = _check_candidate(module, fn, found_by, lifted, registry, options, deadline,
+                                       result, progress)
+            if verdict is not None and (best is None or LEVELS.index(verdict.level)
+                                        < LEVELS.index(best[2].level)):
+                best = (found_by, lifted, verdict)
+            if best is not None and best[2].level == "unbounded":
+                break
+        if (best is not None and best[2].level == "unbounded") or tried_synth or not synthesizers:
+            break
+        tried_synth = True
+        candidates = []
+        for synth in synthesizers:
+            if time.perf_counter() >= deadline:
+                break
+            t = time.perf_counter()
+            progress(f"{name}: searching ({synth.name})")
+            try:
+                found = synth.synthesize(module, fn, deadline=deadline, seed=options.seed)
+            except NotLiftable as e:
+                note("note", e.loc, f"{synth.name}: {e.reason}")
+                found = []
+            secs[f"synthesis_{synth.name}"] = round(time.perf_counter() - t, 4)
+            candidates += [(synth.name, c) for c in found]
+        if not candidates:
+            break
+
+    if best is None:
+        if time.perf_counter() >= deadline:
+            note("error", fn.loc, f"the time budget of {options.timeout:g} s ran out")
+        note("error", fn.loc, f"{name} was not lifted")
+        return done()
+    found_by, lifted, report = best
+    level = report.level if report.level in ("unbounded", "bounded") else "tested"
+    result.proof = level
+    result.found_by = found_by
+    result.tensir = print_term(lifted.program)
+    result.program = lifted.program
+    result.params = lifted.params
+    result.requires = [print_term(r) for r in lifted.requires]
+    result.obligations = [
+        {"kind": ob.kind, "at": str(ob.loc), "status": res.status, "solver": res.solver,
+         "seconds": round(res.seconds, 4), "level": lvl}
+        for ob, res, lvl in report.results
+    ]
+    if LEVELS.index(level) > LEVELS.index(options.require_proof):
+        note("error", fn.loc, f"a candidate passed {result.tests} random tests but was not proven "
+                              f"({'; '.join(report.failures()[:3])}); it is not reported as lifted "
+                              f"(--require-proof {options.require_proof})")
+        return done()
+    if level != "unbounded":
+        note("warning", fn.loc, f"proof is {level}, not unbounded: {'; '.join(report.failures()[:3])}")
+    result.status = "lifted"
+    if options.target:
+        t = time.perf_counter()
+        target = registry.get("target", options.target)
+        buf = io.StringIO()
+        target.emit([Function(fn.name, lifted.params, lifted.program)], buf)
+        result.code = buf.getvalue()
+        secs["codegen"] = round(time.perf_counter() - t, 4)
+    return done()
+
+
+def _check_candidate(module: L.Module, fn: L.Function, found_by: str, lifted: LiftResult,
+                     registry: Registry, options: Options, deadline: float, result: CompileResult,
+                     progress: Callable[[str], None]) -> ProofReport | None:
+    """Quick-check a candidate on random inputs, then prove it; None if it is wrong."""
+    secs = result.seconds
+    t = time.perf_counter()
+    progress(f"{fn.name}: testing {print_term(lifted.program)[:60]}")
+    cases = draw_cases(fn, module, lifted.requires, options.tests, seed=options.seed)
+    bad = first_mismatch(lifted.program, cases)
+    secs["quick_check"] = round(secs.get("quick_check", 0.0) + time.perf_counter() - t, 4)
+    if bad is not None:
+        case, got = bad
+        result.diagnostics.append(Diagnostic.at(
+            "note", fn.loc, f"{found_by}: candidate {print_term(lifted.program)} disagrees with the "
+                            f"source on {list(case.args)}: {got} instead of {case.expected}"))
+        return None
+    result.tests = len(cases)
+    if len(cases) < max(4, options.tests // 8):
+        result.diagnostics.append(Diagnostic.at(
+            "warning", fn.loc, f"only {len(cases)} random inputs satisfied the precondition"))
+    t = time.perf_counter()
+    progress(f"{fn.name}: proving {len(lifted.obligations) + 1} conditions")
+    verifiers = _verifiers(registry, options.verifier)
+    obligations = [*lifted.obligations, Obligation(
+        "program domain", fn.loc, tuple(lifted.requires), (), (), domain_of=lifted.program)]
+    report = check_obligations(obligations, verifiers, timeout=max(deadline - time.perf_counter(), 0.0),
+                               deadline=deadline)
+    secs["verification"] = round(secs.get("verification", 0.0) + time.perf_counter() - t, 4)
+    return report
+
+
+def _verifiers(registry: Registry, name: str) -> list[Any]:
+    if name == "portfolio":
+        return [registry.get("verifier", "z3"), registry.get("verifier", "cvc5")]
+    return [registry.get("verifier", name)]
+
+
+__all__ = ["CompileResult", "Diagnostic", "Options", "compile_file", "compile_function",
+           "read_module", "STATUSES"]
