@@ -247,7 +247,7 @@ def _convert(L: _Labeled, op: ops.Convert, ins: list[Any], in_types: list[Stream
     values = _values(L, ins[0], in_types[0])
     if op.to == ZSET:
         if in_types[0].collection == SET:
-            values = values | L("Distinct") >> L.beam.Distinct()
+            values = _distinct_values(L, values)
         return values | L("Weight") >> L.beam.Map(lambda v: (v, 1))
     return values
 
@@ -281,14 +281,17 @@ def _join(L: _Labeled, op: ops.Join, ins: list[Any], in_types: list[StreamType],
           out: StreamType) -> Any:
     beam = L.beam
     if in_types[0].collection == ZSET:
-        left = ins[0] | L("KeyLeft") >> beam.Map(lambda e: (e[0][0], (e[0][1], e[1])))
-        right = ins[1] | L("KeyRight") >> beam.Map(lambda e: (e[0][0], (e[0][1], e[1])))
+        left = ins[0] | L("KeyLeft") >> beam.Map(lambda e: (_canon(e[0][0]), e))
+        right = ins[1] | L("KeyRight") >> beam.Map(lambda e: (_canon(e[0][0]), e))
         return ((left, right) | L("CoGroup") >> beam.CoGroupByKey()
                 | L("Pairs") >> beam.FlatMap(lambda kv: [
-                    ((kv[0], (x, y)), wx * wy) for x, wx in kv[1][0] for y, wy in kv[1][1]]))
-    return ((ins[0], ins[1]) | L("CoGroup") >> beam.CoGroupByKey()
+                    ((a[0][0], (a[0][1], b[0][1])), a[1] * b[1])
+                    for a in kv[1][0] for b in kv[1][1]]))
+    left = ins[0] | L("KeyLeft") >> beam.Map(lambda kx: (_canon(kx[0]), kx))
+    right = ins[1] | L("KeyRight") >> beam.Map(lambda kx: (_canon(kx[0]), kx))
+    return ((left, right) | L("CoGroup") >> beam.CoGroupByKey()
             | L("Pairs") >> beam.FlatMap(lambda kv: [
-                (kv[0], (x, y)) for x in kv[1][0] for y in kv[1][1]]))
+                (a[0], (a[1], b[1])) for a in kv[1][0] for b in kv[1][1]]))
 
 
 @lowering(ops.Difference, ops.AntiJoin)
@@ -299,13 +302,13 @@ def _difference(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[StreamTy
         negated = ins[1] | L("Negate") >> beam.Map(lambda vw: (vw[0], -vw[1]))
         return (ins[0], negated) | L("Flatten") >> beam.Flatten()
     negative = (_values(L, ins[1], in_types[1])
-                | L("AsKeys") >> beam.Map(lambda v: (v, None)))
+                | L("AsKeys") >> beam.Map(lambda v: (_canon(v), None)))
     anti = isinstance(op, ops.AntiJoin)
     seq = in_types[0].collection == SEQ
 
     def keep(item: Any, neg: dict[Any, None]) -> bool:
         value = item[1] if seq else item
-        return (value[0] if anti else value) not in neg
+        return _canon(value[0] if anti else value) not in neg
 
     return ins[0] | L("Filter") >> beam.Filter(keep, beam.pvalue.AsDict(negative))
 
@@ -318,37 +321,47 @@ def _keyed_fold(L: _Labeled, op: ops.KeyedFold, ins: list[Any], in_types: list[S
         return _sequential(beam, None, None, ins, in_types, out, op=op, label=L)
     key, init, step = op.key, op.init, op.step
     if in_types[0].collection == SET:
-        values = ins[0] | L("Distinct") >> beam.Distinct()
-        keyed = values | L("Key") >> beam.Map(lambda v: (key(v), ((), v)))
+        values = _distinct_values(L, ins[0]) | L("Position") >> beam.Map(lambda v: ((), v))
     else:
-        keyed = ins[0] | L("Key") >> beam.Map(lambda pv: (key(pv[1]), pv))
+        values = ins[0]
+
+    def with_key(pv: tuple[Any, Any]) -> tuple[Any, tuple[Any, Any]]:
+        k = key(pv[1])
+        return (_canon(k), (k, pv))
+
+    keyed = values | L("Key") >> beam.Map(with_key)
     if op.merge is not None:
         merge = op.merge
 
         class Fold(beam.CombineFn):  # type: ignore[misc,name-defined]
+            """Accumulators carry the key (None until the first element)."""
+
             def create_accumulator(self) -> Any:
-                return init
+                return (None, init)
 
             def add_input(self, acc: Any, item: Any) -> Any:
-                return step(acc, item[1])
+                return (item[0], step(acc[1], item[1][1]))
 
             def merge_accumulators(self, accs: Any) -> Any:
                 accs = iter(accs)
-                acc = next(accs, init)
-                for other in accs:
+                k, acc = next(accs, (None, init))
+                for other_key, other in accs:
+                    k = k if k is not None else other_key
                     acc = merge(acc, other)
-                return acc
+                return (k, acc)
 
             def extract_output(self, acc: Any) -> Any:
                 return acc
 
-        return keyed | L("CombinePerKey") >> beam.CombinePerKey(Fold())
+        return (keyed | L("CombinePerKey") >> beam.CombinePerKey(Fold())
+                | L("Result") >> beam.Map(lambda ck: ck[1]))
 
     def fold(kv: tuple[Any, Any]) -> tuple[Any, Any]:
+        items = sorted(kv[1], key=lambda item: item[1][0])
         acc = init
-        for _, v in sorted(kv[1], key=lambda pv: pv[0]):
+        for _, (_, v) in items:
             acc = step(acc, v)
-        return (kv[0], acc)
+        return (items[0][0], acc)
 
     return keyed | L("GroupByKey") >> beam.GroupByKey() | L("Fold") >> beam.Map(fold)
 
@@ -358,15 +371,44 @@ def _distinct(L: _Labeled, op: ops.Distinct, ins: list[Any], in_types: list[Stre
               out: StreamType) -> Any:
     beam, kind = L.beam, in_types[0].collection
     if kind == SET:
-        return ins[0] | L("Distinct") >> beam.Distinct()
+        return _distinct_values(L, ins[0])
     if kind == ZSET:
-        return (ins[0] | L("Weights") >> beam.CombinePerKey(sum)
+        return (ins[0] | L("ByValue") >> beam.Map(lambda vw: (_canon(vw[0]), vw))
+                | L("GroupByKey") >> beam.GroupByKey()
+                | L("Weight") >> beam.Map(_total_weight)
                 | L("Positive") >> beam.Filter(lambda vw: vw[1] > 0)
                 | L("One") >> beam.Map(lambda vw: (vw[0], 1)))
     # a sequence keeps the first occurrence of each value, where it was
-    return (ins[0] | L("ByValue") >> beam.Map(lambda pv: (pv[1], pv[0]))
-            | L("First") >> beam.CombinePerKey(min)
-            | L("Back") >> beam.Map(lambda vp: (vp[1], vp[0])))
+    return (ins[0] | L("ByValue") >> beam.Map(lambda pv: (_canon(pv[1]), pv))
+            | L("GroupByKey") >> beam.GroupByKey()
+            | L("First") >> beam.Map(lambda kv: min(kv[1], key=lambda pv: pv[0])))
+
+
+def _total_weight(kv: tuple[Any, Any]) -> tuple[Any, int]:
+    entries = list(kv[1])
+    return (entries[0][0], sum(w for _, w in entries))
+
+
+def _distinct_values(L: _Labeled, pcoll: Any) -> Any:
+    """One of each value (Beam groups by `_canon(value)`, so sets may be values)."""
+    beam = L.beam
+    return (pcoll | L("ByValue") >> beam.Map(lambda v: (_canon(v), v))
+            | L("GroupByKey") >> beam.GroupByKey()
+            | L("One") >> beam.Map(lambda kv: next(iter(kv[1]))))
+
+
+def _canon(x: Any) -> Any:
+    """A key for `x` that Beam encodes deterministically; equal values get equal keys."""
+    if x is None or isinstance(x, (bool, int, float, str, bytes)):
+        return x
+    if isinstance(x, tuple):
+        return tuple(_canon(v) for v in x)
+    if isinstance(x, (frozenset, set)):
+        return ("<set>", tuple(sorted((_canon(v) for v in x), key=repr)))
+    if isinstance(x, dict):
+        return ("<dict>", tuple(sorted(((_canon(k), _canon(v)) for k, v in x.items()),
+                                       key=repr)))
+    return ("<object>", pickle.dumps(x))
 
 
 @lowering(ops.Merge, ops.Threshold)

@@ -146,7 +146,7 @@ class Exhaustive(Scheduler):
         per_port = []
         for _, (t, items) in ports.items():
             n = len(items)
-            orders = 1 if t.collection.ordered else len(_orders(items))
+            orders = 1 if t.collection.ordered else _order_count(items)
             extra = 1 if t.bounded else 0
             if n == 0:
                 per_port.append({extra: 1})
@@ -170,6 +170,21 @@ def _lanes(port: str, t: StreamType, items: Sequence[Any]) -> Iterator[list[Even
             if t.bounded:
                 lane.append(Event(port, None))
             yield lane
+
+
+def _order_count(items: Sequence[Any]) -> int:
+    """How many distinct orders `items` has: n! over the factorials of the repeat counts."""
+    counts: list[int] = []
+    firsts: list[Any] = []
+    for x in items:
+        for i, y in enumerate(firsts):
+            if x == y:
+                counts[i] += 1
+                break
+        else:
+            firsts.append(x)
+            counts.append(1)
+    return math.factorial(len(items)) // math.prod(math.factorial(c) for c in counts)
 
 
 def _orders(items: Sequence[Any]) -> list[tuple[Any, ...]]:

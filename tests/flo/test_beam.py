@@ -87,6 +87,9 @@ def everything() -> tuple[Graph, dict[str, list]]:
         "distinct": u.distinct(),
         "distinct_set": s.distinct(),
         "distinct_zset": z.map(lambda v: v % 2).distinct(),
+        "distinct_of_sets": steps.distinct(),  # Z-set values are frozensets: Beam keys need care
+        "join_on_set_keys": s.map(lambda v: (frozenset({v % 2}), v)).join(
+            k.map(lambda v: (frozenset({v % 2}), v))),
         "count_window": x.window(count=2),
         "time_window": events.window(size=10, time=lambda e: e[0]).map(
             lambda w: (w.start, sum(v for _, v in w.items))),
@@ -103,7 +106,8 @@ def everything() -> tuple[Graph, dict[str, list]]:
         "x": [3, 1, 2, 3, 4], "u": [5, 1, 5, 2, 9], "s": [1, 2, 5, 7, 2], "k": [2, 9, 4],
         "z": [(1, 1), (4, 2), (2, -1), (5, 1), (1, 1)], "m": [3, 8, 1],
         "a": [(True, B), (B, False)],
-        "steps": [zset([("a", 1)]), zset([("a", -1), ("b", 2)]), zset([("c", 1)])],
+        "steps": [zset([("a", 1)]), zset([("a", -1), ("b", 2)]), zset([("c", 1)]),
+                  zset([("b", 2), ("a", -1)])],
         "events": [(1, 2), (12, 3), (5, 4), Watermark(10), (3, 100), (15, 1), Watermark(20),
                    (22, 7)],
     }
