@@ -289,7 +289,9 @@ class KeyedFold(Op):
 
     `emit="final"` waits for the end and emits the set of `(key, acc)`; `emit="updates"` emits
     `(key, acc)` after every element (sequences only) and so also reads unbounded streams.
-    `merge(acc1, acc2)`, when given, combines partial accumulators (engines fold in parallel).
+    `merge(acc1, acc2)`, when given, combines partial accumulators so that engines may fold in
+    parallel; it must be associative with `init` as identity, and make the order of elements
+    irrelevant.
     """
 
     key: Fn
@@ -451,4 +453,3 @@ BUILTIN_OPS: tuple[type[Op], ...] = (
 )
 """The operators tensflo defines (besides `Input`)."""
 
-__all__ = [cls.__name__ for cls in BUILTIN_OPS] + ["Op", "Input", "Window", "ZSET", "SET", "SEQ"]

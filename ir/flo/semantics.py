@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import ops
-from .types import SEQ, SET, ZSET, StreamType, Watermark
+from .types import SET, ZSET, StreamType, Watermark
 from .zsets import zset_minus, zset_plus
 
 Batch = list[Any]
@@ -438,4 +438,3 @@ class _Differentiate(OpState):
         return out
 
 
-__all__ = ["IMPLS", "OpState", "impl", "instantiate", "DeferState", "SEQ"]

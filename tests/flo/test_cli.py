@@ -157,3 +157,23 @@ def test_run_on_beam_matches_the_interpreter(capsys):
                         "--beam-option=--direct_num_workers=1")
     assert code == 0 and json.loads(beam) == json.loads(interp)
     assert json.loads(beam)["both"] == [False]
+
+
+def test_graph_choice_and_files_without_inputs(capsys, tmp_path):
+    src = write(tmp_path, "two.py", """\
+        from tensflo.ir.flo import SET, Graph, unbounded
+        first = Graph("first")
+        first.output("y", first.input("x", unbounded(SET)).map(abs))
+        second = Graph("second")
+        second.output("z", second.input("w", unbounded(SET)).filter(bool))
+    """)
+    code, _, err = run(capsys, "flo", "check", src)
+    assert_one_line_error(code, err, "(graphs defined: first, second; pick one with --graph)")
+    code, out, _ = run(capsys, "flo", "check", src, "--graph", "second")
+    assert code == 0 and "graph 'second': 1 operators, well typed" in out
+    assert "properties not checked" in out
+    code, _, err = run(capsys, "flo", "run", src, "--graph", "second")
+    assert_one_line_error(code, err, "defines no `inputs`: give --input [PORT=]FILE")
+    (tmp_path / "w.json").write_text("[0, 3, 0]")
+    code, out, _ = run(capsys, "flo", "run", src, "--graph", "second", "-i", f"w={tmp_path}/w.json")
+    assert code == 0 and out == "z: {3}\n"
