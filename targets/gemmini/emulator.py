@@ -121,14 +121,13 @@ class Emulator:
         stream = stream or trace(self.program)
         handlers = {CFG_EX: self._config_ex, CFG_LD: self._config_ld, CFG_ST: self._config_st,
                     MVIN: self._mvin, MVOUT: self._mvout, PRELOAD: self._preload,
-                    COMPUTE_P: self._compute, COMPUTE_A: self._compute}
+                    COMPUTE_P: self._compute_preloaded, COMPUTE_A: self._compute_accumulated}
         for n, event in enumerate(stream.events):
             op = event[0]
             if op in (FENCE, FLUSH):
                 continue
             try:
-                handlers[op](*event[3:]) if op not in (COMPUTE_P, COMPUTE_A) else \
-                    self._compute(op == COMPUTE_P, *event[3:])
+                handlers[op](*event[3:])
             except EmulatorError as e:
                 raise EmulatorError(f"instruction {n} {stream.describe(event)}: {e}") from None
         if self.pending is not None:
@@ -282,6 +281,12 @@ class Emulator:
         self._shape(c_rows, c_cols, DIM)
         self._local(c, c_rows)
         self.pending = (weights, c, c_cols, c_rows)
+
+    def _compute_preloaded(self, *operands) -> None:
+        self._compute(True, *operands)
+
+    def _compute_accumulated(self, *operands) -> None:
+        self._compute(False, *operands)
 
     def _compute(self, preloaded: bool, a, bd, a_cols, a_rows, bd_cols, bd_rows) -> None:
         if self.pending is None:

@@ -15,7 +15,7 @@ kernel).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 from .expr import E, Expr, Var, binop, emin
 from .isa import (
@@ -39,8 +39,6 @@ from .program import (
     ConfigSt,
     Dram,
     Fence,
-    If,
-    Loop,
     Mvin,
     Mvout,
     Preload,
@@ -115,7 +113,7 @@ def library(w: Workload) -> Schedule:
     if isinstance(w, Add):
         return Schedule(ti=min(4, blocks(w.m)), tj=min(4, blocks(w.n)), fence=False,
                         hoist_config=True, mvout="fused")
-    ib, jb, kb = _dims(w)
+    ib, jb, kb = dims(w)
     spad_rows, acc_rows = SP_ROWS // 2, ACC_ROWS // 2
     max_ij = int(math.sqrt(acc_rows // DIM))
     max_k = (spad_rows // DIM) // max_ij
@@ -145,7 +143,8 @@ def _largest_divisor(n: int, limit: int, also: int | None = None) -> int:
     return max(d for d in range(1, limit + 1) if n % d == 0 and (also is None or also % d == 0))
 
 
-def _dims(w: Workload) -> tuple[int, int, int]:
+def dims(w: Workload) -> tuple[int, int, int]:
+    """Blocks along i (output rows), j (output columns) and k (the reduction)."""
     if isinstance(w, Add):
         return blocks(w.m), blocks(w.n), 1
     return _i_blocks(w), blocks(w.n), blocks(w.k)
@@ -165,7 +164,7 @@ def _k_contiguous(w: Gemm) -> int | None:
 def check(w: Workload, s: Schedule) -> None:
     """Raise `ScheduleError` unless `s` applies to `w`."""
     if isinstance(w, Add):
-        ib, jb, _ = _dims(w)
+        ib, jb, _ = dims(w)
         if min(s.ti, s.tj) < 1 or s.ti > ib or s.tj > jb:
             raise ScheduleError("the tile must be 1 block to the problem size")
         if s.ti * s.tj * DIM * (2 if s.double_buffer else 1) > ACC_ROWS:
@@ -184,7 +183,7 @@ def check(w: Workload, s: Schedule) -> None:
     contiguous = _k_contiguous(w)
     if contiguous and contiguous % s.a_blocks:
         raise ScheduleError("a wide A mvin would cross a convolution tap")
-    ib, jb, kb = _dims(w)
+    ib, jb, kb = dims(w)
     if s.ti > ib or s.tj > jb or s.tk > kb:
         raise ScheduleError("the tile is larger than the problem")
     k_tiles = -(-kb // s.tk)
@@ -220,7 +219,7 @@ def _extent(tile: int, total: int, index: Expr) -> Expr:
 class _GemmBuilder:
     def __init__(self, w: Gemm, s: Schedule) -> None:
         self.w, self.s = w, s
-        self.IB, self.JB, self.KB = _dims(w)
+        self.IB, self.JB, self.KB = dims(w)
         self.I0, self.J0, self.K0 = (-(-self.IB // s.ti), -(-self.JB // s.tj), -(-self.KB // s.tk))
         copies = 2 if s.double_buffer else 1
         self.a_size = s.ti * s.tk * DIM
@@ -491,9 +490,4 @@ def _build_add(w: Add, s: Schedule) -> Program:
     return Program(w.name, buffers, tuple(body), describe(w))
 
 
-def with_(s: Schedule, **changes) -> Schedule:
-    return replace(s, **changes)
-
-
-__all__ = ["Schedule", "ScheduleError", "NAIVE", "library", "build", "check", "describe",
-           "If", "Loop"]
+__all__ = ["Schedule", "ScheduleError", "NAIVE", "library", "build", "check", "describe"]

@@ -26,7 +26,7 @@ import numpy as np
 from .cycles import DEFAULT_MODEL, CycleModel, Report, measure
 from .emulator import EmulatorError, run
 from .isa import MAX_BLOCK_LEN
-from .schedule import NAIVE, Schedule, ScheduleError, build, check, library
+from .schedule import NAIVE, Schedule, ScheduleError, build, check, dims, library
 from .trace import trace
 from .workload import Add, Gemm, Workload
 
@@ -61,15 +61,9 @@ def _valid(w: Workload, candidates: list[Schedule], current: Schedule) -> list[S
     return out
 
 
-def _dims(w: Gemm) -> tuple[int, int, int]:
-    from .schedule import _dims as dims
-
-    return dims(w)
-
-
 def _fit(w: Workload, s: Schedule, dim: str) -> Schedule | None:
     """The largest size of one tile dimension that still fits."""
-    limit = dict(zip("ijk", _dims(w), strict=True))[dim]
+    limit = dict(zip("ijk", dims(w), strict=True))[dim]
     best = None
     for n in range(getattr(s, "t" + dim), limit + 1):
         c = _align(replace(s, **{"t" + dim: n}))
@@ -113,7 +107,7 @@ def _split(w: Workload, s: Schedule) -> list[Schedule]:
 def _fuse(w: Workload, s: Schedule) -> list[Schedule]:
     out = [replace(s, mvout="fused")]
     if isinstance(w, Gemm):
-        out.append(_align(replace(s, tk=_dims(w)[2])))  # fuse the k tiles into one
+        out.append(_align(replace(s, tk=dims(w)[2])))  # fuse the k tiles into one
     return _valid(w, out, s)
 
 
@@ -134,7 +128,7 @@ def _double_buffer(w: Workload, s: Schedule) -> list[Schedule]:
 def _keep(w: Workload, s: Schedule) -> list[Schedule]:
     if isinstance(w, Add):
         return []
-    kb = _dims(w)[2]
+    kb = dims(w)[2]
     out = []
     for outer, flag in (("ijk", "reuse_a"), ("jik", "reuse_b")):
         flags = {"reuse_a": flag == "reuse_a", "reuse_b": flag == "reuse_b"}
@@ -391,7 +385,7 @@ def transfer(schedule: Schedule, workload: Workload) -> Schedule:
     until it fits, keep every other decision."""
     if isinstance(workload, Add):
         return schedule
-    ib, jb, kb = _dims(workload)
+    ib, jb, kb = dims(workload)
     s = _align(replace(schedule, ti=min(schedule.ti, ib), tj=min(schedule.tj, jb),
                        tk=min(schedule.tk, kb)))
     if (s.reuse_a or s.reuse_b) and s.tk < kb:

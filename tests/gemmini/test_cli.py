@@ -104,3 +104,25 @@ def test_target_with_shapes_emits_c():
     out = io.StringIO()
     GemminiTarget(shapes=(("a", (16, 48)), ("b", (48, 16)))).emit(fns, out)
     assert "void mm(const elem_t *A, const elem_t *B, acc_t *C)" in out.getvalue()
+
+
+EXAMPLE_SHAPES = {
+    "gemm": "a=48x64,b=64x32",
+    "dense_relu": "x=64x128,w=128x32,bias=64x32",
+    "gemv": "m=40x64,v=64",
+    "residual": "a=30x40,b=30x40",
+}
+
+
+@pytest.mark.parametrize("function", EXAMPLE_SHAPES)
+def test_examples_compile_and_match_numpy(capsys, repo, function):
+    code, out, err = _run(capsys, "gemmini", "compile", str(repo / "examples/gemmini/kernels.tensir"),
+                          "-f", function, "--shapes", EXAMPLE_SHAPES[function])
+    assert code == 0, err
+    assert "emulator == NumPy: yes" in out
+
+
+def test_example_program_runs(capsys, repo):
+    code, out, err = _run(capsys, "gemmini", "run", str(repo / "examples/gemmini/gemm_16x16x16.gemmini"))
+    assert code == 0, err
+    assert "utilisation:" in out and "4096 MACs" in out
