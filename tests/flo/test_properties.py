@@ -292,3 +292,34 @@ def test_count_windows_keep_both_properties(xs, size):
     assert result.ok, str(result)
     assert run(g, {"x": xs}).outputs["out"] == tuple(
         sum(xs[i:i + size]) for i in range(0, len(xs) - len(xs) % size, size))
+
+
+def test_hypothesis_schedules_find_and_shrink_a_non_deterministic_operator():
+    from hypothesis import find
+
+    from tensflo.ir.flo.strategies import schedules
+
+    g = Graph()
+    x, y = g.input("x", unbounded(SET)), g.input("y", bounded(SEQ))
+    g.output("first", x.union(y.into(SET)).apply(FirstSeen()))
+    inputs = {"x": [1, 2, 3], "y": [4, 5]}
+    reference = run(g, inputs).outputs
+    bad = find(schedules(g, inputs),
+               lambda s: run(g, inputs, schedule=s).outputs != reference,
+               settings=settings(max_examples=300, database=None))
+    assert run(g, inputs, schedule=bad).outputs != reference
+    assert len(bad.events) <= 4  # shrunk: few batches
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_hypothesis_schedules_of_a_deterministic_graph_agree(data):
+    from tensflo.ir.flo.strategies import schedules
+
+    g = _graph(CASES["join_zset"][0])
+    inputs = CASES["join_zset"][1]
+    schedule = data.draw(schedules(g, inputs))
+    assert run(g, inputs, schedule=schedule).outputs == run(g, inputs).outputs
+    for port, items in inputs.items():  # every element arrives exactly once
+        got = [x for e in schedule.events if e.port == port for x in e.batch]
+        assert sorted(got) == sorted(items)
