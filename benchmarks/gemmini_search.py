@@ -25,7 +25,14 @@ import numpy as np
 from tensflo.targets.gemmini.cycles import measure
 from tensflo.targets.gemmini.emulator import run
 from tensflo.targets.gemmini.schedule import NAIVE, build, library
-from tensflo.targets.gemmini.search import Evaluator, SearchConfig, beam_search, geomean, transfer
+from tensflo.targets.gemmini.search import (
+    Evaluator,
+    SearchConfig,
+    beam_search,
+    geomean,
+    replay,
+    transfer,
+)
 from tensflo.targets.gemmini.trace import trace
 from tensflo.targets.gemmini.workload import conv2d, gemm
 
@@ -56,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="benchmarks/results/gemmini_search.md")
     args = ap.parse_args(argv)
 
-    rows, speedups, found = [], [], {}
+    rows, speedups, found, steps = [], [], {}, {}
     for w, bound in WORKLOADS:
         t0 = time.perf_counter()
         naive = measure(trace(build(w, NAIVE)))
@@ -67,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         result = beam_search(w, lib_s, config, evaluator=ev)
         best = result.best
         ok = _check(w, lib_s, args.seed + 1) and _check(w, best.schedule, args.seed + 1)
-        found[w.name] = best.schedule
+        found[w.name], steps[w.name] = best.schedule, best.steps
         speedups.append(lib.cycles / best.cycles)
         rows.append([w.name, f"{w.m}x{w.n}x{w.k}", "yes" if bound else "no",
                      f"{naive.cycles:,}", f"{naive.utilisation:.1%}", f"{lib.cycles:,}",
@@ -85,9 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     cfg = SearchConfig(depth=args.depth, budget=args.transfer_budget, seed=args.seed)
     from_lib = beam_search(dst, library(dst), cfg, evaluator=ev)
     from_moved = beam_search(dst, moved, cfg, evaluator=ev)
+    replayed = replay(steps[src.name], dst, evaluator=ev)
     transfer_rows = [
         ["library schedule", f"{ev.measure(library(dst)).cycles:,}", "0"],
         [f"transferred from {src.name} (no search)", f"{ev.measure(moved).cycles:,}", "0"],
+        [f"steps of {src.name} replayed ({', '.join(steps[src.name])})",
+         f"{replayed.best.cycles:,}", str(replayed.measured)],
         [f"search from library, budget {args.transfer_budget}", f"{from_lib.best.cycles:,}",
          str(from_lib.measured)],
         [f"search from transferred, budget {args.transfer_budget}", f"{from_moved.best.cycles:,}",

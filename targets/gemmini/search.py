@@ -401,6 +401,31 @@ def transfer(schedule: Schedule, workload: Workload) -> Schedule:
     return library(workload)
 
 
+def replay(steps: tuple[str, ...] | list[str], workload: Workload, start: Schedule | None = None,
+           evaluator: Evaluator | None = None, check_results: bool = True) -> SearchResult:
+    """Reuse a found optimization sequence on another workload: apply the same menu options in
+    order from `start` (default: the library schedule), keeping at each step the best variant
+    (or the current schedule if no variant is faster). No planning; every variant is measured."""
+    t0 = time.perf_counter()
+    ev = evaluator or Evaluator(workload)
+    current = Candidate(start or library(workload), ev.measure(start or library(workload)))
+    result = SearchResult(current, current, measured=1)
+    for name in steps:
+        best = current
+        for v in OPTIONS[name].variants(workload, current.schedule):
+            result.measured += 1
+            cand = Candidate(v, ev.measure(v), current.steps + (name,))
+            if cand.cycles < best.cycles:
+                if check_results and not ev.correct(v):
+                    result.rejected += 1
+                    continue
+                best = cand
+        current = best
+    result.best = current
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
 def baselines(workload: Workload) -> dict[str, Schedule]:
     return {"naive": NAIVE, "library": library(workload)}
 

@@ -118,3 +118,14 @@ def test_a_planner_name_taken_twice_is_an_error():
     with load_registry(autoload=False, extra=[("twice", Twice())]) as registry:
         with pytest.raises(PluginError, match="named 'symbolic'"):
             planners(registry)
+
+
+def test_replaying_found_steps_on_a_similar_shape():
+    from tensflo.targets.gemmini.search import replay
+
+    found = beam_search(gemm(256, 128, 64), config=CONFIG)
+    w = gemm(384, 128, 64)
+    again = replay(found.best.steps, w)
+    assert again.best.cycles <= again.start.cycles
+    assert len(again.best.steps) <= len(found.best.steps)
+    assert Evaluator(w, seed=4).correct(again.best.schedule)
