@@ -1,15 +1,16 @@
 """Gemmini schedule search on GEMM and convolution shapes: naive, library and searched schedules.
 
-    .venv/bin/python benchmarks/gemmini_search.py [--budget 60] [--seed 0]
-        [--out benchmarks/results/gemmini_search.md]
+    .venv/bin/python benchmarks/gemmini_search.py [--budget 80] [--depth 8] [--transfer-budget 12]
+        [--seed 0] [--out benchmarks/results/gemmini_search.md]
 
 For each workload: cycles and utilisation of the naive schedule (one block at a time, fenced), the
 library schedule (`tiled_matmul_auto`'s tiling) and the best schedule beam search finds from the
 library one; search time. The library and searched programs are run in full on the emulator and
-compared with NumPy; the naive programs only through the cycle model (they issue the same kind of
-instructions, and the tests check naive programs' results on smaller shapes). Then schedule
-transfer: the schedule found for one convolution reused on the other, and a short search started
-from it versus one started from the library schedule, with the same budget.
+compared with NumPy; the naive programs only through the cycle model (it needs only the
+instruction stream; the tests check naive programs' results on smaller shapes). Then schedule
+transfer: what was found for one convolution reused on the other, as parameters (`transfer`) and
+as the sequence of menu steps (`replay`), and short searches started from the transferred
+schedule and from the library one with the same budget.
 """
 
 from __future__ import annotations

@@ -12,7 +12,10 @@ TensIR types carry no sizes, so the caller gives each tensor parameter's shape (
     matrix_selection_two_args(a, b, lambda x, y: min(max(x + y, -128), 127))  saturating add
     (and the same clamps written with max/min swapped, or through matrix_map over an add)
 
-Matrix operands of products and adds hold int8 values; biases int32. ReLU needs the int8
+Operands may be prefix slices of parameters (`a[:m]`, `take(a, m)`, `col_slice(b, 0, n)`, as
+lifted loops produce); the bounds are literals or scalar parameters whose values come with the
+shapes (`--shapes a=64x64,b=64x64,m=32`), and the program reads the used prefix as a contiguous
+matrix. Matrix operands of products and adds hold int8 values; biases int32. ReLU needs the int8
 output path (the hardware applies activations when it narrows), so `max(e, 0)` alone is refused.
 """
 
@@ -34,8 +37,8 @@ class Lowered:
     """A workload plus how the TensIR parameters feed its buffers."""
 
     workload: Workload
-    bindings: tuple[tuple[str, str], ...]
-    """(Gemmini buffer, TensIR parameter) pairs."""
+    bindings: tuple[tuple[str, str, tuple[int, ...]], ...]
+    """(Gemmini buffer, TensIR parameter, the shape of the prefix of it that is used)."""
     vector_out: bool = False
     """The TensIR result is a vector (the single column or row of C)."""
 
@@ -46,7 +49,12 @@ class Lowered:
             shapes = {"A": (w.m, w.k), "B": (w.k, w.n), "D": (w.m, w.n)}
         else:
             shapes = {"A": (w.m, w.n), "B": (w.m, w.n)}
-        return {buf: np.asarray(args[param]).reshape(shapes[buf]) for buf, param in self.bindings}
+        out = {}
+        for buf, param, used in self.bindings:
+            value = np.asarray(args[param])
+            value = value[tuple(slice(0, n) for n in used)]
+            out[buf] = np.ascontiguousarray(value).reshape(shapes[buf])
+        return out
 
     def result(self, outputs: Mapping[str, np.ndarray]) -> np.ndarray:
         c = outputs["C"]
@@ -61,6 +69,42 @@ def _param(t: Term, what: str) -> str:
     if isinstance(t, Var):
         return t.name
     raise UsageError(f"gemmini: {what} must be a parameter, got `{t}`")
+
+
+@dataclass(frozen=True)
+class _Operand:
+    param: str
+    shape: tuple[int, ...]
+    """The shape used: the parameter's, cut by prefix slices."""
+
+
+def _bound(t: Term, shapes: Mapping[str, tuple[int, ...]]) -> int:
+    if isinstance(t, Lit) and type(t.value) is int:
+        return t.value
+    if isinstance(t, Var) and t.type.rank == 0:
+        if t.name not in shapes or len(shapes[t.name]) != 1:
+            raise UsageError(f"gemmini: give the value of {t.name} (e.g. --shapes {t.name}=64)")
+        return int(shapes[t.name][0])
+    raise UsageError(f"gemmini: slice bound `{t}` must be a literal or a scalar parameter")
+
+
+def _operand(t: Term, shapes: Mapping[str, tuple[int, ...]], what: str) -> _Operand:
+    """A parameter, or a prefix of one: `x[:n]`, `take(x, n)`, `col_slice(m, 0, n)` (clamped)."""
+    if isinstance(t, Var):
+        return _Operand(t.name, _shape(shapes, t.name, t.type.rank))
+    if isinstance(t, App) and _name(t) in ("slice", "take", "col_slice"):
+        args = t.args
+        lo, hi = (Lit(0, args[1].type), args[1]) if _name(t) == "take" else args[1:]  # type: ignore[arg-type]
+        if not (isinstance(lo, Lit) and lo.value == 0):
+            raise UsageError(f"gemmini: only prefix slices (from 0) can feed an operand, got `{t}`")
+        inner = _operand(args[0], shapes, what)  # type: ignore[arg-type]
+        axis = 1 if _name(t) == "col_slice" else 0
+        shape = list(inner.shape)
+        shape[axis] = max(0, min(shape[axis], _bound(hi, shapes)))  # type: ignore[arg-type]
+        if shape[axis] == 0:
+            raise UsageError(f"gemmini: `{t}` is empty")
+        return _Operand(inner.param, tuple(shape))
+    raise UsageError(f"gemmini: {what} must be a parameter or a prefix slice of one, got `{t}`")
 
 
 def _clamp_bounds(body: Term, x: Term) -> tuple[int, int] | None:
@@ -157,38 +201,36 @@ def _find_add(body: Term, x: Var, y: Var) -> Term | None:
 
 def _gemm(name: str, prod: App, bias: Term | None, shapes: Mapping[str, tuple[int, ...]],
           out_dtype: str, relu: bool) -> Lowered:
-    a = _param(prod.args[0], "the left operand of a product")
-    b = _param(prod.args[1], "the right operand of a product")
-    m, k = _shape(shapes, a, 2)
+    a = _operand(prod.args[0], shapes, "the left operand of a product")  # type: ignore[arg-type]
+    b = _operand(prod.args[1], shapes, "the right operand of a product")  # type: ignore[arg-type]
+    m, k = a.shape
     vector = _name(prod) == "matrix_vec_mul"
     if vector:
-        (kb,), n = _shape(shapes, b, 1), 1
+        (kb,), n = b.shape, 1
     else:
-        kb, n = _shape(shapes, b, 2)
+        kb, n = b.shape
     if kb != k:
-        raise UsageError(f"gemmini: {a} is {m}x{k} but {b} has {kb} rows")
-    bindings = [("A", a), ("B", b)]
+        raise UsageError(f"gemmini: {a.param} is {m}x{k} but {b.param} has {kb} rows")
+    bindings = [("A", a.param, a.shape), ("B", b.param, b.shape)]
     kind = "none"
     if bias is not None:
-        d = _param(bias, "a bias")
-        shape = _shape(shapes, d, 1 if vector else 2)
-        if shape != ((m,) if vector else (m, n)):
-            raise UsageError(f"gemmini: bias {d} has shape {shape}, the product is {m}x{n}")
+        d = _operand(bias, shapes, "a bias")
+        if d.shape != ((m,) if vector else (m, n)):
+            raise UsageError(f"gemmini: bias {d.param} has shape {d.shape}, the product is {m}x{n}")
         kind = "matrix"
-        bindings.append(("D", d))
+        bindings.append(("D", d.param, d.shape))
     w = Gemm(name, m, n, k, bias=kind, out_dtype=out_dtype, relu=relu)
     return Lowered(w, tuple(bindings), vector)
 
 
 def _add(name: str, a: Term, b: Term, shapes: Mapping[str, tuple[int, ...]],
          out_dtype: str) -> Lowered:
-    pa, pb = _param(a, "an add operand"), _param(b, "an add operand")
-    rank = a.type.rank
-    sa, sb = _shape(shapes, pa, rank), _shape(shapes, pb, rank)
-    if sa != sb:
-        raise UsageError(f"gemmini: {pa} is {sa} but {pb} is {sb}")
-    m, n = (1, sa[0]) if rank == 1 else sa
-    return Lowered(Add(name, m, n, out_dtype), (("A", pa), ("B", pb)), rank == 1)
+    pa, pb = _operand(a, shapes, "an add operand"), _operand(b, shapes, "an add operand")
+    if pa.shape != pb.shape:
+        raise UsageError(f"gemmini: {pa.param} is {pa.shape} but {pb.param} is {pb.shape}")
+    m, n = (1, pa.shape[0]) if len(pa.shape) == 1 else pa.shape
+    return Lowered(Add(name, m, n, out_dtype), (("A", pa.param, pa.shape), ("B", pb.param, pb.shape)),
+                   len(pa.shape) == 1)
 
 
 def parse_shapes(text: str) -> dict[str, tuple[int, ...]]:

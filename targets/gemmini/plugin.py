@@ -180,11 +180,14 @@ def _cmd_compile(args: argparse.Namespace, out: IO[str]) -> int:
     if not args.no_check:
         rng = np.random.default_rng(args.seed)
         values = {}
+        shapes = parse_shapes(args.shapes)
         for p in fn.params:
-            shape = dict(parse_shapes(args.shapes))[p.name]
+            if p.type.rank == 0:
+                values[p.name] = shapes[p.name][0] if p.name in shapes else 0
+                continue
             lo, hi = (-(1 << 15), 1 << 15) if any(
-                buf == "D" and q == p.name for buf, q in result.lowered.bindings) else (-128, 128)
-            values[p.name] = rng.integers(lo, hi, shape)
+                buf == "D" and q == p.name for buf, q, _ in result.lowered.bindings) else (-128, 128)
+            values[p.name] = rng.integers(lo, hi, shapes[p.name])
         expected = np.asarray(evaluate(fn.body, values))
         try:
             got = result.run(values)

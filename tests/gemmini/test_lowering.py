@@ -134,6 +134,10 @@ def sadd2(a: mat[int], b: mat[int]) -> mat[int] =
 def vadd(a: vec[int], b: vec[int]) -> vec[int] = vec_elemwise_add(a, b)
 def relu_only(a: mat[int], b: mat[int]) -> mat[int] = matrix_map(matmul(a, b), lambda e: max(e, 0))
 def sub(a: mat[int], b: mat[int]) -> mat[int] = matrix_elemwise_sub(a, b)
+def lifted(a: mat[int], b: mat[int], m: int, k: int, n: int) -> mat[int] =
+    matmul(col_slice(a[:m], 0, k), col_slice(b[:k], 0, n))
+def lifted_mv(x: mat[int], v: vec[int], n: int) -> vec[int] = matrix_vec_mul(take(x, n), v)
+def mid(a: mat[int], b: mat[int]) -> mat[int] = matmul(a[1:4], b)
 """)
 FUNCS = {f.name: f for f in MODULE}
 SHAPES = {
@@ -146,6 +150,8 @@ SHAPES = {
     "sadd": {"a": (20, 35), "b": (20, 35)},
     "sadd2": {"a": (20, 35), "b": (20, 35)},
     "vadd": {"a": (100,), "b": (100,)},
+    "lifted": {"a": (40, 50), "b": (50, 30), "m": (33,), "k": (45,), "n": (20,)},
+    "lifted_mv": {"x": (40, 24), "v": (24,), "n": (99,)},
 }
 
 
@@ -156,8 +162,9 @@ def test_tensir_lowerings_match_the_reference(name, search):
     result = compile_term(fn, SHAPES[name], search=search, budget=6, seed=3)
     rng = np.random.default_rng(5)
     for _ in range(2):
-        args = {p: rng.integers(-(1 << 15), 1 << 15, s) if p == "d" else rng.integers(-128, 128, s)
-                for p, s in SHAPES[name].items()}
+        args = {p.name: SHAPES[name][p.name][0] if p.type.rank == 0 else
+                rng.integers(-(1 << 15), 1 << 15, SHAPES[name][p.name]) if p.name == "d" else
+                rng.integers(-128, 128, SHAPES[name][p.name]) for p in fn.params}
         expected = np.asarray(evaluate(fn.body, args))
         got = result.run(args)
         assert got.shape == expected.shape
@@ -171,6 +178,8 @@ def test_tensir_lowerings_match_the_reference(name, search):
     ("mm", {"a": (16, 16), "b": (8, 16)}, "has 8 rows"),
     ("mm", {"a": (16, 16), "b": (16,)}, "rank-2"),
     ("mm", {"a": (16, 16), "b": (16, 16), "z": (1, 1)}, "no parameter 'z'"),
+    ("lifted", {"a": (16, 16), "b": (16, 16), "m": (4,), "k": (4,)}, "give the value of n"),
+    ("mid", {"a": (16, 16), "b": (16, 16)}, "only prefix slices"),
 ])
 def test_unsupported_terms_and_bad_shapes_are_usage_errors(name, shapes, message):
     with pytest.raises(UsageError, match=message):
