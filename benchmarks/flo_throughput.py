@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                 lambda: run(g, inputs, scheduler=InOrder(args.batch_size)).outputs, args.events),
         measure("interpreter, one event per batch",
                 lambda: run(g, inputs, scheduler=InOrder(1)).outputs, args.events),
-        measure("Beam DirectRunner (in memory, 1 worker)",
+        measure("Beam FnApiRunner (embedded, in memory, 1 worker)",
                 lambda: run_beam(g, inputs), args.events),
     ]
     reference = rows[0][3]

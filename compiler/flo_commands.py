@@ -67,8 +67,9 @@ def tensflo_register_commands(add_command: Callable[..., argparse.ArgumentParser
     run.add_argument("--batch-size", type=int, default=1, metavar="N",
                      help="interpreter, in-order: elements per batch (default: %(default)s)")
     run.add_argument("--seed", type=int, default=0, help="interpreter, random: the seed")
-    run.add_argument("--beam-runner", default="DirectRunner", metavar="NAME",
-                     help="Beam runner (default: %(default)s, in memory in this process)")
+    run.add_argument("--beam-runner", default="FnApiRunner", metavar="NAME",
+                     help="Beam runner (default: %(default)s, Beam's embedded runner, in memory "
+                          "in this process)")
     run.add_argument("--beam-option", action="append", default=[], metavar="FLAG",
                      help="a Beam pipeline flag, passed through (repeatable), e.g. "
                           "--beam-option=--direct_num_workers=2")

@@ -3,9 +3,11 @@
 `run_beam(graph, inputs)` lowers a graph to a Beam pipeline, runs it, and returns every output as
 the interpreter does (`tensflo.ir.flo.run(...).outputs`): sequences as tuples, sets as frozensets,
 Z-sets as frozensets of `(value, weight)`, lattice outputs as their join. The default runner is
-Beam's `DirectRunner` in its in-memory mode: the pipeline runs inside this Python process, with no
-job server, container or JVM. Any other runner (`FlinkRunner`, `SparkRunner`, `DataflowRunner`)
-and its options are passed through unchanged (`runner=`, `options=`).
+Beam's embedded Python runner, `FnApiRunner`, in memory with one worker: the pipeline runs inside
+this Python process, with no job server, container or JVM, and nothing is downloaded. (Beam's
+`DirectRunner` would first try to download and start the Prism runner binary.) Any other runner
+(`DirectRunner`, `FlinkRunner`, `SparkRunner`, `DataflowRunner`) and its options are passed
+through unchanged (`runner=`, `options=`).
 
 How streams are represented: a sequence is a PCollection of `(position, value)` with positions
 tuples of ints that sort in stream order; a set a PCollection of values (repeats allowed, as in
@@ -39,7 +41,8 @@ from tensflo.ir.flo.semantics import instantiate
 from tensflo.ir.flo.types import SEQ, SET, ZSET, LatticeKind, StreamType
 from tensflo.ir.flo.zsets import zset
 
-DEFAULT_RUNNER = "DirectRunner"
+DEFAULT_RUNNER = "FnApiRunner"
+"""Beam's embedded runner: in this process, nothing downloaded or started."""
 
 
 class BeamLoweringError(Exception):
