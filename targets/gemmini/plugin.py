@@ -58,27 +58,35 @@ def tensflo_register_targets() -> list:
 @hookimpl
 def tensflo_register_commands(add_command: Any) -> None:
     parser = add_command("gemmini", "run programs on the Gemmini emulator; compile TensIR for it",
-                         "tensflo gemmini compile examples/linalg.tensir --function mat_mul "
+                         "tensflo gemmini compile examples/gemmini/kernels.tensir --function gemm "
                          "--shapes a=64x64,b=64x64", _run)
     sub = parser.add_subparsers(dest="gemmini_command", metavar="COMMAND", title="commands")
     sub.required = True
     run = sub.add_parser("run", help="run a program file on the emulator",
+                         epilog="example:\n  tensflo gemmini run examples/gemmini/gemm_16x16x16.gemmini",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
                          description="Run a Gemmini program file on the emulator with seeded "
                                      "random inputs; report cycles, utilisation and bytes moved.")
     run.add_argument("program", metavar="PROGRAM", help="a program in the text form (docs/gemmini.md)")
     run.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     comp = sub.add_parser("compile", help="lower a TensIR function and schedule it",
+                          epilog="example:\n  tensflo gemmini compile examples/gemmini/kernels.tensir "
+                                 "-f gemm --shapes a=256x256,b=256x256 --search beam --budget 20",
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
                           description="Lower a TensIR function to a Gemmini program, schedule it "
                                       "(optionally by beam search), check it on the emulator, "
                                       "report cycles and utilisation.")
     comp.add_argument("file", metavar="FILE", help="a TensIR module")
-    comp.add_argument("--function", "-f", required=True, metavar="NAME")
+    comp.add_argument("--function", "-f", required=True, metavar="NAME",
+                      help="the function to compile")
     comp.add_argument("--shapes", required=True, metavar="SHAPES",
-                      help="tensor parameter shapes, e.g. a=64x32,b=32x16,v=32")
-    comp.add_argument("--search", choices=("none", "beam"), default="none")
-    comp.add_argument("--budget", type=int, default=40, help="schedules measured by the search")
-    comp.add_argument("--seed", type=int, default=0)
+                      help="tensor parameter shapes and scalar values, e.g. a=64x32,b=32x16,v=32,n=8")
+    comp.add_argument("--search", choices=("none", "beam"), default="none",
+                      help="none: the library schedule (default); beam: Autocomp-style search")
+    comp.add_argument("--budget", type=int, default=40,
+                      help="schedules the search measures (default 40)")
+    comp.add_argument("--seed", type=int, default=0, help="seed of the search and the check inputs")
     comp.add_argument("--emit", choices=("c", "ir"), default=None,
                       help="print the C file or the program text instead of the report")
     comp.add_argument("--json", action="store_true", help="print one JSON object")

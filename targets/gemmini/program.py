@@ -50,8 +50,6 @@ class Instr:
 
     __slots__ = ()
     NAME: ClassVar[str]
-    QUEUE: ClassVar[str]
-    """Which of Gemmini's queues runs it: `ld`, `ex`, `st`, or `none` (fence, flush)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +57,6 @@ class ConfigEx(Instr):
     """`gemmini_extended_config_ex`: dataflow, activation applied on mvout, accumulator scale."""
 
     NAME: ClassVar[str] = "config_ex"
-    QUEUE: ClassVar[str] = "ex"
     dataflow: int = 1
     act: int = 0
     acc_scale: float = 1.0
@@ -72,7 +69,6 @@ class ConfigLd(Instr):
     """`gemmini_extended3_config_ld`: DRAM row stride in bytes and scale for mvin number `id`."""
 
     NAME: ClassVar[str] = "config_ld"
-    QUEUE: ClassVar[str] = "ld"
     stride: Expr
     scale: float = 1.0
     shrunk: int = 0
@@ -85,7 +81,6 @@ class ConfigSt(Instr):
     """`gemmini_config_st`: DRAM row stride in bytes for mvout."""
 
     NAME: ClassVar[str] = "config_st"
-    QUEUE: ClassVar[str] = "st"
     stride: Expr
 
 
@@ -94,7 +89,6 @@ class Mvin(Instr):
     """`gemmini_extended_mvin{,2,3}`: rows x cols values from DRAM to local memory."""
 
     NAME: ClassVar[str] = "mvin"
-    QUEUE: ClassVar[str] = "ld"
     dram: Dram
     addr: Expr
     cols: Expr
@@ -107,7 +101,6 @@ class Mvout(Instr):
     """`gemmini_extended_mvout`: rows x cols values from local memory to DRAM."""
 
     NAME: ClassVar[str] = "mvout"
-    QUEUE: ClassVar[str] = "st"
     dram: Dram
     addr: Expr
     cols: Expr
@@ -119,7 +112,6 @@ class Preload(Instr):
     """`gemmini_extended_preload`: weights from `bd` (or none) and the output address `c`."""
 
     NAME: ClassVar[str] = "preload"
-    QUEUE: ClassVar[str] = "ex"
     bd: Expr
     c: Expr
     bd_cols: Expr
@@ -133,7 +125,6 @@ class ComputePreloaded(Instr):
     """`gemmini_extended_compute_preloaded`: multiply rows at `a` by the weights just preloaded."""
 
     NAME: ClassVar[str] = "compute_preloaded"
-    QUEUE: ClassVar[str] = "ex"
     a: Expr
     bd: Expr
     a_cols: Expr
@@ -147,7 +138,6 @@ class ComputeAccumulated(Instr):
     """`gemmini_extended_compute_accumulated`: multiply by the weights already in the array."""
 
     NAME: ClassVar[str] = "compute_accumulated"
-    QUEUE: ClassVar[str] = "ex"
     a: Expr
     bd: Expr
     a_cols: Expr
@@ -161,7 +151,6 @@ class Fence(Instr):
     """`gemmini_fence()`: wait until every issued instruction has finished."""
 
     NAME: ClassVar[str] = "fence"
-    QUEUE: ClassVar[str] = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +158,6 @@ class Flush(Instr):
     """`gemmini_flush(skip)`: flush the TLB (no effect on data)."""
 
     NAME: ClassVar[str] = "flush"
-    QUEUE: ClassVar[str] = "none"
     skip: int = 0
 
 
@@ -183,7 +171,6 @@ class LoopWs(Instr):
     """
 
     NAME: ClassVar[str] = "loop_ws"
-    QUEUE: ClassVar[str] = "none"
     i: Expr
     j: Expr
     k: Expr

@@ -155,6 +155,10 @@ def _overlap(w: Workload, s: Schedule) -> list[Schedule]:
     return _valid(w, [replace(s, loads="interleaved")], s)
 
 
+def _hoist_loads(w: Workload, s: Schedule) -> list[Schedule]:
+    return _valid(w, [replace(s, loads="upfront")], s)
+
+
 def _no_fences(w: Workload, s: Schedule) -> list[Schedule]:
     return _valid(w, [replace(s, fence=False)], s)
 
@@ -183,6 +187,8 @@ MENU: tuple[Option, ...] = (
     Option("keep_in_scratchpad", "keep the A (or B) tile in the scratchpad across tiles", _keep,
            gemm_only=True),
     Option("hoist_config", "configure once, outside the loops", _hoist),
+    Option("hoist_loads", "move a tile's loads out of its compute loops, before them",
+           _hoist_loads, gemm_only=True),
     Option("overlap_dma", "load each block just before its first use, overlapping DMA and "
            "compute", _overlap, gemm_only=True),
     Option("remove_fences", "drop the fences between tiles", _no_fences),

@@ -4,8 +4,8 @@ cycle model consume).
 The program is compiled once into Python (its loops become Python loops) that appends one tuple
 per executed instruction: `(opcode, static_id, overhead, *operands)` with every operand evaluated
 to an int or float. `overhead` counts the loop iterations and `if` tests the CPU ran since the
-previous instruction, for the cycle model. `loop_ws` expands into the instructions the hardware
-loop unroller would issue (`expand_loop_ws`).
+previous instruction, for the cycle model. `loop_ws` expands into an equivalent sequence of the
+other instructions (`expand_loop_ws`; one block per mvin, no double buffering).
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def test_every_menu_transformation_preserves_results(option, name):
     if isinstance(w, Add) and option.gemm_only:
         assert not variants
         return
-    assert variants or option.name in ("overlap_dma", "hoist_config", "remove_fences")
+    assert variants or option.name in ("overlap_dma", "hoist_loads", "hoist_config", "remove_fences")
     for v in variants:
         check(w, v)
         assert _correct(w, v, seed=len(v.as_dict())), f"{option.name} -> {v}"
