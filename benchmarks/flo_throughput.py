@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from tensflo.targets.beam import run_beam
 
+    load = os.getloadavg()[0]
     g, data = pipeline(), events(args.events)
     inputs = {"events": data}
     rows = [
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Command: `.venv/bin/python benchmarks/flo_throughput.py"
         f"{'' if args.events == 1_000_000 else f' --events {args.events}'}`  ",
         f"Python {platform.python_version()}, apache-beam {apache_beam.__version__}, "
-        f"{os.cpu_count()} CPUs ({platform.machine()}). Wall time of one run each, including "
+        f"{os.cpu_count()} CPUs ({platform.machine()}), load average {load:.1f} at the start "
+        "(the machine is shared, so times vary). Wall time of one run each, including "
         "graph checking and, for Beam, pipeline construction, start-up and reading the results "
         "back. All engines gave the same per-key sums.",
         "",

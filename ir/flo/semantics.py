@@ -118,7 +118,6 @@ class _Convert(OpState):
 
 @impl(ops.Network)
 @impl(ops.Union)
-@impl(ops.Input)
 class _Pass(OpState):
     def push(self, index: int, batch: Batch) -> Iterable[Any]:
         return batch
