@@ -48,7 +48,8 @@ def tensflo_register_commands(add_command: Callable[..., argparse.ArgumentParser
     check.add_argument("--limit", type=int, default=2000, metavar="N",
                        help="run every schedule when there are at most N (default: %(default)s)")
     check.add_argument("--samples", type=int, default=200, metavar="N",
-                       help="otherwise run N random schedules (default: %(default)s)")
+                       help="then N random schedules, which also vary the delivery order inside "
+                            "the graph (default: %(default)s)")
     check.add_argument("--seed", type=int, default=0, help="seed of the random schedules")
 
     run = actions.add_parser(

@@ -17,8 +17,9 @@ so far (built up as its collection).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+import itertools
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .checker import typecheck
@@ -56,11 +57,11 @@ class CheckResult:
     schedules: int
     """How many schedules ran."""
     exhaustive: bool
-    """Whether those were all the schedules of the inputs."""
+    """Whether those included every schedule of the inputs (each delivered first come, first
+    served inside the graph)."""
     states: int
     """How many distinct consumed inputs were reached."""
     counterexample: Counterexample | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -70,9 +71,9 @@ class CheckResult:
         return self.ok
 
     def __str__(self) -> str:
-        how = "all" if self.exhaustive else "sampled"
+        how = "all schedules and random ones" if self.exhaustive else "random schedules"
         head = (f"{', '.join(self.properties)}: {'ok' if self.ok else 'FAILED'} "
-                f"({self.schedules} {how} schedules, {self.states} input prefixes)")
+                f"({self.schedules} runs: {how}; {self.states} input prefixes)")
         return head if self.ok else f"{head}\n{self.counterexample}"
 
 
@@ -88,9 +89,10 @@ def check(graph: Graph, inputs: Mapping[str, Sequence[Any]], *,
           eager_limit: int = 200) -> CheckResult:
     """Check streaming progress and eager execution of `graph` on `inputs` (port -> elements).
 
-    Runs every schedule when there are at most `limit` of them, else `samples` random ones (from
-    `seed`); a `scheduler` overrides both. Eager execution is checked at up to `eager_limit`
-    consumed inputs. Raises `FloTypeError` for an ill-typed graph.
+    Runs every schedule when there are at most `limit` of them (delivering first come, first
+    served inside the graph), then `samples` random ones from `seed` (which also vary the order
+    of delivery inside the graph); a `scheduler` replaces both. Eager execution is checked at up
+    to `eager_limit` consumed inputs. Raises `FloTypeError` for an ill-typed graph.
     """
     unknown = [p for p in properties if p not in PROPERTIES]
     if unknown:
@@ -98,12 +100,17 @@ def check(graph: Graph, inputs: Mapping[str, Sequence[Any]], *,
     types = typecheck(graph)
     ports = port_inputs(graph, inputs, types)
     exhaustive = scheduler is None and Exhaustive.count(ports) <= limit
-    if scheduler is None:
-        scheduler = Exhaustive() if exhaustive else RandomSchedules(seed, samples)
+    runs: Iterator[Schedule]
+    if scheduler is not None:
+        runs = scheduler.schedules(ports)
+    else:
+        runs = RandomSchedules(seed, samples).schedules(ports)
+        if exhaustive:
+            runs = itertools.chain(Exhaustive().schedules(ports), runs)
     seen: dict[ConsumedKey, _Seen] = {}
     count = 0
     progress = "streaming_progress" in properties
-    for schedule in scheduler.schedules(ports):
+    for schedule in runs:
         count += 1
         failure = _run_one(graph, types, ports, schedule, seen, progress)
         if failure is not None:

@@ -48,7 +48,7 @@ def test_check_reports_types_and_properties(capsys):
     code, out, _ = run(capsys, "flo", "check", WINDOWS)
     assert code == 0
     assert "input  events: Unbounded[Seq]" in out and "output sums: Unbounded[Seq]" in out
-    assert "streaming_progress, eager_execution: ok (512 all schedules" in out
+    assert "streaming_progress, eager_execution: ok (712 runs: all schedules and random ones" in out
 
     code, out, _ = run(capsys, "flo", "check", WINDOWS, "--json", "--limit", "10",
                        "--samples", "7")

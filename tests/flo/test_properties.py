@@ -231,6 +231,20 @@ def test_first_seen_behind_a_union_is_caught_by_random_schedules():
     assert first != second
 
 
+def test_first_seen_behind_two_branches_of_one_input_is_caught():
+    # every schedule of the input gives the same answer when the graph delivers first come,
+    # first served; only the order of delivery inside the graph differs
+    g = Graph()
+    x = g.input("x", unbounded(SET))
+    g.output("first", x.map(lambda v: ("a", v)).union(x.map(lambda v: ("b", v)))
+             .apply(FirstSeen()))
+    result = check(g, {"x": [1]})
+    assert result.exhaustive and not result.ok
+    cx = result.counterexample
+    assert set(cx.values) == {(("a", 1),), (("b", 1),)}
+    assert any(s.internal_seed is not None for s in cx.schedules)
+
+
 def test_a_lagging_operator_is_not_eager():
     g = Graph()
     g.output("out", g.input("x", unbounded(SEQ)).apply(Lag()))
