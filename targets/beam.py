@@ -125,7 +125,8 @@ def lower(graph: Graph, inputs: Mapping[str, Sequence[Any]], pipeline: Any,
         in_types = [types[i] for i in node.inputs]
         rule = next((LOWERINGS[c] for c in type(node.op).__mro__ if c in LOWERINGS), None)
         if rule is None:
-            pcolls[node] = _sequential(beam, pipeline, node, ins, in_types, types[node])
+            pcolls[node] = _sequential(_Labeled(beam, node.label), node.op, ins, in_types,
+                                       types[node])
         else:
             with_label = _Labeled(beam, node.label)
             pcolls[node] = rule(with_label, node.op, ins, in_types, types[node])
@@ -321,7 +322,7 @@ def _keyed_fold(L: _Labeled, op: ops.KeyedFold, ins: list[Any], in_types: list[S
                 out: StreamType) -> Any:
     beam = L.beam
     if op.emit != "final":
-        return _sequential(beam, None, None, ins, in_types, out, op=op, label=L)
+        return _sequential(L, op, ins, in_types, out)
     key, init, step = op.key, op.init, op.step
     if in_types[0].collection == SET:
         values = _distinct_values(L, ins[0]) | L("Position") >> beam.Map(lambda v: ((), v))
@@ -512,11 +513,10 @@ def _nest(beam: Any, pipeline: Any, graph: Graph, nest: Nest, nodes: list[Stream
 # -------------------------------------------------------------------------------------------------
 # the operator's own state machine, in one step
 # -------------------------------------------------------------------------------------------------
-def _sequential(beam: Any, pipeline: Any, node: Stream | None, ins: list[Any],
-                in_types: list[StreamType], out: StreamType, *, op: ops.Op | None = None,
-                label: _Labeled | None = None) -> Any:
-    L = label or _Labeled(beam, node.label if node is not None else "op")
-    op = op if op is not None else node.op  # type: ignore[union-attr]
+def _sequential(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[StreamType],
+                out: StreamType) -> Any:
+    """Gather the inputs and run the operator's interpreter state machine on them."""
+    beam = L.beam
     lists = [pcoll | L("Gather") >> beam.combiners.ToList() for pcoll in ins]
     start = lists[0].pipeline | L("Start") >> beam.Create([None])
 
