@@ -12,9 +12,10 @@ through unchanged (`runner=`, `options=`).
 How streams are represented: a sequence is a PCollection of `(position, value)` with positions
 tuples of ints that sort in stream order; a set a PCollection of values (repeats allowed, as in
 the interpreter); a Z-set one of `(value, weight)`; a lattice stream one of lattice values.
-Element-wise operators, union, cross, join, difference, anti-join, keyed folds, distinct, lattice
-merge and threshold reads become parallel Beam transforms. The order-dependent operators (folds,
-sort, windows, keyed folds emitting updates, integrate, differentiate) and operators defined
+Element-wise operators, union, cross, join, difference, anti-join, keyed folds, distinct,
+event-time windows, lattice merge and threshold reads become parallel Beam transforms. The
+order-dependent operators (folds, sort, count windows, keyed folds emitting updates, integrate,
+differentiate) and operators defined
 outside tensflo gather their inputs and run the interpreter's own state machine for the operator
 in one step, so both engines share one definition of what each operator means. Beam pipelines are
 acyclic, so a nest becomes one step too: the interpreter runs it to its fixpoint on everything that
@@ -38,7 +39,7 @@ from tensflo.ir.flo.checker import typecheck
 from tensflo.ir.flo.graph import Graph, Nest, Stream
 from tensflo.ir.flo.interpreter import Runtime, port_inputs
 from tensflo.ir.flo.semantics import instantiate
-from tensflo.ir.flo.types import SEQ, SET, ZSET, LatticeKind, StreamType
+from tensflo.ir.flo.types import SEQ, SET, ZSET, LatticeKind, StreamType, Watermark
 from tensflo.ir.flo.zsets import zset
 
 DEFAULT_RUNNER = "FnApiRunner"
@@ -413,6 +414,46 @@ def _canon(x: Any) -> Any:
         return ("<dict>", tuple(sorted(((_canon(k), _canon(v)) for k, v in x.items()),
                                        key=repr)))
     return ("<object>", pickle.dumps(x))
+
+
+@lowering(ops.TimeWindow)
+def _time_window(L: _Labeled, op: ops.TimeWindow, ins: list[Any], in_types: list[StreamType],
+                 out: StreamType) -> Any:
+    """Event-time windows in parallel: the watermarks (few) are a side input; events are grouped
+    by window. An event is late when a watermark before it has passed its window's end; a window
+    is emitted at the first watermark that reaches its end (or at the end of a bounded input),
+    and placed in the stream at that watermark's position, then by start."""
+    beam = L.beam
+    size, time, bounded = op.size, op.time, in_types[0].bounded
+    marks = (ins[0] | L("Watermarks") >> beam.Filter(lambda pv: isinstance(pv[1], Watermark))
+             | L("Marks") >> beam.Map(lambda pv: (pv[0], pv[1].time)))
+
+    def assign(pv: tuple[Any, Any], marks: list[tuple[Any, float]]) -> list[Any]:
+        position, event = pv
+        t = time(event)
+        start = t - t % size
+        if any(p < position and mark >= start + size for p, mark in marks):
+            return []  # late
+        return [(_canon(start), (start, pv))]
+
+    def close(kv: tuple[Any, Any], marks: list[tuple[Any, float]]) -> list[Any]:
+        entries = sorted(kv[1], key=lambda item: item[1][0])
+        start = entries[0][0]
+        firing = sorted(p for p, mark in marks if mark >= start + size)
+        if firing:
+            at = firing[0]
+        elif bounded:
+            at = (float("inf"),)
+        else:
+            return []  # still open
+        window = ops.Window(start, start + size, tuple(e for _, (_, e) in entries))
+        return [(at + (start,), window)]
+
+    events = ins[0] | L("Events") >> beam.Filter(lambda pv: not isinstance(pv[1], Watermark))
+    side = beam.pvalue.AsList(marks)
+    return (events | L("Assign") >> beam.FlatMap(assign, side)
+            | L("GroupByKey") >> beam.GroupByKey()
+            | L("Close") >> beam.FlatMap(close, side))
 
 
 @lowering(ops.Merge, ops.Threshold)

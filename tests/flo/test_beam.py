@@ -93,6 +93,7 @@ def everything() -> tuple[Graph, dict[str, list]]:
         "count_window": x.window(count=2),
         "time_window": events.window(size=10, time=lambda e: e[0]).map(
             lambda w: (w.start, sum(v for _, v in w.items))),
+        "time_window_bounded": x.window(size=2, time=lambda v: v),
         "merge": m.merge(m),
         "threshold": a.threshold({False: [(False, B), (B, False)], True: [(True, True)]}),
         "integrate": steps.integrate(),
@@ -120,6 +121,7 @@ def test_every_operator_runs_on_beam_as_on_the_interpreter():
     assert set(BUILTIN_OPS) - {Defer} <= used
     expected = run(g, inputs).outputs
     assert expected["time_window"] == ((0, 6), (10, 4))  # the late (3, 100) is dropped
+    assert [w.items for w in expected["time_window_bounded"]] == [(1,), (3, 2, 3), (4,)]
     got = run_beam(g, inputs)
     assert got.keys() == expected.keys()
     for name in expected:
