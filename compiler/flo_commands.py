@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import enum
 import json
+import logging
 import runpy
 from collections.abc import Callable
 from pathlib import Path
@@ -158,11 +159,18 @@ def _run(args: argparse.Namespace, graph: Any, inputs: dict[str, list[Any]] | No
         if args.runner == "beam":
             from tensflo.targets.beam import BeamLoweringError, run_beam
 
+            # a failing user function is reported below in one line: keep Beam's runners from
+            # logging its traceback too
+            runners_log = logging.getLogger("apache_beam.runners")
+            level = runners_log.level
+            runners_log.setLevel(logging.CRITICAL)
             try:
                 outputs = run_beam(graph, inputs, runner=args.beam_runner,
                                    options=args.beam_option)
             except BeamLoweringError as e:
                 raise UsageError(f"{args.file}: {e}") from None
+            finally:
+                runners_log.setLevel(level)
         else:
             if args.batch_size < 1:
                 raise UsageError(f"--batch-size must be at least 1, not {args.batch_size}")

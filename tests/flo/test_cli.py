@@ -141,8 +141,9 @@ def test_run_errors_in_user_functions_and_ports_are_one_line(capsys, tmp_path):
         graph.output("y", graph.input("x", unbounded(SEQ)).map(lambda v: 1 // v))
         inputs = {"x": [1, 0]}
     """)
-    code, _, err = run(capsys, "flo", "run", src)
-    assert_one_line_error(code, err, "running the graph failed: ZeroDivisionError")
+    for runner in ("interp", "beam"):
+        code, _, err = run(capsys, "flo", "run", src, "--runner", runner)
+        assert_one_line_error(code, err, "running the graph failed: ZeroDivisionError")
     ports = tmp_path / "ports.json"
     ports.write_text(json.dumps({"nope": [1]}))
     code, _, err = run(capsys, "flo", "run", src, "--input", str(ports))
