@@ -40,7 +40,7 @@ def _value(t: TensorType, n: int, m: int, rng: np.random.Generator, wide: bool) 
         if t.elem == "float":
             return float(rng.integers(lo, hi))
         # a size (0..n) half of the time, any small int otherwise
-        return int(rng.integers(0, n + 1)) if rng.random() < 0.6 else int(rng.integers(-8, 9))
+        return int(rng.integers(0, n + 1)) if rng.random() < 0.8 else int(rng.integers(-8, 9))
     shape = (n,) if t.rank == 1 else (n, m) if t.rank == 2 else (n, m, m)
     dtype = np.float64 if t.elem == "float" else np.int64
     return rng.integers(lo, hi, size=shape).astype(dtype)

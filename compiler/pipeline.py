@@ -214,6 +214,9 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
         return done()
     found_by, lifted, report = best
     level = report.level if report.level in ("unbounded", "bounded") else "tested"
+    if not lifted.proof_complete:
+        level = "tested"
+        note("warning", fn.loc, "no invariant template fits this candidate: it is only tested")
     result.proof = level
     result.found_by = found_by
     result.tensir = print_term(lifted.program)

@@ -87,6 +87,8 @@ class LiftResult:
     requires: list[Term]
     obligations: list[Obligation]
     loops: int
+    proof_complete: bool = True
+    """False when the obligations do not cover the equivalence (the program can only be tested)."""
 
 
 def mk(name: str, *args: Term | Lambda) -> Term:
@@ -120,6 +122,12 @@ class Lifter:
     loop_vars: set[Var] = field(default_factory=set)
     reads: list = field(default_factory=list)
     """(location, in-range condition, context) of every element read of the source."""
+    override: tuple[str, Term] | None = None
+    """(variable, program): use `program` (its loop bound replaced) as that variable's summary
+    in the top-level loop that changes it, instead of the loop-shape rules (a candidate to check)."""
+    observe: bool = False
+    """Record per-iteration updates in `observed` and go on past loops the rules cannot read."""
+    observed: list[tuple[Term, Var]] = field(default_factory=list)
     """Counters and loop-state variables: a precondition may not mention them."""
 
     def lift(self) -> LiftResult:
@@ -421,7 +429,25 @@ class Lifter:
                 raise NotLiftable(s.loc, f"{name} is not a value after the loop body")
             new = rewrite.simplify(new)
             init = env[name]
-            summaries[name] = self.summarize(s, name, var, init, new, counter, lo, loop_vars, ctx)
+            if self.observe:
+                self.observed.append((new, counter))
+            if self.override is not None and self.override[0] == name and not ctx.counters:
+                program = self.override[1]
+                summaries[name] = lambda b, p=program: replace_bound(p, hi, b)
+                continue
+            try:
+                summaries[name] = self.summarize(s, name, var, init, new, counter, lo, loop_vars, ctx)
+            except NotLiftable:
+                if not self.observe:
+                    raise
+                opaque = self.fresh(name, var.type)
+                summaries[name] = lambda b, v=opaque: v
+        if self.observe:
+            for name in state:
+                env[name] = summaries[name](hi)
+            env.pop(s.var, None)
+            self._pending = []
+            return
         # verification conditions with the template invariant v == S_v(i)
         self.loop_obligations(s, state, summaries, body_env, env, counter, lo, hi, ctx)
         for name in state:
@@ -985,6 +1011,46 @@ def _replace_at(body: tuple, at: L.Index, cell: L.Name) -> list:
         return s
 
     return [st(s) for s in body]
+
+
+def replace_bound(program: Term, hi: Term, b: Term) -> Term:
+    """`program` with the loop bound `hi` replaced by `b` where it bounds a slice."""
+    if isinstance(program, App):
+        args = [replace_bound(a, hi, b) if isinstance(a, Term) else a for a in program.args]
+        name = program.op.name
+        if name in ("slice", "col_slice") and args[2] == hi:
+            args[2] = b
+        elif name == "take" and args[1] == hi:
+            args[1] = b
+        return App(program.op, tuple(args))
+    return program
+
+
+def iteration_updates(module: L.Module, function: L.Function) -> list[tuple[Term, Var]]:
+    """Each loop's per-iteration update terms (with its counter), for synthesizers to mine."""
+    lifter = Lifter(module, function, observe=True)
+    try:
+        lifter.lift()
+    except NotLiftable:
+        pass
+    return lifter.observed
+
+
+def check_candidate(module: L.Module, function: L.Function, program: Term) -> LiftResult | None:
+    """Obligations for a synthesized program, with the template invariant v == program[hi := i].
+
+    Applies when the function returns a variable changed by a top-level loop; None otherwise (the
+    candidate can then only be tested).
+    """
+    last = function.body[-1] if function.body else None
+    if not (isinstance(last, L.Return) and isinstance(last.value, L.Name)):
+        return None
+    lifter = Lifter(module, function, override=(last.value.id, program))
+    try:
+        result = lifter.lift()
+    except (NotLiftable, TensIRTypeError):
+        return None
+    return result if result.program == rewrite.simplify(program) else None
 
 
 def lift_function(module: L.Module, function: L.Function) -> LiftResult:

@@ -32,6 +32,11 @@ def _eval(term: Term, env: dict[str, Any]) -> Any:
     raise TypeError(f"cannot evaluate {term!r}")
 
 
+def closure(lam: Lambda, env: Mapping[str, Any]):
+    """A lambda as a vectorized Python function, with its free variables bound by `env`."""
+    return _closure(lam, dict(env))
+
+
 def _closure(lam: Lambda, env: dict[str, Any]):
     def fn(*values: Any) -> Any:
         inner = dict(env)
