@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="benchmarks/results/gemmini_search.md")
     args = ap.parse_args(argv)
 
-    rows, speedups, found, steps = [], [], {}, {}
+    rows, speedups, found, steps, measured = [], [], {}, {}, {}
     for w, bound in WORKLOADS:
         t0 = time.perf_counter()
         naive = measure(trace(build(w, NAIVE)))
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         result = beam_search(w, lib_s, config, evaluator=ev)
         best = result.best
         ok = _check(w, lib_s, args.seed + 1) and _check(w, best.schedule, args.seed + 1)
-        found[w.name], steps[w.name] = best.schedule, best.steps
+        found[w.name], steps[w.name], measured[w.name] = best.schedule, best.steps, result.measured
         speedups.append(lib.cycles / best.cycles)
         rows.append([w.name, f"{w.m}x{w.n}x{w.k}", "yes" if bound else "no",
                      f"{naive.cycles:,}", f"{naive.utilisation:.1%}", f"{lib.cycles:,}",
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         [f"search from transferred, budget {args.transfer_budget}", f"{from_moved.best.cycles:,}",
          str(from_moved.measured)],
         [f"full search on {dst.name}, budget {args.budget}",
-         f"{ev.measure(found[dst.name]).cycles:,}", str(args.budget)],
+         f"{ev.measure(found[dst.name]).cycles:,}", str(measured[dst.name])],
     ]
     bound_util = [float(r[8].rstrip("%")) for r, (_, b) in zip(rows, WORKLOADS, strict=True) if b]
     header = ["workload", "MxNxK", "compute-bound", "naive cycles", "naive util", "library cycles",
