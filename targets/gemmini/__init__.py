@@ -11,10 +11,11 @@ Public API (imported lazily, so loading the plugin stays cheap):
   program generator; `beam_search`, `transfer`: the search; `run`: the emulator; `measure`: the
   cycle model; `render`: C emission; `parse_program` / `print_program`: the program text form.
 
-Modules: `isa` (configuration, address bits), `expr` and `program` (the program IR), `trace`
-(instruction streams), `emulator`, `cycles`, `cemit`, `workload`, `lower` (TensIR -> workload),
-`schedule` (generator and baselines), `search` (menu, planners, beam search), `hooks` (the planner
-hook), `api`, `plugin` (target and `tensflo gemmini` commands). See docs/gemmini.md.
+Modules: `isa` (configuration, address bits), `expr` and `program` (the program IR), `text` (its
+printer and parser), `trace` (instruction streams), `emulator`, `cycles`, `cemit`, `workload`,
+`lower` (TensIR -> workload), `schedule` (generator and baselines), `search` (menu, planners, beam
+search), `hooks` (the planner hook), `api`, `plugin` (target and `tensflo gemmini` commands).
+See docs/gemmini.md.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _EXPORTS = {
     "build": "schedule", "ScheduleError": "schedule", "beam_search": "search",
     "transfer": "search", "SearchConfig": "search", "run": "emulator",
     "EmulatorError": "emulator", "measure": "cycles", "CycleModel": "cycles", "render": "cemit",
-    "parse_program": "program", "print_program": "program", "Program": "program",
+    "parse_program": "text", "print_program": "text", "Program": "program",
     "planners": "hooks",
 }
 

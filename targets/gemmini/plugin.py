@@ -126,7 +126,7 @@ def _cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
 
     from .cycles import measure
     from .emulator import DTYPES, Emulator, EmulatorError
-    from .program import ProgramSyntaxError, parse_program
+    from .text import ProgramSyntaxError, parse_program
     from .trace import trace
 
     try:
@@ -168,7 +168,7 @@ def _cmd_compile(args: argparse.Namespace, out: IO[str]) -> int:
     from .api import compile_term
     from .emulator import EmulatorError
     from .lower import parse_shapes
-    from .program import print_program
+    from .text import print_program
 
     text = _read(args.file)
     try:

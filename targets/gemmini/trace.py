@@ -33,8 +33,8 @@ from .program import (
     Preload,
     Program,
     Stmt,
-    print_instr,
 )
+from .text import print_instr
 
 CFG_EX, CFG_LD, CFG_ST, MVIN, MVOUT, PRELOAD, COMPUTE_P, COMPUTE_A, FENCE, FLUSH = range(10)
 OPCODES = {ConfigEx: CFG_EX, ConfigLd: CFG_LD, ConfigSt: CFG_ST, Mvin: MVIN, Mvout: MVOUT,

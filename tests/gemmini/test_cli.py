@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tensflo.compiler.cli import main
-from tensflo.targets.gemmini.program import parse_program
+from tensflo.targets.gemmini.text import parse_program
 
 KERNELS = """\
 def mm(a: mat[int], b: mat[int]) -> mat[int] =
