@@ -128,6 +128,10 @@ class Lifter:
     observe: bool = False
     """Record per-iteration updates in `observed` and go on past loops the rules cannot read."""
     observed: list[tuple[Term, Var]] = field(default_factory=list)
+    owner: dict[Var, list] = field(default_factory=dict)
+    """The entry-check list of the loop that changes each loop-state variable."""
+    entry_checks: list[tuple[Term, Term]] | None = None
+    """Equalities the innermost enclosing loop's invariant must imply at the start of its body."""
     """Counters and loop-state variables: a precondition may not mention them."""
 
     def lift(self) -> LiftResult:
@@ -146,6 +150,14 @@ class Lifter:
         if stray:
             raise NotLiftable(fn.loc, f"the result depends on {', '.join(sorted(v.name for v in stray))}")
         return LiftResult(result, params, self.requires, self.obligations, self.loops)
+
+    def route(self, cond: Term, ctx: _Context) -> bool:
+        """A condition on loop-state values is checked by the invariant of the loop changing them."""
+        owners = [self.owner[v] for v in sorted(free_vars(cond), key=lambda v: v.name) if v in self.owner]
+        if not owners:
+            return False
+        owners[0].append((rewrite.simplify(mk("or", mk("not", _conj(ctx.assume)), cond)), lit(True)))
+        return True
 
     def read_obligations(self) -> None:
         """Every read of the source is in range: by the precondition, or provably from it."""
@@ -322,7 +334,9 @@ class Lifter:
                     raise NotLiftable(e.loc, "reading an element of a vector being built")
                 idx = self.scalar(index, env, ctx)
                 read = mk("index", b, idx)
-                self.reads.append((e.loc, mk("and", mk("le", ZERO, idx), mk("lt", idx, mk("len", b))), ctx))
+                in_range = mk("and", mk("le", ZERO, idx), mk("lt", idx, mk("len", b)))
+                if not self.route(in_range, ctx):
+                    self.reads.append((e.loc, in_range, ctx))
                 return read
             case L.Binary(op, left, right):
                 a, b = self.scalar(left, env, ctx), self.scalar(right, env, ctx)
@@ -346,6 +360,12 @@ class Lifter:
             case L.Call("min" | "max" | "abs" as fname, args):
                 vals = _unify_numeric(*(self.scalar(a, env, ctx) for a in args))
                 return mk(fname, *vals)
+            case L.Call("resize", (vec, n)):
+                v = self.value(vec, env, ctx)
+                if not isinstance(v, Empty):
+                    raise NotLiftable(e.loc, "resizing a vector that is not empty")
+                fill = L.Const(0, e.loc) if v.type.rank == 1 else L.NewVec(v.type.with_rank(v.type.rank - 1))
+                return Presized(v.type, n, fill, self.scalar(n, env, ctx))
             case L.Call(fname, args):
                 return self.inline(e, fname, args, env, ctx)
             case L.Len(operand):
@@ -392,14 +412,22 @@ class Lifter:
         hi = self.scalar(s.stop, env, ctx)
         body = s.body
         changed = [v for v in L.assigned_vars(body) if v in env and v != s.var]
+        facts: list[Term] = []
         # pre-sized vectors written at the counter become push loops
         for name in changed:
             cur = env[name]
-            if isinstance(cur, Presized):
+            if isinstance(cur, Presized) and _written_at_counter(body, name, s.var):
                 body = self.presized_to_push(s, name, cur, body, lo, hi, env, ctx)
                 env[name] = Empty(cur.type)
             elif isinstance(cur, Term) and cur.type.rank >= 1 and _written_at_counter(body, name, s.var) \
-                    and lo == ZERO and hi == rewrite.simplify(mk("len", cur)):
+                    and lo == ZERO and (hi == rewrite.simplify(mk("len", cur))
+                                        or (cur in self.loop_vars and self.entry_checks is not None)):
+                if hi != rewrite.simplify(mk("len", cur)):
+                    # the enclosing loop's invariant must give len(cur) == hi here; this loop may
+                    # then assume it
+                    assert self.entry_checks is not None
+                    self.entry_checks.append((mk("len", cur), hi))
+                    facts.append(mk("eq", mk("len", cur), hi))
                 # x[i] = f(x[i]) for every i of x: a map of the old x
                 old = f"{name} before {s.loc.line}:{s.loc.col}"
                 env[old] = cur
@@ -408,13 +436,14 @@ class Lifter:
                 body = self.presized_to_push(s, name, pre, body, lo, hi, env, ctx)
                 env[name] = Empty(cur.type)
         state = {name: self.fresh(name, _type_of(env[name])) for name in changed}
+        outer_checks, self.entry_checks = self.entry_checks, []
+        for v in state.values():
+            self.owner[v] = self.entry_checks
         counter = self.fresh(s.var, INT)
         self.loop_vars |= set(state.values()) | {counter}
-        for name in state:
-            if isinstance(env[name], Presized):
-                raise NotLiftable(s.loc, f"{name} is pre-sized and written other than at the counter")
         inner_ctx = _Context(
-            ctx.assume + (mk("le", lo, counter), mk("lt", counter, hi)), ctx.counters + (counter,),
+            ctx.assume + tuple(facts) + (mk("le", lo, counter), mk("lt", counter, hi)),
+            ctx.counters + (counter,),
             ctx.runs + (mk("lt", lo, hi),))
         body_env: dict[str, Sym] = dict(env)
         body_env.update(state)
@@ -449,7 +478,8 @@ class Lifter:
             self._pending = []
             return
         # verification conditions with the template invariant v == S_v(i)
-        self.loop_obligations(s, state, summaries, body_env, env, counter, lo, hi, ctx)
+        checks, self.entry_checks = self.entry_checks, outer_checks
+        self.loop_obligations(s, state, summaries, body_env, env, counter, lo, hi, ctx, checks, facts)
         for name in state:
             env[name] = rewrite.simplify(summaries[name](hi))
         env.pop(s.var, None)
@@ -496,6 +526,17 @@ class Lifter:
                 raise NotLiftable(loc, f"{name} is not empty before the loop that pushes to it")
             self.vectorize(loc, e, i, lo, lo, ctx, record=True)  # check; note preconditions
             return lambda b: self.vectorize(loc, e, i, lo, b, ctx)
+        if var.type.rank == 1 and isinstance(init, Term | Presized):
+            rest = _vector_accumulated(new, var)
+            if rest is not None:
+                if free_vars(rest) & others:
+                    raise NotLiftable(loc, f"the update of {name} depends on other values the loop changes")
+                total = self.vector_sum(loc, rest, i, lo, ctx)
+                if isinstance(init, Presized):
+                    if init.fill is not None and not (isinstance(init.fill, L.Const) and init.fill.value == 0):
+                        raise NotLiftable(loc, f"{name} starts with entries other than 0")
+                    return total
+                return lambda b: mk("vec_elemwise_add", init, total(b))
         if not isinstance(init, Term):
             raise NotLiftable(loc, f"{name} is a vector being built, updated other than by a push")
         if not var.type.is_scalar:
@@ -509,6 +550,18 @@ class Lifter:
             return self.reduction(loc, kind, init, rest, i, lo, ctx)
         raise NotLiftable(loc, f"the update of {name} is not a map, a push or a reduction "
                                f"(got {name} = {rewrite.show(new)})")
+
+    def vector_sum(self, loc: Loc, rest: Term, i: Var, lo: Term, ctx: _Context) -> Callable[[Term], Term]:
+        """sum over i in [lo, b) of the vector rest(i), as a function of b."""
+        if isinstance(rest, App) and rest.op.name == "vec_scalar_mul" and i in free_vars(rest.args[1]):  # type: ignore[arg-type]
+            # sum_i s(i) * r(i) = transpose(rows r) @ (s over i)
+            r, sc = rest.args
+            self.vectorize(loc, r, i, lo, lo, ctx, record=True)  # type: ignore[arg-type]
+            self.vectorize(loc, sc, i, lo, lo, ctx, record=True)  # type: ignore[arg-type]
+            return lambda b: mk("matrix_vec_mul", mk("transpose", self.vectorize(loc, r, i, lo, b, ctx)),  # type: ignore[arg-type]
+                                self.vectorize(loc, sc, i, lo, b, ctx))  # type: ignore[arg-type]
+        self.vectorize(loc, rest, i, lo, lo, ctx, record=True)
+        return lambda b: mk("matrix_row_sum", mk("transpose", self.vectorize(loc, rest, i, lo, b, ctx)))
 
     def reduction(self, loc: Loc, kind: str, init: Term, rest: Term, i: Var, lo: Term,
                   ctx: _Context) -> Callable[[Term], Term]:
@@ -637,7 +690,11 @@ class Lifter:
         stop = rewrite.simplify(mk("add", b, c))
         if record:
             self.precondition(loc, x, start, b, lo, c)
-        return rewrite.simplify(mk("slice", x, start, stop))
+        if start == ZERO:
+            return rewrite.simplify(mk("slice", x, ZERO, stop))
+        # x[lo + c : b + c] as (x[lo + c:])[:b - lo]: the same entries when lo + c >= 0 (the
+        # precondition when the loop runs), and its length is a plain prefix length for proofs
+        return rewrite.simplify(mk("take", mk("tail", x, start), mk("sub", b, lo)))
 
     def precondition(self, loc: Loc, x: Term, start: Term, b: Term, lo: Term, c: Term) -> None:
         """Reading x[lo + c .. hi + c) needs 0 <= lo + c and hi + c <= len(x) when the loop runs."""
@@ -649,7 +706,8 @@ class Lifter:
 
     def loop_obligations(self, s: L.For, state: dict[str, Var], summaries: dict[str, Callable],
                          body_env: dict[str, Sym], env: dict[str, Sym], i: Var, lo: Term, hi: Term,
-                         ctx: _Context) -> None:
+                         ctx: _Context, checks: Sequence[tuple[Term, Term]] = (),
+                         facts: Sequence[Term] = ()) -> None:
         pending, self._pending = self._pending, []
         runs = mk("lt", lo, hi)
         for x, start, c, _ in pending:
@@ -657,13 +715,15 @@ class Lifter:
             cond = mk("or", mk("not", runs), mk("and", mk("le", ZERO, start),
                                                   mk("le", rewrite.simplify(mk("add", hi, c)), length)))
             cond = rewrite.simplify(cond)
+            if self.route(cond, _Context(ctx.assume + (mk("le", lo, i), mk("lt", i, hi)))):
+                continue
             if free_vars(cond) & self.loop_vars:
                 # a condition on enclosing counters: it must follow from the enclosing loops
                 self.obligations.append(Obligation("precondition", s.loc, ctx.assume + tuple(self.requires), (), (
                     (cond, lit(True)),)))
             elif cond != lit(True) and cond not in self.requires:
                 self.requires.append(cond)
-        pre = ctx.assume + tuple(self.requires)
+        pre = ctx.assume + tuple(facts) + tuple(self.requires)
         empty = tuple(state[n] for n in state if isinstance(env[n], Empty))
         inv = tuple((state[n], summaries[n](i)) for n in state)
         # initiation: the state before the loop is S(lo)
@@ -672,11 +732,18 @@ class Lifter:
             before = env[n]
             if isinstance(before, Empty):
                 init_goals.append((mk("len", summaries[n](lo)), ZERO))
+            elif isinstance(before, Presized):
+                # a pre-sized vector: the right length, every entry the fill value
+                start = summaries[n](lo)
+                fill = self.scalar(before.fill, env, ctx) if before.fill is not None else ZERO
+                init_goals.append((mk("len", start), before.length_term))
+                if start.type.rank == 1:
+                    init_goals.append((start, mk("vec_map", start, Lambda((Var("e", start.type.scalar),), fill))))
             else:
                 init_goals.append((before, summaries[n](lo)))  # type: ignore[arg-type]
         self.obligations.append(Obligation("initiation", s.loc, pre, (), tuple(init_goals)))
         # preservation: one more iteration keeps v == S(i)
-        step = tuple((body_env[n], summaries[n](mk("add", i, ONE))) for n in state)
+        step = tuple((body_env[n], summaries[n](mk("add", i, ONE))) for n in state) + tuple(checks)
         self.obligations.append(Obligation(
             "preservation", s.loc, pre + (mk("le", lo, i), mk("lt", i, hi)), inv, step))  # type: ignore[arg-type]
         # postcondition: when the loop stops, v == S(hi)
@@ -785,6 +852,23 @@ def _accumulated(new: Term, v: Var, kind: str) -> Term | None:
             return b  # type: ignore[return-value]
         if b == v and v not in free_vars(a):  # type: ignore[arg-type]
             return a  # type: ignore[return-value]
+    return None
+
+
+def _vector_accumulated(new: Term, v: Var) -> Term | None:
+    """r such that new == v + r elementwise (v possibly sliced to its own length)."""
+    if not (isinstance(new, App) and new.op.name == "vec_elemwise_add"):
+        return None
+    a, b = new.args
+
+    def is_v(t: object) -> bool:
+        return t == v or (isinstance(t, App) and t.op.name == "slice" and t.args[0] == v
+                          and t.args[1] == ZERO)
+
+    if is_v(a) and v not in free_vars(b):  # type: ignore[arg-type]
+        return b  # type: ignore[return-value]
+    if is_v(b) and v not in free_vars(a):  # type: ignore[arg-type]
+        return a  # type: ignore[return-value]
     return None
 
 
@@ -914,6 +998,15 @@ def _lift_rows(loc: Loc, t: Term, rows: dict[Var, Term]) -> Term:
     if t.type.rank == 1:
         if name == "slice" and uses == [True, False, False]:
             return mk("col_slice", _lift_rows(loc, args[0], rows), args[1], args[2])  # type: ignore[arg-type]
+        if name == "take" and uses == [True, False]:
+            inner, n = args
+            if isinstance(inner, App) and inner.op.name == "tail" and not (
+                    free_vars(inner.args[1]) & set(rows)):  # type: ignore[arg-type]
+                # row[s:][:n] -> columns s .. s + n of every row
+                start = inner.args[1]
+                return mk("col_slice", _lift_rows(loc, inner.args[0], rows), start,  # type: ignore[arg-type]
+                          rewrite.simplify(mk("add", start, n)))  # type: ignore[arg-type]
+            return mk("col_slice", _lift_rows(loc, inner, rows), ZERO, n)  # type: ignore[arg-type]
         for (kname, rank), op in ELEMWISE.items():
             if op.name == name and rank == 1:
                 return mk(ELEMWISE[(kname, 2)].name, *[
@@ -943,6 +1036,7 @@ def _lift_rows(loc: Loc, t: Term, rows: dict[Var, Term]) -> Term:
                 return mk("matrix_vec_mul", _lift_rows(loc, a, rows), b)  # type: ignore[arg-type]
             if ub and not ua:
                 return mk("matrix_vec_mul", _lift_rows(loc, b, rows), a)  # type: ignore[arg-type]
+        return mk("matrix_row_sum", _lift_rows(loc, inner, rows))  # type: ignore[arg-type]
     raise NotLiftable(loc, f"cannot lift {rewrite.show(t)} from one row to all rows")
 
 

@@ -211,7 +211,7 @@ class _FunctionReader:
         if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR,
                     K.CALL_EXPR, K.UNEXPOSED_EXPR, K.PAREN_EXPR):
             return self.expr_stmt(c)
-        names = {K.GOTO_STMT: "`goto`", K.LABEL_STMT: "labels", K.BREAK_STMT: "`break`",
+        names = {K.GOTO_STMT: "`goto`", K.LABEL_STMT: "labels and `goto`", K.BREAK_STMT: "`break`",
                  K.CONTINUE_STMT: "`continue`", K.SWITCH_STMT: "`switch`", K.DO_STMT: "`do ... while`"}
         raise self.unsupported(c, names.get(kind, f"the statement {kind.name.lower()}"))
 
@@ -370,6 +370,11 @@ class _FunctionReader:
             target = self.target(kids[0])
             op = c.spelling[len("operator"):]
             return [L.Assign(target, L.Binary(_COMPOUND[op], target, self.expr(kids[2]), loc), loc)]
+        if c.kind == K.CALL_EXPR and c.spelling == "resize" and len(kids) == 2 \
+                and kids[0].kind == K.MEMBER_REF_EXPR:
+            obj = [self.strip(k) for k in kids[0].get_children()]
+            target = self.target(obj[0])
+            return [L.Assign(target, L.Call("resize", (target, self.expr(kids[1])), loc), loc)]
         if c.kind == K.CALL_EXPR and c.spelling in ("push_back", "emplace_back"):
             member = kids[0]
             obj = [self.strip(k) for k in member.get_children()]

@@ -25,8 +25,8 @@ import numpy as np
 from tensflo.compiler import rewrite
 from tensflo.compiler.inputs import Case, draw_cases, same
 from tensflo.compiler.symbolic import (
-    LiftResult,
     Lifter,
+    LiftResult,
     NotLiftable,
     _collect_leaves,
     _replace_terms,
@@ -34,7 +34,18 @@ from tensflo.compiler.symbolic import (
     iteration_updates,
 )
 from tensflo.ir.loop import nodes as L
-from tensflo.ir.tensir import OPS, App, DomainError, Lambda, Lit, Term, Var, free_vars, lit, subterms
+from tensflo.ir.tensir import (
+    OPS,
+    App,
+    DomainError,
+    Lambda,
+    Lit,
+    Term,
+    Var,
+    free_vars,
+    lit,
+    subterms,
+)
 from tensflo.ir.tensir.evaluate import closure
 from tensflo.ir.tensir.ops import as_value
 from tensflo.ir.tensir.signatures import typed_signatures

@@ -204,6 +204,13 @@ class Interpreter:
             case Call("abs", (a,)):
                 v = abs(self._expr(a, env))
                 return self._int(v, e.loc) if isinstance(v, int) else v
+            case Call("resize", (v, n)):
+                vec, size = self._expr(v, env), self._expr(n, env)
+                if size < 0:
+                    raise Undefined(e.loc, f"resize to a negative length {size}")
+                pad = [] if vec and isinstance(vec[0], list) else 0
+                return [copy.deepcopy(x) for x in vec[:size]] + [copy.deepcopy(pad)
+                                                                 for _ in range(size - len(vec))]
             case Call(name, args):
                 fn = self.module.function(name)
                 if fn is None:

@@ -94,7 +94,8 @@ class Cond:
     loc: Loc = field(default=NOWHERE, compare=False)
 
 
-BUILTINS = ("min", "max", "abs")
+BUILTINS = ("min", "max", "abs", "resize")
+"""`resize(v, n)` is C++ `v.resize(n)` as a value: v cut to n entries or padded with zeros."""
 
 
 @dataclass(frozen=True, slots=True)

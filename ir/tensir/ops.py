@@ -532,6 +532,28 @@ REDUCE_MAX = register(OpDef(
 ))
 
 
+def _row_sum_infer(m: TensorType) -> TensorType:
+    _expect_rank("matrix_row_sum", m, 2, "the argument")
+    _same_elem("matrix_row_sum", NUMERIC, m)
+    return m.with_rank(1)
+
+
+def _row_sum_smt(enc: Encoder, m: SVal) -> SVal:
+    at = m.at
+    assert at is not None
+    return enc.tensor(m.elem, (m.dims[0],), lambda idx: enc.fold(
+        "sum", enc.tensor(m.elem, (m.dims[1],), lambda k: at((idx[0], k[0])))))
+
+
+MATRIX_ROW_SUM = register(OpDef(
+    name="matrix_row_sum", params=("m",), arity=1, infer=_row_sum_infer,
+    numpy=lambda m: np.sum(m, axis=1), smt=_row_sum_smt,
+    doc="the sum of each row of a matrix: out[i] = reduce_sum(m[i])", prefix_args=(0,),
+    prefix_step=lambda prev, args, i: APPEND(prev, REDUCE_SUM(INDEX(args[0], i))),
+    render={"numpy": Template("np.sum({0}, axis=1)", ATOM, (0,))},
+))
+
+
 def _product_rules(name: str, right_rank: int):
     """Type rule and NumPy semantics of `matrix @ (vector | matrix)`, the inner lengths equal."""
 
