@@ -140,6 +140,13 @@ def _rule(t: Term) -> Term:
     name, args = t.op.name, t.args
     if name == "transpose" and isinstance(args[0], App) and args[0].op.name == "transpose":
         return args[0].args[0]  # type: ignore[return-value]
+    # transpose(col_slice(transpose(z)[a:b], c, d)) -> col_slice(z[c:d], a, b)
+    if name == "transpose" and isinstance(args[0], App) and args[0].op.name == "col_slice":
+        inner, c, d = args[0].args
+        if isinstance(inner, App) and inner.op.name == "slice" and isinstance(inner.args[0], App) \
+                and inner.args[0].op.name == "transpose":
+            z, (a, b) = inner.args[0].args[0], inner.args[1:]
+            return OPS["col_slice"](OPS["slice"](z, c, d), a, b)
     if name == "slice" and _is(args[1], 0) and isinstance(args[2], App) \
             and args[2].op.name == "len" and args[2].args[0] == args[0]:
         return args[0]  # type: ignore[return-value]

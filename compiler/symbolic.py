@@ -463,6 +463,14 @@ class Lifter:
             if self.override is not None and self.override[0] == name and not ctx.counters:
                 program = self.override[1]
                 summaries[name] = lambda b, p=program: replace_bound(p, hi, b)
+                # the precondition still comes from the reads: x[i + c] needs hi + c <= len(x)
+                leaves: dict[Term, Term] = {}
+                _collect_leaves(new, counter, leaves, s.loc)
+                for read in leaves.values():
+                    try:
+                        self.leaf_slice(s.loc, read, counter, lo, lo, record=True)
+                    except NotLiftable:
+                        pass
                 continue
             try:
                 summaries[name] = self.summarize(s, name, var, init, new, counter, lo, loop_vars, ctx)

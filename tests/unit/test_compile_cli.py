@@ -1,0 +1,116 @@
+"""`tensflo compile` and `tensflo lift`: the JSON contract, exit codes and diagnostics (DESIGN §6)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+KERNELS = "benchmarks/kernels"
+CONTRACT = {"function", "status", "tensir", "proof", "target", "code", "seconds", "diagnostics"}
+
+
+def test_compile_json_contract_and_the_generated_module(tensflo_cmd, tmp_path: Path) -> None:
+    out = tmp_path / "dot.py"
+    p = tensflo_cmd("compile", f"{KERNELS}/cpp/dot.cc", "--function", "dot", "--target", "numpy",
+                    "--json", "-o", str(out), "--seed", "3")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert CONTRACT <= set(r)
+    assert r["status"] == "lifted" and r["proof"] == "unbounded" and r["target"] == "numpy"
+    assert r["tensir"] == "reduce_sum(vec_elemwise_mul(x[:n], y[:n]))"
+    assert {"total", "frontend", "verification"} <= set(r["seconds"])
+    ns: dict = {}
+    exec(compile(out.read_text(), str(out), "exec"), ns)  # noqa: S102 (our own generated module)
+    assert ns["dot"](np.array([1, -2, 3]), np.array([4, 5, -6]), 3) == 1 * 4 - 2 * 5 - 3 * 6
+    assert ns["dot"]([1, 2], [3, 4], 1) == 3
+    assert r["code"] == out.read_text()
+
+
+def test_lift_reports_proof_level_and_precondition(tensflo_cmd) -> None:
+    p = tensflo_cmd("lift", f"{KERNELS}/cpp/softmax_part1.cc")
+    assert p.returncode == 0, p.stderr
+    assert "softmax_part1: lifted, proof unbounded" in p.stdout
+    assert "requires:" in p.stdout and "0 < len(input)" in p.stdout
+    assert "\r" not in p.stderr  # no progress line when stderr is not a terminal
+
+
+def test_without_function_every_function_is_lifted(tensflo_cmd, tmp_path: Path) -> None:
+    src = tmp_path / "two.py"
+    src.write_text("def total(a: list[int], n: int) -> int:\n    s = 0\n    for i in range(n):\n"
+                   "        s += a[i]\n    return s\n\n"
+                   "def run(a: list[int]) -> list[int]:\n    out = []\n    for i in range(len(a)):\n"
+                   "        out.append(a[i] - (a[i] // 3))\n    return out\n")
+    p = tensflo_cmd("compile", str(src), "--json")
+    assert p.returncode == 0, p.stderr
+    results = json.loads(p.stdout)
+    assert [r["function"] for r in results] == ["total", "run"]
+    assert all(r["status"] == "lifted" and r["proof"] == "unbounded" for r in results)
+    assert "floordiv" in results[1]["tensir"]
+
+
+def test_not_lifted_is_exit_1_with_the_reason(tensflo_cmd) -> None:
+    p = tensflo_cmd("compile", f"{KERNELS}/cpp/prefix_sum.cc", "--synth", "none", "--json")
+    assert p.returncode == 1
+    r = json.loads(p.stdout)
+    assert r["status"] == "not_lifted" and r["code"] is None and r["proof"] == "none"
+    notes = [d for d in r["diagnostics"] if "scan" in d["message"]]
+    assert notes and notes[0]["file"].endswith("prefix_sum.cc") and notes[0]["line"] == 7
+
+
+def test_unsupported_construct_points_at_file_line_col(tensflo_cmd, tmp_path: Path) -> None:
+    src = tmp_path / "g.cc"
+    src.write_text("#include <vector>\nint f(std::vector<int> a, int n) {\n  int s = 0; int i = 0;\n"
+                   "again:\n  s += a[i]; i++;\n  if (i < n) goto again;\n  return s;\n}\n"
+                   "int h(int (*cb)(int), int x) { return cb(x); }\n")
+    p = tensflo_cmd("lift", str(src))
+    assert p.returncode == 1
+    assert f"{src}:4:1: error: unsupported: labels and `goto`" in p.stdout
+    assert f"{src}:9:" in p.stdout and "pointer" in p.stdout
+    assert "Traceback" not in p.stderr + p.stdout
+
+
+def test_input_errors_are_exit_2_without_traceback(tensflo_cmd, tmp_path: Path) -> None:
+    truncated = tmp_path / "t.cc"
+    truncated.write_text("#include <vector>\nint f(std::vector<int> a) {\n  return a[0]\n")
+    cases = [
+        (("compile", str(truncated)), "t.cc:3:"),
+        (("compile", str(tmp_path / "missing.cc")), "no such file"),
+        (("compile", f"{KERNELS}/cpp/dot.cc", "--function", "nope"), "defines no function 'nope'"),
+        (("compile", f"{KERNELS}/cpp/dot.cc", "--verifier", "yices"), "unknown verifier"),
+        (("compile", f"{KERNELS}/cpp/dot.cc", "--target", "fortran"), "unknown target"),
+        (("compile", f"{KERNELS}/cpp/dot.cc", "--timeout", "-1"), "must be positive"),
+        (("lift", str(tmp_path / "x.f90")), "no such file"),
+    ]
+    for args, words in cases:
+        p = tensflo_cmd(*args)
+        assert p.returncode == 2, (args, p.stderr)
+        assert words in p.stderr, (args, p.stderr)
+        assert "Traceback" not in p.stderr
+
+
+def test_a_timeout_too_short_to_prove_is_not_lifted(tensflo_cmd) -> None:
+    p = tensflo_cmd("compile", f"{KERNELS}/cpp/gemm.cc", "-f", "gemm", "--timeout", "0.01", "--json")
+    assert p.returncode == 1, p.stderr
+    r = json.loads(p.stdout)
+    assert r["status"] == "not_lifted" and r["code"] is None
+    assert any("time budget" in d["message"] or "not proven" in d["message"] for d in r["diagnostics"])
+    assert "Traceback" not in p.stderr
+
+
+def test_verifier_choices(tensflo_cmd) -> None:
+    for verifier in ("cvc5", "portfolio"):
+        p = tensflo_cmd("lift", f"{KERNELS}/cpp/darken_blend_8.cc", "--verifier", verifier, "--json")
+        assert p.returncode == 0, p.stderr
+        r = json.loads(p.stdout)
+        assert r["proof"] == "unbounded"
+        assert {ob["solver"] for ob in r["obligations"]} <= {"z3", "cvc5"}
+
+
+def test_help_explains_compile(tensflo_cmd) -> None:
+    p = tensflo_cmd("compile", "--help")
+    assert p.returncode == 0
+    for flag in ("--function", "--target", "--json", "--timeout", "--verifier", "--seed",
+                 "--require-proof", "--quiet"):
+        assert flag in p.stdout
