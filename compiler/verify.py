@@ -9,11 +9,12 @@ is the weakest level among its obligations; `sat` from the exact encoding is a c
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from tensflo.ir.tensir import Term, free_vars
 from tensflo.ir.tensir.smt import Encoder
@@ -61,21 +62,47 @@ class PortfolioVerifier:
     description: ClassVar[str] = "races z3 and cvc5; the first definite answer wins"
 
     def check_obligation(self, build: Callable[[str, bool], str], timeout: float) -> CheckResult:
-        with ThreadPoolExecutor(len(self.members)) as pool:
-            futures = {
-                pool.submit(prove, lambda a, v=v: build(v.dialect, a), v, timeout): v
-                for v in self.members
-            }
-            pending = set(futures)
-            last: CheckResult | None = None
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    last = f.result()
+        """Each member runs in its own (forked) process; the losers are stopped."""
+        ctx = multiprocessing.get_context("fork")
+        start = time.perf_counter()
+        running: dict[Any, tuple[Any, Verifier]] = {}
+        for v in self.members:
+            receive, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_prove_in_child, args=(send, build, v, timeout), daemon=True)
+            proc.start()
+            send.close()
+            running[receive] = (proc, v)
+        last: CheckResult | None = None
+        try:
+            while running:
+                left = timeout + 1.0 - (time.perf_counter() - start)
+                ready = multiprocessing.connection.wait(list(running), timeout=max(left, 0))
+                if not ready:
+                    break
+                for conn in ready:
+                    proc, v = running.pop(conn)
+                    try:
+                        last = conn.recv()
+                    except EOFError:
+                        last = CheckResult("unknown", time.perf_counter() - start, v.name,
+                                           "the solver process ended without an answer")
+                    proc.join()
                     if last.status in ("unsat", "sat"):
                         return last
-            assert last is not None
-            return last
+        finally:
+            for proc, _ in running.values():
+                proc.kill()
+                proc.join()
+        return last or CheckResult("timeout", time.perf_counter() - start, "portfolio", "timeout")
+
+
+def _prove_in_child(send: Any, build: Callable[[str, bool], str], v: Verifier, timeout: float) -> None:
+    try:
+        result = prove(lambda a: build(v.dialect, a), v, timeout)
+    except Exception as e:  # reported to the parent as an unknown answer
+        result = CheckResult("unknown", 0.0, v.name, f"{type(e).__name__}: {e}")
+    send.send(result)
+    send.close()
 
 
 @dataclass

@@ -98,7 +98,8 @@ def test_third_party_plugin_registers_a_target_and_an_op(tfx_site, on_sys_path):
         info = registry.plugins["tfx"]
         assert (info.dist_name, info.dist_version, info.module) == ("tfx-plugin", "1.0", "tfx_plugin")
         assert registry.registration("target", "echo").plugin is info
-        assert registry.names("target") == ["numpy", "echo"]  # tensflo's own plugins first
+        names = registry.names("target")
+        assert names[-1] == "echo" and "numpy" in names  # tensflo's own plugins first
         assert registry.ops == {"vec_clip": info}
         assert "tfx-plugin 1.0" in OPS.origin("vec_clip")
     assert "vec_clip" not in OPS
