@@ -76,7 +76,10 @@ class Schedule:
     """`upfront`: a tile's loads precede its computes; `interleaved`: each block is loaded just
     before its first use, so DMA overlaps compute."""
     mvout: str = "tile"
-    """`tile`: results move out after the tile; `fused`: each block right after its last compute."""
+    """`tile`: results move out after the tile; `fused`: each block right after its last compute;
+    `deferred`: each block during the next iteration of the outermost block loop (i or j), at a
+    k step that varies from block to block, so stores spread between computes instead of coming in
+    bursts that fill the store queue."""
     double_buffer: bool = False
     """Alternate two scratchpad/accumulator regions between consecutive tiles."""
     reuse_a: bool = False
@@ -174,8 +177,10 @@ def check(w: Workload, s: Schedule) -> None:
         raise ScheduleError("sizes must be positive")
     if s.outer not in ("ijk", "jik") or sorted(s.inner) != ["i", "j", "k"]:
         raise ScheduleError(f"bad loop order outer={s.outer} inner={s.inner}")
-    if s.loads not in ("upfront", "interleaved") or s.mvout not in ("tile", "fused"):
+    if s.loads not in ("upfront", "interleaved") or s.mvout not in ("tile", "fused", "deferred"):
         raise ScheduleError("bad load or mvout placement")
+    if s.mvout == "deferred" and s.inner[0] == "k":
+        raise ScheduleError("deferred mvouts need i or j as the outermost block loop")
     if s.a_blocks > MAX_BLOCK_LEN or s.b_blocks > MAX_BLOCK_LEN:
         raise ScheduleError(f"an mvin moves at most {MAX_BLOCK_LEN} blocks")
     if s.tk % s.a_blocks or s.tj % s.b_blocks:
@@ -385,6 +390,16 @@ class _GemmBuilder:
         body += self.compute()
         if s.mvout == "fused":
             body += when(last_k, [self.mvout()])
+        last_k0 = binop("==", self.k0, self.K0 - 1)
+        outer_var = s.inner[0]
+        if s.mvout == "deferred":
+            # block (o - 1, p) is complete before (o, p) starts; move it out at the k iteration
+            # p % nk of (o, p), so consecutive blocks leave at different k
+            other = "j" if outer_var == "i" else "i"
+            previous = substitute([self.mvout()], {outer_var: Var(outer_var) - 1})
+            spread = binop("==", self.k, Var(other) % nk)
+            body += when(binop("and", last_k0, binop("and", spread, binop(">", Var(outer_var), 0))),
+                         previous)
         nest = self._nest(s.inner, extent, body)
         out: list[Stmt] = [] if s.hoist_config else self.configs()
         if s.loads == "upfront":
@@ -396,6 +411,10 @@ class _GemmBuilder:
                 out += when(binop("==", self.k0, 0), loop("i", 0, ni, loop("j", 0, nj, [
                     self.load_d()])))
         out += nest
+        if s.mvout == "deferred":
+            other = "j" if outer_var == "i" else "i"
+            last = substitute([self.mvout()], {outer_var: binop("-", extent[outer_var], 1)})
+            out += when(last_k0, loop(other, 0, extent[other], last))
         if s.mvout == "tile":
             out += when(binop("==", self.k0, self.K0 - 1), loop("i", 0, ni, loop("j", 0, nj, [
                 self.mvout()])))

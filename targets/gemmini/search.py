@@ -5,7 +5,8 @@ planner chooses which options to try from a candidate, given the workload, the c
 schedule and its cycle report (the hardware feedback); `SymbolicPlanner` (the default) weighs
 options by where the cycles go. Each variant is built, measured with the cycle model and, before it
 may enter the beam, run on the emulator and compared with the NumPy reference on seeded random
-inputs; wrong programs are rejected. Menu dropout hides a random part of the menu at each step.
+inputs; wrong programs are rejected. The planner is shown only the options that still propose
+an unmeasured variant, and menu dropout hides a random part of those at each step.
 Everything is seeded: the same arguments give the same result.
 
 Planners other than the symbolic one come from plugins implementing the hook
@@ -155,6 +156,13 @@ def _overlap(w: Workload, s: Schedule) -> list[Schedule]:
     return _valid(w, [replace(s, loads="interleaved")], s)
 
 
+def _overlap_stores(w: Workload, s: Schedule) -> list[Schedule]:
+    out = [replace(s, mvout="deferred")]
+    if s.inner[0] == "k":
+        out += [replace(s, mvout="deferred", inner=order) for order in ("jki", "ikj")]
+    return _valid(w, out, s)
+
+
 def _hoist_loads(w: Workload, s: Schedule) -> list[Schedule]:
     return _valid(w, [replace(s, loads="upfront")], s)
 
@@ -191,6 +199,9 @@ MENU: tuple[Option, ...] = (
            _hoist_loads, gemm_only=True),
     Option("overlap_dma", "load each block just before its first use, overlapping DMA and "
            "compute", _overlap, gemm_only=True),
+    Option("overlap_stores", "move each result out during the next row (or column) of blocks, "
+           "spread over its k steps, overlapping stores with compute", _overlap_stores,
+           gemm_only=True),
     Option("remove_fences", "drop the fences between tiles", _no_fences),
     Option("wide_dma", "move up to 4 blocks per mvin", _wide_dma, gemm_only=True),
 )
@@ -225,7 +236,8 @@ class Planner(Protocol):
 class SymbolicPlanner:
     """Weighs each option by the bottleneck the cycle report shows, then samples without
     replacement: DMA-bound -> wider transfers, bigger or kept tiles; execute queue idle ->
-    overlap, double buffering, fewer fences; repeated preloads -> loop reorder."""
+    overlap, double buffering, fewer fences; store-heavy -> spread stores; repeated preloads ->
+    loop reorder."""
 
     name: ClassVar[str] = "symbolic"
 
@@ -243,6 +255,7 @@ class SymbolicPlanner:
         w["remove_fences"] += 3.0 if s.fence else 0.0
         w["hoist_config"] += 1.0 if not s.hoist_config else 0.0
         w["fuse"] += st + (0.5 if s.mvout == "tile" else 0.0)
+        w["overlap_stores"] += 2.0 * st if s.mvout != "deferred" else 0.0
         w["reorder"] += 1.0 if s.inner[-1] != "i" else 0.3
         w["split"] += 0.2
         return w
@@ -349,15 +362,20 @@ def beam_search(workload: Workload, start: Schedule | None = None,
     result = SearchResult(first, first, measured=1)
     beam = [first]
     seen = {start}
+    stalled = 0  # consecutive steps that proposed nothing new
     for depth in range(config.depth):
         children: list[Candidate] = []
         for cand in beam:
-            usable = [o for o in MENU if not (o.gemm_only and isinstance(workload, Add))]
+            # the planner sees the options that still propose something new (minus dropout)
+            proposals = {o.name: [v for v in o.variants(workload, cand.schedule) if v not in seen]
+                         for o in MENU}
+            usable = [o for o in MENU if proposals[o.name]]
             menu = [o for o in usable if rng.random() >= config.dropout] or usable
+            if not menu:
+                continue
             state = PlanState(workload, cand.schedule, cand.report, cand.steps)
             for name in planner.plan(state, menu, config.samples, rng):
-                variants = [v for v in OPTIONS[name].variants(workload, cand.schedule)
-                            if v not in seen]
+                variants = [v for v in proposals.get(name, []) if v not in seen]
                 if len(variants) > config.variants:
                     idx = sorted(rng.choice(len(variants), config.variants, replace=False))
                     variants = [variants[i] for i in idx]
@@ -380,7 +398,8 @@ def beam_search(workload: Workload, start: Schedule | None = None,
             result.best = beam[0]
         result.log.append(f"step {depth + 1}: best {result.best.cycles} cycles "
                           f"({result.best.report.utilisation:.1%}), measured {result.measured}")
-        if result.measured >= config.budget or not children:
+        stalled = stalled + 1 if not children else 0
+        if result.measured >= config.budget or stalled == 3:
             break
     result.seconds = time.perf_counter() - t0
     return result

@@ -68,7 +68,8 @@ schedules = st.builds(
     Schedule, ti=st.integers(1, 4), tj=st.integers(1, 4), tk=st.integers(1, 4),
     outer=st.sampled_from(["ijk", "jik"]), inner=st.sampled_from(["ijk", "ikj", "jik", "jki", "kij", "kji"]),
     a_blocks=st.integers(1, 4), b_blocks=st.integers(1, 4),
-    loads=st.sampled_from(["upfront", "interleaved"]), mvout=st.sampled_from(["tile", "fused"]),
+    loads=st.sampled_from(["upfront", "interleaved"]),
+    mvout=st.sampled_from(["tile", "fused", "deferred"]),
     double_buffer=st.booleans(), reuse_a=st.booleans(), reuse_b=st.booleans(), fence=st.booleans(),
     hoist_config=st.booleans(), unroll=st.integers(1, 3))
 
