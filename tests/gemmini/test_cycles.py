@@ -103,3 +103,12 @@ def test_bytes_moved_count_every_transfer():
     r = measure(trace(build(w, library(w))))
     assert r.bytes_loaded == 32 * 64 + 64 * 48 + 4 * 32 * 48
     assert r.bytes_stored == 4 * 32 * 48
+
+
+def test_spreading_stores_keeps_the_store_queue_from_stalling_issue():
+    w = gemm(512, 64, 128)
+    s = replace(library(w), ti=16, tj=4, tk=8, a_blocks=4, b_blocks=4, inner="jki", mvout="fused")
+    fused = measure(trace(build(w, s)))
+    deferred = measure(trace(build(w, replace(s, mvout="deferred"))))
+    assert deferred.busy == fused.busy and deferred.bytes_stored == fused.bytes_stored
+    assert deferred.cycles < fused.cycles
