@@ -28,6 +28,8 @@ from .symbolic import LiftResult, NotLiftable, Obligation, lift_function
 from .verify import LEVELS, ProofReport, check_obligations
 
 STATUSES = ("lifted", "not_lifted", "error")
+SYNTH_ROUNDS = 3
+"""How often the synthesizers are asked again, each time told the candidates refuted so far."""
 
 
 @dataclass
@@ -177,20 +179,22 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
     secs["lifting"] = round(time.perf_counter() - t, 4)
 
     synthesizers = [registry.get("synthesizer", s) for s in options.synth]
-    tried_synth = False
+    refuted: set[Term] = set()
     best: tuple[str, LiftResult, ProofReport] | None = None
-    while True:
+    for round_ in range(1 + SYNTH_ROUNDS):
         for found_by, lifted in candidates:
             verdict = _check_candidate(module, fn, found_by, lifted, registry, options, deadline,
                                        result, progress)
+            if verdict is None or verdict.level != "unbounded":
+                refuted.add(lifted.program)  # the search goes on past it
             if verdict is not None and (best is None or LEVELS.index(verdict.level)
                                         < LEVELS.index(best[2].level)):
                 best = (found_by, lifted, verdict)
             if best is not None and best[2].level == "unbounded":
                 break
-        if (best is not None and best[2].level == "unbounded") or tried_synth or not synthesizers:
+        if (best is not None and best[2].level == "unbounded") or not synthesizers \
+                or round_ == SYNTH_ROUNDS:
             break
-        tried_synth = True
         candidates = []
         for synth in synthesizers:
             if time.perf_counter() >= deadline:
@@ -198,11 +202,13 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
             t = time.perf_counter()
             progress(f"{name}: searching ({synth.name})")
             try:
-                found = synth.synthesize(module, fn, deadline=deadline, seed=options.seed)
+                found = synth.synthesize(module, fn, deadline=deadline, seed=options.seed,
+                                         exclude=frozenset(refuted))
             except NotLiftable as e:
                 note("note", e.loc, f"{synth.name}: {e.reason}")
                 found = []
-            secs[f"synthesis_{synth.name}"] = round(time.perf_counter() - t, 4)
+            key = f"synthesis_{synth.name}"
+            secs[key] = round(secs.get(key, 0.0) + time.perf_counter() - t, 4)
             candidates += [(synth.name, c) for c in found]
         if not candidates:
             break

@@ -71,4 +71,11 @@ class Synthesizer(Protocol):
     name: ClassVar[str]
     description: ClassVar[str]
 
-    def synthesize(self, spec: Any, options: Any) -> Any: ...
+    def synthesize(self, module: Any, function: Any, *, deadline: float, seed: int = 0,
+                   exclude: frozenset = frozenset()) -> list[Any]:
+        """Candidates (`tensflo.compiler.symbolic.LiftResult`) for one loop-IR function.
+
+        Called with keywords; `exclude` holds programs already refuted (a failed quick check or
+        proof), which must not be proposed again. Raise `NotLiftable` to say why nothing was found.
+        """
+        ...

@@ -116,8 +116,9 @@ class EnumSynthesizer:
     budget: float = 20.0
     """Seconds the search may take (within the caller's deadline)."""
 
-    def synthesize(self, module: L.Module, fn: L.Function, deadline: float,
-                   seed: int = 0) -> list[LiftResult]:
+    def synthesize(self, module: L.Module, fn: L.Function, deadline: float, seed: int = 0,
+                   exclude: frozenset[Term] = frozenset()) -> list[LiftResult]:
+        """The smallest term matching the examples that is not in `exclude` (refuted before)."""
         cases = draw_cases(fn, module, (), self.examples, seed=seed + 1)
         if len(cases) < 3:
             raise NotLiftable(fn.loc, "no inputs found on which the function is defined")
@@ -125,7 +126,7 @@ class EnumSynthesizer:
         leaves = _leaves(module, fn, params)
         lambdas = _mined_lambdas(module, fn, params)
         deadline = min(deadline, time.perf_counter() + self.budget)
-        program = _search(fn.result, cases, leaves, lambdas, self.max_size, deadline)
+        program = _search(fn.result, cases, leaves, lambdas, self.max_size, deadline, exclude)
         if program is None:
             raise NotLiftable(fn.loc, f"no TensIR term matches {len(cases)} examples "
                                       f"(searched up to size {self.max_size} or the time budget)")
@@ -212,12 +213,13 @@ def _mined_lambdas(module: L.Module, fn: L.Function, params: tuple[Var, ...]) ->
 # the search
 # -------------------------------------------------------------------------------------------------
 def _search(result: TensorType, cases: list[Case], leaves: list[Term],
-            lambdas: dict[FnType, list[Lambda]], max_size: int, deadline: float) -> Term | None:
+            lambdas: dict[FnType, list[Lambda]], max_size: int, deadline: float,
+            exclude: frozenset[Term] = frozenset()) -> Term | None:
     """Enumerate with a small probe set; a probe match that fails another example adds that
     example to the probe set and restarts (the pruning was too coarse)."""
     probe = list(cases[:OE_EXAMPLES])
     for _ in range(8):
-        found = _enumerate(result, probe, leaves, lambdas, max_size, deadline)
+        found = _enumerate(result, probe, leaves, lambdas, max_size, deadline, exclude)
         if found is None:
             return None
         wrong = _first_failure(found, cases)
@@ -241,7 +243,8 @@ def _first_failure(term: Term, cases: list[Case]) -> Case | None:
 
 
 def _enumerate(result: TensorType, probe: list[Case], leaves: list[Term],
-               lambdas: dict[FnType, list[Lambda]], max_size: int, deadline: float) -> Term | None:
+               lambdas: dict[FnType, list[Lambda]], max_size: int, deadline: float,
+               exclude: frozenset[Term] = frozenset()) -> Term | None:
     bank = _Bank()
     expected = [c.expected for c in probe]
     envs = [c.arrays for c in probe]
@@ -252,7 +255,8 @@ def _enumerate(result: TensorType, probe: list[Case], leaves: list[Term],
     def try_add(term: Term, size: int, values: tuple[Any, ...]) -> Term | None:
         if not bank.add(size, _Entry(term, values)):
             return None
-        if term.type == result and _matches(expected, values):
+        if term.type == result and _matches(expected, values) \
+                and rewrite.simplify(term) not in exclude:
             return term
         return None
 
