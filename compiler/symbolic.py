@@ -128,6 +128,8 @@ class Lifter:
     observe: bool = False
     """Record per-iteration updates in `observed` and go on past loops the rules cannot read."""
     observed: list[tuple[Term, Var]] = field(default_factory=list)
+    _pending: list[tuple[Term, Term, Term]] = field(default_factory=list)
+    """Reads `x[i + c]` of the loop being summarized: (x, lo + c, c)."""
     owner: dict[Var, list] = field(default_factory=dict)
     """The entry-check list of the loop that changes each loop-state variable."""
     entry_checks: list[tuple[Term, Term]] | None = None
@@ -673,10 +675,9 @@ class Lifter:
                     if free_vars(new_body) & pair - {tmp}:
                         continue
                     rest = {k: v for k, v in params.items() if k not in (a, b)}
-                    key = App(OPS["neg"], (tmp,)) if False else tmp
                     rest_sliced = {k: v for k, v in sliced.items() if k not in (a, b)}
-                    rest[key] = tmp
-                    rest_sliced[key] = inner
+                    rest[tmp] = tmp
+                    rest_sliced[tmp] = inner
                     return self.map_over(loc, new_body, rest, rest_sliced)
         raise NotLiftable(loc, f"an entry combining {len(leaves)} inputs that do not pair up")
 
@@ -697,20 +698,14 @@ class Lifter:
         start = rewrite.simplify(mk("add", lo, c))
         stop = rewrite.simplify(mk("add", b, c))
         if record:
-            self.precondition(loc, x, start, b, lo, c)
+            # reading x[lo + c .. hi + c) needs 0 <= lo + c and hi + c <= len(x) when the loop
+            # runs; `loop_obligations` states it with the loop's `hi`
+            self._pending.append((x, start, c))
         if start == ZERO:
             return rewrite.simplify(mk("slice", x, ZERO, stop))
         # x[lo + c : b + c] as (x[lo + c:])[:b - lo]: the same entries when lo + c >= 0 (the
         # precondition when the loop runs), and its length is a plain prefix length for proofs
         return rewrite.simplify(mk("take", mk("tail", x, start), mk("sub", b, lo)))
-
-    def precondition(self, loc: Loc, x: Term, start: Term, b: Term, lo: Term, c: Term) -> None:
-        """Reading x[lo + c .. hi + c) needs 0 <= lo + c and hi + c <= len(x) when the loop runs."""
-        del b
-        # the bound is filled in by the caller's loop `hi`; recorded in loop_obligations
-        self._pending.append((x, start, c, lo))
-
-    _pending: list = field(default_factory=list)
 
     def loop_obligations(self, s: L.For, state: dict[str, Var], summaries: dict[str, Callable],
                          body_env: dict[str, Sym], env: dict[str, Sym], i: Var, lo: Term, hi: Term,
@@ -718,7 +713,7 @@ class Lifter:
                          facts: Sequence[Term] = ()) -> None:
         pending, self._pending = self._pending, []
         runs = mk("lt", lo, hi)
-        for x, start, c, _ in pending:
+        for x, start, c in pending:
             length = rewrite.simplify(mk("len", x))
             cond = mk("or", mk("not", runs), mk("and", mk("le", ZERO, start),
                                                   mk("le", rewrite.simplify(mk("add", hi, c)), length)))
