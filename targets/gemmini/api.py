@@ -25,7 +25,7 @@ from .emulator import run
 from .lower import Lowered, lower
 from .program import Program
 from .schedule import NAIVE, Schedule, build, library
-from .search import Evaluator, SearchConfig, SearchResult, beam_search
+from .search import Evaluator, Planner, SearchConfig, SearchResult, beam_search
 from .trace import trace
 from .workload import Workload
 
@@ -92,10 +92,11 @@ class GemminiResult:
 
 def compile_workload(workload: Workload, search: str = "none", budget: int = 40, seed: int = 0,
                      schedule: Schedule | None = None, config: SearchConfig | None = None,
-                     model: CycleModel = DEFAULT_MODEL, lowered: Lowered | None = None
-                     ) -> GemminiResult:
+                     model: CycleModel = DEFAULT_MODEL, lowered: Lowered | None = None,
+                     planner: Planner | None = None) -> GemminiResult:
     """Schedule a workload: `schedule` if given, else the library schedule, improved by beam
-    search when `search="beam"` (`budget` schedules measured, seeded by `seed`)."""
+    search when `search="beam"` (`budget` schedules measured, seeded by `seed`, planned by
+    `planner`, default the symbolic one)."""
     if search not in SEARCHES:
         raise UsageError(f"unknown search {search!r} (choose from {', '.join(SEARCHES)})")
     t0 = time.perf_counter()
@@ -103,7 +104,8 @@ def compile_workload(workload: Workload, search: str = "none", budget: int = 40,
     found = None
     if search == "beam":
         cfg = config or SearchConfig(budget=budget, seed=seed)
-        found = beam_search(workload, chosen, cfg, evaluator=Evaluator(workload, model, seed))
+        found = beam_search(workload, chosen, cfg, planner=planner,
+                            evaluator=Evaluator(workload, model, seed))
         chosen = found.best.schedule
     program = build(workload, chosen)
     report = measure(trace(program), model)
@@ -115,11 +117,12 @@ def compile_workload(workload: Workload, search: str = "none", budget: int = 40,
 
 def compile_term(fn: Function | Term, shapes: Mapping[str, tuple[int, ...]], search: str = "none",
                  budget: int = 40, seed: int = 0, schedule: Schedule | None = None,
-                 config: SearchConfig | None = None) -> GemminiResult:
+                 config: SearchConfig | None = None, planner: Planner | None = None
+                 ) -> GemminiResult:
     """Lower a TensIR function (or term) with the given parameter shapes and compile it.
 
     Raises `UsageError` for a term the target cannot run or inconsistent shapes.
     """
     lowered = lower(fn, shapes)
     return compile_workload(lowered.workload, search, budget, seed, schedule, config,
-                            lowered=lowered)
+                            lowered=lowered, planner=planner)

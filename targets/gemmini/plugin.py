@@ -4,7 +4,7 @@
         run a program file (the text form of `program.Program`) on the emulator with seeded
         random inputs; report cycles, utilisation, bytes moved
     tensflo gemmini compile FILE.tensir --function F --shapes a=64x64,b=64x64
-            [--search beam --budget N --seed S] [--emit c|ir] [--json] [-o OUT]
+            [--search beam --budget N --seed S --planner NAME] [--emit c|ir] [--json] [-o OUT]
         lower one TensIR function, schedule it (library schedule or beam search), check it on the
         emulator against the NumPy reference, report cycles and utilisation
 """
@@ -87,6 +87,8 @@ def tensflo_register_commands(add_command: Any) -> None:
     comp.add_argument("--budget", type=int, default=40,
                       help="schedules the search measures (default 40)")
     comp.add_argument("--seed", type=int, default=0, help="seed of the search and the check inputs")
+    comp.add_argument("--planner", default="symbolic", metavar="NAME",
+                      help="the search's planner: symbolic (default) or one from a plugin")
     comp.add_argument("--emit", choices=("c", "ir"), default=None,
                       help="print the C file or the program text instead of the report")
     comp.add_argument("--json", action="store_true", help="print one JSON object")
@@ -98,7 +100,7 @@ def tensflo_register_commands(add_command: Any) -> None:
 def _run(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
     if args.gemmini_command == "run":
         return _cmd_run(args, out)
-    return _cmd_compile(args, out)
+    return _cmd_compile(args, registry, out)
 
 
 def _read(path: str) -> str:
@@ -160,7 +162,7 @@ def _cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
     return ExitCode.OK
 
 
-def _cmd_compile(args: argparse.Namespace, out: IO[str]) -> int:
+def _cmd_compile(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
     import numpy as np
 
     from tensflo.ir.tensir import TensIRSyntaxError, TensIRTypeError, evaluate, parse_module
@@ -183,7 +185,13 @@ def _cmd_compile(args: argparse.Namespace, out: IO[str]) -> int:
                          f"(defined: {', '.join(functions) or 'none'})")
     if args.budget < 1:
         raise UsageError("--budget must be at least 1")
-    result = compile_term(fn, parse_shapes(args.shapes), args.search, args.budget, args.seed)
+    from .hooks import planners
+
+    available = planners(registry)
+    if args.planner not in available:
+        raise UsageError(f"no planner {args.planner!r} (available: {', '.join(sorted(available))})")
+    result = compile_term(fn, parse_shapes(args.shapes), args.search, args.budget, args.seed,
+                          planner=available[args.planner])
     checked = None
     if not args.no_check:
         rng = np.random.default_rng(args.seed)

@@ -126,3 +126,9 @@ def test_example_program_runs(capsys, repo):
     code, out, err = _run(capsys, "gemmini", "run", str(repo / "examples/gemmini/gemm_16x16x16.gemmini"))
     assert code == 0, err
     assert "utilisation:" in out and "4096 MACs" in out
+
+
+def test_unknown_planner_is_a_usage_error(capsys, kernels):
+    code, _, err = _run(capsys, "gemmini", "compile", str(kernels), "-f", "mm", "--shapes",
+                        "a=16x16,b=16x16", "--search", "beam", "--planner", "oracle")
+    assert code == 2 and "no planner 'oracle' (available: symbolic)" in err
