@@ -120,6 +120,13 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
                              help="code generator (default numpy; see `tensflo targets`)")
             sub.add_argument("-o", "--output", metavar="OUT",
                              help="write the generated module to OUT (default: stdout)")
+            sub.add_argument("--shapes", metavar="SPEC",
+                             help="for targets that need sizes (gemmini): tensor shapes and the "
+                                  "values of scalar bounds, e.g. a=64x64,b=64x64,m=64")
+            sub.add_argument("--search", metavar="KIND",
+                             help="for gemmini: none (library schedule) or beam (schedule search)")
+            sub.add_argument("--budget", type=int, metavar="N",
+                             help="for gemmini: schedules the search may measure")
         sub.add_argument("--json", action="store_true",
                          help="print the result as JSON (one object; a list for several functions)")
         sub.add_argument("--timeout", type=_positive_float, default=60.0, metavar="S",
@@ -388,17 +395,27 @@ def _lift_results(args: argparse.Namespace, registry: Registry, target: str | No
     synth = tuple(s for s in args.synth.split(",") if s and s != "none")
     for s in synth:
         registry.registration("synthesizer", s)
+    target_options: dict[str, Any] = {}
     if target is not None:
         reg = registry.registration("target", target)
         ok, why = _available(reg)
         if not ok:
             raise UsageError(f"target {target!r} is not available here: {why or 'unavailable'}")
+        for flag in ("shapes", "search", "budget"):
+            if getattr(args, flag, None) is not None:
+                target_options[flag] = getattr(args, flag)
+        if target_options:
+            if not hasattr(reg.component, "configure"):
+                shown = ", ".join(f"--{k}" for k in target_options)
+                raise UsageError(f"target {target!r} takes no {shown}")
+            target_options["seed"] = args.seed
+            reg.component.configure(**target_options)  # reject bad values before lifting
     if args.tests < 1:
         raise UsageError("--tests must be at least 1")
     progress = _Progress(not args.quiet)
     options = Options(target=target, verifier=args.verifier, timeout=args.timeout, seed=args.seed,
                       tests=args.tests, require_proof=args.require_proof, synth=synth,
-                      progress=progress)
+                      progress=progress, target_options=tuple(target_options.items()))
     try:
         return compile_file(args.source, args.function, registry, options)
     finally:
@@ -419,6 +436,11 @@ def _report(results: list[Any], out: IO[str]) -> None:
             out.write(f"  checked:   {r.tests} random inputs; {proven}/{len(r.obligations)} "
                       f"conditions proven for all lengths\n")
             out.write(f"  found by:  {r.found_by} in {r.seconds.get('total', 0):.2f} s\n")
+            if r.target_report:
+                rep = r.target_report
+                out.write(f"  {r.target}:  {rep.get('cycles')} cycles, utilisation "
+                          f"{rep.get('utilisation', 0):.1%}, checked on the emulator: "
+                          f"{rep.get('checked_on_emulator')}\n")
         for d in r.diagnostics:
             out.write(f"  {d}\n")
 
@@ -442,17 +464,21 @@ def _cmd_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> 
     results = _lift_results(args, registry, args.target)
     lifted = [r for r in results if r.lifted]
     code = None
-    if lifted:
+    if len(lifted) == 1:
+        code = lifted[0].code
+    elif lifted:
+        from .pipeline import configured_target
+
         buf = io.StringIO()
-        target = registry.get("target", args.target)
-        target.emit([Function(r.function, r.params, r.program) for r in lifted], buf)
+        configured_target(registry, args.target, dict(lifted[0].target_options)).emit(
+            [Function(r.function, r.params, r.program) for r in lifted], buf)
         code = buf.getvalue()
-        if args.output and args.output != "-":
-            try:
-                with open(args.output, "w", encoding="utf-8") as f:
-                    f.write(code)
-            except OSError as e:
-                raise UsageError(f"cannot write {args.output}: {e.strerror or e}") from None
+    if code is not None and args.output and args.output != "-":
+        try:
+            with open(args.output, "w", encoding="utf-8") as f:
+                f.write(code)
+        except OSError as e:
+            raise UsageError(f"cannot write {args.output}: {e.strerror or e}") from None
     if args.json:
         _json(results[0].to_json() if len(results) == 1 else [r.to_json() for r in results], out)
     else:

@@ -28,6 +28,9 @@ from .symbolic import LiftResult, NotLiftable, Obligation, lift_function
 from .verify import LEVELS, ProofReport, check_obligations
 
 STATUSES = ("lifted", "not_lifted", "error")
+QUERY_TIMEOUT = 20.0
+"""Seconds one obligation may take (the unbounded try and the bounded one share it), so that one
+hard query cannot use the whole budget of a function."""
 SYNTH_ROUNDS = 3
 """How often the synthesizers are asked again, each time told the candidates refuted so far."""
 
@@ -71,15 +74,21 @@ class CompileResult:
     obligations: list[dict[str, Any]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    target_report: dict[str, Any] | None = None
+    """What the target measured (gemmini: cycles, utilisation, bytes moved)."""
     program: Term | None = field(default=None, repr=False)
     params: tuple = field(default=(), repr=False)
+    target_options: tuple = field(default=(), repr=False)
 
     @property
     def lifted(self) -> bool:
         return self.status == "lifted"
 
     def to_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k not in ("program", "params")}
+        out = {k: v for k, v in asdict(self).items()
+               if k not in ("program", "params", "target_options")}
+        if out["target_report"] is None:
+            del out["target_report"]
         out["diagnostics"] = [asdict(d) for d in self.diagnostics]
         return out
 
@@ -98,6 +107,8 @@ class Options:
     require_proof: str = "bounded"
     synth: tuple[str, ...] = ("enum",)
     progress: Callable[[str], None] | None = None
+    target_options: tuple[tuple[str, Any], ...] = ()
+    """Options for the target's `configure` (gemmini: shapes, search, budget, seed)."""
 
 
 def read_module(path: str, registry: Registry, text: str | None = None) -> L.Module:
@@ -244,10 +255,20 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
     result.status = "lifted"
     if options.target:
         t = time.perf_counter()
-        target = registry.get("target", options.target)
+        target = configured_target(registry, options.target, dict(options.target_options))
         buf = io.StringIO()
-        target.emit([Function(fn.name, lifted.params, lifted.program)], buf)
+        try:
+            reports = target.emit([Function(fn.name, lifted.params, lifted.program)], buf)
+        except UsageError as e:
+            result.status = "not_lifted"
+            note("error", fn.loc, f"the {options.target} target cannot generate this program: {e}")
+            return done()
         result.code = buf.getvalue()
+        result.target_options = options.target_options
+        if reports:
+            result.target_report = reports[0]
+            if reports[0].get("assumes"):
+                note("warning", fn.loc, f"the {options.target} code assumes {reports[0]['assumes']}")
         secs["codegen"] = round(time.perf_counter() - t, 4)
     return done()
 
@@ -277,10 +298,16 @@ def _check_candidate(module: L.Module, fn: L.Function, found_by: str, lifted: Li
     verifiers = _verifiers(registry, options.verifier)
     obligations = [*lifted.obligations, Obligation(
         "program domain", fn.loc, tuple(lifted.requires), (), (), domain_of=lifted.program)]
-    report = check_obligations(obligations, verifiers, timeout=max(deadline - time.perf_counter(), 0.0),
+    report = check_obligations(obligations, verifiers, timeout=QUERY_TIMEOUT,
                                deadline=deadline)
     secs["verification"] = round(secs.get("verification", 0.0) + time.perf_counter() - t, 4)
     return report
+
+
+def configured_target(registry: Registry, name: str, options: dict[str, Any]) -> Any:
+    """The registered target, with options applied through its `configure` when there are any."""
+    target = registry.get("target", name)
+    return target.configure(**options) if options else target
 
 
 def _verifiers(registry: Registry, name: str) -> list[Any]:

@@ -153,7 +153,8 @@ def check_obligations(obligations: Sequence[Obligation], verifiers: Sequence[Ver
                 level = "none"
             else:
                 spent = res.seconds
-                budget = left - spent if deadline is None else min(left, deadline - time.perf_counter())
+                budget = left - spent if deadline is None else min(left - spent,
+                                                                   deadline - time.perf_counter())
                 bounded = run(BOUND, max(budget, 0.0)) if budget > 0 else res
                 if bounded.status == "unsat":
                     level = "bounded"

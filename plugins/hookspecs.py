@@ -85,6 +85,14 @@ def tensflo_register_commands(add_command: Any) -> None:
     """
 
 
+@hookspec
+def tensflo_gemmini_planners() -> list[Any]:
+    """Return schedule planners for the Gemmini target's search (objects with `name` and
+    `plan(state, menu, samples, rng)`, see `tensflo.targets.gemmini.search.Planner`), e.g. an LLM
+    planner beside the built-in symbolic one. Collected from all plugins; names must be unique.
+    """
+
+
 # -------------------------------------------------------------------------------------------------
 # observers
 # -------------------------------------------------------------------------------------------------

@@ -126,3 +126,24 @@ def compile_term(fn: Function | Term, shapes: Mapping[str, tuple[int, ...]], sea
     lowered = lower(fn, shapes)
     return compile_workload(lowered.workload, search, budget, seed, schedule, config,
                             lowered=lowered, planner=planner)
+
+
+def check_on_emulator(result: GemminiResult, fn: Function, shapes: Mapping[str, tuple[int, ...]],
+                      seed: int = 0) -> bool:
+    """Run `result` on the emulator with seeded random int8 inputs (int32 for biases) and compare
+    with the TensIR reference semantics. Raises `EmulatorError` when the program itself fails."""
+    from tensflo.ir.tensir import evaluate
+
+    assert result.lowered is not None
+    rng = np.random.default_rng(seed)
+    values: dict[str, object] = {}
+    for p in fn.params:
+        if p.type.rank == 0:
+            values[p.name] = shapes[p.name][0] if p.name in shapes else 0
+            continue
+        wide = any(buf == "D" and q == p.name for buf, q, _ in result.lowered.bindings)
+        lo, hi = (-(1 << 15), 1 << 15) if wide else (-128, 128)
+        values[p.name] = rng.integers(lo, hi, shapes[p.name])
+    expected = np.asarray(evaluate(fn.body, values))
+    got = result.run(values)
+    return bool(np.array_equal(np.asarray(got, np.int64), expected.astype(np.int64)))

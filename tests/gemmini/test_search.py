@@ -96,7 +96,7 @@ class EchoPlanner:
 
 
 class PlannerPlugin:
-    @hookimpl(optionalhook=True)
+    @hookimpl
     def tensflo_gemmini_planners(self):
         return [EchoPlanner()]
 
@@ -111,7 +111,7 @@ def test_planners_come_from_plugins():
 
 def test_a_planner_name_taken_twice_is_an_error():
     class Twice:
-        @hookimpl(optionalhook=True)
+        @hookimpl
         def tensflo_gemmini_planners(self):
             return [SymbolicPlanner()]
 

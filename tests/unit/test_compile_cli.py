@@ -114,3 +114,29 @@ def test_help_explains_compile(tensflo_cmd) -> None:
     for flag in ("--function", "--target", "--json", "--timeout", "--verifier", "--seed",
                  "--require-proof", "--quiet"):
         assert flag in p.stdout
+
+
+def test_compile_for_gemmini_reports_cycles(tensflo_cmd, tmp_path: Path) -> None:
+    src = tmp_path / "mm.cc"
+    src.write_text(
+        "#include <vector>\nusing namespace std;\n"
+        "vector<vector<int>> mm(const vector<vector<int>>& a, const vector<vector<int>>& b,\n"
+        "                       int m, int n, int k) {\n"
+        "    vector<vector<int>> c;\n    for (int i = 0; i < m; i++) {\n        vector<int> row;\n"
+        "        for (int j = 0; j < n; j++) {\n            int s = 0;\n"
+        "            for (int p = 0; p < k; p++) s += a[i][p] * b[p][j];\n"
+        "            row.push_back(s);\n        }\n        c.push_back(row);\n    }\n    return c;\n}\n")
+    shapes = "a=32x32,b=32x32,m=32,n=32,k=32"
+    p = tensflo_cmd("compile", str(src), "--target", "gemmini", "--shapes", shapes, "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["proof"] == "unbounded" and r["target"] == "gemmini"
+    rep = r["target_report"]
+    assert rep["checked_on_emulator"] is True and rep["cycles"] > 0 and 0 < rep["utilisation"] <= 1
+    assert rep["cycles"] < rep["baselines"]["naive"]["cycles"]
+    assert "gemmini_" in r["code"] and "void mm(" in r["code"]
+    assert any("int8" in d["message"] for d in r["diagnostics"])
+    missing = tensflo_cmd("compile", str(src), "--target", "gemmini")
+    assert missing.returncode == 1 and "needs tensor shapes" in missing.stderr
+    wrong = tensflo_cmd("compile", str(src), "--target", "numpy", "--shapes", shapes)
+    assert wrong.returncode == 2 and "takes no --shapes" in wrong.stderr
