@@ -42,6 +42,8 @@ class Op:
     arity: ClassVar[int | None] = 1
     accepts: ClassVar[tuple[type[Collection], ...]] = (SeqKind, SetKind, ZSetKind, LatticeKind)
     """The collection kinds of the first input (the others are checked by `infer`)."""
+    same_collection: ClassVar[bool] = False
+    """Whether all inputs must carry the same collection (union, cross, join, merge)."""
 
     def blocking_inputs(self, inputs: Sequence[StreamType]) -> tuple[int, ...]:
         """Indices of the inputs whose end this operator waits for."""
@@ -52,6 +54,8 @@ class Op:
         if not isinstance(first, self.accepts):
             raise FloTypeError(
                 f"{self.name} reads {_kinds(*self.accepts)} streams, not {inputs[0]}")
+        if self.same_collection:
+            _same_collection(self, inputs)
 
     def infer(self, inputs: Sequence[StreamType]) -> StreamType:
         """The output type for these input types (after `check_inputs`)."""
@@ -172,13 +176,13 @@ class Union(Op):
     name: ClassVar[str] = "union"
     arity: ClassVar[int | None] = None
     accepts: ClassVar[tuple[type[Collection], ...]] = (SetKind, ZSetKind, LatticeKind)
+    same_collection: ClassVar[bool] = True
 
     def check_inputs(self, inputs: Sequence[StreamType]) -> None:
         if isinstance(inputs[0].collection, SeqKind):
             raise FloTypeError("union of sequences would depend on arrival order: convert them "
                                "first, e.g. .into(SET) or .into(ZSET)")
         super().check_inputs(inputs)
-        _same_collection(self, inputs)
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,10 +192,7 @@ class Cross(Op):
     name: ClassVar[str] = "cross"
     arity: ClassVar[int | None] = 2
     accepts: ClassVar[tuple[type[Collection], ...]] = (SetKind, ZSetKind)
-
-    def check_inputs(self, inputs: Sequence[StreamType]) -> None:
-        super().check_inputs(inputs)
-        _same_collection(self, inputs)
+    same_collection: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,10 +202,7 @@ class Join(Op):
     name: ClassVar[str] = "join"
     arity: ClassVar[int | None] = 2
     accepts: ClassVar[tuple[type[Collection], ...]] = (SetKind, ZSetKind)
-
-    def check_inputs(self, inputs: Sequence[StreamType]) -> None:
-        super().check_inputs(inputs)
-        _same_collection(self, inputs)
+    same_collection: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -404,10 +402,7 @@ class Merge(Op):
     name: ClassVar[str] = "merge"
     arity: ClassVar[int | None] = None
     accepts: ClassVar[tuple[type[Collection], ...]] = (LatticeKind,)
-
-    def check_inputs(self, inputs: Sequence[StreamType]) -> None:
-        super().check_inputs(inputs)
-        _same_collection(self, inputs)
+    same_collection: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, eq=False)
