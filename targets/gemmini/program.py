@@ -116,10 +116,9 @@ class Preload(Instr):
 
 
 @dataclass(frozen=True, slots=True)
-class ComputePreloaded(Instr):
-    """`gemmini_extended_compute_preloaded`: multiply rows at `a` by the weights just preloaded."""
+class Compute(Instr):
+    """The operands of both compute instructions: rows at `a`, the operand at `bd`."""
 
-    NAME: ClassVar[str] = "compute_preloaded"
     a: Expr
     bd: Expr
     a_cols: Expr
@@ -129,16 +128,17 @@ class ComputePreloaded(Instr):
 
 
 @dataclass(frozen=True, slots=True)
-class ComputeAccumulated(Instr):
+class ComputePreloaded(Compute):
+    """`gemmini_extended_compute_preloaded`: multiply rows at `a` by the weights just preloaded."""
+
+    NAME: ClassVar[str] = "compute_preloaded"
+
+
+@dataclass(frozen=True, slots=True)
+class ComputeAccumulated(Compute):
     """`gemmini_extended_compute_accumulated`: multiply by the weights already in the array."""
 
     NAME: ClassVar[str] = "compute_accumulated"
-    a: Expr
-    bd: Expr
-    a_cols: Expr
-    a_rows: Expr
-    bd_cols: Expr
-    bd_rows: Expr
 
 
 @dataclass(frozen=True, slots=True)
