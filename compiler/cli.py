@@ -37,6 +37,9 @@ for a target. Frontends, synthesizers, verifiers, targets and TensIR ops come fr
 
 EPILOG = f"""\
 examples:
+  tensflo compile kernel.cc --function f --target numpy -o f.py
+                                        lift f's loops, prove the TensIR program, write NumPy code
+  tensflo lift kernel.py --json         TensIR, proof level and precondition of every function
   tensflo ops                           list every TensIR op
   tensflo ops 'vec_*'                   show the vec ops in detail
   tensflo targets                       list the code generators and whether they work here
