@@ -17,15 +17,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tensflo.ir.loop import Interpreter, StepLimit, Undefined
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
-from tensflo.ir.tensir import Function, Term, print_term
+from tensflo.ir.tensir import DomainError, Function, Term, evaluate, print_term
 from tensflo.plugins.manager import Registry
 
 from .errors import UsageError
-from .inputs import draw_cases, first_mismatch
+from .inputs import Case, draw_cases, first_mismatch
 from .symbolic import LiftResult, NotLiftable, Obligation, lift_function
-from .verify import LEVELS, ProofReport, check_obligations
+from .verify import LEVELS, ProofReport, check_obligations, obligation_script
 
 STATUSES = ("lifted", "not_lifted", "error")
 QUERY_TIMEOUT = 20.0
@@ -191,11 +192,13 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
 
     synthesizers = [registry.get("synthesizer", s) for s in options.synth]
     refuted: set[Term] = set()
+    counterexamples: list[Case] = []
+    """Inputs where a refuted candidate differs from the source (from solver models): CEGIS."""
     best: tuple[str, LiftResult, ProofReport] | None = None
     for round_ in range(1 + SYNTH_ROUNDS):
         for found_by, lifted in candidates:
             verdict = _check_candidate(module, fn, found_by, lifted, registry, options, deadline,
-                                       result, progress)
+                                       result, progress, counterexamples)
             if verdict is None or verdict.level != "unbounded":
                 refuted.add(lifted.program)  # the search goes on past it
             if verdict is not None and (best is None or LEVELS.index(verdict.level)
@@ -214,7 +217,8 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
             progress(f"{name}: searching ({synth.name})")
             try:
                 found = synth.synthesize(module, fn, deadline=deadline, seed=options.seed,
-                                         exclude=frozenset(refuted))
+                                         exclude=frozenset(refuted),
+                                         examples=tuple(counterexamples))
             except NotLiftable as e:
                 note("note", e.loc, f"{synth.name}: {e.reason}")
                 found = []
@@ -275,13 +279,13 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
 
 def _check_candidate(module: L.Module, fn: L.Function, found_by: str, lifted: LiftResult,
                      registry: Registry, options: Options, deadline: float, result: CompileResult,
-                     progress: Callable[[str], None]) -> ProofReport | None:
+                     progress: Callable[[str], None], counterexamples: list[Case]) -> ProofReport | None:
     """Quick-check a candidate on random inputs, then prove it; None if it is wrong."""
     secs = result.seconds
     t = time.perf_counter()
     progress(f"{fn.name}: testing {print_term(lifted.program)[:60]}")
     cases = draw_cases(fn, module, lifted.requires, options.tests, seed=options.seed)
-    bad = first_mismatch(lifted.program, cases)
+    bad = first_mismatch(lifted.program, [*counterexamples, *cases])
     secs["quick_check"] = round(secs.get("quick_check", 0.0) + time.perf_counter() - t, 4)
     if bad is not None:
         case, got = bad
@@ -301,7 +305,46 @@ def _check_candidate(module: L.Module, fn: L.Function, found_by: str, lifted: Li
     report = check_obligations(obligations, verifiers, timeout=QUERY_TIMEOUT,
                                deadline=deadline)
     secs["verification"] = round(secs.get("verification", 0.0) + time.perf_counter() - t, 4)
+    refuted = report.counterexample
+    if refuted is not None:
+        case = _counterexample_input(module, fn, lifted, refuted[0], registry)
+        if case is not None:
+            counterexamples.append(case)
+            result.diagnostics.append(Diagnostic.at(
+                "note", fn.loc, f"{found_by}: z3 found an input where {print_term(lifted.program)} "
+                                f"differs from the source: {list(case.args)} gives {case.expected}"))
+            return None
     return report
+
+
+def _counterexample_input(module: L.Module, fn: L.Function, lifted: LiftResult, ob: Obligation,
+                          registry: Registry) -> Case | None:
+    """The parameters of a model of a refuted obligation, if they are an input inside the domain
+    on which the candidate really differs from the source (a model of a preservation condition
+    may be an unreachable state: then there is no such input)."""
+    import numpy as np
+
+    z3v = registry.get("verifier", "z3")
+    if not hasattr(z3v, "model") or any(p.type.elem != "int" for p in fn.params):
+        return None
+    script = obligation_script(ob, "z3", abstract=False)
+    values = z3v.model(script, [(p.name, p.type.rank) for p in fn.params], timeout=5.0)
+    if values is None:
+        return None
+    arrays = {}
+    for p in fn.params:
+        v = values[p.name]
+        arrays[p.name] = np.asarray(v, dtype=np.int64).reshape((0,) * p.type.rank) \
+            if p.type.rank and not v else (np.asarray(v, dtype=np.int64) if p.type.rank else v)
+    args = tuple(values[p.name] for p in fn.params)
+    try:
+        if not all(bool(evaluate(r, arrays)) for r in lifted.requires):
+            return None
+        expected = Interpreter(module, steps=200_000).run(fn, args)
+    except (Undefined, StepLimit, DomainError, ValueError, IndexError):
+        return None
+    case = Case(args, arrays, expected)
+    return case if first_mismatch(lifted.program, [case]) is not None else None
 
 
 def configured_target(registry: Registry, name: str, options: dict[str, Any]) -> Any:

@@ -72,10 +72,12 @@ class Synthesizer(Protocol):
     description: ClassVar[str]
 
     def synthesize(self, module: Any, function: Any, *, deadline: float, seed: int = 0,
-                   exclude: frozenset = frozenset()) -> list[Any]:
+                   exclude: frozenset = frozenset(), examples: tuple = ()) -> list[Any]:
         """Candidates (`tensflo.compiler.symbolic.LiftResult`) for one loop-IR function.
 
         Called with keywords; `exclude` holds programs already refuted (a failed quick check or
-        proof), which must not be proposed again. Raise `NotLiftable` to say why nothing was found.
+        proof), which must not be proposed again; `examples` are inputs (`inputs.Case`) on which
+        a refuted candidate differed from the source, to be matched too. Raise `NotLiftable` to
+        say why nothing was found.
         """
         ...

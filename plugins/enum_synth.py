@@ -117,9 +117,11 @@ class EnumSynthesizer:
     """Seconds the search may take (within the caller's deadline)."""
 
     def synthesize(self, module: L.Module, fn: L.Function, deadline: float, seed: int = 0,
-                   exclude: frozenset[Term] = frozenset()) -> list[LiftResult]:
-        """The smallest term matching the examples that is not in `exclude` (refuted before)."""
-        cases = draw_cases(fn, module, (), self.examples, seed=seed + 1)
+                   exclude: frozenset[Term] = frozenset(),
+                   examples: tuple[Case, ...] = ()) -> list[LiftResult]:
+        """The smallest term matching the examples that is not in `exclude` (refuted before);
+        `examples` (counterexamples found by the caller) join the probe set first."""
+        cases = [*examples, *draw_cases(fn, module, (), self.examples, seed=seed + 1)]
         if len(cases) < 3:
             raise NotLiftable(fn.loc, "no inputs found on which the function is defined")
         params = tuple(Var(p.name, p.type) for p in fn.params)

@@ -6,8 +6,9 @@ Solver modules are imported when a check runs, so loading the plugins costs noth
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .components import CheckResult
 from .hookspecs import hookimpl
@@ -38,6 +39,43 @@ class Z3Verifier:
         reason = solver.reason_unknown()
         status = "timeout" if "timeout" in reason or "canceled" in reason else "unknown"
         return CheckResult(status, seconds, self.name, reason)
+
+    def model(self, script: str, variables: Sequence[tuple[str, int]], timeout: float = 10.0,
+              max_len: int = 16) -> dict[str, Any] | None:
+        """Values of the named variables in a model of `script` (None when there is none).
+
+        `variables` are (SMT name, rank): a scalar is an int, a vector a list of its first
+        `<name>_len0` entries, a matrix a list of rows; None also when a length exceeds `max_len`.
+        """
+        import z3
+
+        ctx = z3.Context()
+        solver = z3.Solver(ctx=ctx)
+        solver.set("timeout", max(1, int(timeout * 1000)))
+        solver.from_string(script)
+        if solver.check() != z3.sat:
+            return None
+        m = solver.model()
+        ints = z3.IntSort(ctx)
+
+        def num(e: Any) -> int:
+            return m.eval(e, model_completion=True).as_long()
+
+        out: dict[str, Any] = {}
+        for name, rank in variables:
+            if rank == 0:
+                out[name] = num(z3.Int(name, ctx))
+                continue
+            dims = [num(z3.Int(f"{name}_len{d}", ctx)) for d in range(rank)]
+            if any(d < 0 or d > max_len for d in dims):
+                return None
+            arr = z3.Const(name, z3.ArraySort(*([ints] * rank), ints))
+            if rank == 1:
+                out[name] = [num(z3.Select(arr, z3.IntVal(k, ctx))) for k in range(dims[0])]
+            else:
+                out[name] = [[num(z3.Select(arr, z3.IntVal(r, ctx), z3.IntVal(c, ctx)))
+                              for c in range(dims[1])] for r in range(dims[0])]
+        return out
 
 
 @dataclass(frozen=True)
