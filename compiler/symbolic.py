@@ -640,8 +640,21 @@ class Lifter:
             if not e.type.is_scalar:
                 raise NotLiftable(loc, "a vector entry built from single elements")
             return self.map_over(loc, body, params, sliced)
-        if len(rows) != len(leaves):
-            raise NotLiftable(loc, "a row built from whole rows and single elements")
+        scalars = {params[leaf] for leaf in leaves if leaf.type.is_scalar}
+        if scalars:
+            # a per-row scalar (x[i] * alpha) scaling a vector the same for every row: its values
+            # over the rows are a vector; _lift_rows turns `v * s` into outer(s over rows, v)
+            pieces = _scalar_pieces(body, scalars, set(rows))
+            for k, sub in enumerate(pieces):
+                var = Var(f"s{k + 1}", sub.type)
+                while var.name in taken:
+                    var = Var(var.name + "_", sub.type)
+                taken.add(var.name)
+                used = {p: q for p, q in params.items() if q in free_vars(sub)}
+                rows[var] = self.map_over(loc, sub, used, {p: sliced[p] for p in used})
+                body = _replace_terms(body, {sub: var})
+            if free_vars(body) & scalars:
+                raise NotLiftable(loc, "a row built from whole rows and single elements")
         return rewrite.simplify(_lift_rows(loc, body, rows))
 
     def map_over(self, loc: Loc, body: Term, params: dict[Term, Var],
@@ -955,6 +968,26 @@ def _vector_algebra(t: Term, vectors: dict[Var, Term]) -> Term | None:
     return mk(BROADCAST[(k, 1, True)].name, va, vb)
 
 
+def _scalar_pieces(body: Term, scalars: set[Var], rows: set[Var]) -> list[Term]:
+    """Maximal scalar subterms that use single elements but no rows."""
+    out: list[Term] = []
+
+    def visit(t: Term | Lambda) -> None:
+        if isinstance(t, Lambda):
+            return
+        fv = free_vars(t)
+        if t.type.is_scalar and fv & scalars and not fv & rows:
+            if t not in out:
+                out.append(t)
+            return
+        if isinstance(t, App):
+            for a in t.args:
+                visit(a)
+
+    visit(body)
+    return out
+
+
 def _row_scalars(body: Term, rows: set[Var], scalars: set[Var]) -> list[Term]:
     """Maximal scalar subterms that use rows but no single elements."""
     out: list[Term] = []
@@ -1014,6 +1047,10 @@ def _lift_rows(loc: Loc, t: Term, rows: dict[Var, Term]) -> Term:
             if op.name == name and rank == 1:
                 return mk(ELEMWISE[(kname, 2)].name, *[
                     _lift_rows(loc, a, rows) if u else _broadcast_row(loc, a) for a, u in zip(args, uses, strict=True)])  # type: ignore[arg-type]
+        if name == "vec_scalar_mul" and uses == [False, True] and args[1] in rows \
+                and rows[args[1]].type.rank == 1:  # type: ignore[index]
+            # row_r = v * s_r for every r  ->  outer(s, v)
+            return mk("outer", rows[args[1]], args[0])  # type: ignore[index, arg-type]
         for (kname, rank, first), op in BROADCAST.items():
             if op.name == name and rank == 1:
                 tensor_pos = 1 if first else 0

@@ -554,6 +554,30 @@ MATRIX_ROW_SUM = register(OpDef(
 ))
 
 
+def _outer_infer(x: TensorType, y: TensorType) -> TensorType:
+    _expect_rank("outer", x, 1, "the first argument")
+    _expect_rank("outer", y, 1, "the second argument")
+    _same_elem("outer", NUMERIC, x, y)
+    return x.with_rank(2)
+
+
+def _outer_smt(enc: Encoder, x: SVal, y: SVal) -> SVal:
+    xa, ya = x.at, y.at
+    assert xa is not None and ya is not None
+    return enc.tensor(x.elem, (x.dims[0], y.dims[0]),
+                      lambda idx: enc.mul(x.elem, xa((idx[0],)), ya((idx[1],))))
+
+
+OUTER = register(OpDef(
+    name="outer", params=("x", "y"), arity=2, infer=_outer_infer,
+    numpy=lambda x, y: np.multiply.outer(x, y), smt=_outer_smt,
+    doc="outer product: out[i][j] = x[i] * y[j]", prefix_args=(0,),
+    prefix_step=lambda prev, args, i: APPEND(
+        prev, BROADCAST[("mul", 1, False)](args[1], INDEX(args[0], i))),
+    render={"numpy": Template("np.multiply.outer({0}, {1})", ATOM)},
+))
+
+
 def _product_rules(name: str, right_rank: int):
     """Type rule and NumPy semantics of `matrix @ (vector | matrix)`, the inner lengths equal."""
 

@@ -25,7 +25,7 @@ SUBSET = [
     "cpp/dot.cc", "cpp/darken_blend_8.cc", "cpp/gemv.cc", "cpp/softmax_part1.cc",
     "cpp/attention_scores.cc", "cpp/linear_dodge_8.cc", "cpp/lighten_blend_8.cc",
     "cpp/column_sums.cc", "cpp/gemv_transposed.cc", "cpp/first_difference.cc", "cpp/color_burn_8.cc",
-    "cpp/normal_blend_8.cc", "cpp/count_above.cc", "cpp/row_sums.cc", "cpp/gemm.cc",
+    "cpp/normal_blend_8.cc", "cpp/count_above.cc", "cpp/row_sums.cc", "cpp/gemm.cc", "cpp/ger.cc",
     "python/screen_blend_8.py", "python/matmul.py", "python/softmax_part1.py", "python/column_sums.py",
 ]
 
