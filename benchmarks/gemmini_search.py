@@ -4,9 +4,10 @@
         [--seed 0] [--out benchmarks/results/gemmini_search.md]
 
 For each workload: cycles and utilisation of the naive schedule (one block at a time, fenced), the
-library schedule (`tiled_matmul_auto`'s tiling) and the best schedule beam search finds from the
-library one; search time. The library and searched programs are run in full on the emulator and
-compared with NumPy; the naive programs only through the cycle model (it needs only the
+library schedule (what `tiled_matmul_auto` of gemmini.h issues: its tiling, and each tile's
+`gemmini_loop_ws` as Gemmini's LoopMatmul unrolls it; docs/gemmini.md, "Baselines") and the best
+schedule beam search finds from the library one; search time. The library and searched programs
+are run in full on the emulator and compared with NumPy; the naive programs only through the cycle model (it needs only the
 instruction stream; the tests check naive programs' results on smaller shapes). Then schedule
 transfer: what was found for one convolution reused on the other, as parameters (`transfer`) and
 as the sequence of menu steps (`replay`), and short searches started from the transferred
@@ -119,6 +120,13 @@ def main(argv: list[str] | None = None) -> int:
         f"Cycles from tensflo's Gemmini cycle model (docs/gemmini.md), not hardware. Beam width 3, "
         f"depth {args.depth}, 3 options per candidate, 2 variants per option, menu dropout 0.2; "
         "search time includes the emulator checks of the candidates entering the beam.",
+        "Library schedule: `tiled_matmul_auto`'s tile sizes (gemmini-rocc-tests include/gemmini.h "
+        "at 0015b1af) and the instructions its per-tile `gemmini_loop_ws` unrolls to in "
+        "Gemmini's LoopMatmul (mvins of up to 4 blocks, the last of a row shorter; weights "
+        "reused over i; alternating scratchpad and accumulator halves; one fence at the end), "
+        "issued in program order with the block order j, k, i of the header's explicit loop "
+        "(the unroller runs k, j, i with a decoupled store unit); see docs/gemmini.md, "
+        "\"Baselines\".",
         "",
         "| " + " | ".join(header) + " |",
         "| " + " | ".join("---" for _ in header) + " |",

@@ -8,8 +8,8 @@ where configuration happens, and unrolling. Every schedule the generator accepts
 same result; `ScheduleError` rejects the ones that do not fit the scratchpad/accumulator.
 
 The baselines: `naive` (one block at a time, fenced, configured per tile) and `library`
-(`tiled_matmul_auto`'s tiling heuristic with the instruction order of its weight-stationary inner
-kernel).
+(`tiled_matmul_auto`'s tiling heuristic, and the instructions its per-tile `gemmini_loop_ws` unrolls
+to; see `library`).
 """
 
 from __future__ import annotations
@@ -110,40 +110,62 @@ def blocks(n: int) -> int:
 
 
 def library(w: Workload) -> Schedule:
-    """`tiled_matmul_auto` for the weight-stationary dataflow: tile sizes that fill half the
-    scratchpad and accumulator (the other half is for double buffering), loop order j, k, i in a
-    tile with loads just in time and each result moved out after its last compute."""
+    """What `tiled_matmul_auto(..., WS)` of gemmini-rocc-tests' `include/gemmini.h` (commit
+    0015b1af5e1d1223a74ac847ce72be1071ce38d9) runs, in this generator's terms.
+
+    Tile sizes: `tiled_matmul_auto`'s heuristic for the weight-stationary type, which the header
+    treats as double buffered. Tiles start at `db_max_tile_i_j = (size_t)sqrt((ACC_ROWS / 2) / DIM)`
+    = 5 blocks for i and j and `db_max_tile_k = ((BANK_NUM * BANK_ROWS / 2) / 2 / DIM) /
+    db_max_tile_i_j` = 51 blocks for k (the `db_partition_rows` macro halves the half scratchpad
+    once more), each clamped to the problem; then, while anything grows, j, i and k grow by one
+    block in that order as long as A + B fit `max_spad_rows` = half the scratchpad and C fits
+    `max_acc_rows` = half the accumulator.
+
+    Instruction stream: `tiled_matmul_outer` configures once (config_ex, config_st, three
+    config_ld), loops over tiles i0, j0, k0 and ends with one `gemmini_fence()`; it issues no fence
+    between tiles. Each tile goes to `sp_tiled_matmul_ws`, i.e. one CISC `gemmini_loop_ws`, which
+    Gemmini's LoopMatmul unroller (ucb-bar/gemmini src/main/scala/gemmini/LoopMatmul.scala) turns
+    into: A mvins of up to MAX_BLOCK_LEN = 4 blocks along k and B mvins of up to 4 blocks along j,
+    the last one of a row shorter (`blocks = min(max_blocks, max - iterator)`); a preload of the
+    weights once per (k, j) block, reused over the i blocks; each C block moved out after its last
+    k; and, with `concurrent_loops = 2`, consecutive tiles in alternating scratchpad halves
+    (`a_addr_start`, `b_addr_end`) and accumulator halves (`c_addr_start` advances after every
+    tile that writes C). Here: blocks per mvin 4 (shorter last mvin), double buffering when there
+    is more than one tile, loads just in time, mvout fused. The block order is j, k, i, the order
+    of the explicit instruction loop kept (commented out) in `sp_tiled_matmul_ws`; the hardware
+    unroller runs k, j, i with its store unit decoupled from the execute unit, which a program-order
+    stream cannot express without stalling computes behind a full store queue (see
+    docs/gemmini.md, "Baselines").
+    """
     if isinstance(w, Add):
         return Schedule(ti=min(4, blocks(w.m)), tj=min(4, blocks(w.n)), fence=False,
                         hoist_config=True, mvout="fused")
     ib, jb, kb = dims(w)
-    spad_rows, acc_rows = SP_ROWS // 2, ACC_ROWS // 2
-    max_ij = int(math.sqrt(acc_rows // DIM))
-    max_k = (spad_rows // DIM) // max_ij
-    ti, tj, tk = min(ib, max_ij), min(jb, max_ij), min(kb, max_k)
+    max_spad_rows, max_acc_rows = SP_ROWS // 2, ACC_ROWS // 2
+    db_max_tile_i_j = math.isqrt((ACC_ROWS // 2) // DIM)
+    db_max_tile_k = ((SP_ROWS // 2) // 2 // DIM) // db_max_tile_i_j
+    ti, tj, tk = min(ib, db_max_tile_i_j), min(jb, db_max_tile_i_j), min(kb, db_max_tile_k)
 
     def spad(i: int, j: int, k: int) -> int:
         return (i * k + k * j) * DIM
 
     while True:
         grown = False
-        if spad(ti, tj + 1, tk) <= spad_rows and ti * (tj + 1) * DIM <= acc_rows and tj + 1 <= jb:
+        if spad(ti, tj + 1, tk) <= max_spad_rows and ti * (tj + 1) * DIM <= max_acc_rows \
+                and tj + 1 <= jb:
             tj, grown = tj + 1, True
-        if spad(ti + 1, tj, tk) <= spad_rows and (ti + 1) * tj * DIM <= acc_rows and ti + 1 <= ib:
+        if spad(ti + 1, tj, tk) <= max_spad_rows and (ti + 1) * tj * DIM <= max_acc_rows \
+                and ti + 1 <= ib:
             ti, grown = ti + 1, True
-        if spad(ti, tj, tk + 1) <= spad_rows and tk + 1 <= kb:
+        if spad(ti, tj, tk + 1) <= max_spad_rows and tk + 1 <= kb:
             tk, grown = tk + 1, True
         if not grown:
             break
-    a_blocks = _largest_divisor(tk, MAX_BLOCK_LEN, _k_contiguous(w))
-    b_blocks = _largest_divisor(tj, MAX_BLOCK_LEN)
-    return Schedule(ti=ti, tj=tj, tk=tk, outer="ijk", inner="jki", a_blocks=a_blocks,
-                    b_blocks=b_blocks, loads="interleaved", mvout="fused", fence=False,
+    tiles = -(-ib // ti) * -(-jb // tj) * -(-kb // tk)
+    return Schedule(ti=ti, tj=tj, tk=tk, outer="ijk", inner="jki",
+                    a_blocks=min(tk, MAX_BLOCK_LEN), b_blocks=min(tj, MAX_BLOCK_LEN),
+                    loads="interleaved", mvout="fused", double_buffer=tiles > 1, fence=False,
                     hoist_config=True)
-
-
-def _largest_divisor(n: int, limit: int, also: int | None = None) -> int:
-    return max(d for d in range(1, limit + 1) if n % d == 0 and (also is None or also % d == 0))
 
 
 def dims(w: Workload) -> tuple[int, int, int]:
@@ -183,11 +205,6 @@ def check(w: Workload, s: Schedule) -> None:
         raise ScheduleError("deferred mvouts need i or j as the outermost block loop")
     if s.a_blocks > MAX_BLOCK_LEN or s.b_blocks > MAX_BLOCK_LEN:
         raise ScheduleError(f"an mvin moves at most {MAX_BLOCK_LEN} blocks")
-    if s.tk % s.a_blocks or s.tj % s.b_blocks:
-        raise ScheduleError("blocks per mvin must divide the tile")
-    contiguous = _k_contiguous(w)
-    if contiguous and contiguous % s.a_blocks:
-        raise ScheduleError("a wide A mvin would cross a convolution tap")
     ib, jb, kb = dims(w)
     if s.ti > ib or s.tj > jb or s.tk > kb:
         raise ScheduleError("the tile is larger than the problem")
@@ -305,19 +322,50 @@ class _GemmBuilder:
         out.append(ConfigSt(E(w.n * self.c_elem)))
         return out
 
-    def load_a(self, kb_local: Expr) -> Stmt:
+    # Blocks per mvin need not divide the tile: as in Gemmini's LoopMatmulLdA/LdB, the last mvin
+    # of a tile row moves the remaining blocks. For a convolution an A mvin also stops at the end
+    # of a kernel tap (only one tap's channels are adjacent in DRAM), and the next one starts
+    # there. When the blocks divide the tile (and the tap), every mvin moves `a_blocks` blocks
+    # and the program is the plain one.
+    def ragged_a(self) -> bool:
+        contiguous = _k_contiguous(self.w)
+        return self.s.tk % self.s.a_blocks != 0 or bool(contiguous and contiguous % self.s.a_blocks)
+
+    def a_start(self, kb_local: Expr) -> Expr:
+        """Whether an A mvin starts at tile-local k block `kb_local`."""
+        start = binop("==", kb_local % self.s.a_blocks, 0)
+        contiguous = _k_contiguous(self.w)
+        if self.ragged_a() and contiguous:
+            gk = self.k0 * self.s.tk + kb_local
+            start = binop("or", start, binop("==", gk % contiguous, 0))
+        return start
+
+    def a_len(self, kb_local: Expr, nk: Expr) -> Expr:
+        """Blocks the A mvin starting at `kb_local` moves."""
+        s = self.s
+        if not self.ragged_a():
+            return E(s.a_blocks)
+        n = emin(binop("-", s.a_blocks, kb_local % s.a_blocks), binop("-", nk, kb_local))
+        contiguous = _k_contiguous(self.w)
+        if contiguous:
+            gk = self.k0 * s.tk + kb_local
+            n = emin(n, binop("-", contiguous, gk % contiguous))
+        return n
+
+    def load_a(self, kb_local: Expr, nk: Expr) -> Stmt:
         s, w = self.s, self.w
         ib, kb = self.gi(), self.k0 * s.tk + kb_local
         _, rows = self.row_of(ib)
-        cols = emin(s.a_blocks * DIM, binop("-", w.k, kb * DIM))
+        cols = emin(self.a_len(kb_local, nk) * DIM, binop("-", w.k, kb * DIM))
         addr = self.a_base + self.a_slot() + (self.i * s.tk + kb_local) * DIM
         return Mvin(self.a_dram(ib, kb), addr, cols, rows, 0)
 
-    def load_b(self, jb_local: Expr) -> Stmt:
+    def load_b(self, jb_local: Expr, nj: Expr) -> Stmt:
         s, w = self.s, self.w
         kb, jb = self.gk(), self.j0 * s.tj + jb_local
         rows = emin(DIM, binop("-", w.k, kb * DIM))
-        cols = emin(s.b_blocks * DIM, binop("-", w.n, jb * DIM))
+        n = E(s.b_blocks) if s.tj % s.b_blocks == 0 else emin(s.b_blocks, binop("-", nj, jb_local))
+        cols = emin(n * DIM, binop("-", w.n, jb * DIM))
         addr = self.b_base + self.b_slot() + (self.k * s.tj + jb_local) * DIM
         return Mvin(Dram("B", kb * DIM * w.n + jb * DIM), addr, cols, rows, 1)
 
@@ -379,11 +427,11 @@ class _GemmBuilder:
         body: list[Stmt] = []
         if s.loads == "interleaved":
             body += when(binop("and", self.load_a_cond(), binop(
-                "and", binop("==", self.j, 0), binop("==", self.k % s.a_blocks, 0))),
-                [self.load_a(self.k)])
+                "and", binop("==", self.j, 0), self.a_start(self.k))),
+                [self.load_a(self.k, nk)])
             body += when(binop("and", self.load_b_cond(), binop(
                 "and", binop("==", self.i, 0), binop("==", self.j % s.b_blocks, 0))),
-                [self.load_b(self.j)])
+                [self.load_b(self.j, nj)])
             if bias:
                 body += when(binop("and", binop("==", self.k0, 0), binop("==", self.k, 0)),
                              [self.load_d()])
@@ -403,10 +451,13 @@ class _GemmBuilder:
         nest = self._nest(s.inner, extent, body)
         out: list[Stmt] = [] if s.hoist_config else self.configs()
         if s.loads == "upfront":
-            out += when(self.load_a_cond(), loop("i", 0, ni, loop("k", 0, nk, [
-                self.load_a(self.k)], step=s.a_blocks)))
+            if self.ragged_a() and _k_contiguous(w):
+                a_loads = loop("k", 0, nk, when(self.a_start(self.k), [self.load_a(self.k, nk)]))
+            else:
+                a_loads = loop("k", 0, nk, [self.load_a(self.k, nk)], step=s.a_blocks)
+            out += when(self.load_a_cond(), loop("i", 0, ni, a_loads))
             out += when(self.load_b_cond(), loop("k", 0, nk, loop("j", 0, nj, [
-                self.load_b(self.j)], step=s.b_blocks)))
+                self.load_b(self.j, nj)], step=s.b_blocks)))
             if bias:
                 out += when(binop("==", self.k0, 0), loop("i", 0, ni, loop("j", 0, nj, [
                     self.load_d()])))

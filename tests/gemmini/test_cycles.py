@@ -92,7 +92,7 @@ def test_schedules_order_as_expected(w):
 
 def test_double_buffering_helps_when_tiles_repeat():
     w = gemm(256, 64, 64)
-    s = replace(library(w), ti=2, tj=4, tk=4)
+    s = replace(library(w), ti=2, tj=4, tk=4, double_buffer=False)
     single = measure(trace(build(w, s))).cycles
     double = measure(trace(build(w, replace(s, double_buffer=True)))).cycles
     assert double < single
@@ -107,7 +107,8 @@ def test_bytes_moved_count_every_transfer():
 
 def test_spreading_stores_keeps_the_store_queue_from_stalling_issue():
     w = gemm(512, 64, 128)
-    s = replace(library(w), ti=16, tj=4, tk=8, a_blocks=4, b_blocks=4, inner="jki", mvout="fused")
+    s = replace(library(w), ti=16, tj=4, tk=8, a_blocks=4, b_blocks=4, inner="jki", mvout="fused",
+                double_buffer=False)
     fused = measure(trace(build(w, s)))
     deferred = measure(trace(build(w, replace(s, mvout="deferred"))))
     assert deferred.busy == fused.busy and deferred.bytes_stored == fused.bytes_stored

@@ -14,8 +14,17 @@ from tensflo.targets.gemmini.api import compile_term
 from tensflo.targets.gemmini.emulator import run
 from tensflo.targets.gemmini.expr import E
 from tensflo.targets.gemmini.program import Buffer, Dram, LoopWs, Program
-from tensflo.targets.gemmini.schedule import NAIVE, Schedule, ScheduleError, build, check, library
+from tensflo.targets.gemmini.schedule import (
+    NAIVE,
+    Schedule,
+    ScheduleError,
+    build,
+    check,
+    dims,
+    library,
+)
 from tensflo.targets.gemmini.search import MENU
+from tensflo.targets.gemmini.trace import MVIN, trace
 from tensflo.targets.gemmini.workload import Add, conv2d, gemm
 
 WORKLOADS = {
@@ -99,6 +108,45 @@ def test_library_mirrors_tiled_matmul_auto():
     # 512^3: tiles start at sqrt(512 / 16) = 5 blocks for i and j and grow j once (6 * 5 * 16 <= 512)
     s = library(gemm(512, 512, 512))
     assert (s.ti, s.tj, s.tk) == (5, 6, 32) and s.inner == "jki" and not s.fence
+    # gemmini.h (0015b1af) starts k at db_max_tile_k = (4096 / 16) / 5 = 51 blocks, not at
+    # (8192 / 16) / 5 = 102: with K = 1024 (64 blocks) the tile is (5, 5, 51), whose A + B take
+    # 8160 of the 8192 rows of half the scratchpad; (5, 5, 64) would not fit that half
+    s = library(gemm(784, 256, 1024))
+    assert (s.ti, s.tj, s.tk) == (5, 5, 51)
+    # LoopMatmul's mvins: up to 4 blocks, the last one of a row shorter; alternating halves
+    assert (s.a_blocks, s.b_blocks, s.double_buffer) == (4, 4, True)
+    s = library(conv2d(4, 28, 128, 128))  # K = 1152 (72 blocks)
+    assert (s.ti, s.tj, s.tk) == (5, 5, 51)
+    # one tile: nothing to alternate
+    assert not library(gemm(32, 32, 32)).double_buffer
+
+
+def _mvin_cols(w, s, mvin_id):
+    return [ev[6] for ev in trace(build(w, s)).events if ev[0] == MVIN and ev[8] == mvin_id]
+
+
+def test_mvins_need_not_divide_the_tile():
+    # tk = 7 with 4 blocks per A mvin: 4 + 3 blocks per row, as LoopMatmulLdA issues them
+    w = gemm(32, 80, 112)
+    s = Schedule(ti=2, tj=5, tk=7, a_blocks=4, b_blocks=4, loads="interleaved", mvout="fused")
+    assert _mvin_cols(w, s, 0) == [64, 48] * 2
+    assert _mvin_cols(w, s, 1) == [64] * 7 + [16] * 7  # j = 0..3 at each k, then j = 4
+    for loads in ("upfront", "interleaved"):
+        for db in (False, True):
+            assert _correct(w, Schedule(ti=1, tj=3, tk=3, a_blocks=4, b_blocks=2, loads=loads,
+                                        double_buffer=db, fence=False))
+
+
+@pytest.mark.parametrize("loads", ["upfront", "interleaved"])
+def test_wide_convolution_mvins_stop_at_a_kernel_tap(loads):
+    # 48 input channels: 3 blocks per tap, so a 4-block A mvin would cross into the next tap,
+    # whose channels are elsewhere in DRAM; the mvins split there (k tiles of 5 blocks: 3 + 2, 1 +
+    # 3 + 1, ...) and every k block is loaded exactly once
+    w = conv2d(1, 6, 48, 32)
+    s = Schedule(ti=2, tj=2, tk=5, a_blocks=4, b_blocks=2, loads=loads, fence=False)
+    cols = _mvin_cols(w, s, 0)
+    assert max(cols) <= 48 and sum(cols) == dims(w)[0] * w.k  # one j tile: A read once
+    assert _correct(w, s)
 
 
 @pytest.mark.parametrize("i, j, k, no_d", [(2, 3, 2, 1), (3, 1, 2, 0)])
