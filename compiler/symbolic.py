@@ -621,7 +621,7 @@ class Lifter:
         if rows and e.type.is_scalar:
             # per-row scalars (a row's dot product, ...) become vectors over the rows
             scalars = {params[leaf] for leaf in leaves if leaf.type.is_scalar}
-            for k, sub in enumerate(_row_scalars(body, set(rows), scalars)):
+            for k, sub in enumerate(_scalar_parts(body, set(rows), scalars, innermost=True)):
                 var = Var(f"r{k + 1}", sub.type)
                 while var.name in taken:
                     var = Var(var.name + "_", sub.type)
@@ -644,7 +644,7 @@ class Lifter:
         if scalars:
             # a per-row scalar (x[i] * alpha) scaling a vector the same for every row: its values
             # over the rows are a vector; _lift_rows turns `v * s` into outer(s over rows, v)
-            pieces = _scalar_pieces(body, scalars, set(rows))
+            pieces = _scalar_parts(body, scalars, set(rows))
             for k, sub in enumerate(pieces):
                 var = Var(f"s{k + 1}", sub.type)
                 while var.name in taken:
@@ -968,37 +968,18 @@ def _vector_algebra(t: Term, vectors: dict[Var, Term]) -> Term | None:
     return mk(BROADCAST[(k, 1, True)].name, va, vb)
 
 
-def _scalar_pieces(body: Term, scalars: set[Var], rows: set[Var]) -> list[Term]:
-    """Maximal scalar subterms that use single elements but no rows."""
+def _scalar_parts(body: Term, use: set[Var], avoid: set[Var], innermost: bool = False) -> list[Term]:
+    """Scalar subterms that use some of `use` and none of `avoid`: the largest ones, or with
+    `innermost` the smallest (none of their scalar arguments uses `use`)."""
     out: list[Term] = []
 
     def visit(t: Term | Lambda) -> None:
         if isinstance(t, Lambda):
             return
         fv = free_vars(t)
-        if t.type.is_scalar and fv & scalars and not fv & rows:
-            if t not in out:
-                out.append(t)
-            return
-        if isinstance(t, App):
-            for a in t.args:
-                visit(a)
-
-    visit(body)
-    return out
-
-
-def _row_scalars(body: Term, rows: set[Var], scalars: set[Var]) -> list[Term]:
-    """Maximal scalar subterms that use rows but no single elements."""
-    out: list[Term] = []
-
-    def visit(t: Term | Lambda) -> None:
-        if isinstance(t, Lambda):
-            return
-        fv = free_vars(t)
-        if t.type.is_scalar and fv & rows and not fv & scalars and isinstance(t, App) and all(
-                not (isinstance(a, Term) and a.type.is_scalar and free_vars(a) & rows)
-                for a in t.args):
+        if t.type.is_scalar and fv & use and not fv & avoid and not (innermost and (
+                not isinstance(t, App) or any(isinstance(a, Term) and a.type.is_scalar
+                                              and free_vars(a) & use for a in t.args))):
             if t not in out:
                 out.append(t)
             return
