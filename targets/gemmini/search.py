@@ -117,10 +117,15 @@ def _unroll(w: Workload, s: Schedule) -> list[Schedule]:
 
 
 def _double_buffer(w: Workload, s: Schedule) -> list[Schedule]:
+    dimensions = "ij" if isinstance(w, Add) else "ijk"
     if s.double_buffer:
-        return []
+        # single buffering: one region, so a tile may grow into the whole memory
+        out = [replace(s, double_buffer=False)]
+        for d in dimensions:
+            out.append(_align(replace(s, double_buffer=False, **{"t" + d: getattr(s, "t" + d) * 2})))
+        return _valid(w, out, s)
     out = [replace(s, double_buffer=True)]
-    for d in ("ij" if isinstance(w, Add) else "ijk"):  # make room by halving one dimension
+    for d in dimensions:  # make room by halving one dimension
         out.append(_align(replace(s, double_buffer=True,
                                   **{"t" + d: max(1, getattr(s, "t" + d) // 2)})))
     return _valid(w, out, s)
@@ -190,8 +195,8 @@ MENU: tuple[Option, ...] = (
     Option("split", "split the reduction into more, smaller k tiles", _split, gemm_only=True),
     Option("fuse", "move results out inside the compute loop; fuse the k tiles into one", _fuse),
     Option("unroll", "unroll the innermost block loop", _unroll, gemm_only=True),
-    Option("double_buffer", "alternate two scratchpad/accumulator regions between tiles",
-           _double_buffer),
+    Option("double_buffer", "alternate two scratchpad/accumulator regions between tiles, or "
+           "go back to one region so a tile can use the whole memory", _double_buffer),
     Option("keep_in_scratchpad", "keep the A (or B) tile in the scratchpad across tiles", _keep,
            gemm_only=True),
     Option("hoist_config", "configure once, outside the loops", _hoist),
