@@ -21,7 +21,7 @@ from tensflo.ir.loop import Interpreter, StepLimit, Undefined
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir import DomainError, Function, Term, evaluate, print_term
-from tensflo.plugins.manager import Registry
+from tensflo.plugins.manager import Registry, call_each
 
 from .errors import UsageError
 from .inputs import Case, draw_cases, first_mismatch
@@ -171,6 +171,8 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
 
     def done() -> CompileResult:
         secs["total"] = round(time.perf_counter() - t0, 4)
+        for _ in call_each(registry, "tensflo_result", result=result):
+            pass
         return result
 
     rejected = next((r for r in module.rejected if r.name == name), None)
@@ -294,6 +296,9 @@ def _check_candidate(module: L.Module, fn: L.Function, found_by: str, lifted: Li
                             f"source on {list(case.args)}: {got} instead of {case.expected}"))
         return None
     result.tests = len(cases)
+    for _ in call_each(registry, "tensflo_candidate_found", function=fn.name,
+                       candidate=lifted.program, found_by=found_by):
+        pass
     if len(cases) < max(4, options.tests // 8):
         result.diagnostics.append(Diagnostic.at(
             "warning", fn.loc, f"only {len(cases)} random inputs satisfied the precondition"))
