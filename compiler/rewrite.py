@@ -117,9 +117,9 @@ def _normal_sum(t: Term) -> Term | None:
 
 
 def _is(t: object, value: object) -> bool:
-    return isinstance(t, Lit) and type(t.value) is type(value) and t.value == value or (
-        isinstance(t, Lit) and not isinstance(value, bool) and not isinstance(t.value, bool)
-        and t.value == value)
+    """`t` is a literal equal to `value` (booleans only equal booleans)."""
+    return isinstance(t, Lit) and isinstance(t.value, bool) == isinstance(value, bool) \
+        and t.value == value
 
 
 def simplify(t: Term) -> Term:

@@ -86,7 +86,6 @@ class LiftResult:
     params: tuple[Var, ...]
     requires: list[Term]
     obligations: list[Obligation]
-    loops: int
     proof_complete: bool = True
     """False when the obligations do not cover the equivalence (the program can only be tested)."""
 
@@ -117,9 +116,9 @@ class Lifter:
     obligations: list[Obligation] = field(default_factory=list)
     requires: list[Term] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
-    loops: int = 0
     depth: int = 0
     loop_vars: set[Var] = field(default_factory=set)
+    """Counters and loop-state variables: a precondition may not mention them."""
     reads: list = field(default_factory=list)
     """(location, in-range condition, context) of every element read of the source."""
     override: tuple[str, Term] | None = None
@@ -134,7 +133,6 @@ class Lifter:
     """The entry-check list of the loop that changes each loop-state variable."""
     entry_checks: list[tuple[Term, Term]] | None = None
     """Equalities the innermost enclosing loop's invariant must imply at the start of its body."""
-    """Counters and loop-state variables: a precondition may not mention them."""
 
     def lift(self) -> LiftResult:
         fn = self.function
@@ -151,7 +149,7 @@ class Lifter:
         stray = free_vars(result) - set(params)
         if stray:
             raise NotLiftable(fn.loc, f"the result depends on {', '.join(sorted(v.name for v in stray))}")
-        return LiftResult(result, params, self.requires, self.obligations, self.loops)
+        return LiftResult(result, params, self.requires, self.obligations)
 
     def route(self, cond: Term, ctx: _Context) -> bool:
         """A condition on loop-state values is checked by the invariant of the loop changing them."""
@@ -213,8 +211,6 @@ class Lifter:
                 return self.branch_return(s, list(s.then), rest, env, ctx)
             if isinstance(s, L.If) and _returns(s.then) and _returns(s.orelse):
                 return self.branch_return(s, list(s.then), list(s.orelse), env, ctx)
-            if isinstance(s, L.While):
-                s = self.while_to_for(s, env)
             self.stmt(s, env, ctx)
             k += 1
         return None
@@ -407,7 +403,6 @@ class Lifter:
 
     # -- loops ----------------------------------------------------------------------------------
     def for_(self, s: L.For, env: dict[str, Sym], ctx: _Context) -> None:
-        self.loops += 1
         if s.step != 1:
             raise NotLiftable(s.loc, "a loop with a step other than 1")
         lo = self.scalar(s.start, env, ctx)
@@ -418,31 +413,37 @@ class Lifter:
         # pre-sized vectors written at the counter become push loops
         for name in changed:
             cur = env[name]
-            if isinstance(cur, Presized) and _written_at_counter(body, name, s.var):
+            if not _written_at_counter(body, name, s.var):
+                continue
+            if isinstance(cur, Presized):
                 body = self.presized_to_push(s, name, cur, body, lo, hi, env, ctx)
                 env[name] = Empty(cur.type)
-            elif isinstance(cur, Term) and cur.type.rank >= 1 and _written_at_counter(body, name, s.var) \
-                    and lo == ZERO and (hi == rewrite.simplify(mk("len", cur))
-                                        or (cur in self.loop_vars and self.entry_checks is not None)):
-                if hi != rewrite.simplify(mk("len", cur)):
-                    # the enclosing loop's invariant must give len(cur) == hi here; this loop may
-                    # then assume it
-                    assert self.entry_checks is not None
-                    self.entry_checks.append((mk("len", cur), hi))
-                    facts.append(mk("eq", mk("len", cur), hi))
-                # x[i] = f(x[i]) for every i of x: a map of the old x
-                old = f"{name} before {s.loc.line}:{s.loc.col}"
-                env[old] = cur
-                fill = L.Index(L.Name(old, s.loc), L.Name(s.var, s.loc), s.loc)
-                pre = Presized(cur.type, s.stop, fill, hi)
-                body = self.presized_to_push(s, name, pre, body, lo, hi, env, ctx)
-                env[name] = Empty(cur.type)
-        state = {name: self.fresh(name, _type_of(env[name])) for name in changed}
+                continue
+            if not (isinstance(cur, Term) and cur.type.rank >= 1 and lo == ZERO):
+                continue
+            whole = hi == rewrite.simplify(mk("len", cur))
+            if not (whole or (cur in self.loop_vars and self.entry_checks is not None)):
+                continue
+            if not whole:
+                # the enclosing loop's invariant must give len(cur) == hi here; this loop may
+                # then assume it
+                assert self.entry_checks is not None
+                self.entry_checks.append((mk("len", cur), hi))
+                facts.append(mk("eq", mk("len", cur), hi))
+            # x[i] = f(x[i]) for every i of x: a map of the old x
+            old = f"{name} before {s.loc.line}:{s.loc.col}"
+            env[old] = cur
+            fill = L.Index(L.Name(old, s.loc), L.Name(s.var, s.loc), s.loc)
+            pre = Presized(cur.type, s.stop, fill, hi)
+            body = self.presized_to_push(s, name, pre, body, lo, hi, env, ctx)
+            env[name] = Empty(cur.type)
+        state = {name: self.fresh(name, env[name].type) for name in changed}
         outer_checks, self.entry_checks = self.entry_checks, []
         for v in state.values():
             self.owner[v] = self.entry_checks
         counter = self.fresh(s.var, INT)
-        self.loop_vars |= set(state.values()) | {counter}
+        loop_vars = set(state.values()) | {counter}
+        self.loop_vars |= loop_vars
         inner_ctx = _Context(
             ctx.assume + tuple(facts) + (mk("le", lo, counter), mk("lt", counter, hi)),
             ctx.counters + (counter,),
@@ -452,7 +453,6 @@ class Lifter:
         body_env[s.var] = counter
         if self.block(body, body_env, inner_ctx) is not None:
             raise NotLiftable(s.loc, "a `return` inside a loop")
-        loop_vars = set(state.values()) | {counter}
         summaries: dict[str, Callable[[Term], Term]] = {}
         for name, var in state.items():
             new = body_env[name]
@@ -467,7 +467,7 @@ class Lifter:
                 summaries[name] = lambda b, p=program: replace_bound(p, hi, b)
                 # the precondition still comes from the reads: x[i + c] needs hi + c <= len(x)
                 leaves: dict[Term, Term] = {}
-                _collect_leaves(new, counter, leaves, s.loc)
+                _collect_leaves(new, counter, leaves)
                 for read in leaves.values():
                     try:
                         self.leaf_slice(s.loc, read, counter, lo, lo, record=True)
@@ -598,7 +598,7 @@ class Lifter:
                   record: bool = False) -> Term:
         """The vector (or matrix, for rows) of `e` for i in [lo, b); `record` notes preconditions."""
         leaves: dict[Term, Term] = {}
-        _collect_leaves(e, i, leaves, loc)
+        _collect_leaves(e, i, leaves)
         if not leaves:
             raise NotLiftable(loc, f"{rewrite.show(e)} does not read any input at the counter")
         sliced: dict[Term, Term] = {}
@@ -695,7 +695,7 @@ class Lifter:
         raise NotLiftable(loc, f"an entry combining {len(leaves)} inputs that do not pair up")
 
     def leaf_slice(self, loc: Loc, leaf: Term, i: Var, lo: Term, b: Term, record: bool) -> Term:
-        """`x[i + c]` over i in [lo, b) is `x[lo + c : b + c]`; `x[r][i + c]` is a column."""
+        """`x[i + c]` over i in [lo, b) is `x[lo + c : b + c]` (columns come as rows of a transpose)."""
         assert isinstance(leaf, App) and leaf.op.name == "index"
         x, idx = leaf.args
         assert isinstance(x, Term) and isinstance(idx, Term)
@@ -703,11 +703,7 @@ class Lifter:
         if c is None:
             raise NotLiftable(loc, f"the index {rewrite.show(idx)} is not the counter plus a "
                                    "loop-invariant offset")
-        if i in free_vars(x):
-            # x = m[r] with the counter inside: m[i + c][g] -> column g of m
-            if not (isinstance(x, App) and x.op.name == "index" and i not in free_vars(x.args[1])):  # type: ignore[arg-type]
-                raise NotLiftable(loc, f"the access {rewrite.show(leaf)} is not a row or column read")
-            raise NotLiftable(loc, "internal: column reads are handled by their row")
+        assert i not in free_vars(x), "column reads arrive as rows of a transpose (_collect_leaves)"
         start = rewrite.simplify(mk("add", lo, c))
         stop = rewrite.simplify(mk("add", b, c))
         if record:
@@ -740,7 +736,6 @@ class Lifter:
             elif cond != lit(True) and cond not in self.requires:
                 self.requires.append(cond)
         pre = ctx.assume + tuple(facts) + tuple(self.requires)
-        empty = tuple(state[n] for n in state if isinstance(env[n], Empty))
         inv = tuple((state[n], summaries[n](i)) for n in state)
         # initiation: the state before the loop is S(lo)
         init_goals = []
@@ -767,7 +762,6 @@ class Lifter:
         post = tuple((summaries[n](i), summaries[n](hi)) for n in state)
         self.obligations.append(Obligation(
             "postcondition", s.loc, pre + (stop, mk("not", mk("lt", i, hi))), inv, post))
-        del empty
 
 
 _BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "<": "lt", "<=": "le",
@@ -796,10 +790,6 @@ def _show(e: L.Expr) -> str:
         case L.Len(x):
             return f"len({_show(x)})"
     return type(e).__name__
-
-
-def _type_of(v: Sym) -> TensorType:
-    return v.type
 
 
 def _as_bool(t: Term) -> Term:
@@ -840,17 +830,11 @@ def _accumulated(new: Term, v: Var, kind: str) -> Term | None:
             return _compare_select(c, a, b, v, kind)  # type: ignore[arg-type]
         return None
     if isinstance(new, App) and new.op.name == "ite":
+        # an unchanged branch contributes the unit (max/min have none: then no reduction)
         c, a, b = new.args
-        ra = v if a == v else None
-        ra = _accumulated(a, v, kind) if a != v else None  # type: ignore[arg-type]
-        rb = _accumulated(b, v, kind) if b != v else None  # type: ignore[arg-type]
-        if a == v:
-            ra = unit
-        if b == v:
-            rb = unit
+        ra = unit if a == v else _accumulated(a, v, kind)  # type: ignore[arg-type]
+        rb = unit if b == v else _accumulated(b, v, kind)  # type: ignore[arg-type]
         if ra is None or rb is None:
-            return None
-        if kind in ("max", "min") and (a == v or b == v):
             return None
         return mk("ite", c, ra, rb)  # type: ignore[arg-type]
     if kind == "add":
@@ -919,10 +903,10 @@ def _offset(idx: Term, i: Var) -> Term | None:
     return rewrite.from_sum_terms(rest, INT)
 
 
-def _collect_leaves(e: Term | Lambda, i: Var, leaves: dict[Term, Term], loc: Loc) -> None:
+def _collect_leaves(e: Term | Lambda, i: Var, leaves: dict[Term, Term]) -> None:
     """Maximal reads that depend on the counter: x[i + c] (scalars or rows) and x[r][i + c]."""
     if isinstance(e, Lambda):
-        _collect_leaves(e.body, i, leaves, loc)
+        _collect_leaves(e.body, i, leaves)
         return
     if i not in free_vars(e):
         return
@@ -939,7 +923,7 @@ def _collect_leaves(e: Term | Lambda, i: Var, leaves: dict[Term, Term], loc: Loc
             return
     if isinstance(e, App):
         for a in e.args:
-            _collect_leaves(a, i, leaves, loc)
+            _collect_leaves(a, i, leaves)
 
 
 def _vector_algebra(t: Term, vectors: dict[Var, Term]) -> Term | None:

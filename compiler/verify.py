@@ -125,6 +125,18 @@ class ProofReport:
                 for ob, res, level in self.results if level != "unbounded"]
 
 
+def _check(ob: Obligation, bound: int | None, budget: float, verifiers: Sequence[Verifier],
+           portfolio: PortfolioVerifier | None) -> CheckResult:
+    """One query for `ob` (lengths and ints bounded by `bound` when given)."""
+    def build(dialect: str, abstract: bool) -> str:
+        return obligation_script(ob, dialect, abstract, bound)
+
+    if portfolio is not None:
+        return portfolio.check_obligation(build, budget)
+    v = verifiers[0]
+    return prove(lambda a: build(v.dialect, a), v, budget)
+
+
 def check_obligations(obligations: Sequence[Obligation], verifiers: Sequence[Verifier],
                       timeout: float, deadline: float | None = None) -> ProofReport:
     """Prove each obligation (unbounded, else bounded); the report's level is the weakest."""
@@ -135,18 +147,9 @@ def check_obligations(obligations: Sequence[Obligation], verifiers: Sequence[Ver
         left = timeout if deadline is None else min(timeout, deadline - time.perf_counter())
         if left <= 0:
             report.results.append((ob, CheckResult("timeout", 0.0, "none", "no time left"), "none"))
-            report.level = "none" if report.level != "none" else report.level
+            report.level = "none"
             continue
-
-        def run(bound: int | None, budget: float, ob: Obligation = ob) -> CheckResult:
-            def build(dialect: str, abstract: bool) -> str:
-                return obligation_script(ob, dialect, abstract, bound)
-            if portfolio is not None:
-                return portfolio.check_obligation(build, budget)
-            v = verifiers[0]
-            return prove(lambda a: build(v.dialect, a), v, budget)
-
-        res = run(None, left)
+        res = _check(ob, None, left, verifiers, portfolio)
         level = "unbounded"
         if res.status != "unsat":
             if res.status == "sat":
@@ -155,7 +158,7 @@ def check_obligations(obligations: Sequence[Obligation], verifiers: Sequence[Ver
                 spent = res.seconds
                 budget = left - spent if deadline is None else min(left - spent,
                                                                    deadline - time.perf_counter())
-                bounded = run(BOUND, max(budget, 0.0)) if budget > 0 else res
+                bounded = _check(ob, BOUND, budget, verifiers, portfolio) if budget > 0 else res
                 if bounded.status == "unsat":
                     level = "bounded"
                 else:

@@ -84,8 +84,7 @@ def parse_cpp(path: str, text: str) -> L.Module:
         args += ["-isystem", d]
     index = ci.Index.create()
     try:
-        tu = index.parse(path, args=args, unsaved_files=[(path, text)],
-                         options=ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES * 0)
+        tu = index.parse(path, args=args, unsaved_files=[(path, text)])
     except ci.TranslationUnitLoadError as e:
         raise LoopIRError(Loc(path, 0, 0), f"clang could not parse the file: {e}") from None
     for d in tu.diagnostics:

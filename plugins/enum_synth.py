@@ -29,6 +29,7 @@ from tensflo.compiler.symbolic import (
     LiftResult,
     NotLiftable,
     _collect_leaves,
+    _Context,
     _replace_terms,
     check_candidate,
     iteration_updates,
@@ -39,7 +40,6 @@ from tensflo.ir.tensir import (
     App,
     DomainError,
     Lambda,
-    Lit,
     Term,
     Var,
     free_vars,
@@ -135,7 +135,7 @@ class EnumSynthesizer:
         checked = check_candidate(module, fn, program)
         if checked is not None:
             return [checked]
-        return [LiftResult(program, params, [], [], 0, proof_complete=False)]
+        return [LiftResult(program, params, [], [], proof_complete=False)]
 
 
 # -------------------------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def _leaves(module: L.Module, fn: L.Function, params: tuple[Var, ...]) -> list[T
     for st in L.walk_stmts(fn.body):
         if isinstance(st, L.For):
             try:
-                b = rewrite.simplify(lifter.value(st.stop, env, _ctx()))
+                b = rewrite.simplify(lifter.value(st.stop, env, _Context()))
             except (NotLiftable, KeyError, TensIRTypeError):
                 continue
             if isinstance(b, Term) and not (free_vars(b) - set(params)) and b not in bounds:
@@ -173,12 +173,6 @@ def _leaves(module: L.Module, fn: L.Function, params: tuple[Var, ...]) -> list[T
     return [rewrite.simplify(t) for t in dict.fromkeys(out)]
 
 
-def _ctx() -> Any:
-    from tensflo.compiler.symbolic import _Context
-
-    return _Context()
-
-
 def _mined_lambdas(module: L.Module, fn: L.Function, params: tuple[Var, ...]) -> dict[FnType, list[Lambda]]:
     """Lambdas from each loop's per-iteration scalar computations (reads become parameters)."""
     pool: dict[FnType, list[Lambda]] = {}
@@ -187,10 +181,7 @@ def _mined_lambdas(module: L.Module, fn: L.Function, params: tuple[Var, ...]) ->
             if not isinstance(piece, Term) or not piece.type.is_scalar:
                 continue
             leaves: dict[Term, Term] = {}
-            try:
-                _collect_leaves(piece, counter, leaves, fn.loc)
-            except NotLiftable:
-                continue
+            _collect_leaves(piece, counter, leaves)
             if not 1 <= len(leaves) <= 2 or not all(k.type.is_scalar for k in leaves):
                 continue
             names = ["e"] if len(leaves) == 1 else ["e1", "e2"]
@@ -364,4 +355,4 @@ def tensflo_register_synthesizers() -> list[object]:
     return [EnumSynthesizer()]
 
 
-__all__ = ["EnumSynthesizer", "Lit"]
+__all__ = ["EnumSynthesizer"]
