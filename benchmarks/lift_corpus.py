@@ -20,8 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from tensflo.compiler.differential import differential_check
-from tensflo.compiler.pipeline import Options, compile_file, read_module
+from tensflo.compiler.differential import check_compiled
+from tensflo.compiler.pipeline import Options, compile_file
 from tensflo.plugins.manager import load_registry
 
 ROOT = Path(__file__).resolve().parent
@@ -50,13 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             seconds = time.perf_counter() - start
             diff = None
             if result.lifted and result.code is not None:
-                module = read_module(rel, registry)
-                fn = module.function(path.stem)
-                from tensflo.ir.tensir import parse
-
-                env = {p.name: p.type for p in fn.params}
-                requires = [parse(r, env) for r in result.requires]
-                report = differential_check(rel, module, fn, result.code, requires, count=args.tests)
+                report = check_compiled(rel, result, registry, count=args.tests)
                 diff = {"cases": report.cases, "failures": report.failures[:3],
                         "failed": len(report.failures)}
             reason = next((d.message for d in result.diagnostics if d.severity == "error"), "")

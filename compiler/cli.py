@@ -26,7 +26,7 @@ from tensflo.plugins.manager import (
     load_registry,
 )
 
-from .errors import ExitCode, UsageError
+from .errors import ExitCode, UsageError, read_input
 
 PROG = "tensflo"
 
@@ -322,7 +322,7 @@ def _cmd_render(args: argparse.Namespace, registry: Registry, out: IO[str]) -> i
     ok, why = _available(reg)
     if not ok:
         raise UsageError(f"target {args.target!r} is not available here: {why or 'unavailable'}")
-    text = _read(args.file)
+    text = read_input(args.file)
     try:
         functions = parse_module(text, source=args.file)
     except TensIRSyntaxError as e:
@@ -494,18 +494,6 @@ def _cmd_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> 
 # -------------------------------------------------------------------------------------------------
 # helpers
 # -------------------------------------------------------------------------------------------------
-def _read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not a file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
-
-
 def _json(value: Any, out: IO[str]) -> None:
     json.dump(value, out, indent=2)
     out.write("\n")

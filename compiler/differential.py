@@ -80,3 +80,15 @@ def differential_check(path: str, module: L.Module, fn: L.Function, code: str, r
         elif not same(want, case.expected):
             report.failures.append(f"{fn.name}{case.args}: original {want}, interpreter {case.expected}")
     return report
+
+
+def check_compiled(path: str, result: Any, registry: Any, count: int = 100, seed: int = 1,
+                   cache_dir: str | None = None) -> DiffReport:
+    """`differential_check` for a lifted `CompileResult` of the file at `path`."""
+    from .pipeline import read_module
+
+    module = read_module(path, registry)
+    fn = module.function(result.function)
+    assert fn is not None and result.code is not None
+    return differential_check(path, module, fn, result.code, result.precondition, count=count,
+                              seed=seed, cache_dir=cache_dir)

@@ -18,3 +18,16 @@ class ExitCode(IntEnum):
 
 class UsageError(Exception):
     """A usage or input error, reported as one message without a traceback (exit status 2)."""
+
+
+def read_input(path: str) -> str:
+    """The text of a file the user named; a missing or unreadable file is a `UsageError`."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from tensflo.plugins.hookspecs import hookimpl
 
-from .errors import ExitCode, UsageError
+from .errors import ExitCode, UsageError, read_input
 
 HELP = "check and run Flo streaming dataflow graphs (on the interpreter or on Apache Beam)"
 EXAMPLE = "tensflo flo run examples/flo/windowed_aggregation.py --runner beam"
@@ -244,14 +244,9 @@ def _inputs(specs: list[str]) -> dict[str, list[Any]]:
 
 def _read_json(path: str) -> Any:
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
+        return json.loads(read_input(path))
     except json.JSONDecodeError as e:
         raise UsageError(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
 
 
 def _element(x: Any) -> Any:

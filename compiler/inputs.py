@@ -67,15 +67,24 @@ def draw_cases(function: L.Function, module: L.Module, requires: Sequence[Term],
         for p in function.params:
             extra = int(rng.integers(0, 3)) if p.type.rank and rng.random() < 0.3 else 0
             arrays[p.name] = _value(p.type, n + extra, m, rng, wide)
-        if not all(_holds(r, arrays) for r in requires):
-            continue
-        args = tuple(_as_list(arrays[p.name]) for p in function.params)
-        try:
-            expected = interp.run(function, args)
-        except (Undefined, StepLimit, RecursionError):
-            continue
-        cases.append(Case(args, arrays, expected))
+        case = case_in_domain(interp, function, requires, arrays)
+        if case is not None:
+            cases.append(case)
     return cases
+
+
+def case_in_domain(interp: Interpreter, function: L.Function, requires: Sequence[Term],
+                   arrays: dict[str, Any]) -> Case | None:
+    """The input `arrays` (by parameter name) with the source's output, if it satisfies the
+    precondition and the source is defined on it."""
+    if not all(_holds(r, arrays) for r in requires):
+        return None
+    args = tuple(_as_list(arrays[p.name]) for p in function.params)
+    try:
+        expected = interp.run(function, args)
+    except (Undefined, StepLimit, RecursionError):
+        return None
+    return Case(args, arrays, expected)
 
 
 def _holds(cond: Term, arrays: dict[str, Any]) -> bool:

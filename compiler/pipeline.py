@@ -17,14 +17,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tensflo.ir.loop import Interpreter, StepLimit, Undefined
+from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
-from tensflo.ir.tensir import DomainError, Function, Term, evaluate, print_term
+from tensflo.ir.tensir import Function, Term, print_term
 from tensflo.plugins.manager import Registry, call_each
 
-from .errors import UsageError
-from .inputs import Case, draw_cases, first_mismatch
+from .errors import UsageError, read_input
+from .inputs import Case, case_in_domain, draw_cases, first_mismatch
 from .symbolic import LiftResult, NotLiftable, Obligation, lift_function
 from .verify import LEVELS, ProofReport, check_obligations, obligation_script
 
@@ -79,6 +79,8 @@ class CompileResult:
     """What the target measured (gemmini: cycles, utilisation, bytes moved)."""
     program: Term | None = field(default=None, repr=False)
     params: tuple = field(default=(), repr=False)
+    precondition: tuple[Term, ...] = field(default=(), repr=False)
+    """`requires` as TensIR terms."""
     target_options: tuple = field(default=(), repr=False)
 
     @property
@@ -87,7 +89,7 @@ class CompileResult:
 
     def to_json(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items()
-               if k not in ("program", "params", "target_options")}
+               if k not in ("program", "params", "precondition", "target_options")}
         if out["target_report"] is None:
             del out["target_report"]
         out["diagnostics"] = [asdict(d) for d in self.diagnostics]
@@ -115,15 +117,7 @@ class Options:
 def read_module(path: str, registry: Registry, text: str | None = None) -> L.Module:
     """Parse a file with the frontend registered for its extension; input errors are UsageError."""
     if text is None:
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except FileNotFoundError:
-            raise UsageError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise UsageError(f"{path}: is a directory, not a file") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise UsageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+        text = read_input(path)
     ext = os.path.splitext(path)[1]
     frontends = [r for r in registry.all("frontend") if ext in getattr(r.component, "extensions", ())]
     if not frontends:
@@ -245,6 +239,7 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
     result.tensir = print_term(lifted.program)
     result.program = lifted.program
     result.params = lifted.params
+    result.precondition = tuple(lifted.requires)
     result.requires = [print_term(r) for r in lifted.requires]
     result.obligations = [
         {"kind": ob.kind, "at": str(ob.loc), "status": res.status, "solver": res.solver,
@@ -341,14 +336,9 @@ def _counterexample_input(module: L.Module, fn: L.Function, lifted: LiftResult, 
         v = values[p.name]
         arrays[p.name] = np.asarray(v, dtype=np.int64).reshape((0,) * p.type.rank) \
             if p.type.rank and not v else (np.asarray(v, dtype=np.int64) if p.type.rank else v)
-    args = tuple(values[p.name] for p in fn.params)
-    try:
-        if not all(bool(evaluate(r, arrays)) for r in lifted.requires):
-            return None
-        expected = Interpreter(module, steps=200_000).run(fn, args)
-    except (Undefined, StepLimit, DomainError, ValueError, IndexError):
+    case = case_in_domain(Interpreter(module, steps=200_000), fn, lifted.requires, arrays)
+    if case is None:
         return None
-    case = Case(args, arrays, expected)
     return case if first_mismatch(lifted.program, [case]) is not None else None
 
 

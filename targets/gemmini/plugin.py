@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import IO, Any, ClassVar
 
-from tensflo.compiler.errors import ExitCode, UsageError
+from tensflo.compiler.errors import ExitCode, UsageError, read_input
 from tensflo.plugins.hookspecs import hookimpl
 
 
@@ -146,16 +146,6 @@ def _run(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
     return _cmd_compile(args, registry, out)
 
 
-def _read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
-
-
 def _report_lines(report: Any) -> list[str]:
     return [
         f"cycles:      {report.cycles}",
@@ -175,7 +165,7 @@ def _cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
     from .trace import trace
 
     try:
-        program = parse_program(_read(args.program))
+        program = parse_program(read_input(args.program))
     except ProgramSyntaxError as e:
         raise UsageError(f"{args.program}: {e}") from None
     rng = np.random.default_rng(args.seed)
@@ -214,7 +204,7 @@ def _cmd_compile(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
     from .lower import parse_shapes
     from .text import print_program
 
-    text = _read(args.file)
+    text = read_input(args.file)
     try:
         functions = {f.name: f for f in parse_module(text, source=args.file)}
     except TensIRSyntaxError as e:

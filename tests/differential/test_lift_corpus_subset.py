@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 
 import tensflo
-from tensflo.compiler.differential import differential_check
-from tensflo.compiler.pipeline import read_module
-from tensflo.ir.tensir import parse
+from tensflo.compiler.differential import check_compiled
 from tensflo.plugins.manager import load_registry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,13 +42,9 @@ def test_lift_prove_and_compare_with_the_original(kernel: str, native_cache: str
     assert result.proof == "unbounded"
     assert result.obligations and all(ob["status"] == "unsat" for ob in result.obligations)
     assert result.tests >= 32
+    assert [str(r) for r in result.precondition] == result.requires
     with load_registry() as registry:
-        module = read_module(str(path), registry)
-    fn = module.function(name)
-    env = {p.name: p.type for p in fn.params}
-    requires = [parse(r, env) for r in result.requires]
-    report = differential_check(str(path), module, fn, result.code, requires, count=100,
-                                cache_dir=native_cache)
+        report = check_compiled(str(path), result, registry, count=100, cache_dir=native_cache)
     assert report.cases >= 60, "too few random inputs inside the precondition"
     assert report.ok, report.failures[:3]
 
