@@ -6,6 +6,7 @@ selects them by that name (`--target numpy`, `--verifier z3`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
@@ -28,6 +29,43 @@ class Target(Protocol):
 
     def emit(self, functions: list[Function], out: IO[str]) -> None:
         """Write one module defining each function (same name, same parameter order)."""
+        ...
+
+
+@runtime_checkable
+class Executable(Protocol):
+    """One compiled TensIR function, ready to run in this process (what `tensflo bench` times).
+
+    The three steps are separate so that timing can exclude conversion: `prepare` moves NumPy
+    inputs into the target's own representation, `run` computes (and returns only once the result
+    exists, also on lazy or asynchronous frameworks), `fetch` converts a result back to NumPy.
+    """
+
+    def prepare(self, args: Sequence[Any]) -> Any:
+        """Arguments in parameter order (NumPy arrays and scalars) -> the target's representation."""
+        ...
+
+    def run(self, prepared: Any) -> Any:
+        """Compute the function on prepared arguments; blocks until the result is computed."""
+        ...
+
+    def fetch(self, result: Any) -> Any:
+        """A result of `run` as a NumPy array (tensors) or NumPy scalar."""
+        ...
+
+
+@runtime_checkable
+class RunnableTarget(Target, Protocol):
+    """A target whose code can run in this process (numpy, torch, mlx, jax, llvm)."""
+
+    def executable(self, fn: Function, dtypes: Mapping[str, str] | None = None) -> Executable:
+        """Compile `fn` for running here.
+
+        `dtypes` maps parameter names (and `"return"`) to NumPy dtype names of the buffers the
+        caller passes and expects (`int32`, `int64`, `float32`, `float64`); missing entries are
+        `int64` / `float64` / `bool`. Buffer types only say how values are stored: arithmetic on
+        `int` is 64-bit on every target (TensIR's ints are unbounded; int64 is their runtime type).
+        """
         ...
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import IO, ClassVar
+from typing import IO, Any, ClassVar
 
 import jinja2
+import numpy as np
 
 from tensflo.ir.tensir import Function, cnum
 from tensflo.ir.tensir.ops import DTYPE_NAMES
@@ -106,6 +108,28 @@ class NumpyTarget:
         namespace: dict[str, object] = {}
         exec(compile(buf.getvalue(), f"<tensflo numpy: {functions[0].name}>", "exec"), namespace)
         return namespace
+
+    def executable(self, fn: Function, dtypes: Mapping[str, str] | None = None) -> NumpyExecutable:
+        dtypes = dtypes or {}
+        return NumpyExecutable(self.compile([fn])[fn.name],
+                               tuple(dtypes.get(p.name) if p.type.rank else None for p in fn.params))
+
+
+@dataclass(frozen=True)
+class NumpyExecutable:
+    """A generated NumPy function, run in this process."""
+
+    fn: Any
+    dtypes: tuple[str | None, ...]
+
+    def prepare(self, args: Sequence[Any]) -> list[Any]:
+        return [np.asarray(a, dtype=d) if d else a for a, d in zip(args, self.dtypes, strict=True)]
+
+    def run(self, prepared: list[Any]) -> Any:
+        return self.fn(*prepared)
+
+    def fetch(self, result: Any) -> Any:
+        return result
 
 
 @hookimpl
