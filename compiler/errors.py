@@ -11,7 +11,7 @@ class ExitCode(IntEnum):
     OK = 0
     """The command did what was asked (for `compile`/`lift`: the function was lifted)."""
     NOT_LIFTED = 1
-    """The input was fine but no verified TensIR program was found."""
+    """The input was fine but no verified TensIR program was found (`bench`: an output differed)."""
     USAGE = 2
     """A usage or input error: bad arguments, unreadable or malformed input, unknown component."""
 

@@ -77,7 +77,7 @@ def case_in_domain(interp: Interpreter, function: L.Function, requires: Sequence
                    arrays: dict[str, Any]) -> Case | None:
     """The input `arrays` (by parameter name) with the source's output, if it satisfies the
     precondition and the source is defined on it."""
-    if not all(_holds(r, arrays) for r in requires):
+    if not all(holds(r, arrays) for r in requires):
         return None
     args = tuple(_as_list(arrays[p.name]) for p in function.params)
     try:
@@ -87,7 +87,7 @@ def case_in_domain(interp: Interpreter, function: L.Function, requires: Sequence
     return Case(args, arrays, expected)
 
 
-def _holds(cond: Term, arrays: dict[str, Any]) -> bool:
+def holds(cond: Term, arrays: dict[str, Any]) -> bool:
     try:
         return bool(evaluate(cond, arrays))
     except (DomainError, KeyError, IndexError, ValueError):

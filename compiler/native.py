@@ -418,25 +418,37 @@ def compile_native(source_path: str | os.PathLike[str], function: str,
     Raises `NativeCompileError` with g++'s messages when the driver does not compile (e.g. the
     function does not exist or its signature does not match the types).
     """
-    source = Path(source_path).resolve()
-    if not _FUNCTION_NAME.fullmatch(function):
-        raise NativeError(f"not a C++ function name: {function!r}")
     params = tuple(native_type(t) for t in param_types)
     result = native_type(return_type)
+    source = Path(source_path).resolve()
+    driver = driver_source(source, function, params, result)
+    binary, compiled = build_driver(source_path, function, driver, cache_dir=cache_dir, cxx=cxx,
+                                    flags=flags)
+    return NativeProgram(source, function, params, result, binary, compiled=compiled)
+
+
+def build_driver(source_path: str | os.PathLike[str], function: str, driver: str, *,
+                 cache_dir: str | os.PathLike[str] | None = None, cxx: str = "g++",
+                 flags: Sequence[str] = DEFAULT_FLAGS) -> tuple[Path, bool]:
+    """Compile (or fetch from the cache) a driver `#include`-ing `source_path`.
+
+    Returns the binary and whether g++ ran. The cache key hashes the source text, the driver, the
+    compiler's path and version and `flags`.
+    """
+    if not _FUNCTION_NAME.fullmatch(function):
+        raise NativeError(f"not a C++ function name: {function!r}")
     try:
-        source_text = source.read_bytes()
+        source_text = Path(source_path).read_bytes()
     except OSError as e:
         raise NativeError(f"cannot read {source_path}: {e}") from None
-    driver = driver_source(source, function, params, result)
     identity = _compiler_identity(cxx)
     key = hashlib.sha256(b"\0".join([source_text, driver.encode(), identity.encode(),
                                      "\0".join(flags).encode()])).hexdigest()[:24]
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     stem = re.sub(r"\W", "_", function)
     binary = cache / f"{stem}-{key}"
-    program = NativeProgram(source, function, params, result, binary)
     if binary.exists():
-        return program
+        return binary, False
     cache.mkdir(parents=True, exist_ok=True)
     # Private names while compiling, then atomic renames: concurrent compilers of one key both win.
     partial = cache / f"{stem}-{key}.{os.getpid()}.tmp"
@@ -456,7 +468,7 @@ def compile_native(source_path: str | os.PathLike[str], function: str,
             f"{cxx} could not compile the driver for {function} in {source_path}:\n{proc.stderr}",
             command, proc.stderr)
     os.replace(partial, binary)
-    return NativeProgram(source, function, params, result, binary, compiled=True)
+    return binary, True
 
 
 def run_native(source_path: str | os.PathLike[str], function: str,

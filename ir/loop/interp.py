@@ -80,6 +80,11 @@ class Interpreter:
         self.steps = steps
         self._left = steps
 
+    @property
+    def used(self) -> int:
+        """Statements executed by the last `run`."""
+        return self.steps - self._left
+
     def run(self, function: str | Function, args: Sequence[Any]) -> Any:
         """Call `function` on `args` (not modified); raises `Undefined` or `StepLimit`."""
         fn = function if isinstance(function, Function) else self.module.function(function)
