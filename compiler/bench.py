@@ -88,6 +88,8 @@ class BenchReport:
     baseline: str
     inputs: dict[int, str] = field(default_factory=dict)
     """Per size: the input shapes and int parameters."""
+    working_set: dict[int, int] = field(default_factory=dict)
+    """Per size: bytes of the arrays passed in plus the output, at the original's element width."""
     rows: list[Measurement] = field(default_factory=list)
 
     def baseline_at(self, elements: int) -> Measurement | None:
@@ -103,6 +105,7 @@ class BenchReport:
         return {"function": self.function, "path": self.path, "tensir": self.tensir,
                 "proof": self.proof, "baseline": self.baseline,
                 "inputs": {str(k): v for k, v in self.inputs.items()},
+                "working_set_bytes": {str(k): v for k, v in self.working_set.items()},
                 "rows": [{**r.to_json(), "speedup": self.speedup(r)} for r in self.rows]}
 
     def table(self) -> str:
@@ -264,6 +267,9 @@ def bench_function(path: str, name: str, registry: Any, opts: BenchOptions = Ben
         report.rows.append(original)
         if original.error:
             continue
+        width = 4 if fn.lang == "cpp" else 8
+        report.working_set[elements] = width * (
+            sum(np.size(a) for a in args if np.ndim(a)) + int(np.size(want)))
         targs = [arrays[p.name] for p in tfn.params]
         for tname, target, why in targets:
             if target is None:
