@@ -105,3 +105,9 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         assert text == path.read_text(), f"{name} changed: review, then run pytest --update-golden"
 
     return check
+
+
+@pytest.fixture(scope="session")
+def native_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One cache of compiled C++ drivers for the whole run (each kernel is compiled once)."""
+    return str(tmp_path_factory.mktemp("native"))

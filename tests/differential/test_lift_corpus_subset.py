@@ -28,11 +28,6 @@ SUBSET = [
 ]
 
 
-@pytest.fixture(scope="module")
-def native_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(tmp_path_factory.mktemp("native"))
-
-
 @pytest.mark.parametrize("kernel", SUBSET)
 def test_lift_prove_and_compare_with_the_original(kernel: str, native_cache: str) -> None:
     path = KERNELS / kernel

@@ -28,11 +28,6 @@ def registry():
         yield reg
 
 
-@pytest.fixture(scope="module")
-def native_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(tmp_path_factory.mktemp("native"))
-
-
 def test_timing_driver_returns_the_result_and_one_time_per_call(native_cache: str) -> None:
     program = compile_timed(CPP / "darken_blend_8.cc", "darken_blend_8",
                             ["mat[int]", "mat[int]", "int", "int"], "mat[int]", cache_dir=native_cache)
