@@ -7,7 +7,7 @@ only walks the term, parenthesizes by precedence and names shared subterms.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tensflo.ir.tensir import App, Lambda, Lit, Term, Var
@@ -26,6 +26,8 @@ class PyRenderer:
     target: str
     names: dict[Var, str]
     reserved: frozenset[str] = frozenset()
+    literals: Mapping[str, str] = field(default_factory=dict)
+    """Format of a literal per element type (`torch.tensor({})`); missing: a plain Python literal."""
     lines: list[str] = field(default_factory=list)
     _count: int = 0
     _shared: dict[Term, str | None] = field(default_factory=dict)
@@ -65,15 +67,20 @@ class PyRenderer:
             if entry is None:
                 raise RenderError(f"the {self.target} target cannot render op {term.op.name}")
             if isinstance(entry, Template):
-                args = [self.expr(a, entry.need(i)) for i, a in enumerate(term.args)]  # type: ignore[arg-type]
-                return entry.text.format(*args), entry.prec
+                return self.render_template(entry, term)
             return entry(self, term)
         raise RenderError(f"cannot render {term!r}")
 
+    def render_template(self, entry: Template, term: App) -> tuple[str, int]:
+        args = [self.expr(a, entry.need(i)) for i, a in enumerate(term.args)]  # type: ignore[arg-type]
+        return entry.text.format(*args), entry.prec
+
     def literal(self, lit: Lit) -> tuple[str, int]:
-        if isinstance(lit.value, bool):
-            return ("True" if lit.value else "False"), ATOM
-        text = format_literal(lit.value)
+        text = ("True" if lit.value else "False") if isinstance(lit.value, bool) else (
+            format_literal(lit.value))
+        typed = self.literals.get(lit.type.elem)
+        if typed is not None:
+            return typed.format(text), ATOM
         return text, PREC["unary"] if text.startswith("-") else ATOM
 
     def atom(self, term: Term) -> str:

@@ -11,8 +11,10 @@ and `float` as reals (overflow and rounding are not modelled; see docs/semantics
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +30,35 @@ NUMERIC = ("int", "float")
 DTYPES = {"int": np.int64, "float": np.float64, "bool": np.bool_}
 DTYPE_NAMES = {"int": "np.int64", "float": "np.float64", "bool": "np.bool_"}
 """How generated NumPy code spells each element type's dtype."""
+FRAMEWORKS = {"torch": "torch", "jax": "jnp", "mlx": "mx"}
+"""The array-framework targets beside numpy, each with the name its generated code imports."""
+TARGET_DTYPES = {
+    "numpy": DTYPE_NAMES,
+    **{t: {"int": f"{ns}.int64", "float": f"{ns}.float64", "bool": f"{ns}.bool_"}
+       for t, ns in FRAMEWORKS.items()},
+}
+TARGET_DTYPES["torch"] = {**TARGET_DTYPES["torch"], "bool": "torch.bool"}
+"""How each Python-based target's generated code spells each element type's dtype."""
+
+
+def each_framework(make: Callable[[str], Any]) -> dict[str, Any]:
+    """Rendering entries for the framework targets from their namespace (`torch`, `jnp`, `mx`)."""
+    return {t: make(ns) for t, ns in FRAMEWORKS.items()}
+
+
+def every_framework(entry: Any) -> dict[str, Any]:
+    """One rendering entry that reads the same on every framework target (`a + b`, `c_div(a, b)`)."""
+    return each_framework(lambda ns: entry)
+
+
+def framework_call(name: str, arity: int) -> dict[str, Template]:
+    """`torch.name(...)`, `jnp.name(...)`, `mx.name(...)`: a function of each framework."""
+    return each_framework(lambda ns: call(f"{ns}.{name}", arity))
+
+
+def namespaced(name: str, arity: int) -> dict[str, Template]:
+    """`np.name(...)` on numpy and the same function of each framework."""
+    return {"numpy": call(f"np.{name}", arity), **framework_call(name, arity)}
 
 
 def as_value(x, t: TensorType):
@@ -71,6 +102,8 @@ class Kernel:
     """`smt(enc, elem, *exprs)` -> expression; `elem` is the operands' element type."""
     py: Template
     """Python/NumPy rendering; vectorized, so the same text serves scalars and arrays."""
+    frameworks: Mapping[str, Template]
+    """The torch, jax and mlx renderings (vectorized too)."""
     doc: str
     """What the op computes, as a noun phrase ("division")."""
     note: str = ""
@@ -83,6 +116,11 @@ class Kernel:
     form: str = "call"
     assoc: str = "left"
     commutative: bool = False
+
+    @property
+    def render(self) -> dict[str, Template]:
+        """Every target's rendering, for the scalar op and the families derived from the kernel."""
+        return {"numpy": self.py, **self.frameworks}
 
     def result_type(self, *ts: TensorType) -> TensorType:
         elem = _same_elem(self.name, self.elems, *ts)
@@ -102,63 +140,64 @@ _M = PREC["mul"]
 _C = PREC["cmp"]
 
 ADD = _kernel(Kernel("add", 2, np.add, lambda e, t, a, b: f"(+ {a} {b})", infix("+", _A),
-                     "addition", symbol="+", prec=_A, form="infix", commutative=True))
+                     every_framework(infix("+", _A)), "addition", symbol="+", prec=_A, form="infix", commutative=True))
 SUB = _kernel(Kernel("sub", 2, np.subtract, lambda e, t, a, b: f"(- {a} {b})", infix("-", _A),
-                     "subtraction", symbol="-", prec=_A, form="infix"))
+                     every_framework(infix("-", _A)), "subtraction", symbol="-", prec=_A, form="infix"))
 MUL = _kernel(Kernel("mul", 2, np.multiply, lambda e, t, a, b: e.mul(t, a, b), infix("*", _M),
-                     "multiplication", symbol="*", prec=_M, form="infix", commutative=True))
+                     every_framework(infix("*", _M)), "multiplication", symbol="*", prec=_M, form="infix", commutative=True))
 DIV = _kernel(Kernel(
     "div", 2, cnum.c_div,
     lambda e, t, a, b: f"({e.cdiv() if t == 'int' else e.rdiv()} {a} {b})",
-    call("c_div", 2), "division", note="int truncates toward zero as in C; x / 0 == 0",
+    call("c_div", 2), every_framework(call("c_div", 2)), "division", note="int truncates toward zero as in C; x / 0 == 0",
     symbol="/", prec=_M, form="infix",
 ))
 MOD = _kernel(Kernel(
     "mod", 2, cnum.c_mod, lambda e, t, a, b: f"({e.cmod()} {a} {b})", call("c_mod", 2),
-    "remainder", note="sign of the dividend as in C; x % 0 == x", elems=("int",),
+    every_framework(call("c_mod", 2)), "remainder", note="sign of the dividend as in C; x % 0 == x", elems=("int",),
     symbol="%", prec=_M, form="infix",
 ))
 FLOORDIV = _kernel(Kernel(
     "floordiv", 2, cnum.py_div, lambda e, t, a, b: f"({e.floordiv()} {a} {b})",
-    call("py_div", 2), "floor division", note="rounds toward negative infinity as in Python; x // 0 == 0",
+    call("py_div", 2), every_framework(call("py_div", 2)), "floor division", note="rounds toward negative infinity as in Python; x // 0 == 0",
     elems=("int",),
 ))
 FLOORMOD = _kernel(Kernel(
     "floormod", 2, cnum.py_mod, lambda e, t, a, b: f"({e.floormod()} {a} {b})", call("py_mod", 2),
-    "floor remainder", note="sign of the divisor as in Python; x % 0 == x", elems=("int",),
+    every_framework(call("py_mod", 2)), "floor remainder", note="sign of the divisor as in Python; x % 0 == x", elems=("int",),
 ))
 MIN = _kernel(Kernel("min", 2, np.minimum, lambda e, t, a, b: f"(ite (<= {a} {b}) {a} {b})",
-                     call("np.minimum", 2), "smaller of two scalars", commutative=True))
+                     call("np.minimum", 2), framework_call("minimum", 2), "smaller of two scalars", commutative=True))
 MAX = _kernel(Kernel("max", 2, np.maximum, lambda e, t, a, b: f"(ite (>= {a} {b}) {a} {b})",
-                     call("np.maximum", 2), "larger of two scalars", commutative=True))
+                     call("np.maximum", 2), framework_call("maximum", 2), "larger of two scalars", commutative=True))
 for _name, _sym, _smt, _np in [
     ("lt", "<", "<", np.less), ("le", "<=", "<=", np.less_equal), ("gt", ">", ">", np.greater),
     ("ge", ">=", ">=", np.greater_equal),
 ]:
     _kernel(Kernel(_name, 2, _np, lambda e, t, a, b, s=_smt: f"({s} {a} {b})",
-                   infix(_sym, _C, "none"), f"comparison {_sym}", result="bool",
+                   infix(_sym, _C, "none"), every_framework(infix(_sym, _C, "none")), f"comparison {_sym}", result="bool",
                    symbol=_sym, prec=_C, form="infix", assoc="none"))
 _kernel(Kernel("eq", 2, np.equal, lambda e, t, a, b: f"(= {a} {b})", infix("==", _C, "none"),
-               "equality", elems=("int", "float", "bool"), result="bool", symbol="==", prec=_C,
+               every_framework(infix("==", _C, "none")), "equality", elems=("int", "float", "bool"), result="bool", symbol="==", prec=_C,
                form="infix", assoc="none", commutative=True))
 _kernel(Kernel("ne", 2, np.not_equal, lambda e, t, a, b: f"(not (= {a} {b}))",
-               infix("!=", _C, "none"), "inequality", elems=("int", "float", "bool"),
+               infix("!=", _C, "none"), every_framework(infix("!=", _C, "none")), "inequality", elems=("int", "float", "bool"),
                result="bool", symbol="!=", prec=_C, form="infix", assoc="none",
                commutative=True))
 _kernel(Kernel("and", 2, np.logical_and, lambda e, t, a, b: f"(and {a} {b})",
-               call("np.logical_and", 2), "logical and", elems=("bool",), symbol="and",
+               call("np.logical_and", 2), framework_call("logical_and", 2), "logical and", elems=("bool",), symbol="and",
                prec=PREC["and"], form="infix", commutative=True))
 _kernel(Kernel("or", 2, np.logical_or, lambda e, t, a, b: f"(or {a} {b})",
-               call("np.logical_or", 2), "logical or", elems=("bool",), symbol="or",
+               call("np.logical_or", 2), framework_call("logical_or", 2), "logical or", elems=("bool",), symbol="or",
                prec=PREC["or"], form="infix", commutative=True))
 _kernel(Kernel("not", 1, np.logical_not, lambda e, t, a: f"(not {a})", call("np.logical_not", 1),
-               "logical negation", elems=("bool",), symbol="not", prec=PREC["not"],
+               framework_call("logical_not", 1), "logical negation", elems=("bool",), symbol="not", prec=PREC["not"],
                form="prefix"))
 _kernel(Kernel("neg", 1, np.negative, lambda e, t, a: f"(- {a})",
-               prefix("-", PREC["unary"]), "arithmetic negation", symbol="-",
+               prefix("-", PREC["unary"]), every_framework(prefix("-", PREC["unary"])),
+               "arithmetic negation", symbol="-",
                prec=PREC["unary"], form="prefix"))
 _kernel(Kernel("abs", 1, np.abs, lambda e, t, a: f"(ite (< {a} {ZERO[t]}) (- {a}) {a})",
-               call("np.abs", 1), "absolute value"))
+               call("np.abs", 1), framework_call("abs", 1), "absolute value"))
 
 
 PLURAL = {1: "vectors", 2: "matrices", 3: "3-d tensors"}
@@ -182,7 +221,7 @@ def _scalar_op(k: Kernel) -> OpDef:
     return register(OpDef(
         name=k.name, arity=k.arity, infer=infer, numpy=k.numpy, smt=smt, doc=_with_note(k.doc, k),
         form=k.form, params=("a", "b")[: k.arity] if k.arity == 2 else ("x",),
-        symbol=k.symbol, prec=k.prec, assoc=k.assoc, render={"numpy": k.py},
+        symbol=k.symbol, prec=k.prec, assoc=k.assoc, render=k.render,
         commutative=k.commutative,
     ))
 
@@ -203,7 +242,7 @@ ITE = register(OpDef(
     numpy=lambda c, a, b: np.where(c, a, b)[()],
     smt=lambda enc, c, a, b: enc.scalar(f"(ite {c.expr} {a.expr} {b.expr})", a.elem),
     doc="if-then-else on scalars",
-    render={"numpy": call("np.where", 3)},
+    render=namespaced("where", 3),
 ))
 
 
@@ -246,7 +285,7 @@ def _elemwise(k: Kernel, rank: int) -> OpDef:
         doc=_with_note(f"elementwise {k.doc} of two {PLURAL[rank]} of equal shape", k),
         params=("a", "b"),
         prefix_args=(0, 1), prefix_step=step, domain="operands have equal shapes",
-        family=k.name, render={"numpy": k.py}, commutative=k.commutative,
+        family=k.name, render=k.render, commutative=k.commutative,
     ))
     ELEMWISE[(k.name, rank)] = op
     return op
@@ -279,7 +318,7 @@ def _broadcast(k: Kernel, rank: int, scalar_first: bool) -> OpDef:
         name=name, arity=2, infer=infer, numpy=k.numpy, smt=smt,
         doc=_with_note(what, k), prefix_args=(tpos,), prefix_step=step, family=k.name,
         params=("s", "x") if scalar_first else ("x", "s"),
-        render={"numpy": k.py},
+        render=k.render,
     ))
     BROADCAST[(k.name, rank, scalar_first)] = op
     return op
@@ -322,7 +361,9 @@ def _index_smt(enc: Encoder, x: SVal, i: SVal) -> SVal:
 INDEX = register(OpDef(
     name="index", params=("x", "i"), arity=2, infer=_index_infer, numpy=_index_np, smt=_index_smt,
     doc="x[i]: element i (a row of a matrix)", form="index",
-    domain="0 <= i < len(x)", render={"numpy": Template("{0}[{1}]", ATOM, (ATOM,))},
+    domain="0 <= i < len(x)",
+    render={"numpy": Template("{0}[{1}]", ATOM, (ATOM,)),
+            **every_framework(Template("{0}[{1}]", ATOM, (ATOM,)))},
 ))
 
 
@@ -353,23 +394,29 @@ def _slice_smt(enc: Encoder, x: SVal, lo: SVal, hi: SVal, axis: int = 0) -> SVal
     return enc.tensor(x.elem, dims, shifted)
 
 
-def _render_bound(ctx, b: Term) -> str:
-    """A slice bound in Python: literal >= 0 as is, anything else clamped at 0."""
+def _render_bound(ctx, b: Term, wrap: str = "{}") -> str:
+    """A slice bound in Python: literal >= 0 as is, anything else (through `wrap`) clamped at 0."""
     if isinstance(b, Lit) and b.value >= 0:
         return str(b.value)
-    return f"max({ctx.expr(b, 0)}, 0)"
+    return f"max({wrap.format(ctx.expr(b, 0))}, 0)"
 
 
-def _render_slice(ctx, t: App) -> tuple[str, int]:
+def _bounded(render: Callable[..., tuple[str, int]]) -> dict[str, Any]:
+    """Entries of a slicing op: numpy slices with NumPy ints; the frameworks' bounds (0-d tensors,
+    or Python ints under jax.jit) go through `int()`, so slices never depend on tensor values."""
+    return {"numpy": render, **every_framework(partial(render, wrap="int({})"))}
+
+
+def _render_slice(ctx, t: App, wrap: str = "{}") -> tuple[str, int]:
     x, lo, hi = t.args
-    lo_text = "" if isinstance(lo, Lit) and lo.value == 0 else _render_bound(ctx, lo)
-    return f"{ctx.expr(x, ATOM)}[{lo_text}:{_render_bound(ctx, hi)}]", ATOM
+    lo_text = "" if isinstance(lo, Lit) and lo.value == 0 else _render_bound(ctx, lo, wrap)
+    return f"{ctx.expr(x, ATOM)}[{lo_text}:{_render_bound(ctx, hi, wrap)}]", ATOM
 
 
 SLICE = register(OpDef(
     name="slice", params=("x", "lo", "hi"), arity=3, infer=_slice_infer, numpy=cnum.clamp_slice, smt=_slice_smt,
     doc="x[lo:hi] on the first axis; bounds are clamped to [0, len(x)] (no wrap-around)",
-    form="slice", render={"numpy": _render_slice},
+    form="slice", render=_bounded(_render_slice),
 ))
 
 
@@ -380,10 +427,10 @@ def _col_slice_infer(m: TensorType, lo: TensorType, hi: TensorType) -> TensorTyp
     return m
 
 
-def _render_col_slice(ctx, t: App) -> tuple[str, int]:
+def _render_col_slice(ctx, t: App, wrap: str = "{}") -> tuple[str, int]:
     m, lo, hi = t.args
-    lo_text = "" if isinstance(lo, Lit) and lo.value == 0 else _render_bound(ctx, lo)
-    return f"{ctx.expr(m, ATOM)}[:, {lo_text}:{_render_bound(ctx, hi)}]", ATOM
+    lo_text = "" if isinstance(lo, Lit) and lo.value == 0 else _render_bound(ctx, lo, wrap)
+    return f"{ctx.expr(m, ATOM)}[:, {lo_text}:{_render_bound(ctx, hi, wrap)}]", ATOM
 
 
 COL_SLICE = register(OpDef(
@@ -391,7 +438,7 @@ COL_SLICE = register(OpDef(
     numpy=lambda m, lo, hi: m[:, max(int(lo), 0) : max(int(hi), 0)],
     smt=lambda enc, m, lo, hi: _slice_smt(enc, m, lo, hi, axis=1),
     doc="columns lo..hi of every row of a matrix, bounds clamped like slice",
-    render={"numpy": _render_col_slice},
+    render=_bounded(_render_col_slice),
 ))
 
 
@@ -409,14 +456,16 @@ TAKE = register(OpDef(
     numpy=lambda x, n: cnum.clamp_slice(x, 0, n),
     smt=lambda enc, x, n: _slice_smt(enc, x, SVal("int", expr="0"), n),
     doc="the first n entries: x[:n] (clamped)",
-    render={"numpy": lambda ctx, t: (f"{ctx.expr(t.args[0], ATOM)}[:{_render_bound(ctx, t.args[1])}]", ATOM)},
+    render=_bounded(lambda ctx, t, wrap="{}": (
+        f"{ctx.expr(t.args[0], ATOM)}[:{_render_bound(ctx, t.args[1], wrap)}]", ATOM)),
 ))
 TAIL = register(OpDef(
     name="tail", params=("x", "n"), arity=2, infer=_count_infer("tail"),
     numpy=lambda x, n: cnum.clamp_slice(x, n, np.shape(x)[0]),
     smt=lambda enc, x, n: _slice_smt(enc, x, n, SVal("int", expr=x.dims[0])),
     doc="all but the first n entries: x[n:] (clamped)",
-    render={"numpy": lambda ctx, t: (f"{ctx.expr(t.args[0], ATOM)}[{_render_bound(ctx, t.args[1])}:]", ATOM)},
+    render=_bounded(lambda ctx, t, wrap="{}": (
+        f"{ctx.expr(t.args[0], ATOM)}[{_render_bound(ctx, t.args[1], wrap)}:]", ATOM)),
 ))
 
 
@@ -455,7 +504,7 @@ APPEND = register(OpDef(
     name="append", params=("x", "e"), arity=2, infer=_append_infer, numpy=_append_np, smt=_append_smt,
     doc="x with one more entry at the end (a scalar for a vec, a row for a matrix)",
     domain="the entry's shape matches the other entries",
-    render={"numpy": call("append_rows", 2)},
+    render={"numpy": call("append_rows", 2), **every_framework(call("append_rows", 2))},
 ))
 
 
@@ -467,7 +516,12 @@ def _len_infer(x: TensorType) -> TensorType:
 LEN = register(OpDef(
     name="len", params=("x",), arity=1, infer=_len_infer, numpy=lambda x: np.int64(np.shape(x)[0]),
     smt=lambda enc, x: enc.scalar(x.dims[0], "int"),
-    doc="number of entries on the first axis", render={"numpy": call("len", 1)},
+    doc="number of entries on the first axis",
+    # a Python int under jax.jit (shapes are static there); a 0-d int64 tensor on torch and mlx,
+    # whose functions take no Python scalars (torch) or make them 32-bit (mlx)
+    render={"numpy": call("len", 1), "jax": call("len", 1),
+            "torch": Template("torch.tensor(len({0}))"),
+            "mlx": Template("mx.array(len({0}), dtype=mx.int64)")},
 ))
 
 
@@ -484,7 +538,8 @@ def _transpose_smt(enc: Encoder, m: SVal) -> SVal:
 
 TRANSPOSE = register(OpDef(
     name="transpose", params=("m",), arity=1, infer=_transpose_infer, numpy=lambda m: np.transpose(m),
-    smt=_transpose_smt, doc="matrix transpose", render={"numpy": Template("{0}.T", ATOM, (ATOM,))},
+    smt=_transpose_smt, doc="matrix transpose",
+    render={"numpy": Template("{0}.T", ATOM, (ATOM,)), **every_framework(Template("{0}.T", ATOM, (ATOM,)))},
 ))
 
 
@@ -511,14 +566,14 @@ REDUCE_SUM = register(OpDef(
     smt=lambda enc, x: enc.scalar(enc.fold("sum", x), x.elem),
     doc="sum of a vector (0 when empty)", prefix_args=(0,),
     prefix_step=lambda prev, args, i: SCALAR_OPS["add"](prev, INDEX(args[0], i)),
-    render={"numpy": call("np.sum", 1)},
+    render=namespaced("sum", 1),
 ))
 REDUCE_MUL = register(OpDef(
     name="reduce_mul", params=("x",), arity=1, infer=_reduce_infer("reduce_mul"), numpy=lambda x: np.prod(x),
     smt=lambda enc, x: enc.scalar(enc.fold("prod", x), x.elem),
     doc="product of a vector (1 when empty)", prefix_args=(0,),
     prefix_step=lambda prev, args, i: SCALAR_OPS["mul"](prev, INDEX(args[0], i)),
-    render={"numpy": call("np.prod", 1)},
+    render=namespaced("prod", 1),
 ))
 REDUCE_MAX = register(OpDef(
     name="reduce_max", params=("x",), arity=1, infer=_reduce_infer("reduce_max"), numpy=_reduce_max_np,
@@ -528,7 +583,7 @@ REDUCE_MAX = register(OpDef(
         SCALAR_OPS["eq"](i, Lit(0, INT)), INDEX(args[0], i),
         SCALAR_OPS["max"](prev, INDEX(args[0], i)),
     ),
-    domain="len(x) >= 1", render={"numpy": call("np.max", 1)},
+    domain="len(x) >= 1", render=namespaced("max", 1),
 ))
 
 
@@ -550,7 +605,8 @@ MATRIX_ROW_SUM = register(OpDef(
     numpy=lambda m: np.sum(m, axis=1), smt=_row_sum_smt,
     doc="the sum of each row of a matrix: out[i] = reduce_sum(m[i])", prefix_args=(0,),
     prefix_step=lambda prev, args, i: APPEND(prev, REDUCE_SUM(INDEX(args[0], i))),
-    render={"numpy": Template("np.sum({0}, axis=1)", ATOM, (0,))},
+    render={"numpy": Template("np.sum({0}, axis=1)", ATOM, (0,)),
+            **each_framework(lambda ns: Template(f"{ns}.sum({{0}}, axis=1)", ATOM, (0,)))},
 ))
 
 
@@ -574,7 +630,7 @@ OUTER = register(OpDef(
     doc="outer product: out[i][j] = x[i] * y[j]", prefix_args=(0,),
     prefix_step=lambda prev, args, i: APPEND(
         prev, BROADCAST[("mul", 1, False)](args[1], INDEX(args[0], i))),
-    render={"numpy": Template("np.multiply.outer({0}, {1})", ATOM)},
+    render={"numpy": Template("np.multiply.outer({0}, {1})", ATOM), **framework_call("outer", 2)},
 ))
 
 
@@ -599,6 +655,16 @@ _mv_infer, _mv_np = _product_rules("matrix_vec_mul", 1)
 _mm_infer, _mm_np = _product_rules("matmul", 2)
 
 
+def _products(mlx_int: str) -> dict[str, Any]:
+    """`a @ b`, except on mlx for ints: its matmul takes floats only, so ints multiply and sum."""
+    def mlx(ctx, t: App) -> tuple[str, int]:
+        if t.type.elem != "int":
+            return ctx.render_template(infix("@", _M), t)
+        return mlx_int.format(*(ctx.expr(a, ATOM) for a in t.args)), ATOM
+
+    return {"numpy": infix("@", _M), "torch": infix("@", _M), "jax": infix("@", _M), "mlx": mlx}
+
+
 def _dot(enc: Encoder, elem: str, n: str, left: Callable[[str], str], right: Callable[[str], str]) -> str:
     """sum over k < n of left(k) * right(k), by the shared reduction."""
     terms = enc.tensor(elem, (n,), lambda idx: enc.mul(elem, left(idx[0]), right(idx[0])))
@@ -621,7 +687,7 @@ MATRIX_VEC_MUL = register(OpDef(
     prefix_step=lambda prev, args, i: APPEND(
         prev, REDUCE_SUM(ELEMWISE[("mul", 1)](args[1], INDEX(args[0], i)))
     ),
-    domain="cols(m) == len(v)", render={"numpy": infix("@", _M)},
+    domain="cols(m) == len(v)", render=_products("mx.sum({0} * {1}, axis=1)"),
 ))
 
 
@@ -642,7 +708,8 @@ MATMUL = register(OpDef(
     prefix_step=lambda prev, args, i: APPEND(
         prev, MATRIX_VEC_MUL(TRANSPOSE(args[1]), INDEX(args[0], i))
     ),
-    domain="cols(a) == rows(b)", render={"numpy": infix("@", _M)},
+    domain="cols(a) == rows(b)",
+    render=_products("mx.sum({0}[:, :, None] * {1}[None, :, :], axis=1)"),
 ))
 
 
@@ -659,8 +726,10 @@ def _render_map(ctx, t: App) -> tuple[str, int]:
     names = [ctx.atom(x) for x in tensors]
     body, prec = ctx.lambda_body(lam, names)
     if not set(lam.params) & free_vars(lam.body):  # a constant body still yields a tensor
-        dtype = DTYPE_NAMES[t.type.elem]
-        return f"np.full(np.shape({names[0]}), {body}, dtype={dtype})", ATOM
+        dtype = TARGET_DTYPES[ctx.target][t.type.elem]
+        if ctx.target == "numpy":
+            return f"np.full(np.shape({names[0]}), {body}, dtype={dtype})", ATOM
+        return f"{FRAMEWORKS[ctx.target]}.full({names[0]}.shape, {body}, dtype={dtype})", ATOM
     return body, prec
 
 
@@ -698,7 +767,7 @@ def _mapper(name: str, rank: int, nargs: int) -> OpDef:
         params=("x", "f") if nargs == 1 else ("x", "y", "f"),
         lambdas={nargs: lam_params}, prefix_args=tuple(range(nargs)), prefix_step=step,
         domain="" if nargs == 1 else "operands have equal shapes",
-        render={"numpy": _render_map},
+        render={"numpy": _render_map, **every_framework(_render_map)},
     ))
     MAPPERS[(nargs, rank)] = op
     return op
@@ -719,4 +788,4 @@ for _k in ("sub", "div"):
     for _r in (1, 2):
         _broadcast(KERNELS[_k], _r, scalar_first=True)
 
-__all__ = ["KERNELS", "SCALAR_OPS", "ELEMWISE", "BROADCAST", "MAPPERS", "beta", "as_value"]
+__all__ = ["FRAMEWORKS", "TARGET_DTYPES", "KERNELS", "SCALAR_OPS", "ELEMWISE", "BROADCAST", "MAPPERS", "beta", "as_value"]

@@ -1,0 +1,53 @@
+"""The torch target: TensIR functions as PyTorch tensor code (CPU, eager).
+
+Ints are int64 and floats float64 (torch defaults floats to 32 bits, so float literals carry their
+dtype); scalars are 0-d tensors, because torch functions (`torch.minimum`, `torch.where`) take no
+Python scalars. Integer `/` and `%` go through the `c_div` / `c_mod` helpers of `torch_runtime`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from tensflo.ir.tensir import Function, Var
+from tensflo.plugins.hookspecs import hookimpl
+
+from . import torch_runtime as rt
+from .pymodule import PythonTarget
+
+HELPERS = {f.__name__: f for f in (rt.c_div, rt.c_mod, rt.py_div, rt.py_mod, rt.append_rows)}
+
+
+@dataclass(frozen=True)
+class TorchTarget(PythonTarget):
+    """PyTorch tensor code; runs eagerly on the CPU."""
+
+    name: ClassVar[str] = "torch"
+    description: ClassVar[str] = "PyTorch tensor code (CPU, eager)"
+    title: ClassVar[str] = "PyTorch"
+    framework: ClassVar[str] = "torch"
+    helpers: ClassVar[dict[str, Callable[..., Any]]] = HELPERS
+    namespace: ClassVar[frozenset[str]] = frozenset({"torch"})
+    tensor_param: ClassVar[str] = "torch.as_tensor({x}, dtype={d})"
+    scalar_param: ClassVar[str] = "torch.as_tensor({x}, dtype={d})"
+    literals: ClassVar[dict[str, str]] = {
+        "int": "torch.tensor({})", "float": "torch.tensor({}, dtype=torch.float64)",
+        "bool": "torch.tensor({})",
+    }
+
+    def to_target(self, fn: Function, p: Var, buffer: str) -> Callable[[Any], Any]:
+        import torch
+
+        return lambda a: torch.from_numpy(np.array(a, dtype=buffer))
+
+    def to_numpy(self, result: Any) -> Any:
+        return result.numpy()
+
+
+@hookimpl
+def tensflo_register_targets() -> list:
+    return [TorchTarget()]
