@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -20,10 +21,9 @@ from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var
 from tensflo.ir.tensir.ops import COL_SLICE, LEN, SCALAR_OPS, SLICE, TAIL, TAKE
 from tensflo.plugins.hookspecs import hookimpl
 
-from . import jax_runtime as rt
+from . import array_runtime
 from .pymodule import PythonTarget
 
-HELPERS = {f.__name__: f for f in (rt.c_div, rt.c_mod, rt.py_div, rt.py_mod, rt.append_rows)}
 BOUNDS = {SLICE: (1, 2), COL_SLICE: (1, 2), TAKE: (1,), TAIL: (1,)}
 """Argument positions that determine a result's shape."""
 PYTHON_ARITHMETIC = frozenset(SCALAR_OPS[n] for n in ("add", "sub", "mul", "neg"))
@@ -67,10 +67,10 @@ class JaxTarget(PythonTarget):
     description: ClassVar[str] = "JAX code compiled by XLA (jax.jit where shapes are static; x64)"
     title: ClassVar[str] = "JAX"
     framework: ClassVar[str] = "jax"
-    helpers: ClassVar[dict[str, Callable[..., Any]]] = HELPERS
+    runtime: ClassVar[tuple[ModuleType, ...]] = (array_runtime,)
+    xp: ClassVar[str] = "jnp"
     namespace: ClassVar[frozenset[str]] = frozenset({"jax", "jnp", "functools"})
     tensor_param: ClassVar[str] = "jnp.asarray({x}, dtype={d})"
-    scalar_param: ClassVar[str] = "jnp.asarray({x}, dtype={d})"
 
     def param_lines(self, fn: Function, p: Var, name: str) -> list[str]:
         static = static_params(fn)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -17,10 +18,8 @@ import numpy as np
 from tensflo.ir.tensir import Function, Var
 from tensflo.plugins.hookspecs import hookimpl
 
-from . import mlx_runtime as rt
+from . import array_runtime
 from .pymodule import PythonTarget
-
-HELPERS = {f.__name__: f for f in (rt.c_div, rt.c_mod, rt.py_div, rt.py_mod, rt.append_rows)}
 
 
 @dataclass(frozen=True)
@@ -31,10 +30,10 @@ class MlxTarget(PythonTarget):
     description: ClassVar[str] = "MLX array code (CPU, lazy: mx.eval)"
     title: ClassVar[str] = "MLX"
     framework: ClassVar[str] = "mlx.core"
-    helpers: ClassVar[dict[str, Callable[..., Any]]] = HELPERS
+    runtime: ClassVar[tuple[ModuleType, ...]] = (array_runtime,)
+    xp: ClassVar[str] = "mx"
     namespace: ClassVar[frozenset[str]] = frozenset({"mx"})
     tensor_param: ClassVar[str] = "mx.array({x}, dtype={d})"
-    scalar_param: ClassVar[str] = "mx.array({x}, dtype={d})"
     literals: ClassVar[dict[str, str]] = {
         "int": "mx.array({}, dtype=mx.int64)", "float": "mx.array({}, dtype=mx.float64)",
         "bool": "mx.array({})",

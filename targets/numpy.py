@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -11,14 +12,7 @@ import numpy as np
 from tensflo.ir.tensir import Function, Var, cnum
 from tensflo.plugins.hookspecs import hookimpl
 
-from .pymodule import ModuleExecutable, PythonTarget
-
-NumpyExecutable = ModuleExecutable
-
-HELPERS = {
-    f.__name__: f for f in (cnum.c_div, cnum.c_mod, cnum.py_div, cnum.py_mod, cnum.append_rows)
-}
-"""Runtime helpers whose source is copied into generated modules (the oracle's own code)."""
+from .pymodule import PythonTarget
 
 
 @dataclass(frozen=True)
@@ -29,7 +23,7 @@ class NumpyTarget(PythonTarget):
     description: ClassVar[str] = "NumPy array code (vectorized Python)"
     title: ClassVar[str] = "NumPy"
     framework: ClassVar[str] = "numpy"
-    helpers: ClassVar[dict[str, Callable[..., Any]]] = HELPERS
+    runtime: ClassVar[tuple[ModuleType, ...]] = (cnum,)  # the oracle's own code
     namespace: ClassVar[frozenset[str]] = frozenset({"np"})
     tensor_param: ClassVar[str] = "np.asarray({x}, dtype={d})"
     scalar_param: ClassVar[str] = "{d}({x})"

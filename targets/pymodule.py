@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 from typing import IO, Any, ClassVar
 
 import jinja2
@@ -27,6 +28,8 @@ from tensflo.ir.tensir.printer import print_term
 
 from .pyexpr import PyRenderer, python_name
 
+HELPER_NAMES = ("c_div", "c_mod", "py_div", "py_mod", "append_rows")
+"""The runtime helpers every Python target defines (in `cnum`, `torch_runtime`, `array_runtime`)."""
 BUFFER_DTYPES = {"int": "int64", "float": "float64", "bool": "bool"}
 """NumPy dtype of each element type's values when the caller names none."""
 
@@ -63,14 +66,18 @@ class PythonTarget:
     """The framework's name in the module docstring (`NumPy`)."""
     framework: ClassVar[str]
     """The module `available()` imports (`torch`, `mlx.core`)."""
-    helpers: ClassVar[Mapping[str, Callable[..., Any]]]
-    """Runtime helpers, copied by source into modules that call them (one definition per target)."""
+    runtime: ClassVar[tuple[ModuleType, ...]]
+    """Modules defining the runtime helpers (`HELPER_NAMES`; the first definition of a name
+    counts), copied by source into modules that call them; `xp.` there is renamed to `xp` below."""
+    xp: ClassVar[str] = ""
+    """The name that `xp.` becomes in copied helpers (`jnp`, `mx`); empty: copied as written."""
     namespace: ClassVar[frozenset[str]]
     """Module-level names of generated code, which parameters and locals must not shadow."""
     tensor_param: ClassVar[str]
     """How a tensor parameter `{x}` becomes a tensor of dtype `{d}` (also the tensor result)."""
-    scalar_param: ClassVar[str]
-    """How a scalar parameter becomes a scalar of dtype `{d}` (also the scalar result)."""
+    scalar_param: ClassVar[str] = ""
+    """How a scalar parameter becomes a scalar of dtype `{d}` (also the scalar result); empty: as
+    a tensor (0-d)."""
     literals: ClassVar[Mapping[str, str]] = {}
     """Literal format per element type (see `PyRenderer.literals`)."""
 
@@ -86,11 +93,19 @@ class PythonTarget:
     def dtypes(self) -> Mapping[str, str]:
         return TARGET_DTYPES[self.name]
 
+    @property
+    def helpers(self) -> dict[str, Callable[..., Any]]:
+        return {n: next(getattr(m, n) for m in self.runtime if hasattr(m, n)) for n in HELPER_NAMES}
+
+    def helper_source(self, name: str) -> str:
+        text = inspect.getsource(self.helpers[name])
+        return re.sub(r"\bxp\.", f"{self.xp}.", text) if self.xp else text
+
     def param_lines(self, fn: Function, p: Var, name: str) -> list[str]:
         """Prologue lines converting parameter `p` (called `name`) to the target's values."""
         d = self.dtypes[p.type.elem]
         if not p.type.rank:
-            return [f"{name} = {self.scalar_param.format(x=name, d=d)}"]
+            return [f"{name} = {(self.scalar_param or self.tensor_param).format(x=name, d=d)}"]
         lines = [f"{name} = {self.tensor_param.format(x=name, d=d)}"]
         if p.type.rank >= 2:  # an empty list of rows has no column count: make it 0 x 0
             lines.append(f"{name} = {name}.reshape((0,) * {p.type.rank}) "
@@ -108,7 +123,7 @@ class PythonTarget:
         prologue = [line for p in fn.params for line in self.param_lines(fn, p, names[p])]
         r.share(fn.body)
         body = r.expr(fn.body)
-        result = self.scalar_param if fn.result.is_scalar else self.tensor_param
+        result = (self.scalar_param or self.tensor_param) if fn.result.is_scalar else self.tensor_param
         ret = f"return {result.format(x=body, d=self.dtypes[fn.result.elem])}"
         decorator, note = self.decorate(fn, names)
         return RenderedFunction(fn.name, [names[p] for p in fn.params],
@@ -122,8 +137,8 @@ class PythonTarget:
             if not more:
                 break
             used |= more
-            code += "\n".join(inspect.getsource(self.helpers[n]) for n in more)
-        return [inspect.getsource(h).rstrip() for n, h in self.helpers.items() if n in used]
+            code += "\n".join(self.helper_source(n) for n in more)
+        return [self.helper_source(n).rstrip() for n in self.helpers if n in used]
 
     def emit(self, functions: list[Function], out: IO[str]) -> None:
         from tensflo import __version__

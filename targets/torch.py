@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -16,10 +17,8 @@ import numpy as np
 from tensflo.ir.tensir import Function, Var
 from tensflo.plugins.hookspecs import hookimpl
 
-from . import torch_runtime as rt
+from . import array_runtime, torch_runtime
 from .pymodule import PythonTarget
-
-HELPERS = {f.__name__: f for f in (rt.c_div, rt.c_mod, rt.py_div, rt.py_mod, rt.append_rows)}
 
 
 @dataclass(frozen=True)
@@ -30,10 +29,10 @@ class TorchTarget(PythonTarget):
     description: ClassVar[str] = "PyTorch tensor code (CPU, eager)"
     title: ClassVar[str] = "PyTorch"
     framework: ClassVar[str] = "torch"
-    helpers: ClassVar[dict[str, Callable[..., Any]]] = HELPERS
+    runtime: ClassVar[tuple[ModuleType, ...]] = (torch_runtime, array_runtime)
     namespace: ClassVar[frozenset[str]] = frozenset({"torch"})
     tensor_param: ClassVar[str] = "torch.as_tensor({x}, dtype={d})"
-    scalar_param: ClassVar[str] = "torch.as_tensor({x}, dtype={d})"
+    xp: ClassVar[str] = "torch"
     literals: ClassVar[dict[str, str]] = {
         "int": "torch.tensor({})", "float": "torch.tensor({}, dtype=torch.float64)",
         "bool": "torch.tensor({})",

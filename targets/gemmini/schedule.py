@@ -79,7 +79,9 @@ class Schedule:
     """`tile`: results move out after the tile; `fused`: each block right after its last compute;
     `deferred`: each block during the next iteration of the outermost block loop (i or j), at a
     k step that varies from block to block, so stores spread between computes instead of coming in
-    bursts that fill the store queue."""
+    bursts that fill the store queue; `carried`: deferred, and the last row (or column) of blocks
+    of a tile is moved out the same way during the first row (or column) of the next tile, instead
+    of in a burst after the tile."""
     double_buffer: bool = False
     """Alternate two scratchpad/accumulator regions between consecutive tiles."""
     reuse_a: bool = False
@@ -103,6 +105,7 @@ class Schedule:
 
 
 NAIVE = Schedule()
+MVOUTS = ("tile", "fused", "deferred", "carried")
 
 
 def blocks(n: int) -> int:
@@ -199,10 +202,10 @@ def check(w: Workload, s: Schedule) -> None:
         raise ScheduleError("sizes must be positive")
     if s.outer not in ("ijk", "jik") or sorted(s.inner) != ["i", "j", "k"]:
         raise ScheduleError(f"bad loop order outer={s.outer} inner={s.inner}")
-    if s.loads not in ("upfront", "interleaved") or s.mvout not in ("tile", "fused", "deferred"):
+    if s.loads not in ("upfront", "interleaved") or s.mvout not in MVOUTS:
         raise ScheduleError("bad load or mvout placement")
-    if s.mvout == "deferred" and s.inner[0] == "k":
-        raise ScheduleError("deferred mvouts need i or j as the outermost block loop")
+    if s.mvout in ("deferred", "carried") and s.inner[0] == "k":
+        raise ScheduleError(f"{s.mvout} mvouts need i or j as the outermost block loop")
     if s.a_blocks > MAX_BLOCK_LEN or s.b_blocks > MAX_BLOCK_LEN:
         raise ScheduleError(f"an mvin moves at most {MAX_BLOCK_LEN} blocks")
     ib, jb, kb = dims(w)
@@ -271,6 +274,19 @@ class _GemmBuilder:
 
     def c_slot(self) -> Expr:
         return self.slot(self.tile_counter() // self.K0, self.c_size)
+
+    def c_tile(self) -> Expr:
+        """Index of the current C tile (tiles that differ only in k0 share one)."""
+        return self.tile_counter() // self.K0
+
+    def previous_c_tile(self) -> dict[str, Expr]:
+        """The tile variables of the last k0 tile of the previous C tile."""
+        t = self.c_tile() - 1
+        if self.s.outer == "ijk":
+            i0, j0 = t // self.J0, t % self.J0
+        else:
+            i0, j0 = t % self.I0, t // self.I0
+        return {"i0": i0, "j0": j0, "k0": E(self.K0 - 1)}
 
     # global block indices and sizes
     def gi(self) -> Expr:
@@ -440,14 +456,24 @@ class _GemmBuilder:
             body += when(last_k, [self.mvout()])
         last_k0 = binop("==", self.k0, self.K0 - 1)
         outer_var = s.inner[0]
-        if s.mvout == "deferred":
+        other = "j" if outer_var == "i" else "i"
+        carried: list[Stmt] = []  # the previous C tile's last row, moved out in this tile
+        carry = E(0)
+        if s.mvout == "carried":
+            carry, carried, prev_other = self.carry(extent, outer_var)
+        if s.mvout in ("deferred", "carried"):
             # block (o - 1, p) is complete before (o, p) starts; move it out at the k iteration
             # p % nk of (o, p), so consecutive blocks leave at different k
-            other = "j" if outer_var == "i" else "i"
             previous = substitute([self.mvout()], {outer_var: Var(outer_var) - 1})
             spread = binop("==", self.k, Var(other) % nk)
-            body += when(binop("and", last_k0, binop("and", spread, binop(">", Var(outer_var), 0))),
-                         previous)
+            later_row = binop("and", last_k0, binop(">", Var(outer_var), 0))
+            if carried:
+                # at o = 0, the previous tile's last row (o = its last) leaves the same way
+                first_row = binop("and", binop("and", carry, binop("==", Var(outer_var), 0)),
+                                  binop("<", Var(other), prev_other))
+                body += when(spread, when(later_row, previous, when(first_row, carried)))
+            else:
+                body += when(binop("and", later_row, spread), previous)
         nest = self._nest(s.inner, extent, body)
         out: list[Stmt] = [] if s.hoist_config else self.configs()
         if s.loads == "upfront":
@@ -462,16 +488,53 @@ class _GemmBuilder:
                 out += when(binop("==", self.k0, 0), loop("i", 0, ni, loop("j", 0, nj, [
                     self.load_d()])))
         out += nest
-        if s.mvout == "deferred":
-            other = "j" if outer_var == "i" else "i"
+        if carried:
+            # blocks of the previous tile's last row beyond this tile's extent
+            out += when(carry, loop(other, extent[other], prev_other, carried))
+        if s.mvout in ("deferred", "carried"):
             last = substitute([self.mvout()], {outer_var: binop("-", extent[outer_var], 1)})
-            out += when(last_k0, loop(other, 0, extent[other], last))
+            alone = last_k0
+            if s.mvout == "carried":
+                # unless the next C tile carries this row out
+                passed = self.passes_last_row(self.c_tile(), extent[outer_var])
+                alone = binop("and", last_k0, binop("==", passed, 0))
+            out += when(alone, loop(other, 0, extent[other], last))
         if s.mvout == "tile":
             out += when(binop("==", self.k0, self.K0 - 1), loop("i", 0, ni, loop("j", 0, nj, [
                 self.mvout()])))
         if s.fence:
             out.append(Fence())
         return out
+
+    def passes_last_row(self, c_tile: Expr, rows: Expr) -> Expr:
+        """Whether C tile `c_tile`, with `rows` rows of the outermost block loop, leaves its last
+        row to the next C tile: not the last tile, and (single-buffered) the next tile's first
+        row is another accumulator row than this tile's last."""
+        more = binop("<", c_tile, self.I0 * self.J0 - 1)
+        if self.s.double_buffer:
+            return more
+        return binop("and", more, binop(">", rows, 1))
+
+    def carry(self, extent: dict[str, Expr], outer_var: str) -> tuple[Expr, list[Stmt], Expr]:
+        """(whether this tile moves out the previous C tile's last row, that row's mvout in
+        terms of the loop variable of the other block loop, that row's length). Only the first
+        k0 tile of a C tile does it."""
+        s = self.s
+        prev = self.previous_c_tile()
+        sizes = {"i": (s.ti, self.IB, "i0"), "j": (s.tj, self.JB, "j0")}
+
+        def prev_extent(var: str) -> Expr:
+            tile, total, index = sizes[var]
+            return _extent(tile, total, prev[index])
+
+        other = "j" if outer_var == "i" else "i"
+        prev_rows = prev_extent(outer_var)
+        env = {**prev, outer_var: binop("-", prev_rows, 1)}
+        mv = substitute([self.mvout()], env)
+        prev_passed = self.passes_last_row(self.c_tile() - 1, prev_rows)
+        cond = binop("and", binop("and", binop("==", self.k0, 0),
+                                  binop(">", self.c_tile(), 0)), prev_passed)
+        return cond, mv, prev_extent(other)
 
     def _nest(self, order: str, extent: dict[str, Expr], body: list[Stmt]) -> list[Stmt]:
         inner = order[-1]

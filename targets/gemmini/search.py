@@ -92,6 +92,12 @@ def _tiling(w: Workload, s: Schedule) -> list[Schedule]:
         fitted = _fit(w, s, d)
         if fitted:
             out.append(fitted)
+    # reshape the C tile at the same accumulator footprint: more rows reuse each preloaded
+    # weight longer, more columns reuse each A block longer
+    if s.tj > 1:
+        out.append(_align(replace(s, ti=s.ti * 2, tj=s.tj // 2)))
+    if s.ti > 1:
+        out.append(_align(replace(s, ti=s.ti // 2, tj=s.tj * 2)))
     return _valid(w, out, s)
 
 
@@ -162,9 +168,11 @@ def _overlap(w: Workload, s: Schedule) -> list[Schedule]:
 
 
 def _overlap_stores(w: Workload, s: Schedule) -> list[Schedule]:
-    out = [replace(s, mvout="deferred")]
-    if s.inner[0] == "k":
-        out += [replace(s, mvout="deferred", inner=order) for order in ("jki", "ikj")]
+    out = []
+    for mvout in ("deferred", "carried"):
+        out.append(replace(s, mvout=mvout))
+        if s.inner[0] == "k":
+            out += [replace(s, mvout=mvout, inner=order) for order in ("jki", "ikj")]
     return _valid(w, out, s)
 
 
@@ -205,7 +213,8 @@ MENU: tuple[Option, ...] = (
     Option("overlap_dma", "load each block just before its first use, overlapping DMA and "
            "compute", _overlap, gemm_only=True),
     Option("overlap_stores", "move each result out during the next row (or column) of blocks, "
-           "spread over its k steps, overlapping stores with compute", _overlap_stores,
+           "spread over its k steps, overlapping stores with compute (the last row of a tile: "
+           "after the tile, or carried into the next tile)", _overlap_stores,
            gemm_only=True),
     Option("remove_fences", "drop the fences between tiles", _no_fences),
     Option("wide_dma", "move up to 4 blocks per mvin", _wide_dma, gemm_only=True),
@@ -260,7 +269,7 @@ class SymbolicPlanner:
         w["remove_fences"] += 3.0 if s.fence else 0.0
         w["hoist_config"] += 1.0 if not s.hoist_config else 0.0
         w["fuse"] += st + (0.5 if s.mvout == "tile" else 0.0)
-        w["overlap_stores"] += 2.0 * st if s.mvout != "deferred" else 0.0
+        w["overlap_stores"] += {"tile": 2.0, "fused": 2.0, "deferred": 1.0}.get(s.mvout, 0.0) * st
         w["reorder"] += 1.0 if s.inner[-1] != "i" else 0.3
         w["split"] += 0.2
         return w

@@ -48,12 +48,11 @@ def _run(target: PythonTarget, fn: Function, args: list) -> tuple[object, object
 
 
 def _same(got, want) -> bool:
+    """Equal shape, dtype and values (floats to 1e-12 relative)."""
     got, want = np.asarray(got), np.asarray(want)
-    if got.shape != want.shape or got.dtype != want.dtype:
-        return False
-    if want.dtype.kind == "f":
-        return bool(np.allclose(got, want, rtol=1e-12, atol=0))
-    return bool((got == want).all())
+    exact = want.dtype.kind != "f"
+    return (got.shape, got.dtype) == (want.shape, want.dtype) and bool(
+        np.array_equal(got, want) if exact else np.allclose(got, want, rtol=1e-12, atol=0))
 
 
 @pytest.mark.parametrize(("target", "name", "sig"), CASES,

@@ -1,0 +1,49 @@
+"""Runtime helpers of the jax and mlx targets (and torch's but division), copied by source.
+
+Written once against the array-API namespace `xp`, which the copy spells as the target's own (`jnp`,
+`mx`, `torch`). TensIR's `/` and `%` are C's (truncate toward zero; x / 0 == 0, x % 0 == x) where both
+frameworks' `//` floors; `floordiv`/`floormod` are Python's. Each function must stay self-contained
+(only `xp` in scope); arguments are arrays, or Python scalars on jax (literals, and int parameters
+static under jax.jit; mlx types every literal, since it makes Python ints 32-bit).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jax.numpy as xp
+
+
+def c_div(a, b):
+    """Division as in C: integers truncate toward zero; x / 0 is 0 (int and float)."""
+    zero = b == 0
+    safe = xp.where(zero, 1, b)
+    if xp.issubdtype(xp.result_type(a, b), xp.floating):
+        return xp.where(zero, 0.0, a / safe)
+    q = xp.abs(a) // xp.abs(safe)
+    return xp.where(zero, 0, xp.where((a < 0) != (safe < 0), -q, q))
+
+
+def c_mod(a, b):
+    """Remainder as in C: the sign of the dividend, a == b * c_div(a, b) + c_mod(a, b); x % 0 is x."""
+    return a - b * c_div(a, b)
+
+
+def py_div(a, b):
+    """Floor division as in Python's `//` (ints); x // 0 is 0."""
+    zero = b == 0
+    return xp.where(zero, 0, xp.floor_divide(a, xp.where(zero, 1, b)))
+
+
+def py_mod(a, b):
+    """Remainder as in Python's `%`: the sign of the divisor; x % 0 is x."""
+    return a - b * py_div(a, b)
+
+
+def append_rows(x, e):
+    """x with one more entry `e` on its first axis."""
+    e = xp.asarray(e, dtype=x.dtype)
+    if x.shape[0] == 0:
+        return e[None]
+    return xp.concatenate((x, e[None]), axis=0)
