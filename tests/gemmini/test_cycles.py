@@ -113,3 +113,15 @@ def test_spreading_stores_keeps_the_store_queue_from_stalling_issue():
     deferred = measure(trace(build(w, replace(s, mvout="deferred"))))
     assert deferred.busy == fused.busy and deferred.bytes_stored == fused.bytes_stored
     assert deferred.cycles < fused.cycles
+
+
+def test_carrying_a_tiles_last_row_into_the_next_tile_avoids_the_burst_after_it():
+    # deferred mvouts still leave the last column of blocks of each tile in a burst of ti stores;
+    # carried ones spread them over the first column of the next tile
+    w = gemm(1024, 64, 128)
+    s = replace(library(w), ti=16, tj=2, tk=8, a_blocks=4, b_blocks=2, inner="jki",
+                mvout="deferred", double_buffer=False)
+    deferred = measure(trace(build(w, s)))
+    carried = measure(trace(build(w, replace(s, mvout="carried"))))
+    assert carried.busy == deferred.busy and carried.bytes_stored == deferred.bytes_stored
+    assert carried.cycles < deferred.cycles

@@ -80,7 +80,7 @@ schedules = st.builds(
     outer=st.sampled_from(["ijk", "jik"]), inner=st.sampled_from(["ijk", "ikj", "jik", "jki", "kij", "kji"]),
     a_blocks=st.integers(1, 4), b_blocks=st.integers(1, 4),
     loads=st.sampled_from(["upfront", "interleaved"]),
-    mvout=st.sampled_from(["tile", "fused", "deferred"]),
+    mvout=st.sampled_from(["tile", "fused", "deferred", "carried"]),
     double_buffer=st.booleans(), reuse_a=st.booleans(), reuse_b=st.booleans(), fence=st.booleans(),
     hoist_config=st.booleans(), unroll=st.integers(1, 3))
 
