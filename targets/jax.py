@@ -22,7 +22,7 @@ from tensflo.ir.tensir.ops import COL_SLICE, LEN, SCALAR_OPS, SLICE, TAIL, TAKE
 from tensflo.plugins.hookspecs import hookimpl
 
 from . import array_runtime
-from .pymodule import PythonTarget
+from .pymodule import ModuleExecutable, PythonTarget
 
 BOUNDS = {SLICE: (1, 2), COL_SLICE: (1, 2), TAKE: (1,), TAIL: (1,)}
 """Argument positions that determine a result's shape."""
@@ -60,12 +60,18 @@ def static_params(fn: Function) -> frozenset[Var] | None:
 
 
 @dataclass(frozen=True)
+class JaxExecutable(ModuleExecutable):
+    """A generated jax function run in this process."""
+
+
+@dataclass(frozen=True)
 class JaxTarget(PythonTarget):
     """`jax.numpy` code: jitted where shapes are static, eager otherwise; int64 throughout."""
 
     name: ClassVar[str] = "jax"
     description: ClassVar[str] = "JAX code compiled by XLA (jax.jit where shapes are static; x64)"
     title: ClassVar[str] = "JAX"
+    executable_class: ClassVar[type[ModuleExecutable]] = JaxExecutable
     framework: ClassVar[str] = "jax"
     runtime: ClassVar[tuple[ModuleType, ...]] = (array_runtime,)
     xp: ClassVar[str] = "jnp"

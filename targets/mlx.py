@@ -19,7 +19,12 @@ from tensflo.ir.tensir import Function, Var
 from tensflo.plugins.hookspecs import hookimpl
 
 from . import array_runtime
-from .pymodule import PythonTarget
+from .pymodule import ModuleExecutable, PythonTarget
+
+
+@dataclass(frozen=True)
+class MlxExecutable(ModuleExecutable):
+    """A generated mlx function run in this process."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class MlxTarget(PythonTarget):
     name: ClassVar[str] = "mlx"
     description: ClassVar[str] = "MLX array code (CPU, lazy: mx.eval)"
     title: ClassVar[str] = "MLX"
+    executable_class: ClassVar[type[ModuleExecutable]] = MlxExecutable
     framework: ClassVar[str] = "mlx.core"
     runtime: ClassVar[tuple[ModuleType, ...]] = (array_runtime,)
     xp: ClassVar[str] = "mx"

@@ -12,7 +12,12 @@ import numpy as np
 from tensflo.ir.tensir import Function, Var, cnum
 from tensflo.plugins.hookspecs import hookimpl
 
-from .pymodule import PythonTarget
+from .pymodule import ModuleExecutable, PythonTarget
+
+
+@dataclass(frozen=True)
+class NumpyExecutable(ModuleExecutable):
+    """A generated numpy function run in this process."""
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,7 @@ class NumpyTarget(PythonTarget):
     name: ClassVar[str] = "numpy"
     description: ClassVar[str] = "NumPy array code (vectorized Python)"
     title: ClassVar[str] = "NumPy"
+    executable_class: ClassVar[type[ModuleExecutable]] = NumpyExecutable
     framework: ClassVar[str] = "numpy"
     runtime: ClassVar[tuple[ModuleType, ...]] = (cnum,)  # the oracle's own code
     namespace: ClassVar[frozenset[str]] = frozenset({"np"})

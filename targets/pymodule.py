@@ -57,6 +57,28 @@ def environment() -> jinja2.Environment:
     )
 
 
+@dataclass(frozen=True)
+class ModuleExecutable:
+    """A generated function run in this process: prepare / run / fetch (`components.Executable`)."""
+
+    fn: Callable[..., Any]
+    inputs: tuple[Callable[[Any], Any], ...]
+    """Per parameter: NumPy argument -> the target's representation."""
+    finish: Callable[[Any], Any]
+    to_numpy: Callable[[Any], Any]
+    result_dtype: str
+
+    def prepare(self, args: Sequence[Any]) -> list[Any]:
+        return [convert(a) for convert, a in zip(self.inputs, args, strict=True)]
+
+    def run(self, prepared: list[Any]) -> Any:
+        return self.finish(self.fn(*prepared))
+
+    def fetch(self, result: Any) -> Any:
+        out = np.asarray(self.to_numpy(result)).astype(self.result_dtype)  # also 64-bit "q" -> "l"
+        return out[()] if out.ndim == 0 else out
+
+
 class PythonTarget:
     """Base of the targets that generate a Python module; subclasses are frozen dataclasses."""
 
@@ -79,6 +101,8 @@ class PythonTarget:
     """How a scalar parameter becomes a scalar of dtype `{d}` (also the scalar result); empty: as
     a tensor (0-d)."""
     literals: ClassVar[Mapping[str, str]] = {}
+    executable_class: ClassVar[type[ModuleExecutable]]
+    """What `executable()` returns (a `ModuleExecutable` class)."""
     """Literal format per element type (see `PyRenderer.literals`)."""
 
     def available(self) -> tuple[bool, str]:
@@ -176,27 +200,5 @@ class PythonTarget:
         dtypes = dtypes or {}
         inputs = tuple(self.to_target(fn, p, dtypes.get(p.name) or BUFFER_DTYPES[p.type.elem])
                        for p in fn.params)
-        return ModuleExecutable(self.compile([fn])[fn.name], inputs, self.finish, self.to_numpy,
-                                dtypes.get("return") or BUFFER_DTYPES[fn.result.elem])
-
-
-@dataclass(frozen=True)
-class ModuleExecutable:
-    """A generated function run in this process: prepare / run / fetch (`components.Executable`)."""
-
-    fn: Callable[..., Any]
-    inputs: tuple[Callable[[Any], Any], ...]
-    """Per parameter: NumPy argument -> the target's representation."""
-    finish: Callable[[Any], Any]
-    to_numpy: Callable[[Any], Any]
-    result_dtype: str
-
-    def prepare(self, args: Sequence[Any]) -> list[Any]:
-        return [convert(a) for convert, a in zip(self.inputs, args, strict=True)]
-
-    def run(self, prepared: list[Any]) -> Any:
-        return self.finish(self.fn(*prepared))
-
-    def fetch(self, result: Any) -> Any:
-        out = np.asarray(self.to_numpy(result)).astype(self.result_dtype)  # also 64-bit "q" -> "l"
-        return out[()] if out.ndim == 0 else out
+        return self.executable_class(self.compile([fn])[fn.name], inputs, self.finish,
+                                     self.to_numpy, dtypes.get("return") or BUFFER_DTYPES[fn.result.elem])

@@ -18,7 +18,12 @@ from tensflo.ir.tensir import Function, Var
 from tensflo.plugins.hookspecs import hookimpl
 
 from . import array_runtime, torch_runtime
-from .pymodule import PythonTarget
+from .pymodule import ModuleExecutable, PythonTarget
+
+
+@dataclass(frozen=True)
+class TorchExecutable(ModuleExecutable):
+    """A generated torch function run in this process."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class TorchTarget(PythonTarget):
     name: ClassVar[str] = "torch"
     description: ClassVar[str] = "PyTorch tensor code (CPU, eager)"
     title: ClassVar[str] = "PyTorch"
+    executable_class: ClassVar[type[ModuleExecutable]] = TorchExecutable
     framework: ClassVar[str] = "torch"
     runtime: ClassVar[tuple[ModuleType, ...]] = (torch_runtime, array_runtime)
     namespace: ClassVar[frozenset[str]] = frozenset({"torch"})
