@@ -9,12 +9,12 @@ Public API (imported lazily, so loading the plugin stays cheap):
 - `compile_workload(workload, ...)`: the same for a `Gemm` / `Add` workload, e.g. `conv2d(...)`.
 - `gemm`, `conv2d`, `Add`: workloads; `Schedule`, `library`, `NAIVE`, `build`: schedules and the
   program generator; `beam_search`, `transfer`: the search; `run`: the emulator; `measure`: the
-  cycle model; `render`: C emission; `parse_program` / `print_program`: the program text form.
+  cycle model; `lower_bound`: the fewest cycles any schedule can take in it; `render`: C emission; `parse_program` / `print_program`: the program text form.
 
 Modules: `isa` (configuration, address bits), `expr` and `program` (the program IR), `text` (its
 printer and parser), `trace` (instruction streams), `emulator`, `cycles`, `cemit`, `workload`,
 `lower` (TensIR -> workload), `schedule` (generator and baselines), `search` (menu, planners, beam
-search), `hooks` (the planner hook), `api`, `plugin` (target and `tensflo gemmini` commands).
+search), `bound` (lower bound on cycles), `hooks` (the planner hook), `api`, `plugin` (target and `tensflo gemmini` commands).
 See docs/gemmini.md.
 """
 
@@ -31,7 +31,7 @@ _EXPORTS = {
     "transfer": "search", "SearchConfig": "search", "run": "emulator",
     "EmulatorError": "emulator", "measure": "cycles", "CycleModel": "cycles", "render": "cemit",
     "parse_program": "text", "print_program": "text", "Program": "program",
-    "planners": "hooks",
+    "planners": "hooks", "lower_bound": "bound", "Bound": "bound",
 }
 
 
