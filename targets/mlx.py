@@ -49,7 +49,14 @@ class MlxTarget(PythonTarget):
         import mlx.core as mx
 
         dtype = getattr(mx, "bool_" if buffer == "bool" else buffer)  # mx.array(float64) -> float32
-        return lambda a: mx.array(np.asarray(a, dtype=buffer), dtype=dtype)
+
+        def convert(a: Any) -> Any:
+            a = np.asarray(a, dtype=buffer)
+            # MLX 0.32 can stall for seconds, or hang, importing a zero-size NumPy buffer: build
+            # empty arrays natively
+            return mx.array(a, dtype=dtype) if a.size else mx.zeros(a.shape, dtype=dtype)
+
+        return convert
 
     def finish(self, result: Any) -> Any:
         import mlx.core as mx
