@@ -75,14 +75,6 @@ class Closure:
         return self.fn(*values)
 
 
-def elem_of(v: Value | View | Closure) -> str:
-    """The TensIR element type of a lowered value."""
-    if isinstance(v, View | Closure):
-        return v.elem
-    t = v.type
-    return "float" if t == F64 else "bool" if t == I1 else "int"
-
-
 @dataclass
 class Lowering:
     """The state of lowering one function body; passed as `g` to the ops' llvm entries."""
@@ -143,22 +135,24 @@ class Lowering:
         zero, safe = self._safe(b)
         return self.b.select(zero, a, self.b.srem(a, safe))
 
+    def _floor_adjust(self, r: Value, b: Value) -> Value:
+        """Whether C's truncated quotient is one above the floor: r != 0, signs of r and b differ
+        (never for b == 0, where r == a)."""
+        signs = self.b.icmp_signed("!=", self.b.icmp_signed("<", r, self.i64(0)),
+                                   self.b.icmp_signed("<", b, self.i64(0)))
+        nonzero = self.b.and_(self.b.icmp_signed("!=", r, self.i64(0)),
+                              self.b.icmp_signed("!=", b, self.i64(0)))
+        return self.b.and_(nonzero, signs)
+
     def py_div(self, a: Value, b: Value) -> Value:
         """Python floor division; x // 0 == 0."""
-        q = self.c_div(a, b)
-        r = self.c_mod(a, b)
-        adjust = self.b.and_(self.b.icmp_signed("!=", r, self.i64(0)),
-                             self.b.icmp_signed("!=", self.b.icmp_signed("<", r, self.i64(0)),
-                                                self.b.icmp_signed("<", b, self.i64(0))))
-        return self.b.sub(q, self.b.zext(adjust, I64))
+        adjust = self._floor_adjust(self.c_mod(a, b), b)
+        return self.b.sub(self.c_div(a, b), self.b.zext(adjust, I64))
 
     def py_mod(self, a: Value, b: Value) -> Value:
         """Python remainder: the sign of the divisor; x % 0 == x."""
         r = self.c_mod(a, b)
-        adjust = self.b.and_(self.b.icmp_signed("!=", r, self.i64(0)),
-                             self.b.icmp_signed("!=", self.b.icmp_signed("<", r, self.i64(0)),
-                                                self.b.icmp_signed("<", b, self.i64(0))))
-        return self.b.select(adjust, self.b.add(r, b), r)
+        return self.b.select(self._floor_adjust(r, b), self.b.add(r, b), r)
 
     def f_div(self, a: Value, b: Value) -> Value:
         """Float division with x / 0.0 == 0.0."""
@@ -534,4 +528,4 @@ def build_module(functions: Sequence[Function], dtypes: Mapping[str, str] | None
 
 
 __all__ = ["View", "Closure", "Lowering", "LoweringError", "Signature", "LoweredFunction",
-           "build_module", "lower_function", "elem_of"]
+           "build_module", "lower_function"]
