@@ -784,7 +784,7 @@ def _llvm_family_entries() -> None:
                                elem=res or t.elem)
 
         _llvm_render(op, entry)
-    for (nargs, rank), op in MAPPERS.items():
+    for op in MAPPERS.values():
         _llvm_render(op, lambda g, *args, n=op.name: g.pointwise(args[-1], *args[:-1],
                                                                    elem=args[-1].elem, name=n))
 

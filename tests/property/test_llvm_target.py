@@ -18,12 +18,11 @@ import pytest
 from tensflo.ir.tensir import OPS, DomainError, Function, evaluate, free_vars, parse_module
 from tensflo.ir.tensir.sampling import sample_application
 from tensflo.ir.tensir.signatures import signatures
-from tensflo.targets.llvm import LlvmTarget
-from tensflo.targets.llvm import runtime
+from tensflo.targets.llvm import LlvmTarget, runtime
 
 TARGET = LlvmTarget()
 CASES = [(op.name, sig) for op in OPS for sig in signatures(op)]
-SAMPLES = 8
+SAMPLES = 5
 NARROW = {"int": "int32", "float": "float32", "bool": "bool"}
 
 pytestmark = pytest.mark.skipif(not TARGET.available()[0], reason="llvmlite cannot JIT here")
