@@ -816,7 +816,7 @@ def _llvm_slice(g, x, lo, hi, axis: int = 0):
         moved[axis] = g.b.add(idx[axis], start)
         return x.at(tuple(moved))
 
-    return g.tensor(x.elem, dims, at)
+    return g.tensor(x.elem, dims, at, column_major=x.column_major)
 
 
 def _llvm_append(g, x, e):
@@ -846,7 +846,7 @@ def _llvm_dot(g, elem: str, n, left, right):
 def _llvm_matrix_vec_mul(g, m, v):
     g.require(g.b.icmp_signed("==", m.dims[1], v.dims[0]), "matrix_vec_mul: shapes do not match")
     return g.tensor(v.elem, (m.dims[0],), lambda idx: _llvm_dot(
-        g, v.elem, m.dims[1], lambda k: m.at((idx[0], k)), lambda k: v.at((k,))))
+        g, v.elem, m.dims[1], lambda k: m.at((idx[0], k)), lambda k: v.at((k,))), matvec=(m, v))
 
 
 def _llvm_matmul(g, a, b):
@@ -866,7 +866,8 @@ for _op, _entry in [
     (TAIL, lambda g, x, n: _llvm_slice(g, x, n, x.dims[0])),
     (APPEND, _llvm_append),
     (LEN, lambda g, x: x.dims[0]),
-    (TRANSPOSE, lambda g, m: g.tensor(m.elem, (m.dims[1], m.dims[0]), lambda idx: m.at((idx[1], idx[0])))),
+    (TRANSPOSE, lambda g, m: g.tensor(m.elem, (m.dims[1], m.dims[0]), lambda idx: m.at((idx[1], idx[0])),
+                                      column_major=not m.column_major)),
     (REDUCE_SUM, lambda g, x: g.fold("sum", x)),
     (REDUCE_MUL, lambda g, x: g.fold("mul", x)),
     (REDUCE_MAX, _llvm_reduce_max),

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from llvmlite import ir
 
 from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars, subterms
+from tensflo.ir.tensir.ops import LLVM_KERNELS
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 F32, F64 = ir.FloatType(), ir.DoubleType()
@@ -58,6 +59,10 @@ class View:
     """For `append(x, e)` on a vector: (x, e), so folds do x then e without a branch per element."""
     product: tuple[View, View] | None = None
     """For a matrix product: its operands, so the output nest can run in i-k-j order."""
+    matvec: tuple[View, View] | None = None
+    """For a matrix-vector product: its operands, so a column-major matrix is read by columns."""
+    column_major: bool = False
+    """Whether consecutive first-axis indices are adjacent in memory (a transposed buffer)."""
 
     @property
     def rank(self) -> int:
@@ -508,6 +513,26 @@ def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi
             g.loop(g.i64(0), a.dims[1], k_step, "nest")
 
         g.loop(start, stop, row, "nest")
+        return
+
+    if view.matvec is not None and view.matvec[0].column_major and storage != "float32":
+        # out[lo:hi] = 0; for k: out[lo:hi] += m[lo:hi, k] * v[k]  (still k order per element)
+        m, v = view.matvec
+        elem = view.elem
+        g.loop(start, stop, lambda i: store((i,), g.zero(elem)), "nest")
+
+        def column(k: Value) -> None:
+            vk = v.at((k,))
+
+            def update(i: Value) -> None:
+                ptr = g.b.gep(out, [i], inbounds=True)
+                acc = _load(g, elem, storage, ptr)
+                term = LLVM_KERNELS["mul"](g, elem, m.at((i, k)), vk)
+                g.b.store(_to_storage(g, storage, _FOLD_STEPS["sum"](g, elem, acc, term)), ptr)
+
+            g.loop(start, stop, update, "nest")
+
+        g.loop(g.i64(0), m.dims[1], column, "nest")
         return
 
     def level(idx: tuple[Value, ...]) -> None:
