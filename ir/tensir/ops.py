@@ -788,4 +788,166 @@ for _k in ("sub", "div"):
     for _r in (1, 2):
         _broadcast(KERNELS[_k], _r, scalar_first=True)
 
-__all__ = ["FRAMEWORKS", "TARGET_DTYPES", "KERNELS", "SCALAR_OPS", "ELEMWISE", "BROADCAST", "MAPPERS", "beta", "as_value"]
+
+# --------------------------------------------------------------------------------------------
+# llvm rendering entries (targets/llvm): like the SMT semantics, over views built by the target's
+# lowering context `g` (`g.b` is an llvmlite IRBuilder; ints are i64, floats double, bools i1).
+# A kernel's entry `(g, elem, *values) -> value` gives the scalar op and its families.
+# --------------------------------------------------------------------------------------------
+def _llvm_arith(int_op: str, float_op: str) -> Callable:
+    return lambda g, t, a, b: getattr(g.b, float_op if t == "float" else int_op)(a, b)
+
+
+def _llvm_cmp(sym: str, float_cmp: str = "fcmp_ordered") -> Callable:
+    def entry(g, t, a, b):
+        if t == "float":
+            return getattr(g.b, float_cmp)(sym, a, b)
+        return (g.b.icmp_unsigned if t == "bool" else g.b.icmp_signed)(sym, a, b)
+
+    return entry
+
+
+def _llvm_pick(sym: str) -> Callable:
+    """min/max as `ite(a <= b, a, b)` / `ite(a >= b, a, b)`, the SMT definition."""
+    return lambda g, t, a, b: g.b.select(_llvm_cmp(sym)(g, t, a, b), a, b)
+
+
+LLVM_KERNELS: dict[str, Callable] = {
+    "add": _llvm_arith("add", "fadd"),
+    "sub": _llvm_arith("sub", "fsub"),
+    "mul": _llvm_arith("mul", "fmul"),
+    "div": lambda g, t, a, b: g.f_div(a, b) if t == "float" else g.c_div(a, b),
+    "mod": lambda g, t, a, b: g.c_mod(a, b),
+    "floordiv": lambda g, t, a, b: g.py_div(a, b),
+    "floormod": lambda g, t, a, b: g.py_mod(a, b),
+    "min": _llvm_pick("<="),
+    "max": _llvm_pick(">="),
+    "lt": _llvm_cmp("<"), "le": _llvm_cmp("<="), "gt": _llvm_cmp(">"), "ge": _llvm_cmp(">="),
+    "eq": _llvm_cmp("=="),
+    "ne": _llvm_cmp("!=", "fcmp_unordered"),  # NaN != NaN, as in NumPy
+    "and": lambda g, t, a, b: g.b.and_(a, b),
+    "or": lambda g, t, a, b: g.b.or_(a, b),
+    "not": lambda g, t, a: g.b.not_(a),
+    "neg": lambda g, t, a: g.b.fneg(a) if t == "float" else g.b.neg(a),
+    "abs": lambda g, t, a: g.b.select(_llvm_cmp("<")(g, t, a, g.zero(t)), LLVM_KERNELS["neg"](g, t, a), a),
+}
+
+
+def _llvm_render(op: OpDef, entry: Callable) -> None:
+    op.render["llvm"] = entry  # type: ignore[index]
+
+
+def _llvm_family_entries() -> None:
+    for name, op in SCALAR_OPS.items():
+        _llvm_render(op, lambda g, *vs, k=LLVM_KERNELS[name]: k(g, elem_of(vs[0]), *vs))
+    for (name, _rank), op in ELEMWISE.items():
+        res = KERNELS[name].result
+        _llvm_render(op, lambda g, a, b, k=LLVM_KERNELS[name], res=res, n=op.name: g.pointwise(
+            lambda x, y: k(g, a.elem, x, y), a, b, elem=res or a.elem, name=n))
+    for (name, _rank, first), op in BROADCAST.items():
+        res = KERNELS[name].result
+
+        def entry(g, *args, k=LLVM_KERNELS[name], res=res, first=first):
+            t, sc = (args[1], args[0]) if first else (args[0], args[1])
+            return g.broadcast(lambda x, y: k(g, t.elem, x, y), t, sc, scalar_first=first,
+                               elem=res or t.elem)
+
+        _llvm_render(op, entry)
+    for op in MAPPERS.values():
+        _llvm_render(op, lambda g, *args, n=op.name: g.pointwise(args[-1], *args[:-1],
+                                                                   elem=args[-1].elem, name=n))
+
+
+def elem_of(v) -> str:
+    """The element type of a value during llvm lowering (a view's, or from the LLVM type)."""
+    if hasattr(v, "elem"):
+        return v.elem
+    text = str(v.type)
+    return "float" if text == "double" else "bool" if text == "i1" else "int"
+
+
+def _llvm_index(g, x, i):
+    g.require(g.b.icmp_unsigned("<", i, x.dims[0]), "index out of range")
+    if x.rank == 1:
+        return x.at((i,))
+    return g.tensor(x.elem, x.dims[1:], lambda idx: x.at((i, *idx)))
+
+
+def _llvm_slice(g, x, lo, hi, axis: int = 0):
+    n = x.dims[axis]
+    start = g.clamp(lo, g.i64(0), n)
+    stop = g.clamp(hi, start, n)
+    dims = list(x.dims)
+    dims[axis] = g.b.sub(stop, start)
+
+    def at(idx):
+        moved = list(idx)
+        moved[axis] = g.b.add(idx[axis], start)
+        return x.at(tuple(moved))
+
+    return g.tensor(x.elem, dims, at, column_major=x.column_major)
+
+
+def _llvm_append(g, x, e):
+    n = x.dims[0]
+    if x.rank == 1:
+        return g.tensor(x.elem, (g.b.add(n, g.i64(1)),), lambda idx: g.branch(
+            g.b.icmp_signed("==", idx[0], n), lambda: e, lambda: x.at(idx)), appended=(x, e))
+    empty = g.b.icmp_signed("==", n, g.i64(0))
+    for d1, d2 in zip(x.dims[1:], e.dims, strict=True):
+        g.require(g.b.or_(empty, g.b.icmp_signed("==", d1, d2)), "append: entry shape differs")
+    return g.tensor(x.elem, (g.b.add(n, g.i64(1)), *e.dims), lambda idx: g.branch(
+        g.b.icmp_signed("==", idx[0], n), lambda: e.at(idx[1:]), lambda: x.at(idx)))
+
+
+def _llvm_reduce_max(g, x):
+    if x.appended is None:
+        g.require(g.b.icmp_signed(">", x.dims[0], g.i64(0)), "reduce_max of an empty vector")
+    return g.fold("max", x)
+
+
+def _llvm_dot(g, elem: str, n, left, right):
+    """sum over k < n of left(k) * right(k), in k order."""
+    mul = LLVM_KERNELS["mul"]
+    return g.fold("sum", g.tensor(elem, (n,), lambda k: mul(g, elem, left(k[0]), right(k[0]))))
+
+
+def _llvm_matrix_vec_mul(g, m, v):
+    g.require(g.b.icmp_signed("==", m.dims[1], v.dims[0]), "matrix_vec_mul: shapes do not match")
+    return g.tensor(v.elem, (m.dims[0],), lambda idx: _llvm_dot(
+        g, v.elem, m.dims[1], lambda k: m.at((idx[0], k)), lambda k: v.at((k,))), matvec=(m, v))
+
+
+def _llvm_matmul(g, a, b):
+    g.require(g.b.icmp_signed("==", a.dims[1], b.dims[0]), "matmul: shapes do not match")
+    return g.tensor(a.elem, (a.dims[0], b.dims[1]), lambda idx: _llvm_dot(
+        g, a.elem, a.dims[1], lambda k: a.at((idx[0], k)), lambda k: b.at((k, idx[1]))),
+        product=(a, b))
+
+
+_llvm_family_entries()
+for _op, _entry in [
+    (ITE, lambda g, c, a, b: g.b.select(c, a, b)),
+    (INDEX, _llvm_index),
+    (SLICE, _llvm_slice),
+    (COL_SLICE, lambda g, m, lo, hi: _llvm_slice(g, m, lo, hi, axis=1)),
+    (TAKE, lambda g, x, n: _llvm_slice(g, x, g.i64(0), n)),
+    (TAIL, lambda g, x, n: _llvm_slice(g, x, n, x.dims[0])),
+    (APPEND, _llvm_append),
+    (LEN, lambda g, x: x.dims[0]),
+    (TRANSPOSE, lambda g, m: g.tensor(m.elem, (m.dims[1], m.dims[0]), lambda idx: m.at((idx[1], idx[0])),
+                                      column_major=not m.column_major)),
+    (REDUCE_SUM, lambda g, x: g.fold("sum", x)),
+    (REDUCE_MUL, lambda g, x: g.fold("mul", x)),
+    (REDUCE_MAX, _llvm_reduce_max),
+    (MATRIX_ROW_SUM, lambda g, m: g.tensor(m.elem, (m.dims[0],), lambda idx: g.fold(
+        "sum", g.tensor(m.elem, (m.dims[1],), lambda k: m.at((idx[0], k[0])))))),
+    (OUTER, lambda g, x, y: g.tensor(x.elem, (x.dims[0], y.dims[0]), lambda idx: LLVM_KERNELS["mul"](
+        g, x.elem, x.at((idx[0],)), y.at((idx[1],))))),
+    (MATRIX_VEC_MUL, _llvm_matrix_vec_mul),
+    (MATMUL, _llvm_matmul),
+]:
+    _llvm_render(_op, _entry)
+
+__all__ = ["FRAMEWORKS", "TARGET_DTYPES", "KERNELS", "SCALAR_OPS", "ELEMWISE", "BROADCAST", "MAPPERS",
+           "LLVM_KERNELS", "beta", "as_value"]

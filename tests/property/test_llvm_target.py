@@ -1,0 +1,257 @@
+"""The llvm target computes each op's reference semantics, in one loop nest without temporaries.
+
+For every op and signature, random applications (negative and zero divisors included) are compiled
+in one module and run; results must equal `evaluate`, with int64/float64 buffers and again with
+int32/float32 buffers (values are small, so both hold them exactly). Outside an op's domain the
+compiled code raises `DomainError` instead of reading out of bounds.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zlib
+
+import numpy as np
+import pytest
+
+from tensflo.ir.tensir import OPS, DomainError, Function, evaluate, free_vars, parse_module
+from tensflo.ir.tensir.sampling import sample_application
+from tensflo.ir.tensir.signatures import signatures
+from tensflo.targets.llvm import LlvmTarget, runtime
+
+TARGET = LlvmTarget()
+CASES = [(op.name, sig) for op in OPS for sig in signatures(op)]
+SAMPLES = 5
+NARROW = {"int": "int32", "float": "float32", "bool": "bool"}
+
+pytestmark = pytest.mark.skipif(not TARGET.available()[0], reason="llvmlite cannot JIT here")
+
+
+def _same(got, want, narrow: bool = False) -> bool:
+    """Equal results; a narrow (int32/float32) result equals the reference stored in its dtype."""
+    got, want = np.asarray(got), np.asarray(want)
+    if narrow:
+        want = want.astype(got.dtype)
+    if got.shape != want.shape or got.dtype != want.dtype:
+        return False
+    if want.dtype.kind == "f":
+        return bool(np.allclose(got, want, rtol=1e-12, atol=0))
+    return bool((got == want).all())
+
+
+@pytest.mark.parametrize(("name", "sig"), CASES, ids=[f"{n}-{'-'.join(map(str, s))}" for n, s in CASES])
+def test_generated_code_matches_reference(name: str, sig) -> None:
+    rng = np.random.default_rng(zlib.crc32(f"llvm{name}{sig}".encode()))
+    scalar = all(t is None or t.rank == 0 for t in sig)  # cheap to compile: more samples
+    samples = [sample_application(OPS[name], sig, rng) for _ in range(SAMPLES * (4 if scalar else 1))]
+    fns = []
+    for k, s in enumerate(samples):
+        params = tuple(sorted(free_vars(s.term), key=lambda v: v.name))
+        fns.append(Function(f"kernel{k}", params, s.term))
+    wide = TARGET.compile(fns)
+    narrow = {}
+    for elem in {f.result.elem for f in fns}:  # one module per result type (lambdas vary it)
+        group = [f for f in fns if f.result.elem == elem]
+        types = {p.name: NARROW[p.type.elem] for f in group for p in f.params}
+        narrow |= TARGET.compile(group, types | {"return": NARROW[elem]})
+    for f, s in zip(fns, samples, strict=True):
+        args = [s.env[p.name] for p in f.params]
+        got = wide[f.name](*args)
+        assert _same(got, s.expected), f"{s.term} on {s.env}: {got!r} != {s.expected!r}"
+        got = narrow[f.name](*args)
+        assert np.asarray(got).dtype == np.dtype(NARROW[f.result.elem])
+        assert _same(got, s.expected, narrow=True), f"{s.term} (32-bit) on {s.env}: {got!r}"
+
+
+def test_every_op_has_an_llvm_rendering() -> None:
+    assert [op.name for op in OPS if "llvm" not in op.render] == []
+
+
+def test_division_and_remainder_follow_c_and_python() -> None:
+    (f,) = parse_module("def f(a: vec[int], b: vec[int]) -> vec[int] = "
+                        "vec_elemwise_add(vec_scalar_mul(vec_elemwise_div(a, b), 1000), "
+                        "selection_two_args(a, b, lambda x, y: x % y))")
+    (g,) = parse_module("def g(a: vec[int], b: vec[int]) -> vec[int] = "
+                        "selection_two_args(a, b, lambda x, y: floordiv(x, y) * 1000 + floormod(x, y))")
+    code = TARGET.compile([f, g])
+    imin = np.iinfo(np.int64).min
+    a = np.array([7, -7, 7, -7, 0, 5, -5, imin, imin, 9])
+    b = np.array([2, 2, -2, -2, 3, 0, 0, -1, 0, -1])
+    # C: 7/2=3, -7/2=-3, 7%-2=1, -7%2=-1; x/0=0, x%0=x; INT_MIN/-1 wraps (no trap)
+    assert code["f"](a, b).tolist()[:7] == [3001, -3001, -2999, 2999, 0, 5, -5]
+    assert code["f"](a, b).tolist() == evaluate(f.body, {"a": a, "b": b}).tolist()
+    # Python: -7//2=-4, -7%2=1, 7//-2=-4, 7%-2=-1, -7//-2=3, -7%-2=-1; x//0=0, x%0=x
+    assert code["g"](a[:7], b[:7]).tolist() == [3001, -3999, -4001, 2999, 0, 5, -5]
+    c = np.arange(-20, 21)
+    d = np.array([3, -3, 7, -7, 1, -1, 0] * 6)[: len(c)]
+    assert code["g"](c, d).tolist() == evaluate(g.body, {"a": c, "b": d}).tolist()
+
+
+def test_float_division_by_zero_is_zero() -> None:
+    (f,) = parse_module("def f(a: vec[float], b: vec[float]) -> vec[float] = vec_elemwise_div(a, b)")
+    got = TARGET.compile([f])["f"]([1.0, -2.0, 3.0], [0.0, 4.0, -0.0])
+    assert got.tolist() == [0.0, -0.5, 0.0]
+
+
+@pytest.mark.parametrize(("text", "args", "message"), [
+    ("def f(x: vec[int], i: int) -> int = x[i]", ([1, 2, 3], 3), "index out of range"),
+    ("def f(x: vec[int], i: int) -> int = x[i]", ([1, 2, 3], -1), "index out of range"),
+    ("def f(x: mat[int], i: int) -> vec[int] = x[i]", (np.ones((2, 3), int), 2), "index out of range"),
+    ("def f(x: vec[int], y: vec[int]) -> vec[int] = vec_elemwise_add(x, y)", ([1, 2], [1]), "shapes"),
+    ("def f(x: vec[int], n: int) -> int = reduce_max(x[:n])", ([1, 2], 0), "empty"),
+    ("def f(a: mat[int], b: mat[int]) -> mat[int] = matmul(a, b)",
+     (np.ones((2, 3), int), np.ones((2, 3), int)), "matmul"),
+    ("def f(a: mat[int], v: vec[int]) -> vec[int] = matrix_vec_mul(a, v)",
+     (np.ones((2, 3), int), [1, 2]), "matrix_vec_mul"),
+    ("def f(a: mat[int], v: vec[int]) -> mat[int] = append(a, v)", (np.ones((2, 3), int), [1, 2]), "append"),
+    ("def f(x: mat[int], y: mat[int]) -> mat[int] = matrix_selection_two_args(x, y, lambda a, b: a + b)",
+     (np.ones((2, 3), int), np.ones((2, 2), int)), "shapes"),
+])
+def test_domain_errors_raise(text: str, args, message: str) -> None:
+    (f,) = parse_module(text)
+    with pytest.raises(DomainError):
+        evaluate(f.body, dict(zip([p.name for p in f.params], args, strict=True)))
+    with pytest.raises(DomainError, match=message):
+        TARGET.compile([f])["f"](*args)
+
+
+def _ir(text: str) -> str:
+    out = io.StringIO()
+    TARGET.emit(parse_module(text), out)
+    return out.getvalue()
+
+
+def _function_body(ir_text: str, name: str) -> str:
+    match = re.search(rf'define i32 @"{name}"\(.*?\n}}', ir_text, re.S)
+    assert match is not None, f"{name} not in the module"
+    return match.group(0)
+
+
+def _loop_headers(body: str) -> list[str]:
+    return re.findall(r'^"?((?:nest|fold)\.head\.\d+)"?:', body, re.M)
+
+
+CHAIN = ("def chain(x: vec[int], y: vec[int], n: int) -> int = reduce_sum(vec_map("
+         "selection_two_args(x[:n], y[:n], lambda a, b: a * b + 1), lambda e: e / 3))")
+BLEND = ("def blend(base: mat[int], active: mat[int], m: int, n: int) -> mat[int] = "
+         "matrix_selection_two_args(col_slice(base[:m], 0, n), col_slice(active[:m], 0, n), "
+         "lambda e1, e2: 255 - (255 - e1) * (255 - e2) / 255)")
+
+
+@pytest.mark.parametrize(("text", "name", "loops", "stores"), [
+    (CHAIN, "chain", 1, 1),  # one reduction loop, one store of the result
+    (BLEND, "blend", 2, 1),  # rows x columns, one store per element
+])
+def test_fused_code_has_one_loop_nest_and_no_temporaries(text, name, loops, stores) -> None:
+    body = _function_body(_ir(text), name)
+    assert len(_loop_headers(body)) == loops
+    assert len(re.findall(r"^\s*store ", body, re.M)) == stores
+    assert re.search(r"\b(alloca|call|malloc|invoke)\b", body) is None
+    # the only memory written is the output argument's
+    into_out = set(re.findall(r'(%"[^"]+") = getelementptr inbounds [^,]+, [^,]+ %"out"', body))
+    written = re.findall(r"store [^\n]*, [^,]*\* (%\"[^\"]+\")", body)
+    assert written and all(w in into_out or w == '%"out"' for w in written)
+    # nested loops: the column loop's header comes after the row loop's, inside it (no sibling)
+    if loops == 2:
+        rows, cols = _loop_headers(body)
+        assert body.index(rows) < body.index(cols)
+
+
+def test_emitted_module_parses_and_verifies() -> None:
+    from tensflo.targets.llvm.runtime import optimize
+
+    optimize(_ir(CHAIN + "\n" + BLEND).split("\n", 1)[1])
+
+
+@pytest.mark.parametrize("text", [
+    CHAIN, BLEND,
+    "def f(x: vec[int], n: int) -> int = reduce_max(append(take(tail(x, 1), n - 1), x[0]))",
+    "def f(x: vec[int]) -> int = reduce_mul(vec_map(x, lambda e: ite(e == 0, 1, e % 3 + 2)))",
+    "def f(a: mat[int], b: mat[int]) -> mat[int] = matmul(a, b)",
+    "def f(a: mat[float], b: mat[float]) -> mat[float] = matmul(a, b)",
+    "def f(x: vec[float], y: vec[float]) -> float = reduce_sum(vec_elemwise_mul(x, y))",
+    "def f(a: mat[int], x: vec[int]) -> vec[int] = matrix_vec_mul(transpose(a), x)",
+    "def f(a: mat[float], x: vec[float]) -> vec[float] = matrix_vec_mul(transpose(a), x)",
+])
+def test_two_threads_give_the_single_thread_result(text: str) -> None:
+    (f,) = parse_module(text)
+    kernel = TARGET.compile([f])[f.name]
+    rng = np.random.default_rng(1)
+    big = 400 if any(p.type.rank == 2 for p in f.params) else 300_000
+    args = []
+    for p in f.params:
+        if p.type.rank == 2:
+            args.append(rng.integers(-300, 300, (400, 400)).astype(
+                float if p.type.elem == "float" else np.int64))
+        elif p.type.rank == 1:
+            args.append(rng.integers(-300, 300, big).astype(float if p.type.elem == "float" else np.int64))
+        else:
+            args.append(big - 7)
+    prepared = kernel.prepare(args)
+    assert prepared.work > runtime.PARALLEL_THRESHOLD
+    kernel.threads = 1
+    single = kernel.run(prepared)
+    kernel.threads = 2
+    double = kernel.run(prepared)
+    assert np.array_equal(single, double)
+    want = evaluate(f.body, dict(zip([p.name for p in f.params], args, strict=True)))
+    if np.asarray(want).dtype.kind == "f":
+        assert np.allclose(double, want, rtol=1e-9)
+    else:
+        assert np.array_equal(double, want)
+
+
+CORPUS = [  # TensIR of lifted corpus kernels (benchmarks/results/lift_corpus.md)
+    ("def f(x: vec[int], n: int) -> int = "
+     "reduce_max(append(vec_map(x[:n], lambda e: ite(e < 0, -e, e)), 0))"),
+    ("def f(x: vec[int], n: int) -> vec[int] = vec_scalar_sub(x[:n], ite(n > 0, reduce_sum(x[:n]) / n, 0))"),
+    ("def f(a: mat[int], x: vec[int], m: int, n: int) -> vec[int] = "
+     "matrix_vec_mul(transpose(col_slice(a[:m], 0, n)), x[:m])"),
+    ("def f(y: vec[int], a: mat[int], x: vec[int], alpha: int, beta: int, m: int, n: int) -> vec[int] = "
+     "selection_two_args(y[:m], matrix_vec_mul(col_slice(a[:m], 0, n), x[:n]), "
+     "lambda e2, r1: alpha * r1 + beta * e2)"),
+    ("def f(a: mat[int], x: vec[int], y: vec[int], alpha: int, m: int, n: int) -> mat[int] = "
+     "matrix_elemwise_add(col_slice(a[:m], 0, n), outer(vec_scalar_mul(x[:m], alpha), y[:n]))"),
+    ("def f(matrix: mat[int], m: int, n: int) -> vec[int] = matrix_row_sum(col_slice(transpose(matrix)[:n], 0, m))"),
+    ("def f(base: mat[int], active: mat[int]) -> mat[int] = matrix_selection_two_args(col_slice(base, 0, "
+     "len(transpose(base))), col_slice(active[:len(base)], 0, len(transpose(base))), "
+     "lambda e1, e2: floordiv(e1 * e2, 255))"),
+    ("def f(a: mat[int], b: mat[int], m: int, k: int, n: int) -> mat[int] = "
+     "matmul(col_slice(a[:m], 0, k), col_slice(b[:k], 0, n))"),
+    ("def f(x: vec[int], n: int) -> vec[int] = vec_elemwise_sub(take(tail(x, 1), n - 1), x[:n - 1])"),
+    ("def f(x: vec[int], start: int, len: int) -> int = reduce_sum(vec_map(take(tail(x, start), len), lambda e: e * e))"),
+]
+
+
+@pytest.mark.parametrize("text", CORPUS)
+@pytest.mark.parametrize("narrow", [False, True])
+def test_lifted_corpus_programs_match_numpy_target(text: str, narrow: bool) -> None:
+    """Large random inputs, also shapes with 0 rows or columns; out-of-domain ones must raise."""
+    from tensflo.targets.numpy import NumpyTarget
+
+    (f,) = parse_module(text)
+    dtypes = {p.name: "int32" for p in f.params if p.type.rank} | ({"return": "int32"} if narrow else {})
+    kernel = TARGET.compile([f], dtypes if narrow else None)[f.name]
+    reference = NumpyTarget().compile([f])[f.name]
+    rng = np.random.default_rng(zlib.crc32(text.encode()))
+    shapes = [(300, 257), (3, 0), (0, 5)] + ([] if "outer" in text else [(1, 200_001)])
+    for rows, cols in shapes:
+        args = []
+        for p in f.params:
+            if p.type.rank == 2:
+                args.append(rng.integers(0, 256, (rows, cols)))
+            elif p.type.rank == 1:
+                args.append(rng.integers(-1000, 1000, max(rows, cols)))
+            else:
+                args.append(int(rng.integers(-2, max(rows, cols) + 3)))
+        env = dict(zip([p.name for p in f.params], args, strict=True))
+        try:
+            evaluate(f.body, env)
+        except DomainError:  # outside the domain: an error, never garbage
+            with pytest.raises(DomainError):
+                kernel(*args)
+            continue
+        want = reference(*args)
+        got = kernel(*args)
+        assert np.array_equal(np.asarray(got), np.asarray(want).astype(np.asarray(got).dtype))
