@@ -1,15 +1,22 @@
 """JIT compilation (llvmlite MCJIT, host CPU, O3 with loop and SLP vectorization) and calls.
 
 A call runs the generated `f_shape` (domain checks, output dims), allocates the output, then runs
-`f` on row ranges: one range for small inputs, two halves on two threads for large ones (ctypes
-releases the GIL). A scalar result is split the same way only when it is an int reduction; the
-partial results are combined here (sum, product, max) with the result dtype's wrapping arithmetic.
+`f` on row ranges: one range, or two halves on two threads (ctypes releases the GIL). A scalar
+result is split the same way only when it is an int reduction; the partial results are combined
+here (sum, product, max) with the result dtype's wrapping arithmetic.
+
+Handing half of the work to the second thread costs a thread wake-up each way (about 80 us on this
+2-core VM), more than a whole call of many 10^6-element kernels takes when their data is in cache.
+So by default (`threads=None`) the first call at each size class (the bit length of the elements
+touched) runs on one thread and is timed; later calls of that class use two threads only if that
+call took more than `SPLIT_GAIN` times the measured hand-off cost.
 """
 
 from __future__ import annotations
 
 import ctypes
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,7 +30,9 @@ from tensflo.ir.tensir import DomainError, Function
 from .codegen import LoweredFunction, build_module
 
 PARALLEL_THRESHOLD = 1 << 16
-"""Inputs plus output of more elements than this run on two threads."""
+"""Calls touching at most this many elements (inputs plus output) always run on one thread."""
+SPLIT_GAIN = 4.0
+"""Split when one thread takes more than this many hand-offs' time (half the work, plus one)."""
 MAX_I64 = 2**63 - 1
 _COMBINE = {"sum": np.add, "mul": np.multiply, "max": np.maximum}
 
@@ -70,6 +79,19 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL[0]
 
 
+@cache
+def handoff_seconds() -> float:
+    """Median round trip of an empty task through the worker thread (measured once)."""
+    pool = _pool()
+    pool.submit(int).result()
+    times = []
+    for _ in range(15):
+        t0 = time.perf_counter()
+        pool.submit(int).result()
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
+
+
 @dataclass(frozen=True)
 class Prepared:
     """Arguments converted to the compiled buffer dtypes, in C argument order (arrays kept alive)."""
@@ -101,7 +123,9 @@ class Kernel:
         self._shape = shape_t(engine.get_function_address(f"{fn.name}_shape"))
         self._main = main_t(engine.get_function_address(fn.name))
         self.out_dtype = np.dtype(sig.result)
-        self.threads = 2
+        self.threads: int | None = None
+        """1 or 2 to force; None chooses per size class (see the module docstring)."""
+        self._split: dict[int, bool] = {}
 
     def prepare(self, args: Sequence[Any]) -> Prepared:
         c_args: list[Any] = []
@@ -127,6 +151,20 @@ class Kernel:
         if code:
             raise DomainError(f"{self.fn.name}: {self.info.errors[code - 1]}")
 
+    def _two_threads(self, work: int, length: int) -> bool | None:
+        """Whether to split; None: not decided yet for this size class (time a single run)."""
+        if self.threads is not None:
+            return self.threads > 1 and length >= 2 and work > PARALLEL_THRESHOLD
+        if length < 2 or work <= PARALLEL_THRESHOLD:
+            return False
+        return self._split.get(work.bit_length())
+
+    def _timed_single(self, work: int, call: Any) -> Any:
+        t0 = time.perf_counter()
+        result = call()
+        self._split[work.bit_length()] = time.perf_counter() - t0 > SPLIT_GAIN * handoff_seconds()
+        return result
+
     def run(self, prepared: Prepared) -> Any:
         rank = self.info.rank
         dims = np.zeros(max(rank, 1), dtype=np.int64)
@@ -135,18 +173,22 @@ class Kernel:
             return self._run_scalar(prepared, int(dims[0]))
         out = np.empty(tuple(int(d) for d in dims), dtype=self.out_dtype)
         rows = int(dims[0])
-        if self.threads > 1 and rows >= 2 and prepared.work + out.size > PARALLEL_THRESHOLD:
+        work = prepared.work + out.size
+        split = self._two_threads(work, rows)
+        if split:
             mid = rows // 2
             fut = _pool().submit(self._main, *prepared.c_args, out.ctypes.data, mid, rows)
             self._check(self._main(*prepared.c_args, out.ctypes.data, 0, mid))
             self._check(fut.result())
-        else:
-            self._check(self._main(*prepared.c_args, out.ctypes.data, 0, MAX_I64))
+            return out
+        whole = lambda: self._main(*prepared.c_args, out.ctypes.data, 0, MAX_I64)  # noqa: E731
+        self._check(self._timed_single(work, whole) if split is None else whole())
         return out
 
     def _run_scalar(self, prepared: Prepared, length: int) -> Any:
         kind = self.info.split
-        if kind and self.threads > 1 and length >= 2 and prepared.work > PARALLEL_THRESHOLD:
+        split = self._two_threads(prepared.work, length) if kind else False
+        if split:
             parts = np.zeros(2, dtype=self.out_dtype)
             mid = length // 2
             addr = parts.ctypes.data
@@ -156,7 +198,8 @@ class Kernel:
             self._check(fut.result())
             return _COMBINE[kind](parts[:1], parts[1:])[0]
         out = np.zeros(1, dtype=self.out_dtype)
-        self._check(self._main(*prepared.c_args, out.ctypes.data, 0, MAX_I64))
+        whole = lambda: self._main(*prepared.c_args, out.ctypes.data, 0, MAX_I64)  # noqa: E731
+        self._check(self._timed_single(prepared.work, whole) if split is None else whole())
         return out[0]
 
     def __call__(self, *args: Any) -> Any:

@@ -255,3 +255,23 @@ def test_lifted_corpus_programs_match_numpy_target(text: str, narrow: bool) -> N
         want = reference(*args)
         got = kernel(*args)
         assert np.array_equal(np.asarray(got), np.asarray(want).astype(np.asarray(got).dtype))
+
+
+def test_automatic_threads_time_one_call_per_size_class_and_keep_results(monkeypatch) -> None:
+    (f,) = parse_module("def f(x: vec[int], y: vec[int]) -> vec[int] = "
+                        "selection_two_args(x, y, lambda a, b: ite(a > b, a - b, b * 2))")
+    kernel = TARGET.compile([f])[f.name]
+    rng = np.random.default_rng(3)
+    x, y = rng.integers(-300, 300, 200_000), rng.integers(-300, 300, 200_000)
+    prepared = kernel.prepare([x, y])
+    want = np.where(x > y, x - y, y * 2)
+    for handoff, split in ((1.0, False), (1e-9, True)):  # a slow hand-off never pays; a free one does
+        monkeypatch.setattr(runtime, "handoff_seconds", lambda h=handoff: h)
+        kernel._split.clear()
+        assert kernel.threads is None
+        assert np.array_equal(kernel.run(prepared), want)  # the timed single-thread call
+        assert list(kernel._split.values()) == [split]
+        assert np.array_equal(kernel.run(prepared), want)
+    small = kernel.prepare([x[:100], y[:100]])
+    assert np.array_equal(kernel.run(small), want[:100])
+    assert len(kernel._split) == 1  # small calls never split, so they are not timed
