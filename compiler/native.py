@@ -247,6 +247,13 @@ def _cpp_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def include_source(source_path: str | os.PathLike[str]) -> str:
+    """The lines of a driver that `#include` the source (its own `main`, if any, renamed)."""
+    return ("#define main tensflo_native_source_main  // a main() of the source's own is not called\n"
+            f"#include {_cpp_string(str(Path(source_path).resolve()))}\n"
+            "#undef main\n\n")
+
+
 def driver_source(source_path: str | os.PathLike[str], function: str,
                   param_types: Sequence[TensorType], return_type: TensorType) -> str:
     """The C++ driver calling `function` from `source_path` (the file is `#include`d by path)."""
@@ -254,9 +261,7 @@ def driver_source(source_path: str | os.PathLike[str], function: str,
                     for i, t in enumerate(param_types))
     args = ", ".join(f"arg{i}" for i in range(len(param_types)))
     return (
-        "#define main tensflo_native_source_main  // a main() of the source's own is not called\n"
-        f"#include {_cpp_string(str(Path(source_path).resolve()))}\n"
-        "#undef main\n\n"
+        include_source(source_path) +
         "#include <cstdio>\n#include <cstdlib>\n#include <exception>\n#include <string>\n"
         "#include <vector>\n"
         f"{_DRIVER_HELPERS}\n"

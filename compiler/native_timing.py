@@ -31,9 +31,9 @@ from .native import (
     INT_MAX,
     INT_MIN,
     NativeError,
-    _cpp_string,
     _describe_exit,
     build_driver,
+    include_source,
     native_type,
 )
 
@@ -108,9 +108,7 @@ def timing_driver(source_path: str | os.PathLike[str], function: str,
     clobbers = "".join(f"        tensflo_timing::clobber(arg{i});\n" for i in range(len(param_types)))
     args = ", ".join(f"arg{i}" for i in range(len(param_types)))
     return (
-        "#define main tensflo_native_source_main  // a main() of the source's own is not called\n"
-        f"#include {_cpp_string(str(Path(source_path).resolve()))}\n"
-        "#undef main\n\n"
+        include_source(source_path) +
         "#include <chrono>\n#include <cstdio>\n#include <cstdlib>\n#include <vector>\n"
         f"{_HELPERS}\n"
         "int main(int argc, char** argv) {\n"

@@ -116,6 +116,8 @@ class Kernel:
     form: str = "call"
     assoc: str = "left"
     commutative: bool = False
+    llvm: Callable | None = None
+    """LLVM IR of the scalar op: `(g, elem, *values) -> value` (see the llvm entries above)."""
 
     @property
     def render(self) -> dict[str, Template]:
@@ -125,6 +127,44 @@ class Kernel:
     def result_type(self, *ts: TensorType) -> TensorType:
         elem = _same_elem(self.name, self.elems, *ts)
         return TensorType(self.result or elem)
+
+
+# llvm entries (targets/llvm), like the SMT semantics over views built by the target's lowering
+# context `g` (`g.b` is an llvmlite IRBuilder; ints are i64, floats double, bools i1). A kernel's
+# entry `(g, elem, *values) -> value` gives the scalar op and, through the families, its tensor ops.
+def _llvm_arith(int_op: str, float_op: str) -> Callable:
+    return lambda g, t, a, b: getattr(g.b, float_op if t == "float" else int_op)(a, b)
+
+
+def _llvm_cmp(sym: str, float_cmp: str = "fcmp_ordered") -> Callable:
+    def entry(g, t, a, b):
+        if t == "float":
+            return getattr(g.b, float_cmp)(sym, a, b)
+        return (g.b.icmp_unsigned if t == "bool" else g.b.icmp_signed)(sym, a, b)
+
+    return entry
+
+
+def _llvm_pick(sym: str) -> Callable:
+    """min/max as `ite(a <= b, a, b)` / `ite(a >= b, a, b)`, the SMT definition."""
+    return lambda g, t, a, b: g.b.select(_llvm_cmp(sym)(g, t, a, b), a, b)
+
+
+def _llvm_neg(g, t, a):
+    return g.b.fneg(a) if t == "float" else g.b.neg(a)
+
+
+def llvm_mul(g, t, a, b):
+    """The llvm entry of `mul` (also used by products and by the target's matrix kernels)."""
+    return _llvm_arith("mul", "fmul")(g, t, a, b)
+
+
+def elem_of(v) -> str:
+    """The element type of a value during llvm lowering (a view's, or from the LLVM type)."""
+    if hasattr(v, "elem"):
+        return v.elem
+    text = str(v.type)
+    return "float" if text == "double" else "bool" if text == "i1" else "int"
 
 
 KERNELS: dict[str, Kernel] = {}
@@ -140,64 +180,65 @@ _M = PREC["mul"]
 _C = PREC["cmp"]
 
 ADD = _kernel(Kernel("add", 2, np.add, lambda e, t, a, b: f"(+ {a} {b})", infix("+", _A),
-                     every_framework(infix("+", _A)), "addition", symbol="+", prec=_A, form="infix", commutative=True))
+                     every_framework(infix("+", _A)), "addition", symbol="+", prec=_A, form="infix", commutative=True, llvm=_llvm_arith("add", "fadd")))
 SUB = _kernel(Kernel("sub", 2, np.subtract, lambda e, t, a, b: f"(- {a} {b})", infix("-", _A),
-                     every_framework(infix("-", _A)), "subtraction", symbol="-", prec=_A, form="infix"))
+                     every_framework(infix("-", _A)), "subtraction", symbol="-", prec=_A, form="infix", llvm=_llvm_arith("sub", "fsub")))
 MUL = _kernel(Kernel("mul", 2, np.multiply, lambda e, t, a, b: e.mul(t, a, b), infix("*", _M),
-                     every_framework(infix("*", _M)), "multiplication", symbol="*", prec=_M, form="infix", commutative=True))
+                     every_framework(infix("*", _M)), "multiplication", symbol="*", prec=_M, form="infix", commutative=True, llvm=llvm_mul))
 DIV = _kernel(Kernel(
     "div", 2, cnum.c_div,
     lambda e, t, a, b: f"({e.cdiv() if t == 'int' else e.rdiv()} {a} {b})",
     call("c_div", 2), every_framework(call("c_div", 2)), "division", note="int truncates toward zero as in C; x / 0 == 0",
-    symbol="/", prec=_M, form="infix",
+    symbol="/", prec=_M, form="infix", llvm=lambda g, t, a, b: g.f_div(a, b) if t == "float" else g.c_div(a, b),
 ))
 MOD = _kernel(Kernel(
     "mod", 2, cnum.c_mod, lambda e, t, a, b: f"({e.cmod()} {a} {b})", call("c_mod", 2),
     every_framework(call("c_mod", 2)), "remainder", note="sign of the dividend as in C; x % 0 == x", elems=("int",),
-    symbol="%", prec=_M, form="infix",
+    symbol="%", prec=_M, form="infix", llvm=lambda g, t, a, b: g.c_mod(a, b),
 ))
 FLOORDIV = _kernel(Kernel(
     "floordiv", 2, cnum.py_div, lambda e, t, a, b: f"({e.floordiv()} {a} {b})",
     call("py_div", 2), every_framework(call("py_div", 2)), "floor division", note="rounds toward negative infinity as in Python; x // 0 == 0",
-    elems=("int",),
+    elems=("int",), llvm=lambda g, t, a, b: g.py_div(a, b),
 ))
 FLOORMOD = _kernel(Kernel(
     "floormod", 2, cnum.py_mod, lambda e, t, a, b: f"({e.floormod()} {a} {b})", call("py_mod", 2),
-    every_framework(call("py_mod", 2)), "floor remainder", note="sign of the divisor as in Python; x % 0 == x", elems=("int",),
+    every_framework(call("py_mod", 2)), "floor remainder", note="sign of the divisor as in Python; x % 0 == x", elems=("int",), llvm=lambda g, t, a, b: g.py_mod(a, b),
 ))
 MIN = _kernel(Kernel("min", 2, np.minimum, lambda e, t, a, b: f"(ite (<= {a} {b}) {a} {b})",
-                     call("np.minimum", 2), framework_call("minimum", 2), "smaller of two scalars", commutative=True))
+                     call("np.minimum", 2), framework_call("minimum", 2), "smaller of two scalars", commutative=True, llvm=_llvm_pick("<=")))
 MAX = _kernel(Kernel("max", 2, np.maximum, lambda e, t, a, b: f"(ite (>= {a} {b}) {a} {b})",
-                     call("np.maximum", 2), framework_call("maximum", 2), "larger of two scalars", commutative=True))
+                     call("np.maximum", 2), framework_call("maximum", 2), "larger of two scalars", commutative=True, llvm=_llvm_pick(">=")))
 for _name, _sym, _smt, _np in [
     ("lt", "<", "<", np.less), ("le", "<=", "<=", np.less_equal), ("gt", ">", ">", np.greater),
     ("ge", ">=", ">=", np.greater_equal),
 ]:
     _kernel(Kernel(_name, 2, _np, lambda e, t, a, b, s=_smt: f"({s} {a} {b})",
                    infix(_sym, _C, "none"), every_framework(infix(_sym, _C, "none")), f"comparison {_sym}", result="bool",
-                   symbol=_sym, prec=_C, form="infix", assoc="none"))
+                   symbol=_sym, prec=_C, form="infix", assoc="none", llvm=_llvm_cmp(_sym)))
 _kernel(Kernel("eq", 2, np.equal, lambda e, t, a, b: f"(= {a} {b})", infix("==", _C, "none"),
                every_framework(infix("==", _C, "none")), "equality", elems=("int", "float", "bool"), result="bool", symbol="==", prec=_C,
-               form="infix", assoc="none", commutative=True))
+               form="infix", assoc="none", commutative=True, llvm=_llvm_cmp("==")))
 _kernel(Kernel("ne", 2, np.not_equal, lambda e, t, a, b: f"(not (= {a} {b}))",
                infix("!=", _C, "none"), every_framework(infix("!=", _C, "none")), "inequality", elems=("int", "float", "bool"),
                result="bool", symbol="!=", prec=_C, form="infix", assoc="none",
-               commutative=True))
+               commutative=True, llvm=_llvm_cmp("!=", "fcmp_unordered")))  # NaN != NaN as in NumPy
 _kernel(Kernel("and", 2, np.logical_and, lambda e, t, a, b: f"(and {a} {b})",
                call("np.logical_and", 2), framework_call("logical_and", 2), "logical and", elems=("bool",), symbol="and",
-               prec=PREC["and"], form="infix", commutative=True))
+               prec=PREC["and"], form="infix", commutative=True, llvm=lambda g, t, a, b: g.b.and_(a, b)))
 _kernel(Kernel("or", 2, np.logical_or, lambda e, t, a, b: f"(or {a} {b})",
                call("np.logical_or", 2), framework_call("logical_or", 2), "logical or", elems=("bool",), symbol="or",
-               prec=PREC["or"], form="infix", commutative=True))
+               prec=PREC["or"], form="infix", commutative=True, llvm=lambda g, t, a, b: g.b.or_(a, b)))
 _kernel(Kernel("not", 1, np.logical_not, lambda e, t, a: f"(not {a})", call("np.logical_not", 1),
                framework_call("logical_not", 1), "logical negation", elems=("bool",), symbol="not", prec=PREC["not"],
-               form="prefix"))
+               form="prefix", llvm=lambda g, t, a: g.b.not_(a)))
 _kernel(Kernel("neg", 1, np.negative, lambda e, t, a: f"(- {a})",
                prefix("-", PREC["unary"]), every_framework(prefix("-", PREC["unary"])),
                "arithmetic negation", symbol="-",
-               prec=PREC["unary"], form="prefix"))
+               prec=PREC["unary"], form="prefix", llvm=_llvm_neg))
 _kernel(Kernel("abs", 1, np.abs, lambda e, t, a: f"(ite (< {a} {ZERO[t]}) (- {a}) {a})",
-               call("np.abs", 1), framework_call("abs", 1), "absolute value"))
+               call("np.abs", 1), framework_call("abs", 1), "absolute value",
+               llvm=lambda g, t, a: g.b.select(_llvm_cmp("<")(g, t, a, g.zero(t)), _llvm_neg(g, t, a), a)))
 
 
 PLURAL = {1: "vectors", 2: "matrices", 3: "3-d tensors"}
@@ -221,8 +262,8 @@ def _scalar_op(k: Kernel) -> OpDef:
     return register(OpDef(
         name=k.name, arity=k.arity, infer=infer, numpy=k.numpy, smt=smt, doc=_with_note(k.doc, k),
         form=k.form, params=("a", "b")[: k.arity] if k.arity == 2 else ("x",),
-        symbol=k.symbol, prec=k.prec, assoc=k.assoc, render=k.render,
-        commutative=k.commutative,
+        symbol=k.symbol, prec=k.prec, assoc=k.assoc, commutative=k.commutative,
+        render={**k.render, "llvm": lambda g, *vs: k.llvm(g, elem_of(vs[0]), *vs)},
     ))
 
 
@@ -242,7 +283,7 @@ ITE = register(OpDef(
     numpy=lambda c, a, b: np.where(c, a, b)[()],
     smt=lambda enc, c, a, b: enc.scalar(f"(ite {c.expr} {a.expr} {b.expr})", a.elem),
     doc="if-then-else on scalars",
-    render=namespaced("where", 3),
+    render={**namespaced("where", 3), "llvm": lambda g, c, a, b: g.b.select(c, a, b)},
 ))
 
 
@@ -285,7 +326,9 @@ def _elemwise(k: Kernel, rank: int) -> OpDef:
         doc=_with_note(f"elementwise {k.doc} of two {PLURAL[rank]} of equal shape", k),
         params=("a", "b"),
         prefix_args=(0, 1), prefix_step=step, domain="operands have equal shapes",
-        family=k.name, render=k.render, commutative=k.commutative,
+        family=k.name, commutative=k.commutative,
+        render={**k.render, "llvm": lambda g, a, b: g.pointwise(
+            lambda x, y: k.llvm(g, a.elem, x, y), a, b, elem=k.result or a.elem, name=name)},
     ))
     ELEMWISE[(k.name, rank)] = op
     return op
@@ -318,7 +361,9 @@ def _broadcast(k: Kernel, rank: int, scalar_first: bool) -> OpDef:
         name=name, arity=2, infer=infer, numpy=k.numpy, smt=smt,
         doc=_with_note(what, k), prefix_args=(tpos,), prefix_step=step, family=k.name,
         params=("s", "x") if scalar_first else ("x", "s"),
-        render=k.render,
+        render={**k.render, "llvm": lambda g, *args: g.broadcast(
+            lambda x, y: k.llvm(g, args[tpos].elem, x, y), args[tpos], args[spos],
+            scalar_first=scalar_first, elem=k.result or args[tpos].elem)},
     ))
     BROADCAST[(k.name, rank, scalar_first)] = op
     return op
@@ -358,12 +403,19 @@ def _index_smt(enc: Encoder, x: SVal, i: SVal) -> SVal:
     return enc.tensor(x.elem, x.dims[1:], lambda idx: at((i.expr, *idx)))
 
 
+def _llvm_index(g, x, i):
+    g.require(g.b.icmp_unsigned("<", i, x.dims[0]), "index out of range")
+    if x.rank == 1:
+        return x.at((i,))
+    return g.tensor(x.elem, x.dims[1:], lambda idx: x.at((i, *idx)))
+
+
 INDEX = register(OpDef(
     name="index", params=("x", "i"), arity=2, infer=_index_infer, numpy=_index_np, smt=_index_smt,
     doc="x[i]: element i (a row of a matrix)", form="index",
     domain="0 <= i < len(x)",
     render={"numpy": Template("{0}[{1}]", ATOM, (ATOM,)),
-            **every_framework(Template("{0}[{1}]", ATOM, (ATOM,)))},
+            **every_framework(Template("{0}[{1}]", ATOM, (ATOM,))), "llvm": _llvm_index},
 ))
 
 
@@ -413,10 +465,25 @@ def _render_slice(ctx, t: App, wrap: str = "{}") -> tuple[str, int]:
     return f"{ctx.expr(x, ATOM)}[{lo_text}:{_render_bound(ctx, hi, wrap)}]", ATOM
 
 
+def _llvm_slice(g, x, lo, hi, axis: int = 0):
+    n = x.dims[axis]
+    start = g.clamp(lo, g.i64(0), n)
+    stop = g.clamp(hi, start, n)
+    dims = list(x.dims)
+    dims[axis] = g.b.sub(stop, start)
+
+    def at(idx):
+        moved = list(idx)
+        moved[axis] = g.b.add(idx[axis], start)
+        return x.at(tuple(moved))
+
+    return g.tensor(x.elem, dims, at, column_major=x.column_major)
+
+
 SLICE = register(OpDef(
     name="slice", params=("x", "lo", "hi"), arity=3, infer=_slice_infer, numpy=cnum.clamp_slice, smt=_slice_smt,
     doc="x[lo:hi] on the first axis; bounds are clamped to [0, len(x)] (no wrap-around)",
-    form="slice", render=_bounded(_render_slice),
+    form="slice", render={**_bounded(_render_slice), "llvm": _llvm_slice},
 ))
 
 
@@ -438,7 +505,8 @@ COL_SLICE = register(OpDef(
     numpy=lambda m, lo, hi: m[:, max(int(lo), 0) : max(int(hi), 0)],
     smt=lambda enc, m, lo, hi: _slice_smt(enc, m, lo, hi, axis=1),
     doc="columns lo..hi of every row of a matrix, bounds clamped like slice",
-    render=_bounded(_render_col_slice),
+    render={**_bounded(_render_col_slice),
+            "llvm": lambda g, m, lo, hi: _llvm_slice(g, m, lo, hi, axis=1)},
 ))
 
 
@@ -456,16 +524,18 @@ TAKE = register(OpDef(
     numpy=lambda x, n: cnum.clamp_slice(x, 0, n),
     smt=lambda enc, x, n: _slice_smt(enc, x, SVal("int", expr="0"), n),
     doc="the first n entries: x[:n] (clamped)",
-    render=_bounded(lambda ctx, t, wrap="{}": (
+    render={**_bounded(lambda ctx, t, wrap="{}": (
         f"{ctx.expr(t.args[0], ATOM)}[:{_render_bound(ctx, t.args[1], wrap)}]", ATOM)),
+        "llvm": lambda g, x, n: _llvm_slice(g, x, g.i64(0), n)},
 ))
 TAIL = register(OpDef(
     name="tail", params=("x", "n"), arity=2, infer=_count_infer("tail"),
     numpy=lambda x, n: cnum.clamp_slice(x, n, np.shape(x)[0]),
     smt=lambda enc, x, n: _slice_smt(enc, x, n, SVal("int", expr=x.dims[0])),
     doc="all but the first n entries: x[n:] (clamped)",
-    render=_bounded(lambda ctx, t, wrap="{}": (
+    render={**_bounded(lambda ctx, t, wrap="{}": (
         f"{ctx.expr(t.args[0], ATOM)}[{_render_bound(ctx, t.args[1], wrap)}:]", ATOM)),
+        "llvm": lambda g, x, n: _llvm_slice(g, x, n, x.dims[0])},
 ))
 
 
@@ -500,11 +570,24 @@ def _append_smt(enc: Encoder, x: SVal, e: SVal) -> SVal:
     )
 
 
+def _llvm_append(g, x, e):
+    n = x.dims[0]
+    if x.rank == 1:
+        return g.tensor(x.elem, (g.b.add(n, g.i64(1)),), lambda idx: g.branch(
+            g.b.icmp_signed("==", idx[0], n), lambda: e, lambda: x.at(idx)), appended=(x, e))
+    empty = g.b.icmp_signed("==", n, g.i64(0))
+    for d1, d2 in zip(x.dims[1:], e.dims, strict=True):
+        g.require(g.b.or_(empty, g.b.icmp_signed("==", d1, d2)), "append: entry shape differs")
+    return g.tensor(x.elem, (g.b.add(n, g.i64(1)), *e.dims), lambda idx: g.branch(
+        g.b.icmp_signed("==", idx[0], n), lambda: e.at(idx[1:]), lambda: x.at(idx)))
+
+
 APPEND = register(OpDef(
     name="append", params=("x", "e"), arity=2, infer=_append_infer, numpy=_append_np, smt=_append_smt,
     doc="x with one more entry at the end (a scalar for a vec, a row for a matrix)",
     domain="the entry's shape matches the other entries",
-    render={"numpy": call("append_rows", 2), **every_framework(call("append_rows", 2))},
+    render={"numpy": call("append_rows", 2), **every_framework(call("append_rows", 2)),
+            "llvm": _llvm_append},
 ))
 
 
@@ -521,7 +604,7 @@ LEN = register(OpDef(
     # whose functions take no Python scalars (torch) or make them 32-bit (mlx)
     render={"numpy": call("len", 1), "jax": call("len", 1),
             "torch": Template("torch.tensor(len({0}))"),
-            "mlx": Template("mx.array(len({0}), dtype=mx.int64)")},
+            "mlx": Template("mx.array(len({0}), dtype=mx.int64)"), "llvm": lambda g, x: x.dims[0]},
 ))
 
 
@@ -539,7 +622,9 @@ def _transpose_smt(enc: Encoder, m: SVal) -> SVal:
 TRANSPOSE = register(OpDef(
     name="transpose", params=("m",), arity=1, infer=_transpose_infer, numpy=lambda m: np.transpose(m),
     smt=_transpose_smt, doc="matrix transpose",
-    render={"numpy": Template("{0}.T", ATOM, (ATOM,)), **every_framework(Template("{0}.T", ATOM, (ATOM,)))},
+    render={"numpy": Template("{0}.T", ATOM, (ATOM,)), **every_framework(Template("{0}.T", ATOM, (ATOM,))),
+            "llvm": lambda g, m: g.tensor(m.elem, (m.dims[1], m.dims[0]), lambda idx: m.at((idx[1], idx[0])),
+                                          column_major=not m.column_major)},
 ))
 
 
@@ -561,19 +646,25 @@ def _reduce_max_np(x):
     return np.max(x)
 
 
+def _llvm_reduce_max(g, x):
+    if x.appended is None:
+        g.require(g.b.icmp_signed(">", x.dims[0], g.i64(0)), "reduce_max of an empty vector")
+    return g.fold("max", x)
+
+
 REDUCE_SUM = register(OpDef(
     name="reduce_sum", params=("x",), arity=1, infer=_reduce_infer("reduce_sum"), numpy=lambda x: np.sum(x),
     smt=lambda enc, x: enc.scalar(enc.fold("sum", x), x.elem),
     doc="sum of a vector (0 when empty)", prefix_args=(0,),
     prefix_step=lambda prev, args, i: SCALAR_OPS["add"](prev, INDEX(args[0], i)),
-    render=namespaced("sum", 1),
+    render={**namespaced("sum", 1), "llvm": lambda g, x: g.fold("sum", x)},
 ))
 REDUCE_MUL = register(OpDef(
     name="reduce_mul", params=("x",), arity=1, infer=_reduce_infer("reduce_mul"), numpy=lambda x: np.prod(x),
     smt=lambda enc, x: enc.scalar(enc.fold("prod", x), x.elem),
     doc="product of a vector (1 when empty)", prefix_args=(0,),
     prefix_step=lambda prev, args, i: SCALAR_OPS["mul"](prev, INDEX(args[0], i)),
-    render=namespaced("prod", 1),
+    render={**namespaced("prod", 1), "llvm": lambda g, x: g.fold("mul", x)},
 ))
 REDUCE_MAX = register(OpDef(
     name="reduce_max", params=("x",), arity=1, infer=_reduce_infer("reduce_max"), numpy=_reduce_max_np,
@@ -583,7 +674,7 @@ REDUCE_MAX = register(OpDef(
         SCALAR_OPS["eq"](i, Lit(0, INT)), INDEX(args[0], i),
         SCALAR_OPS["max"](prev, INDEX(args[0], i)),
     ),
-    domain="len(x) >= 1", render=namespaced("max", 1),
+    domain="len(x) >= 1", render={**namespaced("max", 1), "llvm": _llvm_reduce_max},
 ))
 
 
@@ -606,7 +697,9 @@ MATRIX_ROW_SUM = register(OpDef(
     doc="the sum of each row of a matrix: out[i] = reduce_sum(m[i])", prefix_args=(0,),
     prefix_step=lambda prev, args, i: APPEND(prev, REDUCE_SUM(INDEX(args[0], i))),
     render={"numpy": Template("np.sum({0}, axis=1)", ATOM, (0,)),
-            **each_framework(lambda ns: Template(f"{ns}.sum({{0}}, axis=1)", ATOM, (0,)))},
+            **each_framework(lambda ns: Template(f"{ns}.sum({{0}}, axis=1)", ATOM, (0,))),
+            "llvm": lambda g, m: g.tensor(m.elem, (m.dims[0],), lambda idx: g.fold(
+                "sum", g.tensor(m.elem, (m.dims[1],), lambda k: m.at((idx[0], k[0])))))},
 ))
 
 
@@ -630,7 +723,9 @@ OUTER = register(OpDef(
     doc="outer product: out[i][j] = x[i] * y[j]", prefix_args=(0,),
     prefix_step=lambda prev, args, i: APPEND(
         prev, BROADCAST[("mul", 1, False)](args[1], INDEX(args[0], i))),
-    render={"numpy": Template("np.multiply.outer({0}, {1})", ATOM), **framework_call("outer", 2)},
+    render={"numpy": Template("np.multiply.outer({0}, {1})", ATOM), **framework_call("outer", 2),
+            "llvm": lambda g, x, y: g.tensor(x.elem, (x.dims[0], y.dims[0]), lambda idx: llvm_mul(
+                g, x.elem, x.at((idx[0],)), y.at((idx[1],))))},
 ))
 
 
@@ -655,14 +750,33 @@ _mv_infer, _mv_np = _product_rules("matrix_vec_mul", 1)
 _mm_infer, _mm_np = _product_rules("matmul", 2)
 
 
-def _products(mlx_int: str) -> dict[str, Any]:
+def _products(mlx_int: str, llvm: Callable) -> dict[str, Any]:
     """`a @ b`, except on mlx for ints: its matmul takes floats only, so ints multiply and sum."""
     def mlx(ctx, t: App) -> tuple[str, int]:
         if t.type.elem != "int":
             return ctx.render_template(infix("@", _M), t)
         return mlx_int.format(*(ctx.expr(a, ATOM) for a in t.args)), ATOM
 
-    return {"numpy": infix("@", _M), "torch": infix("@", _M), "jax": infix("@", _M), "mlx": mlx}
+    return {"numpy": infix("@", _M), "torch": infix("@", _M), "jax": infix("@", _M), "mlx": mlx,
+            "llvm": llvm}
+
+
+def _llvm_dot(g, elem: str, n, left, right):
+    """sum over k < n of left(k) * right(k), in k order."""
+    return g.fold("sum", g.tensor(elem, (n,), lambda k: llvm_mul(g, elem, left(k[0]), right(k[0]))))
+
+
+def _llvm_matrix_vec_mul(g, m, v):
+    g.require(g.b.icmp_signed("==", m.dims[1], v.dims[0]), "matrix_vec_mul: shapes do not match")
+    return g.tensor(v.elem, (m.dims[0],), lambda idx: _llvm_dot(
+        g, v.elem, m.dims[1], lambda k: m.at((idx[0], k)), lambda k: v.at((k,))), matvec=(m, v))
+
+
+def _llvm_matmul(g, a, b):
+    g.require(g.b.icmp_signed("==", a.dims[1], b.dims[0]), "matmul: shapes do not match")
+    return g.tensor(a.elem, (a.dims[0], b.dims[1]), lambda idx: _llvm_dot(
+        g, a.elem, a.dims[1], lambda k: a.at((idx[0], k)), lambda k: b.at((k, idx[1]))),
+        product=(a, b))
 
 
 def _dot(enc: Encoder, elem: str, n: str, left: Callable[[str], str], right: Callable[[str], str]) -> str:
@@ -687,7 +801,7 @@ MATRIX_VEC_MUL = register(OpDef(
     prefix_step=lambda prev, args, i: APPEND(
         prev, REDUCE_SUM(ELEMWISE[("mul", 1)](args[1], INDEX(args[0], i)))
     ),
-    domain="cols(m) == len(v)", render=_products("mx.sum({0} * {1}, axis=1)"),
+    domain="cols(m) == len(v)", render=_products("mx.sum({0} * {1}, axis=1)", _llvm_matrix_vec_mul),
 ))
 
 
@@ -709,7 +823,7 @@ MATMUL = register(OpDef(
         prev, MATRIX_VEC_MUL(TRANSPOSE(args[1]), INDEX(args[0], i))
     ),
     domain="cols(a) == rows(b)",
-    render=_products("mx.sum({0}[:, :, None] * {1}[None, :, :], axis=1)"),
+    render=_products("mx.sum({0}[:, :, None] * {1}[None, :, :], axis=1)", _llvm_matmul),
 ))
 
 
@@ -767,7 +881,9 @@ def _mapper(name: str, rank: int, nargs: int) -> OpDef:
         params=("x", "f") if nargs == 1 else ("x", "y", "f"),
         lambdas={nargs: lam_params}, prefix_args=tuple(range(nargs)), prefix_step=step,
         domain="" if nargs == 1 else "operands have equal shapes",
-        render={"numpy": _render_map, **every_framework(_render_map)},
+        render={"numpy": _render_map, **every_framework(_render_map),
+                "llvm": lambda g, *args: g.pointwise(args[-1], *args[:-1], elem=args[-1].elem,
+                                                     name=name)},
     ))
     MAPPERS[(nargs, rank)] = op
     return op
@@ -789,165 +905,5 @@ for _k in ("sub", "div"):
         _broadcast(KERNELS[_k], _r, scalar_first=True)
 
 
-# --------------------------------------------------------------------------------------------
-# llvm rendering entries (targets/llvm): like the SMT semantics, over views built by the target's
-# lowering context `g` (`g.b` is an llvmlite IRBuilder; ints are i64, floats double, bools i1).
-# A kernel's entry `(g, elem, *values) -> value` gives the scalar op and its families.
-# --------------------------------------------------------------------------------------------
-def _llvm_arith(int_op: str, float_op: str) -> Callable:
-    return lambda g, t, a, b: getattr(g.b, float_op if t == "float" else int_op)(a, b)
-
-
-def _llvm_cmp(sym: str, float_cmp: str = "fcmp_ordered") -> Callable:
-    def entry(g, t, a, b):
-        if t == "float":
-            return getattr(g.b, float_cmp)(sym, a, b)
-        return (g.b.icmp_unsigned if t == "bool" else g.b.icmp_signed)(sym, a, b)
-
-    return entry
-
-
-def _llvm_pick(sym: str) -> Callable:
-    """min/max as `ite(a <= b, a, b)` / `ite(a >= b, a, b)`, the SMT definition."""
-    return lambda g, t, a, b: g.b.select(_llvm_cmp(sym)(g, t, a, b), a, b)
-
-
-LLVM_KERNELS: dict[str, Callable] = {
-    "add": _llvm_arith("add", "fadd"),
-    "sub": _llvm_arith("sub", "fsub"),
-    "mul": _llvm_arith("mul", "fmul"),
-    "div": lambda g, t, a, b: g.f_div(a, b) if t == "float" else g.c_div(a, b),
-    "mod": lambda g, t, a, b: g.c_mod(a, b),
-    "floordiv": lambda g, t, a, b: g.py_div(a, b),
-    "floormod": lambda g, t, a, b: g.py_mod(a, b),
-    "min": _llvm_pick("<="),
-    "max": _llvm_pick(">="),
-    "lt": _llvm_cmp("<"), "le": _llvm_cmp("<="), "gt": _llvm_cmp(">"), "ge": _llvm_cmp(">="),
-    "eq": _llvm_cmp("=="),
-    "ne": _llvm_cmp("!=", "fcmp_unordered"),  # NaN != NaN, as in NumPy
-    "and": lambda g, t, a, b: g.b.and_(a, b),
-    "or": lambda g, t, a, b: g.b.or_(a, b),
-    "not": lambda g, t, a: g.b.not_(a),
-    "neg": lambda g, t, a: g.b.fneg(a) if t == "float" else g.b.neg(a),
-    "abs": lambda g, t, a: g.b.select(_llvm_cmp("<")(g, t, a, g.zero(t)), LLVM_KERNELS["neg"](g, t, a), a),
-}
-
-
-def _llvm_render(op: OpDef, entry: Callable) -> None:
-    op.render["llvm"] = entry  # type: ignore[index]
-
-
-def _llvm_family_entries() -> None:
-    for name, op in SCALAR_OPS.items():
-        _llvm_render(op, lambda g, *vs, k=LLVM_KERNELS[name]: k(g, elem_of(vs[0]), *vs))
-    for (name, _rank), op in ELEMWISE.items():
-        res = KERNELS[name].result
-        _llvm_render(op, lambda g, a, b, k=LLVM_KERNELS[name], res=res, n=op.name: g.pointwise(
-            lambda x, y: k(g, a.elem, x, y), a, b, elem=res or a.elem, name=n))
-    for (name, _rank, first), op in BROADCAST.items():
-        res = KERNELS[name].result
-
-        def entry(g, *args, k=LLVM_KERNELS[name], res=res, first=first):
-            t, sc = (args[1], args[0]) if first else (args[0], args[1])
-            return g.broadcast(lambda x, y: k(g, t.elem, x, y), t, sc, scalar_first=first,
-                               elem=res or t.elem)
-
-        _llvm_render(op, entry)
-    for op in MAPPERS.values():
-        _llvm_render(op, lambda g, *args, n=op.name: g.pointwise(args[-1], *args[:-1],
-                                                                   elem=args[-1].elem, name=n))
-
-
-def elem_of(v) -> str:
-    """The element type of a value during llvm lowering (a view's, or from the LLVM type)."""
-    if hasattr(v, "elem"):
-        return v.elem
-    text = str(v.type)
-    return "float" if text == "double" else "bool" if text == "i1" else "int"
-
-
-def _llvm_index(g, x, i):
-    g.require(g.b.icmp_unsigned("<", i, x.dims[0]), "index out of range")
-    if x.rank == 1:
-        return x.at((i,))
-    return g.tensor(x.elem, x.dims[1:], lambda idx: x.at((i, *idx)))
-
-
-def _llvm_slice(g, x, lo, hi, axis: int = 0):
-    n = x.dims[axis]
-    start = g.clamp(lo, g.i64(0), n)
-    stop = g.clamp(hi, start, n)
-    dims = list(x.dims)
-    dims[axis] = g.b.sub(stop, start)
-
-    def at(idx):
-        moved = list(idx)
-        moved[axis] = g.b.add(idx[axis], start)
-        return x.at(tuple(moved))
-
-    return g.tensor(x.elem, dims, at, column_major=x.column_major)
-
-
-def _llvm_append(g, x, e):
-    n = x.dims[0]
-    if x.rank == 1:
-        return g.tensor(x.elem, (g.b.add(n, g.i64(1)),), lambda idx: g.branch(
-            g.b.icmp_signed("==", idx[0], n), lambda: e, lambda: x.at(idx)), appended=(x, e))
-    empty = g.b.icmp_signed("==", n, g.i64(0))
-    for d1, d2 in zip(x.dims[1:], e.dims, strict=True):
-        g.require(g.b.or_(empty, g.b.icmp_signed("==", d1, d2)), "append: entry shape differs")
-    return g.tensor(x.elem, (g.b.add(n, g.i64(1)), *e.dims), lambda idx: g.branch(
-        g.b.icmp_signed("==", idx[0], n), lambda: e.at(idx[1:]), lambda: x.at(idx)))
-
-
-def _llvm_reduce_max(g, x):
-    if x.appended is None:
-        g.require(g.b.icmp_signed(">", x.dims[0], g.i64(0)), "reduce_max of an empty vector")
-    return g.fold("max", x)
-
-
-def _llvm_dot(g, elem: str, n, left, right):
-    """sum over k < n of left(k) * right(k), in k order."""
-    mul = LLVM_KERNELS["mul"]
-    return g.fold("sum", g.tensor(elem, (n,), lambda k: mul(g, elem, left(k[0]), right(k[0]))))
-
-
-def _llvm_matrix_vec_mul(g, m, v):
-    g.require(g.b.icmp_signed("==", m.dims[1], v.dims[0]), "matrix_vec_mul: shapes do not match")
-    return g.tensor(v.elem, (m.dims[0],), lambda idx: _llvm_dot(
-        g, v.elem, m.dims[1], lambda k: m.at((idx[0], k)), lambda k: v.at((k,))), matvec=(m, v))
-
-
-def _llvm_matmul(g, a, b):
-    g.require(g.b.icmp_signed("==", a.dims[1], b.dims[0]), "matmul: shapes do not match")
-    return g.tensor(a.elem, (a.dims[0], b.dims[1]), lambda idx: _llvm_dot(
-        g, a.elem, a.dims[1], lambda k: a.at((idx[0], k)), lambda k: b.at((k, idx[1]))),
-        product=(a, b))
-
-
-_llvm_family_entries()
-for _op, _entry in [
-    (ITE, lambda g, c, a, b: g.b.select(c, a, b)),
-    (INDEX, _llvm_index),
-    (SLICE, _llvm_slice),
-    (COL_SLICE, lambda g, m, lo, hi: _llvm_slice(g, m, lo, hi, axis=1)),
-    (TAKE, lambda g, x, n: _llvm_slice(g, x, g.i64(0), n)),
-    (TAIL, lambda g, x, n: _llvm_slice(g, x, n, x.dims[0])),
-    (APPEND, _llvm_append),
-    (LEN, lambda g, x: x.dims[0]),
-    (TRANSPOSE, lambda g, m: g.tensor(m.elem, (m.dims[1], m.dims[0]), lambda idx: m.at((idx[1], idx[0])),
-                                      column_major=not m.column_major)),
-    (REDUCE_SUM, lambda g, x: g.fold("sum", x)),
-    (REDUCE_MUL, lambda g, x: g.fold("mul", x)),
-    (REDUCE_MAX, _llvm_reduce_max),
-    (MATRIX_ROW_SUM, lambda g, m: g.tensor(m.elem, (m.dims[0],), lambda idx: g.fold(
-        "sum", g.tensor(m.elem, (m.dims[1],), lambda k: m.at((idx[0], k[0])))))),
-    (OUTER, lambda g, x, y: g.tensor(x.elem, (x.dims[0], y.dims[0]), lambda idx: LLVM_KERNELS["mul"](
-        g, x.elem, x.at((idx[0],)), y.at((idx[1],))))),
-    (MATRIX_VEC_MUL, _llvm_matrix_vec_mul),
-    (MATMUL, _llvm_matmul),
-]:
-    _llvm_render(_op, _entry)
-
 __all__ = ["FRAMEWORKS", "TARGET_DTYPES", "KERNELS", "SCALAR_OPS", "ELEMWISE", "BROADCAST", "MAPPERS",
-           "LLVM_KERNELS", "beta", "as_value"]
+           "beta", "as_value", "elem_of", "llvm_mul"]

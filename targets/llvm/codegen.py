@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from llvmlite import ir
 
 from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars, subterms
-from tensflo.ir.tensir.ops import LLVM_KERNELS
+from tensflo.ir.tensir.ops import llvm_mul
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 F32, F64 = ir.FloatType(), ir.DoubleType()
@@ -527,7 +527,7 @@ def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi
             def update(i: Value) -> None:
                 ptr = g.b.gep(out, [i], inbounds=True)
                 acc = _load(g, elem, storage, ptr)
-                term = LLVM_KERNELS["mul"](g, elem, m.at((i, k)), vk)
+                term = llvm_mul(g, elem, m.at((i, k)), vk)
                 g.b.store(_to_storage(g, storage, _FOLD_STEPS["sum"](g, elem, acc, term)), ptr)
 
             g.loop(start, stop, update, "nest")
