@@ -27,7 +27,7 @@ from tensflo.ir.tensir import Function, print_term
 from .bench_inputs import InputPlan, NoInputs, large_inputs, plan_inputs
 from .errors import UsageError
 from .native import NativeError
-from .native_timing import BENCH_FLAGS, compile_timed
+from .native_timing import BENCH_FLAGS, SLOW, compile_timed
 from .pipeline import Options, compile_function, read_module
 
 DEFAULT_SIZES = (1_000, 100_000, 1_000_000)
@@ -164,18 +164,24 @@ def runnable_targets(registry: Any, names: Sequence[str] | None) -> list[tuple[s
     return out
 
 
-def _timed(call: Callable[[], Any], warmup: int, repeats: int, budget: float) -> tuple[Timing, Any]:
+def _timed(call: Callable[[Any], Any], warmup: int, repeats: int, budget: float,
+           setup: Callable[[], Any] = lambda: None) -> tuple[Timing, Any]:
+    """Time `call(setup())` (setup untimed): warm-up calls, then up to `repeats` timed ones, at
+    least 3 unless the budget is spent; a call over `SLOW` x budget ends it, as the only sample."""
     result = None
-    for _ in range(warmup):
-        result = call()
     times: list[float] = []
     spent = 0.0
-    while len(times) < repeats and (len(times) < 3 or spent < budget):
+    for n in range(warmup + repeats):
+        arg = setup()
         t0 = time.perf_counter()
-        result = call()
+        result = call(arg)
         dt = time.perf_counter() - t0
-        times.append(dt)
         spent += dt
+        slow = dt > SLOW * budget
+        if n >= warmup or slow:
+            times.append(dt)
+        if slow or (len(times) >= 3 and spent > budget):
+            break
     return Timing(tuple(times)), result
 
 
@@ -211,20 +217,9 @@ def _time_original(path: str, fn: L.Function, args: list[Any], label: str, eleme
         return Measurement(label, elements, Timing(timed.seconds)), timed.result
     original = _python_original(path, fn.name)
     lists = [a.tolist() if isinstance(a, np.ndarray) else a for a in args]
-    times: list[float] = []
-    result = None
-    spent = 0.0
-    for call in range(opts.warmup + opts.repeats):
-        fresh = copy.deepcopy(lists)  # the original may change its arguments
-        t0 = time.perf_counter()
-        result = original(*fresh)
-        dt = time.perf_counter() - t0
-        spent += dt
-        if call >= opts.warmup or spent > 10 * opts.max_seconds:  # a slow original: no more warm-up
-            times.append(dt)
-        if len(times) >= 3 and spent > opts.max_seconds:
-            break
-    return Measurement(label, elements, Timing(tuple(times))), result
+    timing, result = _timed(lambda fresh: original(*fresh), opts.warmup, opts.repeats,
+                            opts.max_seconds, setup=lambda: copy.deepcopy(lists))  # it may change them
+    return Measurement(label, elements, timing), result
 
 
 def bench_function(path: str, name: str, registry: Any, opts: BenchOptions = BenchOptions()) -> BenchReport:
@@ -291,7 +286,7 @@ def _time_target(tname: str, target: Any, tfn: Function, dtypes: dict[str, str],
         t0 = time.perf_counter()
         prepared = ex.prepare(args)
         t_prepare = time.perf_counter() - t0
-        timing, out = _timed(lambda: ex.run(prepared), opts.warmup, opts.repeats, opts.max_seconds)
+        timing, out = _timed(lambda _: ex.run(prepared), opts.warmup, opts.repeats, opts.max_seconds)
         t0 = time.perf_counter()
         got = ex.fetch(out)
         t_fetch = time.perf_counter() - t0

@@ -39,6 +39,8 @@ from .native import (
 
 BENCH_FLAGS: tuple[str, ...] = ("-std=c++17", "-O3", "-march=native")
 """Flags of the timed baseline."""
+SLOW = 10.0
+"""A call longer than `SLOW` x the time budget is timed once, without warm-up."""
 
 _HELPERS = r"""
 namespace tensflo_timing {
@@ -132,8 +134,9 @@ def timing_driver(source_path: str | os.PathLike[str], function: str,
         "        tensflo_timing::clobber(result);\n"
         "        long long ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();\n"
         "        spent += ns * 1e-9;\n"
-        "        if (call >= warmup) times.push_back(ns);\n"
-        "        if (times.size() >= 3 && spent > budget) break;\n"
+        f"        bool slow = ns * 1e-9 > {SLOW} * budget;  // timed once, without warm-up\n"
+        "        if (call >= warmup || slow) times.push_back(ns);\n"
+        "        if (slow || (times.size() >= 3 && spent > budget)) break;\n"
         "    }\n"
         "    std::FILE* out = std::fopen(argv[2], \"wb\");\n"
         "    if (!out) { std::perror(argv[2]); return 2; }\n"
@@ -190,7 +193,8 @@ class TimedProgram:
     def time(self, args: Sequence[object], *, warmup: int = 2, repeats: int = 15,
              max_seconds: float = 2.0, timeout: float = 600.0) -> NativeTiming:
         """Run the function on one input: `warmup` untimed calls, then up to `repeats` timed ones
-        (at least 3; fewer than `repeats` once `max_seconds` of calls have run)."""
+        (at least 3, fewer than `repeats` once `max_seconds` of calls have run; a call over
+        `SLOW` x `max_seconds` is the only one)."""
         if len(args) != len(self.param_types):
             raise NativeError(f"{self.function} takes {len(self.param_types)} arguments, got {len(args)}")
         payload = b"".join(_encode(a, t, f"argument {i}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -147,3 +148,19 @@ def test_timing_spread_is_the_interquartile_range() -> None:
     assert t.median == 3.0
     assert t.spread == pytest.approx(np.subtract(*np.percentile([1, 2, 3, 4, 100], [75, 25],
                                                                 method="weibull")))
+
+
+def test_a_call_far_over_the_budget_is_timed_once_without_warm_up() -> None:
+    from tensflo.compiler.bench import _timed
+
+    calls = []
+
+    def slow(_):
+        calls.append(1)
+        time.sleep(0.03)
+
+    timing, _ = _timed(slow, warmup=2, repeats=15, budget=0.001)
+    assert len(calls) == 1 and len(timing.seconds) == 1
+    calls.clear()
+    timing, _ = _timed(lambda _: calls.append(1), warmup=2, repeats=15, budget=10.0)
+    assert len(calls) == 17 and len(timing.seconds) == 15
