@@ -47,3 +47,12 @@ def append_rows(x, e):
     if x.shape[0] == 0:
         return e[None]
     return xp.concatenate((x, e[None]), axis=0)
+
+
+def int_matmul(a, b):
+    """a @ b for int matrices on a framework whose matmul takes floats only (mlx): exact products
+    summed over k, a few rows at a time so the n x k x m products never exist at once."""
+    n, m = a.shape[0], b.shape[1]
+    step = max(1, (1 << 22) // max(a.shape[1] * m, 1))
+    rows = [xp.sum(a[i:i + step, :, None] * b[None, :, :], axis=1) for i in range(0, n, step)]
+    return xp.concatenate(rows, axis=0) if rows else xp.zeros((0, m), dtype=a.dtype)

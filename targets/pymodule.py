@@ -30,6 +30,8 @@ from .pyexpr import PyRenderer, python_name
 
 HELPER_NAMES = ("c_div", "c_mod", "py_div", "py_mod", "append_rows")
 """The runtime helpers every Python target defines (in `cnum`, `torch_runtime`, `array_runtime`)."""
+OPTIONAL_HELPERS = ("int_matmul",)
+"""Helpers only some targets' renderings call (mlx's int matrix product)."""
 BUFFER_DTYPES = {"int": "int64", "float": "float64", "bool": "bool"}
 """NumPy dtype of each element type's values when the caller names none."""
 
@@ -119,7 +121,9 @@ class PythonTarget:
 
     @property
     def helpers(self) -> dict[str, Callable[..., Any]]:
-        return {n: next(getattr(m, n) for m in self.runtime if hasattr(m, n)) for n in HELPER_NAMES}
+        found = {n: next((getattr(m, n) for m in self.runtime if hasattr(m, n)), None)
+                 for n in (*HELPER_NAMES, *OPTIONAL_HELPERS)}
+        return {n: f for n, f in found.items() if f is not None or n in HELPER_NAMES}
 
     def helper_source(self, name: str) -> str:
         text = inspect.getsource(self.helpers[name])

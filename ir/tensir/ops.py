@@ -823,7 +823,7 @@ MATMUL = register(OpDef(
         prev, MATRIX_VEC_MUL(TRANSPOSE(args[1]), INDEX(args[0], i))
     ),
     domain="cols(a) == rows(b)",
-    render=_products("mx.sum({0}[:, :, None] * {1}[None, :, :], axis=1)", _llvm_matmul),
+    render=_products("int_matmul({0}, {1})", _llvm_matmul),
 ))
 
 
