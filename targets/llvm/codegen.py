@@ -19,6 +19,10 @@ Generated functions (for a function `f` and buffer dtypes fixed at compile time)
 
 Inputs are, per parameter, a pointer and one i64 per axis for tensors, an i64 / double / i8 for
 scalars. The return value is 0, or 1 + the index of the violated domain condition in `errors`.
+
+Ints are exact (i64), except where the result is stored into an int32 buffer: there every int
+value that reaches it only through ring operations is computed in wrapping i32 (element type
+`WRAP32`), which gives the same stored bits (`tensflo.targets.llvm.demand`).
 """
 
 from __future__ import annotations
@@ -28,13 +32,18 @@ from dataclasses import dataclass, field
 
 from llvmlite import ir
 
-from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars, subterms
+from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars
 from tensflo.ir.tensir.ops import llvm_mul
+
+from .demand import arg_demand, carries, occurrences
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 F32, F64 = ir.FloatType(), ir.DoubleType()
-COMPUTE = {"int": I64, "float": F64, "bool": I1}
-"""How values of each element type are computed: ints in i64, floats in double, bools in i1."""
+WRAP32 = "int mod 2^32"
+"""The element type, during lowering, of ints demanded mod 2^32 only: computed in wrapping i32."""
+COMPUTE = {"int": I64, "float": F64, "bool": I1, WRAP32: I32}
+"""How values of each element type are computed: ints in i64 (or i32 where only their low 32 bits
+are stored), floats in double, bools in i1."""
 STORAGE = {"int32": I32, "int64": I64, "float32": F32, "float64": F64, "bool": I8}
 """Buffer element types by NumPy dtype name."""
 DEFAULT_DTYPE = {"int": "int64", "float": "float64", "bool": "bool"}
@@ -87,7 +96,10 @@ class Lowering:
     b: ir.IRBuilder
     env: dict[Var, Value | View]
     errors: list[str]
-    cache: dict[Term, Value | View] = field(default_factory=dict)
+    cache: dict[tuple[Term, bool], Value | View] = field(default_factory=dict)
+    """Lowered closed terms, by (term, demanded mod 2^32)."""
+    narrow_env: dict[Var, View] = field(default_factory=dict)
+    """Int tensor parameters read as i32 (no sign extension), for demanded positions."""
     in_loop: int = 0
     fold_range: tuple[Value, Value] | None = None
     """The (lo, hi) range of the root reduction, consumed by the first `fold` of the root's entry."""
@@ -102,6 +114,8 @@ class Lowering:
         return ir.Constant(I64, n)
 
     def const(self, elem: str, value: int | float | bool) -> Value:
+        if elem == WRAP32:
+            value = (int(value) + 2**31) % 2**32 - 2**31
         return ir.Constant(COMPUTE[elem], int(value) if elem == "bool" else value)
 
     def zero(self, elem: str) -> Value:
@@ -290,37 +304,71 @@ class Lowering:
         return self.const(elem, {"sum": 0, "mul": 1}[kind] * (1.0 if elem == "float" else 1))
 
     # -- terms ---------------------------------------------------------------------------------
-    def lower(self, term: Term | Lambda, local: Mapping[Var, Value] | None = None):
-        """The value (scalar) or view (tensor) of a term; `local` binds lambda parameters."""
+    def lower(self, term: Term | Lambda, local: Mapping[Var, Value] | None = None,
+              demanded: bool = False):
+        """The value (scalar) or view (tensor) of a term; `local` binds lambda parameters.
+
+        `demanded`: only the low 32 bits of this int term reach the output (through ring ops into
+        an int32 buffer), so it is computed in wrapping i32; see `demand`.
+        """
         if isinstance(term, Lambda):
-            return self.closure(term)
+            return self.closure(term, demanded)
+        demanded = demanded and term.type.elem == "int"
         if isinstance(term, Var):
             if local and term in local:
-                return local[term]
-            return self.env[term]
+                value = local[term]
+            elif demanded and term in self.narrow_env:
+                return self.narrow_env[term]
+            else:
+                value = self.env[term]
+            if demanded:
+                return self.truncate(value)
+            if _is_narrow(value):
+                raise LoweringError(f"{term.name}: a 32-bit value used where all bits matter")
+            return value
         if isinstance(term, Lit):
-            return self.const(term.type.elem, term.value)
+            return self.const(WRAP32 if demanded else term.type.elem, term.value)
         assert isinstance(term, App)
         closed = not local or not (free_vars(term) & local.keys())
-        if closed and term in self.cache:
-            return self.cache[term]
-        entry = term.op.render.get("llvm")
-        if entry is None:
-            raise LoweringError(f"the llvm target cannot render op {term.op.name}")
-        args = [self.lower(a, None if closed else local) for a in term.args]
-        value = entry(self, *args)
+        key = (term, demanded)
+        if closed and key in self.cache:
+            return self.cache[key]
+        if demanded and not carries(term):  # a non-ring op: computed exactly, then its low bits
+            value = self.truncate(self.lower(term, local))
+        else:
+            entry = term.op.render.get("llvm")
+            if entry is None:
+                raise LoweringError(f"the llvm target cannot render op {term.op.name}")
+            args = [self.lower(a, None if closed else local, d)
+                    for a, d in zip(term.args, arg_demand(term, demanded), strict=True)]
+            value = entry(self, *args)
         if closed and not self.in_loop:
-            self.cache[term] = value
+            self.cache[key] = value
         return value
 
-    def closure(self, lam: Lambda) -> Closure:
+    def truncate(self, value: Value | View) -> Value | View:
+        """The low 32 bits of an int value or of every element of an int view."""
+        if isinstance(value, View):
+            if value.elem == WRAP32:
+                return value
+            return View(WRAP32, value.dims, lambda idx: self.truncate(value.at(idx)),
+                        column_major=value.column_major)
+        return value if value.type == I32 else self.b.trunc(value, I32)
+
+    def closure(self, lam: Lambda, demanded: bool = False) -> Closure:
         """A lambda; its parameter-independent subterms are computed here, once."""
         params = set(lam.params)
-        for sub in subterms(lam.body):
+        for sub, d in occurrences(lam.body, demanded):
             if isinstance(sub, App) and not (free_vars(sub) & params):
-                self.lower(sub)
-        return Closure(lambda *vals: self.lower(lam.body, dict(zip(lam.params, vals, strict=True))),
-                       lam.body.type.elem)
+                self.lower(sub, demanded=d)
+        demanded = demanded and lam.body.type.elem == "int"
+        return Closure(lambda *vals: self.lower(lam.body, dict(zip(lam.params, vals, strict=True)),
+                                                demanded),
+                       WRAP32 if demanded else lam.body.type.elem)
+
+
+def _is_narrow(value: Value | View) -> bool:
+    return value.elem == WRAP32 if isinstance(value, View) else value.type == I32
 
 
 def _max_step(g: Lowering, elem: str, acc: Value, v: Value) -> Value:
@@ -341,6 +389,8 @@ _FOLD_STEPS: dict[str, Callable[[Lowering, str, Value, Value], Value]] = {
 # ------------------------------------------------------------------------------------------------
 def _load(g: Lowering, elem: str, storage: str, ptr: Value) -> Value:
     v = g.b.load(ptr)
+    if elem == WRAP32:  # only the low 32 bits are demanded: no sign extension
+        return v if storage == "int32" else g.b.trunc(v, I32)
     if storage == "int32":
         return g.b.sext(v, I64)
     if storage == "float32":
@@ -351,7 +401,7 @@ def _load(g: Lowering, elem: str, storage: str, ptr: Value) -> Value:
 
 
 def _to_storage(g: Lowering, storage: str, v: Value) -> Value:
-    if storage == "int32":
+    if storage == "int32" and v.type != I32:
         return g.b.trunc(v, I32)
     if storage == "float32":
         return g.b.fptrunc(v, F32)
@@ -423,6 +473,8 @@ def _bind(g: Lowering, fn: Function, sig: Signature, args: Sequence[ir.Argument]
             ptr, dims = args[pos], tuple(args[pos + 1 : pos + 1 + p.type.rank])
             ptr.add_attribute("noalias")
             g.env[p] = buffer_view(g, p.type.elem, d, ptr, dims)
+            if p.type.elem == "int":
+                g.narrow_env[p] = buffer_view(g, WRAP32, d, ptr, dims)
             pos += 1 + p.type.rank
         else:
             v = args[pos]
@@ -440,7 +492,8 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature) -> LoweredFu
     shape = ir.Function(module, ir.FunctionType(I32, [*params, ir.PointerType(I64)]), f"{fn.name}_shape")
     g = Lowering(ir.IRBuilder(shape.append_basic_block("entry")), {}, errors)
     _bind(g, fn, sig, shape.args)
-    root, _, length = _lower_root(g, fn, g.i64(0), g.i64(2**63 - 1))
+    demanded = fn.result.elem == "int" and sig.result == "int32"  # only 32 bits are stored
+    root, _, length = _lower_root(g, fn, g.i64(0), g.i64(2**63 - 1), demanded)
     for k, d in enumerate(root.dims if isinstance(root, View) else (length,)):
         g.b.store(d, g.b.gep(shape.args[-1], [g.i64(k)], inbounds=True))
     g.b.ret(ir.Constant(I32, 0))
@@ -454,7 +507,7 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature) -> LoweredFu
     lo.name, hi.name, out.name = "lo", "hi", "out"
     g = Lowering(ir.IRBuilder(main.append_basic_block("entry")), {}, list(errors))
     _bind(g, fn, sig, main.args)
-    root, split, _ = _lower_root(g, fn, lo, hi)
+    root, split, _ = _lower_root(g, fn, lo, hi, demanded)
     if isinstance(root, View):
         _write_nest(g, root, out, sig.result, lo, hi)
     else:
@@ -463,21 +516,26 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature) -> LoweredFu
     return LoweredFunction(fn.name, sig, rank, tuple(errors), split)
 
 
-def _lower_root(g: Lowering, fn: Function, lo: Value, hi: Value):
+def _lower_root(g: Lowering, fn: Function, lo: Value, hi: Value, demanded: bool):
     """The root's view or value; for a scalar root that is itself an int reduction, that
-    reduction runs over [lo, hi) only (the runtime may split it): (value, kind, its length)."""
+    reduction runs over [lo, hi) only (the runtime may split it): (value, kind, its length).
+    `demanded`: the result is stored into an int32 buffer (only its low 32 bits matter)."""
     body = fn.body
     if not (isinstance(body, App) and fn.result.rank == 0 and fn.result.elem == "int"):
-        return g.lower(body), None, g.i64(0)
+        return g.lower(body, demanded=demanded and carries(body)), None, g.i64(0)
     entry = body.op.render.get("llvm")
     if entry is None:
         raise LoweringError(f"the llvm target cannot render op {body.op.name}")
-    args = [g.lower(a) for a in body.args]
+    args = [g.lower(a, demanded=d) for a, d in zip(body.args, arg_demand(body, demanded), strict=True)]
     g.fold_range = (lo, hi)
     value = entry(g, *args)
     g.fold_range = None
     if g.split is None or g.split_value is not value:
         return value, None, g.i64(0)  # not a reduction at the root: the runtime passes all rows
+    if g.split == "max" and demanded:
+        # the halves' maxima would be combined after truncation to 32 bits, which does not
+        # commute with max: one range (the runtime passes all rows)
+        return value, None, g.i64(0)
     assert g.split_len is not None
     return value, g.split, g.split_len
 
@@ -552,5 +610,5 @@ def build_module(functions: Sequence[Function], dtypes: Mapping[str, str] | None
     return module, lowered
 
 
-__all__ = ["View", "Closure", "Lowering", "LoweringError", "Signature", "LoweredFunction",
+__all__ = ["WRAP32", "View", "Closure", "Lowering", "LoweringError", "Signature", "LoweredFunction",
            "build_module", "lower_function"]

@@ -275,3 +275,105 @@ def test_automatic_threads_time_one_call_per_size_class_and_keep_results(monkeyp
     small = kernel.prepare([x[:100], y[:100]])
     assert np.array_equal(kernel.run(small), want[:100])
     assert len(kernel._split) == 1  # small calls never split, so they are not timed
+
+
+# -- exact 32-bit arithmetic where the output is stored as int32 (targets/llvm/demand.py) ----------
+RING_ONLY = [
+    "def f(x: vec[int], y: vec[int], n: int) -> int = reduce_sum(vec_elemwise_mul(x[:n], y[:n]))",
+    "def f(x: vec[int]) -> int = reduce_sum(vec_map(x, lambda e: e * e))",
+    "def f(x: vec[int]) -> int = reduce_mul(vec_scalar_add(x, 3))",
+    "def f(a: mat[int], x: vec[int]) -> vec[int] = matrix_vec_mul(a, x)",
+    "def f(a: mat[int], x: vec[int]) -> vec[int] = matrix_vec_mul(transpose(a), x)",
+    "def f(a: mat[int], b: mat[int]) -> mat[int] = matmul(a, b)",
+    "def f(a: mat[int], x: vec[int], y: vec[int]) -> mat[int] = matrix_elemwise_sub(a, outer(x, y))",
+    "def f(m: mat[int]) -> vec[int] = matrix_row_sum(m)",
+    ("def f(x: vec[int], y: vec[int], alpha: int) -> vec[int] = "
+     "selection_two_args(x, y, lambda a, b: alpha * a + b)"),
+    ("def f(x: vec[int], y: vec[int]) -> vec[int] = "
+     "selection_two_args(x, y, lambda a, b: ite(a > b, a * b - 7, -b * b))"),
+    "def f(x: vec[int], i: int) -> int = x[i] * x[i] + len(x) * 1000000007",
+]
+NON_RING = [  # a non-ring op between the ring part and the output: computed exactly, then stored
+    "def f(x: vec[int]) -> vec[int] = vec_map(x, lambda e: (e * e) / 3)",
+    "def f(x: vec[int], y: vec[int]) -> int = reduce_max(vec_elemwise_mul(x, y))",
+    "def f(x: vec[int]) -> int = ite(reduce_sum(x) > 0, reduce_sum(x) * 3, 0 - reduce_sum(x))",
+    "def f(x: vec[int]) -> int = reduce_sum(vec_map(x, lambda e: ite(e * e > 1000, e * 3, e)))",
+    "def f(x: vec[int], y: vec[int]) -> vec[int] = selection_two_args(x, y, lambda a, b: floormod(a * b, 1000))",
+    "def f(a: mat[int], x: vec[int]) -> vec[int] = vec_map(matrix_vec_mul(a, x), lambda e: max(e, 0))",
+]
+
+
+def _overflowing(f: Function, rng: np.random.Generator, dtype: str) -> list:
+    """Random inputs, half of them within 2^10 of +-2^31 (their sums and products overflow i32)."""
+    big = 2**31 if dtype == "int32" else 2**40
+    args = []
+    for p in f.params:
+        if p.type.rank == 0:
+            args.append(0 if p.name == "i" else 40 if p.name == "n" else int(rng.integers(-big, big)))
+            continue
+        shape = (40,) if p.type.rank == 1 else (40, 40)
+        near = np.where(rng.random(shape) < 0.5, big - 1, -big) - rng.integers(-1024, 1024, shape)
+        near = np.clip(near, -big, big - 1)
+        args.append(np.where(rng.random(shape) < 0.5, near, rng.integers(-big, big, shape)).astype(dtype))
+    return args
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+@pytest.mark.parametrize("text", RING_ONLY + NON_RING)
+def test_int32_results_are_the_exact_results_wrapped(text: str, dtype: str) -> None:
+    """Computing ring-only values in 32 bits stores the bits of the exact value; non-ring ops
+    (comparisons, division, max, ...) still see exact values."""
+    (f,) = parse_module(text)
+    kernel = TARGET.compile([f], {p.name: dtype for p in f.params} | {"return": "int32"})[f.name]
+    rng = np.random.default_rng(zlib.crc32(text.encode()))
+    for _ in range(3):
+        args = _overflowing(f, rng, dtype)
+        with np.errstate(over="ignore"):
+            want = evaluate(f.body, dict(zip([p.name for p in f.params], args, strict=True)))
+        got = kernel(*args)
+        assert np.asarray(got).dtype == np.int32
+        assert np.array_equal(got, np.asarray(want).astype(np.int64).astype(np.int32)), f"{args}"
+
+
+def test_analysis_stops_at_non_ring_ops() -> None:
+    from tensflo.targets.llvm.demand import demanded_terms
+
+    def narrowed(text: str) -> set[str]:
+        (f,) = parse_module(text)
+        return {t.name for t in demanded_terms(f.body) if hasattr(t, "name")}
+
+    assert narrowed("def f(x: vec[int], y: vec[int]) -> int = reduce_sum(vec_elemwise_mul(x, y))") == {"x", "y"}
+    assert narrowed("def f(x: vec[int]) -> vec[int] = vec_map(x, lambda e: e * e + 1)") == {"x", "e"}
+    assert narrowed("def f(x: vec[int]) -> vec[int] = vec_map(x, lambda e: (e * e) / 3)") == set()
+    # e feeds a comparison, so x is read exactly; the branch e * 3 truncates e
+    assert narrowed("def f(x: vec[int]) -> vec[int] = vec_map(x, lambda e: ite(e > 0, e * 3, 1))") == {"e"}
+    assert narrowed("def f(x: vec[int], n: int, k: int) -> int = reduce_sum(x[:n]) * k") == {"x", "k"}
+
+
+def test_split_int32_max_of_overflowing_products_is_exact() -> None:
+    (f,) = parse_module("def f(x: vec[int], y: vec[int]) -> int = reduce_max(vec_elemwise_mul(x, y))")
+    kernel = TARGET.compile([f], {"x": "int32", "y": "int32", "return": "int32"})["f"]
+    x = np.full(100_000, 3, np.int32)
+    y = np.full(100_000, 5, np.int32)
+    x[:10], y[:10] = 2**31 - 1, 2**31 - 1  # product 2^62 - 2^32 + 1: low 32 bits are 1
+    x[-1], y[-1] = 1, 2                    # the largest product of the second half is 15
+    kernel.threads = 2
+    assert kernel(x, y) == np.int32(1)
+
+
+DOT = "def dot(x: vec[int], y: vec[int]) -> int = reduce_sum(vec_elemwise_mul(x, y))"
+
+
+@pytest.mark.parametrize(("result", "width"), [("int32", "i32"), ("int64", "i64")])
+def test_int32_dot_computes_in_32_bits(result: str, width: str) -> None:
+    out = io.StringIO()
+    TARGET.emit(parse_module(DOT), out, {"x": "int32", "y": "int32", "return": result})
+    body = _function_body(out.getvalue(), "dot")
+    match = re.search(r'^"?fold\.body\.\d+"?:\n(.*?)^"?fold\.exit', body, re.M | re.S)
+    assert match is not None
+    loop = match.group(1)
+    arith = re.findall(r"= (mul|add) (?:nsw )?(i\d+) ", loop)
+    assert ("mul", width) in arith
+    assert ("add", width) in arith  # the accumulator (and the index, in i64)
+    assert [w for op, w in arith if op == "mul"] == [width]
+    assert ("sext" in loop) == (width == "i64")  # int32 loads are not widened when narrowed
