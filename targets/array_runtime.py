@@ -53,6 +53,31 @@ def int_matmul(a, b):
     """a @ b for int matrices on a framework whose matmul takes floats only (mlx): exact products
     summed over k, a few rows at a time so the n x k x m products never exist at once."""
     n, m = a.shape[0], b.shape[1]
+    if a.shape[1] == 0:
+        return xp.zeros((n, m), dtype=a.dtype)
     step = max(1, (1 << 22) // max(a.shape[1] * m, 1))
     rows = [xp.sum(a[i:i + step, :, None] * b[None, :, :], axis=1) for i in range(0, n, step)]
     return xp.concatenate(rows, axis=0) if rows else xp.zeros((0, m), dtype=a.dtype)
+
+
+# mlx 0.32 on the CPU can stall for seconds, or hang, evaluating a reduction over an empty axis
+# (seen with sums of sliced, transposed products): these take the empty case without reducing.
+def sum_axis(x, axis=0):
+    """x summed over `axis`; zeros when that axis is empty."""
+    if x.shape[axis] == 0:
+            return xp.zeros(tuple(d for i, d in enumerate(x.shape) if i != axis), dtype=x.dtype)
+    return xp.sum(x, axis=axis)
+
+
+def prod_axis(x, axis=0):
+    """The product over `axis`; ones when that axis is empty."""
+    if x.shape[axis] == 0:
+        return xp.ones(tuple(d for i, d in enumerate(x.shape) if i != axis), dtype=x.dtype)
+    return xp.prod(x, axis=axis)
+
+
+def matmul_or_zeros(a, b):
+    """a @ b (floats); zeros when the inner length is 0."""
+    if a.shape[1] == 0:
+        return xp.zeros(a.shape[:1] + b.shape[1:], dtype=a.dtype)
+    return a @ b

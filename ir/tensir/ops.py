@@ -657,14 +657,15 @@ REDUCE_SUM = register(OpDef(
     smt=lambda enc, x: enc.scalar(enc.fold("sum", x), x.elem),
     doc="sum of a vector (0 when empty)", prefix_args=(0,),
     prefix_step=lambda prev, args, i: SCALAR_OPS["add"](prev, INDEX(args[0], i)),
-    render={**namespaced("sum", 1), "llvm": lambda g, x: g.fold("sum", x)},
+    render={**namespaced("sum", 1), "mlx": call("sum_axis", 1), "llvm": lambda g, x: g.fold("sum", x)},
 ))
 REDUCE_MUL = register(OpDef(
     name="reduce_mul", params=("x",), arity=1, infer=_reduce_infer("reduce_mul"), numpy=lambda x: np.prod(x),
     smt=lambda enc, x: enc.scalar(enc.fold("prod", x), x.elem),
     doc="product of a vector (1 when empty)", prefix_args=(0,),
     prefix_step=lambda prev, args, i: SCALAR_OPS["mul"](prev, INDEX(args[0], i)),
-    render={**namespaced("prod", 1), "llvm": lambda g, x: g.fold("mul", x)},
+    render={**namespaced("prod", 1), "mlx": call("prod_axis", 1),
+            "llvm": lambda g, x: g.fold("mul", x)},
 ))
 REDUCE_MAX = register(OpDef(
     name="reduce_max", params=("x",), arity=1, infer=_reduce_infer("reduce_max"), numpy=_reduce_max_np,
@@ -698,6 +699,7 @@ MATRIX_ROW_SUM = register(OpDef(
     prefix_step=lambda prev, args, i: APPEND(prev, REDUCE_SUM(INDEX(args[0], i))),
     render={"numpy": Template("np.sum({0}, axis=1)", ATOM, (0,)),
             **each_framework(lambda ns: Template(f"{ns}.sum({{0}}, axis=1)", ATOM, (0,))),
+            "mlx": Template("sum_axis({0}, 1)"),
             "llvm": lambda g, m: g.tensor(m.elem, (m.dims[0],), lambda idx: g.fold(
                 "sum", g.tensor(m.elem, (m.dims[1],), lambda k: m.at((idx[0], k[0])))))},
 ))
@@ -751,11 +753,11 @@ _mm_infer, _mm_np = _product_rules("matmul", 2)
 
 
 def _products(mlx_int: str, llvm: Callable) -> dict[str, Any]:
-    """`a @ b`, except on mlx for ints: its matmul takes floats only, so ints multiply and sum."""
+    """`a @ b`, except on mlx: its matmul takes floats only, so ints multiply and sum
+    (`mlx_int`), and floats go through `matmul_or_zeros` (an empty inner length gives zeros)."""
     def mlx(ctx, t: App) -> tuple[str, int]:
-        if t.type.elem != "int":
-            return ctx.render_template(infix("@", _M), t)
-        return mlx_int.format(*(ctx.expr(a, ATOM) for a in t.args)), ATOM
+        text = mlx_int if t.type.elem == "int" else "matmul_or_zeros({0}, {1})"
+        return text.format(*(ctx.expr(a, ATOM) for a in t.args)), ATOM
 
     return {"numpy": infix("@", _M), "torch": infix("@", _M), "jax": infix("@", _M), "mlx": mlx,
             "llvm": llvm}
@@ -801,7 +803,7 @@ MATRIX_VEC_MUL = register(OpDef(
     prefix_step=lambda prev, args, i: APPEND(
         prev, REDUCE_SUM(ELEMWISE[("mul", 1)](args[1], INDEX(args[0], i)))
     ),
-    domain="cols(m) == len(v)", render=_products("mx.sum({0} * {1}, axis=1)", _llvm_matrix_vec_mul),
+    domain="cols(m) == len(v)", render=_products("sum_axis({0} * {1}, 1)", _llvm_matrix_vec_mul),
 ))
 
 

@@ -194,3 +194,23 @@ def test_missing_framework_is_listed_as_unavailable(monkeypatch, capsys, tmp_pat
     err = capsys.readouterr().err
     assert "target 'torch' is not available here: torch is not importable" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_reductions_over_empty_axes_give_their_identities(target: str) -> None:
+    """Sums and products over an empty axis of computed (sliced, transposed) arrays: zeros and
+    ones. mlx 0.32 stalled for seconds, or hung, evaluating such reductions before they were
+    guarded (sum_axis, prod_axis, matmul_or_zeros in array_runtime)."""
+    t = _target(target)
+    (f,) = parse_module("def f(a: mat[int], x: vec[int], m: int, n: int) -> vec[int] = "
+                        "matrix_vec_mul(transpose(col_slice(a[:m], 0, n)), x[:m])")
+    (g,) = parse_module("def g(a: mat[float], b: mat[float], k: int) -> mat[float] = "
+                        "matmul(col_slice(a, 0, k), b[:k])")
+    (h,) = parse_module("def h(a: mat[int], m: int) -> int = "
+                        "reduce_mul(matrix_row_sum(transpose(a[:m])))")
+    a = np.arange(36).reshape(6, 6) - 10
+    for m in (0, -3, 0, -1) * 5:
+        assert _run(t, f, [a, np.arange(6), m, 4])[1].tolist() == [0, 0, 0, 0]
+        assert _run(t, h, [a, m])[1] == 0  # six empty rows: each sums to 0
+    assert _run(t, h, [a[:, :0], 6])[1] == 1  # no rows at all: the empty product
+    assert _run(t, g, [a.astype(float), a.astype(float), 0])[1].tolist() == [[0.0] * 6] * 6
