@@ -264,6 +264,11 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
             result.status = "not_lifted"
             note("error", fn.loc, f"the {options.target} target cannot generate this program: {e}")
             return done()
+        except Exception as e:  # an op without an entry for the target, or a target's own bug
+            result.status = "not_lifted"
+            note("error", fn.loc, f"the {options.target} target failed on this program: "
+                                  f"{type(e).__name__}: {e}")
+            return done()
         result.code = buf.getvalue()
         result.target_options = options.target_options
         if reports:

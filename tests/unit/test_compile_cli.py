@@ -140,3 +140,18 @@ def test_compile_for_gemmini_reports_cycles(tensflo_cmd, tmp_path: Path) -> None
     assert missing.returncode == 1 and "needs tensor shapes" in missing.stderr
     wrong = tensflo_cmd("compile", str(src), "--target", "numpy", "--shapes", shapes)
     assert wrong.returncode == 2 and "takes no --shapes" in wrong.stderr
+
+
+def test_a_target_that_fails_gives_a_diagnostic_not_a_traceback(monkeypatch, repo) -> None:
+    import tensflo
+    from tensflo.targets.numpy import NumpyTarget
+
+    def broken(self, functions, out):
+        raise RuntimeError("no entry for this op")
+
+    monkeypatch.setattr(NumpyTarget, "emit", broken)
+    result = tensflo.compile(str(repo / "benchmarks/kernels/cpp/dot.cc"), "dot", target="numpy",
+                             synth="none", timeout=30)
+    assert result.status == "not_lifted" and result.code is None
+    assert any("the numpy target failed on this program: RuntimeError: no entry for this op"
+               in d.message for d in result.diagnostics)

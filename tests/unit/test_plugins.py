@@ -281,6 +281,10 @@ def test_third_party_plugin_through_the_command(tfx_site, tensflo_cmd, tmp_path,
 
     code = tensflo_cmd("render", str(src), "--target", "numpy", extra_path=tfx_site)
     assert code.returncode == 0, code.stderr
+    # the plugin's op has no llvm entry: a clear error, no traceback
+    no_entry = tensflo_cmd("render", str(src), "--target", "llvm", extra_path=tfx_site)
+    assert no_entry.returncode == 2 and "Traceback" not in no_entry.stderr
+    assert "cannot render op vec_clip" in no_entry.stderr
     module: dict = {}
     exec(compile(code.stdout, "clip_prefix.py", "exec"), module)
     assert module["clip_prefix"](np.array([-3, 9, 300, 4]), 3).tolist() == [0, 9, 255]
