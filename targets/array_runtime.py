@@ -81,3 +81,11 @@ def matmul_or_zeros(a, b):
     if a.shape[1] == 0:
         return xp.zeros(a.shape[:1] + b.shape[1:], dtype=a.dtype)
     return a @ b
+
+
+def array_of(x, dtype):
+    """x as an array of `dtype`; an empty one is built, not imported (mlx 0.32 can stall or hang
+    importing a zero-size NumPy buffer)."""
+    if getattr(x, "size", 1) == 0:
+        return xp.zeros(tuple(x.shape), dtype=dtype)
+    return xp.array(x, dtype=dtype)

@@ -39,7 +39,7 @@ class MlxTarget(PythonTarget):
     runtime: ClassVar[tuple[ModuleType, ...]] = (array_runtime,)
     xp: ClassVar[str] = "mx"
     namespace: ClassVar[frozenset[str]] = frozenset({"mx"})
-    tensor_param: ClassVar[str] = "mx.array({x}, dtype={d})"
+    tensor_param: ClassVar[str] = "array_of({x}, dtype={d})"
     literals: ClassVar[dict[str, str]] = {
         "int": "mx.array({}, dtype=mx.int64)", "float": "mx.array({}, dtype=mx.float64)",
         "bool": "mx.array({})",
