@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import resource
 import statistics
@@ -84,7 +85,7 @@ def write_results(kernels: list[dict], elements: int, seconds: float) -> None:
         "# Targets on the kernel corpus",
         "",
         f"Command: `.venv/bin/python benchmarks/targets_corpus.py --elements {elements}` "
-        f"({platform.python_version()}, {platform.machine()}, {_cpus()} CPUs; {seconds:.0f} s).",
+        f"({platform.python_version()}, {platform.machine()}, {os.cpu_count() or 1} CPUs; {seconds:.0f} s).",
         "Each cell: median ms, speedup over the original (g++ -O3 -march=native for C++, CPython for "
         "Python), and time / bandwidth bound (STREAM-style copy/triad at the kernel's working set, "
         "2 threads). `DIFFERS` marks an output that is not the original's; `err` a runner that "
@@ -150,12 +151,6 @@ def write_results(kernels: list[dict], elements: int, seconds: float) -> None:
     (RESULTS / "targets_corpus.md").write_text("\n".join(lines) + "\n")
     (RESULTS / "targets_corpus.json").write_text(json.dumps(kernels, indent=1) + "\n")
     print("\n".join(lines))
-
-
-def _cpus() -> int:
-    import os
-
-    return os.cpu_count() or 1
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import numpy as np
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import Function, print_term
+from tensflo.plugins.components import target_available
 
 from .bench_inputs import InputPlan, NoInputs, large_inputs, plan_inputs
 from .errors import UsageError
@@ -156,10 +157,7 @@ def runnable_targets(registry: Any, names: Sequence[str] | None) -> list[tuple[s
             if names:
                 out.append((target.name, None, "does not run in this process"))
             continue
-        try:
-            ok, why = target.available()
-        except Exception as e:  # a plugin's bug is reported, not raised
-            ok, why = False, f"available() raised {type(e).__name__}: {e}"
+        ok, why = target_available(target)
         out.append((target.name, target if ok else None, "" if ok else f"unavailable: {why}"))
     return out
 

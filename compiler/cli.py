@@ -299,11 +299,9 @@ def _cmd_targets(args: argparse.Namespace, registry: Registry, out: IO[str]) -> 
 
 
 def _available(reg: Any) -> tuple[bool, str]:
-    try:
-        ok, why = reg.component.available()
-    except Exception as e:
-        return False, f"available() raised {type(e).__name__}: {e}"
-    return bool(ok), str(why or "")
+    from tensflo.plugins.components import target_available
+
+    return target_available(reg.component)
 
 
 def _cmd_plugins(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:

@@ -32,6 +32,15 @@ class Target(Protocol):
         ...
 
 
+def target_available(target: Any) -> tuple[bool, str]:
+    """`target.available()`, with a plugin's exception turned into the reason it is unavailable."""
+    try:
+        ok, why = target.available()
+    except Exception as e:
+        return False, f"available() raised {type(e).__name__}: {e}"
+    return bool(ok), str(why or "")
+
+
 @runtime_checkable
 class Executable(Protocol):
     """One compiled TensIR function, ready to run in this process (what `tensflo bench` times).
