@@ -1,0 +1,1 @@
+"""`tensflo plan`: choose devices for lifted kernels (registered through `tensflo_register_commands`)."""
