@@ -139,8 +139,11 @@ class LLMClient:
 
     `base_url` is the API root (`http://127.0.0.1:8000/v1`); requests go to
     `{base_url}/chat/completions`. The key comes from `$api_key_env`, else `$OPENAI_API_KEY`;
-    without one no Authorization header is sent (local servers). Safe to call from a worker thread
-    while another thread reads `usage`.
+    without one no Authorization header is sent (local servers). `timeout` bounds each network
+    operation (connect, each read); `retries` failed attempts are retried after `backoff * 2**i`
+    seconds. The budget is checked before every HTTP request (retries included, cache hits
+    excluded), so the token budget can be overshot by the tokens of the last answer. Safe to call
+    from a worker thread while another thread reads `usage`.
     """
 
     def __init__(self, base_url: str, model: str, *, api_key_env: str = "TENSFLO_LLM_API_KEY",

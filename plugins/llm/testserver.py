@@ -24,6 +24,7 @@ from typing import Any
 
 FAULTS = ("timeout", "truncated", "garbage")  # besides HTTP statuses such as "429" or "500"
 MODEL_ID = "scripted"
+_Reply = tuple[int, str | bytes, dict[str, str]]  # status, body, extra headers
 
 
 @dataclass
@@ -127,8 +128,9 @@ class ScriptedServer:
         self._httpd = _HTTPServer(("127.0.0.1", self.port), handler)
         self.port = self._httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/v1"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"scripted-llm-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"scripted-llm-{self.port}", daemon=True)
         self._thread.start()
         return self
 
@@ -155,8 +157,7 @@ class ScriptedServer:
         if seconds > 0:
             self._stopping.wait(seconds)
 
-    def answer(self, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, str | bytes,
-                                                                             dict[str, str]]:
+    def _answer(self, body: dict[str, Any], headers: dict[str, str]) -> _Reply:
         """(status, body, extra headers) for one chat-completions request."""
         with self._lock:
             self.requests.append(body)
@@ -211,7 +212,7 @@ class ScriptedServer:
         }
         return 200, json.dumps(reply), {}
 
-    def _fault(self, fault: str, rule: Rule) -> tuple[int, str | bytes, dict[str, str]]:
+    def _fault(self, fault: str, rule: Rule) -> _Reply:
         if fault == "timeout":
             self._sleep(self.hang_seconds)
             return 504, json.dumps(_error("scripted hang", "timeout")), {}
@@ -278,7 +279,7 @@ class _Handler(BaseHTTPRequestHandler):
                                               "invalid_request_error")))
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
-        self._send(*self.server_ref.answer(body, headers))
+        self._send(*self.server_ref._answer(body, headers))
 
 
 def main(argv: list[str] | None = None) -> int:
