@@ -10,7 +10,11 @@ an unmeasured variant, and menu dropout hides a random part of those at each ste
 Everything is seeded: the same arguments give the same result.
 
 Planners other than the symbolic one come from plugins implementing the hook
-`tensflo_gemmini_planners` (see `hooks`).
+`tensflo_gemmini_planners` (see `hooks`). A planner may also implement its plans itself
+(`ProgramWriter`, e.g. an LLM rewriting the program text): its programs are candidates like the
+schedules, but each is checked on the emulator before it is measured, and a wrong or failing one is
+rejected and counted. A planner that cannot answer raises `PlannerError`; the search then uses the
+symbolic planner (or the menu's own variants) for that candidate and records why.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ import numpy as np
 from .cycles import DEFAULT_MODEL, CycleModel, Report, measure
 from .emulator import EmulatorError, run
 from .isa import MAX_BLOCK_LEN
+from .program import Buffer, Program
 from .schedule import NAIVE, Schedule, ScheduleError, build, check, dims, library
+from .text import print_program
 from .trace import trace
 from .workload import Add, Gemm, Workload
 
@@ -233,6 +239,18 @@ class PlanState:
     schedule: Schedule
     report: Report
     history: tuple[str, ...]
+    program: Program | None = None
+    """The candidate's program when a planner wrote it (`schedule` is then the schedule of the
+    candidate it was rewritten from); None for a schedule's own program."""
+
+    def current(self) -> Program:
+        """The candidate's program."""
+        return self.program if self.program is not None else build(self.workload, self.schedule)
+
+
+class PlannerError(Exception):
+    """A planner could not answer (its endpoint failed, its budget is spent); the search falls back
+    to the symbolic planner for that candidate and records the reason."""
 
 
 class Planner(Protocol):
@@ -243,6 +261,19 @@ class Planner(Protocol):
     def plan(self, state: PlanState, menu: list[Option], samples: int,
              rng: np.random.Generator) -> list[str]:
         """Up to `samples` option names from `menu`, most promising first."""
+        ...
+
+
+class ProgramWriter(Planner, Protocol):
+    """A planner that implements its plans itself (Autocomp's second phase): for a chosen option
+    it returns rewritten programs of the candidate instead of the option's schedule variants.
+    Nothing it returns is trusted: the search runs each program on the emulator against the
+    reference before measuring it. Programs must be parsed data (`text.parse_program`), with loop
+    bounds small enough to trace."""
+
+    def implement(self, state: PlanState, option: Option, n: int,
+                  rng: np.random.Generator) -> list[Program]:
+        """Up to `n` rewritten programs of `state`'s candidate applying `option`."""
         ...
 
 
@@ -295,10 +326,20 @@ class Candidate:
     schedule: Schedule
     report: Report
     steps: tuple[str, ...] = ()
+    program: Program | None = None
+    """A program a planner wrote (checked on the emulator), or None: the schedule's program."""
 
     @property
     def cycles(self) -> int:
         return self.report.cycles
+
+    def build(self, workload: Workload) -> Program:
+        """The candidate's program."""
+        return self.program if self.program is not None else build(workload, self.schedule)
+
+    def _key(self) -> tuple[int, str, str]:
+        return (self.cycles, str(self.schedule),
+                "" if self.program is None else print_program(self.program))
 
 
 @dataclass(frozen=True)
@@ -326,13 +367,35 @@ class SearchResult:
     start: Candidate
     measured: int = 0
     rejected: int = 0
-    """Candidates that produced wrong results on the emulator (none should)."""
+    """Candidates that produced wrong results on the emulator or failed on it (no schedule's
+    program should; a planner's written programs may)."""
     seconds: float = 0.0
     log: list[str] = field(default_factory=list)
+    programs: dict[str, int] = field(default_factory=dict)
+    """Written programs by outcome: `accepted`, `wrong` (differ from the reference), `failed`
+    (the emulator or the cycle model refused them), `signature` (other buffers), `duplicate`."""
+    fallbacks: list[str] = field(default_factory=list)
+    """Why the planner could not answer, each time the search fell back to the symbolic one."""
+    planner: dict = field(default_factory=dict)
+    """The planner's own account (`summary()`, if it has one): requests, tokens, seconds,
+    answers rejected."""
 
     @property
     def speedup(self) -> float:
         return self.start.cycles / self.best.cycles
+
+    def extras(self) -> dict:
+        """What a program-writing planner did, for reports (empty for the symbolic planner)."""
+        out: dict = {}
+        if self.programs:
+            out["programs"] = dict(self.programs)
+        if self.fallbacks:
+            out["fallbacks"] = list(self.fallbacks)
+        if self.planner:
+            out["planner"] = dict(self.planner)
+        if self.best.program is not None:
+            out["best_written_by_planner"] = True
+        return out
 
 
 class Evaluator:
@@ -344,6 +407,8 @@ class Evaluator:
         self.expected = workload.reference(self.inputs)
         self._reports: dict[Schedule, Report] = {}
         self._checked: dict[Schedule, bool] = {}
+        self._programs: dict[Program, tuple[Report | None, str]] = {}
+        self._buffers: tuple[Buffer, ...] | None = None
 
     def measure(self, s: Schedule) -> Report:
         if s not in self._reports:
@@ -360,13 +425,47 @@ class Evaluator:
             self._checked[s] = ok
         return self._checked[s]
 
+    def program(self, p: Program) -> tuple[Report | None, str]:
+        """Check a program written outside the generator, then measure it: `(report, "")` when
+        it has the workload's buffers and computes the reference on the seeded inputs, else
+        `(None, reason)`, the reason starting with `signature`, `failed` or `wrong`."""
+        if p not in self._programs:
+            self._programs[p] = self._check_program(p)
+        return self._programs[p]
+
+    def _check_program(self, p: Program) -> tuple[Report | None, str]:
+        if self._buffers is None:
+            self._buffers = build(self.workload, library(self.workload)).buffers
+        if p.buffers != self._buffers:
+            want = ", ".join(f"{b.name}: {b.dtype}[{b.rows}, {b.cols}] ({b.role})"
+                             for b in self._buffers)
+            return None, f"signature: the buffers must be {want}"
+        try:
+            stream = trace(p)
+            out = run(p, self.inputs, stream)
+        except Exception as e:  # an untrusted program: any failure rejects it
+            return None, f"failed: {type(e).__name__}: {e}"
+        for name, value in self.expected.items():
+            if not np.array_equal(out.get(name), value):
+                return None, f"wrong: {name} differs from the reference"
+        try:
+            return measure(stream, self.model), ""
+        except Exception as e:
+            return None, f"failed: the cycle model: {type(e).__name__}: {e}"
+
 
 def beam_search(workload: Workload, start: Schedule | None = None,
                 config: SearchConfig = SearchConfig(), planner: Planner | None = None,
                 evaluator: Evaluator | None = None) -> SearchResult:
-    """Search schedules for `workload` from `start` (default: the library schedule)."""
+    """Search schedules for `workload` from `start` (default: the library schedule).
+
+    With a `ProgramWriter` planner, the options it picks are implemented by the planner (checked
+    programs enter the beam next to schedules); it falls back to the symbolic planner, or to the
+    option's own variants, where it raises `PlannerError`."""
     t0 = time.perf_counter()
     planner = planner or PLANNERS["symbolic"]
+    writer = getattr(planner, "implement", None)
+    written: set[Program] = set()
     ev = evaluator or Evaluator(workload, seed=config.seed)
     rng = np.random.default_rng(config.seed)
     start = start or library(workload)
@@ -387,8 +486,25 @@ def beam_search(workload: Workload, start: Schedule | None = None,
             menu = [o for o in usable if rng.random() >= config.dropout] or usable
             if not menu:
                 continue
-            state = PlanState(workload, cand.schedule, cand.report, cand.steps)
-            for name in planner.plan(state, menu, config.samples, rng):
+            state = PlanState(workload, cand.schedule, cand.report, cand.steps, cand.program)
+            implement = writer
+            try:
+                names = planner.plan(state, menu, config.samples, rng)
+            except PlannerError as e:
+                result.fallbacks.append(f"step {depth + 1}, plan: {e}")
+                names, implement = PLANNERS["symbolic"].plan(state, menu, config.samples, rng), None
+            for name in names:
+                if implement is not None:
+                    if name not in {o.name for o in menu}:
+                        continue  # not offered: a writer's plans are its own to check
+                    try:
+                        programs = implement(state, OPTIONS[name], config.variants, rng)
+                    except PlannerError as e:  # the option's own variants instead
+                        result.fallbacks.append(f"step {depth + 1}, implement {name}: {e}")
+                    else:
+                        children += _written(programs[:config.variants], cand, name, ev, written,
+                                             config.budget, result, depth + 1)
+                        continue
                 variants = [v for v in proposals.get(name, []) if v not in seen]
                 if len(variants) > config.variants:
                     idx = sorted(rng.choice(len(variants), config.variants, replace=False))
@@ -399,12 +515,13 @@ def beam_search(workload: Workload, start: Schedule | None = None,
                     seen.add(v)
                     result.measured += 1
                     children.append(Candidate(v, ev.measure(v), cand.steps + (name,)))
-        pool = sorted(beam + children, key=lambda c: (c.cycles, str(c.schedule)))
+        pool = sorted(beam + children, key=Candidate._key)
         beam = []
         for c in pool:
             if len(beam) == config.beam:
                 break
-            if config.check and c not in beam and not ev.correct(c.schedule):
+            # written programs were checked before they were measured
+            if config.check and c not in beam and c.program is None and not ev.correct(c.schedule):
                 result.rejected += 1
                 continue
             beam.append(c)
@@ -415,8 +532,36 @@ def beam_search(workload: Workload, start: Schedule | None = None,
         stalled = stalled + 1 if not children else 0
         if result.measured >= config.budget or stalled == 3:
             break
+    summary = getattr(planner, "summary", None)
+    if callable(summary):
+        result.planner = summary()
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _written(programs: list[Program], parent: Candidate, option: str, ev: Evaluator,
+             written: set[Program], budget: int, result: SearchResult,
+             step: int) -> list[Candidate]:
+    """Candidates of the programs a planner wrote for `option`: each one new, right on the
+    emulator and measured; the others are counted in `result.programs` (and `rejected`)."""
+    out: list[Candidate] = []
+    for p in programs:
+        if result.measured >= budget:
+            break
+        if p in written:
+            result.programs["duplicate"] = result.programs.get("duplicate", 0) + 1
+            continue
+        written.add(p)
+        result.measured += 1
+        report, why = ev.program(p)
+        kind = "accepted" if report is not None else why.split(":", 1)[0]
+        result.programs[kind] = result.programs.get(kind, 0) + 1
+        if report is None:
+            result.rejected += 1
+            result.log.append(f"step {step}: program for {option} rejected: {why}")
+            continue
+        out.append(Candidate(parent.schedule, report, parent.steps + (option,), p))
+    return out
 
 
 def transfer(schedule: Schedule, workload: Workload) -> Schedule:
