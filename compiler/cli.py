@@ -141,6 +141,9 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
         sub.add_argument("--synth", default="enum", metavar="LIST",
                          help="synthesizers tried when the loop-shape rules fail, comma-separated "
                               "(default enum; `none` for rules only)")
+        sub.add_argument("--no-rules", dest="rules", action="store_false",
+                         help="skip the loop-shape rules: only the synthesizers propose candidates "
+                              "(to measure a synthesizer on its own)")
         sub.add_argument("--require-proof", default="bounded", metavar="LEVEL",
                          choices=("unbounded", "bounded", "tested"),
                          help="weakest proof accepted as lifted: unbounded, bounded (default) or "
@@ -421,8 +424,14 @@ def _lift_results(args: argparse.Namespace, registry: Registry, target: str | No
     for v in ("z3", "cvc5") if args.verifier == "portfolio" else (args.verifier,):
         registry.registration("verifier", v)
     synth = tuple(s for s in args.synth.split(",") if s and s != "none")
+    synth_options = []
     for s in synth:
         registry.registration("synthesizer", s)
+        prefix = s.replace("-", "_") + "_"
+        given = tuple((k[len(prefix):], v) for k, v in sorted(vars(args).items())
+                      if k.startswith(prefix) and v is not None)
+        if given:
+            synth_options.append((s, given))
     target_options: dict[str, Any] = {}
     if target is not None:
         reg = registry.registration("target", target)
@@ -443,6 +452,7 @@ def _lift_results(args: argparse.Namespace, registry: Registry, target: str | No
     progress = _Progress(not args.quiet)
     options = Options(target=target, verifier=args.verifier, timeout=args.timeout, seed=args.seed,
                       tests=args.tests, require_proof=args.require_proof, synth=synth,
+                      synth_options=tuple(synth_options), rules=args.rules,
                       progress=progress, target_options=tuple(target_options.items()))
     try:
         return compile_file(args.source, args.function, registry, options)

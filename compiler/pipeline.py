@@ -10,10 +10,12 @@ result is `lifted` only with a proof at least as strong as `Options.require_proo
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -77,6 +79,8 @@ class CompileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     target_report: dict[str, Any] | None = None
     """What the target measured (gemmini: cycles, utilisation, bytes moved)."""
+    synthesis: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What each synthesizer that reports its cost spent (llm: requests, tokens, seconds, rounds)."""
     program: Term | None = field(default=None, repr=False)
     params: tuple = field(default=(), repr=False)
     precondition: tuple[Term, ...] = field(default=(), repr=False)
@@ -109,6 +113,10 @@ class Options:
     tests: int = 64
     require_proof: str = "bounded"
     synth: tuple[str, ...] = ("enum",)
+    synth_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    """Per synthesizer, options for its `configure` (from its `--<name>-*` flags)."""
+    rules: bool = True
+    """Try the loop-shape rules first (off: only the synthesizers propose candidates)."""
     progress: Callable[[str], None] | None = None
     target_options: tuple[tuple[str, Any], ...] = ()
     """Options for the target's `configure` (gemmini: shapes, search, budget, seed)."""
@@ -178,15 +186,16 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
     progress = options.progress or (lambda _msg: None)
 
     candidates: list[tuple[str, LiftResult]] = []
-    t = time.perf_counter()
-    progress(f"{name}: lifting by loop shapes")
-    try:
-        candidates.append(("rules", lift_function(module, fn)))
-    except NotLiftable as e:
-        note("note", e.loc, f"loop-shape rules: {e.reason}")
-    secs["lifting"] = round(time.perf_counter() - t, 4)
+    if options.rules:
+        t = time.perf_counter()
+        progress(f"{name}: lifting by loop shapes")
+        try:
+            candidates.append(("rules", lift_function(module, fn)))
+        except NotLiftable as e:
+            note("note", e.loc, f"loop-shape rules: {e.reason}")
+        secs["lifting"] = round(time.perf_counter() - t, 4)
 
-    synthesizers = [registry.get("synthesizer", s) for s in options.synth]
+    synthesizers = configured_synthesizers(registry, options)
     refuted: set[Term] = set()
     counterexamples: list[Case] = []
     """Inputs where a refuted candidate differs from the source (from solver models): CEGIS."""
@@ -205,22 +214,20 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
         if (best is not None and best[2].level == "unbounded") or not synthesizers \
                 or round_ == SYNTH_ROUNDS:
             break
+        if time.perf_counter() >= deadline:
+            break
+        progress(f"{name}: searching ({', '.join(s.name for s in synthesizers)})")
         candidates = []
-        for synth in synthesizers:
-            if time.perf_counter() >= deadline:
-                break
-            t = time.perf_counter()
-            progress(f"{name}: searching ({synth.name})")
-            try:
-                found = synth.synthesize(module, fn, deadline=deadline, seed=options.seed,
-                                         exclude=frozenset(refuted),
-                                         examples=tuple(counterexamples))
-            except NotLiftable as e:
-                note("note", e.loc, f"{synth.name}: {e.reason}")
-                found = []
+        for synth, found, failure, seconds in _run_synthesizers(
+                synthesizers, module, fn, deadline, options.seed, frozenset(refuted),
+                tuple(counterexamples)):
+            if failure is not None:
+                note("note", failure.loc, f"{synth.name}: {failure.reason}")
             key = f"synthesis_{synth.name}"
-            secs[key] = round(secs.get(key, 0.0) + time.perf_counter() - t, 4)
-            candidates += [(synth.name, c) for c in found]
+            secs[key] = round(secs.get(key, 0.0) + seconds, 4)
+            if hasattr(synth, "stats"):
+                result.synthesis[synth.name] = synth.stats(name)
+            candidates += [(c.found_by or synth.name, c) for c in found]
         if not candidates:
             break
 
@@ -277,6 +284,47 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
                 note("warning", fn.loc, f"the {options.target} code assumes {reports[0]['assumes']}")
         secs["codegen"] = round(time.perf_counter() - t, 4)
     return done()
+
+
+def configured_synthesizers(registry: Registry, options: Options) -> list[Any]:
+    """The synthesizers of `options.synth`, each configured afresh for one function: with its
+    options, and told its partners in the portfolio when its `configure` takes `partners`."""
+    given = dict(options.synth_options)
+    out = []
+    for s in options.synth:
+        synth = registry.get("synthesizer", s)
+        configure = getattr(synth, "configure", None)
+        if configure is not None:
+            kwargs = dict(given.get(s, ()))
+            if "partners" in inspect.signature(configure).parameters:
+                kwargs["partners"] = options.synth
+            synth = configure(**kwargs)
+        out.append(synth)
+    return out
+
+
+def _run_synthesizers(synthesizers: list[Any], module: L.Module, fn: L.Function, deadline: float,
+                      seed: int, exclude: frozenset[Term], examples: tuple[Case, ...]
+                      ) -> list[tuple[Any, list[LiftResult], NotLiftable | None, float]]:
+    """Ask each synthesizer for candidates; several run at the same time (a portfolio: a model
+    waiting on its endpoint while the enumerative search runs), results in the order given."""
+    def one(synth: Any) -> tuple[Any, list[LiftResult], NotLiftable | None, float]:
+        t = time.perf_counter()
+        try:
+            found = synth.synthesize(module, fn, deadline=deadline, seed=seed, exclude=exclude,
+                                     examples=examples)
+            return synth, list(found), None, time.perf_counter() - t
+        except NotLiftable as e:
+            return synth, [], e, time.perf_counter() - t
+        except Exception as e:  # a synthesizer's own bug must not lose the function's result
+            return synth, [], NotLiftable(fn.loc, f"failed: {type(e).__name__}: {e}"), \
+                time.perf_counter() - t
+
+    if len(synthesizers) <= 1:
+        return [one(s) for s in synthesizers]
+    with ThreadPoolExecutor(max_workers=len(synthesizers),
+                            thread_name_prefix="tensflo-synth") as pool:
+        return list(pool.map(one, synthesizers))
 
 
 def _check_candidate(module: L.Module, fn: L.Function, found_by: str, lifted: LiftResult,

@@ -88,6 +88,8 @@ class LiftResult:
     obligations: list[Obligation]
     proof_complete: bool = True
     """False when the obligations do not cover the equivalence (the program can only be tested)."""
+    found_by: str | None = None
+    """Who proposed the program when a synthesizer wants to say more than its name (`llm+enum`)."""
 
 
 def mk(name: str, *args: Term | Lambda) -> Term:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -237,7 +237,10 @@ def _first_failure(term: Term, cases: list[Case]) -> Case | None:
 
 def _enumerate(result: TensorType, probe: list[Case], leaves: list[Term],
                lambdas: dict[FnType, list[Lambda]], max_size: int, deadline: float,
-               exclude: frozenset[Term] = frozenset()) -> Term | None:
+               exclude: frozenset[Term] = frozenset(),
+               goal: Callable[[Term, list[Case]], bool] | None = None) -> Term | None:
+    """The first term of type `result` that matches the probe examples (or, with `goal`, for
+    which `goal(term, probe)` holds: a sketch's hole filled by the term)."""
     bank = _Bank()
     expected = [c.expected for c in probe]
     envs = [c.arrays for c in probe]
@@ -248,8 +251,11 @@ def _enumerate(result: TensorType, probe: list[Case], leaves: list[Term],
     def try_add(term: Term, size: int, values: tuple[Any, ...]) -> Term | None:
         if not bank.add(size, _Entry(term, values)):
             return None
-        if term.type == result and _matches(expected, values) \
-                and rewrite.simplify(term) not in exclude:
+        if term.type != result:
+            return None
+        if goal is not None:
+            return term if goal(term, probe) else None
+        if _matches(expected, values) and rewrite.simplify(term) not in exclude:
             return term
         return None
 
@@ -350,9 +356,64 @@ def _apply_all(op: Any, args: list[Any], envs: list[dict[str, Any]], t: TensorTy
     return None if all(v is None for v in out) else tuple(out)
 
 
+# -------------------------------------------------------------------------------------------------
+# sketches: a candidate with one hole
+# -------------------------------------------------------------------------------------------------
+def fill_hole(module: L.Module, fn: L.Function, sketch: Term,
+              plug: Callable[[Term | Lambda], Term], hole: TensorType | FnType,
+              cases: Sequence[Case], deadline: float, max_size: int = 6) -> Term | None:
+    """The sketch with its hole filled so that it matches every case, or None.
+
+    `plug(node)` builds the candidate with `node` in the hole; `hole` is the hole's type (an
+    `FnType` for a lambda hole: then the lambdas mined from the loops are tried). Term holes are
+    filled by the same bottom-up enumeration as `enum`, with the whole sketch as the test.
+    """
+    params = tuple(Var(p.name, p.type) for p in fn.params)
+    cases = list(cases)
+
+    def fits(node: Term | Lambda, probe: Sequence[Case]) -> bool:
+        try:
+            candidate = plug(node)
+        except TensIRTypeError:
+            return False
+        got = _evaluate_all(candidate, [c.arrays for c in probe])
+        return got is not None and all(v is not None and same(c.expected, v)
+                                       for c, v in zip(probe, got, strict=True))
+
+    if isinstance(hole, FnType):
+        for lam in _mined_lambdas(module, fn, params).get(hole, []):
+            if time.perf_counter() > deadline:
+                return None
+            if lam not in subterms(sketch) and fits(lam, cases):
+                return plug(lam)
+        return None
+    leaves = _leaves(module, fn, params)
+    lambdas = _mined_lambdas(module, fn, params)
+    probe = cases[:OE_EXAMPLES]
+    for _ in range(8):
+        found = _enumerate(hole, probe, leaves, lambdas, max_size, deadline, goal=fits)
+        if found is None:
+            return None
+        wrong = next((c for c in cases if not fits(found, [c])), None)
+        if wrong is None:
+            return plug(rewrite.simplify(found))
+        probe.append(wrong)
+    return None
+
+
+def leaves_of(module: L.Module, fn: L.Function) -> list[Term]:
+    """The leaves the search starts from: parameters, their slices by loop bounds, constants."""
+    return _leaves(module, fn, tuple(Var(p.name, p.type) for p in fn.params))
+
+
+def lambdas_of(module: L.Module, fn: L.Function) -> dict[FnType, list[Lambda]]:
+    """Lambdas mined from the loops' per-iteration updates, by type."""
+    return _mined_lambdas(module, fn, tuple(Var(p.name, p.type) for p in fn.params))
+
+
 @hookimpl
 def tensflo_register_synthesizers() -> list[object]:
     return [EnumSynthesizer()]
 
 
-__all__ = ["EnumSynthesizer"]
+__all__ = ["EnumSynthesizer", "fill_hole", "leaves_of", "lambdas_of"]

@@ -1,2 +1,68 @@
-"""The `llm` plugin: registers the `llm` synthesizer, its `--llm-*` options and the Gemmini `llm`
-planner."""
+"""The `llm` plugin: the `llm` synthesizer and its `--llm-*` options."""
+
+from __future__ import annotations
+
+import argparse
+
+from tensflo.plugins.hookspecs import hookimpl
+
+from .synth import LLMSynthesizer
+
+
+@hookimpl
+def tensflo_register_synthesizers() -> list[object]:
+    return [LLMSynthesizer()]
+
+
+@hookimpl
+def tensflo_add_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group(
+        "language model (--synth llm, or llm,enum for the portfolio)",
+        "Any OpenAI-compatible chat-completions endpoint. The API key is read from "
+        "TENSFLO_LLM_API_KEY (or OPENAI_API_KEY) and is never written anywhere.")
+    g.add_argument("--llm-base-url", metavar="URL",
+                   help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 "
+                        "(default: $TENSFLO_LLM_BASE_URL)")
+    g.add_argument("--llm-model", metavar="NAME", help="model name (default: $TENSFLO_LLM_MODEL)")
+    g.add_argument("--llm-rounds", type=_positive_int, metavar="N",
+                   help="feedback rounds per function (default 10)")
+    g.add_argument("--llm-samples", type=_positive_int, metavar="K",
+                   help="most samples per round (default 8; the number asked adapts to goodput)")
+    g.add_argument("--llm-adaptive", action=argparse.BooleanOptionalAction, default=None,
+                   help="adapt the samples per round to measured goodput (default on); "
+                        "--no-llm-adaptive asks for --llm-samples every round")
+    g.add_argument("--llm-infill", action=argparse.BooleanOptionalAction, default=None,
+                   help="when one node of a wrong program is to blame, ask for that node only "
+                        "(default on)")
+    g.add_argument("--llm-cache", metavar="DIR",
+                   help="response cache directory (default ~/.cache/tensflo/llm); re-runs with "
+                        "the same requests send none")
+    g.add_argument("--no-llm-cache", dest="llm_no_cache", action="store_true", default=None,
+                   help="neither read nor write the response cache")
+    g.add_argument("--llm-timeout", type=_positive_float, metavar="S",
+                   help="seconds per request before it is retried (default 60)")
+    g.add_argument("--llm-max-requests", type=_positive_int, metavar="N",
+                   help="requests per function, retries included (default 40)")
+    g.add_argument("--llm-max-tokens", type=_positive_int, metavar="N",
+                   help="prompt + completion tokens per function (default 200000)")
+    g.add_argument("--llm-temperature", type=float, metavar="T", help="sampling temperature (default 0.8)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value

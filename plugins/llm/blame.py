@@ -1,0 +1,95 @@
+"""Which node of a wrong candidate a counterexample blames: value-replacement fault localization.
+
+For each node outside lambda bodies (and each lambda), the node is replaced by every alternative of
+its type (the function's leaves: parameters, their slices by the loop bounds, constants; the
+candidate's other subterms; lambdas mined from the loops) and the candidate is run again on the
+failing inputs. A node is blamed when some replacement makes a failing input correct; among
+blamed nodes the one fixing the most failing inputs wins, then the smallest. A candidate with a
+blamed node is *close*: fixing one node fixes it (on those inputs), so the next step asks for that
+node only (AST-node infilling) or lets the enumerative search fill it (a sketch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tensflo.compiler.inputs import Case, same
+from tensflo.ir.tensir import DomainError, Lambda, TensIRTypeError, Term, evaluate, size
+from tensflo.ir.tensir.terms import Arg
+
+from .answers import Path, at, positions, replace_at
+
+MAX_ALTERNATIVES = 48
+MAX_FAILING = 3
+_ERRORS = (DomainError, ValueError, IndexError, KeyError, OverflowError, TypeError, TensIRTypeError)
+
+
+@dataclass(frozen=True)
+class Blame:
+    path: Path
+    fixed: int
+    """Failing inputs that some replacement of the node makes correct."""
+    repair: Arg
+    """The first replacement that did (a hint, not a fix: it is checked on few inputs)."""
+
+
+def failing(program: Term, cases: Sequence[Case]) -> list[Case]:
+    out = []
+    for c in cases:
+        try:
+            ok = same(c.expected, evaluate(program, c.arrays))
+        except _ERRORS:
+            ok = False
+        if not ok:
+            out.append(c)
+    return out
+
+
+def blame(program: Term, failing_cases: Sequence[Case], leaves: Sequence[Term],
+          lambdas: dict | None = None) -> Blame | None:
+    """The node the failing inputs blame, or None if no single-node replacement helps."""
+    bad = list(failing_cases)[:MAX_FAILING]
+    if not bad:
+        return None
+    subs = [at(program, p) for p in positions(program)]
+    best: Blame | None = None
+    for path in positions(program):
+        node = at(program, path)
+        fixed, repair = 0, None
+        for alt in _alternatives(node, subs, leaves, lambdas or {}):
+            try:
+                candidate = replace_at(program, path, alt)
+            except TensIRTypeError:
+                continue
+            n = sum(1 for c in bad if _right(candidate, c))
+            if n > fixed:
+                fixed, repair = n, alt
+                if n == len(bad):
+                    break
+        if repair is None:
+            continue
+        if best is None or (fixed, -_size(node)) > (best.fixed, -_size(at(program, best.path))):
+            best = Blame(path, fixed, repair)
+    return best
+
+
+def _size(node: Arg) -> int:
+    return size(node) if isinstance(node, Term) else size(node.body) + 1
+
+
+def _right(program: Arg, case: Case) -> bool:
+    try:
+        return same(case.expected, evaluate(program, case.arrays))  # type: ignore[arg-type]
+    except _ERRORS:
+        return False
+
+
+def _alternatives(node: Arg, subs: list[Arg], leaves: Sequence[Term], lambdas: dict) -> list[Arg]:
+    if isinstance(node, Lambda):
+        pool = [*lambdas.get(node.type, []), *(s for s in subs if isinstance(s, Lambda))]
+        out = [lam for lam in pool if lam != node and lam.type == node.type]
+    else:
+        pool = [*leaves, *(s for s in subs if isinstance(s, Term))]
+        out = [t for t in pool if t != node and t.type == node.type]
+    return list(dict.fromkeys(out))[:MAX_ALTERNATIVES]
