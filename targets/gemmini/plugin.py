@@ -5,6 +5,7 @@
         random inputs; report cycles, utilisation, bytes moved
     tensflo gemmini compile FILE.tensir --function F --shapes a=64x64,b=64x64
             [--search beam --budget N --seed S --planner NAME] [--emit c|ir] [--json] [-o OUT]
+            [--llm-base-url URL --llm-model M --llm-cache DIR]     (with --planner llm)
         lower one TensIR function, schedule it (library schedule or beam search), check it on the
         emulator against the NumPy reference, report cycles and utilisation
 """
@@ -131,7 +132,16 @@ def tensflo_register_commands(add_command: Any) -> None:
                       help="schedules the search measures (default 40)")
     comp.add_argument("--seed", type=int, default=0, help="seed of the search and the check inputs")
     comp.add_argument("--planner", default="symbolic", metavar="NAME",
-                      help="the search's planner: symbolic (default) or one from a plugin")
+                      help="the search's planner: symbolic (default) or one from a plugin "
+                           "(llm: a chat model plans and rewrites the program)")
+    # SUPPRESS: the same options given before `compile` (plugin-wide) are not overwritten
+    comp.add_argument("--llm-base-url", default=argparse.SUPPRESS, metavar="URL",
+                      help="with --planner llm: an OpenAI-compatible endpoint, e.g. "
+                           "http://127.0.0.1:8000/v1 (key from $TENSFLO_LLM_API_KEY)")
+    comp.add_argument("--llm-model", default=argparse.SUPPRESS, metavar="NAME",
+                      help="with --planner llm: the model to ask")
+    comp.add_argument("--llm-cache", default=argparse.SUPPRESS, metavar="DIR",
+                      help="with --planner llm: cache answers in DIR (re-runs send nothing)")
     comp.add_argument("--emit", choices=("c", "ir"), default=None,
                       help="print the C file or the program text instead of the report")
     comp.add_argument("--json", action="store_true", help="print one JSON object")
@@ -195,6 +205,42 @@ def _cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
     return ExitCode.OK
 
 
+def _adopt_written(result: Any) -> Any:
+    """The result with the searched program when a planner wrote it (the API builds the best
+    candidate's schedule; a written program is the candidate itself, checked and measured)."""
+    from dataclasses import replace
+
+    from .cemit import render
+
+    best = result.search.best if result.search is not None else None
+    if best is None or best.program is None:
+        return result
+    return replace(result, program=best.program, c=render(best.program), report=best.report)
+
+
+def _planner_lines(search: Any) -> list[str]:
+    """What a program-writing planner did: its cost, its programs by outcome, fallbacks."""
+    lines = []
+    p = search.planner
+    if p:
+        lines.append(f"planner:     {p.get('calls', 0)} calls ({p.get('requests', 0)} requests, "
+                     f"{p.get('cache_hits', 0)} cached), {p.get('prompt_tokens', 0)} + "
+                     f"{p.get('completion_tokens', 0)} tokens, {p.get('seconds', 0.0):.1f}s; "
+                     f"plans {p.get('plans', 0)} (rejected: unknown option "
+                     f"{p.get('unknown_option', 0)}, malformed {p.get('malformed_plan', 0)}); "
+                     f"programs parsed {p.get('programs', 0)} (rejected: parse error "
+                     f"{p.get('parse_error', 0)}, too large {p.get('too_large', 0)})")
+    if search.programs:
+        lines.append("programs:    " + ", ".join(f"{k} {v}" for k, v in
+                                                 sorted(search.programs.items()))
+                     + (" (the best one was written by the planner)"
+                        if search.best.program is not None else ""))
+    if search.fallbacks:
+        lines.append(f"fallbacks:   {len(search.fallbacks)} to the symbolic planner, first: "
+                     f"{search.fallbacks[0]}")
+    return lines
+
+
 def _cmd_compile(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
 
     from tensflo.ir.tensir import TensIRSyntaxError, TensIRTypeError, parse_module
@@ -222,8 +268,14 @@ def _cmd_compile(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
     available = planners(registry)
     if args.planner not in available:
         raise UsageError(f"no planner {args.planner!r} (available: {', '.join(sorted(available))})")
-    result = compile_term(fn, parse_shapes(args.shapes), args.search, args.budget, args.seed,
-                          planner=available[args.planner])
+    planner = available[args.planner]
+    if args.search == "beam" and callable(getattr(planner, "configure", None)):
+        # a planner with an endpoint (llm) takes the --llm-* options
+        options = {k.removeprefix("llm_"): v for k, v in vars(args).items()
+                   if k.startswith("llm_") and v is not None}
+        planner = planner.configure(**options, no_cache=bool(getattr(args, "no_llm_cache", False)))
+    result = _adopt_written(compile_term(fn, parse_shapes(args.shapes), args.search, args.budget,
+                                         args.seed, planner=planner))
     checked = None
     if not args.no_check:
         try:
@@ -242,7 +294,10 @@ def _cmd_compile(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
             out.write(code)
         return ExitCode.OK if checked is not False else ExitCode.NOT_LIFTED
     if args.json:
-        json.dump({**result.as_dict(), "checked": checked}, out, indent=2)
+        report = result.as_dict()
+        if result.search is not None:
+            report["search"].update(result.search.extras())
+        json.dump({**report, "checked": checked}, out, indent=2)
         out.write("\n")
     else:
         out.write(f"{result.name}: {result.program.doc}\n")
@@ -254,6 +309,8 @@ def _cmd_compile(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
             s = result.search
             out.write(f"search:      {s.measured} schedules measured in {s.seconds:.1f}s, "
                       f"steps {', '.join(s.best.steps) or '(none)'}\n")
+            for line in _planner_lines(s):
+                out.write(line + "\n")
         if checked is not None:
             out.write(f"emulator == NumPy: {'yes' if checked else 'NO'}\n")
     return ExitCode.OK if checked is not False else ExitCode.NOT_LIFTED
