@@ -111,20 +111,29 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", metavar="OUT", help="write the code to OUT instead of stdout")
 
     for name, help_text, example, run in (
-        ("compile", "lift the loops of a C++ or Python file to TensIR, prove it, and generate code",
-         "tensflo compile kernels/dot.cc --function dot --target numpy -o dot.py", _cmd_compile),
+        ("compile", "lift the loops of a C++ or Python file (or of every file under DIR...: batch "
+                    "mode) to TensIR, prove it, and generate code",
+         "tensflo compile kernels/dot.cc --function dot --target numpy -o dot.py\n"
+         "  tensflo compile src/ 'lib/**/*.cc' --target numpy --jobs 2 --report report.html\n"
+         "                                        (batch mode: docs/batch.md)", _cmd_compile),
         ("lift", "lift the loops of a C++ or Python file to TensIR and prove it (no code)",
          "tensflo lift kernels/dot.cc --function dot", _cmd_lift),
     ):
         sub = command(name, help_text, example, run)
-        sub.add_argument("source", metavar="SRC", help="a C++ (.cc, .cpp) or Python (.py) file")
+        if name == "compile":
+            sub.add_argument("source", metavar="SRC", nargs="+",
+                             help="a C++ (.cc, .cpp) or Python (.py) file; several files, "
+                                  "directories or glob patterns for batch mode")
+        else:
+            sub.add_argument("source", metavar="SRC", help="a C++ (.cc, .cpp) or Python (.py) file")
         sub.add_argument("--function", "-f", action="append", metavar="NAME",
                          help="lift only this function (repeatable); default: every function")
         if name == "compile":
             sub.add_argument("--target", "-t", default="numpy", metavar="NAME",
                              help="code generator (default numpy; see `tensflo targets`)")
             sub.add_argument("-o", "--output", metavar="OUT",
-                             help="write the generated module to OUT (default: stdout)")
+                             help="write the generated module to OUT (default: stdout); in batch "
+                                  "mode a directory, one module per source file")
             sub.add_argument("--shapes", metavar="SPEC",
                              help="for targets that need sizes (gemmini): tensor shapes and the "
                                   "values of scalar bounds, e.g. a=64x64,b=64x64,m=64")
@@ -153,6 +162,10 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
         sub.add_argument("--tests", type=int, default=64, metavar="N",
                          help="random inputs each candidate is checked on before proving (default 64)")
         sub.add_argument("--quiet", "-q", action="store_true", help="no progress line on stderr")
+        if name == "compile":
+            from .batch.command import add_arguments as add_batch_arguments
+
+            add_batch_arguments(sub)
 
     bench = command("bench", "time a lifted function on each target against the original "
                     "(g++ -O3 -march=native, or CPython)",
@@ -416,7 +429,7 @@ class _Progress:
 
 
 def _lift_results(args: argparse.Namespace, registry: Registry, target: str | None) -> list[Any]:
-    from .pipeline import Options, compile_file
+    from .pipeline import Options, compile_file, configured_synthesizers
 
     verifiers = ("z3", "cvc5", "portfolio")
     if args.verifier not in verifiers:
@@ -454,6 +467,7 @@ def _lift_results(args: argparse.Namespace, registry: Registry, target: str | No
                       tests=args.tests, require_proof=args.require_proof, synth=synth,
                       synth_options=tuple(synth_options), rules=args.rules,
                       progress=progress, target_options=tuple(target_options.items()))
+    configured_synthesizers(registry, options)  # bad synthesizer options fail before any work
     try:
         return compile_file(args.source, args.function, registry, options)
     finally:
@@ -499,6 +513,11 @@ def _cmd_lift(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int
 def _cmd_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
     from tensflo.ir.tensir import Function
 
+    from .batch.command import lift_options, run_command, wants_batch
+
+    if wants_batch(args):
+        return run_command(args, registry, out, lift_options(args, registry))
+    args.source = args.source[0]
     results = _lift_results(args, registry, args.target)
     lifted = [r for r in results if r.lifted]
     code = None

@@ -187,7 +187,7 @@ def masked(term: Term, path: Path) -> str:
     if isinstance(node, Lambda):
         stand_in: Arg = Lambda(node.params, Var(marker, node.body.type))
         text = print_term(replace_at(term, path, stand_in))
-        return re.sub(r"\(?lambda [^:]*: " + marker + r"\)?", HOLE, text)
+        return re.sub(r"\(lambda [^:]*: " + marker + r"\)|lambda [^:]*: " + marker, HOLE, text)
     text = print_term(replace_at(term, path, Var(marker, node.type)))
     return text.replace(marker, HOLE)
 

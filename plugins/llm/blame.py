@@ -1,8 +1,8 @@
 """Which node of a wrong candidate a counterexample blames: value-replacement fault localization.
 
 For each node outside lambda bodies (and each lambda), the node is replaced by every alternative of
-its type (the function's leaves: parameters, their slices by the loop bounds, constants; the
-candidate's other subterms; lambdas mined from the loops) and the candidate is run again on the
+its type (the same arguments under another op; the function's leaves: parameters, their slices by
+the loop bounds, constants; the candidate's other subterms; lambdas mined from the loops) and the candidate is run again on the
 failing inputs. A node is blamed when some replacement makes a failing input correct; among
 blamed nodes the one fixing the most failing inputs wins, then the smallest. A candidate with a
 blamed node is *close*: fixing one node fixes it (on those inputs), so the next step asks for that
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tensflo.compiler.inputs import Case, same
-from tensflo.ir.tensir import DomainError, Lambda, TensIRTypeError, Term, evaluate, size
+from tensflo.ir.tensir import OPS, App, DomainError, Lambda, TensIRTypeError, Term, evaluate, size
 from tensflo.ir.tensir.terms import Arg
 
 from .answers import Path, at, positions, replace_at
@@ -90,6 +90,24 @@ def _alternatives(node: Arg, subs: list[Arg], leaves: Sequence[Term], lambdas: d
         pool = [*lambdas.get(node.type, []), *(s for s in subs if isinstance(s, Lambda))]
         out = [lam for lam in pool if lam != node and lam.type == node.type]
     else:
-        pool = [*leaves, *(s for s in subs if isinstance(s, Term))]
+        pool = [*_other_ops(node), *leaves, *(s for s in subs if isinstance(s, Term))]
         out = [t for t in pool if t != node and t.type == node.type]
     return list(dict.fromkeys(out))[:MAX_ALTERNATIVES]
+
+
+def _other_ops(node: Term) -> list[Term]:
+    """The node's arguments under every other op that takes them and gives the same type
+    (`a + b` -> `a * b`, `vec_elemwise_add(x, y)` -> `vec_elemwise_mul(x, y)`)."""
+    if not isinstance(node, App):
+        return []
+    out = []
+    for op in OPS:
+        if op is node.op or op.arity != len(node.args):
+            continue
+        try:
+            alt = App(op, node.args)
+        except TensIRTypeError:
+            continue
+        if alt.type == node.type:
+            out.append(alt)
+    return out

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from tensflo.compiler import rewrite
+from tensflo.compiler.errors import UsageError
 from tensflo.compiler.inputs import Case, draw_cases, first_mismatch
 from tensflo.compiler.symbolic import LiftResult, NotLiftable, check_candidate
 from tensflo.ir.loop import nodes as L
@@ -110,9 +111,13 @@ class LLMSynthesizer:
         def pick(value: Any, default: Any) -> Any:
             return default if value is None else value
 
+        url = pick(base_url, os.environ.get("TENSFLO_LLM_BASE_URL") or self.base_url)
+        name = pick(model, os.environ.get("TENSFLO_LLM_MODEL") or self.model)
+        if not url or not name:
+            raise UsageError("the llm synthesizer needs an endpoint: --llm-base-url URL and "
+                             "--llm-model NAME (or TENSFLO_LLM_BASE_URL and TENSFLO_LLM_MODEL)")
         return LLMSynthesizer(
-            base_url=pick(base_url, os.environ.get("TENSFLO_LLM_BASE_URL") or self.base_url),
-            model=pick(model, os.environ.get("TENSFLO_LLM_MODEL") or self.model),
+            base_url=url, model=name,
             rounds=pick(rounds, self.rounds), samples=pick(samples, self.samples),
             adaptive=pick(adaptive, self.adaptive), infill=pick(infill, self.infill),
             cache=None if no_cache else pick(cache, self.cache or default_cache_dir()),
