@@ -373,7 +373,8 @@ class SearchResult:
     log: list[str] = field(default_factory=list)
     programs: dict[str, int] = field(default_factory=dict)
     """Written programs by outcome: `accepted`, `wrong` (differ from the reference), `failed`
-    (the emulator or the cycle model refused them), `signature` (other buffers), `duplicate`."""
+    (the emulator or the cycle model refused them), `signature` (other buffers), `duplicate`
+    (written before, or the candidate's own program unchanged)."""
     fallbacks: list[str] = field(default_factory=list)
     """Why the planner could not answer, each time the search fell back to the symbolic one."""
     planner: dict = field(default_factory=dict)
@@ -545,10 +546,11 @@ def _written(programs: list[Program], parent: Candidate, option: str, ev: Evalua
     """Candidates of the programs a planner wrote for `option`: each one new, right on the
     emulator and measured; the others are counted in `result.programs` (and `rejected`)."""
     out: list[Candidate] = []
+    current = parent.build(ev.workload)
     for p in programs:
         if result.measured >= budget:
             break
-        if p in written:
+        if p in written or p == current:
             result.programs["duplicate"] = result.programs.get("duplicate", 0) + 1
             continue
         written.add(p)

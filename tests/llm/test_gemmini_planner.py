@@ -190,10 +190,13 @@ def test_a_program_wrong_on_the_emulator_is_rejected_and_counted(llm_server, cli
     text = print_program(build(W, TILED))
     wrong, count = re.subn(r"mvin\(dram=B\[[^\]]*\]", "mvin(dram=B[16]", text, count=1)
     assert count == 1 and wrong != text
-    scripted(llm_server, ["OPTION: tiling"], [f"```python\n{wrong}```"])
-    result = beam_search(W, NAIVE, replace(CONFIG, depth=1), planner=LLMPlanner(client()))
-    assert result.programs == {"wrong": 1} and result.rejected == 1
-    assert result.best is result.start and result.planner["programs"] == 1
+    unchanged = fenced(build(W, NAIVE))  # the candidate's own program: nothing to measure
+    scripted(llm_server, ["OPTION: tiling"], [f"```python\n{wrong}```", unchanged])
+    config = replace(CONFIG, depth=1, variants=2)
+    result = beam_search(W, NAIVE, config, planner=LLMPlanner(client()))
+    assert result.programs == {"wrong": 1, "duplicate": 1} and result.rejected == 1
+    assert result.best is result.start and result.planner["programs"] == 2
+    assert result.measured == 2
     assert any("rejected: wrong" in line for line in result.log)
 
 
