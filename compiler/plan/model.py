@@ -151,7 +151,8 @@ def build_problem(devices: Sequence[DeviceType], demands: Sequence[Demand], prof
                 if est is None:
                     continue
                 if est.latency_ms > d.slo_ms:
-                    reasons.append(f"{dev.name}/{runner} {est.latency_ms:.3g} ms")
+                    where = dev.name if runner == dev.name else f"{dev.name}/{runner}"
+                    reasons.append(f"{where} {est.latency_ms:.3g} ms")
                     continue
                 if best is None or est.throughput > best[0]:
                     best = (est.throughput, runner, est)

@@ -14,8 +14,13 @@ what fits nowhere whole is split across instances), so no instance carries more 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import math
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +83,29 @@ def loads(problem: Problem, slices: tuple[int, ...]) -> list[float]:
     return out
 
 
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Send what native code prints to stdout (HiGHS writes debugging lines such as
+    `HighsMipSolverData::transformNewIntegerFeasibleSolution` there) to /dev/null meanwhile."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stdout (captured): nothing to guard
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            ctypes.CDLL(None).fflush(None)
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
 def solve_exact(problem: Problem, time_limit: float | None = None) -> Outcome:
     """The minimum-cost counts and slices (HiGHS branch and bound; with a time limit, the best
     solution found and the proven bound)."""
@@ -110,9 +138,11 @@ def solve_exact(problem: Problem, time_limit: float | None = None) -> Outcome:
     options = {"disp": False, "mip_rel_gap": 0.0}
     if time_limit is not None:
         options["time_limit"] = float(time_limit)
-    res = milp(c, constraints=LinearConstraint(a, lo, hi), integrality=np.ones(nd + no),
-               bounds=Bounds(np.zeros(nd + no), np.concatenate([upper, np.full(no, float(s))])),
-               options=options)
+    with _quiet_stdout():
+        res = milp(c, constraints=LinearConstraint(a, lo, hi), integrality=np.ones(nd + no),
+                   bounds=Bounds(np.zeros(nd + no),
+                                 np.concatenate([upper, np.full(no, float(s))])),
+                   options=options)
     seconds = time.perf_counter() - t0
     bound = getattr(res, "mip_dual_bound", None)
     bound = float(bound) if bound is not None and np.isfinite(bound) else None
