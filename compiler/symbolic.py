@@ -1115,10 +1115,15 @@ def _replace_at(body: tuple, at: L.Index, cell: L.Name) -> list:
 
 
 def replace_bound(program: Term, hi: Term, b: Term) -> Term:
-    """`program` with the loop bound `hi` replaced by `b` where it bounds a slice."""
+    """`program` with the loop bound `hi` replaced by `b` where it bounds a slice; when the bound is
+    `len(x)`, a whole use of `x` is the slice `x[:len(x)]` and becomes `x[:b]` (not inside `len`)."""
+    if isinstance(program, Var) and program.type.rank >= 1 and hi == OPS["len"](program):
+        return OPS["slice"](program, ZERO, b)
     if isinstance(program, App):
-        args = [replace_bound(a, hi, b) if isinstance(a, Term) else a for a in program.args]
         name = program.op.name
+        if name == "len":
+            return program
+        args = [replace_bound(a, hi, b) if isinstance(a, Term) else a for a in program.args]
         if name in ("slice", "col_slice") and args[2] == hi:
             args[2] = b
         elif name == "take" and args[1] == hi:

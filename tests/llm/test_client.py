@@ -18,7 +18,7 @@ from tensflo.plugins.llm.testserver import Rule, ScriptedServer
 REPO = Path(__file__).resolve().parents[2]
 ASK = [{"role": "system", "content": "You lift loops to TensIR."},
        {"role": "user", "content": "Lift: int dot(int* a, int* b, int n)"}]
-DOT = "reduce_sum(vec_elemwise_mul(a, b))"
+DOT = "program: reduce_sum(vec_elemwise_mul(a, b))"
 
 
 def test_correct_answer(llm_server, client):
@@ -26,7 +26,7 @@ def test_correct_answer(llm_server, client):
     c = client()
     got = c.chat(ASK, max_tokens=100, seed=7)
     assert got.texts == (DOT,) and not got.cached and got.seconds > 0
-    assert (got.prompt_tokens, got.completion_tokens) == (13, 2)  # word counts
+    assert (got.prompt_tokens, got.completion_tokens) == (13, 3)  # word counts
     sent = llm_server.requests[-1]
     assert sent["model"] == "test-model" and sent["messages"] == ASK
     assert (sent["n"], sent["temperature"], sent["max_tokens"], sent["seed"]) == (1, 0.8, 100, 7)
