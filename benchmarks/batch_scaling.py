@@ -1,0 +1,148 @@
+"""Wall time of the batch compile of the kernel corpus: local pool at --jobs 1 and 2, and Beam.
+
+    .venv/bin/python benchmarks/batch_scaling.py [--timeout S] [--jobs-list 1,2] [--no-beam]
+
+Runs `tensflo compile benchmarks/kernels/cpp benchmarks/kernels/python --target numpy --no-cache
+--json` once per configuration (a fresh process each time), then once more with a warm cache.
+Reports wall time, speedup against --jobs 1, the peak resident memory of the whole process tree
+(the command and its workers, sampled from /proc every 0.2 s) and of its largest process, and
+checks that every configuration produced the same report (times aside). Writes
+benchmarks/results/batch_scaling.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from tensflo.compiler.batch.report import without_timings
+
+ROOT = Path(__file__).resolve().parent
+RESULTS = ROOT / "results"
+CORPUS = ["benchmarks/kernels/cpp", "benchmarks/kernels/python"]
+
+
+def tree_rss_kb(root: int) -> int:
+    """Resident memory of `root` and its descendants, from /proc (0 where /proc is missing)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        pid = int(entry)
+        parents[pid] = int(fields.get("PPid", "0").strip())
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    tree = {root}
+    changed = True
+    while changed:
+        changed = False
+        for pid, ppid in parents.items():
+            if ppid in tree and pid not in tree:
+                tree.add(pid)
+                changed = True
+    return sum(rss.get(p, 0) for p in tree)
+
+
+def run(label: str, extra: list[str], cache: str, timeout: float) -> dict:
+    cmd = [sys.executable, "-m", "tensflo", "compile", *CORPUS, "--target", "numpy", "--json",
+           "--quiet", "--timeout", str(timeout), "--cache-dir", cache, *extra]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_kb(proc.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    done.set()
+    sampler.join()
+    wall = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{label}: exit {proc.returncode}: {err.strip()}")
+    report = json.loads(out)
+    t = report["totals"]
+    print(f"{label:28} {wall:7.1f} s  {t['lifted']}/{t['functions']} lifted  "
+          f"cache hits {t['cache_hits']}  run now {t['lifted_now']}  peak {peak / 1024:.0f} MB",
+          flush=True)
+    return {"label": label, "args": extra, "wall_seconds": round(wall, 2),
+            "peak_tree_rss_mb": round(peak / 1024, 1), "report": report}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--jobs-list", default="1,2")
+    ap.add_argument("--beam-jobs", type=int, default=2)
+    ap.add_argument("--no-beam", action="store_true")
+    args = ap.parse_args(argv)
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="tensflo-batch-bench-") as tmp:
+        for jobs in (int(j) for j in args.jobs_list.split(",")):
+            rows.append(run(f"local --jobs {jobs}", ["--jobs", str(jobs), "--no-cache"],
+                            os.path.join(tmp, f"local{jobs}"), args.timeout))
+        if not args.no_beam:
+            rows.append(run(f"beam FnApiRunner --jobs {args.beam_jobs}",
+                            ["--executor", "beam", "--jobs", str(args.beam_jobs), "--no-cache"],
+                            os.path.join(tmp, "beam"), args.timeout))
+        warm = os.path.join(tmp, "warm")
+        run("(filling the cache)", ["--jobs", "2"], warm, args.timeout)
+        rows.append(run("local --jobs 2, warm cache", ["--jobs", "2"], warm, args.timeout))
+    largest_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    base = rows[0]["wall_seconds"]
+    reference = without_timings(rows[0]["report"])
+    ref_functions = reference["functions"]
+    for r in rows:
+        r["speedup"] = round(base / r["wall_seconds"], 2)
+        r["same_report"] = without_timings(r["report"])["functions"] == ref_functions
+        r["totals"] = r.pop("report")["totals"]
+
+    head = ("| configuration | wall s | speedup vs --jobs 1 | lifted | run now | cache hits | "
+            "peak RSS (tree) MB | same report |")
+    lines = ["# Batch compile of the kernel corpus", "",
+             f"Command: `.venv/bin/python benchmarks/batch_scaling.py --timeout {args.timeout:g}` "
+             f"(each row: `tensflo compile {' '.join(CORPUS)} --target numpy --json` with the "
+             f"flags shown; {os.cpu_count()} CPUs, Python {sys.version.split()[0]}).", "",
+             head, "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        t = r["totals"]
+        lines.append(f"| {r['label']} | {r['wall_seconds']:.1f} | {r['speedup']:.2f}x | "
+                     f"{t['lifted']}/{t['functions']} | {t['lifted_now']} | {t['cache_hits']} | "
+                     f"{r['peak_tree_rss_mb']:.0f} | {'yes' if r['same_report'] else 'NO'} |")
+    lines += ["", f"Largest single process (command or worker) over all runs: "
+                  f"{largest_mb:.0f} MB peak RSS. Peak RSS (tree) sums the command and its worker "
+                  f"processes, sampled every 0.2 s. \"same report\": the per-function results equal "
+                  f"those of --jobs 1 with `seconds` ignored.", ""]
+    text = "\n".join(lines)
+    print("\n" + text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "batch_scaling.md").write_text(text)
+    (RESULTS / "batch_scaling.json").write_text(json.dumps(
+        {"rows": rows, "largest_process_rss_mb": round(largest_mb, 1), "timeout": args.timeout,
+         "cpus": os.cpu_count()}, indent=2) + "\n")
+    return 0 if all(r["same_report"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
