@@ -32,7 +32,7 @@ def test_correct_answer(llm_server, client):
     assert (sent["n"], sent["temperature"], sent["max_tokens"], sent["seed"]) == (1, 0.8, 100, 7)
     assert "authorization" not in llm_server.headers[-1]  # no key, no header
     assert c.usage.requests == 1 and c.usage.retries == 0
-    assert (c.usage.prompt_tokens, c.usage.completion_tokens) == (13, 2)
+    assert (c.usage.prompt_tokens, c.usage.completion_tokens) == (13, 3)
 
 
 def test_n_choices_take_successive_replies(llm_server, client):
