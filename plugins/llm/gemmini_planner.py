@@ -20,6 +20,7 @@ compile --planner llm --llm-base-url URL --llm-model M` options) or an `LLMClien
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar
@@ -345,17 +346,22 @@ class LLMPlanner:
     stats: PlannerStats = field(default_factory=PlannerStats, compare=False)
 
     def configure(self, base_url: str | None = None, model: str | None = None,
-                  no_cache: bool = False, **options: Any) -> LLMPlanner:
-        """This planner with a client of `base_url` / `model` (the `--llm-*` options); the
-        keywords of `CLIENT_OPTIONS` go to `LLMClient`, others are ignored (they configure other
-        LLM components)."""
+                  no_cache: bool | None = False, **options: Any) -> LLMPlanner:
+        """This planner with a client of `base_url` / `model` (the `--llm-*` options, else
+        `$TENSFLO_LLM_BASE_URL` / `$TENSFLO_LLM_MODEL`) and fresh statistics. The keywords of
+        `CLIENT_OPTIONS` go to `LLMClient`; answers are cached in the llm plugin's default cache
+        directory unless `cache` names another or `no_cache`; other keywords are ignored (they
+        configure other LLM components)."""
+        from .synth import default_cache_dir
+
+        base_url = base_url or os.environ.get("TENSFLO_LLM_BASE_URL")
+        model = model or os.environ.get("TENSFLO_LLM_MODEL")
         if not base_url or not model:
-            raise UsageError("the llm planner needs an endpoint: give --llm-base-url URL and "
-                             "--llm-model NAME (the key comes from $TENSFLO_LLM_API_KEY)")
+            raise UsageError("the llm planner needs an endpoint: --llm-base-url URL and "
+                             "--llm-model NAME (or TENSFLO_LLM_BASE_URL and TENSFLO_LLM_MODEL)")
         kwargs = {CLIENT_OPTIONS[k]: v for k, v in options.items()
                   if k in CLIENT_OPTIONS and v is not None}
-        if no_cache:
-            kwargs.pop("cache_dir", None)
+        kwargs["cache_dir"] = None if no_cache else kwargs.get("cache_dir") or default_cache_dir()
         return replace(self, client=LLMClient(base_url, model, **kwargs), stats=PlannerStats())
 
     def _chat(self, messages: list[dict[str, str]], n: int, max_tokens: int,

@@ -141,7 +141,9 @@ def tensflo_register_commands(add_command: Any) -> None:
     comp.add_argument("--llm-model", default=argparse.SUPPRESS, metavar="NAME",
                       help="with --planner llm: the model to ask")
     comp.add_argument("--llm-cache", default=argparse.SUPPRESS, metavar="DIR",
-                      help="with --planner llm: cache answers in DIR (re-runs send nothing)")
+                      help="with --planner llm: cache answers in DIR (default ~/.cache/tensflo/llm; "
+                           "re-runs send nothing); `tensflo gemmini --no-llm-cache compile ...` "
+                           "caches nothing")
     comp.add_argument("--emit", choices=("c", "ir"), default=None,
                       help="print the C file or the program text instead of the report")
     comp.add_argument("--json", action="store_true", help="print one JSON object")
@@ -273,7 +275,7 @@ def _cmd_compile(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
         # a planner with an endpoint (llm) takes the --llm-* options
         options = {k.removeprefix("llm_"): v for k, v in vars(args).items()
                    if k.startswith("llm_") and v is not None}
-        planner = planner.configure(**options, no_cache=bool(getattr(args, "no_llm_cache", False)))
+        planner = planner.configure(**options)
     result = _adopt_written(compile_term(fn, parse_shapes(args.shapes), args.search, args.budget,
                                          args.seed, planner=planner))
     checked = None

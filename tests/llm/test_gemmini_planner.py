@@ -269,6 +269,8 @@ def test_tensflo_gemmini_compile_with_the_llm_planner(llm_server, client, tmp_pa
         return load_registry(extra=[("llm_gemmini_test", _Plugin())])
 
     monkeypatch.setattr(cli, "load_registry", registry)
+    monkeypatch.delenv("TENSFLO_LLM_BASE_URL", raising=False)
+    monkeypatch.delenv("TENSFLO_LLM_MODEL", raising=False)
     kernels = tmp_path / "k.tensir"
     kernels.write_text("def mm(a: mat[int], b: mat[int]) -> mat[int] =\n    matmul(a, b)\n")
     common = ["gemmini", "compile", str(kernels), "-f", "mm", "--shapes", "a=64x64,b=64x64",
@@ -277,13 +279,17 @@ def test_tensflo_gemmini_compile_with_the_llm_planner(llm_server, client, tmp_pa
     assert "--llm-base-url" in capsys.readouterr().err
     unrolled = replace(BEST, unroll=4)
     scripted(llm_server, ["OPTION: unroll"], [fenced(build(W, unrolled))])
-    code = cli.main(common + ["--llm-base-url", llm_server.url, "--llm-model", "m", "--json"])
+    endpoint = ["--llm-base-url", llm_server.url, "--llm-model", "m",
+                "--llm-cache", str(tmp_path / "cache")]
+    code = cli.main(common + endpoint + ["--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["checked"] is True
     assert data["search"]["programs"]["accepted"] >= 1 and data["search"]["planner"]["requests"]
     assert data["search"]["best_written_by_planner"] is True
     assert data["cycles"] == Evaluator(W).measure(unrolled).cycles
     assert data["cycles"] < data["baselines"]["library"]["cycles"]
-    code = cli.main(common + ["--llm-base-url", llm_server.url, "--llm-model", "m"])
+    sent_before = len(llm_server.requests)
+    code = cli.main(common + endpoint)  # the same requests again: all from the cache
     out = capsys.readouterr().out
-    assert code == 0 and "planner:" in out and "the best one was written by the planner" in out
+    assert code == 0 and "the best one was written by the planner" in out
+    assert "(0 requests" in out and len(llm_server.requests) == sent_before
