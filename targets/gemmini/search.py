@@ -484,6 +484,8 @@ def beam_search(workload: Workload, start: Schedule | None = None,
             proposals = {o.name: [v for v in o.variants(workload, cand.schedule) if v not in seen]
                          for o in MENU}
             usable = [o for o in MENU if proposals[o.name]]
+            if cand.program is not None:  # a written program: every option for the workload
+                usable = [o for o in MENU if not (o.gemm_only and isinstance(workload, Add))]
             menu = [o for o in usable if rng.random() >= config.dropout] or usable
             if not menu:
                 continue

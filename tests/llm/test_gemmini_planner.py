@@ -179,6 +179,10 @@ def test_llm_planner_improves_a_small_gemm(llm_server, client):
     # the prompts carried the programs, in their text form
     assert print_program(build(W, NAIVE)) in sent(llm_server, PLAN)[0]
     assert print_program(tiled) in sent(llm_server, REWRITE)[1]
+    # a written program is offered every option (NAIVE's own schedule proposes no hoist_loads)
+    assert print_program(tiled) in sent(llm_server, PLAN)[1]
+    assert all(f"- {o.name}: " in sent(llm_server, PLAN)[1] for o in MENU)
+    assert "- hoist_loads: " not in sent(llm_server, PLAN)[0]
     cost = result.planner
     assert cost["requests"] == len(llm_server.requests) >= 4 and cost["prompt_tokens"] > 0
     assert cost["plans"] >= 2 and cost["programs"] >= 2 and cost["parse_error"] == 0
