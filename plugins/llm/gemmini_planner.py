@@ -47,6 +47,8 @@ MAX_EVENTS = 1_000_000
 the current program's bound, if more)."""
 MAX_CONST = 1 << 40
 """Largest constant magnitude in a written program (addresses are 32 bits)."""
+MAX_DEPTH = 48
+"""Deepest index expression of a written program (the generator's are under 15 deep)."""
 
 PLAN_SYSTEM = """\
 You optimize programs for Gemmini, a 16x16 int8 systolic array with a 256 KiB scratchpad and a
@@ -185,7 +187,7 @@ def parse_program_answer(text: str, max_events: int = MAX_EVENTS) -> Program:
         _no_extras(source)
     except ProgramSyntaxError as e:
         raise AnswerError("parse_error", str(e)) from None
-    except (RecursionError, MemoryError, ValueError) as e:  # absurdly nested expressions
+    except Exception as e:  # absurd nesting or literals: untrusted text must not stop the search
         raise AnswerError("parse_error", f"{type(e).__name__}: {e}") from None
     event_bound(program, max_events)
     return program
@@ -208,8 +210,10 @@ def _no_extras(source: str) -> None:
 Interval = tuple[int, int]
 
 
-def _interval(e: Expr, env: dict[str, Interval]) -> Interval:
+def _interval(e: Expr, env: dict[str, Interval], depth: int = 0) -> Interval:
     """Bounds of an index expression's value over the loop variables' ranges."""
+    if depth > MAX_DEPTH:
+        raise AnswerError("too_large", f"an index expression nested deeper than {MAX_DEPTH}")
     if isinstance(e, Const):
         if abs(e.value) > MAX_CONST:
             raise AnswerError("too_large", f"constant {e.value} is too large")
@@ -219,7 +223,7 @@ def _interval(e: Expr, env: dict[str, Interval]) -> Interval:
             raise AnswerError("parse_error", f"unknown variable {e.name!r}")
         return env[e.name]
     assert isinstance(e, BinOp)
-    (a0, a1), (b0, b1) = _interval(e.a, env), _interval(e.b, env)
+    (a0, a1), (b0, b1) = _interval(e.a, env, depth + 1), _interval(e.b, env, depth + 1)
     wide = max(abs(a0), abs(a1), abs(b0), abs(b1))
     op = e.op
     if op == "+":
@@ -256,18 +260,22 @@ def _interval(e: Expr, env: dict[str, Interval]) -> Interval:
     return out
 
 
-def _events(body: tuple[Stmt, ...], env: dict[str, Interval], limit: int) -> int:
+def _events(body: tuple[Stmt, ...], env: dict[str, Interval], limit: int,
+            depth: int = 0) -> int:
+    if depth > MAX_DEPTH:
+        raise AnswerError("too_large", f"statements nested deeper than {MAX_DEPTH}")
     total = 0
     for s in body:
         if isinstance(s, Loop):
             lo, hi = _interval(s.start, env)[0], _interval(s.stop, env)[1]
             trips = max(0, -(-(hi - lo) // s.step))
             if trips:
-                inner = _events(s.body, {**env, s.var: (lo, hi - 1)}, limit)
+                inner = _events(s.body, {**env, s.var: (lo, hi - 1)}, limit, depth + 1)
                 total += trips * (1 + inner)
         elif isinstance(s, If):
             _interval(s.cond, env)
-            total += 1 + max(_events(s.then, env, limit), _events(s.orelse, env, limit))
+            total += 1 + max(_events(s.then, env, limit, depth + 1),
+                             _events(s.orelse, env, limit, depth + 1))
         else:
             for f in fields(s):  # operands: no huge constants or shifts
                 v = getattr(s, f.name)
