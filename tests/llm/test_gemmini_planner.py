@@ -132,6 +132,7 @@ def test_hostile_and_malformed_program_answers_are_parse_errors_never_run(tmp_pa
     ("range(0, 4)", "range(0, 4000000000)"),
     ("addr=0,", "addr=1 << 4000000000,"),
     ("addr=0,", "addr=123456789012345678901234567890,"),
+    ("addr=0,", "addr=" + " + ".join(["1"] * 60) + ","),
 ])
 def test_programs_that_could_not_be_traced_in_reasonable_time_are_too_large(change):
     text = print_program(build(W, NAIVE)).replace(*change, 1)
