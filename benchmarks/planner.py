@@ -3,18 +3,18 @@
 Everything here is SYNTHETIC: device types with example hourly prices and a made-up performance
 model (per device: a launch overhead, a speed factor for memory-bound and for compute-bound
 kernels, and how many calls it runs at once), and seeded random kernels (memory- or compute-bound,
-input sizes 10^3..10^7, request rates 10..30,000/s, and either an interactive SLO of 1.5-10x the
-best latency any GPU achieves or a batch SLO of 1 s). The profile gives each kernel's latency and
-throughput on each device at sizes 10^3..10^7, so demands between them are interpolated the way a
-real profile is. Price/performance is deliberately non-linear, as in Mélange's GPU mix: cheap
+input sizes 10^3..10^7, request rates 10..30,000/s; in one mix 40% of them get an interactive SLO
+of 1.5-10x the best latency any GPU achieves and the rest a batch SLO of 1 s, in the other all get
+1 s). The profile gives each kernel's latency and throughput on each device at sizes 10^3..10^7,
+so demands between them are interpolated the way a real profile is. Price/performance is deliberately non-linear, as in Mélange's GPU mix: cheap
 devices win on small inputs, big GPUs on large compute-bound ones.
 
 Two catalogues: `gpus` (T4, L4, A10G, A100, H100: Mélange's comparison, a mix of GPU types versus the
 cheapest single GPU type) and `cpu+gpus` (the same plus a 2-core CPU). For each size the script
 solves with the exact ILP (HiGHS via scipy.optimize.milp, time-limited) and with greedy, reports
 time, proven optimality or gap, cost, and the saving against the cheapest single-type plan; with
-`--z3` also z3 `Optimize` on the same ILP (the alternative the issue names). The 1,000-kernel cases
-run in a fresh process so their peak RSS is their own.
+`--z3 SIZES` also z3 `Optimize` on the same ILP (the alternative the issue names; interactive mix
+only). The largest cases run in a fresh process so their peak RSS is their own.
 
     .venv/bin/python benchmarks/planner.py                   # writes benchmarks/results/planner.md
     .venv/bin/python benchmarks/planner.py --sizes 10,100 --no-write
@@ -23,6 +23,7 @@ run in a fresh process so their peak RSS is their own.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import multiprocessing
 import os
@@ -57,9 +58,10 @@ def _loguniform(rng: random.Random, lo: float, hi: float) -> float:
     return math.exp(rng.uniform(math.log(lo), math.log(hi)))
 
 
-def synthetic(n: int, seed: int, names: tuple[str, ...]) -> tuple[list[DeviceType], list[Demand],
-                                                                 Profile]:
-    """`n` seeded random kernels, their profile on every device in `names`, and the catalogue."""
+def synthetic(n: int, seed: int, names: tuple[str, ...], interactive: float = 0.4
+              ) -> tuple[list[DeviceType], list[Demand], Profile]:
+    """`n` seeded random kernels, their profile on every device in `names`, and the catalogue; a
+    share `interactive` of the kernels gets a tight SLO, the rest 1 s."""
     rng = random.Random(seed)
     devices = [DeviceType(name, DEVICES[name][0]) for name in names]
     points: list[Point] = []
@@ -84,56 +86,51 @@ def synthetic(n: int, seed: int, names: tuple[str, ...]) -> tuple[list[DeviceTyp
     for d in demands:
         best = min(e.latency_ms for dev in CATALOGUES["gpus"]  # the same SLOs in both catalogues
                    if (e := profile.estimate(d.kernel, dev, d.size)) is not None)
-        slo = best * _loguniform(rng, 1.5, 10) if rng.random() < 0.4 else 1000.0
+        factor, draw = _loguniform(rng, 1.5, 10), rng.random()
+        slo = best * factor if draw < interactive else 1000.0
         out.append(Demand(d.name, d.kernel, d.rate, d.size, max(slo, best)))
     return devices, out, profile
 
 
 def z3_exact(problem: Problem, timeout_s: float) -> tuple[float | None, float, str]:
-    """The same integer program with z3 Optimize: (cost, seconds, status)."""
+    """The same integer program (one device type per kernel) with z3 Optimize: a Boolean per
+    option, a pseudo-Boolean equality per kernel, loads scaled to integers (rounded up) and prices
+    in cents. Returns (cost, seconds, status)."""
     import z3
 
+    assert problem.slices == 1
     t0 = time.perf_counter()
     opt = z3.Optimize()
     opt.set("timeout", int(timeout_s * 1000))
     n = [z3.Int(f"n{j}") for j in range(len(problem.devices))]
-    z = [z3.Int(f"z{k}") for k in range(len(problem.options))]
-    s = problem.slices
+    x = [z3.Bool(f"x{k}") for k in range(len(problem.options))]
     for v in n:
         opt.add(v >= 0)
-    for v in z:
-        opt.add(v >= 0, v <= s)
-    for i, opts in enumerate(problem.by_demand()):
-        idx = [problem.options.index(o) for o in opts] if len(problem.options) < 2000 else [
-            k for k, o in enumerate(problem.options) if o.demand == i]
-        opt.add(z3.Sum([z[k] for k in idx]) == s)
+    by_demand: list[list[int]] = [[] for _ in problem.demands]
+    for k, o in enumerate(problem.options):
+        by_demand[o.demand].append(k)
+    for ks in by_demand:
+        opt.add(z3.PbEq([(x[k], 1) for k in ks], 1))
+    scale = 10**6
     for j, d in enumerate(problem.devices):
-        terms = [z3.Q(*_ratio(o.load / s)) * z[k] for k, o in enumerate(problem.options)
-                 if o.device == j]
+        terms = [z3.If(x[k], math.ceil(o.load * scale), 0)
+                 for k, o in enumerate(problem.options) if o.device == j]
         if terms:
-            opt.add(z3.Sum(terms) <= z3.Q(*_ratio(d.max_util)) * n[j])
-    cents = [round(d.price * 100) for d in problem.devices]
-    h = opt.minimize(z3.Sum([c * v for c, v in zip(cents, n, strict=True)]))
+            opt.add(z3.Sum(terms) <= int(d.max_util * scale) * n[j])
+    objective = z3.Sum([round(d.price * 100) * v for d, v in zip(problem.devices, n,
+                                                                   strict=True)])
+    opt.minimize(objective)
     result = opt.check()
     seconds = time.perf_counter() - t0
-    if result == z3.sat and h.value() is not None and z3.is_int_value(opt.model().eval(
-            z3.Sum([c * v for c, v in zip(cents, n, strict=True)]))):
-        cost = opt.model().eval(z3.Sum([c * v for c, v in zip(cents, n, strict=True)])).as_long()
-        status = "optimal" if seconds < timeout_s * 0.99 else "timeout (incumbent)"
-        return cost / 100, seconds, status
+    if result == z3.sat:
+        return opt.model().eval(objective).as_long() / 100, seconds, "optimal"
     return None, seconds, f"{result} (timeout {timeout_s:g} s)" if result == z3.unknown else str(
         result)
 
 
-def _ratio(x: float) -> tuple[int, int]:
-    from fractions import Fraction
-
-    f = Fraction(x).limit_denominator(10**9)
-    return f.numerator, f.denominator
-
-
-def run_case(n: int, seed: int, catalogue: str, time_limit: float, use_z3: bool) -> dict[str, Any]:
-    devices, demands, profile = synthetic(n, seed, CATALOGUES[catalogue])
+def run_case(n: int, seed: int, catalogue: str, interactive: float, time_limit: float,
+             use_z3: bool) -> dict[str, Any]:
+    devices, demands, profile = synthetic(n, seed, CATALOGUES[catalogue], interactive)
     problem = build_problem(devices, demands, profile)
     exact = solve(problem, "exact", time_limit)
     greedy = solve(problem, "greedy")
@@ -147,13 +144,14 @@ def run_case(n: int, seed: int, catalogue: str, time_limit: float, use_z3: bool)
     es, gs = exact.solution, greedy.solution
     assert es is not None and gs is not None, "synthetic workloads are feasible by construction"
     row: dict[str, Any] = {
-        "catalogue": catalogue, "kernels": n, "options": len(problem.options),
+        "catalogue": catalogue, "interactive": interactive, "kernels": n, "options": len(problem.options),
         "exact_s": es.seconds, "exact_optimal": es.optimal, "exact_gap": es.gap,
         "exact_cost": es.cost, "exact_devices": sum(es.counts),
         "greedy_s": gs.seconds, "greedy_cost": gs.cost,
         "single_type": cheapest[0] if cheapest else None,
         "single_cost": cheapest[1] if cheapest else None,
         "single_feasible": len(feasible), "single_s": sum(t for *_, t in singles),
+        "single_costs": {name: c for name, c, _ in singles},
         "mix": {d.name: c for d, c in zip(devices, es.counts, strict=True) if c},
     }
     if use_z3:
@@ -162,19 +160,17 @@ def run_case(n: int, seed: int, catalogue: str, time_limit: float, use_z3: bool)
     return row
 
 
-def _child(n: int, seed: int, catalogue: str, time_limit: float, use_z3: bool,
-           queue: Any) -> None:
-    row = run_case(n, seed, catalogue, time_limit, use_z3)
+def _child(queue: Any, *args: Any) -> None:
+    row = run_case(*args)
     row["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     queue.put(row)
 
 
-def run_isolated(n: int, seed: int, catalogue: str, time_limit: float,
-                 use_z3: bool) -> dict[str, Any]:
-    """`run_case` in a fresh (spawned) process, with that process's peak RSS."""
+def run_isolated(*args: Any) -> dict[str, Any]:
+    """`run_case(*args)` in a fresh (spawned) process, with that process's peak RSS."""
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(n, seed, catalogue, time_limit, use_z3, queue))
+    proc = ctx.Process(target=_child, args=(queue, *args))
     proc.start()
     row = queue.get()
     proc.join()
@@ -182,8 +178,9 @@ def run_isolated(n: int, seed: int, catalogue: str, time_limit: float,
 
 
 def table(rows: list[dict[str, Any]], use_z3: bool) -> str:
-    head = ["catalogue", "kernels", "exact s", "exact", "exact $/h", "greedy s", "greedy $/h",
-            "greedy/exact", "cheapest single type", "saving", "devices (exact)"]
+    head = ["catalogue", "SLOs", "kernels", "exact s", "exact", "exact $/h", "greedy s", "greedy $/h",
+            "greedy/exact", "cheapest single type", "saving", "saving vs each feasible single type",
+            "devices (exact)"]
     if use_z3:
         head += ["z3 Optimize"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -193,9 +190,13 @@ def table(rows: list[dict[str, Any]], use_z3: bool) -> str:
                   else "none feasible")
         saving = (f"{1 - r['exact_cost'] / r['single_cost']:.1%}" if r["single_cost"] else "-")
         mix = ", ".join(f"{c} {t}" for t, c in r["mix"].items())
-        cells = [r["catalogue"], f"{r['kernels']:,}", f"{r['exact_s']:.2f}", proof,
+        others = [1 - r["exact_cost"] / c for c in r["single_costs"].values() if c]
+        spread = (f"{min(others):.0%}..{max(others):.0%} ({len(others)} types)" if others
+                  else "-")
+        slos = (f"{r['interactive']:.0%} interactive" if r["interactive"] else "all 1 s")
+        cells = [r["catalogue"], slos, f"{r['kernels']:,}", f"{r['exact_s']:.2f}", proof,
                  f"{r['exact_cost']:.2f}", f"{r['greedy_s']:.3f}", f"{r['greedy_cost']:.2f}",
-                 f"{r['greedy_cost'] / r['exact_cost']:.3f}", single, saving, mix]
+                 f"{r['greedy_cost'] / r['exact_cost']:.3f}", single, saving, spread, mix]
         if use_z3:
             cells.append("-" if "z3_s" not in r else
                          f"{r['z3_s']:.2f} s, {r['z3_status']}"
@@ -218,19 +219,19 @@ def main() -> int:
     z3_sizes = {int(s) for s in args.z3.split(",") if s}
     rows = []
     t_all = time.perf_counter()
-    for catalogue in CATALOGUES:
+    for catalogue, interactive in itertools.product(CATALOGUES, (0.4, 0.0)):
         for n in sizes:
-            use_z3 = n in z3_sizes
+            use_z3 = n in z3_sizes and interactive > 0
             row = (run_isolated if n == max(sizes) else run_case)(
-                n, args.seed + n, catalogue, args.time_limit, use_z3)
+                n, args.seed + n, catalogue, interactive, args.time_limit, use_z3)
             rows.append(row)
-            print(f"{catalogue} {n}: exact {row['exact_s']:.2f} s ${row['exact_cost']:.2f}/h, "
+            print(f"{catalogue} {interactive:.0%} interactive {n}: exact {row['exact_s']:.2f} s ${row['exact_cost']:.2f}/h, "
                   f"greedy ${row['greedy_cost']:.2f}/h, single {row['single_type']} "
                   f"${row['single_cost'] or 0:.2f}/h", file=sys.stderr)
     text = table(rows, bool(z3_sizes))
     largest = [r for r in rows if "peak_rss_mib" in r]
-    rss = "; ".join(f"{r['catalogue']} {r['kernels']:,} kernels: {r['peak_rss_mib']:.0f} MiB"
-                    for r in largest)
+    rss = "; ".join(f"{r['catalogue']}, {r['interactive']:.0%} interactive, {r['kernels']:,} "
+                    f"kernels: {r['peak_rss_mib']:.0f} MiB" for r in largest)
     total = time.perf_counter() - t_all
     print(text)
     print(f"peak RSS of the largest cases (each in its own process): {rss}")
