@@ -101,11 +101,12 @@ def counterexample(fn: L.Function, program: Term, case: Case, got: object) -> st
 def infill_messages(module: L.Module, fn: L.Function, program: Term, hole: Hole,
                     case: Case, got: object) -> list[dict[str, str]]:
     """A fresh conversation asking for exactly one masked node of `program`."""
+    lang = "C++" if fn.lang == "cpp" else "Python"
     what = KIND_NAMES[hole.kind]
     typ = f"of type {hole.type}" if hole.type is not None else \
         f"taking ({', '.join(map(str, hole.lambda_params or ()))})"
     user = f"""\
-This TensIR translation of `{fn.name}` is wrong in exactly one place, shown as `{HOLE}`:
+This TensIR translation of `{fn.name}` ({lang}) is wrong in exactly one place, shown as `{HOLE}`:
 
     {masked(program, hole.path)}
 

@@ -16,7 +16,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,9 +43,12 @@ class Rule:
     latency_per_choice: float = 0.0  # extra seconds per requested choice
     usage_tokens: tuple[int, int] | None = None  # (prompt, completion); default: word counts
     retry_after: float | None = None  # Retry-After header (seconds) sent with 429/503 faults
+    respond: Callable[[list[dict[str, Any]]], str] | None = None
+    """Answers computed from the request's messages instead of `replies` (a simulated model for
+    benchmarks); not available from a JSON script."""
 
     def __post_init__(self) -> None:
-        if not self.replies:
+        if not self.replies and self.respond is None:
             raise ValueError(f"rule {self.pattern!r} has no replies")
         for fault in self.faults:
             if fault not in FAULTS and not re.fullmatch(r"[1-5]\d\d", fault):
@@ -181,6 +184,8 @@ class ScriptedServer:
                 if state.faults < len(rule.faults):
                     fault = rule.faults[state.faults]
                     state.faults += 1
+                elif rule.respond is not None:
+                    texts = [rule.respond(messages) for _ in range(n)]
                 else:
                     for _ in range(n):
                         texts.append(rule.replies[min(state.replies, len(rule.replies) - 1)])
