@@ -171,7 +171,13 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
     def note(severity: str, loc: Loc | None, message: str) -> None:
         result.diagnostics.append(Diagnostic.at(severity, loc, message))
 
+    synthesizers: list[Any] = []
+
     def done() -> CompileResult:
+        for synth in synthesizers:  # release what a configured synthesizer holds (connections)
+            close = getattr(synth, "close", None)
+            if callable(close):
+                close()
         secs["total"] = round(time.perf_counter() - t0, 4)
         for _ in call_each(registry, "tensflo_result", result=result):
             pass

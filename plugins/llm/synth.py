@@ -142,10 +142,16 @@ class LLMSynthesizer:
                                                     self.samples)
         return self._state["sampler"]
 
+    def close(self) -> None:
+        client = self._state.pop("client", None)
+        if client is not None:
+            client.close()
+            self._state["closed_client"] = client
+
     def stats(self, function: str) -> dict[str, Any]:
         """The cost of lifting `function` so far: requests, tokens, seconds, rounds, samples."""
         conv = self._state.get(("conv", function))
-        client = self._state.get("client")
+        client = self._state.get("client") or self._state.get("closed_client")
         out: dict[str, Any] = dict(conv.stats) if conv else {}
         if client is not None:
             u = client.usage
