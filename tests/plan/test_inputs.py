@@ -4,6 +4,7 @@ with one line naming the file and where), and profiles from real `tensflo bench 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plan"
 BENCH = sorted(str(p) for p in (EXAMPLES / "bench").glob("*.json"))
 EXAMPLE_ARGS = ["--catalogue", str(EXAMPLES / "devices.toml"), "--workload",
                 str(EXAMPLES / "workload.toml"), "--profile", str(EXAMPLES / "gpus.csv"),
+                "--profile", str(EXAMPLES / "l4.toml"),
                 *(a for p in BENCH for a in ("--profile", p))]
 
 
@@ -66,9 +68,24 @@ def test_example_plan_text(tensflo_cmd):
 def test_infeasible_slo_names_the_kernels_and_exits_1(tensflo_cmd):
     result = tensflo_cmd("plan", *EXAMPLE_ARGS, "--slo-ms", "0.04")
     assert result.returncode == 1
-    assert result.stdout.startswith("no plan: 1 kernel(s) cannot be served")
+    assert result.stdout.startswith("no plan: 2 kernel(s) cannot be served")
     assert "attention_gemm: latency exceeds the SLO of 0.04 ms on every device" in result.stdout
     assert "Traceback" not in result.stderr and "attention_gemm" in result.stderr
+
+
+def test_docs_show_the_real_output(tensflo_cmd, repo):
+    """docs/plan.md's example output is what the command prints (solver time aside)."""
+    docs = (repo / "docs" / "plan.md").read_text()
+    block = re.search(r"\n\$ tensflo plan --catalogue examples/plan/devices.toml --workload "
+                      r"examples/plan/workload.toml \$P\n(.*?)```", docs, re.S)
+    assert block is not None
+    result = tensflo_cmd("plan", *EXAMPLE_ARGS)
+    assert result.returncode == 0, result.stderr
+
+    def timeless(text: str) -> str:
+        return re.sub(r", [0-9.]+ s\)", ", T s)", text)
+
+    assert timeless(result.stdout) == timeless(block.group(1))
 
 
 def test_malformed_toml_names_file_line_and_column(tensflo_cmd, tmp_path):
