@@ -62,6 +62,11 @@ def _cmd_plan(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
     devices = load_catalogue(args.catalogue)
     demands = load_workload(args.workload, args.slo_ms)
     profile = load_profile(args.profile)
+    unknown = [d for d in demands if d.kernel not in profile.kernels]
+    if unknown:
+        known = ", ".join(sorted(profile.kernels)) or "none"
+        raise UsageError(f"{args.workload}: kernels.{unknown[0].name}: no profile measures kernel "
+                         f"{unknown[0].kernel!r} (measured: {known})")
     report = plan(devices, demands, profile, slices=args.slices, method=args.method,
                   time_limit=args.time_limit)
     if args.json:

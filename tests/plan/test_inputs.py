@@ -142,6 +142,16 @@ def test_schema_error_through_the_command(tensflo_cmd, tmp_path):
     assert line == f"tensflo: error: {bad}: kernels.gemm.size is missing"
 
 
+def test_kernel_missing_from_every_profile_is_an_input_error(tensflo_cmd, tmp_path):
+    workload = tmp_path / "workload.toml"
+    workload.write_text("[kernels.gemm]\nrate = 1\nsize = 1000\nslo_ms = 5\n"
+                        "[kernels.typo]\nkernel = 'gemn'\nrate = 1\nsize = 1000\nslo_ms = 5\n")
+    args = list(EXAMPLE_ARGS)
+    args[3] = str(workload)
+    line = one_line_error(tensflo_cmd("plan", *args))
+    assert f"{workload}: kernels.typo: no profile measures kernel 'gemn'" in line
+
+
 def test_duplicate_measurement_is_an_error(tmp_path):
     with pytest.raises(UsageError, match="measured twice"):
         load_profile([BENCH[0], BENCH[0]])

@@ -189,3 +189,15 @@ def test_time_limited_exact_reports_a_bound():
     auto = solve(problem, "auto", time_limit=0.5)
     assert auto.cost is not None and auto.cost <= sol.cost + 1e-9
     assert math.isfinite(auto.cost)
+
+
+def test_profile_interpolates_in_log_log_and_never_extrapolates_upwards():
+    profile = Profile([Point("k", "r", 1000, 1.0, 1000.0), Point("k", "r", 100000, 100.0, 10.0)])
+    mid = profile.estimate("k", "r", 10000)
+    assert mid.latency_ms == pytest.approx(10.0) and mid.throughput == pytest.approx(100.0)
+    assert profile.estimate("k", "r", 1000).latency_ms == 1.0
+    assert profile.estimate("k", "r", 10).latency_ms == 1.0  # below: the smallest size's numbers
+    assert profile.estimate("k", "r", 100001) is None  # above: no estimate
+    demands = [Demand("big", "k", 1.0, 200000, 1000.0)]
+    problem = build_problem([DeviceType("r", 1.0)], demands, profile)
+    assert "at size 200000 or larger" in problem.rejected[0]
