@@ -22,7 +22,8 @@ def _method(plan: Plan) -> str:
     if sol.optimal:
         status = "proven optimal"
     elif sol.gap is not None:
-        status = f"not proven optimal, gap {sol.gap:.1%} to the bound {_money(sol.bound or 0)}"
+        status = (f"not proven optimal, gap {sol.gap * 100:.2g}% to the bound "
+                  f"{_money(sol.bound or 0)}")
     else:
         status = "not proven optimal, no bound"
     note = f"; {sol.note}" if sol.note else ""
@@ -57,9 +58,11 @@ def render(report: PlanReport) -> str:
         rows = []
         for j, (d, n) in enumerate(zip(p.devices, sol.counts, strict=True)):
             if n:
-                utils = [f"{inst.load:.0%}" for inst in best.instances if inst.device == j]
+                utils = [inst.load for inst in best.instances if inst.device == j]
+                shown = (", ".join(f"{u:.0%}" for u in utils) if len(utils) <= 8 else
+                         f"{min(utils):.0%}..{max(utils):.0%}, mean {sum(utils) / len(utils):.0%}")
                 rows.append([d.name, str(n), f"{d.price:.2f}", f"{d.price * n:.2f}",
-                             f"{d.max_util:.0%}", ", ".join(utils)])
+                             f"{d.max_util:.0%}", shown])
         lines += ["", _table(["device", "count", "price/h", "cost/h", "max util",
                               "utilisation of each instance"], rows).rstrip()]
         rows = []
