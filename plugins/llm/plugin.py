@@ -66,3 +66,10 @@ def _positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be positive")
     return value
+
+
+@hookimpl
+def tensflo_gemmini_planners() -> list[object]:
+    from .gemmini_planner import planners  # lazy: keeps plugin loading cheap
+
+    return planners()

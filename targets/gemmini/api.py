@@ -107,7 +107,8 @@ def compile_workload(workload: Workload, search: str = "none", budget: int = 40,
         found = beam_search(workload, chosen, cfg, planner=planner,
                             evaluator=Evaluator(workload, model, seed))
         chosen = found.best.schedule
-    program = build(workload, chosen)
+    # a planner may have written the best program itself (then `chosen` is its parent's schedule)
+    program = found.best.build(workload) if found is not None else build(workload, chosen)
     report = measure(trace(program), model)
     baselines = {name: measure(trace(build(workload, s)), model)
                  for name, s in (("naive", NAIVE), ("library", library(workload)))}

@@ -131,4 +131,4 @@ def test_example_program_runs(capsys, repo):
 def test_unknown_planner_is_a_usage_error(capsys, kernels):
     code, _, err = _run(capsys, "gemmini", "compile", str(kernels), "-f", "mm", "--shapes",
                         "a=16x16,b=16x16", "--search", "beam", "--planner", "oracle")
-    assert code == 2 and "no planner 'oracle' (available: symbolic)" in err
+    assert code == 2 and "no planner 'oracle' (available: llm, symbolic)" in err
