@@ -2,9 +2,12 @@
 ParDo(lift) -> WriteToText, then the parent reads the entries back.
 
 The default runner is Beam's embedded `FnApiRunner` (see `tensflo.targets.beam`: nothing is
-downloaded or started besides our own worker processes), with `--jobs` bundles processed by as many
-threads at once. Each DoFn instance lifts through a `WorkerPool` of one process, so a job keeps its
-time budget (killed after budget + grace) and a crash loses only that job, as in the local pool.
+downloaded or started besides our own worker processes), in memory with one bundle processor. The
+DoFn lifts the jobs of each bundle through a `WorkerPool` of `--jobs` processes kept for the DoFn's
+life: jobs of very different lengths are shared out as workers free up (Beam's own threads would
+split a bundle into fixed parts up front), a job keeps its time budget (killed after budget +
+grace) and a crash loses only that job, as in the local pool. With a distributed runner each Beam
+worker does the same with its bundles.
 The DoFn writes the cache and the journal itself (paths only travel with it), so with a
 distributed runner (`--runner FlinkRunner`, `--beam-option flink_master=...`) the cache directory
 must be one every worker can reach.
@@ -29,6 +32,7 @@ from .jobs import Entry, Job
 from .pool import WorkerPool
 
 beam = _import_beam()
+from apache_beam.transforms.window import GlobalWindows  # noqa: E402 (after beam's quiet import)
 
 _HOOKS: dict[str, Callable[[Job, Entry], None]] = {}
 """Callbacks of the runs in this process, by token: a DoFn that runs here (the embedded runner)
@@ -37,28 +41,44 @@ _HOOKS_LOCK = threading.Lock()
 
 
 class LiftDoFn(beam.DoFn):
-    """Lifts each job in a child process with its time budget; emits the entry as a JSON line."""
+    """Lifts the jobs of each bundle through a pool of `size` worker processes (each job with its
+    time budget, as in the local pool); emits each entry as a JSON line."""
 
-    def __init__(self, options: Options, recorder: Recorder, token: str) -> None:
+    def __init__(self, options: Options, recorder: Recorder, token: str, size: int) -> None:
         self.options = replace(options, progress=None)
         self.recorder = recorder
         self.token = token
+        self.size = size
         self.pool: WorkerPool | None = None
+        self.bundle: list[Job] = []
 
     def setup(self) -> None:
-        self.pool = WorkerPool(1, self.options)
+        self.pool = WorkerPool(self.size, self.options)
 
-    def process(self, job: Job) -> Any:
+    def start_bundle(self) -> None:
+        self.bundle = []
+
+    def process(self, job: Job) -> None:
+        self.bundle.append(job)
+
+    def finish_bundle(self) -> Any:
         assert self.pool is not None
-        done: list[Entry] = []
-        self.pool.run([job], lambda _job, entry: done.append(entry))
-        (entry,) = done
-        self.recorder.record(job, entry)
-        with _HOOKS_LOCK:
-            hook = _HOOKS.get(self.token)
-        if hook is not None:
-            hook(job, entry)
-        yield json.dumps({"file": job.file, "function": job.function, "entry": entry.to_json()})
+        done: list[tuple[Job, Entry]] = []
+
+        def finished(job: Job, entry: Entry) -> None:
+            self.recorder.record(job, entry)
+            with _HOOKS_LOCK:
+                hook = _HOOKS.get(self.token)
+            if hook is not None:
+                hook(job, entry)
+            done.append((job, entry))
+
+        self.pool.run(self.bundle, finished)
+        self.bundle = []
+        for job, entry in done:
+            line = json.dumps({"file": job.file, "function": job.function,
+                               "entry": entry.to_json()})
+            yield GlobalWindows.windowed_value(line)
 
     def teardown(self) -> None:
         if self.pool is not None:
@@ -79,9 +99,9 @@ def run_beam(jobs: Sequence[Job], options: Options, recorder: Recorder, work_dir
     if runner == DEFAULT_RUNNER:
         given = " ".join(flags)
         if "--direct_running_mode" not in given:
-            extra["direct_running_mode"] = "multi_threading"
+            extra["direct_running_mode"] = "in_memory"
         if "--direct_num_workers" not in given:
-            extra["direct_num_workers"] = jobs_at_once
+            extra["direct_num_workers"] = 1
     by_id = {(job.file, job.function): job for job in jobs}
     reported: set[tuple[str, str]] = set()
     lock = threading.Lock()
@@ -102,7 +122,7 @@ def run_beam(jobs: Sequence[Job], options: Options, recorder: Recorder, work_dir
                 (pipeline
                  | "jobs" >> beam.Create(list(jobs), reshuffle=False)
                  | "spread" >> beam.Reshuffle()
-                 | "lift" >> beam.ParDo(LiftDoFn(options, recorder, token))
+                 | "lift" >> beam.ParDo(LiftDoFn(options, recorder, token, jobs_at_once))
                  | "write" >> beam.io.WriteToText(prefix))
             for path in sorted(glob.glob(prefix + "*")):
                 with open(path, encoding="utf-8") as f:

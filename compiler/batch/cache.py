@@ -7,9 +7,11 @@ Layout under the cache directory (default `$XDG_CACHE_HOME/tensflo/batch`, else
     runs/<run id>.jsonl         the journal of a run: one line per finished job, appended and
                                 flushed as each job ends
 
-The cache holds outcomes that depend only on the job's key (the function's loop IR, tensflo's
-version, the options and plugins): `lifted` and `not_lifted`, but not errors (killed, crashed) or
-runs out of time, which depend on the machine. The journal holds every finished job of one run,
+The cache holds the outcomes `lifted` and `not_lifted`, a function of the job's key (the
+function's loop IR, tensflo's version, the options with the time budget, and the plugins); a
+`not_lifted` because the budget ran out is cached too (a larger `--timeout` is another key, and
+`--no-cache` tries everything again). Errors (killed, crashed, raised) are never cached: they may
+be the machine's fault. The journal holds every finished job of one run,
 whatever its outcome, so `--resume` after an interruption redoes nothing, even with `--no-cache`.
 Entries are written to a temporary file and renamed, so a kill never leaves half an entry; an
 unreadable entry or journal line is ignored (and the job is done again).
@@ -38,8 +40,8 @@ def default_cache_dir() -> str:
 
 
 def cacheable(entry: Entry) -> bool:
-    """Whether an outcome depends only on the job (not on the machine's load or luck)."""
-    return entry.status in ("lifted", "not_lifted") and not entry.budget_ran_out
+    """Whether an outcome may be reused: lifted or not lifted, not an error."""
+    return entry.status in ("lifted", "not_lifted")
 
 
 def atomic_write(path: str, text: str) -> None:

@@ -74,10 +74,6 @@ class Entry:
             return f"{first} ({notes[0]})"
         return first
 
-    @property
-    def budget_ran_out(self) -> bool:
-        return any("time budget" in d["message"] for d in self.diagnostics)
-
     def relocated(self, file: str, line: int) -> Entry:
         """The same outcome for the function found at `file`:`line`."""
         shift = line - self.line

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tensflo.compiler.batch.cache import Journal, ResultCache
+from tensflo.compiler.batch.cache import Journal, Recorder, ResultCache
 from tensflo.compiler.batch.discover import find_sources, plan_jobs
-from tensflo.compiler.batch.jobs import Entry, job_key, options_fingerprint
+from tensflo.compiler.batch.jobs import Entry, Job, failed_entry, job_key, options_fingerprint
 from tensflo.compiler.batch.report import Counters, Report, without_timings
 from tensflo.compiler.cli import main
 from tensflo.compiler.errors import UsageError
@@ -99,6 +99,20 @@ def test_journal_skips_a_line_cut_short(tmp_path: Path) -> None:
     with open(journal.path, "a") as f:
         f.write('{"key": "k2", "entry": {"fi')
     assert list(journal.load()) == ["k1"]
+
+
+def test_errors_are_journaled_but_not_cached(tmp_path: Path) -> None:
+    cache, journal = ResultCache(str(tmp_path)), Journal(str(tmp_path / "runs" / "r.jsonl"))
+    journal.start()
+    recorder = Recorder(cache, journal)
+    jobs = [Job("a.py", name, 1, name * 32, module=None) for name in ("aa", "bb", "cc")]
+    recorder.record(jobs[0], failed_entry(jobs[0], "killed after 4 s"))
+    recorder.record(jobs[1], entry(function="bb"))  # not lifted: the budget ran out, say
+    recorder.record(jobs[2], entry(function="cc", status="lifted", diagnostics=()))
+    assert cache.get("aa" * 32) is None
+    assert cache.get("bb" * 32) is not None and cache.get("cc" * 32).lifted
+    assert journal.load()["aa" * 32].reason == "killed after 4 s"
+    assert list(journal.load()) == ["aa" * 32, "bb" * 32, "cc" * 32]
 
 
 def test_discovery_follows_frontend_extensions_skips_hidden_dirs_and_sorts(registry,
