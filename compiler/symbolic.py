@@ -1115,21 +1115,38 @@ def _replace_at(body: tuple, at: L.Index, cell: L.Name) -> list:
 
 
 def replace_bound(program: Term, hi: Term, b: Term) -> Term:
-    """`program` with the loop bound `hi` replaced by `b` where it bounds a slice; when the bound is
-    `len(x)`, a whole use of `x` is the slice `x[:len(x)]` and becomes `x[:b]` (not inside `len`)."""
-    if isinstance(program, Var) and program.type.rank >= 1 and hi == OPS["len"](program):
+    """`program` with the loop bound `hi` replaced by `b` where it bounds a slice or a `take`
+    (also as `hi - c` or `hi + c`, for loops not starting at 0). When the bound is `len(x)`, a
+    whole use of `x` is the slice `x[:len(x)]` and becomes `x[:b]` (not inside `len` or as the
+    vector of an index), unless the program states the bound somewhere."""
+    explicit = _replace_bound(program, hi, b, whole=False)
+    return explicit if explicit != program else _replace_bound(program, hi, b, whole=True)
+
+
+def _replace_bound(program: Term, hi: Term, b: Term, whole: bool) -> Term:
+    if whole and isinstance(program, Var) and program.type.rank >= 1 \
+            and hi == OPS["len"](program):
         return OPS["slice"](program, ZERO, b)
     if isinstance(program, App):
         name = program.op.name
         if name == "len":
             return program
-        args = [replace_bound(a, hi, b) if isinstance(a, Term) else a for a in program.args]
-        if name in ("slice", "col_slice") and args[2] == hi:
-            args[2] = b
-        elif name == "take" and args[1] == hi:
-            args[1] = b
+        args = [a if not isinstance(a, Term) or (name == "index" and k == 0)
+                else _replace_bound(a, hi, b, whole) for k, a in enumerate(program.args)]
+        if name in ("slice", "col_slice"):
+            args[2] = _bound(args[2], hi, b)
+        elif name == "take":
+            args[1] = _bound(args[1], hi, b)
         return App(program.op, tuple(args))
     return program
+
+
+def _bound(e: Term, hi: Term, b: Term) -> Term:
+    if e == hi:
+        return b
+    if isinstance(e, App) and e.op.name in ("add", "sub") and e.args[0] == hi:
+        return App(e.op, (b, e.args[1]))
+    return e
 
 
 def iteration_updates(module: L.Module, function: L.Function) -> list[tuple[Term, Var]]:
