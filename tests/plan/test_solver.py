@@ -201,3 +201,21 @@ def test_profile_interpolates_in_log_log_and_never_extrapolates_upwards():
     demands = [Demand("big", "k", 1.0, 200000, 1000.0)]
     problem = build_problem([DeviceType("r", 1.0)], demands, profile)
     assert "at size 200000 or larger" in problem.rejected[0]
+
+
+def test_auto_falls_back_to_greedy(monkeypatch):
+    from tensflo.compiler.plan import planner
+    from tensflo.compiler.plan.solve import Outcome
+
+    devices, demands, latency, throughput, profile = random_instance(3)
+    problem = build_problem(devices, demands, profile)
+    assert not problem.rejected
+    # the exact solver ran out of time without a solution, having proven a bound of 0
+    monkeypatch.setattr(planner, "solve_exact", lambda p, t: Outcome(None, False, 1.0, 0.0))
+    result = solve(problem, "auto", time_limit=1.0)
+    assert result.solution.method == "greedy" and not result.solution.optimal
+    assert result.solution.bound == 0.0 and "no plan within the time limit" in result.solution.note
+    check(devices, demands, latency, throughput, result)
+    monkeypatch.setattr(planner, "AUTO_EXACT_LIMIT", 0)  # too large for exact: greedy only
+    monkeypatch.setattr(planner, "solve_exact", lambda p, t: pytest.fail("exact ran"))
+    assert solve(problem, "auto").solution.method == "greedy"
