@@ -212,3 +212,16 @@ def test_cheap_accurate_answers_raise_k():
     with ScriptedServer([rule]) as server:
         history = _run_rounds(server, 6)
     assert history[0] == 2 and history[-1] == 8
+
+
+@pytest.mark.parametrize("path, function, answer", [
+    # a loop from 1: the bound appears as len(values) - 1
+    ("benchmarks/kernels/cpp/array_max.cc", "array_max",
+     "program: reduce_max(append(take(tail(values, 1), len(values) - 1), values[0]))"),
+    # a loop over the whole vector, written without a slice
+    ("examples/llm/clamp.py", "clamp", "program: vec_map(x, lambda e: min(max(e, lo), hi))"),
+])
+def test_model_programs_in_other_forms_get_template_invariants(llm_server, path, function, answer):
+    llm_server.add(Rule(".", [answer]))
+    r = lift(str(REPO / path), function, llm_server)
+    assert r.lifted and r.proof == "unbounded" and r.found_by == "llm"
