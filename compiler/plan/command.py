@@ -14,8 +14,8 @@ from tensflo.plugins.hookspecs import hookimpl
 HELP = ("choose the cheapest set of devices and the assignment of kernels to them that meets "
         "the latency SLO (Mélange-style)")
 EXAMPLE = ("tensflo plan --catalogue examples/plan/devices.toml --workload "
-           "examples/plan/workload.toml --profile examples/plan/gpus.toml "
-           "--profile examples/plan/bench_cpu.json")
+           "examples/plan/workload.toml --profile examples/plan/gpus.csv "
+           "--profile examples/plan/bench/gemm.json")
 
 
 @hookimpl

@@ -65,6 +65,16 @@ def test_example_plan_text(tensflo_cmd):
     assert "attention_gemm" in result.stdout
 
 
+def test_help_example_runs(tensflo_cmd):
+    from tensflo.compiler.plan.command import EXAMPLE
+
+    words = EXAMPLE.split()
+    assert words[:2] == ["tensflo", "plan"]
+    result = tensflo_cmd(*words[1:])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("plan: ")
+
+
 def test_infeasible_slo_names_the_kernels_and_exits_1(tensflo_cmd):
     result = tensflo_cmd("plan", *EXAMPLE_ARGS, "--slo-ms", "0.04")
     assert result.returncode == 1
