@@ -59,6 +59,7 @@ def tree_rss_kb(root: int) -> int:
 def run(label: str, extra: list[str], cache: str, timeout: float) -> dict:
     cmd = [sys.executable, "-m", "tensflo", "compile", *CORPUS, "--target", "numpy", "--json",
            "--quiet", "--timeout", str(timeout), "--cache-dir", cache, *extra]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -84,7 +85,7 @@ def run(label: str, extra: list[str], cache: str, timeout: float) -> dict:
     print(f"{label:28} {wall:7.1f} s  {t['lifted']}/{t['functions']} lifted  "
           f"cache hits {t['cache_hits']}  run now {t['lifted_now']}  peak {peak / 1024:.0f} MB",
           flush=True)
-    return {"label": label, "args": extra, "wall_seconds": round(wall, 2),
+    return {"label": label, "args": extra, "wall_seconds": round(wall, 2), "load_before": load,
             "peak_tree_rss_mb": round(peak / 1024, 1), "report": report}
 
 
@@ -119,21 +120,25 @@ def main(argv: list[str] | None = None) -> int:
         r["totals"] = r.pop("report")["totals"]
 
     head = ("| configuration | wall s | speedup vs --jobs 1 | lifted | run now | cache hits | "
-            "peak RSS (tree) MB | same report |")
+            "peak RSS (tree) MB | same report | load before |")
     lines = ["# Batch compile of the kernel corpus", "",
              f"Command: `.venv/bin/python benchmarks/batch_scaling.py --timeout {args.timeout:g}` "
              f"(each row: `tensflo compile {' '.join(CORPUS)} --target numpy --json` with the "
              f"flags shown; {os.cpu_count()} CPUs, Python {sys.version.split()[0]}).", "",
-             head, "|---|---|---|---|---|---|---|---|"]
+             head, "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         t = r["totals"]
         lines.append(f"| {r['label']} | {r['wall_seconds']:.1f} | {r['speedup']:.2f}x | "
                      f"{t['lifted']}/{t['functions']} | {t['lifted_now']} | {t['cache_hits']} | "
-                     f"{r['peak_tree_rss_mb']:.0f} | {'yes' if r['same_report'] else 'NO'} |")
+                     f"{r['peak_tree_rss_mb']:.0f} | {'yes' if r['same_report'] else 'NO'} | "
+                     f"{r['load_before']:.2f} |")
     lines += ["", f"Largest single process (command or worker) over all runs: "
                   f"{largest_mb:.0f} MB peak RSS. Peak RSS (tree) sums the command and its worker "
-                  f"processes, sampled every 0.2 s. \"same report\": the per-function results equal "
-                  f"those of --jobs 1 with `seconds` ignored.", ""]
+                  f"processes (and their short-lived forked solver processes, whose pages shared "
+                  f"with their parent count twice), sampled every 0.2 s. \"same report\": the per-function results equal "
+                  f"those of --jobs 1 with `seconds` ignored. \"load before\": the 1-minute load average "
+                  f"when the row started (the machine is shared; anything above 0 is other "
+                  f"work competing for the {os.cpu_count()} CPUs).", ""]
     text = "\n".join(lines)
     print("\n" + text)
     RESULTS.mkdir(exist_ok=True)

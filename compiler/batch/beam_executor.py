@@ -38,6 +38,9 @@ _HOOKS: dict[str, Callable[[Job, Entry], None]] = {}
 """Callbacks of the runs in this process, by token: a DoFn that runs here (the embedded runner)
 reports each finished job to its run's progress; one that runs elsewhere finds no hook."""
 _HOOKS_LOCK = threading.Lock()
+_POOLS: set[WorkerPool] = set()
+"""Pools of the DoFns set up in this process, closed when the run ends even if a runner does
+not call `teardown` (their workers are not daemons: they would keep the interpreter from exiting)."""
 
 
 class LiftDoFn(beam.DoFn):
@@ -54,6 +57,8 @@ class LiftDoFn(beam.DoFn):
 
     def setup(self) -> None:
         self.pool = WorkerPool(self.size, self.options)
+        with _HOOKS_LOCK:
+            _POOLS.add(self.pool)
 
     def start_bundle(self) -> None:
         self.bundle = []
@@ -83,6 +88,8 @@ class LiftDoFn(beam.DoFn):
     def teardown(self) -> None:
         if self.pool is not None:
             self.pool.close()
+            with _HOOKS_LOCK:
+                _POOLS.discard(self.pool)
 
 
 def run_beam(jobs: Sequence[Job], options: Options, recorder: Recorder, work_dir: str,
@@ -134,3 +141,7 @@ def run_beam(jobs: Sequence[Job], options: Options, recorder: Recorder, work_dir
     finally:
         with _HOOKS_LOCK:
             _HOOKS.pop(token, None)
+            pools = list(_POOLS)
+            _POOLS.clear()
+        for pool in pools:
+            pool.close()

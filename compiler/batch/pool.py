@@ -140,9 +140,11 @@ class WorkerPool:
             timeout = max(0.0, min(waits, default=1.0))
             handles = [h for w in self.workers for h in (w.conn, w.proc.sentinel)]
             multiprocessing.connection.wait(handles, timeout=min(timeout, 1.0))
-            for i, w in enumerate(self.workers):
-                if not self._serve(w, on_done):
-                    self.workers[i] = _Worker(self.ctx)
+            alive = [w for w in list(self.workers) if self._serve(w, on_done)]
+            busy = sum(w.job is not None for w in alive)
+            while len(alive) < min(self.size, busy + len(pending)):
+                alive.append(_Worker(self.ctx))  # in place of one killed or dead
+            self.workers = alive
 
     def _serve(self, w: _Worker, on_done: Callable[[Job, Entry], None]) -> bool:
         """Handle what a worker said or did; False when it is gone and must be replaced."""

@@ -115,8 +115,10 @@ def test_a_second_run_is_served_by_the_cache(batch, tmp_path: Path) -> None:
     assert module["total"]([1, 2, 3, 4], 3) == 6 and list(module["shifted"]([1, 2])) == [4, 5]
     assert (out / "src" / "dot_cc.py").exists()
 
-    status, second, _ = batch(str(src), *cache)
+    status, second, _ = batch(str(src), *cache, "--report", str(tmp_path / "r.html"))
     assert status == 0 and counters(second) == (3, 0, 0)  # no lifting work at all
+    html = (tmp_path / "r.html").read_text()
+    assert html.count('<td class="lifted">') == 3 and "reduce_sum" in html
     assert without_timings({**second, "totals": {}}) == without_timings({**first, "totals": {}})
 
     # comments and blank lines elsewhere in the file: still cached, positions follow the function

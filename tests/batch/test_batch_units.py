@@ -3,6 +3,7 @@ reports, and the command's usage errors (one line, exit 2)."""
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from tensflo.compiler.batch.cache import Journal, Recorder, ResultCache
 from tensflo.compiler.batch.discover import find_sources, plan_jobs
 from tensflo.compiler.batch.jobs import Entry, Job, failed_entry, job_key, options_fingerprint
+from tensflo.compiler.batch.progress import BatchProgress
 from tensflo.compiler.batch.report import Counters, Report, without_timings
 from tensflo.compiler.cli import main
 from tensflo.compiler.errors import UsageError
@@ -183,3 +185,29 @@ def test_usage_errors_are_one_line_and_exit_2(args, message, tmp_path: Path, cap
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_one_line_on_a_terminal_and_quiet_elsewhere() -> None:
+    tty = _Terminal()
+    progress = BatchProgress(4, stream=tty)
+    progress.add(True, worked=False)
+    progress.add(True)
+    progress.add(False)
+    text = tty.getvalue()
+    assert "\n" not in text and text.count("\r") == 3
+    assert text.split("\r")[-1].strip().startswith("3/4 done, 2 lifted, 1 failing, ETA ")
+    progress.clear()
+    assert tty.getvalue().endswith("\r")
+    log = io.StringIO()
+    plain = BatchProgress(4, stream=log)
+    for _ in range(4):
+        plain.add(True)
+    assert log.getvalue() == ""  # a plain line at most every 15 s
+    quiet = _Terminal()
+    BatchProgress(4, enabled=False, stream=quiet).add(True)
+    assert quiet.getvalue() == ""
