@@ -16,7 +16,7 @@ from typing import IO, Any
 from tensflo.plugins.manager import Registry
 
 from ..errors import ExitCode, UsageError
-from ..pipeline import Options
+from ..pipeline import Options, configured_synthesizers
 from .discover import is_pattern
 from .run import EXECUTORS, BatchConfig, run_batch, write_modules
 
@@ -151,7 +151,9 @@ def lift_options(args: argparse.Namespace, registry: Registry) -> Options:
         reg.component.configure(**target_options)
     if args.tests < 1:
         raise UsageError("--tests must be at least 1")
-    return Options(target=args.target, verifier=args.verifier, timeout=args.timeout,
-                   seed=args.seed, tests=args.tests, require_proof=args.require_proof,
-                   synth=synth, synth_options=tuple(synth_options), rules=args.rules,
-                   target_options=tuple(target_options.items()))
+    options = Options(target=args.target, verifier=args.verifier, timeout=args.timeout,
+                      seed=args.seed, tests=args.tests, require_proof=args.require_proof,
+                      synth=synth, synth_options=tuple(synth_options), rules=args.rules,
+                      target_options=tuple(target_options.items()))
+    configured_synthesizers(registry, options)  # bad synthesizer options fail before any work
+    return options

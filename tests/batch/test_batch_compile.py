@@ -143,7 +143,7 @@ def test_resume_after_a_kill_runs_only_the_missing_jobs(tensflo_cmd, batch, stal
     cache = tmp_path / "cache"
     args = ["compile", "src", "--synth", "stall", "--jobs", "1", "--no-cache",
             "--cache-dir", str(cache), "--quiet", "--json"]
-    env = {**os.environ, "PYTHONPATH": str(stall_site), "TENSFLO_TEST_SLOW": "0.7"}
+    env = {**os.environ, "PYTHONPATH": str(stall_site), "TENSFLO_TEST_SLOW": "1"}
     env.pop("TENSFLO_DISABLE_PLUGIN_AUTOLOAD", None)
     proc = subprocess.Popen([sys.executable, "-m", "tensflo", *args], cwd=tmp_path, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
