@@ -126,6 +126,8 @@ class Lifter:
     override: tuple[str, Term] | None = None
     """(variable, program): use `program` (its loop bound replaced) as that variable's summary
     in the top-level loop that changes it, instead of the loop-shape rules (a candidate to check)."""
+    bound_mode: str = "auto"
+    """How `override`'s summary finds the loop bound: see `replace_bound`."""
     observe: bool = False
     """Record per-iteration updates in `observed` and go on past loops the rules cannot read."""
     observed: list[tuple[Term, Var]] = field(default_factory=list)
@@ -466,7 +468,7 @@ class Lifter:
                 self.observed.append((new, counter))
             if self.override is not None and self.override[0] == name and not ctx.counters:
                 program = self.override[1]
-                summaries[name] = lambda b, p=program: replace_bound(p, hi, b)
+                summaries[name] = lambda b, p=program: replace_bound(p, hi, b, self.bound_mode)
                 # the precondition still comes from the reads: x[i + c] needs hi + c <= len(x)
                 leaves: dict[Term, Term] = {}
                 _collect_leaves(new, counter, leaves)
@@ -1114,13 +1116,18 @@ def _replace_at(body: tuple, at: L.Index, cell: L.Name) -> list:
     return [st(s) for s in body]
 
 
-def replace_bound(program: Term, hi: Term, b: Term) -> Term:
+def replace_bound(program: Term, hi: Term, b: Term, mode: str = "auto") -> Term:
     """`program` with the loop bound `hi` replaced by `b` where it bounds a slice or a `take`
     (also as `hi - c` or `hi + c`, for loops not starting at 0). When the bound is `len(x)`, a
     whole use of `x` is the slice `x[:len(x)]` and becomes `x[:b]` (not inside `len` or as the
-    vector of an index), unless the program states the bound somewhere."""
+    vector of an index). `mode`: `explicit` (stated bounds only), `whole` (both), `auto` (whole
+    uses only when the program states no bound)."""
+    if mode == "whole":
+        return _replace_bound(program, hi, b, whole=True)
     explicit = _replace_bound(program, hi, b, whole=False)
-    return explicit if explicit != program else _replace_bound(program, hi, b, whole=True)
+    if mode == "explicit" or explicit != program:
+        return explicit
+    return _replace_bound(program, hi, b, whole=True)
 
 
 def _replace_bound(program: Term, hi: Term, b: Term, whole: bool) -> Term:
@@ -1159,7 +1166,8 @@ def iteration_updates(module: L.Module, function: L.Function) -> list[tuple[Term
     return lifter.observed
 
 
-def check_candidate(module: L.Module, function: L.Function, program: Term) -> LiftResult | None:
+def check_candidate(module: L.Module, function: L.Function, program: Term,
+                    bound_mode: str = "auto") -> LiftResult | None:
     """Obligations for a synthesized program, with the template invariant v == program[hi := i].
 
     Applies when the function returns a variable changed by a top-level loop; None otherwise (the
@@ -1168,12 +1176,24 @@ def check_candidate(module: L.Module, function: L.Function, program: Term) -> Li
     last = function.body[-1] if function.body else None
     if not (isinstance(last, L.Return) and isinstance(last.value, L.Name)):
         return None
-    lifter = Lifter(module, function, override=(last.value.id, program))
+    lifter = Lifter(module, function, override=(last.value.id, program), bound_mode=bound_mode)
     try:
         result = lifter.lift()
     except (NotLiftable, TensIRTypeError):
         return None
     return result if result.program == rewrite.simplify(program) else None
+
+
+def candidate_proofs(module: L.Module, function: L.Function, program: Term) -> list[LiftResult]:
+    """`check_candidate` with each way of finding the loop bound in the program (stated bounds
+    only, then whole-vector uses too) whose obligations differ: a program may be provable with
+    one invariant and not (or not in time) with the other."""
+    out: list[LiftResult] = []
+    for mode in ("explicit", "whole"):
+        r = check_candidate(module, function, program, bound_mode=mode)
+        if r is not None and all(r.obligations != o.obligations for o in out):
+            out.append(r)
+    return out
 
 
 def lift_function(module: L.Module, function: L.Function) -> LiftResult:

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 from tensflo.compiler import rewrite
 from tensflo.compiler.errors import UsageError
 from tensflo.compiler.inputs import Case, draw_cases, first_mismatch
-from tensflo.compiler.symbolic import LiftResult, NotLiftable, check_candidate
+from tensflo.compiler.symbolic import LiftResult, NotLiftable, candidate_proofs
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import TensIRTypeError, Term, print_term
 
@@ -223,23 +223,23 @@ class LLMSynthesizer:
                     first_error = first_error or (text, prompts.rejected(
                         f"`{print_term(program)}` was already refuted"))
                     continue
-                lifted = _lift_result(module, fn, program, params)
-                cases = [*examples, *draw_cases(fn, module, lifted.requires, self.tests, seed=seed)]
+                proofs = _lift_results(module, fn, program, params, self.name)
+                cases = [*examples,
+                         *draw_cases(fn, module, proofs[0].requires, self.tests, seed=seed)]
                 bad = first_mismatch(program, cases)
                 sampler.observe_candidate(bad is None, time.perf_counter() - t0)
                 if bad is None:
                     conv.pending = program
                     conv.infill = None
-                    lifted.found_by = self.name
-                    return [lifted]
+                    return proofs
                 conv.stats["wrong"] += 1
                 conv.tried.add(program)
                 wrong.append((text, program, cases, bad))
             if wrong:
                 text, program, cases, bad = wrong[0]
                 fixed = self._repair(module, fn, program, cases + sources, bad, deadline, conv)
-                if fixed is not None:
-                    return [fixed]
+                if fixed:
+                    return fixed
                 last_reason = f"the last candidate was wrong: {print_term(program)}"
                 conv.exchanges.append((text, prompts.counterexample(fn, program, *bad)))
             elif first_error is not None:
@@ -263,16 +263,16 @@ class LLMSynthesizer:
         return program
 
     def _repair(self, module: L.Module, fn: L.Function, program: Term, cases: list[Case],
-                bad: tuple[Case, Any], deadline: float, conv: _Conversation) -> LiftResult | None:
+                bad: tuple[Case, Any], deadline: float, conv: _Conversation) -> list[LiftResult]:
         """For a close program: a sketch filled by enum, or the next prompt asks for one node."""
         if "enum" not in self.partners and not self.infill:
-            return None
+            return []
         from tensflo.plugins.enum_synth import fill_hole, lambdas_of, leaves_of
 
         leaves, lambdas = leaves_of(module, fn), lambdas_of(module, fn)
         found = blame(program, failing(program, cases), leaves, lambdas)
         if found is None:
-            return None
+            return []
         hole = hole_at(program, found.path)
         if "enum" in self.partners:
             hole_type = hole.type if hole.type is not None else _lambda_type(program, found.path)
@@ -281,16 +281,14 @@ class LLMSynthesizer:
                                hole_type, cases, min(deadline, time.perf_counter() + 5.0))
             if filled is not None and filled not in conv.tried:
                 conv.stats["sketch_fills"] += 1
-                lifted = _lift_result(module, fn, filled, prompts.params_of(fn))
                 if first_mismatch(filled, cases) is None:
                     conv.pending = filled
-                    lifted.found_by = "llm+enum"
-                    return lifted
+                    return _lift_results(module, fn, filled, prompts.params_of(fn), "llm+enum")
         if self.infill:
             case, got = bad
             conv.infill = _Infill(program, hole,
                                   prompts.infill_messages(module, fn, program, hole, case, got))
-        return None
+        return []
 
 
 def _lambda_type(program: Term, path: tuple[int, ...]) -> Any:
@@ -299,8 +297,12 @@ def _lambda_type(program: Term, path: tuple[int, ...]) -> Any:
     return at(program, path).type
 
 
-def _lift_result(module: L.Module, fn: L.Function, program: Term, params: tuple) -> LiftResult:
-    checked = check_candidate(module, fn, program)
-    if checked is not None:
-        return checked
-    return LiftResult(program, params, [], [], proof_complete=False)
+def _lift_results(module: L.Module, fn: L.Function, program: Term, params: tuple,
+                  found_by: str) -> list[LiftResult]:
+    """The program with the obligations of each invariant template that fits (tried in order by
+    the pipeline), or with none (then it can only be tested)."""
+    out = candidate_proofs(module, fn, program) or [
+        LiftResult(program, params, [], [], proof_complete=False)]
+    for r in out:
+        r.found_by = found_by
+    return out
