@@ -63,6 +63,7 @@ def run(label: str, extra: list[str], cache: str, timeout: float) -> dict:
     cmd = [sys.executable, "-m", "tensflo", "compile", *CORPUS, "--target", "numpy", "--json",
            "--quiet", "--timeout", str(timeout), "--cache-dir", cache, *extra]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -81,6 +82,8 @@ def run(label: str, extra: list[str], cache: str, timeout: float) -> dict:
     done.set()
     sampler.join()
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{label}: exit {proc.returncode}: {err.strip()}")
     report = json.loads(out)
@@ -89,6 +92,7 @@ def run(label: str, extra: list[str], cache: str, timeout: float) -> dict:
           f"cache hits {t['cache_hits']}  run now {t['lifted_now']}  peak {peak / 1024:.0f} MB",
           flush=True)
     return {"label": label, "args": extra, "wall_seconds": round(wall, 2), "load_before": load,
+            "cpu_seconds": round(cpu, 1),
             "peak_tree_rss_mb": round(peak / 1024, 1), "report": report}
 
 
@@ -159,19 +163,19 @@ def main(argv: list[str] | None = None) -> int:
         r["totals"] = r.pop("report")["totals"]
 
     head = ("| configuration | wall s (best) | runs | speedup vs --jobs 1 | lifted | run now | "
-            "cache hits | peak RSS (tree) MB | same outcomes | load before |")
+            "cache hits | CPU s | peak RSS (tree) MB | same outcomes | load before |")
     lines = ["# Batch compile of the kernel corpus", "",
              f"Command: `.venv/bin/python benchmarks/batch_scaling.py --timeout {args.timeout:g} "
              f"--repeats {args.repeats}` (each row: `tensflo compile {' '.join(CORPUS)} --target "
              f"numpy --json` with the flags shown, fastest of {args.repeats} run(s); "
              f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}).", "",
-             head, "|---|---|---|---|---|---|---|---|---|---|"]
+             head, "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         t = r["totals"]
         runs = ", ".join(f"{w:.1f}" for w in r["all_wall_seconds"])
         lines.append(f"| {r['label']} | {r['wall_seconds']:.1f} | {runs} | {r['speedup']:.2f}x | "
                      f"{t['lifted']}/{t['functions']} | {t['lifted_now']} | {t['cache_hits']} | "
-                     f"{r['peak_tree_rss_mb']:.0f} | "
+                     f"{r['cpu_seconds']:.0f} | {r['peak_tree_rss_mb']:.0f} | "
                      f"{'yes' if not r['outcome_differs'] else 'NO: ' + ', '.join(r['outcome_differs'])}"
                      f" | {r['load_before']:.2f} |")
     noted = sorted({n for r in rows for n in r["diagnostics_differ"]})
@@ -182,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"function has the status, proof level, TensIR, precondition and finder of the "
                   f"--jobs 1 row. \"load before\": the 1-minute load average when the row's "
                   f"fastest run started (the machine is shared; anything above 0 is other work "
-                  f"competing for the {os.cpu_count()} CPUs).", ""]
+                  f"competing for the {os.cpu_count()} CPUs, and a run with more worker processes gets a "
+                  f"larger share of them). \"CPU s\": user + system time of the command and all "
+                  f"its processes in that run.", ""]
     if noted:
         lines += [f"Same outcome, different diagnostics (a search that ran until its time budget "
                   f"and got further in one run than in another): {', '.join(noted)}.", ""]
