@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from tensflo.compiler.pipeline import Options, compile_file, read_module
-from tensflo.ir.tensir import App, TensIRTypeError, Term, Var, evaluate, parse, print_term
-from tensflo.plugins.llm.answers import HOLE, at, masked, positions, replace_at
+from tensflo.ir.tensir import App, Lambda, TensIRTypeError, Term, Var, evaluate, parse, print_term
+from tensflo.plugins.llm.answers import HOLE, at, masked, positions
 from tensflo.plugins.llm.blame import _other_ops
 from tensflo.plugins.llm.testserver import Rule, ScriptedServer
 from tensflo.plugins.manager import load_registry
@@ -68,12 +68,14 @@ def main(argv: list[str] | None = None) -> int:
             server.start()
         url = args.llm_base_url or server.url
         model = args.llm_model or "simulated"
+        mutated = server.rules[0].respond.mutants if server is not None else {}
         try:
             for mode in modes:
                 synth, infill = MODES[mode]
                 for path in files:
                     rows.append(_run(path, mode, synth, infill, url, model, args.timeout, registry))
                     r = rows[-1]
+                    r["mutant"] = (path.stem, "C++" if path.suffix == ".cc" else "Python") in mutated
                     print(f"{mode:9} {r['kernel']:24} {r['lang']:6} {r['status']:10} {r['found_by'] or '-':9} "
                           f"rounds {r['rounds']:2}  requests {r['requests']:2}  tokens "
                           f"{r['tokens']:6}  {r['seconds']:6.2f} s", file=sys.stderr)
@@ -153,8 +155,8 @@ class _SimulatedModel:
 
 
 def _mutant(program: Term, params: list[Var]) -> Term | None:
-    """The program with one op swapped for another of the same type that changes its value on
-    small inputs (the first such node in pre-order, below the root when possible)."""
+    """The program with one op swapped for another of the same type (lambda bodies included,
+    deepest first) that changes its value on small inputs."""
     import numpy as np
 
     rng = np.random.default_rng(0)
@@ -178,18 +180,26 @@ def _mutant(program: Term, params: list[Var]) -> Term | None:
             return None
 
     base = [value(program, e) for e in envs]
-    for path in [*positions(program), ()]:
-        node = at(program, path)
-        if not isinstance(node, App):
-            continue
-        for alt in _other_ops(node):
+    for mutant in _mutations(program):
+        if [value(mutant, e) for e in envs] != base:
+            return mutant
+    return None
+
+
+def _mutations(term: Term) -> Any:
+    """Every term with one op replaced (children before their parent)."""
+    if not isinstance(term, App):
+        return
+    for i, arg in enumerate(term.args):
+        inner = arg.body if isinstance(arg, Lambda) else arg
+        for m in _mutations(inner):
+            args = list(term.args)
+            args[i] = Lambda(arg.params, m) if isinstance(arg, Lambda) else m
             try:
-                mutant = replace_at(program, path, alt)
+                yield App(term.op, tuple(args))
             except TensIRTypeError:
                 continue
-            if isinstance(mutant, Term) and [value(mutant, e) for e in envs] != base:
-                return mutant
-    return None
+    yield from _other_ops(term)
 
 
 def _report(rows: list[dict], modes: list[str], url: str | None, model: str,
@@ -206,6 +216,9 @@ def _report(rows: list[dict], modes: list[str], url: str | None, model: str,
             "rounds": sum(r["rounds"] for r in rs), "requests": sum(r["requests"] for r in rs),
             "tokens": sum(r["tokens"] for r in rs),
             "infill_rounds": sum(r["infill_rounds"] for r in rs),
+            "mutated": sum(1 for r in rs if r.get("mutant")),
+            "mutated_lifted_in_2_rounds": sum(1 for r in lifted if r.get("mutant")
+                                              and r["rounds"] <= 2),
             "mean_rounds_lifted": round(sum(r["rounds"] for r in lifted) / max(1, len(lifted)), 2),
             "seconds": round(sum(r["seconds"] for r in rs), 1),
         }
@@ -220,11 +233,13 @@ def _markdown(report: dict[str, Any]) -> str:
              "Command: `.venv/bin/python benchmarks/llm_lift.py`. Without a real endpoint the "
              "answers come from a simulated model (a mutant, then the known program), so this "
              "measures the machinery, not a model.", "",
-             "| mode | kernels | lifted | unbounded | found by | rounds | requests | tokens | "
-             "infill rounds | mean rounds (lifted) | seconds |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| mode | kernels | lifted | unbounded | found by | first answer wrong | of those "
+             "lifted by round 2 | rounds | requests | tokens | infill rounds | mean rounds (lifted) "
+             "| seconds |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for mode, t in report["totals"].items():
         found = ", ".join(f"{k} {v}" for k, v in t["found_by"].items())
         lines.append(f"| {mode} | {t['kernels']} | {t['lifted']} | {t['unbounded']} | {found} | "
+                     f"{t['mutated']} | {t['mutated_lifted_in_2_rounds']} | "
                      f"{t['rounds']} | {t['requests']} | {t['tokens']} | {t['infill_rounds']} | "
                      f"{t['mean_rounds_lifted']} | {t['seconds']} |")
     lines += ["", f"Peak RSS {report['peak_rss_mb']} MB.", "",
