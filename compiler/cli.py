@@ -285,7 +285,7 @@ def _cmd_ops(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
             row.append(registry.ops[op.name].name if op.name in registry.ops else origin)
         rows.append(row)
     headers = ["NAME", "WRITTEN", "MEANING"] + (["FROM"] if plugin_ops else [])
-    out.write(_table(headers, rows))
+    out.write(table(headers, rows))
     out.write(f"\n{len(ops)} ops; `tensflo ops NAME` shows types and details.\n")
     return ExitCode.OK
 
@@ -310,7 +310,7 @@ def _cmd_targets(args: argparse.Namespace, registry: Registry, out: IO[str]) -> 
          i["description"], f"{i['plugin']} ({i['distribution']})"]
         for i in items
     ]
-    out.write(_table(["TARGET", "AVAILABLE", "DESCRIPTION", "PLUGIN"], rows))
+    out.write(table(["TARGET", "AVAILABLE", "DESCRIPTION", "PLUGIN"], rows))
     return ExitCode.OK
 
 
@@ -350,7 +350,7 @@ def _cmd_plugins(args: argparse.Namespace, registry: Registry, out: IO[str]) -> 
         where = item["distribution"] and f"{item['distribution']} {item['version']}"
         source = f"{where}, entry point {item['entry_point']}" if where else item["module"]
         rows.append([item["name"], what, source])
-    out.write(_table(["PLUGIN", "PROVIDES", "FROM"], rows))
+    out.write(table(["PLUGIN", "PROVIDES", "FROM"], rows))
     if not registry.autoload:
         out.write(f"\n{DISABLE_AUTOLOAD_ENV} is set: only tensflo's own plugins are loaded.\n")
     return ExitCode.OK
@@ -428,8 +428,12 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _lift_results(args: argparse.Namespace, registry: Registry, target: str | None) -> list[Any]:
-    from .pipeline import Options, compile_file, configured_synthesizers
+def lift_options(args: argparse.Namespace, registry: Registry, target: str | None,
+                 progress: Callable[[str], None] | None = None) -> Any:
+    """The pipeline `Options` of the lifting flags (shared by `lift`, `compile` and batch
+    compile), each checked before any work: unknown components, an unavailable target, target and
+    synthesizer options."""
+    from .pipeline import Options, configured_synthesizers
 
     verifiers = ("z3", "cvc5", "portfolio")
     if args.verifier not in verifiers:
@@ -462,12 +466,19 @@ def _lift_results(args: argparse.Namespace, registry: Registry, target: str | No
             reg.component.configure(**target_options)  # reject bad values before lifting
     if args.tests < 1:
         raise UsageError("--tests must be at least 1")
-    progress = _Progress(not args.quiet)
     options = Options(target=target, verifier=args.verifier, timeout=args.timeout, seed=args.seed,
                       tests=args.tests, require_proof=args.require_proof, synth=synth,
                       synth_options=tuple(synth_options), rules=args.rules,
                       progress=progress, target_options=tuple(target_options.items()))
     configured_synthesizers(registry, options)  # bad synthesizer options fail before any work
+    return options
+
+
+def _lift_results(args: argparse.Namespace, registry: Registry, target: str | None) -> list[Any]:
+    from .pipeline import compile_file
+
+    progress = _Progress(not args.quiet)
+    options = lift_options(args, registry, target, progress)
     try:
         return compile_file(args.source, args.function, registry, options)
     finally:
@@ -602,7 +613,7 @@ def _json(value: Any, out: IO[str]) -> None:
     out.write("\n")
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
+def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     lines = []
     for row in [headers, *rows]:

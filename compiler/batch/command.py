@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import IO, Any
+from typing import IO
 
 from tensflo.plugins.manager import Registry
 
 from ..errors import ExitCode, UsageError
-from ..pipeline import Options, configured_synthesizers
+from ..pipeline import Options
 from .discover import is_pattern
 from .run import EXECUTORS, BatchConfig, run_batch, write_modules
 
@@ -117,43 +117,9 @@ def _positive_int(text: str) -> int:
 
 
 def lift_options(args: argparse.Namespace, registry: Registry) -> Options:
-    """The lifting options of the compile flags, checked as `tensflo compile SRC` checks them
-    (a copy of `cli._lift_results`' checks: keep the two in step)."""
-    from ..cli import _available
+    """The lifting options of the compile flags, checked as `tensflo compile SRC` checks them."""
+    from ..cli import lift_options as checked
 
-    verifiers = ("z3", "cvc5", "portfolio")
-    if args.verifier not in verifiers:
-        raise UsageError(f"unknown verifier {args.verifier!r} (choose from {', '.join(verifiers)})")
-    for v in ("z3", "cvc5") if args.verifier == "portfolio" else (args.verifier,):
-        registry.registration("verifier", v)
-    synth = tuple(s for s in args.synth.split(",") if s and s != "none")
-    synth_options = []
-    for s in synth:
-        registry.registration("synthesizer", s)
-        prefix = s.replace("-", "_") + "_"
-        given = tuple((k[len(prefix):], v) for k, v in sorted(vars(args).items())
-                      if k.startswith(prefix) and v is not None)
-        if given:
-            synth_options.append((s, given))
-    target_options: dict[str, Any] = {}
-    reg = registry.registration("target", args.target)
-    ok, why = _available(reg)
-    if not ok:
-        raise UsageError(f"target {args.target!r} is not available here: {why or 'unavailable'}")
-    for flag in ("shapes", "search", "budget"):
-        if getattr(args, flag, None) is not None:
-            target_options[flag] = getattr(args, flag)
-    if target_options:
-        if not hasattr(reg.component, "configure"):
-            shown = ", ".join(f"--{k}" for k in target_options)
-            raise UsageError(f"target {args.target!r} takes no {shown}")
-        target_options["seed"] = args.seed
-        reg.component.configure(**target_options)
-    if args.tests < 1:
-        raise UsageError("--tests must be at least 1")
-    options = Options(target=args.target, verifier=args.verifier, timeout=args.timeout,
-                      seed=args.seed, tests=args.tests, require_proof=args.require_proof,
-                      synth=synth, synth_options=tuple(synth_options), rules=args.rules,
-                      target_options=tuple(target_options.items()))
-    configured_synthesizers(registry, options)  # bad synthesizer options fail before any work
-    return options
+    return checked(args, registry, args.target)
+
+

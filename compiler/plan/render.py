@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tensflo.compiler.cli import _table
+from tensflo.compiler.cli import table
 
 from .planner import Plan, PlanReport, placements_of
 
@@ -63,7 +63,7 @@ def render(report: PlanReport) -> str:
                          f"{min(utils):.0%}..{max(utils):.0%}, mean {sum(utils) / len(utils):.0%}")
                 rows.append([d.name, str(n), f"{d.price:.2f}", f"{d.price * n:.2f}",
                              f"{d.max_util:.0%}", shown])
-        lines += ["", _table(["device", "count", "price/h", "cost/h", "max util",
+        lines += ["", table(["device", "count", "price/h", "cost/h", "max util",
                               "utilisation of each instance"], rows).rstrip()]
         rows = []
         for i, d in enumerate(p.demands):
@@ -72,7 +72,7 @@ def render(report: PlanReport) -> str:
                     "", "", "", ""]
                 rows.append(head + [f"{p.devices[inst.device].name}#{inst.number}", pl.runner,
                                     f"{pl.latency_ms:.3g}", f"{pl.rate:.6g}", f"{pl.load:.1%}"])
-        lines += ["", _table(["kernel", "rate/s", "size", "slo ms", "instance", "runner",
+        lines += ["", table(["kernel", "rate/s", "size", "slo ms", "instance", "runner",
                               "latency ms", "rate there", "busy"], rows).rstrip()]
     rows = []
     for name, sp in report.single:
@@ -84,5 +84,5 @@ def render(report: PlanReport) -> str:
             more = f" (+{len(sp.infeasible) - 1} more)" if len(sp.infeasible) > 1 else ""
             rows.append([name, "-", "-", f"infeasible: {why[0]}: {why[1]}{more}".replace(
                 "infeasible: : ", "")])
-    lines += ["", "single-type plans", _table(["device", "count", "cost/h", "note"], rows).rstrip()]
+    lines += ["", "single-type plans", table(["device", "count", "cost/h", "note"], rows).rstrip()]
     return "\n".join(lines) + "\n"

@@ -31,6 +31,8 @@ class GemminiTarget:
 
     name: ClassVar[str] = "gemmini"
     description: ClassVar[str] = "C over gemmini.h for the Gemmini systolic array (emulated)"
+    suffix: ClassVar[str] = ".c"
+    """File extension of the generated code (batch compile's `-o DIR`)."""
     shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
     search: str = "none"
     budget: int = 40
