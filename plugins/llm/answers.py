@@ -5,8 +5,10 @@ grammar; anything else (Python, SMT-LIB, prose) is a parse error that goes back 
 
 AST-node infilling works on paths: a path is the sequence of argument positions from the root of
 a term to one node. `masked` prints a term with one whole node replaced by `??`; `parse_fill`
-parses a completion with the grammar's start symbol set to that node's syntactic kind, so a fill
-is always one complete node of that kind (never a fragment), and then checks its type.
+parses a completion with the grammar's start symbol set to the node's syntactic kind (the rule it
+derives from where it stands: a lambda, any expression, or an operand at its operator's binding
+strength), so a fill is always one complete node of that kind (never a fragment), and then checks
+its type.
 """
 
 from __future__ import annotations
@@ -15,23 +17,29 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from tensflo.ir.tensir import App, Lambda, Lit, TensIRSyntaxError, TensIRTypeError, Term, Var
+from tensflo.ir.tensir import App, Lambda, TensIRSyntaxError, TensIRTypeError, Term, Var
 from tensflo.ir.tensir.parser import _Elaborator, _run
 from tensflo.ir.tensir.printer import print_term
-from tensflo.ir.tensir.render import PREC
+from tensflo.ir.tensir.render import ATOM, PREC
 from tensflo.ir.tensir.terms import Arg
 from tensflo.ir.tensir.types import TensorType
 
 HOLE = "??"
 Path = tuple[int, ...]
 
-_KIND_OF_PREC = {PREC["or"]: "or_", PREC["and"]: "and_", PREC["not"]: "not_", PREC["cmp"]: "cmp",
-                 PREC["add"]: "sum", PREC["mul"]: "product", PREC["unary"]: "unary"}
-KIND_NAMES = {"lambda_": "a lambda (`lambda e: ...`)", "or_": "an `or` expression",
-              "and_": "an `and` expression", "not_": "a `not` expression",
-              "cmp": "a comparison", "sum": "a sum or difference", "product": "a product or quotient",
-              "unary": "a negation", "postfix": "an index or slice (`x[i]`, `x[lo:hi]`)",
-              "atom": "an op call, a variable or a literal"}
+_LEVELS = ((PREC["or"], "or_"), (PREC["and"], "and_"), (PREC["not"], "not_"), (PREC["cmp"], "cmp"),
+           (PREC["add"], "sum"), (PREC["mul"], "product"), (PREC["unary"], "unary"))
+"""Grammar rules by the binding strength of what they derive (weakest first); stronger: postfix."""
+KIND_NAMES = {"lambda_": "a lambda (`lambda e: ...`)",
+              "or_": "an expression (any, but not a lambda)",
+              "and_": "an expression without a top-level `or`",
+              "not_": "an expression without a top-level `and`/`or`",
+              "cmp": "a comparison or anything binding tighter (no `not`, `and`, `or` at the top)",
+              "sum": "a sum, difference or anything binding tighter (parenthesize a comparison)",
+              "product": "a product, quotient or anything binding tighter (parenthesize a sum)",
+              "unary": "a negation, an op call, an index or slice, a variable or a literal",
+              "postfix": "an op call, an index or slice, a variable, a literal or a parenthesized "
+                         "expression"}
 """Grammar start symbols a hole can have, as the prompt names them."""
 
 
@@ -154,20 +162,27 @@ def positions(term: Term) -> Iterator[Path]:
     return walk(term, ())
 
 
-def kind_of(node: Arg) -> str:
-    """The grammar rule whose derivations print this node without parentheses."""
+def kind_at(term: Term, path: Path) -> str:
+    """The grammar rule a node at `path` must derive from to stand there without changing the
+    parse: a lambda; any expression as an op's argument or an index; an operand of an infix or
+    prefix operator at that operator's binding strength (the same rules the printer follows)."""
+    node = at(term, path)
     if isinstance(node, Lambda):
         return "lambda_"
-    if isinstance(node, Lit):
-        return "unary" if print_term(node).startswith("-") else "atom"
-    if isinstance(node, Var):
-        return "atom"
-    assert isinstance(node, App)
-    if node.op.form in ("infix", "prefix"):
-        return _KIND_OF_PREC.get(node.op.prec, "atom")
-    if node.op.form in ("index", "slice"):
-        return "postfix"
-    return "atom"
+    if not path:
+        return "or_"
+    parent = at(term, path[:-1])
+    assert isinstance(parent, App)
+    i, op = path[-1], parent.op
+    if op.form == "infix":
+        need = op.prec + (1 if i == 1 or op.assoc != "left" else 0)
+    elif op.form == "prefix":
+        need = op.prec
+    elif op.form in ("index", "slice") and i == 0:
+        need = ATOM
+    else:
+        need = 0
+    return next((rule for prec, rule in _LEVELS if need <= prec), "postfix")
 
 
 def hole_at(term: Term, path: Path) -> Hole:
@@ -177,7 +192,7 @@ def hole_at(term: Term, path: Path) -> Hole:
         assert isinstance(parent, App)
         plain = tuple(None if isinstance(a, Lambda) else a.type for a in parent.args)
         return Hole(path, "lambda_", None, tuple(parent.op.lambdas[path[-1]](*plain)))
-    return Hole(path, kind_of(node), node.type)
+    return Hole(path, kind_at(term, path), node.type)
 
 
 def masked(term: Term, path: Path) -> str:

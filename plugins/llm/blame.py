@@ -21,7 +21,8 @@ from tensflo.ir.tensir.terms import Arg
 from .answers import Path, at, positions, replace_at
 
 MAX_ALTERNATIVES = 48
-MAX_FAILING = 3
+MAX_FAILING = 4
+MAX_PASSING = 4
 _ERRORS = (DomainError, ValueError, IndexError, KeyError, OverflowError, TypeError, TensIRTypeError)
 
 
@@ -34,43 +35,42 @@ class Blame:
     """The first replacement that did (a hint, not a fix: it is checked on few inputs)."""
 
 
-def failing(program: Term, cases: Sequence[Case]) -> list[Case]:
-    out = []
-    for c in cases:
-        try:
-            ok = same(c.expected, evaluate(program, c.arrays))
-        except _ERRORS:
-            ok = False
-        if not ok:
-            out.append(c)
-    return out
-
-
-def blame(program: Term, failing_cases: Sequence[Case], leaves: Sequence[Term],
+def blame(program: Term, cases: Sequence[Case], leaves: Sequence[Term],
           lambdas: dict | None = None) -> Blame | None:
-    """The node the failing inputs blame, or None if no single-node replacement helps."""
-    bad = list(failing_cases)[:MAX_FAILING]
+    """The node the failing inputs among `cases` blame, or None if no single-node replacement
+    helps. A replacement scores the failing inputs it makes right plus the passing inputs it keeps
+    right (a few of each), so a node whose change explains the failure without breaking what
+    worked wins over one that only patches the failing inputs."""
+    bad: list[Case] = []
+    good: list[Case] = []
+    for c in cases:
+        (good if _right(program, c) else bad).append(c)
+    bad, good = bad[:MAX_FAILING], good[:MAX_PASSING]
     if not bad:
         return None
     subs = [at(program, p) for p in positions(program)]
     best: Blame | None = None
+    best_score = 0
     for path in positions(program):
         node = at(program, path)
-        fixed, repair = 0, None
+        score, fixed, repair = 0, 0, None
         for alt in _alternatives(node, subs, leaves, lambdas or {}):
             try:
                 candidate = replace_at(program, path, alt)
             except TensIRTypeError:
                 continue
             n = sum(1 for c in bad if _right(candidate, c))
-            if n > fixed:
-                fixed, repair = n, alt
-                if n == len(bad):
+            if n == 0:
+                continue
+            kept = sum(1 for c in good if _right(candidate, c))
+            if n + kept > score:
+                score, fixed, repair = n + kept, n, alt
+                if score == len(bad) + len(good):
                     break
         if repair is None:
             continue
-        if best is None or (fixed, -_size(node)) > (best.fixed, -_size(at(program, best.path))):
-            best = Blame(path, fixed, repair)
+        if best is None or (score, -_size(node)) > (best_score, -_size(at(program, best.path))):
+            best, best_score = Blame(path, fixed, repair), score
     return best
 
 

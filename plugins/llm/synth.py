@@ -31,7 +31,7 @@ from tensflo.ir.tensir import TensIRTypeError, Term, print_term
 
 from . import prompts
 from .answers import AnswerError, Hole, hole_at, parse_fill, parse_program, replace_at
-from .blame import blame, failing
+from .blame import blame
 from .client import BudgetExhausted, LLMClient, LLMError
 from .sampling import GoodputSampler, shared_sampler
 
@@ -270,7 +270,7 @@ class LLMSynthesizer:
         from tensflo.plugins.enum_synth import fill_hole, lambdas_of, leaves_of
 
         leaves, lambdas = leaves_of(module, fn), lambdas_of(module, fn)
-        found = blame(program, failing(program, cases), leaves, lambdas)
+        found = blame(program, cases, leaves, lambdas)
         if found is None:
             return []
         hole = hole_at(program, found.path)

@@ -10,8 +10,15 @@ from typing import Any
 import pytest
 
 from tensflo.compiler.pipeline import CompileResult, Options, compile_file
-from tensflo.ir.tensir import INT, Var, print_term, vec
-from tensflo.plugins.llm.answers import AnswerError, Hole, parse_fill, parse_program
+from tensflo.ir.tensir import INT, Var, parse, print_term, vec
+from tensflo.plugins.llm.answers import (
+    AnswerError,
+    Hole,
+    hole_at,
+    masked,
+    parse_fill,
+    parse_program,
+)
 from tensflo.plugins.llm.client import LLMClient
 from tensflo.plugins.llm.sampling import GoodputSampler
 from tensflo.plugins.llm.testserver import Rule, ScriptedServer
@@ -152,11 +159,25 @@ def test_cli_reports_found_by_and_cost_in_json(tensflo_cmd, llm_server):
 X, N = Var("x", vec("int")), Var("n", INT)
 
 
-@pytest.mark.parametrize("text", ["fill: x + n", "fill: lambda e: e", "fill: x) + (x",
-                                  "fill: reduce_sum(x) + 1"])
-def test_an_atom_hole_takes_only_an_atom(text):
-    with pytest.raises(AnswerError, match="the fill must be an op call"):
-        parse_fill(text, Hole((0,), "atom", INT), (X, N))
+@pytest.mark.parametrize("text", ["fill: n + 1", "fill: n * 2", "fill: lambda e: e",
+                                  "fill: n) + (n", "fill: reduce_sum(x) + 1"])
+def test_an_operand_hole_takes_only_a_node_of_its_binding_strength(text):
+    program = parse("reduce_sum(x) * (n + 1)", {"x": vec("int"), "n": INT})
+    hole = hole_at(program, (1,))  # the right operand of `*`
+    assert hole.kind == "unary" and masked(program, (1,)) == "reduce_sum(x) * ??"
+    with pytest.raises(AnswerError, match="the fill must be a negation, an op call"):
+        parse_fill(text, hole, (X, N))
+    for ok in ("fill: (n + 1)", "fill: -n", "fill: len(x)", "fill: x[n]"):
+        assert parse_fill(ok, hole, (X, N)).type == INT
+
+
+def test_an_argument_hole_takes_any_expression_but_a_lambda():
+    program = parse("reduce_sum(take(x, n))", {"x": vec("int"), "n": INT})
+    hole = hole_at(program, (0, 1))
+    assert hole.kind == "or_"
+    assert print_term(parse_fill("fill: n - 1", hole, (X, N))) == "n - 1"
+    with pytest.raises(AnswerError, match="not a lambda"):
+        parse_fill("fill: lambda e: e", hole, (X, N))
 
 
 def test_a_lambda_hole_takes_only_a_lambda_of_the_right_arity():
@@ -170,7 +191,7 @@ def test_a_lambda_hole_takes_only_a_lambda_of_the_right_arity():
 
 def test_a_fill_of_the_wrong_type_is_rejected():
     with pytest.raises(AnswerError, match="type"):
-        parse_fill("fill: x", Hole((0,), "atom", INT), (X, N))
+        parse_fill("fill: x", Hole((0,), "postfix", INT), (X, N))
 
 
 def test_program_answers_are_type_checked():
