@@ -26,6 +26,7 @@ from tensflo.plugins.manager import (
     load_registry,
 )
 
+from .argtypes import positive_float, positive_int
 from .errors import ExitCode, UsageError, read_input
 
 PROG = "tensflo"
@@ -143,7 +144,7 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
                              help="for gemmini: schedules the search may measure")
         sub.add_argument("--json", action="store_true",
                          help="print the result as JSON (one object; a list for several functions)")
-        sub.add_argument("--timeout", type=_positive_float, default=60.0, metavar="S",
+        sub.add_argument("--timeout", type=positive_float, default=60.0, metavar="S",
                          help="time budget per function in seconds (default 60)")
         sub.add_argument("--verifier", default="z3", metavar="NAME",
                          help="z3, cvc5, or portfolio (races both); default z3")
@@ -179,13 +180,13 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
     bench.add_argument("--sizes", default="1e3,1e5,1e6", metavar="LIST",
                        help="entries of the largest input, comma-separated (default 1e3,1e5,1e6); "
                             "matrices are square")
-    bench.add_argument("--repeats", type=_positive_int, default=15, metavar="N",
+    bench.add_argument("--repeats", type=positive_int, default=15, metavar="N",
                        help="timed calls per runner and size (default 15; fewer when a call is slow)")
-    bench.add_argument("--max-seconds", type=_positive_float, default=1.0, metavar="S",
+    bench.add_argument("--max-seconds", type=positive_float, default=1.0, metavar="S",
                        help="stop timing a runner at one size after S seconds, once 3 calls ran "
                             "(default 1)")
     bench.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the random inputs")
-    bench.add_argument("--timeout", type=_positive_float, default=60.0, metavar="S",
+    bench.add_argument("--timeout", type=positive_float, default=60.0, metavar="S",
                        help="lifting time budget in seconds (default 60)")
     bench.add_argument("--json", action="store_true", help="print the measurements as JSON")
     bench.add_argument("--plot", metavar="OUT.png",
@@ -398,16 +399,6 @@ def _cmd_render(args: argparse.Namespace, registry: Registry, out: IO[str]) -> i
     return ExitCode.OK
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
-    return value
-
-
 class _Progress:
     """One status line on stderr, rewritten in place; silent when stderr is not a terminal."""
 
@@ -593,16 +584,6 @@ def _size(text: str) -> int:
     if not (value >= 1 and value == int(value)):
         raise UsageError(f"--sizes: {text!r} must be a whole number >= 1")
     return int(value)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
 
 
 # -------------------------------------------------------------------------------------------------

@@ -50,6 +50,22 @@ class BeamLoweringError(Exception):
     """The graph uses something a Beam pipeline cannot express."""
 
 
+def pipeline_options(runner: str, flags: Sequence[str]) -> Any:
+    """Beam `PipelineOptions` for `runner` and the user's flags (`--flink_master=...`); the
+    embedded runner runs in memory with one worker unless the flags say otherwise."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    flags = list(flags)
+    extra: dict[str, Any] = {"runner": runner}
+    if runner == DEFAULT_RUNNER:
+        given = " ".join(flags)
+        if "--direct_running_mode" not in given:
+            extra["direct_running_mode"] = "in_memory"
+        if "--direct_num_workers" not in given:
+            extra["direct_num_workers"] = 1
+    return PipelineOptions(flags, **extra)
+
+
 def run_beam(graph: Graph, inputs: Mapping[str, Sequence[Any]], *,
              runner: str = DEFAULT_RUNNER, options: Sequence[str] = (),
              output_dir: str | None = None) -> dict[str, Hashable]:
@@ -59,23 +75,14 @@ def run_beam(graph: Graph, inputs: Mapping[str, Sequence[Any]], *,
     `output_dir` (default: a temporary directory), which every worker of the runner must reach.
     """
     beam = _import_beam()
-    from apache_beam.options.pipeline_options import PipelineOptions
 
     types = typecheck(graph)
     ports = port_inputs(graph, inputs, types)
-    flags = list(options)
-    extra: dict[str, Any] = {"runner": runner}
-    if runner == DEFAULT_RUNNER:
-        given = " ".join(flags)
-        if "--direct_running_mode" not in given:
-            extra["direct_running_mode"] = "in_memory"
-        if "--direct_num_workers" not in given:
-            extra["direct_num_workers"] = 1
-    pipeline_options = PipelineOptions(flags, **extra)
+    options_ = pipeline_options(runner, options)
     with tempfile.TemporaryDirectory(prefix="tensflo-beam-") as tmp:
         where = output_dir or tmp
         files = {port: os.path.join(where, f"output-{i}") for i, port in enumerate(graph.outputs)}
-        with beam.Pipeline(options=pipeline_options) as pipeline:
+        with beam.Pipeline(options=options_) as pipeline:
             outputs = lower(graph, {p: items for p, (_, items) in ports.items()}, pipeline, types,
                             spread=runner != DEFAULT_RUNNER)
             for port, pcoll in outputs.items():

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from tensflo.targets.beam import DEFAULT_RUNNER, _import_beam
+from tensflo.targets.beam import DEFAULT_RUNNER, _import_beam, pipeline_options
 
 from ..pipeline import Options
 from .cache import Recorder
@@ -97,18 +97,9 @@ def run_beam(jobs: Sequence[Job], options: Options, recorder: Recorder, work_dir
              runner: str = DEFAULT_RUNNER, beam_options: Sequence[str] = ()) -> None:
     """Lift `jobs` on Beam; `on_done(job, entry)` is called for each (as it ends with the embedded
     runner, else once the pipeline has finished). Results pass through files in `work_dir`."""
-    from apache_beam.options.pipeline_options import PipelineOptions
 
     if not jobs:
         return
-    flags = list(beam_options)
-    extra: dict[str, Any] = {"runner": runner}
-    if runner == DEFAULT_RUNNER:
-        given = " ".join(flags)
-        if "--direct_running_mode" not in given:
-            extra["direct_running_mode"] = "in_memory"
-        if "--direct_num_workers" not in given:
-            extra["direct_num_workers"] = 1
     by_id = {(job.file, job.function): job for job in jobs}
     reported: set[tuple[str, str]] = set()
     lock = threading.Lock()
@@ -125,7 +116,7 @@ def run_beam(jobs: Sequence[Job], options: Options, recorder: Recorder, work_dir
     try:
         with tempfile.TemporaryDirectory(prefix="beam-", dir=work_dir) as out_dir:
             prefix = os.path.join(out_dir, "entries")
-            with beam.Pipeline(options=PipelineOptions(flags, **extra)) as pipeline:
+            with beam.Pipeline(options=pipeline_options(runner, beam_options)) as pipeline:
                 (pipeline
                  | "jobs" >> beam.Create(list(jobs), reshuffle=False)
                  | "spread" >> beam.Reshuffle()

@@ -15,6 +15,7 @@ from typing import IO
 
 from tensflo.plugins.manager import Registry
 
+from ..argtypes import positive_int
 from ..errors import ExitCode, UsageError
 from ..pipeline import Options
 from .discover import is_pattern
@@ -30,7 +31,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     group = sub.add_argument_group(
         "batch mode", "several sources, a directory or a glob: every function of every C++ and "
                       "Python file, in parallel (see docs/batch.md)")
-    group.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+    group.add_argument("--jobs", "-j", type=positive_int, metavar="N",
                        help="functions lifted at once, each in its own process (default: the "
                             "number of CPUs)")
     group.add_argument("--report", metavar="OUT",
@@ -104,16 +105,6 @@ def _beam_flag(text: str) -> str:
     if not key:
         raise UsageError(f"--beam-option {text!r}: expected KEY=VALUE")
     return f"--{key}={value}" if sep else f"--{key}"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
 
 
 def lift_options(args: argparse.Namespace, registry: Registry) -> Options:

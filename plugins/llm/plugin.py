@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from tensflo.compiler.argtypes import positive_float, positive_int
 from tensflo.plugins.hookspecs import hookimpl
 
 from .synth import LLMSynthesizer
@@ -24,9 +25,9 @@ def tensflo_add_options(parser: argparse.ArgumentParser) -> None:
                    help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 "
                         "(default: $TENSFLO_LLM_BASE_URL)")
     g.add_argument("--llm-model", metavar="NAME", help="model name (default: $TENSFLO_LLM_MODEL)")
-    g.add_argument("--llm-rounds", type=_positive_int, metavar="N",
+    g.add_argument("--llm-rounds", type=positive_int, metavar="N",
                    help="feedback rounds per function (default 10)")
-    g.add_argument("--llm-samples", type=_positive_int, metavar="K",
+    g.add_argument("--llm-samples", type=positive_int, metavar="K",
                    help="most samples per round (default 8; the number asked adapts to goodput)")
     g.add_argument("--llm-adaptive", action=argparse.BooleanOptionalAction, default=None,
                    help="adapt the samples per round to measured goodput (default on); "
@@ -39,33 +40,13 @@ def tensflo_add_options(parser: argparse.ArgumentParser) -> None:
                         "the same requests send none")
     g.add_argument("--no-llm-cache", dest="llm_no_cache", action="store_true", default=None,
                    help="neither read nor write the response cache")
-    g.add_argument("--llm-timeout", type=_positive_float, metavar="S",
+    g.add_argument("--llm-timeout", type=positive_float, metavar="S",
                    help="seconds per request before it is retried (default 60)")
-    g.add_argument("--llm-max-requests", type=_positive_int, metavar="N",
+    g.add_argument("--llm-max-requests", type=positive_int, metavar="N",
                    help="requests per function, retries included (default 40)")
-    g.add_argument("--llm-max-tokens", type=_positive_int, metavar="N",
+    g.add_argument("--llm-max-tokens", type=positive_int, metavar="N",
                    help="prompt + completion tokens per function (default 200000)")
     g.add_argument("--llm-temperature", type=float, metavar="T", help="sampling temperature (default 0.8)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
-    return value
 
 
 @hookimpl
