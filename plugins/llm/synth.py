@@ -185,6 +185,7 @@ class LLMSynthesizer:
             conv.exchanges.append((f"program: {print_term(conv.pending)}", reason))
             conv.pending = None
         sources = draw_cases(fn, module, (), self.tests, seed=seed + 11)
+        drawn: dict[tuple[Term, ...], list[Case]] = {}
         last_reason = "no round ran"
         while conv.stats["rounds"] < self.rounds:
             if time.perf_counter() >= deadline:
@@ -224,8 +225,10 @@ class LLMSynthesizer:
                         f"`{print_term(program)}` was already refuted"))
                     continue
                 proofs = _lift_results(module, fn, program, params, self.name)
-                cases = [*examples,
-                         *draw_cases(fn, module, proofs[0].requires, self.tests, seed=seed)]
+                key = tuple(proofs[0].requires)
+                if key not in drawn:  # samples of a round mostly share their precondition
+                    drawn[key] = draw_cases(fn, module, key, self.tests, seed=seed)
+                cases = [*examples, *drawn[key]]
                 bad = first_mismatch(program, cases)
                 sampler.observe_candidate(bad is None, time.perf_counter() - t0)
                 if bad is None:
