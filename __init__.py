@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from tensflo.version import __version__
 
 if TYPE_CHECKING:
     from tensflo.compiler.pipeline import CompileResult
@@ -20,7 +20,7 @@ def compile_all(source: str, functions: list[str] | None = None, *, target: str 
     """Lift the named functions of `source` (a file path; all functions when None).
 
     Keyword options are those of `tensflo.compiler.pipeline.Options` (`verifier`, `timeout`,
-    `seed`, `tests`, `require_proof`, `synth`). Input errors raise `tensflo.compiler.errors.UsageError`.
+    `seed`, `tests`, `require_proof`, `synth`). Input errors raise `tensflo.plugins.errors.UsageError`.
     """
     from tensflo.compiler.pipeline import Options, compile_file
     from tensflo.plugins.manager import load_registry
@@ -36,7 +36,7 @@ def compile(source: str, function: str | None = None, *, target: str | None = "n
     """Lift one function of `source` (the only one, when `function` is None) and generate code."""
     results = compile_all(source, [function] if function else None, target=target, **options)
     if len(results) != 1:
-        from tensflo.compiler.errors import UsageError
+        from tensflo.plugins.errors import UsageError
 
         names = ", ".join(r.function for r in results)
         raise UsageError(f"{source} defines several functions ({names}); name one with function=")

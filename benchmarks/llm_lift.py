@@ -31,7 +31,7 @@ from typing import Any
 from tensflo.compiler.pipeline import Options, compile_file, read_module
 from tensflo.ir.tensir import App, Lambda, TensIRTypeError, Term, Var, evaluate, parse, print_term
 from tensflo.plugins.llm.answers import HOLE, at, masked, positions
-from tensflo.plugins.llm.blame import _other_ops
+from tensflo.plugins.llm.blame import other_ops
 from tensflo.plugins.llm.testserver import Rule, ScriptedServer
 from tensflo.plugins.manager import load_registry
 
@@ -199,7 +199,7 @@ def _mutations(term: Term) -> Any:
                 yield App(term.op, tuple(args))
             except TensIRTypeError:
                 continue
-    yield from _other_ops(term)
+    yield from other_ops(term)
 
 
 def _report(rows: list[dict], modes: list[str], url: str | None, model: str,

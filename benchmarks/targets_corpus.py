@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stream import bandwidth_at  # noqa: E402
 
 from tensflo.compiler.bench import BenchOptions, bench_function  # noqa: E402
-from tensflo.compiler.errors import UsageError  # noqa: E402
+from tensflo.plugins.errors import UsageError  # noqa: E402
 from tensflo.plugins.manager import load_registry  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent

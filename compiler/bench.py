@@ -24,9 +24,9 @@ import numpy as np
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import Function, print_term
 from tensflo.plugins.components import target_available
+from tensflo.plugins.errors import UsageError
 
 from .bench_inputs import InputPlan, NoInputs, large_inputs, plan_inputs
-from .errors import UsageError
 from .native import NativeError
 from .native_timing import BENCH_FLAGS, SLOW, compile_timed
 from .pipeline import Options, compile_function, read_module
@@ -162,7 +162,7 @@ def runnable_targets(registry: Any, names: Sequence[str] | None) -> list[tuple[s
     return out
 
 
-def _timed(call: Callable[[Any], Any], warmup: int, repeats: int, budget: float,
+def time_calls(call: Callable[[Any], Any], warmup: int, repeats: int, budget: float,
            setup: Callable[[], Any] = lambda: None) -> tuple[Timing, Any]:
     """Time `call(setup())` (setup untimed): warm-up calls, then up to `repeats` timed ones, at
     least 3 unless the budget is spent; a call over `SLOW` x budget ends it, as the only sample."""
@@ -215,7 +215,7 @@ def _time_original(path: str, fn: L.Function, args: list[Any], label: str, eleme
         return Measurement(label, elements, Timing(timed.seconds)), timed.result
     original = _python_original(path, fn.name)
     lists = [a.tolist() if isinstance(a, np.ndarray) else a for a in args]
-    timing, result = _timed(lambda fresh: original(*fresh), opts.warmup, opts.repeats,
+    timing, result = time_calls(lambda fresh: original(*fresh), opts.warmup, opts.repeats,
                             opts.max_seconds, setup=lambda: copy.deepcopy(lists))  # it may change them
     return Measurement(label, elements, timing), result
 
@@ -284,7 +284,7 @@ def _time_target(tname: str, target: Any, tfn: Function, dtypes: dict[str, str],
         t0 = time.perf_counter()
         prepared = ex.prepare(args)
         t_prepare = time.perf_counter() - t0
-        timing, out = _timed(lambda _: ex.run(prepared), opts.warmup, opts.repeats, opts.max_seconds)
+        timing, out = time_calls(lambda _: ex.run(prepared), opts.warmup, opts.repeats, opts.max_seconds)
         t0 = time.perf_counter()
         got = ex.fetch(out)
         t_fetch = time.perf_counter() - t0

@@ -19,11 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from tensflo.ir.lifting.inputs import case_in_domain, holds
 from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import DomainError, Term, evaluate
-
-from .inputs import case_in_domain, holds
 
 RULES: dict[str, Any] = {
     "n": lambda n, m: n, "m": lambda n, m: m, "n-1": lambda n, m: n - 1,

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any, NoReturn
 
 from tensflo import __version__
+from tensflo.plugins.argtypes import positive_float, positive_int
+from tensflo.plugins.errors import ExitCode, UsageError, read_input
 from tensflo.plugins.manager import (
     DISABLE_AUTOLOAD_ENV,
     PluginError,
@@ -26,8 +28,7 @@ from tensflo.plugins.manager import (
     load_registry,
 )
 
-from .argtypes import positive_float, positive_int
-from .errors import ExitCode, UsageError, read_input
+from .table import table
 
 PROG = "tensflo"
 
@@ -244,8 +245,7 @@ def _fail(message: str) -> int:
 # -------------------------------------------------------------------------------------------------
 def _cmd_ops(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
     from tensflo.ir.tensir import OPS
-
-    from .docs import op_info, printed_form, render_ops_markdown
+    from tensflo.ir.tensir.reference import op_info, printed_form, render_ops_markdown
 
     ops = list(OPS)
     if args.names:
@@ -592,15 +592,6 @@ def _size(text: str) -> int:
 def _json(value: Any, out: IO[str]) -> None:
     json.dump(value, out, indent=2)
     out.write("\n")
-
-
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    lines = []
-    for row in [headers, *rows]:
-        cells = [str(c).ljust(w) for c, w in zip(row, widths, strict=True)]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines) + "\n"
 
 
 __all__ = ["main", "build_parser"]

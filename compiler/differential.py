@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tensflo.ir.lifting.inputs import Case, draw_cases, same
 from tensflo.ir.loop import nodes as L
 
-from .inputs import Case, draw_cases, same
 from .native import run_native
 
 

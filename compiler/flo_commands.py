@@ -18,9 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from tensflo.plugins.errors import ExitCode, UsageError, read_input
 from tensflo.plugins.hookspecs import hookimpl
-
-from .errors import ExitCode, UsageError, read_input
 
 HELP = "check and run Flo streaming dataflow graphs (on the interpreter or on Apache Beam)"
 EXAMPLE = "tensflo flo run examples/flo/windowed_aggregation.py --runner beam"

@@ -312,7 +312,7 @@ def _compiler_identity(cxx: str) -> str:
     return f"{os.path.realpath(path)} {version}"
 
 
-def _describe_exit(returncode: int) -> str:
+def describe_exit(returncode: int) -> str:
     if returncode < 0:
         try:
             sig = signal.Signals(-returncode)
@@ -400,7 +400,7 @@ class NativeProgram:
         else:
             stderr = proc.stderr
             if proc.returncode != 0:
-                problem = _describe_exit(proc.returncode)
+                problem = describe_exit(proc.returncode)
         text = out_path.read_text() if out_path.exists() else ""
         lines = text.split("\n")[:-1]  # a line without its newline was not finished
         if len(lines) >= len(texts) - start:

@@ -31,8 +31,8 @@ from .native import (
     INT_MAX,
     INT_MIN,
     NativeError,
-    _describe_exit,
     build_driver,
+    describe_exit,
     include_source,
     native_type,
 )
@@ -208,7 +208,7 @@ class TimedProgram:
             except subprocess.TimeoutExpired:
                 raise NativeError(f"{self.function}: timed out after {timeout:g} s") from None
             if proc.returncode != 0:
-                raise NativeError(f"{self.function}: the timing driver {_describe_exit(proc.returncode)}"
+                raise NativeError(f"{self.function}: the timing driver {describe_exit(proc.returncode)}"
                                   + (f": {proc.stderr.strip()[-500:]}" if proc.stderr.strip() else ""))
             data = out.read_bytes()
         (count,) = struct.unpack_from("<q", data, 0)

@@ -19,15 +19,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tensflo.ir.lifting.inputs import Case, case_in_domain, draw_cases, first_mismatch
+from tensflo.ir.lifting.symbolic import LiftResult, NotLiftable, Obligation, lift_function
 from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir import Function, Term, print_term
+from tensflo.plugins.errors import UsageError, read_input
 from tensflo.plugins.manager import Registry, call_each
 
-from .errors import UsageError, read_input
-from .inputs import Case, case_in_domain, draw_cases, first_mismatch
-from .symbolic import LiftResult, NotLiftable, Obligation, lift_function
 from .verify import LEVELS, ProofReport, check_obligations, obligation_script
 
 STATUSES = ("lifted", "not_lifted", "error")
@@ -208,7 +208,7 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
     best: tuple[str, LiftResult, ProofReport] | None = None
     for round_ in range(1 + SYNTH_ROUNDS):
         for found_by, lifted in candidates:
-            verdict = _check_candidate(module, fn, found_by, lifted, registry, options, deadline,
+            verdict = vet_candidate(module, fn, found_by, lifted, registry, options, deadline,
                                        result, progress, counterexamples)
             if verdict is None or verdict.level != "unbounded":
                 refuted.add(lifted.program)  # the search goes on past it
@@ -333,7 +333,7 @@ def _run_synthesizers(synthesizers: list[Any], module: L.Module, fn: L.Function,
         return list(pool.map(one, synthesizers))
 
 
-def _check_candidate(module: L.Module, fn: L.Function, found_by: str, lifted: LiftResult,
+def vet_candidate(module: L.Module, fn: L.Function, found_by: str, lifted: LiftResult,
                      registry: Registry, options: Options, deadline: float, result: CompileResult,
                      progress: Callable[[str], None], counterexamples: list[Case]) -> ProofReport | None:
     """Quick-check a candidate on random inputs, then prove it; None if it is wrong."""

@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from tensflo.ir.lifting.symbolic import Obligation
 from tensflo.ir.tensir import Term, free_vars
 from tensflo.ir.tensir.smt import Encoder
 from tensflo.plugins.components import CheckResult, Verifier
 
 from .prove import prove
-from .symbolic import Obligation
 
 BOUND = 4
 """Lengths and int variables are at most this in a bounded proof."""

@@ -120,7 +120,7 @@ class Synthesizer(Protocol):
 
     def synthesize(self, module: Any, function: Any, *, deadline: float, seed: int = 0,
                    exclude: frozenset = frozenset(), examples: tuple = ()) -> list[Any]:
-        """Candidates (`tensflo.compiler.symbolic.LiftResult`) for one loop-IR function.
+        """Candidates (`tensflo.ir.lifting.symbolic.LiftResult`) for one loop-IR function.
 
         Called with keywords; `exclude` holds programs already refuted (a failed quick check or
         proof), which must not be proposed again; `examples` are inputs (`inputs.Case`) on which

@@ -22,9 +22,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tensflo.compiler import rewrite
-from tensflo.compiler.inputs import Case, draw_cases, same
-from tensflo.compiler.symbolic import (
+from tensflo.ir.lifting.inputs import Case, draw_cases, same
+from tensflo.ir.lifting.symbolic import (
     Lifter,
     LiftResult,
     NotLiftable,
@@ -44,6 +43,7 @@ from tensflo.ir.tensir import (
     Var,
     free_vars,
     lit,
+    rewrite,
     subterms,
 )
 from tensflo.ir.tensir.evaluate import closure

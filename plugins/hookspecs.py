@@ -80,7 +80,7 @@ def tensflo_register_commands(add_command: Any) -> None:
     """Add `tensflo` subcommands: call `add_command(name, help, example, run)` for each.
 
     `add_command` returns the subcommand's `argparse.ArgumentParser` for its arguments; `run` is
-    called as `run(args, registry, out) -> exit status`. Raise `tensflo.compiler.errors.UsageError`
+    called as `run(args, registry, out) -> exit status`. Raise `tensflo.plugins.errors.UsageError`
     for a user error (one line on stderr, exit 2). A name already taken is an error.
     """
 

@@ -74,7 +74,7 @@ def run_beam(graph: Graph, inputs: Mapping[str, Sequence[Any]], *,
     `options` are Beam pipeline flags (`--flink_master=...`). Results are written as files to
     `output_dir` (default: a temporary directory), which every worker of the runner must reach.
     """
-    beam = _import_beam()
+    beam = import_beam()
 
     types = typecheck(graph)
     ports = port_inputs(graph, inputs, types)
@@ -100,7 +100,7 @@ def lower(graph: Graph, inputs: Mapping[str, Sequence[Any]], pipeline: Any,
 
     `spread` reshuffles the inputs so that a distributed runner shares them among its workers.
     """
-    beam = _import_beam()
+    beam = import_beam()
     types = types if types is not None else typecheck(graph)
     region_of = {n: _outermost(n.scope) for n in graph.nodes
                  if n.scope is not None and not isinstance(n.op, ops.Input)}
@@ -141,7 +141,7 @@ def lower(graph: Graph, inputs: Mapping[str, Sequence[Any]], pipeline: Any,
     return {port: pcolls[s] for port, s in graph.outputs.items()}
 
 
-def _import_beam() -> Any:
+def import_beam() -> Any:
     """`apache_beam`, imported without its warnings about optional Google Cloud libraries."""
     logging.disable(logging.WARNING)
     try:

@@ -170,7 +170,7 @@ class PythonTarget:
         return [self.helper_source(n).rstrip() for n in self.helpers if n in used]
 
     def emit(self, functions: list[Function], out: IO[str]) -> None:
-        from tensflo import __version__
+        from tensflo.version import __version__
 
         rendered = [self.render_function(f) for f in functions]
         helpers = self.helper_sources("\n".join(line for f in rendered for line in f.lines))

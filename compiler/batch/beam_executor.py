@@ -24,14 +24,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from tensflo.targets.beam import DEFAULT_RUNNER, _import_beam, pipeline_options
+from tensflo.targets.beam import DEFAULT_RUNNER, import_beam, pipeline_options
 
 from ..pipeline import Options
 from .cache import Recorder
 from .jobs import Entry, Job
 from .pool import WorkerPool
 
-beam = _import_beam()
+beam = import_beam()
 from apache_beam.transforms.window import GlobalWindows  # noqa: E402 (after beam's quiet import)
 
 _HOOKS: dict[str, Callable[[Job, Entry], None]] = {}

@@ -13,10 +13,10 @@ import json
 import os
 from typing import IO
 
+from tensflo.plugins.argtypes import positive_int
+from tensflo.plugins.errors import ExitCode, UsageError
 from tensflo.plugins.manager import Registry
 
-from ..argtypes import positive_int
-from ..errors import ExitCode, UsageError
 from ..pipeline import Options
 from .discover import is_pattern
 from .run import EXECUTORS, BatchConfig, run_batch, write_modules

@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from tensflo.plugins.errors import UsageError, read_input
 from tensflo.plugins.manager import Registry
 
-from ..errors import UsageError, read_input
 from ..pipeline import read_module
 from .jobs import Entry, Job, job_key
 

@@ -8,9 +8,9 @@ import os
 import time
 from dataclasses import dataclass
 
+from tensflo.plugins.errors import UsageError
 from tensflo.plugins.manager import Registry
 
-from ..errors import UsageError
 from ..pipeline import Options
 from .cache import Journal, Recorder, ResultCache, default_cache_dir, run_id
 from .discover import find_sources, plan_jobs, source_extensions

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import IO, Any
 
-from tensflo.compiler.errors import ExitCode, UsageError
+from tensflo.plugins.errors import ExitCode, UsageError
 from tensflo.plugins.hookspecs import hookimpl
 
 HELP = ("choose the cheapest set of devices and the assignment of kernels to them that meets "

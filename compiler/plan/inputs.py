@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tensflo.compiler.errors import UsageError, read_input
+from tensflo.plugins.errors import UsageError, read_input
 
 from .model import DEFAULT_MAX_UTIL, Demand, DeviceType, Point, Profile
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tensflo.compiler.cli import table
+from tensflo.compiler.table import table
 
 from .planner import Plan, PlanReport, placements_of
 

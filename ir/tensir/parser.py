@@ -60,6 +60,18 @@ def parse(text: str, env: Mapping[str, TensorType] | None = None, source: str = 
     return _Elaborator(text, source).term(tree.children[0], dict(env or {}))
 
 
+def parse_fragment(text: str, start: str, env: Mapping[str, TensorType],
+                   lambda_params: tuple[TensorType, ...] | None = None,
+                   source: str = "<tensir>") -> Arg:
+    """Parse a piece of a term from the grammar rule `start` (`lambda_`, `term` or an operand
+    rule); a lambda's parameters take the types `lambda_params`."""
+    tree = _run(text, start, source)
+    elab = _Elaborator(text, source)
+    if start == "lambda_":
+        return elab.arg(tree, dict(env), lambda_params)
+    return elab.term(tree, dict(env))
+
+
 def parse_module(text: str, source: str = "<tensir>") -> list[Function]:
     """Parse a `.tensir` module: `def name(x: vec[int], n: int) -> int = <term>` definitions."""
     tree = _run(text, "module", source)

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from tensflo.ir.tensir import App, Lambda, TensIRSyntaxError, TensIRTypeError, Term, Var
-from tensflo.ir.tensir.parser import _Elaborator, _run
+from tensflo.ir.tensir.parser import parse_fragment
 from tensflo.ir.tensir.printer import print_term
 from tensflo.ir.tensir.render import ATOM, PREC
 from tensflo.ir.tensir.terms import Arg
@@ -108,12 +108,7 @@ def parse_fill(text: str, hole: Hole, params: tuple[Var, ...]) -> Arg:
     source = extract(text, "fill")
     env: dict[str, TensorType] = {p.name: p.type for p in params}
     try:
-        tree = _run(source, hole.kind, "fill")
-        elab = _Elaborator(source, "fill")
-        if hole.kind == "lambda_":
-            node = elab.arg(tree, env, hole.lambda_params)
-        else:
-            node = elab.term(tree, env)
+        node = parse_fragment(source, hole.kind, env, hole.lambda_params, "fill")
     except TensIRSyntaxError as e:
         raise AnswerError(f"the fill must be {KIND_NAMES[hole.kind]}: {_syntax_message(e)}") from None
     except TensIRTypeError as e:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tensflo.compiler.inputs import Case, same
+from tensflo.ir.lifting.inputs import Case, same
 from tensflo.ir.tensir import OPS, App, DomainError, Lambda, TensIRTypeError, Term, evaluate, size
 from tensflo.ir.tensir.terms import Arg
 
@@ -90,12 +90,12 @@ def _alternatives(node: Arg, subs: list[Arg], leaves: Sequence[Term], lambdas: d
         pool = [*lambdas.get(node.type, []), *(s for s in subs if isinstance(s, Lambda))]
         out = [lam for lam in pool if lam != node and lam.type == node.type]
     else:
-        pool = [*_other_ops(node), *leaves, *(s for s in subs if isinstance(s, Term))]
+        pool = [*other_ops(node), *leaves, *(s for s in subs if isinstance(s, Term))]
         out = [t for t in pool if t != node and t.type == node.type]
     return list(dict.fromkeys(out))[:MAX_ALTERNATIVES]
 
 
-def _other_ops(node: Term) -> list[Term]:
+def other_ops(node: Term) -> list[Term]:
     """The node's arguments under every other op that takes them and gives the same type
     (`a + b` -> `a * b`, `vec_elemwise_add(x, y)` -> `vec_elemwise_mul(x, y)`)."""
     if not isinstance(node, App):

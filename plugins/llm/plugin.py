@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tensflo.compiler.argtypes import positive_float, positive_int
+from tensflo.plugins.argtypes import positive_float, positive_int
 from tensflo.plugins.hookspecs import hookimpl
 
 from .synth import LLMSynthesizer
@@ -48,9 +48,3 @@ def tensflo_add_options(parser: argparse.ArgumentParser) -> None:
                    help="prompt + completion tokens per function (default 200000)")
     g.add_argument("--llm-temperature", type=float, metavar="T", help="sampling temperature (default 0.8)")
 
-
-@hookimpl
-def tensflo_gemmini_planners() -> list[object]:
-    from .gemmini_planner import planners  # lazy: keeps plugin loading cheap
-
-    return planners()

@@ -1,6 +1,6 @@
 """The messages sent to the model: the lifting prompt, feedback, and the infilling prompt.
 
-The TensIR reference in the prompt is generated from the op table (`tensflo.compiler.docs`), so it
+The TensIR reference in the prompt is generated from the op table (`tensflo.ir.tensir.reference`), so it
 names exactly the ops the parser accepts, plugin ops included.
 """
 
@@ -10,10 +10,10 @@ import os
 from collections.abc import Sequence
 from functools import cache
 
-from tensflo.compiler.docs import op_info
-from tensflo.compiler.inputs import Case
+from tensflo.ir.lifting.inputs import Case
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import OPS, Term, Var, print_term
+from tensflo.ir.tensir.reference import op_info
 
 from .answers import HOLE, KIND_NAMES, Hole, masked
 

@@ -22,12 +22,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from tensflo.compiler import rewrite
-from tensflo.compiler.errors import UsageError
-from tensflo.compiler.inputs import Case, draw_cases, first_mismatch
-from tensflo.compiler.symbolic import LiftResult, NotLiftable, candidate_proofs
+from tensflo.ir.lifting.inputs import Case, draw_cases, first_mismatch
+from tensflo.ir.lifting.symbolic import LiftResult, NotLiftable, candidate_proofs
 from tensflo.ir.loop import nodes as L
-from tensflo.ir.tensir import TensIRTypeError, Term, print_term
+from tensflo.ir.tensir import TensIRTypeError, Term, print_term, rewrite
+from tensflo.plugins.errors import UsageError
 
 from . import prompts
 from .answers import AnswerError, Hole, hole_at, parse_fill, parse_program, replace_at

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tensflo.compiler.errors import UsageError
 from tensflo.ir.tensir import Function, Term
+from tensflo.plugins.errors import UsageError
 
 from .cemit import render
 from .cycles import DEFAULT_MODEL, CycleModel, Report, measure

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tensflo.compiler.errors import UsageError
 from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars
+from tensflo.plugins.errors import UsageError
 
 from .workload import Add, Gemm, Workload
 

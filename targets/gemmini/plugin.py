@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import IO, Any, ClassVar
 
-from tensflo.compiler.errors import ExitCode, UsageError, read_input
+from tensflo.plugins.errors import ExitCode, UsageError, read_input
 from tensflo.plugins.hookspecs import hookimpl
 
 
@@ -99,6 +99,13 @@ class GemminiTarget:
 @hookimpl
 def tensflo_register_targets() -> list:
     return [GemminiTarget()]
+
+
+@hookimpl
+def tensflo_gemmini_planners() -> list[object]:
+    from .llm_planner import planners  # lazy: keeps plugin loading cheap
+
+    return planners()
 
 
 @hookimpl

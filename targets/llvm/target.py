@@ -29,7 +29,7 @@ class LlvmTarget:
     def emit(self, functions: list[Function], out: IO[str], dtypes: Mapping[str, str] | None = None,
              ) -> None:
         """Write the LLVM IR module (before optimization) defining `f_shape` and `f` per function."""
-        from tensflo import __version__
+        from tensflo.version import __version__
 
         from .codegen import build_module
 

@@ -16,8 +16,8 @@ from tensflo.compiler.batch.jobs import Entry, Job, failed_entry, job_key, optio
 from tensflo.compiler.batch.progress import BatchProgress
 from tensflo.compiler.batch.report import Counters, Report, without_timings
 from tensflo.compiler.cli import main
-from tensflo.compiler.errors import UsageError
 from tensflo.compiler.pipeline import Options, read_module
+from tensflo.plugins.errors import UsageError
 from tensflo.plugins.manager import load_registry
 
 KERNEL = """\

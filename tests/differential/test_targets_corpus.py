@@ -14,8 +14,8 @@ import pytest
 
 from tensflo.compiler.bench import runnable_targets
 from tensflo.compiler.differential import original_outputs
-from tensflo.compiler.inputs import draw_cases, same
 from tensflo.compiler.pipeline import Options, compile_function, read_module
+from tensflo.ir.lifting.inputs import draw_cases, same
 from tensflo.ir.tensir import Function
 from tensflo.plugins.manager import load_registry
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tensflo.compiler.errors import UsageError
 from tensflo.ir.tensir import evaluate, parse_module
+from tensflo.plugins.errors import UsageError
 from tensflo.targets.gemmini.api import compile_term
 from tensflo.targets.gemmini.emulator import run
 from tensflo.targets.gemmini.expr import E

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from tensflo.plugins.hookspecs import hookimpl
-from tensflo.plugins.llm.gemmini_planner import (
+from tensflo.plugins.llm.testserver import Rule
+from tensflo.targets.gemmini.llm_planner import (
     AnswerError,
     LLMPlanner,
     event_bound,
@@ -25,7 +26,6 @@ from tensflo.plugins.llm.gemmini_planner import (
     plan_messages,
     planners,
 )
-from tensflo.plugins.llm.testserver import Rule
 from tensflo.targets.gemmini.schedule import NAIVE, Schedule, build, library
 from tensflo.targets.gemmini.search import (
     MENU,

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from tensflo.compiler.errors import UsageError
 from tensflo.compiler.plan import (
     DeviceType,
     load_catalogue,
@@ -18,6 +17,7 @@ from tensflo.compiler.plan import (
     plan,
     violations,
 )
+from tensflo.plugins.errors import UsageError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plan"
 BENCH = sorted(str(p) for p in (EXAMPLES / "bench").glob("*.json"))

@@ -151,7 +151,7 @@ def test_timing_spread_is_the_interquartile_range() -> None:
 
 
 def test_a_call_far_over_the_budget_is_timed_once_without_warm_up() -> None:
-    from tensflo.compiler.bench import _timed
+    from tensflo.compiler.bench import time_calls
 
     calls = []
 
@@ -159,8 +159,8 @@ def test_a_call_far_over_the_budget_is_timed_once_without_warm_up() -> None:
         calls.append(1)
         time.sleep(0.03)
 
-    timing, _ = _timed(slow, warmup=2, repeats=15, budget=0.001)
+    timing, _ = time_calls(slow, warmup=2, repeats=15, budget=0.001)
     assert len(calls) == 1 and len(timing.seconds) == 1
     calls.clear()
-    timing, _ = _timed(lambda _: calls.append(1), warmup=2, repeats=15, budget=10.0)
+    timing, _ = time_calls(lambda _: calls.append(1), warmup=2, repeats=15, budget=10.0)
     assert len(calls) == 17 and len(timing.seconds) == 15

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tensflo.compiler.pipeline import CompileResult, Options, _check_candidate
-from tensflo.compiler.symbolic import check_candidate
+from tensflo.compiler.pipeline import CompileResult, Options, vet_candidate
+from tensflo.ir.lifting.symbolic import check_candidate
 from tensflo.ir.tensir import OPS, Var, lit
 from tensflo.plugins.cpp_frontend import parse_cpp
 from tensflo.plugins.enum_synth import EnumSynthesizer
@@ -34,7 +34,7 @@ def test_a_solver_counterexample_becomes_an_example(tmp_path: Path) -> None:
     found: list = []
     result = CompileResult("mask_sentinel", "not_lifted", "none", None)
     with load_registry() as registry:
-        verdict = _check_candidate(module, fn, "test", wrong, registry, Options(tests=64), time.perf_counter() + 60,
+        verdict = vet_candidate(module, fn, "test", wrong, registry, Options(tests=64), time.perf_counter() + 60,
                                    result, lambda _m: None, found)
     assert verdict is None  # refuted
     (case,) = found

@@ -8,8 +8,8 @@ import shlex
 import pytest
 
 from tensflo.compiler.cli import main
-from tensflo.compiler.docs import printed_form, render_ops_markdown, signature_patterns
 from tensflo.ir.tensir import OPS, parse_module
+from tensflo.ir.tensir.reference import printed_form, render_ops_markdown, signature_patterns
 
 REGENERATE = "TENSFLO_DISABLE_PLUGIN_AUTOLOAD=1 .venv/bin/tensflo ops --markdown > docs/ops.md"
 

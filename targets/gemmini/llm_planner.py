@@ -27,7 +27,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tensflo.compiler.errors import UsageError
+from tensflo.plugins.errors import UsageError
+from tensflo.plugins.llm.client import LLMClient, LLMError
 from tensflo.targets.gemmini.bound import lower_bound
 from tensflo.targets.gemmini.cycles import Report
 from tensflo.targets.gemmini.expr import BinOp, Const, Expr, Var
@@ -35,8 +36,6 @@ from tensflo.targets.gemmini.program import INSTRUCTIONS, Dram, If, Loop, LoopWs
 from tensflo.targets.gemmini.schedule import describe
 from tensflo.targets.gemmini.search import Option, PlannerError, PlanState
 from tensflo.targets.gemmini.text import ProgramSyntaxError, parse_program, print_program
-
-from .client import LLMClient, LLMError
 
 MAX_PROGRAM_CHARS = 12_000
 """Program text shown in full up to this length; longer: the schedule and the first lines."""
@@ -360,7 +359,7 @@ class LLMPlanner:
         `CLIENT_OPTIONS` go to `LLMClient`; answers are cached in the llm plugin's default cache
         directory unless `cache` names another or `no_cache`; other keywords are ignored (they
         configure other LLM components)."""
-        from .synth import default_cache_dir
+        from tensflo.plugins.llm.synth import default_cache_dir
 
         base_url = base_url or os.environ.get("TENSFLO_LLM_BASE_URL")
         model = model or os.environ.get("TENSFLO_LLM_MODEL")

@@ -26,11 +26,9 @@ from dataclasses import dataclass, field, replace
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc
-from tensflo.ir.tensir import OPS, App, Lambda, Lit, Term, Var, free_vars, lit, subterms
+from tensflo.ir.tensir import OPS, App, Lambda, Lit, Term, Var, free_vars, lit, rewrite, subterms
 from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MAPPERS
 from tensflo.ir.tensir.types import BOOL, INT, TensIRTypeError, TensorType
-
-from . import rewrite
 
 
 class NotLiftable(Exception):

@@ -1,0 +1,1 @@
+"""Helpers shared by tests and by developers' checks (not part of the installed package)."""
