@@ -28,7 +28,8 @@ import numpy as np
 from tensflo.targets.gemmini.bound import lower_bound
 from tensflo.targets.gemmini.cycles import measure
 from tensflo.targets.gemmini.emulator import run
-from tensflo.targets.gemmini.schedule import NAIVE, build, library
+from tensflo.targets.gemmini.generator import build
+from tensflo.targets.gemmini.schedule import NAIVE, library
 from tensflo.targets.gemmini.search import (
     Evaluator,
     SearchConfig,

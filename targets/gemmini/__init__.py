@@ -13,8 +13,10 @@ Public API (imported lazily, so loading the plugin stays cheap):
 
 Modules: `isa` (configuration, address bits), `expr` and `program` (the program IR), `text` (its
 printer and parser), `trace` (instruction streams), `emulator`, `cycles`, `cemit`, `workload`,
-`lower` (TensIR -> workload), `schedule` (generator and baselines), `search` (menu, planners, beam
-search), `bound` (lower bound on cycles), `hooks` (the planner hook), `api`, `plugin` (target and `tensflo gemmini` commands).
+`lower` (TensIR -> workload), `schedule` (schedules, their checks and the baselines), `generator`
+(schedule -> program), `menu` (the search's transformations), `planners` (which to try next),
+`search` (beam search, transfer and replay), `llm_planner` (the LLM planner), `bound` (lower bound
+on cycles), `hooks` (the planner hook), `api`, `plugin` (target and `tensflo gemmini` commands).
 See docs/gemmini.md.
 """
 
@@ -27,7 +29,7 @@ _EXPORTS = {
     "compile_term": "api", "compile_workload": "api", "GemminiResult": "api",
     "gemm": "workload", "conv2d": "workload", "Gemm": "workload", "Add": "workload",
     "Conv": "workload", "Schedule": "schedule", "library": "schedule", "NAIVE": "schedule",
-    "build": "schedule", "ScheduleError": "schedule", "beam_search": "search",
+    "build": "generator", "ScheduleError": "schedule", "beam_search": "search",
     "transfer": "search", "SearchConfig": "search", "run": "emulator",
     "EmulatorError": "emulator", "measure": "cycles", "CycleModel": "cycles", "render": "cemit",
     "parse_program": "text", "print_program": "text", "Program": "program",

@@ -22,10 +22,12 @@ from tensflo.plugins.errors import UsageError
 from .cemit import render
 from .cycles import DEFAULT_MODEL, CycleModel, Report, measure
 from .emulator import run
+from .generator import build
 from .lower import Lowered, lower
+from .planners import Planner
 from .program import Program
-from .schedule import NAIVE, Schedule, build, library
-from .search import Evaluator, Planner, SearchConfig, SearchResult, beam_search
+from .schedule import NAIVE, Schedule, library
+from .search import Evaluator, SearchConfig, SearchResult, beam_search
 from .trace import trace
 from .workload import Workload
 

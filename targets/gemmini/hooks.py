@@ -19,7 +19,7 @@ from tensflo.plugins.manager import PluginError
 
 def planners(registry: Any | None = None) -> dict[str, Any]:
     """The symbolic planner and every planner the registry's plugins provide, by name."""
-    from .search import PLANNERS
+    from .planners import PLANNERS
 
     found: dict[str, Any] = dict(PLANNERS)
     if registry is None:

@@ -1,326 +1,41 @@
 """Autocomp-style schedule search: plan (pick a menu option) -> apply -> check -> measure, in a beam.
 
-The menu (`MENU`) lists transformations of a `Schedule`; applying one gives a few variants. A
-planner chooses which options to try from a candidate, given the workload, the candidate's
-schedule and its cycle report (the hardware feedback); `SymbolicPlanner` (the default) weighs
-options by where the cycles go. Each variant is built, measured with the cycle model and, before it
-may enter the beam, run on the emulator and compared with the NumPy reference on seeded random
-inputs; wrong programs are rejected. The planner is shown only the options that still propose
-an unmeasured variant, and menu dropout hides a random part of those at each step.
+The menu (`menu.MENU`) lists transformations of a `Schedule`; applying one gives a few variants. A
+planner (`planners`) chooses which options to try from a candidate, given the workload, the
+candidate's schedule and its cycle report (the hardware feedback); `SymbolicPlanner` (the default)
+weighs options by where the cycles go. Each variant is built, measured with the cycle model and,
+before it may enter the beam, run on the emulator and compared with the NumPy reference on seeded
+random inputs; wrong programs are rejected. The planner is shown only the options that still
+propose an unmeasured variant, and menu dropout hides a random part of those at each step.
 Everything is seeded: the same arguments give the same result.
 
-Planners other than the symbolic one come from plugins implementing the hook
-`tensflo_gemmini_planners` (see `hooks`). A planner may also implement its plans itself
-(`ProgramWriter`, e.g. an LLM rewriting the program text): its programs are candidates like the
-schedules, but each is checked on the emulator before it is measured, and a wrong or failing one is
-rejected and counted. A planner that cannot answer raises `PlannerError`; the search then uses the
-symbolic planner (or the menu's own variants) for that candidate and records why.
+A planner may also implement its plans itself (`ProgramWriter`, e.g. an LLM rewriting the program
+text): its programs are candidates like the schedules, but each is checked on the emulator before
+it is measured, and a wrong or failing one is rejected and counted. A planner that cannot answer
+raises `PlannerError`; the search then uses the symbolic planner (or the menu's own variants) for
+that candidate and records why.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import ClassVar, Protocol
 
 import numpy as np
 
 from .cycles import DEFAULT_MODEL, CycleModel, Report, measure
 from .emulator import EmulatorError, run
-from .isa import MAX_BLOCK_LEN
+from .generator import build
+from .menu import MENU, OPTIONS
+from .planners import PLANNERS, Planner, PlannerError, PlanState
 from .program import Buffer, Program
-from .schedule import NAIVE, Schedule, ScheduleError, build, check, dims, library
+from .schedule import NAIVE, Schedule, ScheduleError, align, check, dims, library
 from .text import print_program
 from .trace import trace
-from .workload import Add, Gemm, Workload
+from .workload import Add, Workload
 
 
-# -------------------------------------------------------------------------------------------------
-# the menu
-# -------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Option:
-    """One menu entry: a named transformation with the variants it proposes."""
-
-    name: str
-    description: str
-    apply: Callable[[Workload, Schedule], list[Schedule]]
-    gemm_only: bool = False
-    """Only meaningful for matrix products (elementwise adds have no k loop or weights)."""
-
-    def variants(self, w: Workload, s: Schedule) -> list[Schedule]:
-        return [] if self.gemm_only and isinstance(w, Add) else self.apply(w, s)
-
-
-def _valid(w: Workload, candidates: list[Schedule], current: Schedule) -> list[Schedule]:
-    out: list[Schedule] = []
-    for s in candidates:
-        if s == current or s in out:
-            continue
-        try:
-            check(w, s)
-        except ScheduleError:
-            continue
-        out.append(s)
-    return out
-
-
-def _fit(w: Workload, s: Schedule, dim: str) -> Schedule | None:
-    """The largest size of one tile dimension that still fits."""
-    limit = dict(zip("ijk", dims(w), strict=True))[dim]
-    best = None
-    for n in range(getattr(s, "t" + dim), limit + 1):
-        c = _align(replace(s, **{"t" + dim: n}))
-        try:
-            check(w, c)
-            best = c
-        except ScheduleError:
-            continue
-    return best
-
-
-def _align(s: Schedule) -> Schedule:
-    """Shrink blocks-per-mvin until they divide the tile."""
-    a = max(d for d in range(1, s.a_blocks + 1) if s.tk % d == 0)
-    b = max(d for d in range(1, s.b_blocks + 1) if s.tj % d == 0)
-    return replace(s, a_blocks=a, b_blocks=b)
-
-
-def _tiling(w: Workload, s: Schedule) -> list[Schedule]:
-    out = []
-    for d in ("ij" if isinstance(w, Add) else "ijk"):
-        size = getattr(s, "t" + d)
-        out.append(_align(replace(s, **{"t" + d: size * 2})))
-        out.append(_align(replace(s, **{"t" + d: max(1, size // 2)})))
-        fitted = _fit(w, s, d)
-        if fitted:
-            out.append(fitted)
-    # reshape the C tile at the same accumulator footprint: more rows reuse each preloaded
-    # weight longer, more columns reuse each A block longer
-    if s.tj > 1:
-        out.append(_align(replace(s, ti=s.ti * 2, tj=s.tj // 2)))
-    if s.ti > 1:
-        out.append(_align(replace(s, ti=s.ti // 2, tj=s.tj * 2)))
-    return _valid(w, out, s)
-
-
-def _reorder(w: Workload, s: Schedule) -> list[Schedule]:
-    out = [replace(s, outer="jik" if s.outer == "ijk" else "ijk", reuse_a=False, reuse_b=False)]
-    out += [replace(s, inner="".join(p)) for p in itertools.permutations("ijk")]
-    return _valid(w, out, s)
-
-
-def _split(w: Workload, s: Schedule) -> list[Schedule]:
-    return _valid(w, [_align(replace(s, tk=max(1, s.tk // 2), reuse_a=False, reuse_b=False))], s)
-
-
-def _fuse(w: Workload, s: Schedule) -> list[Schedule]:
-    out = [replace(s, mvout="fused")]
-    if isinstance(w, Gemm):
-        out.append(_align(replace(s, tk=dims(w)[2])))  # fuse the k tiles into one
-    return _valid(w, out, s)
-
-
-def _unroll(w: Workload, s: Schedule) -> list[Schedule]:
-    return _valid(w, [replace(s, unroll=u) for u in (2, 4)], s)
-
-
-def _double_buffer(w: Workload, s: Schedule) -> list[Schedule]:
-    dimensions = "ij" if isinstance(w, Add) else "ijk"
-    if s.double_buffer:
-        # single buffering: one region, so a tile may grow into the whole memory
-        out = [replace(s, double_buffer=False)]
-        for d in dimensions:
-            out.append(_align(replace(s, double_buffer=False, **{"t" + d: getattr(s, "t" + d) * 2})))
-        return _valid(w, out, s)
-    out = [replace(s, double_buffer=True)]
-    for d in dimensions:  # make room by halving one dimension
-        out.append(_align(replace(s, double_buffer=True,
-                                  **{"t" + d: max(1, getattr(s, "t" + d) // 2)})))
-    return _valid(w, out, s)
-
-
-def _keep(w: Workload, s: Schedule) -> list[Schedule]:
-    if isinstance(w, Add):
-        return []
-    kb = dims(w)[2]
-    out = []
-    for outer, flag in (("ijk", "reuse_a"), ("jik", "reuse_b")):
-        flags = {"reuse_a": flag == "reuse_a", "reuse_b": flag == "reuse_b"}
-        c = _align(replace(s, outer=outer, tk=kb, **flags))
-        out.append(c)
-        for d in ("ti", "tj"):  # shrink until it fits
-            shrunk = c
-            while getattr(shrunk, d) > 1:
-                shrunk = _align(replace(shrunk, **{d: getattr(shrunk, d) // 2}))
-                try:
-                    check(w, shrunk)
-                    out.append(shrunk)
-                    break
-                except ScheduleError:
-                    continue
-    return _valid(w, out, s)
-
-
-def _hoist(w: Workload, s: Schedule) -> list[Schedule]:
-    return _valid(w, [replace(s, hoist_config=True)], s)
-
-
-def _overlap(w: Workload, s: Schedule) -> list[Schedule]:
-    return _valid(w, [replace(s, loads="interleaved")], s)
-
-
-def _overlap_stores(w: Workload, s: Schedule) -> list[Schedule]:
-    out = []
-    for mvout in ("deferred", "carried"):
-        out.append(replace(s, mvout=mvout))
-        if s.inner[0] == "k":
-            out += [replace(s, mvout=mvout, inner=order) for order in ("jki", "ikj")]
-    return _valid(w, out, s)
-
-
-def _hoist_loads(w: Workload, s: Schedule) -> list[Schedule]:
-    return _valid(w, [replace(s, loads="upfront")], s)
-
-
-def _no_fences(w: Workload, s: Schedule) -> list[Schedule]:
-    return _valid(w, [replace(s, fence=False)], s)
-
-
-def _wide_dma(w: Workload, s: Schedule) -> list[Schedule]:
-    out = []
-    for a in range(MAX_BLOCK_LEN, 0, -1):
-        out.append(replace(s, a_blocks=a))
-        out.append(replace(s, tk=-(-s.tk // a) * a, a_blocks=a))
-    for b in range(MAX_BLOCK_LEN, 0, -1):
-        out.append(replace(s, b_blocks=b))
-        out.append(replace(s, tj=-(-s.tj // b) * b, b_blocks=b))
-    valid = _valid(w, out, s)
-    return [c for c in valid if c.a_blocks > s.a_blocks or c.b_blocks > s.b_blocks][:3]
-
-
-MENU: tuple[Option, ...] = (
-    Option("tiling", "resize one tile dimension (double, halve, or grow to fill memory)", _tiling),
-    Option("reorder", "reorder the tile loops or the block loops inside a tile", _reorder,
-           gemm_only=True),
-    Option("split", "split the reduction into more, smaller k tiles", _split, gemm_only=True),
-    Option("fuse", "move results out inside the compute loop; fuse the k tiles into one", _fuse),
-    Option("unroll", "unroll the innermost block loop", _unroll, gemm_only=True),
-    Option("double_buffer", "alternate two scratchpad/accumulator regions between tiles, or "
-           "go back to one region so a tile can use the whole memory", _double_buffer),
-    Option("keep_in_scratchpad", "keep the A (or B) tile in the scratchpad across tiles", _keep,
-           gemm_only=True),
-    Option("hoist_config", "configure once, outside the loops", _hoist),
-    Option("hoist_loads", "move a tile's loads out of its compute loops, before them",
-           _hoist_loads, gemm_only=True),
-    Option("overlap_dma", "load each block just before its first use, overlapping DMA and "
-           "compute", _overlap, gemm_only=True),
-    Option("overlap_stores", "move each result out during the next row (or column) of blocks, "
-           "spread over its k steps, overlapping stores with compute (the last row of a tile: "
-           "after the tile, or carried into the next tile)", _overlap_stores,
-           gemm_only=True),
-    Option("remove_fences", "drop the fences between tiles", _no_fences),
-    Option("wide_dma", "move up to 4 blocks per mvin", _wide_dma, gemm_only=True),
-)
-OPTIONS = {o.name: o for o in MENU}
-
-
-# -------------------------------------------------------------------------------------------------
-# planners
-# -------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PlanState:
-    """What a planner sees: the workload, a candidate schedule, its report and how it was found."""
-
-    workload: Workload
-    schedule: Schedule
-    report: Report
-    history: tuple[str, ...]
-    program: Program | None = None
-    """The candidate's program when a planner wrote it (`schedule` is then the schedule of the
-    candidate it was rewritten from); None for a schedule's own program."""
-
-    def current(self) -> Program:
-        """The candidate's program."""
-        return self.program if self.program is not None else build(self.workload, self.schedule)
-
-
-class PlannerError(Exception):
-    """A planner could not answer (its endpoint failed, its budget is spent); the search falls back
-    to the symbolic planner for that candidate and records the reason."""
-
-
-class Planner(Protocol):
-    """Chooses menu options to try next (plan phase); the search applies them (implement phase)."""
-
-    name: ClassVar[str]
-
-    def plan(self, state: PlanState, menu: list[Option], samples: int,
-             rng: np.random.Generator) -> list[str]:
-        """Up to `samples` option names from `menu`, most promising first."""
-        ...
-
-
-class ProgramWriter(Planner, Protocol):
-    """A planner that implements its plans itself (Autocomp's second phase): for a chosen option
-    it returns rewritten programs of the candidate instead of the option's schedule variants.
-    Nothing it returns is trusted: the search runs each program on the emulator against the
-    reference before measuring it. Programs must be parsed data (`text.parse_program`), with loop
-    bounds small enough to trace."""
-
-    def implement(self, state: PlanState, option: Option, n: int,
-                  rng: np.random.Generator) -> list[Program]:
-        """Up to `n` rewritten programs of `state`'s candidate applying `option`."""
-        ...
-
-
-@dataclass(frozen=True)
-class SymbolicPlanner:
-    """Weighs each option by the bottleneck the cycle report shows, then samples without
-    replacement: DMA-bound -> wider transfers, bigger or kept tiles; execute queue idle ->
-    overlap, double buffering, fewer fences; store-heavy -> spread stores; repeated preloads ->
-    loop reorder."""
-
-    name: ClassVar[str] = "symbolic"
-
-    def weights(self, state: PlanState) -> dict[str, float]:
-        s, r = state.schedule, state.report
-        cycles = max(r.cycles, 1)
-        ld, ex, st = (r.busy.get(q, 0) / cycles for q in ("ld", "ex", "st"))
-        idle = max(0.0, 1.0 - ex)
-        w = {o.name: 0.2 for o in MENU}
-        w["tiling"] += 1.0 + ld + st
-        w["wide_dma"] += 2.0 * ld
-        w["keep_in_scratchpad"] += 1.5 * ld
-        w["double_buffer"] += 2.0 * idle
-        w["overlap_dma"] += 2.0 * idle if s.loads == "upfront" else 0.0
-        w["remove_fences"] += 3.0 if s.fence else 0.0
-        w["hoist_config"] += 1.0 if not s.hoist_config else 0.0
-        w["fuse"] += st + (0.5 if s.mvout == "tile" else 0.0)
-        w["overlap_stores"] += {"tile": 2.0, "fused": 2.0, "deferred": 1.0}.get(s.mvout, 0.0) * st
-        w["reorder"] += 1.0 if s.inner[-1] != "i" else 0.3
-        w["split"] += 0.2
-        return w
-
-    def plan(self, state: PlanState, menu: list[Option], samples: int,
-             rng: np.random.Generator) -> list[str]:
-        weights = self.weights(state)
-        names = [o.name for o in menu]
-        p = np.array([weights.get(n, 0.2) for n in names], float)
-        k = min(samples, len(names))
-        picks = rng.choice(len(names), size=k, replace=False, p=p / p.sum())
-        return [names[i] for i in picks]
-
-
-PLANNERS: dict[str, Planner] = {"symbolic": SymbolicPlanner()}
-
-
-# -------------------------------------------------------------------------------------------------
-# evaluation and beam search
-# -------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Candidate:
     schedule: Schedule
@@ -574,17 +289,17 @@ def transfer(schedule: Schedule, workload: Workload) -> Schedule:
     if isinstance(workload, Add):
         return schedule
     ib, jb, kb = dims(workload)
-    s = _align(replace(schedule, ti=min(schedule.ti, ib), tj=min(schedule.tj, jb),
+    s = align(replace(schedule, ti=min(schedule.ti, ib), tj=min(schedule.tj, jb),
                        tk=min(schedule.tk, kb)))
     if (s.reuse_a or s.reuse_b) and s.tk < kb:
-        s = _align(replace(s, tk=kb))
+        s = align(replace(s, tk=kb))
     for _ in range(64):
         try:
             check(workload, s)
             return s
         except ScheduleError:
             dim = max(("ti", "tj", "tk"), key=lambda d: getattr(s, d))
-            s = _align(replace(s, **{dim: max(1, getattr(s, dim) // 2)}))
+            s = align(replace(s, **{dim: max(1, getattr(s, dim) // 2)}))
     check(workload, library(workload))
     return library(workload)
 

@@ -149,3 +149,19 @@ class Add:
 
 
 Workload = Gemm | Add
+
+
+def describe(w: Workload) -> str:
+    """What `w` computes and its shapes, in one line (the docstring of its programs)."""
+    if isinstance(w, Add):
+        return f"C = {'saturate(A + B)' if w.out_dtype == 'int8' else 'A + B'}, {w.m}x{w.n}"
+    prod = "conv(X, B)" if w.conv else "A @ B"
+    expr = prod + (" + D" if w.bias != "none" else "")
+    if w.out_dtype == "int8":
+        expr = f"{'relu(' if w.relu else ''}saturate({expr}{' * ' + str(w.acc_scale) if w.acc_scale != 1.0 else ''}){')' if w.relu else ''}"
+    shape = f"M={w.m} N={w.n} K={w.k}"
+    if w.conv:
+        c = w.conv
+        shape += (f"; image {c.batch}x{c.height}x{c.width}x{c.in_ch} NHWC, "
+                  f"kernel {c.kh}x{c.kw}, {c.out_ch} output channels")
+    return f"C = {expr} ({shape})"

@@ -8,7 +8,8 @@ import pytest
 
 from tensflo.targets.gemmini.bound import lower_bound
 from tensflo.targets.gemmini.cycles import measure
-from tensflo.targets.gemmini.schedule import NAIVE, build, library
+from tensflo.targets.gemmini.generator import build
+from tensflo.targets.gemmini.schedule import NAIVE, library
 from tensflo.targets.gemmini.search import SearchConfig, beam_search
 from tensflo.targets.gemmini.trace import trace
 from tensflo.targets.gemmini.workload import Add, conv2d, gemm

@@ -13,8 +13,9 @@ from tensflo.ir.tensir import parse_module
 from tensflo.targets.gemmini.api import compile_term
 from tensflo.targets.gemmini.cemit import render, signature
 from tensflo.targets.gemmini.expr import E
+from tensflo.targets.gemmini.generator import build
 from tensflo.targets.gemmini.program import Buffer, Dram, LoopWs, Program
-from tensflo.targets.gemmini.schedule import NAIVE, build, library
+from tensflo.targets.gemmini.schedule import NAIVE, library
 from tensflo.targets.gemmini.workload import Add, conv2d, gemm
 
 (MATMUL,) = parse_module("def gemm_32x32x32(a: mat[int], b: mat[int]) -> mat[int] = matmul(a, b)\n")

@@ -8,6 +8,7 @@ import pytest
 
 from tensflo.targets.gemmini.cycles import CycleModel, measure
 from tensflo.targets.gemmini.expr import E
+from tensflo.targets.gemmini.generator import build
 from tensflo.targets.gemmini.isa import ACC_BIT, GARBAGE_ADDR
 from tensflo.targets.gemmini.program import (
     Buffer,
@@ -19,7 +20,7 @@ from tensflo.targets.gemmini.program import (
     Preload,
     Program,
 )
-from tensflo.targets.gemmini.schedule import NAIVE, build, library
+from tensflo.targets.gemmini.schedule import NAIVE, library
 from tensflo.targets.gemmini.trace import trace
 from tensflo.targets.gemmini.workload import conv2d, gemm
 

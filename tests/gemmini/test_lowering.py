@@ -15,17 +15,10 @@ from tensflo.plugins.errors import UsageError
 from tensflo.targets.gemmini.api import compile_term
 from tensflo.targets.gemmini.emulator import run
 from tensflo.targets.gemmini.expr import E
+from tensflo.targets.gemmini.generator import build
+from tensflo.targets.gemmini.menu import MENU
 from tensflo.targets.gemmini.program import Buffer, Dram, LoopWs, Program
-from tensflo.targets.gemmini.schedule import (
-    NAIVE,
-    Schedule,
-    ScheduleError,
-    build,
-    check,
-    dims,
-    library,
-)
-from tensflo.targets.gemmini.search import MENU
+from tensflo.targets.gemmini.schedule import NAIVE, Schedule, ScheduleError, check, dims, library
 from tensflo.targets.gemmini.trace import MVIN, trace
 from tensflo.targets.gemmini.workload import Add, conv2d, gemm
 

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tensflo.targets.gemmini.expr import BinOp, Const, E, Var, binop, emin, evaluate, show, show_c
-from tensflo.targets.gemmini.schedule import NAIVE, Schedule, build, library
+from tensflo.targets.gemmini.generator import build
+from tensflo.targets.gemmini.schedule import NAIVE, Schedule, library
 from tensflo.targets.gemmini.text import ProgramSyntaxError, parse_program, print_program
 from tensflo.targets.gemmini.workload import Add, conv2d, gemm
 

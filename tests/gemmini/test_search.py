@@ -10,16 +10,12 @@ import pytest
 
 from tensflo.plugins.hookspecs import hookimpl
 from tensflo.plugins.manager import PluginError, load_registry
+from tensflo.targets.gemmini.generator import build
 from tensflo.targets.gemmini.hooks import planners
-from tensflo.targets.gemmini.schedule import build, check, library
-from tensflo.targets.gemmini.search import (
-    MENU,
-    Evaluator,
-    SearchConfig,
-    SymbolicPlanner,
-    beam_search,
-    transfer,
-)
+from tensflo.targets.gemmini.menu import MENU
+from tensflo.targets.gemmini.planners import SymbolicPlanner
+from tensflo.targets.gemmini.schedule import check, library
+from tensflo.targets.gemmini.search import Evaluator, SearchConfig, beam_search, transfer
 from tensflo.targets.gemmini.workload import Add, conv2d, gemm
 
 CONFIG = SearchConfig(beam=2, depth=4, samples=2, budget=16, seed=1)
@@ -78,8 +74,8 @@ def test_transfer_gives_a_valid_schedule_for_a_similar_shape():
 
 
 def test_symbolic_planner_prefers_fence_removal_when_fenced():
+    from tensflo.targets.gemmini.planners import PlanState
     from tensflo.targets.gemmini.schedule import NAIVE
-    from tensflo.targets.gemmini.search import PlanState
 
     w = gemm(64, 64, 64)
     ev = Evaluator(w)

@@ -16,6 +16,7 @@ import pytest
 
 from tensflo.plugins.hookspecs import hookimpl
 from tensflo.plugins.llm.testserver import Rule
+from tensflo.targets.gemmini.generator import build
 from tensflo.targets.gemmini.llm_planner import (
     AnswerError,
     LLMPlanner,
@@ -26,15 +27,10 @@ from tensflo.targets.gemmini.llm_planner import (
     plan_messages,
     planners,
 )
-from tensflo.targets.gemmini.schedule import NAIVE, Schedule, build, library
-from tensflo.targets.gemmini.search import (
-    MENU,
-    Evaluator,
-    PlannerError,
-    PlanState,
-    SearchConfig,
-    beam_search,
-)
+from tensflo.targets.gemmini.menu import MENU
+from tensflo.targets.gemmini.planners import PlannerError, PlanState
+from tensflo.targets.gemmini.schedule import NAIVE, Schedule, library
+from tensflo.targets.gemmini.search import Evaluator, SearchConfig, beam_search
 from tensflo.targets.gemmini.text import print_program
 from tensflo.targets.gemmini.trace import trace
 from tensflo.targets.gemmini.workload import gemm
