@@ -30,6 +30,13 @@ CACHE_VERSION = 1
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
+def default_cache_dir() -> str:
+    """Where answers are cached unless a `cache_dir` is given: `$XDG_CACHE_HOME/tensflo/llm`
+    (`~/.cache/tensflo/llm` when unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "tensflo", "llm")
+
+
 class LLMError(Exception):
     """The endpoint failed after retries, answered malformed JSON, or refused (401/403/404...).
 

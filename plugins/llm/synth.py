@@ -31,18 +31,13 @@ from tensflo.plugins.errors import UsageError
 from . import prompts
 from .answers import AnswerError, Hole, hole_at, parse_fill, parse_program, replace_at
 from .blame import blame
-from .client import BudgetExhausted, LLMClient, LLMError
+from .client import BudgetExhausted, LLMClient, LLMError, default_cache_dir
 from .sampling import GoodputSampler, shared_sampler
 
 KEEP_EXCHANGES = 3
 """Feedback exchanges kept in the conversation (older ones are dropped to bound the prompt)."""
 INFILL_ROUNDS = 2
 """Rounds an infill question is asked before going back to whole-program prompts."""
-
-
-def default_cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "tensflo", "llm")
 
 
 @dataclass

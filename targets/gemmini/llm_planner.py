@@ -28,14 +28,15 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tensflo.plugins.errors import UsageError
-from tensflo.plugins.llm.client import LLMClient, LLMError
+from tensflo.plugins.llm.client import LLMClient, LLMError, default_cache_dir
 from tensflo.targets.gemmini.bound import lower_bound
 from tensflo.targets.gemmini.cycles import Report
 from tensflo.targets.gemmini.expr import BinOp, Const, Expr, Var
+from tensflo.targets.gemmini.menu import Option
+from tensflo.targets.gemmini.planners import PlannerError, PlanState
 from tensflo.targets.gemmini.program import INSTRUCTIONS, Dram, If, Loop, LoopWs, Program, Stmt
-from tensflo.targets.gemmini.schedule import describe
-from tensflo.targets.gemmini.search import Option, PlannerError, PlanState
 from tensflo.targets.gemmini.text import ProgramSyntaxError, parse_program, print_program
+from tensflo.targets.gemmini.workload import describe
 
 MAX_PROGRAM_CHARS = 12_000
 """Program text shown in full up to this length; longer: the schedule and the first lines."""
@@ -356,11 +357,9 @@ class LLMPlanner:
                   no_cache: bool | None = False, **options: Any) -> LLMPlanner:
         """This planner with a client of `base_url` / `model` (the `--llm-*` options, else
         `$TENSFLO_LLM_BASE_URL` / `$TENSFLO_LLM_MODEL`) and fresh statistics. The keywords of
-        `CLIENT_OPTIONS` go to `LLMClient`; answers are cached in the llm plugin's default cache
+        `CLIENT_OPTIONS` go to `LLMClient`; answers are cached in the llm client's default cache
         directory unless `cache` names another or `no_cache`; other keywords are ignored (they
         configure other LLM components)."""
-        from tensflo.plugins.llm.synth import default_cache_dir
-
         base_url = base_url or os.environ.get("TENSFLO_LLM_BASE_URL")
         model = model or os.environ.get("TENSFLO_LLM_MODEL")
         if not base_url or not model:
