@@ -1,7 +1,9 @@
-"""Shared fixtures: the repository root, running the `tensflo` command, a third-party plugin."""
+"""Shared fixtures: the repository root, running the `tensflo` command, a third-party plugin, golden
+files (`--update-golden`)."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import subprocess
@@ -13,6 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FAKE_PLUGIN = REPO / "tests" / "fake_plugin"
+GOLDEN = REPO / "tests" / "golden"
 
 
 @pytest.fixture(scope="session")
@@ -91,18 +94,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="rewrite tests/golden/ expectations from the current output")
 
 
-@pytest.fixture
-def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
-    """Compare text with `tests/golden/<name>`, or rewrite it under `--update-golden`."""
-
-    def check(name: str, text: str) -> None:
-        path = REPO / "tests" / "golden" / name
-        if request.config.getoption("--update-golden"):
+def compare_golden(name: str, text: str, update: bool) -> str | None:
+    """Compare `text` with `tests/golden/<name>` (or rewrite the file when `update`); None when
+    they agree, else why not: the file is missing, or a unified diff from expected to actual."""
+    path = GOLDEN / name
+    if update:
+        if not path.exists() or path.read_text() != text:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
-            return
-        assert path.exists(), f"{path} is missing: run pytest --update-golden"
-        assert text == path.read_text(), f"{name} changed: review, then run pytest --update-golden"
+        return None
+    if not path.exists():
+        return f"{path.relative_to(REPO)} is missing: run pytest --update-golden"
+    expected = path.read_text()
+    if text == expected:
+        return None
+    diff = difflib.unified_diff(expected.splitlines(keepends=True), text.splitlines(keepends=True),
+                                f"tests/golden/{name} (expected)", "actual output")
+    return (f"tests/golden/{name} differs from the output (review the diff; if the change is "
+            f"intended, run pytest --update-golden):\n" + "".join(diff))
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """`golden(name, text)`: `text` must equal `tests/golden/<name>` (`<group>/<file>`); the
+    failure shows a unified diff. Under `--update-golden` the file is rewritten instead."""
+    update = bool(request.config.getoption("--update-golden"))
+
+    def check(name: str, text: str) -> None:
+        problem = compare_golden(name, text, update)
+        if problem is not None:
+            pytest.fail(problem, pytrace=False)
 
     return check
 
