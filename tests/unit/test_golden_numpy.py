@@ -1,8 +1,8 @@
-"""Golden text: the NumPy module generated for each example, and that it runs like the reference."""
+"""The golden NumPy modules (`tests/golden/numpy/`, checked by test_golden_targets.py) run like the
+reference evaluator on random inputs."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -10,17 +10,9 @@ import pytest
 
 from tensflo.ir.tensir import evaluate, parse_module
 from tensflo.ir.tensir.sampling import random_value
-from tensflo.targets.numpy import NumpyTarget
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.tensir"))
-
-
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_numpy_module_text(path, golden) -> None:
-    out = io.StringIO()
-    NumpyTarget().emit(parse_module(path.read_text(), source=str(path)), out)
-    golden(f"numpy/{path.stem}.py", out.getvalue())
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
