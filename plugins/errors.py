@@ -1,7 +1,9 @@
-"""Exit statuses of the `tensflo` command and the error that maps to "usage or input error"."""
+"""tensflo's errors (all derive from `Error`, exported as `tensflo.Error`) and the exit statuses
+of the `tensflo` command they map to."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 
 
@@ -16,8 +18,25 @@ class ExitCode(IntEnum):
     """A usage or input error: bad arguments, unreadable or malformed input, unknown component."""
 
 
-class UsageError(Exception):
+class Error(Exception):
+    """The base of every error tensflo raises on purpose (`tensflo.Error`)."""
+
+
+class UsageError(Error):
     """A usage or input error, reported as one message without a traceback (exit status 2)."""
+
+
+class PluginError(Error):
+    """A plugin failed to load or to register; the message names the plugin and what went wrong."""
+
+
+class UnknownComponentError(Error, LookupError):
+    """No component of the asked kind has that name; the message lists the names there are."""
+
+    def __init__(self, kind: str, name: str, available: Iterable[str]) -> None:
+        self.kind, self.name, self.available = kind, name, sorted(available)
+        shown = ", ".join(self.available) or "none"
+        super().__init__(f"unknown {kind} {name!r} (available: {shown})")
 
 
 def read_input(path: str) -> str:

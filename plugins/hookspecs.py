@@ -9,16 +9,32 @@ keyword arguments, so adding an argument later breaks no plugin.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
 if TYPE_CHECKING:
     from tensflo.ir.tensir import OpDef, Term
 
+    from .manager import Registry
+
 PROJECT = "tensflo"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+
+RunCommand = Callable[[argparse.Namespace, "Registry", IO[str]], int]
+"""A subcommand: `run(args, registry, out)` does the work and returns the exit status."""
+
+
+class AddCommand(Protocol):
+    """The `add_command` of `tensflo_register_commands`: adds one subcommand, returns its parser."""
+
+    def __call__(self, name: str, help: str, example: str, run: RunCommand, *,
+                 lifts: bool = False) -> argparse.ArgumentParser:
+        """`help` is one line; `example` a command line shown under the help. `lifts` says the
+        command lifts with the lifting flags, so options for synthesizers apply to it."""
+        ...
 
 
 # -------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import pluggy
 
 from . import hookspecs
 from .components import KINDS
+from .errors import PluginError, UnknownComponentError
 
 ENTRY_POINT_GROUP = "tensflo"
 DISABLE_AUTOLOAD_ENV = "TENSFLO_DISABLE_PLUGIN_AUTOLOAD"
@@ -32,19 +33,6 @@ DISTRIBUTION = "tensflo"
 
 COMPONENT_HOOKS = {kind: f"tensflo_register_{kind}s" for kind in KINDS}
 """The hook that collects each kind of component."""
-
-
-class PluginError(Exception):
-    """A plugin failed to load or to register; the message names the plugin and what went wrong."""
-
-
-class UnknownComponentError(LookupError):
-    """No component of the asked kind has that name; the message lists the names there are."""
-
-    def __init__(self, kind: str, name: str, available: Iterable[str]) -> None:
-        self.kind, self.name, self.available = kind, name, sorted(available)
-        shown = ", ".join(self.available) or "none"
-        super().__init__(f"unknown {kind} {name!r} (available: {shown})")
 
 
 @dataclass(frozen=True)

@@ -106,11 +106,3 @@ def _beam_flag(text: str) -> str:
         raise UsageError(f"--beam-option {text!r}: expected KEY=VALUE")
     return f"--{key}={value}" if sep else f"--{key}"
 
-
-def lift_options(args: argparse.Namespace, registry: Registry) -> Options:
-    """The lifting options of the compile flags, checked as `tensflo compile SRC` checks them."""
-    from ..cli import lift_options as checked
-
-    return checked(args, registry, args.target)
-
-

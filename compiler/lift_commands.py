@@ -1,0 +1,145 @@
+"""`tensflo lift` and `tensflo compile`: lift the functions of a source file, prove them, and (for
+`compile`) generate code; `compile` with several sources, a directory or a glob is batch mode."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from typing import IO, TYPE_CHECKING
+
+from tensflo.plugins.errors import ExitCode
+from tensflo.plugins.hookspecs import AddCommand
+from tensflo.plugins.manager import Registry
+
+from . import lift_options
+from .batch.command import add_arguments as add_batch_arguments
+from .console import Progress, to_file, write_file, write_json
+
+if TYPE_CHECKING:
+    from .pipeline import CompileResult
+
+COMPILE_HELP = ("lift the loops of a C++ or Python file (or of every file under DIR...: batch "
+                "mode) to TensIR, prove it, and generate code")
+COMPILE_EXAMPLE = ("tensflo compile kernels/dot.cc --function dot --target numpy -o dot.py\n"
+                   "  tensflo compile src/ 'lib/**/*.cc' --target numpy --jobs 2 --report report.html\n"
+                   "                                        (batch mode: docs/batch.md)")
+LIFT_HELP = "lift the loops of a C++ or Python file to TensIR and prove it (no code)"
+LIFT_EXAMPLE = "tensflo lift kernels/dot.cc --function dot"
+FUNCTION_HELP = "lift only this function (repeatable); default: every function"
+
+
+def add_commands(command: AddCommand) -> None:
+    sub = command("compile", COMPILE_HELP, COMPILE_EXAMPLE, run_compile, lifts=True)
+    sub.add_argument("source", metavar="SRC", nargs="+",
+                     help="a C++ (.cc, .cpp) or Python (.py) file; several files, "
+                          "directories or glob patterns for batch mode")
+    sub.add_argument("--function", "-f", action="append", metavar="NAME", help=FUNCTION_HELP)
+    sub.add_argument("--target", "-t", default="numpy", metavar="NAME",
+                     help="code generator (default numpy; see `tensflo targets`)")
+    sub.add_argument("-o", "--output", metavar="OUT",
+                     help="write the generated module to OUT (default: stdout); in batch "
+                          "mode a directory, one module per source file")
+    sub.add_argument("--shapes", metavar="SPEC",
+                     help="for targets that need sizes (gemmini): tensor shapes and the "
+                          "values of scalar bounds, e.g. a=64x64,b=64x64,m=64")
+    sub.add_argument("--search", metavar="KIND",
+                     help="for gemmini: none (library schedule) or beam (schedule search)")
+    sub.add_argument("--budget", type=int, metavar="N",
+                     help="for gemmini: schedules the search may measure")
+    lift_options.add_arguments(sub)
+    add_batch_arguments(sub)
+
+    sub = command("lift", LIFT_HELP, LIFT_EXAMPLE, run_lift, lifts=True)
+    sub.add_argument("source", metavar="SRC", help="a C++ (.cc, .cpp) or Python (.py) file")
+    sub.add_argument("--function", "-f", action="append", metavar="NAME", help=FUNCTION_HELP)
+    lift_options.add_arguments(sub)
+
+
+def run_lift(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
+    results = _lift_results(args, registry, None)
+    if args.json:
+        _write_results(results, out)
+    else:
+        _report(results, out)
+    return _exit_status(results)
+
+
+def run_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
+    from .batch.command import run_command, wants_batch
+
+    if wants_batch(args):
+        return run_command(args, registry, out,
+                           lift_options.lift_options(args, registry, args.target))
+    args.source = args.source[0]
+    results = _lift_results(args, registry, args.target)
+    code = _code(results, registry, args.target)
+    if code is not None and to_file(args.output):
+        write_file(args.output, code)
+    if args.json:
+        _write_results(results, out)
+    else:
+        _report(results, sys.stderr)
+        if code is not None and not to_file(args.output):
+            out.write(code)
+    return _exit_status(results)
+
+
+def _code(results: list[CompileResult], registry: Registry, target: str) -> str | None:
+    """The module of the lifted functions: one function's code, or all of them emitted together."""
+    from tensflo.ir.tensir import Function
+
+    from .pipeline import configured_target
+
+    lifted = [r for r in results if r.lifted]
+    if len(lifted) == 1:
+        return lifted[0].code
+    if not lifted:
+        return None
+    buf = io.StringIO()
+    configured_target(registry, target, dict(lifted[0].target_options)).emit(
+        [Function(r.function, r.params, r.program) for r in lifted], buf)
+    return buf.getvalue()
+
+
+def _lift_results(args: argparse.Namespace, registry: Registry,
+                  target: str | None) -> list[CompileResult]:
+    from .pipeline import compile_file
+
+    progress = Progress(not args.quiet)
+    options = lift_options.lift_options(args, registry, target, progress)
+    try:
+        return compile_file(args.source, args.function, registry, options)
+    finally:
+        progress.clear()
+
+
+def _write_results(results: list[CompileResult], out: IO[str]) -> None:
+    write_json(results[0].to_json() if len(results) == 1 else [r.to_json() for r in results], out)
+
+
+def _report(results: list[CompileResult], out: IO[str]) -> None:
+    for r in results:
+        head = f"{r.function}: {r.status.replace('_', ' ')}"
+        if r.tensir is not None:
+            head += f", proof {r.proof}"
+        out.write(head + "\n")
+        if r.tensir is not None:
+            out.write(f"  tensir:    {r.tensir}\n")
+            if r.requires:
+                out.write(f"  requires:  {' and '.join(f'({x})' for x in r.requires)}\n")
+            proven = sum(1 for ob in r.obligations if ob["level"] == "unbounded")
+            out.write(f"  checked:   {r.tests} random inputs; {proven}/{len(r.obligations)} "
+                      f"conditions proven for all lengths\n")
+            out.write(f"  found by:  {r.found_by} in {r.seconds.get('total', 0):.2f} s\n")
+            if r.target_report:
+                rep = r.target_report
+                out.write(f"  {r.target}:  {rep.get('cycles')} cycles, utilisation "
+                          f"{rep.get('utilisation', 0):.1%}, checked on the emulator: "
+                          f"{rep.get('checked_on_emulator')}\n")
+        for d in r.diagnostics:
+            out.write(f"  {d}\n")
+
+
+def _exit_status(results: list[CompileResult]) -> int:
+    return ExitCode.OK if all(r.lifted for r in results) else ExitCode.NOT_LIFTED

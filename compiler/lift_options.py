@@ -1,0 +1,90 @@
+"""The lifting flags of `lift`, `compile` and batch compile, and the pipeline `Options` they give.
+
+Every flag is checked before any work: unknown components, an unavailable target, and the values
+of target and synthesizer options (a plugin's `configure` rejects bad ones). The pipeline is
+imported on first use, so building the parser stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tensflo.plugins.argtypes import positive_float
+from tensflo.plugins.components import target_available
+from tensflo.plugins.errors import UsageError
+from tensflo.plugins.manager import Registry
+
+if TYPE_CHECKING:
+    from .pipeline import Options
+
+VERIFIERS = ("z3", "cvc5", "portfolio")
+
+
+def add_arguments(sub: argparse.ArgumentParser) -> None:
+    """The flags `lift` and `compile` share (after their source and function arguments)."""
+    sub.add_argument("--json", action="store_true",
+                     help="print the result as JSON (one object; a list for several functions)")
+    sub.add_argument("--timeout", type=positive_float, default=60.0, metavar="S",
+                     help="time budget per function in seconds (default 60)")
+    sub.add_argument("--verifier", default="z3", metavar="NAME",
+                     help="z3, cvc5, or portfolio (races both); default z3")
+    sub.add_argument("--synth", default="enum", metavar="LIST",
+                     help="synthesizers tried when the loop-shape rules fail, comma-separated "
+                          "(default enum; `none` for rules only)")
+    sub.add_argument("--no-rules", dest="rules", action="store_false",
+                     help="skip the loop-shape rules: only the synthesizers propose candidates "
+                          "(to measure a synthesizer on its own)")
+    sub.add_argument("--require-proof", default="bounded", metavar="LEVEL",
+                     choices=("unbounded", "bounded", "tested"),
+                     help="weakest proof accepted as lifted: unbounded, bounded (default) or "
+                          "tested (random differential tests only)")
+    sub.add_argument("--seed", type=int, default=0, metavar="N",
+                     help="seed for random inputs and the search (default 0)")
+    sub.add_argument("--tests", type=int, default=64, metavar="N",
+                     help="random inputs each candidate is checked on before proving (default 64)")
+    sub.add_argument("--quiet", "-q", action="store_true", help="no progress line on stderr")
+
+
+def lift_options(args: argparse.Namespace, registry: Registry, target: str | None,
+                 progress: Callable[[str], None] | None = None) -> Options:
+    """The pipeline `Options` of the lifting flags, each checked before any work."""
+    from .pipeline import Options, configured_synthesizers  # lazy: keeps `tensflo --help` instant
+
+    if args.verifier not in VERIFIERS:
+        raise UsageError(f"unknown verifier {args.verifier!r} (choose from {', '.join(VERIFIERS)})")
+    for v in ("z3", "cvc5") if args.verifier == "portfolio" else (args.verifier,):
+        registry.registration("verifier", v)
+    synth = tuple(s for s in args.synth.split(",") if s and s != "none")
+    synth_options = []
+    for s in synth:
+        registry.registration("synthesizer", s)
+        prefix = s.replace("-", "_") + "_"
+        given = tuple((k[len(prefix):], v) for k, v in sorted(vars(args).items())
+                      if k.startswith(prefix) and v is not None)
+        if given:
+            synth_options.append((s, given))
+    target_options: dict[str, Any] = {}
+    if target is not None:
+        reg = registry.registration("target", target)
+        ok, why = target_available(reg.component)
+        if not ok:
+            raise UsageError(f"target {target!r} is not available here: {why or 'unavailable'}")
+        for flag in ("shapes", "search", "budget"):
+            if getattr(args, flag, None) is not None:
+                target_options[flag] = getattr(args, flag)
+        if target_options:
+            if not hasattr(reg.component, "configure"):
+                shown = ", ".join(f"--{k}" for k in target_options)
+                raise UsageError(f"target {target!r} takes no {shown}")
+            target_options["seed"] = args.seed
+            reg.component.configure(**target_options)  # reject bad values before lifting
+    if args.tests < 1:
+        raise UsageError("--tests must be at least 1")
+    options = Options(target=target, verifier=args.verifier, timeout=args.timeout, seed=args.seed,
+                      tests=args.tests, require_proof=args.require_proof, synth=synth,
+                      synth_options=tuple(synth_options), rules=args.rules,
+                      progress=progress, target_options=tuple(target_options.items()))
+    configured_synthesizers(registry, options)  # bad synthesizer options fail before any work
+    return options
