@@ -2,13 +2,15 @@
 
 `tensflo.compile(path, function=..., target=...)` lifts one function of a C++ or Python file and
 returns a `CompileResult` (see `tensflo.compiler.pipeline`); `tensflo.compile_all` lifts every
-function of the file. Heavy modules are imported on first use, so `import tensflo` stays cheap.
+function of the file. Every error tensflo raises on purpose derives from `tensflo.Error`. Heavy
+modules are imported on first use, so `import tensflo` stays cheap.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tensflo.plugins.errors import Error
 from tensflo.version import __version__
 
 if TYPE_CHECKING:
@@ -43,4 +45,4 @@ def compile(source: str, function: str | None = None, *, target: str | None = "n
     return results[0]
 
 
-__all__ = ["__version__", "compile", "compile_all"]
+__all__ = ["Error", "__version__", "compile", "compile_all"]

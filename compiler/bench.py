@@ -23,7 +23,7 @@ import numpy as np
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import Function, print_term
-from tensflo.plugins.components import target_available
+from tensflo.plugins.components import RunnableTarget, target_available
 from tensflo.plugins.errors import UsageError
 
 from .bench_inputs import InputPlan, NoInputs, large_inputs, plan_inputs
@@ -147,13 +147,14 @@ class BenchOptions:
     progress: Callable[[str], None] | None = None
 
 
-def runnable_targets(registry: Any, names: Sequence[str] | None) -> list[tuple[str, Any, str]]:
+def runnable_targets(registry: Any, names: Sequence[str] | None
+                     ) -> list[tuple[str, RunnableTarget | None, str]]:
     """(name, target or None, reason it cannot run) for the requested or all runnable targets."""
-    out = []
+    out: list[tuple[str, RunnableTarget | None, str]] = []
     regs = [registry.get("target", n) for n in names] if names else [
         r.component for r in registry.all("target")]
     for target in regs:
-        if not hasattr(target, "executable"):
+        if not isinstance(target, RunnableTarget):
             if names:
                 out.append((target.name, None, "does not run in this process"))
             continue

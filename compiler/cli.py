@@ -1,10 +1,10 @@
 """The `tensflo` command: its parser, built from the command modules and the plugins, and `main`.
 
 Each command lives in its own module (`ops_command`, `listing_commands`, `render_command`,
-`lift_commands`, `bench_command`; plugins add more through `tensflo_register_commands`). Plugin
-options reach each command through `tensflo_add_options`. Usage and input errors are reported as
-one message on stderr with exit status 2 (see `errors.ExitCode`); TensIR text errors add the
-offending line with a caret under the position.
+`lift_commands`, `bench_command`); plugins add commands through `tensflo_register_commands` and
+options to the commands they apply to through `tensflo_add_options`. Usage and input errors are
+reported as one message on stderr with exit status 2 (see `errors.ExitCode`); TensIR text errors
+add the offending line with a caret under the position.
 """
 
 from __future__ import annotations
@@ -59,11 +59,8 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
 
 
 def build_parser(registry: Registry) -> argparse.ArgumentParser:
-    """The argument parser; plugins add their options through `tensflo_add_options`."""
-    plugin_options = _Parser(add_help=False)
-    for _ in call_each(registry, "tensflo_add_options", parser=plugin_options):
-        pass
-
+    """The argument parser; plugins add commands through `tensflo_register_commands` and options
+    to each command through `tensflo_add_options`."""
     parser = _Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, formatter_class=_formatter)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
@@ -71,11 +68,18 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
 
     def command(name: str, help: str, example: str, run: RunCommand, *,
                 lifts: bool = False) -> argparse.ArgumentParser:
-        sub = commands.add_parser(
-            name, help=help, description=help[0].upper() + help[1:] + ".",
-            epilog=f"example:\n  {example}", formatter_class=_formatter,
-            parents=[plugin_options],
-        )
+        plugin_options = _Parser(add_help=False)
+        for _ in call_each(registry, "tensflo_add_options", parser=plugin_options, command=name,
+                           lifts=lifts):
+            pass
+        try:
+            sub = commands.add_parser(
+                name, help=help, description=help[0].upper() + help[1:] + ".",
+                epilog=f"example:\n  {example}", formatter_class=_formatter,
+                parents=[plugin_options],
+            )
+        except argparse.ArgumentError as e:
+            raise PluginError(f"plugin options of command {name!r} clash: {e}") from e
         sub.set_defaults(run=run)
         return sub
 

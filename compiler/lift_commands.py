@@ -40,13 +40,6 @@ def add_commands(command: AddCommand) -> None:
     sub.add_argument("-o", "--output", metavar="OUT",
                      help="write the generated module to OUT (default: stdout); in batch "
                           "mode a directory, one module per source file")
-    sub.add_argument("--shapes", metavar="SPEC",
-                     help="for targets that need sizes (gemmini): tensor shapes and the "
-                          "values of scalar bounds, e.g. a=64x64,b=64x64,m=64")
-    sub.add_argument("--search", metavar="KIND",
-                     help="for gemmini: none (library schedule) or beam (schedule search)")
-    sub.add_argument("--budget", type=int, metavar="N",
-                     help="for gemmini: schedules the search may measure")
     lift_options.add_arguments(sub)
     add_batch_arguments(sub)
 
@@ -98,7 +91,7 @@ def _code(results: list[CompileResult], registry: Registry, target: str) -> str 
         return None
     buf = io.StringIO()
     configured_target(registry, target, dict(lifted[0].target_options)).emit(
-        [Function(r.function, r.params, r.program) for r in lifted], buf)
+        [Function(r.function, r.params, r.program) for r in lifted if r.program is not None], buf)
     return buf.getvalue()
 
 

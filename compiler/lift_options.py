@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tensflo.plugins.argtypes import positive_float
 from tensflo.plugins.components import target_available
 from tensflo.plugins.errors import UsageError
+from tensflo.plugins.hookspecs import TARGET_OPTION_PREFIX
 from tensflo.plugins.manager import Registry
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
 def lift_options(args: argparse.Namespace, registry: Registry, target: str | None,
                  progress: Callable[[str], None] | None = None) -> Options:
     """The pipeline `Options` of the lifting flags, each checked before any work."""
-    from .pipeline import Options, configured_synthesizers  # lazy: keeps `tensflo --help` instant
+    from .pipeline import Options, configured_synthesizers, configured_target
 
     if args.verifier not in VERIFIERS:
         raise UsageError(f"unknown verifier {args.verifier!r} (choose from {', '.join(VERIFIERS)})")
@@ -71,15 +72,11 @@ def lift_options(args: argparse.Namespace, registry: Registry, target: str | Non
         ok, why = target_available(reg.component)
         if not ok:
             raise UsageError(f"target {target!r} is not available here: {why or 'unavailable'}")
-        for flag in ("shapes", "search", "budget"):
-            if getattr(args, flag, None) is not None:
-                target_options[flag] = getattr(args, flag)
+        target_options = {k.removeprefix(TARGET_OPTION_PREFIX): v for k, v in vars(args).items()
+                          if k.startswith(TARGET_OPTION_PREFIX) and v is not None}
         if target_options:
-            if not hasattr(reg.component, "configure"):
-                shown = ", ".join(f"--{k}" for k in target_options)
-                raise UsageError(f"target {target!r} takes no {shown}")
             target_options["seed"] = args.seed
-            reg.component.configure(**target_options)  # reject bad values before lifting
+            configured_target(registry, target, target_options)  # bad values fail before lifting
     if args.tests < 1:
         raise UsageError("--tests must be at least 1")
     options = Options(target=target, verifier=args.verifier, timeout=args.timeout, seed=args.seed,

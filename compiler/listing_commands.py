@@ -25,7 +25,7 @@ def add_commands(command: AddCommand) -> None:
 
 
 def run_targets(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
-    items = []
+    items: list[dict[str, Any]] = []
     for reg in registry.all("target"):
         ok, why = target_available(reg.component)
         items.append({

@@ -25,6 +25,15 @@ from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir import Function, Term, print_term
+from tensflo.plugins.components import (
+    Closable,
+    Configurable,
+    HasStats,
+    ModelFinder,
+    Synthesizer,
+    Target,
+    TargetReport,
+)
 from tensflo.plugins.errors import UsageError, read_input
 from tensflo.plugins.manager import Registry, call_each
 
@@ -77,7 +86,7 @@ class CompileResult:
     obligations: list[dict[str, Any]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    target_report: dict[str, Any] | None = None
+    target_report: TargetReport | None = None
     """What the target measured (gemmini: cycles, utilisation, bytes moved)."""
     synthesis: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What each synthesizer that reports its cost spent (llm: requests, tokens, seconds, rounds)."""
@@ -127,7 +136,7 @@ def read_module(path: str, registry: Registry, text: str | None = None) -> L.Mod
     if text is None:
         text = read_input(path)
     ext = os.path.splitext(path)[1]
-    frontends = [r for r in registry.all("frontend") if ext in getattr(r.component, "extensions", ())]
+    frontends = [r for r in registry.all("frontend") if ext in r.component.extensions]
     if not frontends:
         known = sorted({e for r in registry.all("frontend") for e in r.component.extensions})
         raise UsageError(f"{path}: no frontend reads {ext or 'files without an extension'} "
@@ -171,13 +180,12 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
     def note(severity: str, loc: Loc | None, message: str) -> None:
         result.diagnostics.append(Diagnostic.at(severity, loc, message))
 
-    synthesizers: list[Any] = []
+    synthesizers: list[Synthesizer] = []
 
     def done() -> CompileResult:
         for synth in synthesizers:  # release what a configured synthesizer holds (connections)
-            close = getattr(synth, "close", None)
-            if callable(close):
-                close()
+            if isinstance(synth, Closable):
+                synth.close()
         secs["total"] = round(time.perf_counter() - t0, 4)
         for _ in call_each(registry, "tensflo_result", result=result):
             pass
@@ -231,7 +239,7 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
                 note("note", failure.loc, f"{synth.name}: {failure.reason}")
             key = f"synthesis_{synth.name}"
             secs[key] = round(secs.get(key, 0.0) + seconds, 4)
-            if hasattr(synth, "stats"):
+            if isinstance(synth, HasStats):
                 result.synthesis[synth.name] = synth.stats(name)
             candidates += [(c.found_by or synth.name, c) for c in found]
         if not candidates:
@@ -292,29 +300,28 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
     return done()
 
 
-def configured_synthesizers(registry: Registry, options: Options) -> list[Any]:
+def configured_synthesizers(registry: Registry, options: Options) -> list[Synthesizer]:
     """The synthesizers of `options.synth`, each configured afresh for one function: with its
     options, and told its partners in the portfolio when its `configure` takes `partners`."""
     given = dict(options.synth_options)
     out = []
     for s in options.synth:
-        synth = registry.get("synthesizer", s)
-        configure = getattr(synth, "configure", None)
-        if configure is not None:
+        synth: Synthesizer = registry.get("synthesizer", s)
+        if isinstance(synth, Configurable):
             kwargs = dict(given.get(s, ()))
-            if "partners" in inspect.signature(configure).parameters:
+            if "partners" in inspect.signature(synth.configure).parameters:
                 kwargs["partners"] = options.synth
-            synth = configure(**kwargs)
+            synth = synth.configure(**kwargs)
         out.append(synth)
     return out
 
 
-def _run_synthesizers(synthesizers: list[Any], module: L.Module, fn: L.Function, deadline: float,
-                      seed: int, exclude: frozenset[Term], examples: tuple[Case, ...]
-                      ) -> list[tuple[Any, list[LiftResult], NotLiftable | None, float]]:
+def _run_synthesizers(synthesizers: list[Synthesizer], module: L.Module, fn: L.Function,
+                      deadline: float, seed: int, exclude: frozenset[Term], examples: tuple[Case, ...]
+                      ) -> list[tuple[Synthesizer, list[LiftResult], NotLiftable | None, float]]:
     """Ask each synthesizer for candidates; several run at the same time (a portfolio: a model
     waiting on its endpoint while the enumerative search runs), results in the order given."""
-    def one(synth: Any) -> tuple[Any, list[LiftResult], NotLiftable | None, float]:
+    def one(synth: Synthesizer) -> tuple[Synthesizer, list[LiftResult], NotLiftable | None, float]:
         t = time.perf_counter()
         try:
             found = synth.synthesize(module, fn, deadline=deadline, seed=seed, exclude=exclude,
@@ -366,12 +373,12 @@ def vet_candidate(module: L.Module, fn: L.Function, found_by: str, lifted: LiftR
     secs["verification"] = round(secs.get("verification", 0.0) + time.perf_counter() - t, 4)
     refuted = report.counterexample
     if refuted is not None:
-        case = _counterexample_input(module, fn, lifted, refuted[0], registry)
-        if case is not None:
-            counterexamples.append(case)
+        found = _counterexample_input(module, fn, lifted, refuted[0], registry)
+        if found is not None:
+            counterexamples.append(found)
             result.diagnostics.append(Diagnostic.at(
                 "note", fn.loc, f"{found_by}: z3 found an input where {print_term(lifted.program)} "
-                                f"differs from the source: {list(case.args)} gives {case.expected}"))
+                                f"differs from the source: {list(found.args)} gives {found.expected}"))
             return None
     return report
 
@@ -384,7 +391,7 @@ def _counterexample_input(module: L.Module, fn: L.Function, lifted: LiftResult, 
     import numpy as np
 
     z3v = registry.get("verifier", "z3")
-    if not hasattr(z3v, "model") or any(p.type.elem != "int" for p in fn.params):
+    if not isinstance(z3v, ModelFinder) or any(p.type.elem != "int" for p in fn.params):
         return None
     script = obligation_script(ob, "z3", abstract=False)
     values = z3v.model(script, [(p.name, p.type.rank) for p in fn.params], timeout=5.0)
@@ -401,10 +408,15 @@ def _counterexample_input(module: L.Module, fn: L.Function, lifted: LiftResult, 
     return case if first_mismatch(lifted.program, [case]) is not None else None
 
 
-def configured_target(registry: Registry, name: str, options: dict[str, Any]) -> Any:
+def configured_target(registry: Registry, name: str, options: dict[str, Any]) -> Target:
     """The registered target, with options applied through its `configure` when there are any."""
-    target = registry.get("target", name)
-    return target.configure(**options) if options else target
+    target: Target = registry.get("target", name)
+    if not options:
+        return target
+    if not isinstance(target, Configurable):
+        shown = ", ".join(f"--{k.replace('_', '-')}" for k in options if k != "seed")
+        raise UsageError(f"target {name!r} takes no {shown}")
+    return target.configure(**options)
 
 
 def _verifiers(registry: Registry, name: str) -> list[Any]:

@@ -145,9 +145,14 @@ def autoload_enabled() -> bool:
 
 
 def make_plugin_manager() -> pluggy.PluginManager:
-    """A plugin manager for project `tensflo` with the hook specifications and no plugins."""
+    """A plugin manager for project `tensflo` with the hook specifications and no plugins.
+
+    Each plugin's `tensflo_add_hookspecs` runs as the plugin is registered (a historic call), so a
+    plugin's own hooks are declared before any plugin implementing them is checked.
+    """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
+    pm.hook.tensflo_add_hookspecs.call_historic(kwargs={"pluginmanager": pm})
     return pm
 
 

@@ -1,4 +1,4 @@
-"""The `llm` plugin: the `llm` synthesizer and its `--llm-*` options."""
+"""The `llm` plugin: the `llm` synthesizer and its `--llm-*` options (on the commands that lift)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ def tensflo_register_synthesizers() -> list[object]:
 
 
 @hookimpl
-def tensflo_add_options(parser: argparse.ArgumentParser) -> None:
+def tensflo_add_options(parser: argparse.ArgumentParser, lifts: bool) -> None:
+    if lifts:
+        add_options(parser)
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The `--llm-*` options, for the commands that lift and for others that ask a model (the
+    Gemmini planner's `tensflo gemmini`)."""
     g = parser.add_argument_group(
         "language model (--synth llm, or llm,enum for the portfolio)",
         "Any OpenAI-compatible chat-completions endpoint. The API key is read from "

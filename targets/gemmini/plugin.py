@@ -15,10 +15,19 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass
-from typing import IO, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+import pluggy
+
+from tensflo.plugins.components import Configurable, TargetReport
 from tensflo.plugins.errors import ExitCode, UsageError, read_input
-from tensflo.plugins.hookspecs import hookimpl
+from tensflo.plugins.hookspecs import AddCommand, hookimpl
+from tensflo.plugins.manager import Registry
+
+from . import hookspecs
+
+if TYPE_CHECKING:
+    from .llm_planner import LLMPlanner
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,7 @@ class GemminiTarget:
             changes["seed"] = seed
         return replace(self, **changes)
 
-    def emit(self, functions: list[Any], out: IO[str]) -> list[dict]:
+    def emit(self, functions: list[Any], out: IO[str]) -> list[TargetReport]:
         """One C translation unit per function (concatenated); needs `shapes`.
 
         Each program is checked on the emulator against the TensIR reference before it is
@@ -97,22 +106,45 @@ class GemminiTarget:
 
 
 @hookimpl
-def tensflo_register_targets() -> list:
+def tensflo_add_hookspecs(pluginmanager: pluggy.PluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def tensflo_register_targets() -> list[GemminiTarget]:
     return [GemminiTarget()]
 
 
 @hookimpl
-def tensflo_gemmini_planners() -> list[object]:
+def tensflo_add_options(parser: argparse.ArgumentParser, command: str) -> None:
+    """The target's options on `tensflo compile` (passed to `GemminiTarget.configure`)."""
+    if command != "compile":
+        return
+    g = parser.add_argument_group("gemmini target (--target gemmini)")
+    g.add_argument("--shapes", dest="target_shapes", metavar="SPEC",
+                   help="for targets that need sizes (gemmini): tensor shapes and the "
+                        "values of scalar bounds, e.g. a=64x64,b=64x64,m=64")
+    g.add_argument("--search", dest="target_search", metavar="KIND",
+                   help="for gemmini: none (library schedule) or beam (schedule search)")
+    g.add_argument("--budget", dest="target_budget", type=int, metavar="N",
+                   help="for gemmini: schedules the search may measure")
+
+
+@hookimpl
+def tensflo_gemmini_planners() -> list[LLMPlanner]:
     from .llm_planner import planners  # lazy: keeps plugin loading cheap
 
     return planners()
 
 
 @hookimpl
-def tensflo_register_commands(add_command: Any) -> None:
+def tensflo_register_commands(add_command: AddCommand) -> None:
+    from tensflo.plugins.llm.plugin import add_options as add_llm_options
+
     parser = add_command("gemmini", "run programs on the Gemmini emulator; compile TensIR for it",
                          "tensflo gemmini compile examples/gemmini/kernels.tensir --function gemm "
                          "--shapes a=64x64,b=64x64", _run)
+    add_llm_options(parser)  # read by the LLM planner (`compile --planner llm`)
     sub = parser.add_subparsers(dest="gemmini_command", metavar="COMMAND", title="commands")
     sub.required = True
     run = sub.add_parser("run", help="run a program file on the emulator",
@@ -161,7 +193,7 @@ def tensflo_register_commands(add_command: Any) -> None:
     comp.add_argument("-o", "--output", metavar="OUT", help="write --emit output to OUT")
 
 
-def _run(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
+def _run(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
     if args.gemmini_command == "run":
         return _cmd_run(args, out)
     return _cmd_compile(args, registry, out)
@@ -252,8 +284,7 @@ def _planner_lines(search: Any) -> list[str]:
     return lines
 
 
-def _cmd_compile(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
-
+def _cmd_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
     from tensflo.ir.tensir import TensIRSyntaxError, TensIRTypeError, parse_module
 
     from .api import check_on_emulator, compile_term
@@ -280,7 +311,7 @@ def _cmd_compile(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
     if args.planner not in available:
         raise UsageError(f"no planner {args.planner!r} (available: {', '.join(sorted(available))})")
     planner = available[args.planner]
-    if args.search == "beam" and callable(getattr(planner, "configure", None)):
+    if args.search == "beam" and isinstance(planner, Configurable):
         # a planner with an endpoint (llm) takes the --llm-* options
         options = {k.removeprefix("llm_"): v for k, v in vars(args).items()
                    if k.startswith("llm_") and v is not None}

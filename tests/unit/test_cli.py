@@ -49,6 +49,22 @@ def test_each_command_has_help_with_an_example(capsys, command):
     assert f"usage: tensflo {command}" in out and f"example:\n  tensflo {command}" in out
 
 
+@pytest.mark.parametrize("command", ["ops", "targets", "plugins", "render", "bench", "flo", "plan"])
+def test_lifting_options_only_on_the_commands_that_lift(capsys, command):
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0 and "--llm-" not in out and "--shapes" not in out
+
+
+def test_compile_and_lift_take_the_lifting_options_of_plugins(capsys):
+    for command in ("compile", "lift"):
+        code, out, _ = run(capsys, command, "--help")
+        assert code == 0 and "--llm-base-url" in out and "--llm-max-tokens" in out
+    code, out, _ = run(capsys, "compile", "--help")
+    assert "gemmini target (--target gemmini)" in out and "--shapes SPEC" in out
+    code, out, _ = run(capsys, "lift", "--help")
+    assert "--shapes" not in out
+
+
 def test_version(capsys):
     assert run(capsys, "--version") == (0, f"tensflo {__version__}\n", "")
 

@@ -12,6 +12,7 @@ import pytest
 from tensflo import __version__
 from tensflo.compiler.cli import build_parser, main
 from tensflo.ir.tensir import OPS, Var, evaluate, parse, parse_module, print_term, vec
+from tensflo.plugins.errors import UsageError
 from tensflo.plugins.hookspecs import hookimpl
 from tensflo.plugins.manager import PluginError, UnknownComponentError, load_registry
 
@@ -146,6 +147,33 @@ def test_plugin_components_and_options_reach_the_cli_parser():
         assert registry.plugins["null"].distribution == "(registered in-process)"
         args = build_parser(registry).parse_args(["targets", "--null-level", "3"])
         assert args.null_level == 3
+
+
+def test_plugin_options_go_to_the_commands_they_name():
+    class Options:
+        @hookimpl
+        def tensflo_add_options(self, parser, command, lifts):
+            if command == "targets":
+                parser.add_argument("--only-targets", action="store_true")
+            if lifts:
+                parser.add_argument("--only-lifting", action="store_true")
+
+    with load_registry(extra=[("opts", Options())]) as registry:
+        parser = build_parser(registry)
+        assert parser.parse_args(["targets", "--only-targets"]).only_targets
+        assert parser.parse_args(["lift", "x.cc", "--only-lifting"]).only_lifting
+        for argv in (["ops", "--only-targets"], ["targets", "--only-lifting"],
+                     ["bench", "x.cc", "-f", "f", "--only-lifting"]):
+            with pytest.raises(UsageError, match="unrecognized arguments"):
+                parser.parse_args(argv)
+
+
+def test_errors_derive_from_tensflo_error():
+    import tensflo
+
+    for error in (UsageError, PluginError, UnknownComponentError):
+        assert issubclass(error, tensflo.Error)
+    assert issubclass(UnknownComponentError, LookupError)
 
 
 # -------------------------------------------------------------------------------------------------
