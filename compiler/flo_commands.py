@@ -14,12 +14,12 @@ import enum
 import json
 import logging
 import runpy
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from tensflo.plugins.errors import ExitCode, UsageError, read_input
-from tensflo.plugins.hookspecs import hookimpl
+from tensflo.plugins.hookspecs import AddCommand, hookimpl
+from tensflo.plugins.manager import Registry
 
 HELP = "check and run Flo streaming dataflow graphs (on the interpreter or on Apache Beam)"
 EXAMPLE = "tensflo flo run examples/flo/windowed_aggregation.py --runner beam"
@@ -33,7 +33,7 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
 
 
 @hookimpl
-def tensflo_register_commands(add_command: Callable[..., argparse.ArgumentParser]) -> None:
+def tensflo_register_commands(add_command: AddCommand) -> None:
     flo = add_command("flo", HELP, EXAMPLE, _cmd_flo)
     actions = flo.add_subparsers(dest="action", metavar="ACTION", title="actions")
     actions.required = True
@@ -86,7 +86,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON object")
 
 
-def _cmd_flo(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
+def _cmd_flo(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
     from tensflo.ir.flo import FloTypeError, typecheck
 
     graph, defaults = _load(args.file, args.graph)

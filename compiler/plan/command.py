@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
-from typing import IO, Any
+from typing import IO
 
 from tensflo.plugins.errors import ExitCode, UsageError
-from tensflo.plugins.hookspecs import hookimpl
+from tensflo.plugins.hookspecs import AddCommand, hookimpl
+from tensflo.plugins.manager import Registry
 
 HELP = ("choose the cheapest set of devices and the assignment of kernels to them that meets "
         "the latency SLO (Mélange-style)")
@@ -19,7 +19,7 @@ EXAMPLE = ("tensflo plan --catalogue examples/plan/devices.toml --workload "
 
 
 @hookimpl
-def tensflo_register_commands(add_command: Callable[..., argparse.ArgumentParser]) -> None:
+def tensflo_register_commands(add_command: AddCommand) -> None:
     cmd = add_command("plan", HELP, EXAMPLE, _cmd_plan)
     cmd.add_argument("--catalogue", required=True, metavar="DEVICES.toml",
                      help="device types: price per hour, optional count limit and runners")
@@ -52,7 +52,7 @@ def _positive(text: str) -> float:
     return value
 
 
-def _cmd_plan(args: argparse.Namespace, registry: Any, out: IO[str]) -> int:
+def _cmd_plan(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
     from .inputs import load_catalogue, load_profile, load_workload
     from .planner import plan, to_json
     from .render import render
