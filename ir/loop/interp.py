@@ -12,10 +12,10 @@ and when passed to a helper, as C++ `std::vector` values are.
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Sequence
 from typing import Any
 
+from . import ops
 from .nodes import (
     Assign,
     Binary,
@@ -60,15 +60,6 @@ class StepLimit(Exception):
 class _Return(Exception):
     def __init__(self, value: Any) -> None:
         self.value = value
-
-
-def c_div(a: int, b: int) -> int:
-    q = abs(a) // abs(b)
-    return q if (a < 0) == (b < 0) else -q
-
-
-def c_mod(a: int, b: int) -> int:
-    return a - b * c_div(a, b)
 
 
 class Interpreter:
@@ -125,7 +116,7 @@ class Interpreter:
         match s:
             case Decl(name, _, None):
                 env.pop(name, None)
-            case Decl(name, type_, init):
+            case Decl(name, type_, init) if init is not None:
                 env[name] = self._coerce(copy.deepcopy(self._expr(init, env)), type_.elem)
             case Assign(Name(name), value):
                 v = copy.deepcopy(self._expr(value, env))
@@ -189,33 +180,27 @@ class Interpreter:
             case Index(base, index):
                 container = self._expr(base, env)
                 return container[self._index(container, self._expr(index, env), e.loc)]
-            case Binary(op, left, right):
-                if op == "and":
-                    return bool(self._expr(left, env)) and bool(self._expr(right, env))
-                if op == "or":
-                    return bool(self._expr(left, env)) or bool(self._expr(right, env))
-                return self._binary(op, self._expr(left, env), self._expr(right, env), e.loc)
-            case Unary("-", operand):
-                v = -self._expr(operand, env)
-                return self._int(v, e.loc) if isinstance(v, int) else v
-            case Unary("not", operand):
-                return not self._expr(operand, env)
+            case Binary(symbol, left, right):
+                op = ops.BINARY[symbol]
+                a = self._expr(left, env)
+                if op.short_circuit is not None:
+                    if bool(a) == op.short_circuit:
+                        return op.short_circuit
+                    return bool(self._expr(right, env))
+                return self._binary(op, a, self._expr(right, env), e.loc)
+            case Unary(symbol, operand) if symbol in ops.UNARY:
+                unary = ops.UNARY[symbol]
+                return self._checked(unary.overflows, unary.evaluate(self._expr(operand, env)), e.loc)
             case Cond(cond, then, orelse):
                 return self._expr(then if self._expr(cond, env) else orelse, env)
-            case Call("min", (a, b)):
-                return min(self._expr(a, env), self._expr(b, env))
-            case Call("max", (a, b)):
-                return max(self._expr(a, env), self._expr(b, env))
-            case Call("abs", (a,)):
-                v = abs(self._expr(a, env))
-                return self._int(v, e.loc) if isinstance(v, int) else v
-            case Call("resize", (v, n)):
-                vec, size = self._expr(v, env), self._expr(n, env)
-                if size < 0:
-                    raise Undefined(e.loc, f"resize to a negative length {size}")
-                pad = [] if vec and isinstance(vec[0], list) else 0
-                return [copy.deepcopy(x) for x in vec[:size]] + [copy.deepcopy(pad)
-                                                                 for _ in range(size - len(vec))]
+            case Call(name, args) if name in ops.CALLS and len(args) == ops.CALLS[name].arity:
+                builtin = ops.CALLS[name]
+                values = [self._expr(a, env) for a in args]
+                try:
+                    v = builtin.evaluate(*values)
+                except ops.OutsideDomain as err:
+                    raise Undefined(e.loc, str(err)) from None
+                return self._checked(builtin.overflows, v, e.loc)
             case Call(name, args):
                 fn = self.module.function(name)
                 if fn is None:
@@ -223,53 +208,28 @@ class Interpreter:
                 values = [copy.deepcopy(self._expr(a, env)) for a in args]
                 return self._call(fn, values)
             case Len(operand):
-                return len(self._expr(operand, env))
+                return ops.LEN.evaluate(self._expr(operand, env))
             case NewVec(type_, length, fill):
                 if length is None:
                     return []
                 n = self._expr(length, env)
                 if n < 0:
                     raise Undefined(e.loc, f"a vector of negative length {n}")
-                value = self._expr(fill, env) if fill is not None else (
+                entry: Any = self._expr(fill, env) if fill is not None else (
                     [] if type_.rank > 1 else self._coerce(0, type_.elem))
-                return [copy.deepcopy(value) for _ in range(n)]
+                return [copy.deepcopy(entry) for _ in range(n)]
         raise TypeError(f"unknown expression {e!r}")
 
-    def _binary(self, op: str, a: Any, b: Any, loc: Loc) -> Any:
-        ints = isinstance(a, int) and isinstance(b, int) and not (
-            isinstance(a, bool) or isinstance(b, bool))
-        if op in ("/", "%"):
-            if b == 0:
-                raise Undefined(loc, f"division by zero ({a} {op} 0)")
-            if ints:
-                if self.lang == "cpp":
-                    return self._int(c_div(a, b) if op == "/" else c_mod(a, b), loc)
-                return a // b if op == "/" else a % b
-            if op == "%":
-                return math.fmod(a, b) if self.lang == "cpp" else a % b
-            return a / b
-        match op:
-            case "+":
-                v = a + b
-            case "-":
-                v = a - b
-            case "*":
-                v = a * b
-            case "<":
-                return a < b
-            case "<=":
-                return a <= b
-            case ">":
-                return a > b
-            case ">=":
-                return a >= b
-            case "==":
-                return a == b
-            case "!=":
-                return a != b
-            case _:
-                raise TypeError(f"unknown operator {op}")
-        return self._int(v, loc) if isinstance(v, int) and not isinstance(v, bool) else v
+    def _binary(self, op: ops.BinaryOp, a: Any, b: Any, loc: Loc) -> Any:
+        if op.partial and b == 0:
+            raise Undefined(loc, f"division by zero ({a} {op.symbol} 0)")
+        return self._checked(op.overflows, op.evaluate(self.lang, a, b), loc)
+
+    def _checked(self, overflows: bool, v: Any, loc: Loc) -> Any:
+        """`v`, checked to fit in C++ `int` where the operator's int result may not."""
+        if overflows and isinstance(v, int) and not isinstance(v, bool):
+            return self._int(v, loc)
+        return v
 
 
 def _elem_of(v: Any) -> str:

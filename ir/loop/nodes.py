@@ -4,14 +4,17 @@ Every node carries the source location it came from (`loc`, excluded from equali
 TensIR types (`int`, `float`, `bool`, `vec[int]`, `mat[int]`): a C++ `std::vector<int>` and a
 Python `list[int]` are both `vec[int]`. Compound assignments (`s += e`) are read as `s = s + e`;
 `lang` on the function says whose integer division (`cpp` truncates, `python` floors) `/` and `%`
-mean.
+mean. The operators and builtins are declared in `ops`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tensflo.ir.tensir.types import TensorType
+
+from . import ops
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +65,13 @@ class Index:
     loc: Loc = field(default=NOWHERE, compare=False)
 
 
-BINARY_OPS = ("+", "-", "*", "/", "%", "<", "<=", ">", ">=", "==", "!=", "and", "or")
+BINARY_OPS = tuple(ops.BINARY)
 
 
 @dataclass(frozen=True, slots=True)
 class Binary:
-    """An arithmetic, comparison or logical operator; `/` and `%` follow the function's `lang`."""
+    """An arithmetic, comparison or logical operator (`ops.BINARY`); `/` and `%` follow the
+    function's `lang`."""
 
     op: str
     left: Expr
@@ -77,7 +81,7 @@ class Binary:
 
 @dataclass(frozen=True, slots=True)
 class Unary:
-    """`-x` or `not x`."""
+    """`-x` or `not x` (`ops.UNARY`)."""
 
     op: str
     operand: Expr
@@ -94,13 +98,14 @@ class Cond:
     loc: Loc = field(default=NOWHERE, compare=False)
 
 
-BUILTINS = ("min", "max", "abs", "resize")
-"""`resize(v, n)` is C++ `v.resize(n)` as a value: v cut to n entries or padded with zeros."""
+BUILTINS = tuple(ops.CALLS)
+"""The builtins a `Call` may name (`ops.CALLS`); any other name is a function of the module."""
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """A call of a builtin (`min`, `max`, `abs`) or of a function defined in the same file."""
+    """A call of a builtin (`min`, `max`, `abs`, `resize`) or of a function defined in the same
+    file."""
 
     func: str
     args: tuple[Expr, ...]
@@ -243,7 +248,7 @@ class Module:
         return next((f for f in self.functions if f.name == name), None)
 
 
-def walk_stmts(body: tuple[Stmt, ...]):
+def walk_stmts(body: tuple[Stmt, ...]) -> Iterator[Stmt]:
     """Every statement of a body, nested ones included, in order."""
     for s in body:
         yield s
@@ -254,7 +259,7 @@ def walk_stmts(body: tuple[Stmt, ...]):
             yield from walk_stmts(s.orelse)
 
 
-def sub_exprs(e: Expr):
+def sub_exprs(e: Expr) -> Iterator[Expr]:
     """`e` and every expression inside it."""
     yield e
     match e:
@@ -280,7 +285,7 @@ def sub_exprs(e: Expr):
                 yield from sub_exprs(fill)
 
 
-def stmt_exprs(s: Stmt):
+def stmt_exprs(s: Stmt) -> tuple[Expr, ...]:
     """The expressions a statement holds directly (not those of nested statements)."""
     match s:
         case Decl(_, _, init):
@@ -302,7 +307,7 @@ def assigned_vars(body: tuple[Stmt, ...]) -> list[str]:
     for s in walk_stmts(body):
         name = None
         if isinstance(s, Assign | Push):
-            t = s.target
+            t: Expr = s.target
             while isinstance(t, Index):
                 t = t.base
             name = t.id if isinstance(t, Name) else None
