@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop import ops
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
 from tensflo.plugins.hookspecs import hookimpl
@@ -27,9 +28,12 @@ from tensflo.plugins.hookspecs import hookimpl
 _INT_KINDS = ("INT", "LONG", "SHORT", "LONGLONG", "CHAR_S", "SCHAR")
 _UNSIGNED_KINDS = ("UINT", "ULONG", "ULONGLONG", "USHORT", "UCHAR", "CHAR_U")
 _FLOAT_KINDS = ("FLOAT", "DOUBLE")
-_BINARY = {"+", "-", "*", "/", "%", "<", "<=", ">", ">=", "==", "!="}
-_LOGICAL = {"&&": "and", "||": "or"}
-_COMPOUND = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "%=": "%"}
+_BINARY = {op.cpp: op.symbol for op in ops.BINARY.values()}
+_UNARY = {op.cpp: op.symbol for op in ops.UNARY.values()}
+_COMPOUND = {f"{op.cpp}=": op.symbol for op in ops.BINARY.values() if op.kind == "arithmetic"}
+"""`s += e` and the like, read as `s = s + e`."""
+_FUNCTIONS = {b.cpp: b for b in ops.CALLS.values() if b.cpp is not None and not b.method}
+"""Builtins C++ calls as functions (`std::min(a, b)`)."""
 
 
 @functools.cache
@@ -250,6 +254,7 @@ class _FunctionReader:
             if len(args) == 1 and _cpp_type(args[0].type, self.loc(c), "a vector").rank == t.rank:
                 return self.expr(args[0])  # a copy
             length = self.expr(args[0])
+            fill: L.Expr
             if len(args) == 1:
                 fill = L.NewVec(TensorType(t.elem, t.rank - 1), None, None, self.loc(c)) \
                     if t.rank > 1 else L.Const(0 if t.elem == "int" else 0.0, self.loc(c))
@@ -264,7 +269,9 @@ class _FunctionReader:
         loc = self.loc(c)
         tokens = [t.spelling for t in c.get_tokens()]
         # `for (init; cond; inc)`: which of the three parts are present is read from the tokens
-        depth, parts, cur = 0, [], []
+        depth = 0
+        parts: list[list[str]] = []
+        cur: list[str] = []
         for tok in tokens[2:]:
             if tok == "(":
                 depth += 1
@@ -364,16 +371,17 @@ class _FunctionReader:
                 return [L.Assign(target, step, loc)]
         if c.kind == K.CALL_EXPR and c.spelling == "operator=" and len(kids) == 3:
             return [L.Assign(self.target(kids[0]), self.expr(kids[2]), loc)]
-        if c.kind == K.CALL_EXPR and c.spelling in ("operator+=", "operator-=", "operator*=",
-                                                    "operator/=") and len(kids) == 3:
+        compound = c.spelling.removeprefix("operator") if c.spelling.startswith("operator") else ""
+        if c.kind == K.CALL_EXPR and compound in _COMPOUND and len(kids) == 3:
             target = self.target(kids[0])
-            op = c.spelling[len("operator"):]
-            return [L.Assign(target, L.Binary(_COMPOUND[op], target, self.expr(kids[2]), loc), loc)]
-        if c.kind == K.CALL_EXPR and c.spelling == "resize" and len(kids) == 2 \
+            return [L.Assign(target, L.Binary(_COMPOUND[compound], target, self.expr(kids[2]), loc),
+                             loc)]
+        if c.kind == K.CALL_EXPR and c.spelling == ops.RESIZE.cpp and len(kids) == 2 \
                 and kids[0].kind == K.MEMBER_REF_EXPR:
             obj = [self.strip(k) for k in kids[0].get_children()]
             target = self.target(obj[0])
-            return [L.Assign(target, L.Call("resize", (target, self.expr(kids[1])), loc), loc)]
+            return [L.Assign(target, L.Call(ops.RESIZE.name, (target, self.expr(kids[1])), loc),
+                             loc)]
         if c.kind == K.CALL_EXPR and c.spelling in ("push_back", "emplace_back"):
             member = kids[0]
             obj = [self.strip(k) for k in member.get_children()]
@@ -386,7 +394,7 @@ class _FunctionReader:
         e = self.expr(c)
         if not isinstance(e, L.Name | L.Index):
             raise self.unsupported(c, "assignment to something that is not a variable or element")
-        base = e
+        base: L.Expr = e
         while isinstance(base, L.Index):
             base = base.base
         if not isinstance(base, L.Name):
@@ -438,23 +446,19 @@ class _FunctionReader:
             return L.Name(c.spelling, loc)
         if kind == K.BINARY_OPERATOR:
             op = _binary_op(c)
-            if op in _LOGICAL:
-                return L.Binary(_LOGICAL[op], self.expr(kids[0]), self.expr(kids[1]), loc)
             if op not in _BINARY:
                 raise self.unsupported(c, f"the operator {op}")
-            return L.Binary(op, self.expr(kids[0]), self.expr(kids[1]), loc)
+            return L.Binary(_BINARY[op], self.expr(kids[0]), self.expr(kids[1]), loc)
         if kind == K.UNARY_OPERATOR:
             op = _unary_op(c)
-            if op == "-":
-                inner = self.expr(kids[0])
-                if isinstance(inner, L.Const) and not isinstance(inner.value, bool):
-                    return L.Const(-inner.value, loc)
-                return L.Unary("-", inner, loc)
             if op == "+":
                 return self.expr(kids[0])
-            if op == "!":
-                return L.Unary("not", self.expr(kids[0]), loc)
-            raise self.unsupported(c, f"the operator {op or 'this unary operator'} inside an expression")
+            if op not in _UNARY:
+                raise self.unsupported(c, f"the operator {op or 'this unary operator'} inside an expression")
+            inner = self.expr(kids[0])
+            if op == ops.NEG.cpp and isinstance(inner, L.Const) and not isinstance(inner.value, bool):
+                return L.Const(-inner.value, loc)  # a negative literal
+            return L.Unary(_UNARY[op], inner, loc)
         if kind == K.CONDITIONAL_OPERATOR:
             return L.Cond(self.expr(kids[0]), self.expr(kids[1]), self.expr(kids[2]), loc)
         if kind == K.ARRAY_SUBSCRIPT_EXPR:
@@ -471,17 +475,17 @@ class _FunctionReader:
         name = c.spelling
         if name == "operator[]" and len(kids) == 3:
             return L.Index(self.expr(kids[0]), self.expr(kids[2]), loc)
-        if name == "size" and kids and kids[0].kind == K.MEMBER_REF_EXPR:
+        if name == ops.LEN.cpp and kids and kids[0].kind == K.MEMBER_REF_EXPR:
             obj = [self.strip(k) for k in kids[0].get_children()]
             return L.Len(self.expr(obj[0]), loc)
         if name in ("push_back", "emplace_back"):
             raise self.unsupported(c, f"{name} inside an expression")
         args = kids[1:]
         callee = kids[0] if kids else None
-        if callee is not None and callee.kind == K.DECL_REF_EXPR and name in ("min", "max", "abs"):
+        if callee is not None and callee.kind == K.DECL_REF_EXPR and name in _FUNCTIONS:
             values = [self.expr(a) for a in args]
-            if (name == "abs" and len(values) == 1) or (name != "abs" and len(values) == 2):
-                return L.Call(name, tuple(values), loc)
+            if len(values) == _FUNCTIONS[name].arity:
+                return L.Call(_FUNCTIONS[name].name, tuple(values), loc)
         if name in self.signatures and callee is not None and callee.kind == K.DECL_REF_EXPR:
             return L.Call(name, tuple(self.expr(a) for a in args), loc)
         if name == "vector" and len(kids) == 1:

@@ -15,13 +15,22 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop import ops
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
 from tensflo.plugins.hookspecs import hookimpl
 
 _SCALARS = {"int": INT, "float": FLOAT, "bool": BOOL}
-_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "/", ast.Mod: "%"}
-_CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+_OPERATORS = {kind: {node: op.symbol for op in ops.BINARY.values() if op.kind == kind
+                     for node in op.python} for kind in ("arithmetic", "comparison", "logical")}
+"""The loop-IR symbol of each `ast` operator node: arithmetic (`BinOp`), comparison (`Compare`)
+and logical (`BoolOp`)."""
+_BINOPS, _CMPOPS, _BOOLOPS = (_OPERATORS[k] for k in ("arithmetic", "comparison", "logical"))
+_UNARY = {op.python: op.symbol for op in ops.UNARY.values()}
+_BUILTINS = {b.python: b for b in ops.BUILTINS.values() if b.python is not None}
+"""Builtins by the name Python calls them (`len`, `min`, ...)."""
+_CALLS = {b.name: b for b in _BUILTINS.values() if b.call}
+"""Of those, the ones loop IR holds as a `Call`."""
 _EMPTY = TensorType("int", 1)
 """Type of `[]` until an append says what it holds."""
 
@@ -41,13 +50,13 @@ def parse_python(path: str, text: str) -> L.Module:
             continue
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue  # docstring
-        elif (isinstance(node, ast.Assign | ast.AnnAssign)
-              and isinstance(getattr(node, "value", None), ast.Constant)
+        elif (isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Constant)
               and isinstance(node.value.value, int | float)):
+            value = node.value.value
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
                 if isinstance(t, ast.Name):
-                    constants[t.id] = node.value.value
+                    constants[t.id] = value
         else:
             raise LoopIRError(_loc(path, node), f"unsupported top-level statement "
                               f"({type(node).__name__}); only functions and constants are read")
@@ -89,13 +98,14 @@ def _usage_type(fn: ast.FunctionDef, name: str) -> TensorType:
     rank = 0
     for node in ast.walk(fn):
         if isinstance(node, ast.Subscript):
-            depth, base = 0, node
+            depth = 0
+            base: ast.expr = node
             while isinstance(base, ast.Subscript):
                 base, depth = base.value, depth + 1
             if isinstance(base, ast.Name) and base.id == name:
                 rank = max(rank, depth)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id == "len" and node.args \
+                and node.func.id == ops.LEN.python and node.args \
                 and isinstance(node.args[0], ast.Name) and node.args[0].id == name:
             rank = max(rank, 1)
         elif isinstance(node, ast.For) and isinstance(node.iter, ast.Name) \
@@ -175,12 +185,12 @@ class _FunctionReader:
                 rhs = self.binop(op, current, self.expr(value), s)
                 return self.assign(target, rhs, value, loc)
             case ast.Expr(ast.Call(ast.Attribute(obj, "append"), [arg], [])):
-                target = self.expr(obj)
-                if not isinstance(target, L.Name | L.Index):
+                vector = self.expr(obj)
+                if not isinstance(vector, L.Name | L.Index):
                     raise self.unsupported(s, "append to something that is not a variable or element")
-                value = self.expr(arg)
-                self.note_append(target, self.type_of(value, arg))
-                return [L.Push(target, value, loc)]
+                item = self.expr(arg)
+                self.note_append(vector, self.type_of(item, arg))
+                return [L.Push(vector, item, loc)]
             case ast.For(target, iter_, body, orelse):
                 if orelse:
                     raise self.unsupported(s, "`for ... else`")
@@ -284,29 +294,27 @@ class _FunctionReader:
                 return L.NewVec(TensorType(ft.elem, ft.rank + 1), self.expr(n), fill, loc)
             case ast.BinOp(left, op, right):
                 return self.binop(op, self.expr(left), self.expr(right), e)
-            case ast.UnaryOp(ast.USub(), operand):
-                inner = self.expr(operand)
-                if isinstance(inner, L.Const) and not isinstance(inner.value, bool):
-                    return L.Const(-inner.value, loc)
-                return L.Unary("-", inner, loc)
             case ast.UnaryOp(ast.UAdd(), operand):
                 return self.expr(operand)
-            case ast.UnaryOp(ast.Not(), operand):
-                return L.Unary("not", self.expr(operand), loc)
-            case ast.BoolOp(op, values):
-                name = "and" if isinstance(op, ast.And) else "or"
+            case ast.UnaryOp(op, operand) if type(op) in _UNARY:
+                inner = self.expr(operand)
+                if isinstance(op, ops.NEG.python) and isinstance(inner, L.Const) \
+                        and not isinstance(inner.value, bool):
+                    return L.Const(-inner.value, loc)  # a negative literal
+                return L.Unary(_UNARY[type(op)], inner, loc)
+            case ast.BoolOp(boolop, values):
                 out = self.expr(values[0])
                 for v in values[1:]:
-                    out = L.Binary(name, out, self.expr(v), loc)
+                    out = L.Binary(_BOOLOPS[type(boolop)], out, self.expr(v), loc)
                 return out
-            case ast.Compare(left, ops, comparators):
+            case ast.Compare(left, cmpops, comparators):
                 parts = []
                 prev = self.expr(left)
-                for op, c in zip(ops, comparators, strict=True):
-                    if type(op) not in _CMPOPS:
-                        raise self.unsupported(e, f"the comparison {type(op).__name__}")
+                for cmpop, c in zip(cmpops, comparators, strict=True):
+                    if type(cmpop) not in _CMPOPS:
+                        raise self.unsupported(e, f"the comparison {type(cmpop).__name__}")
                     cur = self.expr(c)
-                    parts.append(L.Binary(_CMPOPS[type(op)], prev, cur, loc))
+                    parts.append(L.Binary(_CMPOPS[type(cmpop)], prev, cur, loc))
                     prev = cur
                 out = parts[0]
                 for p in parts[1:]:
@@ -327,15 +335,16 @@ class _FunctionReader:
     def call(self, fname: str, args: list[ast.expr], e: ast.expr) -> L.Expr:
         loc = self.loc(e)
         values = [self.expr(a) for a in args]
-        if fname == "len" and len(values) == 1:
+        builtin = _BUILTINS.get(fname)
+        if builtin is ops.LEN and len(values) == 1:
             return L.Len(values[0], loc)
-        if fname in ("min", "max") and len(values) >= 2:
+        if builtin is not None and builtin.variadic and len(values) >= builtin.arity:
             out = values[0]
             for v in values[1:]:
-                out = L.Call(fname, (out, v), loc)
+                out = L.Call(builtin.name, (out, v), loc)
             return out
-        if fname == "abs" and len(values) == 1:
-            return L.Call("abs", (values[0],), loc)
+        if builtin is not None and builtin.call and len(values) == builtin.arity:
+            return L.Call(builtin.name, tuple(values), loc)
         if fname in ("int", "float") and len(values) == 1:
             if fname == "int" and self.type_of(values[0], e).elem == "int":
                 return values[0]
@@ -360,14 +369,12 @@ class _FunctionReader:
                     raise LoopIRError(e.loc, "indexing a scalar")
                 return TensorType(t.elem, t.rank - 1)
             case L.Binary(op, left, right):
-                if op in ("<", "<=", ">", ">=", "==", "!=", "and", "or"):
+                if ops.BINARY[op].boolean:
                     return BOOL
                 lt, rt = self.type_of(left, node), self.type_of(right, node)
                 return FLOAT if "float" in (lt.elem, rt.elem) else lt
-            case L.Unary("not", _):
-                return BOOL
-            case L.Unary(_, operand):
-                return self.type_of(operand, node)
+            case L.Unary(op, operand):
+                return BOOL if ops.UNARY[op].boolean else self.type_of(operand, node)
             case L.Cond(_, then, _):
                 return self.type_of(then, node)
             case L.Len():
@@ -375,13 +382,11 @@ class _FunctionReader:
             case L.NewVec(t):
                 return t
             case L.Call(fname, args):
-                if fname in ("min", "max", "abs"):
-                    return self.type_of(args[0], node)
-                callee = self.signatures[fname]
-                t = _annotation_type(callee.returns)
-                if t is None:
-                    t = _helper_result(self, fname, e.loc)
-                return t
+                if fname in _CALLS:
+                    result = _CALLS[fname].result
+                    return result if result is not None else self.type_of(args[0], node)
+                result = _annotation_type(self.signatures[fname].returns)
+                return result if result is not None else _helper_result(self, fname, e.loc)
         raise LoopIRError(getattr(e, "loc", self.loc(node)), "cannot type this expression")
 
 
