@@ -2,8 +2,8 @@
 
 `compile_file` lifts the functions of one C++ or Python file and returns one `CompileResult` per
 function (the JSON contract of DESIGN §6). Candidates come first from the loop-shape rules
-(`symbolic`), then from the synthesizers named in `Options.synth` (the enumerative search by
-default) when the rules fail or their candidate cannot be proven. A candidate must agree with the
+(`tensflo.ir.lifting`), then from the synthesizers named in `Options.synth` (the enumerative search
+by default) when the rules fail or their candidate cannot be proven. A candidate must agree with the
 reference interpreter on random inputs inside the domain before it is sent to the verifier; a
 result is `lifted` only with a proof at least as strong as `Options.require_proof`.
 """
@@ -19,8 +19,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tensflo.ir.lifting.inputs import Case, case_in_domain, draw_cases, first_mismatch
-from tensflo.ir.lifting.symbolic import LiftResult, NotLiftable, Obligation, lift_function
+from tensflo.ir.lifting import (
+    Case,
+    LiftResult,
+    NotLiftable,
+    Obligation,
+    case_in_domain,
+    draw_cases,
+    first_mismatch,
+    lift_function,
+)
 from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError

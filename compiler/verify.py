@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from tensflo.ir.lifting.symbolic import Obligation
+from tensflo.ir.lifting import Obligation
 from tensflo.ir.tensir import Term, free_vars
 from tensflo.ir.tensir.smt import Encoder
 from tensflo.plugins.components import CheckResult, Verifier

@@ -8,8 +8,8 @@ they are mined from the loops' per-iteration updates (each read `x[i + c]` becom
 parameter). Terms are built by size from every op's type rule (`typed_signatures`); a term whose
 outputs on all examples equal an earlier term's is dropped, so each behaviour is kept once (the
 smallest). The first term that matches every example is returned, with the template-invariant
-obligations when the function's shape allows (`symbolic.check_candidate`). The same search runs on
-every input; its order is fixed, so results are deterministic for a given seed.
+obligations when the function's shape allows (`tensflo.ir.lifting.check_candidate`). The same
+search runs on every input; its order is fixed, so results are deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -22,16 +22,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tensflo.ir.lifting.inputs import Case, draw_cases, same
-from tensflo.ir.lifting.symbolic import (
-    Lifter,
+from tensflo.ir.lifting import (
+    Case,
     LiftResult,
     NotLiftable,
-    _collect_leaves,
-    _Context,
-    _replace_terms,
+    abstract_reads,
     check_candidate,
+    draw_cases,
     iteration_updates,
+    loop_bounds,
+    same,
 )
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import (
@@ -84,7 +84,7 @@ class _Bank:
 
 
 def _fingerprint(values: tuple[Any, ...]) -> tuple:
-    out = []
+    out: list[tuple[Any, ...] | None] = []
     for v in values:
         if v is None:
             out.append(None)
@@ -150,16 +150,7 @@ def _leaves(module: L.Module, fn: L.Function, params: tuple[Var, ...]) -> list[T
                     consts.add(sub.value)
     bounds: list[Term] = [p for p in params if p.type == TensorType("int")]
     bounds += [OPS["len"](p) for p in params if p.type.rank >= 1]
-    lifter = Lifter(module, fn)
-    env: dict[str, Any] = {p.name: p for p in params}
-    for st in L.walk_stmts(fn.body):
-        if isinstance(st, L.For):
-            try:
-                b = rewrite.simplify(lifter.value(st.stop, env, _Context()))
-            except (NotLiftable, KeyError, TensIRTypeError):
-                continue
-            if isinstance(b, Term) and not (free_vars(b) - set(params)) and b not in bounds:
-                bounds.append(b)
+    bounds += [b for b in loop_bounds(module, fn) if b not in bounds]
     out: list[Term] = [*params, *(lit(c) for c in sorted(consts))]
     for p in params:
         if p.type.rank >= 1:
@@ -180,13 +171,9 @@ def _mined_lambdas(module: L.Module, fn: L.Function, params: tuple[Var, ...]) ->
         for piece in subterms(update):
             if not isinstance(piece, Term) or not piece.type.is_scalar:
                 continue
-            leaves: dict[Term, Term] = {}
-            _collect_leaves(piece, counter, leaves)
-            if not 1 <= len(leaves) <= 2 or not all(k.type.is_scalar for k in leaves):
+            body, vars_ = abstract_reads(piece, counter)
+            if not 1 <= len(vars_) <= 2 or not all(k.type.is_scalar for k in vars_):
                 continue
-            names = ["e"] if len(leaves) == 1 else ["e1", "e2"]
-            vars_ = {k: Var(n, k.type) for k, n in zip(leaves, names, strict=True)}
-            body = _replace_terms(piece, vars_)
             if any(not v.type.is_scalar for v in free_vars(body)) or counter in free_vars(body):
                 continue
             if any(v not in vars_.values() and v not in params for v in free_vars(body)):
@@ -332,7 +319,7 @@ def _evaluate_all(term: Term, envs: list[dict[str, Any]]) -> tuple[Any, ...] | N
     """The term's value on each example (None where undefined); None if undefined everywhere."""
     from tensflo.ir.tensir import evaluate
 
-    out = []
+    out: list[Any] = []
     for env in envs:
         try:
             out.append(evaluate(term, env))
@@ -342,7 +329,7 @@ def _evaluate_all(term: Term, envs: list[dict[str, Any]]) -> tuple[Any, ...] | N
 
 
 def _apply_all(op: Any, args: list[Any], envs: list[dict[str, Any]], t: TensorType) -> tuple[Any, ...] | None:
-    out = []
+    out: list[Any] = []
     with np.errstate(all="ignore"):
         for k, env in enumerate(envs):
             vals = [closure(a, env) if isinstance(a, Lambda) else a.values[k] for a in args]

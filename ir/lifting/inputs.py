@@ -32,7 +32,7 @@ class Case:
     expected: Any
 
 
-def _value(t: TensorType, n: int, m: int, rng: np.random.Generator, wide: bool) -> np.ndarray | int:
+def _value(t: TensorType, n: int, m: int, rng: np.random.Generator, wide: bool) -> np.ndarray | int | float:
     lo, hi = (-300, 300) if wide else (-20, 21)
     if t.rank == 0:
         if t.elem == "bool":

@@ -22,8 +22,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from tensflo.ir.lifting.inputs import Case, draw_cases, first_mismatch
-from tensflo.ir.lifting.symbolic import LiftResult, NotLiftable, candidate_proofs
+from tensflo.ir.lifting import (
+    Case,
+    LiftResult,
+    NotLiftable,
+    candidate_proofs,
+    draw_cases,
+    first_mismatch,
+)
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import TensIRTypeError, Term, print_term, rewrite
 from tensflo.plugins.errors import UsageError

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from tensflo.compiler.pipeline import CompileResult, Options, vet_candidate
-from tensflo.ir.lifting.symbolic import check_candidate
+from tensflo.ir.lifting import check_candidate
 from tensflo.ir.tensir import OPS, Var, lit
 from tensflo.plugins.cpp_frontend import parse_cpp
 from tensflo.plugins.enum_synth import EnumSynthesizer

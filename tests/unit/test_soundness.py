@@ -8,8 +8,7 @@ from pathlib import Path
 
 from tensflo.compiler.differential import differential_check
 from tensflo.compiler.verify import check_obligations
-from tensflo.ir.lifting.inputs import draw_cases, first_mismatch
-from tensflo.ir.lifting.symbolic import check_candidate, lift_function
+from tensflo.ir.lifting import check_candidate, draw_cases, first_mismatch, lift_function
 from tensflo.ir.tensir import OPS, App, Function, Lambda, Term
 from tensflo.plugins.cpp_frontend import parse_cpp
 from tensflo.plugins.solvers import Cvc5Verifier, Z3Verifier

@@ -1,0 +1,123 @@
+"""Verification conditions of a lifted function: where code runs (`Context`), the in-range reads
+that become the precondition, and each loop's initiation, preservation and postcondition under
+its template invariant `v == S(i)`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop.nodes import Loc
+from tensflo.ir.tensir import Lambda, Term, Var, free_vars, lit, rewrite
+
+from .build import ONE, ZERO, conj, mk
+from .loop_rules import Summary
+from .results import Empty, Obligation, Presized, Sym
+from .vectorize import PendingRead
+
+Check = tuple[Term, Term]
+"""An equality a loop invariant must imply."""
+
+
+@dataclass
+class Context:
+    """Assumptions that hold where code runs: enclosing loop ranges and the function precondition."""
+
+    assume: tuple[Term, ...] = ()
+    counters: tuple[Var, ...] = ()
+    runs: tuple[Term, ...] = ()
+    """`lo < hi` of each enclosing loop."""
+
+
+@dataclass
+class Conditions:
+    """The precondition and the obligations collected while lifting one function."""
+
+    obligations: list[Obligation] = field(default_factory=list)
+    requires: list[Term] = field(default_factory=list)
+    loop_vars: set[Var] = field(default_factory=set)
+    """Counters and loop-state variables: a precondition may not mention them."""
+    reads: list[tuple[Loc, Term, Context]] = field(default_factory=list)
+    """(location, in-range condition, context) of every element read of the source."""
+    pending: list[PendingRead] = field(default_factory=list)
+    """Reads `x[i + c]` of the loop being summarized."""
+    owner: dict[Var, list[Check]] = field(default_factory=dict)
+    """The entry-check list of the loop that changes each loop-state variable."""
+
+    def route(self, cond: Term, ctx: Context) -> bool:
+        """A condition on loop-state values is checked by the invariant of the loop changing them."""
+        owners = [self.owner[v] for v in sorted(free_vars(cond), key=lambda v: v.name) if v in self.owner]
+        if not owners:
+            return False
+        owners[0].append((rewrite.simplify(mk("or", mk("not", conj(ctx.assume)), cond)), lit(True)))
+        return True
+
+    def read_obligations(self) -> None:
+        """Every read of the source is in range: by the precondition, or provably from it."""
+        for loc, cond, ctx in self.reads:
+            cond = rewrite.simplify(cond)
+            if cond == lit(True):
+                continue
+            guard = rewrite.simplify(conj(ctx.runs))
+            if not (free_vars(cond) | free_vars(guard)) & self.loop_vars:
+                full = rewrite.simplify(mk("or", mk("not", guard), cond))
+                if full not in self.requires and full != lit(True):
+                    self.requires.append(full)
+            else:
+                self.obligations.append(Obligation(
+                    "in-range read", loc, ctx.assume, (), ((cond, lit(True)),)))
+        for k, ob in enumerate(self.obligations):
+            if ob.kind == "in-range read":
+                self.obligations[k] = replace(ob, assume=ob.assume + tuple(self.requires))
+
+    def loop_obligations(self, s: L.For, state: Mapping[str, Var], summaries: Mapping[str, Summary],
+                         after: Mapping[str, Term], before: Mapping[str, Sym], i: Var, lo: Term,
+                         hi: Term, ctx: Context, scalar: Callable[[L.Expr], Term],
+                         checks: Sequence[Check] = (), facts: Sequence[Term] = ()) -> None:
+        """Initiation, preservation and postcondition of the loop `s` with counter `i` running over
+        `[lo, hi)`: state variable `state[n]` of each changed `n` is `summaries[n](i)`, `before[n]`
+        before the loop and `after[n]` after one iteration. The pending reads become preconditions
+        (or obligations, when they depend on enclosing loops); `scalar` evaluates a fill value."""
+        pending, self.pending = self.pending, []
+        runs = mk("lt", lo, hi)
+        for x, start, c in pending:
+            length = rewrite.simplify(mk("len", x))
+            cond = mk("or", mk("not", runs), mk("and", mk("le", ZERO, start),
+                                                  mk("le", rewrite.simplify(mk("add", hi, c)), length)))
+            cond = rewrite.simplify(cond)
+            if self.route(cond, Context(ctx.assume + (mk("le", lo, i), mk("lt", i, hi)))):
+                continue
+            if free_vars(cond) & self.loop_vars:
+                # a condition on enclosing counters: it must follow from the enclosing loops
+                self.obligations.append(Obligation("precondition", s.loc, ctx.assume + tuple(self.requires), (), (
+                    (cond, lit(True)),)))
+            elif cond != lit(True) and cond not in self.requires:
+                self.requires.append(cond)
+        pre = ctx.assume + tuple(facts) + tuple(self.requires)
+        inv = tuple((state[n], summaries[n](i)) for n in state)
+        # initiation: the state before the loop is S(lo)
+        init_goals: list[Check] = []
+        for n in state:
+            old = before[n]
+            if isinstance(old, Empty):
+                init_goals.append((mk("len", summaries[n](lo)), ZERO))
+            elif isinstance(old, Presized):
+                # a pre-sized vector: the right length, every entry the fill value
+                start = summaries[n](lo)
+                fill = scalar(old.fill) if old.fill is not None else ZERO
+                init_goals.append((mk("len", start), old.length_term))
+                if start.type.rank == 1:
+                    init_goals.append((start, mk("vec_map", start, Lambda((Var("e", start.type.scalar),), fill))))
+            else:
+                init_goals.append((old, summaries[n](lo)))
+        self.obligations.append(Obligation("initiation", s.loc, pre, (), tuple(init_goals)))
+        # preservation: one more iteration keeps v == S(i)
+        step = tuple((after[n], summaries[n](mk("add", i, ONE))) for n in state) + tuple(checks)
+        self.obligations.append(Obligation(
+            "preservation", s.loc, pre + (mk("le", lo, i), mk("lt", i, hi)), inv, step))
+        # postcondition: when the loop stops, v == S(hi)
+        stop = mk("and", mk("le", lo, i), mk("or", mk("le", i, hi), mk("eq", i, lo)))
+        post = tuple((summaries[n](i), summaries[n](hi)) for n in state)
+        self.obligations.append(Obligation(
+            "postcondition", s.loc, pre + (stop, mk("not", mk("lt", i, hi))), inv, post))

@@ -1,0 +1,58 @@
+"""The facts about loop-IR and TensIR ops that lifting relies on, gathered in one place.
+
+They are spelled here until the loop-IR and TensIR op tables carry them; every other module of the
+package reads them from here.
+"""
+
+from __future__ import annotations
+
+BINARY: dict[str, str] = {
+    "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "<": "lt", "<=": "le",
+    ">": "gt", ">=": "ge", "==": "eq", "!=": "ne", "and": "and", "or": "or"}
+"""Loop-IR binary operator -> the TensIR op it means (C++ integer semantics)."""
+
+SCALAR_BUILTINS = ("min", "max", "abs")
+"""Loop-IR builtin calls that are the TensIR scalar op of the same name."""
+
+
+def binary_op(op: str, lang: str, elem: str) -> str:
+    """The TensIR op of loop-IR `op` in a function of language `lang` on operands of `elem`:
+    Python's `/` on ints and `%` floor."""
+    name = BINARY[op]
+    if op == "/" and lang == "python" and elem == "int":
+        name = "floordiv"
+    if op == "%" and lang == "python":
+        name = "floormod"
+    return name
+
+
+REDUCTION_KINDS = ("add", "mul", "max", "min")
+"""Binary ops a scalar loop update may accumulate with, in the order they are tried."""
+
+REDUCTION_UNITS: dict[str, int] = {"add": 0, "mul": 1}
+"""The unit of each accumulation that has one (an unchanged branch of a conditional update)."""
+
+REDUCE_OPS: dict[str, str] = {"add": "reduce_sum", "mul": "reduce_mul", "max": "reduce_max"}
+"""The TensIR reduction of a vector by each accumulation (`min` is `-reduce_max(-v)`)."""
+
+ORDERINGS = ("lt", "le", "gt", "ge")
+"""Comparisons a `max`/`min` written as a select may use."""
+
+LESS = ("lt", "le")
+"""Of those, the ones that say "less than"."""
+
+VECTOR_ALGEBRA = ("add", "sub", "mul", "div")
+"""Scalar ops that have elementwise and broadcast vector forms (`ELEMWISE`, `BROADCAST`)."""
+
+COMMUTATIVE = ("add", "mul")
+"""Of those, the ones whose scalar operand may come first without a scalar-first form."""
+
+BOUND_ARGS: dict[str, int] = {"slice": 2, "col_slice": 2, "take": 1}
+"""Ops with an argument that is a length bound (a loop bound in a lifted program), and where."""
+
+OPAQUE_TO_BOUNDS = ("len",)
+"""Ops whose arguments are never rewritten when a loop bound is replaced."""
+
+INDEXED_ARGS: dict[str, int] = {"index": 0}
+"""Ops with an argument that is indexed into: never rewritten when a loop bound is replaced (a
+whole vector there is not the slice the bound stands for)."""
