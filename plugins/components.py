@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol, Self, runtime_checkable
 
 if TYPE_CHECKING:
-    from tensflo.ir.lifting.inputs import Case
-    from tensflo.ir.lifting.symbolic import LiftResult
+    from tensflo.ir.lifting import Case, LiftResult
     from tensflo.ir.loop import nodes as L
     from tensflo.ir.tensir import Function, Term
 
@@ -60,7 +59,7 @@ class Synthesizer(Protocol):
         `deadline` is a `time.perf_counter()` value; `exclude` holds programs already refuted (a
         failed quick check or proof), which must not be proposed again; `examples` are inputs on
         which a refuted candidate differed from the source, to be matched too. Raise
-        `tensflo.ir.lifting.symbolic.NotLiftable` to say why nothing was found. A result's
+        `tensflo.ir.lifting.NotLiftable` to say why nothing was found. A result's
         `found_by` replaces the synthesizer's name in the report.
         """
         ...
