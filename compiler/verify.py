@@ -14,6 +14,7 @@ import multiprocessing.connection
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any, ClassVar
 
 from tensflo.ir.lifting import Obligation
@@ -65,7 +66,7 @@ class PortfolioVerifier:
         """Each member runs in its own (forked) process; the losers are stopped."""
         ctx = multiprocessing.get_context("fork")
         start = time.perf_counter()
-        running: dict[Any, tuple[Any, Verifier]] = {}
+        running: dict[Connection, tuple[Any, Verifier]] = {}
         for v in self.members:
             receive, send = ctx.Pipe(duplex=False)
             proc = ctx.Process(target=_prove_in_child, args=(send, build, v, timeout), daemon=True)
@@ -80,15 +81,18 @@ class PortfolioVerifier:
                 if not ready:
                     break
                 for conn in ready:
+                    assert isinstance(conn, Connection)  # wait returns the objects it was given
                     proc, v = running.pop(conn)
+                    answer: CheckResult
                     try:
-                        last = conn.recv()
+                        answer = conn.recv()
                     except EOFError:
-                        last = CheckResult("unknown", time.perf_counter() - start, v.name,
-                                           "the solver process ended without an answer")
+                        answer = CheckResult("unknown", time.perf_counter() - start, v.name,
+                                             "the solver process ended without an answer")
                     proc.join()
-                    if last.status in ("unsat", "sat"):
-                        return last
+                    last = answer
+                    if answer.status in ("unsat", "sat"):
+                        return answer
         finally:
             for proc, _ in running.values():
                 proc.kill()

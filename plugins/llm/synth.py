@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -31,7 +32,7 @@ from tensflo.ir.lifting import (
     first_mismatch,
 )
 from tensflo.ir.loop import nodes as L
-from tensflo.ir.tensir import TensIRTypeError, Term, print_term, rewrite
+from tensflo.ir.tensir import Lambda, TensIRTypeError, Term, print_term, rewrite
 from tensflo.plugins.errors import UsageError
 
 from . import prompts
@@ -98,7 +99,7 @@ class LLMSynthesizer:
     tests: int = 32
     partners: tuple[str, ...] = ()
     """The other synthesizers of the portfolio (`enum` among them: close programs become sketches)."""
-    _state: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _state: dict[str | tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def configure(self, base_url: str | None = None, model: str | None = None,
                   rounds: int | None = None, samples: int | None = None,
@@ -225,10 +226,10 @@ class LLMSynthesizer:
                         f"`{print_term(program)}` was already refuted"))
                     continue
                 proofs = _lift_results(module, fn, program, params, self.name)
-                key = tuple(proofs[0].requires)
-                if key not in drawn:  # samples of a round mostly share their precondition
-                    drawn[key] = draw_cases(fn, module, key, self.tests, seed=seed)
-                cases = [*examples, *drawn[key]]
+                requires = tuple(proofs[0].requires)
+                if requires not in drawn:  # samples of a round mostly share their precondition
+                    drawn[requires] = draw_cases(fn, module, requires, self.tests, seed=seed)
+                cases = [*examples, *drawn[requires]]
                 bad = first_mismatch(program, cases)
                 sampler.observe_candidate(bad is None, time.perf_counter() - t0)
                 if bad is None:
@@ -279,9 +280,8 @@ class LLMSynthesizer:
         hole = hole_at(program, found.path)
         if "enum" in self.partners:
             hole_type = hole.type if hole.type is not None else _lambda_type(program, found.path)
-            filled = fill_hole(module, fn, program,
-                               lambda node: replace_at(program, found.path, node),  # type: ignore[arg-type,return-value]
-                               hole_type, cases, min(deadline, time.perf_counter() + 5.0))
+            filled = fill_hole(module, fn, program, _plug(program, found.path), hole_type, cases,
+                               min(deadline, time.perf_counter() + 5.0))
             if filled is not None and filled not in conv.tried:
                 conv.stats["sketch_fills"] += 1
                 if first_mismatch(filled, cases) is None:
@@ -292,6 +292,17 @@ class LLMSynthesizer:
             conv.infill = _Infill(program, hole,
                                   prompts.infill_messages(module, fn, program, hole, case, got))
         return []
+
+
+def _plug(program: Term, path: tuple[int, ...]) -> Callable[[Term | Lambda], Term]:
+    """The program with a node in place of the one at `path` (a program stays a term)."""
+
+    def plug(node: Term | Lambda) -> Term:
+        out = replace_at(program, path, node)
+        assert isinstance(out, Term)
+        return out
+
+    return plug
 
 
 def _lambda_type(program: Term, path: tuple[int, ...]) -> Any:
