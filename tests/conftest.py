@@ -1,5 +1,5 @@
-"""Shared fixtures: the repository root, running the `tensflo` command, a third-party plugin, golden
-files (`--update-golden`)."""
+"""Shared fixtures: the repository root, running the `tensflo` command (in a subprocess or in this
+process), the built-in plugin registry, a third-party plugin, golden files (`--update-golden`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tensflo.plugins.manager import Registry
 
 REPO = Path(__file__).resolve().parent.parent
 FAKE_PLUGIN = REPO / "tests" / "fake_plugin"
@@ -28,6 +32,39 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
         [sys.executable, "-m", "tensflo", *args], cwd=cwd, env=env, capture_output=True,
         text=True, timeout=120, stdin=subprocess.DEVNULL,
     )
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """`cli(*argv)`: run `tensflo ARGV` in this process; (exit status, stdout, stderr)."""
+    from tensflo.compiler.cli import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def registry() -> Iterator[Registry]:
+    """The plugins as `tensflo` loads them (third-party ones too unless
+    TENSFLO_DISABLE_PLUGIN_AUTOLOAD is set), once per test module."""
+    from tensflo.plugins.manager import load_registry
+
+    with load_registry() as reg:
+        yield reg
+
+
+@pytest.fixture
+def op_table_unchanged() -> Iterator[None]:
+    """The test must leave the op table as it found it (no plugin op left behind)."""
+    from tensflo.ir.tensir import OPS
+
+    before = [op.name for op in OPS]
+    yield
+    assert [op.name for op in OPS] == before
 
 
 @pytest.fixture

@@ -17,18 +17,11 @@ from tensflo.compiler.differential import original_outputs
 from tensflo.compiler.pipeline import Options, compile_function, read_module
 from tensflo.ir.lifting.inputs import draw_cases, same
 from tensflo.ir.tensir import Function
-from tensflo.plugins.manager import load_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNELS = sorted((ROOT / "benchmarks" / "kernels" / "cpp").glob("*.cc")) + sorted(
     (ROOT / "benchmarks" / "kernels" / "python").glob("*.py"))
 CASES = 12
-
-
-@pytest.fixture(scope="module")
-def registry():
-    with load_registry() as reg:
-        yield reg
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tensflo.compiler.cli import main
-
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "flo"
 WINDOWS = str(EXAMPLES / "windowed_aggregation.py")
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:
@@ -33,24 +25,24 @@ def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
         assert fragment in err, err
 
 
-def test_help_lists_the_actions(capsys):
-    code, out, _ = run(capsys, "--help")
+def test_help_lists_the_actions(cli):
+    code, out, _ = cli("--help")
     assert code == 0 and "    flo " in out
-    code, out, _ = run(capsys, "flo", "--help")
+    code, out, _ = cli("flo", "--help")
     assert code == 0 and "check" in out and "run" in out
     assert "example:\n  tensflo flo run examples/flo/windowed_aggregation.py" in out
     for action in ("check", "run"):
-        code, out, _ = run(capsys, "flo", action, "--help")
+        code, out, _ = cli("flo", action, "--help")
         assert code == 0 and f"usage: tensflo flo {action}" in out and "tensflo flo" in out
 
 
-def test_check_reports_types_and_properties(capsys):
-    code, out, _ = run(capsys, "flo", "check", WINDOWS)
+def test_check_reports_types_and_properties(cli):
+    code, out, _ = cli("flo", "check", WINDOWS)
     assert code == 0
     assert "input  events: Unbounded[Seq]" in out and "output sums: Unbounded[Seq]" in out
     assert "streaming_progress, eager_execution: ok (712 runs: all schedules and random ones" in out
 
-    code, out, _ = run(capsys, "flo", "check", WINDOWS, "--json", "--limit", "10",
+    code, out, _ = cli("flo", "check", WINDOWS, "--json", "--limit", "10",
                        "--samples", "7")
     report = json.loads(out)
     assert code == 0 and report["properties"]["schedules"] == 7
@@ -80,21 +72,21 @@ inputs = {"x": [1, 2, 3]}
 """
 
 
-def test_check_fails_with_a_counterexample(capsys, tmp_path):
-    code, out, _ = run(capsys, "flo", "check", write(tmp_path, "first.py", NON_DETERMINISTIC))
+def test_check_fails_with_a_counterexample(cli, tmp_path):
+    code, out, _ = cli("flo", "check", write(tmp_path, "first.py", NON_DETERMINISTIC))
     assert code == 1
     assert "streaming_progress fails: output 'first' differs for the same consumed input" in out
     assert "schedule 1: x:[" in out and "schedule 2: x:[" in out
 
 
-def test_type_errors_are_one_line(capsys, tmp_path):
+def test_type_errors_are_one_line(cli, tmp_path):
     src = write(tmp_path, "blocking.py", """\
         from tensflo.ir.flo import SEQ, Graph, unbounded
         graph = Graph()
         graph.output("sorted", graph.input("x", unbounded(SEQ)).sort())
     """)
     for action in ("check", "run"):
-        code, _, err = run(capsys, "flo", action, src)
+        code, _, err = cli("flo", action, src)
         assert_one_line_error(code, err, "blocking.py: sort#1: sort blocks until its input ends")
 
 
@@ -104,37 +96,37 @@ def test_type_errors_are_one_line(capsys, tmp_path):
     ("x = 1\n", "defines no Flo graph named 'graph'"),
     ("from tensflo.ir.flo import Graph\ng = Graph()\n", "(graphs defined: g; pick one with --graph)"),
 ])
-def test_bad_graph_files_are_one_line(capsys, tmp_path, text, fragment):
-    code, _, err = run(capsys, "flo", "check", write(tmp_path, "bad.py", text))
+def test_bad_graph_files_are_one_line(cli, tmp_path, text, fragment):
+    code, _, err = cli("flo", "check", write(tmp_path, "bad.py", text))
     assert_one_line_error(code, err, fragment)
 
 
-def test_missing_files_are_one_line(capsys, tmp_path):
-    code, _, err = run(capsys, "flo", "run", str(tmp_path / "nope.py"))
+def test_missing_files_are_one_line(cli, tmp_path):
+    code, _, err = cli("flo", "run", str(tmp_path / "nope.py"))
     assert_one_line_error(code, err, "nope.py: no such file")
-    code, _, err = run(capsys, "flo", "run", WINDOWS, "--input", f"events={tmp_path}/none.json")
+    code, _, err = cli("flo", "run", WINDOWS, "--input", f"events={tmp_path}/none.json")
     assert_one_line_error(code, err, "none.json: no such file")
     (tmp_path / "broken.json").write_text("[1, 2,")
-    code, _, err = run(capsys, "flo", "run", WINDOWS, "--input", f"events={tmp_path}/broken.json")
+    code, _, err = cli("flo", "run", WINDOWS, "--input", f"events={tmp_path}/broken.json")
     assert_one_line_error(code, err, "broken.json:1:", "invalid JSON")
-    code, _, err = run(capsys, "flo", "run", WINDOWS, "--input", f"{tmp_path}/broken.json")
+    code, _, err = cli("flo", "run", WINDOWS, "--input", f"{tmp_path}/broken.json")
     assert_one_line_error(code, err, "invalid JSON")
 
 
-def test_run_reads_json_inputs_with_watermarks(capsys, tmp_path):
+def test_run_reads_json_inputs_with_watermarks(cli, tmp_path):
     events = tmp_path / "events.json"
     events.write_text(json.dumps([[3, "a", 1], [14, "b", 2], {"watermark": 10}, [15, "b", 5],
                                   {"watermark": 30}]))
-    code, out, _ = run(capsys, "flo", "run", WINDOWS, "--input", f"events={events}")
+    code, out, _ = cli("flo", "run", WINDOWS, "--input", f"events={events}")
     assert code == 0 and out == "sums: ((0, 'a', 1), (10, 'b', 7))\n"
     both = tmp_path / "inputs.json"
     both.write_text(json.dumps({"events": [[3, "a", 1], {"watermark": 10}]}))
-    code, out, _ = run(capsys, "flo", "run", WINDOWS, "-i", str(both), "--json",
+    code, out, _ = cli("flo", "run", WINDOWS, "-i", str(both), "--json",
                        "--scheduler", "random", "--seed", "4")
     assert code == 0 and json.loads(out) == {"sums": [[0, "a", 1]]}
 
 
-def test_run_errors_in_user_functions_and_ports_are_one_line(capsys, tmp_path):
+def test_run_errors_in_user_functions_and_ports_are_one_line(cli, tmp_path):
     src = write(tmp_path, "div.py", """\
         from tensflo.ir.flo import SEQ, Graph, unbounded
         graph = Graph()
@@ -142,25 +134,25 @@ def test_run_errors_in_user_functions_and_ports_are_one_line(capsys, tmp_path):
         inputs = {"x": [1, 0]}
     """)
     for runner in ("interp", "beam"):
-        code, _, err = run(capsys, "flo", "run", src, "--runner", runner)
+        code, _, err = cli("flo", "run", src, "--runner", runner)
         assert_one_line_error(code, err, "running the graph failed: ZeroDivisionError")
     ports = tmp_path / "ports.json"
     ports.write_text(json.dumps({"nope": [1]}))
-    code, _, err = run(capsys, "flo", "run", src, "--input", str(ports))
+    code, _, err = cli("flo", "run", src, "--input", str(ports))
     assert_one_line_error(code, err, "has no input 'nope' (inputs: x)")
 
 
-def test_run_on_beam_matches_the_interpreter(capsys):
+def test_run_on_beam_matches_the_interpreter(cli):
     lvars = str(EXAMPLES / "lvars_threshold.py")
-    code, interp, _ = run(capsys, "flo", "run", lvars, "--runner", "interp", "--json")
+    code, interp, _ = cli("flo", "run", lvars, "--runner", "interp", "--json")
     assert code == 0
-    code, beam, _ = run(capsys, "flo", "run", lvars, "--runner", "beam", "--json",
+    code, beam, _ = cli("flo", "run", lvars, "--runner", "beam", "--json",
                         "--beam-option=--direct_num_workers=1")
     assert code == 0 and json.loads(beam) == json.loads(interp)
     assert json.loads(beam)["both"] == [False]
 
 
-def test_graph_choice_and_files_without_inputs(capsys, tmp_path):
+def test_graph_choice_and_files_without_inputs(cli, tmp_path):
     src = write(tmp_path, "two.py", """\
         from tensflo.ir.flo import SET, Graph, unbounded
         first = Graph("first")
@@ -168,13 +160,13 @@ def test_graph_choice_and_files_without_inputs(capsys, tmp_path):
         second = Graph("second")
         second.output("z", second.input("w", unbounded(SET)).filter(bool))
     """)
-    code, _, err = run(capsys, "flo", "check", src)
+    code, _, err = cli("flo", "check", src)
     assert_one_line_error(code, err, "(graphs defined: first, second; pick one with --graph)")
-    code, out, _ = run(capsys, "flo", "check", src, "--graph", "second")
+    code, out, _ = cli("flo", "check", src, "--graph", "second")
     assert code == 0 and "graph 'second': 1 operators, well typed" in out
     assert "properties not checked" in out
-    code, _, err = run(capsys, "flo", "run", src, "--graph", "second")
+    code, _, err = cli("flo", "run", src, "--graph", "second")
     assert_one_line_error(code, err, "defines no `inputs`: give --input [PORT=]FILE")
     (tmp_path / "w.json").write_text("[0, 3, 0]")
-    code, out, _ = run(capsys, "flo", "run", src, "--graph", "second", "-i", f"w={tmp_path}/w.json")
+    code, out, _ = cli("flo", "run", src, "--graph", "second", "-i", f"w={tmp_path}/w.json")
     assert code == 0 and out == "z: {3}\n"

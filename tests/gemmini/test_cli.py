@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from tensflo.compiler.cli import main
 from tensflo.targets.gemmini.text import parse_program
 
 KERNELS = """\
@@ -28,38 +27,32 @@ def kernels(tmp_path):
     return path
 
 
-def _run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_compile_reports_cycles_and_checks_on_the_emulator(capsys, kernels):
-    code, out, err = _run(capsys, "gemmini", "compile", str(kernels), "-f", "fused",
-                          "--shapes", "a=48x32,b=32x40,d=48x40")
+def test_compile_reports_cycles_and_checks_on_the_emulator(cli, kernels):
+    code, out, err = cli("gemmini", "compile", str(kernels), "-f", "fused",
+                         "--shapes", "a=48x32,b=32x40,d=48x40")
     assert code == 0, err
     assert "cycles:" in out and "utilisation:" in out and "library:" in out
     assert "emulator == NumPy: yes" in out
 
 
-def test_compile_with_search_as_json(capsys, kernels):
-    code, out, _ = _run(capsys, "gemmini", "compile", str(kernels), "-f", "mm", "--shapes",
-                        "a=64x64,b=64x64", "--search", "beam", "--budget", "8", "--json")
+def test_compile_with_search_as_json(cli, kernels):
+    code, out, _ = cli("gemmini", "compile", str(kernels), "-f", "mm", "--shapes",
+                       "a=64x64,b=64x64", "--search", "beam", "--budget", "8", "--json")
     data = json.loads(out)
     assert code == 0 and data["checked"] is True and data["search"]["measured"] <= 8
     assert data["cycles"] <= data["baselines"]["library"]["cycles"]
     assert 0 < data["utilisation"] <= 1
 
 
-def test_compile_emits_c_and_ir_and_the_ir_runs(capsys, kernels, tmp_path):
-    code, c, _ = _run(capsys, "gemmini", "compile", str(kernels), "-f", "mm", "--shapes",
-                      "a=32x32,b=32x32", "--emit", "c")
+def test_compile_emits_c_and_ir_and_the_ir_runs(cli, kernels, tmp_path):
+    code, c, _ = cli("gemmini", "compile", str(kernels), "-f", "mm", "--shapes",
+                     "a=32x32,b=32x32", "--emit", "c")
     assert code == 0 and '#include "include/gemmini.h"' in c and "void mm(" in c
     ir = tmp_path / "mm.gemmini"
-    code, _, _ = _run(capsys, "gemmini", "compile", str(kernels), "-f", "mm", "--shapes",
-                      "a=32x32,b=32x32", "--emit", "ir", "-o", str(ir))
+    code, _, _ = cli("gemmini", "compile", str(kernels), "-f", "mm", "--shapes",
+                     "a=32x32,b=32x32", "--emit", "ir", "-o", str(ir))
     assert code == 0 and parse_program(ir.read_text()).name == "mm"
-    code, out, _ = _run(capsys, "gemmini", "run", str(ir), "--json")
+    code, out, _ = cli("gemmini", "run", str(ir), "--json")
     data = json.loads(out)
     assert code == 0 and data["macs"] == 32 ** 3 and data["bytes_loaded"] == 2 * 32 * 32
 
@@ -70,27 +63,27 @@ def test_compile_emits_c_and_ir_and_the_ir_runs(capsys, kernels, tmp_path):
     (["-f", "mm", "--shapes", "a=4by4"], "bad shape"),
     (["-f", "mm", "--shapes", "a=4x4,b=5x4"], "has 5 rows"),
 ])
-def test_compile_usage_errors_are_one_line(capsys, kernels, args, message):
-    code, out, err = _run(capsys, "gemmini", "compile", str(kernels), *args)
+def test_compile_usage_errors_are_one_line(cli, kernels, args, message):
+    code, out, err = cli("gemmini", "compile", str(kernels), *args)
     assert code == 2 and message in err and "Traceback" not in err and not out
 
 
-def test_run_reports_bad_programs_without_a_traceback(capsys, tmp_path):
+def test_run_reports_bad_programs_without_a_traceback(cli, tmp_path):
     bad = tmp_path / "bad.gemmini"
     bad.write_text("def p(A: int8[16, 16], C: out[int8[16, 16]]):\n"
                    "    config_ld(stride=16, scale=1.0, shrunk=0, id=0)\n"
                    "    mvin(dram=A[0], addr=0x40000010, cols=16, rows=16, id=0)\n")
-    code, _, err = _run(capsys, "gemmini", "run", str(bad))
+    code, _, err = cli("gemmini", "run", str(bad))
     assert code == 2 and "wrong address bits" in err and "Traceback" not in err
     bad.write_text("def p(A: int8[16, 16]):\n    mvin(dram=A[0], addr=0)\n")
-    code, _, err = _run(capsys, "gemmini", "run", str(bad))
+    code, _, err = cli("gemmini", "run", str(bad))
     assert code == 2 and "line 2" in err
-    code, _, err = _run(capsys, "gemmini", "run", str(tmp_path / "missing.gemmini"))
+    code, _, err = cli("gemmini", "run", str(tmp_path / "missing.gemmini"))
     assert code == 2 and "no such file" in err
 
 
-def test_render_needs_shapes(capsys, kernels):
-    code, _, err = _run(capsys, "render", str(kernels), "--target", "gemmini", "-f", "mm")
+def test_render_needs_shapes(cli, kernels):
+    code, _, err = cli("render", str(kernels), "--target", "gemmini", "-f", "mm")
     assert code == 2 and "needs tensor shapes" in err
 
 
@@ -115,20 +108,20 @@ EXAMPLE_SHAPES = {
 
 
 @pytest.mark.parametrize("function", EXAMPLE_SHAPES)
-def test_examples_compile_and_match_numpy(capsys, repo, function):
-    code, out, err = _run(capsys, "gemmini", "compile", str(repo / "examples/gemmini/kernels.tensir"),
-                          "-f", function, "--shapes", EXAMPLE_SHAPES[function])
+def test_examples_compile_and_match_numpy(cli, repo, function):
+    code, out, err = cli("gemmini", "compile", str(repo / "examples/gemmini/kernels.tensir"),
+                         "-f", function, "--shapes", EXAMPLE_SHAPES[function])
     assert code == 0, err
     assert "emulator == NumPy: yes" in out
 
 
-def test_example_program_runs(capsys, repo):
-    code, out, err = _run(capsys, "gemmini", "run", str(repo / "examples/gemmini/gemm_16x16x16.gemmini"))
+def test_example_program_runs(cli, repo):
+    code, out, err = cli("gemmini", "run", str(repo / "examples/gemmini/gemm_16x16x16.gemmini"))
     assert code == 0, err
     assert "utilisation:" in out and "4096 MACs" in out
 
 
-def test_unknown_planner_is_a_usage_error(capsys, kernels):
-    code, _, err = _run(capsys, "gemmini", "compile", str(kernels), "-f", "mm", "--shapes",
-                        "a=16x16,b=16x16", "--search", "beam", "--planner", "oracle")
+def test_unknown_planner_is_a_usage_error(cli, kernels):
+    code, _, err = cli("gemmini", "compile", str(kernels), "-f", "mm", "--shapes",
+                       "a=16x16,b=16x16", "--search", "beam", "--planner", "oracle")
     assert code == 2 and "no planner 'oracle' (available: llm, symbolic)" in err

@@ -23,12 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CPP = ROOT / "benchmarks" / "kernels" / "cpp"
 
 
-@pytest.fixture(scope="module")
-def registry():
-    with load_registry() as reg:
-        yield reg
-
-
 def test_timing_driver_returns_the_result_and_one_time_per_call(native_cache: str) -> None:
     program = compile_timed(CPP / "darken_blend_8.cc", "darken_blend_8",
                             ["mat[int]", "mat[int]", "int", "int"], "mat[int]", cache_dir=native_cache)

@@ -11,30 +11,17 @@ import numpy as np
 import pytest
 
 from tensflo import __version__
-from tensflo.compiler.cli import main
 from tensflo.ir.tensir import OPS, parse_module
 
 COMMANDS = ("ops", "targets", "plugins", "render")
-
-
-@pytest.fixture(autouse=True)
-def op_table_unchanged():
-    before = [op.name for op in OPS]
-    yield
-    assert [op.name for op in OPS] == before
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("op_table_unchanged")
 
 
 # -------------------------------------------------------------------------------------------------
 # help and listings
 # -------------------------------------------------------------------------------------------------
-def test_help_explains_every_command_with_an_example(capsys):
-    code, out, _ = run(capsys, "--help")
+def test_help_explains_every_command_with_an_example(cli):
+    code, out, _ = cli("--help")
     assert code == 0
     for command in COMMANDS:
         assert f"    {command} " in out
@@ -43,30 +30,30 @@ def test_help_explains_every_command_with_an_example(capsys):
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_each_command_has_help_with_an_example(capsys, command):
-    code, out, _ = run(capsys, command, "--help")
+def test_each_command_has_help_with_an_example(cli, command):
+    code, out, _ = cli(command, "--help")
     assert code == 0
     assert f"usage: tensflo {command}" in out and f"example:\n  tensflo {command}" in out
 
 
 @pytest.mark.parametrize("command", ["ops", "targets", "plugins", "render", "bench", "flo", "plan"])
-def test_lifting_options_only_on_the_commands_that_lift(capsys, command):
-    code, out, _ = run(capsys, command, "--help")
+def test_lifting_options_only_on_the_commands_that_lift(cli, command):
+    code, out, _ = cli(command, "--help")
     assert code == 0 and "--llm-" not in out and "--shapes" not in out
 
 
-def test_compile_and_lift_take_the_lifting_options_of_plugins(capsys):
+def test_compile_and_lift_take_the_lifting_options_of_plugins(cli):
     for command in ("compile", "lift"):
-        code, out, _ = run(capsys, command, "--help")
+        code, out, _ = cli(command, "--help")
         assert code == 0 and "--llm-base-url" in out and "--llm-max-tokens" in out
-    code, out, _ = run(capsys, "compile", "--help")
+    code, out, _ = cli("compile", "--help")
     assert "gemmini target (--target gemmini)" in out and "--shapes SPEC" in out
-    code, out, _ = run(capsys, "lift", "--help")
+    code, out, _ = cli("lift", "--help")
     assert "--shapes" not in out
 
 
-def test_version(capsys):
-    assert run(capsys, "--version") == (0, f"tensflo {__version__}\n", "")
+def test_version(cli):
+    assert cli("--version") == (0, f"tensflo {__version__}\n", "")
 
 
 def test_help_imports_no_solver_or_framework():
@@ -81,40 +68,40 @@ def test_help_imports_no_solver_or_framework():
     assert result.stdout.strip() == "[]", result.stderr
 
 
-def test_ops_lists_the_op_table(capsys):
-    code, out, _ = run(capsys, "ops")
+def test_ops_lists_the_op_table(cli):
+    code, out, _ = cli("ops")
     assert code == 0
     rows = [line.split()[0] for line in out.splitlines()[1:] if line and not line[0].isdigit()]
     assert len(rows) >= 30 and rows == [op.name for op in OPS]
     assert any(line.startswith("reduce_sum ") and "reduce_sum(x)" in line for line in out.splitlines())
 
 
-def test_ops_json_and_detail(capsys):
-    code, out, _ = run(capsys, "ops", "--json")
+def test_ops_json_and_detail(cli):
+    code, out, _ = cli("ops", "--json")
     ops = {o["name"]: o for o in json.loads(out)}
     assert code == 0 and len(ops) == len(OPS)
     assert ops["matmul"]["types"] == ["(mat[T], mat[T]) -> mat[T] for T in int, float"]
     assert ops["div"]["written"] == "a / b" and ops["reduce_max"]["domain"] == "len(x) >= 1"
     assert ops["vec_elemwise_add"]["prefix_lemma"] and "numpy" in ops["add"]["targets"]
 
-    code, out, _ = run(capsys, "ops", "reduce_*")
+    code, out, _ = cli("ops", "reduce_*")
     assert code == 0
     assert "reduce_max\n  written:  reduce_max(x)\n  types:    (vec[T]) -> T for T in int, float\n" in out
     assert "requires: len(x) >= 1" in out and "matmul" not in out
 
 
-def test_targets_lists_numpy(capsys):
-    code, out, _ = run(capsys, "targets")
+def test_targets_lists_numpy(cli):
+    code, out, _ = cli("targets")
     assert code == 0
     (row,) = [line for line in out.splitlines() if line.startswith("numpy ")]
     assert " yes " in row and "numpy (tensflo " in row
-    code, out, _ = run(capsys, "targets", "--json")
+    code, out, _ = cli("targets", "--json")
     numpy = {t["name"]: t for t in json.loads(out)}["numpy"]
     assert numpy["available"] is True and numpy["plugin"] == "numpy"
 
 
-def test_plugins_lists_the_builtins_with_their_origin(capsys):
-    code, out, _ = run(capsys, "plugins")
+def test_plugins_lists_the_builtins_with_their_origin(cli):
+    code, out, _ = cli("plugins")
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["PLUGIN", "PROVIDES", "FROM"]
@@ -136,21 +123,21 @@ def _load(code: str, name: str) -> dict:
 
 
 @pytest.mark.parametrize("example", ["dot", "linalg", "pixels"])
-def test_render_examples_with_numpy(capsys, repo, example):
+def test_render_examples_with_numpy(cli, repo, example):
     path = repo / "examples" / f"{example}.tensir"
-    code, out, err = run(capsys, "render", str(path), "--target", "numpy")
+    code, out, err = cli("render", str(path), "--target", "numpy")
     assert code == 0, err
     module = _load(out, example)
     for fn in parse_module(path.read_text()):
         assert callable(module[fn.name])
 
 
-def test_rendered_code_computes_the_function(capsys, repo):
+def test_rendered_code_computes_the_function(cli, repo):
     examples = repo / "examples"
-    code, out, _ = run(capsys, "render", str(examples / "dot.tensir"), "--target", "numpy")
+    code, out, _ = cli("render", str(examples / "dot.tensir"), "--target", "numpy")
     assert code == 0
     assert _load(out, "dot")["dot"](np.array([1, 2, 3]), np.array([4, 5, -6])) == -4
-    code, out, _ = run(capsys, "render", str(examples / "pixels.tensir"), "-t", "numpy",
+    code, out, _ = cli("render", str(examples / "pixels.tensir"), "-t", "numpy",
                        "--function", "brighten", "--function", "average")
     assert code == 0
     module = _load(out, "pixels")
@@ -159,9 +146,9 @@ def test_rendered_code_computes_the_function(capsys, repo):
     assert module["average"](np.array([-3, 4]), np.array([0, 1])).tolist() == [-1, 2]
 
 
-def test_render_writes_the_output_file(capsys, repo, tmp_path):
+def test_render_writes_the_output_file(cli, repo, tmp_path):
     out_file = tmp_path / "dot.py"
-    code, out, _ = run(capsys, "render", str(repo / "examples" / "dot.tensir"), "--target",
+    code, out, _ = cli("render", str(repo / "examples" / "dot.tensir"), "--target",
                        "numpy", "-o", str(out_file))
     assert code == 0 and out == ""
     assert "def dot(" in out_file.read_text()
@@ -205,8 +192,8 @@ def test_ill_typed_term_is_an_input_error(bad_files, tensflo_cmd):
     assert err.rstrip().endswith("^")
 
 
-def test_unknown_op_is_an_input_error(capsys, bad_files):
-    code, out, err = run(capsys, "render", str(bad_files["unknown_op"]), "--target", "numpy")
+def test_unknown_op_is_an_input_error(cli, bad_files):
+    code, out, err = cli("render", str(bad_files["unknown_op"]), "--target", "numpy")
     assert code == 2 and out == ""
     assert "unknown op reduce_total" in err and ":2:5:" in err
 
@@ -226,10 +213,10 @@ def test_unknown_op_is_an_input_error(capsys, bad_files):
         (["ops", "--frob"], "unrecognized arguments: --frob"),
     ],
 )
-def test_usage_errors(capsys, bad_files, tmp_path, argv, message):
+def test_usage_errors(cli, bad_files, tmp_path, argv, message):
     names = {"good": bad_files["good"], "missing": tmp_path / "missing.tensir", "dir": tmp_path}
     argv = [a.format(**names) for a in argv]
-    code, out, err = run(capsys, *argv)
+    code, out, err = cli(*argv)
     assert code == 2 and out == ""
     assert err.startswith("tensflo: error: ") and message in err
     assert len(err.splitlines()) == 1

@@ -9,13 +9,12 @@ is meant to alter the output, and review the diff.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tensflo.compiler.pipeline import CompileResult, Options, compile_file, read_module
-from tensflo.plugins.manager import Registry, load_registry
+from tensflo.plugins.manager import Registry
 from tensflo.tests.support.loop_text import module_text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,12 +45,6 @@ KERNELS = {
 SUFFIX = {"cpp": ".cc", "python": ".py"}
 CASES = [(lang, name) for lang, names in KERNELS.items() for name in names]
 IDS = [f"{lang}-{name}" for lang, name in CASES]
-
-
-@pytest.fixture(scope="module")
-def registry() -> Iterator[Registry]:
-    with load_registry(autoload=False) as reg:
-        yield reg
 
 
 def _source(lang: str, name: str) -> str:

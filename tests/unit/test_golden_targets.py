@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tensflo.ir.tensir import parse_module
-from tensflo.plugins.manager import Registry, load_registry
+from tensflo.plugins.manager import Registry
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.tensir"))
@@ -30,12 +29,6 @@ MACHINE = [
     (re.compile(r'"target-features"="[^"]*"'), '"target-features"="<host>"'),
 ]
 """What LLVM IR may say about the machine it was generated on, and its stand-in."""
-
-
-@pytest.fixture(scope="module")
-def registry() -> Iterator[Registry]:
-    with load_registry(autoload=False) as reg:
-        yield reg
 
 
 def machine_independent(text: str) -> str:

@@ -16,13 +16,7 @@ from tensflo.plugins.errors import UsageError
 from tensflo.plugins.hookspecs import hookimpl
 from tensflo.plugins.manager import PluginError, UnknownComponentError, load_registry
 
-
-@pytest.fixture(autouse=True)
-def op_table_unchanged():
-    """No test may leave a plugin op in the op table."""
-    before = [op.name for op in OPS]
-    yield
-    assert [op.name for op in OPS] == before
+pytestmark = pytest.mark.usefixtures("op_table_unchanged")
 
 
 @dataclass(frozen=True)
