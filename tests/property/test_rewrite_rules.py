@@ -44,6 +44,7 @@ from tensflo.ir.tensir import (
     FnType,
     Lambda,
     Lit,
+    OpDef,
     TensorType,
     Term,
     Var,
@@ -74,9 +75,9 @@ SCALARS = (INT, FLOAT, BOOL)
 NUMERIC = (INT, FLOAT)
 
 
-def _producers(scalar_only: bool) -> dict[TensorType, list[tuple[Any, tuple]]]:
+def _producers(scalar_only: bool) -> dict[TensorType, list[tuple[OpDef, tuple]]]:
     """For each type, the ops and argument types (lambdas as `FnType`) that produce it."""
-    out: dict[TensorType, list[tuple[Any, tuple]]] = {t: [] for t in VARS}
+    out: dict[TensorType, list[tuple[OpDef, tuple]]] = {t: [] for t in VARS}
     for op in OPS:
         for args, result in typed_signatures(op):
             plain = [a for a in args if not isinstance(a, FnType)]
