@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-from typing import IO
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING
 
 from tensflo.plugins.errors import ExitCode, UsageError
 from tensflo.plugins.hookspecs import AddCommand
@@ -12,6 +13,9 @@ from tensflo.plugins.manager import Registry
 
 from .console import write_json
 from .table import table
+
+if TYPE_CHECKING:
+    from tensflo.ir.tensir import OpDef
 
 
 def add_command(command: AddCommand) -> None:
@@ -25,24 +29,37 @@ def add_command(command: AddCommand) -> None:
                             help="print the reference page (docs/ops.md)")
 
 
+def rendering_targets(registry: Registry) -> Callable[[OpDef], list[str]]:
+    """For an op, the registered targets that render it: those whose `rendering(op)` is not None
+    (a target without `rendering` reports no op)."""
+    reports = [(reg.name, getattr(reg.component, "rendering", None)) for reg in registry.all("target")]
+
+    def targets_of(op: OpDef) -> list[str]:
+        return sorted(name for name, rendering in reports
+                      if rendering is not None and rendering(op) is not None)
+
+    return targets_of
+
+
 def run(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
     from tensflo.ir.tensir import OPS
     from tensflo.ir.tensir.reference import op_info, printed_form, render_ops_markdown
 
+    targets_of = rendering_targets(registry)
     ops = list(OPS)
     if args.names:
         ops = [op for op in ops if any(fnmatch.fnmatchcase(op.name, p) for p in args.names)]
         if not ops:
             raise UsageError(f"no op matches {' '.join(args.names)} (see `tensflo ops`)")
     if args.markdown:
-        out.write(render_ops_markdown(ops))
+        out.write(render_ops_markdown(ops, targets=targets_of))
         return ExitCode.OK
     if args.json:
-        write_json([op_info(op) for op in ops], out)
+        write_json([op_info(op, targets_of(op)) for op in ops], out)
         return ExitCode.OK
     if args.names:
         for op in ops:
-            info = op_info(op)
+            info = op_info(op, targets_of(op))
             out.write(f"{info['name']}\n")
             fields = [
                 ("written", info["written"]),

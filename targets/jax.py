@@ -18,14 +18,17 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var
-from tensflo.ir.tensir.ops import COL_SLICE, LEN, SCALAR_OPS, SLICE, TAIL, TAKE
+from tensflo.ir.tensir.ops import LEN, SCALAR_OPS
+from tensflo.ir.tensir.terms import Arg
 from tensflo.plugins.hookspecs import hookimpl
 
 from . import array_runtime
+from .array_ops import framework_entries
+from .pyexpr import PyTable
 from .pymodule import ModuleExecutable, PythonTarget
 
-BOUNDS = {SLICE: (1, 2), COL_SLICE: (1, 2), TAKE: (1,), TAIL: (1,)}
-"""Argument positions that determine a result's shape."""
+RENDER: PyTable = framework_entries("jnp")
+"""Every op as `jax.numpy` code; `len` is a Python int (shapes are static under jax.jit)."""
 PYTHON_ARITHMETIC = frozenset(SCALAR_OPS[n] for n in ("add", "sub", "mul", "neg"))
 """Ops rendered as Python operators, which compute on Python ints while tracing."""
 
@@ -38,24 +41,24 @@ def _static_bound(t: Term, params: set[Var]) -> bool:
         params.add(t)
         return True
     if isinstance(t, App) and t.op in PYTHON_ARITHMETIC:
-        return all(_static_bound(a, params) for a in t.args)  # type: ignore[arg-type]
+        return all(_static_bound(t.term(i), params) for i in range(len(t.args)))
     return False
 
 
 def static_params(fn: Function) -> frozenset[Var] | None:
     """The parameters to make static for `jax.jit`, or None when a shape depends on tensor values."""
     params: set[Var] = set()
-    stack: list[Term] = [fn.body]
+    stack: list[Arg] = [fn.body]
     while stack:
         t = stack.pop()
         if isinstance(t, Lambda):
             stack.append(t.body)
         if not isinstance(t, App):
             continue
-        for i in BOUNDS.get(t.op, ()):
-            if not _static_bound(t.args[i], params):  # type: ignore[arg-type]
+        for i in t.op.slicing.bounds if t.op.slicing else ():
+            if not _static_bound(t.term(i), params):
                 return None
-        stack.extend(t.args)  # type: ignore[arg-type]
+        stack.extend(t.args)
     return frozenset(params)
 
 
@@ -77,6 +80,8 @@ class JaxTarget(PythonTarget):
     xp: ClassVar[str] = "jnp"
     namespace: ClassVar[frozenset[str]] = frozenset({"jax", "jnp", "functools"})
     tensor_param: ClassVar[str] = "jnp.asarray({x}, dtype={d})"
+    dtypes: ClassVar[Mapping[str, str]] = {"int": "jnp.int64", "float": "jnp.float64", "bool": "jnp.bool_"}
+    table: ClassVar[PyTable] = RENDER
 
     def param_lines(self, fn: Function, p: Var, name: str) -> list[str]:
         static = static_params(fn)

@@ -8,18 +8,45 @@ elementwise products (exact). Integer `/` and `%` go through the helpers of `mlx
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
 
-from tensflo.ir.tensir import Function, Var
+from tensflo.ir.tensir import App, Function, Var
+from tensflo.ir.tensir.precedence import ATOM
 from tensflo.plugins.hookspecs import hookimpl
 
 from . import array_runtime
+from .array_ops import framework_entries
+from .pyexpr import PyEntry, PyRenderer, PyTable, Template, call
 from .pymodule import ModuleExecutable, PythonTarget
+
+
+def _product(int_text: str) -> PyEntry:
+    """`mx.matmul` takes floats only, so ints multiply and sum (`int_text`), and floats go through
+    `matmul_or_zeros` (an empty inner length gives zeros)."""
+
+    def render(r: PyRenderer, t: App) -> tuple[str, int]:
+        text = int_text if t.type.elem == "int" else "matmul_or_zeros({0}, {1})"
+        return text.format(*(r.expr(t.term(i), ATOM) for i in range(2))), ATOM
+
+    return render
+
+
+RENDER: PyTable = {
+    **framework_entries("mx"),
+    # a 0-d int64 array: MLX makes Python ints 32-bit
+    "len": Template("mx.array(len({0}), dtype=mx.int64)"),
+    "reduce_sum": call("sum_axis", 1),
+    "reduce_mul": call("prod_axis", 1),
+    "matrix_row_sum": Template("sum_axis({0}, 1)"),
+    "matrix_vec_mul": _product("sum_axis({0} * {1}, 1)"),
+    "matmul": _product("int_matmul({0}, {1})"),
+}
+"""Every op as MLX code."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +71,8 @@ class MlxTarget(PythonTarget):
         "int": "mx.array({}, dtype=mx.int64)", "float": "mx.array({}, dtype=mx.float64)",
         "bool": "mx.array({})",
     }
+    dtypes: ClassVar[Mapping[str, str]] = {"int": "mx.int64", "float": "mx.float64", "bool": "mx.bool_"}
+    table: ClassVar[PyTable] = RENDER
 
     def to_target(self, fn: Function, p: Var, buffer: str) -> Callable[[Any], Any]:
         import mlx.core as mx

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, ClassVar
@@ -12,7 +12,12 @@ import numpy as np
 from tensflo.ir.tensir import Function, Var, cnum
 from tensflo.plugins.hookspecs import hookimpl
 
+from .array_ops import array_entries
+from .pyexpr import PyTable
 from .pymodule import ModuleExecutable, PythonTarget
+
+RENDER: PyTable = array_entries("np")
+"""Every op as NumPy code; the other array targets derive their tables from the same entries."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,8 @@ class NumpyTarget(PythonTarget):
     namespace: ClassVar[frozenset[str]] = frozenset({"np"})
     tensor_param: ClassVar[str] = "np.asarray({x}, dtype={d})"
     scalar_param: ClassVar[str] = "{d}({x})"
+    dtypes: ClassVar[Mapping[str, str]] = {"int": "np.int64", "float": "np.float64", "bool": "np.bool_"}
+    table: ClassVar[PyTable] = RENDER
 
     def to_target(self, fn: Function, p: Var, buffer: str) -> Callable[[Any], Any]:
         if not p.type.rank:

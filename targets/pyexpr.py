@@ -1,22 +1,61 @@
 """Rendering TensIR terms to Python expressions, shared by the Python-based targets.
 
-Each op's code comes from its `OpDef.render[target]` entry (a `Template` or a function); this module
-only walks the term, parenthesizes by precedence and names shared subterms.
+A target's table maps op names to entries: a `Template` (text with `{0}`, `{1}`, ... placeholders,
+the precedence of the result and the precedence each argument needs) or a function
+`(renderer, term) -> (text, prec)` for ops whose code depends on more than their arguments' text
+(lambdas, literals). This module walks the term, parenthesizes by precedence (Python's) and names
+shared subterms.
 """
 
 from __future__ import annotations
 
 import keyword
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tensflo.ir.tensir import App, Lambda, Lit, Term, Var
+from tensflo.ir.tensir.precedence import ATOM, PREC
 from tensflo.ir.tensir.printer import format_literal
-from tensflo.ir.tensir.render import ATOM, PREC, Template
+
+from .optable import Unsupported, lookup
 
 
 class RenderError(ValueError):
     """A target cannot render a term (an op without an entry for it, say)."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """Code for one op application: `text` with numbered placeholders."""
+
+    text: str
+    prec: int = ATOM
+    needs: tuple[int, ...] = ()
+    """Minimum precedence of each argument (missing ones: 0, e.g. inside a call's parentheses)."""
+
+    def need(self, i: int) -> int:
+        return self.needs[i] if i < len(self.needs) else 0
+
+
+def infix(symbol: str, prec: int, assoc: str = "left") -> Template:
+    """`{0} symbol {1}`; left-associative operators need a tighter right operand."""
+    left = prec if assoc == "left" else prec + 1
+    return Template(f"{{0}} {symbol} {{1}}", prec, (left, prec + 1))
+
+
+def prefix(symbol: str, prec: int) -> Template:
+    sep = " " if symbol[-1].isalpha() else ""
+    return Template(f"{symbol}{sep}{{0}}", prec, (prec,))
+
+
+def call(name: str, arity: int) -> Template:
+    return Template(f"{name}({', '.join(f'{{{i}}}' for i in range(arity))})")
+
+
+PyEntry = Template | Callable[["PyRenderer", App], tuple[str, int]]
+"""How a Python-based target writes one op."""
+PyTable = Mapping[str, PyEntry | Unsupported]
+"""A Python-based target's entries, by op name."""
 
 
 @dataclass
@@ -24,10 +63,13 @@ class PyRenderer:
     """Renders one function body: expressions, plus `name = expr` lines for shared subterms."""
 
     target: str
+    table: PyTable
     names: dict[Var, str]
     reserved: frozenset[str] = frozenset()
     literals: Mapping[str, str] = field(default_factory=dict)
     """Format of a literal per element type (`torch.tensor({})`); missing: a plain Python literal."""
+    dtypes: Mapping[str, str] = field(default_factory=dict)
+    """How the target's code spells each element type's dtype (`np.int64`)."""
     lines: list[str] = field(default_factory=list)
     _count: int = 0
     _shared: dict[Term, str | None] = field(default_factory=dict)
@@ -63,7 +105,7 @@ class PyRenderer:
         if isinstance(term, Lit):
             return self.literal(term)
         if isinstance(term, App):
-            entry = term.op.render.get(self.target)
+            entry = lookup(self.table, term.op, self.target)
             if entry is None:
                 raise RenderError(f"the {self.target} target cannot render op {term.op.name}")
             if isinstance(entry, Template):
@@ -72,7 +114,7 @@ class PyRenderer:
         raise RenderError(f"cannot render {term!r}")
 
     def render_template(self, entry: Template, term: App) -> tuple[str, int]:
-        args = [self.expr(a, entry.need(i)) for i, a in enumerate(term.args)]  # type: ignore[arg-type]
+        args = [self.expr(term.term(i), entry.need(i)) for i in range(len(term.args))]
         return entry.text.format(*args), entry.prec
 
     def literal(self, lit: Lit) -> tuple[str, int]:

@@ -1,10 +1,10 @@
 """What the Python-based targets (numpy, torch, jax, mlx) share: one generated module per program.
 
-Each TensIR function becomes a Python function of the same signature whose body comes from the ops'
-rendering entries for the target (`OpDef.render[name]`, through `pyexpr.PyRenderer`); runtime
-helpers with TensIR's integer semantics are copied in by source, so modules import no tensflo code.
-A target differs from another only in the spellings declared as class variables here and in its
-module template (`targets/templates/<name>_module.py.j2`, extending `python_module.py.j2`).
+Each TensIR function becomes a Python function of the same signature whose body comes from the
+target's table of per-op entries (`table`, through `pyexpr.PyRenderer`); runtime helpers with
+TensIR's integer semantics are copied in by source, so modules import no tensflo code. A target
+differs from another only in the spellings declared as class variables here and in its module
+template (`targets/templates/<name>_module.py.j2`, extending `python_module.py.j2`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import IO, Any, ClassVar
 import jinja2
 import numpy as np
 
-from tensflo.ir.tensir import Function, Var
-from tensflo.ir.tensir.ops import TARGET_DTYPES
+from tensflo.ir.tensir import Function, OpDef, Var
 from tensflo.ir.tensir.printer import print_term
 
-from .pyexpr import PyRenderer, python_name
+from .optable import describe, lookup
+from .pyexpr import PyRenderer, PyTable, python_name
 
 HELPER_NAMES = ("c_div", "c_mod", "py_div", "py_mod", "append_rows")
 """The runtime helpers every Python target defines (in `cnum`, `torch_runtime`, `array_runtime`)."""
@@ -104,9 +104,13 @@ class PythonTarget:
     """How a scalar parameter becomes a scalar of dtype `{d}` (also the scalar result); empty: as
     a tensor (0-d)."""
     literals: ClassVar[Mapping[str, str]] = {}
+    """Literal format per element type (see `PyRenderer.literals`)."""
+    dtypes: ClassVar[Mapping[str, str]]
+    """How generated code spells each element type's dtype (`np.int64`)."""
+    table: ClassVar[PyTable]
+    """The target's entry for every op, by op name (see `pyexpr`)."""
     executable_class: ClassVar[type[ModuleExecutable]]
     """What `executable()` returns (a `ModuleExecutable` class)."""
-    """Literal format per element type (see `PyRenderer.literals`)."""
 
     def available(self) -> tuple[bool, str]:
         try:
@@ -116,9 +120,10 @@ class PythonTarget:
                            f"pip install 'tensflo[targets]'")
         return True, ""
 
-    @property
-    def dtypes(self) -> Mapping[str, str]:
-        return TARGET_DTYPES[self.name]
+    def rendering(self, op: OpDef) -> str | None:
+        """How the target writes `op` (for `tensflo ops`), or None when it cannot."""
+        entry = lookup(self.table, op, self.name)
+        return None if entry is None else describe(entry)
 
     @property
     def helpers(self) -> dict[str, Callable[..., Any]]:
@@ -148,7 +153,8 @@ class PythonTarget:
     def render_function(self, fn: Function) -> RenderedFunction:
         taken = set(self.namespace) | set(self.helpers)
         names = {p: python_name(p.name, taken) for p in fn.params}
-        r = PyRenderer(self.name, dict(names), frozenset(taken), self.literals)
+        r = PyRenderer(self.name, self.table, dict(names), frozenset(taken), self.literals,
+                       self.dtypes)
         prologue = [line for p in fn.params for line in self.param_lines(fn, p, names[p])]
         r.share(fn.body)
         body = r.expr(fn.body)

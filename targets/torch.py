@@ -7,7 +7,7 @@ Python scalars. Integer `/` and `%` go through the `c_div` / `c_mod` helpers of 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, ClassVar
@@ -18,7 +18,16 @@ from tensflo.ir.tensir import Function, Var
 from tensflo.plugins.hookspecs import hookimpl
 
 from . import array_runtime, torch_runtime
+from .array_ops import framework_entries
+from .pyexpr import PyTable, Template
 from .pymodule import ModuleExecutable, PythonTarget
+
+RENDER: PyTable = {
+    **framework_entries("torch"),
+    # a 0-d int64 tensor: torch functions take no Python scalars
+    "len": Template("torch.tensor(len({0}))"),
+}
+"""Every op as PyTorch code."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,9 @@ class TorchTarget(PythonTarget):
         "int": "torch.tensor({})", "float": "torch.tensor({}, dtype=torch.float64)",
         "bool": "torch.tensor({})",
     }
+    dtypes: ClassVar[Mapping[str, str]] = {
+        "int": "torch.int64", "float": "torch.float64", "bool": "torch.bool"}
+    table: ClassVar[PyTable] = RENDER
 
     def to_target(self, fn: Function, p: Var, buffer: str) -> Callable[[Any], Any]:
         import torch

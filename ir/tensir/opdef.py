@@ -1,9 +1,12 @@
 """How a TensIR op is declared, and the op table every other component derives from.
 
-An `OpDef` holds everything about one op: its type rule, its NumPy reference semantics (the oracle
-of every test), its SMT semantics in the index-function + length encoding, its prefix lemma, its
-printed form, and per-target rendering entries. Nothing outside this declaration knows an op's
-meaning, so adding an op (also from a plugin) never means editing a printer, a solver or a target.
+An `OpDef` holds everything about what one op means: its type rule, its NumPy reference semantics
+(the oracle of every test), its SMT semantics in the index-function + length encoding, its prefix
+lemma, its printed form, and the facts that rewriting, lifting and code generation rely on (how a
+reduction folds, the algebraic laws, which arguments are slice bounds, where arithmetic modulo 2^k
+is exact). Nothing outside this declaration knows an op's meaning, so adding an op (also from a
+plugin) never means editing a printer, a solver or a rewrite rule. How an op is written in each
+target's code is the target's business: every target keeps its own table keyed by op name.
 """
 
 from __future__ import annotations
@@ -19,6 +22,50 @@ ArgType = TensorType | FnType
 
 FORMS = ("call", "infix", "prefix", "index", "slice")
 """Printed forms: `name(a, b)`, `a + b`, `-a`, `x[i]`, `x[lo:hi]`."""
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """How a reduction folds a vector, in index order: `acc = step(acc, x[k])` for k = 0, 1, ..."""
+
+    kind: str
+    """The fold's name wherever reductions are spelled apart from ops: SMT function names
+    (`tf_sum_Int`), the llvm target's folds (`sum`, `prod`, `max`)."""
+    step: str
+    """The scalar op combining the accumulated value with the next element (`add`, `mul`, `max`);
+    it is associative, so partial folds of two halves combine with it too."""
+    identity: int | None
+    """The fold of no elements (in the element type: 0 is 0.0 for floats). None: there is none; the
+    fold starts from the first element and an empty vector is outside the op's domain."""
+    smt: Callable[..., str]
+    """One step in the SMT encoding: `smt(enc, elem, acc, x) -> expr`. The same function builds the
+    recursive definition and its unrolling, so the two are equal term for term."""
+
+
+@dataclass(frozen=True)
+class Slicing:
+    """Which part of its first argument a slicing op keeps: `axis`, from bound `lo` to bound `hi`."""
+
+    axis: int = 0
+    lo: int | None = None
+    """Argument position of the lower bound; None: 0 (`take`)."""
+    hi: int | None = None
+    """Argument position of the upper bound; None: the length of the axis (`tail`)."""
+
+    @property
+    def bounds(self) -> tuple[int, ...]:
+        """The argument positions that are bounds: values that decide the result's shape."""
+        return tuple(p for p in (self.lo, self.hi) if p is not None)
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A comparison of a total order, as `a < b`, `a <= b`, `a > b` or `a >= b`."""
+
+    less: bool
+    """True for `<` and `<=`."""
+    strict: bool
+    """True for `<` and `>`."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,9 +102,32 @@ class OpDef:
     """Precondition in words; outside it the reference semantics raise `DomainError`."""
     family: str | None = None
     """The scalar op an elementwise/broadcast family was derived from, for docs and search."""
-    render: Mapping[str, Any] = field(default_factory=dict)
-    """Per-target rendering entries, keyed by target name (see each target's docs)."""
     commutative: bool = False
+    """`op(a, b) == op(b, a)`."""
+    unit: int | bool | None = None
+    """A literal the op ignores as its second operand: `op(x, unit) == x` (and as either operand
+    when the op is commutative): `x + 0`, `x - 0`, `x * 1`, `x / 1`, `x and true`, `x or false`."""
+    absorbing: int | bool | None = None
+    """A literal that decides the result as either operand: `x or true == true`."""
+    involution: bool = False
+    """`op(op(x)) == x`: `not`, `neg`, `transpose`."""
+    reflexive: bool | None = None
+    """The value of `op(x, x)` for every x: true for `<=`, `>=`, `==`; false for `<`, `>`, `!=`."""
+    ordering: Ordering | None = None
+    """For a comparison of a total order: which one (`not a < b` is `b <= a` on ints)."""
+    reduction: Reduction | None = None
+    """For a reduction of a vector to a scalar: how it folds."""
+    slicing: Slicing | None = None
+    """For an op that keeps a range of its first argument: which axis and which bound arguments."""
+    modular_args: tuple[int, ...] = ()
+    """Argument positions that matter only modulo 2^k when an int result is needed only modulo
+    2^k, for every k: all of them for the ring ops (`+`, `-`, `*`, negation, sums, products), the
+    element-carrying argument of structural ops (never indices or bounds), the branches of `ite`.
+    Empty: the op needs its arguments exactly (comparisons, division, `min`, `len`, ...). The llvm
+    target computes such values in wrapping 32-bit arithmetic when only 32 bits are stored."""
+    renderings: Mapping[str, Any] = field(default_factory=dict)
+    """Entries for targets whose own tables do not know the op (a plugin op's renderings for the
+    built-in targets), by target name, in the form that target's table uses."""
 
     def check(self, args: tuple[Arg, ...]) -> TensorType:
         """Type-check an application; returns the result type."""
@@ -129,6 +199,20 @@ class OpTable:
             if op.symbol == symbol and op.form == form:
                 return op
         return None
+
+    def by_ordering(self, ordering: Ordering) -> OpDef | None:
+        """The first op declared as that comparison."""
+        return next((op for op in self._ops.values() if op.ordering == ordering), None)
+
+    def reduction(self, kind: str) -> Reduction:
+        """The reduction of that kind (`sum`, `prod`, `max`), as declared by its op."""
+        for op in self._ops.values():
+            if op.reduction is not None and op.reduction.kind == kind:
+                return op.reduction
+        raise KeyError(f"no TensIR op reduces by {kind!r}")
+
+    def reduction_kinds(self) -> frozenset[str]:
+        return frozenset(op.reduction.kind for op in self._ops.values() if op.reduction is not None)
 
 
 OPS = OpTable()

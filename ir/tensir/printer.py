@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .render import ATOM, PREC
+from .precedence import ATOM, PREC
 from .terms import App, Arg, Lambda, Lit, Var
 
 

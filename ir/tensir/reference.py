@@ -2,13 +2,14 @@
 
 Type signatures are found by asking each op's type rule about every combination of argument types,
 then folded into patterns over element-type variables (`(vec[T], vec[T]) -> vec[T] for T in int,
-float`), so the reference cannot drift from the rules.
+float`), so the reference cannot drift from the rules. Which targets render an op is the targets'
+knowledge: the caller passes it in (`targets`), gathered from the registered target components.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,8 +206,12 @@ def _simplify(shape, pattern: tuple[str, ...], domains: tuple) -> Pattern:
 # -------------------------------------------------------------------------------------------------
 # rows for `tensflo ops` and docs/ops.md
 # -------------------------------------------------------------------------------------------------
-def op_info(op: OpDef) -> dict[str, Any]:
-    """Everything `tensflo ops --json` reports about one op."""
+TargetsOf = Callable[[OpDef], Sequence[str]]
+"""The names of the targets that render an op."""
+
+
+def op_info(op: OpDef, targets: Sequence[str]) -> dict[str, Any]:
+    """Everything `tensflo ops --json` reports about one op, rendered by `targets`."""
     return {
         "name": op.name,
         "written": printed_form(op),
@@ -218,7 +223,7 @@ def op_info(op: OpDef) -> dict[str, Any]:
         "family": op.family,
         "prefix_lemma": op.prefix_step is not None,
         "commutative": op.commutative,
-        "targets": sorted(op.render),
+        "targets": sorted(targets),
         "origin": OPS.origin(op.name),
     }
 
@@ -227,16 +232,16 @@ def builtin_ops() -> list[OpDef]:
     return [op for op in OPS if OPS.origin(op.name) == BUILTIN_ORIGIN]
 
 
-def render_ops_markdown(ops: Iterable[OpDef] | None = None) -> str:
+def render_ops_markdown(ops: Iterable[OpDef] | None = None, *, targets: TargetsOf) -> str:
     """docs/ops.md: the reference of the built-in ops (or of `ops`), generated from the op table."""
     ops = builtin_ops() if ops is None else list(ops)
-    infos = [op_info(op) for op in ops]
+    infos = [op_info(op, targets(op)) for op in ops]
     plugin_ops = sum(1 for info in infos if info["origin"] != BUILTIN_ORIGIN)
     if plugin_ops:
         intro = (f"{len(infos)} TensIR ops: {len(infos) - plugin_ops} built-in ones, declared in "
-                 f"`ir/tensir/ops.py`, and {plugin_ops} from plugins (see the **from** column).")
+                 f"`ir/tensir/ops/`, and {plugin_ops} from plugins (see the **from** column).")
     else:
-        intro = f"The {len(infos)} built-in ops of TensIR, declared in `ir/tensir/ops.py`."
+        intro = f"The {len(infos)} built-in ops of TensIR, declared in `ir/tensir/ops/`."
     lines = [
         "# TensIR ops",
         "",

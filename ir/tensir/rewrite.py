@@ -15,81 +15,77 @@ changes what a term means; the proof is done on the rewritten term anyway. Rules
 from __future__ import annotations
 
 from tensflo.ir.tensir import OPS, App, Lambda, Lit, Term, Var, free_vars, lit, print_term
+from tensflo.ir.tensir.opdef import Ordering
 from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MAPPERS, as_value
+from tensflo.ir.tensir.terms import Arg
 from tensflo.ir.tensir.types import INT, TensorType
 
-_ARITH = ("add", "sub", "mul", "div")
+_ARITH = frozenset(name for name, _, _ in BROADCAST)
+"""Scalar ops with broadcast and elementwise forms: `+ - * /`."""
 
 
 def show(t: Term) -> str:
     return print_term(t)
 
 
+def _operand(args: tuple[Arg, ...], i: int) -> Term | None:
+    """Argument `i` if there is one and it is not a lambda."""
+    a = args[i] if i < len(args) else None
+    return a if isinstance(a, Term) else None
+
+
 def fold(t: Term) -> Term:
-    """One step of constant folding and unit laws at the root of `t`."""
+    """One step of constant folding and the laws of scalar ops at the root of `t` (the laws of
+    tensor ops are `simplify`'s, so the lifter's terms built through `fold` keep their shape)."""
     if not isinstance(t, App):
         return t
-    name, args = t.op.name, t.args
+    op, args = t.op, t.args
+    name = op.name
     if all(isinstance(a, Lit) for a in args) and t.type.is_scalar and name != "ite":
         try:
-            value = as_value(t.op.numpy(*(a.value for a in args)), t.type)  # type: ignore[union-attr]
+            value = as_value(op.numpy(*(a.value for a in args if isinstance(a, Lit))), t.type)
             return lit(value.item() if hasattr(value, "item") else value)
         except Exception:
             return t
-    if name == "ite" and isinstance(args[0], Lit):
-        return args[1] if args[0].value else args[2]  # type: ignore[return-value]
-    if name == "ite" and args[1] == args[2]:
-        return args[1]  # type: ignore[return-value]
-    a = args[0] if args else None
-    b = args[1] if len(args) > 1 else None
-    if name == "add":
-        if _is(b, 0):
-            return a  # type: ignore[return-value]
-        if _is(a, 0):
-            return b  # type: ignore[return-value]
-    if name == "sub" and _is(b, 0):
-        return a  # type: ignore[return-value]
-    if name == "mul":
-        if _is(b, 1):
-            return a  # type: ignore[return-value]
-        if _is(a, 1):
-            return b  # type: ignore[return-value]
-    if name == "div" and _is(b, 1):
-        return a  # type: ignore[return-value]
-    if name == "and":
-        if _is(a, True):
-            return b  # type: ignore[return-value]
-        if _is(b, True):
-            return a  # type: ignore[return-value]
-    if name == "or" and (_is(a, True) or _is(b, True)):
-        return lit(True)
-    if name == "or" and _is(a, False):
-        return b  # type: ignore[return-value]
-    if name == "or" and _is(b, False):
-        return a  # type: ignore[return-value]
-    if name == "not" and isinstance(a, App) and a.op.name == "not":
-        return a.args[0]  # type: ignore[return-value]
-    if name == "neg" and isinstance(a, App) and a.op.name == "neg":
-        return a.args[0]  # type: ignore[return-value]
-    if name in ("le", "ge", "eq") and a == b:
-        return lit(True)
-    if name in ("lt", "gt", "ne") and a == b:
-        return lit(False)
+    a, b = _operand(args, 0), _operand(args, 1)
+    if name == "ite":
+        c, then, other = a, b, _operand(args, 2)
+        if isinstance(c, Lit) and then is not None and other is not None:
+            return then if c.value else other
+        if then is not None and then == other:
+            return then
+    if not t.type.is_scalar:
+        return t
+    # x or true -> true
+    if op.absorbing is not None and (_is(a, op.absorbing) or _is(b, op.absorbing)):
+        return lit(op.absorbing)
+    # x + 0 -> x, x * 1 -> x, x and true -> x, x or false -> x; 0 + x -> x (commutative ops)
+    if op.unit is not None and a is not None and b is not None:
+        if _is(b, op.unit):
+            return a
+        if op.commutative and _is(a, op.unit):
+            return b
+    # not not p -> p, --x -> x
+    if op.involution and isinstance(a, App) and a.op is op:
+        return a.term(0)
+    # x <= x -> true, x < x -> false
+    if op.reflexive is not None and a is not None and a == b:
+        return lit(op.reflexive)
     # not (a < b) -> b <= a  (ints are totally ordered)
-    if name == "not" and isinstance(a, App) and a.op.name in _FLIP and a.args[0].type.elem == "int":  # type: ignore[union-attr]
-        return OPS[_FLIP[a.op.name]](a.args[1], a.args[0])
+    if name == "not" and isinstance(a, App) and a.op.ordering is not None \
+            and a.term(0).type.elem == "int":
+        flipped = OPS.by_ordering(Ordering(a.op.ordering.less, not a.op.ordering.strict))
+        if flipped is not None:
+            return flipped(a.term(1), a.term(0))
     if name in ("add", "sub") and t.type == INT:
         norm = _normal_sum(t)
         if norm is not None:
             return norm
     # len(m[i]) -> the column count of m, the same for every row
     if name == "len" and isinstance(a, App) and a.op.name == "index" and a.type.rank >= 1 \
-            and a.args[0].type.rank == 2:  # type: ignore[union-attr]
-        return OPS["len"](OPS["transpose"](a.args[0]))
+            and a.term(0).type.rank == 2:
+        return OPS["len"](OPS["transpose"](a.term(0)))
     return t
-
-
-_FLIP = {"lt": "le", "le": "lt", "gt": "ge", "ge": "gt"}
 
 
 def _normal_sum(t: Term) -> Term | None:
@@ -137,61 +133,71 @@ def simplify(t: Term) -> Term:
 def _rule(t: Term) -> Term:
     if not isinstance(t, App):
         return t
-    name, args = t.op.name, t.args
-    if name == "transpose" and isinstance(args[0], App) and args[0].op.name == "transpose":
-        return args[0].args[0]  # type: ignore[return-value]
+    op, name, args = t.op, t.op.name, t.args
+    a = _operand(args, 0)
+    # transpose(transpose(m)) -> m
+    if op.involution and isinstance(a, App) and a.op is op:
+        return a.term(0)
     # transpose(col_slice(transpose(z)[a:b], c, d)) -> col_slice(z[c:d], a, b)
-    if name == "transpose" and isinstance(args[0], App) and args[0].op.name == "col_slice":
-        inner, c, d = args[0].args
+    if name == "transpose" and isinstance(a, App) and a.op.name == "col_slice":
+        inner, c, d = a.term(0), a.term(1), a.term(2)
         if isinstance(inner, App) and inner.op.name == "slice" and isinstance(inner.args[0], App) \
                 and inner.args[0].op.name == "transpose":
-            z, (a, b) = inner.args[0].args[0], inner.args[1:]
-            return OPS["col_slice"](OPS["slice"](z, c, d), a, b)
-    if name == "slice" and _is(args[1], 0) and isinstance(args[2], App) \
-            and args[2].op.name == "len" and args[2].args[0] == args[0]:
-        return args[0]  # type: ignore[return-value]
-    for (_, rank), op in MAPPERS.items():
-        if op is t.op:
+            z, lo, hi = inner.args[0].term(0), inner.term(1), inner.term(2)
+            return OPS["col_slice"](OPS["slice"](z, c, d), lo, hi)
+    # x[0:len(x)] -> x
+    if name == "slice" and a is not None and _is(args[1], 0) and isinstance(args[2], App) \
+            and args[2].op.name == "len" and args[2].args[0] == a:
+        return a
+    for (_, rank), mapper in MAPPERS.items():
+        if mapper is op:
             *tensors, lam = args
             assert isinstance(lam, Lambda)
-            return _named_map(t, rank, tensors, lam)  # type: ignore[arg-type]
+            return _named_map(t, rank, [x for x in tensors if isinstance(x, Term)], lam)
     return t
 
 
 def _named_map(t: Term, rank: int, tensors: list[Term], lam: Lambda) -> Term:
     body = lam.body
+    arith = isinstance(body, App) and body.op.name in _ARITH
     if len(tensors) == 1:
         (p,) = lam.params
+        # vec_map(x, lambda e: e) -> x
         if body == p:
             return tensors[0]
-        if isinstance(body, App) and body.op.name in _ARITH:
-            a, b = body.args
-            if a == p and p not in free_vars(b):  # type: ignore[arg-type]
-                return OPS[BROADCAST[(body.op.name, rank, False)].name](tensors[0], b)
-            if b == p and p not in free_vars(a):  # type: ignore[arg-type]
-                if body.op.name in ("add", "mul"):
-                    return OPS[BROADCAST[(body.op.name, rank, False)].name](tensors[0], a)
-                return OPS[BROADCAST[(body.op.name, rank, True)].name](a, tensors[0])
+        if arith and isinstance(body, App):
+            a, b = body.term(0), body.term(1)
+            # vec_map(x, lambda e: e + s) -> vec_scalar_add(x, s)
+            if a == p and p not in free_vars(b):
+                return BROADCAST[(body.op.name, rank, False)](tensors[0], b)
+            if b == p and p not in free_vars(a):
+                # vec_map(x, lambda e: s + e) -> vec_scalar_add(x, s)
+                if body.op.commutative:
+                    return BROADCAST[(body.op.name, rank, False)](tensors[0], a)
+                # vec_map(x, lambda e: s - e) -> scalar_vec_sub(s, x)
+                return BROADCAST[(body.op.name, rank, True)](a, tensors[0])
         return t
     p, q = lam.params
-    if isinstance(body, App) and body.op.name in _ARITH:
-        a, b = body.args
+    if arith and isinstance(body, App):
+        a, b = body.term(0), body.term(1)
         op = ELEMWISE[(body.op.name, rank)]
+        # selection_two_args(x, y, lambda a, b: a + b) -> vec_elemwise_add(x, y)
         if (a, b) == (p, q):
-            return OPS[op.name](tensors[0], tensors[1])
+            return op(tensors[0], tensors[1])
+        # selection_two_args(x, y, lambda a, b: b - a) -> vec_elemwise_sub(y, x)
         if (a, b) == (q, p):
-            return OPS[op.name](tensors[1], tensors[0])
+            return op(tensors[1], tensors[0])
     return t
 
 
 def sum_terms(t: Term) -> list[tuple[int, Term]]:
     """t as a signed sum: a + b - c -> [(1, a), (1, b), (-1, c)]."""
     if isinstance(t, App) and t.op.name == "add":
-        return sum_terms(t.args[0]) + sum_terms(t.args[1])  # type: ignore[arg-type]
+        return sum_terms(t.term(0)) + sum_terms(t.term(1))
     if isinstance(t, App) and t.op.name == "sub":
-        return sum_terms(t.args[0]) + [(-s, x) for s, x in sum_terms(t.args[1])]  # type: ignore[arg-type]
+        return sum_terms(t.term(0)) + [(-s, x) for s, x in sum_terms(t.term(1))]
     if isinstance(t, App) and t.op.name == "neg":
-        return [(-s, x) for s, x in sum_terms(t.args[0])]  # type: ignore[arg-type]
+        return [(-s, x) for s, x in sum_terms(t.term(0))]
     return [(1, t)]
 
 

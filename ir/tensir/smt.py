@@ -5,7 +5,7 @@ sort and `n` an Int; a matrix is a function of two indices with two lengths. A s
 changes the length. Reductions are recursive functions on the length
 (`sum(f, n) = ite(n <= 0, 0, sum(f, n-1) + f(n-1))`), so a prefix lemma is one unfolding.
 
-Op semantics are written once against `Encoder` (see `ops.py`); the two dialects differ only in how
+Op semantics are written once against `Encoder` (see `ops/`); the two dialects differ only in how
 an index function is sorted and applied. The encoder produces SMT-LIB2 text that the verifier plugins
 hand to their solver.
 """
@@ -17,13 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .opdef import OPS, Reduction
 from .sexpr import lift, parse_sexpr, show
 from .terms import App, Lambda, Lit, Term, Var
 from .types import TensorType
 
 SORTS = {"int": "Int", "float": "Real", "bool": "Bool"}
 ZERO = {"int": "0", "float": "0.0"}
-ONE = {"int": "1", "float": "1.0"}
 
 
 @dataclass(frozen=True)
@@ -265,20 +265,22 @@ class Encoder:
     def fold(self, kind: str, vec: SVal) -> str:
         """A reduction of a vector by a recursive function on its length.
 
-        The vector's index function is lambda-lifted (see `sexpr.lift`): `sum_k a[r][k]` becomes
+        `kind` names the reduction (`Reduction.kind` of an op: `sum`, `prod`, `max`). The vector's
+        index function is lambda-lifted (see `sexpr.lift`): `sum_k a[r][k]` becomes
         `tf_sum_Int_1(lambda (k c) a[c][k], r, n)`, so reductions over equal rows are equal terms.
         A numeral length unrolls the same recursion instead.
         """
+        r = OPS.reduction(kind)
         n = vec.dims[0]
         assert vec.at is not None
         if vec.appended is not None and not (n.isdigit() and int(n) <= self.UNROLL):
             # the definition unfolded once: fold(append(x, e)) = step(fold(x), e)
             base, e = vec.appended
-            step = self._step(kind, vec.elem, self.fold(kind, base), e)
-            return f"(ite (<= {base.dims[0]} 0) {e} {step})" if kind == "max" else step
+            step = r.smt(self, vec.elem, self.fold(kind, base), e)
+            return f"(ite (<= {base.dims[0]} 0) {e} {step})" if r.identity is None else step
         if n.isdigit() and int(n) <= self.UNROLL:
             xs = [vec.at((str(j),)) for j in range(max(int(n), 1))]
-            return self._unrolled(kind, vec.elem, xs[: int(n)], first=xs[0])
+            return self._unrolled(r, vec.elem, xs[: int(n)], first=xs[0])
         if vec.fn is not None:
             return f"({self._fold_fn(kind, vec.elem, 0)} {vec.fn} {n})"
         (k,) = self.bound(1)
@@ -294,32 +296,24 @@ class Encoder:
         name = self._fold_fn(kind, vec.elem, len(lifted))
         return f"({name} {lam} {' '.join([*lifted, n])})"
 
-    def _step(self, kind: str, elem: str, acc: str, x: str) -> str:
-        """One step of a reduction: the accumulated value combined with the next element."""
-        if kind == "sum":
-            return f"(+ {acc} {x})"
-        if kind == "prod":  # abstracted even for numerals: unrolled == recursive, term for term
-            return self.mul(elem, acc, x, numerals_exact=False)
-        if kind == "max":
-            return f"(let ((p {acc}) (q {x})) (ite (>= p q) p q))"
-        raise ValueError(kind)
+    @staticmethod
+    def _identity(r: Reduction, elem: str) -> str:
+        assert r.identity is not None
+        return int_lit(r.identity) if elem == "int" else real_lit(r.identity)
 
-    def _unit(self, kind: str, elem: str, first: str) -> str:
-        """The value of a reduction over no elements (`max` of nothing is its first element)."""
-        return {"sum": ZERO[elem], "prod": ONE[elem], "max": first}[kind]
-
-    def _unrolled(self, kind: str, elem: str, xs: list[str], first: str) -> str:
-        if kind == "max":
+    def _unrolled(self, r: Reduction, elem: str, xs: list[str], first: str) -> str:
+        if r.identity is None:  # starts from the first element
             if len(xs) <= 1:
                 return first
             acc, rest = xs[0], xs[1:]
         else:
-            acc, rest = self._unit(kind, elem, ""), xs
+            acc, rest = self._identity(r, elem), xs
         for x in rest:
-            acc = self._step(kind, elem, acc, x)
+            acc = r.smt(self, elem, acc, x)
         return acc
 
     def _fold_fn(self, kind: str, elem: str, nctx: int) -> str:
+        r = OPS.reduction(kind)
         sort = SORTS[elem]
         name = f"tf_{kind}_{sort}" + (f"_{nctx}" if nctx else "")
         ctx = [f"c{j}" for j in range(nctx)]
@@ -327,23 +321,23 @@ class Encoder:
         rec = " ".join(["f", *ctx])
         last = self.dialect.apply("f", ["(- n 1)", *ctx])
         prev = f"({name} {rec} (- n 1))"
-        if kind == "max":
+        if r.identity is None:
             first = self.dialect.apply("f", ["0", *ctx])
-            body = f"(ite (<= n 1) {first} {self._step(kind, elem, prev, last)})"
+            body = f"(ite (<= n 1) {first} {r.smt(self, elem, prev, last)})"
         else:
-            body = f"(ite (<= n 0) {self._unit(kind, elem, '')} {self._step(kind, elem, prev, last)})"
+            body = f"(ite (<= n 0) {self._identity(r, elem)} {r.smt(self, elem, prev, last)})"
         params = " ".join([f"(f {fsort})", *(f"({c} Int)" for c in ctx), "(n Int)"])
         self.define(name, f"(define-fun-rec {name} ({params}) {SORTS[elem]} {body})")
         return name
 
-    def _int_positions(self, node: list) -> range | None:
+    def _int_positions(self, node: list[object]) -> range | None:
         """Integer argument positions of an S-expression node: tensor indices, fold arguments."""
         head = node[0]
         if not isinstance(head, str):
             return None
         if head == "select":
             return range(2, len(node))
-        if head.startswith("tf_") and head.split("_")[1] in ("sum", "prod", "max"):
+        if head.startswith("tf_") and head.split("_")[1] in OPS.reduction_kinds():
             return range(2, len(node))
         if head in self._tensor_symbols:
             return range(1, len(node))

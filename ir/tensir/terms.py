@@ -6,9 +6,9 @@ from its op's type rule at construction, so an ill-typed term cannot be built.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from .types import BOOL, FLOAT, INT, FnType, TensIRTypeError, TensorType
 
@@ -115,6 +115,13 @@ class App(Term):
     def __repr__(self) -> str:
         return f"App({self.op.name}, {self.args!r})"
 
+    def term(self, i: int) -> Term:
+        """Argument `i`, which must be a term (a lambda raises `TypeError`)."""
+        a = self.args[i]
+        if isinstance(a, Lambda):
+            raise TypeError(f"argument {i + 1} of {self.op.name} is a lambda")
+        return a
+
 
 def children(term: Arg) -> tuple[Arg, ...]:
     if isinstance(term, App):
@@ -152,13 +159,21 @@ def size(term: Arg) -> int:
     return sum(1 for _ in subterms(term))
 
 
-def substitute(term: Arg, mapping: dict[Var, Term]) -> Arg:
+@overload
+def substitute(term: Term, mapping: Mapping[Var, Term]) -> Term: ...
+@overload
+def substitute(term: Lambda, mapping: Mapping[Var, Term]) -> Lambda: ...
+@overload
+def substitute(term: Arg, mapping: Mapping[Var, Term]) -> Arg: ...
+
+
+def substitute(term: Arg, mapping: Mapping[Var, Term]) -> Arg:
     """Replace free variables; lambda-bound names shadow the mapping."""
     if isinstance(term, Var):
         return mapping.get(term, term)
     if isinstance(term, Lambda):
         inner = {k: v for k, v in mapping.items() if k not in term.params}
-        return Lambda(term.params, substitute(term.body, inner))  # type: ignore[arg-type]
+        return Lambda(term.params, substitute(term.body, inner))
     if isinstance(term, App):
         return App(term.op, tuple(substitute(a, mapping) for a in term.args))
     return term

@@ -27,9 +27,38 @@ from dataclasses import dataclass
 import numpy as np
 
 from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars
+from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE
 from tensflo.plugins.errors import UsageError
 
+from ..optable import UNSUPPORTED, Unsupported
 from .workload import Add, Gemm, Workload
+
+_RECOGNISED = {
+    "matmul": "C = A @ B",
+    "matrix_vec_mul": "C = A @ v (one column)",
+    "matrix_elemwise_add": "a bias added to a product, or an elementwise add",
+    "vec_elemwise_add": "a bias added to a matrix-vector product, or an elementwise add",
+    "matrix_map": "saturation or ReLU of the result, applied by mvout",
+    "vec_map": "saturation or ReLU of the result, applied by mvout",
+    "matrix_selection_two_args": "a saturating add",
+    "selection_two_args": "a saturating add",
+    "min": "a clamp bound in a saturation lambda",
+    "max": "a clamp bound in a saturation lambda",
+    "add": "the sum of a saturating add",
+    "slice": "a prefix of an operand",
+    "take": "a prefix of an operand",
+    "col_slice": "the leading columns of an operand",
+}
+ROLES: dict[str, str | Unsupported] = {
+    **{name: UNSUPPORTED for name in (
+        "sub", "mul", "div", "mod", "floordiv", "floormod", "lt", "le", "gt", "ge", "eq", "ne",
+        "and", "or", "not", "neg", "abs", "ite", "index", "tail", "append", "len", "transpose",
+        "reduce_sum", "reduce_mul", "reduce_max", "matrix_row_sum", "outer")},
+    **{op.name: UNSUPPORTED for op in (*ELEMWISE.values(), *BROADCAST.values())},
+    **_RECOGNISED,
+}
+"""What each op can be in a term the target lowers (see the module docstring); the target renders
+no op on its own. `UNSUPPORTED`: no term containing the op lowers."""
 
 
 @dataclass(frozen=True)
@@ -89,18 +118,20 @@ def _bound(t: Term, shapes: Mapping[str, tuple[int, ...]]) -> int:
 
 
 def _operand(t: Term, shapes: Mapping[str, tuple[int, ...]], what: str) -> _Operand:
-    """A parameter, or a prefix of one: `x[:n]`, `take(x, n)`, `col_slice(m, 0, n)` (clamped)."""
+    """A parameter, or a prefix of one: `x[:n]`, `take(x, n)`, `col_slice(m, 0, n)` (clamped):
+    an op whose `slicing` has an upper bound."""
     if isinstance(t, Var):
         return _Operand(t.name, _shape(shapes, t.name, t.type.rank))
-    if isinstance(t, App) and _name(t) in ("slice", "take", "col_slice"):
-        args = t.args
-        lo, hi = (Lit(0, args[1].type), args[1]) if _name(t) == "take" else args[1:]  # type: ignore[arg-type]
+    cut = t.op.slicing if isinstance(t, App) else None
+    if isinstance(t, App) and cut is not None and cut.hi is not None:
+        hi = t.term(cut.hi)
+        lo = Lit(0, hi.type) if cut.lo is None else t.term(cut.lo)
         if not (isinstance(lo, Lit) and lo.value == 0):
             raise UsageError(f"gemmini: only prefix slices (from 0) can feed an operand, got `{t}`")
-        inner = _operand(args[0], shapes, what)  # type: ignore[arg-type]
-        axis = 1 if _name(t) == "col_slice" else 0
+        inner = _operand(t.term(0), shapes, what)
+        axis = cut.axis
         shape = list(inner.shape)
-        shape[axis] = max(0, min(shape[axis], _bound(hi, shapes)))  # type: ignore[arg-type]
+        shape[axis] = max(0, min(shape[axis], _bound(hi, shapes)))
         if shape[axis] == 0:
             raise UsageError(f"gemmini: `{t}` is empty")
         return _Operand(inner.param, tuple(shape))
@@ -159,25 +190,28 @@ def lower(fn: Function | Term, shapes: Mapping[str, tuple[int, ...]]) -> Lowered
 
     out_dtype, relu = "int32", False
     if isinstance(term, App) and _name(term) in ("matrix_map", "vec_map"):
-        relu = _activation(term.args[1])  # type: ignore[arg-type]
-        out_dtype, term = "int8", term.args[0]  # type: ignore[assignment]
+        lam = term.args[1]
+        assert isinstance(lam, Lambda)
+        relu = _activation(lam)
+        out_dtype, term = "int8", term.term(0)
     if isinstance(term, App) and _name(term) in ("matrix_selection_two_args", "selection_two_args"):
         lam = term.args[2]
         assert isinstance(lam, Lambda)
         x, y = lam.params
         inner = lam.body
-        bounds = _clamp_bounds(inner, _find_add(inner, x, y)) if _find_add(inner, x, y) else None
+        add = _find_add(inner, x, y)
+        bounds = _clamp_bounds(inner, add) if add else None
         if out_dtype != "int32" or bounds != (-128, 127):
             raise UsageError(f"gemmini: the only two-argument lambda supported is the saturating "
                              f"add min(max({x.name} + {y.name}, -128), 127), got `{inner}`")
-        return _add(name, term.args[0], term.args[1], shapes, "int8")
+        return _add(name, term.term(0), term.term(1), shapes, "int8")
     if not isinstance(term, App):
         raise UsageError(f"gemmini: `{term}` is not a matrix product or elementwise add")
     op = _name(term)
     if op in ("matmul", "matrix_vec_mul"):
         return _gemm(name, term, None, shapes, out_dtype, relu)
     if op in ("matrix_elemwise_add", "vec_elemwise_add"):
-        a, b = term.args
+        a, b = term.term(0), term.term(1)
         for prod, bias in ((a, b), (b, a)):
             if isinstance(prod, App) and _name(prod) in ("matmul", "matrix_vec_mul"):
                 return _gemm(name, prod, bias, shapes, out_dtype, relu)
@@ -201,8 +235,8 @@ def _find_add(body: Term, x: Var, y: Var) -> Term | None:
 
 def _gemm(name: str, prod: App, bias: Term | None, shapes: Mapping[str, tuple[int, ...]],
           out_dtype: str, relu: bool) -> Lowered:
-    a = _operand(prod.args[0], shapes, "the left operand of a product")  # type: ignore[arg-type]
-    b = _operand(prod.args[1], shapes, "the right operand of a product")  # type: ignore[arg-type]
+    a = _operand(prod.term(0), shapes, "the left operand of a product")
+    b = _operand(prod.term(1), shapes, "the right operand of a product")
     m, k = a.shape
     vector = _name(prod) == "matrix_vec_mul"
     if vector:

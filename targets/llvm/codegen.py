@@ -1,8 +1,8 @@
 """Lowering a TensIR function to one fused LLVM loop nest.
 
 Every tensor-valued term becomes a `View`: its dims (i64 values computed once, before any loop) and
-an index function that emits the IR for one element. Each op's `render["llvm"]` entry builds its
-view or scalar from its arguments' (see `tensflo.ir.tensir.ops`), in the style of the SMT encoding,
+an index function that emits the IR for one element. Each op's entry in the target's table
+(`ops.RENDER`) builds its view or scalar from its arguments', in the style of the SMT encoding,
 through the primitives of `Lowering` (`tensor`, `pointwise`, `fold`, `require`, ...). Only the
 output is written to memory, by one loop nest over its dims; scalar reductions are loops.
 
@@ -32,10 +32,11 @@ from dataclasses import dataclass, field
 
 from llvmlite import ir
 
-from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars
-from tensflo.ir.tensir.ops import llvm_mul
+from tensflo.ir.tensir import OPS, App, Function, Lambda, Lit, Term, Var, free_vars
 
+from ..optable import lookup
 from .demand import arg_demand, carries, occurrences
+from .ops import RENDER, SCALAR, LlvmEntry, Value
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 F32, F64 = ir.FloatType(), ir.DoubleType()
@@ -48,8 +49,6 @@ STORAGE = {"int32": I32, "int64": I64, "float32": F32, "float64": F64, "bool": I
 """Buffer element types by NumPy dtype name."""
 DEFAULT_DTYPE = {"int": "int64", "float": "float64", "bool": "bool"}
 ALLOWED = {"int": ("int32", "int64"), "float": ("float32", "float64"), "bool": ("bool",)}
-
-Value = ir.Value
 
 
 class LoweringError(ValueError):
@@ -104,7 +103,7 @@ class Lowering:
     fold_range: tuple[Value, Value] | None = None
     """The (lo, hi) range of the root reduction, consumed by the first `fold` of the root's entry."""
     split: str | None = None
-    """The kind of the root fold that ran over `fold_range` (`sum`, `mul`, `max`), if any."""
+    """The kind of the root fold that ran over `fold_range` (`sum`, `prod`, `max`), if any."""
     split_value: Value | None = None
     split_len: Value | None = None
     _names: int = 0
@@ -265,34 +264,36 @@ class Lowering:
         return tuple(accs)
 
     def fold(self, kind: str, x: View) -> Value:
-        """Sequential reduction (`sum`, `mul`, `max`) of a vector view, in index order.
+        """Sequential reduction of a vector view in index order; `kind` names an op's reduction
+        (`sum`, `prod`, `max`: `OPS.reduction`), whose step is its scalar op's IR.
 
-        `max` of an empty vector is checked by the op's entry; here it starts from element 0 (or
-        from the appended entry), so float results keep NumPy/C order-independent exactness.
+        A reduction without identity (`max`) starts from element 0 (or from the appended entry):
+        emptiness is checked by the op's entry, and float results keep NumPy/C order exactness.
         """
+        r = OPS.reduction(kind)
+        step = SCALAR[r.step]
         lo, hi = self.i64(0), x.dims[0]
         split = self.fold_range
         self.fold_range = None
-        step_fn = _FOLD_STEPS[kind]
         if x.appended is not None:
             inner, e = x.appended
             lo, hi = self.i64(0), inner.dims[0]
             if split is not None:
                 lo, hi = self.clamp(split[0], lo, hi), self.clamp(split[1], lo, hi)
             first = self.b.icmp_signed("==", lo, self.i64(0))
-            init = e if kind == "max" else self.b.select(first, e, self._identity(kind, x.elem))
+            init = e if r.identity is None else self.b.select(first, e, self._identity(r.identity, x.elem))
             (acc,) = self.loop(lo, hi, lambda i: None, "fold", [init],
-                               lambda i, a: (step_fn(self, x.elem, a[0], inner.at((i,))),))
+                               lambda i, a: (step(self, x.elem, a[0], inner.at((i,))),))
             return self._split_result(split, kind, acc, inner.dims[0])
         if split is not None:
             lo, hi = self.clamp(split[0], lo, hi), self.clamp(split[1], lo, hi)
-        if kind == "max":
+        if r.identity is None:
             init = x.at((lo,))  # non-empty: checked by reduce_max, and split ranges are non-empty
             lo = self.b.add(lo, self.i64(1))
         else:
-            init = self._identity(kind, x.elem)
+            init = self._identity(r.identity, x.elem)
         (acc,) = self.loop(lo, hi, lambda i: None, "fold", [init],
-                           lambda i, a: (step_fn(self, x.elem, a[0], x.at((i,))),))
+                           lambda i, a: (step(self, x.elem, a[0], x.at((i,))),))
         return self._split_result(split, kind, acc, x.dims[0])
 
     def _split_result(self, split: object, kind: str, acc: Value, length: Value) -> Value:
@@ -300,8 +301,8 @@ class Lowering:
             self.split, self.split_value, self.split_len = kind, acc, length
         return acc
 
-    def _identity(self, kind: str, elem: str) -> Value:
-        return self.const(elem, {"sum": 0, "mul": 1}[kind] * (1.0 if elem == "float" else 1))
+    def _identity(self, identity: int, elem: str) -> Value:
+        return self.const(elem, identity * (1.0 if elem == "float" else 1))
 
     # -- terms ---------------------------------------------------------------------------------
     def lower(self, term: Term | Lambda, local: Mapping[Var, Value] | None = None,
@@ -336,9 +337,7 @@ class Lowering:
         if demanded and not carries(term):  # a non-ring op: computed exactly, then its low bits
             value = self.truncate(self.lower(term, local))
         else:
-            entry = term.op.render.get("llvm")
-            if entry is None:
-                raise LoweringError(f"the llvm target cannot render op {term.op.name}")
+            entry = _entry(term)
             args = [self.lower(a, None if closed else local, d)
                     for a, d in zip(term.args, arg_demand(term, demanded), strict=True)]
             value = entry(self, *args)
@@ -371,17 +370,11 @@ def _is_narrow(value: Value | View) -> bool:
     return value.elem == WRAP32 if isinstance(value, View) else value.type == I32
 
 
-def _max_step(g: Lowering, elem: str, acc: Value, v: Value) -> Value:
-    if elem == "float":
-        return g.b.select(g.b.fcmp_ordered(">=", acc, v), acc, v)
-    return g.b.select(g.b.icmp_signed(">=", acc, v), acc, v)
-
-
-_FOLD_STEPS: dict[str, Callable[[Lowering, str, Value, Value], Value]] = {
-    "sum": lambda g, elem, a, v: g.b.fadd(a, v) if elem == "float" else g.b.add(a, v),
-    "mul": lambda g, elem, a, v: g.b.fmul(a, v) if elem == "float" else g.b.mul(a, v),
-    "max": _max_step,
-}
+def _entry(term: App) -> LlvmEntry:
+    entry = lookup(RENDER, term.op, "llvm")
+    if entry is None:
+        raise LoweringError(f"the llvm target cannot render op {term.op.name}")
+    return entry
 
 
 # ------------------------------------------------------------------------------------------------
@@ -523,16 +516,14 @@ def _lower_root(g: Lowering, fn: Function, lo: Value, hi: Value, demanded: bool)
     body = fn.body
     if not (isinstance(body, App) and fn.result.rank == 0 and fn.result.elem == "int"):
         return g.lower(body, demanded=demanded and carries(body)), None, g.i64(0)
-    entry = body.op.render.get("llvm")
-    if entry is None:
-        raise LoweringError(f"the llvm target cannot render op {body.op.name}")
+    entry = _entry(body)
     args = [g.lower(a, demanded=d) for a, d in zip(body.args, arg_demand(body, demanded), strict=True)]
     g.fold_range = (lo, hi)
     value = entry(g, *args)
     g.fold_range = None
     if g.split is None or g.split_value is not value:
         return value, None, g.i64(0)  # not a reduction at the root: the runtime passes all rows
-    if g.split == "max" and demanded:
+    if demanded and not OPS[OPS.reduction(g.split).step].modular_args:
         # the halves' maxima would be combined after truncation to 32 bits, which does not
         # commute with max: one range (the runtime passes all rows)
         return value, None, g.i64(0)
@@ -552,7 +543,7 @@ def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi
         # out[i, :] = 0; for k: out[i, :] += a[i, k] * b[k, :]  (each element still sums in k order)
         a, b = view.product
         elem = view.elem
-        add = _FOLD_STEPS["sum"]
+        add, mul = SCALAR["add"], SCALAR["mul"]
 
         def row(i: Value) -> None:
             g.loop(g.i64(0), dims[1], lambda j: store((i, j), g.zero(elem)), "nest")
@@ -563,7 +554,7 @@ def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi
                 def j_step(j: Value) -> None:
                     ptr = g.b.gep(out, [_flat(g, dims, (i, j))], inbounds=True)
                     acc = _load(g, elem, storage, ptr)
-                    term = g.b.fmul(aik, b.at((k, j))) if elem == "float" else g.b.mul(aik, b.at((k, j)))
+                    term = mul(g, elem, aik, b.at((k, j)))
                     g.b.store(_to_storage(g, storage, add(g, elem, acc, term)), ptr)
 
                 g.loop(g.i64(0), dims[1], j_step, "nest")
@@ -585,8 +576,8 @@ def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi
             def update(i: Value) -> None:
                 ptr = g.b.gep(out, [i], inbounds=True)
                 acc = _load(g, elem, storage, ptr)
-                term = llvm_mul(g, elem, m.at((i, k)), vk)
-                g.b.store(_to_storage(g, storage, _FOLD_STEPS["sum"](g, elem, acc, term)), ptr)
+                term = SCALAR["mul"](g, elem, m.at((i, k)), vk)
+                g.b.store(_to_storage(g, storage, SCALAR["add"](g, elem, acc, term)), ptr)
 
             g.loop(start, stop, update, "nest")
 

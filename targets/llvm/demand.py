@@ -7,10 +7,11 @@ through ring operations is *demanded mod 2^32* and may be computed in wrapping i
 equal those of the exact (i64) computation truncated, for every input, with no range reasoning.
 
 The analysis walks a term from the result, carrying whether the current occurrence is demanded
-mod 2^32, into the argument positions of ring ops (`RING`) only. It stops at every other op
-(comparisons, `ite` conditions, min/max, abs, division and remainder, `reduce_max`, `len`): their
-arguments are exact again, and their int result is truncated where a ring op consumes it. Index
-and slice bounds are never ring positions, so shapes and addresses stay exact i64.
+mod 2^32, into the argument positions each op declares as `OpDef.modular_args` only. It stops at
+every other op and position (comparisons, `ite` conditions, min/max, abs, division and remainder,
+`reduce_max`, `len`): their arguments are exact again, and their int result is truncated where a
+ring op consumes it. Index and slice bounds are never such positions, so shapes and addresses stay
+exact i64.
 
 A map or selection passes the demand into its lambda body; a tensor argument is narrowed only if
 its lambda parameter is used in demanded positions only (`vec_map(x, lambda e: e * e)` reads `x`
@@ -25,31 +26,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tensflo.ir.tensir import App, Lambda, Term, Var
-from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MAPPERS
+from tensflo.ir.tensir.ops import MAPPERS
 
-_SCALAR_RING = {"add", "sub", "mul", "neg"}
-_TENSOR_RING = {"reduce_sum", "reduce_mul", "matrix_row_sum", "outer", "matrix_vec_mul", "matmul",
-                "transpose", "append"}
-_FIRST_ONLY = {"index", "slice", "col_slice", "take", "tail"}
-"""Structural ops whose first argument carries the elements; the others are indices and bounds."""
-
-RING: dict[str, tuple[bool, ...] | None] = {
-    **{name: None for name in _SCALAR_RING | _TENSOR_RING},  # None: every argument
-    **{op.name: None for (k, _), op in ELEMWISE.items() if k in _SCALAR_RING},
-    **{op.name: None for (k, _, _), op in BROADCAST.items() if k in _SCALAR_RING},
-    **{name: (True,) for name in _FIRST_ONLY},  # the rest (False) are indices and bounds
-    "ite": (False, True, True),  # ite(c, a, b): the branches, never the condition
-}
-"""Ops through which the demand mod 2^32 passes, by name: which argument positions carry it
-(None: all; positions past the tuple's end do not)."""
-_MAPS = {op.name for op in MAPPERS.values()}
+MAPS = frozenset(MAPPERS.values())
+"""Maps and selections: the demand passes into the lambda body, and to a tensor only where its
+lambda parameter is demanded."""
 
 
 def carries(term: Term) -> bool:
     """Whether an int `term` demanded mod 2^32 may itself be computed in 32 bits."""
     if not isinstance(term, App):
         return True  # a variable or a literal: its value, truncated
-    return term.op.name in RING or term.op.name in _MAPS
+    return bool(term.op.modular_args) or term.op in MAPS
 
 
 def arg_demand(term: App, demanded: bool) -> tuple[bool, ...]:
@@ -60,17 +48,19 @@ def arg_demand(term: App, demanded: bool) -> tuple[bool, ...]:
     n = len(term.args)
     if not demanded or term.type.elem != "int" or not carries(term):
         return (False,) * n
-    name = term.op.name
-    if name in _MAPS:
+    if term.op in MAPS:
         *tensors, lam = term.args
         assert isinstance(lam, Lambda)
         uses = param_uses(lam.body, True)
-        narrow = tuple(x.type.elem == "int" and uses.get(p, {True}) == {True}
+        narrow = tuple(_is_int(x) and uses.get(p, {True}) == {True}
                        for x, p in zip(tensors, lam.params, strict=True))
         return (*narrow, True)
-    positions = RING[name] or (True,) * n
-    positions += (False,) * (n - len(positions))
-    return tuple(p and a.type.elem == "int" for p, a in zip(positions, term.args, strict=True))
+    modular = term.op.modular_args
+    return tuple(i in modular and _is_int(a) for i, a in enumerate(term.args))
+
+
+def _is_int(a: Term | Lambda) -> bool:
+    return isinstance(a, Term) and a.type.elem == "int"
 
 
 def occurrences(term: Term | Lambda, demanded: bool) -> Iterator[tuple[Term | Lambda, bool]]:
@@ -100,4 +90,4 @@ def demanded_terms(body: Term) -> frozenset[Term]:
     return frozenset(t for t, d in occurrences(body, root) if d and isinstance(t, Term) and carries(t))
 
 
-__all__ = ["RING", "arg_demand", "carries", "demanded_terms", "occurrences", "param_uses"]
+__all__ = ["MAPS", "arg_demand", "carries", "demanded_terms", "occurrences", "param_uses"]

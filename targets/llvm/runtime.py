@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from tensflo.ir.tensir import DomainError, Function
+from tensflo.ir.tensir import OPS, DomainError, Function
 
 from .codegen import LoweredFunction, build_module
 
@@ -34,7 +34,6 @@ PARALLEL_THRESHOLD = 1 << 16
 SPLIT_GAIN = 4.0
 """Split when one thread takes more than this many hand-offs' time (half the work, plus one)."""
 MAX_I64 = 2**63 - 1
-_COMBINE = {"sum": np.add, "mul": np.multiply, "max": np.maximum}
 
 
 @cache
@@ -196,7 +195,8 @@ class Kernel:
                                  mid, MAX_I64)
             self._check(self._main(*prepared.c_args, addr, 0, mid))
             self._check(fut.result())
-            return _COMBINE[kind](parts[:1], parts[1:])[0]
+            combine = OPS[OPS.reduction(kind).step].numpy  # the reduction's own step
+            return combine(parts[:1], parts[1:])[0]
         out = np.zeros(1, dtype=self.out_dtype)
         whole = lambda: self._main(*prepared.c_args, out.ctypes.data, 0, MAX_I64)  # noqa: E731
         self._check(self._timed_single(prepared.work, whole) if split is None else whole())

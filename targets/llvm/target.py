@@ -6,8 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, ClassVar
 
-from tensflo.ir.tensir import Function
+from tensflo.ir.tensir import Function, OpDef
 from tensflo.plugins.hookspecs import hookimpl
+
+from ..optable import Unsupported, describe, lookup
+from .ops import RENDER, LlvmEntry
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,14 @@ class LlvmTarget:
         except Exception as e:  # noqa: BLE001 - any failure means the JIT is unusable here
             return False, f"llvmlite cannot JIT for this host: {e}"
         return True, ""
+
+    table: ClassVar[Mapping[str, LlvmEntry | Unsupported]] = RENDER
+    """The target's entry for every op, by op name (see `ops`)."""
+
+    def rendering(self, op: OpDef) -> str | None:
+        """How the target computes `op` (for `tensflo ops`), or None when it cannot."""
+        entry = lookup(self.table, op, self.name)
+        return None if entry is None else describe(entry)
 
     def emit(self, functions: list[Function], out: IO[str], dtypes: Mapping[str, str] | None = None,
              ) -> None:

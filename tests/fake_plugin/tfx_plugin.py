@@ -11,9 +11,9 @@ from typing import IO, ClassVar
 import numpy as np
 
 from tensflo.ir.tensir import OPS, Function, OpDef, TensIRTypeError, TensorType
-from tensflo.ir.tensir.render import Template
 from tensflo.ir.tensir.smt import Encoder, SVal
 from tensflo.plugins.hookspecs import hookimpl
+from tensflo.targets.pyexpr import Template
 
 
 def _clip_type(x: TensorType, lo: TensorType, hi: TensorType) -> TensorType:
@@ -51,7 +51,7 @@ VEC_CLIP = OpDef(
     doc="each element clamped to [lo, hi] (hi wins when lo > hi)",
     prefix_args=(0,),
     prefix_step=_clip_step,
-    render={"numpy": Template("np.minimum(np.maximum({0}, {1}), {2})")},
+    renderings={"numpy": Template("np.minimum(np.maximum({0}, {1}), {2})")},
 )
 
 

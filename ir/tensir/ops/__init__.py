@@ -1,0 +1,40 @@
+"""The built-in TensIR ops, each declared once, by family (imported in the order docs/ops.md lists
+them): scalar ops and `ite` (`scalar`), indexing and slicing (`structural`), reductions and products
+(`linalg`), maps and selections (`maps`), then the elementwise and broadcast forms of `+ - * /`
+(`families`), derived from the scalar kernels.
+
+Integer semantics: `div` truncates toward zero and `mod` takes the sign of the dividend (C/C++);
+`x / 0 == 0` and `x % 0 == x`, for ints and floats alike. Proofs treat `int` as mathematical integers
+and `float` as reals (overflow and rounding are not modelled; see docs/semantics.md).
+"""
+
+from __future__ import annotations
+
+from . import families
+from .families import BROADCAST, ELEMWISE
+from .linalg import (
+    MATMUL,
+    MATRIX_ROW_SUM,
+    MATRIX_VEC_MUL,
+    MAX,
+    OUTER,
+    PROD,
+    REDUCE_MAX,
+    REDUCE_MUL,
+    REDUCE_SUM,
+    SUM,
+)
+from .maps import MAPPERS, MATRIX_MAP, MATRIX_SELECTION_TWO_ARGS, SELECTION_TWO_ARGS, VEC_MAP, beta
+from .rules import DTYPES, NUMERIC, RANK_PREFIX, as_value
+from .scalar import ITE, KERNELS, SCALAR_OPS, Kernel
+from .structural import APPEND, COL_SLICE, INDEX, LEN, SLICE, TAIL, TAKE, TRANSPOSE
+
+families.declare()
+
+__all__ = [
+    "APPEND", "BROADCAST", "COL_SLICE", "DTYPES", "ELEMWISE", "INDEX", "ITE", "KERNELS", "Kernel",
+    "LEN", "MAPPERS", "MATMUL", "MATRIX_MAP", "MATRIX_ROW_SUM", "MATRIX_SELECTION_TWO_ARGS",
+    "MATRIX_VEC_MUL", "MAX", "NUMERIC", "OUTER", "PROD", "RANK_PREFIX", "REDUCE_MAX", "REDUCE_MUL",
+    "REDUCE_SUM", "SCALAR_OPS", "SELECTION_TWO_ARGS", "SLICE", "SUM", "TAIL", "TAKE", "TRANSPOSE",
+    "VEC_MAP", "as_value", "beta",
+]

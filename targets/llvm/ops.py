@@ -1,0 +1,207 @@
+"""The llvm target's entry for every op: the LLVM IR of its value, built over the lowering context.
+
+Like the SMT semantics over the encoder, an entry `(g, *args) -> value or view` builds the op's
+result from its arguments' (scalars are llvmlite values, tensors `View`s) through the primitives of
+`codegen.Lowering` `g` (`g.b` is an llvmlite IRBuilder; ints are i64, floats double, bools i1). A
+scalar op's entry `(g, elem, *values) -> value` (`SCALAR`) also gives, through the families, its
+elementwise and broadcast ops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from tensflo.ir.tensir import OpDef
+from tensflo.ir.tensir.ops import (
+    BROADCAST,
+    COL_SLICE,
+    ELEMWISE,
+    KERNELS,
+    MAPPERS,
+    SLICE,
+    TAIL,
+    TAKE,
+)
+
+from ..optable import Unsupported
+
+if TYPE_CHECKING:
+    from .codegen import Closure, Lowering, View
+
+Value: TypeAlias = Any
+"""An llvmlite IR value (llvmlite ships no type information)."""
+LlvmEntry = Callable[..., Any]
+"""`(g, *args) -> Value | View`: an op's result from its arguments' values, views and closures."""
+
+
+def _arith(int_op: str, float_op: str) -> Callable[[Lowering, str, Value, Value], Value]:
+    return lambda g, t, a, b: getattr(g.b, float_op if t == "float" else int_op)(a, b)
+
+
+def _cmp(sym: str, float_cmp: str = "fcmp_ordered") -> Callable[[Lowering, str, Value, Value], Value]:
+    def entry(g: Lowering, t: str, a: Value, b: Value) -> Value:
+        if t == "float":
+            return getattr(g.b, float_cmp)(sym, a, b)
+        return (g.b.icmp_unsigned if t == "bool" else g.b.icmp_signed)(sym, a, b)
+
+    return entry
+
+
+def _pick(sym: str) -> Callable[[Lowering, str, Value, Value], Value]:
+    """min/max as `ite(a <= b, a, b)` / `ite(a >= b, a, b)`, the SMT definition."""
+    return lambda g, t, a, b: g.b.select(_cmp(sym)(g, t, a, b), a, b)
+
+
+def _neg(g: Lowering, t: str, a: Value) -> Value:
+    return g.b.fneg(a) if t == "float" else g.b.neg(a)
+
+
+SCALAR: dict[str, Callable[..., Value]] = {
+    "add": _arith("add", "fadd"),
+    "sub": _arith("sub", "fsub"),
+    "mul": _arith("mul", "fmul"),
+    "div": lambda g, t, a, b: g.f_div(a, b) if t == "float" else g.c_div(a, b),
+    "mod": lambda g, t, a, b: g.c_mod(a, b),
+    "floordiv": lambda g, t, a, b: g.py_div(a, b),
+    "floormod": lambda g, t, a, b: g.py_mod(a, b),
+    "min": _pick("<="),
+    "max": _pick(">="),
+    "lt": _cmp("<"), "le": _cmp("<="), "gt": _cmp(">"), "ge": _cmp(">="), "eq": _cmp("=="),
+    "ne": _cmp("!=", "fcmp_unordered"),  # NaN != NaN as in NumPy
+    "and": lambda g, t, a, b: g.b.and_(a, b),
+    "or": lambda g, t, a, b: g.b.or_(a, b),
+    "not": lambda g, t, a: g.b.not_(a),
+    "neg": _neg,
+    "abs": lambda g, t, a: g.b.select(_cmp("<")(g, t, a, g.zero(t)), _neg(g, t, a), a),
+}
+"""Each scalar op's IR on values of element type `elem`: `(g, elem, *values) -> value`."""
+
+
+def elem_of(v: Value | View) -> str:
+    """The element type of a value during lowering (a view's, or from the LLVM type)."""
+    if hasattr(v, "elem"):
+        return str(v.elem)
+    text = str(v.type)
+    return "float" if text == "double" else "bool" if text == "i1" else "int"
+
+
+def _scalar(name: str) -> LlvmEntry:
+    return lambda g, *vs: SCALAR[name](g, elem_of(vs[0]), *vs)
+
+
+def _elementwise(op: OpDef) -> LlvmEntry:
+    assert op.family is not None
+    k, step = KERNELS[op.family], SCALAR[op.family]
+    return lambda g, a, b: g.pointwise(lambda x, y: step(g, a.elem, x, y), a, b,
+                                       elem=k.result or a.elem, name=op.name)
+
+
+def _broadcast(op: OpDef, scalar_first: bool) -> LlvmEntry:
+    assert op.family is not None
+    k, step = KERNELS[op.family], SCALAR[op.family]
+    tpos, spos = (1, 0) if scalar_first else (0, 1)
+    return lambda g, *args: g.broadcast(
+        lambda x, y: step(g, args[tpos].elem, x, y), args[tpos], args[spos],
+        scalar_first=scalar_first, elem=k.result or args[tpos].elem)
+
+
+def _index(g: Lowering, x: View, i: Value) -> Value | View:
+    g.require(g.b.icmp_unsigned("<", i, x.dims[0]), "index out of range")
+    if x.rank == 1:
+        return x.at((i,))
+    return g.tensor(x.elem, x.dims[1:], lambda idx: x.at((i, *idx)))
+
+
+def _slicing(op: OpDef) -> LlvmEntry:
+    """`x[lo:hi]` on the op's axis (bounds clamped), a view of `x` without a copy."""
+    s = op.slicing
+    assert s is not None
+
+    def entry(g: Lowering, x: View, *args: Value) -> View:
+        n = x.dims[s.axis]
+        start = g.clamp(g.i64(0) if s.lo is None else args[s.lo - 1], g.i64(0), n)
+        stop = g.clamp(n if s.hi is None else args[s.hi - 1], start, n)
+        dims = list(x.dims)
+        dims[s.axis] = g.b.sub(stop, start)
+
+        def at(idx: tuple[Value, ...]) -> Value:
+            moved = list(idx)
+            moved[s.axis] = g.b.add(idx[s.axis], start)
+            return x.at(tuple(moved))
+
+        return g.tensor(x.elem, dims, at, column_major=x.column_major)
+
+    return entry
+
+
+def _append(g: Lowering, x: View, e: Value | View) -> View:
+    n = x.dims[0]
+    if x.rank == 1:
+        return g.tensor(x.elem, (g.b.add(n, g.i64(1)),), lambda idx: g.branch(
+            g.b.icmp_signed("==", idx[0], n), lambda: e, lambda: x.at(idx)), appended=(x, e))
+    empty = g.b.icmp_signed("==", n, g.i64(0))
+    for d1, d2 in zip(x.dims[1:], e.dims, strict=True):
+        g.require(g.b.or_(empty, g.b.icmp_signed("==", d1, d2)), "append: entry shape differs")
+    return g.tensor(x.elem, (g.b.add(n, g.i64(1)), *e.dims), lambda idx: g.branch(
+        g.b.icmp_signed("==", idx[0], n), lambda: e.at(idx[1:]), lambda: x.at(idx)))
+
+
+def _reduce_max(g: Lowering, x: View) -> Value:
+    if x.appended is None:
+        g.require(g.b.icmp_signed(">", x.dims[0], g.i64(0)), "reduce_max of an empty vector")
+    return g.fold("max", x)
+
+
+def _dot(g: Lowering, elem: str, n: Value, left: Callable[[Value], Value],
+         right: Callable[[Value], Value]) -> Value:
+    """sum over k < n of left(k) * right(k), in k order."""
+    return g.fold("sum", g.tensor(elem, (n,), lambda k: SCALAR["mul"](g, elem, left(k[0]),
+                                                                         right(k[0]))))
+
+
+def _matrix_vec_mul(g: Lowering, m: View, v: View) -> View:
+    g.require(g.b.icmp_signed("==", m.dims[1], v.dims[0]), "matrix_vec_mul: shapes do not match")
+    return g.tensor(v.elem, (m.dims[0],), lambda idx: _dot(
+        g, v.elem, m.dims[1], lambda k: m.at((idx[0], k)), lambda k: v.at((k,))), matvec=(m, v))
+
+
+def _matmul(g: Lowering, a: View, b: View) -> View:
+    g.require(g.b.icmp_signed("==", a.dims[1], b.dims[0]), "matmul: shapes do not match")
+    return g.tensor(a.elem, (a.dims[0], b.dims[1]), lambda idx: _dot(
+        g, a.elem, a.dims[1], lambda k: a.at((idx[0], k)), lambda k: b.at((k, idx[1]))),
+        product=(a, b))
+
+
+def _mapper(name: str) -> LlvmEntry:
+    def entry(g: Lowering, *args: View | Closure) -> View:
+        *tensors, fn = args
+        return g.pointwise(fn, *tensors, elem=fn.elem, name=name)
+
+    return entry
+
+
+RENDER: Mapping[str, LlvmEntry | Unsupported] = {
+    **{name: _scalar(name) for name in SCALAR},
+    "ite": lambda g, c, a, b: g.b.select(c, a, b),
+    "index": _index,
+    **{op.name: _slicing(op) for op in (SLICE, COL_SLICE, TAKE, TAIL)},
+    "append": _append,
+    "len": lambda g, x: x.dims[0],
+    "transpose": lambda g, m: g.tensor(m.elem, (m.dims[1], m.dims[0]),
+                                       lambda idx: m.at((idx[1], idx[0])),
+                                       column_major=not m.column_major),
+    "reduce_sum": lambda g, x: g.fold("sum", x),
+    "reduce_mul": lambda g, x: g.fold("prod", x),
+    "reduce_max": _reduce_max,
+    "matrix_row_sum": lambda g, m: g.tensor(m.elem, (m.dims[0],), lambda idx: g.fold(
+        "sum", g.tensor(m.elem, (m.dims[1],), lambda k: m.at((idx[0], k[0]))))),
+    "outer": lambda g, x, y: g.tensor(x.elem, (x.dims[0], y.dims[0]), lambda idx: SCALAR["mul"](
+        g, x.elem, x.at((idx[0],)), y.at((idx[1],)))),
+    "matrix_vec_mul": _matrix_vec_mul,
+    "matmul": _matmul,
+    **{op.name: _mapper(op.name) for op in MAPPERS.values()},
+    **{op.name: _elementwise(op) for op in ELEMWISE.values()},
+    **{op.name: _broadcast(op, first) for (_, _, first), op in BROADCAST.items()},
+}
+"""Every op as LLVM IR, by op name."""
