@@ -26,13 +26,11 @@ class Unsupported:
 UNSUPPORTED = Unsupported()
 
 
-def lookup(table: Mapping[str, E | Unsupported], op: OpDef, target: str) -> E | None:
-    """The entry `target` renders `op` with: its own table's, else the one the op brings for it
-    (a plugin op); None when there is neither or the target refuses the op."""
+def lookup(table: Mapping[str, E], op: OpDef, target: str) -> E | None:
+    """The entry of `op` for `target`: its own table's, else the one the op brings for it (a plugin
+    op); None when there is neither. It may be an explicit refusal (`Unsupported`)."""
     found: Any = table.get(op.name)
-    if found is None:
-        found = op.renderings.get(target)
-    return None if found is None or isinstance(found, Unsupported) else found
+    return op.renderings.get(target) if found is None else found
 
 
 def covers(table: Mapping[str, object], op: OpDef, target: str) -> bool:
@@ -40,8 +38,12 @@ def covers(table: Mapping[str, object], op: OpDef, target: str) -> bool:
     return op.name in table or target in op.renderings
 
 
-def describe(entry: object) -> str:
-    """A short text for an entry, for `tensflo ops`: a template's text, or the function's name."""
+def rendering(table: Mapping[str, object], op: OpDef, target: str) -> str | None:
+    """How `target` writes `op`, for `tensflo ops` (a template's text, or the name of the function
+    that builds the code); None when it cannot."""
+    entry = lookup(table, op, target)
+    if entry is None or isinstance(entry, Unsupported):
+        return None
     text = getattr(entry, "text", None)
     if isinstance(text, str):
         return text

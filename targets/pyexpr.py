@@ -106,7 +106,7 @@ class PyRenderer:
             return self.literal(term)
         if isinstance(term, App):
             entry = lookup(self.table, term.op, self.target)
-            if entry is None:
+            if entry is None or isinstance(entry, Unsupported):
                 raise RenderError(f"the {self.target} target cannot render op {term.op.name}")
             if isinstance(entry, Template):
                 return self.render_template(entry, term)

@@ -25,8 +25,8 @@ import numpy as np
 from tensflo.ir.tensir import Function, OpDef, Var
 from tensflo.ir.tensir.printer import print_term
 
-from .optable import describe, lookup
-from .pyexpr import PyRenderer, PyTable, python_name
+from .optable import rendering
+from .pyexpr import PyRenderer, PyTable, RenderError, python_name
 
 HELPER_NAMES = ("c_div", "c_mod", "py_div", "py_mod", "append_rows")
 """The runtime helpers every Python target defines (in `cnum`, `torch_runtime`, `array_runtime`)."""
@@ -122,17 +122,20 @@ class PythonTarget:
 
     def rendering(self, op: OpDef) -> str | None:
         """How the target writes `op` (for `tensflo ops`), or None when it cannot."""
-        entry = lookup(self.table, op, self.name)
-        return None if entry is None else describe(entry)
+        return rendering(self.table, op, self.name)
 
     @property
-    def helpers(self) -> dict[str, Callable[..., Any]]:
+    def helpers(self) -> dict[str, Callable[..., Any] | None]:
+        """The runtime helpers by name (None: a required one the runtime does not define)."""
         found = {n: next((getattr(m, n) for m in self.runtime if hasattr(m, n)), None)
                  for n in (*HELPER_NAMES, *OPTIONAL_HELPERS)}
         return {n: f for n, f in found.items() if f is not None or n in HELPER_NAMES}
 
     def helper_source(self, name: str) -> str:
-        text = inspect.getsource(self.helpers[name])
+        helper = self.helpers[name]
+        if helper is None:
+            raise RenderError(f"the {self.name} target's runtime defines no {name}")
+        text = inspect.getsource(helper)
         return re.sub(r"\bxp\.", f"{self.xp}.", text) if self.xp else text
 
     def param_lines(self, fn: Function, p: Var, name: str) -> list[str]:
@@ -187,11 +190,11 @@ class PythonTarget:
         )
         out.write(text.rstrip("\n") + "\n")
 
-    def compile(self, functions: list[Function]) -> dict[str, object]:
+    def compile(self, functions: list[Function]) -> dict[str, Any]:
         """Emit and load the module; returns its namespace (for tests and `tensflo bench`)."""
         buf = io.StringIO()
         self.emit(functions, buf)
-        namespace: dict[str, object] = {}
+        namespace: dict[str, Any] = {}
         exec(compile(buf.getvalue(), f"<tensflo {self.name}: {functions[0].name}>", "exec"), namespace)
         return namespace
 

@@ -60,7 +60,8 @@ def _eval_body(term: Term, env: dict[str, Any], observe: Observer | None) -> Any
     if isinstance(term, Var):
         return np.asarray(env[term.name], dtype=DTYPES[term.type.elem])
     if isinstance(term, App):
-        args = [_eval_body(a, env, observe) for a in term.args]  # lambda bodies hold no lambdas
+        # lambda bodies hold no lambdas
+        args = [_eval_body(term.term(i), env, observe) for i in range(len(term.args))]
         with np.errstate(all="ignore"):
             value = term.op.numpy(*args)
         if observe is not None:

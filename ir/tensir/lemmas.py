@@ -34,7 +34,9 @@ def uninterpreted(name: str, params: Sequence[TensorType], result: TensorType) -
         enc.declare_fun(name, [SORTS[p.elem] for p in params], SORTS[result.elem])
         if not args:
             return enc.scalar(name, result.elem)
-        return enc.scalar(f"({name} {' '.join(a.expr for a in args)})", result.elem)
+        exprs = [a.expr for a in args if a.expr is not None]
+        assert len(exprs) == len(args), "an uninterpreted function takes scalars"
+        return enc.scalar(f"({name} {' '.join(exprs)})", result.elem)
 
     def numpy(*args):
         raise NotImplementedError(f"{name} is uninterpreted")

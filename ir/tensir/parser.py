@@ -96,7 +96,7 @@ def _run(text: str, start: str, source: str) -> lark.Tree:
             expected = sorted(_describe(t) for t in e.accepts or e.expected)
             msg = f"unexpected {got}; expected {', '.join(expected[:8])}"
         elif isinstance(e, lark.exceptions.UnexpectedCharacters):
-            msg = f"unexpected character {text[e.pos_in_stream]!r}"
+            msg = f"unexpected character {text[e.pos_in_stream or 0]!r}"
         else:
             msg = "unexpected end of input"
         line = getattr(e, "line", 0) or 1

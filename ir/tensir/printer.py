@@ -47,8 +47,9 @@ def _print(term: Arg, need: int) -> str:
             inner = f"({format_literal(arg.value)})"  # -(5) is neg(5); -5 is a literal
         else:
             inner = _print(arg, op.prec)
-        sep = " " if op.symbol.isalpha() else ""
-        return _paren(f"{op.symbol}{sep}{inner}", op.prec, need)
+        symbol = op.symbol or ""
+        sep = " " if symbol.isalpha() else ""
+        return _paren(f"{symbol}{sep}{inner}", op.prec, need)
     if op.form == "index":
         return f"{_print(args[0], ATOM)}[{_print(args[1], 0)}]"
     if op.form == "slice":

@@ -210,8 +210,9 @@ TargetsOf = Callable[[OpDef], Sequence[str]]
 """The names of the targets that render an op."""
 
 
-def op_info(op: OpDef, targets: Sequence[str]) -> dict[str, Any]:
-    """Everything `tensflo ops --json` reports about one op, rendered by `targets`."""
+def op_info(op: OpDef, targets: Sequence[str] = ()) -> dict[str, Any]:
+    """Everything `tensflo ops --json` reports about one op; `targets`: those that render it (the
+    targets know, not the op table: see `compiler.ops_command`)."""
     return {
         "name": op.name,
         "written": printed_form(op),

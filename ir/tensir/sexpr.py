@@ -61,7 +61,7 @@ def lift(
         if isinstance(e, str) or not e or e[0] == "lambda":
             return e
         positions = int_positions(e) or range(0)
-        out = []
+        out: list[SExpr] = []
         for j, child in enumerate(e):
             if j in positions and not mentions(child, binders):
                 text = show(child)

@@ -26,15 +26,15 @@ def typed_signatures(op: OpDef) -> tuple[tuple[ArgTypes, TensorType], ...]:
     plain = [i for i in range(op.arity) if i not in op.lambdas]
     if len(plain) > MAX_ENUMERATED_ARITY:
         return ()
-    out = []
+    out: list[tuple[ArgTypes, TensorType]] = []
     for combo in itertools.product(ALL_TYPES, repeat=len(plain)):
         types: list[TensorType | None] = [None] * op.arity
         for pos, t in zip(plain, combo, strict=True):
             types[pos] = t
         try:
-            choices = [
+            choices: list[list[TensorType | FnType]] = [
                 [FnType(tuple(op.lambdas[i](*types)), TensorType(e)) for e in ELEMENTS]
-                if i in op.lambdas else [types[i]]
+                if i in op.lambdas else [combo[plain.index(i)]]
                 for i in range(op.arity)
             ]
         except _RULE_ERRORS:

@@ -191,10 +191,10 @@ class Encoder:
         ]
 
     @staticmethod
-    def _literal(value: object, elem: str) -> str:
+    def _literal(value: int | float | bool, elem: str) -> str:
         if elem == "bool":
             return "true" if value else "false"
-        return int_lit(int(value)) if elem == "int" else real_lit(float(value))  # type: ignore[arg-type]
+        return int_lit(int(value)) if elem == "int" else real_lit(float(value))
 
     def constant(self, value: object, type_: TensorType) -> SVal:
         """A concrete NumPy value (scalar or array) as an SMT value, for semantics tests."""
@@ -202,7 +202,7 @@ class Encoder:
 
         arr = np.asarray(value)
 
-        def enc(v: object) -> str:
+        def enc(v: int | float | bool) -> str:
             return self._literal(v, type_.elem)
 
         if type_.rank == 0:

@@ -34,7 +34,7 @@ from llvmlite import ir
 
 from tensflo.ir.tensir import OPS, App, Function, Lambda, Lit, Term, Var, free_vars
 
-from ..optable import lookup
+from ..optable import Unsupported, lookup
 from .demand import arg_demand, carries, occurrences
 from .ops import RENDER, SCALAR, LlvmEntry, Value
 
@@ -372,7 +372,7 @@ def _is_narrow(value: Value | View) -> bool:
 
 def _entry(term: App) -> LlvmEntry:
     entry = lookup(RENDER, term.op, "llvm")
-    if entry is None:
+    if entry is None or isinstance(entry, Unsupported):
         raise LoweringError(f"the llvm target cannot render op {term.op.name}")
     return entry
 

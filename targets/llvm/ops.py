@@ -27,7 +27,7 @@ from tensflo.ir.tensir.ops import (
 from ..optable import Unsupported
 
 if TYPE_CHECKING:
-    from .codegen import Closure, Lowering, View
+    from .codegen import Lowering, View
 
 Value: TypeAlias = Any
 """An llvmlite IR value (llvmlite ships no type information)."""
@@ -78,7 +78,7 @@ SCALAR: dict[str, Callable[..., Value]] = {
 """Each scalar op's IR on values of element type `elem`: `(g, elem, *values) -> value`."""
 
 
-def elem_of(v: Value | View) -> str:
+def elem_of(v: Value) -> str:
     """The element type of a value during lowering (a view's, or from the LLVM type)."""
     if hasattr(v, "elem"):
         return str(v.elem)
@@ -174,7 +174,8 @@ def _matmul(g: Lowering, a: View, b: View) -> View:
 
 
 def _mapper(name: str) -> LlvmEntry:
-    def entry(g: Lowering, *args: View | Closure) -> View:
+    def entry(g: Lowering, *args: Any) -> View:
+        """`args`: the tensors' views, then the lambda's `Closure`."""
         *tensors, fn = args
         return g.pointwise(fn, *tensors, elem=fn.elem, name=name)
 

@@ -195,6 +195,7 @@ class Kernel:
                                  mid, MAX_I64)
             self._check(self._main(*prepared.c_args, addr, 0, mid))
             self._check(fut.result())
+            assert kind is not None
             combine = OPS[OPS.reduction(kind).step].numpy  # the reduction's own step
             return combine(parts[:1], parts[1:])[0]
         out = np.zeros(1, dtype=self.out_dtype)

@@ -9,7 +9,7 @@ from typing import IO, Any, ClassVar
 from tensflo.ir.tensir import Function, OpDef
 from tensflo.plugins.hookspecs import hookimpl
 
-from ..optable import Unsupported, describe, lookup
+from ..optable import Unsupported, rendering
 from .ops import RENDER, LlvmEntry
 
 
@@ -34,8 +34,7 @@ class LlvmTarget:
 
     def rendering(self, op: OpDef) -> str | None:
         """How the target computes `op` (for `tensflo ops`), or None when it cannot."""
-        entry = lookup(self.table, op, self.name)
-        return None if entry is None else describe(entry)
+        return rendering(self.table, op, self.name)
 
     def emit(self, functions: list[Function], out: IO[str], dtypes: Mapping[str, str] | None = None,
              ) -> None:

@@ -19,7 +19,7 @@ DTYPES = {"int": np.int64, "float": np.float64, "bool": np.bool_}
 
 def as_value(x: Any, t: TensorType) -> Any:
     """Coerce a NumPy result to the canonical value of type `t` (dtype; 0-d arrays to scalars)."""
-    arr = np.asarray(x, dtype=DTYPES[t.elem])
+    arr: np.ndarray[Any, Any] = np.asarray(x, dtype=DTYPES[t.elem])
     return arr[()] if t.rank == 0 else arr
 
 

@@ -157,7 +157,7 @@ def _ite_infer(c: TensorType, a: TensorType, b: TensorType) -> TensorType:
 
 ITE = register(OpDef(
     name="ite", params=("cond", "then", "else"), arity=3, infer=_ite_infer,
-    numpy=lambda c, a, b: np.where(c, a, b)[()],
+    numpy=lambda c, a, b: np.asarray(np.where(c, a, b))[()],
     smt=lambda enc, c, a, b: enc.scalar(f"(ite {c.expr} {a.expr} {b.expr})", a.elem),
     doc="if-then-else on scalars", modular_args=(1, 2),
 ))
