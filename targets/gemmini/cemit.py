@@ -83,11 +83,11 @@ def render_instr(s: Instr) -> str:
     if isinstance(s, Flush):
         return f"gemmini_flush({s.skip});"
     if isinstance(s, LoopWs):
-        ops = [_e(s.i), _e(s.j), _e(s.k), _e(s.pad_i), _e(s.pad_j), _e(s.pad_k), _dram(s.a),
-               _dram(s.b), "NULL" if s.no_d else _dram(s.d), _dram(s.c), _e(s.a_stride),
-               _e(s.b_stride), _e(s.d_stride), _e(s.c_stride), "false", "false",
-               _bool(s.full_c), "false", _bool(s.ex_accumulate)]
-        return f"gemmini_loop_ws({', '.join(ops)});"
+        args = [_e(s.i), _e(s.j), _e(s.k), _e(s.pad_i), _e(s.pad_j), _e(s.pad_k), _dram(s.a),
+                _dram(s.b), "NULL" if s.no_d else _dram(s.d), _dram(s.c), _e(s.a_stride),
+                _e(s.b_stride), _e(s.d_stride), _e(s.c_stride), "false", "false",
+                _bool(s.full_c), "false", _bool(s.ex_accumulate)]
+        return f"gemmini_loop_ws({', '.join(args)});"
     raise TypeError(f"cannot render {s!r}")
 
 

@@ -16,7 +16,7 @@ address, reading rows nobody wrote, a compute without a preload, DRAM accesses o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +53,7 @@ from .trace import (
     trace,
 )
 
-DTYPES = {"int8": np.int8, "int32": np.int32}
+DTYPES: dict[str, type[np.signedinteger]] = {"int8": np.int8, "int32": np.int32}
 
 
 class EmulatorError(Exception):
@@ -119,9 +119,10 @@ class Emulator:
     def run(self, stream: Trace | None = None) -> dict[str, np.ndarray]:
         """Execute the program; returns the output buffers."""
         stream = stream or trace(self.program)
-        handlers = {CFG_EX: self._config_ex, CFG_LD: self._config_ld, CFG_ST: self._config_st,
-                    MVIN: self._mvin, MVOUT: self._mvout, PRELOAD: self._preload,
-                    COMPUTE_P: self._compute_preloaded, COMPUTE_A: self._compute_accumulated}
+        handlers: dict[int, Callable[..., None]] = {
+            CFG_EX: self._config_ex, CFG_LD: self._config_ld, CFG_ST: self._config_st,
+            MVIN: self._mvin, MVOUT: self._mvout, PRELOAD: self._preload,
+            COMPUTE_P: self._compute_preloaded, COMPUTE_A: self._compute_accumulated}
         for n, event in enumerate(stream.events):
             op = event[0]
             if op in (FENCE, FLUSH):
@@ -254,6 +255,7 @@ class Emulator:
                 raise EmulatorError(f"mvout source {addr:#x} sets the accumulate bit (30)")
             self._check_valid(self.acc_valid, rs, "accumulator")
             block = self.acc[rs, :cols]
+            values: np.ndarray
             if loc.full:
                 want, values = "int32", block
             else:

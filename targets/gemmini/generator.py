@@ -227,12 +227,12 @@ class _GemmBuilder:
         else:
             accumulate = E(ACCUMULATE_BIT)
         c = ACC_BIT | accumulate | self.c_addr()
-        fresh = [Preload(b, c, n_cols, k_cols, n_cols, rows),
-                 ComputePreloaded(a, E(GARBAGE_ADDR), k_cols, rows, E(DIM), E(DIM))]
+        fresh: list[Stmt] = [Preload(b, c, n_cols, k_cols, n_cols, rows),
+                             ComputePreloaded(a, E(GARBAGE_ADDR), k_cols, rows, E(DIM), E(DIM))]
         if s.inner[-1] != "i":
             return fresh
-        reuse = [Preload(E(GARBAGE_ADDR), c, E(DIM), E(DIM), n_cols, rows),
-                 ComputeAccumulated(a, E(GARBAGE_ADDR), k_cols, rows, E(DIM), E(DIM))]
+        reuse: list[Stmt] = [Preload(E(GARBAGE_ADDR), c, E(DIM), E(DIM), n_cols, rows),
+                             ComputeAccumulated(a, E(GARBAGE_ADDR), k_cols, rows, E(DIM), E(DIM))]
         return when(binop("==", self.i, 0), fresh, reuse)
 
     def mvout(self) -> Stmt:
@@ -408,9 +408,9 @@ def _build_add(w: Add, s: Schedule) -> Program:
     configs: list[Stmt] = [ConfigEx(WEIGHT_STATIONARY, 0, 1.0), ConfigLd(E(w.n), 1.0, 1, 0),
                            ConfigLd(E(w.n), 1.0, 1, 1), ConfigSt(E(w.n * c_elem))]
     off = ib * DIM * w.n + jb * DIM
-    ld = [Mvin(Dram("A", off), ACC_BIT | acc, cols, rows, 0),
-          Mvin(Dram("B", off), ACC_BIT | ACCUMULATE_BIT | acc, cols, rows, 1)]
-    st = [Mvout(Dram("C", off), (ACC_BIT | full) | acc, cols, rows)]
+    ld: list[Stmt] = [Mvin(Dram("A", off), ACC_BIT | acc, cols, rows, 0),
+                      Mvin(Dram("B", off), ACC_BIT | ACCUMULATE_BIT | acc, cols, rows, 1)]
+    st: list[Stmt] = [Mvout(Dram("C", off), (ACC_BIT | full) | acc, cols, rows)]
     ni, nj = _extent(s.ti, IB, i0), _extent(s.tj, JB, j0)
     if s.mvout == "fused":
         inner = loop("i", 0, ni, loop("j", 0, nj, ld + st))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .isa import MAX_BLOCK_LEN
 from .schedule import Schedule, ScheduleError, align, check, dims
@@ -48,7 +49,8 @@ def _fit(w: Workload, s: Schedule, dim: str) -> Schedule | None:
     limit = dict(zip("ijk", dims(w), strict=True))[dim]
     best = None
     for n in range(getattr(s, "t" + dim), limit + 1):
-        c = align(replace(s, **{"t" + dim: n}))
+        size: dict[str, Any] = {"t" + dim: n}
+        c = align(replace(s, **size))
         try:
             check(w, c)
             best = c
@@ -119,7 +121,7 @@ def _keep(w: Workload, s: Schedule) -> list[Schedule]:
     kb = dims(w)[2]
     out = []
     for outer, flag in (("ijk", "reuse_a"), ("jik", "reuse_b")):
-        flags = {"reuse_a": flag == "reuse_a", "reuse_b": flag == "reuse_b"}
+        flags: dict[str, Any] = {"reuse_a": flag == "reuse_a", "reuse_b": flag == "reuse_b"}
         c = align(replace(s, outer=outer, tk=kb, **flags))
         out.append(c)
         for d in ("ti", "tj"):  # shrink until it fits

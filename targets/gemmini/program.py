@@ -40,10 +40,10 @@ class Dram:
 # -------------------------------------------------------------------------------------------------
 # instructions
 # -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
 class Instr:
     """Base of instructions; `NAME` is the text form, fields print as keyword arguments."""
 
-    __slots__ = ()
     NAME: ClassVar[str]
 
 

@@ -162,7 +162,8 @@ class Evaluator:
         except Exception as e:  # an untrusted program: any failure rejects it
             return None, f"failed: {type(e).__name__}: {e}"
         for name, value in self.expected.items():
-            if not np.array_equal(out.get(name), value):
+            got = out.get(name)
+            if got is None or not np.array_equal(got, value):
                 return None, f"wrong: {name} differs from the reference"
         try:
             return measure(stream, self.model), ""

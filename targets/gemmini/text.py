@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import ast
 from dataclasses import fields
+from typing import TypeVar
 
 from .expr import BinOp, Const, Expr, Var, binop, show
 from .isa import ELEM_BYTES
 from .program import INSTRUCTIONS, Buffer, Dram, If, Instr, Loop, Program, Stmt
+
+Number = TypeVar("Number", int, float)
 
 
 class ProgramSyntaxError(ValueError):
@@ -108,10 +111,9 @@ def _dram(node: ast.expr, scope: set[str], buffers: set[str]) -> Dram:
     raise _err(node, f"expected a DRAM address BUFFER[offset], got {ast.unparse(node)}")
 
 
-def _constant(node: ast.expr, kind: type) -> object:
+def _constant(node: ast.expr, kind: type[Number]) -> Number:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        value = _constant(node.operand, kind)
-        return -value  # type: ignore[operator]
+        return -_constant(node.operand, kind)
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
         if kind is int and not isinstance(node.value, int):
             raise _err(node, f"expected an integer, got {node.value!r}")
@@ -136,8 +138,10 @@ def _instr(node: ast.Call, scope: set[str], buffers: set[str]) -> Instr:
             values[kw.arg] = _expr(kw.value, scope)
         elif kind == "Dram":
             values[kw.arg] = _dram(kw.value, scope, buffers)
+        elif kind == "float":
+            values[kw.arg] = _constant(kw.value, float)
         else:
-            values[kw.arg] = _constant(kw.value, float if kind == "float" else int)
+            values[kw.arg] = _constant(kw.value, int)
     try:
         return cls(**values)
     except TypeError as e:
@@ -178,11 +182,12 @@ def _buffer(arg: ast.arg) -> Buffer:
     if isinstance(ann, ast.Subscript) and isinstance(ann.value, ast.Name) and ann.value.id == "out":
         ann, role = ann.slice, "out"
     if (isinstance(ann, ast.Subscript) and isinstance(ann.value, ast.Name)
-            and ann.value.id in ELEM_BYTES and isinstance(ann.slice, ast.Tuple)
-            and len(ann.slice.elts) == 2
-            and all(isinstance(e, ast.Constant) and type(e.value) is int for e in ann.slice.elts)):
-        rows, cols = (e.value for e in ann.slice.elts)  # type: ignore[union-attr]
-        return Buffer(arg.arg, ann.value.id, rows, cols, role)
+            and ann.value.id in ELEM_BYTES and isinstance(ann.slice, ast.Tuple)):
+        sizes = [e.value for e in ann.slice.elts
+                 if isinstance(e, ast.Constant) and type(e.value) is int]
+        if len(sizes) == len(ann.slice.elts) == 2:
+            rows, cols = sizes
+            return Buffer(arg.arg, ann.value.id, rows, cols, role)
     raise _err(arg, f"buffer {arg.arg} needs a type like int8[ROWS, COLS] or out[int32[ROWS, COLS]]")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from typing import Any
 
 from .expr import Expr, show
 from .isa import ACC_BIT, ACCUMULATE_BIT, BANK_ROWS, DIM, FULL_WIDTH_BIT, GARBAGE_ADDR, SP_ROWS
@@ -37,9 +38,10 @@ from .program import (
 from .text import print_instr
 
 CFG_EX, CFG_LD, CFG_ST, MVIN, MVOUT, PRELOAD, COMPUTE_P, COMPUTE_A, FENCE, FLUSH = range(10)
-OPCODES = {ConfigEx: CFG_EX, ConfigLd: CFG_LD, ConfigSt: CFG_ST, Mvin: MVIN, Mvout: MVOUT,
-           Preload: PRELOAD, ComputePreloaded: COMPUTE_P, ComputeAccumulated: COMPUTE_A,
-           Fence: FENCE, Flush: FLUSH}
+OPCODES: dict[type[Instr], int] = {
+    ConfigEx: CFG_EX, ConfigLd: CFG_LD, ConfigSt: CFG_ST, Mvin: MVIN, Mvout: MVOUT,
+    Preload: PRELOAD, ComputePreloaded: COMPUTE_P, ComputeAccumulated: COMPUTE_A, Fence: FENCE,
+    Flush: FLUSH}
 OPNAMES = {v: k.NAME for k, v in OPCODES.items()}
 
 Event = tuple
@@ -102,10 +104,10 @@ def _compile(program: Program) -> tuple[str, list[Instr]]:
 def trace(program: Program) -> Trace:
     """The dynamic instruction stream of `program`."""
     source, statements = _compile(program)
-    namespace: dict[str, object] = {}
+    namespace: dict[str, Any] = {}
     exec(compile(source, f"<gemmini program {program.name}>", "exec"), namespace)
     events: list[Event] = []
-    namespace["_trace"](events.append, expand_loop_ws)  # type: ignore[operator]
+    namespace["_trace"](events.append, expand_loop_ws)
     return Trace(events, statements)
 
 
