@@ -34,11 +34,11 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias, TypeGuard
 
 from tensflo.ir.tensir.types import TensorType, parse_type
 
@@ -103,7 +103,7 @@ def native_type(t: str | TensorType) -> TensorType:
     return parsed
 
 
-def _int(x: object, where: str) -> int:
+def _int(x: Any, where: str) -> int:
     try:
         v = operator.index(x)
     except TypeError:
@@ -113,7 +113,7 @@ def _int(x: object, where: str) -> int:
     return v
 
 
-def _is_list(x: object) -> bool:
+def _is_list(x: object) -> TypeGuard[Iterable[object]]:
     """A list, tuple, NumPy array or similar sized iterable (not a string)."""
     return hasattr(x, "__len__") and hasattr(x, "__iter__") and not isinstance(x, str | bytes)
 
@@ -121,7 +121,7 @@ def _is_list(x: object) -> bool:
 def _row(x: object, where: str) -> list[int]:
     if not _is_list(x):
         raise NativeError(f"{where}: expected a list of ints, got {type(x).__name__} {x!r}")
-    return [_int(e, f"{where}[{i}]") for i, e in enumerate(x)]  # type: ignore[call-overload]
+    return [_int(e, f"{where}[{i}]") for i, e in enumerate(x)]
 
 
 def format_value(value: object, t: str | TensorType, where: str = "value") -> str:
@@ -134,7 +134,7 @@ def format_value(value: object, t: str | TensorType, where: str = "value") -> st
         return " ".join(map(str, [len(row), *row]))
     if not _is_list(value):
         raise NativeError(f"{where}: expected a list of lists of ints, got {value!r}")
-    rows = [_row(r, f"{where}[{i}]") for i, r in enumerate(value)]  # type: ignore[call-overload]
+    rows = [_row(r, f"{where}[{i}]") for i, r in enumerate(value)]
     cols = len(rows[0]) if rows else 0
     for i, r in enumerate(rows):
         if len(r) != cols:
@@ -381,7 +381,7 @@ class NativeProgram:
                 f"{self.function} ({self.source_path}): {len(failures)} of {len(texts)} cases "
                 f"failed; case {first}: {failures[first]}; its input: {texts[first]}",
                 results, failures)
-        return results  # type: ignore[return-value]
+        return [r for r in results if r is not None]  # no case failed: every one has a result
 
     def _run_from(self, texts: list[str], start: int, out_path: Path,
                   timeout: float) -> tuple[list[str], str | None]:

@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -156,9 +157,9 @@ class NativeTiming:
     result: int | np.ndarray
 
 
-def _encode(value: object, t: TensorType, where: str) -> bytes:
+def _encode(value: Any, t: TensorType, where: str) -> bytes:
     if t.rank == 0:
-        v = int(value)  # type: ignore[call-overload]
+        v = int(value)
         if not INT_MIN <= v <= INT_MAX:
             raise NativeError(f"{where}: {v} does not fit a C++ int")
         return struct.pack("<q", v)

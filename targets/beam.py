@@ -155,7 +155,7 @@ def import_beam() -> Any:
 def _values_of(beam: Any) -> Any:
     """`beam.Create` without inferring a type from every element (slow for large inputs)."""
 
-    class Values(beam.Create):  # type: ignore[misc,name-defined]
+    class Values(beam.Create):
         def infer_output_type(self, unused_input_type: Any) -> Any:
             return beam.typehints.Any
 
@@ -328,7 +328,7 @@ def _difference(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[StreamTy
 @lowering(ops.KeyedFold)
 def _keyed_fold(L: _Labeled, op: ops.KeyedFold, ins: list[Any], in_types: list[StreamType],
                 out: StreamType) -> Any:
-    beam = L.beam
+    beam: Any = L.beam  # declared: a class below derives from beam.CombineFn
     if op.emit != "final":
         return _sequential(L, op, ins, in_types, out)
     key, init, step = op.key, op.init, op.step
@@ -345,7 +345,7 @@ def _keyed_fold(L: _Labeled, op: ops.KeyedFold, ins: list[Any], in_types: list[S
     if op.merge is not None:
         merge = op.merge
 
-        class Fold(beam.CombineFn):  # type: ignore[misc,name-defined]
+        class Fold(beam.CombineFn):
             """Accumulators carry the key (None until the first element)."""
 
             def create_accumulator(self) -> Any:
@@ -479,8 +479,8 @@ def _lattice_read(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[Stream
         return acc
 
     total = joined | L("Join") >> beam.CombineGlobally(join_all)
-    if isinstance(op, ops.Merge):
-        return total
+    if not isinstance(op, ops.Threshold):
+        return total  # a merge
     sets = op.sets
 
     def read(acc: Any) -> list[Any]:

@@ -32,7 +32,8 @@ from .jobs import Entry, Job
 from .pool import WorkerPool
 
 beam = import_beam()
-from apache_beam.transforms.window import GlobalWindows  # noqa: E402 (after beam's quiet import)
+from apache_beam import DoFn  # noqa: E402 (after beam's quiet import)
+from apache_beam.transforms.window import GlobalWindows  # noqa: E402
 
 _HOOKS: dict[str, Callable[[Job, Entry], None]] = {}
 """Callbacks of the runs in this process, by token: a DoFn that runs here (the embedded runner)
@@ -43,7 +44,7 @@ _POOLS: set[WorkerPool] = set()
 not call `teardown` (their workers are not daemons: they would keep the interpreter from exiting)."""
 
 
-class LiftDoFn(beam.DoFn):
+class LiftDoFn(DoFn):
     """Lifts the jobs of each bundle through a pool of `size` worker processes (each job with its
     time budget, as in the local pool); emits each entry as a JSON line."""
 

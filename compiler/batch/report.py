@@ -87,9 +87,9 @@ class Report:
         """The summary printed on stdout: one line per function, then the totals."""
         rows = [(e.status, e.proof if e.lifted else "",
                  f"{e.file}:{e.line}" + (f" {e.function}" if e.function else ""),
-                 e.tensir if e.lifted else e.reason) for e in self.entries]
+                 (e.tensir or "") if e.lifted else e.reason) for e in self.entries]
         widths = [max((len(r[i]) for r in rows), default=0) for i in range(3)]
-        out = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d or ''}".rstrip()
+        out = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip()
                for a, b, c, d in rows]
         t = self.totals()
         out.append(f"{t['functions']} functions in {t['files']} files: {t['lifted']} lifted, "

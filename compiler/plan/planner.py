@@ -96,6 +96,12 @@ def _finish(problem: Problem, outcome: Outcome) -> Plan:
     return Plan(problem, outcome.solution, instances)
 
 
+def _instances(device: DeviceType, load: float) -> float:
+    """Room for a demand that takes `load` of one instance on all the instances of `device` its
+    count limit allows, in units of that demand (inf: no count limit)."""
+    return device.max_util * device.count / load if device.count is not None else float("inf")
+
+
 def _blame(problem: Problem) -> tuple[tuple[str, str], ...]:
     """Which demands make a proven-infeasible problem infeasible: those with no eligible device,
     else those that alone exceed the count limits, else all that compete for limited types."""
@@ -104,8 +110,7 @@ def _blame(problem: Problem) -> tuple[tuple[str, str], ...]:
     devs = problem.devices
     out = []
     for i, opts in enumerate(problem.by_demand()):
-        room = sum(devs[o.device].max_util * devs[o.device].count / o.load
-                   if devs[o.device].count is not None else float("inf") for o in opts)
+        room = sum(_instances(devs[o.device], o.load) for o in opts)
         if room < 1.0:
             out.append((problem.demands[i].name, "needs more instances than the count limits of "
                         "its eligible devices allow"))

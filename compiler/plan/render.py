@@ -66,10 +66,10 @@ def render(report: PlanReport) -> str:
         lines += ["", table(["device", "count", "price/h", "cost/h", "max util",
                               "utilisation of each instance"], rows).rstrip()]
         rows = []
-        for i, d in enumerate(p.demands):
+        for i, demand in enumerate(p.demands):
             for k, (inst, pl) in enumerate(placements_of(best, i)):
-                head = [d.name, f"{d.rate:.6g}", _size(d.size), f"{d.slo_ms:g}"] if k == 0 else [
-                    "", "", "", ""]
+                head = ([demand.name, f"{demand.rate:.6g}", _size(demand.size),
+                         f"{demand.slo_ms:g}"] if k == 0 else ["", "", "", ""])
                 rows.append(head + [f"{p.devices[inst.device].name}#{inst.number}", pl.runner,
                                     f"{pl.latency_ms:.3g}", f"{pl.rate:.6g}", f"{pl.load:.1%}"])
         lines += ["", table(["kernel", "rate/s", "size", "slo ms", "instance", "runner",

@@ -84,6 +84,7 @@ def _structure(graph: Graph) -> list[str]:
                           "nest() and defer()")
             continue
         scope = defers[0].scope
+        assert scope is not None  # a defer outside a nest was reported above
         outside = [n for n in component if not _inside(n, scope)]
         if outside:
             errors.append(f"the cycle through {path} leaves its nest {scope.name!r} "

@@ -51,6 +51,8 @@ class Runtime:
         self.ended: dict[Stream, set[int]] = {n: set() for n in graph.nodes}
         self.closed: set[str] = set()
         self.defers = [n for n in graph.nodes if isinstance(n.op, ops.Defer)]
+        self.deferred = {d: state for d in self.defers
+                         if isinstance(state := self.states[d], DeferState)}
         self.max_iterations = min((n.scope.max_iterations for n in self.defers if n.scope),
                                   default=0)
         self.rng = random.Random(internal_seed) if internal_seed is not None else None
@@ -129,7 +131,7 @@ class Runtime:
         while True:
             while (message := self._next()) is not None:
                 self._deliver(*message)
-            held = [(d, self.states[d].release()) for d in self.defers]  # type: ignore[attr-defined]
+            held = [(d, state.release()) for d, state in self.deferred.items()]
             held = [(d, batch) for d, batch in held if batch]
             if not held:
                 return

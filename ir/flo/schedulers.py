@@ -118,7 +118,7 @@ def _random_batches(items: list[Any], rng: random.Random) -> list[list[Any]]:
 
 def _random_interleaving(lanes: list[list[Event]], rng: random.Random) -> list[Event]:
     heads = [0] * len(lanes)
-    out = []
+    out: list[Event] = []
     while True:
         live = [i for i, lane in enumerate(lanes) if heads[i] < len(lane)]
         if not live:

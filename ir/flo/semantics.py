@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import ops
-from .types import SET, ZSET, StreamType, Watermark
+from .types import SET, ZSET, LatticeKind, StreamType, Watermark
 from .zsets import zset_minus, zset_plus
 
 Batch = list[Any]
@@ -393,7 +393,9 @@ class _Merge(OpState):
 class _Threshold(OpState):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.lattice = self.inputs[0].collection.lattice
+        kind = self.inputs[0].collection
+        assert isinstance(kind, LatticeKind)  # the checker admits lattice inputs only
+        self.lattice = kind.lattice
         self.acc = self.lattice.bottom
         self.fired = False
 

@@ -79,8 +79,10 @@ def _size(node: Arg) -> int:
 
 
 def _right(program: Arg, case: Case) -> bool:
+    if not isinstance(program, Term):  # a lambda is no program
+        return False
     try:
-        return same(case.expected, evaluate(program, case.arrays))  # type: ignore[arg-type]
+        return same(case.expected, evaluate(program, case.arrays))
     except _ERRORS:
         return False
 
@@ -100,7 +102,7 @@ def other_ops(node: Term) -> list[Term]:
     (`a + b` -> `a * b`, `vec_elemwise_add(x, y)` -> `vec_elemwise_mul(x, y)`)."""
     if not isinstance(node, App):
         return []
-    out = []
+    out: list[Term] = []
     for op in OPS:
         if op is node.op or op.arity != len(node.args):
             continue

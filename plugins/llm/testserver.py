@@ -114,8 +114,8 @@ class ScriptedServer:
     @classmethod
     def from_script(cls, script: dict[str, Any], **kwargs: Any) -> ScriptedServer:
         """A server from a script: `{"rules": [...], "default_reply": ..., "hang_seconds": ...}`."""
-        options = {k: script[k] for k in ("default_reply", "hang_seconds", "api_key")
-                   if k in script}
+        keys = ("default_reply", "hang_seconds", "api_key")
+        options: dict[str, Any] = {k: script[k] for k in keys if k in script}
         rules = [Rule.from_json(r) for r in script.get("rules", [])]
         return cls(rules, **{**options, **kwargs})
 
@@ -178,7 +178,8 @@ class ScriptedServer:
         n = n if isinstance(n, int) and 1 <= n <= 128 else 1
         with self._lock:
             rule = next((r for r in self.rules if re.search(r.pattern, prompt, re.S)), None)
-            fault, texts = None, []
+            fault: str | None = None
+            texts: list[str] = []
             if rule is not None:
                 state = self._states.setdefault(id(rule), _State())
                 if state.faults < len(rule.faults):
@@ -199,7 +200,7 @@ class ScriptedServer:
                                           "invalid_request_error")), {}
         if rule is not None:
             self._sleep(rule.latency + rule.latency_per_choice * n)
-        if fault is not None:
+        if rule is not None and fault is not None:
             return self._fault(fault, rule)
         if rule is not None and rule.usage_tokens is not None:
             prompt_tokens, completion_tokens = rule.usage_tokens
