@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from tensflo.ir.tensir import App, Lambda, TensIRSyntaxError, TensIRTypeError, Term, Var
 from tensflo.ir.tensir.parser import parse_fragment
-from tensflo.ir.tensir.printer import print_term
 from tensflo.ir.tensir.precedence import ATOM, PREC
+from tensflo.ir.tensir.printer import print_term
 from tensflo.ir.tensir.terms import Arg
 from tensflo.ir.tensir.types import TensorType
 
