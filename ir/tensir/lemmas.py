@@ -96,7 +96,9 @@ def lemma_query(
     rhs_val = enc.encode(rhs)
     ival = enc.encode(i).expr
     for pos in op.prefix_args:
-        x = enc.encode(args[pos])  # type: ignore[arg-type]
+        arg = args[pos]
+        assert isinstance(arg, Term), "a prefix argument is a tensor, never a lambda"
+        x = enc.encode(arg)
         hyps.append(f"(and (<= 0 {ival}) (< {ival} {x.dims[0]}))")
     script = enc.script([*hyps, f"(not {enc.equal(lhs_val, rhs_val)})"])
     return LemmaQuery(op, lhs, rhs, script)

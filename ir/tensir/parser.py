@@ -244,7 +244,9 @@ class _Elaborator:
             except TensIRTypeError as e:
                 raise self.error(str(e), node) from None
             built[i] = self.arg(args[i], env, params)
+        done = tuple(b for b in built if b is not None)
+        assert len(done) == len(built)
         try:
-            return App(op, tuple(built))  # type: ignore[arg-type]
+            return App(op, done)
         except TensIRTypeError as e:
             raise self.error(str(e), node) from None

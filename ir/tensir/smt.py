@@ -245,11 +245,8 @@ class Encoder:
             for d1, d2 in zip(first.dims, other.dims, strict=True):
                 self.require(f"(= {d1} {d2})")
         ats = [v.at for v in vals]
-        return SVal(
-            elem or first.elem,
-            first.dims,
-            at=lambda idx: fn(*(a(idx) for a in ats)),  # type: ignore[misc]
-        )
+        return SVal(elem or first.elem, first.dims,
+                    at=lambda idx: fn(*(_element(a, idx) for a in ats)))
 
     def broadcast(self, fn: SFn, tensor: SVal, scalar: SVal, scalar_first: bool = False) -> SVal:
         s = scalar.expr
@@ -454,6 +451,13 @@ class Encoder:
         lines += [f"(assert {a})" for a in self.assumptions]
         lines += [f"(assert {a})" for a in asserts]
         return "\n".join(lines) + "\n"
+
+
+def _element(at: Callable[[tuple[str, ...]], str] | None, idx: tuple[str, ...]) -> str:
+    """The element of a tensor at `idx` (`at` is None only for scalars, which have none)."""
+    if at is None:
+        raise TypeError("an elementwise op was given a scalar where a tensor belongs")
+    return at(idx)
 
 
 def _numeral(expr: str) -> bool:

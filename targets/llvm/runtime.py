@@ -27,7 +27,7 @@ import numpy as np
 
 from tensflo.ir.tensir import OPS, DomainError, Function
 
-from .codegen import LoweredFunction, build_module
+from .functions import LoweredFunction, build_module
 
 PARALLEL_THRESHOLD = 1 << 16
 """Calls touching at most this many elements (inputs plus output) always run on one thread."""

@@ -1,0 +1,266 @@
+"""The generated functions around a lowered body: buffers, the shape function and the compute
+function, one LLVM module for a list of TensIR functions.
+
+Generated functions (for a function `f` and buffer dtypes fixed at compile time):
+
+- `i32 f_shape(inputs..., i64* dims)`: checks every domain condition and writes the output dims;
+- `i32 f(inputs..., out, i64 lo, i64 hi)`: writes rows lo..hi of the output (its outermost loop),
+  or for a scalar result the result (a partial one over lo..hi of a splittable int reduction).
+
+Inputs are, per parameter, a pointer and one i64 per axis for tensors, an i64 / double / i8 for
+scalars. The return value is 0, or 1 + the index of the violated domain condition in `errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from llvmlite import ir
+
+from tensflo.ir.tensir import OPS, App, Function
+
+from .codegen import (
+    COMPUTE,
+    F32,
+    F64,
+    I8,
+    I32,
+    I64,
+    WRAP32,
+    Lowering,
+    LoweringError,
+    View,
+    entry_of,
+)
+from .demand import arg_demand, carries
+from .ops import SCALAR, Value
+
+STORAGE = {"int32": I32, "int64": I64, "float32": F32, "float64": F64, "bool": I8}
+"""Buffer element types by NumPy dtype name."""
+DEFAULT_DTYPE = {"int": "int64", "float": "float64", "bool": "bool"}
+ALLOWED = {"int": ("int32", "int64"), "float": ("float32", "float64"), "bool": ("bool",)}
+
+
+def _load(g: Lowering, elem: str, storage: str, ptr: Value) -> Value:
+    v = g.b.load(ptr)
+    if elem == WRAP32:  # only the low 32 bits are demanded: no sign extension
+        return v if storage == "int32" else g.b.trunc(v, I32)
+    if storage == "int32":
+        return g.b.sext(v, I64)
+    if storage == "float32":
+        return g.b.fpext(v, F64)
+    if storage == "bool":
+        return g.b.icmp_unsigned("!=", v, ir.Constant(I8, 0))
+    return v
+
+
+def _to_storage(g: Lowering, storage: str, v: Value) -> Value:
+    if storage == "int32" and v.type != I32:
+        return g.b.trunc(v, I32)
+    if storage == "float32":
+        return g.b.fptrunc(v, F32)
+    if storage == "bool":
+        return g.b.zext(v, I8)
+    return v
+
+
+def _flat(g: Lowering, dims: Sequence[Value], idx: Sequence[Value]) -> Value:
+    """Row-major offset of `idx` in a contiguous buffer of shape `dims`."""
+    off = idx[0]
+    for d, i in zip(dims[1:], idx[1:], strict=True):
+        off = g.b.add(g.b.mul(off, d, flags=["nsw"]), i, flags=["nsw"])
+    return off
+
+
+def buffer_view(g: Lowering, elem: str, storage: str, ptr: Value, dims: tuple[Value, ...]) -> View:
+    return View(elem, dims, lambda idx: _load(
+        g, elem, storage, g.b.gep(ptr, [_flat(g, dims, idx)], inbounds=True)))
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The buffer dtypes a function is compiled for: one per parameter, and the result's."""
+
+    params: tuple[str, ...]
+    result: str
+
+    @staticmethod
+    def of(fn: Function, dtypes: Mapping[str, str] | None = None) -> Signature:
+        dtypes = dtypes or {}
+
+        def pick(name: str, elem: str) -> str:
+            d = str(dtypes.get(name) or DEFAULT_DTYPE[elem])
+            if d not in ALLOWED[elem]:
+                raise LoweringError(f"{name}: dtype {d} cannot hold {elem} (use {ALLOWED[elem]})")
+            return d
+
+        return Signature(tuple(pick(p.name, p.type.elem) for p in fn.params),
+                         pick("return", fn.result.elem))
+
+
+@dataclass(frozen=True)
+class LoweredFunction:
+    """What the runtime needs to know about one generated function."""
+
+    name: str
+    signature: Signature
+    rank: int
+    errors: tuple[str, ...]
+    split: str | None
+    """For a scalar result: the reduction whose range the runtime may split (int only)."""
+
+
+def _params(fn: Function, sig: Signature) -> list[ir.Type]:
+    out: list[ir.Type] = []
+    for p, d in zip(fn.params, sig.params, strict=True):
+        if p.type.rank:
+            out += [ir.PointerType(STORAGE[d])] + [I64] * p.type.rank
+        else:
+            out.append(I8 if p.type.elem == "bool" else COMPUTE[p.type.elem])
+    return out
+
+
+def _bind(g: Lowering, fn: Function, sig: Signature, args: Sequence[ir.Argument]) -> None:
+    pos = 0
+    for p, d in zip(fn.params, sig.params, strict=True):
+        if p.type.rank:
+            ptr, dims = args[pos], tuple(args[pos + 1 : pos + 1 + p.type.rank])
+            ptr.add_attribute("noalias")
+            g.env[p] = buffer_view(g, p.type.elem, d, ptr, dims)
+            if p.type.elem == "int":
+                g.narrow_env[p] = buffer_view(g, WRAP32, d, ptr, dims)
+            pos += 1 + p.type.rank
+        else:
+            v = args[pos]
+            g.env[p] = g.b.icmp_unsigned("!=", v, ir.Constant(I8, 0)) if p.type.elem == "bool" else v
+            pos += 1
+
+
+def lower_function(module: ir.Module, fn: Function, sig: Signature) -> LoweredFunction:
+    """Add `fn_shape` and `fn` (see the module docstring) to `module`."""
+    errors: list[str] = []
+    rank = fn.result.rank
+    params = _params(fn, sig)
+
+    # the shape function: every check, then the dims
+    shape = ir.Function(module, ir.FunctionType(I32, [*params, ir.PointerType(I64)]), f"{fn.name}_shape")
+    g = Lowering(ir.IRBuilder(shape.append_basic_block("entry")), {}, errors)
+    _bind(g, fn, sig, shape.args)
+    demanded = fn.result.elem == "int" and sig.result == "int32"  # only 32 bits are stored
+    root, _, length = _lower_root(g, fn, g.i64(0), g.i64(2**63 - 1), demanded)
+    for k, d in enumerate(root.dims if isinstance(root, View) else (length,)):
+        g.b.store(d, g.b.gep(shape.args[-1], [g.i64(k)], inbounds=True))
+    g.b.ret(ir.Constant(I32, 0))
+
+    # the compute function: the same checks (cheap), then one loop nest over rows lo..hi
+    out_type = STORAGE[sig.result]
+    main = ir.Function(module, ir.FunctionType(I32, [*params, ir.PointerType(out_type), I64, I64]),
+                       fn.name)
+    *_, out, lo, hi = main.args
+    out.add_attribute("noalias")
+    lo.name, hi.name, out.name = "lo", "hi", "out"
+    g = Lowering(ir.IRBuilder(main.append_basic_block("entry")), {}, list(errors))
+    _bind(g, fn, sig, main.args)
+    root, split, _ = _lower_root(g, fn, lo, hi, demanded)
+    if isinstance(root, View):
+        _write_nest(g, root, out, sig.result, lo, hi)
+    else:
+        g.b.store(_to_storage(g, sig.result, root), out)
+    g.b.ret(ir.Constant(I32, 0))
+    return LoweredFunction(fn.name, sig, rank, tuple(errors), split)
+
+
+def _lower_root(g: Lowering, fn: Function, lo: Value, hi: Value, demanded: bool):
+    """The root's view or value; for a scalar root that is itself an int reduction, that
+    reduction runs over [lo, hi) only (the runtime may split it): (value, kind, its length).
+    `demanded`: the result is stored into an int32 buffer (only its low 32 bits matter)."""
+    body = fn.body
+    if not (isinstance(body, App) and fn.result.rank == 0 and fn.result.elem == "int"):
+        return g.lower(body, demanded=demanded and carries(body)), None, g.i64(0)
+    entry = entry_of(body)
+    args = [g.lower(a, demanded=d) for a, d in zip(body.args, arg_demand(body, demanded), strict=True)]
+    g.fold_range = (lo, hi)
+    value = entry(g, *args)
+    g.fold_range = None
+    if g.split is None or g.split_value is not value:
+        return value, None, g.i64(0)  # not a reduction at the root: the runtime passes all rows
+    if demanded and not OPS[OPS.reduction(g.split).step].modular_args:
+        # the halves' maxima would be combined after truncation to 32 bits, which does not
+        # commute with max: one range (the runtime passes all rows)
+        return value, None, g.i64(0)
+    assert g.split_len is not None
+    return value, g.split, g.split_len
+
+
+def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi: Value) -> None:
+    """The one loop nest writing the output: rows lo..hi of the outermost axis."""
+    dims = view.dims
+    start, stop = g.clamp(lo, g.i64(0), dims[0]), g.clamp(hi, g.i64(0), dims[0])
+
+    def store(idx: tuple[Value, ...], v: Value) -> None:
+        g.b.store(_to_storage(g, storage, v), g.b.gep(out, [_flat(g, dims, idx)], inbounds=True))
+
+    if view.product is not None and storage != "float32":
+        # out[i, :] = 0; for k: out[i, :] += a[i, k] * b[k, :]  (each element still sums in k order)
+        a, b = view.product
+        elem = view.elem
+        add, mul = SCALAR["add"], SCALAR["mul"]
+
+        def row(i: Value) -> None:
+            g.loop(g.i64(0), dims[1], lambda j: store((i, j), g.zero(elem)), "nest")
+
+            def k_step(k: Value) -> None:
+                aik = a.at((i, k))
+
+                def j_step(j: Value) -> None:
+                    ptr = g.b.gep(out, [_flat(g, dims, (i, j))], inbounds=True)
+                    acc = _load(g, elem, storage, ptr)
+                    term = mul(g, elem, aik, b.at((k, j)))
+                    g.b.store(_to_storage(g, storage, add(g, elem, acc, term)), ptr)
+
+                g.loop(g.i64(0), dims[1], j_step, "nest")
+
+            g.loop(g.i64(0), a.dims[1], k_step, "nest")
+
+        g.loop(start, stop, row, "nest")
+        return
+
+    if view.matvec is not None and view.matvec[0].column_major and storage != "float32":
+        # out[lo:hi] = 0; for k: out[lo:hi] += m[lo:hi, k] * v[k]  (still k order per element)
+        m, v = view.matvec
+        elem = view.elem
+        g.loop(start, stop, lambda i: store((i,), g.zero(elem)), "nest")
+
+        def column(k: Value) -> None:
+            vk = v.at((k,))
+
+            def update(i: Value) -> None:
+                ptr = g.b.gep(out, [i], inbounds=True)
+                acc = _load(g, elem, storage, ptr)
+                term = SCALAR["mul"](g, elem, m.at((i, k)), vk)
+                g.b.store(_to_storage(g, storage, SCALAR["add"](g, elem, acc, term)), ptr)
+
+            g.loop(start, stop, update, "nest")
+
+        g.loop(g.i64(0), m.dims[1], column, "nest")
+        return
+
+    def level(idx: tuple[Value, ...]) -> None:
+        if len(idx) == len(dims):
+            store(idx, view.at(idx))
+            return
+        g.loop(g.i64(0), dims[len(idx)], lambda i: level((*idx, i)), "nest")
+
+    g.loop(start, stop, lambda i: level((i,)), "nest")
+
+
+def build_module(functions: Sequence[Function], dtypes: Mapping[str, str] | None = None,
+                 name: str = "tensflo") -> tuple[ir.Module, list[LoweredFunction]]:
+    """One LLVM module holding the shape and compute functions of every function."""
+    module = ir.Module(name=name)
+    lowered = [lower_function(module, f, Signature.of(f, dtypes)) for f in functions]
+    return module, lowered
+
+
+__all__ = ["Signature", "LoweredFunction", "build_module", "lower_function", "buffer_view"]
