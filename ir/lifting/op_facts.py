@@ -1,7 +1,7 @@
-"""The facts about loop-IR and TensIR ops that lifting relies on, gathered in one place.
+"""The facts about loop-IR and TensIR ops that the lifting rules rely on.
 
-They are spelled here until the loop-IR and TensIR op tables carry them; every other module of the
-package reads them from here.
+Every module of the package reads them from here, so each has one place to be derived from the
+loop-IR and TensIR op tables.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ COMMUTATIVE = ("add", "mul")
 
 BOUND_ARGS: dict[str, int] = {"slice": 2, "col_slice": 2, "take": 1}
 """Ops with an argument that is a length bound (a loop bound in a lifted program), and where."""
+
+BOUND_OFFSETS = ("add", "sub")
+"""Ops by which a bound argument may be offset from the loop bound (`hi + c`, `hi - c`)."""
 
 OPAQUE_TO_BOUNDS = ("len",)
 """Ops whose arguments are never rewritten when a loop bound is replaced."""

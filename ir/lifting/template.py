@@ -6,7 +6,7 @@ from __future__ import annotations
 from tensflo.ir.tensir import OPS, App, Term, Var
 
 from .build import ZERO
-from .op_facts import BOUND_ARGS, INDEXED_ARGS, OPAQUE_TO_BOUNDS
+from .op_facts import BOUND_ARGS, BOUND_OFFSETS, INDEXED_ARGS, OPAQUE_TO_BOUNDS
 
 
 def replace_bound(program: Term, hi: Term, b: Term, mode: str = "auto") -> Term:
@@ -45,6 +45,6 @@ def _replace_bound(program: Term, hi: Term, b: Term, whole: bool) -> Term:
 def _bound(e: Term, hi: Term, b: Term) -> Term:
     if e == hi:
         return b
-    if isinstance(e, App) and e.op.name in ("add", "sub") and e.args[0] == hi:
+    if isinstance(e, App) and e.op.name in BOUND_OFFSETS and e.args[0] == hi:
         return App(e.op, (b, e.args[1]))
     return e
