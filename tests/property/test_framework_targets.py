@@ -17,13 +17,14 @@ import numpy as np
 import pytest
 
 from tensflo.compiler.cli import main
-from tensflo.ir.tensir import OPS, Function, free_vars, parse_module
+from tensflo.ir.tensir import OPS, Function, parse_module
 from tensflo.ir.tensir.sampling import sample_application
 from tensflo.ir.tensir.signatures import signatures
 from tensflo.targets.jax import JaxTarget
 from tensflo.targets.mlx import MlxTarget
 from tensflo.targets.pymodule import PythonTarget
 from tensflo.targets.torch import TorchTarget
+from tensflo.tests.support.values import params_of, same_value
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")  # before jax loads: no probing for accelerators (2x)
 TARGETS: dict[str, PythonTarget] = {"torch": TorchTarget(), "jax": JaxTarget(), "mlx": MlxTarget()}
@@ -46,14 +47,6 @@ def _run(target: PythonTarget, fn: Function, args: list) -> tuple[object, object
     return np.asarray(target.to_numpy(out)), ex.fetch(out)
 
 
-def _same(got, want) -> bool:
-    """Equal shape, dtype and values (floats to 1e-12 relative)."""
-    got, want = np.asarray(got), np.asarray(want)
-    exact = want.dtype.kind != "f"
-    return (got.shape, got.dtype) == (want.shape, want.dtype) and bool(
-        np.array_equal(got, want) if exact else np.allclose(got, want, rtol=1e-12, atol=0))
-
-
 @pytest.mark.parametrize(("target", "name", "sig"), CASES,
                          ids=[f"{t}-{n}-{'-'.join(map(str, s))}" for t, n, s in CASES])
 def test_generated_code_matches_reference(target: str, name: str, sig) -> None:
@@ -63,10 +56,10 @@ def test_generated_code_matches_reference(target: str, name: str, sig) -> None:
     rng = np.random.default_rng(zlib.crc32(f"{target}{name}{sig}".encode()))
     for _ in range(SAMPLES[target]):
         s = sample_application(OPS[name], sig, rng)
-        params = tuple(sorted(free_vars(s.term), key=lambda v: v.name))
+        params = params_of(s.term)
         raw, fetched = _run(tgt, Function("kernel", params, s.term), [s.env[p.name] for p in params])
-        assert _same(raw, s.expected), f"{s.term} on {s.env}: {raw!r} != {s.expected!r}"
-        assert _same(fetched, s.expected) and type(fetched) is type(s.expected)
+        assert same_value(raw, s.expected), f"{s.term} on {s.env}: {raw!r} != {s.expected!r}"
+        assert same_value(fetched, s.expected) and type(fetched) is type(s.expected)
 
 
 @pytest.mark.parametrize("target", list(TARGETS))

@@ -15,10 +15,11 @@ import zlib
 import numpy as np
 import pytest
 
-from tensflo.ir.tensir import OPS, DomainError, Function, evaluate, free_vars, parse_module
+from tensflo.ir.tensir import OPS, DomainError, Function, evaluate, parse_module
 from tensflo.ir.tensir.sampling import sample_application
 from tensflo.ir.tensir.signatures import signatures
 from tensflo.targets.llvm import LlvmTarget, runtime
+from tensflo.tests.support.values import params_of, same_value
 
 TARGET = LlvmTarget()
 CASES = [(op.name, sig) for op in OPS for sig in signatures(op)]
@@ -28,18 +29,6 @@ NARROW = {"int": "int32", "float": "float32", "bool": "bool"}
 pytestmark = pytest.mark.skipif(not TARGET.available()[0], reason="llvmlite cannot JIT here")
 
 
-def _same(got, want, narrow: bool = False) -> bool:
-    """Equal results; a narrow (int32/float32) result equals the reference stored in its dtype."""
-    got, want = np.asarray(got), np.asarray(want)
-    if narrow:
-        want = want.astype(got.dtype)
-    if got.shape != want.shape or got.dtype != want.dtype:
-        return False
-    if want.dtype.kind == "f":
-        return bool(np.allclose(got, want, rtol=1e-12, atol=0))
-    return bool((got == want).all())
-
-
 @pytest.mark.parametrize(("name", "sig"), CASES, ids=[f"{n}-{'-'.join(map(str, s))}" for n, s in CASES])
 def test_generated_code_matches_reference(name: str, sig) -> None:
     rng = np.random.default_rng(zlib.crc32(f"llvm{name}{sig}".encode()))
@@ -47,7 +36,7 @@ def test_generated_code_matches_reference(name: str, sig) -> None:
     samples = [sample_application(OPS[name], sig, rng) for _ in range(SAMPLES * (4 if scalar else 1))]
     fns = []
     for k, s in enumerate(samples):
-        params = tuple(sorted(free_vars(s.term), key=lambda v: v.name))
+        params = params_of(s.term)
         fns.append(Function(f"kernel{k}", params, s.term))
     wide = TARGET.compile(fns)
     narrow = {}
@@ -58,10 +47,10 @@ def test_generated_code_matches_reference(name: str, sig) -> None:
     for f, s in zip(fns, samples, strict=True):
         args = [s.env[p.name] for p in f.params]
         got = wide[f.name](*args)
-        assert _same(got, s.expected), f"{s.term} on {s.env}: {got!r} != {s.expected!r}"
+        assert same_value(got, s.expected), f"{s.term} on {s.env}: {got!r} != {s.expected!r}"
         got = narrow[f.name](*args)
         assert np.asarray(got).dtype == np.dtype(NARROW[f.result.elem])
-        assert _same(got, s.expected, narrow=True), f"{s.term} (32-bit) on {s.env}: {got!r}"
+        assert same_value(got, s.expected, narrow=True), f"{s.term} (32-bit) on {s.env}: {got!r}"
 
 
 def test_every_op_has_an_llvm_rendering() -> None:

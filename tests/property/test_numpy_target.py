@@ -12,22 +12,14 @@ import zlib
 import numpy as np
 import pytest
 
-from tensflo.ir.tensir import OPS, Function, Lambda, free_vars, parse_module
+from tensflo.ir.tensir import OPS, Function, Lambda, parse_module
 from tensflo.ir.tensir.sampling import sample_application
 from tensflo.ir.tensir.signatures import signatures
 from tensflo.targets.numpy import NumpyTarget
+from tensflo.tests.support.values import params_of, same_value
 
 CASES = [(op.name, sig) for op in OPS for sig in signatures(op)]
 TARGET = NumpyTarget()
-
-
-def _same(got, want) -> bool:
-    got, want = np.asarray(got), np.asarray(want)
-    if got.shape != want.shape or got.dtype != want.dtype:
-        return False
-    if want.dtype.kind == "f":
-        return bool(np.allclose(got, want, rtol=1e-12, atol=0))
-    return bool((got == want).all())
 
 
 @pytest.mark.parametrize(("name", "sig"), CASES, ids=[f"{n}-{'-'.join(map(str, s))}" for n, s in CASES])
@@ -35,10 +27,10 @@ def test_generated_code_matches_reference(name: str, sig) -> None:
     rng = np.random.default_rng(zlib.crc32(f"numpy{name}{sig}".encode()))
     for _ in range(50):
         s = sample_application(OPS[name], sig, rng)
-        params = tuple(sorted(free_vars(s.term), key=lambda v: v.name))
+        params = params_of(s.term)
         fn = TARGET.compile([Function("kernel", params, s.term)])["kernel"]
         got = fn(*(s.env[p.name] for p in params))
-        assert _same(got, s.expected), f"{s.term} on {s.env}: {got!r} != {s.expected!r}"
+        assert same_value(got, s.expected), f"{s.term} on {s.env}: {got!r} != {s.expected!r}"
 
 
 def test_every_op_has_a_numpy_rendering() -> None:
