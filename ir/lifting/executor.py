@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop import ops as loop_ops
 from tensflo.ir.loop.nodes import Loc
 from tensflo.ir.tensir import App, Term, Var, free_vars, lit, rewrite
 from tensflo.ir.tensir.types import INT, TensorType
@@ -23,7 +24,6 @@ from .build import ZERO, as_bool, coerce, mk, term_arg, unify_numeric
 from .conditions import Check, Conditions, Context
 from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
-from .op_facts import SCALAR_BUILTINS, binary_op
 from .results import Empty, LiftResult, NotLiftable, Presized, Sym
 from .template import replace_bound
 from .vectorize import collect_leaves, leaf_slice
@@ -209,19 +209,19 @@ class Lifter:
             case L.Binary(op, left, right):
                 x, y = unify_numeric(self.scalar(left, env, ctx), self.scalar(right, env, ctx))
                 try:
-                    return mk(binary_op(op, self.function.lang, x.type.elem), x, y)
+                    return mk(loop_ops.BINARY[op].tensir_op(self.function.lang, x.type.elem), x, y)
                 except TypeError as err:
                     raise NotLiftable(e.loc, str(err)) from None
-            case L.Unary("-", operand):
-                return mk("neg", self.scalar(operand, env, ctx))
-            case L.Unary("not", operand):
-                return mk("not", as_bool(self.scalar(operand, env, ctx)))
+            case L.Unary(op, operand) if op in loop_ops.UNARY:
+                unary = loop_ops.UNARY[op]
+                x = self.scalar(operand, env, ctx)
+                return mk(unary.tensir, as_bool(x) if unary.kind == "logical" else x)
             case L.Cond(c, a, b):
                 ta, tb = unify_numeric(self.scalar(a, env, ctx), self.scalar(b, env, ctx))
                 return mk("ite", as_bool(self.scalar(c, env, ctx)), ta, tb)
-            case L.Call(fname, args) if fname in SCALAR_BUILTINS:
+            case L.Call(fname, args) if (builtin := loop_ops.CALLS.get(fname)) and builtin.tensir:
                 vals = unify_numeric(*(self.scalar(a, env, ctx) for a in args))
-                return mk(fname, *vals)
+                return mk(builtin.tensir, *vals)
             case L.Call("resize", (vector, n)):
                 v = self.value(vector, env, ctx)
                 if not isinstance(v, Empty):

@@ -1,30 +1,11 @@
-"""The facts about loop-IR and TensIR ops that the lifting rules rely on.
+"""The facts about TensIR ops that the lifting rules rely on (loop-IR operators and builtins come
+from `tensflo.ir.loop.ops`).
 
 Every module of the package reads them from here, so each has one place to be derived from the
-loop-IR and TensIR op tables.
+TensIR op table.
 """
 
 from __future__ import annotations
-
-BINARY: dict[str, str] = {
-    "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "<": "lt", "<=": "le",
-    ">": "gt", ">=": "ge", "==": "eq", "!=": "ne", "and": "and", "or": "or"}
-"""Loop-IR binary operator -> the TensIR op it means (C++ integer semantics)."""
-
-SCALAR_BUILTINS = ("min", "max", "abs")
-"""Loop-IR builtin calls that are the TensIR scalar op of the same name."""
-
-
-def binary_op(op: str, lang: str, elem: str) -> str:
-    """The TensIR op of loop-IR `op` in a function of language `lang` on operands of `elem`:
-    Python's `/` on ints and `%` floor."""
-    name = BINARY[op]
-    if op == "/" and lang == "python" and elem == "int":
-        name = "floordiv"
-    if op == "%" and lang == "python":
-        name = "floormod"
-    return name
-
 
 REDUCTION_KINDS = ("add", "mul", "max", "min")
 """Binary ops a scalar loop update may accumulate with, in the order they are tried."""
