@@ -161,6 +161,8 @@ class OpTable:
     def __init__(self) -> None:
         self._ops: dict[str, OpDef] = {}
         self._origin: dict[str, str] = {}
+        self._reductions: dict[str, Reduction] = {}
+        """Reductions by kind, as the first op declaring each states it (SMT and llvm folds)."""
 
     def register(self, op: OpDef, origin: str = "tensflo") -> OpDef:
         prior = self._ops.get(op.name)
@@ -170,11 +172,19 @@ class OpTable:
             )
         self._ops[op.name] = op
         self._origin[op.name] = origin
+        self._index_reductions()
         return op
 
     def unregister(self, name: str) -> None:
         self._ops.pop(name, None)
         self._origin.pop(name, None)
+        self._index_reductions()
+
+    def _index_reductions(self) -> None:
+        self._reductions = {}
+        for op in self._ops.values():
+            if op.reduction is not None:
+                self._reductions.setdefault(op.reduction.kind, op.reduction)
 
     def get(self, name: str) -> OpDef | None:
         return self._ops.get(name)
@@ -206,13 +216,13 @@ class OpTable:
 
     def reduction(self, kind: str) -> Reduction:
         """The reduction of that kind (`sum`, `prod`, `max`), as declared by its op."""
-        for op in self._ops.values():
-            if op.reduction is not None and op.reduction.kind == kind:
-                return op.reduction
-        raise KeyError(f"no TensIR op reduces by {kind!r}")
+        found = self._reductions.get(kind)
+        if found is None:
+            raise KeyError(f"no TensIR op reduces by {kind!r}")
+        return found
 
-    def reduction_kinds(self) -> frozenset[str]:
-        return frozenset(op.reduction.kind for op in self._ops.values() if op.reduction is not None)
+    def is_reduction(self, kind: str) -> bool:
+        return kind in self._reductions
 
 
 OPS = OpTable()

@@ -334,7 +334,7 @@ class Encoder:
             return None
         if head == "select":
             return range(2, len(node))
-        if head.startswith("tf_") and head.split("_")[1] in OPS.reduction_kinds():
+        if head.startswith("tf_") and OPS.is_reduction(head.split("_")[1]):
             return range(2, len(node))
         if head in self._tensor_symbols:
             return range(1, len(node))
