@@ -7,6 +7,7 @@ import fnmatch
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
+from tensflo.plugins.components import RendersOps
 from tensflo.plugins.errors import ExitCode, UsageError
 from tensflo.plugins.hookspecs import AddCommand
 from tensflo.plugins.manager import Registry
@@ -32,11 +33,11 @@ def add_command(command: AddCommand) -> None:
 def rendering_targets(registry: Registry) -> Callable[[OpDef], list[str]]:
     """For an op, the registered targets that render it: those whose `rendering(op)` is not None
     (a target without `rendering` reports no op)."""
-    reports = [(reg.name, getattr(reg.component, "rendering", None)) for reg in registry.all("target")]
+    reports = [(reg.name, reg.component) for reg in registry.all("target")
+               if isinstance(reg.component, RendersOps)]
 
     def targets_of(op: OpDef) -> list[str]:
-        return sorted(name for name, rendering in reports
-                      if rendering is not None and rendering(op) is not None)
+        return sorted(name for name, target in reports if target.rendering(op) is not None)
 
     return targets_of
 

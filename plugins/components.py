@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol, Self, runtime_che
 if TYPE_CHECKING:
     from tensflo.ir.lifting import Case, LiftResult
     from tensflo.ir.loop import nodes as L
-    from tensflo.ir.tensir import Function, Term
+    from tensflo.ir.tensir import Function, OpDef, Term
 
 KINDS = ("frontend", "synthesizer", "verifier", "target")
 
@@ -162,6 +162,16 @@ class HasSuffix(Protocol):
 def code_suffix(target: Target) -> str:
     """The file extension of the target's modules: its `suffix`, `.py` when it has none."""
     return target.suffix if isinstance(target, HasSuffix) else ".py"
+
+
+@runtime_checkable
+class RendersOps(Protocol):
+    """A target that can say how it writes each op (shown by `tensflo ops`)."""
+
+    def rendering(self, op: OpDef) -> str | None:
+        """The target's form of `op` (a template's text or the name of the code builder), None
+        when it cannot render the op."""
+        ...
 
 
 @runtime_checkable

@@ -1,34 +1,38 @@
-"""The facts about TensIR ops that the lifting rules rely on (loop-IR operators and builtins come
-from `tensflo.ir.loop.ops`).
-
-Every module of the package reads them from here, so each has one place to be derived from the
-TensIR op table.
+"""The facts about TensIR ops that the lifting rules rely on, derived from the built-in op table
+(`OpDef.reduction`, `ordering`, `slicing`, `commutative`); loop-IR operators and builtins come from
+`tensflo.ir.loop.ops`. The rest are heuristics of the lifting rules themselves, not op facts.
 """
 
 from __future__ import annotations
 
-REDUCTION_KINDS = ("add", "mul", "max", "min")
-"""Binary ops a scalar loop update may accumulate with, in the order they are tried."""
+from tensflo.ir.tensir import OPS
+from tensflo.ir.tensir.ops import BROADCAST
 
-REDUCTION_UNITS: dict[str, int] = {"add": 0, "mul": 1}
-"""The unit of each accumulation that has one (an unchanged branch of a conditional update)."""
-
-REDUCE_OPS: dict[str, str] = {"add": "reduce_sum", "mul": "reduce_mul", "max": "reduce_max"}
+REDUCE_OPS: dict[str, str] = {op.reduction.step: op.name for op in OPS if op.reduction}
 """The TensIR reduction of a vector by each accumulation (`min` is `-reduce_max(-v)`)."""
 
-ORDERINGS = ("lt", "le", "gt", "ge")
+REDUCTION_KINDS: tuple[str, ...] = (*REDUCE_OPS, "min")
+"""Binary ops a scalar loop update may accumulate with, in the order they are tried."""
+
+REDUCTION_UNITS: dict[str, int] = {
+    op.reduction.step: op.reduction.identity for op in OPS
+    if op.reduction and op.reduction.identity is not None}
+"""The unit of each accumulation that has one (an unchanged branch of a conditional update)."""
+
+ORDERINGS: tuple[str, ...] = tuple(op.name for op in OPS if op.ordering)
 """Comparisons a `max`/`min` written as a select may use."""
 
-LESS = ("lt", "le")
+LESS: tuple[str, ...] = tuple(op.name for op in OPS if op.ordering and op.ordering.less)
 """Of those, the ones that say "less than"."""
 
-VECTOR_ALGEBRA = ("add", "sub", "mul", "div")
+VECTOR_ALGEBRA: tuple[str, ...] = tuple(dict.fromkeys(kernel for kernel, *_ in BROADCAST))
 """Scalar ops that have elementwise and broadcast vector forms (`ELEMWISE`, `BROADCAST`)."""
 
-COMMUTATIVE = ("add", "mul")
+COMMUTATIVE: tuple[str, ...] = tuple(name for name in VECTOR_ALGEBRA if OPS[name].commutative)
 """Of those, the ones whose scalar operand may come first without a scalar-first form."""
 
-BOUND_ARGS: dict[str, int] = {"slice": 2, "col_slice": 2, "take": 1}
+BOUND_ARGS: dict[str, int] = {
+    op.name: op.slicing.hi for op in OPS if op.slicing and op.slicing.hi is not None}
 """Ops with an argument that is a length bound (a loop bound in a lifted program), and where."""
 
 BOUND_OFFSETS = ("add", "sub")
