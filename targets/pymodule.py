@@ -184,7 +184,8 @@ class PythonTarget:
         rendered = [self.render_function(f) for f in functions]
         helpers = self.helper_sources("\n".join(line for f in rendered for line in f.lines))
         names = ", ".join(f.name for f in functions)
-        text = environment().get_template(f"{self.name}_module.py.j2").render(
+        template = self.module_template or f"{self.name}_module.py.j2"
+        text = environment().get_template(template).render(
             doc=f"{self.title} code for {names}.", version=__version__, target=self.name,
             helpers=helpers, functions=rendered,
         )
