@@ -111,6 +111,9 @@ class PythonTarget:
     """The target's entry for every op, by op name (see `pyexpr`)."""
     executable_class: ClassVar[type[ModuleExecutable]]
     """What `executable()` returns (a `ModuleExecutable` class)."""
+    module_template: ClassVar[str] = ""
+    """The jinja2 template of the module (in `targets/templates/`); empty: `<name>_module.py.j2`.
+    A target derived from another names that one's template."""
 
     def available(self) -> tuple[bool, str]:
         try:
