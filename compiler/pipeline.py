@@ -149,10 +149,14 @@ def read_module(path: str, registry: Registry, text: str | None = None) -> L.Mod
         known = sorted({e for r in registry.all("frontend") for e in r.component.extensions})
         raise UsageError(f"{path}: no frontend reads {ext or 'files without an extension'} "
                          f"(known: {', '.join(known)})")
+    frontend = frontends[0].component
     try:
-        return frontends[0].component.parse(path, text)
+        return frontend.parse(path, text)
     except LoopIRError as e:
         raise UsageError(f"{e.loc}: {e.message}") from None
+    except Exception as e:  # a frontend's own bug: an input error with its reason, no traceback
+        raise UsageError(f"{path}: the {frontend.name} frontend failed: "
+                         f"{type(e).__name__}: {e}") from None
 
 
 def compile_file(path: str, functions: Sequence[str] | None, registry: Registry, options: Options,
@@ -171,11 +175,29 @@ def compile_file(path: str, functions: Sequence[str] | None, registry: Registry,
         raise UsageError(f"{path} defines no function")
     results = []
     for name in names:
-        result = compile_function(module, name, registry, options)
+        try:
+            result = compile_function(module, name, registry, options)
+        except Exception as e:  # a bug in lifting one function must not lose the others
+            result = crashed_result(module, name, options, e)
+            for _ in call_each(registry, "tensflo_result", result=result):
+                pass
         result.seconds["frontend"] = round(parse_seconds, 4)
         result.seconds["total"] = round(result.seconds.get("total", 0.0) + parse_seconds, 4)
         results.append(result)
     return results
+
+
+def crashed_result(module: L.Module, name: str, options: Options, error: Exception) -> CompileResult:
+    """The `error` result of a function whose lifting raised an unexpected exception: the
+    exception named, at its position when it carries one (else the function's)."""
+    fn = module.function(name)
+    loc = getattr(error, "loc", None)
+    if not isinstance(loc, Loc):
+        loc = fn.loc if fn is not None else None
+    result = CompileResult(name, "error", "none", options.target)
+    result.diagnostics.append(Diagnostic.at(
+        "error", loc, f"internal error while lifting {name}: {type(error).__name__}: {error}"))
+    return result
 
 
 def compile_function(module: L.Module, name: str, registry: Registry, options: Options) -> CompileResult:
@@ -202,6 +224,8 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
     rejected = next((r for r in module.rejected if r.name == name), None)
     if rejected is not None:
         note("error", rejected.loc, rejected.message)
+        if rejected.internal:
+            result.status = "error"
         return done()
     fn = module.function(name)
     assert fn is not None
@@ -434,4 +458,4 @@ def _verifiers(registry: Registry, name: str) -> list[Any]:
 
 
 __all__ = ["CompileResult", "Diagnostic", "Options", "compile_file", "compile_function",
-           "read_module", "STATUSES"]
+           "crashed_result", "read_module", "STATUSES"]

@@ -23,6 +23,7 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop import ops
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
+from tensflo.plugins.clang_eval import evaluate, float_literal
 from tensflo.plugins.hookspecs import hookimpl
 
 _INT_KINDS = ("INT", "LONG", "SHORT", "LONGLONG", "CHAR_S", "SCHAR")
@@ -105,10 +106,15 @@ def parse_cpp(path: str, text: str) -> L.Module:
     functions: list[L.Function] = []
     rejected: list[L.Rejected] = []
     for c in defs:
+        reader = _FunctionReader(path, c, signatures)
         try:
-            functions.append(_FunctionReader(path, c, signatures).read())
+            functions.append(reader.read())
         except LoopIRError as e:
             rejected.append(L.Rejected(c.spelling, e.loc, e.message))
+        except Exception as e:  # a bug of the reader loses this function only, not the file
+            rejected.append(L.Rejected(
+                c.spelling, reader.at or reader.loc(c),
+                f"the C++ reader failed on {c.spelling}: {type(e).__name__}: {e}", internal=True))
     return L.Module(path, "cpp", tuple(functions), tuple(rejected))
 
 
@@ -144,6 +150,8 @@ class _FunctionReader:
     path: str
     fn: Any
     signatures: dict[str, Any]
+    at: Loc | None = None
+    """The statement or expression being read (where a failure of the reader happened)."""
 
     def loc(self, c: Any) -> Loc:
         loc = c.location
@@ -189,7 +197,7 @@ class _FunctionReader:
     def stmt(self, c: Any) -> list[L.Stmt]:
         ci = _clang()
         K = ci.CursorKind
-        loc = self.loc(c)
+        loc = self.at = self.loc(c)
         kind = c.kind
         kids = list(c.get_children())
         if kind == K.COMPOUND_STMT:
@@ -425,21 +433,11 @@ class _FunctionReader:
         ci = _clang()
         K = ci.CursorKind
         c = self.strip(c)
-        loc = self.loc(c)
+        loc = self.at = self.loc(c)
         kids = [self.strip(k) for k in c.get_children()]
         kind = c.kind
-        if kind == K.INTEGER_LITERAL:
-            tok = next(iter(c.get_tokens()), None)
-            text = tok.spelling.rstrip("uUlL") if tok is not None else "0"
-            if tok is not None and text != tok.spelling and "u" in tok.spelling.lower():
-                raise self.unsupported(c, "unsigned literals")
-            return L.Const(int(text, 0), loc)
-        if kind == K.FLOATING_LITERAL:
-            tok = next(iter(c.get_tokens()))
-            return L.Const(float(tok.spelling.rstrip("fFlL")), loc)
-        if kind == K.CXX_BOOL_LITERAL_EXPR:
-            tok = next(iter(c.get_tokens()))
-            return L.Const(tok.spelling == "true", loc)
+        if kind in (K.INTEGER_LITERAL, K.FLOATING_LITERAL, K.CXX_BOOL_LITERAL_EXPR):
+            return self.literal(c, loc)
         if kind == K.DECL_REF_EXPR:
             if c.spelling not in self.types:
                 raise self.unsupported(c, f"the name {c.spelling} (not a parameter or local variable)")
@@ -468,6 +466,23 @@ class _FunctionReader:
         if kind == K.MEMBER_REF_EXPR:
             raise self.unsupported(c, f"the member {c.spelling}")
         raise self.unsupported(c, f"the expression {' '.join(t.spelling for t in c.get_tokens())!r}")
+
+    def literal(self, c: Any, loc: Loc) -> L.Const:
+        """A literal's value as clang evaluates it: one from a macro (`INT_MAX`, `-FLT_MAX`, a
+        `#define` of the file) has no tokens of its own."""
+        K = _clang().CursorKind
+        type_kind = c.type.get_canonical().kind.name
+        if type_kind in _UNSIGNED_KINDS:
+            raise self.unsupported(c, "unsigned literals")
+        if c.kind == K.FLOATING_LITERAL:
+            value: int | float | None = float_literal(c, single=type_kind == "FLOAT")
+        else:
+            value = evaluate(c)
+        if value is None:
+            raise self.unsupported(c, "a literal clang cannot evaluate")
+        if c.kind == K.CXX_BOOL_LITERAL_EXPR or type_kind == "BOOL":
+            return L.Const(bool(value), loc)
+        return L.Const(float(value) if c.kind == K.FLOATING_LITERAL else int(value), loc)
 
     def call(self, c: Any, kids: list[Any], loc: Loc) -> L.Expr:
         ci = _clang()

@@ -68,6 +68,10 @@ def parse_python(path: str, text: str) -> L.Module:
             functions.append(_FunctionReader(path, d, constants, signatures, (d.name,)).read())
         except LoopIRError as e:
             rejected.append(L.Rejected(d.name, e.loc, e.message))
+        except Exception as e:  # a bug of the reader loses this function only, not the file
+            rejected.append(L.Rejected(
+                d.name, _loc(path, d),
+                f"the Python reader failed on {d.name}: {type(e).__name__}: {e}", internal=True))
     return L.Module(path, "python", tuple(functions), tuple(rejected))
 
 

@@ -225,11 +225,15 @@ class Function:
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """A function of the file that the frontend could not read, and why (the first problem)."""
+    """A function of the file that the frontend could not read, and why (the first problem).
+
+    `internal`: the reader itself failed on it (a bug, reported as an error), rather than
+    finding a construct the loop IR does not express."""
 
     name: str
     loc: Loc
     message: str
+    internal: bool = False
 
     def __str__(self) -> str:
         return f"{self.loc}: {self.message}"
