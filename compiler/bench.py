@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from tensflo.ir.lifting.float_inputs import all_close, scale_of
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import Function, print_term
 from tensflo.plugins.components import RunnableTarget, target_available
@@ -184,12 +185,14 @@ def time_calls(call: Callable[[Any], Any], warmup: int, repeats: int, budget: fl
     return Timing(tuple(times)), result
 
 
-def _same(want: Any, got: Any) -> bool:
+def _same(want: Any, got: Any, scale: float) -> bool:
+    """The target's output equals the original's; floats within the quick check's tolerance
+    (`float_inputs`) for inputs of magnitude `scale`."""
     want, got = np.asarray(want), np.asarray(got)
     if want.shape != got.shape:
         return False
     if want.dtype.kind == "f" or got.dtype.kind == "f":
-        return bool(np.allclose(want, got, rtol=1e-9, atol=1e-9))
+        return all_close(want, got, scale)
     return bool(np.array_equal(want, got))
 
 
@@ -271,13 +274,13 @@ def bench_function(path: str, name: str, registry: Any, opts: BenchOptions = Ben
                 continue
             say(f"{name} at {elements:.0e}: {tname}")
             report.rows.append(_time_target(tname, target, tfn, dtypes, executables, targs, want,
-                                            elements, opts))
+                                            elements, opts, scale_of(arrays, want)))
     return report
 
 
 def _time_target(tname: str, target: Any, tfn: Function, dtypes: dict[str, str],
                  executables: dict[str, Any], args: list[Any], want: Any, elements: int,
-                 opts: BenchOptions) -> Measurement:
+                 opts: BenchOptions, scale: float) -> Measurement:
     try:
         if tname not in executables:
             executables[tname] = target.executable(tfn, dtypes)
@@ -291,7 +294,8 @@ def _time_target(tname: str, target: Any, tfn: Function, dtypes: dict[str, str],
         t_fetch = time.perf_counter() - t0
     except Exception as e:  # a target that fails is a row of the report, not a crash of the command
         return Measurement(tname, elements, error=f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
-    return Measurement(tname, elements, timing, Timing((t_prepare + t_fetch,)), _same(want, got))
+    return Measurement(tname, elements, timing, Timing((t_prepare + t_fetch,)),
+                       _same(want, got, scale))
 
 
 def plot_speedups(reports: Sequence[BenchReport], out_path: str) -> None:

@@ -6,7 +6,9 @@ a small constant. Rules are chosen on small inputs, where the reference interpre
 source: among the rule choices whose inputs satisfy the lifted precondition and on which the source
 is defined, the one that makes the source do the most work wins. The benchmark then applies the
 same rules at full size, with values drawn from a range narrow enough that no intermediate value
-of the TensIR program leaves the source's integer type (a C++ `int`).
+of the TensIR program leaves the source's integer type (a C++ `int`). Float entries are those
+whole numbers varied as in the quick check's `mixed` draws (`tensflo.ir.lifting.float_inputs`:
+fractions, values near zero, negative zero).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from tensflo.ir.lifting.float_inputs import float_stream, vary
 from tensflo.ir.lifting.inputs import case_in_domain, holds
 from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
@@ -55,17 +58,23 @@ class InputPlan:
             return side, side
         return max(1, int(elements)), max(1, int(elements))
 
-    def arrays(self, n: int, m: int, bound: int, rng: np.random.Generator) -> dict[str, Any]:
+    def arrays(self, n: int, m: int, bound: int, rng: np.random.Generator,
+               floats: np.random.Generator | None = None) -> dict[str, Any]:
+        """Inputs of lengths (n, m), entries in [-bound, bound]; float entries varied from
+        `floats` (`float_stream`) when given, whole numbers otherwise."""
         out: dict[str, Any] = {}
         for p in self.function.params:
             t = p.type
-            if t.rank == 0:
-                out[p.name] = (int(RULES[self.rules[p.name]](n, m)) if t.elem == "int" else
-                               float(rng.integers(-bound, bound + 1)) if t.elem == "float" else True)
+            if t.rank == 0 and t.elem != "float":
+                out[p.name] = int(RULES[self.rules[p.name]](n, m)) if t.elem == "int" else True
                 continue
             shape = (n,) if t.rank == 1 else (n, m) if t.rank == 2 else (n, m, m)
-            values = rng.integers(-bound, bound + 1, size=shape)
-            out[p.name] = values.astype(np.float64 if t.elem == "float" else np.int64)
+            values = (np.asarray(float(rng.integers(-bound, bound + 1))) if t.rank == 0
+                      else rng.integers(-bound, bound + 1, size=shape))
+            if t.elem == "float" and floats is not None:
+                values = vary(values, floats, "mixed")[0]
+            values = values.astype(np.float64 if t.elem == "float" else np.int64)
+            out[p.name] = float(values) if t.rank == 0 else values
         return out
 
     def describe(self, arrays: dict[str, Any]) -> str:
@@ -89,7 +98,7 @@ def plan_inputs(module: L.Module, fn: L.Function, requires: Sequence[Term], *, s
     best: tuple[int, InputPlan] | None = None
     for choice in choices:
         plan = InputPlan(fn, dict(zip(ints, choice, strict=True)))
-        arrays = plan.arrays(*SMALL, 20, np.random.default_rng(seed))
+        arrays = plan.arrays(*SMALL, 20, np.random.default_rng(seed), float_stream(seed))
         if case_in_domain(interp, fn, requires, arrays) is None:
             continue
         if best is None or interp.used > best[0]:
@@ -124,7 +133,7 @@ def large_inputs(plan: InputPlan, program: Term, requires: Sequence[Term], eleme
     with values in [-bound, bound] narrowed until no intermediate int leaves a C++ `int`."""
     n, m = plan.lengths(elements)
     while True:
-        arrays = plan.arrays(n, m, bound, np.random.default_rng(seed))
+        arrays = plan.arrays(n, m, bound, np.random.default_rng(seed), float_stream(seed))
         ok = all(holds(r, arrays) for r in requires)
         if not ok:
             raise NoInputs(f"inputs of lengths {n}x{m} do not satisfy the precondition of "

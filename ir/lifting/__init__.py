@@ -13,7 +13,8 @@ from .candidates import (
     lift_function,
     loop_bounds,
 )
-from .inputs import Case, case_in_domain, draw_cases, first_mismatch, holds, same
+from .float_inputs import FLOAT_KINDS
+from .inputs import Case, case_in_domain, draw_cases, first_mismatch, float_kinds, holds, same
 from .results import LiftResult, NotLiftable, Obligation
 from .template import replace_bound
 
@@ -22,4 +23,5 @@ __all__ = [
     "lift_function", "check_candidate", "candidate_proofs", "replace_bound",
     "iteration_updates", "loop_bounds", "abstract_reads",
     "Case", "draw_cases", "case_in_domain", "first_mismatch", "holds", "same",
+    "FLOAT_KINDS", "float_kinds",
 ]
