@@ -122,7 +122,9 @@ def _report(results: list[CompileResult], out: IO[str]) -> None:
             if r.requires:
                 out.write(f"  requires:  {' and '.join(f'({x})' for x in r.requires)}\n")
             proven = sum(1 for ob in r.obligations if ob["level"] == "unbounded")
-            out.write(f"  checked:   {r.tests} random inputs; {proven}/{len(r.obligations)} "
+            floats = (r.tested_on or {}).get("floats") or []
+            kinds = f" (floats: {', '.join(floats)})" if floats else ""
+            out.write(f"  checked:   {r.tests} random inputs{kinds}; {proven}/{len(r.obligations)} "
                       f"conditions proven for all lengths\n")
             out.write(f"  found by:  {r.found_by} in {r.seconds.get('total', 0):.2f} s\n")
             if r.target_report:

@@ -27,6 +27,7 @@ from tensflo.ir.lifting import (
     case_in_domain,
     draw_cases,
     first_mismatch,
+    float_kinds,
     lift_function,
 )
 from tensflo.ir.loop import Interpreter
@@ -91,6 +92,9 @@ class CompileResult:
     found_by: str | None = None
     tests: int = 0
     """Random inputs on which the program was checked against the reference interpreter."""
+    tested_on: dict[str, Any] | None = None
+    """Those inputs: `cases` (their number) and `floats` (the kinds of float entries among them,
+    `float_inputs.FLOAT_KINDS`); None when no candidate passed the quick check."""
     obligations: list[dict[str, Any]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -113,6 +117,8 @@ class CompileResult:
                if k not in ("program", "params", "precondition", "target_options")}
         if out["target_report"] is None:
             del out["target_report"]
+        if out["tested_on"] is None:
+            del out["tested_on"]
         out["diagnostics"] = [asdict(d) for d in self.diagnostics]
         return out
 
@@ -246,10 +252,14 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
     counterexamples: list[Case] = []
     """Inputs where a refuted candidate differs from the source (from solver models): CEGIS."""
     best: tuple[str, LiftResult, ProofReport] | None = None
+    checked: dict[Term, tuple[int, dict[str, Any] | None]] = {}
+    """Per candidate that passed the quick check, its `tests` and `tested_on`."""
     for round_ in range(1 + SYNTH_ROUNDS):
         for found_by, lifted in candidates:
             verdict = vet_candidate(module, fn, found_by, lifted, registry, options, deadline,
                                        result, progress, counterexamples)
+            if verdict is not None:
+                checked[lifted.program] = (result.tests, result.tested_on)
             if verdict is None or verdict.level != "unbounded":
                 refuted.add(lifted.program)  # the search goes on past it
             if verdict is not None and (best is None or LEVELS.index(verdict.level)
@@ -283,10 +293,14 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
         note("error", fn.loc, f"{name} was not lifted")
         return done()
     found_by, lifted, report = best
+    result.tests, result.tested_on = checked[lifted.program]
     level = report.level if report.level in ("unbounded", "bounded") else "tested"
     if not lifted.proof_complete:
         level = "tested"
         note("warning", fn.loc, "no invariant template fits this candidate: it is only tested")
+    if level == "tested":
+        note("note", fn.loc, f"only tested: the candidate agreed with the source on "
+                             f"{tested_on_text(result.tested_on)}")
     result.proof = level
     result.found_by = found_by
     result.tensir = print_term(lifted.program)
@@ -330,6 +344,14 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
                 note("warning", fn.loc, f"the {options.target} code assumes {reports[0]['assumes']}")
         secs["codegen"] = round(time.perf_counter() - t, 4)
     return done()
+
+
+def tested_on_text(tested_on: dict[str, Any] | None) -> str:
+    """`CompileResult.tested_on` in words: how many random inputs, with which kinds of floats."""
+    if tested_on is None:
+        return "no inputs"
+    floats = tested_on.get("floats") or []
+    return f"{tested_on['cases']} random inputs" + (f" (floats: {', '.join(floats)})" if floats else "")
 
 
 def configured_synthesizers(registry: Registry, options: Options) -> list[Synthesizer]:
@@ -389,6 +411,7 @@ def vet_candidate(module: L.Module, fn: L.Function, found_by: str, lifted: LiftR
                             f"source on {list(case.args)}: {got} instead of {case.expected}"))
         return None
     result.tests = len(cases)
+    result.tested_on = {"cases": len(cases), "floats": float_kinds(cases)}
     for _ in call_each(registry, "tensflo_candidate_found", function=fn.name,
                        candidate=lifted.program, found_by=found_by):
         pass
