@@ -16,7 +16,7 @@ import functools
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from tensflo.ir.loop import nodes as L
@@ -145,6 +145,23 @@ def _cpp_type(t: Any, loc: Loc, what: str, counter: bool = False) -> TensorType:
     raise LoopIRError(loc, f"unsupported: type {t.spelling} for {what}")
 
 
+def _refusal(problems: list[LoopIRError]) -> LoopIRError:
+    """The first problem of a function, with the other constructs refused listed after it (not
+    the uses of a name whose declaration was refused)."""
+    first, *rest = problems
+    others: list[str] = []
+    seen = {first.message}
+    for p in rest:
+        if p.message.startswith("unsupported: the name ") or p.message in seen:
+            continue
+        seen.add(p.message)
+        others.append(f"{p.loc.line}:{p.loc.col} {p.message.removeprefix('unsupported: ')}")
+    if not others:
+        return first
+    shown = "; ".join(others[:4]) + ("; ..." if len(others) > 4 else "")
+    return LoopIRError(first.loc, f"{first.message} (also refused: {shown})")
+
+
 @dataclass
 class _FunctionReader:
     path: str
@@ -152,6 +169,8 @@ class _FunctionReader:
     signatures: dict[str, Any]
     at: Loc | None = None
     """The statement or expression being read (where a failure of the reader happened)."""
+    problems: list[LoopIRError] = field(default_factory=list)
+    """What was refused so far: reading goes on past a refused statement, to list the others."""
 
     def loc(self, c: Any) -> Loc:
         loc = c.location
@@ -166,19 +185,28 @@ class _FunctionReader:
         self.types: dict[str, TensorType] = {}
         params = []
         for p in fn.get_arguments():
-            t = _cpp_type(p.type, self.loc(p), f"parameter {p.spelling}")
-            if p.type.get_canonical().kind == ci.TypeKind.LVALUEREFERENCE \
-                    and not p.type.get_pointee().is_const_qualified():
-                raise self.unsupported(p, f"parameter {p.spelling} is a non-const reference "
-                                          "(an output parameter); return the result instead")
+            try:
+                t = _cpp_type(p.type, self.loc(p), f"parameter {p.spelling}")
+                if p.type.get_canonical().kind == ci.TypeKind.LVALUEREFERENCE \
+                        and not p.type.get_pointee().is_const_qualified():
+                    raise self.unsupported(p, f"parameter {p.spelling} is a non-const reference "
+                                              "(an output parameter); return the result instead")
+            except LoopIRError as e:
+                self.problems.append(e)
+                continue
             self.types[p.spelling] = t
             params.append(L.Param(p.spelling, t, self.loc(p)))
-        result = _cpp_type(fn.result_type, self.loc(fn), f"the result of {fn.spelling}")
+        try:
+            result = _cpp_type(fn.result_type, self.loc(fn), f"the result of {fn.spelling}")
+        except LoopIRError as e:
+            self.problems.append(e)
         body = next((c for c in fn.get_children() if c.kind == ci.CursorKind.COMPOUND_STMT), None)
         if body is None:
             raise self.unsupported(fn, f"{fn.spelling} has no body")
-        return L.Function(fn.spelling, tuple(params), result, tuple(self.block(body)), "cpp",
-                          self.loc(fn))
+        stmts = self.block(body)
+        if self.problems:
+            raise _refusal(self.problems)
+        return L.Function(fn.spelling, tuple(params), result, tuple(stmts), "cpp", self.loc(fn))
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, c: Any) -> list[L.Stmt]:
@@ -188,7 +216,10 @@ class _FunctionReader:
             if c.kind == ci.CursorKind.COMPOUND_STMT:
                 out: list[L.Stmt] = []
                 for s in c.get_children():
-                    out.extend(self.stmt(s))
+                    try:
+                        out.extend(self.stmt(s))
+                    except LoopIRError as e:  # the function is refused; go on to find the others
+                        self.problems.append(e)
                 return out
             return self.stmt(c)
         finally:

@@ -48,6 +48,9 @@ class Lifter:
     observed: list[tuple[Term, Var]] = field(default_factory=list)
     entry_checks: list[Check] | None = None
     """Equalities the innermost enclosing loop's invariant must imply at the start of its body."""
+    in_loop: bool = False
+    """Whether the statements being executed are in a loop body of the function being run (a
+    helper inlined in a loop starts outside one)."""
 
     def lift(self) -> LiftResult:
         fn = self.function
@@ -109,8 +112,18 @@ class Lifter:
         c = self.scalar(s.cond, env, ctx)
         a = self.block(then, dict(env), ctx)
         b = self.block(rest, dict(env), ctx)
-        if not (isinstance(a, Term) and isinstance(b, Term) and a.type.is_scalar and a.type == b.type):
+        if a is None or b is None:
+            ret = next((r for r in L.walk_stmts(tuple(then)) if isinstance(r, L.Return)), s)
+            if self.in_loop:
+                raise NotLiftable(ret.loc, "an early `return` inside a loop (an early exit, as in "
+                                           "a search: only loops that run to their end are read)")
+            raise NotLiftable(ret.loc, "a `return` in a branch, and no `return` after it")
+        if not (isinstance(a, Term) and isinstance(b, Term)) or not a.type.is_scalar \
+                or not b.type.is_scalar:
             raise NotLiftable(s.loc, "an early `return` of a vector (only scalars can be selected)")
+        if a.type != b.type:
+            raise NotLiftable(s.loc, f"an early `return` of {a.type} where the other returns "
+                                     f"give {b.type}")
         return mk("ite", c, a, b)
 
     def stmt(self, s: L.Stmt, env: dict[str, Sym], ctx: Context) -> None:
@@ -246,6 +259,12 @@ class Lifter:
     def inline(self, e: L.Call, fname: str, args: Sequence[L.Expr], env: dict[str, Sym],
                ctx: Context) -> Term:
         callee = self.module.function(fname)
+        rejected = next((r for r in self.module.rejected if r.name == fname), None)
+        if callee is None and rejected is not None:
+            where = rejected.loc if rejected.loc.file != e.loc.file \
+                else f"{rejected.loc.line}:{rejected.loc.col}"
+            raise NotLiftable(e.loc, f"call of {fname}, a helper that was rejected "
+                                     f"(at {where}: {rejected.message})")
         if callee is None:
             raise NotLiftable(e.loc, f"call of {fname}, which is not defined in this file")
         if self.depth > 20:
@@ -255,10 +274,12 @@ class Lifter:
             v = self.value(a, env, ctx, p.type)
             inner[p.name] = coerce(v, p.type) if isinstance(v, Term) else v
         self.depth += 1
+        in_loop, self.in_loop = self.in_loop, False
         try:
             out = self.run_body(callee.body, inner, ctx, callee.loc)
         finally:
             self.depth -= 1
+            self.in_loop = in_loop
         if not isinstance(out, Term):
             raise NotLiftable(e.loc, f"{fname} returns an empty vector")
         return coerce(out, callee.result)
@@ -285,7 +306,12 @@ class Lifter:
         body_env: dict[str, Sym] = dict(env)
         body_env.update(state)
         body_env[s.var] = counter
-        if self.block(body, body_env, inner_ctx) is not None:
+        in_loop, self.in_loop = self.in_loop, True
+        try:
+            returned = self.block(body, body_env, inner_ctx)
+        finally:
+            self.in_loop = in_loop
+        if returned is not None:
             raise NotLiftable(s.loc, "a `return` inside a loop")
         summaries: dict[str, Summary] = {}
         after: dict[str, Term] = {}

@@ -1,0 +1,92 @@
+"""What the user is told when a function is not lifted: the construct that stopped it, where, and
+(in the C++ reader) the other constructs it refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import tensflo
+from tensflo.plugins.cpp_frontend import parse_cpp
+
+
+def _notes(src: Path, name: str) -> list[str]:
+    result = tensflo.compile(str(src), name, synth="none", timeout=30)
+    assert result.status == "not_lifted"
+    return [f"{d.line}:{d.col}: {d.severity}: {d.message}" for d in result.diagnostics]
+
+
+def test_an_early_return_of_a_scalar_in_a_loop_is_named_as_such(tmp_path: Path) -> None:
+    src = tmp_path / "find.cc"
+    src.write_text("""#include <vector>
+int find(const std::vector<int>& a, int x) {
+    for (int i = 0; i < (int)a.size(); i++) {
+        if (a[i] == x) return i;
+    }
+    return -1;
+}
+""")
+    assert _notes(src, "find") == [
+        "4:24: note: loop-shape rules: an early `return` inside a loop (an early exit, as in a "
+        "search: only loops that run to their end are read)",
+        "2:5: error: find was not lifted",
+    ]
+
+
+def test_an_early_return_of_a_vector_is_still_named_as_such(tmp_path: Path) -> None:
+    src = tmp_path / "pick.cc"
+    src.write_text("""#include <vector>
+std::vector<int> pick(std::vector<int> a, std::vector<int> b, int c) {
+    if (c > 0) return a;
+    return b;
+}
+""")
+    assert "3:5: note: loop-shape rules: an early `return` of a vector (only scalars can be " \
+           "selected)" in _notes(src, "pick")
+
+
+def test_a_call_of_a_rejected_helper_says_why_the_helper_was_rejected(tmp_path: Path) -> None:
+    src = tmp_path / "helper.cc"
+    src.write_text("""#include <vector>
+int first(int* p) { return *p; }
+int user(int a) { return first(0) + a; }
+""")
+    assert _notes(src, "user") == [
+        "3:26: note: loop-shape rules: call of first, a helper that was rejected (at 2:16: "
+        "unsupported: pointer type int * for parameter p (also refused: 2:28 the operator * inside "
+        "an expression))",
+        "3:5: error: user was not lifted",
+    ]
+
+
+def test_a_python_helper_rejected_for_its_own_reasons_is_named(tmp_path: Path) -> None:
+    src = tmp_path / "helper.py"
+    src.write_text("def first(n: int) -> int:\n    for i in range(n):\n        break\n    return n\n"
+                   "\n\ndef user(a: int) -> int:\n    return first(a) + a\n")
+    notes = _notes(src, "user")
+    assert notes[0] == "8:12: note: loop-shape rules: call of first, a helper that was rejected " \
+                       "(at 3:9: unsupported: `break`)"
+
+
+def test_the_reader_lists_the_other_constructs_it_refused() -> None:
+    module = parse_cpp("many.cc", """#include <vector>
+int f(float* a, int n, int* b) {
+    float *p = a;
+    int s = 0;
+    for (int i = 0; i < n; i++) { if (p[i] > 0) s -= 1; s += b[i]; }
+    switch (n) { case 1: return 1; }
+    do { s++; } while (s < 0);
+    return s;
+}
+""")
+    (rej,) = module.rejected
+    assert (rej.loc.line, rej.loc.col) == (2, 14)
+    assert rej.message == (
+        "unsupported: pointer type float * for parameter a (also refused: 2:29 pointer type int * "
+        "for parameter b; 3:12 pointer type float * for variable p; 5:39 C arrays and pointers "
+        "(use std::vector); 6:5 `switch`; ...)")
+
+
+def test_one_refused_construct_is_reported_alone() -> None:
+    module = parse_cpp("one.cc", "int f(int n) { int s = 0; do { s++; } while (s < n); return s; }\n")
+    (rej,) = module.rejected
+    assert rej.message == "unsupported: `do ... while`"
