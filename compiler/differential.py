@@ -3,6 +3,8 @@
 For C++ the original is compiled with `g++ -O3` (`native.run_native`); for Python the original
 function is executed by CPython. Both run on the same random inputs inside the lifted program's
 precondition (`inputs.draw_cases`), and the generated module is imported and called on them.
+Floats are compared with the quick check's tolerance for each input's magnitude
+(`float_inputs.scale_of`); the largest difference seen is reported.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tensflo.ir.lifting.float_inputs import largest_error, scale_of
 from tensflo.ir.lifting.inputs import Case, draw_cases, same
 from tensflo.ir.loop import nodes as L
 
@@ -27,6 +30,9 @@ class DiffReport:
 
     cases: int
     failures: list[str] = field(default_factory=list)
+    largest_error: float = 0.0
+    """The largest absolute difference between a float of the original's output and the
+    generated code's, over the inputs where they agree within the tolerance."""
 
     @property
     def ok(self) -> bool:
@@ -75,10 +81,13 @@ def differential_check(path: str, module: L.Module, fn: L.Function, code: str, r
         except Exception as e:  # a crash of generated code is a failure to report, not to raise
             report.failures.append(f"{fn.name}{case.args}: generated code raised {type(e).__name__}: {e}")
             continue
-        if not same(want, got):
+        scale = scale_of(case.arrays, want)
+        if not same(want, got, scale):
             report.failures.append(f"{fn.name}{case.args}: original {want}, generated {got}")
-        elif not same(want, case.expected):
+        elif not same(want, case.expected, scale):
             report.failures.append(f"{fn.name}{case.args}: original {want}, interpreter {case.expected}")
+        else:
+            report.largest_error = max(report.largest_error, largest_error(want, got))
     return report
 
 

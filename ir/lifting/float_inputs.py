@@ -136,3 +136,16 @@ def all_close(want: Any, got: Any, scale: float) -> bool:
         within = np.abs(a - b) <= RTOL * np.maximum(np.abs(a), np.abs(b)) + ATOL * scale
     ok = np.where(nan_a | nan_b, nan_a & nan_b, (a == b) | (within & np.isfinite(a) & np.isfinite(b)))
     return bool(ok.all())
+
+
+def largest_error(want: Any, got: Any) -> float:
+    """The largest absolute difference between corresponding finite float entries of two values of
+    the same shape (0.0 when they hold no floats or differ in shape)."""
+    try:
+        a, b = np.asarray(want, dtype=np.float64), np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return 0.0
+    if a.shape != b.shape or not a.size:
+        return 0.0
+    finite = np.isfinite(a) & np.isfinite(b)
+    return float(np.abs(a - b)[finite].max(initial=0.0))

@@ -25,7 +25,7 @@ from tensflo.ir.lifting import (
 )
 from tensflo.ir.lifting.float_inputs import all_close, close, scale_of
 from tensflo.ir.loop import Interpreter
-from tensflo.ir.tensir import Var, parse
+from tensflo.ir.tensir import Function, Var, parse
 from tensflo.plugins.cpp_frontend import parse_cpp
 from tensflo.plugins.manager import load_registry
 from tensflo.plugins.python_frontend import parse_python
@@ -250,3 +250,37 @@ def test_a_tested_only_result_says_what_it_was_tested_on(tmp_path: Path, tensflo
     assert (f"checked:   {r.tests} random inputs (floats: whole, fraction, near-zero, negative-zero, "
             "large, small)") in shown.stdout
     assert "only tested: the candidate agreed with the source on" in shown.stdout
+
+
+PY_CLAMP = """def clamp_unit(x: list[float]) -> list[float]:
+    out = []
+    for i in range(len(x)):
+        v = x[i]
+        out.append(1.0 if v > 1 else (-1.0 if v < -1 else v))
+    return out
+"""
+
+
+def test_differential_tests_of_floats_use_the_tolerance_and_report_the_largest_error(tmp_path: Path) -> None:
+    import io
+
+    from tensflo.compiler.differential import check_compiled, differential_check
+    from tensflo.targets.numpy import NumpyTarget
+
+    path = tmp_path / "total.py"
+    path.write_text(DOWN)
+    with load_registry() as registry:
+        (r,) = compile_file(str(path), ["total"], registry, Options(require_proof="tested", timeout=60))
+        report = check_compiled(str(path), r, registry, count=100)
+    assert report.ok and report.cases == 100, report.failures[:3]
+    # the original sums backwards, NumPy forwards: the results differ by rounding only
+    assert 0 < report.largest_error < 1e-3
+
+    path = tmp_path / "clamp.py"
+    path.write_text(PY_CLAMP)
+    module, fn = _python(PY_CLAMP, "clamp_unit")
+    wrong = _sign_candidate(fn)
+    buf = io.StringIO()
+    NumpyTarget().emit([Function("clamp_unit", wrong.params, wrong.program)], buf)
+    report = differential_check(str(path), module, fn, buf.getvalue(), (), count=100)
+    assert report.cases == 100 and 10 <= len(report.failures) < 100
