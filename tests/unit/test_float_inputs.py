@@ -284,3 +284,51 @@ def test_differential_tests_of_floats_use_the_tolerance_and_report_the_largest_e
     NumpyTarget().emit([Function("clamp_unit", wrong.params, wrong.program)], buf)
     report = differential_check(str(path), module, fn, buf.getvalue(), (), count=100)
     assert report.cases == 100 and 10 <= len(report.failures) < 100
+
+
+CLAMPED_TOTAL = """def clamped_total(a: list[float], n: int) -> float:
+    s = 0.0
+    i = n
+    while i > 0:
+        i -= 1
+        v = a[i]
+        s += 1.0 if v > 1 else (-1.0 if v < -1 else v)
+    return s
+"""
+WRONG_TOTAL = "program: reduce_sum(vec_map(a[:n], lambda e: e / abs(e)))"
+RIGHT_TOTAL = "program: reduce_sum(vec_map(a[:n], lambda e: ite(e > 1.0, 1.0, ite(e < -1.0, -1.0, e))))"
+
+
+def _lift_with_model(path: Path, answers: list[str]) -> tuple[CompileResult, list[dict]]:
+    from tensflo.plugins.llm.testserver import Rule, ScriptedServer
+
+    with ScriptedServer(hang_seconds=2.0) as server:
+        server.add(Rule(".", answers))
+        given = {"base_url": server.url, "model": "scripted", "no_cache": True, "adaptive": False,
+                 "samples": 1, "infill": False}
+        options = Options(target="numpy", synth=("llm",), rules=False, timeout=60,
+                          require_proof="tested", synth_options=(("llm", tuple(given.items())),))
+        with load_registry() as registry:
+            (r,) = compile_file(str(path), ["clamped_total"], registry, options)
+        return r, list(server.requests)
+
+
+@pytest.mark.parametrize("whole_only", [True, False], ids=["whole numbers only", "float inputs"])
+def test_a_wrong_tested_only_clamp_is_no_longer_emitted(tmp_path: Path, monkeypatch, whole_only) -> None:
+    """The issue's case end to end: no invariant template fits (a `while` loop counting down), so
+    the quick check alone decides; under `--require-proof tested` whole-number inputs let a model's
+    `x / abs(x)` through, the float inputs refute it and the right program is lifted instead."""
+    if whole_only:
+        monkeypatch.setattr("tensflo.ir.lifting.inputs.style_of", lambda _draw: "whole")
+    path = tmp_path / "clamped_total.py"
+    path.write_text(CLAMPED_TOTAL)
+    r, requests = _lift_with_model(path, [WRONG_TOTAL, RIGHT_TOTAL])
+    assert r.lifted and r.proof == "tested"
+    if whole_only:
+        assert r.tensir == WRONG_TOTAL.removeprefix("program: ") and len(requests) == 1
+        assert r.tested_on is not None and r.tested_on["floats"] == ["whole"]
+        return
+    assert r.tensir == RIGHT_TOTAL.removeprefix("program: ") and len(requests) == 2
+    feedback = [m for m in requests[1]["messages"] if m["role"] == "user"][-1]["content"]
+    assert "That program is wrong" in feedback and "e / abs(e)" in feedback
+    assert r.tested_on == {"cases": r.tests, "floats": list(FLOAT_KINDS)}
