@@ -1,4 +1,5 @@
-"""Values of constant expressions through libclang's evaluator (`clang_Cursor_Evaluate`).
+"""libclang calls its Python bindings lack: the values of constant expressions (through
+`clang_Cursor_Evaluate`) and the spelling of an operator cursor's operator.
 
 A literal's tokens do not always hold its value: a literal from a compiler built-in macro
 (`FLT_MAX`, `INT_MAX` expand to `__FLT_MAX__`, `__INT_MAX__`) has no tokens at all, and one from
@@ -32,7 +33,25 @@ def _lib() -> Any:
         f.restype = restype
     lib.clang_EvalResult_dispose.argtypes = [ctypes.c_void_p]
     lib.clang_EvalResult_dispose.restype = None
+    for which in ("Binary", "Unary"):
+        kind = getattr(lib, f"clang_getCursor{which}OperatorKind")
+        kind.argtypes = [ci.Cursor]
+        kind.restype = ctypes.c_int
+        spelling = getattr(lib, f"clang_get{which}OperatorKindSpelling")
+        spelling.argtypes = [ctypes.c_int]
+        spelling.restype = ci._CXString
     return lib
+
+
+def operator(cursor: Any) -> str:
+    """The operator of a binary or unary operator cursor (`+`, `<=`, `+=`, `++`; `` for other
+    cursors)."""
+    import clang.cindex as ci
+
+    lib = _lib()
+    which = "Unary" if cursor.kind == ci.CursorKind.UNARY_OPERATOR else "Binary"
+    kind = getattr(lib, f"clang_getCursor{which}OperatorKind")(cursor)
+    return str(ci._CXString.from_result(getattr(lib, f"clang_get{which}OperatorKindSpelling")(kind)))
 
 
 def evaluate(cursor: Any) -> int | float | None:

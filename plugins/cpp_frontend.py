@@ -23,6 +23,7 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop import ops
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
+from tensflo.plugins.c_loops import LoopReader, check_reused_counters
 from tensflo.plugins.clang_eval import evaluate, float_literal
 from tensflo.plugins.hookspecs import hookimpl
 
@@ -163,7 +164,7 @@ def _refusal(problems: list[LoopIRError]) -> LoopIRError:
 
 
 @dataclass
-class _FunctionReader:
+class _FunctionReader(LoopReader):
     path: str
     fn: Any
     signatures: dict[str, Any]
@@ -171,6 +172,7 @@ class _FunctionReader:
     """The statement or expression being read (where a failure of the reader happened)."""
     problems: list[LoopIRError] = field(default_factory=list)
     """What was refused so far: reading goes on past a refused statement, to list the others."""
+    reused_counters: dict[str, Loc] = field(default_factory=dict)
 
     def loc(self, c: Any) -> Loc:
         loc = c.location
@@ -178,6 +180,9 @@ class _FunctionReader:
 
     def unsupported(self, c: Any, what: str) -> LoopIRError:
         return LoopIRError(self.loc(c), f"unsupported: {what}")
+
+    def counter_type(self, t: Any, loc: Loc, what: str) -> TensorType:
+        return _cpp_type(t, loc, what, counter=True)
 
     def read(self) -> L.Function:
         ci = _clang()
@@ -204,6 +209,10 @@ class _FunctionReader:
         if body is None:
             raise self.unsupported(fn, f"{fn.spelling} has no body")
         stmts = self.block(body)
+        try:
+            check_reused_counters(tuple(stmts), self.reused_counters)
+        except LoopIRError as e:
+            self.problems.append(e)
         if self.problems:
             raise _refusal(self.problems)
         return L.Function(fn.spelling, tuple(params), result, tuple(stmts), "cpp", self.loc(fn))
@@ -301,92 +310,6 @@ class _FunctionReader:
                 fill = self.init_expr(args[1], TensorType(t.elem, t.rank - 1))
             return L.NewVec(t, length, fill, self.loc(c))
         return self.expr(c)
-
-    def for_(self, c: Any, kids: list[Any]) -> list[L.Stmt]:
-        ci = _clang()
-        K = ci.CursorKind
-        loc = self.loc(c)
-        tokens = [t.spelling for t in c.get_tokens()]
-        # `for (init; cond; inc)`: which of the three parts are present is read from the tokens
-        depth = 0
-        parts: list[list[str]] = []
-        cur: list[str] = []
-        for tok in tokens[2:]:
-            if tok == "(":
-                depth += 1
-            elif tok == ")":
-                if depth == 0:
-                    break
-                depth -= 1
-            if tok == ";" and depth == 0:
-                parts.append(cur)
-                cur = []
-            else:
-                cur.append(tok)
-        parts.append(cur)
-        if len(parts) != 3 or not all(parts):
-            raise self.unsupported(c, "a `for` loop without an init, a condition and an increment")
-        init, cond, inc, body = kids[0], kids[1], kids[2], kids[3]
-        if init.kind != K.DECL_STMT or len(list(init.get_children())) != 1:
-            raise self.unsupported(init, "a `for` loop that does not declare one counter")
-        var = next(init.get_children())
-        if var.spelling in self.types:
-            raise self.unsupported(var, f"redeclaring {var.spelling} (shadowing)")
-        _cpp_type(var.type, self.loc(var), f"loop counter {var.spelling}", counter=True)
-        starts = [k for k in var.get_children() if k.kind not in (K.TYPE_REF, K.NAMESPACE_REF)]
-        if not starts:
-            raise self.unsupported(var, "a loop counter without a start value")
-        start = self.expr(starts[0])
-        self.types[var.spelling] = INT
-        stop = self.bound(cond, var.spelling)
-        step = self.increment(inc, var.spelling)
-        stmts = self.block(body)
-        if var.spelling in L.assigned_vars(tuple(stmts)):
-            raise self.unsupported(body, f"the loop body assigns its counter {var.spelling}")
-        del self.types[var.spelling]
-        return [L.For(var.spelling, start, stop, tuple(stmts), step, loc)]
-
-    def bound(self, cond: Any, var: str) -> L.Expr:
-        """The exclusive upper bound of `var < e` or `var <= e` (as `e + 1`)."""
-        ci = _clang()
-        cond = self.strip(cond)
-        if cond.kind == ci.CursorKind.BINARY_OPERATOR:
-            op = _binary_op(cond)
-            lhs, rhs = (self.strip(k) for k in cond.get_children())
-            if op in ("<", "<=") and lhs.kind == ci.CursorKind.DECL_REF_EXPR and lhs.spelling == var:
-                e = self.expr(rhs)
-                return e if op == "<" else L.Binary("+", e, L.Const(1, e.loc), e.loc)
-            if op in (">", ">=") and rhs.kind == ci.CursorKind.DECL_REF_EXPR and rhs.spelling == var:
-                e = self.expr(lhs)
-                return e if op == ">" else L.Binary("+", e, L.Const(1, e.loc), e.loc)
-            # var + c < e  ->  var < e - c
-            if op in ("<", "<=") and lhs.kind == ci.CursorKind.BINARY_OPERATOR \
-                    and _binary_op(lhs) in ("+", "-"):
-                a, c = (self.strip(k) for k in lhs.get_children())
-                if a.kind == ci.CursorKind.DECL_REF_EXPR and a.spelling == var:
-                    offset = self.expr(c)
-                    if var not in {x.id for x in L.sub_exprs(offset) if isinstance(x, L.Name)}:
-                        e = self.expr(rhs)
-                        if op == "<=":
-                            e = L.Binary("+", e, L.Const(1, e.loc), e.loc)
-                        back = "-" if _binary_op(lhs) == "+" else "+"
-                        return L.Binary(back, e, offset, e.loc)
-        raise self.unsupported(cond, f"a loop condition other than `{var} < bound`")
-
-    def increment(self, inc: Any, var: str) -> int:
-        ci = _clang()
-        K = ci.CursorKind
-        inc = self.strip(inc)
-        kids = [self.strip(k) for k in inc.get_children()]
-        if inc.kind == K.UNARY_OPERATOR and _unary_op(inc) in ("++", "") \
-                and kids[0].spelling == var and "++" in [t.spelling for t in inc.get_tokens()]:
-            return 1
-        if inc.kind == K.COMPOUND_ASSIGNMENT_OPERATOR and _binary_op(inc) == "+=" \
-                and kids[0].spelling == var:
-            step = self.expr(kids[1])
-            if isinstance(step, L.Const) and isinstance(step.value, int) and step.value > 0:
-                return step.value
-        raise self.unsupported(inc, f"a loop increment other than `{var}++` or `{var} += constant`")
 
     def expr_stmt(self, c: Any) -> list[L.Stmt]:
         ci = _clang()

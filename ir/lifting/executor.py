@@ -22,6 +22,7 @@ from tensflo.ir.tensir.types import INT, TensorType
 
 from .build import ZERO, as_bool, coerce, mk, term_arg, unify_numeric
 from .conditions import Check, Conditions, Context
+from .loop_order import count_up
 from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
 from .results import Empty, LiftResult, NotLiftable, Presized, Sym
@@ -286,6 +287,8 @@ class Lifter:
 
     # -- loops ----------------------------------------------------------------------------------
     def for_(self, s: L.For, env: dict[str, Sym], ctx: Context) -> None:
+        if s.step < 0:
+            s = count_up(s)
         if s.step != 1:
             raise NotLiftable(s.loc, "a loop with a step other than 1")
         lo = self.scalar(s.start, env, ctx)

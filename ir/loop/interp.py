@@ -137,7 +137,8 @@ class Interpreter:
                 i = self._expr(start, env)
                 while True:
                     self._tick(s.loc)
-                    if not i < self._expr(stop, env):
+                    bound = self._expr(stop, env)
+                    if not (i < bound if step > 0 else i > bound):
                         break
                     env[var] = i
                     self._block(body, env)

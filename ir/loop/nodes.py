@@ -166,7 +166,8 @@ class Push:
 
 @dataclass(frozen=True, slots=True)
 class For:
-    """A counted loop: `var` runs over `start, start + step, ...` while below `stop` (step > 0)."""
+    """A counted loop: `var` runs over `start, start + step, ...` while below `stop` (step > 0),
+    or while above `stop` (step < 0: a loop counting down, `stop` its exclusive lower bound)."""
 
     var: str
     start: Expr
