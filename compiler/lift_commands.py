@@ -32,7 +32,7 @@ FUNCTION_HELP = "lift only this function (repeatable); default: every function"
 def add_commands(command: AddCommand) -> None:
     sub = command("compile", COMPILE_HELP, COMPILE_EXAMPLE, run_compile, lifts=True)
     sub.add_argument("source", metavar="SRC", nargs="+",
-                     help="a C++ (.cc, .cpp) or Python (.py) file; several files, "
+                     help="a C (.c), C++ (.cc, .cpp) or Python (.py) file; several files, "
                           "directories or glob patterns for batch mode")
     sub.add_argument("--function", "-f", action="append", metavar="NAME", help=FUNCTION_HELP)
     sub.add_argument("--target", "-t", default="numpy", metavar="NAME",
@@ -44,7 +44,7 @@ def add_commands(command: AddCommand) -> None:
     add_batch_arguments(sub)
 
     sub = command("lift", LIFT_HELP, LIFT_EXAMPLE, run_lift, lifts=True)
-    sub.add_argument("source", metavar="SRC", help="a C++ (.cc, .cpp) or Python (.py) file")
+    sub.add_argument("source", metavar="SRC", help="a C (.c), C++ (.cc, .cpp) or Python (.py) file")
     sub.add_argument("--function", "-f", action="append", metavar="NAME", help=FUNCTION_HELP)
     lift_options.add_arguments(sub)
 

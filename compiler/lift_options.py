@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tensflo.plugins.argtypes import positive_float
-from tensflo.plugins.components import target_available
+from tensflo.plugins.components import Configurable, target_available
 from tensflo.plugins.errors import UsageError
 from tensflo.plugins.hookspecs import TARGET_OPTION_PREFIX
 from tensflo.plugins.manager import Registry
@@ -46,6 +46,12 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--tests", type=int, default=64, metavar="N",
                      help="random inputs each candidate is checked on before proving (default 64)")
     sub.add_argument("--quiet", "-q", action="store_true", help="no progress line on stderr")
+    sub.add_argument("-I", dest="include", action="append", metavar="DIR",
+                     help="C/C++: add DIR to the include path (repeatable)")
+    sub.add_argument("-D", dest="define", action="append", metavar="NAME[=VALUE]",
+                     help="C/C++: define a macro (repeatable)")
+    sub.add_argument("-std", dest="std", metavar="STD",
+                     help="C/C++: the language standard (c11, gnu99: C files; c++17: C++ files)")
 
 
 def lift_options(args: argparse.Namespace, registry: Registry, target: str | None,
@@ -79,9 +85,16 @@ def lift_options(args: argparse.Namespace, registry: Registry, target: str | Non
             configured_target(registry, target, target_options)  # bad values fail before lifting
     if args.tests < 1:
         raise UsageError("--tests must be at least 1")
+    frontend_options = tuple((k, tuple(v) if isinstance(v, list) else v)
+                             for k in ("include", "define", "std")
+                             if (v := getattr(args, k, None)) is not None)
+    for reg in registry.all("frontend"):  # bad values fail before any work
+        if frontend_options and isinstance(reg.component, Configurable):
+            reg.component.configure(**dict(frontend_options))
     options = Options(target=target, verifier=args.verifier, timeout=args.timeout, seed=args.seed,
                       tests=args.tests, require_proof=args.require_proof, synth=synth,
                       synth_options=tuple(synth_options), rules=args.rules,
-                      progress=progress, target_options=tuple(target_options.items()))
+                      progress=progress, target_options=tuple(target_options.items()),
+                      frontend_options=frontend_options)
     configured_synthesizers(registry, options)  # bad synthesizer options fail before any work
     return options

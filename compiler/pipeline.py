@@ -143,10 +143,15 @@ class Options:
     progress: Callable[[str], None] | None = None
     target_options: tuple[tuple[str, Any], ...] = ()
     """Options for the target's `configure` (gemmini: shapes, search, budget, seed)."""
+    frontend_options: tuple[tuple[str, Any], ...] = ()
+    """Options for the `configure` of the frontends that take them (C and C++: `include`,
+    `define`, `std` from `-I`, `-D`, `-std`); frontends without `configure` ignore them."""
 
 
-def read_module(path: str, registry: Registry, text: str | None = None) -> L.Module:
-    """Parse a file with the frontend registered for its extension; input errors are UsageError."""
+def read_module(path: str, registry: Registry, text: str | None = None,
+                frontend_options: tuple[tuple[str, Any], ...] = ()) -> L.Module:
+    """Parse a file with the frontend registered for its extension (configured with
+    `frontend_options` when it takes options); input errors are UsageError."""
     if text is None:
         text = read_input(path)
     ext = os.path.splitext(path)[1]
@@ -156,6 +161,8 @@ def read_module(path: str, registry: Registry, text: str | None = None) -> L.Mod
         raise UsageError(f"{path}: no frontend reads {ext or 'files without an extension'} "
                          f"(known: {', '.join(known)})")
     frontend = frontends[0].component
+    if frontend_options and isinstance(frontend, Configurable):
+        frontend = frontend.configure(**dict(frontend_options))
     try:
         return frontend.parse(path, text)
     except LoopIRError as e:
@@ -169,7 +176,7 @@ def compile_file(path: str, functions: Sequence[str] | None, registry: Registry,
                  text: str | None = None) -> list[CompileResult]:
     """Lift the named functions of a file (all of them when `functions` is None)."""
     start = time.perf_counter()
-    module = read_module(path, registry, text)
+    module = read_module(path, registry, text, options.frontend_options)
     parse_seconds = time.perf_counter() - start
     known = [f.name for f in module.functions] + [r.name for r in module.rejected]
     names = list(functions) if functions else known

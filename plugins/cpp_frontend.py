@@ -1,7 +1,9 @@
 """The `cpp` frontend: reads C++ functions over `std::vector` and `int` into loop IR with libclang.
 
 The file is parsed as C++17 with the system's C++ headers (found by asking `g++` for its include
-path when it is installed), so `#include <vector>` works. Only functions defined in the file
+path when it is installed), so `#include <vector>` works, and with the `-I`, `-D` and `-std` the
+frontend was configured with (`c_family`). The `c` frontend uses the same reader in C mode. Only
+functions defined in the file
 itself are read. Types: `int`/`long`/`short` (as `int`), `float`/`double` (as `float`), `bool`,
 `std::vector` of those and vectors of vectors (by value or reference); `size_t`/`unsigned` only as
 a loop counter. Anything else (pointers, `goto`, `break`, `switch`, unsigned arithmetic, calls of
@@ -14,8 +16,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import re
-import shutil
-import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -23,6 +24,7 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop import ops
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
+from tensflo.plugins.c_family import ClangOptions, clang_flags
 from tensflo.plugins.c_loops import LoopReader, check_reused_counters
 from tensflo.plugins.clang_eval import evaluate, float_literal
 from tensflo.plugins.hookspecs import hookimpl
@@ -54,22 +56,6 @@ def _clang() -> Any:
     return ci
 
 
-@functools.cache
-def system_include_dirs() -> tuple[str, ...]:
-    """The C++ include directories of the system compiler (empty when there is none)."""
-    cxx = shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
-    if cxx is None:
-        return ()
-    try:
-        proc = subprocess.run([cxx, "-x", "c++", "-E", "-v", "-"], input="", capture_output=True,
-                              text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return ()
-    text = proc.stderr
-    m = re.search(r"#include <\.\.\.> search starts here:\n(.*?)End of search list", text, re.S)
-    return tuple(line.strip() for line in m.group(1).splitlines() if line.strip()) if m else ()
-
-
 def _binary_op(c: Any) -> str:
     lib = _clang().conf.lib
     return _clang()._CXString.from_result(
@@ -82,12 +68,14 @@ def _unary_op(c: Any) -> str:
         lib.clang_getUnaryOperatorKindSpelling(lib.clang_getCursorUnaryOperatorKind(c)))
 
 
-def parse_cpp(path: str, text: str) -> L.Module:
-    """Read every function defined in a C++ file; unreadable ones are listed as rejected."""
+def parse_cpp(path: str, text: str, flags: Sequence[str] | None = None,
+              language: str = "c++") -> L.Module:
+    """Read every function defined in a C++ (or C) file; unreadable ones are listed as rejected.
+
+    `flags` are libclang's arguments (`c_family.clang_flags`: the language, its standard, `-I`,
+    `-D`, the system include directories), by default those of `language` alone."""
     ci = _clang()
-    args = ["-x", "c++", "-std=c++17"]
-    for d in system_include_dirs():
-        args += ["-isystem", d]
+    args = list(flags) if flags is not None else list(clang_flags(language))
     index = ci.Index.create()
     try:
         tu = index.parse(path, args=args, unsaved_files=[(path, text)])
@@ -107,7 +95,7 @@ def parse_cpp(path: str, text: str) -> L.Module:
     functions: list[L.Function] = []
     rejected: list[L.Rejected] = []
     for c in defs:
-        reader = _FunctionReader(path, c, signatures)
+        reader = _FunctionReader(path, c, signatures, language)
         try:
             functions.append(reader.read())
         except LoopIRError as e:
@@ -115,7 +103,8 @@ def parse_cpp(path: str, text: str) -> L.Module:
         except Exception as e:  # a bug of the reader loses this function only, not the file
             rejected.append(L.Rejected(
                 c.spelling, reader.at or reader.loc(c),
-                f"the C++ reader failed on {c.spelling}: {type(e).__name__}: {e}", internal=True))
+                f"the {language.upper()} reader failed on {c.spelling}: {type(e).__name__}: {e}",
+                internal=True))
     return L.Module(path, "cpp", tuple(functions), tuple(rejected))
 
 
@@ -168,6 +157,8 @@ class _FunctionReader(LoopReader):
     path: str
     fn: Any
     signatures: dict[str, Any]
+    language: str = "c++"
+    """`c++` or `c`: both read into loop IR of language `cpp` (C's `/` and `%` truncate too)."""
     at: Loc | None = None
     """The statement or expression being read (where a failure of the reader happened)."""
     problems: list[LoopIRError] = field(default_factory=list)
@@ -414,7 +405,8 @@ class _FunctionReader(LoopReader):
         if kind == K.CONDITIONAL_OPERATOR:
             return L.Cond(self.expr(kids[0]), self.expr(kids[1]), self.expr(kids[2]), loc)
         if kind == K.ARRAY_SUBSCRIPT_EXPR:
-            raise self.unsupported(c, "C arrays and pointers (use std::vector)")
+            raise self.unsupported(c, "C arrays and pointers" + (" (use std::vector)" if
+                                                                 self.language == "c++" else ""))
         if kind == K.CALL_EXPR:
             return self.call(c, kids, loc)
         if kind == K.MEMBER_REF_EXPR:
@@ -465,15 +457,16 @@ class _FunctionReader(LoopReader):
 
 
 @dataclass(frozen=True)
-class CppFrontend:
-    """Reads C++ with libclang (pip `libclang`), using the system's C++ headers."""
+class CppFrontend(ClangOptions):
+    """Reads C++ with libclang (pip `libclang`), using the system's C++ headers; `configure`
+    takes `-I`, `-D` and `-std` (`c_family.ClangOptions`). `.h` headers are the `c` frontend's."""
 
     name: ClassVar[str] = "cpp"
     description: ClassVar[str] = "C++ functions over std::vector and int (libclang)"
-    extensions: ClassVar[tuple[str, ...]] = (".cc", ".cpp", ".cxx", ".c++", ".C", ".hpp", ".h")
+    extensions: ClassVar[tuple[str, ...]] = (".cc", ".cpp", ".cxx", ".c++", ".C", ".hpp", ".hh")
 
     def parse(self, path: str, text: str) -> L.Module:
-        return parse_cpp(path, text)
+        return parse_cpp(path, text, self.flags("c++"))
 
 
 @hookimpl

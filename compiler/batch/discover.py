@@ -68,14 +68,16 @@ def _walk(root: str, exts: tuple[str, ...]) -> list[str]:
 
 
 def plan_jobs(files: Sequence[str], registry: Registry, functions: Sequence[str] | None,
-              fingerprint: dict[str, Any]) -> tuple[list[Job], list[Entry]]:
+              fingerprint: dict[str, Any], frontend_options: tuple[tuple[str, Any], ...] = ()
+              ) -> tuple[list[Job], list[Entry]]:
     """One job per function of each file (only those matching a `functions` pattern when given),
-    and an error entry per file that could not be read or parsed."""
+    and an error entry per file that could not be read or parsed; files are read with the
+    frontend options (`-I`, `-D`, `-std`)."""
     jobs: list[Job] = []
     failed: list[Entry] = []
     for path in files:
         try:
-            module = read_module(path, registry, read_input(path))
+            module = read_module(path, registry, read_input(path), frontend_options)
         except UsageError as e:
             failed.append(parse_failure(path, str(e)))
             continue

@@ -49,7 +49,8 @@ def run_batch(config: BatchConfig, registry: Registry) -> Report:
     start = time.monotonic()
     files = find_sources(config.args, source_extensions(registry))
     fingerprint = options_fingerprint(config.options, registry)
-    jobs, entries = plan_jobs(files, registry, config.functions, fingerprint)
+    jobs, entries = plan_jobs(files, registry, config.functions, fingerprint,
+                              config.options.frontend_options)
     if config.functions and not jobs:
         raise UsageError(f"no function matches {' '.join(config.functions)} in {len(files)} "
                          f"source file{'s' if len(files) != 1 else ''}")
