@@ -209,6 +209,9 @@ class Lifter:
                 known = env[name]
                 if isinstance(known, Var) and known.name.startswith("uninitialised "):
                     raise NotLiftable(e.loc, f"{name} may be read before it is assigned")
+                if isinstance(known, Var) and known.name.startswith(_AFTER_LOOP):
+                    raise NotLiftable(e.loc, f"{name} is read after the loop it counts: its final "
+                                             "value is not modelled")
                 return known
             case L.Index(base, index):
                 vec = self.value(base, env, ctx)
@@ -347,7 +350,7 @@ class Lifter:
         if self.observe:
             for name in state:
                 env[name] = summaries[name](hi)
-            env.pop(s.var, None)
+            _end_counter(s, env)
             self.conditions.pending = []
             return
         # verification conditions with the template invariant v == S_v(i)
@@ -356,7 +359,7 @@ class Lifter:
                                          lambda e: self.scalar(e, env, ctx), checks, facts)
         for name in state:
             env[name] = rewrite.simplify(summaries[name](hi))
-        env.pop(s.var, None)
+        _end_counter(s, env)
 
     def writes_at_counter(self, s: L.For, changed: list[str], env: dict[str, Sym], lo: Term,
                           hi: Term) -> tuple[tuple[L.Stmt, ...], list[Term]]:
@@ -391,6 +394,16 @@ class Lifter:
             body = presized_to_push(s, name, pre, body, lo, hi, self.conditions.requires)
             env[name] = Empty(cur.type)
         return body, facts
+
+
+_AFTER_LOOP = "after its loop "
+
+
+def _end_counter(s: L.For, env: dict[str, Sym]) -> None:
+    """A counter declared before its loop (C89, a `while` counter) stays declared after it, with no
+    value that can be read: the loop IR does not keep a counter's final value."""
+    if s.var in env:
+        env[s.var] = Var(f"{_AFTER_LOOP}{s.var}", INT)
 
 
 def _bound_summary(program: Term, hi: Term, mode: str) -> Summary:

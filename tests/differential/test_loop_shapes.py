@@ -27,6 +27,9 @@ LIFTED = {
     "le_bound": ("int le_bound(const vector<int>& x, int n) {\n"
                  "    int i, s = 0;\n    for (i = 0; i <= n - 1; i++) s += x[i];\n    return s;\n}\n",
                  "reduce_sum(x[:n])"),
+    "c89_in_branch": ("int c89_in_branch(const vector<int>& x, int n, int c) {\n"
+                      "    int i, s = 0;\n    if (c > 0) {\n        for (i = 0; i < n; i++) s += x[i];\n"
+                      "    }\n    return s;\n}\n", "ite(c > 0, reduce_sum(x[:n]), 0)"),
     "down_sum": ("int down_sum(const vector<int>& x, int n) {\n"
                  "    int i, s = 0;\n    for (i = n - 1; i >= 0; i--) s += x[i];\n    return s;\n}\n",
                  "reduce_sum(x[:n])"),
@@ -53,6 +56,9 @@ REFUSED = {  # (source, where the first diagnostic points, its reason; lines in 
                       "        for (i = 0; i < n; i++) s += x[i];\n    }\n    return s;\n}\n",
                       "4:14", "the loop counter i, declared before its loop (at 8:9), is read "
                       "outside a loop over it"),
+    "while_after": ("int while_after(const vector<int>& x, int n) {\n    int i = 0, s = 0;\n"
+                    "    while (i < n) { s += x[i]; i++; }\n    return s + i;\n}\n",
+                    "4:16", "i is read after the loop it counts: its final value is not modelled"),
     "nested_same": ("int nested_same(int n) {\n    int i, s = 0;\n"
                     "    for (i = 0; i < n; i++) { for (i = 0; i < 2; i++) s++; }\n    return s;\n}\n",
                     "3:29", "the loop body assigns its counter i"),
