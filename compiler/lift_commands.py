@@ -115,7 +115,7 @@ def _report(results: list[CompileResult], out: IO[str]) -> None:
     for r in results:
         head = f"{r.function}: {r.status.replace('_', ' ')}"
         if r.tensir is not None:
-            head += f", proof {r.proof}"
+            head += f", proof {r.proof} ({r.arithmetic} arithmetic)"
         out.write(head + "\n")
         if r.tensir is not None:
             out.write(f"  tensir:    {r.tensir}\n")

@@ -46,6 +46,7 @@ from tensflo.plugins.components import (
 from tensflo.plugins.errors import UsageError, read_input
 from tensflo.plugins.manager import Registry, call_each
 
+from .arithmetic import arithmetic
 from .verify import LEVELS, ProofReport, check_obligations, obligation_script
 
 STATUSES = ("lifted", "not_lifted", "error")
@@ -85,6 +86,10 @@ class CompileResult:
     status: str
     proof: str
     target: str | None
+    arithmetic: str = "integer"
+    """`integer`: every value the function computes is an int or a bool, and a proof is exact;
+    `real`: a float appears, and a proof treats floats as real numbers (rounding, the order of a
+    sum and the C compiler's own choices may differ from the source)."""
     tensir: str | None = None
     code: str | None = None
     requires: list[str] = field(default_factory=list)
@@ -242,6 +247,7 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
         return done()
     fn = module.function(name)
     assert fn is not None
+    result.arithmetic = arithmetic(module, fn)
     progress = options.progress or (lambda _msg: None)
 
     candidates: list[tuple[str, LiftResult]] = []
@@ -309,6 +315,7 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
         note("note", fn.loc, f"only tested: the candidate agreed with the source on "
                              f"{tested_on_text(result.tested_on)}")
     result.proof = level
+    result.arithmetic = arithmetic(module, fn, lifted.program)
     result.found_by = found_by
     result.tensir = print_term(lifted.program)
     result.program = lifted.program

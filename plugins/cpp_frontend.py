@@ -36,8 +36,9 @@ _BINARY = {op.cpp: op.symbol for op in ops.BINARY.values()}
 _UNARY = {op.cpp: op.symbol for op in ops.UNARY.values()}
 _COMPOUND = {f"{op.cpp}=": op.symbol for op in ops.BINARY.values() if op.kind == "arithmetic"}
 """`s += e` and the like, read as `s = s + e`."""
-_FUNCTIONS = {b.cpp: b for b in ops.CALLS.values() if b.cpp is not None and not b.method}
-"""Builtins C++ calls as functions (`std::min(a, b)`)."""
+_FUNCTIONS = {name: b for b in ops.CALLS.values() if not b.method
+              for name in (b.cpp, *b.c_names) if name is not None}
+"""Builtins C++ calls as functions (`std::min(a, b)`, `sqrtf(x)`)."""
 
 
 @functools.cache
@@ -133,6 +134,29 @@ def _cpp_type(t: Any, loc: Loc, what: str, counter: bool = False) -> TensorType:
             raise LoopIRError(loc, f"unsupported: more than three nested vectors for {what}")
         return TensorType(inner.elem, inner.rank + 1)
     raise LoopIRError(loc, f"unsupported: type {t.spelling} for {what}")
+
+
+def _numeric(t: Any) -> str | None:
+    """`int` or `float` for a C++ arithmetic type (bool and the rest: None)."""
+    kind = t.get_canonical().kind.name
+    if kind in _INT_KINDS or kind in _UNSIGNED_KINDS:
+        return "int"
+    return "float" if kind in _FLOAT_KINDS else None
+
+
+def _conversion(c: Any, kids: list[Any]) -> tuple[ops.Builtin, Any] | None:
+    """For an implicit conversion or a cast between int and float: its builtin and operand."""
+    K = _clang().CursorKind
+    if c.kind == K.UNEXPOSED_EXPR and len(kids) == 1:
+        inner = kids[0]
+    elif c.kind in (K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR, K.CXX_FUNCTIONAL_CAST_EXPR) and kids:
+        inner = kids[-1]
+    else:
+        return None
+    to, frm = _numeric(c.type), _numeric(inner.type)
+    if to is None or frm is None or to == frm:
+        return None
+    return (ops.TO_FLOAT if to == "float" else ops.TO_INT), inner
 
 
 def _refusal(problems: list[LoopIRError]) -> LoopIRError:
@@ -356,11 +380,14 @@ class _FunctionReader(LoopReader):
 
     # -- expressions --------------------------------------------------------------------------
     def strip(self, c: Any) -> Any:
-        """Skip implicit conversions, parentheses and no-op casts."""
+        """Skip implicit conversions, parentheses and no-op casts; stop at a conversion between
+        int and float (implicit or a cast), which `expr` reads as `to_float` / `to_int`."""
         ci = _clang()
         K = ci.CursorKind
         while True:
             kids = list(c.get_children())
+            if _conversion(c, kids) is not None:
+                return c
             if c.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR) and len(kids) == 1:
                 c = kids[0]
             elif c.kind in (K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR, K.CXX_FUNCTIONAL_CAST_EXPR) \
@@ -379,6 +406,9 @@ class _FunctionReader(LoopReader):
         K = ci.CursorKind
         c = self.strip(c)
         loc = self.at = self.loc(c)
+        conversion = _conversion(c, list(c.get_children()))
+        if conversion is not None:
+            return self.convert(c, *conversion, loc)
         kids = [self.strip(k) for k in c.get_children()]
         kind = c.kind
         if kind in (K.INTEGER_LITERAL, K.FLOATING_LITERAL, K.CXX_BOOL_LITERAL_EXPR):
@@ -412,6 +442,17 @@ class _FunctionReader(LoopReader):
         if kind == K.MEMBER_REF_EXPR:
             raise self.unsupported(c, f"the member {c.spelling}")
         raise self.unsupported(c, f"the expression {' '.join(t.spelling for t in c.get_tokens())!r}")
+
+    def convert(self, c: Any, builtin: ops.Builtin, inner: Any, loc: Loc) -> L.Expr:
+        """An int <-> float conversion: `(float)i`, `static_cast<int>(x)`, and the implicit ones
+        of mixed arithmetic (`sum / n`) and of libm calls on ints. An implicit conversion of a
+        literal stays the literal (the lifter and the interpreter convert it)."""
+        value = self.expr(inner)
+        if isinstance(value, L.Const) and not isinstance(value.value, bool):
+            if c.kind == _clang().CursorKind.UNEXPOSED_EXPR:
+                return value
+            return L.Const(builtin.evaluate(value.value), loc)
+        return L.Call(builtin.name, (value,), loc)
 
     def literal(self, c: Any, loc: Loc) -> L.Const:
         """A literal's value as clang evaluates it: one from a macro (`INT_MAX`, `-FLT_MAX`, a

@@ -27,10 +27,11 @@ _OPERATORS = {kind: {node: op.symbol for op in ops.BINARY.values() if op.kind ==
 and logical (`BoolOp`)."""
 _BINOPS, _CMPOPS, _BOOLOPS = (_OPERATORS[k] for k in ("arithmetic", "comparison", "logical"))
 _UNARY = {op.python: op.symbol for op in ops.UNARY.values()}
-_BUILTINS = {b.python: b for b in ops.BUILTINS.values() if b.python is not None}
-"""Builtins by the name Python calls them (`len`, `min`, ...)."""
-_CALLS = {b.name: b for b in _BUILTINS.values() if b.call}
-"""Of those, the ones loop IR holds as a `Call`."""
+_BUILTINS = {name: b for b in ops.BUILTINS.values() for name in (b.python, *b.py_names)
+             if name is not None}
+"""Builtins by the name Python calls them (`len`, `min`, `math.sqrt`, ...)."""
+_CALLS = ops.CALLS
+"""The builtins loop IR holds as a `Call` (the conversions `float(i)` and `int(x)` among them)."""
 _EMPTY = TensorType("int", 1)
 """Type of `[]` until an append says what it holds."""
 
@@ -334,6 +335,8 @@ class _FunctionReader:
                 return L.NewVec(TensorType(ft.elem, ft.rank + 1), self.expr(n), fill, loc)
             case ast.Call(ast.Name(fname), args, []):
                 return self.call(fname, args, e)
+            case ast.Call(ast.Attribute(ast.Name(module), attr), args, []):
+                return self.call(f"{module}.{attr}", args, e)  # math.sqrt(x)
         raise self.unsupported(e, f"the expression {ast.unparse(e)!r}")
 
     def call(self, fname: str, args: list[ast.expr], e: ast.expr) -> L.Expr:
@@ -348,11 +351,17 @@ class _FunctionReader:
                 out = L.Call(builtin.name, (out, v), loc)
             return out
         if builtin is not None and builtin.call and len(values) == builtin.arity:
-            return L.Call(builtin.name, tuple(values), loc)
+            out = L.Call(builtin.name, tuple(values), loc)
+            if builtin.python_result is not None:  # math.floor returns an int
+                out = L.Call(builtin.python_result, (out,), loc)
+            return out
         if fname in ("int", "float") and len(values) == 1:
-            if fname == "int" and self.type_of(values[0], e).elem == "int":
+            elem = self.type_of(values[0], e).elem
+            if elem == ("int" if fname == "int" else "float"):
                 return values[0]
-            raise self.unsupported(e, f"the conversion {fname}(...)")
+            if elem in ("int", "float"):
+                return L.Call((ops.TO_INT if fname == "int" else ops.TO_FLOAT).name, (values[0],), loc)
+            raise self.unsupported(e, f"the conversion {fname}(...) of a {elem}")
         if fname in self.signatures:
             callee = self.signatures[fname]
             if len(callee.args.args) != len(values):

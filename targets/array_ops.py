@@ -33,6 +33,17 @@ def scalar_entries(ns: str) -> dict[str, PyEntry]:
         "and": call(f"{ns}.logical_and", 2), "or": call(f"{ns}.logical_or", 2),
         "not": call(f"{ns}.logical_not", 1), "neg": prefix("-", PREC["unary"]),
         "abs": call(f"{ns}.abs", 1),
+        **math_entries(ns),
+    }
+
+
+def math_entries(ns: str) -> dict[str, PyEntry]:
+    """libm and the conversions: NaN outside libm's domain as in C; `to_int` truncates."""
+    return {
+        "sqrt": call(f"{ns}.sqrt", 1), "exp": call(f"{ns}.exp", 1), "log": call(f"{ns}.log", 1),
+        "pow": call(f"{ns}.power", 2), "floor": call(f"{ns}.floor", 1),
+        "to_float": Template(f"{ns}.asarray({{0}}, dtype={ns}.float64)"),
+        "to_int": Template(f"{ns}.trunc({{0}}).astype({ns}.int64)"),
     }
 
 

@@ -40,6 +40,10 @@ RENDER: PyTable = {
     **framework_entries("mx"),
     # a 0-d int64 array: MLX makes Python ints 32-bit
     "len": Template("mx.array(len({0}), dtype=mx.int64)"),
+    "to_float": Template("mx.array({0}, dtype=mx.float64)"),
+    # mlx 0.32's float64 exp is only single-precision accurate (relative error 1e-6); its power
+    # is accurate to a few ulp
+    "exp": Template("mx.power(mx.array(2.718281828459045, dtype=mx.float64), {0})"),
     "reduce_sum": call("sum_axis", 1),
     "reduce_mul": call("prod_axis", 1),
     "matrix_row_sum": Template("sum_axis({0}, 1)"),

@@ -19,13 +19,15 @@ from tensflo.plugins.hookspecs import hookimpl
 
 from . import array_runtime, torch_runtime
 from .array_ops import framework_entries
-from .pyexpr import PyTable, Template
+from .pyexpr import PyTable, Template, call
 from .pymodule import ModuleExecutable, PythonTarget
 
 RENDER: PyTable = {
     **framework_entries("torch"),
     # a 0-d int64 tensor: torch functions take no Python scalars
     "len": Template("torch.tensor(len({0}))"),
+    "pow": call("torch.pow", 2),
+    "to_int": Template("torch.trunc({0}).to(torch.int64)"),
 }
 """Every op as PyTorch code."""
 

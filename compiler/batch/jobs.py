@@ -45,6 +45,8 @@ class Entry:
     line: int
     status: str
     proof: str = "none"
+    arithmetic: str = "integer"
+    """`real` when the function computes with floats (see `CompileResult.arithmetic`)."""
     tensir: str | None = None
     requires: tuple[str, ...] = ()
     found_by: str | None = None
@@ -104,7 +106,8 @@ class Entry:
         """The entry as the report shows it (no generated code)."""
         return {
             "file": self.file, "function": self.function, "line": self.line,
-            "status": self.status, "proof": self.proof, "tensir": self.tensir,
+            "status": self.status, "proof": self.proof, "arithmetic": self.arithmetic,
+            "tensir": self.tensir,
             "requires": list(self.requires), "found_by": self.found_by, "reason": self.reason,
             "diagnostics": [_diagnostic_text(d) for d in self.diagnostics],
             "seconds": self.seconds,
@@ -124,7 +127,8 @@ def entry_from_result(job: Job, result: CompileResult) -> Entry:
         definition = str(Function(result.function, result.params, result.program))
     return Entry(
         file=job.file, function=job.function, line=job.line, status=result.status,
-        proof=result.proof, tensir=result.tensir, requires=tuple(result.requires),
+        proof=result.proof, arithmetic=result.arithmetic, tensir=result.tensir,
+        requires=tuple(result.requires),
         found_by=result.found_by,
         diagnostics=tuple(dataclasses.asdict(d) for d in result.diagnostics),
         seconds=round(result.seconds.get("total", 0.0), 3), code=result.code,

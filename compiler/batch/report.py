@@ -53,6 +53,7 @@ class Report:
                      for s in ("lifted", "not_lifted", "error")}
         by_proof = {p: sum(e.lifted and e.proof == p for e in self.entries)
                     for p in ("unbounded", "bounded", "tested")}
+        by_proof["real_arithmetic"] = sum(e.lifted and e.arithmetic == "real" for e in self.entries)
         c = self.counters
         return {
             "files": len({e.file for e in self.entries}), "functions": len(self.entries),
@@ -73,7 +74,7 @@ class Report:
         for e in self.entries:
             what = f"`{_cell(e.tensir)}`" if e.lifted and e.tensir else _cell(e.reason)
             lines.append(f"| {_cell(e.file)} | {_cell(e.function or '(file)')} | {e.status} | "
-                         f"{e.proof} | {e.seconds:.2f} | {what} |")
+                         f"{_proof(e)} | {e.seconds:.2f} | {what} |")
         lines += ["", "Totals: " + ", ".join(f"{k} {v}" for k, v in self.totals().items()), ""]
         return "\n".join(lines)
 
@@ -85,7 +86,7 @@ class Report:
 
     def text(self) -> str:
         """The summary printed on stdout: one line per function, then the totals."""
-        rows = [(e.status, e.proof if e.lifted else "",
+        rows = [(e.status, _proof(e) if e.lifted else "",
                  f"{e.file}:{e.line}" + (f" {e.function}" if e.function else ""),
                  (e.tensir or "") if e.lifted else e.reason) for e in self.entries]
         widths = [max((len(r[i]) for r in rows), default=0) for i in range(3)]
@@ -105,6 +106,11 @@ def without_timings(report: dict[str, Any]) -> dict[str, Any]:
             "functions": [{k: v for k, v in f.items() if k not in TIMING_FIELDS}
                           for f in report["functions"]],
             "totals": {k: v for k, v in report["totals"].items() if k not in TIMING_FIELDS}}
+
+
+def _proof(e: Entry) -> str:
+    """The proof level, with `(real)` when floats were treated as real numbers."""
+    return f"{e.proof} (real)" if e.arithmetic == "real" else e.proof
 
 
 def _cell(text: str | None) -> str:

@@ -238,7 +238,12 @@ class Lifter:
                 return mk("ite", as_bool(self.scalar(c, env, ctx)), ta, tb)
             case L.Call(fname, args) if (builtin := loop_ops.CALLS.get(fname)) and builtin.tensir:
                 vals = unify_numeric(*(self.scalar(a, env, ctx) for a in args))
-                return mk(builtin.tensir, *vals)
+                if builtin.operand == "float":  # libm on an int: converted first, as C does
+                    vals = tuple(mk("to_float", v) if v.type.elem == "int" else v for v in vals)
+                try:
+                    return mk(builtin.tensir, *vals)
+                except TypeError as err:
+                    raise NotLiftable(e.loc, str(err)) from None
             case L.Call("resize", (vector, n)):
                 v = self.value(vector, env, ctx)
                 if not isinstance(v, Empty):

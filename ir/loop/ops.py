@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tensflo.ir.tensir.types import INT, TensorType
+from tensflo.ir.tensir.types import FLOAT, INT, TensorType
 
 LANGS = ("cpp", "python")
 """The source languages a function's `lang` may name."""
@@ -200,6 +200,17 @@ class Builtin:
     """An int result may leave the 32-bit range of C++ `int` (undefined behaviour there)."""
     call: bool = True
     """Loop IR holds it as `Call(name, args)`; False: as its own node (`Len`)."""
+    c_names: tuple[str, ...] = ()
+    """More C and C++ function names read as it (libm's `float` and `double` forms: `sqrtf`,
+    `sqrt`; `std::sqrt` is spelled `sqrt` by libclang)."""
+    py_names: tuple[str, ...] = ()
+    """Dotted names Python source calls it by (`math.sqrt`)."""
+    operand: str | None = None
+    """The element type its operands are converted to first (`float`: libm's `sqrt(n)` of an int
+    `n`, as C's implicit conversion and Python's `math` do)."""
+    python_result: str | None = None
+    """A builtin Python's spelling applies to the result as well (`math.floor` returns an int:
+    `to_int(floor(x))`)."""
 
 
 def resize(vector: list[Any], size: int) -> list[Any]:
@@ -211,15 +222,47 @@ def resize(vector: list[Any], size: int) -> list[Any]:
                                                         for _ in range(size - len(vector))]
 
 
-MIN = Builtin("min", 2, min, "min", cpp="min", python="min", variadic=True)
-MAX = Builtin("max", 2, max, "max", cpp="max", python="max", variadic=True)
-ABS = Builtin("abs", 1, abs, "abs", cpp="abs", python="abs", overflows=True)
+def libm(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """`fn` (Python's `math`, in double precision), with its domain and range errors (`sqrt` of a
+    negative, `log(0)`, `exp(1000)`) raised as `OutsideDomain`: the source is undefined there."""
+    def evaluate(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except (ValueError, OverflowError, ZeroDivisionError) as err:
+            shown = ", ".join(map(repr, args))
+            raise OutsideDomain(f"{name}({shown}) is outside its domain ({err})") from None
+
+    return evaluate
+
+
+MIN = Builtin("min", 2, min, "min", cpp="min", python="min", variadic=True,
+              c_names=("fmin", "fminf"))
+MAX = Builtin("max", 2, max, "max", cpp="max", python="max", variadic=True,
+              c_names=("fmax", "fmaxf"))
+ABS = Builtin("abs", 1, abs, "abs", cpp="abs", python="abs", overflows=True,
+              c_names=("fabs", "fabsf"))
+SQRT = Builtin("sqrt", 1, libm(math.sqrt, "sqrt"), "sqrt", FLOAT, cpp="sqrt", c_names=("sqrtf",),
+               py_names=("math.sqrt",), operand="float")
+EXP = Builtin("exp", 1, libm(math.exp, "exp"), "exp", FLOAT, cpp="exp", c_names=("expf",),
+              py_names=("math.exp",), operand="float")
+LOG = Builtin("log", 1, libm(math.log, "log"), "log", FLOAT, cpp="log", c_names=("logf",),
+              py_names=("math.log",), operand="float")
+POW = Builtin("pow", 2, libm(math.pow, "pow"), "pow", FLOAT, cpp="pow", c_names=("powf",),
+              py_names=("math.pow",), operand="float")
+FLOOR = Builtin("floor", 1, libm(lambda x: float(math.floor(x)), "floor"), "floor", FLOAT,
+                cpp="floor", c_names=("floorf",), py_names=("math.floor",), operand="float",
+                python_result="to_int")
+TO_FLOAT = Builtin("to_float", 1, libm(float, "float"), "to_float", FLOAT)
+"""An int as a float: C's `(float)i` and implicit promotion (`sum / n`), Python's `float(i)`."""
+TO_INT = Builtin("to_int", 1, libm(int, "int"), "to_int", INT, overflows=True)
+"""A float as an int, truncated toward zero: C's `(int)x`, Python's `int(x)`."""
 RESIZE = Builtin("resize", 2, resize, None, cpp="resize", method=True)
 """`resize(v, n)` is C++ `v.resize(n)` (a statement, read as `v = resize(v, n)`) as a value."""
 LEN = Builtin("len", 1, len, "len", result=INT, cpp="size", method=True, python="len", call=False)
 """`v.size()` / `len(v)`: the `Len` node."""
 
-BUILTINS: dict[str, Builtin] = {b.name: b for b in (MIN, MAX, ABS, RESIZE, LEN)}
+BUILTINS: dict[str, Builtin] = {b.name: b for b in (
+    MIN, MAX, ABS, RESIZE, LEN, SQRT, EXP, LOG, POW, FLOOR, TO_FLOAT, TO_INT)}
 """Every builtin by its loop-IR name."""
 
 CALLS: dict[str, Builtin] = {name: b for name, b in BUILTINS.items() if b.call}

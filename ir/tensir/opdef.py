@@ -125,6 +125,11 @@ class OpDef:
     element-carrying argument of structural ops (never indices or bounds), the branches of `ite`.
     Empty: the op needs its arguments exactly (comparisons, division, `min`, `len`, ...). The llvm
     target computes such values in wrapping 32-bit arithmetic when only 32 bits are stored."""
+    exact: bool = True
+    """The SMT semantics fix the value on every input (as NumPy computes it). False: an
+    uninterpreted function known only by facts that hold of the real function (`sqrt`, `exp`,
+    `log`, `pow`); the semantics tests check that the facts agree with NumPy, and a proof about such
+    an op holds for every function with those facts."""
     renderings: Mapping[str, Any] = field(default_factory=dict)
     """Entries for targets whose own tables do not know the op (a plugin op's renderings for the
     built-in targets), by target name, in the form that target's table uses."""

@@ -14,6 +14,8 @@ changes what a term means; the proof is done on the rewritten term anyway. Rules
 
 from __future__ import annotations
 
+import numpy as np
+
 from tensflo.ir.tensir import OPS, App, Lambda, Lit, Term, Var, free_vars, lit, print_term
 from tensflo.ir.tensir.opdef import Ordering
 from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MAPPERS, as_value
@@ -43,7 +45,10 @@ def fold(t: Term) -> Term:
     name = op.name
     if all(isinstance(a, Lit) for a in args) and t.type.is_scalar and name != "ite":
         try:
-            value = as_value(op.numpy(*(a.value for a in args if isinstance(a, Lit))), t.type)
+            with np.errstate(all="ignore"):
+                value = as_value(op.numpy(*(a.value for a in args if isinstance(a, Lit))), t.type)
+            if t.type.elem == "float" and not np.isfinite(value):
+                return t  # NaN and infinities are no literals (sqrt(-1.0) stays as it is)
             return lit(value.item() if hasattr(value, "item") else value)
         except Exception:
             return t

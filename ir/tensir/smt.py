@@ -132,6 +132,23 @@ class Encoder:
         self.decls.setdefault(name, f"(declare-fun {name} ({' '.join(params)}) {result})")
         return name
 
+    def uninterpreted(self, name: str, arity: int, fact: Callable[..., str] | None = None) -> str:
+        """A function from `arity` Reals to a Real that proofs know only by `fact`, declared once.
+
+        `fact(enc, y, *xs)` is a formula true of `y = name(xs)` for the real function wherever it
+        is defined (`sqrt`: `x >= 0 => y >= 0 and y * y == x`); it is asserted for every
+        application, as an axiom whose pattern is the application (so it adds no new terms).
+        """
+        if name not in self.decls:
+            self.declare_fun(name, ["Real"] * arity, "Real")
+            if fact is not None:
+                xs = [f"x!{j}" for j in range(arity)]
+                app = f"({name} {' '.join(xs)})"
+                binders = " ".join(f"({x} Real)" for x in xs)
+                self.assumptions.append(
+                    f"(forall ({binders}) (! {fact(self, app, *xs)} :pattern ({app})))")
+        return name
+
     def require(self, cond: str) -> None:
         """Record a domain condition of an op application."""
         if cond != "true":

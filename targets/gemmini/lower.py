@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars
-from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE
+from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MATH_OPS
 from tensflo.plugins.errors import UsageError
 
 from ..optable import UNSUPPORTED, Unsupported
@@ -55,6 +55,7 @@ ROLES: dict[str, str | Unsupported] = {
         "and", "or", "not", "neg", "abs", "ite", "index", "tail", "append", "len", "transpose",
         "reduce_sum", "reduce_mul", "reduce_max", "matrix_row_sum", "outer")},
     **{op.name: UNSUPPORTED for op in (*ELEMWISE.values(), *BROADCAST.values())},
+    **{name: UNSUPPORTED for name in MATH_OPS},  # libm and conversions: no Gemmini instruction
     **_RECOGNISED,
 }
 """What each op can be in a term the target lowers (see the module docstring); the target renders

@@ -57,6 +57,15 @@ def _neg(g: Lowering, t: str, a: Value) -> Value:
     return g.b.fneg(a) if t == "float" else g.b.neg(a)
 
 
+def _intrinsic(name: str) -> Callable[..., Value]:
+    """A libm function as the LLVM intrinsic on doubles (`llvm.sqrt.f64`): NaN outside its domain."""
+    def entry(g: Lowering, t: str, *args: Value) -> Value:
+        fn = g.b.module.declare_intrinsic(name, [args[0].type])
+        return g.b.call(fn, list(args))
+
+    return entry
+
+
 SCALAR: dict[str, Callable[..., Value]] = {
     "add": _arith("add", "fadd"),
     "sub": _arith("sub", "fsub"),
@@ -74,6 +83,13 @@ SCALAR: dict[str, Callable[..., Value]] = {
     "not": lambda g, t, a: g.b.not_(a),
     "neg": _neg,
     "abs": lambda g, t, a: g.b.select(_cmp("<")(g, t, a, g.zero(t)), _neg(g, t, a), a),
+    "sqrt": _intrinsic("llvm.sqrt"),
+    "exp": _intrinsic("llvm.exp"),
+    "log": _intrinsic("llvm.log"),
+    "pow": _intrinsic("llvm.pow"),
+    "floor": _intrinsic("llvm.floor"),
+    "to_float": lambda g, t, a: g.b.sitofp(a, g.zero("float").type),
+    "to_int": lambda g, t, a: g.b.fptosi(a, g.i64(0).type),  # truncates toward zero
 }
 """Each scalar op's IR on values of element type `elem`: `(g, elem, *values) -> value`."""
 

@@ -27,7 +27,8 @@ def test_every_tensir_op_the_table_names_exists() -> None:
 
 def test_nodes_take_their_lists_from_the_table() -> None:
     assert nodes.BINARY_OPS == tuple(ops.BINARY)
-    assert nodes.BUILTINS == ("min", "max", "abs", "resize")
+    assert nodes.BUILTINS == ("min", "max", "abs", "resize", "sqrt", "exp", "log", "pow", "floor",
+                              "to_float", "to_int")
     assert all(set(op.meaning) == set(ops.LANGS) for op in ops.BINARY.values())
 
 
@@ -78,5 +79,44 @@ def test_builtins() -> None:
     assert ops.RESIZE.evaluate([[1]], 2) == [[1], []]
     with pytest.raises(ops.OutsideDomain, match="negative length -1"):
         ops.RESIZE.evaluate([1], -1)
-    assert [b.name for b in ops.CALLS.values()] == ["min", "max", "abs", "resize"]
+    assert list(ops.CALLS) == ["min", "max", "abs", "resize", "sqrt", "exp", "log", "pow", "floor",
+                               "to_float", "to_int"]
     assert ops.LEN.call is False and ops.LEN.python == "len" and ops.LEN.cpp == "size"
+
+
+LIBM_ARGS = [(0.0,), (0.25,), (2.0,), (7.5,), (-3.75,), (-0.5,), (1e-3,), (40.0,)]
+
+
+@pytest.mark.parametrize("b", [ops.SQRT, ops.EXP, ops.LOG, ops.FLOOR, ops.TO_INT, ops.POW],
+                         ids=lambda b: b.name)
+def test_libm_builtins_are_their_tensir_ops_inside_the_domain(b: ops.Builtin) -> None:
+    """On every argument where Python's `math` is defined, the builtin is its TensIR op; outside,
+    it raises `OutsideDomain` (the interpreter's undefined input) where NumPy gives NaN."""
+    op = OPS[b.tensir]
+    inside = outside = 0
+    for args in (LIBM_ARGS if b.arity == 1 else [(x, y) for (x,) in LIBM_ARGS for (y,) in LIBM_ARGS]):
+        try:
+            want = b.evaluate(*args)
+        except ops.OutsideDomain:
+            outside += 1
+            with np.errstate(all="ignore"):
+                got = op.numpy(*(np.float64(a) for a in args))
+            assert not np.isfinite(got), (b.name, args, got)
+            continue
+        inside += 1
+        with np.errstate(all="ignore"):
+            got = op.numpy(*(np.float64(a) for a in args))
+        assert np.isclose(got, want, rtol=1e-12, atol=0), (b.name, args, got, want)
+    assert inside and (outside or b.name in ("exp", "floor", "to_int"))
+
+
+def test_libm_spellings() -> None:
+    assert ops.SQRT.c_names == ("sqrtf",) and ops.SQRT.cpp == "sqrt" and ops.SQRT.py_names == ("math.sqrt",)
+    assert "fabsf" in ops.ABS.c_names and "fminf" in ops.MIN.c_names and "fmaxf" in ops.MAX.c_names
+    assert ops.FLOOR.python_result == ops.TO_INT.name  # math.floor returns an int
+    assert ops.TO_INT.evaluate(-2.7) == -2 and ops.TO_INT.evaluate(2.7) == 2  # toward zero
+    assert ops.FLOOR.evaluate(-2.5) == -3.0 and isinstance(ops.FLOOR.evaluate(2.5), float)
+    for b, args in [(ops.SQRT, (-1.0,)), (ops.LOG, (0.0,)), (ops.POW, (-8.0, 1 / 3)),
+                    (ops.POW, (0.0, -1.0)), (ops.EXP, (1000.0,)), (ops.TO_INT, (float("nan"),))]:
+        with pytest.raises(ops.OutsideDomain, match="outside its domain"):
+            b.evaluate(*args)

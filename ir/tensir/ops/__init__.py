@@ -1,7 +1,8 @@
 """The built-in TensIR ops, each declared once, by family (imported in the order docs/ops.md lists
 them): scalar ops and `ite` (`scalar`), indexing and slicing (`structural`), reductions and products
 (`linalg`), maps and selections (`maps`), then the elementwise and broadcast forms of `+ - * /`
-(`families`), derived from the scalar kernels.
+(`families`), derived from the scalar kernels, then libm and the int <-> float conversions
+(`math`).
 
 Integer semantics: `div` truncates toward zero and `mod` takes the sign of the dividend (C/C++);
 `x / 0 == 0` and `x % 0 == x`, for ints and floats alike. Proofs treat `int` as mathematical integers
@@ -10,7 +11,7 @@ and `float` as reals (overflow and rounding are not modelled; see docs/semantics
 
 from __future__ import annotations
 
-from . import families
+from . import families, math
 from .families import BROADCAST, ELEMWISE
 from .linalg import (
     MATMUL,
@@ -25,15 +26,17 @@ from .linalg import (
     SUM,
 )
 from .maps import MAPPERS, MATRIX_MAP, MATRIX_SELECTION_TWO_ARGS, SELECTION_TWO_ARGS, VEC_MAP, beta
+from .math import MATH_OPS
 from .rules import DTYPES, NUMERIC, RANK_PREFIX, as_value
 from .scalar import ITE, KERNELS, SCALAR_OPS, Kernel
 from .structural import APPEND, COL_SLICE, INDEX, LEN, SLICE, TAIL, TAKE, TRANSPOSE
 
 families.declare()
+math.declare()
 
 __all__ = [
     "APPEND", "BROADCAST", "COL_SLICE", "DTYPES", "ELEMWISE", "INDEX", "ITE", "KERNELS", "Kernel",
-    "LEN", "MAPPERS", "MATMUL", "MATRIX_MAP", "MATRIX_ROW_SUM", "MATRIX_SELECTION_TWO_ARGS",
+    "LEN", "MAPPERS", "MATH_OPS", "MATMUL", "MATRIX_MAP", "MATRIX_ROW_SUM", "MATRIX_SELECTION_TWO_ARGS",
     "MATRIX_VEC_MUL", "MAX", "NUMERIC", "OUTER", "PROD", "RANK_PREFIX", "REDUCE_MAX", "REDUCE_MUL",
     "REDUCE_SUM", "SCALAR_OPS", "SELECTION_TWO_ARGS", "SLICE", "SUM", "TAIL", "TAKE", "TRANSPOSE",
     "VEC_MAP", "as_value", "beta",
