@@ -21,7 +21,7 @@ from tensflo.plugins.manager import Registry
 
 from ..pipeline import CompileResult, Options, compile_function
 
-SCHEMA = 1
+SCHEMA = 2
 """Bumped when the cached entries change shape."""
 
 

@@ -254,3 +254,30 @@ def test_sqrt_of_a_negative_is_outside_the_domain(lifted) -> None:
     generated = load_module(r.code, "root_sum").root_sum
     with np.errstate(invalid="ignore"):
         assert math.isnan(generated([4.0, -1.0])) and generated([4.0, 9.0]) == 5.0
+
+
+def test_the_cli_shows_the_arithmetic_beside_the_proof(cli, tmp_path: Path) -> None:
+    path = tmp_path / "k.cc"
+    path.write_text(CPP)
+    code, out, err = cli("lift", str(path), "--function", "mean")
+    assert code == 0 and "mean: lifted, proof unbounded (real arithmetic)" in out + err
+    code, out, err = cli("lift", str(path), "--function", "count")
+    assert code == 0 and "count: lifted, proof unbounded (integer arithmetic)" in out + err
+    code, out, _ = cli("lift", str(path), "--function", "mean", "--json")
+    assert code == 0 and '"arithmetic": "real"' in out
+
+
+def test_the_batch_report_shows_the_arithmetic() -> None:
+    from tensflo.compiler.batch.jobs import Entry
+    from tensflo.compiler.batch.report import Counters, Report
+
+    entries = [Entry("k.cc", "mean", 1, "lifted", "unbounded", "real", "reduce_sum(x)"),
+               Entry("k.cc", "count", 9, "lifted", "unbounded", "integer", "reduce_sum(y)")]
+    report = Report.of("numpy", entries, Counters())
+    rows = {f["function"]: f for f in report.to_json()["functions"]}
+    assert rows["mean"]["arithmetic"] == "real" and rows["count"]["arithmetic"] == "integer"
+    assert report.totals()["real_arithmetic"] == 1
+    assert "| unbounded (real) |" in report.markdown() and "unbounded (real)" in report.text()
+    assert Entry.from_json({**entries[0].to_json()}).arithmetic == "real"
+    assert Entry.from_json({"file": "a", "function": "f", "line": 1, "status": "lifted"}).arithmetic \
+        == "integer"  # entries cached before the field
