@@ -172,9 +172,12 @@ UNDEFINED = object()
 
 def meaning(term: Term, env: dict[str, Any]) -> Any:
     try:
-        return evaluate(term, env)
+        value = evaluate(term, env)
     except DomainError:
         return UNDEFINED
+    if np.asarray(value).dtype.kind == "f" and not np.isfinite(value).all():
+        return UNDEFINED  # libm outside its domain (sqrt(-1.0), log(0.0)): NaN or an infinity
+    return value
 
 
 def assert_same_meaning(before: Term, after: Term, envs: list[dict[str, Any]],
