@@ -281,3 +281,27 @@ def test_the_batch_report_shows_the_arithmetic() -> None:
     assert Entry.from_json({**entries[0].to_json()}).arithmetic == "real"
     assert Entry.from_json({"file": "a", "function": "f", "line": 1, "status": "lifted"}).arithmetic \
         == "integer"  # entries cached before the field
+
+
+@pytest.mark.parametrize("key", ["py:norm2", "py:expsum", "py:mean", "py:floors", "py:logs",
+                                 "cc:misc", "cc:truncate", "cc:halves", "cc:clamp_unit"])
+def test_libm_programs_run_alike_on_every_runnable_target(lifted, key: str) -> None:
+    """numpy, torch, jax, mlx and llvm run the lifted program like the source (the interpreter's
+    outputs), floats within the tolerance scaled to each input."""
+    from tensflo.compiler.bench import runnable_targets
+    from tensflo.ir.tensir import Function
+
+    path, r = lifted[key]
+    with load_registry() as registry:
+        module = read_module(str(path), registry)
+        targets = [(n, t) for n, t, _ in runnable_targets(registry, None) if t is not None]
+    fn = module.function(r.function)
+    cases = draw_cases(fn, module, r.precondition, 12, seed=7)
+    assert len(cases) >= 6 and {"numpy", "llvm"} <= {n for n, _ in targets}
+    tfn = Function(fn.name, r.params, r.program)
+    for name, target in targets:
+        ex = target.executable(tfn, {})
+        for case in cases:
+            got = ex.fetch(ex.run(ex.prepare([case.arrays[p.name] for p in tfn.params])))
+            assert same(case.expected, got, scale_of(case.arrays, case.expected)), \
+                f"{name}: {fn.name}{case.args}: source {case.expected}, {name} {got}"
