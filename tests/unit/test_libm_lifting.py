@@ -172,18 +172,19 @@ CXX_TYPES = {"int": "int", "float": "double", "vec[int]": "std::vector<int>",
              "vec[float]": "std::vector<double>"}
 
 
-def _gxx_outputs(path: Path, fn, cases: list, tmp: Path) -> list:
-    """The original C++ function compiled by g++ -O2 and run on every case (doubles printed in
-    full precision)."""
+def _gxx_outputs(path: Path, fn, cases: list, tmp: Path, single: bool = False) -> list:
+    """The original C++ function compiled by g++ -O2 and run on every case (printed in full
+    precision); `single`: its floats are C `float`s."""
     params = [str(p.type) for p in fn.params]
+    types = {k: v.replace("double", "float") if single else v for k, v in CXX_TYPES.items()}
     reads = []
     for j, t in enumerate(params):
         if t.startswith("vec"):
-            elem = CXX_TYPES[t][12:-1]
-            reads.append(f"{CXX_TYPES[t]} p{j}; {{ long n; std::cin >> n; p{j}.resize(n); "
+            elem = types[t][12:-1]
+            reads.append(f"{types[t]} p{j}; {{ long n; std::cin >> n; p{j}.resize(n); "
                          f"for (auto &v : p{j}) {{ {elem} x; std::cin >> x; v = x; }} }}")
         else:
-            reads.append(f"{CXX_TYPES[t]} p{j}; std::cin >> p{j};")
+            reads.append(f"{types[t]} p{j}; std::cin >> p{j};")
     show = ("std::cout << r.size(); for (auto v : r) std::cout << ' ' << v;"
             if str(fn.result).startswith("vec") else "std::cout << r;")
     main = (f"{path.read_text()}\n#include <iostream>\n#include <iomanip>\nint main() {{ long k; "
@@ -305,3 +306,35 @@ def test_libm_programs_run_alike_on_every_runnable_target(lifted, key: str) -> N
             got = ex.fetch(ex.run(ex.prepare([case.arrays[p.name] for p in tfn.params])))
             assert same(case.expected, got, scale_of(case.arrays, case.expected)), \
                 f"{name}: {fn.name}{case.args}: source {case.expected}, {name} {got}"
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+def test_a_single_precision_kernel_agrees_within_float_rounding(lifted, tmp_path: Path) -> None:
+    """`sqrtf`/`expf` on C `float`s: the proof is over the reals and NumPy computes in float64, so
+    the original differs by single-precision rounding (relative 1e-6 of each input's scale)."""
+    path, r = lifted["cc:single"]
+    with load_registry() as registry:
+        module = read_module(str(path), registry)
+    fn = module.function("single")
+    cases = draw_cases(fn, module, r.precondition, 100, seed=1)
+    original = _gxx_outputs(path, fn, cases, tmp_path, single=True)
+    generated = load_module(r.code, "single").single
+    largest = 0.0
+    for case, want in zip(cases, original, strict=True):
+        got = float(generated(*case.args))
+        scale = max(1.0, abs(want), sum(abs(x) for x in case.args[0]))
+        assert abs(got - want) <= 1e-6 * scale, (case.args, want, got)
+        largest = max(largest, abs(got - want))
+    print(f"single: {len(cases)} inputs, largest error {largest:.3g}")
+    assert 0 < largest  # float32 rounding is visible: the result is not bit-exact
+
+
+def test_python_power_is_not_read_as_sqrt(tmp_path: Path) -> None:
+    """`x ** 0.5` is not `math.sqrt(x)` in Python (complex for a negative x, `(-0.0) ** 0.5` is
+    0.0), so it is refused, not read as `sqrt`."""
+    path = tmp_path / "p.py"
+    path.write_text("def roots(x: list[float]) -> list[float]:\n    out = []\n    for v in x:\n"
+                    "        out.append(v ** 0.5)\n    return out\n")
+    with load_registry() as registry:
+        (r,) = compile_file(str(path), None, registry, Options(timeout=30))
+    assert r.status != "lifted" and "unsupported: the operator Pow" in str(r.diagnostics[0])
