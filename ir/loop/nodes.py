@@ -104,8 +104,9 @@ BUILTINS = tuple(ops.CALLS)
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """A call of a builtin (`min`, `max`, `abs`, `resize`) or of a function defined in the same
-    file."""
+    """A call of a builtin (`ops.CALLS`: `min`, `max`, `abs`, `resize`, libm's `sqrt`, `exp`,
+    `log`, `pow`, `floor`, the conversions `to_float` and `to_int`) or of a function defined in
+    the same file."""
 
     func: str
     args: tuple[Expr, ...]

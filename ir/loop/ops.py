@@ -2,8 +2,8 @@
 interpreter and the lifter.
 
 Loop IR names an operator by its `symbol` (`Binary.op`, `Unary.op`) and a builtin by its `name`
-(`Call.func`). An entry says how C++ spells it (as libclang names the operator, or the function),
-which `ast` nodes or builtin name Python source uses, what it computes in each source language
+(`Call.func`). An entry says how C and C++ spell it (as libclang names the operator, or the
+functions: `sqrt`, `sqrtf`), which `ast` nodes or builtin names Python source uses (`math.sqrt`), what it computes in each source language
 (C++'s `/` and `%` truncate toward zero, Python's floor), and which TensIR op the lifter maps it to.
 """
 
