@@ -53,6 +53,7 @@ from tensflo.ir.tensir import (
     lit,
     mat,
     rewrite,
+    subterms,
     tensor3d,
     vec,
 )
@@ -171,12 +172,17 @@ UNDEFINED = object()
 
 
 def meaning(term: Term, env: dict[str, Any]) -> Any:
+    """The value of `term` on `env`, or UNDEFINED when an op is applied outside its domain: a
+    DomainError, or a NaN or an infinity anywhere in a float subterm (libm outside its domain,
+    `sqrt(-1.0)`, `log(0.0)`, even where a comparison or a branch hides it from the result)."""
     try:
         value = evaluate(term, env)
+        for sub in subterms(term):
+            if isinstance(sub, Term) and sub.type.elem == "float" and free_vars(sub) <= set(
+                    params_of(term)) and not np.isfinite(evaluate(sub, env)).all():
+                return UNDEFINED
     except DomainError:
         return UNDEFINED
-    if np.asarray(value).dtype.kind == "f" and not np.isfinite(value).all():
-        return UNDEFINED  # libm outside its domain (sqrt(-1.0), log(0.0)): NaN or an infinity
     return value
 
 
