@@ -23,7 +23,7 @@ def arithmetic(module: L.Module, fn: L.Function, program: Term | None = None) ->
 
 def _source_floats(module: L.Module, fn: L.Function, seen: set[str]) -> bool:
     seen.add(fn.name)
-    if any(p.type.elem == "float" for p in fn.params) or fn.result.elem == "float":
+    if any(p.type.elem == "float" for p in fn.params) or (fn.result is not None and fn.result.elem == "float"):
         return True
     for s in L.walk_stmts(fn.body):
         if isinstance(s, L.Decl) and s.type.elem == "float":

@@ -129,7 +129,7 @@ class EnumSynthesizer:
         leaves = _leaves(module, fn, params)
         lambdas = _mined_lambdas(module, fn, params)
         deadline = min(deadline, time.perf_counter() + self.budget)
-        program = _search(fn.result, cases, leaves, lambdas, self.max_size, deadline, exclude)
+        program = _search(fn.returns, cases, leaves, lambdas, self.max_size, deadline, exclude)
         if program is None:
             raise NotLiftable(fn.loc, f"no TensIR term matches {len(cases)} examples "
                                       f"(searched up to size {self.max_size} or the time budget)")

@@ -410,7 +410,7 @@ def _helper_result(reader: _FunctionReader, fname: str, loc: Loc) -> TensorType:
         raise LoopIRError(loc, f"recursion through {fname}")
     helper = _FunctionReader(reader.path, reader.signatures[fname], reader.constants,
                              reader.signatures, (*stack, fname))
-    return helper.read().result
+    return helper.read().returns
 
 
 @dataclass(frozen=True)

@@ -291,7 +291,7 @@ class Lifter:
             self.in_loop = in_loop
         if not isinstance(out, Term):
             raise NotLiftable(e.loc, f"{fname} returns an empty vector")
-        return coerce(out, callee.result)
+        return coerce(out, callee.returns)
 
     # -- loops ----------------------------------------------------------------------------------
     def for_(self, s: L.For, env: dict[str, Sym], ctx: Context) -> None:

@@ -6,7 +6,8 @@ and `%` floor, ints are unbounded, negative indices count from the end, and divi
 index out of range raise. Either way such an input is *outside the function's domain*: the
 interpreter raises `Undefined` (with the location), and lifting only promises equivalence on inputs
 inside it. Values are Python ints/floats/bools and (nested) lists; vectors are copied on assignment
-and when passed to a helper, as C++ `std::vector` values are.
+and when passed to a helper, as C++ `std::vector` values are. A C pointer parameter holds a list:
+`run_in_place` returns the arrays as the function left them beside the result (None for `void`).
 """
 
 from __future__ import annotations
@@ -84,13 +85,30 @@ class Interpreter:
         self._left = self.steps
         return self._call(fn, [copy.deepcopy(a) for a in args])
 
+    def run_in_place(self, function: str | Function, args: Sequence[Any]) -> tuple[Any, list[Any]]:
+        """Call `function` as C calls it: its result (None for `void`) and the final value of
+        every parameter, where the arrays of pointer parameters show the writes (`args` is not
+        modified)."""
+        fn = function if isinstance(function, Function) else self.module.function(function)
+        if fn is None:
+            raise KeyError(function)
+        self._left = self.steps
+        env: dict[str, Any] = {}
+        result = self._call(fn, [copy.deepcopy(a) for a in args], env)
+        return result, [env[p.name] for p in fn.params]
+
     # -- calls and statements -----------------------------------------------------------------
-    def _call(self, fn: Function, args: list[Any]) -> Any:
-        env = {p.name: self._coerce(a, p.type.elem) for p, a in zip(fn.params, args, strict=True)}
+    def _call(self, fn: Function, args: list[Any], env: dict[str, Any] | None = None) -> Any:
+        """Run `fn` in `env` (a new one when None), which holds its variables afterwards."""
+        env = {} if env is None else env
+        env.update({p.name: self._coerce(a, p.type.elem)
+                    for p, a in zip(fn.params, args, strict=True)})
         try:
             self._block(fn.body, env)
         except _Return as r:
-            return self._coerce(r.value, fn.result.elem)
+            return None if fn.result is None else self._coerce(r.value, fn.result.elem)
+        if fn.result is None:
+            return None
         raise Undefined(fn.loc, f"{fn.name} reaches its end without returning a value")
 
     def _coerce(self, v: Any, elem: str) -> Any:

@@ -210,6 +210,9 @@ class Param:
     name: str
     type: TensorType
     loc: Loc = field(default=NOWHERE, compare=False)
+    pointer: bool = False
+    """A C pointer or array parameter (`T *p`, `const T *p`, `T p[]`), read as `vec[T]`: C
+    cannot observe its length, and writes through it are outputs (`ir.loop.outputs`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +221,21 @@ class Function:
 
     name: str
     params: tuple[Param, ...]
-    result: TensorType
+    result: TensorType | None
+    """None: a C `void` function, whose results are the pointer parameters it writes."""
     body: tuple[Stmt, ...]
     lang: str
     """`cpp` or `python`: whose integer semantics `/` and `%` have."""
     loc: Loc = field(default=NOWHERE, compare=False)
+
+    @property
+    def returns(self) -> TensorType:
+        """The result type; for a `void` function a `LoopIRError` (its results are the pointer
+        parameters it writes: `outputs.derive_outputs` gives a function per output)."""
+        if self.result is None:
+            raise LoopIRError(self.loc, f"{self.name} returns no value (void): its results are "
+                                        "the pointer parameters it writes")
+        return self.result
 
 
 @dataclass(frozen=True, slots=True)

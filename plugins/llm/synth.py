@@ -257,7 +257,7 @@ class LLMSynthesizer:
 
     def _read(self, text: str, infill: _Infill | None, params: tuple, fn: L.Function) -> Term:
         if infill is None:
-            return parse_program(text, params, fn.result)
+            return parse_program(text, params, fn.returns)
         node = parse_fill(text, infill.hole, params)
         try:
             program = replace_at(infill.base, infill.hole.path, node)
