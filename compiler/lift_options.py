@@ -52,6 +52,9 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
                      help="C/C++: define a macro (repeatable)")
     sub.add_argument("-std", dest="std", metavar="STD",
                      help="C/C++: the language standard (c11, gnu99: C files; c++17: C++ files)")
+    sub.add_argument("-p", dest="compile_db", metavar="DIR",
+                     help="C/C++: read each file's -I, -D, -std from DIR/compile_commands.json "
+                          "(CMake, Bear); a header is read as part of a file that includes it")
 
 
 def lift_options(args: argparse.Namespace, registry: Registry, target: str | None,
@@ -91,6 +94,12 @@ def lift_options(args: argparse.Namespace, registry: Registry, target: str | Non
     for reg in registry.all("frontend"):  # bad values fail before any work
         if frontend_options and isinstance(reg.component, Configurable):
             reg.component.configure(**dict(frontend_options))
+    if getattr(args, "compile_db", None) is not None:
+        from .batch.compile_db import load, merged
+
+        database = load(args.compile_db)  # a missing or malformed database fails before any work
+        if isinstance(args.source, str):  # one file: its entry's flags, then the command line's
+            frontend_options = merged(database.options_for(args.source), frontend_options)
     options = Options(target=target, verifier=args.verifier, timeout=args.timeout, seed=args.seed,
                       tests=args.tests, require_proof=args.require_proof, synth=synth,
                       synth_options=tuple(synth_options), rules=args.rules,

@@ -1,14 +1,21 @@
 """What the C and C++ frontends share besides the reader: the system include directories of each
-language, and the compiler flags a user gives on the command line (`-I`, `-D`, `-std`).
+language, the compiler flags a user gives on the command line (`-I`, `-D`, `-std`) or a
+`compile_commands.json` gives for each file (also `-isystem`, `-iquote`, `-U`, `-include`), and
+the translation unit a header is read in.
 
 Both frontends take these options through `configure(include=..., define=..., std=...)`
 (`tensflo.plugins.components.Configurable`); a `-std` names one language (`c11`, `gnu99`: C;
 `c++17`, `gnu++20`: C++) and applies only to that language's frontend.
+
+A header is read as part of a file that includes it (`configure(context=SOURCE)`): the frontend
+parses SOURCE's translation unit and reads the functions defined in the header, so the header sees
+the macros, types and includes that come before it in SOURCE, as a compiler sees them.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shutil
 import subprocess
@@ -49,19 +56,40 @@ def std_language(std: str) -> str:
 
 
 def clang_flags(language: str, include: Sequence[str] = (), define: Sequence[str] = (),
-                std: str | None = None) -> tuple[str, ...]:
+                std: str | None = None, *, iquote: Sequence[str] = (),
+                isystem: Sequence[str] = (), undefine: Sequence[str] = (),
+                preinclude: Sequence[str] = ()) -> tuple[str, ...]:
     """libclang's arguments for a file of `language`: the language, its standard (`std` when it
-    names this language, else the default), then `-I` and `-D` in order, then the system include
-    directories (after the user's, as a compiler searches them)."""
+    names this language, else the default), then `-I`, `-iquote`, `-isystem`, `-D`, `-U` and
+    `-include` in order, then the system include directories (after the user's, as a compiler
+    searches them)."""
     if std is not None and std_language(std) != language:
         std = None
     args = ["-x", language, f"-std={std or DEFAULT_STD[language]}"]
-    for d in include:
-        args += ["-I", d]
+    for flag, dirs in (("-I", include), ("-iquote", iquote), ("-isystem", isystem)):
+        for d in dirs:
+            args += [flag, d]
     args += [f"-D{d}" for d in define]
+    args += [f"-U{u}" for u in undefine]
+    for f in preinclude:
+        args += ["-include", f]
     for d in system_include_dirs(language):
         args += ["-isystem", d]
     return tuple(args)
+
+
+LANGUAGE_OF_EXTENSION = {".c": "c", ".h": "c", ".i": "c"}
+"""Extensions read as C; every other C-family extension (`.cc`, `.cpp`, `.hpp`, ...) is C++."""
+
+
+def language_of(path: str) -> str:
+    """`c` or `c++`, by the file's extension."""
+    return LANGUAGE_OF_EXTENSION.get(os.path.splitext(path)[1], "c++")
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether two spellings of a path (`src/../include/a.h`, `/abs/include/a.h`) name one file."""
+    return a == b or os.path.realpath(a) == os.path.realpath(b)
 
 
 @dataclass(frozen=True)
@@ -74,19 +102,57 @@ class ClangOptions:
     """`-D` macros, `NAME` or `NAME=VALUE`."""
     std: str | None = None
     """`-std`: used by the frontend of the language it names."""
+    iquote: tuple[str, ...] = ()
+    """`-iquote` directories (searched for `#include "..."` only)."""
+    isystem: tuple[str, ...] = ()
+    """`-isystem` directories given by the user or the build (before the compiler's own)."""
+    undefine: tuple[str, ...] = ()
+    """`-U` macros."""
+    preinclude: tuple[str, ...] = ()
+    """`-include` files, read before the source."""
+    context: str | None = None
+    """A source file that includes the file being read: its translation unit is parsed and the
+    functions defined in the file being read (a header) are taken from it."""
 
     def configure(self, include: Sequence[str] | None = None, define: Sequence[str] | None = None,
-                  std: str | None = None, **unknown: Any) -> Self:
+                  std: str | None = None, iquote: Sequence[str] | None = None,
+                  isystem: Sequence[str] | None = None, undefine: Sequence[str] | None = None,
+                  preinclude: Sequence[str] | None = None, context: str | None = None,
+                  **unknown: Any) -> Self:
         if unknown:
             raise UsageError(f"the C and C++ frontends take no option {', '.join(sorted(unknown))}")
         if std is not None:
             std_language(std)
-        for d in define or ():
-            if not re.fullmatch(r"[A-Za-z_]\w*(=.*)?", d, re.S):
-                raise UsageError(f"-D {d}: expected NAME or NAME=VALUE")
-        return replace(self, include=self.include if include is None else tuple(include),
-                       define=self.define if define is None else tuple(define),
-                       std=self.std if std is None else std)
+        for flag, names in (("-D", define), ("-U", undefine)):
+            for d in names or ():
+                if not re.fullmatch(r"[A-Za-z_]\w*" + (r"(=.*)?" if flag == "-D" else ""), d, re.S):
+                    raise UsageError(f"{flag} {d}: expected NAME" +
+                                     (" or NAME=VALUE" if flag == "-D" else ""))
+
+        def keep(old: tuple[str, ...], new: Sequence[str] | None) -> tuple[str, ...]:
+            return old if new is None else tuple(new)
+
+        return replace(self, include=keep(self.include, include),
+                       define=keep(self.define, define), std=self.std if std is None else std,
+                       iquote=keep(self.iquote, iquote), isystem=keep(self.isystem, isystem),
+                       undefine=keep(self.undefine, undefine),
+                       preinclude=keep(self.preinclude, preinclude),
+                       context=self.context if context is None else context)
 
     def flags(self, language: str) -> tuple[str, ...]:
-        return clang_flags(language, self.include, self.define, self.std)
+        return clang_flags(language, self.include, self.define, self.std, iquote=self.iquote,
+                           isystem=self.isystem, undefine=self.undefine,
+                           preinclude=self.preinclude)
+
+    def translation_unit(self, path: str, text: str) -> tuple[str, str, str | None]:
+        """What to parse to read the functions of `path`: the file itself (`path`, `text`, None),
+        or, with a `context`, the including file, its text and `path` (whose functions are read).
+        An unreadable context is a UsageError naming it."""
+        if self.context is None or same_file(self.context, path):
+            return path, text, None
+        try:
+            with open(self.context, encoding="utf-8", errors="replace") as f:
+                return self.context, f.read(), path
+        except OSError as e:
+            raise UsageError(f"{self.context}: cannot read the file that includes {path}: "
+                             f"{e.strerror or e}") from None

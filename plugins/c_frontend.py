@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import LoopIRError
-from tensflo.plugins.c_family import ClangOptions
+from tensflo.plugins.c_family import ClangOptions, language_of
 from tensflo.plugins.cpp_frontend import parse_cpp
 from tensflo.plugins.hookspecs import hookimpl
 
@@ -32,6 +32,10 @@ class CFrontend(ClangOptions):
     extensions: ClassVar[tuple[str, ...]] = (".c", ".h")
 
     def parse(self, path: str, text: str) -> L.Module:
+        tu, tu_text, header = self.translation_unit(path, text)
+        if header is not None:  # a header read as part of a file that includes it
+            language = language_of(tu)
+            return parse_cpp(tu, tu_text, self.flags(language), language, functions_of=header)
         try:
             return parse_cpp(path, text, self.flags("c"), language="c")
         except LoopIRError as e:

@@ -24,7 +24,7 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop import ops
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
-from tensflo.plugins.c_family import ClangOptions, clang_flags
+from tensflo.plugins.c_family import ClangOptions, clang_flags, language_of, same_file
 from tensflo.plugins.c_loops import LoopReader, check_reused_counters
 from tensflo.plugins.clang_eval import evaluate, float_literal
 from tensflo.plugins.hookspecs import hookimpl
@@ -70,11 +70,13 @@ def _unary_op(c: Any) -> str:
 
 
 def parse_cpp(path: str, text: str, flags: Sequence[str] | None = None,
-              language: str = "c++") -> L.Module:
+              language: str = "c++", functions_of: str | None = None) -> L.Module:
     """Read every function defined in a C++ (or C) file; unreadable ones are listed as rejected.
 
     `flags` are libclang's arguments (`c_family.clang_flags`: the language, its standard, `-I`,
-    `-D`, the system include directories), by default those of `language` alone."""
+    `-D`, the system include directories), by default those of `language` alone. With
+    `functions_of` (a header `path` includes), the functions read are those defined in that file,
+    parsed as part of `path`'s translation unit; the module is then `functions_of`'s."""
     ci = _clang()
     args = list(flags) if flags is not None else list(clang_flags(language))
     index = ci.Index.create()
@@ -90,8 +92,12 @@ def parse_cpp(path: str, text: str, flags: Sequence[str] | None = None,
     defs = [
         c for c in tu.cursor.get_children()
         if c.kind == ci.CursorKind.FUNCTION_DECL and c.is_definition()
-        and c.location.file is not None and c.location.file.name == path
+        and c.location.file is not None
+        and (c.location.file.name == path if functions_of is None
+             else same_file(c.location.file.name, functions_of))
     ]
+    if functions_of is not None:
+        path = functions_of
     signatures = {c.spelling: c for c in defs}
     functions: list[L.Function] = []
     rejected: list[L.Rejected] = []
@@ -507,7 +513,9 @@ class CppFrontend(ClangOptions):
     extensions: ClassVar[tuple[str, ...]] = (".cc", ".cpp", ".cxx", ".c++", ".C", ".hpp", ".hh")
 
     def parse(self, path: str, text: str) -> L.Module:
-        return parse_cpp(path, text, self.flags("c++"))
+        tu, tu_text, header = self.translation_unit(path, text)
+        language = language_of(tu) if header else "c++"
+        return parse_cpp(tu, tu_text, self.flags(language), language, functions_of=header)
 
 
 @hookimpl

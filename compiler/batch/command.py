@@ -80,7 +80,7 @@ def run_command(args: argparse.Namespace, registry: Registry, out: IO[str],
         runner=args.runner or BatchConfig.runner,
         beam_options=tuple(_beam_flag(o) for o in args.beam_option or ()),
         cache_dir=args.cache_dir, use_cache=not args.no_cache, resume=args.resume,
-        progress=not args.quiet)
+        progress=not args.quiet, compile_db=getattr(args, "compile_db", None))
     report = run_batch(config, registry)
     if args.report:
         text = report.html() if args.report.endswith(".html") else report.markdown()

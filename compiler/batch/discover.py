@@ -12,7 +12,7 @@ import fnmatch
 import glob
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from tensflo.plugins.errors import UsageError, read_input
@@ -68,16 +68,19 @@ def _walk(root: str, exts: tuple[str, ...]) -> list[str]:
 
 
 def plan_jobs(files: Sequence[str], registry: Registry, functions: Sequence[str] | None,
-              fingerprint: dict[str, Any], frontend_options: tuple[tuple[str, Any], ...] = ()
+              fingerprint: dict[str, Any], frontend_options: tuple[tuple[str, Any], ...] = (),
+              options_of: Callable[[str], tuple[tuple[str, Any], ...]] | None = None
               ) -> tuple[list[Job], list[Entry]]:
     """One job per function of each file (only those matching a `functions` pattern when given),
     and an error entry per file that could not be read or parsed; files are read with the
-    frontend options (`-I`, `-D`, `-std`)."""
+    frontend options (`-I`, `-D`, `-std`), or with `options_of(file)` when given (a
+    `compile_commands.json`'s settings for that file)."""
     jobs: list[Job] = []
     failed: list[Entry] = []
     for path in files:
         try:
-            module = read_module(path, registry, read_input(path), frontend_options)
+            module = read_module(path, registry, read_input(path),
+                                 options_of(path) if options_of else frontend_options)
         except UsageError as e:
             failed.append(parse_failure(path, str(e)))
             continue

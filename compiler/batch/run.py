@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tensflo.plugins.errors import UsageError
@@ -13,6 +14,8 @@ from tensflo.plugins.manager import Registry
 
 from ..pipeline import Options
 from .cache import Journal, Recorder, ResultCache, default_cache_dir, run_id
+from .compile_db import FrontendOptions, merged
+from .compile_db import load as load_compile_db
 from .discover import find_sources, plan_jobs, source_extensions
 from .jobs import Entry, Job, options_fingerprint
 from .pool import WorkerPool, WorkerStartError
@@ -40,6 +43,8 @@ class BatchConfig:
     use_cache: bool = True
     resume: bool = False
     progress: bool = True
+    compile_db: str | None = None
+    """`-p DIR`: each C/C++ file is read with its settings in DIR/compile_commands.json."""
 
 
 def run_batch(config: BatchConfig, registry: Registry) -> Report:
@@ -49,8 +54,9 @@ def run_batch(config: BatchConfig, registry: Registry) -> Report:
     start = time.monotonic()
     files = find_sources(config.args, source_extensions(registry))
     fingerprint = options_fingerprint(config.options, registry)
+    options_of = None if config.compile_db is None else _options_of(config)
     jobs, entries = plan_jobs(files, registry, config.functions, fingerprint,
-                              config.options.frontend_options)
+                              config.options.frontend_options, options_of)
     if config.functions and not jobs:
         raise UsageError(f"no function matches {' '.join(config.functions)} in {len(files)} "
                          f"source file{'s' if len(files) != 1 else ''}")
@@ -110,6 +116,17 @@ def run_batch(config: BatchConfig, registry: Registry) -> Report:
     counters = Counters(cache_hits=hits, resumed=resumed, lifted_now=len(ran),
                         wall_seconds=time.monotonic() - start)
     return Report.of(config.options.target, entries + ran, counters)
+
+
+def _options_of(config: BatchConfig) -> Callable[[str], FrontendOptions]:
+    """Each file's frontend options: its settings in the `-p` database, then the command line's."""
+    assert config.compile_db is not None
+    database = load_compile_db(config.compile_db)
+
+    def options_of(path: str) -> FrontendOptions:
+        return merged(database.options_for(path), config.options.frontend_options)
+
+    return options_of
 
 
 def write_modules(report: Report, out_dir: str, registry: Registry, options: Options) -> list[str]:
