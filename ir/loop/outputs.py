@@ -1,0 +1,193 @@
+"""The outputs of a function, each as a single-output loop-IR function the lifter already handles.
+
+A function may have several results: its return value (`return`) and every pointer parameter it
+writes (C's `void f(float *y, ...)` updates `y` in place); later, a Python `return a, b` can be
+several outputs the same way. `derive_outputs` gives one `Output` per result, each with a function
+of the same parameters that computes that result alone:
+
+- the return value: the function itself (vectors are values in loop IR, so its writes to pointer
+  parameters stay inside it and do not change what it returns);
+
+Derived functions take every parameter by value (`pointer` off): each has one output.
+- a written pointer `p`: the same body returning the vector `p` where the function returns (and at
+  its end), so it computes the new contents of `p` from the old ones (in-place updates read the
+  old contents, as in C).
+
+Extents. C cannot observe an array's length: a written `p` is read in a vector model where
+`len(p)` is its extent, a scalar `int` parameter `n` the function never assigns (one bounding a
+loop, first). The derived function reads `len(p)` wherever the source reads `n`. Why this is sound:
+take a C call with `n >= 0` on an array `P` of at least `n` elements, and run the derived function
+on `p = P[:n]` (so `len(p) == n`) with the other arguments unchanged. Both runs read the same
+values step by step (the only difference is `n` against `len(p)`, equal), as long as the derived
+run is defined; it is defined only if each access to `p` is at an index in `[0, n)`, where `P` and
+`P[:n]` hold the same values. So on every input where the derived function is defined (which is
+what its lifted program's precondition promises), the C code touches no element of `P` at `n` or
+beyond: the new `P[:n]` is the derived function's result and `P[n:]` is unchanged. The result
+therefore requires `n >= 0` and `len(p) >= n`, and computes `p[:n]`. No other parameter is needed
+for an extent (reads of read-only pointers get `n <= len(x)` preconditions from the lifter). When
+no parameter can be the extent, the function is refused (flat 2-D arrays, strided outputs: not
+finished).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from tensflo.ir.tensir.types import INT, TensorType
+
+from . import nodes as L
+from .nodes import LoopIRError
+
+RETURN = "return"
+"""The name of the output that is the function's return value."""
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One result of a function and a single-output function that computes it."""
+
+    name: str
+    """`return`, or the name of the written pointer parameter."""
+    function: L.Function
+    """Same parameters; returns this output alone (for a pointer: its new contents)."""
+    extent: str | None = None
+    """For a written pointer `p`: the scalar parameter `n` read as `len(p)` in `function`; the
+    output is then `p[:n]`, the elements from `n` on are untouched."""
+
+
+def written_pointers(fn: L.Function) -> tuple[str, ...]:
+    """The pointer parameters the function writes, in parameter order."""
+    written = set(L.assigned_vars(fn.body))
+    return tuple(p.name for p in fn.params if p.pointer and p.name in written)
+
+
+def has_outputs(fn: L.Function) -> bool:
+    """Whether the function's results are more than, or other than, its return value (it is
+    `void` or writes a pointer parameter): then `derive_outputs` says what they are."""
+    return fn.result is None or bool(written_pointers(fn))
+
+
+def extent_candidates(fn: L.Function) -> list[str]:
+    """Scalar `int` parameters never assigned, those bounding a loop first (in order of use)."""
+    assigned = set(L.assigned_vars(fn.body))
+    scalars = [p.name for p in fn.params if p.type == INT and not p.pointer
+               and p.name not in assigned]
+    bounds: list[str] = []
+    for s in L.walk_stmts(fn.body):
+        exprs = (s.stop,) if isinstance(s, L.For) else (s.cond,) if isinstance(s, L.While) else ()
+        for e in exprs:
+            for x in L.sub_exprs(e):
+                if isinstance(x, L.Name) and x.id in scalars and x.id not in bounds:
+                    bounds.append(x.id)
+    return bounds + [n for n in scalars if n not in bounds]
+
+
+def derive_outputs(fn: L.Function) -> tuple[Output, ...]:
+    """The outputs of `fn`: the return value first (when not `void`), then each written pointer
+    parameter in parameter order; a `LoopIRError` when a written pointer has no extent."""
+    if getattr(fn, "guards", ()):
+        raise LoopIRError(fn.loc, "unsupported: input checks in a function with several outputs")
+    outputs: list[Output] = []
+    if fn.result is not None:
+        outputs.append(Output(RETURN, dataclasses.replace(
+            fn, name=f"{fn.name}__{RETURN}", params=_by_value(fn.params))))
+    for p in written_pointers(fn):
+        outputs.append(pointer_output(fn, p))
+    return tuple(outputs)
+
+
+def pointer_output(fn: L.Function, p: str) -> Output:
+    """The output of the written pointer `p`: the body with its extent read as `len(p)`,
+    returning `p` (see the module docstring)."""
+    param = next(q for q in fn.params if q.name == p)
+    used = {x.id for s in L.walk_stmts(fn.body) for e in L.stmt_exprs(s)
+            for x in L.sub_exprs(e) if isinstance(x, L.Name)}
+    candidates = [n for n in extent_candidates(fn) if n in used]
+    if not candidates:
+        raise LoopIRError(param.loc, f"unsupported: no parameter gives the extent of the written "
+                                     f"pointer {p} (an int parameter that is never assigned, read "
+                                     "as its length; flat 2-D and strided outputs are not finished)")
+    n = candidates[0]
+    length = L.Len(L.Name(p, param.loc), param.loc)
+    body = _returning(tuple(_subst_stmt(s, n, length) for s in fn.body), L.Name(p, fn.loc))
+    derived = dataclasses.replace(fn, name=f"{fn.name}__{p}", params=_by_value(fn.params),
+                                  result=TensorType(param.type.elem, 1), body=body)
+    return Output(p, derived, n)
+
+
+def _by_value(params: tuple[L.Param, ...]) -> tuple[L.Param, ...]:
+    """The parameters as vectors passed by value (a derived function has one output)."""
+    return tuple(dataclasses.replace(q, pointer=False) for q in params)
+
+
+def _returning(body: tuple[L.Stmt, ...], value: L.Expr) -> tuple[L.Stmt, ...]:
+    """`body` returning `value` wherever it returns, and at its end."""
+    def stmt(s: L.Stmt) -> L.Stmt:
+        match s:
+            case L.Return():
+                return L.Return(value, s.loc)
+            case L.For() | L.While():
+                return dataclasses.replace(s, body=tuple(map(stmt, s.body)))
+            case L.If():
+                return dataclasses.replace(s, then=tuple(map(stmt, s.then)),
+                                           orelse=tuple(map(stmt, s.orelse)))
+        return s
+
+    out = tuple(map(stmt, body))
+    if out and isinstance(out[-1], L.Return):
+        return out
+    return (*out, L.Return(value, value.loc))
+
+
+def _subst_stmt(s: L.Stmt, n: str, by: L.Expr) -> L.Stmt:
+    def e(x: L.Expr) -> L.Expr:
+        return substitute(x, n, by)
+
+    def block(b: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+        return tuple(_subst_stmt(t, n, by) for t in b)
+
+    match s:
+        case L.Decl(_, _, init):
+            return dataclasses.replace(s, init=None if init is None else e(init))
+        case L.Assign(target, value) | L.Push(target, value):
+            t = e(target)
+            assert isinstance(t, L.Name | L.Index)
+            return dataclasses.replace(s, target=t, value=e(value))
+        case L.For(_, start, stop, body):
+            return dataclasses.replace(s, start=e(start), stop=e(stop), body=block(body))
+        case L.While(cond, body):
+            return dataclasses.replace(s, cond=e(cond), body=block(body))
+        case L.If(cond, then, orelse):
+            return dataclasses.replace(s, cond=e(cond), then=block(then), orelse=block(orelse))
+        case L.Return(value):
+            return dataclasses.replace(s, value=e(value))
+    raise TypeError(f"unknown statement {s!r}")
+
+
+def substitute(x: L.Expr, n: str, by: L.Expr) -> L.Expr:
+    """`x` with every read of the variable `n` replaced by `by`."""
+    def e(y: L.Expr) -> L.Expr:
+        return substitute(y, n, by)
+
+    match x:
+        case L.Name(name):
+            return by if name == n else x
+        case L.Const():
+            return x
+        case L.Index(base, index):
+            return dataclasses.replace(x, base=e(base), index=e(index))
+        case L.Binary(_, left, right):
+            return dataclasses.replace(x, left=e(left), right=e(right))
+        case L.Unary(_, operand):
+            return dataclasses.replace(x, operand=e(operand))
+        case L.Len(operand):
+            return dataclasses.replace(x, operand=e(operand))
+        case L.Cond(c, t, o):
+            return dataclasses.replace(x, cond=e(c), then=e(t), orelse=e(o))
+        case L.Call(_, args):
+            return dataclasses.replace(x, args=tuple(map(e, args)))
+        case L.NewVec(_, length, fill):
+            return dataclasses.replace(x, length=None if length is None else e(length),
+                                       fill=None if fill is None else e(fill))
+    raise TypeError(f"unknown expression {x!r}")
