@@ -6,7 +6,8 @@ frontend was configured with (`c_family`). The `c` frontend uses the same reader
 functions defined in the file
 itself are read. Types: `int`/`long`/`short` (as `int`), `float`/`double` (as `float`), `bool`,
 `std::vector` of those and vectors of vectors (by value or reference); `size_t`/`unsigned` only as
-a loop counter. Anything else (pointers, `goto`, `break`, `switch`, unsigned arithmetic, calls of
+a loop counter. C pointer and array parameters are read as vectors (`c_pointers`). Anything
+else (pointer arithmetic, `goto`, `break`, `switch`, unsigned arithmetic, calls of
 unknown functions, ...) is a `LoopIRError` at its line and column, and a file that does not
 compile is reported with clang's first error.
 """
@@ -26,6 +27,7 @@ from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
 from tensflo.plugins.c_family import ClangOptions, clang_flags, language_of, same_file
 from tensflo.plugins.c_loops import LoopReader, check_reused_counters
+from tensflo.plugins.c_pointers import PointerReader, is_pointer
 from tensflo.plugins.clang_eval import evaluate, float_literal
 from tensflo.plugins.hookspecs import hookimpl
 
@@ -183,7 +185,7 @@ def _refusal(problems: list[LoopIRError]) -> LoopIRError:
 
 
 @dataclass
-class _FunctionReader(LoopReader):
+class _FunctionReader(LoopReader, PointerReader):
     path: str
     fn: Any
     signatures: dict[str, Any]
@@ -194,6 +196,9 @@ class _FunctionReader(LoopReader):
     problems: list[LoopIRError] = field(default_factory=list)
     """What was refused so far: reading goes on past a refused statement, to list the others."""
     reused_counters: dict[str, Loc] = field(default_factory=dict)
+    pointers: dict[str, bool] = field(default_factory=dict)
+    final_return: Loc | None = None
+    """Where the `return;` that ends a `void` function is (the only `return;` read)."""
 
     def loc(self, c: Any) -> Loc:
         loc = c.location
@@ -205,6 +210,9 @@ class _FunctionReader(LoopReader):
     def counter_type(self, t: Any, loc: Loc, what: str) -> TensorType:
         return _cpp_type(t, loc, what, counter=True)
 
+    def scalar_type(self, t: Any, loc: Loc, what: str) -> TensorType:
+        return _cpp_type(t, loc, what)
+
     def read(self) -> L.Function:
         ci = _clang()
         fn = self.fn
@@ -212,7 +220,8 @@ class _FunctionReader(LoopReader):
         params = []
         for p in fn.get_arguments():
             try:
-                t = _cpp_type(p.type, self.loc(p), f"parameter {p.spelling}")
+                pointer = self.pointer_param(p)
+                t = pointer or _cpp_type(p.type, self.loc(p), f"parameter {p.spelling}")
                 if p.type.get_canonical().kind == ci.TypeKind.LVALUEREFERENCE \
                         and not p.type.get_pointee().is_const_qualified():
                     raise self.unsupported(p, f"parameter {p.spelling} is a non-const reference "
@@ -221,14 +230,19 @@ class _FunctionReader(LoopReader):
                 self.problems.append(e)
                 continue
             self.types[p.spelling] = t
-            params.append(L.Param(p.spelling, t, self.loc(p)))
+            params.append(L.Param(p.spelling, t, self.loc(p), pointer=pointer is not None))
+        result: TensorType | None = None
         try:
-            result = _cpp_type(fn.result_type, self.loc(fn), f"the result of {fn.spelling}")
+            if fn.result_type.get_canonical().kind != ci.TypeKind.VOID:
+                result = _cpp_type(fn.result_type, self.loc(fn), f"the result of {fn.spelling}")
         except LoopIRError as e:
             self.problems.append(e)
         body = next((c for c in fn.get_children() if c.kind == ci.CursorKind.COMPOUND_STMT), None)
         if body is None:
             raise self.unsupported(fn, f"{fn.spelling} has no body")
+        last = list(body.get_children())[-1:]
+        if last and last[0].kind == ci.CursorKind.RETURN_STMT and not list(last[0].get_children()):
+            self.final_return = self.loc(last[0])
         stmts = self.block(body)
         try:
             check_reused_counters(tuple(stmts), self.reused_counters)
@@ -268,8 +282,11 @@ class _FunctionReader(LoopReader):
         if kind == K.DECL_STMT:
             return [self.var_decl(d) for d in kids]
         if kind == K.RETURN_STMT:
+            if not kids and loc == self.final_return:
+                return []
             if not kids:
-                raise self.unsupported(c, "`return` without a value")
+                raise self.unsupported(c, "an early `return;` of a void function (only a "
+                                          "`return;` at its end is read)")
             return [L.Return(self.expr(kids[0]), loc)]
         if kind == K.IF_STMT:
             if len(kids) not in (2, 3) or kids[0].kind == K.DECL_STMT:
@@ -338,6 +355,9 @@ class _FunctionReader(LoopReader):
         c = self.strip(c)
         loc = self.loc(c)
         kids = [self.strip(k) for k in c.get_children()]
+        if c.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR):
+            self.refuse_pointer_operands(c, kids, _binary_op(c) if c.kind == K.BINARY_OPERATOR
+                                         else "")
         if c.kind == K.BINARY_OPERATOR and _binary_op(c) == "=":
             return [L.Assign(self.target(kids[0]), self.expr(kids[1]), loc)]
         if c.kind == K.COMPOUND_ASSIGNMENT_OPERATOR:
@@ -420,11 +440,14 @@ class _FunctionReader(LoopReader):
         if kind in (K.INTEGER_LITERAL, K.FLOATING_LITERAL, K.CXX_BOOL_LITERAL_EXPR):
             return self.literal(c, loc)
         if kind == K.DECL_REF_EXPR:
+            if c.spelling in self.pointers:
+                raise self.pointer_value(c)
             if c.spelling not in self.types:
                 raise self.unsupported(c, f"the name {c.spelling} (not a parameter or local variable)")
             return L.Name(c.spelling, loc)
         if kind == K.BINARY_OPERATOR:
             op = _binary_op(c)
+            self.refuse_pointer_operands(c, kids, op)
             if op not in _BINARY:
                 raise self.unsupported(c, f"the operator {op}")
             return L.Binary(_BINARY[op], self.expr(kids[0]), self.expr(kids[1]), loc)
@@ -432,6 +455,9 @@ class _FunctionReader(LoopReader):
             op = _unary_op(c)
             if op == "+":
                 return self.expr(kids[0])
+            if op == "*" and is_pointer(kids[0].type):
+                return self.dereference(c, kids[0])
+            self.refuse_pointer_operands(c, kids, op)
             if op not in _UNARY:
                 raise self.unsupported(c, f"the operator {op or 'this unary operator'} inside an expression")
             inner = self.expr(kids[0])
@@ -441,8 +467,7 @@ class _FunctionReader(LoopReader):
         if kind == K.CONDITIONAL_OPERATOR:
             return L.Cond(self.expr(kids[0]), self.expr(kids[1]), self.expr(kids[2]), loc)
         if kind == K.ARRAY_SUBSCRIPT_EXPR:
-            raise self.unsupported(c, "C arrays and pointers" + (" (use std::vector)" if
-                                                                 self.language == "c++" else ""))
+            return self.subscript(c, kids)
         if kind == K.CALL_EXPR:
             return self.call(c, kids, loc)
         if kind == K.MEMBER_REF_EXPR:
@@ -495,7 +520,7 @@ class _FunctionReader(LoopReader):
             if len(values) == _FUNCTIONS[name].arity:
                 return L.Call(_FUNCTIONS[name].name, tuple(values), loc)
         if name in self.signatures and callee is not None and callee.kind == K.DECL_REF_EXPR:
-            return L.Call(name, tuple(self.expr(a) for a in args), loc)
+            return L.Call(name, self.call_arguments(self.signatures[name], args), loc)
         if name == "vector" and len(kids) == 1:
             return self.expr(kids[0])  # a copy
         if name == "vector":

@@ -26,7 +26,7 @@ PROJECT = """#include <limits.h>
 #define N 2
 #endif
 int times_n(int x) { return x * N + PROJ_OFFSET; }
-int first(const float *a, int n) { return n; }
+int first(const int *a, int n) { return *(a + n); }
 """
 
 
@@ -54,15 +54,15 @@ def test_c_division_truncates_as_in_cpp(tmp_path: Path) -> None:
     assert run(module, "f", [-7, 2]) == -3 + 100 * -1
 
 
-def test_a_pointer_parameter_is_refused_naming_it_with_its_position(
+def test_pointer_arithmetic_is_refused_naming_it_with_its_position(
         project: Path, tensflo_cmd) -> None:
     p = tensflo_cmd("lift", str(project / "k.c"), "--function", "first", "-I",
                     str(project / "include"), "--json", "--synth", "none", "-q")
     assert p.returncode == 1, p.stderr
     out = json.loads(p.stdout)
     (diag,) = out["diagnostics"]
-    assert (diag["file"], diag["line"], diag["col"]) == (str(project / "k.c"), 7, 24)
-    assert diag["message"] == "unsupported: pointer type const float * for parameter a"
+    assert (diag["file"], diag["line"], diag["col"]) == (str(project / "k.c"), 7, 43)
+    assert diag["message"] == "unsupported: pointer arithmetic (`*` of 'a + n')"
 
 
 def test_define_changes_a_constant(project: Path) -> None:
