@@ -16,6 +16,7 @@ from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE
 from tensflo.ir.tensir.precedence import ATOM, PREC
 
 from .pyexpr import PyEntry, PyRenderer, Template, call, infix, prefix
+from .search_ops import search_entries
 
 _A, _M, _C = PREC["add"], PREC["mul"], PREC["cmp"]
 
@@ -126,6 +127,7 @@ def array_entries(ns: str) -> dict[str, PyEntry]:
         "matmul": infix("@", _M),
         **map_entries(f"{ns}.full({ns}.shape({{x}}), {{body}}, dtype={{dtype}})"),
         **family_entries(scalar),
+        **search_entries(ns),
     }
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars
-from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MATH_OPS
+from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MATH_OPS, SEARCH_OPS
 from tensflo.plugins.errors import UsageError
 
 from ..optable import UNSUPPORTED, Unsupported
@@ -56,6 +56,7 @@ ROLES: dict[str, str | Unsupported] = {
         "reduce_sum", "reduce_mul", "reduce_max", "matrix_row_sum", "outer")},
     **{op.name: UNSUPPORTED for op in (*ELEMWISE.values(), *BROADCAST.values())},
     **{name: UNSUPPORTED for name in MATH_OPS},  # libm and conversions: no Gemmini instruction
+    **{name: UNSUPPORTED for name in SEARCH_OPS},  # searches and arg-extremes: none either
     **_RECOGNISED,
 }
 """What each op can be in a term the target lowers (see the module docstring); the target renders

@@ -19,12 +19,13 @@ from tensflo.ir.tensir.ops import (
     ELEMWISE,
     KERNELS,
     MAPPERS,
+    SEARCH_OPS,
     SLICE,
     TAIL,
     TAKE,
 )
 
-from ..optable import Unsupported
+from ..optable import UNSUPPORTED, Unsupported
 
 if TYPE_CHECKING:
     from .codegen import Lowering, View
@@ -220,5 +221,6 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     **{op.name: _mapper(op.name) for op in MAPPERS.values()},
     **{op.name: _elementwise(op) for op in ELEMWISE.values()},
     **{op.name: _broadcast(op, first) for (_, _, first), op in BROADCAST.items()},
+    **{name: UNSUPPORTED for name in SEARCH_OPS},  # searches and arg-extremes: not yet fused
 }
 """Every op as LLVM IR, by op name."""

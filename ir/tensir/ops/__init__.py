@@ -11,7 +11,7 @@ and `float` as reals (overflow and rounding are not modelled; see docs/semantics
 
 from __future__ import annotations
 
-from . import families, math
+from . import families, math, search
 from .families import BROADCAST, ELEMWISE
 from .linalg import (
     MATMUL,
@@ -29,12 +29,15 @@ from .maps import MAPPERS, MATRIX_MAP, MATRIX_SELECTION_TWO_ARGS, SELECTION_TWO_
 from .math import MATH_OPS
 from .rules import DTYPES, NUMERIC, RANK_PREFIX, as_value
 from .scalar import ITE, KERNELS, SCALAR_OPS, Kernel
+from .search import SEARCH_OPS
 from .structural import APPEND, COL_SLICE, INDEX, LEN, SLICE, TAIL, TAKE, TRANSPOSE
 
 families.declare()
 math.declare()
+search.declare()
 
 __all__ = [
+    "SEARCH_OPS",
     "APPEND", "BROADCAST", "COL_SLICE", "DTYPES", "ELEMWISE", "INDEX", "ITE", "KERNELS", "Kernel",
     "LEN", "MAPPERS", "MATH_OPS", "MATMUL", "MATRIX_MAP", "MATRIX_ROW_SUM", "MATRIX_SELECTION_TWO_ARGS",
     "MATRIX_VEC_MUL", "MAX", "NUMERIC", "OUTER", "PROD", "RANK_PREFIX", "REDUCE_MAX", "REDUCE_MUL",

@@ -1,0 +1,177 @@
+"""Searches and arg-extremes: the first or last index where a mask is nonzero (`find_first`,
+`find_last`), and the index of the largest or smallest element that beats a seed value
+(`argmax_from`, `argmin_from` and their `_last` forms, which keep the last index on ties).
+
+Each is total (-1 when nothing is found, also on an empty vector) and is the fold a source loop
+computes: `argmax_from(x, s)` walks `x` with `best = s, at = -1` and takes `x[k]` when
+`x[k] > best` (`>=` for `argmax_last_from`, `<` and `<=` for the minima), so its prefix lemma is
+one unfolding of its SMT definition, a recursive function on the length. `find_first` recurses
+on its start (the suffix still to search, as an early-exit loop runs); `find_last` on the length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..opdef import OpDef, register
+from ..smt import SORTS, Encoder, SVal
+from ..terms import Arg, Lit, Term
+from ..types import BOOL, INT, TensorType
+from .rules import NUMERIC, expect_rank, int_arg, same_elem
+from .scalar import ITE, SCALAR_OPS
+from .structural import INDEX
+
+ELEMS = (*NUMERIC, "bool")
+_ZERO = {"int": "0", "float": "0.0", "bool": "false"}
+
+
+def _mask_infer(name: str, with_start: bool) -> Callable[..., TensorType]:
+    def infer(m: TensorType, *rest: TensorType) -> TensorType:
+        expect_rank(name, m, 1, "the mask")
+        same_elem(name, ELEMS, m)
+        if with_start:
+            int_arg(name, rest[0], "the start")
+        return INT
+
+    return infer
+
+
+def _vector_fn(enc: Encoder, x: SVal) -> str:
+    return enc.materialize(x)
+
+
+def _find_first_smt(enc: Encoder, m: SVal, s: SVal) -> SVal:
+    sort = enc.dialect.fn_sort(1, m.elem)
+    name = f"tf_find_first_{SORTS[m.elem]}"
+    at = enc.dialect.apply("f", ["j"])
+    enc.define(name, (
+        f"(define-fun-rec {name} ((f {sort}) (j Int) (n Int)) Int "
+        f"(ite (>= j n) (- 1) (ite (not (= {at} {_ZERO[m.elem]})) j ({name} f (+ j 1) n))))"))
+    start = f"(ite (< {s.expr} 0) 0 {s.expr})"
+    return enc.scalar(f"({name} {_vector_fn(enc, m)} {start} {m.dims[0]})", "int")
+
+
+def _find_last_smt(enc: Encoder, m: SVal) -> SVal:
+    sort = enc.dialect.fn_sort(1, m.elem)
+    name = f"tf_find_last_{SORTS[m.elem]}"
+    at = enc.dialect.apply("f", ["(- n 1)"])
+    enc.define(name, (
+        f"(define-fun-rec {name} ((f {sort}) (n Int)) Int "
+        f"(ite (<= n 0) (- 1) (ite (not (= {at} {_ZERO[m.elem]})) (- n 1) ({name} f (- n 1)))))"))
+    return enc.scalar(f"({name} {_vector_fn(enc, m)} {m.dims[0]})", "int")
+
+
+def _find_first_np(m: Any, s: Any) -> Any:
+    hits = np.flatnonzero(np.asarray(m)[max(int(s), 0):])
+    return np.int64(hits[0] + max(int(s), 0)) if hits.size else np.int64(-1)
+
+
+def _find_last_np(m: Any) -> Any:
+    hits = np.flatnonzero(np.asarray(m))
+    return np.int64(hits[-1]) if hits.size else np.int64(-1)
+
+
+SEARCH_OPS: dict[str, OpDef] = {}
+"""The ops of this module by name, once `declare` has registered them."""
+
+
+def _declare_finds() -> None:
+    SEARCH_OPS["find_first"] = register(OpDef(
+        name="find_first", params=("m", "s"), arity=2, infer=_mask_infer("find_first", True),
+        numpy=_find_first_np, smt=_find_first_smt,
+        doc="first index k >= s (s below 0 counts as 0) where the mask m is nonzero; -1 when none",
+    ))
+    SEARCH_OPS["find_last"] = register(OpDef(
+        name="find_last", params=("m",), arity=1, infer=_mask_infer("find_last", False),
+        numpy=_find_last_np, smt=_find_last_smt,
+        doc="last index where the mask m is nonzero; -1 when none",
+        prefix_args=(0,), prefix_step=_find_last_step,
+    ))
+
+
+def _find_last_step(prev: Term, args: tuple[Arg, ...], i: Term) -> Term:
+    m = args[0]
+    assert isinstance(m, Term)
+    zero = Lit(False, BOOL) if m.type.elem == "bool" else Lit(0 if m.type.elem == "int" else 0.0,
+                                                               m.type.scalar)
+    return ITE(SCALAR_OPS["ne"](INDEX(m, i), zero), i, prev)
+
+
+
+
+
+_COMPARE = {"argmax_from": ">", "argmax_last_from": ">=", "argmin_from": "<",
+            "argmin_last_from": "<="}
+_SCALAR_CMP = {">": "gt", ">=": "ge", "<": "lt", "<=": "le"}
+
+
+def _extreme_infer(name: str) -> Callable[..., TensorType]:
+    def infer(x: TensorType, s: TensorType) -> TensorType:
+        expect_rank(name, x, 1, "the vector")
+        expect_rank(name, s, 0, "the seed")
+        same_elem(name, NUMERIC, x, s)
+        return INT
+
+    return infer
+
+
+def _extreme_np(cmp: str) -> Callable[[Any, Any], Any]:
+    def numpy(x: Any, s: Any) -> Any:
+        arr = np.asarray(x)
+        if arr.size == 0:
+            return np.int64(-1)
+        top = arr.max() if cmp in (">", ">=") else arr.min()
+        beats = {">": top > s, ">=": top >= s, "<": top < s, "<=": top <= s}[cmp]
+        if not beats:
+            return np.int64(-1)
+        hits = np.flatnonzero(arr == top)
+        return np.int64(hits[0] if cmp in (">", "<") else hits[-1])
+
+    return numpy
+
+
+def _extreme_smt(name: str, cmp: str) -> Callable[[Encoder, SVal, SVal], SVal]:
+    def smt(enc: Encoder, x: SVal, s: SVal) -> SVal:
+        sort = enc.dialect.fn_sort(1, x.elem)
+        elem = SORTS[x.elem]
+        fn = f"tf_{name}_{elem}"
+        last = enc.dialect.apply("f", ["(- n 1)"])
+        best = enc.dialect.apply("f", ["p"])
+        enc.define(fn, (
+            f"(define-fun-rec {fn} ((f {sort}) (n Int) (s {elem})) Int "
+            f"(ite (<= n 0) (- 1) (let ((p ({fn} f (- n 1) s))) "
+            f"(ite ({cmp} {last} (ite (< p 0) s {best})) (- n 1) p))))"))
+        return enc.scalar(f"({fn} {_vector_fn(enc, x)} {x.dims[0]} {s.expr})", "int")
+
+    return smt
+
+
+def _extreme_step(cmp: str) -> Callable[[Term, tuple[Arg, ...], Term], Term]:
+    def step(prev: Term, args: tuple[Arg, ...], i: Term) -> Term:
+        x, s = args
+        assert isinstance(x, Term) and isinstance(s, Term)
+        best = ITE(SCALAR_OPS["lt"](prev, Lit(0, INT)), s, INDEX(x, prev))
+        return ITE(SCALAR_OPS[_SCALAR_CMP[cmp]](INDEX(x, i), best), i, prev)
+
+    return step
+
+
+def _declare_extremes() -> None:
+    for name, cmp in _COMPARE.items():
+        what = "largest" if cmp in (">", ">=") else "smallest"
+        tie = "first" if cmp in (">", "<") else "last"
+        SEARCH_OPS[name] = register(OpDef(
+            name=name, params=("x", "s"), arity=2, infer=_extreme_infer(name),
+            numpy=_extreme_np(cmp), smt=_extreme_smt(name, cmp),
+            doc=f"index of the {what} element of x ({tie} on ties) when it is {cmp} s, else -1",
+            prefix_args=(0,), prefix_step=_extreme_step(cmp),
+        ))
+
+
+def declare() -> None:
+    """Register the searches and arg-extremes (after libm, in docs order)."""
+    _declare_finds()
+    _declare_extremes()
