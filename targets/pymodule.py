@@ -181,11 +181,19 @@ class PythonTarget:
             code += "\n".join(self.helper_source(n) for n in more)
         return [self.helper_source(n).rstrip() for n in self.helpers if n in used]
 
-    def emit(self, functions: list[Function], out: IO[str]) -> None:
+    def emit(self, functions: list[Function], out: IO[str], source_lang: str | None = None) -> None:
+        """Write the module; `source_lang` is the language the functions were lifted from
+        (`python`: ints are exact, see `exact_ints`)."""
         from tensflo.version import __version__
 
         rendered = [self.render_function(f) for f in functions]
-        helpers = self.helper_sources("\n".join(line for f in rendered for line in f.lines))
+        guards: list[str] = []
+        if source_lang == "python":
+            from .exact_ints import guard_functions
+
+            rendered, guards = guard_functions(self, functions, rendered)
+        helpers = [*self.helper_sources("\n".join(line for f in rendered for line in f.lines)),
+                   *guards]
         names = ", ".join(f.name for f in functions)
         template = self.module_template or f"{self.name}_module.py.j2"
         text = environment().get_template(template).render(
@@ -194,10 +202,10 @@ class PythonTarget:
         )
         out.write(text.rstrip("\n") + "\n")
 
-    def compile(self, functions: list[Function]) -> dict[str, Any]:
+    def compile(self, functions: list[Function], source_lang: str | None = None) -> dict[str, Any]:
         """Emit and load the module; returns its namespace (for tests and `tensflo bench`)."""
         buf = io.StringIO()
-        self.emit(functions, buf)
+        self.emit(functions, buf, source_lang)
         namespace: dict[str, Any] = {}
         exec(compile(buf.getvalue(), f"<tensflo {self.name}: {functions[0].name}>", "exec"), namespace)
         return namespace

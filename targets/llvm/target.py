@@ -36,11 +36,22 @@ class LlvmTarget:
         """How the target computes `op` (for `tensflo ops`), or None when it cannot."""
         return rendering(self.table, op, self.name)
 
+    int_policy: ClassVar[str] = "int64-inputs"
+    """Functions lifted from Python compile only when no int intermediate can leave int64 for
+    int64 inputs (`exact_ints.llvm_refusal`): the code computes in int64 without a check."""
+
     def emit(self, functions: list[Function], out: IO[str], dtypes: Mapping[str, str] | None = None,
-             ) -> None:
-        """Write the LLVM IR module (before optimization) defining `f_shape` and `f` per function."""
+             source_lang: str | None = None) -> None:
+        """Write the LLVM IR module (before optimization) defining `f_shape` and `f` per function;
+        `source_lang` is the language the functions were lifted from."""
+        from tensflo.plugins.errors import UsageError
         from tensflo.version import __version__
 
+        from ..exact_ints import llvm_refusal
+
+        refusal = llvm_refusal(functions) if source_lang == "python" else None
+        if refusal is not None:
+            raise UsageError(refusal)
         from .functions import build_module
 
         module, lowered = build_module(functions, dtypes)

@@ -1,0 +1,49 @@
+"""The call-time check of exact-int code, copied by source into generated modules.
+
+`int64_inputs` reads each argument once: it converts int arguments to int64 arrays (a list with an
+int beyond int64 cannot be: the check then fails), takes their largest magnitude and every
+argument's lengths, and evaluates the function's magnitude bound (`run_bound`, copied from
+`tensflo.ir.tensir.magnitude`). Self-contained: only Python and a local NumPy import.
+"""
+
+from __future__ import annotations
+
+from tensflo.ir.tensir.magnitude import run_bound
+
+
+def int64_inputs(spec, args):
+    """(the arguments as int64 / float64 arrays, the bound of every int intermediate); the bound
+    is 2**63 when an argument does not fit int64. `spec`: ((elem, rank) per parameter, code)."""
+    import numpy as np
+
+    kinds, code = spec
+    top = 9223372036854775807
+    out, mags, dims = [], [], []
+    for (elem, rank), x in zip(kinds, args, strict=True):
+        if rank == 0:
+            m = abs(int(x)) if elem == "int" else 0
+            out.append(x)
+            mags.append(m)
+            dims.append(())
+            if m > top:
+                return args, top + 1
+            continue
+        if elem != "int":
+            a = np.asarray(x, dtype=np.float64 if elem == "float" else np.bool_)
+            m = 0
+        else:
+            a = np.asarray(x)
+            if a.size == 0:
+                m = 0
+            elif a.dtype.kind in "iub":
+                m = max(-int(a.min()), int(a.max()))
+            elif a.dtype.kind == "f" and bool(np.isfinite(a).all()):
+                m = int(np.ceil(max(-float(a.min()), float(a.max()))))
+            else:  # ints beyond int64 (object or lossy float arrays), or not numbers
+                return args, top + 1
+            if m > top:
+                return args, top + 1
+        out.append(a)
+        mags.append(m)
+        dims.append(a.shape + (0,) * (rank - a.ndim))
+    return tuple(out), run_bound(code, mags, dims)
