@@ -25,6 +25,7 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop import ops
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
+from tensflo.plugins.c_exprs import EffectReader, is_effect
 from tensflo.plugins.c_family import ClangOptions, clang_flags, language_of, same_file
 from tensflo.plugins.c_loops import LoopReader, check_reused_counters
 from tensflo.plugins.c_pointers import PointerReader, is_pointer
@@ -185,7 +186,7 @@ def _refusal(problems: list[LoopIRError]) -> LoopIRError:
 
 
 @dataclass
-class _FunctionReader(LoopReader, PointerReader):
+class _FunctionReader(LoopReader, PointerReader, EffectReader):
     path: str
     fn: Any
     signatures: dict[str, Any]
@@ -261,11 +262,11 @@ class _FunctionReader(LoopReader, PointerReader):
                 out: list[L.Stmt] = []
                 for s in c.get_children():
                     try:
-                        out.extend(self.stmt(s))
+                        out.extend(self.sequenced(s))
                     except LoopIRError as e:  # the function is refused; go on to find the others
                         self.problems.append(e)
                 return out
-            return self.stmt(c)
+            return self.sequenced(c)
         finally:
             self.types = scope
 
@@ -437,6 +438,8 @@ class _FunctionReader(LoopReader, PointerReader):
             return self.convert(c, *conversion, loc)
         kids = [self.strip(k) for k in c.get_children()]
         kind = c.kind
+        if is_effect(c):
+            return self.effect(c, kids)
         if kind in (K.INTEGER_LITERAL, K.FLOATING_LITERAL, K.CXX_BOOL_LITERAL_EXPR):
             return self.literal(c, loc)
         if kind == K.DECL_REF_EXPR:

@@ -1,0 +1,150 @@
+"""Second induction variables of C loops: a variable stepped by a loop-invariant amount once per
+iteration beside the counter, read as a function of the counter.
+
+    for (i = 0; i < n; i++) { s += x[ix]; ix += incx; }
+    ->  for (i = 0; i < n; i++) { s += x[ix + incx * i]; }  ix = ix + incx * max(0, n - 0);
+
+Rule: `v` is an `int` declared outside the loop and read in the body; the body's only write to `v` is one statement
+`v = v + e` or `v = v - e` (`v += e`, `v++`, `v--`) at the top level of the body (so it runs once
+per iteration, unconditionally); `e`, the loop's start and its bound use nothing the body writes.
+Then in iteration `t = (i - start) / step` (exact: `i - start` is a multiple of the step) a read of
+`v` before that statement is `v + e*t` and one after it `v + e*(t + 1)`, where `v` is its value
+before the loop, which the body no longer changes. After the loop `v` has been stepped once per
+iteration: the final value `v + e * trips` is assigned after the loop, so later reads (and an
+enclosing loop, which may treat `v` as its own induction variable) see the C value. A body that
+can leave the loop early (`break`) keeps its loop unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.tensir.types import INT, TensorType
+
+
+def _names(e: L.Expr) -> set[str]:
+    return {x.id for x in L.sub_exprs(e) if isinstance(x, L.Name)}
+
+
+def _written(s: L.Stmt) -> str | None:
+    """The variable a statement writes (its base name for an element or a push)."""
+    if isinstance(s, L.Decl):
+        return s.name
+    if isinstance(s, L.Assign | L.Push):
+        t: L.Expr = s.target
+        while isinstance(t, L.Index):
+            t = t.base
+        return t.id if isinstance(t, L.Name) else None
+    return None
+
+
+def _step_of(s: L.Stmt) -> tuple[str, str, L.Expr] | None:
+    """(v, `+` or `-`, e) for a statement `v = v + e`, `v = e + v` or `v = v - e`."""
+    if not (isinstance(s, L.Assign) and isinstance(s.target, L.Name)
+            and isinstance(s.value, L.Binary) and s.value.op in ("+", "-")):
+        return None
+    v, value = s.target.id, s.value
+    if isinstance(value.left, L.Name) and value.left.id == v and v not in _names(value.right):
+        return v, value.op, value.right
+    if value.op == "+" and isinstance(value.right, L.Name) and value.right.id == v \
+            and v not in _names(value.left):
+        return v, "+", value.left
+    return None
+
+
+def _mul(a: L.Expr, b: L.Expr, loc: L.Loc) -> L.Expr:
+    if isinstance(a, L.Const) and a.value == 1 and not isinstance(a.value, bool):
+        return b
+    if isinstance(b, L.Const) and b.value == 1 and not isinstance(b.value, bool):
+        return a
+    return L.Binary("*", a, b, loc)
+
+
+def _add(a: L.Expr, b: L.Expr, loc: L.Loc) -> L.Expr:
+    if isinstance(b, L.Const) and b.value == 0 and not isinstance(b.value, bool):
+        return a
+    if isinstance(a, L.Const) and a.value == 0 and not isinstance(a.value, bool):
+        return b
+    return L.Binary("+", a, b, loc)
+
+
+def _sub(a: L.Expr, b: L.Expr, loc: L.Loc) -> L.Expr:
+    if isinstance(b, L.Const) and b.value == 0 and not isinstance(b.value, bool):
+        return a
+    return L.Binary("-", a, b, loc)
+
+
+def substitute(node: Any, name: str, value: L.Expr) -> Any:
+    """`node` (an expression, a statement or a tuple of them) with every read of `name` replaced
+    by `value`."""
+    if isinstance(node, L.Name):
+        return value if node.id == name else node
+    if isinstance(node, tuple):
+        return tuple(substitute(x, name, value) for x in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type | L.Loc | TensorType):
+        changes = {f.name: substitute(getattr(node, f.name), name, value)
+                   for f in dataclasses.fields(node) if f.name != "loc"}
+        return dataclasses.replace(node, **changes)
+    return node
+
+
+def _iteration(var: str, start: L.Expr, step: int, loc: L.Loc) -> L.Expr:
+    """The number of the iteration whose counter is `var`: `(var - start) / step`."""
+    t = _sub(L.Name(var, loc), start, loc)
+    return t if step == 1 else L.Binary("/", t, L.Const(step, loc), loc)
+
+
+def _trips(start: L.Expr, stop: L.Expr, step: int, loc: L.Loc) -> L.Expr:
+    """How many iterations a loop runs: `max(0, ceil((stop - start) / step))` (the C division of a
+    non-negative numerator, ceiled by adding `|step| - 1`)."""
+    span = _sub(stop, start, loc) if step > 0 else _sub(start, stop, loc)
+    k = abs(step)
+    if k != 1:
+        span = L.Binary("/", L.Binary("+", span, L.Const(k - 1, loc), loc), L.Const(k, loc), loc)
+    return L.Call("max", (L.Const(0, loc), span), loc)
+
+
+def rewrite_induction(var: str, start: L.Expr, stop: L.Expr, step: int,
+                      body: tuple[L.Stmt, ...], types: dict[str, TensorType],
+                      loc: L.Loc) -> tuple[tuple[L.Stmt, ...], list[L.Stmt]]:
+    """The body with every second induction variable read as a function of the counter `var`,
+    and the statements giving their final values after the loop (see the module's docstring).
+    Variables that do not follow the rule are left as they are."""
+    after: list[L.Stmt] = []
+    if any(type(s).__name__ == "Break" for s in L.walk_stmts(body)):
+        return body, after
+    writes: dict[str, int] = {}
+    for s in L.walk_stmts(body):
+        w = s.var if isinstance(s, L.For) else _written(s)
+        if w is not None:
+            writes[w] = writes.get(w, 0) + 1
+    fixed = _names(start) | _names(stop)
+    for k, s in enumerate(body):
+        found = _step_of(s)
+        if found is None:
+            continue
+        v, sign, e = found
+        if v == var or types.get(v) != INT or writes.get(v) != 1 \
+                or (_names(e) | fixed) & (set(writes) | {var}):
+            continue
+        rest = body[:k] + body[k + 1:]
+        if not any(v in _names(x) for st in L.walk_stmts(rest) for x in L.stmt_exprs(st)):
+            continue  # an accumulator of a loop-invariant value: the lifter's own rules sum it
+        t = _iteration(var, start, step, s.loc)
+        here = L.Binary(sign, L.Name(v, s.loc), _mul(e, t, s.loc), s.loc)
+        next_ = L.Binary(sign, L.Name(v, s.loc),
+                         _mul(e, _add(t, L.Const(1, s.loc), s.loc), s.loc), s.loc)
+        body = substitute(body[:k], v, here) + substitute(body[k + 1:], v, next_)
+        after.append(L.Assign(L.Name(v, s.loc), L.Binary(
+            sign, L.Name(v, s.loc), _mul(e, _trips(start, stop, step, loc), s.loc), s.loc), s.loc))
+        return _again(var, start, stop, step, body, types, loc, after)
+    return body, after
+
+
+def _again(var: str, start: L.Expr, stop: L.Expr, step: int, body: tuple[L.Stmt, ...],
+           types: dict[str, TensorType], loc: L.Loc,
+           after: list[L.Stmt]) -> tuple[tuple[L.Stmt, ...], list[L.Stmt]]:
+    body, more = rewrite_induction(var, start, stop, step, body, types, loc)
+    return body, after + more
