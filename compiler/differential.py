@@ -1,7 +1,9 @@
 """Differential checks: generated code against the original source, run for real.
 
-For C++ the original is compiled with `g++ -O3` (`native.run_native`); for Python the original
-function is executed by CPython. Both run on the same random inputs inside the lifted program's
+For C++ over `std::vector` the original is compiled with `g++ -O3` (`native.run_native`); C, and
+C++ over pointers, with `gcc -O2` / `g++ -O2` (`native_c`: the return value and every pointer
+argument after the call are compared, floats within single-precision rounding scaled to the number
+of terms and the values' magnitude); for Python the original function is executed by CPython. Both run on the same random inputs inside the lifted program's
 precondition (`inputs.draw_cases`), and the generated module is imported and called on them.
 Floats are compared with the quick check's tolerance for each input's magnitude
 (`float_inputs.scale_of`); the largest difference seen is reported.
@@ -17,11 +19,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from tensflo.ir.lifting.float_inputs import largest_error, scale_of
 from tensflo.ir.lifting.inputs import Case, draw_cases, same
 from tensflo.ir.loop import nodes as L
 
 from .native import run_native
+from .native_c import run_c, values_close
 
 
 @dataclass
@@ -68,11 +73,20 @@ def original_outputs(path: str, fn: L.Function, cases: Sequence[Case],
     return [original(*copy.deepcopy(list(c.args))) for c in cases]
 
 
+def uses_c_harness(path: str, fn: L.Function) -> bool:
+    """Whether the original runs in the C harness (`native_c`): a C file, or a C++ function with
+    pointer parameters or no result; other C++ functions (over `std::vector`) run in `native`'s."""
+    return fn.lang == "cpp" and (os.path.splitext(path)[1] in (".c", ".h") or fn.result is None
+                                 or any(p.pointer for p in fn.params))
+
+
 def differential_check(path: str, module: L.Module, fn: L.Function, code: str, requires: Sequence[Any],
                        count: int = 100, seed: int = 1, cache_dir: str | None = None) -> DiffReport:
     """Run the original and the generated function on `count` random inputs; compare."""
     cases = draw_cases(fn, module, requires, count, seed=seed)
     generated = getattr(load_module(code, fn.name), fn.name)
+    if uses_c_harness(path, fn):
+        return c_differential(path, fn.name, generated, [list(c.args) for c in cases], cache_dir)
     expected = original_outputs(path, fn, cases, cache_dir)
     report = DiffReport(len(cases))
     for case, want in zip(cases, expected, strict=True):
@@ -101,3 +115,38 @@ def check_compiled(path: str, result: Any, registry: Any, count: int = 100, seed
     assert fn is not None and result.code is not None
     return differential_check(path, module, fn, result.code, result.precondition, count=count,
                               seed=seed, cache_dir=cache_dir)
+
+
+def c_differential(path: str, function: str, generated: Callable[..., Any],
+                   inputs: Sequence[Sequence[Any]], cache_dir: str | None = None,
+                   flags: Sequence[str] = ()) -> DiffReport:
+    """The C function (gcc -O2, `native_c`) against `generated` on each argument list: the return
+    value and every pointer argument after the call (`generated` gets each pointer as a NumPy
+    array, float64 or int64, and updates written ones in place); floats within `single_close`."""
+    sig, outcomes = run_c(path, function, inputs, cache_dir=cache_dir, flags=flags)
+    report = DiffReport(len(outcomes))
+    for args, want in zip(inputs, outcomes, strict=True):
+        given = [np.array(a, dtype=np.float64 if p.floating else np.int64) if p.pointer else a
+                 for p, a in zip(sig.params, args, strict=True)]
+        floats = [abs(float(x)) for p, a in zip(sig.params, args, strict=True) if p.floating
+                  for x in (a if p.pointer else [a]) if np.isfinite(x)]
+        scale = max(floats, default=0.0)
+        terms = 1 + sum(len(a) for p, a in zip(sig.params, args, strict=True) if p.pointer)
+        shown = f"{function}{tuple(args)}"
+        try:
+            got = generated(*given)
+        except Exception as e:  # a crash of generated code is a failure to report, not to raise
+            report.failures.append(f"{shown}: generated code raised {type(e).__name__}: {e}")
+            continue
+        pairs: list[tuple[str, Any, Any, bool]] = [
+            ("the result", want.result, got, sig.result.floating if sig.result else False)]
+        pairs += [(p.name, want.arrays[p.name], g, p.floating)
+                  for p, g in zip(sig.params, given, strict=True) if p.pointer]
+        bad = [f"{what}: original {w}, generated {g.tolist() if isinstance(g, np.ndarray) else g}"
+               for what, w, g, fl in pairs if not values_close(w, g, scale, terms, fl)]
+        if bad:
+            report.failures.append(f"{shown}: " + "; ".join(bad))
+        else:
+            report.largest_error = max([report.largest_error,
+                                        *(largest_error(w, g) for _, w, g, fl in pairs if fl)])
+    return report

@@ -434,11 +434,13 @@ def compile_native(source_path: str | os.PathLike[str], function: str,
 
 def build_driver(source_path: str | os.PathLike[str], function: str, driver: str, *,
                  cache_dir: str | os.PathLike[str] | None = None, cxx: str = "g++",
-                 flags: Sequence[str] = DEFAULT_FLAGS) -> tuple[Path, bool]:
+                 flags: Sequence[str] = DEFAULT_FLAGS, suffix: str = ".cc",
+                 libraries: Sequence[str] = ()) -> tuple[Path, bool]:
     """Compile (or fetch from the cache) a driver `#include`-ing `source_path`.
 
-    Returns the binary and whether g++ ran. The cache key hashes the source text, the driver, the
-    compiler's path and version and `flags`.
+    Returns the binary and whether the compiler ran. The driver is written with `suffix` (`.c`
+    for a C driver) and linked with `libraries` (`-lm`) after it. The cache key hashes the source
+    text, the driver, the compiler's path and version, `flags` and `libraries`.
     """
     if not _FUNCTION_NAME.fullmatch(function):
         raise NativeError(f"not a C++ function name: {function!r}")
@@ -448,7 +450,7 @@ def build_driver(source_path: str | os.PathLike[str], function: str, driver: str
         raise NativeError(f"cannot read {source_path}: {e}") from None
     identity = _compiler_identity(cxx)
     key = hashlib.sha256(b"\0".join([source_text, driver.encode(), identity.encode(),
-                                     "\0".join(flags).encode()])).hexdigest()[:24]
+                                     "\0".join([*flags, *libraries]).encode()])).hexdigest()[:24]
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     stem = re.sub(r"\W", "_", function)
     binary = cache / f"{stem}-{key}"
@@ -457,16 +459,16 @@ def build_driver(source_path: str | os.PathLike[str], function: str, driver: str
     cache.mkdir(parents=True, exist_ok=True)
     # Private names while compiling, then atomic renames: concurrent compilers of one key both win.
     partial = cache / f"{stem}-{key}.{os.getpid()}.tmp"
-    driver_path = cache / f"{stem}-{key}.{os.getpid()}.cc"
+    driver_path = cache / f"{stem}-{key}.{os.getpid()}{suffix}"
     driver_path.write_text(driver)
-    command = [cxx, *flags, "-o", str(partial), str(driver_path)]
+    command = [cxx, *flags, "-o", str(partial), str(driver_path), *libraries]
     try:
         proc = subprocess.run(command, capture_output=True, text=True, timeout=300,
                               stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError) as e:
         raise NativeError(f"cannot run {' '.join(command)}: {e}") from None
     finally:
-        os.replace(driver_path, cache / f"{stem}-{key}.cc")  # kept for reading g++'s messages
+        os.replace(driver_path, cache / f"{stem}-{key}{suffix}")  # kept for reading messages
     if proc.returncode != 0:
         partial.unlink(missing_ok=True)
         raise NativeCompileError(

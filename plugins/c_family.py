@@ -156,3 +156,58 @@ class ClangOptions:
         except OSError as e:
             raise UsageError(f"{self.context}: cannot read the file that includes {path}: "
                              f"{e.strerror or e}") from None
+
+
+@dataclass(frozen=True)
+class CParameter:
+    """A C parameter as a native harness declares it."""
+
+    name: str
+    ctype: str
+    """The value's type, canonical (typedefs resolved), qualifiers dropped: `float`,
+    `unsigned char`; for a pointer, its element type."""
+    pointer: bool
+    floating: bool
+    """Whether the value (or the element) is `float`, `double` or `long double`."""
+
+
+@dataclass(frozen=True)
+class CSignature:
+    """A C (or C++) function's parameters and result type (None for `void`)."""
+
+    function: str
+    params: tuple[CParameter, ...]
+    result: CParameter | None
+
+
+_SCALAR_KINDS = {"BOOL", "CHAR_U", "UCHAR", "USHORT", "UINT", "ULONG", "ULONGLONG", "CHAR_S",
+                 "SCHAR", "SHORT", "INT", "LONG", "LONGLONG", "FLOAT", "DOUBLE", "LONGDOUBLE"}
+
+
+def _scalar(t: Any, name: str, where: str) -> CParameter:
+    t = t.get_canonical()
+    pointer = t.kind.name == "POINTER"
+    value = t.get_pointee().get_canonical() if pointer else t
+    if value.kind.name not in _SCALAR_KINDS:
+        raise UsageError(f"{where}: {name} has type {t.spelling}: a native harness takes "
+                         "numbers and pointers to numbers")
+    spelling = re.sub(r"\b(const|volatile|restrict)\b", "", value.spelling).split()
+    return CParameter(name, " ".join(spelling), pointer,
+                      value.kind.name in ("FLOAT", "DOUBLE", "LONGDOUBLE"))
+
+
+def function_signature(path: str, function: str, flags: Sequence[str]) -> CSignature:
+    """The signature of `function` as defined in `path` (parsed by libclang with `flags`); a
+    UsageError when it is not there or takes something other than numbers and pointers."""
+    import clang.cindex as ci
+
+    tu = ci.Index.create().parse(path, args=list(flags))
+    for c in tu.cursor.walk_preorder():
+        if c.kind == ci.CursorKind.FUNCTION_DECL and c.spelling == function and c.is_definition():
+            where = f"{path}:{c.location.line}:{c.location.column}"
+            params = tuple(_scalar(a.type, a.spelling or f"arg{i}", where)
+                           for i, a in enumerate(c.get_arguments()))
+            result = c.result_type.get_canonical()
+            return CSignature(function, params, None if result.kind.name == "VOID"
+                              else _scalar(result, "the result", where))
+    raise UsageError(f"{path} defines no function {function!r}")
