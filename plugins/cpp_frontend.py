@@ -301,6 +301,8 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
         if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR,
                     K.CALL_EXPR, K.UNEXPOSED_EXPR, K.PAREN_EXPR):
             return self.expr_stmt(c)
+        if kind == K.BREAK_STMT:
+            return [L.Break(loc)]
         names = {K.GOTO_STMT: "`goto`", K.LABEL_STMT: "labels and `goto`", K.BREAK_STMT: "`break`",
                  K.CONTINUE_STMT: "`continue`", K.SWITCH_STMT: "`switch`", K.DO_STMT: "`do ... while`"}
         raise self.unsupported(c, names.get(kind, f"the statement {kind.name.lower()}"))

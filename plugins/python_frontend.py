@@ -206,7 +206,9 @@ class _FunctionReader:
                 return [L.While(self.expr(cond), tuple(self.stmts(body)), loc)]
             case ast.If(cond, then, orelse):
                 return [L.If(self.expr(cond), tuple(self.stmts(then)), tuple(self.stmts(orelse)), loc)]
-            case ast.Break() | ast.Continue():
+            case ast.Break():
+                return [L.Break(loc)]
+            case ast.Continue():
                 raise self.unsupported(s, f"`{type(s).__name__.lower()}`")
         raise self.unsupported(s, f"{type(s).__name__} statement")
 

@@ -20,6 +20,7 @@ from . import ops
 from .nodes import (
     Assign,
     Binary,
+    Break,
     Call,
     Cond,
     Const,
@@ -56,6 +57,10 @@ class Undefined(Exception):
 
 class StepLimit(Exception):
     """The run took more statements than allowed (a loop that does not terminate)."""
+
+
+class _Break(Exception):
+    """A `break` leaving the innermost loop."""
 
 
 class _Return(Exception):
@@ -159,16 +164,24 @@ class Interpreter:
                     if not (i < bound if step > 0 else i > bound):
                         break
                     env[var] = i
-                    self._block(body, env)
+                    try:
+                        self._block(body, env)
+                    except _Break:
+                        break
                     i = env[var] + step
             case While(cond, body):
                 while True:
                     self._tick(s.loc)
                     if not self._expr(cond, env):
                         break
-                    self._block(body, env)
+                    try:
+                        self._block(body, env)
+                    except _Break:
+                        break
             case If(cond, then, orelse):
                 self._block(then if self._expr(cond, env) else orelse, env)
+            case Break():
+                raise _Break()
             case Return(value):
                 raise _Return(copy.deepcopy(self._expr(value, env)))
             case _:

@@ -199,7 +199,14 @@ class Return:
     loc: Loc = field(default=NOWHERE, compare=False)
 
 
-Stmt = Decl | Assign | Push | For | While | If | Return
+@dataclass(frozen=True, slots=True)
+class Break:
+    """`break`: leaves the innermost enclosing loop (a `for` counter keeps its value)."""
+
+    loc: Loc = field(default=NOWHERE, compare=False)
+
+
+Stmt = Decl | Assign | Push | For | While | If | Return | Break
 
 
 # -------------------------------------------------------------------------------------------------

@@ -114,7 +114,7 @@ def test_c_division_truncates() -> None:
     ("int f(int* p) { p++; return 0; }", "pointer arithmetic"),
     ("int f(int (*g)(int)) { return 0; }", "pointer"),
     ("int f(int n) { int s = 0; x: s++; if (s < n) goto x; return s; }", "goto"),
-    ("int f(int n) { for (int i = 0; i < n; i++) { if (i > 2) break; } return n; }", "break"),
+    ("int f(int n) { for (int i = 0; i < n; i++) { if (i > 2) continue; } return n; }", "continue"),
     ("int f(int n) { switch (n) { case 1: return 1; } return 0; }", "switch"),
     ("unsigned f(unsigned n) { return n * 2; }", "unsigned"),
     ("int f(vector<int>& out) { out.push_back(1); return 0; }", "non-const reference"),

@@ -59,11 +59,11 @@ int user(const int* q, int a) { return first(q) + a; }
 
 def test_a_python_helper_rejected_for_its_own_reasons_is_named(tmp_path: Path) -> None:
     src = tmp_path / "helper.py"
-    src.write_text("def first(n: int) -> int:\n    for i in range(n):\n        break\n    return n\n"
+    src.write_text("def first(n: int) -> int:\n    for i in range(n):\n        continue\n    return n\n"
                    "\n\ndef user(a: int) -> int:\n    return first(a) + a\n")
     notes = _notes(src, "user")
     assert notes[0] == "8:12: note: loop-shape rules: call of first, a helper that was rejected " \
-                       "(at 3:9: unsupported: `break`)"
+                       "(at 3:9: unsupported: `continue`)"
 
 
 def test_the_reader_lists_the_other_constructs_it_refused() -> None:
