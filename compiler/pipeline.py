@@ -26,6 +26,8 @@ from tensflo.ir.lifting import (
     Obligation,
     case_in_domain,
     draw_cases,
+    entry_function,
+    entry_guards,
     first_mismatch,
     float_kinds,
     lift_function,
@@ -33,7 +35,7 @@ from tensflo.ir.lifting import (
 from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
-from tensflo.ir.tensir import Function, Term, print_term
+from tensflo.ir.tensir import Term, print_term
 from tensflo.plugins.components import (
     Closable,
     Configurable,
@@ -348,7 +350,8 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
             from tensflo.targets.exact_ints import int_policy, takes_source_lang
 
             lang = {"source_lang": fn.lang} if takes_source_lang(target.emit) else {}
-            reports = target.emit([Function(fn.name, lifted.params, lifted.program)], buf, **lang)
+            reports = target.emit([entry_function(fn, lifted, entry_guards(module, fn), fn.lang == "python")],
+                                  buf, **lang)
         except UsageError as e:
             result.status = "not_lifted"
             note("error", fn.loc, f"the {options.target} target cannot generate this program: {e}")

@@ -11,7 +11,8 @@ globals other than constants) is a `LoopIRError` at its line and column.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from tensflo.ir.loop import nodes as L
@@ -20,7 +21,9 @@ from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
 from tensflo.plugins.hookspecs import hookimpl
 
-_SCALARS = {"int": INT, "float": FLOAT, "bool": BOOL}
+from .python_guards import read_guards, refusal
+from .python_types import annotation_type, module_scope, unreadable_use
+
 _OPERATORS = {kind: {node: op.symbol for op in ops.BINARY.values() if op.kind == kind
                      for node in op.python} for kind in ("arithmetic", "comparison", "logical")}
 """The loop-IR symbol of each `ast` operator node: arithmetic (`BinOp`), comparison (`Compare`)
@@ -42,31 +45,17 @@ def parse_python(path: str, text: str) -> L.Module:
         tree = ast.parse(text, filename=path)
     except SyntaxError as e:
         raise LoopIRError(Loc(path, e.lineno or 0, (e.offset or 0)), f"syntax error: {e.msg}") from None
-    constants: dict[str, int | float | bool] = {}
-    defs: list[ast.FunctionDef] = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            defs.append(node)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            continue
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            continue  # docstring
-        elif (isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Constant)
-              and isinstance(node.value.value, int | float)):
-            value = node.value.value
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                if isinstance(t, ast.Name):
-                    constants[t.id] = value
-        else:
-            raise LoopIRError(_loc(path, node), f"unsupported top-level statement "
-                              f"({type(node).__name__}); only functions and constants are read")
+    scope = module_scope(path, tree)
+    constants, defs = scope.constants, scope.defs
     signatures = {d.name: d for d in defs}
     functions: list[L.Function] = []
     rejected: list[L.Rejected] = []
     for d in defs:
         try:
-            functions.append(_FunctionReader(path, d, constants, signatures, (d.name,)).read())
+            if (unreadable := unreadable_use(path, d, scope)) is not None:
+                raise unreadable
+            functions.append(_FunctionReader(path, d, constants, signatures, (d.name,),
+                                             scope.aliases).read())
         except LoopIRError as e:
             rejected.append(L.Rejected(d.name, e.loc, e.message))
         except Exception as e:  # a bug of the reader loses this function only, not the file
@@ -80,22 +69,16 @@ def _loc(path: str, node: ast.AST) -> Loc:
     return Loc(path, getattr(node, "lineno", 0), getattr(node, "col_offset", -1) + 1)
 
 
-def _annotation_type(node: ast.expr | None) -> TensorType | None:
-    if node is None:
-        return None
-    if isinstance(node, ast.Name) and node.id in _SCALARS:
-        return _SCALARS[node.id]
-    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
-            and node.value.id in ("list", "List"):
-        inner = _annotation_type(node.slice)
-        if inner is not None and inner.rank < 3:
-            return TensorType(inner.elem, inner.rank + 1)
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        try:
-            return _annotation_type(ast.parse(node.value, mode="eval").body)
-        except SyntaxError:
-            return None
-    return None
+def _param_type(path: str, fn: ast.FunctionDef, a: ast.arg,
+                aliases: Mapping[str, ast.expr]) -> TensorType:
+    """A parameter's type: its annotation's, or (unannotated) the type its uses give."""
+    if a.annotation is None:
+        return _usage_type(fn, a.arg)
+    t = annotation_type(a.annotation, aliases, path)
+    if t is None:
+        raise LoopIRError(_loc(path, a.annotation), f"unsupported: the annotation "
+                          f"{ast.unparse(a.annotation)} of parameter {a.arg}")
+    return t
 
 
 def _usage_type(fn: ast.FunctionDef, name: str) -> TensorType:
@@ -126,6 +109,8 @@ class _FunctionReader:
     constants: dict[str, int | float | bool]
     signatures: dict[str, ast.FunctionDef]
     reading: tuple[str, ...] = ()
+    aliases: Mapping[str, ast.expr] = field(default_factory=dict)
+    """The module's type aliases (`Vector = list[float]`)."""
     counter: ClassVar[int] = 0
 
     def read(self) -> L.Function:
@@ -135,25 +120,24 @@ class _FunctionReader:
             raise LoopIRError(self.loc(fn), "only plain positional parameters are supported")
         if fn.decorator_list:
             raise LoopIRError(self.loc(fn.decorator_list[0]), "decorators are not supported")
-        params = tuple(
-            L.Param(a.arg, _annotation_type(a.annotation) or _usage_type(fn, a.arg), self.loc(a))
-            for a in args.args
-        )
+        params = tuple(L.Param(a.arg, _param_type(self.path, fn, a, self.aliases), self.loc(a))
+                       for a in args.args)
         # two passes: the first learns the element rank of lists built from `[]`
         self.types: dict[str, TensorType] = {p.name: p.type for p in params}
         self.learned: dict[str, TensorType] = {}
         self.unknown: set[str] = set()
         self.returned: list[TensorType] = []
-        self.stmts(fn.body)
+        guards, rest = read_guards(self, fn.body, set(self.types), self.signatures)
+        self.stmts(rest)
         self.types = {p.name: p.type for p in params}
         self.returned = []
-        body = self.stmts(fn.body)
-        result = _annotation_type(fn.returns)
+        body = self.stmts(rest)
+        result = annotation_type(fn.returns, self.aliases, self.path)
         if result is None:
             if not self.returned:
                 raise LoopIRError(self.loc(fn), f"{fn.name} returns no value")
             result = self.returned[0]
-        return L.Function(fn.name, params, result, tuple(body), "python", self.loc(fn))
+        return L.Function(fn.name, params, result, tuple(body), "python", self.loc(fn), guards)
 
     def loc(self, node: ast.AST) -> Loc:
         return _loc(self.path, node)
@@ -208,6 +192,8 @@ class _FunctionReader:
                 return [L.If(self.expr(cond), tuple(self.stmts(then)), tuple(self.stmts(orelse)), loc)]
             case ast.Break():
                 return [L.Break(loc)]
+            case ast.Raise() | ast.Assert():
+                raise refusal(s, self.loc)
             case ast.Continue():
                 raise self.unsupported(s, f"`{type(s).__name__.lower()}`")
         raise self.unsupported(s, f"{type(s).__name__} statement")
@@ -400,7 +386,7 @@ class _FunctionReader:
                 if fname in _CALLS:
                     result = _CALLS[fname].result
                     return result if result is not None else self.type_of(args[0], node)
-                result = _annotation_type(self.signatures[fname].returns)
+                result = annotation_type(self.signatures[fname].returns, self.aliases, self.path)
                 return result if result is not None else _helper_result(self, fname, e.loc)
         raise LoopIRError(getattr(e, "loc", self.loc(node)), "cannot type this expression")
 
@@ -411,7 +397,7 @@ def _helper_result(reader: _FunctionReader, fname: str, loc: Loc) -> TensorType:
     if fname in stack:
         raise LoopIRError(loc, f"recursion through {fname}")
     helper = _FunctionReader(reader.path, reader.signatures[fname], reader.constants,
-                             reader.signatures, (*stack, fname))
+                             reader.signatures, (*stack, fname), reader.aliases)
     return helper.read().returns
 
 

@@ -27,6 +27,7 @@ from tensflo.ir.tensir.printer import print_term
 
 from .optable import rendering
 from .pyexpr import PyRenderer, PyTable, RenderError, python_name
+from .type_checks import with_entry_checks
 
 HELPER_NAMES = ("c_div", "c_mod", "py_div", "py_mod", "append_rows")
 """The runtime helpers every Python target defines (in `cnum`, `torch_runtime`, `array_runtime`)."""
@@ -192,8 +193,9 @@ class PythonTarget:
             from .exact_ints import guard_functions
 
             rendered, guards = guard_functions(self, functions, rendered)
+        rendered, checks = with_entry_checks(functions, rendered)  # argument types, source guards
         helpers = [*self.helper_sources("\n".join(line for f in rendered for line in f.lines)),
-                   *guards]
+                   *guards, *checks]
         names = ", ".join(f.name for f in functions)
         template = self.module_template or f"{self.name}_module.py.j2"
         text = environment().get_template(template).render(

@@ -9,11 +9,13 @@ from .candidates import (
     abstract_reads,
     candidate_proofs,
     check_candidate,
+    entry_guards,
     iteration_updates,
     lift_function,
     loop_bounds,
 )
 from .float_inputs import FLOAT_KINDS
+from .guards import entry_function
 from .inputs import Case, case_in_domain, draw_cases, first_mismatch, float_kinds, holds, same
 from .results import LiftResult, NotLiftable, Obligation
 from .template import replace_bound
@@ -21,6 +23,7 @@ from .template import replace_bound
 __all__ = [
     "LiftResult", "NotLiftable", "Obligation",
     "lift_function", "check_candidate", "candidate_proofs", "replace_bound",
+    "entry_guards", "entry_function",
     "iteration_updates", "loop_bounds", "abstract_reads",
     "Case", "draw_cases", "case_in_domain", "first_mismatch", "holds", "same",
     "FLOAT_KINDS", "float_kinds",

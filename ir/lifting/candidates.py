@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import Term, Var, free_vars, rewrite
+from tensflo.ir.tensir.entry import EntryGuard
 from tensflo.ir.tensir.types import TensIRTypeError
 
 from .conditions import Context
 from .executor import Lifter
+from .guards import guard_terms
 from .results import LiftResult, NotLiftable, Sym
 from .vectorize import collect_leaves, replace_terms
 
@@ -21,6 +23,13 @@ def lift_function(module: L.Module, function: L.Function) -> LiftResult:
         return Lifter(module, function).lift()
     except TensIRTypeError as e:
         raise NotLiftable(function.loc, f"the lifted term is ill-typed: {e}") from None
+
+
+def entry_guards(module: L.Module, function: L.Function) -> tuple[EntryGuard, ...]:
+    """The function's guards as terms over its parameters (what its generated code checks)."""
+    lifter = Lifter(module, function)
+    env: dict[str, Sym] = {p.name: Var(p.name, p.type) for p in function.params}
+    return guard_terms(function, lambda e: lifter.scalar(e, env, Context()))
 
 
 def check_candidate(module: L.Module, function: L.Function, program: Term,

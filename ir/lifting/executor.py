@@ -22,6 +22,7 @@ from tensflo.ir.tensir.types import INT, TensorType
 
 from .build import ZERO, as_bool, coerce, mk, term_arg, unify_numeric
 from .conditions import Check, Conditions, Context
+from .guards import assumed, guard_terms
 from .loop_order import count_up
 from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
@@ -58,6 +59,7 @@ class Lifter:
         params = tuple(Var(p.name, p.type) for p in fn.params)
         self.names = {p.name for p in fn.params}
         env: dict[str, Sym] = {p.name: p for p in params}
+        self.conditions.requires.extend(assumed(guard_terms(fn, lambda e: self.scalar(e, env, Context()))))
         result = self.run_body(fn.body, env, Context(), fn.loc)
         if not isinstance(result, Term):
             raise NotLiftable(fn.loc, "the function returns a vector that stays empty")
@@ -278,6 +280,10 @@ class Lifter:
             raise NotLiftable(e.loc, f"call of {fname}, which is not defined in this file")
         if self.depth > 20:
             raise NotLiftable(e.loc, f"recursion through {fname}")
+        if callee.guards:
+            raise NotLiftable(e.loc, f"call of {fname}, which checks its input (at "
+                                     f"{callee.guards[0].loc.line}:{callee.guards[0].loc.col}): only "
+                                     f"the checks of the function being lifted are read")
         inner: dict[str, Sym] = {}
         for p, a in zip(callee.params, args, strict=True):
             v = self.value(a, env, ctx, p.type)

@@ -55,6 +55,15 @@ class Undefined(Exception):
         self.reason = reason
 
 
+class Raised(Undefined):
+    """The input fails one of the function's guards: the source raises `exception` there."""
+
+    def __init__(self, loc: Loc, exception: str, message: str) -> None:
+        super().__init__(loc, f"raises {exception}" + (f": {message}" if message else ""))
+        self.exception = exception
+        self.message = message
+
+
 class StepLimit(Exception):
     """The run took more statements than allowed (a loop that does not terminate)."""
 
@@ -108,6 +117,9 @@ class Interpreter:
         env = {} if env is None else env
         env.update({p.name: self._coerce(a, p.type.elem)
                     for p, a in zip(fn.params, args, strict=True)})
+        for g in fn.guards:
+            if self._expr(g.fails, env):
+                raise Raised(g.loc, g.exception, g.message)
         try:
             self._block(fn.body, env)
         except _Return as r:

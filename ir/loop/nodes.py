@@ -213,6 +213,18 @@ Stmt = Decl | Assign | Push | For | While | If | Return | Break
 # functions
 # -------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
+class Guard:
+    """An input check: when `fails` holds on the parameters, the function raises `exception`
+    (a builtin exception name: `ValueError`, `AssertionError`, ...) before doing any work."""
+
+    fails: Expr
+    exception: str
+    loc: Loc = field(default=NOWHERE, compare=False)
+    message: str = ""
+    """The source's message, when it is a literal string."""
+
+
+@dataclass(frozen=True, slots=True)
 class Param:
     name: str
     type: TensorType
@@ -234,6 +246,9 @@ class Function:
     lang: str
     """`cpp` or `python`: whose integer semantics `/` and `%` have."""
     loc: Loc = field(default=NOWHERE, compare=False)
+    guards: tuple[Guard, ...] = ()
+    """The input checks the function makes before any work (Python `if c: raise E(...)`,
+    `assert`, validation helpers): preconditions whose failure raises an exception."""
 
     @property
     def returns(self) -> TensorType:

@@ -1,0 +1,42 @@
+"""A function's guards (loop IR `Function.guards`) as TensIR: assumed by the lifter, checked by
+the generated code.
+
+The lifter takes `not fails` of every guard as a precondition (`requires`, and so every obligation
+and the quick check's inputs assume it); the interpreter raises `Raised` where a guard fails, so
+such inputs are outside the domain. `entry_function` gives the code generators the lifted program
+with the guards to check at its entry (`ir.tensir.entry`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.tensir import Function, Term, rewrite
+from tensflo.ir.tensir.entry import CheckedFunction, EntryGuard
+
+from .build import mk
+from .results import LiftResult
+
+
+def guard_terms(function: L.Function, scalar: Callable[[L.Expr], Term]) -> tuple[EntryGuard, ...]:
+    """Each guard's failure condition as a term over the parameters (`scalar` evaluates an
+    expression at the function's entry)."""
+    return tuple(EntryGuard(rewrite.simplify(scalar(g.fails)), g.exception, g.message)
+                 for g in function.guards)
+
+
+def assumed(guards: tuple[EntryGuard, ...]) -> list[Term]:
+    """The preconditions the guards give: each one passes."""
+    return [rewrite.simplify(mk("not", g.fails)) for g in guards]
+
+
+def entry_function(function: L.Function, lifted: LiftResult, guards: tuple[EntryGuard, ...],
+                   checked: bool) -> Function:
+    """The function to generate: with its entry checks when `checked` (a Python source, whose
+    inputs carry their own types), else the plain program."""
+    if not checked:
+        return Function(function.name, lifted.params, lifted.program)
+    return CheckedFunction(function.name, lifted.params, lifted.program, guards)
+
+

@@ -1,0 +1,31 @@
+"""A TensIR function with the input checks of its source, for the code generators.
+
+Generated code for a `CheckedFunction` checks, before any work, that every argument holds values of
+its parameter's element type (a `TypeError` otherwise, instead of a conversion that could change a
+number), then each guard in order: where `fails` holds on the arguments it raises `exception`, as
+the source does. The lifted program is equivalent to the source on the inputs that pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .parser import Function
+from .terms import Term
+
+
+@dataclass(frozen=True)
+class EntryGuard:
+    """The source raises `exception` (a builtin exception name) where `fails` (a bool term over
+    the parameters) holds."""
+
+    fails: Term
+    exception: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class CheckedFunction(Function):
+    """`Function` whose entry checks element types and `guards` (see the module docstring)."""
+
+    guards: tuple[EntryGuard, ...] = ()

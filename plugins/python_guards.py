@@ -1,0 +1,241 @@
+"""Input validation at the top of a Python function, read as loop-IR guards (`L.Guard`).
+
+The *prologue* of a function is its leading statements up to the first one that does work. In it:
+
+- `if cond: raise E(...)` (a builtin exception `E`, the `if` holding only the `raise`);
+- `assert cond[, message]` (an `AssertionError`; the generated code checks it even under
+  `python -O`);
+- a call, as a statement, of a *validation helper* of the same file (a function whose body only
+  holds such checks), its parameters replaced by the call's arguments;
+- assignments of values that cannot raise (`n = len(xs)`, `k = n - 1`): they stay in the body and
+  the checks after them read their values.
+
+Conditions are read by truth, as Python tests them: a list is true when not empty, a number when
+not zero. `isinstance(x, T)` holds by the checked parameter types when `T` admits the parameter's
+declared element type (`list`, `int`, `float`, `(int, float)`, `numbers.Real`, ...): the generated
+code raises `TypeError` for any other input (targets/type_checks.py); a `T` that rejects some input
+the type admits (`isinstance(x, float)` on a float parameter, which also takes ints) is refused.
+A `raise` or `assert` after the prologue is refused with its location.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop import ops
+from tensflo.ir.loop.nodes import Loc, LoopIRError
+from tensflo.ir.tensir.types import TensorType
+
+_SAFE_CALLS = frozenset({"len", "abs", "min", "max"})
+_SAFE_OPS = (ast.Add, ast.Sub, ast.Mult, ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or)
+_ADMITS: Mapping[str, frozenset[str]] = {
+    "int": frozenset({"int", "Integral", "Real", "Number", "Rational", "Complex", "complex"}),
+    "float": frozenset({"Real", "Number", "Complex"}),
+    "bool": frozenset({"bool", "int", "Integral", "Real", "Number", "Complex"}),
+    "vec": frozenset({"list", "List", "Sequence", "Iterable", "Collection", "Sized", "Reversible"}),
+}
+"""Names `T` in `isinstance(x, T)` that hold for every value of a checked type (bools are ints)."""
+_ADMITS_FLOAT_PAIR = frozenset({"int", "float"})
+"""`isinstance(x, (int, float))` holds for a float parameter (which takes ints too)."""
+
+
+class Reader(Protocol):
+    """What the guards need of the function reader (`python_frontend._FunctionReader`)."""
+
+    path: str
+    types: dict[str, TensorType]
+
+    def expr(self, e: ast.expr) -> L.Expr: ...
+
+    def type_of(self, e: L.Expr, node: ast.AST) -> TensorType: ...
+
+
+@dataclass
+class _Prologue:
+    reader: Reader
+    signatures: Mapping[str, ast.FunctionDef]
+    values: dict[str, ast.expr] = field(default_factory=dict)
+    """Prologue locals by name: their values, over the parameters."""
+    guards: list[L.Guard] = field(default_factory=list)
+
+    def loc(self, node: ast.AST) -> Loc:
+        return Loc(self.reader.path, getattr(node, "lineno", 0), getattr(node, "col_offset", -1) + 1)
+
+
+def read_guards(reader: Reader, body: list[ast.stmt], params: set[str],
+                signatures: Mapping[str, ast.FunctionDef]) -> tuple[tuple[L.Guard, ...], list[ast.stmt]]:
+    """The guards of the prologue of `body`, and the statements left to read."""
+    p = _Prologue(reader, signatures)
+    rest: list[ast.stmt] = []
+    k = 0
+    while k < len(body):
+        s = body[k]
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant):
+            pass  # a docstring
+        elif _check(p, s, {}, ()):
+            pass
+        elif isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                and s.targets[0].id not in params and s.targets[0].id not in p.values \
+                and _safe(s.value, p.values):
+            p.values[s.targets[0].id] = _substitute(s.value, p.values)
+            rest.append(s)
+        else:
+            break
+        k += 1
+    return tuple(p.guards), rest + body[k:]
+
+
+def _check(p: _Prologue, s: ast.stmt, subst: Mapping[str, ast.expr], stack: tuple[str, ...]) -> bool:
+    """Read `s` as a check (into `p.guards`) if it is one; False otherwise."""
+    match s:
+        case ast.If(test, [ast.Raise(exc, _)], []) if exc is not None:
+            name, message = _exception(p, exc)
+            p.guards.append(L.Guard(_truth(p, _substitute(test, subst)), name, p.loc(s), message))
+            return True
+        case ast.Assert(test, msg):
+            message = msg.value if isinstance(msg, ast.Constant) and isinstance(msg.value, str) else ""
+            fails = L.Unary(ops.NOT.symbol, _truth(p, _substitute(test, subst)), p.loc(s))
+            p.guards.append(L.Guard(fails, "AssertionError", p.loc(s), message))
+            return True
+        case ast.Expr(ast.Call(ast.Name(helper), args, [])) if helper in p.signatures \
+                and helper not in stack and _is_validator(p.signatures[helper], p.signatures, stack) \
+                and all(_safe(a, {**p.values, **subst}) for a in args):
+            callee = p.signatures[helper]
+            if len(callee.args.args) != len(args):
+                return False
+            inner = {a.arg: _substitute(v, subst) for a, v in zip(callee.args.args, args, strict=True)}
+            for t in _checks_of(callee):
+                _check(p, t, inner, (*stack, helper))
+            return True
+    return False
+
+
+def _checks_of(fn: ast.FunctionDef) -> list[ast.stmt]:
+    body = list(fn.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    while body and (isinstance(body[-1], ast.Pass) or (isinstance(body[-1], ast.Return) and (
+            body[-1].value is None or (isinstance(body[-1].value, ast.Constant)
+                                       and body[-1].value.value is None)))):
+        body = body[:-1]
+    return body
+
+
+def _is_validator(fn: ast.FunctionDef, signatures: Mapping[str, ast.FunctionDef],
+                  stack: tuple[str, ...]) -> bool:
+    """A function that only checks its input: every statement a check, at least one."""
+    a = fn.args
+    if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults or fn.decorator_list:
+        return False
+    body = _checks_of(fn)
+
+    def is_check(s: ast.stmt) -> bool:
+        match s:
+            case ast.If(_, [ast.Raise(exc, _)], []) if exc is not None:
+                return True
+            case ast.Assert():
+                return True
+            case ast.Expr(ast.Call(ast.Name(h), _, [])) if h in signatures and h not in stack \
+                    and h != fn.name:
+                return _is_validator(signatures[h], signatures, (*stack, fn.name))
+        return False
+
+    return bool(body) and all(is_check(s) for s in body)
+
+
+def _exception(p: _Prologue, exc: ast.expr) -> tuple[str, str]:
+    """The builtin exception a `raise` raises, and its literal message (or "")."""
+    target = exc.func if isinstance(exc, ast.Call) else exc
+    name = target.id if isinstance(target, ast.Name) else ast.unparse(target)
+    cls = getattr(builtins, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        raise LoopIRError(p.loc(exc), f"unsupported: raising {name}, which is not a builtin "
+                                      f"exception (the generated code raises the same type)")
+    message = ""
+    if isinstance(exc, ast.Call) and exc.args and isinstance(exc.args[0], ast.Constant) \
+            and isinstance(exc.args[0].value, str):
+        message = exc.args[0].value
+    return name, message
+
+
+def _safe(e: ast.expr, values: Mapping[str, ast.expr]) -> bool:
+    """Whether evaluating `e` can raise nothing: names, numbers, `+ - *`, comparisons, `len`."""
+    for node in ast.walk(e):
+        if isinstance(node, ast.Call):
+            if not (isinstance(node.func, ast.Name) and node.func.id in _SAFE_CALLS
+                    and not node.keywords):
+                return False
+        elif isinstance(node, ast.operator | ast.unaryop | ast.boolop):
+            if not isinstance(node, _SAFE_OPS):
+                return False
+        elif not isinstance(node, ast.Name | ast.Constant | ast.BinOp | ast.UnaryOp | ast.BoolOp
+                            | ast.Compare | ast.cmpop | ast.expr_context | ast.IfExp):
+            return False
+    return True
+
+
+def _substitute(e: ast.expr, subst: Mapping[str, ast.expr]) -> ast.expr:
+    """`e` with each name of `subst` replaced by its expression (kept at the name's location)."""
+    if not subst:
+        return e
+
+    class Replace(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.expr:
+            if node.id in subst and isinstance(node.ctx, ast.Load):
+                return ast.copy_location(copy.deepcopy(subst[node.id]), node)
+            return node
+
+    out: ast.expr = Replace().visit(copy.deepcopy(e))
+    return out
+
+
+def _truth(p: _Prologue, e: ast.expr) -> L.Expr:
+    """The loop-IR condition that `e` is true, as Python tests it."""
+    e = _substitute(e, p.values)
+    loc = p.loc(e)
+    match e:
+        case ast.BoolOp(op, values):
+            symbol = ops.AND.symbol if isinstance(op, ast.And) else ops.OR.symbol
+            out = _truth(p, values[0])
+            for v in values[1:]:
+                out = L.Binary(symbol, out, _truth(p, v), loc)
+            return out
+        case ast.UnaryOp(ast.Not(), operand):
+            return L.Unary(ops.NOT.symbol, _truth(p, operand), loc)
+        case ast.Call(ast.Name("isinstance"), [x, kinds], []):
+            return _isinstance(p, x, kinds)
+    value = p.reader.expr(e)
+    t = p.reader.type_of(value, e)
+    if t.rank:
+        return L.Binary(ops.NE.symbol, L.Len(value, loc), L.Const(0, loc), loc)
+    if t.elem == "bool":
+        return value
+    return L.Binary(ops.NE.symbol, value, L.Const(0.0 if t.elem == "float" else 0, loc), loc)
+
+
+def _isinstance(p: _Prologue, x: ast.expr, kinds: ast.expr) -> L.Expr:
+    """`isinstance(x, kinds)`: true by the checked type of `x`, or refused."""
+    value = p.reader.expr(x)
+    t = p.reader.type_of(value, x)
+    parts = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+    names = {n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else ""
+             for n in parts}
+    admitted = _ADMITS["vec" if t.rank else t.elem]
+    if names & admitted or (not t.rank and t.elem == "float" and _ADMITS_FLOAT_PAIR <= names):
+        return L.Const(True, p.loc(x))
+    raise LoopIRError(p.loc(x), f"unsupported: the check {ast.unparse(x)} is {ast.unparse(kinds)} "
+                                f"on a {t} (only checks that every {t} passes are read: the "
+                                f"generated code checks the types itself)")
+
+
+def refusal(s: ast.stmt, loc: Callable[[ast.AST], Loc]) -> LoopIRError:
+    """The error for a `raise` or `assert` after the prologue."""
+    what = "`raise`" if isinstance(s, ast.Raise) else "`assert`"
+    return LoopIRError(loc(s), f"unsupported: a {what} after the computation started (only the "
+                               f"checks at the top of a function are read, as preconditions)")
