@@ -117,8 +117,11 @@ def _report(results: list[CompileResult], out: IO[str]) -> None:
         if r.tensir is not None:
             head += f", proof {r.proof} ({r.arithmetic} arithmetic)"
         out.write(head + "\n")
-        if r.tensir is not None:
+        if r.outputs:
+            _report_outputs(r, out)
+        elif r.tensir is not None:
             out.write(f"  tensir:    {r.tensir}\n")
+        if r.tensir is not None:
             if r.requires:
                 out.write(f"  requires:  {' and '.join(f'({x})' for x in r.requires)}\n")
             proven = sum(1 for ob in r.obligations if ob["level"] == "unbounded")
@@ -134,6 +137,15 @@ def _report(results: list[CompileResult], out: IO[str]) -> None:
                           f"{rep.get('checked_on_emulator')}\n")
         for d in r.diagnostics:
             out.write(f"  {d}\n")
+
+
+def _report_outputs(r: CompileResult, out: IO[str]) -> None:
+    """The outputs of a function that writes pointers or is `void`, one line each."""
+    out.write(f"  writes:    {', '.join(r.written) or 'no pointer parameter'}\n")
+    for o in r.outputs:
+        where = f"{o['name']}[:{o['extent']}]" if o.get("extent") else o["name"]
+        out.write(f"  output {where}: {o['tensir'] or '(not lifted)'}  [{o['status'].replace('_', ' ')}"
+                  f", proof {o['proof']}]\n")
 
 
 def _exit_status(results: list[CompileResult]) -> int:

@@ -35,6 +35,7 @@ from tensflo.ir.lifting import (
 from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
+from tensflo.ir.loop.outputs import has_outputs
 from tensflo.ir.tensir import Term, print_term
 from tensflo.plugins.components import (
     Closable,
@@ -49,6 +50,7 @@ from tensflo.plugins.errors import UsageError, read_input
 from tensflo.plugins.manager import Registry, call_each
 
 from .arithmetic import arithmetic
+from .multi_output import compile_outputs, emit_outputs
 from .verify import LEVELS, ProofReport, check_obligations, obligation_script
 
 STATUSES = ("lifted", "not_lifted", "error")
@@ -119,6 +121,16 @@ class CompileResult:
     precondition: tuple[Term, ...] = field(default=(), repr=False)
     """`requires` as TensIR terms."""
     target_options: tuple = field(default=(), repr=False)
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    """For a function with several outputs (a `void` C function, written pointers): per output
+    (`return` or the pointer's name) its `status`, `proof`, `tensir`, `requires` and, for a
+    pointer, its `extent` (the parameter `n`: the output is `p[:n]`); empty otherwise."""
+    written: list[str] = field(default_factory=list)
+    """The pointer parameters the function writes."""
+    disjoint: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    """Pointer parameters that must not overlap (one of each pair is written)."""
+    output_programs: tuple = field(default=(), repr=False)
+    """Per output, its name and program over the function's parameters."""
 
     @property
     def lifted(self) -> bool:
@@ -126,7 +138,11 @@ class CompileResult:
 
     def to_json(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items()
-               if k not in ("program", "params", "precondition", "target_options")}
+               if k not in ("program", "params", "precondition", "target_options", "disjoint",
+                            "output_programs")}
+        for k in ("outputs", "written"):
+            if not self.outputs:
+                del out[k]
         if out["target_report"] is None:
             del out["target_report"]
         if out["tested_on"] is None:
@@ -255,6 +271,17 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
     fn = module.function(name)
     assert fn is not None
     result.arithmetic = arithmetic(module, fn)
+    if has_outputs(fn):  # void, or writes pointers: each output lifted alone (multi_output)
+        compile_outputs(module, fn, registry, options, compile_function, result)
+        if result.lifted and options.target:
+            try:
+                result.code = emit_outputs(result, fn, configured_target(
+                    registry, options.target, dict(options.target_options)))
+            except UsageError as e:
+                result.status = "not_lifted"
+                note("error", fn.loc, f"the {options.target} target cannot generate this "
+                                      f"program: {e}")
+        return done()
     progress = options.progress or (lambda _msg: None)
 
     candidates: list[tuple[str, LiftResult]] = []

@@ -8,7 +8,10 @@ of the same parameters that computes that result alone:
 - the return value: the function itself (vectors are values in loop IR, so its writes to pointer
   parameters stay inside it and do not change what it returns);
 
-Derived functions take every parameter by value (`pointer` off): each has one output.
+Derived functions take every parameter by value (`pointer` off): each has one output. The writes
+into other write-only pointers (written, never read) are left out of a derived function: they
+change nothing it computes, and their own domain (indices in range, no overflow) is part of the
+precondition of their own output, which the result requires too.
 - a written pointer `p`: the same body returning the vector `p` where the function returns (and at
   its end), so it computes the new contents of `p` from the old ones (in-place updates read the
   old contents, as in C).
@@ -91,7 +94,8 @@ def derive_outputs(fn: L.Function) -> tuple[Output, ...]:
     outputs: list[Output] = []
     if fn.result is not None:
         outputs.append(Output(RETURN, dataclasses.replace(
-            fn, name=f"{fn.name}__{RETURN}", params=_by_value(fn.params))))
+            fn, name=f"{fn.name}__{RETURN}", params=_by_value(fn.params),
+            body=_drop_writes(fn.body, set(write_only(fn))))))
     for p in written_pointers(fn):
         outputs.append(pointer_output(fn, p))
     return tuple(outputs)
@@ -110,10 +114,48 @@ def pointer_output(fn: L.Function, p: str) -> Output:
                                      "as its length; flat 2-D and strided outputs are not finished)")
     n = candidates[0]
     length = L.Len(L.Name(p, param.loc), param.loc)
-    body = _returning(tuple(_subst_stmt(s, n, length) for s in fn.body), L.Name(p, fn.loc))
+    others = set(write_only(fn)) - {p}
+    body = _returning(tuple(_subst_stmt(s, n, length) for s in _drop_writes(fn.body, others)),
+                      L.Name(p, fn.loc))
     derived = dataclasses.replace(fn, name=f"{fn.name}__{p}", params=_by_value(fn.params),
                                   result=TensorType(param.type.elem, 1), body=body)
     return Output(p, derived, n)
+
+
+def write_only(fn: L.Function) -> tuple[str, ...]:
+    """Written pointer parameters whose elements the function never reads."""
+    read: set[str] = set()
+    for s in L.walk_stmts(fn.body):
+        exprs: tuple[L.Expr, ...] = L.stmt_exprs(s)
+        if isinstance(s, L.Assign | L.Push):
+            target: L.Expr = s.target
+            exprs = (s.value,)
+            while isinstance(target, L.Index):
+                exprs += (target.index,)
+                target = target.base
+        read |= {x.id for e in exprs for x in L.sub_exprs(e) if isinstance(x, L.Name)}
+    return tuple(p for p in written_pointers(fn) if p not in read)
+
+
+def _drop_writes(body: tuple[L.Stmt, ...], dropped: set[str]) -> tuple[L.Stmt, ...]:
+    """`body` without the writes into the pointers `dropped` (write-only ones, other outputs):
+    they change nothing else, and their own domain is in the precondition of their output."""
+    def base(t: L.Expr) -> str | None:
+        while isinstance(t, L.Index):
+            t = t.base
+        return t.id if isinstance(t, L.Name) else None
+
+    out: list[L.Stmt] = []
+    for s in body:
+        if isinstance(s, L.Assign | L.Push) and base(s.target) in dropped:
+            continue
+        if isinstance(s, L.For | L.While):
+            s = dataclasses.replace(s, body=_drop_writes(s.body, dropped))
+        elif isinstance(s, L.If):
+            s = dataclasses.replace(s, then=_drop_writes(s.then, dropped),
+                                    orelse=_drop_writes(s.orelse, dropped))
+        out.append(s)
+    return tuple(out)
 
 
 def _by_value(params: tuple[L.Param, ...]) -> tuple[L.Param, ...]:

@@ -1,0 +1,124 @@
+"""The entry of a generated Python module for a C function with outputs through pointers.
+
+A C function such as `void saxpy(int n, float a, const float *x, float *y)` becomes a Python
+function of the same parameters, one 1-D array per pointer parameter, that does what the C does:
+
+1. checks the preconditions (each a TensIR function rendered by the target) and that the arrays
+   it writes do not overlap another array of the same element type (a `ValueError` otherwise);
+2. computes every output from the original inputs (each output a TensIR function rendered by the
+   target), before any array changes, as the proof assumes;
+3. writes each written array in place over its extent (`y[:n] = ...`; the elements from `n` on are
+   untouched) and returns the C return value (None for `void`).
+
+The per-output and precondition functions are emitted by the target as usual, named
+`<f>__<output>` and `<f>__requires<k>`. Targets other than the Python-module ones refuse such a
+function (not finished there). Which arrays may be written in place depends on the framework:
+NumPy arrays for numpy and jax (JAX arrays are immutable), tensors for torch, arrays for mlx.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tensflo.ir.tensir import Function, Term, Var, print_term
+from tensflo.plugins.errors import UsageError
+
+from .pyexpr import python_name
+from .pymodule import PythonTarget
+
+WRITE_BACK = {"numpy": "{p}[:{n}] = _np.asarray({r})", "jax": "{p}[:{n}] = _np.asarray({r})",
+              "torch": "{p}[:{n}] = {r}", "mlx": "{p}[:{n}] = {r}"}
+"""How each target writes an output's new contents into the caller's array."""
+OVERLAP = {
+    "numpy": "{a} is {b} or _np.may_share_memory({a}, {b})",
+    "jax": "{a} is {b} or _np.may_share_memory({a}, {b})",
+    "torch": "{a} is {b} or (torch.is_tensor({a}) and torch.is_tensor({b}) and "
+             "{a}.untyped_storage().data_ptr() == {b}.untyped_storage().data_ptr()) or "
+             "(not (torch.is_tensor({a}) and torch.is_tensor({b})) and "
+             "_np.may_share_memory(_np.asarray({a}), _np.asarray({b})))",
+    "mlx": "{a} is {b}",
+}
+"""A conservative test that two arrays may share memory (same buffer), per target; mlx arrays
+are values (slicing copies), so only the same array object aliases."""
+MUTABLE = {"jax": "isinstance({p}, _np.ndarray)"}
+"""Where the written array must be of a given kind (JAX arrays cannot be updated in place)."""
+
+
+@dataclass(frozen=True)
+class CParam:
+    """A parameter of the C function: pointer or scalar, and whether the function writes it."""
+
+    name: str
+    pointer: bool = False
+    written: bool = False
+    extent: str | None = None
+    """For a written pointer: the parameter whose value is the number of elements written."""
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    """What the entry of one C function computes (see the module docstring)."""
+
+    name: str
+    params: tuple[CParam, ...]
+    signature: str
+    """The C signature, for the docstring."""
+    outputs: tuple[tuple[str, Term], ...]
+    """Per output (`return` or a written pointer), its program over `variables`."""
+    requires: tuple[Term, ...]
+    disjoint: tuple[tuple[str, str], ...]
+    variables: tuple[Var, ...]
+    """The TensIR parameters of the programs, in the C parameter order."""
+
+
+def emit_entry(target: PythonTarget, spec: EntrySpec, out: io.StringIO) -> None:
+    """Write the module: the target's functions for the outputs and preconditions, then the
+    entry `spec.name` with the C signature."""
+    if target.name not in WRITE_BACK:
+        raise UsageError(f"the {target.name} target cannot update arrays in place (not finished)")
+    functions = [Function(f"{spec.name}__{o}", spec.variables, t) for o, t in spec.outputs]
+    functions += [Function(f"{spec.name}__requires{k}", spec.variables, t)
+                  for k, t in enumerate(spec.requires)]
+    buf = io.StringIO()
+    target.emit(functions, buf)
+    out.write(buf.getvalue().rstrip("\n") + "\n\n\n")
+    out.write("\n".join(entry_lines(target.name, spec, target.namespace)) + "\n")
+
+
+def entry_lines(target: str, spec: EntrySpec, namespace: Iterable[str]) -> list[str]:
+    """The source of the entry function."""
+    taken = {*namespace, "_np", *(f"{spec.name}__{o}" for o, _ in spec.outputs),
+             *(f"_{o}" for o, _ in spec.outputs),
+             *(f"{spec.name}__requires{k}" for k in range(len(spec.requires)))}
+    names = {p.name: python_name(p.name, taken) for p in spec.params}
+    args = ", ".join(names[p.name] for p in spec.params)
+    written = [p for p in spec.params if p.written]
+    updates = ", ".join(f"{p.name}[:{p.extent}]" for p in written) or "nothing"
+    lines = [f"def {spec.name}({args}):",
+             f'    """C: {spec.signature}. Updates {updates} in place; returns '
+             f'{"the C return value" if any(o == "return" for o, _ in spec.outputs) else "None"}."""',
+             "    import numpy as _np"]
+    for p in written:
+        if target in MUTABLE:
+            lines += [f"    if not {MUTABLE[target].format(p=names[p.name])}:",
+                      f"        raise TypeError({spec.name!r} + ': {p.name} is written in place: "
+                      f"pass a NumPy array')"]
+    for k, term in enumerate(spec.requires):
+        lines += [f"    if not bool({spec.name}__requires{k}({args})):",
+                  f"        raise ValueError({spec.name!r} + ': requires ' + "
+                  f"{print_term(term)!r})"]
+    for a, b in spec.disjoint:
+        test = OVERLAP[target].format(a=names[a], b=names[b])
+        lines += [f"    if {test}:",
+                  f"        raise ValueError({spec.name!r} + ': requires {a} and {b} do not "
+                  f"overlap')"]
+    for o, _ in spec.outputs:  # every output from the original inputs, before any write
+        lines.append(f"    _{o} = {spec.name}__{o}({args})")
+    for p in written:
+        lines.append("    " + WRITE_BACK[target].format(p=names[p.name], n=names[p.extent or ""],
+                                                        r=f"_{p.name}"))
+    ret = "_return" if any(o == "return" for o, _ in spec.outputs) else "None"
+    lines.append(f"    return {ret}")
+    return lines
