@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import ClassVar
 
 from tensflo.ir.loop import nodes as L
@@ -21,6 +22,8 @@ from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
 from tensflo.plugins.hookspecs import hookimpl
 
+from . import python_comprehensions as comprehensions
+from . import python_shapes as shapes
 from .python_guards import read_guards, refusal
 from .python_types import annotation_type, module_scope, unreadable_use
 
@@ -112,11 +115,16 @@ class _FunctionReader:
     aliases: Mapping[str, ast.expr] = field(default_factory=dict)
     """The module's type aliases (`Vector = list[float]`)."""
     counter: ClassVar[int] = 0
+    pending: list[L.Stmt] | None = None
+    """Statements hoisted from the expressions of the statement being read (`python_shapes`)."""
+    renames: dict[str, str] = field(default_factory=dict)
+    guarded: int = 0
+    temps: set[str] = field(default_factory=set)
 
     def read(self) -> L.Function:
         fn = self.fn
         args = fn.args
-        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or args.defaults:
+        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
             raise LoopIRError(self.loc(fn), "only plain positional parameters are supported")
         if fn.decorator_list:
             raise LoopIRError(self.loc(fn.decorator_list[0]), "decorators are not supported")
@@ -149,7 +157,7 @@ class _FunctionReader:
     def stmts(self, body: list[ast.stmt]) -> list[L.Stmt]:
         out: list[L.Stmt] = []
         for s in body:
-            out.extend(self.stmt(s))
+            out.extend(shapes.collect(self, partial(self.stmt, s)))
         return out
 
     def stmt(self, s: ast.stmt) -> list[L.Stmt]:
@@ -162,13 +170,18 @@ class _FunctionReader:
             case ast.Return(value):
                 if value is None:
                     raise self.unsupported(s, "`return` without a value")
+                if isinstance(value, ast.Tuple):
+                    raise self.unsupported(s, "returning a tuple (several outputs are not read "
+                                           "from Python yet)")
                 e = self.expr(value)
                 self.returned.append(self.type_of(e, value))
                 return [L.Return(e, loc)]
+            case ast.Assign([ast.Tuple() as target], value):
+                return shapes.tuple_assign(self, target, value, loc)
             case ast.Assign([target], value) | ast.AnnAssign(target, _, value) if value is not None:
                 return self.assign(target, self.expr(value), value, loc)
-            case ast.Assign():
-                raise self.unsupported(s, "assignment to several targets")
+            case ast.Assign(targets, value):
+                return shapes.chained_assign(self, targets, value, loc)
             case ast.AugAssign(target, op, value):
                 current = self.expr(target)
                 rhs = self.binop(op, current, self.expr(value), s)
@@ -180,6 +193,10 @@ class _FunctionReader:
                 item = self.expr(arg)
                 self.note_append(vector, self.type_of(item, arg))
                 return [L.Push(vector, item, loc)]
+            case ast.Expr(ast.Call(ast.Attribute(_, "sort" | "reverse" | "extend" | "insert" | "pop"
+                                                 | "remove" | "clear" as method))):
+                raise self.unsupported(s, f"the list method .{method}() (sorting and reordering "
+                                       "in place are not lifted)")
             case ast.For(target, iter_, body, orelse):
                 if orelse:
                     raise self.unsupported(s, "`for ... else`")
@@ -187,15 +204,20 @@ class _FunctionReader:
             case ast.While(cond, body, orelse):
                 if orelse:
                     raise self.unsupported(s, "`while ... else`")
-                return [L.While(self.expr(cond), tuple(self.stmts(body)), loc)]
+                self.guarded += 1  # evaluated before every iteration: nothing hoisted
+                try:
+                    test = self.expr(cond)
+                finally:
+                    self.guarded -= 1
+                return [L.While(test, tuple(self.stmts(body)), loc)]
             case ast.If(cond, then, orelse):
                 return [L.If(self.expr(cond), tuple(self.stmts(then)), tuple(self.stmts(orelse)), loc)]
             case ast.Break():
                 return [L.Break(loc)]
-            case ast.Raise() | ast.Assert():
-                raise refusal(s, self.loc)
             case ast.Continue():
                 raise self.unsupported(s, f"`{type(s).__name__.lower()}`")
+            case ast.Raise() | ast.Assert():
+                raise refusal(s, self.loc)
         raise self.unsupported(s, f"{type(s).__name__} statement")
 
     def assign(self, target: ast.expr, value: L.Expr, node: ast.expr, loc: Loc) -> list[L.Stmt]:
@@ -203,8 +225,10 @@ class _FunctionReader:
             if target.id in self.constants and target.id not in self.types:
                 raise self.unsupported(target, f"assigning the module constant {target.id}")
             t = self.type_of(value, node)
-            if t.rank and isinstance(value, L.Name):
+            if t.rank and isinstance(value, L.Name) and value.id not in self.temps:
                 raise self.unsupported(node, f"`{target.id} = {value.id}` makes an alias of a list")
+            if t.rank:
+                shapes.check_share(self, target.id, value, node)
             if target.id in self.types:
                 return [L.Assign(L.Name(target.id, self.loc(target)), value, loc)]
             if isinstance(value, L.NewVec) and value.length is None:
@@ -228,31 +252,7 @@ class _FunctionReader:
             self.learned[target.id] = t
 
     def for_(self, s: ast.For, target: ast.expr, iter_: ast.expr, body: list[ast.stmt]) -> list[L.Stmt]:
-        loc = self.loc(s)
-        if not isinstance(target, ast.Name):
-            raise self.unsupported(target, "a loop target that is not a single name")
-        if isinstance(iter_, ast.Call) and isinstance(iter_.func, ast.Name) \
-                and iter_.func.id == "range" and not iter_.keywords and 1 <= len(iter_.args) <= 3:
-            a = [self.expr(x) for x in iter_.args]
-            start, stop = (L.Const(0, loc), a[0]) if len(a) == 1 else (a[0], a[1])
-            step = 1
-            if len(a) == 3:
-                if not (isinstance(a[2], L.Const) and isinstance(a[2].value, int) and a[2].value > 0):
-                    raise self.unsupported(iter_.args[2], "a range step that is not a positive constant")
-                step = a[2].value
-            self.types[target.id] = INT
-            return [L.For(target.id, start, stop, tuple(self.stmts(body)), step, loc)]
-        seq = self.expr(iter_)
-        seq_type = self.type_of(seq, iter_)
-        if not isinstance(seq, L.Name) or seq_type.rank == 0:
-            raise self.unsupported(iter_, "a loop over something other than range(...) or a list variable")
-        _FunctionReader.counter += 1
-        index = f"{target.id}_i{_FunctionReader.counter}"
-        elem_type = TensorType(seq_type.elem, seq_type.rank - 1)
-        self.types[index] = INT
-        self.types[target.id] = elem_type
-        element = L.Decl(target.id, elem_type, L.Index(seq, L.Name(index, loc), loc), loc)
-        return [L.For(index, L.Const(0, loc), L.Len(seq, loc), (element, *self.stmts(body)), 1, loc)]
+        return shapes.loop(self, s, target, iter_, lambda: self.stmts(body), renamed=False)
 
     # -- expressions --------------------------------------------------------------------------
     def binop(self, op: ast.operator, left: L.Expr, right: L.Expr, node: ast.AST) -> L.Expr:
@@ -262,6 +262,15 @@ class _FunctionReader:
             if lt.elem != "float" and rt.elem != "float":
                 raise self.unsupported(node, "`/` on ints makes a float; use `//` for integer division")
             return L.Binary("/", left, right, loc)
+        if isinstance(op, ast.Add) and isinstance(node, ast.BinOp) \
+                and self.type_of(left, node).rank and self.type_of(right, node).rank:
+            return comprehensions.concat(self, left, right, node)
+        if isinstance(op, ast.Pow) and isinstance(right, L.Const) and type(right.value) is int \
+                and 1 <= right.value <= 4:
+            out = left  # x ** k with a small constant k: k - 1 products
+            for _ in range(right.value - 1):
+                out = L.Binary("*", out, left, loc)
+            return out
         if type(op) not in _BINOPS:
             raise self.unsupported(node, f"the operator {type(op).__name__}")
         return L.Binary(_BINOPS[type(op)], left, right, loc)
@@ -272,13 +281,14 @@ class _FunctionReader:
             case ast.Constant(value) if isinstance(value, bool | int | float):
                 return L.Const(value, loc)
             case ast.Name(name):
+                name = self.renames.get(name, name)
                 if name not in self.types and name in self.constants:
                     return L.Const(self.constants[name], loc)
                 if name not in self.types:
                     raise LoopIRError(loc, f"{name} is not defined here")
                 return L.Name(name, loc)
             case ast.Subscript(value, ast.Slice()):
-                raise self.unsupported(e, "slices")
+                return comprehensions.slice_copy(self, e)
             case ast.Subscript(value, index):
                 return L.Index(self.expr(value), self.expr(index), loc)
             case ast.BinOp(ast.List([elt]), ast.Mult(), n) | ast.BinOp(n, ast.Mult(), ast.List([elt])):
@@ -297,9 +307,15 @@ class _FunctionReader:
                 return L.Unary(_UNARY[type(op)], inner, loc)
             case ast.BoolOp(boolop, values):
                 out = self.expr(values[0])
-                for v in values[1:]:
-                    out = L.Binary(_BOOLOPS[type(boolop)], out, self.expr(v), loc)
+                self.guarded += 1
+                try:
+                    for v in values[1:]:
+                        out = L.Binary(_BOOLOPS[type(boolop)], out, self.expr(v), loc)
+                finally:
+                    self.guarded -= 1
                 return out
+            case ast.Compare(_, [ast.In() | ast.NotIn()], [_]):
+                return comprehensions.membership(self, e)
             case ast.Compare(left, cmpops, comparators):
                 parts = []
                 prev = self.expr(left)
@@ -314,13 +330,32 @@ class _FunctionReader:
                     out = L.Binary("and", out, p, loc)
                 return out
             case ast.IfExp(cond, then, orelse):
-                return L.Cond(self.expr(cond), self.expr(then), self.expr(orelse), loc)
+                test = self.expr(cond)
+                self.guarded += 1
+                try:
+                    return L.Cond(test, self.expr(then), self.expr(orelse), loc)
+                finally:
+                    self.guarded -= 1
             case ast.List([]):
                 return L.NewVec(_EMPTY, None, None, loc)
-            case ast.ListComp(elt, [ast.comprehension(ast.Name(), ast.Call(ast.Name("range"), [n]), [], 0)]):
+            case ast.List():
+                return comprehensions.list_display(self, e)
+            case ast.ListComp(elt, [ast.comprehension(ast.Name(v), ast.Call(ast.Name("range"), [n]),
+                                                      [], 0)]) \
+                    if not any(isinstance(x, ast.Name) and x.id == v for x in ast.walk(elt)):
                 fill = self.expr(elt)
                 ft = self.type_of(fill, elt)
                 return L.NewVec(TensorType(ft.elem, ft.rank + 1), self.expr(n), fill, loc)
+            case ast.ListComp() | ast.GeneratorExp():
+                return comprehensions.list_comp(self, e)
+            case ast.Call(ast.Name(fname), _, _) if fname in comprehensions.REDUCTIONS \
+                    and (folded := comprehensions.reduction(self, fname, e)) is not None:
+                return folded
+            case ast.Call(ast.Name("sorted" | "reversed" | "enumerate" | "zip") as f):
+                raise self.unsupported(e, f"{f.id}(...) as a value (sorting is not lifted; "
+                                       "reversed, enumerate and zip are read as loop iterables)")
+            case ast.Call(ast.Name("list"), [seq], []) | ast.Call(ast.Attribute(seq, "copy"), [], []):
+                return comprehensions.copy(self, seq, e)
             case ast.Call(ast.Name(fname), args, []):
                 return self.call(fname, args, e)
             case ast.Call(ast.Attribute(ast.Name(module), attr), args, []):

@@ -83,10 +83,10 @@ def test_python_division_floors() -> None:
 
 
 @pytest.mark.parametrize("src, words", [
-    ("def f(a):\n    return a[1:]\n", "slices"),
+    ("def f(a):\n    return a[::2]\n", "a slice with a step"),
     ("def f(n):\n    for i in range(n):\n        continue\n    return n\n", "continue"),
     ("def f(a, b):\n    return a / b\n", "//"),
-    ("def f(a):\n    return [x * 2 for x in a]\n", "expression"),
+    ("def f(a):\n    return {x * 2 for x in a}\n", "expression"),
     ("def f(*args):\n    return 0\n", "positional"),
     ("def f(a: list[int]):\n    b = a\n    return b\n", "alias"),
 ])
