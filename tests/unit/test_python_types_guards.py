@@ -1,0 +1,315 @@
+"""Python types are checked and input validation is a precondition (issue 21 items 2, 3 and the
+module level): annotations (`int | float`, aliases, `Sequence`, `numbers.Real`, strings) are read,
+the generated code raises `TypeError` for an argument of another element type instead of converting
+it, guards at the top of a function (`if c: raise E`, `assert`, validation helpers, `isinstance`)
+become `requires` and the generated code raises the same exception type on the same inputs as
+CPython (differential on random valid and invalid inputs), and module-level aliases and constants
+such as `_INF = float("inf")` no longer reject the file."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tensflo.compiler.differential import load_module
+from tensflo.compiler.pipeline import CompileResult, Options, compile_file
+from tensflo.ir.lifting import entry_function, lift_function
+from tensflo.ir.lifting.float_inputs import largest_error
+from tensflo.ir.lifting.inputs import same
+from tensflo.ir.loop import Interpreter
+from tensflo.ir.loop.interp import Raised
+from tensflo.ir.tensir import FLOAT, INT, mat, vec
+from tensflo.ir.tensir.entry import CheckedFunction
+from tensflo.plugins.manager import load_registry
+from tensflo.plugins.python_frontend import parse_python
+
+SOURCE = '''"""A module in the style of real code: aliases, constants, a class, a main block."""
+import numbers
+from typing import List, Sequence, Union
+
+__all__ = ["find_max", "dot", "total", "scaled_sum", "first_below"]
+
+Vector = List[float]
+Matrix = list[list[float]]
+Number = Union[int, float]
+_INF = float("inf")
+MOD = 10**9 + 7
+_cache = {}
+
+
+class Point:
+    x: float = 0.0
+
+
+def _check_same_length(a: Vector, b: Vector) -> None:
+    """Raise ValueError unless the vectors have the same length."""
+    if len(a) != len(b):
+        raise ValueError("vectors must have the same length")
+
+
+def find_max(nums: list[int | float]) -> int | float:
+    if len(nums) == 0:
+        raise ValueError("find_max() arg is an empty sequence")
+    max_num = nums[0]
+    for x in nums:
+        if x > max_num:
+            max_num = x
+    return max_num
+
+
+def dot(a: Vector, b: "Vector") -> float:
+    _check_same_length(a, b)
+    assert len(a) > 0, "need at least one entry"
+    s = 0.0
+    for i in range(len(a)):
+        s += a[i] * b[i]
+    return s
+
+
+def total(nums: Sequence[int]) -> int:
+    if not nums:
+        raise ValueError("no numbers")
+    s = 0
+    for x in nums:
+        s += x % MOD
+    return s
+
+
+def scaled_sum(nums: list[int], k: int) -> int:
+    n = len(nums)
+    if not isinstance(k, int) or k < 0:
+        raise ValueError("k must be a non-negative int")
+    if n < 2:
+        raise IndexError("need two numbers")
+    s = 0
+    for x in nums:
+        s += k * x
+    return s
+
+
+def first_below(nums: list[float]) -> float:
+    best = _INF
+    for x in nums:
+        best = min(best, x)
+    return best
+
+
+def uses_cache(nums: list[int]) -> int:
+    return _cache[0]
+
+
+if __name__ == "__main__":
+    print(find_max([1, 2]))
+'''
+
+LIFTED = ("find_max", "dot", "total", "scaled_sum")
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, CompileResult]]:
+    path = tmp_path_factory.mktemp("types") / "real_style.py"
+    path.write_text(SOURCE)
+    with load_registry() as registry:
+        results = compile_file(str(path), list(LIFTED), registry, Options(target="numpy", timeout=60))
+    return path, {r.function: r for r in results}
+
+
+def generated(compiled: tuple[Path, dict[str, CompileResult]], name: str) -> Any:
+    _, results = compiled
+    r = results[name]
+    assert r.status == "lifted", [d.message for d in r.diagnostics]
+    assert r.code is not None
+    return getattr(load_module(r.code, name), name)
+
+
+def source_module(compiled: tuple[Path, dict[str, CompileResult]]) -> dict[str, Any]:
+    path, _ = compiled
+    namespace: dict[str, Any] = {"__name__": "source"}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    return namespace
+
+
+def outcome(fn: Any, *args: Any) -> tuple[str, Any]:
+    """("value", result) or ("raise", exception type name)."""
+    try:
+        return "value", fn(*args)
+    except Exception as e:
+        return "raise", type(e).__name__
+
+
+# -- frontend -------------------------------------------------------------------------------------
+def test_annotations_aliases_and_module_level_are_read() -> None:
+    module = parse_python("m.py", SOURCE)
+    types = {f.name: [p.type for p in f.params] for f in module.functions}
+    assert types["find_max"] == [vec("float")]  # int | float: a float
+    assert types["dot"] == [vec("float"), vec("float")]  # alias, and the alias in a string
+    assert types["total"] == [vec("int")]
+    assert types["scaled_sum"] == [vec("int"), INT]
+    rejected = {r.name: r for r in module.rejected}
+    # a global that is not a constant: the function using it is refused naming it and its place
+    assert "uses _cache, defined at 12:1" in rejected["uses_cache"].message
+    assert rejected["uses_cache"].loc.line == SOURCE.splitlines().index("    return _cache[0]") + 1
+    # a non-finite constant has no TensIR literal: refused where it is used, named
+    assert "_INF" in rejected["first_below"].message and "non-finite" in rejected["first_below"].message
+    assert "_check_same_length" in rejected  # returns nothing: not a lifted function itself
+
+
+@pytest.mark.parametrize("annotation, expected", [
+    ("float", FLOAT), ("numbers.Real", FLOAT), ("Union[int, float]", FLOAT), ("int | bool", INT),
+    ("Sequence[float]", vec("float")), ("Iterable[int]", vec("int")), ("List[List[float]]", mat("float")),
+    ("list[list[int | float]]", mat("float")), ("'list[int]'", vec("int")), ("Matrix", mat("float")),
+])
+def test_annotation_types(annotation: str, expected: Any) -> None:
+    text = (f"from typing import *\nimport numbers\nMatrix = list[list[float]]\n"
+            f"def f(x: {annotation}) -> int:\n    return 0\n")
+    (fn,) = parse_python("a.py", text).functions
+    assert fn.params[0].type == expected
+
+
+@pytest.mark.parametrize("annotation, message", [
+    ("Optional[int]", "allows None"), ("int | None", "allows None"), ("list[str]", "annotation"),
+    ("complex", "annotation complex"), ("int | list[int]", "only unions of numbers"),
+])
+def test_refused_annotations_name_the_construct(annotation: str, message: str) -> None:
+    text = f"from typing import *\ndef f(x: {annotation}) -> int:\n    return 0\n"
+    module = parse_python("a.py", text)
+    assert not module.functions
+    (r,) = module.rejected
+    assert message in r.message and (r.loc.line, r.loc.col) == (2, 10)
+
+
+def test_guards_are_read_and_a_raise_later_is_refused() -> None:
+    module = parse_python("m.py", SOURCE)
+    dot = module.function("dot")
+    assert dot is not None
+    assert [g.exception for g in dot.guards] == ["ValueError", "AssertionError"]
+    assert dot.guards[0].message == "vectors must have the same length"
+    scaled = module.function("scaled_sum")
+    assert scaled is not None and [g.exception for g in scaled.guards] == ["ValueError", "IndexError"]
+    late = parse_python("b.py", "def f(xs: list[int]) -> int:\n    s = 0\n    for x in xs:\n"
+                                "        s += x\n    if s < 0:\n        raise ValueError('neg')\n"
+                                "    return s\n")
+    (r,) = late.rejected
+    assert "`raise` after the computation started" in r.message and (r.loc.line, r.loc.col) == (6, 9)
+    custom = parse_python("c.py", "class Bad(Exception):\n    pass\n\n\ndef f(xs: list[int]) -> int:\n"
+                                  "    if not xs:\n        raise Bad('x')\n    return 0\n")
+    (r,) = custom.rejected
+    assert "uses Bad, defined at 1:1 as a class" in r.message and r.loc.line == 7
+    imported = parse_python("e.py", "from errors import Bad\n\n\ndef f(xs: list[int]) -> int:\n"
+                                    "    if not xs:\n        raise Bad('x')\n    return 0\n")
+    (r,) = imported.rejected
+    assert "raising Bad, which is not a builtin exception" in r.message and r.loc.line == 6
+    wrong = parse_python("d.py", "def f(x: float) -> float:\n    if not isinstance(x, float):\n"
+                                 "        raise TypeError('x')\n    return x\n")
+    (r,) = wrong.rejected
+    assert "the check x is float on a float" in r.message
+    assert (r.loc.line, r.loc.col) == (2, 23)
+
+
+def test_interpreter_raises_where_a_guard_fails() -> None:
+    module = parse_python("m.py", SOURCE)
+    interp = Interpreter(module)
+    assert interp.run("dot", [[1.0, 2.0], [3.0, 4.0]]) == 11.0
+    for args, exception in [([[1.0], [1.0, 2.0]], "ValueError"), ([[], []], "AssertionError")]:
+        with pytest.raises(Raised) as info:
+            interp.run("dot", args)
+        assert info.value.exception == exception
+
+
+# -- lifting and the generated code -----------------------------------------------------------
+def test_int_or_float_is_lifted_as_float(compiled: tuple[Path, dict[str, CompileResult]]) -> None:
+    _, results = compiled
+    r = results["find_max"]
+    assert r.status == "lifted" and r.arithmetic == "real"
+    f = generated(compiled, "find_max")
+    assert float(f([2.0, 2.5, -0.875])) == 2.5
+    assert float(f([3.0, 3.1, 2.9])) == 3.1
+    assert float(f([2, 4, 9, 7, 19, 94, 5])) == 94
+
+
+def test_float_in_int_list_raises_type_error(compiled: tuple[Path, dict[str, CompileResult]]) -> None:
+    total = generated(compiled, "total")
+    assert int(total([1, 2, 3])) == 6
+    assert int(total([True, 2])) == 3  # a bool is an int in Python
+    assert int(total(np.array([1, 2], dtype=np.int32))) == 3
+    for bad in ([1, 2.5, 3], [1.0, 2.0], np.array([1.5, 2.0]), ["1", "2"]):
+        with pytest.raises(TypeError, match="nums: expected int values"):
+            total(bad)
+    scaled = generated(compiled, "scaled_sum")
+    with pytest.raises(TypeError, match="k: expected int"):
+        scaled([1, 2, 3], 2.5)
+    dot = generated(compiled, "dot")
+    assert float(dot([1, 2], [3.5, 4])) == 11.5  # ints are floats' values too
+    with pytest.raises(TypeError, match="a: expected float"):
+        dot([1j, 2], [1.0, 2.0])
+
+
+def test_validation_is_in_requires(compiled: tuple[Path, dict[str, CompileResult]]) -> None:
+    _, results = compiled
+    assert "not len(nums) == 0" in results["find_max"].requires
+    assert "not len(a) != len(b)" in results["dot"].requires  # from the validation helper
+    assert "len(a) > 0" in results["dot"].requires  # the assert
+    assert "len(nums) != 0" in results["total"].requires
+    # isinstance(k, int) holds by the checked type; k < 0 and n < 2 (n = len(nums)) remain
+    assert {"0 <= k", "2 <= len(nums)"} <= set(results["scaled_sum"].requires)
+
+
+def _random_args(name: str, rng: random.Random) -> tuple[Any, ...]:
+    def floats(n: int) -> list[float]:
+        return [rng.choice([rng.uniform(-1e3, 1e3), float(rng.randint(-5, 5)), rng.uniform(-1, 1)])
+                for _ in range(n)]
+
+    def ints(n: int) -> list[int]:
+        return [rng.choice([rng.randint(-10, 10), rng.randint(-2**40, 2**40)]) for _ in range(n)]
+
+    n = rng.choice([0, 0, 1, 2, 3, 5, 8])
+    if name == "find_max":
+        return (rng.choice([floats(n), ints(n)]),)
+    if name == "dot":
+        return floats(n), floats(rng.choice([n, n, n + 1, max(n - 1, 0)]))
+    if name == "total":
+        return (ints(n),)
+    return ints(n), rng.choice([-3, -1, 0, 1, 2, 7])
+
+
+@pytest.mark.parametrize("name", LIFTED)
+def test_same_values_and_exceptions_as_cpython(compiled: tuple[Path, dict[str, CompileResult]],
+                                               name: str) -> None:
+    ours = generated(compiled, name)
+    theirs = source_module(compiled)[name]
+    rng = random.Random(21)
+    raised = values = 0
+    worst = 0.0
+    for _ in range(150):
+        args = _random_args(name, rng)
+        want, got = outcome(theirs, *args), outcome(ours, *args)
+        assert want[0] == got[0], (args, want, got)
+        if want[0] == "raise":
+            raised += 1
+            assert want[1] == got[1], (args, want, got)
+        else:
+            values += 1
+            assert same(want[1], got[1]), (args, want, got)
+            worst = max(worst, largest_error(want[1], got[1]))
+    assert raised >= 15 and values >= 40, (raised, values)
+    print(f"{name}: {values} values, {raised} exceptions, largest float error {worst:.3g}")
+
+
+def test_checks_are_one_pass_and_only_for_python_sources(
+        compiled: tuple[Path, dict[str, CompileResult]]) -> None:
+    _, results = compiled
+    code = results["total"].code
+    assert code is not None
+    assert "@checked_entry(total_entry_checks)" in code
+    assert code.count("check_elements(nums, 'int', 1, 'nums')") == 1
+    module = parse_python("m.py", SOURCE)
+    fn = module.function("total")
+    assert fn is not None
+    lifted = lift_function(module, fn)
+    assert isinstance(entry_function(fn, lifted, (), True), CheckedFunction)
+    plain = entry_function(fn, lifted, (), False)  # a C or C++ source: no checks
+    assert not isinstance(plain, CheckedFunction)
