@@ -185,9 +185,12 @@ _SCALAR_KINDS = {"BOOL", "CHAR_U", "UCHAR", "USHORT", "UINT", "ULONG", "ULONGLON
 
 
 def _scalar(t: Any, name: str, where: str) -> CParameter:
+    from tensflo.plugins.c_pointers import pointee
+
     t = t.get_canonical()
-    pointer = t.kind.name == "POINTER"
-    value = t.get_pointee().get_canonical() if pointer else t
+    element = pointee(t)  # a pointer, or an array parameter (`int a[]`, a pointer in C)
+    pointer = element is not None
+    value = element.get_canonical() if element is not None else t
     if value.kind.name not in _SCALAR_KINDS:
         raise UsageError(f"{where}: {name} has type {t.spelling}: a native harness takes "
                          "numbers and pointers to numbers")
