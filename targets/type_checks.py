@@ -56,9 +56,12 @@ def check_elements(x, elem, rank, name):
             raise TypeError(f"{name}: expected {elem} values, got an array of {kind}")
         return
     rows = [x]
-    for _ in range(rank):
+    for _ in range(rank - 1):
         rows = [v for row in rows for v in row]
-    for t in set(map(type, rows)):
+    types: set[type] = set()
+    for row in rows:
+        types.update(map(type, row) if rank else (type(row),))
+    for t in types:
         if t is bool or t.__name__ == "bool_":
             continue
         integral = issubclass(t, int) or (issubclass(t, numbers.Integral) and elem != "bool")
