@@ -1,0 +1,303 @@
+"""Ints lifted from Python are exact or refused, never wrapped: the magnitude bound
+(`ir/tensir/magnitude.py`), the guard of the Python-module targets (`targets/exact_ints.py`), the
+llvm refusal and `int_policy`. Results are compared with CPython running the source."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from tensflo.compiler.differential import load_module
+from tensflo.compiler.pipeline import CompileResult, Options, compile_file
+from tensflo.ir.tensir import Function, Var, mat, parse, vec
+from tensflo.ir.tensir.magnitude import (
+    CAP,
+    INT64_MAX,
+    int64_for_int64_inputs,
+    magnitude_bound,
+)
+from tensflo.plugins.manager import Registry, load_registry
+from tensflo.targets.exact_ints import ExactNumpyTarget
+
+SOURCE = '''
+def product(xs: list[int]) -> int:
+    p = 1
+    for i in range(len(xs)):
+        p = p * xs[i]
+    return p
+
+
+def matmul4(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
+    out = []
+    for i in range(len(a)):
+        row = []
+        for j in range(len(b[0])):
+            s = 0
+            for k in range(len(b)):
+                s += a[i][k] * b[k][j]
+            row.append(s)
+        out.append(row)
+    return out
+
+
+def largest(xs: list[int]) -> int:
+    m = xs[0]
+    for i in range(len(xs)):
+        m = max(m, xs[i])
+    return m
+'''
+FRAMEWORKS = ("torch", "jax", "mlx")
+
+
+@pytest.fixture(scope="module")
+def registry() -> Any:
+    with load_registry() as reg:
+        yield reg
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("exact") / "ints.py"
+    path.write_text(SOURCE)
+    return path
+
+
+@pytest.fixture(scope="module")
+def cpython(source: Path) -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    return namespace
+
+
+def lifted(registry: Registry, path: Path, target: str | None, names: list[str]) -> dict[str, CompileResult]:
+    results = compile_file(str(path), names, registry, Options(target=target, timeout=60))
+    for r in results:
+        assert r.lifted, (r.function, [str(d) for d in r.diagnostics])
+    return {r.function: r for r in results}
+
+
+@pytest.fixture(scope="module")
+def generated(registry: Registry, source: Path) -> dict[str, tuple[dict[str, CompileResult], Any]]:
+    """Per target: the results for product and matmul4 and their generated module."""
+    out = {}
+    for target in ("numpy", *FRAMEWORKS):
+        results = {}
+        modules = {}
+        for name, r in lifted(registry, source, target, ["product", "matmul4"]).items():
+            assert r.code is not None
+            results[name] = r
+            modules[name] = load_module(r.code, f"{target}_{name}")
+        out[target] = (results, modules)
+    return out
+
+
+def call(generated: dict[str, Any], target: str, name: str, *args: Any) -> Any:
+    return getattr(generated[target][1][name], name)(*args)
+
+
+def as_python(value: Any) -> Any:
+    """A result as Python ints (exact; an int64 converts exactly)."""
+    arr = np.asarray(value)
+    return arr.tolist() if arr.ndim else int(arr[()])
+
+
+def near(rng: random.Random, center: int, spread: int, shape: tuple[int, ...]) -> Any:
+    if not shape:
+        return center + rng.randint(-spread, spread) * rng.choice((1, -1))
+    return [near(rng, center * rng.choice((1, -1)), spread, shape[1:]) for _ in range(shape[0])]
+
+
+def test_policy_in_json(generated: dict[str, Any]) -> None:
+    assert generated["numpy"][0]["product"].int_policy == "exact"
+    assert generated["numpy"][0]["product"].to_json()["int_policy"] == "exact"
+    for t in FRAMEWORKS:
+        assert generated[t][0]["matmul4"].int_policy == "overflow-error"
+
+
+def test_product_of_ten_thousands_is_exact(generated: dict[str, Any], cpython: dict[str, Any]) -> None:
+    xs = [1000] * 10
+    got = call(generated, "numpy", "product", xs)
+    assert got == 10**30 == cpython["product"](xs)
+    assert type(got) is int  # Python ints: the exact path
+    for t in FRAMEWORKS:
+        with pytest.raises(OverflowError, match="exceed int64"):
+            call(generated, t, "product", xs)
+
+
+def test_small_products_take_the_int64_path(generated: dict[str, Any], cpython: dict[str, Any]) -> None:
+    for xs in ([], [7], [3, -4, 5], [2**31, 2**31], [-(2**20)] * 3):
+        want = cpython["product"](xs)
+        got = call(generated, "numpy", "product", xs)
+        assert isinstance(got, np.int64) and int(got) == want  # the fast path's dtype
+        for t in FRAMEWORKS:
+            r = call(generated, t, "product", xs)
+            assert as_python(r) == want and "int64" in str(r.dtype), t
+
+
+def test_products_near_the_int64_limits(generated: dict[str, Any], cpython: dict[str, Any]) -> None:
+    rng = random.Random(1)
+    cases = [[2**32, 2**31], [2**63 - 1, 2], [2**63, 1], [-(2**63) - 5, 3], [2**64], [-(2**63)],
+             near(rng, 2**31, 1000, (6,)), near(rng, 2**62, 2**40, (3,))]
+    for xs in cases:
+        want = cpython["product"](xs)
+        assert as_python(call(generated, "numpy", "product", xs)) == want, xs
+        for t in FRAMEWORKS:
+            try:
+                r = call(generated, t, "product", xs)
+            except OverflowError:
+                continue
+            assert as_python(r) == want, (t, xs)
+
+
+def test_matmul_near_2_31_is_exact_or_refused(generated: dict[str, Any],
+                                             cpython: dict[str, Any]) -> None:
+    rng = random.Random(7)
+    for _ in range(5):
+        a, b = near(rng, 2**31, 2**20, (4, 4)), near(rng, 2**31, 2**20, (4, 4))
+        want = cpython["matmul4"](a, b)
+        assert max(abs(v) for row in want for v in row) > INT64_MAX  # int64 would wrap here
+        got = call(generated, "numpy", "matmul4", a, b)
+        assert got.dtype == object and got.tolist() == want
+        for t in FRAMEWORKS:
+            with pytest.raises(OverflowError):
+                call(generated, t, "matmul4", a, b)
+
+
+def test_matmul_beyond_2_63_and_small(generated: dict[str, Any], cpython: dict[str, Any]) -> None:
+    rng = random.Random(3)
+    big = [[rng.choice((1, -1)) * (2**64 + rng.randint(0, 99)) for _ in range(4)] for _ in range(4)]
+    small = [[rng.randint(-1000, 1000) for _ in range(4)] for _ in range(4)]
+    assert call(generated, "numpy", "matmul4", big, small).tolist() == cpython["matmul4"](big, small)
+    for t in FRAMEWORKS:
+        with pytest.raises(OverflowError):
+            call(generated, t, "matmul4", big, small)
+    want = cpython["matmul4"](small, small)
+    for t in ("numpy", *FRAMEWORKS):
+        r = call(generated, t, "matmul4", small, small)
+        assert as_python(r) == want and "int64" in str(r.dtype), t
+
+
+def test_llvm_refuses_what_can_leave_int64(registry: Registry, source: Path) -> None:
+    results = compile_file(str(source), ["product", "largest"], registry,
+                           Options(target="llvm", timeout=60))
+    by = {r.function: r for r in results}
+    assert by["product"].status == "not_lifted" and by["product"].code is None
+    assert any("exceed int64" in str(d) and "llvm" in str(d) for d in by["product"].diagnostics)
+    assert by["largest"].lifted and by["largest"].int_policy == "int64-inputs"
+
+
+def test_cpp_sources_are_not_guarded(registry: Registry, tmp_path: Path) -> None:
+    src = tmp_path / "p.cc"
+    src.write_text("#include <vector>\nint product(std::vector<int> x) {\n  int p = 1;\n"
+                   "  for (int i = 0; i < x.size(); i++) p = p * x[i];\n  return p;\n}\n")
+    r = compile_file(str(src), ["product"], registry, Options(target="numpy", timeout=60))[0]
+    assert r.lifted and r.int_policy == "wraps-undefined-in-source"
+    assert r.code is not None and "int64_inputs" not in r.code
+
+
+def _fn(text: str, **params: Any) -> Function:
+    vars_ = tuple(Var(n, t) for n, t in params.items())
+    return Function("f", vars_, parse(text, dict(params)))
+
+
+def test_bound_rules_follow_the_op_table() -> None:
+    mm = magnitude_bound(_fn("matmul(a, b)", a=mat("int"), b=mat("int")))
+    assert mm.evaluate([3, 5], [[2, 7], [7, 4]]) == 7 * 3 * 5
+    prod = magnitude_bound(_fn("reduce_mul(x)", x=vec("int")))
+    assert prod.evaluate([1000], [[10]]) == CAP  # 10**30, capped
+    assert prod.evaluate([1000], [[6]]) == 10**18
+    assert prod.evaluate([1], [[10**9]]) == 1
+    assert magnitude_bound(_fn("len(x)", x=vec("int"))).evaluate([0], [[10**9]]) == 10**9
+    dot = magnitude_bound(_fn("reduce_sum(vec_elemwise_mul(x, y))", x=vec("int"), y=vec("int")))
+    assert dot.evaluate([10, 20], [[5], [5]]) == 5 * 10 * 20
+    sq = magnitude_bound(_fn("vec_map(x, lambda e: e * e - 3)", x=vec("int")))
+    assert sq.evaluate([100], [[1]]) == 100 * 100 + 3
+    cond = magnitude_bound(_fn("reduce_max(vec_map(x, lambda e: ite(e * e > 5, 1, 0)))", x=vec("int")))
+    assert cond.evaluate([2**40], [[3]]) == CAP  # e * e inside the condition counts
+    assert not int64_for_int64_inputs(dot)
+    assert int64_for_int64_inputs(magnitude_bound(_fn("reduce_max(x)", x=vec("int"))))
+    unknown = magnitude_bound(_fn("reduce_sum(vec_map(x, lambda e: to_int(e)))", x=vec("float")))
+    assert unknown.unknown == ("to_int",) and unknown.evaluate([0], [[1]]) == CAP
+    floats = magnitude_bound(_fn("reduce_sum(x)", x=vec("float")))
+    assert not floats.has_ints
+
+
+def _exact_value(fn: Function, args: list[Any]) -> Any:
+    """The program on Python ints (object arrays), for bounding what it really computes."""
+    return ExactNumpyTarget().compile([fn])[fn.name](*args)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-(2**70), 2**70), min_size=0, max_size=6),
+       st.lists(st.integers(-(2**70), 2**70), min_size=0, max_size=6))
+def test_bound_holds_on_exact_values(xs: list[int], ys: list[int]) -> None:
+    n = min(len(xs), len(ys))
+    xs, ys = xs[:n], ys[:n]
+    for text in ("reduce_sum(vec_elemwise_mul(x, y))", "reduce_mul(vec_elemwise_sub(x, y))",
+                 "reduce_sum(vec_map(x, lambda e: e * e * e))", "matrix_vec_mul(outer(x, y), y)"):
+        fn = _fn(text, x=vec("int"), y=vec("int"))
+        bound = magnitude_bound(fn).evaluate([max(map(abs, xs), default=0),
+                                              max(map(abs, ys), default=0)], [[n], [n]])
+        got = np.asarray(_exact_value(fn, [xs, ys]), dtype=object)
+        largest = max((abs(int(v)) for v in got.flat), default=0)
+        assert bound == CAP or largest <= bound, (text, xs, ys)  # CAP: at least 2**63
+
+
+SHAPES = {
+    "sum": ("s = 0\n    for i in range(len(a)):\n        s += {e}\n    return s", "int"),
+    "prod": ("s = 1\n    for i in range(len(a)):\n        s = s * ({e})\n    return s", "int"),
+    "map": ("out = []\n    for i in range(len(a)):\n        out.append({e})\n    return out",
+            "list[int]"),
+}
+_programs: dict[str, CompileResult | None] = {}
+
+
+def _expr(draw: Any, depth: int) -> str:
+    leaf = st.sampled_from(["a[i]", "b[i]", "a[i]", "b[i]", "3", "-2", "7"])
+    if depth == 0:
+        return draw(leaf)
+    op = draw(st.sampled_from(["*", "+", "-", "*", "leaf"]))
+    if op == "leaf" and depth < 2:
+        return draw(leaf)
+    return f"({_expr(draw, depth - 1)} {op} {_expr(draw, depth - 1)})"
+
+
+@st.composite
+def programs(draw: Any) -> str:
+    shape = draw(st.sampled_from(sorted(SHAPES)))
+    body, ret = SHAPES[shape]
+    e = _expr(draw, 2)
+    assume("a[i]" in e or "b[i]" in e)
+    return f"def f(a: list[int], b: list[int]) -> {ret}:\n    " + body.format(e=e) + "\n"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), st.data())
+def test_lifted_python_programs_equal_cpython(registry: Registry, tmp_path_factory: Any,
+                                              program: str, data: Any) -> None:
+    if program not in _programs:
+        path = tmp_path_factory.mktemp("prog") / "f.py"
+        path.write_text(program)
+        r = compile_file(str(path), ["f"], registry,
+                         Options(target="numpy", timeout=10, synth=()))[0]
+        _programs[program] = r if r.lifted else None
+    result = _programs[program]
+    assume(result is not None)
+    assert result is not None and result.code is not None
+    generated = load_module(result.code, "prop").f
+    namespace: dict[str, Any] = {}
+    exec(program, namespace)
+    for _ in range(4):
+        n = data.draw(st.integers(0, 6))
+        bits = data.draw(st.sampled_from([3, 20, 31, 40, 62, 64, 80]))
+        ints = st.integers(-(2**bits), 2**bits)
+        a = data.draw(st.lists(ints, min_size=n, max_size=n))
+        b = data.draw(st.lists(ints, min_size=n, max_size=n))
+        want = namespace["f"](list(a), list(b))
+        assert as_python(generated(a, b)) == want, (program, a, b)
