@@ -93,6 +93,8 @@ def test_pointer_and_array_parameters_are_vectors_and_void_has_no_result() -> No
     ("void f(float *x, int n) { if (n < 0) return; x[0] = 1; }",
      "an early `return;` of a void function"),
     ("void f(float **x) { }", "a pointer to pointers"),
+    ("void f(short *y, const int *x, int n) { for (int i = 0; i < n; i++) y[i] = x[i]; }",
+     "a store into y, an array of short (a value outside its range would wrap"),
     ("void g(int *p) { p[0] = 1; }\nint f(int *x) { g(x); return 0; }", "the expression statement"),
     ("int g(int *p) { return p[0]; }\nint f(int *x) { return g(x); }", "may write through it"),
 ])
