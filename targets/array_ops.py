@@ -83,11 +83,18 @@ def _tail(r: PyRenderer, t: App, wrap: str = "{}") -> tuple[str, int]:
     return f"{r.expr(t.term(0), ATOM)}[{_bound(r, t.term(1), wrap)}:]", ATOM
 
 
-def slicing_entries(wrap: str) -> dict[str, PyEntry]:
+def _stride(ns: str, r: PyRenderer, t: App, wrap: str = "{}") -> tuple[str, int]:
+    """`x[start + step * arange(count)]`: the entries a strided loop reads (any step, 0 too)."""
+    x, start, step = r.atom(t.term(0)), r.expr(t.term(1), _A), r.expr(t.term(2), _M)
+    return f"{x}[{start} + {step} * {ns}.arange({_bound(r, t.term(3), wrap)})]", ATOM
+
+
+def slicing_entries(wrap: str, ns: str = "np") -> dict[str, PyEntry]:
     """`x[lo:hi]` and friends; `wrap` turns a computed bound into a Python int (`int({})`), so
     that slices never depend on tensor values (0-d tensors; Python ints under jax.jit)."""
     return {"slice": partial(_slice, wrap=wrap), "col_slice": partial(_col_slice, wrap=wrap),
-            "take": partial(_take, wrap=wrap), "tail": partial(_tail, wrap=wrap)}
+            "take": partial(_take, wrap=wrap), "tail": partial(_tail, wrap=wrap),
+            "stride": partial(_stride, ns, wrap=wrap)}
 
 
 def map_entries(full: str) -> dict[str, PyEntry]:
@@ -114,7 +121,7 @@ def array_entries(ns: str) -> dict[str, PyEntry]:
         **scalar,
         "ite": call(f"{ns}.where", 3),
         "index": Template("{0}[{1}]", ATOM, (ATOM,)),
-        **slicing_entries("{}"),
+        **slicing_entries("{}", ns),
         "append": call("append_rows", 2),
         "len": call("len", 1),
         "transpose": Template("{0}.T", ATOM, (ATOM,)),
@@ -136,7 +143,7 @@ def framework_entries(ns: str) -> dict[str, PyEntry]:
     jax.jit) through `int()`, `ns.outer`, and constant maps over `x.shape`."""
     return {
         **array_entries(ns),
-        **slicing_entries("int({})"),
+        **slicing_entries("int({})", ns),
         "outer": call(f"{ns}.outer", 2),
         **map_entries(f"{ns}.full({{x}}.shape, {{body}}, dtype={{dtype}})"),
     }

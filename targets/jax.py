@@ -29,6 +29,8 @@ from .pymodule import ModuleExecutable, PythonTarget
 
 RENDER: PyTable = framework_entries("jnp")
 """Every op as `jax.numpy` code; `len` is a Python int (shapes are static under jax.jit)."""
+SHAPE_ARGS: Mapping[str, tuple[int, ...]] = {"stride": (3,)}
+"""Arguments of ops other than slicings that decide a result's shape (static under jax.jit)."""
 PYTHON_ARITHMETIC = frozenset(SCALAR_OPS[n] for n in ("add", "sub", "mul", "neg"))
 """Ops rendered as Python operators, which compute on Python ints while tracing."""
 
@@ -55,7 +57,7 @@ def static_params(fn: Function) -> frozenset[Var] | None:
             stack.append(t.body)
         if not isinstance(t, App):
             continue
-        for i in t.op.slicing.bounds if t.op.slicing else ():
+        for i in t.op.slicing.bounds if t.op.slicing else SHAPE_ARGS.get(t.op.name, ()):
             if not _static_bound(t.term(i), params):
                 return None
         stack.extend(t.args)

@@ -14,6 +14,7 @@ from tensflo.ir.tensir import Lambda, Term, Var, free_vars, lit, rewrite
 from .build import ONE, ZERO, conj, mk
 from .loop_rules import Summary
 from .results import Empty, Obligation, Presized, Sym
+from .strides import StridedRead
 from .vectorize import PendingRead
 
 Check = tuple[Term, Term]
@@ -81,11 +82,15 @@ class Conditions:
         (or obligations, when they depend on enclosing loops); `scalar` evaluates a fill value."""
         pending, self.pending = self.pending, []
         runs = mk("lt", lo, hi)
-        for x, start, c in pending:
-            length = rewrite.simplify(mk("len", x))
-            cond = mk("or", mk("not", runs), mk("and", mk("le", ZERO, start),
-                                                  mk("le", rewrite.simplify(mk("add", hi, c)), length)))
-            cond = rewrite.simplify(cond)
+        for read in pending:
+            if isinstance(read, StridedRead):
+                cond = read.in_range(lo, hi)
+            else:
+                x, start, c = read
+                length = rewrite.simplify(mk("len", x))
+                cond = mk("or", mk("not", runs), mk("and", mk("le", ZERO, start), mk(
+                    "le", rewrite.simplify(mk("add", hi, c)), length)))
+                cond = rewrite.simplify(cond)
             if self.route(cond, Context(ctx.assume + (mk("le", lo, i), mk("lt", i, hi)))):
                 continue
             if free_vars(cond) & self.loop_vars:

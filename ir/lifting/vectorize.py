@@ -15,9 +15,10 @@ from tensflo.ir.tensir.types import INT
 from .build import ZERO, mk, term_arg
 from .op_facts import COMMUTATIVE, VECTOR_ALGEBRA
 from .results import NotLiftable
+from .strides import StridedRead, strided_slice
 
-PendingRead = tuple[Term, Term, Term]
-"""A read `x[i + c]` of the loop being summarized, as (x, lo + c, c)."""
+PendingRead = tuple[Term, Term, Term] | StridedRead
+"""A read `x[i + c]` of the loop being summarized, as (x, lo + c, c), or a strided one."""
 
 
 def vectorize(loc: Loc, e: Term, i: Var, lo: Term, b: Term, names: set[str],
@@ -130,9 +131,8 @@ def leaf_slice(loc: Loc, leaf: Term, i: Var, lo: Term, b: Term,
     assert isinstance(leaf, App) and leaf.op.name == "index"
     x, idx = map(term_arg, leaf.args)
     c = offset(idx, i)
-    if c is None:
-        raise NotLiftable(loc, f"the index {rewrite.show(idx)} is not the counter plus a "
-                               "loop-invariant offset")
+    if c is None:  # x[a * i + c]: a strided view
+        return strided_slice(loc, x, idx, i, lo, b, pending)
     assert i not in free_vars(x), "column reads arrive as rows of a transpose (collect_leaves)"
     start = rewrite.simplify(mk("add", lo, c))
     stop = rewrite.simplify(mk("add", b, c))

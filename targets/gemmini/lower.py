@@ -52,7 +52,8 @@ _RECOGNISED = {
 ROLES: dict[str, str | Unsupported] = {
     **{name: UNSUPPORTED for name in (
         "sub", "mul", "div", "mod", "floordiv", "floormod", "lt", "le", "gt", "ge", "eq", "ne",
-        "and", "or", "not", "neg", "abs", "ite", "index", "tail", "append", "len", "transpose",
+        "and", "or", "not", "neg", "abs", "ite", "index", "tail", "stride", "append", "len",
+        "transpose",
         "reduce_sum", "reduce_mul", "reduce_max", "matrix_row_sum", "outer")},
     **{op.name: UNSUPPORTED for op in (*ELEMWISE.values(), *BROADCAST.values())},
     **{name: UNSUPPORTED for name in MATH_OPS},  # libm and conversions: no Gemmini instruction

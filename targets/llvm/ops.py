@@ -152,6 +152,17 @@ def _slicing(op: OpDef) -> LlvmEntry:
     return entry
 
 
+def _stride(g: Lowering, x: View, start: Value, step: Value, count: Value) -> View:
+    """`x[start + step * j]` for j < count: a view; both ends checked inside `x` when not empty."""
+    count = g.smax(count, g.i64(0))
+    last = g.b.add(start, g.b.mul(step, g.b.sub(count, g.i64(1))))
+    inside = g.b.and_(g.b.icmp_unsigned("<", start, x.dims[0]),
+                      g.b.icmp_unsigned("<", last, x.dims[0]))
+    g.require(g.b.or_(g.b.icmp_signed("==", count, g.i64(0)), inside), "stride out of range")
+    return g.tensor(x.elem, (count, *x.dims[1:]), lambda idx: x.at(
+        (g.b.add(start, g.b.mul(step, idx[0])), *idx[1:])))
+
+
 def _append(g: Lowering, x: View, e: Value | View) -> View:
     n = x.dims[0]
     if x.rank == 1:
@@ -204,6 +215,7 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     "ite": lambda g, c, a, b: g.b.select(c, a, b),
     "index": _index,
     **{op.name: _slicing(op) for op in (SLICE, COL_SLICE, TAKE, TAIL)},
+    "stride": _stride,
     "append": _append,
     "len": lambda g, x: x.dims[0],
     "transpose": lambda g, m: g.tensor(m.elem, (m.dims[1], m.dims[0]),

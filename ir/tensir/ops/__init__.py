@@ -30,6 +30,7 @@ from .math import MATH_OPS
 from .rules import DTYPES, NUMERIC, RANK_PREFIX, as_value
 from .scalar import ITE, KERNELS, SCALAR_OPS, Kernel
 from .search import SEARCH_OPS
+from .strided import STRIDE
 from .structural import APPEND, COL_SLICE, INDEX, LEN, SLICE, TAIL, TAKE, TRANSPOSE
 
 families.declare()
@@ -41,6 +42,7 @@ __all__ = [
     "APPEND", "BROADCAST", "COL_SLICE", "DTYPES", "ELEMWISE", "INDEX", "ITE", "KERNELS", "Kernel",
     "LEN", "MAPPERS", "MATH_OPS", "MATMUL", "MATRIX_MAP", "MATRIX_ROW_SUM", "MATRIX_SELECTION_TWO_ARGS",
     "MATRIX_VEC_MUL", "MAX", "NUMERIC", "OUTER", "PROD", "RANK_PREFIX", "REDUCE_MAX", "REDUCE_MUL",
-    "REDUCE_SUM", "SCALAR_OPS", "SELECTION_TWO_ARGS", "SLICE", "SUM", "TAIL", "TAKE", "TRANSPOSE",
+    "REDUCE_SUM", "SCALAR_OPS", "SELECTION_TWO_ARGS", "SLICE", "STRIDE", "SUM", "TAIL", "TAKE",
+    "TRANSPOSE",
     "VEC_MAP", "as_value", "beta",
 ]
