@@ -262,8 +262,8 @@ def _expr(draw: Any, depth: int) -> str:
     leaf = st.sampled_from(["a[i]", "b[i]", "a[i]", "b[i]", "3", "-2", "7"])
     if depth == 0:
         return draw(leaf)
-    op = draw(st.sampled_from(["*", "+", "-", "*", "leaf"]))
-    if op == "leaf" and depth < 2:
+    op = draw(st.sampled_from(["*", "+", "-", "*", "leaf"] if depth < 2 else ["*", "+", "-"]))
+    if op == "leaf":
         return draw(leaf)
     return f"({_expr(draw, depth - 1)} {op} {_expr(draw, depth - 1)})"
 
