@@ -1,8 +1,12 @@
 """The `python` frontend: reads Python functions over lists and ints into loop IR with `ast`.
 
-Parameters may be annotated (`int`, `float`, `bool`, `list[int]`, `List[List[int]]`, ...); an
-unannotated parameter gets its type from how it is used (indexed twice: a matrix; indexed, `len`
-or iterated: a vector; otherwise `int`). `for x in xs` reads as a counted loop over `range(len(xs))`.
+Parameters may be annotated (`int`, `float`, `int | float`, `list[int]`, `Sequence[float]`, module
+aliases, ...: `python_types`); an unannotated parameter gets its type from how it is used (indexed
+twice: a matrix; indexed, `len` or iterated: a vector; otherwise `int`). Either way the type is
+checked by the generated code. Input validation at the top of a function (`if c: raise E(...)`,
+`assert`, validation helpers) becomes the function's guards (`python_guards`); module-level
+statements other than functions, aliases and constants never reject the file. `for x in xs`
+reads as a counted loop over `range(len(xs))`.
 Python's `//` and `%` floor; `/` is only accepted where an operand is a float. Anything else
 (slices, comprehensions other than `[[v] * m for _ in range(n)]`, `break`, generators, classes,
 globals other than constants) is a `LoopIRError` at its line and column.

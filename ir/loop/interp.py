@@ -8,6 +8,8 @@ interpreter raises `Undefined` (with the location), and lifting only promises eq
 inside it. Values are Python ints/floats/bools and (nested) lists; vectors are copied on assignment
 and when passed to a helper, as C++ `std::vector` values are. A C pointer parameter holds a list:
 `run_in_place` returns the arrays as the function left them beside the result (None for `void`).
+A function's guards (`Function.guards`) are checked on entry: where one fails the interpreter
+raises `Raised` (an `Undefined`: the input is outside the domain lifting promises equivalence on).
 """
 
 from __future__ import annotations
