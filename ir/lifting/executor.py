@@ -27,6 +27,7 @@ from .loop_order import count_up
 from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
 from .results import Empty, LiftResult, NotLiftable, Presized, Sym
+from .sequence import LastValue, earlier_results, generalize_invariants
 from .template import replace_bound
 from .vectorize import collect_leaves, leaf_slice
 
@@ -211,6 +212,10 @@ class Lifter:
                 known = env[name]
                 if isinstance(known, Var) and known.name.startswith("uninitialised "):
                     raise NotLiftable(e.loc, f"{name} may be read before it is assigned")
+                if isinstance(known, Var) and known.name.startswith(_LAST_VALUE):
+                    raise NotLiftable(e.loc, f"{name} is read after a loop that overwrites it in "
+                                             "every iteration with a read at the counter (its last "
+                                             "value is not modelled)")
                 if isinstance(known, Var) and known.name.startswith(_AFTER_LOOP):
                     raise NotLiftable(e.loc, f"{name} is read after the loop it counts: its final "
                                              "value is not modelled")
@@ -366,10 +371,18 @@ class Lifter:
             return
         # verification conditions with the template invariant v == S_v(i)
         checks, self.entry_checks = self.entry_checks, outer_checks
+        obligations = self.conditions.obligations
+        known = len(obligations)
         self.conditions.loop_obligations(s, state, summaries, after, env, counter, lo, hi, ctx,
                                          lambda e: self.scalar(e, env, ctx), checks, facts)
+        given = earlier_results((v for n, v in env.items() if n not in state and isinstance(v, Term)),
+                                frozenset(Var(p.name, p.type) for p in self.function.params))
+        obligations[known:] = [generalize_invariants(ob, given) for ob in obligations[known:]]
         for name in state:
             env[name] = rewrite.simplify(summaries[name](hi))
+            summary = summaries[name]
+            if isinstance(summary, LastValue) and summary.reads:
+                env[name] = Var(f"{_LAST_VALUE}{name}", env[name].type)
         _end_counter(s, env)
 
     def writes_at_counter(self, s: L.For, changed: list[str], env: dict[str, Sym], lo: Term,
@@ -408,6 +421,7 @@ class Lifter:
 
 
 _AFTER_LOOP = "after its loop "
+_LAST_VALUE = "last value after its loop "
 
 
 def _end_counter(s: L.For, env: dict[str, Sym]) -> None:

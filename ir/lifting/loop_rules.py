@@ -17,7 +17,8 @@ from tensflo.ir.tensir import App, Term, Var, free_vars, lit, rewrite
 from .build import ZERO, coerce, mk, term_arg
 from .op_facts import LESS, ORDERINGS, REDUCE_OPS, REDUCTION_KINDS, REDUCTION_UNITS
 from .results import Empty, NotLiftable, Presized, Sym
-from .vectorize import PendingRead, vectorize
+from .sequence import last_value
+from .vectorize import PendingRead, collect_leaves, leaf_slice, vectorize
 
 Summary = Callable[[Term], Term]
 """A loop variable's value after the iterations `[lo, b)`, as a function of `b`."""
@@ -67,6 +68,13 @@ def summarize(s: L.For, name: str, var: Var, init: Sym, new: Term, i: Var, lo: T
         if free_vars(rest) & others:
             raise NotLiftable(loc, f"the update of {name} depends on other values the loop changes")
         return _reduction(loc, kind, init, rest, i, lo, names, pending)
+    leaves: dict[Term, Term] = {}
+    collect_leaves(new, i, leaves)
+    overwritten = last_value(new, var, init, i, lo, others, bool(leaves))
+    if overwritten is not None:
+        for read in leaves.values():  # x[i + c] in every iteration: hi + c <= len(x)
+            leaf_slice(loc, read, i, lo, lo, pending)
+        return overwritten
     raise NotLiftable(loc, f"the update of {name} is not a map, a push or a reduction "
                            f"(got {name} = {rewrite.show(new)})")
 

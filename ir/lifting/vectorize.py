@@ -15,6 +15,7 @@ from tensflo.ir.tensir.types import INT
 from .build import ZERO, mk, term_arg
 from .op_facts import COMMUTATIVE, VECTOR_ALGEBRA
 from .results import NotLiftable
+from .sequence import hoisted_map
 from .strides import StridedRead, strided_slice
 
 PendingRead = tuple[Term, Term, Term] | StridedRead
@@ -93,6 +94,8 @@ def map_over(loc: Loc, body: Term, params: dict[Term, Var], sliced: dict[Term, T
     if wide:
         vectors = {params[leaf]: sliced[leaf] for leaf in leaves}
         algebra = _vector_algebra(body, vectors)
+        if algebra is None:
+            algebra = hoisted_map(body, vectors)
         if algebra is None:
             raise NotLiftable(loc, f"the per-entry value {rewrite.show(body)} uses the whole "
                                    f"vector {wide[0]} in a way the elementwise ops cannot say")

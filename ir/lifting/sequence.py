@@ -1,0 +1,193 @@
+"""Per-entry values that use a scalar an earlier loop computed from whole vectors.
+
+After `m = max(x)` (a loop), a later loop's entry `exp(x[i] - m)` reads `m` as the term
+`reduce_max(...x...)`. A lambda body may only use scalar variables, so such a loop-invariant
+subterm cannot go inside one; the entry is built instead from the outside in: `+ - * /` with a
+loop-invariant side become broadcast ops (the invariant computed once, outside any lambda), and any
+other op is a map over its per-entry arguments, whose lambda holds only scalar variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+
+from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars, lit, rewrite, substitute, subterms
+from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE
+
+from .build import mk, term_arg
+from .op_facts import COMMUTATIVE, VECTOR_ALGEBRA
+from .results import Obligation
+
+Summary = Callable[[Term], Term]
+"""A loop variable's value after the iterations `[lo, b)` (as in `loop_rules`)."""
+
+
+def hoisted_map(body: Term, vectors: Mapping[Var, Term]) -> Term | None:
+    """The vector of the scalar formula `body`, where each per-entry variable `v` of `vectors`
+    runs over `vectors[v]` and every other subterm is the same for all entries; None when some
+    op has a per-entry argument and a loop-invariant one that reads a whole vector, and no
+    broadcast form (or when more than two per-entry vectors meet in one op)."""
+    out = _build(body, vectors)
+    return None if out is None else rewrite.simplify(out)
+
+
+def _wide(t: Term) -> bool:
+    return any(not v.type.is_scalar for v in free_vars(t))
+
+
+def _build(t: Term, vectors: Mapping[Var, Term]) -> Term | None:
+    if isinstance(t, Var) and t in vectors:
+        return vectors[t]
+    used = [v for v in vectors if v in free_vars(t)]
+    if not used:
+        return t  # the same for every entry: a scalar (it may read whole vectors)
+    if not _wide(t):
+        return _lambda_map(t, {v: vectors[v] for v in used})
+    if not isinstance(t, App) or any(isinstance(a, Lambda) for a in t.args):
+        return None
+    if t.op.name in VECTOR_ALGEBRA:
+        a, b = map(term_arg, t.args)
+        va, vb = _build(a, vectors), _build(b, vectors)
+        if va is None or vb is None:
+            return None
+        k = t.op.name
+        if not va.type.is_scalar and not vb.type.is_scalar:
+            return mk(ELEMWISE[(k, 1)].name, va, vb)
+        if not va.type.is_scalar:
+            return mk(BROADCAST[(k, 1, False)].name, va, vb)
+        if k in COMMUTATIVE:
+            return mk(BROADCAST[(k, 1, False)].name, vb, va)
+        return mk(BROADCAST[(k, 1, True)].name, va, vb)
+    if t.op.name == "neg":
+        inner = _build(term_arg(t.args[0]), vectors)
+        if inner is None:
+            return None
+        return mk(BROADCAST[("mul", 1, False)].name, inner, lit(-1 if inner.type.elem == "int" else -1.0))
+    # any other scalar op: a map over its per-entry arguments; its other arguments must be
+    # scalars a lambda may hold
+    args = [term_arg(a) for a in t.args]
+    built: list[Term] = []
+    for a in args:
+        if not any(v in free_vars(a) for v in vectors):
+            if _wide(a):
+                return None
+            built.append(a)
+            continue
+        va = _build(a, vectors)
+        if va is None:
+            return None
+        built.append(va)
+    per_entry = [(k, a) for k, a in enumerate(built) if not a.type.is_scalar]
+    distinct = list(dict.fromkeys(a for _, a in per_entry))
+    if len(distinct) > 2:
+        return None
+    taken = {v.name for a in built for v in free_vars(a)}
+    params: dict[Term, Var] = {}
+    for j, vec in enumerate(distinct):
+        name = "e" if len(distinct) == 1 else f"e{j + 1}"
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        params[vec] = Var(name, vec.type.scalar)
+    inner_args = [params[a] if a in params else a for a in built]
+    body = mk(t.op.name, *inner_args)
+    return _lambda_map(body, {params[vec]: vec for vec in distinct})
+
+
+def _lambda_map(body: Term, vectors: Mapping[Var, Term]) -> Term | None:
+    """`vec_map` / `selection_two_args` of `body` over one or two per-entry vectors."""
+    if len(vectors) == 1:
+        ((v, vec),) = vectors.items()
+        return mk("vec_map", vec, Lambda((v,), body))
+    if len(vectors) == 2:
+        (a, va), (b, vb) = vectors.items()
+        return mk("selection_two_args", va, vb, Lambda((a, b), body))
+    return None
+
+
+class LastValue:
+    """The summary of a variable each iteration overwrites without reading it (a temporary
+    declared before the loop, C89 style: `d = x[i] - m; v += d * d`): after the iterations
+    `[lo, b)` it holds the last iteration's value, or `init` when none ran.
+
+    `reads` says whether that value reads an input at the counter: TensIR is strict, so
+    `ite(lo < b, x[b - 1], init)` is undefined when the loop does not run, and the value may then
+    only appear in the loop's obligations, not be read after the loop."""
+
+    def __init__(self, new: Term, init: Term, i: Var, lo: Term, reads: bool) -> None:
+        self.new, self.init, self.i, self.lo, self.reads = new, init, i, lo, reads
+
+    def __call__(self, b: Term) -> Term:
+        last = substitute(self.new, {self.i: mk("sub", b, lit(1))})
+        return mk("ite", mk("lt", self.lo, b), last, self.init)
+
+
+def last_value(new: Term, var: Var, init: Term, i: Var, lo: Term, others: set[Var],
+               reads: bool) -> LastValue | None:
+    """The `LastValue` summary of `var` updated to `new` in an iteration with counter `i`; None
+    when the update reads the variable itself or other values the loop changes."""
+    if var in free_vars(new) or free_vars(new) & others or not var.type.is_scalar:
+        return None
+    return LastValue(new, init, i, lo, reads)
+
+
+LOOP_KINDS = ("initiation", "preservation", "postcondition")
+
+
+def earlier_results(values: Iterable[Term], params: frozenset[Var]) -> list[Term]:
+    """The scalars earlier loops computed, in `values` (what variables hold before a loop): the
+    maximal scalar subterms over the function's parameters that contain a reduction."""
+    out: list[Term] = []
+    for t in values:
+        _reduced(t, params, out)
+    return out
+
+
+def generalize_invariants(ob: Obligation, given: Sequence[Term]) -> Obligation:
+    """`ob` (a loop's initiation, preservation or postcondition) with each term of `given` (the
+    scalars earlier loops computed, see `earlier_results`) replaced by a fresh variable.
+
+    The new obligation holds for every value of the variables, so it implies the old one; it asks
+    the solver for an identity of the loop's update (`w * (s * x) == x * s * w`) instead of one
+    over the full terms, which nonlinear real arithmetic does not decide in time."""
+    if ob.kind not in LOOP_KINDS or not given:
+        return ob
+    terms = (*ob.assume, *(u for pair in ob.hyps + ob.goals for u in pair))
+    taken = {v.name for t in terms for v in free_vars(t)}
+    mapping: dict[Term, Term] = {}
+    for k, t in enumerate(given):
+        name = f"given{k + 1}"
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        mapping[t] = Var(name, t.type)
+
+    def gen(t: Term) -> Term:
+        return _replace(t, mapping)
+
+    return replace(ob, assume=tuple(gen(a) for a in ob.assume),
+                   hyps=tuple((gen(a), gen(b)) for a, b in ob.hyps),
+                   goals=tuple((gen(a), gen(b)) for a, b in ob.goals))
+
+
+def _reduced(t: Term | Lambda, params: frozenset[Var], out: list[Term]) -> None:
+    if isinstance(t, Lambda) or not isinstance(t, App):
+        return
+    fv = free_vars(t)
+    if t.type.is_scalar and fv and fv <= params and _wide(t) and any(
+            isinstance(u, App) and u.op.reduction is not None for u in subterms(t)):
+        if t not in out:
+            out.append(t)
+        return
+    for a in t.args:
+        _reduced(a, params, out)
+
+
+def _replace(t: Term, mapping: Mapping[Term, Term]) -> Term:
+    """`t` with each subterm that is a key of `mapping` replaced (lambda bodies hold none)."""
+    if t in mapping:
+        return mapping[t]
+    if isinstance(t, App):
+        return App(t.op, tuple(a if isinstance(a, Lambda) else _replace(a, mapping) for a in t.args))
+    return t
