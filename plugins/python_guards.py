@@ -210,6 +210,10 @@ def _truth(p: _Prologue, e: ast.expr) -> L.Expr:
             return L.Unary(ops.NOT.symbol, _truth(p, operand), loc)
         case ast.Call(ast.Name("isinstance"), [x, kinds], []):
             return _isinstance(p, x, kinds)
+        case ast.Call(ast.Name("all"), [ast.GeneratorExp(
+                ast.Call(ast.Name("isinstance"), [ast.Name(v), kinds], []),
+                [ast.comprehension(ast.Name(w), seq, [], 0)])], []) if v == w:
+            return _all_isinstance(p, seq, kinds)
     value = p.reader.expr(e)
     t = p.reader.type_of(value, e)
     if t.rank:
@@ -223,15 +227,39 @@ def _isinstance(p: _Prologue, x: ast.expr, kinds: ast.expr) -> L.Expr:
     """`isinstance(x, kinds)`: true by the checked type of `x`, or refused."""
     value = p.reader.expr(x)
     t = p.reader.type_of(value, x)
-    parts = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
-    names = {n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else ""
-             for n in parts}
-    admitted = _ADMITS["vec" if t.rank else t.elem]
-    if names & admitted or (not t.rank and t.elem == "float" and _ADMITS_FLOAT_PAIR <= names):
+    if _admitted(t, kinds):
         return L.Const(True, p.loc(x))
     raise LoopIRError(p.loc(x), f"unsupported: the check {ast.unparse(x)} is {ast.unparse(kinds)} "
                                 f"on a {t} (only checks that every {t} passes are read: the "
                                 f"generated code checks the types itself)")
+
+
+def _admitted(t: TensorType, kinds: ast.expr) -> bool:
+    """Whether every value of the checked type `t` is an instance of `kinds`."""
+    parts = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+    names = {n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else ""
+             for n in parts}
+    return bool(names & _ADMITS["vec" if t.rank else t.elem]) or (
+        not t.rank and t.elem == "float" and _ADMITS_FLOAT_PAIR <= names)
+
+
+def _all_isinstance(p: _Prologue, seq: ast.expr, kinds: ast.expr) -> L.Expr:
+    """`all(isinstance(v, kinds) for v in seq)` over lists (or their concatenation `a + b`):
+    true by the checked element types, or refused."""
+    parts = [seq]
+    while any(isinstance(q, ast.BinOp) and isinstance(q.op, ast.Add) for q in parts):
+        parts = [r for q in parts for r in ((q.left, q.right) if isinstance(q, ast.BinOp) else (q,))]
+    for q in parts:
+        value = p.reader.expr(q)
+        t = p.reader.type_of(value, q)
+        if t.rank != 1:
+            raise LoopIRError(p.loc(q), f"unsupported: the check of every entry of {ast.unparse(q)}, "
+                                        f"a {t} (only lists of numbers are read)")
+        if not _admitted(TensorType(t.elem, 0), kinds):
+            raise LoopIRError(p.loc(q), f"unsupported: the check that every entry of "
+                                        f"{ast.unparse(q)} is {ast.unparse(kinds)}, on a {t} (only "
+                                        f"checks that every {t} passes are read)")
+    return L.Const(True, p.loc(seq))
 
 
 def refusal(s: ast.stmt, loc: Callable[[ast.AST], Loc]) -> LoopIRError:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tensflo.ir.loop import nodes as L
-from tensflo.ir.tensir import Function, Term, rewrite
+from tensflo.ir.tensir import Function, Term, lit, rewrite
 from tensflo.ir.tensir.entry import CheckedFunction, EntryGuard
 
 from .build import mk
@@ -21,9 +21,11 @@ from .results import LiftResult
 
 def guard_terms(function: L.Function, scalar: Callable[[L.Expr], Term]) -> tuple[EntryGuard, ...]:
     """Each guard's failure condition as a term over the parameters (`scalar` evaluates an
-    expression at the function's entry)."""
-    return tuple(EntryGuard(rewrite.simplify(scalar(g.fails)), g.exception, g.message)
-                 for g in function.guards)
+    expression at the function's entry); a guard that never fails (an `isinstance` check the
+    checked types imply) is left out."""
+    out = (EntryGuard(rewrite.simplify(scalar(g.fails)), g.exception, g.message)
+           for g in function.guards)
+    return tuple(g for g in out if g.fails != lit(False))
 
 
 def assumed(guards: tuple[EntryGuard, ...]) -> list[Term]:

@@ -17,7 +17,7 @@ import pytest
 
 from tensflo.compiler.differential import load_module
 from tensflo.compiler.pipeline import CompileResult, Options, compile_file
-from tensflo.ir.lifting import entry_function, lift_function
+from tensflo.ir.lifting import entry_function, entry_guards, lift_function
 from tensflo.ir.lifting.float_inputs import largest_error
 from tensflo.ir.lifting.inputs import same
 from tensflo.ir.loop import Interpreter
@@ -208,6 +208,22 @@ def test_guards_are_read_and_a_raise_later_is_refused() -> None:
     (r,) = wrong.rejected
     assert "the check x is float on a float" in r.message
     assert (r.loc.line, r.loc.col) == (2, 23)
+
+
+def test_isinstance_over_every_entry_holds_by_the_checked_type() -> None:
+    text = ("def f(a: list[float], b: list[float]) -> float:\n"
+            "    if not all(isinstance(c, (int, float)) for c in a + b):\n"
+            "        raise TypeError('numbers only')\n"
+            "    if not all(isinstance(c, int) for c in a):\n"
+            "        raise TypeError('ints only')\n"
+            "    return 0.0\n")
+    (r,) = parse_python("g.py", text).rejected  # every float passes the first, not the second
+    assert "every entry of a is int, on a vec[float]" in r.message
+    assert (r.loc.line, r.loc.col) == (4, 44)
+    module = parse_python("g.py", "\n".join(text.splitlines()[:3] + ["    return 0.0"]))
+    (fn,) = module.functions
+    assert len(fn.guards) == 1
+    assert entry_guards(module, fn) == ()  # it never fails: nothing to check at run time
 
 
 def test_interpreter_raises_where_a_guard_fails() -> None:
