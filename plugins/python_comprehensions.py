@@ -10,9 +10,10 @@
 comprehension or a list; list comprehensions (nested, with `if` filters), list displays
 `[a, b]`, concatenation `a + b`, slices as copies (`xs[1:]`) and `x in xs` (an `any`).
 `min`/`max` of nothing and no default read an unassigned variable, outside the function's
-domain as Python's `ValueError` is. The loops run before the statement holding the expression,
-so an expression Python evaluates only conditionally (`and`, `or`, `... if ... else`, a `while`
-condition) is refused rather than evaluated always.
+domain as Python's `ValueError` is. The loops run before the statement holding the expression;
+for an operand Python evaluates only conditionally (the right of `and`/`or`, a branch of
+`... if ... else ...`) under the same condition; in a `while` condition (evaluated before every
+iteration) they are refused.
 """
 
 from __future__ import annotations

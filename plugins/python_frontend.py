@@ -311,12 +311,11 @@ class _FunctionReader:
                 return L.Unary(_UNARY[type(op)], inner, loc)
             case ast.BoolOp(boolop, values):
                 out = self.expr(values[0])
-                self.guarded += 1
-                try:
-                    for v in values[1:]:
-                        out = L.Binary(_BOOLOPS[type(boolop)], out, self.expr(v), loc)
-                finally:
-                    self.guarded -= 1
+                for v in values[1:]:
+                    hoisted, operand_ir = shapes.read_apart(self, v)  # run only when Python reads v
+                    shapes.conditional(self, v, out if isinstance(boolop, ast.And)
+                                       else L.Unary("not", out, loc), hoisted)
+                    out = L.Binary(_BOOLOPS[type(boolop)], out, operand_ir, loc)
                 return out
             case ast.Compare(_, [ast.In() | ast.NotIn()], [_]):
                 return comprehensions.membership(self, e)
@@ -335,11 +334,10 @@ class _FunctionReader:
                 return out
             case ast.IfExp(cond, then, orelse):
                 test = self.expr(cond)
-                self.guarded += 1
-                try:
-                    return L.Cond(test, self.expr(then), self.expr(orelse), loc)
-                finally:
-                    self.guarded -= 1
+                then_hoisted, yes = shapes.read_apart(self, then)
+                else_hoisted, no = shapes.read_apart(self, orelse)
+                shapes.conditional(self, e, test, then_hoisted, else_hoisted)
+                return L.Cond(test, yes, no, loc)
             case ast.List([]):
                 return L.NewVec(_EMPTY, None, None, loc)
             case ast.List():

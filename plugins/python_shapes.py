@@ -39,7 +39,7 @@ class Reader(Protocol):
     renames: dict[str, str]
     """Comprehension variables, by their source name, to their fresh loop-IR names."""
     guarded: int
-    """> 0 while reading an expression Python evaluates only conditionally."""
+    """> 0 while reading a `while` condition (evaluated before every iteration)."""
     temps: set[str]
     """Hoisted results: a list one names is new, read once, so naming it again is no alias."""
 
@@ -118,11 +118,23 @@ def read_apart(r: Reader, node: ast.expr) -> tuple[list[L.Stmt], L.Expr]:
         r.pending = saved
 
 
+def conditional(r: Reader, node: ast.AST, test: L.Expr, hoisted: list[L.Stmt],
+                orelse: list[L.Stmt] | None = None) -> None:
+    """Statements hoisted from an operand Python evaluates only when `test` holds (`orelse`:
+    those of the operand it evaluates otherwise), run under the same condition."""
+    if not hoisted and not orelse:
+        return
+    if r.pending is None:
+        raise r.unsupported(node, f"{_what(node)} outside a statement of the body (in a "
+                            "precondition)")
+    r.pending.append(L.If(test, tuple(hoisted), tuple(orelse or ()), r.loc(node)))
+
+
 def hoist(r: Reader, node: ast.AST, stmts: list[L.Stmt], result: str) -> L.Expr:
     """`result`, computed by `stmts` run before the statement being read."""
     if r.guarded:
-        raise r.unsupported(node, f"{_what(node)} where Python evaluates it only conditionally "
-                            "(inside `and`, `or`, `... if ... else ...` or a `while` condition)")
+        raise r.unsupported(node, f"{_what(node)} in a `while` condition (Python evaluates it "
+                            "before every iteration)")
     if r.pending is None:
         raise r.unsupported(node, f"{_what(node)} outside a statement of the body (in a "
                             "precondition)")
@@ -339,7 +351,7 @@ def _loop(r: Reader, node: ast.AST, names: list[tuple[str, Seq]], offset: tuple[
     r.types[counter] = INT
     stmts: list[L.Stmt] = []
     for name, t, value in binds:
-        if t.rank:
+        if t.rank and not renamed:  # a comprehension's expressions change no list
             check_share(r, name, value, node)
         new = _bind(r, name, renamed)
         r.types[new] = t
