@@ -65,6 +65,10 @@ def python_tags(text: str) -> list[str]:
 def reason_key(reason: str) -> str:
     """A reason without the names in it, to count kernels by what stopped them."""
     text = re.sub(r"^\S+:\d+:\d+: ", "", reason)
+    text = re.sub(r" \(also refused: .*$", "", text)
+    text = re.sub(r"\bstruct \w+", "struct …", text)
+    text = re.sub(r"\((const )?\w+ \*\)", "(T *)", text)
+    text = re.sub(r"\bpointer type (const )?[\w ]+?(\*+)", r"pointer type \1T \2", text)
     text = re.sub(r"^\w+ was not lifted \((.*)\)$", r"\1", text)
     text = re.sub(r"^(loop-shape rules|enum|rules): ", "", text)
     text = re.sub(r"`[^`]*`", "`…`", text)

@@ -6,7 +6,7 @@ From an entry's `arguments` (or its `command`, split as a shell would) the optio
 what a file means are kept: `-I`, `-iquote`, `-isystem`, `-D`, `-U`, `-include` and `-std`
 (joined `-Idir` or separate `-I dir`); relative paths are resolved against the entry's
 `directory`. Other flags (warnings, optimization, `-o`, `-c`) do not change the source's meaning
-and are dropped.
+and are dropped. An entry without `-std` gets the compiler's default (`gnu17`, `gnu++17`).
 
 Headers are read as part of the files that include them: a header is given the options of the
 first source (in path order) of the database that includes it, directly or through other
@@ -29,9 +29,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from tensflo.plugins.c_family import language_of
 from tensflo.plugins.errors import UsageError
 
 FILE_NAME = "compile_commands.json"
+DEFAULT_STD = {"c": "gnu17", "c++": "gnu++17"}
+"""The standard of an entry without `-std`: what gcc and clang use by default (GNU extensions and
+POSIX declarations such as `M_PI`, `clock_gettime`), not the frontends' strict ISO default."""
 FrontendOptions = tuple[tuple[str, Any], ...]
 """`pipeline.Options.frontend_options`: (name, value) pairs given to a frontend's `configure`."""
 
@@ -148,7 +152,10 @@ def _command(entry: Any, where: str) -> CompileCommand:
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
         raise UsageError(f"{where}: 'arguments' must be a list of strings")
     file = os.path.normpath(os.path.join(directory, entry["file"]))
-    return CompileCommand(file, directory, frontend_options(args[1:], directory, where))
+    options = frontend_options(args[1:], directory, where)
+    if not any(k == "std" for k, _ in options):  # the compiler's own default, not strict ISO
+        options = (*options, ("std", DEFAULT_STD[language_of(file)]))
+    return CompileCommand(file, directory, options)
 
 
 def frontend_options(args: Sequence[str], directory: str, where: str = "") -> FrontendOptions:
