@@ -9,7 +9,8 @@
 `sum`, `min`, `max` (with `default=`), `all` and `any` over a generator expression, a list
 comprehension or a list; list comprehensions (nested, with `if` filters), list displays
 `[a, b]`, concatenation `a + b`, slices as copies (`xs[1:]`) and `x in xs` (an `any`).
-`min`/`max` of nothing and no default read an unassigned variable, outside the function's
+`all`/`any` over one `for` clause leave the loop at the first item that decides (a `Break`,
+as Python stops there). `min`/`max` of nothing and no default read an unassigned variable, outside the function's
 domain as Python's `ValueError` is. The loops run before the statement holding the expression;
 for an operand Python evaluates only conditionally (the right of `and`/`or`, a branch of
 `... if ... else ...`) under the same condition; in a `while` condition (evaluated before every
@@ -132,6 +133,10 @@ def _all_any(r: Reader, node: ast.expr, fname: str, elt: ast.expr,
     def inner() -> list[L.Stmt]:
         pre, v = read_apart(r, elt)
         _scalar(r, v, elt, fname)
+        if len(gens) == 1:  # a search: leave the loop at the first item that decides
+            found = L.Unary("not", v, loc) if fname == "all" else v
+            return [*pre, L.If(found, (L.Assign(name, L.Const(fname == "any", loc), loc),
+                                       L.Break(loc)), (), loc)]
         if not pre:  # `acc and v`: v is not evaluated once the answer is known, as in Python
             op = "and" if fname == "all" else "or"
             return [L.Assign(name, L.Binary(op, name, v, loc), loc)]
@@ -197,24 +202,21 @@ def _first_then_rest(r: Reader, node: ast.expr, fname: str, elt: ast.expr,
         return None
     acc = fresh(r, fname)
     name = L.Name(acc, loc)
+    k = fresh(r, "k")
+    r.types[k] = INT
     saved = dict(r.renames)
     try:
-        x = fresh(r, target.id)
-        r.renames[target.id] = x
-        r.types[x] = s.type
+        r.renames[target.id] = s.item(s.start, loc)
         first, first_v = read_apart(r, elt)
         t = _scalar(r, first_v, elt, fname)
         r.types[acc] = t
-        k = fresh(r, "k")
-        r.types[k] = INT
+        r.renames[target.id] = s.item(L.Name(k, loc), loc)
         rest = collect(r, lambda: [L.Assign(name, L.Call(fname, (name, r.expr(elt)), loc), loc)])
     finally:
         r.renames = saved
     start = L.Binary("+" if s.step == 1 else "-", s.start, L.Const(1, loc), loc)
-    stmts: list[L.Stmt] = [
-        L.Decl(x, s.type, s.item(s.start, loc), loc), *first, L.Decl(acc, t, first_v, loc),
-        L.For(k, start, s.stop, (L.Decl(x, s.type, s.item(L.Name(k, loc), loc), loc), *rest),
-              s.step, loc)]
+    stmts: list[L.Stmt] = [*first, L.Decl(acc, t, first_v, loc),
+                           L.For(k, start, s.stop, tuple(rest), s.step, loc)]
     return hoist(r, node, stmts, acc)
 
 

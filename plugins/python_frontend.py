@@ -121,7 +121,7 @@ class _FunctionReader:
     counter: ClassVar[int] = 0
     pending: list[L.Stmt] | None = None
     """Statements hoisted from the expressions of the statement being read (`python_shapes`)."""
-    renames: dict[str, str] = field(default_factory=dict)
+    renames: dict[str, L.Expr] = field(default_factory=dict)
     guarded: int = 0
     temps: set[str] = field(default_factory=set)
 
@@ -285,7 +285,8 @@ class _FunctionReader:
             case ast.Constant(value) if isinstance(value, bool | int | float):
                 return L.Const(value, loc)
             case ast.Name(name):
-                name = self.renames.get(name, name)
+                if name in self.renames:  # a comprehension's variable
+                    return self.renames[name]
                 if name not in self.types and name in self.constants:
                     return L.Const(self.constants[name], loc)
                 if name not in self.types:

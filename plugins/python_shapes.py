@@ -36,8 +36,9 @@ class Reader(Protocol):
     pending: list[L.Stmt] | None
     """Statements a hoisted expression (a reduction, a comprehension) needs before the
     statement being read."""
-    renames: dict[str, str]
-    """Comprehension variables, by their source name, to their fresh loop-IR names."""
+    renames: dict[str, L.Expr]
+    """A comprehension's variables, by their source name: its counter (a fresh loop-IR name)
+    and its items (the element expression, read in place)."""
     guarded: int
     """> 0 while reading a `while` condition (evaluated before every iteration)."""
     temps: set[str]
@@ -307,7 +308,7 @@ def _bind(r: Reader, name: str, renamed: bool) -> str:
     if not renamed:
         return name
     new = fresh(r, name)
-    r.renames[name] = new
+    r.renames[name] = L.Name(new)
     return new
 
 
@@ -351,11 +352,13 @@ def _loop(r: Reader, node: ast.AST, names: list[tuple[str, Seq]], offset: tuple[
     r.types[counter] = INT
     stmts: list[L.Stmt] = []
     for name, t, value in binds:
-        if t.rank and not renamed:  # a comprehension's expressions change no list
+        if renamed:  # a comprehension's expressions change no list: its items are read in place
+            r.renames[name] = value
+            continue
+        if t.rank:
             check_share(r, name, value, node)
-        new = _bind(r, name, renamed)
-        r.types[new] = t
-        stmts.append(L.Decl(new, t, value, loc))
+        r.types[name] = t
+        stmts.append(L.Decl(name, t, value, loc))
     return [L.For(counter, start, stop, (*stmts, *body()), step, loc)]
 
 
