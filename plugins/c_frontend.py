@@ -5,7 +5,7 @@ system's C headers (asked of `gcc`) and the `-I`, `-D` and `-std` the frontend w
 The reader and what it reads are the C++ frontend's, without `std::vector`: scalars (`int`, `long`,
 `short`, `float`, `double`, `_Bool`), loops, `if`, helpers of the same file, arithmetic. C's `/` and
 `%` truncate like C++'s, so the loop IR's language is `cpp` for both. Pointer and array parameters
-are refused, naming the parameter and its type.
+are read as vectors (`c_pointers`; docs/c_pointers.md).
 
 A `.h` header may be C or C++: it is read as C, and as C++ when it does not compile as C.
 """
