@@ -7,8 +7,12 @@ The *prologue* of a function is its leading statements up to the first one that 
   `python -O`);
 - a call, as a statement, of a *validation helper* of the same file (a function whose body only
   holds such checks), its parameters replaced by the call's arguments;
-- assignments of values that cannot raise (`n = len(xs)`, `k = n - 1`): they stay in the body and
-  the checks after them read their values.
+- assignments of new locals (also several at once, `n, m = len(a), len(a[0])`) whose values raise
+  nothing but an `IndexError` at a constant index: they stay in the body, the checks after them read
+  their values, and each such read is a guard raising `IndexError` where it is out of range.
+- `all(len(row) == e for row in m)` / `any(len(row) != e ...)` over a matrix: its rows have one
+  length in the model (a ragged list is refused by the conversion in the generated code), so it
+  reads as `len(m) == 0 or len(m[0]) == e`.
 
 Conditions are read by truth, as Python tests them: a list is true when not empty, a number when
 not zero. `isinstance(x, T)` holds by the checked parameter types when `T` admits the parameter's
@@ -80,10 +84,11 @@ def read_guards(reader: Reader, body: list[ast.stmt], params: set[str],
             pass  # a docstring
         elif _check(p, s, {}, ()):
             pass
-        elif isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
-                and s.targets[0].id not in params and s.targets[0].id not in p.values \
-                and _safe(s.value, p.values):
-            p.values[s.targets[0].id] = _substitute(s.value, p.values)
+        elif (pairs := _assignment(s, params, p.values)) is not None:
+            values = [_substitute(v, p.values) for _, v in pairs]  # the right side first
+            for v in values:
+                _index_guards(p, v)
+            p.values.update((name, v) for (name, _), v in zip(pairs, values, strict=True))
             rest.append(s)
         else:
             break
@@ -96,11 +101,17 @@ def _check(p: _Prologue, s: ast.stmt, subst: Mapping[str, ast.expr], stack: tupl
     match s:
         case ast.If(test, [ast.Raise(exc, _)], []) if exc is not None:
             name, message = _exception(p, exc)
-            p.guards.append(L.Guard(_truth(p, _substitute(test, subst)), name, p.loc(s), message))
+            fails = _truth(p, _substitute(test, subst))
+            if isinstance(exc, ast.Call):  # its arguments are evaluated where the check fails
+                for a in [*exc.args, *(k.value for k in exc.keywords)]:
+                    _message_guards(p, _substitute(_substitute(a, subst), p.values), fails)
+            p.guards.append(L.Guard(fails, name, p.loc(s), message))
             return True
         case ast.Assert(test, msg):
             message = msg.value if isinstance(msg, ast.Constant) and isinstance(msg.value, str) else ""
             fails = L.Unary(ops.NOT.symbol, _truth(p, _substitute(test, subst)), p.loc(s))
+            if msg is not None:
+                _message_guards(p, _substitute(_substitute(msg, subst), p.values), fails)
             p.guards.append(L.Guard(fails, "AssertionError", p.loc(s), message))
             return True
         case ast.Expr(ast.Call(ast.Name(helper), args, [])) if helper in p.signatures \
@@ -164,12 +175,82 @@ def _exception(p: _Prologue, exc: ast.expr) -> tuple[str, str]:
     return name, message
 
 
-def _safe(e: ast.expr, values: Mapping[str, ast.expr]) -> bool:
-    """Whether evaluating `e` can raise nothing: names, numbers, `+ - *`, comparisons, `len`."""
+def _assignment(s: ast.stmt, params: set[str], values: Mapping[str, ast.expr]
+                ) -> list[tuple[str, ast.expr]] | None:
+    """`s` as (name, value) pairs when it assigns new locals (`n = len(xs)`, `n, m = len(a),
+    len(a[0])`) values that raise nothing but an `IndexError` at a constant index."""
+    if not (isinstance(s, ast.Assign) and len(s.targets) == 1):
+        return None
+    target, value = s.targets[0], s.value
+    if isinstance(target, ast.Name):
+        pairs = [(target.id, value)]
+    elif isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) \
+            and len(target.elts) == len(value.elts) and all(isinstance(t, ast.Name) for t in target.elts):
+        pairs = [(t.id, v) for t, v in zip(target.elts, value.elts, strict=True)
+                 if isinstance(t, ast.Name)]
+    else:
+        return None
+    names = [n for n, _ in pairs]
+    if len(set(names)) != len(names) or any(n in params or n in values for n in names):
+        return None
+    return pairs if all(_safe(v, values, indexed=True) for _, v in pairs) else None
+
+
+def _message_guards(p: _Prologue, message: ast.expr, fails: L.Expr) -> None:
+    """The exception's argument is evaluated where the check fails: it must raise nothing but an
+    `IndexError` at a constant index, which is then raised instead (a guard `fails and x[c] is out
+    of range` before the check's own)."""
+    if not _safe(message, p.values, indexed=True, text=True):
+        raise LoopIRError(p.loc(message), f"unsupported: the exception argument "
+                                          f"{ast.unparse(message)}, which may raise itself")
+    _index_guards(p, message, fails)
+
+
+def _index_guards(p: _Prologue, value: ast.expr, when: L.Expr | None = None) -> None:
+    """A guard raising `IndexError` for each read `x[c]` (constant `c`) of `value`, inner first
+    (only where `when` holds, if given)."""
+    def post_order(node: ast.AST) -> list[ast.AST]:
+        return [d for c in ast.iter_child_nodes(node) for d in post_order(c)] + [node]
+
+    for node in post_order(value):
+        if isinstance(node, ast.Subscript) and (c := _constant_index(node.slice)) is not None:
+            length = ast.Call(ast.Name("len", ast.Load()), [node.value], [])
+            cond = ast.Compare(length, [ast.LtE()], [ast.Constant(c)]) if c >= 0 else \
+                ast.Compare(length, [ast.Lt()], [ast.Constant(-c)])
+            ast.copy_location(cond, node)
+            ast.fix_missing_locations(cond)
+            out = p.reader.expr(cond)
+            if any(g.fails == out and g.exception == "IndexError" for g in p.guards):
+                continue  # checked already, unconditionally
+            if when is not None:
+                out = L.Binary(ops.AND.symbol, when, out, p.loc(node))
+            p.guards.append(L.Guard(out, "IndexError", p.loc(node), "list index out of range"))
+
+
+def _constant_index(e: ast.expr) -> int | None:
+    if isinstance(e, ast.Constant) and type(e.value) is int:
+        return e.value
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant) \
+            and type(e.operand.value) is int:
+        return -e.operand.value
+    return None
+
+
+def _safe(e: ast.expr, values: Mapping[str, ast.expr], indexed: bool = False,
+          text: bool = False) -> bool:
+    """Whether evaluating `e` can raise nothing: names, numbers, `+ - *`, comparisons, `len`,
+    `min`/`max` of several values (with `indexed`, also reads at a constant index; with `text`,
+    f-strings without format specs)."""
     for node in ast.walk(e):
+        if text and (isinstance(node, ast.JoinedStr) or (
+                isinstance(node, ast.FormattedValue) and node.format_spec is None)):
+            continue
         if isinstance(node, ast.Call):
             if not (isinstance(node.func, ast.Name) and node.func.id in _SAFE_CALLS
-                    and not node.keywords):
+                    and not node.keywords and (node.func.id in ("len", "abs") or len(node.args) > 1)):
+                return False
+        elif isinstance(node, ast.Subscript):
+            if not (indexed and _constant_index(node.slice) is not None):
                 return False
         elif isinstance(node, ast.operator | ast.unaryop | ast.boolop):
             if not isinstance(node, _SAFE_OPS):
@@ -214,6 +295,11 @@ def _truth(p: _Prologue, e: ast.expr) -> L.Expr:
                 ast.Call(ast.Name("isinstance"), [ast.Name(v), kinds], []),
                 [ast.comprehension(ast.Name(w), seq, [], 0)])], []) if v == w:
             return _all_isinstance(p, seq, kinds)
+        case ast.Call(ast.Name("all" | "any" as quantifier), [ast.GeneratorExp(
+                ast.Compare(left, [ast.Eq() | ast.NotEq() as cmp], [right]),
+                [ast.comprehension(ast.Name(row), rows, [], 0)])], []) \
+                if (length := _row_length(row, left, right)) is not None:
+            return _row_lengths(p, quantifier, isinstance(cmp, ast.Eq), rows, length, loc)
     value = p.reader.expr(e)
     t = p.reader.type_of(value, e)
     if t.rank:
@@ -243,6 +329,36 @@ def _admitted(t: TensorType, kinds: ast.expr) -> bool:
         not t.rank and t.elem == "float" and _ADMITS_FLOAT_PAIR <= names)
 
 
+def _row_length(row: str, left: ast.expr, right: ast.expr) -> ast.expr | None:
+    """`e` when the comparison is `len(row) ? e` or `e ? len(row)` and `e` does not read `row`."""
+    for a, b in ((left, right), (right, left)):
+        if isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id == "len" \
+                and len(a.args) == 1 and isinstance(a.args[0], ast.Name) and a.args[0].id == row \
+                and not any(isinstance(n, ast.Name) and n.id == row for n in ast.walk(b)):
+            return b
+    return None
+
+
+def _row_lengths(p: _Prologue, quantifier: str, equal: bool, rows: ast.expr, length: ast.expr,
+                 loc: Loc) -> L.Expr:
+    """`all(len(row) == e for row in m)` (or `any(... != e ...)`, and their negations) over a
+    matrix: its rows have one length in the model (a ragged list is refused by the conversion of
+    the generated code), so it holds when `m` has no rows or `len(m[0]) == e`."""
+    m = p.reader.expr(rows)
+    t = p.reader.type_of(m, rows)
+    if t.rank != 2:
+        raise LoopIRError(p.loc(rows), f"unsupported: a check over the entries of {ast.unparse(rows)}"
+                                       f", a {t} (only the row lengths of a matrix are read)")
+    e = p.reader.expr(length)
+    zero = L.Const(0, loc)
+    first = L.Len(L.Index(m, zero, loc), loc)
+    if quantifier == "all":  # every row: empty, or the first row's length compares so
+        return L.Binary(ops.OR.symbol, L.Binary(ops.EQ.symbol, L.Len(m, loc), zero, loc),
+                        L.Binary(ops.EQ.symbol if equal else ops.NE.symbol, first, e, loc), loc)
+    return L.Binary(ops.AND.symbol, L.Binary(ops.NE.symbol, L.Len(m, loc), zero, loc),
+                    L.Binary(ops.EQ.symbol if equal else ops.NE.symbol, first, e, loc), loc)
+
+
 def _all_isinstance(p: _Prologue, seq: ast.expr, kinds: ast.expr) -> L.Expr:
     """`all(isinstance(v, kinds) for v in seq)` over lists (or their concatenation `a + b`):
     true by the checked element types, or refused."""
@@ -264,6 +380,6 @@ def _all_isinstance(p: _Prologue, seq: ast.expr, kinds: ast.expr) -> L.Expr:
 
 def refusal(s: ast.stmt, loc: Callable[[ast.AST], Loc]) -> LoopIRError:
     """The error for a `raise` or `assert` after the prologue."""
-    what = "`raise`" if isinstance(s, ast.Raise) else "`assert`"
-    return LoopIRError(loc(s), f"unsupported: a {what} after the computation started (only the "
+    what = "a `raise`" if isinstance(s, ast.Raise) else "an `assert`"
+    return LoopIRError(loc(s), f"unsupported: {what} after the computation started (only the "
                                f"checks at the top of a function are read, as preconditions)")

@@ -91,6 +91,18 @@ def scaled_sum(nums: list[int], k: int) -> int:
     return s
 
 
+def shifted_total(xs: list[int], ys: list[int], k: int) -> int:
+    first, last = xs[0], xs[-1]
+    if k < first:
+        raise ValueError(f"k={k} is below {first}")
+    if len(ys) != len(xs):
+        raise ValueError(f"lengths {len(xs)} and {len(ys)} differ; ys starts {ys[0]}")
+    s = last
+    for x in ys:
+        s += x
+    return s + k
+
+
 def first_below(nums: list[float]) -> float:
     best = _INF
     for x in nums:
@@ -106,7 +118,7 @@ if __name__ == "__main__":
     print(find_max([1, 2]))
 '''
 
-LIFTED = ("find_max", "dot", "total", "scaled_sum")
+LIFTED = ("find_max", "dot", "total", "scaled_sum", "shifted_total")
 
 
 @pytest.fixture(scope="module")
@@ -226,6 +238,19 @@ def test_isinstance_over_every_entry_holds_by_the_checked_type() -> None:
     assert entry_guards(module, fn) == ()  # it never fails: nothing to check at run time
 
 
+def test_reads_at_constant_indices_in_the_prologue_are_guards() -> None:
+    fn = parse_python("m.py", SOURCE).function("shifted_total")
+    assert fn is not None
+    # xs[0], xs[-1]; k < first; ys[0] in the message where the lengths differ; the lengths
+    assert [(g.exception, g.loc.line) for g in fn.guards] == [
+        ("IndexError", 66), ("IndexError", 66), ("ValueError", 67), ("IndexError", 70),
+        ("ValueError", 69)]  # xs[0] in the first message is checked already
+    late = parse_python("f.py", "def f(xs: list[int]) -> int:\n    if not xs:\n"
+                                "        raise ValueError(f'{xs[0]:>4}')\n    return 0\n")
+    (r,) = late.rejected
+    assert "the exception argument f'{xs[0]:>4}', which may raise itself" in r.message
+
+
 def test_interpreter_raises_where_a_guard_fails() -> None:
     module = parse_python("m.py", SOURCE)
     interp = Interpreter(module)
@@ -289,6 +314,8 @@ def _random_args(name: str, rng: random.Random) -> tuple[Any, ...]:
         return floats(n), floats(rng.choice([n, n, n + 1, max(n - 1, 0)]))
     if name == "total":
         return (ints(n),)
+    if name == "shifted_total":
+        return ints(n), ints(rng.choice([n, n, 0, n + 1])), rng.choice([rng.randint(-12, 12), 2**41])
     return ints(n), rng.choice([-3, -1, 0, 1, 2, 7])
 
 
@@ -300,18 +327,22 @@ def test_same_values_and_exceptions_as_cpython(compiled: tuple[Path, dict[str, C
     rng = random.Random(21)
     raised = values = 0
     worst = 0.0
+    kinds: set[str] = set()
     for _ in range(150):
         args = _random_args(name, rng)
         want, got = outcome(theirs, *args), outcome(ours, *args)
         assert want[0] == got[0], (args, want, got)
         if want[0] == "raise":
             raised += 1
+            kinds.add(want[1])
             assert want[1] == got[1], (args, want, got)
         else:
             values += 1
             assert same(want[1], got[1]), (args, want, got)
             worst = max(worst, largest_error(want[1], got[1]))
     assert raised >= 15 and values >= 40, (raised, values)
+    expected = {"dot": {"ValueError", "AssertionError"}, "shifted_total": {"ValueError", "IndexError"}}
+    assert expected.get(name, {"ValueError"}) <= kinds, kinds
     print(f"{name}: {values} values, {raised} exceptions, largest float error {worst:.3g}")
 
 
