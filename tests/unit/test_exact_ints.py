@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tensflo.compiler.differential import load_module
 from tensflo.compiler.pipeline import CompileResult, Options, compile_file
-from tensflo.ir.tensir import Function, Var, mat, parse, vec
+from tensflo.ir.tensir import INT, Function, Var, mat, parse, vec
 from tensflo.ir.tensir.magnitude import (
     CAP,
     INT64_MAX,
@@ -301,3 +301,38 @@ def test_lifted_python_programs_equal_cpython(registry: Registry, tmp_path_facto
         b = data.draw(st.lists(ints, min_size=n, max_size=n))
         want = namespace["f"](list(a), list(b))
         assert as_python(generated(a, b)) == want, (program, a, b)
+
+
+EXACT_PROGRAMS = [
+    ("vec_map(x, lambda e: e / 3 + e % 5 - e * 2)", {"x": vec("int")}),
+    ("reduce_sum(vec_elemwise_div(x, y))", {"x": vec("int"), "y": vec("int")}),
+    ("selection_two_args(x, y, lambda a, b: ite(a > b, abs(a), -b))", {"x": vec("int"), "y": vec("int")}),
+    ("reduce_max(vec_scalar_mul(x[1:n], n))", {"x": vec("int"), "n": INT}),
+    ("matrix_row_sum(transpose(matmul(m, m)))", {"m": mat("int")}),
+    ("append(x, len(x) * reduce_mul(y))", {"x": vec("int"), "y": vec("int")}),
+    ("reduce_sum(vec_map(x, lambda e: to_int(to_float(e) * 0.5)))", {"x": vec("int")}),
+    ("vec_map(x, lambda e: floordiv(e, 4) + floormod(e, 3) + min(e, 2) + max(e, 1))", {"x": vec("int")}),
+]
+
+
+@pytest.mark.parametrize("text,params", EXACT_PROGRAMS, ids=[t for t, _ in EXACT_PROGRAMS])
+def test_exact_path_equals_int64_path_on_small_inputs(text: str, params: dict[str, Any]) -> None:
+    """The Python-int variant of every op computes what the int64 code does where it does not
+    wrap (an op whose NumPy code would not run on object arrays fails here)."""
+    from tensflo.targets.numpy import NumpyTarget
+
+    fn = _fn(text, **params)
+    ns = NumpyTarget().compile([fn], source_lang="python")
+    rng = random.Random(text)
+    for _ in range(20):
+        n = rng.randint(2, 5)
+        args = []
+        for p in fn.params:
+            if p.type.rank == 0:
+                args.append(rng.randint(2, n))
+            else:
+                shape = (n,) * p.type.rank
+                args.append(np.asarray([rng.randint(-50, 50) for _ in range(n**p.type.rank)]).reshape(shape))
+        fast, exact = ns["f_int64"](*args), ns["f_exact"](*args)
+        assert as_python(fast) == as_python(exact), (text, args)
+        assert np.asarray(exact).dtype == object or isinstance(exact, int)
