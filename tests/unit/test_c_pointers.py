@@ -258,3 +258,23 @@ def test_targets_that_cannot_update_arrays_refuse(src: Path) -> None:
     r = tensflo.compile(str(src), "scale", target="llvm", synth="none")
     assert r.status == "not_lifted" and r.code is None
     assert any("not finished there" in d.message for d in r.diagnostics)
+
+
+def test_a_wrong_output_program_is_caught_by_the_check_against_the_source() -> None:
+    from tensflo.compiler.multi_output import check_together
+    from tensflo.ir.tensir import FLOAT, INT, parse, vec
+
+    m = read(KERNELS)
+    fn = m.function("scale")
+    assert fn is not None
+    (out,) = derive_outputs(fn)
+    env = {"a": vec("float"), "n": INT, "s": FLOAT}
+    requires = [parse("n >= 0", env), parse("len(a) >= n", env)]
+    right = parse("vec_scalar_mul(a[:n], s)", env)
+    wrong = parse("vec_scalar_add(a[:n], s)", env)
+    assert check_together(m, fn, requires, [(out, right)], seed=0) is None
+    problem = check_together(m, fn, requires, [(out, wrong)], seed=0)
+    assert problem is not None and "output a of scale" in problem
+    never = [parse("n >= 0", env), parse("n < 0", env)]
+    assert "may be unsatisfiable (a vacuous proof)" in (check_together(m, fn, never, [(out, right)],
+                                                                        seed=0) or "")
