@@ -58,7 +58,7 @@ def check_elements(x, elem, rank, name):
     rows = [x]
     for _ in range(rank - 1):
         rows = [v for row in rows for v in row]
-    types: set[type] = set()
+    types = set()
     for row in rows:
         types.update(map(type, row) if rank else (type(row),))
     for t in types:
