@@ -66,7 +66,7 @@ def run_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> i
                            lift_options.lift_options(args, registry, args.target))
     args.source = args.source[0]
     results = _lift_results(args, registry, args.target)
-    code = _code(results, registry, args.target)
+    code = _code(results, registry, args.target, args.source)
     if code is not None and to_file(args.output):
         write_file(args.output, code)
     if args.json:
@@ -78,9 +78,11 @@ def run_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> i
     return _exit_status(results)
 
 
-def _code(results: list[CompileResult], registry: Registry, target: str) -> str | None:
-    """The module of the lifted functions: one function's code, or all of them emitted together."""
+def _code(results: list[CompileResult], registry: Registry, target: str, source: str) -> str | None:
+    """The module of the lifted functions: one function's code, or all of them emitted together
+    (with the exact-int guard of a Python source)."""
     from tensflo.ir.tensir import Function
+    from tensflo.targets.exact_ints import source_lang_options
 
     from .pipeline import configured_target
 
@@ -90,8 +92,9 @@ def _code(results: list[CompileResult], registry: Registry, target: str) -> str 
     if not lifted:
         return None
     buf = io.StringIO()
-    configured_target(registry, target, dict(lifted[0].target_options)).emit(
-        [Function(r.function, r.params, r.program) for r in lifted if r.program is not None], buf)
+    emitter = configured_target(registry, target, dict(lifted[0].target_options))
+    emitter.emit([Function(r.function, r.params, r.program) for r in lifted if r.program is not None],
+                 buf, **source_lang_options(emitter, source))
     return buf.getvalue()
 
 

@@ -140,6 +140,15 @@ def llvm_refusal(functions: list[Function]) -> str | None:
     return None
 
 
+def source_lang_options(target: object, path: str) -> dict[str, str]:
+    """The keyword `emit` needs for functions lifted from the file `path`: `source_lang` for a
+    Python source (`.py`) when the target takes it, else none. For callers that re-emit lifted
+    functions from their TensIR (a module of several functions, batch output)."""
+    if path.endswith(".py") and takes_source_lang(getattr(target, "emit", None)):
+        return {"source_lang": "python"}
+    return {}
+
+
 def takes_source_lang(emit: Callable[..., Any] | None) -> bool:
     """Whether a target's `emit` takes `source_lang` (the language the functions were lifted
     from), which the Python-module targets and llvm do."""
@@ -152,4 +161,4 @@ def takes_source_lang(emit: Callable[..., Any] | None) -> bool:
 
 
 __all__ = ["INT_POLICIES", "ExactNumpyTarget", "guard_functions", "int_policy", "llvm_refusal",
-           "overflow_message", "takes_source_lang"]
+           "overflow_message", "source_lang_options", "takes_source_lang"]
