@@ -133,6 +133,7 @@ def write_modules(report: Report, out_dir: str, registry: Registry, options: Opt
     """Write one module per source file with lifted functions (`-o DIR`): `a/b/gemv.cc` becomes
     `DIR/a/b/gemv_cc.py` (the target's `suffix`, `.py` when it has none). The written paths."""
     from tensflo.ir.tensir import parse_module
+    from tensflo.targets.exact_ints import source_lang_options
 
     from ..pipeline import configured_target
 
@@ -149,7 +150,7 @@ def write_modules(report: Report, out_dir: str, registry: Registry, options: Opt
         functions = parse_module("\n".join(e.definition or "" for e in lifted),
                                  source=f"{file} (lifted)")
         buf = io.StringIO()
-        target.emit(functions, buf)
+        target.emit(functions, buf, **source_lang_options(target, file))  # exact ints for .py
         path = os.path.join(out_dir, _out_name(file, suffix))
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
