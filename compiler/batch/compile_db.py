@@ -93,7 +93,7 @@ class CompileDatabase:
         own = self.command(path)
         if own is not None:
             return own.options
-        includer = self.includers.get(_key(path))
+        includer = self.includers.get(_key(path)) if path.endswith(HEADER_EXTENSIONS) else None
         if includer is not None:
             found = self.command(includer)
             assert found is not None
@@ -101,6 +101,18 @@ class CompileDatabase:
         nearest = max(self.commands, key=lambda c: (_common_depth(c.file, path), -len(c.file)),
                       default=None)
         return nearest.options if nearest is not None else ()
+
+
+HEADER_EXTENSIONS = (".h", ".hh", ".hpp", ".hxx", ".inl")
+SOURCE_EXTENSIONS = (".c", ".cc", ".cpp", ".cxx", ".c++", ".C")
+
+
+def from_command_line(files: Sequence[str], options: FrontendOptions) -> CompileDatabase:
+    """A database of the C and C++ sources among `files`, each with the command line's options
+    (batch compile without `-p`): headers are still read as part of a source that includes them."""
+    relevant = [f for f in files if f.endswith(SOURCE_EXTENSIONS)]
+    return CompileDatabase("(command line)", tuple(
+        CompileCommand(os.path.abspath(f), os.getcwd(), options) for f in relevant))
 
 
 def load(where: str) -> CompileDatabase:

@@ -78,12 +78,19 @@ def plan_jobs(files: Sequence[str], registry: Registry, functions: Sequence[str]
     jobs: list[Job] = []
     failed: list[Entry] = []
     for path in files:
+        options = options_of(path) if options_of else frontend_options
         try:
-            module = read_module(path, registry, read_input(path),
-                                 options_of(path) if options_of else frontend_options)
+            module = read_module(path, registry, read_input(path), options)
         except UsageError as e:
-            failed.append(parse_failure(path, str(e)))
-            continue
+            alone = tuple((k, v) for k, v in options if k != "context")
+            if alone == options:
+                failed.append(parse_failure(path, str(e)))
+                continue
+            try:  # a header whose includer does not compile: read alone
+                module = read_module(path, registry, read_input(path), alone)
+            except UsageError:
+                failed.append(parse_failure(path, str(e)))
+                continue
         seen: set[str] = set()
         where = {f.name: f.loc.line for f in module.functions}
         where.update({r.name: r.loc.line for r in module.rejected})

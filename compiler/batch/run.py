@@ -14,7 +14,7 @@ from tensflo.plugins.manager import Registry
 
 from ..pipeline import Options
 from .cache import Journal, Recorder, ResultCache, default_cache_dir, run_id
-from .compile_db import FrontendOptions, merged
+from .compile_db import FrontendOptions, from_command_line, merged
 from .compile_db import load as load_compile_db
 from .discover import find_sources, plan_jobs, source_extensions
 from .jobs import Entry, Job, options_fingerprint
@@ -54,7 +54,7 @@ def run_batch(config: BatchConfig, registry: Registry) -> Report:
     start = time.monotonic()
     files = find_sources(config.args, source_extensions(registry))
     fingerprint = options_fingerprint(config.options, registry)
-    options_of = None if config.compile_db is None else _options_of(config)
+    options_of = _options_of(config, files)
     jobs, entries = plan_jobs(files, registry, config.functions, fingerprint,
                               config.options.frontend_options, options_of)
     if config.functions and not jobs:
@@ -118,13 +118,17 @@ def run_batch(config: BatchConfig, registry: Registry) -> Report:
     return Report.of(config.options.target, entries + ran, counters)
 
 
-def _options_of(config: BatchConfig) -> Callable[[str], FrontendOptions]:
-    """Each file's frontend options: its settings in the `-p` database, then the command line's."""
-    assert config.compile_db is not None
+def _options_of(config: BatchConfig, files: list[str]) -> Callable[[str], FrontendOptions]:
+    """Each file's frontend options: its settings in the `-p` database, then the command line's;
+    without `-p`, the command line's, a header's with the first source that includes it."""
+    given = config.options.frontend_options
+    if config.compile_db is None:
+        database = from_command_line(files, given)
+        return lambda path: database.options_for(path) if database.commands else given
     database = load_compile_db(config.compile_db)
 
     def options_of(path: str) -> FrontendOptions:
-        return merged(database.options_for(path), config.options.frontend_options)
+        return merged(database.options_for(path), given)
 
     return options_of
 

@@ -147,3 +147,15 @@ def test_flags_joined_or_separate_and_relative_paths() -> None:
                     "preinclude": ("/work/b/cfg.h",), "std": "gnu99"}
     assert dict(merged(tuple(opts.items()), (("define", ("Z",)), ("std", "c11")))) == {
         **opts, "define": ("A=1", "B", "Z"), "std": "c11"}
+
+
+def test_without_the_database_a_header_is_still_read_through_its_includer(
+        project: Path, tensflo_cmd) -> None:
+    (project / "include" / "vec.h").write_text(HEADER.replace("typedef int elem_t;\n", ""))
+    (project / "src" / "c.c").write_text("typedef int elem_t;\n#include \"vec.h\"\n")
+    p = tensflo_cmd("compile", str(project / "src" / "c.c"), str(project / "include" / "vec.h"),
+                    "-I", str(project / "include"), "--synth", "none", "--no-cache", "-j", "1",
+                    "-q", "--json")
+    rows = {(Path(r["file"]).name, r["function"]): r for r in json.loads(p.stdout)["functions"]}
+    assert list(rows) == [("vec.h", "vsum")]  # elem_t comes from c.c, before the #include
+    assert rows[("vec.h", "vsum")]["tensir"] == "reduce_sum(x[:n])"
