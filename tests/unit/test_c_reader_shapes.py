@@ -1,0 +1,224 @@
+"""The C reader's loop shapes: `++`/`--`/assignments inside expressions, second induction
+variables, strided reads (the `stride` op): read into loop IR that runs like gcc's code, lifted
+with proofs where the rules fit, refused naming the construct where C leaves the order open."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tensflo
+from tensflo.compiler.differential import c_differential, check_compiled
+from tensflo.ir.loop.interp import Interpreter
+from tensflo.ir.tensir import parse
+from tensflo.ir.tensir.evaluate import evaluate
+from tensflo.ir.tensir.opdef import DomainError
+from tensflo.ir.tensir.types import INT, TensorType
+from tensflo.plugins.c_frontend import CFrontend
+from tensflo.plugins.manager import load_registry
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+
+KERNELS = r"""#include <math.h>
+int sum_post(const int *x, int n) {
+    int s = 0, k = 0;
+    for (int j = 0; j < n; j++) s += x[k++];
+    return s;
+}
+int pack_pos(const int *x, int n, int *out) {
+    int k = 0;
+    for (int i = 0; i < n; i++) if (x[i] > 0) out[k++] = x[i];
+    return k;
+}
+int pre_and_chain(const int *x, int n, int *y) {
+    int a, b, k = -1;
+    a = b = 3;
+    for (int i = 0; i < n; i++) { int v = x[++k]; y[i] = v * a + b; }
+    return k;
+}
+float sasum_iv(int n, const float *x, int incx) {
+    int i, ix = 0;
+    float s = 0.0f;
+    for (i = 0; i < n; i++) { s += fabsf(x[ix]); ix += incx; }
+    return s;
+}
+int dot_iv(const int *x, const int *y, int n, int incx, int incy) {
+    int s = 0, ix = 0, iy = 0;
+    for (int i = 0; i < n; i++) { s += x[ix] * y[iy]; ix += incx; iy += incy; }
+    return s;
+}
+int rev_dot(const int *x, const int *y, int n) {
+    int s = 0, k = n - 1;
+    for (int i = 0; i < n; i++) { s += x[k] * y[i]; k--; }
+    return s;
+}
+int steps_taken(int n, int inc) {
+    int k = 5;
+    for (int i = 0; i < n; i++) { k += inc; if (k > 1000) k = k; }
+    return k;
+}
+int col_sum(const int *w, int rows, int cols, int j) {
+    int s = 0;
+    for (int i = 0; i < rows; i++) s += w[i * cols + j];
+    return s;
+}
+int odd_sum(const int *x, int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) s += 3 * x[2 * i + 1];
+    return s;
+}
+int unsequenced(int *y, int n) {
+    int k = 0;
+    for (int i = 0; i < n; i++) y[k++] = k;
+    return 0;
+}
+int sometimes(const int *x, int n) {
+    int s = 0, k = 0;
+    for (int i = 0; i < n; i++) s += x[i] > 0 ? x[k++] : 0;
+    return s;
+}
+int in_condition(int n) {
+    int s = 0;
+    while (n-- > 0) s += n;
+    return s;
+}
+int in_return(int k) { return k++; }
+int square_index(const int *x, int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) s += x[i * i];
+    return s;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("shapes") / "k.c"
+    path.write_text(KERNELS)
+    return path
+
+
+def _interpreted(path: Path, name: str) -> Any:
+    """The loop IR the reader produced, run as C runs it (arrays updated in place)."""
+    module = CFrontend().parse(str(path), path.read_text())
+    interp = Interpreter(module)
+
+    def run(*args: Any) -> Any:
+        plain = [a.tolist() if isinstance(a, np.ndarray) else a for a in args]
+        result, final = interp.run_in_place(name, plain)
+        for a, after in zip(args, final, strict=True):
+            if isinstance(a, np.ndarray):
+                a[:] = after
+        return result
+
+    return run
+
+
+def _ints(rng: np.random.Generator, n: int, extra: int = 0) -> list[int]:
+    return rng.integers(-9, 10, n + extra).tolist()
+
+
+@pytest.mark.parametrize(("name", "make"), [
+    ("sum_post", lambda r, n: [_ints(r, n), n]),
+    ("pack_pos", lambda r, n: [_ints(r, n), n, _ints(r, n)]),
+    ("pre_and_chain", lambda r, n: [_ints(r, n), n, _ints(r, n)]),
+    ("steps_taken", lambda r, n: [n, int(r.integers(-4, 5))]),
+    ("rev_dot", lambda r, n: [_ints(r, n), _ints(r, n), n]),
+])
+def test_effects_and_induction_variables_run_like_gcc(source: Path, tmp_path: Path, name: str,
+                                                      make: Any) -> None:
+    rng = np.random.default_rng(7)
+    cases = [make(rng, int(n)) for n in rng.integers(0, 12, 40)]
+    report = c_differential(str(source), name, _interpreted(source, name), cases,
+                            cache_dir=str(tmp_path / "c"))
+    assert report.ok and report.cases == 40, report.failures[:2]
+
+
+def test_a_wrong_reading_of_a_postfix_increment_is_caught(source: Path, tmp_path: Path) -> None:
+    """The differential check itself can fail: a prefix reading of `out[k++]` differs."""
+    def prefix(x: Any, n: int, out: Any) -> int:
+        k = 0
+        for i in range(n):
+            if x[i] > 0:
+                k += 1
+                out[k % len(out)] = x[i]
+        return k
+
+    rng = np.random.default_rng(3)
+    cases = [[_ints(rng, n), n, _ints(rng, n)] for n in rng.integers(3, 12, 20)]
+    report = c_differential(str(source), "pack_pos", prefix, cases, cache_dir=str(tmp_path / "c"))
+    assert report.failures
+
+
+@pytest.mark.parametrize(("name", "tensir", "arithmetic"), [
+    ("sum_post", "reduce_sum(x[:n])", "integer"),
+    ("sasum_iv", "reduce_sum(vec_map(stride(x, 0, incx, n), lambda e: abs(e)))", "real"),
+    ("dot_iv", "reduce_sum(vec_elemwise_mul(stride(x, 0, incx, n), stride(y, 0, incy, n)))",
+     "integer"),
+    ("rev_dot", "reduce_sum(vec_elemwise_mul(stride(x, n - 1, -1, n), y[:n]))", "integer"),
+    ("col_sum", "reduce_sum(stride(w, j, cols, rows))", "integer"),
+    ("odd_sum", "reduce_sum(vec_scalar_mul(stride(x, 1, 2, n), 3))", "integer"),
+])
+def test_strided_and_induction_kernels_lift_with_proofs_and_agree_with_gcc(
+        source: Path, tmp_path: Path, name: str, tensir: str, arithmetic: str) -> None:
+    result = tensflo.compile(str(source), name, synth="none", timeout=60)
+    assert (result.status, result.proof, result.arithmetic) == ("lifted", "unbounded", arithmetic)
+    assert result.tensir == tensir
+    with load_registry() as registry:
+        report = check_compiled(str(source), result, registry, count=60,
+                                cache_dir=str(tmp_path / "c"))
+    assert report.ok and report.cases == 60, report.failures[:2]
+    print(f"{name}: largest error {report.largest_error:.3g} over {report.cases} cases")
+
+
+def test_a_strided_read_states_both_ends_as_its_precondition(source: Path) -> None:
+    result = tensflo.compile(str(source), "col_sum", synth="none", timeout=60)
+    text = " ".join(result.requires)
+    assert "0 <= j" in text and "cols * (rows - 1) + j < len(w)" in text
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("unsequenced", "changes k, which the same statement also uses"),
+    ("sometimes", "runs only when a `?:`, `&&` or `||` takes its branch"),
+    ("in_condition", "in the condition of a `while` loop"),
+    ("in_return", "in a `return` value"),
+])
+def test_effects_where_c_leaves_the_order_open_are_refused(source: Path, name: str,
+                                                           words: str) -> None:
+    module = CFrontend().parse(str(source), source.read_text())
+    (rejected,) = [r for r in module.rejected if r.name == name]
+    assert words in rejected.message and rejected.loc.line > 1
+
+
+def test_an_index_not_affine_in_the_counter_is_not_lifted(source: Path) -> None:
+    result = tensflo.compile(str(source), "square_index", synth="none", timeout=60)
+    assert result.status == "not_lifted"
+    assert any("not affine in the counter" in d for d in map(str, result.diagnostics))
+
+
+_ENV = {"x": TensorType("int", 1), "a": INT, "b": INT, "c": INT}
+
+
+@pytest.mark.parametrize(("start", "step", "count", "want"), [
+    (0, 2, 3, [10, 12, 14]),
+    (5, -2, 3, [15, 13, 11]),
+    (1, 0, 4, [11, 11, 11, 11]),
+    (3, 7, 0, []),
+    (3, 7, -2, []),
+])
+def test_stride_semantics(start: int, step: int, count: int, want: list[int]) -> None:
+    term = parse("stride(x, a, b, c)", _ENV)
+    env = {"x": np.arange(10, 20), "a": start, "b": step, "c": count}
+    assert list(evaluate(term, env)) == want
+
+
+@pytest.mark.parametrize(("start", "step", "count"), [(0, 2, 6), (-1, 1, 2), (9, -3, 5)])
+def test_stride_outside_the_vector_is_outside_its_domain(start: int, step: int,
+                                                          count: int) -> None:
+    term = parse("stride(x, a, b, c)", _ENV)
+    with pytest.raises(DomainError):
+        evaluate(term, {"x": np.arange(10), "a": start, "b": step, "c": count})
