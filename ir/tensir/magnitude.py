@@ -20,7 +20,8 @@ The rules come from the op table wherever it states them (one source of truth pe
   `matrix_row_sum`) by the bound of that entry: `matmul(a, b)` has entries
   `matrix_vec_mul(transpose(b), a[i])`, whose entries are `reduce_sum(b[:, j] * a[i])`, so
   `k * |a| * |b|` with `k` the inner length;
-- slicing ops (`OpDef.slicing`), `index`, `append`, `transpose`, `len`, `ite` structurally;
+- slicing ops (`OpDef.slicing`), `index`, `append`, `transpose`, `len`, `ite` structurally, and
+  the searches (`ops.search.SEARCH_OPS`: an index of their first argument, or -1);
 - scalar kernels by `SCALAR_RULES` (`+ - *`, divisions, remainders, `min`, `max`, `neg`, `abs`).
 
 An op without a rule (a plugin's op, `to_int` of a float) has an unknown bound: the cap.
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 
 from .opdef import OpDef
 from .ops import APPEND, INDEX, ITE, LEN, SCALAR_OPS, TRANSPOSE
+from .ops.search import SEARCH_OPS
 from .parser import Function
 from .terms import App, Arg, Lambda, Lit, Term, Var
 from .types import INT
@@ -171,9 +173,12 @@ class _Builder:
         key = (t, tuple(sorted(((v, i) for v, i in env.items()), key=lambda p: p[0].name)))
         found = self.memo.get(key)
         if found is None:
-            found = self.memo[key] = self._term(t, env)
-            if t.type.elem == "int" and found.mag is not None:
+            found = self._term(t, env)
+            if t.type.elem == "int":
+                if found.mag is None:  # an int no rule bounds (a previous entry): unknown
+                    found = _Info(self.emit("unknown"), found.dims)
                 self.ints.append(found.mag)
+            self.memo[key] = found
         return found
 
     def _term(self, t: Term, env: Mapping[Var, _Info]) -> _Info:
@@ -208,6 +213,9 @@ class _Builder:
             return _Info(first.mag, first.dims[1:])
         if op is TRANSPOSE and first is not None:
             return _Info(first.mag, tuple(reversed(first.dims)))
+        if op in SEARCH_OPS.values() and first is not None:  # an index of x, or -1
+            d = first.dims[0] if first.dims else None
+            return _Info(self.most(d, self.const(1)) if d is not None else self.emit("unknown"))
         if op is LEN and first is not None:
             d = first.dims[0] if first.dims else None
             return _Info(d if d is not None else self.emit("unknown"))
@@ -263,7 +271,8 @@ class _Builder:
         entry = step.term(1)
         inner = dict(env)
         inner[i] = _Info(lead.dims[0] if lead.dims[0] is not None else self.emit("unknown"))
-        inner[prev] = _Info(None, (None,) * t.type.rank)
+        inner[prev] = _Info(self.emit("unknown") if t.type.elem == "int" else None,
+                            (None,) * t.type.rank)  # an entry reading earlier ones: no bound
         got = self.term(entry, inner)
         return _Info(got.mag if t.type.elem == "int" else None, (lead.dims[0], *got.dims))
 
