@@ -277,6 +277,9 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
             try:
                 result.code = emit_outputs(result, fn, configured_target(
                     registry, options.target, dict(options.target_options)))
+                # the entry of several outputs has no exact-int guard (exact_ints.py)
+                result.int_policy = "wraps-undefined-in-source" if fn.lang != "python" \
+                    else "unguarded"
             except UsageError as e:
                 result.status = "not_lifted"
                 note("error", fn.loc, f"the {options.target} target cannot generate this "
