@@ -278,3 +278,14 @@ def test_a_wrong_output_program_is_caught_by_the_check_against_the_source() -> N
     never = [parse("n >= 0", env), parse("n < 0", env)]
     assert "may be unsatisfiable (a vacuous proof)" in (check_together(m, fn, never, [(out, right)],
                                                                         seed=0) or "")
+
+
+def test_a_tested_output_whose_extent_does_not_hold_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "pairs.c"
+    src.write_text("void pairs(const int *a, int *out, int n) {\n"
+                   "  int k = 0;\n"
+                   "  for (int i = 0; i < n; i++) { out[k++] = a[i]; out[k++] = a[i]; }\n}\n")
+    r = tensflo.compile(str(src), "pairs", require_proof="tested", timeout=60)
+    assert r.status == "not_lifted" and r.code is None
+    assert any("accesses out at or beyond n" in d.message for d in r.diagnostics), \
+        [str(d) for d in r.diagnostics]
