@@ -76,9 +76,9 @@ def check_elements(x, elem, rank, name):
 def checked_entry(check):
     """Decorator: run `check` on the arguments before the function (outside any jit)."""
     def wrap(fn):
-        def entry(*args):
-            check(*args)
-            return fn(*args)
+        def entry(*args, **kwargs):
+            check(*args, **kwargs)
+            return fn(*args, **kwargs)
         entry.__name__, entry.__doc__, entry.__wrapped__ = fn.__name__, fn.__doc__, fn
         return entry
     return wrap

@@ -283,6 +283,9 @@ def test_float_in_int_list_raises_type_error(compiled: tuple[Path, dict[str, Com
     scaled = generated(compiled, "scaled_sum")
     with pytest.raises(TypeError, match="k: expected int"):
         scaled([1, 2, 3], 2.5)
+    with pytest.raises(TypeError, match="k: expected int"):
+        scaled(nums=[1, 2, 3], k=2.5)  # by keyword too
+    assert int(scaled(nums=[1, 2, 3], k=2)) == 12
     dot = generated(compiled, "dot")
     assert float(dot([1, 2], [3.5, 4])) == 11.5  # ints are floats' values too
     with pytest.raises(TypeError, match="a: expected float"):
