@@ -175,9 +175,11 @@ class _Builder:
         if found is None:
             found = self._term(t, env)
             if t.type.elem == "int":
-                if found.mag is None:  # an int no rule bounds (a previous entry): unknown
-                    found = _Info(self.emit("unknown"), found.dims)
-                self.ints.append(found.mag)
+                mag = found.mag
+                if mag is None:  # an int no rule bounds (a previous entry): unknown
+                    mag = self.emit("unknown")
+                    found = _Info(mag, found.dims)
+                self.ints.append(mag)
             self.memo[key] = found
         return found
 
