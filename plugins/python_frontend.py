@@ -284,6 +284,9 @@ class _FunctionReader:
         match e:
             case ast.Constant(value) if isinstance(value, bool | int | float):
                 return L.Const(value, loc)
+            case ast.Constant(None):
+                raise self.unsupported(e, "`None` (loop IR has no optional value; a sentinel "
+                                       "`None` is not read)")
             case ast.Name(name):
                 if name in self.renames:  # a comprehension's variable
                     return self.renames[name]

@@ -253,6 +253,8 @@ REFUSED = [
     ("def f(a: list[list[int]]) -> list[list[int]]:\n    return [list(c) for c in zip(*a)]\n",
      2, 30, "zip(*...)"),
     ("def f(a: list[int]) -> list[int]:\n    return a[::2]\n", 2, 12, "a slice with a step"),
+    ("def f(a: list[int]) -> int:\n    best = None\n    for x in a:\n        best = x\n"
+     "    return 0\n", 2, 12, "`None`"),
     ("def f(a: list[int]) -> float:\n    return max((x for x in a), default=-1.5)\n", 2, 40,
      "a float default"),
     ("def f(a: list[list[int]], b: list[list[int]]) -> int:\n    a, b = b, a\n    return 0\n",
