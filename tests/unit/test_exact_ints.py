@@ -336,3 +336,13 @@ def test_exact_path_equals_int64_path_on_small_inputs(text: str, params: dict[st
         fast, exact = ns["f_int64"](*args), ns["f_exact"](*args)
         assert as_python(fast) == as_python(exact), (text, args)
         assert np.asarray(exact).dtype == object or isinstance(exact, int)
+
+
+def test_cli_json_says_the_policy(cli: Any, source: Path) -> None:
+    import json
+
+    code, out, _ = cli("compile", str(source), "--function", "product", "--target", "torch", "--json")
+    assert code == 0
+    data = json.loads(out)
+    row = data[0] if isinstance(data, list) else data
+    assert row["int_policy"] == "overflow-error" and "int64_inputs" in row["code"]
