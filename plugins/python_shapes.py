@@ -152,6 +152,9 @@ def _what(node: ast.AST) -> str:
 def _sub(a: L.Expr, b: L.Expr, loc: Loc) -> L.Expr:
     if isinstance(b, L.Const) and b.value == 0:
         return a
+    k = _int_const(b)
+    if k is not None and k < 0:
+        return _add(a, L.Const(-k, loc), loc)
     if isinstance(a, L.Const) and isinstance(b, L.Const) and isinstance(a.value, int) \
             and isinstance(b.value, int):
         return L.Const(a.value - b.value, loc)
@@ -161,6 +164,8 @@ def _sub(a: L.Expr, b: L.Expr, loc: Loc) -> L.Expr:
 def _add(a: L.Expr, b: L.Expr, loc: Loc) -> L.Expr:
     if isinstance(b, L.Const) and b.value == 0:
         return a
+    if isinstance(a, L.Binary) and a.op == "-" and a.right == b:  # (x - c) + c -> x
+        return a.left
     if isinstance(a, L.Const) and a.value == 0:
         return b
     if isinstance(b, L.Const) and isinstance(b.value, int) and b.value < 0:
