@@ -363,3 +363,23 @@ def test_checks_are_one_pass_and_only_for_python_sources(
     assert isinstance(entry_function(fn, lifted, (), True), CheckedFunction)
     plain = entry_function(fn, lifted, (), False)  # a C or C++ source: no checks
     assert not isinstance(plain, CheckedFunction)
+
+
+@pytest.mark.parametrize("target", ["torch", "jax", "mlx"])
+def test_framework_targets_check_types_and_guards(target: str, tmp_path: Path) -> None:
+    pytest.importorskip({"mlx": "mlx.core"}.get(target, target))
+    path = tmp_path / "m.py"
+    path.write_text(SOURCE)
+    with load_registry() as registry:
+        (r,) = compile_file(str(path), ["shifted_total"], registry, Options(target=target, timeout=60))
+    assert r.status == "lifted" and r.code is not None, [d.message for d in r.diagnostics]
+    f = load_module(r.code, f"{target}_shifted").shifted_total
+    assert int(np.asarray(f([1, 2], [3, 4], 5))) == 2 + 7 + 5
+    with pytest.raises(TypeError, match="ys: expected int values, got float"):
+        f([1, 2], [3, 4.5], 5)
+    with pytest.raises(IndexError):  # xs[0] read in the prologue
+        f([], [], 5)
+    with pytest.raises(IndexError):  # ys[0] in the message of the failed length check
+        f([1, 2], [], 5)
+    with pytest.raises(ValueError):  # an f-string message is not kept: the type is
+        f([9], [1], 5)
