@@ -148,3 +148,43 @@ def _again(var: str, start: L.Expr, stop: L.Expr, step: int, body: tuple[L.Stmt,
            after: list[L.Stmt]) -> tuple[tuple[L.Stmt, ...], list[L.Stmt]]:
     body, more = rewrite_induction(var, start, stop, step, body, types, loc)
     return body, after + more
+
+
+def unit_step(var: str, start: L.Expr, stop: L.Expr, step: int, body: tuple[L.Stmt, ...],
+              loc: L.Loc) -> tuple[L.Expr, L.Expr, tuple[L.Stmt, ...], int]:
+    """A loop stepping by a constant other than 1 or -1 as a loop over its iterations:
+
+        for (i = a; i < b; i += k) body   ->   for (i = 0; i < (b - a + k - 1) / k; i++)
+                                                   body[i := a + k * i]
+
+    (counting down by k: `(a - b + k - 1) / k` iterations, `i := a - k * i`), so the reads
+    `x[i]` of the body become strided reads. The iteration count is C's truncating division of
+    a number that is negative or zero exactly when the loop does not run. The counter's value
+    after the loop is not the C one, so a body that can leave the loop (`break`) keeps its loop;
+    a counter read after its loop is refused by the reader (`check_reused_counters`). Returns the
+    new start, bound, body and step."""
+    if step in (1, -1) or any(type(s).__name__ == "Break" for s in L.walk_stmts(body)):
+        return start, stop, body, step
+    k = abs(step)
+    span = _sub(stop, start, loc) if step > 0 else _sub(start, stop, loc)
+    count = L.Binary("/", L.Binary("+", span, L.Const(k - 1, loc), loc), L.Const(k, loc), loc)
+    at = L.Binary("+" if step > 0 else "-", start, L.Binary("*", L.Const(k, loc),
+                                                            L.Name(var, loc), loc), loc)
+    if isinstance(start, L.Const) and start.value == 0 and step > 0:
+        at = L.Binary("*", L.Const(k, loc), L.Name(var, loc), loc)
+    return L.Const(0, loc), count, _fold_quotients(substitute(body, var, at), k), 1
+
+
+def _fold_quotients(node: Any, k: int) -> Any:
+    """`(k * i) / k` -> `i` (exact in C: the product is a multiple of k), everywhere in `node`."""
+    if isinstance(node, L.Binary) and node.op == "/" and node.right == L.Const(k) \
+            and isinstance(node.left, L.Binary) and node.left.op == "*" \
+            and node.left.left == L.Const(k) and isinstance(node.left.right, L.Name):
+        return node.left.right
+    if isinstance(node, tuple):
+        return tuple(_fold_quotients(x, k) for x in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type | L.Loc | TensorType):
+        changes = {f.name: _fold_quotients(getattr(node, f.name), k)
+                   for f in dataclasses.fields(node) if f.name != "loc"}
+        return dataclasses.replace(node, **changes)
+    return node

@@ -9,8 +9,9 @@ A loop counts with one `int` counter, up or down by a constant:
 - counting down: `i > e`, `i >= e` (read as `i > e - 1`), `e < i`; `i--`, `--i`, `i -= k`
   (an `L.For` with a negative step, whose bound is exclusive from below).
 
-A second induction variable stepped once per iteration beside the counter (`ix += incx`) is read
-as a function of the counter (`c_induction`).
+A loop stepping by a constant other than 1 or -1 is read as a loop over its iterations, and a
+second induction variable stepped once per iteration beside the counter (`ix += incx`) as a
+function of the counter (`c_induction`).
 
 A counter declared before its loop is sound to read as the loop's own only when its value after
 a loop is never read: every read of it must be inside a loop that counts with it (which sets it
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import INT, TensorType
-from tensflo.plugins.c_induction import rewrite_induction
+from tensflo.plugins.c_induction import rewrite_induction, unit_step
 from tensflo.plugins.clang_eval import operator
 
 _UP = {"<": 0, "<=": 1}
@@ -108,7 +109,8 @@ class LoopReader:
         if name in L.assigned_vars(tuple(stmts)) or any(
                 isinstance(s, L.For) and s.var == name for s in L.walk_stmts(tuple(stmts))):
             raise self.unsupported(body, f"the loop body assigns its counter {name}")
-        inner, after = rewrite_induction(name, start, stop, step, tuple(stmts), self.types, loc)
+        start, stop, inner, step = unit_step(name, start, stop, step, tuple(stmts), loc)
+        inner, after = rewrite_induction(name, start, stop, step, inner, self.types, loc)
         if outer is None:
             del self.types[name]
         return [L.For(name, start, stop, inner, step, loc), *after]

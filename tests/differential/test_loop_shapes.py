@@ -44,6 +44,12 @@ LIFTED = {
     "down_scale": ("vector<int> down_scale(vector<int> y, int a) {\n"
                    "    for (int i = (int)y.size() - 1; i >= 0; i--) y[i] = a * y[i];\n"
                    "    return y;\n}\n", "vec_scalar_mul(y, a)"),
+    "down_by_two": ("int down_by_two(const vector<int>& x, int n) {\n    int s = 0;\n"
+                    "    for (int i = n - 1; i >= 0; i -= 2) s += x[i];\n    return s;\n}\n",
+                    "reduce_sum(stride(x, n - 1, -2, (n + 1) / 2))"),
+    "up_by_two": ("int up_by_two(const vector<int>& x, int n) {\n    int s = 0;\n"
+                  "    for (int i = 0; i < n; i += 2) s += x[i];\n    return s;\n}\n",
+                  "reduce_sum(stride(x, 0, 2, (n + 1) / 2))"),
 }
 
 REFUSED = {  # (source, where the first diagnostic points, its reason; lines in it count the header)
@@ -71,12 +77,6 @@ REFUSED = {  # (source, where the first diagnostic points, its reason; lines in 
                   "    return out;\n}\n",
                   "3:50", "a loop counting down whose iterations may not commute (a push: the order "
                   "of the pushes is the vector's)"),
-    "down_by_two": ("int down_by_two(const vector<int>& x, int n) {\n    int s = 0;\n"
-                    "    for (int i = n - 1; i >= 0; i -= 2) s += x[i];\n    return s;\n}\n",
-                    "3:5", "a loop counting down by 2 (only steps of 1 are read)"),
-    "up_by_two": ("int up_by_two(const vector<int>& x, int n) {\n    int s = 0;\n"
-                  "    for (int i = 0; i < n; i += 2) s += x[i];\n    return s;\n}\n",
-                  "3:5", "a loop with a step other than 1"),
 }
 
 

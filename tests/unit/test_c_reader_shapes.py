@@ -1,5 +1,5 @@
 """The C reader's loop shapes: `++`/`--`/assignments inside expressions, second induction
-variables, strided reads (the `stride` op): read into loop IR that runs like gcc's code, lifted
+variables, loops stepping by more than one, strided reads (the `stride` op): read into loop IR that runs like gcc's code, lifted
 with proofs where the rules fit, refused naming the construct where C leaves the order open."""
 
 from __future__ import annotations
@@ -71,6 +71,16 @@ int odd_sum(const int *x, int n) {
     for (int i = 0; i < n; i++) s += 3 * x[2 * i + 1];
     return s;
 }
+int every_third(const int *x, int n) {
+    int s = 0;
+    for (int i = 1; i < n; i += 3) s += x[i] * 2;
+    return s;
+}
+int down_by_three(const int *x, int n) {
+    int i, s = 0;
+    for (i = n - 1; i >= 2; i -= 3) s += x[i];
+    return s;
+}
 int unsequenced(int *y, int n) {
     int k = 0;
     for (int i = 0; i < n; i++) y[k++] = k;
@@ -128,6 +138,8 @@ def _ints(rng: np.random.Generator, n: int, extra: int = 0) -> list[int]:
     ("pre_and_chain", lambda r, n: [_ints(r, n), n, _ints(r, n)]),
     ("steps_taken", lambda r, n: [n, int(r.integers(-4, 5))]),
     ("rev_dot", lambda r, n: [_ints(r, n), _ints(r, n), n]),
+    ("every_third", lambda r, n: [_ints(r, n), n - 3]),
+    ("down_by_three", lambda r, n: [_ints(r, n), n - 3]),
 ])
 def test_effects_and_induction_variables_run_like_gcc(source: Path, tmp_path: Path, name: str,
                                                       make: Any) -> None:
@@ -162,6 +174,8 @@ def test_a_wrong_reading_of_a_postfix_increment_is_caught(source: Path, tmp_path
     ("rev_dot", "reduce_sum(vec_elemwise_mul(stride(x, n - 1, -1, n), y[:n]))", "integer"),
     ("col_sum", "reduce_sum(stride(w, j, cols, rows))", "integer"),
     ("odd_sum", "reduce_sum(vec_scalar_mul(stride(x, 1, 2, n), 3))", "integer"),
+    ("every_third", "reduce_sum(vec_scalar_mul(stride(x, 1, 3, (n + 1) / 3), 2))", "integer"),
+    ("down_by_three", "reduce_sum(stride(x, n - 1, -3, n / 3))", "integer"),
 ])
 def test_strided_and_induction_kernels_lift_with_proofs_and_agree_with_gcc(
         source: Path, tmp_path: Path, name: str, tensir: str, arithmetic: str) -> None:
