@@ -291,12 +291,31 @@ def magnitude_bound(fn: Function) -> MagnitudeBound:
     b.term(fn.body, env)
     has_ints = bool(b.ints)
     total = b.most(*b.ints) if b.ints else b.const(0)
-    code = list(b.code)
-    if not code or total != len(code) - 1:  # the largest bound is the last instruction
-        code.append(("max", total))
     return MagnitudeBound(
-        tuple(ParamSpec(p.name, p.type.elem, p.type.rank) for p in fn.params), tuple(code),
-        tuple(sorted(b.unknown)), has_ints)
+        tuple(ParamSpec(p.name, p.type.elem, p.type.rank) for p in fn.params),
+        _live(b.code, total), tuple(sorted(b.unknown)), has_ints)
+
+
+def _live(code: list[Instr], total: int) -> tuple[Instr, ...]:
+    """The instructions `total` depends on, renumbered, with `total` last."""
+    operands = {"add", "mul", "pow", "max"}
+    live = {total}
+    for k in range(total, -1, -1):
+        if k in live and code[k][0] in operands:
+            live.update(_ref(i) for i in code[k][1:])
+    order = sorted(live)
+    new = {old: k for k, old in enumerate(order)}
+    out = [code[k] if code[k][0] not in operands else
+           (code[k][0], *(new[_ref(i)] for i in code[k][1:])) for k in order]
+    if order[-1] != total:  # unreachable: total is the largest live index
+        out.append(("max", new[total]))
+    return tuple(out)
+
+
+def _ref(i: object) -> int:
+    """An operand of an instruction: the index of an earlier one."""
+    assert isinstance(i, int)
+    return i
 
 
 def int64_for_int64_inputs(bound: MagnitudeBound) -> bool:
