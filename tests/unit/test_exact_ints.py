@@ -262,9 +262,15 @@ def _expr(draw: Any, depth: int) -> str:
     leaf = st.sampled_from(["a[i]", "b[i]", "a[i]", "b[i]", "3", "-2", "7"])
     if depth == 0:
         return draw(leaf)
-    op = draw(st.sampled_from(["*", "+", "-", "*", "leaf"] if depth < 2 else ["*", "+", "-"]))
+    op = draw(st.sampled_from(["*", "+", "-", "*", "max", "//", "%", "abs", "leaf"] if depth < 2
+                              else ["*", "+", "-", "*", "max"]))
     if op == "leaf":
         return draw(leaf)
+    if op in ("//", "%"):  # by a positive literal: Python's floor division and remainder
+        return f"({_expr(draw, depth - 1)} {op} {draw(st.sampled_from(['3', '5', '1000']))})"
+    if op in ("max", "abs"):
+        args = [_expr(draw, depth - 1) for _ in range(2 if op == "max" else 1)]
+        return f"{op}({', '.join(args)})"
     return f"({_expr(draw, depth - 1)} {op} {_expr(draw, depth - 1)})"
 
 
