@@ -285,15 +285,9 @@ def loop(r: Reader, node: ast.AST, target: ast.expr, iter_: ast.expr,
                     raise r.unsupported(iter_, f"enumerate(..., {keywords[0].arg}=...)")
                 start = r.expr(keywords[0].value)
             offset = (target.elts[0].id, start)
-            names = [(target.elts[1], sequence(r, inner))]
-        case ast.Call(ast.Name("zip"), args, keywords) if args and not keywords:
-            if any(isinstance(a, ast.Starred) for a in args):
-                raise r.unsupported(iter_, "zip(*...) (the columns of a matrix)")
-            if not (isinstance(target, ast.Tuple) and len(target.elts) == len(args)):
-                raise r.unsupported(target, f"a zip(...) target that is not {len(args)} names")
-            names = list(zip(target.elts, [sequence(r, a) for a in args], strict=True))
+            names = _zipped(r, target.elts[1], inner)  # `i, (x, y) in enumerate(zip(a, b))`
         case _:
-            names = [(target, sequence(r, iter_))]
+            names = _zipped(r, target, iter_)
     for t, _ in names:
         if not isinstance(t, ast.Name):
             raise r.unsupported(t, f"the loop target {_what(t)} (only names, and `i, x` of "
@@ -307,6 +301,19 @@ def loop(r: Reader, node: ast.AST, target: ast.expr, iter_: ast.expr,
                      offset, body, renamed, loc)
     finally:
         r.renames = saved
+
+
+def _zipped(r: Reader, target: ast.expr, iter_: ast.expr) -> list[tuple[ast.expr, Seq]]:
+    """The targets of `zip(...)` with their sequences; a single sequence otherwise."""
+    match iter_:
+        case ast.Call(ast.Name("zip"), args, keywords) if args and not keywords:
+            if any(isinstance(a, ast.Starred) for a in args):
+                raise r.unsupported(iter_, "zip(*...) (the columns of a matrix)")
+            if not (isinstance(target, ast.Tuple) and len(target.elts) == len(args)):
+                raise r.unsupported(target, f"a zip(...) target that is not one name per argument "
+                                    f"({len(args)})")
+            return list(zip(target.elts, [sequence(r, a) for a in args], strict=True))
+    return [(target, sequence(r, iter_))]
 
 
 def _bind(r: Reader, name: str, renamed: bool) -> str:

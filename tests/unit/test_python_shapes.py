@@ -57,6 +57,8 @@ SHAPES = {
                 s += i * x
             for i, x in enumerate(b[2:], start=5):
                 s -= i * x
+            for i, (x, y) in enumerate(zip(a, b)):
+                s += i * (x - y)
             return s
         """,
     "zip_shortest": """
@@ -261,6 +263,8 @@ REFUSED = [
      2, 12, "alias of a list"),
     ("def f(a: list[int]) -> int:\n    s = 0\n    for i, (x, y) in enumerate(a):\n"
      "        s += x\n    return s\n", 3, 12, "the loop target"),
+    ("def f(a: list[int]) -> int:\n    s = 0\n    for x, y in zip(a):\n"
+     "        s += x\n    return s\n", 3, 9, "not one name per argument (1)"),
     ("def f(a: list[int], s: int) -> int:\n    t = 0\n    for i in range(0, len(a), s):\n"
      "        t += a[i]\n    return t\n", 3, 31, "not a non-zero constant"),
 ]
