@@ -75,9 +75,13 @@ def original_outputs(path: str, fn: L.Function, cases: Sequence[Case],
 
 def uses_c_harness(path: str, fn: L.Function) -> bool:
     """Whether the original runs in the C harness (`native_c`): a C file, or a C++ function with
-    pointer parameters or no result; other C++ functions (over `std::vector`) run in `native`'s."""
+    pointer parameters, no result, or floats (scalars or vectors); other C++ functions (over
+    `std::vector<int>`) run in `native`'s."""
     return fn.lang == "cpp" and (os.path.splitext(path)[1] in (".c", ".h") or fn.result is None
-                                 or any(p.pointer for p in fn.params))
+                                 or any(p.pointer for p in fn.params)
+                                 or any(t.elem == "float" and t.rank <= 1
+                                        for t in (*(p.type for p in fn.params), fn.result)
+                                        if t is not None))
 
 
 def differential_check(path: str, module: L.Module, fn: L.Function, code: str, requires: Sequence[Any],
@@ -129,9 +133,10 @@ def c_differential(path: str, function: str, generated: Callable[..., Any],
         given = [np.array(a, dtype=np.float64 if p.floating else np.int64) if p.pointer else a
                  for p, a in zip(sig.params, args, strict=True)]
         floats = [abs(float(x)) for p, a in zip(sig.params, args, strict=True) if p.floating
-                  for x in (a if p.pointer else [a]) if np.isfinite(x)]
+                  for x in (a if p.pointer or p.vector else [a]) if np.isfinite(x)]
         scale = max(floats, default=0.0)
-        terms = 1 + sum(len(a) for p, a in zip(sig.params, args, strict=True) if p.pointer)
+        terms = 1 + sum(len(a) for p, a in zip(sig.params, args, strict=True)
+                        if p.pointer or p.vector)
         shown = f"{function}{tuple(args)}"
         try:
             got = generated(*given)

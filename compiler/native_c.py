@@ -1,5 +1,5 @@
 """Run a C function natively, numbers and pointers: the `gcc -O2` side of differential tests of C
-code (and of C++ functions over pointers and scalars, with `g++ -O2`).
+code (and of C++ functions over pointers, scalars and `std::vector`s of floats, with `g++ -O2`).
 
 The function's C signature is read with libclang (`c_family.function_signature`: typedefs
 resolved), so the driver declares each argument with the function's own types: a scalar parameter
@@ -49,7 +49,8 @@ SINGLE_EPS = 2.0**-24
 class COutcome:
     """What one call did: the return value (None for `void`) and each pointer argument after it."""
 
-    result: int | float | None
+    result: int | float | list[Any] | None
+    """A `std::vector` result is a list."""
     arrays: dict[str, list[Any]]
 
 
@@ -90,7 +91,12 @@ def c_driver_source(source_path: str | os.PathLike[str], sig: CSignature) -> str
     """The driver calling `sig.function` from `source_path` (valid C and C++)."""
     lines = []
     for i, p in enumerate(sig.params):
-        if p.pointer:
+        if p.vector:
+            lines += [f"        long long n{i} = tf_int();",
+                      f"        if (n{i} < 0) tf_fail();",
+                      f"        std::vector<{p.ctype}> a{i}((size_t)n{i});",
+                      f"        for (long long i = 0; i < n{i}; i++) a{i}[i] = {_reader(p)};"]
+        elif p.pointer:
             lines += [f"        long long n{i} = tf_int();",
                       f"        if (n{i} < 0) tf_fail();",
                       f"        {p.ctype} *a{i} = ({p.ctype} *)malloc(sizeof({p.ctype}) * (size_t)(n{i} + 1));",
@@ -100,6 +106,10 @@ def c_driver_source(source_path: str | os.PathLike[str], sig: CSignature) -> str
     args = ", ".join(f"a{i}" for i in range(len(sig.params)))
     if sig.result is None:
         lines += [f"        {sig.function}({args});", '        fputs("=", out);']
+    elif sig.result.vector:
+        lines += [f"        std::vector<{sig.result.ctype}> r = {sig.function}({args});",
+                  '        fprintf(out, "= %zu", r.size());',
+                  f"        for (size_t i = 0; i < r.size(); i++) {_writer(sig.result, 'r[i]')}"]
     else:
         lines += [f"        {sig.result.ctype} r = {sig.function}({args});",
                   '        fputs("=", out);', "        " + _writer(sig.result, "r")]
@@ -109,7 +119,8 @@ def c_driver_source(source_path: str | os.PathLike[str], sig: CSignature) -> str
                       f"        for (long long i = 0; i < n{i}; i++) {_writer(p, f'a{i}[i]')}",
                       f"        free(a{i});"]
     body = "\n".join(lines)
-    return (include_source(source_path) + _HELPERS +
+    vectors = any(p.vector for p in (*sig.params, sig.result) if p is not None)
+    return (include_source(source_path) + ("#include <vector>\n" if vectors else "") + _HELPERS +
             "int main(int argc, char **argv) {\n"
             "    if (argc != 2) { fprintf(stderr, \"usage: driver OUTPUT < INPUT\\n\"); return 2; }\n"
             "    FILE *out = fopen(argv[1], \"w\");\n"
@@ -146,7 +157,7 @@ def format_case(sig: CSignature, args: Sequence[Any], index: int = 0) -> str:
     out = []
     for p, a in zip(sig.params, args, strict=True):
         where = f"case {index}, {p.name}"
-        if p.pointer:
+        if p.pointer or p.vector:
             if isinstance(a, str | bytes) or not hasattr(a, "__len__"):
                 raise NativeError(f"{where}: expected a list for the pointer, got {a!r}")
             values = list(a)
@@ -165,7 +176,14 @@ def parse_outcome(line: str, sig: CSignature) -> COutcome:
     if not line.startswith("="):
         raise NativeError(f"malformed result line {line!r}")
     parts = line[1:].split("|")
-    result = None if sig.result is None else _value(parts[0].strip(), sig.result)
+    result: Any = None
+    if sig.result is not None and sig.result.vector:
+        n, *entries = parts[0].split()
+        if int(n) != len(entries):
+            raise NativeError(f"malformed vector result in {line!r}")
+        result = [_value(v, sig.result) for v in entries]
+    elif sig.result is not None:
+        result = _value(parts[0].strip(), sig.result)
     pointers = [p for p in sig.params if p.pointer]
     if len(parts) != 1 + len(pointers):
         raise NativeError(f"malformed result line {line!r}: expected {len(pointers)} arrays")

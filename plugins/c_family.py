@@ -169,6 +169,8 @@ class CParameter:
     pointer: bool
     floating: bool
     """Whether the value (or the element) is `float`, `double` or `long double`."""
+    vector: bool = False
+    """A C++ `std::vector` of `ctype` (by value or reference)."""
 
 
 @dataclass(frozen=True)
@@ -188,15 +190,19 @@ def _scalar(t: Any, name: str, where: str) -> CParameter:
     from tensflo.plugins.c_pointers import pointee
 
     t = t.get_canonical()
-    element = pointee(t)  # a pointer, or an array parameter (`int a[]`, a pointer in C)
-    pointer = element is not None
+    if t.kind.name in ("LVALUEREFERENCE", "RVALUEREFERENCE"):
+        t = t.get_pointee().get_canonical()
+    vector = (t.kind.name == "RECORD" and re.match(r"(const )?std::(__\w+::)?vector<", t.spelling)
+              is not None and t.get_num_template_arguments() >= 1)
+    element = t.get_template_argument_type(0).get_canonical() if vector else pointee(t)
+    pointer = element is not None and not vector  # also an array parameter (`int a[]`)
     value = element.get_canonical() if element is not None else t
     if value.kind.name not in _SCALAR_KINDS:
         raise UsageError(f"{where}: {name} has type {t.spelling}: a native harness takes "
-                         "numbers and pointers to numbers")
+                         "numbers, pointers to numbers and vectors of numbers")
     spelling = re.sub(r"\b(const|volatile|restrict)\b", "", value.spelling).split()
     return CParameter(name, " ".join(spelling), pointer,
-                      value.kind.name in ("FLOAT", "DOUBLE", "LONGDOUBLE"))
+                      value.kind.name in ("FLOAT", "DOUBLE", "LONGDOUBLE"), vector)
 
 
 def function_signature(path: str, function: str, flags: Sequence[str]) -> CSignature:

@@ -139,3 +139,38 @@ def test_the_single_precision_tolerance_scales_with_terms_and_magnitude() -> Non
     assert not single_close(1.0, 1.1, 1.0, 1)
     assert single_close(float("nan"), float("nan"), 1, 1) and not single_close(float("nan"), 0, 1, 1)
     assert single_close(float("inf"), 1e39, 1, 1) and not single_close(float("inf"), 1e30, 1, 1)
+
+
+CPP_FLOATS = r"""#include <vector>
+#include <cmath>
+std::vector<float> scaled(const std::vector<float>& x, float s) {
+    std::vector<float> out(x.size());
+    for (std::size_t i = 0; i < x.size(); i++) out[i] = s * x[i];
+    return out;
+}
+double norm(const std::vector<double>& x) {
+    double acc = 0;
+    for (std::size_t i = 0; i < x.size(); i++) acc += x[i] * x[i];
+    return std::sqrt(acc);
+}
+"""
+
+
+def test_cpp_vectors_of_floats_run_in_the_harness(tmp_path: Path) -> None:
+    path = tmp_path / "f.cc"
+    path.write_text(CPP_FLOATS)
+    rng = np.random.default_rng(9)
+    cases = [[rng.standard_normal(int(n)).tolist(), float(rng.standard_normal())]
+             for n in rng.integers(0, 30, 40)]
+    good = c_differential(str(path), "scaled", lambda x, s: s * np.asarray(x), cases,
+                          cache_dir=str(tmp_path / "c"))
+    assert good.ok and good.largest_error > 0, good.failures[:2]
+    bad = c_differential(str(path), "scaled", lambda x, s: s + np.asarray(x), cases,
+                         cache_dir=str(tmp_path / "c"))
+    assert len(bad.failures) > 30 and "the result: original" in bad.failures[0]
+    result = tensflo.compile(str(path), "norm", synth="none")
+    assert (result.status, result.arithmetic) == ("lifted", "real")
+    with load_registry() as registry:  # the lifted program against g++ on float vectors
+        report = check_compiled(str(path), result, registry, cache_dir=str(tmp_path / "c"))
+    assert report.ok and report.cases == 100, report.failures[:2]
+    print(f"norm: largest error {report.largest_error:.3g} over {report.cases} cases")
