@@ -24,6 +24,8 @@ from tensflo.ir.tensir.magnitude import (
 )
 from tensflo.plugins.manager import Registry, load_registry
 from tensflo.targets.exact_ints import ExactNumpyTarget
+from tensflo.targets.mlx import MlxTarget
+from tensflo.targets.torch import TorchTarget
 
 SOURCE = '''
 def product(xs: list[int]) -> int:
@@ -287,6 +289,7 @@ def programs(draw: Any) -> str:
 @given(programs(), st.data())
 def test_lifted_python_programs_equal_cpython(registry: Registry, tmp_path_factory: Any,
                                               program: str, data: Any) -> None:
+    """numpy equals CPython exactly; torch and mlx equal it or raise OverflowError."""
     if program not in _programs:
         path = tmp_path_factory.mktemp("prog") / "f.py"
         path.write_text(program)
@@ -297,6 +300,9 @@ def test_lifted_python_programs_equal_cpython(registry: Registry, tmp_path_facto
     assume(result is not None)
     assert result is not None and result.code is not None
     generated = load_module(result.code, "prop").f
+    fn = Function("f", result.params, result.program)
+    frameworks = {t.name: t.compile([fn], source_lang="python")["f"]
+                  for t in (TorchTarget(), MlxTarget())}
     namespace: dict[str, Any] = {}
     exec(program, namespace)
     for _ in range(4):
@@ -307,6 +313,12 @@ def test_lifted_python_programs_equal_cpython(registry: Registry, tmp_path_facto
         b = data.draw(st.lists(ints, min_size=n, max_size=n))
         want = namespace["f"](list(a), list(b))
         assert as_python(generated(a, b)) == want, (program, a, b)
+        for name, run in frameworks.items():  # exact, or OverflowError: never wrapped
+            try:
+                got = run(a, b)
+            except OverflowError:
+                continue
+            assert as_python(got) == want, (name, program, a, b)
 
 
 EXACT_PROGRAMS = [
