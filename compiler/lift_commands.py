@@ -91,6 +91,8 @@ def _code(results: list[CompileResult], registry: Registry, target: str, source:
         return lifted[0].code
     if not lifted:
         return None
+    if any(r.outputs for r in lifted):  # entries with C signatures: each result's own module
+        return "\n\n".join(r.code.rstrip("\n") for r in lifted if r.code is not None) + "\n"
     buf = io.StringIO()
     emitter = configured_target(registry, target, dict(lifted[0].target_options))
     emitter.emit([Function(r.function, r.params, r.program) for r in lifted if r.program is not None],
@@ -146,7 +148,8 @@ def _report_outputs(r: CompileResult, out: IO[str]) -> None:
     """The outputs of a function that writes pointers or is `void`, one line each."""
     out.write(f"  writes:    {', '.join(r.written) or 'no pointer parameter'}\n")
     for o in r.outputs:
-        where = f"{o['name']}[:{o['extent']}]" if o.get("extent") else o["name"]
+        where = f"{o['name']}[:{o['extent']}]" if o.get("extent") else \
+            f"{o['name']}[0]" if "index" in o else o["name"]
         out.write(f"  output {where}: {o['tensir'] or '(not lifted)'}  [{o['status'].replace('_', ' ')}"
                   f", proof {o['proof']}]\n")
 

@@ -76,6 +76,8 @@ def compile_outputs(module: L.Module, fn: L.Function, registry: Registry, option
                                  "tensir": None, "requires": []}
         if out.extent is not None:
             entry["extent"] = out.extent
+        if out.element:
+            entry["index"] = 0
         result.outputs.append(entry)
         if r.program is None:
             levels.append("none")
@@ -123,9 +125,12 @@ def _over_parameters(out: Output, program: Term, requires: list[Term],
     """An output's program and precondition over the function's parameters: a written pointer
     `p` with extent `n` was lifted with `len(p) == n`, so `p` becomes `p[:n]`, and the
     precondition starts with `n >= 0` and `len(p) >= n`."""
+    by_name = {v.name: v for v in params}
+    if out.element:
+        p = by_name[out.name]
+        return program, [parse(f"len({p.name}) >= 1", {p.name: p.type}), *requires]
     if out.extent is None:
         return program, requires
-    by_name = {v.name: v for v in params}
     p, n = by_name[out.name], by_name.get(out.extent, Var(out.extent, INT))
     env = {p.name: p.type, n.name: n.type}
     head = parse(f"{p.name}[:{n.name}]", env)
@@ -157,7 +162,8 @@ def check_together(module: L.Module, fn: L.Function, requires: list[Term],
                 want = ret
             else:
                 k = index[out.name]
-                extent = case.arrays[out.extent] if out.extent else len(after[k])
+                extent = 1 if out.element else \
+                    case.arrays[out.extent] if out.extent else len(after[k])
                 if not _defined_within(interp, out, fn, case.args, k, extent):
                     return (f"output {out.name} of {fn.name}: on {list(case.args)} the function "
                             f"accesses {out.name} at or beyond {out.extent} = {extent}, which the "
@@ -165,7 +171,7 @@ def check_together(module: L.Module, fn: L.Function, requires: list[Term],
                 if after[k][extent:] != case.args[k][extent:]:
                     return (f"internal check: {fn.name} writes {out.name} beyond its extent "
                             f"{out.extent} on {list(case.args)}")
-                want = after[k][:extent]
+                want = after[k][0] if out.element else after[k][:extent]
             if not same(want, got):
                 return (f"internal check: output {out.name} of {fn.name} is {got} instead of "
                         f"{want} on {list(case.args)}")
@@ -185,9 +191,10 @@ def emit_outputs(result: Any, fn: L.Function, target: Any) -> str:
         raise UsageError("it generates no function with outputs through pointer parameters "
                          "(not finished there; the Python-module targets do: numpy, torch, jax, mlx)")
     extents = {o["name"]: o.get("extent") for o in result.outputs}
+    elements = {o["name"] for o in result.outputs if "index" in o}
     written = set(result.written)
-    params = tuple(CParam(p.name, p.pointer, p.name in written, extents.get(p.name))
-                   for p in fn.params)
+    params = tuple(CParam(p.name, p.pointer, p.name in written, extents.get(p.name),
+                          p.name in elements) for p in fn.params)
     by_name = {v.name: v for v in result.params}
     variables = tuple(by_name.get(p.name) or Var(p.name, p.type) for p in fn.params)
     spec = EntrySpec(fn.name, params, c_signature(fn, written), result.output_programs,

@@ -28,8 +28,8 @@ from tensflo.plugins.errors import UsageError
 from .pyexpr import python_name
 from .pymodule import PythonTarget
 
-WRITE_BACK = {"numpy": "{p}[:{n}] = _np.asarray({r})", "jax": "{p}[:{n}] = _np.asarray({r})",
-              "torch": "{p}[:{n}] = {r}", "mlx": "{p}[:{n}] = {r}"}
+WRITE_BACK = {"numpy": "{p}[{at}] = _np.asarray({r})", "jax": "{p}[{at}] = _np.asarray({r})",
+              "torch": "{p}[{at}] = {r}", "mlx": "{p}[{at}] = {r}"}
 """How each target writes an output's new contents into the caller's array."""
 OVERLAP = {
     "numpy": "{a} is {b} or _np.may_share_memory({a}, {b})",
@@ -55,6 +55,13 @@ class CParam:
     written: bool = False
     extent: str | None = None
     """For a written pointer: the parameter whose value is the number of elements written."""
+    element: bool = False
+    """For a written pointer: only its first element is written (`*p = ...`)."""
+
+    def written_part(self, names: dict[str, str]) -> str:
+        """What the function writes of this parameter: `p[:n]` or `p[0]`."""
+        return f"{names[self.name]}[0]" if self.element else \
+            f"{names[self.name]}[:{names[self.extent or '']}]"
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,8 @@ def entry_lines(target: str, spec: EntrySpec, namespace: Iterable[str]) -> list[
     names = {p.name: python_name(p.name, taken) for p in spec.params}
     args = ", ".join(names[p.name] for p in spec.params)
     written = [p for p in spec.params if p.written]
-    updates = ", ".join(f"{p.name}[:{p.extent}]" for p in written) or "nothing"
+    updates = ", ".join(p.written_part({p.name: p.name, p.extent or "": p.extent or ""})
+                        for p in written) or "nothing"
     lines = [f"def {spec.name}({args}):",
              f'    """C: {spec.signature}. Updates {updates} in place; returns '
              f'{"the C return value" if any(o == "return" for o, _ in spec.outputs) else "None"}."""',
@@ -117,8 +125,8 @@ def entry_lines(target: str, spec: EntrySpec, namespace: Iterable[str]) -> list[
     for o, _ in spec.outputs:  # every output from the original inputs, before any write
         lines.append(f"    _{o} = {spec.name}__{o}({args})")
     for p in written:
-        lines.append("    " + WRITE_BACK[target].format(p=names[p.name], n=names[p.extent or ""],
-                                                        r=f"_{p.name}"))
+        at = "0" if p.element else f":{names[p.extent or '']}"
+        lines.append("    " + WRITE_BACK[target].format(p=names[p.name], at=at, r=f"_{p.name}"))
     ret = "_return" if any(o == "return" for o, _ in spec.outputs) else "None"
     lines.append(f"    return {ret}")
     return lines

@@ -14,7 +14,9 @@ change nothing it computes, and their own domain (indices in range, no overflow)
 precondition of their own output, which the result requires too.
 - a written pointer `p`: the same body returning the vector `p` where the function returns (and at
   its end), so it computes the new contents of `p` from the old ones (in-place updates read the
-  old contents, as in C).
+  old contents, as in C);
+- a written pointer only ever accessed as `*p` (a scalar result through a pointer): the same body
+  returning `p[0]`; it needs no extent (the C code touches no other element).
 
 Extents. C cannot observe an array's length: a written `p` is read in a vector model where
 `len(p)` is its extent, a scalar `int` parameter `n` the function never assigns (one bounding a
@@ -57,6 +59,9 @@ class Output:
     extent: str | None = None
     """For a written pointer `p`: the scalar parameter `n` read as `len(p)` in `function`; the
     output is then `p[:n]`, the elements from `n` on are untouched."""
+    element: bool = False
+    """For a written pointer `p` only ever accessed as `*p` (`p[0]`): `function` returns the new
+    `p[0]` (a scalar), the elements from 1 on are untouched."""
 
 
 def written_pointers(fn: L.Function) -> tuple[str, ...]:
@@ -105,6 +110,16 @@ def pointer_output(fn: L.Function, p: str) -> Output:
     """The output of the written pointer `p`: the body with its extent read as `len(p)`,
     returning `p` (see the module docstring)."""
     param = next(q for q in fn.params if q.name == p)
+    others = set(write_only(fn)) - {p}
+    if _only_first(fn, p):  # `*p` read and written as a local scalar, seeded with `*p`
+        first = L.Index(L.Name(p, param.loc), L.Const(0, param.loc), param.loc)
+        local = L.Name(f"{p}__0", param.loc)
+        elem = TensorType(param.type.elem)
+        body = (L.Decl(local.id, elem, first, param.loc),
+                *(_subst_stmt(s, first, local) for s in _drop_writes(fn.body, others)))
+        derived = dataclasses.replace(fn, name=f"{fn.name}__{p}", params=_by_value(fn.params),
+                                      result=elem, body=_returning(body, local))
+        return Output(p, derived, None, element=True)
     used = {x.id for s in L.walk_stmts(fn.body) for e in L.stmt_exprs(s)
             for x in L.sub_exprs(e) if isinstance(x, L.Name)}
     candidates = [n for n in extent_candidates(fn) if n in used]
@@ -114,8 +129,8 @@ def pointer_output(fn: L.Function, p: str) -> Output:
                                      "as its length; flat 2-D and strided outputs are not finished)")
     n = candidates[0]
     length = L.Len(L.Name(p, param.loc), param.loc)
-    others = set(write_only(fn)) - {p}
-    body = _returning(tuple(_subst_stmt(s, n, length) for s in _drop_writes(fn.body, others)),
+    body = _returning(tuple(_subst_stmt(s, L.Name(n), length)
+                            for s in _drop_writes(fn.body, others)),
                       L.Name(p, fn.loc))
     derived = dataclasses.replace(fn, name=f"{fn.name}__{p}", params=_by_value(fn.params),
                                   result=TensorType(param.type.elem, 1), body=body)
@@ -158,6 +173,15 @@ def _drop_writes(body: tuple[L.Stmt, ...], dropped: set[str]) -> tuple[L.Stmt, .
     return tuple(out)
 
 
+def _only_first(fn: L.Function, p: str) -> bool:
+    """Whether every access to the pointer `p` is `*p` or `p[0]` (a scalar output through it)."""
+    bases = [e for s in L.walk_stmts(fn.body) for top in L.stmt_exprs(s)
+             for e in L.sub_exprs(top) if isinstance(e, L.Index) and e.base == L.Name(p)]
+    names = sum(1 for s in L.walk_stmts(fn.body) for top in L.stmt_exprs(s)
+                for e in L.sub_exprs(top) if e == L.Name(p))
+    return bool(bases) and len(bases) == names and all(e.index == L.Const(0) for e in bases)
+
+
 def _by_value(params: tuple[L.Param, ...]) -> tuple[L.Param, ...]:
     """The parameters as vectors passed by value (a derived function has one output)."""
     return tuple(dataclasses.replace(q, pointer=False) for q in params)
@@ -182,7 +206,7 @@ def _returning(body: tuple[L.Stmt, ...], value: L.Expr) -> tuple[L.Stmt, ...]:
     return (*out, L.Return(value, value.loc))
 
 
-def _subst_stmt(s: L.Stmt, n: str, by: L.Expr) -> L.Stmt:
+def _subst_stmt(s: L.Stmt, n: L.Expr, by: L.Expr) -> L.Stmt:
     def e(x: L.Expr) -> L.Expr:
         return substitute(x, n, by)
 
@@ -207,15 +231,15 @@ def _subst_stmt(s: L.Stmt, n: str, by: L.Expr) -> L.Stmt:
     raise TypeError(f"unknown statement {s!r}")
 
 
-def substitute(x: L.Expr, n: str, by: L.Expr) -> L.Expr:
-    """`x` with every read of the variable `n` replaced by `by`."""
+def substitute(x: L.Expr, n: L.Expr, by: L.Expr) -> L.Expr:
+    """`x` with every occurrence of the expression `n` (a variable, an element) replaced by `by`."""
     def e(y: L.Expr) -> L.Expr:
         return substitute(y, n, by)
 
+    if x == n:
+        return by
     match x:
-        case L.Name(name):
-            return by if name == n else x
-        case L.Const():
+        case L.Name() | L.Const():
             return x
         case L.Index(base, index):
             return dataclasses.replace(x, base=e(base), index=e(index))
