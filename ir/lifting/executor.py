@@ -20,8 +20,10 @@ from tensflo.ir.loop.nodes import Loc
 from tensflo.ir.tensir import App, Term, Var, free_vars, lit, rewrite
 from tensflo.ir.tensir.types import INT, TensorType
 
+from .argext import arg_extremes
 from .build import ZERO, as_bool, coerce, mk, term_arg, unify_numeric
 from .conditions import Check, Conditions, Context
+from .early_exit import leaves_early, returns_inside, search_loop
 from .guards import assumed, guard_terms
 from .loop_order import count_up
 from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
@@ -107,6 +109,9 @@ class Lifter:
                 return self.branch_return(s, list(s.then), rest, env, ctx)
             if isinstance(s, L.If) and _returns(s.then) and _returns(s.orelse):
                 return self.branch_return(s, list(s.then), list(s.orelse), env, ctx)
+            if isinstance(s, L.For | L.While) and returns_inside(s):
+                # a loop that may return: a search, the code after it its not-found case
+                return search_loop(self, s, body[k + 1:], env, ctx)
             self.stmt(s, env, ctx)
             k += 1
         return None
@@ -152,6 +157,8 @@ class Lifter:
                 raise NotLiftable(s.loc, "a push to an element of a vector")
             case L.If(cond, then, orelse):
                 self.if_(s, cond, then, orelse, env, ctx)
+            case L.For() | L.While() if leaves_early(s):
+                search_loop(self, s, None, env, ctx)
             case L.For():
                 self.for_(s, env, ctx)
             case L.While():
@@ -337,6 +344,8 @@ class Lifter:
             raise NotLiftable(s.loc, "a `return` inside a loop")
         summaries: dict[str, Summary] = {}
         after: dict[str, Term] = {}
+        joint = arg_extremes(s, state, env, {n: v for n in state if isinstance(v := body_env[n], Term)},
+                             counter, lo, self.names, self.conditions)
         for name, var in state.items():
             new = body_env[name]
             if not isinstance(new, Term):
@@ -355,6 +364,9 @@ class Lifter:
                         leaf_slice(s.loc, read, counter, lo, lo, self.conditions.pending)
                     except NotLiftable:
                         pass
+                continue
+            if name in joint:
+                summaries[name] = joint[name]
                 continue
             try:
                 summaries[name] = summarize(s, name, var, env[name], new, counter, lo, loop_vars,

@@ -19,15 +19,17 @@ def test_an_early_return_of_a_scalar_in_a_loop_is_named_as_such(tmp_path: Path) 
     src = tmp_path / "find.cc"
     src.write_text("""#include <vector>
 int find(const std::vector<int>& a, int x) {
+    int s = 0;
     for (int i = 0; i < (int)a.size(); i++) {
-        if (a[i] == x) return i;
+        s += a[i];
+        if (s > x) return i;
     }
     return -1;
 }
 """)
     assert _notes(src, "find") == [
-        "4:24: note: loop-shape rules: an early `return` inside a loop (an early exit, as in a "
-        "search: only loops that run to their end are read)",
+        "6:20: note: loop-shape rules: an early exit other than a search, `if (c) { ...; break; }` "
+        "or `if (c) return e;` as the whole loop body",
         "2:5: error: find was not lifted",
     ]
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..opdef import OpDef, register
+from ..sexpr import SExpr, parse_sexpr
 from ..smt import SORTS, Encoder, SVal
 from ..terms import Arg, Lit, Term
 from ..types import BOOL, INT, TensorType
@@ -39,6 +40,27 @@ def _mask_infer(name: str, with_start: bool) -> Callable[..., TensorType]:
     return infer
 
 
+def _in_range(enc: Encoder, app: str, n: str) -> SVal:
+    """`app`, an application of a search, with the fact that it is -1 or an index below `n` (true
+    of each definition by induction on its recursion, which solvers do not find themselves: it
+    keeps a found index in range). Stated once per application that names no variable bound
+    outside it (the encoder's binders, `k!0`, ..., are not in scope where facts are asserted)."""
+    fact = f"(and (<= (- 1) {app}) (< {app} (ite (< {n} 0) 0 {n})))"
+    if not _free_binders(parse_sexpr(fact), frozenset()):
+        enc.assumptions.append(fact)
+    return enc.scalar(app, "int")
+
+
+def _free_binders(e: SExpr, bound: frozenset[str]) -> bool:
+    """Whether `e` mentions a binder-style name (`k!0`) that no lambda inside it binds."""
+    if isinstance(e, str):
+        return "!" in e and e not in bound
+    if len(e) == 3 and e[0] in ("lambda", "forall", "exists") and isinstance(e[1], list):
+        names = {b[0] for b in e[1] if isinstance(b, list) and b and isinstance(b[0], str)}
+        return _free_binders(e[2], bound | names)
+    return any(_free_binders(x, bound) for x in e)
+
+
 def _vector_fn(enc: Encoder, x: SVal) -> str:
     return enc.materialize(x)
 
@@ -51,7 +73,7 @@ def _find_first_smt(enc: Encoder, m: SVal, s: SVal) -> SVal:
         f"(define-fun-rec {name} ((f {sort}) (j Int) (n Int)) Int "
         f"(ite (>= j n) (- 1) (ite (not (= {at} {_ZERO[m.elem]})) j ({name} f (+ j 1) n))))"))
     start = f"(ite (< {s.expr} 0) 0 {s.expr})"
-    return enc.scalar(f"({name} {_vector_fn(enc, m)} {start} {m.dims[0]})", "int")
+    return _in_range(enc, f"({name} {_vector_fn(enc, m)} {start} {m.dims[0]})", m.dims[0])
 
 
 def _find_last_smt(enc: Encoder, m: SVal) -> SVal:
@@ -61,7 +83,7 @@ def _find_last_smt(enc: Encoder, m: SVal) -> SVal:
     enc.define(name, (
         f"(define-fun-rec {name} ((f {sort}) (n Int)) Int "
         f"(ite (<= n 0) (- 1) (ite (not (= {at} {_ZERO[m.elem]})) (- n 1) ({name} f (- n 1)))))"))
-    return enc.scalar(f"({name} {_vector_fn(enc, m)} {m.dims[0]})", "int")
+    return _in_range(enc, f"({name} {_vector_fn(enc, m)} {m.dims[0]})", m.dims[0])
 
 
 def _find_first_np(m: Any, s: Any) -> Any:
@@ -144,7 +166,7 @@ def _extreme_smt(name: str, cmp: str) -> Callable[[Encoder, SVal, SVal], SVal]:
             f"(define-fun-rec {fn} ((f {sort}) (n Int) (s {elem})) Int "
             f"(ite (<= n 0) (- 1) (let ((p ({fn} f (- n 1) s))) "
             f"(ite ({cmp} {last} (ite (< p 0) s {best})) (- n 1) p))))"))
-        return enc.scalar(f"({fn} {_vector_fn(enc, x)} {x.dims[0]} {s.expr})", "int")
+        return _in_range(enc, f"({fn} {_vector_fn(enc, x)} {x.dims[0]} {s.expr})", x.dims[0])
 
     return smt
 
