@@ -1,8 +1,8 @@
 """The call-time check of exact-int code, copied by source into generated modules.
 
 `int64_inputs` reads each argument once: it converts int arguments to int64 arrays (a list with an
-int beyond int64 cannot be: the check then fails), takes their largest magnitude and every
-argument's lengths, and evaluates the function's magnitude bound (`run_bound`, copied from
+int beyond int64 cannot be, nor an array of object or uint64 beyond int64: the check then fails),
+takes their largest magnitude (`max(-min, max)`) and every argument's lengths, and evaluates the function's magnitude bound (`run_bound`, copied from
 `tensflo.ir.tensir.magnitude`). Self-contained: only Python and a local NumPy import.
 """
 
@@ -32,7 +32,13 @@ def int64_inputs(spec, args):
             a = np.asarray(x, dtype=np.float64 if elem == "float" else np.bool_)
             m = 0
         else:
-            a = np.asarray(x)
+            if isinstance(x, (list, tuple)):  # ints convert exactly or raise OverflowError
+                try:
+                    a = np.asarray(x, dtype=np.int64)
+                except OverflowError:
+                    return args, top + 1
+            else:
+                a = np.asarray(x)
             if a.size == 0:
                 m = 0
             elif a.dtype.kind in "iub":
