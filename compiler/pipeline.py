@@ -466,6 +466,12 @@ def vet_candidate(module: L.Module, fn: L.Function, found_by: str, lifted: LiftR
             "note", fn.loc, f"{found_by}: candidate {print_term(lifted.program)} disagrees with the "
                             f"source on {list(case.args)}: {got} instead of {case.expected}"))
         return None
+    if not cases:  # no input passes the precondition: a proof under it could be vacuous
+        result.diagnostics.append(Diagnostic.at(
+            "note", fn.loc, f"{found_by}: candidate {print_term(lifted.program)} not taken: no random "
+                            f"input satisfies its precondition "
+                            f"({'; '.join(print_term(r) for r in lifted.requires)})"))
+        return None
     result.tests = len(cases)
     result.tested_on = {"cases": len(cases), "floats": float_kinds(cases)}
     for _ in call_each(registry, "tensflo_candidate_found", function=fn.name,

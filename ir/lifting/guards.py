@@ -21,10 +21,10 @@ from .results import LiftResult
 
 def guard_terms(function: L.Function, scalar: Callable[[L.Expr], Term]) -> tuple[EntryGuard, ...]:
     """Each guard's failure condition as a term over the parameters (`scalar` evaluates an
-    expression at the function's entry); a guard that never fails (an `isinstance` check the
+    expression at the function's entry, folding constants only: the generated code evaluates it
+    as the source wrote it, floats included); a guard that never fails (an `isinstance` check the
     checked types imply) is left out."""
-    out = (EntryGuard(rewrite.simplify(scalar(g.fails)), g.exception, g.message)
-           for g in function.guards)
+    out = (EntryGuard(scalar(g.fails), g.exception, g.message) for g in function.guards)
     return tuple(g for g in out if g.fails != lit(False))
 
 
