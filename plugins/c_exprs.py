@@ -1,4 +1,4 @@
-"""Side effects inside C and C++ expressions: `++`, `--`, `=` and compound assignments used as
+"""Side effects inside C and C++ expressions, and the calls of C's classification macros: `++`, `--`, `=` and compound assignments used as
 values (`y[k++] = v;`, `s += x[i++];`, `a = b = 0;`, `int v = ++k;`).
 
 Loop IR expressions have no effects, so a statement holding such an expression is read as the
@@ -38,6 +38,9 @@ _ASSIGNMENTS = ("=", "+=", "-=", "*=", "/=", "%=")
 _STATEMENTS = ("DECL_STMT", "BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR", "UNARY_OPERATOR",
                "CALL_EXPR", "UNEXPOSED_EXPR", "PAREN_EXPR")
 """The statements around which effects are read (declarations and expression statements)."""
+_NAN_CONSTANTS = ("__builtin_nan", "__builtin_nanf", "__builtin_nanl", "nan", "nanf")
+_INFINITE_CONSTANTS = ("__builtin_inf", "__builtin_inff", "__builtin_infl", "__builtin_huge_val",
+                       "__builtin_huge_valf", "__builtin_huge_vall")
 
 
 @functools.cache
@@ -174,3 +177,20 @@ class EffectReader:
         assert isinstance(base, L.Name)
         self.effects.append(Effect(L.Assign(target, value, loc), after, base.id, c))
         return target
+
+    def special_call(self, c: Any, name: str, args: list[Any], loc: Loc) -> L.Expr:
+        """A call that is neither a builtin nor a helper of the file: glibc's
+        `__builtin_isinf_sign(x)` (C's `isinf`) is `isinf(x) ? (x > 0 ? 1 : -1) : 0`; the NaN and
+        infinity constants (`NAN`, `INFINITY`, `HUGE_VAL`) and other calls are refused."""
+        if name == "__builtin_isinf_sign" and len(args) == 1:
+            x = self.expr(args[0])
+            sign = L.Cond(L.Binary(">", x, L.Const(0.0, loc), loc), L.Const(1, loc),
+                          L.Const(-1, loc), loc)
+            return L.Cond(L.Call("isinf", (x,), loc), sign, L.Const(0, loc), loc)
+        if name in _NAN_CONSTANTS:
+            raise self.unsupported(c, "the constant NAN (proofs treat floats as real numbers, "
+                                      "which have no NaN)")
+        if name in _INFINITE_CONSTANTS:
+            raise self.unsupported(c, "the constant INFINITY or HUGE_VAL (proofs treat floats as "
+                                      "real numbers, which have no infinity)")
+        raise self.unsupported(c, f"a call of {name or 'this function'}")

@@ -532,7 +532,7 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
             return self.expr(kids[0])  # a copy
         if name == "vector":
             raise self.unsupported(c, "constructing a vector inside an expression")
-        raise self.unsupported(c, f"a call of {name or 'this function'}")
+        return self.special_call(c, name, args, loc)
 
 
 @dataclass(frozen=True)

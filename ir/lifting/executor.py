@@ -238,7 +238,10 @@ class Lifter:
                     self.conditions.reads.append((e.loc, in_range, ctx))
                 return read
             case L.Binary(op, left, right):
-                x, y = unify_numeric(self.scalar(left, env, ctx), self.scalar(right, env, ctx))
+                x, y = self.scalar(left, env, ctx), self.scalar(right, env, ctx)
+                if loop_ops.BINARY[op].kind == "logical":  # C's `a || b` of numbers
+                    x, y = as_bool(x), as_bool(y)
+                x, y = unify_numeric(x, y)
                 try:
                     return mk(loop_ops.BINARY[op].tensir_op(self.function.lang, x.type.elem), x, y)
                 except TypeError as err:

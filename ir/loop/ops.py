@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tensflo.ir.tensir.types import FLOAT, INT, TensorType
+from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
 
 LANGS = ("cpp", "python")
 """The source languages a function's `lang` may name."""
@@ -252,6 +252,13 @@ POW = Builtin("pow", 2, libm(math.pow, "pow"), "pow", FLOAT, cpp="pow", c_names=
 FLOOR = Builtin("floor", 1, libm(lambda x: float(math.floor(x)), "floor"), "floor", FLOAT,
                 cpp="floor", c_names=("floorf",), py_names=("math.floor",), operand="float",
                 python_result="to_int")
+ISNAN = Builtin("isnan", 1, math.isnan, "isnan", BOOL, cpp="isnan",
+                c_names=("__builtin_isnan", "isnanf"), py_names=("math.isnan",), operand="float")
+"""C's `isnan` (glibc's macro: `__builtin_isnan`), `std::isnan`, Python's `math.isnan`."""
+ISINF = Builtin("isinf", 1, math.isinf, "isinf", BOOL, cpp="isinf",
+                c_names=("__builtin_isinf", "isinff"), py_names=("math.isinf",), operand="float")
+"""C's `isinf` as a truth value (glibc's `__builtin_isinf_sign` is read by the C reader),
+`std::isinf`, Python's `math.isinf`."""
 TO_FLOAT = Builtin("to_float", 1, libm(float, "float"), "to_float", FLOAT)
 """An int as a float: C's `(float)i` and implicit promotion (`sum / n`), Python's `float(i)`."""
 TO_INT = Builtin("to_int", 1, libm(int, "int"), "to_int", INT, overflows=True)
@@ -262,7 +269,7 @@ LEN = Builtin("len", 1, len, "len", result=INT, cpp="size", method=True, python=
 """`v.size()` / `len(v)`: the `Len` node."""
 
 BUILTINS: dict[str, Builtin] = {b.name: b for b in (
-    MIN, MAX, ABS, RESIZE, LEN, SQRT, EXP, LOG, POW, FLOOR, TO_FLOAT, TO_INT)}
+    MIN, MAX, ABS, RESIZE, LEN, SQRT, EXP, LOG, POW, FLOOR, ISNAN, ISINF, TO_FLOAT, TO_INT)}
 """Every builtin by its loop-IR name."""
 
 CALLS: dict[str, Builtin] = {name: b for name, b in BUILTINS.items() if b.call}

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import tensflo
-from tensflo.compiler.differential import c_differential, check_compiled
+from tensflo.compiler.differential import c_differential, check_compiled, load_module
 from tensflo.ir.loop.interp import Interpreter
 from tensflo.ir.tensir import parse
 from tensflo.ir.tensir.evaluate import evaluate
@@ -81,6 +81,21 @@ int down_by_three(const int *x, int n) {
     for (i = n - 1; i >= 2; i -= 3) s += x[i];
     return s;
 }
+int count_special(const float *x, int n) {
+    int c = 0;
+    for (int i = 0; i < n; i++) if (isnan(x[i]) || isinf(x[i])) c++;
+    return c;
+}
+void nan_to_fill(float *x, int n, float fill) {
+    for (int i = 0; i < n; i++) if (isnan(x[i])) x[i] = fill;
+}
+int either(const int *x, const int *y, int n) {
+    int c = 0;
+    for (int i = 0; i < n; i++) if (x[i] || y[i]) c++;
+    return c;
+}
+float nan_default(int n) { return n > 0 ? 1.0f : NAN; }
+float inf_default(int n) { return n > 0 ? 1.0f : INFINITY; }
 int unsequenced(int *y, int n) {
     int k = 0;
     for (int i = 0; i < n; i++) y[k++] = k;
@@ -176,6 +191,8 @@ def test_a_wrong_reading_of_a_postfix_increment_is_caught(source: Path, tmp_path
     ("odd_sum", "reduce_sum(vec_scalar_mul(stride(x, 1, 2, n), 3))", "integer"),
     ("every_third", "reduce_sum(vec_scalar_mul(stride(x, 1, 3, (n + 1) / 3), 2))", "integer"),
     ("down_by_three", "reduce_sum(stride(x, n - 1, -3, n / 3))", "integer"),
+    ("either", "reduce_sum(selection_two_args(x[:n], y[:n], lambda e1, e2: ite(e1 != 0 or "
+     "e2 != 0, 1, 0)))", "integer"),
 ])
 def test_strided_and_induction_kernels_lift_with_proofs_and_agree_with_gcc(
         source: Path, tmp_path: Path, name: str, tensir: str, arithmetic: str) -> None:
@@ -200,6 +217,8 @@ def test_a_strided_read_states_both_ends_as_its_precondition(source: Path) -> No
     ("sometimes", "runs only when a `?:`, `&&` or `||` takes its branch"),
     ("in_condition", "in the condition of a `while` loop"),
     ("in_return", "in a `return` value"),
+    ("nan_default", "the constant NAN (proofs treat floats as real numbers, which have no NaN)"),
+    ("inf_default", "the constant INFINITY or HUGE_VAL"),
 ])
 def test_effects_where_c_leaves_the_order_open_are_refused(source: Path, name: str,
                                                            words: str) -> None:
@@ -236,3 +255,41 @@ def test_stride_outside_the_vector_is_outside_its_domain(start: int, step: int,
     term = parse("stride(x, a, b, c)", _ENV)
     with pytest.raises(DomainError):
         evaluate(term, {"x": np.arange(10), "a": start, "b": step, "c": count})
+
+
+def _generated(result: Any) -> Any:
+    """The generated numpy function of a lifted result."""
+    return getattr(load_module(result.code, result.function), result.function)
+
+
+def _specials(rng: np.random.Generator, n: int) -> list[float]:
+    pool = [float("nan"), float("inf"), float("-inf"), 0.0, -0.0, 1.5, -2.25, 1e30]
+    return [pool[int(k)] for k in rng.integers(0, len(pool), n)]
+
+
+def test_isnan_and_isinf_lift_and_agree_with_gcc_on_nans_and_infinities(source: Path,
+                                                                        tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    result = tensflo.compile(str(source), "count_special", synth="none", timeout=60)
+    assert (result.status, result.proof, result.arithmetic) == ("lifted", "unbounded", "real")
+    assert "isnan(e)" in result.tensir and "isinf(e)" in result.tensir
+    cases = [[_specials(rng, int(n)), int(n)] for n in rng.integers(0, 12, 40)]
+    report = c_differential(str(source), "count_special", _generated(result), cases,
+                            cache_dir=str(tmp_path / "c"))
+    assert report.ok and report.cases == 40, report.failures[:2]
+
+    def nan_only(x: Any, n: int) -> int:  # forgets the infinities: caught
+        return int(np.isnan(np.asarray(x[:n])).sum())
+
+    assert c_differential(str(source), "count_special", nan_only, cases,
+                          cache_dir=str(tmp_path / "c")).failures
+
+
+def test_a_nan_replacing_kernel_updates_in_place_like_gcc(source: Path, tmp_path: Path) -> None:
+    rng = np.random.default_rng(12)
+    result = tensflo.compile(str(source), "nan_to_fill", synth="none", timeout=60)
+    assert (result.status, result.proof) == ("lifted", "unbounded")
+    cases = [[_specials(rng, int(n)), int(n), 7.5] for n in rng.integers(0, 12, 40)]
+    report = c_differential(str(source), "nan_to_fill", _generated(result), cases,
+                            cache_dir=str(tmp_path / "c"))
+    assert report.ok and report.cases == 40, report.failures[:2]
