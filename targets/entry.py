@@ -38,10 +38,12 @@ OVERLAP = {
              "{a}.untyped_storage().data_ptr() == {b}.untyped_storage().data_ptr()) or "
              "(not (torch.is_tensor({a}) and torch.is_tensor({b})) and "
              "_np.may_share_memory(_np.asarray({a}), _np.asarray({b})))",
-    "mlx": "{a} is {b}",
+    "mlx": "{a} is {b} or (isinstance({a}, _np.ndarray) and isinstance({b}, _np.ndarray) and "
+           "_np.may_share_memory({a}, {b}))",
 }
 """A conservative test that two arrays may share memory (same buffer), per target; mlx arrays
-are values (slicing copies), so only the same array object aliases."""
+are values (slicing copies), so only the same array object aliases (NumPy arrays given to the mlx
+entry are tested as NumPy's)."""
 MUTABLE = {"jax": "isinstance({p}, _np.ndarray)"}
 """Where the written array must be of a given kind (JAX arrays cannot be updated in place)."""
 
