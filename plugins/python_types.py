@@ -2,8 +2,8 @@
 
 Annotations: `int`, `float`, `bool`, `numbers.Real` / `numbers.Integral`, unions of numbers
 (`int | float`, `Union[int, float]`: a float, since Python computes with both), lists of them
-(`list[...]`, `List[...]`, `Sequence[...]`, `Iterable[...]`, `collections.abc` and `typing` spellings,
-nested up to a matrix), string annotations and type aliases defined at module level
+(`list[...]`, `List[...]`, `Sequence[...]`, `Iterable[...]`, `tuple[float, ...]`, `collections.abc` and
+`typing` spellings, nested up to a matrix), string annotations and type aliases defined at module level
 (`Vector = list[float]`). `Optional[...]` and `... | None` are refused: a `None` input is not lifted.
 
 Module level: functions, imports, docstrings, `__all__`, `if __name__ == "__main__":` blocks, type
@@ -207,6 +207,11 @@ def annotation_type(node: ast.expr | None, aliases: Mapping[str, ast.expr], path
             raise LoopIRError(_loc(path, node), f"unsupported: the annotation {ast.unparse(node)} "
                                                 f"(only int, float, bool and numbers.Real are read)")
         return t
+    if isinstance(node, ast.Subscript) and _last(node.value) in ("tuple", "Tuple") \
+            and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2 \
+            and isinstance(node.slice.elts[1], ast.Constant) and node.slice.elts[1].value is Ellipsis:
+        inner = annotation_type(node.slice.elts[0], aliases, path, seen)  # tuple[float, ...]
+        return TensorType(inner.elem, inner.rank + 1) if inner is not None and inner.rank < 2 else None
     if isinstance(node, ast.Subscript) and _last(node.value) in _SEQUENCES:
         inner = annotation_type(node.slice, aliases, path, seen)
         if inner is not None and inner.rank < 2:

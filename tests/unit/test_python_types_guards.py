@@ -174,6 +174,7 @@ def test_annotations_aliases_and_module_level_are_read() -> None:
     ("float", FLOAT), ("numbers.Real", FLOAT), ("Union[int, float]", FLOAT), ("int | bool", INT),
     ("Sequence[float]", vec("float")), ("Iterable[int]", vec("int")), ("List[List[float]]", mat("float")),
     ("list[list[int | float]]", mat("float")), ("'list[int]'", vec("int")), ("Matrix", mat("float")),
+    ("tuple[float, ...]", vec("float")), ("Sequence[Tuple[int, ...]]", mat("int")),
 ])
 def test_annotation_types(annotation: str, expected: Any) -> None:
     text = (f"from typing import *\nimport numbers\nMatrix = list[list[float]]\n"
