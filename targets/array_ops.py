@@ -43,7 +43,6 @@ def math_entries(ns: str) -> dict[str, PyEntry]:
     return {
         "sqrt": call(f"{ns}.sqrt", 1), "exp": call(f"{ns}.exp", 1), "log": call(f"{ns}.log", 1),
         "pow": call(f"{ns}.power", 2), "floor": call(f"{ns}.floor", 1),
-        "isnan": call(f"{ns}.isnan", 1), "isinf": call(f"{ns}.isinf", 1),
         "to_float": Template(f"{ns}.asarray({{0}}, dtype={ns}.float64)"),
         "to_int": Template(f"{ns}.trunc({{0}}).astype({ns}.int64)"),
     }
@@ -129,6 +128,8 @@ def array_entries(ns: str) -> dict[str, PyEntry]:
         "reduce_sum": call(f"{ns}.sum", 1),
         "reduce_mul": call(f"{ns}.prod", 1),
         "reduce_max": call(f"{ns}.max", 1),
+        "scan_sum": Template(f"{ns}.cumsum({{0}}, axis=0)"),
+        "scan_max": Template(f"{ns}.maximum.accumulate({{0}})"),
         "matrix_row_sum": Template(f"{ns}.sum({{0}}, axis=1)", ATOM, (0,)),
         "outer": Template(f"{ns}.multiply.outer({{0}}, {{1}})", ATOM),
         "matrix_vec_mul": infix("@", _M),
@@ -146,5 +147,6 @@ def framework_entries(ns: str) -> dict[str, PyEntry]:
         **array_entries(ns),
         **slicing_entries("int({})", ns),
         "outer": call(f"{ns}.outer", 2),
+        "scan_max": Template(f"{ns}.cummax({{0}}, axis=0)"),
         **map_entries(f"{ns}.full({{x}}.shape, {{body}}, dtype={{dtype}})"),
     }

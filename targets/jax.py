@@ -24,10 +24,10 @@ from tensflo.plugins.hookspecs import hookimpl
 
 from . import array_runtime
 from .array_ops import framework_entries
-from .pyexpr import PyTable
+from .pyexpr import PyTable, Template
 from .pymodule import ModuleExecutable, PythonTarget
 
-RENDER: PyTable = framework_entries("jnp")
+RENDER: PyTable = {**framework_entries("jnp"), "scan_max": Template("jax.lax.cummax({0}, axis=0)")}
 """Every op as `jax.numpy` code; `len` is a Python int (shapes are static under jax.jit)."""
 SHAPE_ARGS: Mapping[str, tuple[int, ...]] = {"stride": (3,)}
 """Arguments of ops other than slicings that decide a result's shape (static under jax.jit)."""

@@ -28,6 +28,7 @@ RENDER: PyTable = {
     "len": Template("torch.tensor(len({0}))"),
     "pow": call("torch.pow", 2),
     "to_int": Template("torch.trunc({0}).to(torch.int64)"),
+    "scan_max": Template("torch.cummax({0}, dim=0).values"),
 }
 """Every op as PyTorch code."""
 

@@ -29,6 +29,7 @@ from .loop_order import count_up
 from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
 from .results import Empty, LiftResult, NotLiftable, Presized, Sym
+from .scan import running_scans
 from .sequence import LastValue, earlier_results, generalize_invariants
 from .template import replace_bound
 from .vectorize import collect_leaves, leaf_slice
@@ -238,10 +239,7 @@ class Lifter:
                     self.conditions.reads.append((e.loc, in_range, ctx))
                 return read
             case L.Binary(op, left, right):
-                x, y = self.scalar(left, env, ctx), self.scalar(right, env, ctx)
-                if loop_ops.BINARY[op].kind == "logical":  # C's `a || b` of numbers
-                    x, y = as_bool(x), as_bool(y)
-                x, y = unify_numeric(x, y)
+                x, y = unify_numeric(self.scalar(left, env, ctx), self.scalar(right, env, ctx))
                 try:
                     return mk(loop_ops.BINARY[op].tensir_op(self.function.lang, x.type.elem), x, y)
                 except TypeError as err:
@@ -347,6 +345,8 @@ class Lifter:
             raise NotLiftable(s.loc, "a `return` inside a loop")
         summaries: dict[str, Summary] = {}
         after: dict[str, Term] = {}
+        scans = running_scans(s, state, env, {n: v for n in state if isinstance(v := body_env[n], Term)},
+                              counter, lo, self.names, self.conditions.pending)
         joint = arg_extremes(s, state, env, {n: v for n in state if isinstance(v := body_env[n], Term)},
                              counter, lo, self.names, self.conditions)
         for name, var in state.items():
@@ -370,6 +370,9 @@ class Lifter:
                 continue
             if name in joint:
                 summaries[name] = joint[name]
+                continue
+            if name in scans:
+                summaries[name] = scans[name]
                 continue
             try:
                 summaries[name] = summarize(s, name, var, env[name], new, counter, lo, loop_vars,

@@ -79,6 +79,16 @@ def summarize(s: L.For, name: str, var: Var, init: Sym, new: Term, i: Var, lo: T
                            f"(got {name} = {rewrite.show(new)})")
 
 
+def reduction_parts(new: Term, v: Var) -> tuple[str, Term] | None:
+    """(kind, rest) when `new == v <kind> rest` with `rest` free of `v` (a running total, product,
+    maximum or minimum), else None."""
+    for kind in REDUCTION_KINDS:
+        rest = _accumulated(new, v, kind)
+        if rest is not None and v not in free_vars(rest):
+            return kind, rest
+    return None
+
+
 def _vector_sum(loc: Loc, rest: Term, i: Var, lo: Term, names: set[str],
                 pending: list[PendingRead]) -> Summary:
     """sum over i in [lo, b) of the vector rest(i), as a function of b."""

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars
-from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MATH_OPS, SEARCH_OPS
+from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MATH_OPS, SCAN_OPS, SEARCH_OPS
 from tensflo.plugins.errors import UsageError
 
 from ..optable import UNSUPPORTED, Unsupported
@@ -53,12 +53,12 @@ ROLES: dict[str, str | Unsupported] = {
     **{name: UNSUPPORTED for name in (
         "sub", "mul", "div", "mod", "floordiv", "floormod", "lt", "le", "gt", "ge", "eq", "ne",
         "and", "or", "not", "neg", "abs", "ite", "index", "tail", "stride", "append", "len",
-        "isnan", "isinf",
         "transpose",
         "reduce_sum", "reduce_mul", "reduce_max", "matrix_row_sum", "outer")},
     **{op.name: UNSUPPORTED for op in (*ELEMWISE.values(), *BROADCAST.values())},
     **{name: UNSUPPORTED for name in MATH_OPS},  # libm and conversions: no Gemmini instruction
     **{name: UNSUPPORTED for name in SEARCH_OPS},  # searches and arg-extremes: none either
+    **{name: UNSUPPORTED for name in SCAN_OPS},  # scans: no Gemmini instruction
     **_RECOGNISED,
 }
 """What each op can be in a term the target lowers (see the module docstring); the target renders

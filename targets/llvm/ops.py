@@ -19,6 +19,7 @@ from tensflo.ir.tensir.ops import (
     ELEMWISE,
     KERNELS,
     MAPPERS,
+    SCAN_OPS,
     SEARCH_OPS,
     SLICE,
     TAIL,
@@ -89,9 +90,6 @@ SCALAR: dict[str, Callable[..., Value]] = {
     "log": _intrinsic("llvm.log"),
     "pow": _intrinsic("llvm.pow"),
     "floor": _intrinsic("llvm.floor"),
-    "isnan": lambda g, t, a: g.b.fcmp_unordered("uno", a, a),
-    "isinf": lambda g, t, a: g.b.fcmp_ordered("==", _intrinsic("llvm.fabs")(g, t, a),
-                                              g.const("float", float("inf"))),
     "to_float": lambda g, t, a: g.b.sitofp(a, g.zero("float").type),
     "to_int": lambda g, t, a: g.b.fptosi(a, g.i64(0).type),  # truncates toward zero
 }
@@ -237,5 +235,6 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     **{op.name: _elementwise(op) for op in ELEMWISE.values()},
     **{op.name: _broadcast(op, first) for (_, _, first), op in BROADCAST.items()},
     **{name: UNSUPPORTED for name in SEARCH_OPS},  # searches and arg-extremes: not yet fused
+    **{name: UNSUPPORTED for name in SCAN_OPS},  # scans: a view would refold every prefix
 }
 """Every op as LLVM IR, by op name."""

@@ -12,7 +12,6 @@ and `float` as reals (overflow and rounding are not modelled; see docs/semantics
 from __future__ import annotations
 
 from . import families, math, search
-from .classify import CLASSIFY_OPS
 from .families import BROADCAST, ELEMWISE
 from .linalg import (
     MATMUL,
@@ -30,6 +29,7 @@ from .maps import MAPPERS, MATRIX_MAP, MATRIX_SELECTION_TWO_ARGS, SELECTION_TWO_
 from .math import MATH_OPS
 from .rules import DTYPES, NUMERIC, RANK_PREFIX, as_value
 from .scalar import ITE, KERNELS, SCALAR_OPS, Kernel
+from .scan import SCAN_MAX, SCAN_OPS, SCAN_SUM
 from .search import SEARCH_OPS
 from .strided import STRIDE
 from .structural import APPEND, COL_SLICE, INDEX, LEN, SLICE, TAIL, TAKE, TRANSPOSE
@@ -40,7 +40,8 @@ search.declare()
 
 __all__ = [
     "SEARCH_OPS",
-    "APPEND", "BROADCAST", "CLASSIFY_OPS", "COL_SLICE", "DTYPES", "ELEMWISE", "INDEX", "ITE", "KERNELS", "Kernel",
+    "SCAN_MAX", "SCAN_OPS", "SCAN_SUM",
+    "APPEND", "BROADCAST", "COL_SLICE", "DTYPES", "ELEMWISE", "INDEX", "ITE", "KERNELS", "Kernel",
     "LEN", "MAPPERS", "MATH_OPS", "MATMUL", "MATRIX_MAP", "MATRIX_ROW_SUM", "MATRIX_SELECTION_TWO_ARGS",
     "MATRIX_VEC_MUL", "MAX", "NUMERIC", "OUTER", "PROD", "RANK_PREFIX", "REDUCE_MAX", "REDUCE_MUL",
     "REDUCE_SUM", "SCALAR_OPS", "SELECTION_TWO_ARGS", "SLICE", "STRIDE", "SUM", "TAIL", "TAKE",
