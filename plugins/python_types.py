@@ -2,9 +2,9 @@
 
 Annotations: `int`, `float`, `bool`, `numbers.Real` / `numbers.Integral`, unions of numbers
 (`int | float`, `Union[int, float]`: a float, since Python computes with both), lists of them
-(`list[...]`, `List[...]`, `Sequence[...]`, `Iterable[...]`, `tuple[float, ...]`, `collections.abc` and
-`typing` spellings, nested up to a matrix), string annotations and type aliases defined at module level
-(`Vector = list[float]`). `Optional[...]` and `... | None` are refused: a `None` input is not lifted.
+(`list[...]`, `List[...]`, `Sequence[...]`, `Iterable[...]`, `tuple[float, ...]`, tuples of one
+type such as `tuple[float, float]`, in their `collections.abc` and `typing` spellings, nested up to
+a matrix), string annotations and type aliases defined at module level (`Vector = list[float]`). `Optional[...]` and `... | None` are refused: a `None` input is not lifted.
 
 Module level: functions, imports, docstrings, `__all__`, `if __name__ == "__main__":` blocks, type
 aliases and constants (a literal, or a constant expression such as `10**9 + 7` or `float("inf")`)
@@ -208,9 +208,14 @@ def annotation_type(node: ast.expr | None, aliases: Mapping[str, ast.expr], path
                                                 f"(only int, float, bool and numbers.Real are read)")
         return t
     if isinstance(node, ast.Subscript) and _last(node.value) in ("tuple", "Tuple") \
-            and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2 \
-            and isinstance(node.slice.elts[1], ast.Constant) and node.slice.elts[1].value is Ellipsis:
-        inner = annotation_type(node.slice.elts[0], aliases, path, seen)  # tuple[float, ...]
+            and isinstance(node.slice, ast.Tuple) and node.slice.elts:
+        # tuple[float, ...], or a tuple of one type: tuple[float, float]
+        items = [e for e in node.slice.elts if not (isinstance(e, ast.Constant) and e.value is Ellipsis)]
+        kinds = {annotation_type(e, aliases, path, seen) for e in items}
+        if len(kinds) != 1 or len(items) < len(node.slice.elts) - 1 or (
+                len(items) < len(node.slice.elts) and len(node.slice.elts) != 2):
+            return None
+        (inner,) = kinds
         return TensorType(inner.elem, inner.rank + 1) if inner is not None and inner.rank < 2 else None
     if isinstance(node, ast.Subscript) and _last(node.value) in _SEQUENCES:
         inner = annotation_type(node.slice, aliases, path, seen)

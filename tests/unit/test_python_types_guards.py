@@ -175,6 +175,7 @@ def test_annotations_aliases_and_module_level_are_read() -> None:
     ("Sequence[float]", vec("float")), ("Iterable[int]", vec("int")), ("List[List[float]]", mat("float")),
     ("list[list[int | float]]", mat("float")), ("'list[int]'", vec("int")), ("Matrix", mat("float")),
     ("tuple[float, ...]", vec("float")), ("Sequence[Tuple[int, ...]]", mat("int")),
+    ("list[tuple[float, float]]", mat("float")), ("tuple[int, int, int, int]", vec("int")),
 ])
 def test_annotation_types(annotation: str, expected: Any) -> None:
     text = (f"from typing import *\nimport numbers\nMatrix = list[list[float]]\n"
@@ -186,6 +187,7 @@ def test_annotation_types(annotation: str, expected: Any) -> None:
 @pytest.mark.parametrize("annotation, message", [
     ("Optional[int]", "allows None"), ("int | None", "allows None"), ("list[str]", "annotation"),
     ("complex", "annotation complex"), ("int | list[int]", "only unions of numbers"),
+    ("tuple[int, float]", "annotation tuple[int, float]"), ("tuple[int, ..., int]", "annotation"),
 ])
 def test_refused_annotations_name_the_construct(annotation: str, message: str) -> None:
     text = f"from typing import *\ndef f(x: {annotation}) -> int:\n    return 0\n"
