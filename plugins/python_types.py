@@ -78,15 +78,30 @@ def module_scope(path: str, tree: ast.Module) -> ModuleScope:
             for t in targets:
                 if isinstance(t, ast.Name):
                     _bind(path, scope, t.id, node.value, node)
+                else:
+                    for name in _bound_names(ast.Assign([t], node.value)):
+                        _unreadable(scope, name, _loc(path, node), "bound by a top-level assignment "
+                                                                   "to several names")
         elif isinstance(node, ast.ClassDef | ast.AsyncFunctionDef):
-            scope.unreadable[node.name] = (_loc(path, node), f"a {_kind(node)}, which is not lifted")
+            _unreadable(scope, node.name, _loc(path, node), f"a {_kind(node)}, which is not lifted")
         else:
             for name in _bound_names(node):
-                scope.unreadable[name] = (_loc(path, node), f"bound by a top-level "
-                                                            f"{type(node).__name__} statement")
+                _unreadable(scope, name, _loc(path, node), f"bound by a top-level "
+                                                           f"{type(node).__name__} statement")
+    for d in scope.defs:  # a global a function rebinds is not a constant
+        for sub in ast.walk(d):
+            if isinstance(sub, ast.Global):
+                for name in sub.names:
+                    _unreadable(scope, name, _loc(path, sub), f"a global {d.name} rebinds")
     for d in scope.defs:
         scope.unreadable.pop(d.name, None)
     return scope
+
+
+def _unreadable(scope: ModuleScope, name: str, loc: Loc, what: str) -> None:
+    scope.constants.pop(name, None)
+    scope.aliases.pop(name, None)
+    scope.unreadable[name] = (loc, what)
 
 
 def _kind(node: ast.AST) -> str:

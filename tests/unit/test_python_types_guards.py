@@ -197,6 +197,17 @@ def test_refused_annotations_name_the_construct(annotation: str, message: str) -
     assert message in r.message and (r.loc.line, r.loc.col) == (2, 10)
 
 
+def test_a_constant_rebound_later_is_not_read() -> None:
+    text = ("N = 10\nN += 5\nM = 3\nA, B = 1, 2\nK = 4\n\n\ndef bump() -> int:\n    global K\n"
+            "    K += 1\n    return K\n\n\ndef f(x: int) -> int:\n    return x + N\n\n\n"
+            "def g(x: int) -> int:\n    return x + A + M\n\n\ndef h(x: int) -> int:\n    return x + K\n")
+    module = parse_python("k.py", text)
+    rejected = {r.name: r.message for r in module.rejected}
+    assert "uses N, defined at 2:1 as bound by a top-level AugAssign statement" in rejected["f"]
+    assert "uses A, defined at 4:1" in rejected["g"]
+    assert "uses K, defined at 9:5 as a global bump rebinds" in rejected["h"]
+
+
 def test_guards_are_read_and_a_raise_later_is_refused() -> None:
     module = parse_python("m.py", SOURCE)
     dot = module.function("dot")
