@@ -347,7 +347,8 @@ class Lifter:
         after: dict[str, Term] = {}
         scans = running_scans(s, state, env, {n: v for n in state if isinstance(v := body_env[n], Term)},
                               counter, lo, self.names, self.conditions.pending)
-        joint = arg_extremes(s, state, env, {n: v for n in state if isinstance(v := body_env[n], Term)},
+        joint = arg_extremes(s, state, env, {n: t for n, t in body_env.items()
+                                             if n in state and isinstance(t, Term)},
                              counter, lo, self.names, self.conditions)
         for name, var in state.items():
             new = body_env[name]
