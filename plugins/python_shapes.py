@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from tensflo.ir.loop import nodes as L
@@ -70,9 +70,12 @@ class Seq:
     fixed: bool
     """Python iterates a snapshot (a `range`, a slice), not the live list."""
     node: ast.expr
+    column: int | None = None
+    """An entry of each item (`for a, b in pairs`: `pairs[k][0]`, `pairs[k][1]`)."""
 
     def item(self, pos: L.Expr, loc: Loc) -> L.Expr:
-        return pos if self.base is None else L.Index(self.base, pos, loc)
+        out = pos if self.base is None else L.Index(self.base, pos, loc)
+        return out if self.column is None else L.Index(out, L.Const(self.column, loc), loc)
 
     def length(self, loc: Loc) -> L.Expr:
         """The number of items when `step` is +-1 (a negative number for none)."""
@@ -288,6 +291,7 @@ def loop(r: Reader, node: ast.AST, target: ast.expr, iter_: ast.expr,
             names = _zipped(r, target.elts[1], inner)  # `i, (x, y) in enumerate(zip(a, b))`
         case _:
             names = _zipped(r, target, iter_)
+    names = [unpacked for t, s in names for unpacked in _unpack(r, t, s)]
     for t, _ in names:
         if not isinstance(t, ast.Name):
             raise r.unsupported(t, f"the loop target {_what(t)} (only names, and `i, x` of "
@@ -301,6 +305,17 @@ def loop(r: Reader, node: ast.AST, target: ast.expr, iter_: ast.expr,
                      offset, body, renamed, loc)
     finally:
         r.renames = saved
+
+
+def _unpack(r: Reader, target: ast.expr, s: Seq) -> list[tuple[ast.expr, Seq]]:
+    """`for a, b in rows`: each name bound to its entry of the item, a list. (Python raises
+    when an item has another length; loop IR reads the first entries: the same values wherever
+    Python gives one.)"""
+    if not isinstance(target, ast.Tuple) or s.type.rank == 0 or s.column is not None \
+            or not all(isinstance(t, ast.Name) for t in target.elts):
+        return [(target, s)]
+    entry = TensorType(s.type.elem, s.type.rank - 1)
+    return [(t, replace(s, column=j, type=entry)) for j, t in enumerate(target.elts)]
 
 
 def _zipped(r: Reader, target: ast.expr, iter_: ast.expr) -> list[tuple[ast.expr, Seq]]:

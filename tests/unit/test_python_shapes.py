@@ -81,6 +81,16 @@ SHAPES = {
                 s += i * a[i]
             return s
         """,
+    "unpack_rows": """
+        def f(a: list[int], b: list[int]) -> int:
+            pairs = [[x, y] for x, y in zip(a, b)]
+            s = 0
+            for x, y in pairs:
+                s += x * y
+            for x, y in reversed(pairs):
+                s = 2 * s - x
+            return s + sum(x - y for x, y in pairs[1:])
+        """,
     "stepped_range": """
         def f(a: list[int], b: list[int]) -> int:
             s = 0
