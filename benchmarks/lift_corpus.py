@@ -13,7 +13,9 @@ names starting with `_` are helpers). Each goes through the pipeline of
 ones: the original (g++ -O3 for C++ over vectors, gcc -O2 for C and C++ over pointers, CPython
 for Python, exact ints) against the generated NumPy code on N random inputs inside the lifted
 precondition; floats within a tolerance scaled to the number of terms and the magnitude (single
-precision for C `float`), the largest error reported.
+precision for C `float`), the largest error reported. An input where C `float` code differs but the
+same code computed in double agrees (an underflow of single precision) is reported apart, not as
+a failure.
 
 The report (benchmarks/results/STEM.md and .json, totals printed): lifted by proof level and
 arithmetic, not lifted by first reason, lifted per style tag, differential failures, median and
@@ -143,7 +145,10 @@ def run_file(suite: str, path: Path, only: list[str] | None, timeout: float, ver
                 report = check_compiled(rel, result, _registry, count=tests)
                 diff = {"cases": report.cases, "failed": len(report.failures),
                         "failures": report.failures[:3],
-                        "largest_error": report.largest_error}
+                        "largest_error": report.largest_error,
+                        "largest_relative_error": report.largest_relative_error,
+                        "precision_only": len(report.precision_only),
+                        "precision_examples": report.precision_only[:2]}
             except Exception as e:  # the harness could not run it: counted as a failure
                 diff = {"cases": 0, "failed": 1, "failures": [f"{type(e).__name__}: {e}"[:600]],
                         "largest_error": 0.0}
@@ -187,6 +192,11 @@ def totals_of(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
         "differential_cases": sum(r["differential"]["cases"] for r in rows if r["differential"]),
         "largest_float_error": max((r["differential"]["largest_error"] for r in rows
                                     if r["differential"]), default=0.0),
+        "largest_relative_float_error": max((r["differential"].get("largest_relative_error", 0.0)
+                                             for r in rows if r["differential"]), default=0.0),
+        "single_precision_differences": {r["kernel"]: r["differential"]["precision_only"]
+                                         for r in rows if r["differential"]
+                                         and r["differential"].get("precision_only")},
         "doctest_failures": sum(1 for r in rows if r.get("doctests") and r["doctests"]["failed"]),
         "median_seconds": round(statistics.median(times), 3) if times else 0,
         "max_seconds": round(max(times), 3) if times else 0,
@@ -212,7 +222,11 @@ def markdown(rows: list[dict[str, Any]], totals: dict[str, Any], tags: dict[str,
              f"{totals['lifted']} of {totals['kernels']} kernels lifted; "
              f"{totals['differential_failures']} differential failures on "
              f"{totals['differential_cases']} inputs (largest float error "
-             f"{totals['largest_float_error']:.3g}); median {totals['median_seconds']} s, "
+             f"{totals['largest_float_error']:.3g}, relative "
+             f"{totals['largest_relative_float_error']:.3g}); inputs where C `float` code differs "
+             "only by single precision (the same code in double agrees): "
+             f"{totals['single_precision_differences'] or 'none'}; "
+             f"median {totals['median_seconds']} s, "
              f"max {totals['max_seconds']} s; peak memory {totals['peak_rss_mb']} MB.", "",
              "| suite | kernels | lifted |", "|---|---|---|"]
     lines += [f"| {s} | {v['kernels']} | {v['lifted']} |" for s, v in totals["by_suite"].items()]
@@ -230,7 +244,9 @@ def markdown(rows: list[dict[str, Any]], totals: dict[str, Any], tags: dict[str,
         d = r["differential"]
         dtext = "" if d is None else f"{d['cases'] - d['failed']}/{d['cases']}"
         if d and d.get("largest_error"):
-            dtext += f" (err {d['largest_error']:.2g})"
+            dtext += f" (err {d['largest_error']:.2g}, rel {d.get('largest_relative_error', 0):.2g})"
+        if d and d.get("precision_only"):
+            dtext += f", {d['precision_only']} single-precision only"
         what = r.get("tensir") if r["status"] == "lifted" else r["reason"]
         what = (what or "").replace("|", "\\|").replace("\n", " ")[:300]
         lines.append(f"| {r['suite']} | {r['kernel']} | {r['status']} | {r['proof']} | "

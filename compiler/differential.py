@@ -24,9 +24,10 @@ import numpy as np
 from tensflo.ir.lifting.float_inputs import largest_error, scale_of
 from tensflo.ir.lifting.inputs import Case, draw_cases, same
 from tensflo.ir.loop import nodes as L
+from tensflo.plugins.c_family import CParameter, CSignature
 
-from .native import run_native
-from .native_c import run_c, values_close
+from .native import NativeError, run_native
+from .native_c import COutcome, run_c, values_close
 
 
 @dataclass
@@ -38,6 +39,12 @@ class DiffReport:
     largest_error: float = 0.0
     """The largest absolute difference between a float of the original's output and the
     generated code's, over the inputs where they agree within the tolerance."""
+    largest_relative_error: float = 0.0
+    """The largest `|a - b| / max(|a|, |b|)` over the same floats (0 where both are 0)."""
+    precision_only: list[str] = field(default_factory=list)
+    """C `float` code: inputs where the original differs from the generated code but the same C
+    code computed in double precision agrees with it (an underflow or overflow of single
+    precision, `arithmetic: real`): reported, not counted as failures."""
 
     @property
     def ok(self) -> bool:
@@ -106,6 +113,8 @@ def differential_check(path: str, module: L.Module, fn: L.Function, code: str, r
             report.failures.append(f"{fn.name}{case.args}: original {want}, interpreter {case.expected}")
         else:
             report.largest_error = max(report.largest_error, largest_error(want, got))
+            report.largest_relative_error = max(report.largest_relative_error,
+                                                relative_error(want, got))
     return report
 
 
@@ -129,7 +138,8 @@ def c_differential(path: str, function: str, generated: Callable[..., Any],
     array, float64 or int64, and updates written ones in place); floats within `single_close`."""
     sig, outcomes = run_c(path, function, inputs, cache_dir=cache_dir, flags=flags)
     report = DiffReport(len(outcomes))
-    for args, want in zip(inputs, outcomes, strict=True):
+    suspects: list[tuple[int, str, Any, list[Any], float, int]] = []
+    for k, (args, want) in enumerate(zip(inputs, outcomes, strict=True)):
         given = [np.array(a, dtype=np.float64 if p.floating else np.int64) if p.pointer else a
                  for p, a in zip(sig.params, args, strict=True)]
         floats = [abs(float(x)) for p, a in zip(sig.params, args, strict=True) if p.floating
@@ -143,15 +153,67 @@ def c_differential(path: str, function: str, generated: Callable[..., Any],
         except Exception as e:  # a crash of generated code is a failure to report, not to raise
             report.failures.append(f"{shown}: generated code raised {type(e).__name__}: {e}")
             continue
-        pairs: list[tuple[str, Any, Any, bool]] = [
-            ("the result", want.result, got, sig.result.floating if sig.result else False)]
-        pairs += [(p.name, want.arrays[p.name], g, p.floating)
-                  for p, g in zip(sig.params, given, strict=True) if p.pointer]
-        bad = [f"{what}: original {w}, generated {g.tolist() if isinstance(g, np.ndarray) else g}"
-               for what, w, g, fl in pairs if not values_close(w, g, scale, terms, fl)]
-        if bad:
+        bad, pairs = _compare(sig, want, got, given, scale, terms, args)
+        if bad and _has_floats(sig):
+            suspects.append((k, f"{shown}: " + "; ".join(bad), got, given, scale, terms))
+        elif bad:
             report.failures.append(f"{shown}: " + "; ".join(bad))
         else:
             report.largest_error = max([report.largest_error,
                                         *(largest_error(w, g) for _, w, g, fl in pairs if fl)])
+            report.largest_relative_error = max([
+                report.largest_relative_error,
+                *(relative_error(w, g) for _, w, g, fl in pairs if fl)])
+    if suspects:
+        try:
+            _, twins = run_c(path, function, [inputs[k] for k, *_ in suspects],
+                             cache_dir=cache_dir, flags=flags, double=True)
+        except NativeError:
+            twins = [None] * len(suspects)
+        for (k, message, got, given, scale, terms), twin in zip(suspects, twins, strict=True):
+            if twin is not None and not _compare(sig, twin, got, given, scale, terms, inputs[k])[0]:
+                report.precision_only.append(message + " (the C code in double precision agrees)")
+            else:
+                report.failures.append(message)
     return report
+
+
+def _has_floats(sig: CSignature) -> bool:
+    return any(p.floating for p in (*sig.params, sig.result) if p is not None)
+
+
+def _untouched(p: CParameter, before: Sequence[Any], c_after: list[Any], after: Any) -> bool:
+    """A float array neither side wrote: the C copy is the input rounded to its element type (so
+    comparing it would only show that rounding) and the generated code left it as it was."""
+    dtype = np.float32 if p.ctype == "float" else np.float64
+    rounded = np.asarray(before, dtype=np.float64).astype(dtype).astype(np.float64)
+    return (np.array_equal(rounded, np.asarray(c_after, dtype=np.float64), equal_nan=True)
+            and np.array_equal(np.asarray(before, dtype=np.float64), after, equal_nan=True))
+
+
+def _compare(sig: CSignature, want: COutcome, got: Any, given: list[Any], scale: float,
+             terms: int, args: Sequence[Any]) -> tuple[list[str], list[tuple[str, Any, Any, bool]]]:
+    """What differs between the C outcome and the generated code's (the result, the arrays
+    either side wrote)."""
+    pairs: list[tuple[str, Any, Any, bool]] = [
+        ("the result", want.result, got, sig.result.floating if sig.result else False)]
+    pairs += [(p.name, want.arrays[p.name], g, p.floating)
+              for p, g, a in zip(sig.params, given, args, strict=True)
+              if p.pointer and not (p.floating and _untouched(p, a, want.arrays[p.name], g))]
+    bad = [f"{what}: original {w}, generated {g.tolist() if isinstance(g, np.ndarray) else g}"
+           for what, w, g, fl in pairs if not values_close(w, g, scale, terms, fl)]
+    return bad, pairs
+
+
+def relative_error(want: Any, got: Any) -> float:
+    """The largest `|a - b| / max(|a|, |b|)` between corresponding finite floats of two values of
+    the same shape (0.0 when they hold none)."""
+    try:
+        a, b = np.asarray(want, dtype=np.float64), np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return 0.0
+    if a.shape != b.shape or not a.size:
+        return 0.0
+    finite = np.isfinite(a) & np.isfinite(b) & ((a != 0) | (b != 0))
+    size = np.maximum(np.abs(a), np.abs(b))[finite]
+    return float((np.abs(a - b)[finite] / size).max(initial=0.0))

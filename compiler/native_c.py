@@ -87,8 +87,27 @@ static double tf_real(void) {
 """
 
 
-def c_driver_source(source_path: str | os.PathLike[str], sig: CSignature) -> str:
-    """The driver calling `sig.function` from `source_path` (valid C and C++)."""
+_LIBM_FLOAT = ("sqrtf", "expf", "logf", "powf", "fabsf", "floorf", "ceilf", "roundf", "fminf",
+               "fmaxf", "tanhf", "sinf", "cosf", "tanf", "log2f", "log10f", "exp2f", "fmodf",
+               "truncf", "atanf", "atan2f", "erff", "log1pf", "expm1f", "cbrtf", "hypotf")
+_SYSTEM_HEADERS = {"c": ("math.h", "float.h", "stdlib.h", "stdio.h", "string.h", "stdint.h",
+                         "stddef.h", "limits.h", "stdbool.h"),
+                   "c++": ("cmath", "cfloat", "cstdlib", "cstdio", "cstring", "cstdint",
+                           "cstddef", "climits", "vector", "algorithm", "limits", "numeric")}
+
+
+def double_twin(language: str) -> str:
+    """Lines that make the source compute in double precision: the system headers first (their
+    `float` declarations stay), then `float` and libm's `f` functions as their double forms."""
+    return ("".join(f"#include <{h}>\n" for h in _SYSTEM_HEADERS[language]) +
+            "#define float double\n" +
+            "".join(f"#define {f} {f[:-1]}\n" for f in _LIBM_FLOAT))
+
+
+def c_driver_source(source_path: str | os.PathLike[str], sig: CSignature,
+                    double: str | None = None) -> str:
+    """The driver calling `sig.function` from `source_path` (valid C and C++); with `double` (the
+    language), the source's `float`s computed as `double` (`double_twin`)."""
     lines = []
     for i, p in enumerate(sig.params):
         if p.vector:
@@ -120,7 +139,8 @@ def c_driver_source(source_path: str | os.PathLike[str], sig: CSignature) -> str
                       f"        free(a{i});"]
     body = "\n".join(lines)
     vectors = any(p.vector for p in (*sig.params, sig.result) if p is not None)
-    return (include_source(source_path) + ("#include <vector>\n" if vectors else "") + _HELPERS +
+    return ((double_twin(double) if double else "") + include_source(source_path) +
+            ("#include <vector>\n" if vectors else "") + _HELPERS +
             "int main(int argc, char **argv) {\n"
             "    if (argc != 2) { fprintf(stderr, \"usage: driver OUTPUT < INPUT\\n\"); return 2; }\n"
             "    FILE *out = fopen(argv[1], \"w\");\n"
@@ -252,17 +272,20 @@ class CProgram:
 
 
 def compile_c(source_path: str | os.PathLike[str], function: str, *,
-              flags: Sequence[str] = (), cache_dir: str | os.PathLike[str] | None = None
-              ) -> CProgram:
+              flags: Sequence[str] = (), cache_dir: str | os.PathLike[str] | None = None,
+              double: bool = False) -> CProgram:
     """Compile (or take from the cache) a driver for `function` of a C (`.c`, `.h`: gcc) or C++
-    file (g++); `flags` are extra `-I`/`-D` flags for both libclang and the compiler."""
+    file (g++); `flags` are extra `-I`/`-D` flags for both libclang and the compiler. `double`:
+    the twin that computes the source's `float`s in double precision (to tell a difference due to
+    single precision, e.g. an underflow to 0, from a wrong program)."""
     language = language_of(str(source_path))
     sig = function_signature(str(source_path), function,
                              (*clang_flags(language)[:3], *flags, *clang_flags(language)[3:]))
     if sig.result is not None and sig.result.pointer:
         raise NativeError(f"{function} returns a pointer: the native harness takes numbers")
     source = Path(source_path).resolve()
-    binary, _ = build_driver(source, function, c_driver_source(source, sig), cache_dir=cache_dir,
+    driver = c_driver_source(source, sig, language if double else None)
+    binary, _ = build_driver(source, function, driver, cache_dir=cache_dir,
                              cxx=COMPILERS[language], flags=(*C_FLAGS[language], *flags),
                              suffix=".c" if language == "c" else ".cc", libraries=("-lm",))
     return CProgram(source, sig, binary)
@@ -270,9 +293,10 @@ def compile_c(source_path: str | os.PathLike[str], function: str, *,
 
 def run_c(source_path: str | os.PathLike[str], function: str, inputs: Sequence[Sequence[Any]],
           *, flags: Sequence[str] = (), cache_dir: str | os.PathLike[str] | None = None,
-          timeout: float = 60.0) -> tuple[CSignature, list[COutcome]]:
-    """The outcome of the C `function` on each argument list of `inputs` (pointers as lists)."""
-    program = compile_c(source_path, function, flags=flags, cache_dir=cache_dir)
+          timeout: float = 60.0, double: bool = False) -> tuple[CSignature, list[COutcome]]:
+    """The outcome of the C `function` on each argument list of `inputs` (pointers as lists);
+    `double`: computed by the double-precision twin (`compile_c`)."""
+    program = compile_c(source_path, function, flags=flags, cache_dir=cache_dir, double=double)
     return program.signature, program.run(inputs, timeout=timeout)
 
 

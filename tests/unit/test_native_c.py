@@ -174,3 +174,30 @@ def test_cpp_vectors_of_floats_run_in_the_harness(tmp_path: Path) -> None:
         report = check_compiled(str(path), result, registry, cache_dir=str(tmp_path / "c"))
     assert report.ok and report.cases == 100, report.failures[:2]
     print(f"norm: largest error {report.largest_error:.3g} over {report.cases} cases")
+
+
+UNDERFLOW = r"""#include <math.h>
+float unit_norm_x(const float *x, int n) {
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) s += x[i] * x[i];
+    return s == 0.0f ? 0.0f : x[0] / sqrtf(s);
+}
+"""
+
+
+def test_a_single_precision_underflow_is_told_apart_from_a_wrong_program(tmp_path: Path) -> None:
+    path = tmp_path / "u.c"
+    path.write_text(UNDERFLOW)
+
+    def real(x, n):  # noqa: ANN001, ANN202
+        s = float(np.sum(np.asarray(x[:n]) ** 2))
+        return 0.0 if s == 0 else x[0] / np.sqrt(s)
+
+    tiny = [[[1e-30], 1], [[3.0, 4.0], 2], [[2e-25, 0.0], 2]]  # 1e-60 underflows in float
+    report = c_differential(str(path), "unit_norm_x", real, tiny, cache_dir=str(tmp_path / "c"))
+    assert report.ok and len(report.precision_only) == 2, report
+    assert "original 0.0, generated 1.0 (the C code in double precision agrees)" in \
+        report.precision_only[0]
+    wrong = c_differential(str(path), "unit_norm_x", lambda x, n: 2 * real(x, n), tiny,
+                           cache_dir=str(tmp_path / "c"))
+    assert len(wrong.failures) == 3 and not wrong.precision_only
