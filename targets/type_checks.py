@@ -35,7 +35,7 @@ from .pyexpr import RenderError
 if TYPE_CHECKING:
     from .pymodule import RenderedFunction
 
-ENTRY_NAMES = frozenset({"check_elements", "checked_entry"})
+ENTRY_NAMES = frozenset({"check_elements", "checked_entry", "columns"})
 """Module-level names the entry checks define (parameters must not shadow them)."""
 _INFIX = {"add": "+", "sub": "-", "mul": "*", "eq": "==", "ne": "!=", "lt": "<", "le": "<=",
           "gt": ">", "ge": ">=", "and": "and", "or": "or", "floordiv": "//", "floormod": "%"}
@@ -71,6 +71,14 @@ def check_elements(x, elem, rank, name):
                 t.__module__ == "numpy" and issubclass(t, numbers.Real))):
             continue
         raise TypeError(f"{name}: expected {elem} values, got {t.__name__}")
+
+
+def columns(x):
+    """The column count of a matrix given as rows (a list, array or tensor); 0 without rows."""
+    shape = getattr(x, "shape", None)
+    if shape is not None:
+        return int(shape[1]) if len(shape) > 1 else 0
+    return len(x[0]) if len(x) else 0
 
 
 def checked_entry(check):
@@ -120,7 +128,7 @@ def entry_checks(fn: CheckedFunction, params: Sequence[str]) -> tuple[str, str]:
 
 def runtime_sources() -> list[str]:
     """The helpers every module with entry checks defines."""
-    return [inspect.getsource(f).rstrip() for f in (check_elements, checked_entry)]
+    return [inspect.getsource(f).rstrip() for f in (check_elements, columns, checked_entry)]
 
 
 def guard_expr(t: Term, names: Mapping[Var, str]) -> str:
@@ -134,6 +142,8 @@ def guard_expr(t: Term, names: Mapping[Var, str]) -> str:
     if not isinstance(t, App):
         raise RenderError(f"a guard holds {t}, which the entry check cannot evaluate")
     op = t.op.name
+    if op == "len" and isinstance(t.args[0], App) and t.args[0].op.name == "transpose":
+        return f"columns({guard_expr(t.args[0].args[0], names)})"  # len(m[0]) of rows
     args = [guard_expr(a, names) for a in t.args if isinstance(a, Term)]
     if len(args) != len(t.args):
         raise RenderError(f"a guard uses {op} with a function argument")

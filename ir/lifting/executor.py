@@ -24,7 +24,7 @@ from .argext import arg_extremes
 from .build import ZERO, as_bool, coerce, mk, term_arg, unify_numeric
 from .conditions import Check, Conditions, Context
 from .early_exit import leaves_early, returns_inside, search_loop
-from .guards import assumed, guard_terms
+from .guards import assume_guards
 from .loop_order import count_up
 from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
@@ -63,7 +63,7 @@ class Lifter:
         params = tuple(Var(p.name, p.type) for p in fn.params)
         self.names = {p.name for p in fn.params}
         env: dict[str, Sym] = {p.name: p for p in params}
-        self.conditions.requires.extend(assumed(guard_terms(fn, lambda e: self.scalar(e, env, Context()))))
+        assume_guards(fn, self.conditions, lambda e: self.scalar(e, env, Context()))
         result = self.run_body(fn.body, env, Context(), fn.loc)
         if not isinstance(result, Term):
             raise NotLiftable(fn.loc, "the function returns a vector that stays empty")

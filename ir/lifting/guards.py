@@ -16,6 +16,7 @@ from tensflo.ir.tensir import Function, Term, lit, rewrite
 from tensflo.ir.tensir.entry import CheckedFunction, EntryGuard
 
 from .build import mk
+from .conditions import Conditions
 from .results import LiftResult
 
 
@@ -26,6 +27,18 @@ def guard_terms(function: L.Function, scalar: Callable[[L.Expr], Term]) -> tuple
     checked types imply) is left out."""
     out = (EntryGuard(scalar(g.fails), g.exception, g.message) for g in function.guards)
     return tuple(g for g in out if g.fails != lit(False))
+
+
+def assume_guards(function: L.Function, conditions: Conditions,
+                  scalar: Callable[[L.Expr], Term]) -> None:
+    """Add each guard's passing to the precondition. The reads a guard makes are not
+    preconditions themselves: the generated code evaluates the guard as the source does (with
+    `and`/`or` short-circuiting), raising `IndexError` where the source would, and an input that
+    passes every guard read in range wherever its value mattered."""
+    known = len(conditions.reads)
+    terms = guard_terms(function, scalar)
+    del conditions.reads[known:]
+    conditions.requires.extend(assumed(terms))
 
 
 def assumed(guards: tuple[EntryGuard, ...]) -> list[Term]:
