@@ -20,13 +20,13 @@ from tensflo.ir.tensir.ops import (
     KERNELS,
     MAPPERS,
     SCAN_OPS,
-    SEARCH_OPS,
     SLICE,
     TAIL,
     TAKE,
 )
 
 from ..optable import UNSUPPORTED, Unsupported
+from .search import SEARCH_ENTRIES
 
 if TYPE_CHECKING:
     from .codegen import Lowering, View
@@ -234,7 +234,7 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     **{op.name: _mapper(op.name) for op in MAPPERS.values()},
     **{op.name: _elementwise(op) for op in ELEMWISE.values()},
     **{op.name: _broadcast(op, first) for (_, _, first), op in BROADCAST.items()},
-    **{name: UNSUPPORTED for name in SEARCH_OPS},  # searches and arg-extremes: not yet fused
+    **SEARCH_ENTRIES,
     **{name: UNSUPPORTED for name in SCAN_OPS},  # scans: a view would refold every prefix
 }
 """Every op as LLVM IR, by op name."""
