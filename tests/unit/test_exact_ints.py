@@ -23,7 +23,7 @@ from tensflo.ir.tensir.magnitude import (
     magnitude_bound,
 )
 from tensflo.plugins.manager import Registry, load_registry
-from tensflo.targets.exact_ints import ExactNumpyTarget
+from tensflo.targets.exact_ints import ExactNumpyTarget, int_policy
 from tensflo.targets.mlx import MlxTarget
 from tensflo.targets.torch import TorchTarget
 
@@ -194,13 +194,18 @@ def test_llvm_refuses_what_can_leave_int64(registry: Registry, source: Path) -> 
     assert by["largest"].lifted and by["largest"].int_policy == "int64-inputs"
 
 
-def test_cpp_sources_are_not_guarded(registry: Registry, tmp_path: Path) -> None:
-    src = tmp_path / "p.cc"
-    src.write_text("#include <vector>\nint product(std::vector<int> x) {\n  int p = 1;\n"
-                   "  for (int i = 0; i < x.size(); i++) p = p * x[i];\n  return p;\n}\n")
-    r = compile_file(str(src), ["product"], registry, Options(target="numpy", timeout=60))[0]
-    assert r.lifted and r.int_policy == "wraps-undefined-in-source"
-    assert r.code is not None and "int64_inputs" not in r.code
+def test_c_and_cpp_sources_are_not_guarded() -> None:
+    """Signed overflow is undefined in C and C++: their int64 code needs no guard."""
+    from tensflo.targets.llvm.target import LlvmTarget
+    from tensflo.targets.numpy import NumpyTarget
+
+    fn = _fn("reduce_mul(x)", x=vec("int"))
+    for lang in ("cpp", "c"):
+        assert int_policy(NumpyTarget(), lang) == "wraps-undefined-in-source"
+        assert "int64_inputs" not in NumpyTarget().compile([fn], source_lang=lang)["f"].__code__.co_names
+    assert "int64_inputs" in NumpyTarget().compile([fn], source_lang="python")["f"].__code__.co_names
+    assert int_policy(LlvmTarget(), "python") == "int64-inputs"
+    assert int_policy(TorchTarget(), "python") == "overflow-error"
 
 
 def _fn(text: str, **params: Any) -> Function:
