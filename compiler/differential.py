@@ -165,11 +165,12 @@ def c_differential(path: str, function: str, generated: Callable[..., Any],
                 report.largest_relative_error,
                 *(relative_error(w, g) for _, w, g, fl in pairs if fl)])
     if suspects:
+        twins: list[COutcome | None] = [None] * len(suspects)
         try:
-            _, twins = run_c(path, function, [inputs[k] for k, *_ in suspects],
-                             cache_dir=cache_dir, flags=flags, double=True)
+            twins = list(run_c(path, function, [inputs[k] for k, *_ in suspects],
+                               cache_dir=cache_dir, flags=flags, double=True)[1])
         except NativeError:
-            twins = [None] * len(suspects)
+            pass  # the twin does not compile or crashes: the differences stay failures
         for (k, message, got, given, scale, terms), twin in zip(suspects, twins, strict=True):
             if twin is not None and not _compare(sig, twin, got, given, scale, terms, inputs[k])[0]:
                 report.precision_only.append(message + " (the C code in double precision agrees)")
