@@ -69,14 +69,15 @@ def reason_key(reason: str) -> str:
     text = re.sub(r"^\S+:\d+:\d+: ", "", reason)
     text = re.sub(r" \(also refused: .*$", "", text)
     text = re.sub(r"\bstruct \w+", "struct …", text)
-    text = re.sub(r"\((const )?\w+ \*\)", "(T *)", text)
+    text = re.sub(r"\((const )?[\w ]+ \*\)", "(T *)", text)
+    text = re.sub(r"\bunsigned type (const )?[\w ]+? for", r"unsigned type \1T for", text)
     text = re.sub(r"\bpointer type (const )?[\w ]+?(\*+)", r"pointer type \1T \2", text)
     text = re.sub(r"^\w+ was not lifted \((.*)\)$", r"\1", text)
     text = re.sub(r"^(loop-shape rules|enum|rules): ", "", text)
     text = re.sub(r"`[^`]*`", "`…`", text)
     text = re.sub(r"'[^']*'", "'…'", text)
     text = re.sub(r"\b\d+\b", "N", text)
-    text = re.sub(r"\b(parameter|variable|counter|function|of|for|array|call of) [A-Za-z_]\w*",
+    text = re.sub(r"\b(parameter|variable|counter|function|array|pointer) (?!type\b)[A-Za-z_]\w*",
                   r"\1 …", text)
     return text[:110]
 
