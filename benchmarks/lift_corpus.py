@@ -77,7 +77,7 @@ def reason_key(reason: str) -> str:
     text = re.sub(r"`[^`]*`", "`…`", text)
     text = re.sub(r"'[^']*'", "'…'", text)
     text = re.sub(r"\b\d+\b", "N", text)
-    text = re.sub(r"\b(parameter|variable|counter|function|array|pointer) (?!type\b)[A-Za-z_]\w*",
+    text = re.sub(r"\b(parameter|variable|counter|function|array|pointer) (?!type\b|parameter\b)[A-Za-z_]\w*",
                   r"\1 …", text)
     return text[:110]
 
