@@ -138,6 +138,8 @@ class _Builder:
     ints: list[int] = field(default_factory=list)
     unknown: set[str] = field(default_factory=set)
     memo: dict[tuple[Arg, tuple[tuple[Var, _Info], ...]], _Info] = field(default_factory=dict)
+    steps: list[str] = field(default_factory=list)
+    """The ops whose prefix steps are being analyzed, outermost first."""
 
     def emit(self, *ins: object) -> int:
         found = self.index.get(ins)
@@ -260,22 +262,25 @@ class _Builder:
         if op.prefix_step is None or not op.prefix_args:
             return None
         lead = args[op.prefix_args[0]]
-        if lead is None or not lead.dims:
+        if lead is None or not lead.dims or len(self.steps) > 8:  # nested deeper than any rank
             return None
-        prev = Var("prev·", t.type)
-        i = Var("i·", INT)
+        self.steps.append(op.name)  # fresh names: a nested step's counter is not the outer one's
         try:
-            step = op.prefix_step(prev, t.args, i)
-        except Exception:  # a plugin's lemma that does not build on these arguments: no rule
-            return None
-        if not (isinstance(step, App) and step.op is APPEND and step.args[0] == prev):
-            return None
-        entry = step.term(1)
-        inner = dict(env)
-        inner[i] = _Info(lead.dims[0] if lead.dims[0] is not None else self.emit("unknown"))
-        inner[prev] = _Info(self.emit("unknown") if t.type.elem == "int" else None,
-                            (None,) * t.type.rank)  # an entry reading earlier ones: no bound
-        got = self.term(entry, inner)
+            prev = Var(f"prev·{len(self.steps)}", t.type)
+            i = Var(f"i·{len(self.steps)}", INT)
+            try:
+                step = op.prefix_step(prev, t.args, i)
+            except Exception:  # a plugin's lemma that does not build on these arguments
+                return None
+            if not (isinstance(step, App) and step.op is APPEND and step.args[0] == prev):
+                return None
+            inner = dict(env)
+            inner[i] = _Info(lead.dims[0] if lead.dims[0] is not None else self.emit("unknown"))
+            inner[prev] = _Info(self.emit("unknown") if t.type.elem == "int" else None,
+                                (None,) * t.type.rank)  # an entry reading earlier ones: no bound
+            got = self.term(step.term(1), inner)
+        finally:
+            self.steps.pop()
         return _Info(got.mag if t.type.elem == "int" else None, (lead.dims[0], *got.dims))
 
 
