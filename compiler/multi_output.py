@@ -59,13 +59,15 @@ def compile_outputs(module: L.Module, fn: L.Function, registry: Registry, option
         result.diagnostics.append(Diagnostic.at(
             "error", fn.loc, f"{fn.name} has no output: it returns nothing and writes no pointer"))
         return result
-    sub = dataclasses.replace(options, target=None)
+    deadline = time.perf_counter() + options.timeout  # one budget for all the outputs
     combined: list[Term] = []
     programs: list[tuple[Output, Term]] = []
     levels = []
     for out in outputs:
         derived = dataclasses.replace(module, functions=(*module.functions, out.function))
-        r = compile_one(derived, out.function.name, registry, sub)
+        left = max(1.0, deadline - time.perf_counter())
+        r = compile_one(derived, out.function.name, registry,
+                        dataclasses.replace(options, target=None, timeout=left))
         for d in r.diagnostics:
             d.message = d.message.replace(out.function.name, f"{fn.name} (output {out.name})")
         result.diagnostics += r.diagnostics

@@ -8,7 +8,8 @@ of the same parameters that computes that result alone:
 - the return value: the function itself (vectors are values in loop IR, so its writes to pointer
   parameters stay inside it and do not change what it returns);
 
-Derived functions take every parameter by value (`pointer` off): each has one output. The writes
+Derived functions take every parameter by value (`pointer` off) and keep the function's guards
+(with the extent read as `len(p)` there too): each has one output. The writes
 into other write-only pointers (written, never read) are left out of a derived function: they
 change nothing it computes, and their own domain (indices in range, no overflow) is part of the
 precondition of their own output, which the result requires too.
@@ -94,8 +95,6 @@ def extent_candidates(fn: L.Function) -> list[str]:
 def derive_outputs(fn: L.Function) -> tuple[Output, ...]:
     """The outputs of `fn`: the return value first (when not `void`), then each written pointer
     parameter in parameter order; a `LoopIRError` when a written pointer has no extent."""
-    if getattr(fn, "guards", ()):
-        raise LoopIRError(fn.loc, "unsupported: input checks in a function with several outputs")
     outputs: list[Output] = []
     if fn.result is not None:
         outputs.append(Output(RETURN, dataclasses.replace(
@@ -132,8 +131,10 @@ def pointer_output(fn: L.Function, p: str) -> Output:
     body = _returning(tuple(_subst_stmt(s, L.Name(n), length)
                             for s in _drop_writes(fn.body, others)),
                       L.Name(p, fn.loc))
+    guards = tuple(dataclasses.replace(g, fails=substitute(g.fails, L.Name(n), length))
+                   for g in fn.guards)
     derived = dataclasses.replace(fn, name=f"{fn.name}__{p}", params=_by_value(fn.params),
-                                  result=TensorType(param.type.elem, 1), body=body)
+                                  result=TensorType(param.type.elem, 1), body=body, guards=guards)
     return Output(p, derived, n)
 
 
