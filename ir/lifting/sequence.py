@@ -191,3 +191,33 @@ def _replace(t: Term, mapping: Mapping[Term, Term]) -> Term:
     if isinstance(t, App):
         return App(t.op, tuple(a if isinstance(a, Lambda) else _replace(a, mapping) for a in t.args))
     return t
+
+
+def length_of(t: Term) -> Term:
+    """`len(t)` through the ops that always keep their vector operand's length (maps and
+    broadcast ops): `len(vec_map(vec_scalar_sub(x, m), f))` is `len(x)`."""
+    while isinstance(t, App) and t.type.rank == 1 and _keeps_length(t):
+        t = next(term_arg(a) for a in t.args if isinstance(a, Term) and a.type.rank == 1)
+    return rewrite.simplify(mk("len", t))
+
+
+def plain_lengths(t: Term) -> Term:
+    """`t` with each `len` of a map or a broadcast op replaced by the length it keeps (see
+    `length_of`), simplified: a precondition no longer names the map. `t` itself when it has
+    none."""
+    def walk(u: Term) -> Term:
+        if isinstance(u, App) and u.op.name == "len" and _keeps_length(term_arg(u.args[0])):
+            return length_of(term_arg(u.args[0]))
+        if isinstance(u, App):
+            return App(u.op, tuple(a if isinstance(a, Lambda) else walk(a) for a in u.args))
+        return u
+
+    if not any(isinstance(u, App) and u.op.name == "len" and _keeps_length(term_arg(u.args[0]))
+               for u in subterms(t)):
+        return t
+    return rewrite.simplify(walk(t))
+
+
+def _keeps_length(t: Term) -> bool:
+    return isinstance(t, App) and t.type.rank == 1 and (
+        t.op.name == "vec_map" or any(op.name == t.op.name for op in BROADCAST.values()))

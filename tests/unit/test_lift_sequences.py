@@ -26,6 +26,7 @@ gxx_differential = load_module((Path(__file__).parent / "gxx_float.py").read_tex
 CPP = """#include <cmath>
 #include <vector>
 #include <algorithm>
+#include <cstddef>
 
 double variance(std::vector<double> x, int n) {
     int i;
@@ -101,6 +102,16 @@ std::vector<double> center(std::vector<double> x) {
     return x;
 }
 
+std::vector<double> softmax_in_place(std::vector<double> x) {
+    double m = x[0];
+    for (size_t i = 1; i < x.size(); i++) m = std::fmax(m, x[i]);
+    std::vector<double> e;
+    double total = 0.0;
+    for (size_t i = 0; i < x.size(); i++) { double v = exp(x[i] - m); e.push_back(v); total += v; }
+    for (size_t i = 0; i < x.size(); i++) e[i] = e[i] / total;
+    return e;
+}
+
 int max_seeded(std::vector<int> x, int n) {
     int m = x[0];
     for (int i = 1; i < n; i++) m = std::max(m, x[i]);
@@ -153,7 +164,7 @@ def remove_offset(x: list[int]) -> list[int]:
     return out
 """
 
-CPP_KERNELS = ["variance", "variance_int", "softmax", "layernorm", "rmsnorm", "center",
+CPP_KERNELS = ["variance", "variance_int", "softmax", "softmax_in_place", "layernorm", "rmsnorm", "center",
                "max_seeded", "min_seeded_if"]
 PY_KERNELS = ["variance", "softmax", "remove_offset"]
 
@@ -207,6 +218,14 @@ def test_the_earlier_scalar_is_computed_once(lifted) -> None:
     assert "vec_map(vec_scalar_sub(x[:n], reduce_max(" in r.tensir
     body = r.code.split("def softmax(")[1]
     assert body.count("np.max(") == 1 and body.count("np.exp(") == 1, body
+
+
+def test_a_vector_built_by_one_loop_is_updated_in_place_by_the_next(lifted) -> None:
+    """`e[i] = e[i] / total` over `x.size()`: `e` has that length (it was pushed once per entry
+    of x), and the precondition does not name the map that built it."""
+    r, _ = lifted["cc:softmax_in_place"]
+    assert r.requires == ["0 < len(x)"], r.requires
+    assert r.tensir.startswith("vec_scalar_div(vec_map(vec_scalar_sub(x, reduce_max(")
 
 
 def test_seeded_reductions_state_their_precondition(lifted) -> None:
