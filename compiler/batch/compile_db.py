@@ -24,7 +24,7 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -273,11 +273,3 @@ def _entry_lines(text: str) -> list[int]:
             depth -= 1
     return lines
 
-
-def files_of(db: CompileDatabase, among: Iterable[str] | None = None) -> list[str]:
-    """The sources of the database (those among `among` when given), sorted."""
-    files = sorted(c.file for c in db.commands)
-    if among is None:
-        return files
-    keep = {_key(p) for p in among}
-    return [f for f in files if _key(f) in keep]
