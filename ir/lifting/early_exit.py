@@ -66,7 +66,7 @@ def search_loop(lifter: Lifter, s: L.For | L.While, rest: Sequence[L.Stmt] | Non
     and the function's result is returned; with a `break`, `env` is updated and None returned."""
     from_while = isinstance(s, L.While)
     loop = while_to_for(s, env) if isinstance(s, L.While) else s
-    cond, then, exit_ = _shape(loop)
+    decls, cond, then, exit_ = _shape(loop)
     if ctx.counters:
         raise NotLiftable(exit_.loc, "an early exit from a loop inside another loop (only a "
                                      "search at the top level of the function is read)")
@@ -87,6 +87,10 @@ def search_loop(lifter: Lifter, s: L.For | L.While, rest: Sequence[L.Stmt] | Non
                     ctx.runs + (mk("lt", lo, hi),))
     body_env: dict[str, Sym] = dict(env)
     body_env[loop.var] = i
+    for d in decls:
+        if d.name in env:
+            raise NotLiftable(d.loc, f"{d.name}, declared in the loop, is also a variable outside it")
+        lifter.stmt(d, body_env, inner)
     c = as_bool(lifter.scalar(cond, body_env, inner))
     then_env = dict(body_env)
     if lifter.block(then, then_env, inner) is not None:
@@ -131,18 +135,20 @@ def search_loop(lifter: Lifter, s: L.For | L.While, rest: Sequence[L.Stmt] | Non
     return None
 
 
-def _shape(s: L.For) -> tuple[L.Expr, tuple[L.Stmt, ...], L.Break | L.Return]:
-    """`if (c) { ...; exit }` as the whole loop body -> (c, the statements before the exit, exit)."""
-    body = s.body
-    if len(body) == 1 and isinstance(body[0], L.If) and not body[0].orelse and body[0].then \
-            and isinstance(body[0].then[-1], EXITS):
-        *then, exit_ = body[0].then
+def _shape(s: L.For) -> tuple[tuple[L.Decl, ...], L.Expr, tuple[L.Stmt, ...], L.Break | L.Return]:
+    """`if (c) { ...; exit }` as the loop body, after declarations of the body's own locals
+    (`x = xs[i]` of a Python `for x in xs`) -> (the declarations, c, the statements before the
+    exit, exit)."""
+    *pre, last = s.body or (L.Break(s.loc),)
+    if all(isinstance(d, L.Decl) and d.init is not None for d in pre) and isinstance(last, L.If) \
+            and not last.orelse and last.then and isinstance(last.then[-1], EXITS):
+        *then, exit_ = last.then
         if not any(isinstance(t, EXITS) for t in L.walk_stmts(tuple(then))):
             assert isinstance(exit_, L.Break | L.Return)
-            return body[0].cond, tuple(then), exit_
-    where = next((t for t in _own_stmts(body) if isinstance(t, EXITS)), s)
+            return tuple(d for d in pre if isinstance(d, L.Decl)), last.cond, tuple(then), exit_
+    where = next((t for t in _own_stmts(s.body) if isinstance(t, EXITS)), s)
     raise NotLiftable(where.loc, "an early exit other than a search, `if (c) { ...; break; }` or "
-                                 "`if (c) return e;` as the whole loop body")
+                                 "`if (c) return e;` as the loop body (after declarations)")
 
 
 def _kept(value: Term, i: Var, loc: L.Loc, what: str) -> Term:
