@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
+from tensflo.plugins.c_unsigned import check_statement
 from tensflo.plugins.clang_eval import operator
 
 _INCREMENTS = ("++", "--")
@@ -123,6 +124,7 @@ class EffectReader:
 
     def sequenced(self, c: Any) -> list[L.Stmt]:
         """The statement `c` with the effects of its expressions before and after it."""
+        check_statement(c, self.unsupported)
         outer, self.effects = self.effects, []
         try:
             stmts = self.stmt(c)

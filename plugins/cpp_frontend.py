@@ -5,8 +5,8 @@ path when it is installed), so `#include <vector>` works, and with the `-I`, `-D
 frontend was configured with (`c_family`). The `c` frontend uses the same reader in C mode. Only
 functions defined in the file
 itself are read. Types: `int`/`long`/`short` (as `int`), `float`/`double` (as `float`), `bool`,
-`std::vector` of those and vectors of vectors (by value or reference); `size_t`/`unsigned` only as
-a loop counter. C pointer and array parameters are read as vectors (`c_pointers`). Anything
+`std::vector` of those and vectors of vectors (by value or reference); unsigned and narrow
+integer types as `int` where C does not wrap (`c_unsigned`). C pointer and array parameters are read as vectors (`c_pointers`). Anything
 else (pointer arithmetic, `goto`, `break`, `switch`, unsigned arithmetic, calls of
 unknown functions, ...) is a `LoopIRError` at its line and column, and a file that does not
 compile is reported with clang's first error.
@@ -29,6 +29,7 @@ from tensflo.plugins.c_exprs import EffectReader, is_effect
 from tensflo.plugins.c_family import ClangOptions, clang_flags, language_of, same_file
 from tensflo.plugins.c_loops import LoopReader, check_reused_counters
 from tensflo.plugins.c_pointers import PointerReader, is_pointer
+from tensflo.plugins.c_unsigned import param_guards
 from tensflo.plugins.clang_eval import evaluate, float_literal
 from tensflo.plugins.hookspecs import hookimpl
 
@@ -125,15 +126,12 @@ def _cpp_type(t: Any, loc: Loc, what: str, counter: bool = False) -> TensorType:
     if t.kind in (ci.TypeKind.LVALUEREFERENCE, ci.TypeKind.RVALUEREFERENCE):
         t = t.get_pointee().get_canonical()
     kind = t.kind.name
-    if kind in _INT_KINDS or (counter and kind in _UNSIGNED_KINDS):
-        return INT
+    if kind in _INT_KINDS or kind in _UNSIGNED_KINDS:
+        return INT  # exact where C does not wrap: c_unsigned checks each statement
     if kind in _FLOAT_KINDS:
         return FLOAT
     if kind == "BOOL":
         return BOOL
-    if kind in _UNSIGNED_KINDS:
-        raise LoopIRError(loc, f"unsupported: unsigned type {t.spelling} for {what} "
-                               "(unsigned arithmetic wraps; only loop counters may be unsigned)")
     if kind == "POINTER":
         raise LoopIRError(loc, f"unsupported: pointer type {t.spelling} for {what}")
     spelling = t.spelling.replace("const ", "")
@@ -252,7 +250,8 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
             self.problems.append(e)
         if self.problems:
             raise _refusal(self.problems)
-        return L.Function(fn.spelling, tuple(params), result, tuple(stmts), "cpp", self.loc(fn))
+        return L.Function(fn.spelling, tuple(params), result, tuple(stmts), "cpp", self.loc(fn),
+                          guards=param_guards(fn, self.loc))
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, c: Any) -> list[L.Stmt]:

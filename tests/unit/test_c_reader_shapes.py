@@ -24,6 +24,8 @@ from tensflo.plugins.manager import load_registry
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
 KERNELS = r"""#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 int sum_post(const int *x, int n) {
     int s = 0, k = 0;
     for (int j = 0; j < n; j++) s += x[k++];
@@ -96,6 +98,35 @@ int either(const int *x, const int *y, int n) {
 }
 float nan_default(int n) { return n > 0 ? 1.0f : NAN; }
 float inf_default(int n) { return n > 0 ? 1.0f : INFINITY; }
+float dot_size(const float *x, const float *y, size_t n) {
+    float s = 0.0f;
+    for (size_t i = 0; i < n; i++) s += x[i] * y[i];
+    return s;
+}
+void threshold(const unsigned char *px, unsigned char *out, int n, unsigned char t) {
+    for (int i = 0; i < n; i++) out[i] = px[i] >= t ? 255 : 0;
+}
+void multiply(const uint8_t *a, const uint8_t *b, uint8_t *out, int n) {
+    for (int i = 0; i < n; i++) out[i] = (uint8_t)(a[i] * b[i] / 255);
+}
+uint32_t hash(const unsigned char *p, size_t n) {
+    uint32_t h = 5;
+    for (size_t i = 0; i < n; i++) h = h * 33 + p[i];
+    return h;
+}
+void brighten(const uint8_t *a, uint8_t *out, int n) {
+    for (int i = 0; i < n; i++) out[i] = (uint8_t)(a[i] + 10);
+}
+int mixed_compare(const int *x, int m, size_t n) {
+    int s = 0;
+    for (int i = 0; i < m; i++) if (i < n) s += x[i];
+    return s;
+}
+int narrow_local(const int *x, int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) { unsigned char v = x[i]; s += v; }
+    return s;
+}
 int unsequenced(int *y, int n) {
     int k = 0;
     for (int i = 0; i < n; i++) y[k++] = k;
@@ -219,6 +250,10 @@ def test_a_strided_read_states_both_ends_as_its_precondition(source: Path) -> No
     ("in_return", "in a `return` value"),
     ("nan_default", "the constant NAN (proofs treat floats as real numbers, which have no NaN)"),
     ("inf_default", "the constant INFINITY or HUGE_VAL"),
+    ("hash", "unsigned arithmetic `h * 33` (uint32_t wraps modulo 2^32"),
+    ("brighten", "the cast `( uint8_t ) ( a [ i ] + 10 )` to uint8_t, whose value may not fit"),
+    ("mixed_compare", "the signed value `i` converted to size_t (a negative value would wrap)"),
+    ("narrow_local", "initializing v, a unsigned char, with `x [ i ]`, which may not fit"),
 ])
 def test_effects_where_c_leaves_the_order_open_are_refused(source: Path, name: str,
                                                            words: str) -> None:
@@ -291,5 +326,36 @@ def test_a_nan_replacing_kernel_updates_in_place_like_gcc(source: Path, tmp_path
     assert (result.status, result.proof) == ("lifted", "unbounded")
     cases = [[_specials(rng, int(n)), int(n), 7.5] for n in rng.integers(0, 12, 40)]
     report = c_differential(str(source), "nan_to_fill", _generated(result), cases,
+                            cache_dir=str(tmp_path / "c"))
+    assert report.ok and report.cases == 40, report.failures[:2]
+
+
+def test_a_size_t_length_lifts_with_its_sign_as_a_guard(source: Path, tmp_path: Path) -> None:
+    result = tensflo.compile(str(source), "dot_size", synth="none", timeout=60)
+    assert (result.status, result.proof) == ("lifted", "unbounded")
+    assert result.tensir == "reduce_sum(vec_elemwise_mul(x[:n], y[:n]))"
+    assert "0 <= n" in result.requires  # what C can pass
+    with load_registry() as registry:
+        report = check_compiled(str(source), result, registry, count=60,
+                                cache_dir=str(tmp_path / "c"))
+    assert report.ok and report.cases == 60, report.failures[:2]
+
+
+@pytest.mark.parametrize(("name", "tensir"), [
+    ("threshold", "vec_map(px[:len(out[:n])], lambda e: ite(e >= t, 255, 0))"),
+    ("multiply", "selection_two_args(a[:len(out[:n])], b[:len(out[:n])], "
+                 "lambda e1, e2: e1 * e2 / 255)"),
+])
+def test_unsigned_char_kernels_lift_and_agree_with_gcc_on_pixels(source: Path, tmp_path: Path,
+                                                                 name: str, tensir: str) -> None:
+    result = tensflo.compile(str(source), name, synth="none", timeout=60)
+    assert (result.status, result.proof) == ("lifted", "unbounded")
+    (out,) = [o for o in result.outputs if o["name"] == "out"]
+    assert out["tensir"] == tensir
+    rng = np.random.default_rng(13)
+    pixels = [(rng.integers(0, 256, int(n)).tolist(), int(n)) for n in rng.integers(0, 16, 40)]
+    cases = [[p, rng.integers(0, 256, n).tolist(), [0] * n, n] if name == "multiply"
+             else [p, [0] * n, n, int(rng.integers(0, 256))] for p, n in pixels]
+    report = c_differential(str(source), name, _generated(result), cases,
                             cache_dir=str(tmp_path / "c"))
     assert report.ok and report.cases == 40, report.failures[:2]

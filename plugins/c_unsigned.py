@@ -1,0 +1,195 @@
+"""Unsigned and narrow integer types in C and C++, read as `int` where that is exact and refused
+where C wraps.
+
+Loop IR has one unbounded `int`. That is C's value exactly when no conversion or operation
+changes it modulo 2^N, so the reader reads every integer type as `int` and checks each statement
+(`check_statement`):
+
+- Types narrower than `int` (`unsigned char`, `uint8_t`, `short`, `uint16_t`, ...) are promoted to
+  `int` before any arithmetic: reading them is exact. Storing into one (an assignment, an
+  initializer, a cast) converts modulo its width: allowed only when the value provably fits (by
+  interval arithmetic over constants, `?:`, `+ - *`, `/` by a positive divisor, and the ranges
+  of the narrow values read), refused otherwise.
+- Unsigned types at least as wide as `int` (`unsigned`, `size_t`, `uint32_t`, `unsigned long`)
+  compute modulo 2^N: their `+`, `-`, `*`, negation, `++`/`--` and compound assignments are
+  refused; `/` and `%` of non-negative values never wrap and are read; comparisons are exact.
+  A signed value converted to such a type (`i < n` with `int i` and `size_t n`) is refused unless
+  it is a non-negative constant; an unsigned value converted to a signed integer type too (it may
+  not fit), except a C++ vector's `size()` (the vector model's length is an `int`). The counter of a `for` loop may be unsigned: its increment is read by the loop rules.
+
+Values of unsigned types are never negative in C: a wide unsigned parameter gets a guard
+(`param_guards`, `n < 0` fails) which proofs and test inputs assume and generated code checks.
+Narrow parameters and the elements of narrow arrays are not guarded: a proof over all `int`s
+covers their values, but random test inputs may hold values C could not pass (a differential test
+must draw them inside the type).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop.nodes import Loc, LoopIRError
+from tensflo.ir.loop.ops import c_div
+from tensflo.plugins.clang_eval import evaluate, operator
+
+RANGES = {
+    "UCHAR": (0, 255), "CHAR_U": (0, 255), "USHORT": (0, 65535),
+    "SCHAR": (-128, 127), "CHAR_S": (-128, 127), "SHORT": (-32768, 32767),
+    "BOOL": (0, 1),
+}
+"""The integer types narrower than `int` and their values."""
+WIDE_UNSIGNED = {"UINT": 32, "ULONG": 64, "ULONGLONG": 64}
+"""Unsigned types as wide as `int` or wider (not promoted: their arithmetic wraps), with widths."""
+SIGNED = ("INT", "LONG", "LONGLONG", *RANGES)
+_EXACT = ("/", "%", "/=", "%=")
+_CASTS = ("CSTYLE_CAST_EXPR", "CXX_STATIC_CAST_EXPR", "CXX_FUNCTIONAL_CAST_EXPR")
+
+
+def _kind(t: Any) -> str:
+    name: str = t.get_canonical().kind.name
+    return name
+
+
+def _text(c: Any) -> str:
+    return " ".join(t.spelling for t in c.get_tokens()) or c.spelling
+
+
+def _inner(c: Any) -> Any:
+    """`c` without parentheses and implicit conversions that keep the value."""
+    while c.kind.name in ("PAREN_EXPR", "UNEXPOSED_EXPR"):
+        kids = list(c.get_children())
+        if len(kids) != 1:
+            break
+        c = kids[0]
+    return c
+
+
+def value_range(c: Any) -> tuple[int, int] | None:
+    """Bounds of the values an expression can have, when the reader can tell: a constant, a
+    `?:` of such values, or a value of a type narrower than `int`."""
+    c = _inner(c)
+    if c.kind.name in ("INTEGER_LITERAL", "CHARACTER_LITERAL", "BINARY_OPERATOR",
+                       "UNARY_OPERATOR"):
+        v = evaluate(c)
+        if isinstance(v, int):
+            return v, v
+    if c.kind.name == "BINARY_OPERATOR" and operator(c) in ("+", "-", "*", "/") \
+            and _kind(c.type) in SIGNED:
+        a, b = (value_range(k) for k in c.get_children())
+        if a is not None and b is not None:
+            return _interval(operator(c), a, b)
+    if c.kind.name == "CONDITIONAL_OPERATOR":
+        arms = [value_range(k) for k in list(c.get_children())[1:]]
+        if all(a is not None for a in arms) and len(arms) == 2:
+            lows, highs = zip(*[a for a in arms if a is not None], strict=True)
+            return min(lows), max(highs)
+    if c.kind.name in _CASTS:
+        kids = list(c.get_children())
+        return value_range(kids[-1]) if _kind(c.type) not in RANGES else RANGES[_kind(c.type)]
+    return RANGES.get(_kind(c.type))
+
+
+def _interval(op: str, a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int] | None:
+    """The values of `x op y` for x in `a` and y in `b` (C's truncating `/`, by a positive
+    divisor only)."""
+    if op == "/" and b[0] <= 0:
+        return None
+    fn = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
+          "/": c_div}[op]
+    ends = [fn(x, y) for x in a for y in b]
+    return min(ends), max(ends)
+
+
+def _fits(target: Any, value: Any) -> bool:
+    want = RANGES[_kind(target)]
+    got = value_range(value)
+    return got is not None and want[0] <= got[0] and got[1] <= want[1]
+
+
+def check_statement(c: Any, refuse: Callable[[Any, str], LoopIRError]) -> None:
+    """Refuse the first construct of statement `c` (its own expressions, not those of the
+    statements nested in it, which are checked on their own) whose value C would wrap."""
+    name = c.kind.name
+    kids = list(c.get_children())
+    if name == "COMPOUND_STMT":
+        return
+    parts = {"FOR_STMT": kids[:2], "IF_STMT": kids[:1], "WHILE_STMT": kids[:1],
+             "DO_STMT": kids[1:2], "RETURN_STMT": kids}.get(name)
+    if name == "DECL_STMT":
+        for d in kids:
+            inits = [k for k in d.get_children() if k.kind.is_expression()]
+            for k in inits:
+                _check(k, refuse)
+            if inits and _kind(d.type) in RANGES and not _fits(d.type, inits[-1]):
+                raise refuse(d, f"initializing {d.spelling}, a {d.type.spelling}, with "
+                                f"`{_text(inits[-1])}`, which may not fit (C would wrap it)")
+        return
+    for k in parts if parts is not None else [c] if c.kind.is_expression() else []:
+        if k.kind.name == "DECL_STMT":  # a for loop's counter
+            check_statement(k, refuse)
+        else:
+            _check(k, refuse)
+
+
+def _check(c: Any, refuse: Callable[[Any, str], LoopIRError], argument: bool = False) -> None:
+    """Check an expression and the expressions inside it."""
+    for k in c.get_children():
+        if k.kind.is_expression():
+            _check(k, refuse, c.kind.name == "CALL_EXPR")
+    _check_node(c, refuse, argument)
+
+
+def _check_node(c: Any, refuse: Callable[[Any, str], LoopIRError], argument: bool = False) -> None:
+    """`argument`: `c` is an argument of a call (a C++ vector's index or size: `size_type`, which
+    the reader reads as the int it is when in range)."""
+    kind, t = c.kind.name, _kind(c.type)
+    kids = list(c.get_children())
+    if kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR", "UNARY_OPERATOR"):
+        op = operator(c)
+        arithmetic = op in ("+", "-", "*", "~", "++", "--", "<<", ">>", "&", "|", "^") \
+            or op.endswith("=") and op not in ("==", "!=", "<=", ">=", "=")
+        if t in WIDE_UNSIGNED and arithmetic and op not in _EXACT:
+            raise refuse(c, f"unsigned arithmetic `{_text(c)}` ({c.type.spelling} wraps modulo "
+                            f"2^{WIDE_UNSIGNED[t]}; not modelled)")
+        if kind != "UNARY_OPERATOR" and (op == "=" or arithmetic) and _kind(kids[0].type) in RANGES \
+                and not (op == "=" and _fits(kids[0].type, kids[1])):
+            lhs = _inner(kids[0])
+            name, what = _text(lhs).split(" ")[0], f"a {kids[0].type.spelling}"
+            if lhs.kind.name in ("ARRAY_SUBSCRIPT_EXPR", "CALL_EXPR", "UNARY_OPERATOR"):
+                what = f"an array of {kids[0].type.spelling}"
+            raise refuse(c, f"a store into {name}, {what} (a value outside its range would wrap; "
+                            f"`{_text(c)}` may not fit)")
+        if kind == "UNARY_OPERATOR" and op in ("++", "--") and _kind(kids[0].type) in RANGES:
+            raise refuse(c, f"`{_text(c)}` on a {kids[0].type.spelling} (C would wrap it)")
+    if kind in _CASTS and kids and t in RANGES and not _fits(c.type, kids[-1]):
+        raise refuse(c, f"the cast `{_text(c)}` to {c.type.spelling}, whose value may not fit "
+                        "(C would wrap it)")
+    if kind in (*_CASTS, "UNEXPOSED_EXPR") and kids and t in (*WIDE_UNSIGNED, *SIGNED) \
+            and not argument:
+        frm = _kind(kids[-1].type)
+        if t in WIDE_UNSIGNED and frm in SIGNED:
+            got = value_range(kids[-1])
+            if got is None or got[0] < 0:
+                raise refuse(c, f"the signed value `{_text(kids[-1])}` converted to "
+                                f"{c.type.spelling} (a negative value would wrap)")
+        size = _inner(kids[-1]).kind.name == "CALL_EXPR" and _inner(kids[-1]).spelling == "size"
+        if t in SIGNED and t not in RANGES and frm in WIDE_UNSIGNED and not size:
+            raise refuse(c, f"the unsigned value `{_text(kids[-1])}` converted to "
+                            f"{c.type.spelling} (a large value would not fit)")
+
+
+def param_guards(fn: Any, loc: Callable[[Any], Loc]) -> tuple[L.Guard, ...]:
+    """An unsigned parameter at least as wide as `int` (`size_t n`) is never negative: read as a
+    guard (`ValueError` from the generated code for a value C could not pass), so that proofs and
+    test inputs assume it. (Narrow parameters are not guarded: a proof over all `int`s covers
+    their values.)"""
+    out: list[L.Guard] = []
+    for p in fn.get_arguments():
+        if _kind(p.type) in WIDE_UNSIGNED:
+            at = loc(p)
+            out.append(L.Guard(L.Binary("<", L.Name(p.spelling, at), L.Const(0, at), at),
+                               "ValueError", at,
+                               f"{p.spelling} is a {p.type.spelling}: it cannot be negative"))
+    return tuple(out)
