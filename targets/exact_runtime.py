@@ -12,8 +12,9 @@ from tensflo.ir.tensir.magnitude import run_bound
 
 
 def int64_inputs(spec, args):
-    """(the arguments as int64 / float64 arrays, the bound of every int intermediate); the bound
-    is 2**63 when an argument does not fit int64. `spec`: ((elem, rank) per parameter, code)."""
+    """(the arguments as int64 / float64 arrays, or a framework's int tensors as given, read by
+    its own `min` and `max`; the bound of every int intermediate); the bound is 2**63 when an
+    argument does not fit int64. `spec`: ((elem, rank) per parameter, code)."""
     import numpy as np
 
     kinds, code = spec
@@ -27,6 +28,21 @@ def int64_inputs(spec, args):
             dims.append(())
             if m > top:
                 return args, top + 1
+            continue
+        native = (not isinstance(x, (list, tuple, np.ndarray)) and hasattr(x, "shape")
+                  and hasattr(x, "dtype"))  # a framework's tensor: read where it lives
+        kind = str(getattr(x, "dtype", "")).rsplit(".", 1)[-1]
+        if native and (elem != "int" or kind.startswith(("int", "uint", "bool"))):
+            shape = tuple(int(d) for d in x.shape)
+            size = 1
+            for d in shape:
+                size *= d
+            m = max(-int(x.min()), int(x.max())) if elem == "int" and size else 0
+            if m > top:
+                return args, top + 1
+            out.append(x)
+            mags.append(m)
+            dims.append(shape + (0,) * (rank - len(shape)))
             continue
         if elem != "int":
             a = np.asarray(x, dtype=np.float64 if elem == "float" else np.bool_)

@@ -26,7 +26,9 @@ from tensflo.ir.tensir.magnitude import (
 )
 from tensflo.plugins.manager import Registry, load_registry
 from tensflo.targets.exact_ints import ExactNumpyTarget, int_policy
+from tensflo.targets.jax import JaxTarget
 from tensflo.targets.mlx import MlxTarget
+from tensflo.targets.numpy import NumpyTarget
 from tensflo.targets.torch import TorchTarget
 
 SOURCE = '''
@@ -208,7 +210,6 @@ def test_llvm_refuses_what_can_leave_int64(registry: Registry, source: Path) -> 
 def test_c_and_cpp_sources_are_not_guarded() -> None:
     """Signed overflow is undefined in C and C++: their int64 code needs no guard."""
     from tensflo.targets.llvm.target import LlvmTarget
-    from tensflo.targets.numpy import NumpyTarget
 
     fn = _fn("reduce_mul(x)", x=vec("int"))
     for lang in ("cpp", "c"):
@@ -380,7 +381,6 @@ EXACT_PROGRAMS = [
 def test_exact_path_equals_int64_path_on_small_inputs(text: str, params: dict[str, Any]) -> None:
     """The Python-int variant of every op computes what the int64 code does where it does not
     wrap (an op whose NumPy code would not run on object arrays fails here)."""
-    from tensflo.targets.numpy import NumpyTarget
 
     fn = _fn(text, **params)
     ns = NumpyTarget().compile([fn], source_lang="python")
@@ -407,3 +407,24 @@ def test_cli_json_says_the_policy(cli: Any, source: Path) -> None:
     data = json.loads(out)
     row = data[0] if isinstance(data, list) else data
     assert row["int_policy"] == "overflow-error" and "int64_inputs" in row["code"]
+
+
+def test_framework_tensors_are_read_where_they_live() -> None:
+    """A torch, jax or mlx int tensor is bounded by its own min and max and passed on as given."""
+    import jax.numpy as jnp
+    import mlx.core as mx
+    import torch
+
+    fn = _fn("reduce_sum(vec_elemwise_mul(x, x))", x=vec("int"))
+    makers = {"torch": lambda v: torch.tensor(v, dtype=torch.int64),
+              "jax": lambda v: jnp.asarray(np.asarray(v, dtype=np.int64)),
+              "mlx": lambda v: mx.array(v, dtype=mx.int64)}
+    for target in (TorchTarget(), JaxTarget(), MlxTarget()):
+        f = target.compile([fn], source_lang="python")["f"]
+        make = makers[target.name]
+        assert as_python(f(make([3, -4, 5]))) == 50
+        assert as_python(f(make([]))) == 0
+        with pytest.raises(OverflowError):
+            f(make([2**32, 1]))  # 2**64: beyond int64
+    exact = NumpyTarget().compile([fn], source_lang="python")["f"]
+    assert exact(torch.tensor([2**32, 1])) == 2**64 + 1
