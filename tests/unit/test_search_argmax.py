@@ -119,6 +119,13 @@ def argmax(xs: list[float]) -> int:
     return best
 
 
+def contains(xs: list[int], t: int) -> bool:
+    for x in xs:
+        if x == t:
+            return True
+    return False
+
+
 def argmin_last(xs: list[int]) -> int:
     m = xs[0]
     k = 0
@@ -136,7 +143,7 @@ OPS_USED = {
     "cc:argmax_last": "argmax_last_from", "cc:argmin_seeded": "argmin_from",
     "cc:argmin_abs_last": "argmin_last_from", "py:index_of": "find_first",
     "py:last_occurrence": "find_last", "py:has_negative": "find_first", "py:argmax": "argmax_from",
-    "py:argmin_last": "argmin_last_from",
+    "py:argmin_last": "argmin_last_from", "py:contains": "find_first",
 }
 
 
@@ -187,7 +194,7 @@ def _draw(key: str, rng: random.Random) -> list[Any]:
             [float(x) for x in xs or [0]]]
     if name == "argmin_abs_last":
         return [[float(x) / 2 for x in xs or [0]]]
-    if name in ("index_of", "last_occurrence"):
+    if name in ("index_of", "last_occurrence", "contains"):
         return [xs, rng.randint(-3, 3)]
     if name == "has_negative":
         return [[float(x) + 0.5 for x in xs]]
