@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from tensflo.ir.tensir import Function
 from tensflo.ir.tensir import magnitude as magnitude_module
 from tensflo.ir.tensir.magnitude import INT64_MAX, MagnitudeBound, magnitude_bound
+from tensflo.plugins.errors import UsageError
 
 from . import exact_runtime
 from .numpy import RENDER as NUMPY_RENDER
@@ -85,6 +86,11 @@ def guard_functions(target: PythonTarget, functions: list[Function],
         if not bound.has_ints:
             out.append(r)
             continue
+        if not isinstance(target, NumpyTarget) and always_exceeds(bound):
+            unknown = ", ".join(bound.unknown) or "a literal beyond int64"
+            raise UsageError(f"{fn.name}: the magnitude of its ints is unknown ({unknown}), so "
+                             f"every call would raise OverflowError on {target.name}; the numpy "
+                             f"target computes it with Python ints")
         guarded = True
         fast = replace(r, name=f"{r.name}_int64")
         out.append(fast)
@@ -99,6 +105,11 @@ def guard_functions(target: PythonTarget, functions: list[Function],
     helpers = [inspect.getsource(exact_runtime.int64_inputs).rstrip(),
                inspect.getsource(magnitude_module.run_bound).rstrip()]
     return out, helpers
+
+
+def always_exceeds(bound: MagnitudeBound) -> bool:
+    """Whether the bound exceeds int64 even for empty inputs and zeros: an unknown is live."""
+    return bound.evaluate([0] * len(bound.params), [[0] * p.rank for p in bound.params]) > INT64_MAX
 
 
 def _guard(target: PythonTarget, r: RenderedFunction, bound: MagnitudeBound, fast: str,
@@ -160,5 +171,5 @@ def takes_source_lang(emit: Callable[..., Any] | None) -> bool:
         return False
 
 
-__all__ = ["INT_POLICIES", "ExactNumpyTarget", "guard_functions", "int_policy", "llvm_refusal",
+__all__ = ["INT_POLICIES", "ExactNumpyTarget", "always_exceeds", "guard_functions", "int_policy", "llvm_refusal",
            "overflow_message", "source_lang_options", "takes_source_lang"]

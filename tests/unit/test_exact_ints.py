@@ -428,3 +428,16 @@ def test_framework_tensors_are_read_where_they_live() -> None:
             f(make([2**32, 1]))  # 2**64: beyond int64
     exact = NumpyTarget().compile([fn], source_lang="python")["f"]
     assert exact(torch.tensor([2**32, 1])) == 2**64 + 1
+
+
+def test_unknown_bounds_compute_exactly_or_are_refused() -> None:
+    """`to_int` of a float has no bound: numpy always takes Python ints (as CPython's int()),
+    and a framework target refuses the function rather than emit code that always raises."""
+    from tensflo.plugins.errors import UsageError
+
+    fn = _fn("reduce_sum(vec_map(x, lambda e: to_int(e)))", x=vec("float"))
+    xs = [2.5, -1e30, 7.75]
+    assert NumpyTarget().compile([fn], source_lang="python")["f"](xs) == sum(int(v) for v in xs)
+    for target in (TorchTarget(), JaxTarget(), MlxTarget()):
+        with pytest.raises(UsageError, match="unknown"):
+            target.compile([fn], source_lang="python")
