@@ -14,7 +14,12 @@ which first runs `<name>_entry_checks` on the arguments as the caller gave them,
   conversion that follows (a ragged list of rows is refused by the framework);
 - then each guard, in the source's order: where it fails, the source's exception type with its
   message. Guards are rendered as plain Python over the arguments (`len`, indexing, arithmetic,
-  comparisons); a guard using another op is a `RenderError` (the function is not generated).
+  comparisons); a guard using another op is a `RenderError` (the function is not generated);
+- then the rest of `requires` (reads in range, ...): where a condition does not hold, the source
+  raises (or the precondition is stronger than it needs), and the generated code raises
+  `OutsidePrecondition`, a subclass of `IndexError`, `ValueError` and `ZeroDivisionError` (what the
+  source raises there is caught by the same `except`). A condition using an op the check cannot
+  evaluate is left as a comment (`# not checked`).
 
 The container itself is not checked: a tuple or an array is taken where the source says `list`.
 """
@@ -27,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from tensflo.ir.tensir import App, Function, Lit, Term, Var
+from tensflo.ir.tensir import App, Function, Lit, Term, Var, print_term
 from tensflo.ir.tensir.entry import CheckedFunction
 
 from .pyexpr import RenderError
@@ -35,7 +40,8 @@ from .pyexpr import RenderError
 if TYPE_CHECKING:
     from .pymodule import RenderedFunction
 
-ENTRY_NAMES = frozenset({"check_elements", "checked_entry", "columns"})
+ENTRY_NAMES = frozenset({"check_elements", "checked_entry", "columns", "require",
+                         "OutsidePrecondition"})
 """Module-level names the entry checks define (parameters must not shadow them)."""
 _INFIX = {"add": "+", "sub": "-", "mul": "*", "eq": "==", "ne": "!=", "lt": "<", "le": "<=",
           "gt": ">", "ge": ">=", "and": "and", "or": "or", "floordiv": "//", "floormod": "%"}
@@ -81,6 +87,21 @@ def columns(x):
     return len(x[0]) if len(x) else 0
 
 
+class OutsidePrecondition(IndexError, ValueError, ZeroDivisionError):
+    """The input is outside the lifted precondition: the source raises there (IndexError,
+    ValueError, ZeroDivisionError: each catches this), or the precondition is stronger than it needs."""
+
+
+def require(cond, text):
+    """Raise OutsidePrecondition unless `cond()` holds (an error evaluating it counts as not)."""
+    try:
+        ok = bool(cond())
+    except (LookupError, ValueError, ArithmeticError, TypeError):
+        ok = False
+    if not ok:
+        raise OutsidePrecondition(f"the input is outside the precondition {text}")
+
+
 def checked_entry(check):
     """Decorator: run `check` on the arguments before the function (outside any jit)."""
     def wrap(fn):
@@ -123,12 +144,18 @@ def entry_checks(fn: CheckedFunction, params: Sequence[str]) -> tuple[str, str]:
         message = repr(g.message) if g.message else ""
         lines.append(f"    if {guard_expr(g.fails, names)}:")
         lines.append(f"        raise {g.exception}({message})")
+    for r in fn.requires:
+        try:
+            lines.append(f"    require(lambda: {guard_expr(r, names)}, {_text(r)!r})")
+        except RenderError:
+            lines.append(f"    # not checked: {_text(r)}")
     return "\n".join(lines), f"@checked_entry({check})"
 
 
 def runtime_sources() -> list[str]:
     """The helpers every module with entry checks defines."""
-    return [inspect.getsource(f).rstrip() for f in (check_elements, columns, checked_entry)]
+    return [inspect.getsource(f).rstrip()
+            for f in (check_elements, columns, OutsidePrecondition, require, checked_entry)]
 
 
 def guard_expr(t: Term, names: Mapping[Var, str]) -> str:
@@ -162,6 +189,13 @@ def guard_expr(t: Term, names: Mapping[Var, str]) -> str:
     if op in _CALLS:
         return f"{_CALLS[op]}({', '.join(args)})"
     raise RenderError(f"a guard uses {op}, which the entry check cannot evaluate")
+
+
+def _text(t: Term) -> str:
+    try:
+        return print_term(t)
+    except ValueError:  # a non-finite literal has no text form
+        return str(t)
 
 
 def _literal(value: Any) -> str:

@@ -30,8 +30,7 @@ from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
 from .results import Empty, LiftResult, NotLiftable, Presized, Sym
 from .scan import running_scans
-from .sequence import (LastValue, earlier_results, generalize_invariants, length_of,
-                       plain_lengths)
+from .sequence import LastValue, earlier_results, generalize_invariants
 from .template import replace_bound
 from .vectorize import collect_leaves, leaf_slice
 
@@ -75,8 +74,7 @@ class Lifter:
         stray = free_vars(result) - set(params)
         if stray:
             raise NotLiftable(fn.loc, f"the result depends on {', '.join(sorted(v.name for v in stray))}")
-        requires = [r for r in map(plain_lengths, self.conditions.requires) if r != lit(True)]
-        return LiftResult(result, params, requires, self.conditions.obligations)
+        return LiftResult(result, params, self.conditions.requires, self.conditions.obligations)
 
     def fresh(self, base: str, type_: TensorType) -> Var:
         base = "".join(c if c.isalnum() or c == "_" else "_" for c in base).strip("_") or "v"
@@ -242,6 +240,11 @@ class Lifter:
                 return read
             case L.Binary(op, left, right):
                 x, y = unify_numeric(self.scalar(left, env, ctx), self.scalar(right, env, ctx))
+                if loop_ops.BINARY[op].partial and self.function.lang == "python":
+                    # Python raises ZeroDivisionError where TensIR's x / 0 is 0: outside the domain
+                    nonzero = mk("ne", y, lit(0.0 if y.type.elem == "float" else 0))
+                    if not self.conditions.route(nonzero, ctx):
+                        self.conditions.reads.append((e.loc, nonzero, ctx))
                 try:
                     return mk(loop_ops.BINARY[op].tensir_op(self.function.lang, x.type.elem), x, y)
                 except TypeError as err:
@@ -422,7 +425,7 @@ class Lifter:
                 continue
             if not (isinstance(cur, Term) and cur.type.rank >= 1 and lo == ZERO):
                 continue
-            whole = hi in (rewrite.simplify(mk("len", cur)), length_of(cur))
+            whole = hi == rewrite.simplify(mk("len", cur))
             if not (whole or (cur in self.conditions.loop_vars and self.entry_checks is not None)):
                 continue
             if not whole:

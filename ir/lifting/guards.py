@@ -52,6 +52,8 @@ def entry_function(function: L.Function, lifted: LiftResult, guards: tuple[Entry
     inputs carry their own types), else the plain program."""
     if not checked:
         return Function(function.name, lifted.params, lifted.program)
-    return CheckedFunction(function.name, lifted.params, lifted.program, guards)
+    from_guards = assumed(guards)
+    rest = tuple(r for r in lifted.requires if r not in from_guards)
+    return CheckedFunction(function.name, lifted.params, lifted.program, guards, rest)
 
 

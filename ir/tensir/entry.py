@@ -3,7 +3,8 @@
 Generated code for a `CheckedFunction` checks, before any work, that every argument holds values of
 its parameter's element type (a `TypeError` otherwise, instead of a conversion that could change a
 number), then each guard in order: where `fails` holds on the arguments it raises `exception`, as
-the source does. The lifted program is equivalent to the source on the inputs that pass.
+the source does, then the rest of `requires`. The lifted program is equivalent to the source on
+the inputs that pass.
 """
 
 from __future__ import annotations
@@ -29,3 +30,7 @@ class CheckedFunction(Function):
     """`Function` whose entry checks element types and `guards` (see the module docstring)."""
 
     guards: tuple[EntryGuard, ...] = ()
+    requires: tuple[Term, ...] = ()
+    """The rest of the precondition (reads in range, ...): where one does not hold the source
+    raises (an `IndexError`, a `ZeroDivisionError`, ...) or the precondition is stronger than the
+    source needs; the generated code raises `OutsidePrecondition` there, never computes."""
