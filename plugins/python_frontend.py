@@ -265,6 +265,8 @@ class _FunctionReader:
             lt, rt = self.type_of(left, node), self.type_of(right, node)
             if lt.elem != "float" and rt.elem != "float":
                 raise self.unsupported(node, "`/` on ints makes a float; use `//` for integer division")
+            # Python converts the int operand to float first (OverflowError beyond float's range)
+            left, right = (shapes.as_float(e, t, loc) for e, t in ((left, lt), (right, rt)))
             return L.Binary("/", left, right, loc)
         if isinstance(op, ast.Add) and isinstance(node, ast.BinOp) \
                 and self.type_of(left, node).rank and self.type_of(right, node).rank:

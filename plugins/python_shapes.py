@@ -184,6 +184,14 @@ def _min(values: list[L.Expr], loc: Loc) -> L.Expr:
     return out
 
 
+def as_float(e: L.Expr, t: TensorType, loc: Loc) -> L.Expr:
+    """An int scalar operand of a float operation, converted as Python converts it."""
+    if t != INT:
+        return e
+    k = _int_const(e)
+    return L.Const(float(k), loc) if k is not None and abs(k) <= 2**53 else L.Call("to_float", (e,), loc)
+
+
 def _int_const(e: L.Expr) -> int | None:
     if isinstance(e, L.Const) and isinstance(e.value, int) and not isinstance(e.value, bool):
         return e.value

@@ -298,6 +298,7 @@ LIFTED = {
     "cubes": "def cubes(nums: list[int]) -> int:\n    return sum(x ** 3 for x in nums)\n",
     "scaled": "def scaled(xs: list[float], k: float = 2.0) -> list[float]:\n"
               "    return [k * x for x in xs]\n",
+    "mean": "def mean(xs: list[float]) -> float:\n    return sum(xs) / len(xs)\n",
     "total": "def total(nums: list[int]) -> int:\n    s = 0\n"
              "    for i in range(len(nums) - 1, -1, -1):\n        s += nums[i]\n    return s\n",
 }
