@@ -115,7 +115,9 @@ def search_loop(lifter: Lifter, s: L.For | L.While, rest: Sequence[L.Stmt] | Non
     hit = mk("le", ZERO, found)
     if isinstance(exit_, L.Return):
         assert rest is not None
-        after = lifter.block(rest, dict(env), ctx)
+        rest_env = dict(env)
+        _end_counter(loop, rest_env, from_while, mk("max", lo, hi))  # the loop ran to its end
+        after = lifter.block(rest, rest_env, ctx)
         if not isinstance(after, Term):
             raise NotLiftable(loop.loc, "no `return` after a loop that may return early")
         value = substitute(kept["return"], {i: at})
@@ -127,12 +129,17 @@ def search_loop(lifter: Lifter, s: L.For | L.While, rest: Sequence[L.Stmt] | Non
         old = env[name]
         assert isinstance(old, Term)
         env[name] = rewrite.simplify(mk("ite", hit, substitute(new, {i: at}), old))
-    if loop.var in env and from_while:
-        # the counter stops where the loop exits, else at the first value failing `i < hi`
-        env[loop.var] = rewrite.simplify(mk("ite", hit, at, mk("max", lo, hi)))
-    else:
-        env.pop(loop.var, None)  # a for counter's final value is not modelled (as without exits)
+    _end_counter(loop, env, from_while, mk("ite", hit, at, mk("max", lo, hi)))
     return None
+
+
+def _end_counter(loop: L.For, env: dict[str, Sym], from_while: bool, final: Term) -> None:
+    """A `while` counter stops at `final` (where the loop exits, else at the first value failing
+    `i < hi`); a `for` counter's final value is not modelled, as for loops without an exit."""
+    if loop.var in env and from_while:
+        env[loop.var] = rewrite.simplify(final)
+    else:
+        env.pop(loop.var, None)
 
 
 def _shape(s: L.For) -> tuple[tuple[L.Decl, ...], L.Expr, tuple[L.Stmt, ...], L.Break | L.Return]:

@@ -56,6 +56,14 @@ int first_above_while(const std::vector<int>& a, int t) {
     }
     return i;
 }
+int find_or_end(const std::vector<int>& a, int n, int k) {
+    int i = 0;
+    while (i < n) {
+        if (a[i] == k) return i;
+        i++;
+    }
+    return i;
+}
 int argmax(const std::vector<int>& x, int n) {
     int max_i = 0;
     int max_p = x[0];
@@ -139,7 +147,8 @@ def argmin_last(xs: list[int]) -> int:
 OPS_USED = {
     "cc:linear_search": "find_first", "cc:last_index_of": "find_last",
     "cc:first_mismatch": "find_first", "cc:is_sorted": "find_first",
-    "cc:first_above_while": "find_first", "cc:argmax": "argmax_from",
+    "cc:first_above_while": "find_first", "cc:find_or_end": "find_first",
+    "cc:argmax": "argmax_from",
     "cc:argmax_last": "argmax_last_from", "cc:argmin_seeded": "argmin_from",
     "cc:argmin_abs_last": "argmin_last_from", "py:index_of": "find_first",
     "py:last_occurrence": "find_last", "py:has_negative": "find_first", "py:argmax": "argmax_from",
@@ -180,7 +189,7 @@ def _draw(key: str, rng: random.Random) -> list[Any]:
     n = rng.randint(0, 6)
     xs = [rng.randint(-2, 2) for _ in range(n)]
     name = key.split(":")[1]
-    if name in ("linear_search", "last_index_of"):
+    if name in ("linear_search", "last_index_of", "find_or_end"):
         return [xs, rng.randint(0, n), rng.randint(-3, 3)]
     if name == "first_mismatch":
         ys = [x if rng.random() < 0.7 else x + 1 for x in xs]
