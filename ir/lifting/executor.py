@@ -30,7 +30,8 @@ from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
 from .results import Empty, LiftResult, NotLiftable, Presized, Sym
 from .scan import running_scans
-from .sequence import LastValue, earlier_results, generalize_invariants
+from .sequence import (LastValue, earlier_results, generalize_invariants, length_of,
+                       plain_lengths)
 from .template import replace_bound
 from .vectorize import collect_leaves, leaf_slice
 
@@ -74,7 +75,8 @@ class Lifter:
         stray = free_vars(result) - set(params)
         if stray:
             raise NotLiftable(fn.loc, f"the result depends on {', '.join(sorted(v.name for v in stray))}")
-        return LiftResult(result, params, self.conditions.requires, self.conditions.obligations)
+        requires = [r for r in map(plain_lengths, self.conditions.requires) if r != lit(True)]
+        return LiftResult(result, params, requires, self.conditions.obligations)
 
     def fresh(self, base: str, type_: TensorType) -> Var:
         base = "".join(c if c.isalnum() or c == "_" else "_" for c in base).strip("_") or "v"
@@ -425,7 +427,7 @@ class Lifter:
                 continue
             if not (isinstance(cur, Term) and cur.type.rank >= 1 and lo == ZERO):
                 continue
-            whole = hi == rewrite.simplify(mk("len", cur))
+            whole = hi in (rewrite.simplify(mk("len", cur)), length_of(cur))
             if not (whole or (cur in self.conditions.loop_vars and self.entry_checks is not None)):
                 continue
             if not whole:
