@@ -20,8 +20,6 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import TensorType
 
-NARROW_KINDS = ("SHORT", "CHAR_S", "SCHAR")
-"""Signed int types narrower than `int`, read as `int` (values convert to `int` exactly)."""
 POINTER_KINDS = ("POINTER", "INCOMPLETEARRAY", "CONSTANTARRAY", "VARIABLEARRAY", "DECAYEDPOINTER")
 """libclang type kinds of a pointer parameter (array parameters are pointers in C)."""
 
@@ -45,9 +43,6 @@ class PointerReader:
     pointers: dict[str, bool]
     """The pointer parameters of the function being read, each with whether its elements are
     `const` (read-only)."""
-    narrow: dict[str, str]
-    """Pointer parameters to an int type narrower than `int` (`short`, `int16_t`, `signed char`),
-    with their element type's spelling."""
 
     if TYPE_CHECKING:
         def loc(self, c: Any) -> Loc: ...
@@ -72,16 +67,7 @@ class PointerReader:
             raise LoopIRError(loc, f"unsupported: {what}: only pointers to int-like or "
                                    "float-like scalars")
         self.pointers[p.spelling] = inner.is_const_qualified()
-        if inner.get_canonical().kind.name in NARROW_KINDS:
-            self.narrow[p.spelling] = inner.spelling
         return TensorType(elem.elem, 1)
-
-    def check_store(self, c: Any, name: str) -> None:
-        """Refuse a store into an array of a type narrower than `int`: C converts the value to
-        that type (wrapping one outside its range), which loop IR's `int` does not model."""
-        if name in self.narrow:
-            raise self.unsupported(c, f"a store into {name}, an array of {self.narrow[name]} (a "
-                                      "value outside its range would wrap; not finished)")
 
     def pointer_name(self, c: Any, use: str) -> L.Name:
         """The pointer parameter that `c` names, for `use` (`p[i]`, `*p`); anything else that

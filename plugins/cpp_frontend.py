@@ -196,7 +196,6 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
     """What was refused so far: reading goes on past a refused statement, to list the others."""
     reused_counters: dict[str, Loc] = field(default_factory=dict)
     pointers: dict[str, bool] = field(default_factory=dict)
-    narrow: dict[str, str] = field(default_factory=dict)
     final_return: Loc | None = None
     """Where the `return;` that ends a `void` function is (the only `return;` read)."""
 
@@ -405,7 +404,6 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
             base = base.base
         if not isinstance(base, L.Name):
             raise self.unsupported(c, "assignment through a computed vector")
-        self.check_store(c, base.id)
         return e
 
     # -- expressions --------------------------------------------------------------------------
