@@ -313,3 +313,22 @@ def test_a_tested_output_whose_extent_does_not_hold_is_refused(tmp_path: Path) -
     assert r.status == "not_lifted" and r.code is None
     assert any("accesses out at or beyond n" in d.message for d in r.diagnostics), \
         [str(d) for d in r.diagnostics]
+
+
+def test_a_cpp_function_over_pointers_lifts_and_agrees_with_gxx(tmp_path: Path) -> None:
+    src = tmp_path / "k.cc"
+    src.write_text("#include <algorithm>\n"
+                   "void clip(int n, const int* x, int* y, int hi) {\n"
+                   "  for (int i = 0; i < n; ++i) y[i] = std::min(x[i], hi);\n}\n")
+    r = tensflo.compile(str(src), "clip", synth="none")
+    assert (r.status, r.proof, r.written) == ("lifted", "unbounded", ["y"])
+    assert "x and y do not overlap" in r.requires
+    with load_registry() as registry:
+        report = check_compiled(str(src), r, registry, count=60, seed=2)
+    assert report.cases >= 20 and report.ok, report.failures[:3]
+
+
+def test_gemmini_refuses_a_function_with_outputs(src: Path) -> None:
+    r = tensflo.compile(str(src), "bounds", target="gemmini", synth="none")
+    assert r.status == "not_lifted" and r.code is None
+    assert any("not finished there" in d.message for d in r.diagnostics)
