@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
-from tensflo.plugins.c_unsigned import check_statement
+from tensflo.plugins.c_unsigned import check_statement, nonnegative_counter
 from tensflo.plugins.clang_eval import operator
 
 _INCREMENTS = ("++", "--")
@@ -113,6 +113,8 @@ class EffectReader:
 
     effects: list[Effect] | None = None
     """The effects of the statement being read."""
+    nonneg: frozenset[str] = frozenset()
+    """Counters of the enclosing loops that are never negative (`c_unsigned`)."""
 
     if TYPE_CHECKING:
         def unsupported(self, c: Any, what: str) -> LoopIRError: ...
@@ -124,13 +126,16 @@ class EffectReader:
 
     def sequenced(self, c: Any) -> list[L.Stmt]:
         """The statement `c` with the effects of its expressions before and after it."""
-        check_statement(c, self.unsupported)
+        counter, outer_nonneg = nonnegative_counter(c), self.nonneg
+        if counter is not None:
+            self.nonneg = self.nonneg | {counter}
         outer, self.effects = self.effects, []
         try:
+            check_statement(c, self.unsupported, self.nonneg)
             stmts = self.stmt(c)
             effects = self.effects
         finally:
-            self.effects = outer
+            self.effects, self.nonneg = outer, outer_nonneg
         if not effects:
             return stmts
         first = effects[0].cursor

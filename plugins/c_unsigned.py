@@ -66,10 +66,16 @@ def _inner(c: Any) -> Any:
     return c
 
 
-def value_range(c: Any) -> tuple[int, int] | None:
+Names = frozenset[str]
+
+
+def value_range(c: Any, nonneg: Names = frozenset()) -> tuple[int, int] | None:
     """Bounds of the values an expression can have, when the reader can tell: a constant, a
-    `?:` of such values, or a value of a type narrower than `int`."""
+    `?:` of such values, arithmetic on them, a value of a type narrower than `int`, or a name in
+    `nonneg` (the counter of an enclosing loop counting up from a non-negative constant)."""
     c = _inner(c)
+    if c.kind.name == "DECL_REF_EXPR" and c.spelling in nonneg:
+        return 0, 2 ** 63
     if c.kind.name in ("INTEGER_LITERAL", "CHARACTER_LITERAL", "BINARY_OPERATOR",
                        "UNARY_OPERATOR"):
         v = evaluate(c)
@@ -77,17 +83,18 @@ def value_range(c: Any) -> tuple[int, int] | None:
             return v, v
     if c.kind.name == "BINARY_OPERATOR" and operator(c) in ("+", "-", "*", "/") \
             and _kind(c.type) in SIGNED:
-        a, b = (value_range(k) for k in c.get_children())
+        a, b = (value_range(k, nonneg) for k in c.get_children())
         if a is not None and b is not None:
             return _interval(operator(c), a, b)
     if c.kind.name == "CONDITIONAL_OPERATOR":
-        arms = [value_range(k) for k in list(c.get_children())[1:]]
+        arms = [value_range(k, nonneg) for k in list(c.get_children())[1:]]
         if all(a is not None for a in arms) and len(arms) == 2:
             lows, highs = zip(*[a for a in arms if a is not None], strict=True)
             return min(lows), max(highs)
     if c.kind.name in _CASTS:
         kids = list(c.get_children())
-        return value_range(kids[-1]) if _kind(c.type) not in RANGES else RANGES[_kind(c.type)]
+        return value_range(kids[-1], nonneg) if _kind(c.type) not in RANGES \
+            else RANGES[_kind(c.type)]
     return RANGES.get(_kind(c.type))
 
 
@@ -102,13 +109,14 @@ def _interval(op: str, a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int
     return min(ends), max(ends)
 
 
-def _fits(target: Any, value: Any) -> bool:
+def _fits(target: Any, value: Any, nonneg: Names = frozenset()) -> bool:
     want = RANGES[_kind(target)]
-    got = value_range(value)
+    got = value_range(value, nonneg)
     return got is not None and want[0] <= got[0] and got[1] <= want[1]
 
 
-def check_statement(c: Any, refuse: Callable[[Any, str], LoopIRError]) -> None:
+def check_statement(c: Any, refuse: Callable[[Any, str], LoopIRError],
+                    nonneg: Names = frozenset()) -> None:
     """Refuse the first construct of statement `c` (its own expressions, not those of the
     statements nested in it, which are checked on their own) whose value C would wrap."""
     name = c.kind.name
@@ -121,27 +129,29 @@ def check_statement(c: Any, refuse: Callable[[Any, str], LoopIRError]) -> None:
         for d in kids:
             inits = [k for k in d.get_children() if k.kind.is_expression()]
             for k in inits:
-                _check(k, refuse)
-            if inits and _kind(d.type) in RANGES and not _fits(d.type, inits[-1]):
+                _check(k, refuse, nonneg)
+            if inits and _kind(d.type) in RANGES and not _fits(d.type, inits[-1], nonneg):
                 raise refuse(d, f"initializing {d.spelling}, a {d.type.spelling}, with "
                                 f"`{_text(inits[-1])}`, which may not fit (C would wrap it)")
         return
     for k in parts if parts is not None else [c] if c.kind.is_expression() else []:
         if k.kind.name == "DECL_STMT":  # a for loop's counter
-            check_statement(k, refuse)
+            check_statement(k, refuse, nonneg)
         else:
-            _check(k, refuse)
+            _check(k, refuse, nonneg)
 
 
-def _check(c: Any, refuse: Callable[[Any, str], LoopIRError], argument: bool = False) -> None:
+def _check(c: Any, refuse: Callable[[Any, str], LoopIRError], nonneg: Names,
+           argument: bool = False) -> None:
     """Check an expression and the expressions inside it."""
     for k in c.get_children():
         if k.kind.is_expression():
-            _check(k, refuse, c.kind.name == "CALL_EXPR")
-    _check_node(c, refuse, argument)
+            _check(k, refuse, nonneg, c.kind.name == "CALL_EXPR")
+    _check_node(c, refuse, nonneg, argument)
 
 
-def _check_node(c: Any, refuse: Callable[[Any, str], LoopIRError], argument: bool = False) -> None:
+def _check_node(c: Any, refuse: Callable[[Any, str], LoopIRError], nonneg: Names,
+                argument: bool = False) -> None:
     """`argument`: `c` is an argument of a call (a C++ vector's index or size: `size_type`, which
     the reader reads as the int it is when in range)."""
     kind, t = c.kind.name, _kind(c.type)
@@ -154,7 +164,7 @@ def _check_node(c: Any, refuse: Callable[[Any, str], LoopIRError], argument: boo
             raise refuse(c, f"unsigned arithmetic `{_text(c)}` ({c.type.spelling} wraps modulo "
                             f"2^{WIDE_UNSIGNED[t]}; not modelled)")
         if kind != "UNARY_OPERATOR" and (op == "=" or arithmetic) and _kind(kids[0].type) in RANGES \
-                and not (op == "=" and _fits(kids[0].type, kids[1])):
+                and not (op == "=" and _fits(kids[0].type, kids[1], nonneg)):
             lhs = _inner(kids[0])
             name, what = _text(lhs).split(" ")[0], f"a {kids[0].type.spelling}"
             if lhs.kind.name in ("ARRAY_SUBSCRIPT_EXPR", "CALL_EXPR", "UNARY_OPERATOR"):
@@ -163,14 +173,14 @@ def _check_node(c: Any, refuse: Callable[[Any, str], LoopIRError], argument: boo
                             f"`{_text(c)}` may not fit)")
         if kind == "UNARY_OPERATOR" and op in ("++", "--") and _kind(kids[0].type) in RANGES:
             raise refuse(c, f"`{_text(c)}` on a {kids[0].type.spelling} (C would wrap it)")
-    if kind in _CASTS and kids and t in RANGES and not _fits(c.type, kids[-1]):
+    if kind in _CASTS and kids and t in RANGES and not _fits(c.type, kids[-1], nonneg):
         raise refuse(c, f"the cast `{_text(c)}` to {c.type.spelling}, whose value may not fit "
                         "(C would wrap it)")
     if kind in (*_CASTS, "UNEXPOSED_EXPR") and kids and t in (*WIDE_UNSIGNED, *SIGNED) \
             and not argument:
         frm = _kind(kids[-1].type)
         if t in WIDE_UNSIGNED and frm in SIGNED:
-            got = value_range(kids[-1])
+            got = value_range(kids[-1], nonneg)
             if got is None or got[0] < 0:
                 raise refuse(c, f"the signed value `{_text(kids[-1])}` converted to "
                                 f"{c.type.spelling} (a negative value would wrap)")
@@ -193,3 +203,34 @@ def param_guards(fn: Any, loc: Callable[[Any], Loc]) -> tuple[L.Guard, ...]:
                                "ValueError", at,
                                f"{p.spelling} is a {p.type.spelling}: it cannot be negative"))
     return tuple(out)
+
+
+def nonnegative_counter(c: Any) -> str | None:
+    """The counter of a `for` loop counting up (`i++`, `++i`, `i += k`) from a non-negative
+    constant: never negative inside the loop (its body cannot assign it: `c_loops`)."""
+    kids = list(c.get_children())
+    if c.kind.name != "FOR_STMT" or len(kids) != 4:
+        return None
+    init, inc = kids[0], _inner(kids[2])
+    name, start = None, None
+    if init.kind.name == "DECL_STMT":
+        decls = list(init.get_children())
+        inits = [k for k in decls[0].get_children() if k.kind.is_expression()] if decls else []
+        if len(decls) == 1 and inits:
+            name, start = decls[0].spelling, evaluate(inits[-1])
+    elif init.kind.name == "BINARY_OPERATOR" and operator(init) == "=":
+        lhs, rhs = (_inner(k) for k in init.get_children())
+        if lhs.kind.name == "DECL_REF_EXPR":
+            name, start = lhs.spelling, evaluate(rhs)
+    if name is None or not isinstance(start, int) or start < 0:
+        return None
+    parts = [_inner(k) for k in inc.get_children()]
+    if not parts or parts[0].kind.name != "DECL_REF_EXPR" or parts[0].spelling != name:
+        return None
+    if inc.kind.name == "UNARY_OPERATOR" and operator(inc) == "++":
+        return name
+    step = evaluate(parts[1]) if len(parts) == 2 else None
+    if inc.kind.name == "COMPOUND_ASSIGNMENT_OPERATOR" and operator(inc) == "+=" \
+            and isinstance(step, int) and step > 0:
+        return name
+    return None

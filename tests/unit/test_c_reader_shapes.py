@@ -98,6 +98,11 @@ int either(const int *x, const int *y, int n) {
 }
 float nan_default(int n) { return n > 0 ? 1.0f : NAN; }
 float inf_default(int n) { return n > 0 ? 1.0f : INFINITY; }
+int count_below(const int *x, int m, size_t n) {
+    int c = 0;
+    for (int i = 0; i < m; i++) if (i < n) c += x[i];
+    return c;
+}
 float dot_size(const float *x, const float *y, size_t n) {
     float s = 0.0f;
     for (size_t i = 0; i < n; i++) s += x[i] * y[i];
@@ -119,7 +124,7 @@ void brighten(const uint8_t *a, uint8_t *out, int n) {
 }
 int mixed_compare(const int *x, int m, size_t n) {
     int s = 0;
-    for (int i = 0; i < m; i++) if (i < n) s += x[i];
+    for (int i = 0; i < m; i++) if (x[i] < n) s += x[i];
     return s;
 }
 int narrow_local(const int *x, int n) {
@@ -252,7 +257,8 @@ def test_a_strided_read_states_both_ends_as_its_precondition(source: Path) -> No
     ("inf_default", "the constant INFINITY or HUGE_VAL"),
     ("hash", "unsigned arithmetic `h * 33` (uint32_t wraps modulo 2^32"),
     ("brighten", "the cast `( uint8_t ) ( a [ i ] + 10 )` to uint8_t, whose value may not fit"),
-    ("mixed_compare", "the signed value `i` converted to size_t (a negative value would wrap)"),
+    ("mixed_compare", "the signed value `x [ i ]` converted to size_t (a negative value would "
+     "wrap)"),
     ("narrow_local", "initializing v, a unsigned char, with `x [ i ]`, which may not fit"),
 ])
 def test_effects_where_c_leaves_the_order_open_are_refused(source: Path, name: str,
@@ -359,3 +365,9 @@ def test_unsigned_char_kernels_lift_and_agree_with_gcc_on_pixels(source: Path, t
     report = c_differential(str(source), name, _generated(result), cases,
                             cache_dir=str(tmp_path / "c"))
     assert report.ok and report.cases == 40, report.failures[:2]
+
+
+def test_a_counter_counting_up_from_zero_compares_with_a_size_t(source: Path) -> None:
+    """`i < n` converts the int counter to size_t: exact, as the counter is never negative."""
+    module = CFrontend().parse(str(source), source.read_text())
+    assert module.function("count_below") is not None
