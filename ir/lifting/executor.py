@@ -352,7 +352,8 @@ class Lifter:
             raise NotLiftable(s.loc, "a `return` inside a loop")
         summaries: dict[str, Summary] = {}
         after: dict[str, Term] = {}
-        scans = running_scans(s, state, env, {n: v for n in state if isinstance(v := body_env[n], Term)},
+        scans = running_scans(s, state, env, {n: t for n, t in body_env.items()
+                                              if n in state and isinstance(t, Term)},
                               counter, lo, self.names, self.conditions.pending)
         joint = arg_extremes(s, state, env, {n: t for n, t in body_env.items()
                                              if n in state and isinstance(t, Term)},
