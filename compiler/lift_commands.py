@@ -135,6 +135,9 @@ def _report(results: list[CompileResult], out: IO[str]) -> None:
             out.write(f"  checked:   {r.tests} random inputs{kinds}; {proven}/{len(r.obligations)} "
                       f"conditions proven for all lengths\n")
             out.write(f"  found by:  {r.found_by} in {r.seconds.get('total', 0):.2f} s\n")
+            if r.int_policy in ("exact", "overflow-error", "int64-inputs", "unguarded"):
+                out.write(f"  ints:      {r.int_policy} (Python ints never overflow; see "
+                          f"docs/exact_ints.md)\n")
             if r.target_report:
                 rep = r.target_report
                 out.write(f"  {r.target}:  {rep.get('cycles')} cycles, utilisation "
