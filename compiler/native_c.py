@@ -187,6 +187,33 @@ def format_case(sig: CSignature, args: Sequence[Any], index: int = 0) -> str:
     return " ".join(out)
 
 
+_INT_BITS = {"char": 8, "short": 16, "int": 32, "long": 64, "long long": 64, "_Bool": 1,
+             "bool": 1}
+
+
+def stored(x: Any, p: CParameter) -> Any:
+    """`x` as the C parameter `p` holds it: rounded to `float`, or wrapped into a narrow or
+    unsigned integer type (`unsigned char` holds 300 as 44; x86's `char` is signed)."""
+    if isinstance(x, np.generic):
+        x = x.item()
+    if p.floating:
+        return float(np.float32(x)) if p.ctype == "float" else float(x)
+    words = p.ctype.split()
+    unsigned = words[0] == "unsigned"
+    bits = _INT_BITS.get(" ".join(w for w in words if w not in ("unsigned", "signed")), 32)
+    if bits == 1:
+        return int(bool(x))
+    value = int(x) % (1 << bits)
+    return value - (1 << bits) if not unsigned and value >= 1 << (bits - 1) else value
+
+
+def c_view(sig: CSignature, args: Sequence[Any]) -> list[Any]:
+    """The arguments as the C function sees them (`stored`), so both sides compute on the values
+    the C types can hold."""
+    return [[stored(v, p) for v in a] if p.pointer or p.vector else stored(a, p)
+            for p, a in zip(sig.params, args, strict=True)]
+
+
 def _value(text: str, p: CParameter) -> int | float:
     return float(text) if p.floating else int(text)
 

@@ -201,3 +201,12 @@ def test_a_single_precision_underflow_is_told_apart_from_a_wrong_program(tmp_pat
     wrong = c_differential(str(path), "unit_norm_x", lambda x, n: 2 * real(x, n), tiny,
                            cache_dir=str(tmp_path / "c"))
     assert len(wrong.failures) == 3 and not wrong.precision_only
+
+
+def test_both_sides_get_the_values_the_c_types_hold(source: Path, tmp_path: Path) -> None:
+    def byte_sum(p, n):  # noqa: ANN001, ANN202
+        return int(np.sum(p[:n]))
+
+    report = c_differential(str(source), "byte_sum", byte_sum, [[[300, -1, 7], 3]],
+                            cache_dir=str(tmp_path / "c"))
+    assert report.ok, report.failures  # 300 and -1 are 44 and 255 in an unsigned char array
