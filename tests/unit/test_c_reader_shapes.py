@@ -132,6 +132,21 @@ int narrow_local(const int *x, int n) {
     for (int i = 0; i < n; i++) { unsigned char v = x[i]; s += v; }
     return s;
 }
+typedef float real;
+typedef int32_t idx_t;
+#define SCALE 3
+#define OFFSET (-2)
+real scaled_sum(const real *x, idx_t n) {
+    real s = 0.0f;
+    for (idx_t i = 0; i < n; i++) s += SCALE * x[i] + OFFSET;
+    return s;
+}
+int dot4(const int *x, const int *y, int n) {
+    int i, n4 = n & -4, s = 0;
+    for (i = 0; i < n4; i += 4) s += x[i] * y[i] + x[i + 1] * y[i + 1];
+    for (; i < n; i++) s += x[i] * y[i];
+    return s;
+}
 int unsequenced(int *y, int n) {
     int k = 0;
     for (int i = 0; i < n; i++) y[k++] = k;
@@ -227,6 +242,7 @@ def test_a_wrong_reading_of_a_postfix_increment_is_caught(source: Path, tmp_path
     ("odd_sum", "reduce_sum(vec_scalar_mul(stride(x, 1, 2, n), 3))", "integer"),
     ("every_third", "reduce_sum(vec_scalar_mul(stride(x, 1, 3, (n + 1) / 3), 2))", "integer"),
     ("down_by_three", "reduce_sum(stride(x, n - 1, -3, n / 3))", "integer"),
+    ("scaled_sum", "reduce_sum(vec_map(x[:n], lambda e: 3.0 * e + -2.0))", "real"),
     ("either", "reduce_sum(selection_two_args(x[:n], y[:n], lambda e1, e2: ite(e1 != 0 or "
      "e2 != 0, 1, 0)))", "integer"),
 ])
@@ -260,6 +276,7 @@ def test_a_strided_read_states_both_ends_as_its_precondition(source: Path) -> No
     ("mixed_compare", "the signed value `x [ i ]` converted to size_t (a negative value would "
      "wrap)"),
     ("narrow_local", "initializing v, a unsigned char, with `x [ i ]`, which may not fit"),
+    ("dot4", "the operator & (also refused: "),
 ])
 def test_effects_where_c_leaves_the_order_open_are_refused(source: Path, name: str,
                                                            words: str) -> None:
