@@ -97,9 +97,10 @@ def derive_outputs(fn: L.Function) -> tuple[Output, ...]:
     parameter in parameter order; a `LoopIRError` when a written pointer has no extent."""
     outputs: list[Output] = []
     if fn.result is not None:
+        unseen = {q for q in written_pointers(fn) if _writes_unseen(fn, q)}
         outputs.append(Output(RETURN, dataclasses.replace(
             fn, name=f"{fn.name}__{RETURN}", params=_by_value(fn.params),
-            body=_drop_writes(fn.body, set(write_only(fn))))))
+            body=_drop_writes(fn.body, set(write_only(fn)) | unseen))))
     for p in written_pointers(fn):
         outputs.append(pointer_output(fn, p))
     return tuple(outputs)
@@ -151,6 +152,72 @@ def write_only(fn: L.Function) -> tuple[str, ...]:
                 target = target.base
         read |= {x.id for e in exprs for x in L.sub_exprs(e) if isinstance(x, L.Name)}
     return tuple(p for p in written_pointers(fn) if p not in read)
+
+
+def _writes_unseen(fn: L.Function, q: str) -> bool:
+    """Whether no read of the pointer `q` ever sees a value the function wrote into it, so the
+    writes cannot change the return value: they are all `q[i] = ...` in one top-level `for` over
+    `i` (not inside a nested loop, `i` never assigned), no statement after that loop touches `q`,
+    and inside it every access is `q[i]` with each iteration's reads before its writes (iterations
+    touch distinct elements)."""
+    def touches(s: L.Stmt) -> bool:
+        return any(isinstance(x, L.Name) and x.id == q for t in L.walk_stmts((s,))
+                   for e in L.stmt_exprs(t) for x in L.sub_exprs(e))
+
+    loops = [k for k, s in enumerate(fn.body) if q in L.assigned_vars((s,))]
+    if len(loops) != 1 or not isinstance(fn.body[loops[0]], L.For):
+        return False
+    k = loops[0]
+    loop = fn.body[k]
+    assert isinstance(loop, L.For)
+    if any(touches(s) for s in fn.body[k + 1:]) or loop.var in L.assigned_vars(loop.body) \
+            or any(x == L.Name(q) for e in (loop.start, loop.stop) for x in L.sub_exprs(e)):
+        return False
+    at = L.Index(L.Name(q), L.Name(loop.var))
+    written = False
+
+    def reads(e: L.Expr) -> bool:  # every access at the counter; True if one reads q
+        found = [x for x in L.sub_exprs(e) if isinstance(x, L.Index) and x.base == L.Name(q)]
+        bare = sum(1 for x in L.sub_exprs(e) if x == L.Name(q))
+        if len(found) != bare or any(x != at for x in found):
+            raise ValueError(q)
+        return bool(found)
+
+    def visit(body: tuple[L.Stmt, ...]) -> bool:
+        nonlocal written
+        for s in body:
+            if isinstance(s, L.For | L.While) and touches(s):
+                return False
+            exprs: tuple[L.Expr, ...] = L.stmt_exprs(s)
+            if isinstance(s, L.Assign | L.Push):
+                target: L.Expr = s.target
+                exprs = (s.value, *(t.index for t in _indices(target)))
+                if any(reads(e) for e in exprs) and written:
+                    return False
+                idx = _indices(target)
+                if idx and idx[-1].base == L.Name(q):
+                    if target != at:
+                        return False
+                    written = True
+                continue
+            if any(reads(e) for e in exprs) and written:
+                return False
+            if isinstance(s, L.If) and not (visit(s.then) and visit(s.orelse)):
+                return False
+        return True
+
+    try:
+        return visit(loop.body)
+    except ValueError:
+        return False
+
+
+def _indices(t: L.Expr) -> list[L.Index]:
+    out = []
+    while isinstance(t, L.Index):
+        out.append(t)
+        t = t.base
+    return out
 
 
 def _drop_writes(body: tuple[L.Stmt, ...], dropped: set[str]) -> tuple[L.Stmt, ...]:

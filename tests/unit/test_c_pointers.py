@@ -50,6 +50,12 @@ float sumsq_copy(int n, const float *x, float *y) {
 
 int first(const int *p) { return *p; }
 
+int clamp_count(int *a, int n, int hi) {
+    int c = 0;
+    for (int i = 0; i < n; i++) if (a[i] > hi) { a[i] = hi; c++; }
+    return c;
+}
+
 void stats(const float *x, int n, float *mx, float *total) {
     float m = x[0], t = 0.0f;
     for (int i = 0; i < n; i++) { m = fmaxf(m, x[i]); t += x[i]; }
@@ -155,6 +161,23 @@ def test_a_scalar_written_through_a_pointer_is_an_element_output() -> None:
     assert mx.function.body[-1] == L.Return(L.Name("mx__0"))
 
 
+@pytest.mark.parametrize("body, unseen", [
+    ("int c = 0; for (int i = 0; i < n; i++) if (a[i] > 0) { a[i] = 0; c++; } return c;", True),
+    ("int s = 0; for (int i = 0; i < n; i++) s += a[i]; "
+     "for (int i = 0; i < n; i++) a[i] -= s; return s;", True),
+    ("int c = 0; for (int i = 0; i < n; i++) { a[i] = 1; c += a[i]; } return c;", False),
+    ("int c = 0; for (int i = 1; i < n; i++) { a[i] = a[i - 1]; c += a[i]; } return c;", False),
+    ("for (int i = 0; i < n; i++) a[i] = 0; return a[0];", False),
+])
+def test_writes_the_return_value_cannot_see_are_left_out_of_it(body: str, unseen: bool) -> None:
+    fn = read(f"int f(int *a, int n) {{ {body} }}").function("f")
+    assert fn is not None
+    ret = derive_outputs(fn)[0]
+    kept = any(isinstance(s, L.Assign) and isinstance(s.target, L.Index)
+               for s in L.walk_stmts(ret.function.body))
+    assert kept is not unseen
+
+
 def test_a_written_pointer_without_an_extent_is_refused() -> None:
     fn = read("void f(float *y, float v) { y[1] = v; }").function("f")
     assert fn is not None
@@ -170,6 +193,7 @@ def test_a_written_pointer_without_an_extent_is_refused() -> None:
     ("bounds", {"lo": "lo[:n]", "hi": "hi[:n]"}),
     ("sumsq_copy", {"return": "x[:n]", "y": "y[:n]"}),
     ("stats", {"mx": "reduce_max(", "total": "reduce_sum(x[:n])"}),
+    ("clamp_count", {"return": "a[:n]", "a": "a[:n]"}),
 ])
 def test_in_place_and_void_kernels_lift_with_a_proof(results, name: str, outputs: dict) -> None:
     r = results[name]
@@ -218,7 +242,8 @@ def test_the_cli_lists_the_outputs(src: Path, tensflo_cmd) -> None:
 
 
 # -- generated code ------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["scale", "relu", "axpy", "bounds", "sumsq_copy", "stats"])
+@pytest.mark.parametrize("name", ["scale", "relu", "axpy", "bounds", "sumsq_copy", "stats",
+                                  "clamp_count"])
 def test_generated_code_agrees_with_gcc_on_random_inputs(src: Path, results, name: str) -> None:
     with load_registry() as registry:
         report = check_compiled(str(src), results[name], registry, count=60, seed=3)
