@@ -102,17 +102,21 @@ def _check(p: _Prologue, s: ast.stmt, subst: Mapping[str, ast.expr], stack: tupl
         case ast.If(test, [ast.Raise(exc, _)], []) if exc is not None:
             name, message = _exception(p, exc)
             fails = _truth(p, _substitute(test, subst))
+            code = ""
             if isinstance(exc, ast.Call):  # its arguments are evaluated where the check fails
                 for a in [*exc.args, *(k.value for k in exc.keywords)]:
                     _message_guards(p, _substitute(_substitute(a, subst), p.values), fails)
-            p.guards.append(L.Guard(fails, name, p.loc(s), message))
+                code = _formatted(p, exc.args, exc.keywords, subst)
+            p.guards.append(L.Guard(fails, name, p.loc(s), message, code))
             return True
         case ast.Assert(test, msg):
             message = msg.value if isinstance(msg, ast.Constant) and isinstance(msg.value, str) else ""
             fails = L.Unary(ops.NOT.symbol, _truth(p, _substitute(test, subst)), p.loc(s))
+            code = ""
             if msg is not None:
                 _message_guards(p, _substitute(_substitute(msg, subst), p.values), fails)
-            p.guards.append(L.Guard(fails, "AssertionError", p.loc(s), message))
+                code = _formatted(p, [msg], [], subst)
+            p.guards.append(L.Guard(fails, "AssertionError", p.loc(s), message, code))
             return True
         case ast.Expr(ast.Call(ast.Name(helper), args, [])) if helper in p.signatures \
                 and helper not in stack and _is_validator(p.signatures[helper], p.signatures, stack) \
@@ -194,6 +198,14 @@ def _assignment(s: ast.stmt, params: set[str], values: Mapping[str, ast.expr]
     if len(set(names)) != len(names) or any(n in params or n in values for n in names):
         return None
     return pairs if all(_safe(v, values, indexed=True) for _, v in pairs) else None
+
+
+def _formatted(p: _Prologue, args: list[ast.expr], keywords: list[ast.keyword],
+               subst: Mapping[str, ast.expr]) -> str:
+    """An f-string message over the parameters as Python source, or ""."""
+    if len(args) != 1 or keywords or not isinstance(args[0], ast.JoinedStr):
+        return ""
+    return ast.unparse(_substitute(_substitute(args[0], subst), p.values))
 
 
 def _message_guards(p: _Prologue, message: ast.expr, fails: L.Expr) -> None:

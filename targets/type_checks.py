@@ -26,6 +26,7 @@ The container itself is not checked: a tuple or an array is taken where the sour
 
 from __future__ import annotations
 
+import ast
 import inspect
 import math
 from collections.abc import Mapping, Sequence
@@ -142,6 +143,8 @@ def entry_checks(fn: CheckedFunction, params: Sequence[str]) -> tuple[str, str]:
         lines.append(f"    check_elements({names[p]}, {p.type.elem!r}, {p.type.rank}, {p.name!r})")
     for g in fn.guards:
         message = repr(g.message) if g.message else ""
+        if g.message_code and _reads_only(g.message_code, {p.name for p in fn.params if names[p] == p.name}):
+            message = g.message_code
         lines.append(f"    if {guard_expr(g.fails, names)}:")
         lines.append(f"        raise {g.exception}({message})")
     for r in fn.requires:
@@ -189,6 +192,12 @@ def guard_expr(t: Term, names: Mapping[Var, str]) -> str:
     if op in _CALLS:
         return f"{_CALLS[op]}({', '.join(args)})"
     raise RenderError(f"a guard uses {op}, which the entry check cannot evaluate")
+
+
+def _reads_only(code: str, params: set[str]) -> bool:
+    """Whether the Python expression `code` reads only `params` and the builtins a message uses."""
+    return all(n.id in params or n.id in ("len", "abs", "min", "max")
+               for n in ast.walk(ast.parse(code, mode="eval")) if isinstance(n, ast.Name))
 
 
 def _text(t: Term) -> str:

@@ -25,7 +25,8 @@ def guard_terms(function: L.Function, scalar: Callable[[L.Expr], Term]) -> tuple
     expression at the function's entry, folding constants only: the generated code evaluates it
     as the source wrote it, floats included); a guard that never fails (an `isinstance` check the
     checked types imply) is left out."""
-    out = (EntryGuard(scalar(g.fails), g.exception, g.message) for g in function.guards)
+    out = (EntryGuard(scalar(g.fails), g.exception, g.message, g.message_code)
+           for g in function.guards)
     return tuple(g for g in out if g.fails != lit(False))
 
 

@@ -222,6 +222,8 @@ class Guard:
     loc: Loc = field(default=NOWHERE, compare=False)
     message: str = ""
     """The source's message, when it is a literal string."""
+    message_code: str = ""
+    """The message as Python over the parameters, when the source formats it (an f-string)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,8 @@ class EntryGuard:
     fails: Term
     exception: str
     message: str = ""
+    message_code: str = ""
+    """The message as Python over the parameters' source names (an f-string), or empty."""
 
 
 @dataclass(frozen=True)

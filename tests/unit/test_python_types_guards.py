@@ -430,8 +430,10 @@ def test_framework_targets_check_types_and_guards(target: str, tmp_path: Path) -
         f([], [], 5)
     with pytest.raises(IndexError):  # ys[0] in the message of the failed length check
         f([1, 2], [], 5)
-    with pytest.raises(ValueError):  # an f-string message is not kept: the type is
+    with pytest.raises(ValueError, match="^k=5 is below 9$"):  # the f-string message, formatted
         f([9, 9], [1, 1], 5)
+    with pytest.raises(ValueError, match=r"^lengths 2 and 1 differ; ys starts 4$"):
+        f([1, 2], [4], 5)
 
 
 def test_a_precondition_no_input_satisfies_is_not_taken(tmp_path: Path) -> None:
