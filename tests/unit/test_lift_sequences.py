@@ -96,9 +96,9 @@ std::vector<double> rmsnorm(std::vector<double> x, std::vector<double> weight, i
 
 std::vector<double> center(std::vector<double> x) {
     double sum = 0.0;
-    for (int i = 0; i < x.size(); i++) sum += x[i];
+    for (size_t i = 0; i < x.size(); i++) sum += x[i];
     double mu = sum / x.size();
-    for (int i = 0; i < x.size(); i++) x[i] -= mu;
+    for (size_t i = 0; i < x.size(); i++) x[i] -= mu;
     return x;
 }
 
@@ -120,7 +120,7 @@ int max_seeded(std::vector<int> x, int n) {
 
 int min_seeded_if(std::vector<int> x) {
     int m = x[0];
-    for (int i = 1; i < x.size(); i++)
+    for (size_t i = 1; i < x.size(); i++)
         if (x[i] < m) m = x[i];
     return m;
 }

@@ -24,6 +24,7 @@ gxx_differential = load_module((Path(__file__).parent / "gxx_float.py").read_tex
                                "gxx_float").gxx_differential
 
 CPP = """#include <vector>
+#include <cstddef>
 #include <climits>
 #include <algorithm>
 
@@ -40,38 +41,38 @@ std::vector<int> prefix(std::vector<int> x, int n) {
 std::vector<int> exclusive_squares(std::vector<int> x) {
     std::vector<int> out;
     int s = 10;
-    for (int i = 0; i < x.size(); i++) { out.push_back(s); s += x[i] * x[i]; }
+    for (size_t i = 0; i < x.size(); i++) { out.push_back(s); s += x[i] * x[i]; }
     return out;
 }
 
 std::vector<int> running_max(std::vector<int> x) {
     std::vector<int> out;
     int m = INT_MIN;
-    for (int i = 0; i < x.size(); i++) {
+    for (size_t i = 0; i < x.size(); i++) {
         if (x[i] > m) m = x[i];
         out.push_back(m);
     }
     return out;
 }
 
-std::vector<int> running_min_step(std::vector<int> x, int lim) {
+std::vector<int> running_min_step(std::vector<int> x, std::vector<int> y, int lim) {
     std::vector<int> out;
     int m = lim;
-    for (int i = 1; i < x.size(); i++) { m = std::min(m, x[i] - x[i - 1]); out.push_back(m); }
+    for (size_t i = 1; i < x.size(); i++) { m = std::min(m, x[i] - y[i]); out.push_back(m); }
     return out;
 }
 
 std::vector<double> scaled_total(std::vector<double> x) {
     std::vector<double> out;
     double s = 0.0;
-    for (int i = 0; i < x.size(); i++) { s += x[i]; out.push_back(2.0 * s + 1.0); }
+    for (size_t i = 0; i < x.size(); i++) { s += x[i]; out.push_back(2.0 * s + 1.0); }
     return out;
 }
 
 std::vector<int> running_dot(std::vector<int> x, std::vector<int> y) {
     std::vector<int> out;
     int s = 0;
-    for (int i = 0; i < x.size(); i++) { s += x[i] * y[i]; out.push_back(s); }
+    for (size_t i = 0; i < x.size(); i++) { s += x[i] * y[i]; out.push_back(s); }
     return out;
 }
 """
