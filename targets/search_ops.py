@@ -14,7 +14,6 @@ from tensflo.ir.tensir.precedence import ATOM
 
 from .pyexpr import PyEntry, PyRenderer
 
-
 UNSIGNED_ARG = {"mx": "{}.astype(mx.int64)"}
 """Namespaces whose `argmax`/`argmin` return an unsigned index (mlx: uint32), and its cast."""
 
@@ -39,11 +38,15 @@ def _find_last(ns: str) -> PyEntry:
 
 
 def _extreme(ns: str, top: str, arg: str, beats: str, last: bool) -> PyEntry:
+    """The seeded form (`argmax_from(x, s)`), or without a seed (`argmax(x)`)."""
     def render(r: PyRenderer, t: App) -> tuple[str, int]:
-        x, s = r.atom(t.term(0)), r.atom(t.term(1))
+        x = r.atom(t.term(0))
         best = f"{ns}.{top}({x})"
         at = (f"{ns}.max({ns}.where({x} == {best}, {ns}.arange(len({x})), -1))" if last
               else UNSIGNED_ARG.get(ns, "{}").format(f"{ns}.{arg}({x})"))
+        if len(t.args) == 1:
+            return f"({at} if len({x}) else -1)", ATOM
+        s = r.atom(t.term(1))
         return f"({ns}.where({best} {beats} {s}, {at}, -1) if len({x}) else -1)", ATOM
 
     return render
@@ -58,4 +61,8 @@ def search_entries(ns: str) -> dict[str, PyEntry]:
         "argmax_last_from": _extreme(ns, "max", "argmax", ">=", last=True),
         "argmin_from": _extreme(ns, "min", "argmin", "<", last=False),
         "argmin_last_from": _extreme(ns, "min", "argmin", "<=", last=True),
+        "argmax": _extreme(ns, "max", "argmax", ">", last=False),
+        "argmax_last": _extreme(ns, "max", "argmax", ">=", last=True),
+        "argmin": _extreme(ns, "min", "argmin", "<", last=False),
+        "argmin_last": _extreme(ns, "min", "argmin", "<=", last=True),
     }

@@ -53,7 +53,9 @@ def arg_extremes(s: L.For, state: dict[str, Var], before: dict[str, Sym], new: d
             vectorize(s.loc, e, i, lo, lo, names, pending)
         except NotLiftable:  # not a vector over the iterations: another rule's case
             continue
-        for read in (t for t in subterms(seed) if isinstance(t, App) and t.op.name == "index"):
+        reads = [] if seed is None else [t for t in subterms(seed) if isinstance(t, App)
+                                         and t.op.name == "index"]
+        for read in reads:
             x, k = term_arg(read.args[0]), term_arg(read.args[1])
             in_range = rewrite.simplify(mk("and", mk("le", ZERO, k), mk("lt", k, mk("len", x))))
             if free_vars(in_range) & conditions.loop_vars:
@@ -63,7 +65,9 @@ def arg_extremes(s: L.For, state: dict[str, Var], before: dict[str, Sym], new: d
         else:
             out[name] = _index_summary(s.loc, op, e, seed, i, lo, d, init, names)
             if best is not None:
-                out[best] = _value_summary(s.loc, op, e, seed, i, lo, names)
+                m0 = before[best]
+                assert isinstance(m0, Term)
+                out[best] = _value_summary(s.loc, op, e, seed, m0, i, lo, names)
     return out
 
 
@@ -78,11 +82,19 @@ def _index_update(t: Term, var: Var, i: Var, loop_vars: set[Var]) -> tuple[App, 
     return c, d
 
 
-def _comparison(c: App, var: Var, d: Term, i: Var, state: dict[str, Var], before: dict[str, Sym],
+def _comparison(full: App, var: Var, d: Term, i: Var, state: dict[str, Var], before: dict[str, Sym],
                 new: dict[str, Term], loop_vars: set[Var]
-                ) -> tuple[str, Term, Term, str | None] | None:
-    """(op, e, seed, name of the best-value variable or None) when `c` compares `e(i)` with the
-    best so far."""
+                ) -> tuple[str, Term, Term | None, str | None] | None:
+    """(op, e, seed, name of the best-value variable or None) when `full` compares `e(i)` with
+    the best so far; `c || g(mi)` (`imin < 0 ||`: nothing kept yet) is the op without a seed,
+    which takes the first element (the proof checks that `g` says so)."""
+    c, seeded = full, True
+    if full.op.name == "or":
+        a, b = term_arg(full.args[0]), term_arg(full.args[1])
+        a, b = (a, b) if free_vars(b) == {var} else (b, a)
+        if free_vars(b) != {var} or not isinstance(a, App):
+            return None
+        c, seeded = a, False
     if c.op.name not in _OPS:
         return None
     a, b = term_arg(c.args[0]), term_arg(c.args[1])
@@ -92,13 +104,14 @@ def _comparison(c: App, var: Var, d: Term, i: Var, state: dict[str, Var], before
     e = a
     if i not in free_vars(e) or free_vars(e) & (loop_vars - {i}):
         return None
+    op = _OPS[cmp] if seeded else _OPS[cmp].removesuffix("_from")
     # the best value in its own variable m, updated with the index: ite(c, e, m)
     for name, m in state.items():
         if b == m and m is not var and name in new and rewrite.simplify(new[name]) == rewrite.simplify(
-                mk("ite", c, e, m)):
+                mk("ite", full, e, m)):
             seed = before.get(name)
             if isinstance(seed, Term) and seed.type == e.type:
-                return _OPS[cmp], e, seed, name
+                return op, e, seed if seeded else None, name
             return None
     # the best value read at the kept index: e(mi - d)
     at_kept = rewrite.simplify(mk("sub", var, d))
@@ -106,17 +119,19 @@ def _comparison(c: App, var: Var, d: Term, i: Var, state: dict[str, Var], before
         kept0 = before.get(next(n for n, v in state.items() if v is var))
         if not isinstance(kept0, Term):
             return None
-        return _OPS[cmp], e, rewrite.simplify(substitute(e, {i: mk("sub", kept0, d)})), None
+        if not seeded:
+            return op, e, None, None
+        return op, e, rewrite.simplify(substitute(e, {i: mk("sub", kept0, d)})), None
     return None
 
 
-def _extreme(loc: L.Loc, op: str, e: Term, seed: Term, i: Var, lo: Term, b: Term,
+def _extreme(loc: L.Loc, op: str, e: Term, seed: Term | None, i: Var, lo: Term, b: Term,
              names: set[str]) -> tuple[Term, Term]:
     vector = vectorize(loc, e, i, lo, b, names)
-    return vector, mk(op, vector, seed)
+    return vector, mk(op, vector, *(() if seed is None else (seed,)))
 
 
-def _index_summary(loc: L.Loc, op: str, e: Term, seed: Term, i: Var, lo: Term, d: Term,
+def _index_summary(loc: L.Loc, op: str, e: Term, seed: Term | None, i: Var, lo: Term, d: Term,
                    init: Term, names: set[str]) -> Summary:
     def summary(b: Term) -> Term:
         _, at = _extreme(loc, op, e, seed, i, lo, b, names)
@@ -125,10 +140,10 @@ def _index_summary(loc: L.Loc, op: str, e: Term, seed: Term, i: Var, lo: Term, d
     return summary
 
 
-def _value_summary(loc: L.Loc, op: str, e: Term, seed: Term, i: Var, lo: Term,
+def _value_summary(loc: L.Loc, op: str, e: Term, seed: Term | None, m0: Term, i: Var, lo: Term,
                    names: set[str]) -> Summary:
     def summary(b: Term) -> Term:
         vector, at = _extreme(loc, op, e, seed, i, lo, b, names)
-        return mk("ite", mk("le", ZERO, at), mk("index", vector, at), seed)
+        return mk("ite", mk("le", ZERO, at), mk("index", vector, at), m0)
 
     return summary

@@ -36,16 +36,20 @@ def _find_last(g: Lowering, m: View) -> Value:
 
 
 def _extreme(beats: str) -> Callable[..., Value]:
-    def entry(g: Lowering, x: View, s: Value) -> Value:
+    """With a seed `s` the first element is compared with it; without one it is taken."""
+    def entry(g: Lowering, x: View, *seed: Value) -> Value:
         def step(i: Value, acc: tuple[Value, ...]) -> tuple[Value, ...]:
             v = x.at((i,))
             if x.elem == "float":
                 better = g.b.fcmp_ordered(beats, v, acc[0])
             else:
                 better = g.b.icmp_signed(beats, v, acc[0])
+            if not seed:
+                better = g.b.or_(better, g.b.icmp_signed("<", acc[1], g.i64(0)))
             return g.b.select(better, v, acc[0]), g.b.select(better, i, acc[1])
 
-        _, at = g.loop(g.i64(0), x.dims[0], lambda i: None, "arg", [s, g.i64(-1)], step)
+        start = seed[0] if seed else g.const(x.elem, 0)
+        _, at = g.loop(g.i64(0), x.dims[0], lambda i: None, "arg", [start, g.i64(-1)], step)
         return at
 
     return entry
@@ -55,5 +59,6 @@ SEARCH_ENTRIES: dict[str, Any] = {
     "find_first": _find_first,
     "find_last": _find_last,
     **{name: _extreme(beats) for name, beats in _BEATS.items()},
+    **{name.removesuffix("_from"): _extreme(beats) for name, beats in _BEATS.items()},
 }
 """The searches and arg-extremes as LLVM IR, by op name."""

@@ -86,6 +86,14 @@ int argmin_seeded(const std::vector<int>& x, int n) {
     }
     return mi;
 }
+int argmin_sentinel(const std::vector<float>& x, int n) {
+    int i, imin = -1;
+    float vmin = 3.0e38f;
+    for (i = 0; i < n; i++) {
+        if (x[i] < vmin || imin < 0) { vmin = x[i]; imin = i; }
+    }
+    return imin;
+}
 int argmin_abs_last(const std::vector<float>& x) {
     int k = 0;
     for (int i = 1; i < (int)x.size(); i++) {
@@ -150,7 +158,8 @@ OPS_USED = {
     "cc:first_above_while": "find_first", "cc:find_or_end": "find_first",
     "cc:argmax": "argmax_from",
     "cc:argmax_last": "argmax_last_from", "cc:argmin_seeded": "argmin_from",
-    "cc:argmin_abs_last": "argmin_last_from", "py:index_of": "find_first",
+    "cc:argmin_abs_last": "argmin_last_from", "cc:argmin_sentinel": "argmin",
+    "py:index_of": "find_first",
     "py:last_occurrence": "find_last", "py:has_negative": "find_first", "py:argmax": "argmax_from",
     "py:argmin_last": "argmin_last_from", "py:contains": "find_first",
 }
@@ -201,6 +210,8 @@ def _draw(key: str, rng: random.Random) -> list[Any]:
     if name in ("argmax", "argmin_seeded"):
         return [xs or [0], rng.randint(0, max(n, 1))] if key.startswith("cc") else [
             [float(x) for x in xs or [0]]]
+    if name == "argmin_sentinel":
+        return [[float(x) for x in xs], rng.randint(0, n)]
     if name == "argmin_abs_last":
         return [[float(x) / 2 for x in xs or [0]]]
     if name in ("index_of", "last_occurrence", "contains"):
@@ -216,7 +227,8 @@ def _ties_and_misses(key: str) -> list[list[Any]]:
 
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
-@pytest.mark.parametrize("key", sorted(k for k in OPS_USED if k != "cc:argmin_abs_last"))
+@pytest.mark.parametrize("key", sorted(k for k in OPS_USED
+                                       if k not in ("cc:argmin_abs_last", "cc:argmin_sentinel")))
 def test_generated_code_agrees_with_the_original_on_ties_and_misses(lifted, key: str) -> None:
     """g++ -O3 (C++) or CPython (Python) and the interpreter against the generated NumPy code, on
     inputs drawn so that ties of the extreme and keys that are not found are common."""
@@ -238,7 +250,8 @@ def test_generated_code_agrees_with_the_original_on_ties_and_misses(lifted, key:
 
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
-@pytest.mark.parametrize("key", ["cc:argmin_abs_last", "py:argmax", "py:has_negative"])
+@pytest.mark.parametrize("key", ["cc:argmin_abs_last", "cc:argmin_sentinel", "py:argmax",
+                                 "py:has_negative"])
 def test_generated_code_agrees_with_the_original_on_random_inputs(lifted, key: str) -> None:
     path, r = lifted[key]
     with load_registry() as registry:
@@ -328,29 +341,33 @@ def test_break_leaves_the_innermost_loop_in_the_interpreter() -> None:
 
 
 @pytest.mark.parametrize("name", sorted({"find_first", "find_last", "argmax_from",
-                                         "argmax_last_from", "argmin_from", "argmin_last_from"}))
+                                         "argmax_last_from", "argmin_from", "argmin_last_from",
+                                         "argmax", "argmax_last", "argmin", "argmin_last"}))
 def test_numpy_and_smt_semantics_agree_with_the_loop_they_stand_for(name: str) -> None:
     import z3
 
     rng = random.Random(5)
     x, s = Var("x", TensorType("int", 1)), Var("s", INT)
-    term = OPS[name](x) if name == "find_last" else OPS[name](x, s)
-    cmp = {"argmax_from": int.__gt__, "argmax_last_from": int.__ge__,
-           "argmin_from": int.__lt__, "argmin_last_from": int.__le__}
+    seeded = name in ("find_first", "argmax_from", "argmax_last_from", "argmin_from",
+                      "argmin_last_from")
+    term = OPS[name](x, s) if seeded else OPS[name](x)
+    cmp = {"argmax": int.__gt__, "argmax_last": int.__ge__, "argmin": int.__lt__,
+           "argmin_last": int.__le__}
     for _ in range(25):
         xs = [rng.randint(-2, 2) if name.startswith("arg") else rng.randint(0, 1)
               for _ in range(rng.randint(0, 5))]
         sv = rng.randint(-3, 3) if name.startswith("arg") else rng.randint(-1, 5)
-        if name in cmp:  # the loop: keep the element that beats the best so far
+        beats = cmp.get(name.removesuffix("_from"))
+        if beats is not None:  # the loop: keep the element that beats the best (or the seed)
             best, want = sv, -1
             for k, v in enumerate(xs):
-                if cmp[name](v, best):
+                if beats(v, best) or (want < 0 and not seeded):
                     best, want = v, k
         elif name == "find_first":
             want = next((k for k in range(max(sv, 0), len(xs)) if xs[k]), -1)
         else:
             want = max((k for k in range(len(xs)) if xs[k]), default=-1)
-        args = (np.array(xs, dtype=np.int64),) + (() if name == "find_last" else (sv,))
+        args = (np.array(xs, dtype=np.int64),) + ((sv,) if seeded else ())
         assert int(OPS[name].numpy(*args)) == want, (name, xs, sv)
         enc = Encoder("z3")
         facts = enc.pin(x, np.array(xs, dtype=np.int64)) + enc.pin(s, sv)

@@ -123,8 +123,6 @@ def _find_last_step(prev: Term, args: tuple[Arg, ...], i: Term) -> Term:
 
 
 
-
-
 _COMPARE = {"argmax_from": ">", "argmax_last_from": ">=", "argmin_from": "<",
             "argmin_last_from": "<="}
 _SCALAR_CMP = {">": "gt", ">=": "ge", "<": "lt", "<=": "le"}
@@ -140,14 +138,14 @@ def _extreme_infer(name: str) -> Callable[..., TensorType]:
     return infer
 
 
-def _extreme_np(cmp: str) -> Callable[[Any, Any], Any]:
-    def numpy(x: Any, s: Any) -> Any:
+def _extreme_np(cmp: str) -> Callable[..., Any]:
+    def numpy(x: Any, *seed: Any) -> Any:
         arr = np.asarray(x)
         if arr.size == 0:
             return np.int64(-1)
         top = arr.max() if cmp in (">", ">=") else arr.min()
-        beats = {">": top > s, ">=": top >= s, "<": top < s, "<=": top <= s}[cmp]
-        if not beats:
+        if seed and not {">": top > seed[0], ">=": top >= seed[0], "<": top < seed[0],
+                         "<=": top <= seed[0]}[cmp]:
             return np.int64(-1)
         hits = np.flatnonzero(arr == top)
         return np.int64(hits[0] if cmp in (">", "<") else hits[-1])
@@ -155,30 +153,50 @@ def _extreme_np(cmp: str) -> Callable[[Any, Any], Any]:
     return numpy
 
 
-def _extreme_smt(name: str, cmp: str) -> Callable[[Encoder, SVal, SVal], SVal]:
-    def smt(enc: Encoder, x: SVal, s: SVal) -> SVal:
+def _extreme_smt(name: str, cmp: str) -> Callable[..., SVal]:
+    """With a seed `s`, the first element is compared with it; without one, it is taken."""
+    def smt(enc: Encoder, x: SVal, *seed: SVal) -> SVal:
         sort = enc.dialect.fn_sort(1, x.elem)
         elem = SORTS[x.elem]
         fn = f"tf_{name}_{elem}"
         last = enc.dialect.apply("f", ["(- n 1)"])
         best = enc.dialect.apply("f", ["p"])
+        s_param, s_arg = (f" (s {elem})", " s") if seed else ("", "")
+        beats = f"({cmp} {last} (ite (< p 0) s {best}))" if seed \
+            else f"(or (< p 0) ({cmp} {last} {best}))"
         enc.define(fn, (
-            f"(define-fun-rec {fn} ((f {sort}) (n Int) (s {elem})) Int "
-            f"(ite (<= n 0) (- 1) (let ((p ({fn} f (- n 1) s))) "
-            f"(ite ({cmp} {last} (ite (< p 0) s {best})) (- n 1) p))))"))
-        return _in_range(enc, f"({fn} {_vector_fn(enc, x)} {x.dims[0]} {s.expr})", x.dims[0])
+            f"(define-fun-rec {fn} ((f {sort}) (n Int){s_param}) Int "
+            f"(ite (<= n 0) (- 1) (let ((p ({fn} f (- n 1){s_arg}))) "
+            f"(ite {beats} (- n 1) p))))"))
+        args = " ".join([_vector_fn(enc, x), x.dims[0], *(v.expr or "" for v in seed)])
+        return _in_range(enc, f"({fn} {args})", x.dims[0])
 
     return smt
 
 
 def _extreme_step(cmp: str) -> Callable[[Term, tuple[Arg, ...], Term], Term]:
     def step(prev: Term, args: tuple[Arg, ...], i: Term) -> Term:
-        x, s = args
-        assert isinstance(x, Term) and isinstance(s, Term)
-        best = ITE(SCALAR_OPS["lt"](prev, Lit(0, INT)), s, INDEX(x, prev))
-        return ITE(SCALAR_OPS[_SCALAR_CMP[cmp]](INDEX(x, i), best), i, prev)
+        x = args[0]
+        assert isinstance(x, Term)
+        none_yet = SCALAR_OPS["lt"](prev, Lit(0, INT))
+        if len(args) == 2:
+            s = args[1]
+            assert isinstance(s, Term)
+            best = ITE(none_yet, s, INDEX(x, prev))
+            return ITE(SCALAR_OPS[_SCALAR_CMP[cmp]](INDEX(x, i), best), i, prev)
+        beats = SCALAR_OPS[_SCALAR_CMP[cmp]](INDEX(x, i), INDEX(x, prev))
+        return ITE(SCALAR_OPS["or"](none_yet, beats), i, prev)
 
     return step
+
+
+def _unseeded_infer(name: str) -> Callable[..., TensorType]:
+    def infer(x: TensorType) -> TensorType:
+        expect_rank(name, x, 1, "the vector")
+        same_elem(name, NUMERIC, x)
+        return INT
+
+    return infer
 
 
 def _declare_extremes() -> None:
@@ -189,6 +207,13 @@ def _declare_extremes() -> None:
             name=name, params=("x", "s"), arity=2, infer=_extreme_infer(name),
             numpy=_extreme_np(cmp), smt=_extreme_smt(name, cmp),
             doc=f"index of the {what} element of x ({tie} on ties) when it is {cmp} s, else -1",
+            prefix_args=(0,), prefix_step=_extreme_step(cmp),
+        ))
+        bare = name.removesuffix("_from")
+        SEARCH_OPS[bare] = register(OpDef(
+            name=bare, params=("x",), arity=1, infer=_unseeded_infer(bare),
+            numpy=_extreme_np(cmp), smt=_extreme_smt(bare, cmp),
+            doc=f"index of the {what} element of x ({tie} on ties); -1 when x is empty",
             prefix_args=(0,), prefix_step=_extreme_step(cmp),
         ))
 
