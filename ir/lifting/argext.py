@@ -16,11 +16,11 @@ from __future__ import annotations
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import App, Term, Var, free_vars, rewrite, substitute, subterms
 
-from .build import ZERO, mk, term_arg
+from .build import ONE, ZERO, mk, term_arg
 from .conditions import Conditions
 from .loop_rules import Summary
 from .results import NotLiftable, Sym
-from .vectorize import offset, vectorize
+from .vectorize import PendingRead, collect_leaves, offset, vectorize
 
 _OPS = {"gt": "argmax_from", "ge": "argmax_last_from", "lt": "argmin_from", "le": "argmin_last_from"}
 _MIRROR = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}
@@ -41,13 +41,18 @@ def arg_extremes(s: L.For, state: dict[str, Var], before: dict[str, Sym], new: d
             continue
         found = _index_update(rewrite.simplify(new[name]), var, i, loop_vars)
         init = before.get(name)
-        if found is None or not isinstance(init, Term) or var.type.elem != "int" \
-                or not var.type.is_scalar:
+        if not isinstance(init, Term) or not var.type.is_scalar:
             continue
-        cond, d = found
-        shape = _comparison(cond, var, d, i, state, before, new, loop_vars)
+        shape = None
+        if found is not None and var.type.elem == "int":
+            shape = _comparison(found[0], var, found[1], i, state, before, new, loop_vars)
         if shape is None:
+            hit = _last_hit(s.loc, rewrite.simplify(new[name]), var, init, i, lo, loop_vars,
+                            names, pending)
+            if hit is not None:
+                out[name] = hit
             continue
+        d = found[1] if found is not None else ZERO
         op, e, seed, best = shape
         try:
             vectorize(s.loc, e, i, lo, lo, names, pending)
@@ -69,6 +74,36 @@ def arg_extremes(s: L.For, state: dict[str, Var], before: dict[str, Sym], new: d
                 assert isinstance(m0, Term)
                 out[best] = _value_summary(s.loc, op, e, seed, m0, i, lo, names)
     return out
+
+
+def _last_hit(loc: L.Loc, t: Term, var: Var, init: Term, i: Var, lo: Term, loop_vars: set[Var],
+              names: set[str], pending: list[PendingRead]) -> Summary | None:
+    """`if (c(i)) v = g(i);` with `c` and `g` free of the loop's variables: `v` keeps the value
+    of the last hit, `ite(0 <= K, g(lo + K), v0)` with `K = find_last(M)`, `M` the mask of `c`
+    (`g` may not read an input at the counter: the program would read out of range when there is
+    no hit)."""
+    if not (isinstance(t, App) and t.op.name == "ite" and t.args[2] == var):
+        return None
+    c, g = term_arg(t.args[0]), term_arg(t.args[1])
+    others = loop_vars - {i}
+    if i not in free_vars(c) or free_vars(c) & others or free_vars(g) & (others | {var}) \
+            or g.type != var.type:
+        return None
+    leaves: dict[Term, Term] = {}
+    collect_leaves(g, i, leaves)
+    if leaves:
+        return None
+    flag = mk("ite", c, ONE, ZERO)
+    try:
+        vectorize(loc, flag, i, lo, lo, names, pending)
+    except NotLiftable:
+        return None
+
+    def summary(b: Term) -> Term:
+        k = mk("find_last", vectorize(loc, flag, i, lo, b, names))
+        return mk("ite", mk("le", ZERO, k), substitute(g, {i: mk("add", lo, k)}), init)
+
+    return summary
 
 
 def _index_update(t: Term, var: Var, i: Var, loop_vars: set[Var]) -> tuple[App, Term] | None:

@@ -64,6 +64,13 @@ int find_or_end(const std::vector<int>& a, int n, int k) {
     }
     return i;
 }
+int last_positive(const std::vector<int>& x) {
+    int r = -1;
+    for (int i = 0; i < (int)x.size(); i++) {
+        if (x[i] > 0) r = i;
+    }
+    return r;
+}
 int argmax(const std::vector<int>& x, int n) {
     int max_i = 0;
     int max_p = x[0];
@@ -156,6 +163,7 @@ OPS_USED = {
     "cc:linear_search": "find_first", "cc:last_index_of": "find_last",
     "cc:first_mismatch": "find_first", "cc:is_sorted": "find_first",
     "cc:first_above_while": "find_first", "cc:find_or_end": "find_first",
+    "cc:last_positive": "find_last",
     "cc:argmax": "argmax_from",
     "cc:argmax_last": "argmax_last_from", "cc:argmin_seeded": "argmin_from",
     "cc:argmin_abs_last": "argmin_last_from", "cc:argmin_sentinel": "argmin",
