@@ -21,8 +21,9 @@ from tensflo.plugins.manager import Registry
 
 from ..pipeline import CompileResult, Options, compile_function
 
-SCHEMA = 2
-"""Bumped when the cached entries change shape."""
+SCHEMA = 3
+"""Bumped when the cached entries change shape (3: a function with outputs through pointers has
+no `definition`, its `code` is the module with its C-signature entry)."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def _diagnostic_text(d: dict[str, Any]) -> str:
 
 def entry_from_result(job: Job, result: CompileResult) -> Entry:
     definition = None
-    if result.lifted and result.program is not None:
+    if result.lifted and result.program is not None and not result.outputs:  # one TensIR function
         from tensflo.ir.tensir import Function
 
         definition = str(Function(result.function, result.params, result.program))

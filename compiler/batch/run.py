@@ -147,14 +147,19 @@ def write_modules(report: Report, out_dir: str, registry: Registry, options: Opt
     suffix = getattr(target, "suffix", ".py")
     by_file: dict[str, list[Entry]] = {}
     for e in report.entries:
-        if e.lifted and e.definition:
+        if e.lifted and (e.definition or e.code):
             by_file.setdefault(e.file, []).append(e)
     written = []
     for file, lifted in sorted(by_file.items()):
-        functions = parse_module("\n".join(e.definition or "" for e in lifted),
-                                 source=f"{file} (lifted)")
         buf = io.StringIO()
-        target.emit(functions, buf, **source_lang_options(target, file))  # exact ints for .py
+        defined = [e for e in lifted if e.definition]
+        if defined:
+            functions = parse_module("\n".join(e.definition or "" for e in defined),
+                                     source=f"{file} (lifted)")
+            target.emit(functions, buf, **source_lang_options(target, file))  # exact ints for .py
+        for e in lifted:  # several outputs (C pointers): the module with the C-signature entry
+            if not e.definition and e.code:
+                buf.write(("\n\n" if buf.tell() else "") + e.code)
         path = os.path.join(out_dir, _out_name(file, suffix))
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -357,3 +357,18 @@ def test_gemmini_refuses_a_function_with_outputs(src: Path) -> None:
     r = tensflo.compile(str(src), "bounds", target="gemmini", synth="none")
     assert r.status == "not_lifted" and r.code is None
     assert any("not finished there" in d.message for d in r.diagnostics)
+
+
+def test_batch_compile_writes_the_entry_that_updates_in_place(tmp_path: Path, tensflo_cmd) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "k.c").write_text(
+        "void add1(int *y, int n) { for (int i = 0; i < n; i++) y[i] += 1; }\n"
+        "int twice(int a) { return 2 * a; }\n")
+    p = tensflo_cmd("compile", str(tmp_path / "src"), "--target", "numpy", "-q", "-o",
+                    str(tmp_path / "out"), cwd=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    (module,) = (tmp_path / "out").rglob("k_c.py")
+    mod = load_module(module.read_text(), "batch_k")
+    y = np.array([1, 2, 3, 4])
+    assert mod.add1(y, 3) is None and y.tolist() == [2, 3, 4, 4]
+    assert int(mod.twice(5)) == 10
