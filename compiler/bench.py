@@ -238,6 +238,9 @@ def bench_function(path: str, name: str, registry: Any, opts: BenchOptions = Ben
     if not result.lifted or result.program is None:
         reason = next((d.message for d in result.diagnostics if d.severity == "error"), result.status)
         raise UsageError(f"{path}: {name} was not lifted, so there is nothing to bench: {reason}")
+    if result.outputs:
+        raise UsageError(f"{path}: {name} has outputs through pointers ({', '.join(result.written)}"
+                         "): timing such a function is not finished")
     tfn = Function(name, result.params, result.program)
     targets = runnable_targets(registry, opts.targets)
     baseline = f"g++ {' '.join(BENCH_FLAGS[1:])}" if fn.lang == "cpp" else "CPython"

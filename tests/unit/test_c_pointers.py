@@ -372,3 +372,9 @@ def test_batch_compile_writes_the_entry_that_updates_in_place(tmp_path: Path, te
     y = np.array([1, 2, 3, 4])
     assert mod.add1(y, 3) is None and y.tolist() == [2, 3, 4, 4]
     assert int(mod.twice(5)) == 10
+
+
+def test_bench_refuses_a_function_with_outputs(src: Path, tensflo_cmd) -> None:
+    p = tensflo_cmd("bench", str(src), "--function", "scale", "--sizes", "1e3", "-q")
+    assert p.returncode != 0 and "has outputs through pointers (a)" in p.stdout + p.stderr
+    assert "Traceback" not in p.stdout + p.stderr
