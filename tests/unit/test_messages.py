@@ -29,7 +29,7 @@ int find(const std::vector<int>& a, int x) {
 """)
     assert _notes(src, "find") == [
         "6:20: note: loop-shape rules: an early exit other than a search, `if (c) { ...; break; }` "
-        "or `if (c) return e;` as the whole loop body",
+        "or `if (c) return e;` as the loop body (after declarations)",
         "2:5: error: find was not lifted",
     ]
 
