@@ -299,6 +299,12 @@ class _FunctionReader:
                 return L.Name(name, loc)
             case ast.Subscript(value, ast.Slice()):
                 return comprehensions.slice_copy(self, e)
+            case ast.Subscript(value, ast.UnaryOp(ast.USub(), ast.Constant(int(k)))) \
+                    if k > 0 and all(isinstance(n, ast.Name | ast.Subscript | ast.Constant | ast.UnaryOp
+                                                | ast.unaryop | ast.expr_context) for n in ast.walk(value)):
+                # Python's x[-k] is x[len(x) - k] (an IndexError when len(x) < k: a precondition)
+                length = L.Len(self.expr(value), loc)
+                return L.Index(self.expr(value), L.Binary(ops.SUB.symbol, length, L.Const(k, loc), loc), loc)
             case ast.Subscript(value, index):
                 return L.Index(self.expr(value), self.expr(index), loc)
             case ast.BinOp(ast.List([elt]), ast.Mult(), n) | ast.BinOp(n, ast.Mult(), ast.List([elt])):

@@ -437,14 +437,28 @@ def test_framework_targets_check_types_and_guards(target: str, tmp_path: Path) -
 
 
 def test_a_precondition_no_input_satisfies_is_not_taken(tmp_path: Path) -> None:
-    # a read at a negative constant index is read as out of range (`requires false`): such a
-    # precondition would make any proof vacuous, so the candidate is not taken
+    # a read at an index that folds to a negative constant is read as out of range (`requires
+    # false`): such a precondition would make any proof vacuous, so the candidate is not taken
     path = tmp_path / "neg.py"
-    path.write_text("def last(xs: list[int]) -> int:\n    return xs[-1]\n")
+    path.write_text("def last(xs: list[int]) -> int:\n    return xs[0 - 1]\n")
     with load_registry() as registry:
         (r,) = compile_file(str(path), ["last"], registry, Options(target=None, synth=(), timeout=30))
     assert r.status == "not_lifted"
     assert any("no random input satisfies its precondition" in d.message for d in r.diagnostics)
+
+
+def test_a_negative_literal_index_counts_from_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "neg.py"
+    path.write_text("def ends(xs: list[int], m: list[list[int]]) -> int:\n"
+                    "    return xs[-1] - xs[-2] + m[-1][-1]\n")
+    with load_registry() as registry:
+        (r,) = compile_file(str(path), ["ends"], registry, Options(timeout=60))
+    assert r.status == "lifted" and r.proof == "unbounded" and r.code is not None
+    f = load_module(r.code, "ends").ends
+    assert int(f([1, 5, 9], [[1, 2], [3, 4]])) == 9 - 5 + 4
+    for xs, m in (([1], [[1]]), ([1, 2], [])):
+        with pytest.raises(IndexError):
+            f(xs, m)
 
 
 def test_the_rest_of_requires_is_checked_before_any_work(tmp_path: Path) -> None:
