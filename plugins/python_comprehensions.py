@@ -25,7 +25,16 @@ from collections.abc import Callable
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
 
-from .python_shapes import Reader, collect, fresh, hoist, loop, read_apart, sequence
+from .python_shapes import (
+    Reader,
+    check_item_share,
+    collect,
+    fresh,
+    hoist,
+    loop,
+    read_apart,
+    sequence,
+)
 
 REDUCTIONS = ("sum", "min", "max", "all", "any")
 """The builtins read as folds when given one iterable."""
@@ -232,6 +241,7 @@ def list_comp(r: Reader, node: ast.ListComp | ast.GeneratorExp) -> L.Expr:
     def inner() -> list[L.Stmt]:
         v = r.expr(node.elt)
         types.append(r.type_of(v, node.elt))
+        check_item_share(r, v, node.elt)
         return [L.Push(L.Name(acc, loc), v, loc)]
     r.types[acc] = TensorType("int", 1)
     loops = generator_loops(r, node, node.generators, inner)
@@ -247,6 +257,8 @@ def list_display(r: Reader, node: ast.List) -> L.Expr:
     """`[a, b, ...]`: a new list with these items."""
     loc = r.loc(node)
     values = [r.expr(e) for e in node.elts]
+    for v, e in zip(values, node.elts, strict=True):
+        check_item_share(r, v, e)
     types = {r.type_of(v, e) for v, e in zip(values, node.elts, strict=True)}
     if len(types) != 1:
         raise r.unsupported(node, "a list display whose items have different types")
@@ -276,6 +288,9 @@ def concat(r: Reader, left: L.Expr, right: L.Expr, node: ast.BinOp) -> L.Expr:
     lt, rt = r.type_of(left, node.left), r.type_of(right, node.right)
     if lt != rt:
         raise r.unsupported(node, f"`+` of a {lt} and a {rt}")
+    if lt.rank >= 2:
+        for side, operand in ((left, node.left), (right, node.right)):
+            check_item_share(r, L.Index(side, L.Const(0)), operand)
     acc = fresh(r, "concat")
     k = fresh(r, "k")
     r.types[acc], r.types[k] = lt, INT

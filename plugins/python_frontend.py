@@ -195,6 +195,7 @@ class _FunctionReader:
                 if not isinstance(vector, L.Name | L.Index):
                     raise self.unsupported(s, "append to something that is not a variable or element")
                 item = self.expr(arg)
+                shapes.check_item_share(self, item, arg)
                 self.note_append(vector, self.type_of(item, arg))
                 return [L.Push(vector, item, loc)]
             case ast.Expr(ast.Call(ast.Attribute(_, "sort" | "reverse" | "extend" | "insert" | "pop"

@@ -519,3 +519,34 @@ def check_share(r: Reader, name: str, value: L.Expr, node: ast.AST) -> None:
     if isinstance(base, L.Name) and (name in changed or base.id in changed):
         raise r.unsupported(node, f"{name} shares a list with {base.id}, and the function changes "
                             f"{name if name in changed else base.id} in place (loop IR copies lists)")
+
+
+def _deeply_mutated(fn: ast.FunctionDef) -> str | None:
+    """A list the function changes inside one of its items (`m[i][j] = v`, `m[i].append(v)`)."""
+    for n in ast.walk(fn):
+        targets: list[ast.expr] = []
+        if isinstance(n, ast.Assign):
+            targets = [leaf for t in n.targets for leaf in (t.elts if isinstance(t, ast.Tuple) else [t])]
+        elif isinstance(n, ast.AugAssign | ast.AnnAssign):
+            targets = [n.target]
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            targets = [ast.Subscript(n.func.value, ast.Constant(0))]
+        for t in targets:
+            if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Subscript):
+                return _root(t)
+    return None
+
+
+def check_item_share(r: Reader, value: L.Expr, node: ast.AST) -> None:
+    """Refuse putting a list that already exists into another (`out.append(m[i])`, `[row for row
+    in m]`, `m[:]` of a matrix) when the function changes some list inside one of its items:
+    Python shares the item, loop IR copies it."""
+    if not isinstance(value, L.Name | L.Index) or r.type_of(value, node).rank == 0:
+        return
+    if isinstance(value, L.Name) and value.id in r.temps:
+        return
+    changed = _deeply_mutated(r.fn)
+    if changed is not None:
+        raise r.unsupported(node, f"{_what(node)} puts an existing list inside another, and the "
+                            f"function changes {changed} inside an item (Python shares the item, "
+                            "loop IR copies it)")

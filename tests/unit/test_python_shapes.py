@@ -262,6 +262,10 @@ REFUSED = [
      "    return m\n", 2, 5, "shares a list"),
     ("def f(m: list[list[int]]) -> list[list[int]]:\n    r = m[0]\n    r[0] = 5\n    return m\n",
      2, 9, "shares a list"),
+    ("def f(m: list[list[int]]) -> list[list[int]]:\n    c = [row for row in m]\n"
+     "    c[0][0] = 5\n    return m\n", 2, 10, "puts an existing list inside another"),
+    ("def f(m: list[list[int]]) -> list[list[int]]:\n    c = []\n    c.append(m[0])\n"
+     "    c[0][0] = 5\n    return m\n", 3, 14, "puts an existing list inside another"),
     ("def f(a: list[list[int]]) -> list[list[int]]:\n    return [list(c) for c in zip(*a)]\n",
      2, 30, "zip(*...)"),
     ("def f(a: list[int]) -> list[int]:\n    return a[::2]\n", 2, 12, "a slice with a step"),
