@@ -172,8 +172,10 @@ def guard_expr(t: Term, names: Mapping[Var, str]) -> str:
     if not isinstance(t, App):
         raise RenderError(f"a guard holds {t}, which the entry check cannot evaluate")
     op = t.op.name
-    if op == "len" and isinstance(t.args[0], App) and t.args[0].op.name == "transpose":
-        return f"columns({guard_expr(t.args[0].args[0], names)})"  # len(m[0]) of rows
+    inner = t.args[0] if t.args else None
+    if op == "len" and isinstance(inner, App) and inner.op.name == "transpose" \
+            and isinstance(inner.args[0], Term):
+        return f"columns({guard_expr(inner.args[0], names)})"  # len(m[0]) of rows
     args = [guard_expr(a, names) for a in t.args if isinstance(a, Term)]
     if len(args) != len(t.args):
         raise RenderError(f"a guard uses {op} with a function argument")
