@@ -64,6 +64,17 @@ def _build(t: Term, vectors: Mapping[Var, Term]) -> Term | None:
         if inner is None:
             return None
         return mk(BROADCAST[("mul", 1, False)].name, inner, lit(-1 if inner.type.elem == "int" else -1.0))
+    if t.op.name == "ite" and t.type.elem in ("int", "float"):
+        c, a, b = map(term_arg, t.args)
+        if not any(v in free_vars(c) for v in vectors):
+            # a loop-invariant condition reading whole vectors (`range > 0`): a lambda cannot
+            # hold it, and TensIR selects only scalars; a * [c] + b * [not c] is the same value
+            # (x * 1 == x and x * 0 == 0 exactly for every finite x; a NaN or an infinity in a
+            # branch makes the strict `ite` undefined as well)
+            one, zero = (lit(1), lit(0)) if t.type.elem == "int" else (lit(1.0), lit(0.0))
+            blend = mk("add", mk("mul", a, mk("ite", c, one, zero)),
+                       mk("mul", b, mk("ite", c, zero, one)))
+            return _build(blend, vectors)
     # any other scalar op: a map over its per-entry arguments; its other arguments must be
     # scalars a lambda may hold
     args = [term_arg(a) for a in t.args]

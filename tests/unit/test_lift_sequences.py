@@ -112,6 +112,26 @@ std::vector<double> softmax_in_place(std::vector<double> x) {
     return e;
 }
 
+std::vector<double> minmax_scale(std::vector<double> x) {
+    double lo = x[0], hi = x[0];
+    for (size_t i = 1; i < x.size(); i++) {
+        if (x[i] < lo) lo = x[i];
+        if (x[i] > hi) hi = x[i];
+    }
+    double range = hi - lo;
+    for (size_t i = 0; i < x.size(); i++)
+        x[i] = range > 0.0 ? (x[i] - lo) / range : 0.0;
+    return x;
+}
+
+std::vector<int> percent_of_total(std::vector<int> x) {
+    int total = 0;
+    for (size_t i = 0; i < x.size(); i++) total += x[i];
+    std::vector<int> out;
+    for (size_t i = 0; i < x.size(); i++) out.push_back(total > 0 ? x[i] * 100 / total : -x[i]);
+    return out;
+}
+
 int max_seeded(std::vector<int> x, int n) {
     int m = x[0];
     for (int i = 1; i < n; i++) m = std::max(m, x[i]);
@@ -165,6 +185,7 @@ def remove_offset(x: list[int]) -> list[int]:
 """
 
 CPP_KERNELS = ["variance", "variance_int", "softmax", "softmax_in_place", "layernorm", "rmsnorm", "center",
+               "minmax_scale", "percent_of_total",
                "max_seeded", "min_seeded_if"]
 PY_KERNELS = ["variance", "softmax", "remove_offset"]
 
@@ -226,6 +247,16 @@ def test_a_vector_built_by_one_loop_is_updated_in_place_by_the_next(lifted) -> N
     r, _ = lifted["cc:softmax_in_place"]
     assert r.requires == ["0 < len(x)"], r.requires
     assert r.tensir.startswith("vec_scalar_div(vec_map(vec_scalar_sub(x, reduce_max(")
+
+
+def test_a_condition_on_an_earlier_scalar_selects_by_weights(lifted) -> None:
+    """`range > 0 ? (x[i] - lo) / range : 0`: the condition reads whole vectors, so it cannot go
+    into a lambda; the branches are weighted by `ite(c, 1, 0)` and `ite(c, 0, 1)` (exact)."""
+    r, _ = lifted["cc:minmax_scale"]
+    assert "vec_scalar_mul(vec_scalar_div(vec_scalar_sub(x, " in r.tensir
+    assert "> 0.0, 1.0, 0.0)" in r.tensir and "> 0.0, 0.0, 1.0)" in r.tensir
+    r, _ = lifted["cc:percent_of_total"]
+    assert "reduce_sum(x) > 0, 1, 0)" in r.tensir, r.tensir
 
 
 def test_seeded_reductions_state_their_precondition(lifted) -> None:
