@@ -39,7 +39,7 @@ from tensflo.ir.tensir.types import TensorType
 _SAFE_CALLS = frozenset({"len", "abs", "min", "max"})
 _SAFE_OPS = (ast.Add, ast.Sub, ast.Mult, ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or)
 _ADMITS: Mapping[str, frozenset[str]] = {
-    "int": frozenset({"int", "Integral", "Real", "Number", "Rational", "Complex", "complex"}),
+    "int": frozenset({"int", "Integral", "Real", "Number", "Rational", "Complex"}),
     "float": frozenset({"Real", "Number", "Complex"}),
     "bool": frozenset({"bool", "int", "Integral", "Real", "Number", "Complex"}),
     "vec": frozenset({"list", "List", "Sequence", "Iterable", "Collection", "Sized", "Reversible"}),
