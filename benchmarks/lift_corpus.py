@@ -267,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated suites (default all: cpp,python,c,python_real)")
     ap.add_argument("--jobs", "-j", type=int, default=1, help="kernel files lifted at once")
     ap.add_argument("--out", default="lift_corpus", help="results/STEM.md and .json")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the rows of results/STEM.json this run does not redo (re-run part "
+                         "of the corpus); the report says which rows were re-run")
     args = ap.parse_args(argv)
     suites = [s for s in args.suite.split(",") if s]
     unknown = [s for s in suites if s not in SUITES]
@@ -295,13 +298,24 @@ def main(argv: list[str] | None = None) -> int:
         for w in work:
             show(run_file(*w))
 
-    totals = totals_of(rows, args)
-    tags = by_tag(rows)
     command = ("benchmarks/lift_corpus.py " + " ".join(argv if argv is not None else sys.argv[1:])
                ).strip()
+    if args.merge and (RESULTS / f"{args.out}.json").exists():
+        old = json.loads((RESULTS / f"{args.out}.json").read_text())
+        redone = {(r["suite"], r["kernel"]) for r in rows}
+        for r in rows:
+            r["rerun"] = command
+        by_key = {(r["suite"], r["kernel"]): r for r in rows}
+        kept = [by_key.pop((r["suite"], r["kernel"]), r) if (r["suite"], r["kernel"]) in redone
+                else r for r in old["kernels"]]
+        rows = kept + list(by_key.values())
+        command = f"{old.get('command', 'benchmarks/lift_corpus.py')}; then {command}"
+    totals = totals_of(rows, args)
+    tags = by_tag(rows)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.out}.json").write_text(
-        json.dumps({"totals": totals, "by_tag": tags, "kernels": rows}, indent=2) + "\n")
+        json.dumps({"command": command, "totals": totals, "by_tag": tags, "kernels": rows},
+                   indent=2) + "\n")
     (RESULTS / f"{args.out}.md").write_text(markdown(rows, totals, tags, command))
     print()
     for k, v in totals.items():
