@@ -129,7 +129,7 @@ def check_statement(c: Any, refuse: Callable[[Any, str], LoopIRError],
         for d in kids:
             inits = [k for k in d.get_children() if k.kind.is_expression()]
             for k in inits:
-                _check(k, refuse, nonneg)
+                _check(k, refuse, nonneg, stored=True)
             if inits and _kind(d.type) in RANGES and not _fits(d.type, inits[-1], nonneg):
                 raise refuse(d, f"initializing {d.spelling}, a {d.type.spelling}, with "
                                 f"`{_text(inits[-1])}`, which may not fit (C would wrap it)")
@@ -142,18 +142,22 @@ def check_statement(c: Any, refuse: Callable[[Any, str], LoopIRError],
 
 
 def _check(c: Any, refuse: Callable[[Any, str], LoopIRError], nonneg: Names,
-           argument: bool = False) -> None:
+           argument: bool = False, stored: bool = False) -> None:
     """Check an expression and the expressions inside it."""
-    for k in c.get_children():
+    kids = list(c.get_children())
+    assigns = c.kind.name in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") \
+        and operator(c).endswith("=") and operator(c) not in ("==", "!=", "<=", ">=")
+    for n, k in enumerate(kids):
         if k.kind.is_expression():
-            _check(k, refuse, nonneg, c.kind.name == "CALL_EXPR")
-    _check_node(c, refuse, nonneg, argument)
+            _check(k, refuse, nonneg, c.kind.name == "CALL_EXPR", assigns and n == len(kids) - 1)
+    _check_node(c, refuse, nonneg, argument, stored)
 
 
 def _check_node(c: Any, refuse: Callable[[Any, str], LoopIRError], nonneg: Names,
-                argument: bool = False) -> None:
+                argument: bool = False, stored: bool = False) -> None:
     """`argument`: `c` is an argument of a call (a C++ vector's index or size: `size_type`, which
-    the reader reads as the int it is when in range)."""
+    the reader reads as the int it is when in range); `stored`: the value of an assignment (whose
+    store is checked with the assignment)."""
     kind, t = c.kind.name, _kind(c.type)
     kids = list(c.get_children())
     if kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR", "UNARY_OPERATOR"):
@@ -173,6 +177,10 @@ def _check_node(c: Any, refuse: Callable[[Any, str], LoopIRError], nonneg: Names
                             f"`{_text(c)}` may not fit)")
         if kind == "UNARY_OPERATOR" and op in ("++", "--") and _kind(kids[0].type) in RANGES:
             raise refuse(c, f"`{_text(c)}` on a {kids[0].type.spelling} (C would wrap it)")
+    if kind == "UNEXPOSED_EXPR" and len(kids) == 1 and t in RANGES and t != "BOOL" \
+            and not stored and _kind(kids[0].type) != t and not _fits(c.type, kids[0], nonneg):
+        raise refuse(c, f"`{_text(kids[0])}` converted to {c.type.spelling}, whose value may not "
+                        "fit (C would wrap it)")
     if kind in _CASTS and kids and t in RANGES and not _fits(c.type, kids[-1], nonneg):
         raise refuse(c, f"the cast `{_text(c)}` to {c.type.spelling}, whose value may not fit "
                         "(C would wrap it)")

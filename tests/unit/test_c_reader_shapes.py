@@ -147,6 +147,13 @@ int dot4(const int *x, const int *y, int n) {
     for (; i < n; i++) s += x[i] * y[i];
     return s;
 }
+uint8_t inc8(uint8_t v) { return v + 1; }
+static int twice8(uint8_t v) { return 2 * v; }
+int via_helper(const int *x, int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) s += twice8(x[i]);
+    return s;
+}
 int unsequenced(int *y, int n) {
     int k = 0;
     for (int i = 0; i < n; i++) y[k++] = k;
@@ -277,6 +284,8 @@ def test_a_strided_read_states_both_ends_as_its_precondition(source: Path) -> No
      "wrap)"),
     ("narrow_local", "initializing v, a unsigned char, with `x [ i ]`, which may not fit"),
     ("dot4", "the operator & (also refused: "),
+    ("inc8", "`v + 1` converted to uint8_t, whose value may not fit"),
+    ("via_helper", "`x [ i ]` converted to uint8_t, whose value may not fit"),
 ])
 def test_effects_where_c_leaves_the_order_open_are_refused(source: Path, name: str,
                                                            words: str) -> None:
