@@ -40,6 +40,9 @@ def add_commands(command: AddCommand) -> None:
     sub.add_argument("-o", "--output", metavar="OUT",
                      help="write the generated module to OUT (default: stdout); in batch "
                           "mode a directory, one module per source file")
+    sub.add_argument("--emit", choices=("obj", "so"), metavar="KIND",
+                     help="llvm target, one C function: write a drop-in object file (obj) or "
+                          "shared library (so) with the C signature to -o (docs/llvm.md)")
     lift_options.add_arguments(sub)
     add_batch_arguments(sub)
 
@@ -65,6 +68,8 @@ def run_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> i
         return run_command(args, registry, out,
                            lift_options.lift_options(args, registry, args.target))
     args.source = args.source[0]
+    if getattr(args, "emit", None):
+        return _run_emit(args, registry, out)
     results = _lift_results(args, registry, args.target)
     code = _code(results, registry, args.target, args.source)
     if code is not None and to_file(args.output):
@@ -75,6 +80,25 @@ def run_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> i
         _report(results, sys.stderr)
         if code is not None and not to_file(args.output):
             out.write(code)
+    return _exit_status(results)
+
+
+def _run_emit(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
+    """`--emit obj|so`: lift without a code generator, then write the llvm drop-in."""
+    from tensflo.plugins.errors import UsageError
+
+    from .dropin_emit import emit_dropin
+
+    if args.target != "llvm":
+        raise UsageError(f"--emit {args.emit} needs --target llvm")
+    lift_options.lift_options(args, registry, "llvm")  # the target is available here
+    results = _lift_results(args, registry, None)
+    emit_dropin(results, args.source, args.emit, args.output, registry,
+                lift_options.lift_options(args, registry, None).frontend_options)
+    if args.json:
+        _write_results(results, out)
+    else:
+        _report(results, sys.stderr)
     return _exit_status(results)
 
 
