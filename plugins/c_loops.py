@@ -15,7 +15,8 @@ function of the counter (`c_induction`).
 
 A counter declared before its loop is sound to read as the loop's own only when its value after
 a loop is never read: every read of it must be inside a loop that counts with it (which sets it
-first). `check_reused_counters` refuses the function otherwise, naming the read.
+first), or after a loop over it that may `break` (a search: the lifter models where it stops).
+`check_reused_counters` refuses the function otherwise, naming the read.
 """
 
 from __future__ import annotations
@@ -197,6 +198,12 @@ def check_reused_counters(body: tuple[L.Stmt, ...], reused: dict[str, Loc]) -> N
 
 def _check(body: tuple[L.Stmt, ...], reused: dict[str, Loc], counting: frozenset[str]) -> None:
     for s in body:
+        if isinstance(s, L.For) and s.var in reused:
+            # after a loop that may break, its counter holds where the search stopped
+            searched = any(isinstance(t, L.Break) for t in _own_stmts(s.body))
+            after = counting | {s.var} if searched else counting - {s.var}
+        else:
+            after = counting
         exprs: tuple[L.Expr, ...] = L.stmt_exprs(s)
         if isinstance(s, L.Assign) and isinstance(s.target, L.Name):
             exprs = (s.value,)  # the assigned name is written, not read
@@ -215,3 +222,14 @@ def _check(body: tuple[L.Stmt, ...], reused: dict[str, Loc], counting: frozenset
         elif isinstance(s, L.If):
             _check(s.then, reused, counting)
             _check(s.orelse, reused, counting)
+        counting = after
+
+
+def _own_stmts(body: tuple[L.Stmt, ...]) -> list[L.Stmt]:
+    """The statements of a loop body, those of its `if`s included, not those of nested loops."""
+    out: list[L.Stmt] = []
+    for s in body:
+        out.append(s)
+        if isinstance(s, L.If):
+            out += _own_stmts(s.then) + _own_stmts(s.orelse)
+    return out

@@ -113,10 +113,12 @@ def search_loop(lifter: Lifter, s: L.For | L.While, rest: Sequence[L.Stmt] | Non
     at = rewrite.simplify(mk("add", lo, found))
     _obligations(lifter, loop, ctx, mask, found, c, i, lo, hi, up)
     hit = mk("le", ZERO, found)
+    # where the counter stops when the loop runs to its end: the first value failing its test
+    ran_out = mk("max", lo, hi) if up else mk("min", mk("sub", hi, ONE), mk("sub", lo, ONE))
     if isinstance(exit_, L.Return):
         assert rest is not None
         rest_env = dict(env)
-        _end_counter(loop, rest_env, from_while, mk("max", lo, hi))  # the loop ran to its end
+        _end_counter(lifter, loop, rest_env, from_while, ran_out)  # the loop ran to its end
         after = lifter.block(rest, rest_env, ctx)
         if not isinstance(after, Term):
             raise NotLiftable(loop.loc, "no `return` after a loop that may return early")
@@ -129,14 +131,15 @@ def search_loop(lifter: Lifter, s: L.For | L.While, rest: Sequence[L.Stmt] | Non
         old = env[name]
         assert isinstance(old, Term)
         env[name] = rewrite.simplify(mk("ite", hit, substitute(new, {i: at}), old))
-    _end_counter(loop, env, from_while, mk("ite", hit, at, mk("max", lo, hi)))
+    _end_counter(lifter, loop, env, from_while, mk("ite", hit, at, ran_out))
     return None
 
 
-def _end_counter(loop: L.For, env: dict[str, Sym], from_while: bool, final: Term) -> None:
-    """A `while` counter stops at `final` (where the loop exits, else at the first value failing
-    `i < hi`); a `for` counter's final value is not modelled, as for loops without an exit."""
-    if loop.var in env and from_while:
+def _end_counter(lifter: Lifter, loop: L.For, env: dict[str, Sym], from_while: bool,
+                 final: Term) -> None:
+    """A counter declared before the loop, of a `while` or of a C `for`, stops at `final`; a
+    Python `for` counter's final value is not modelled (as for loops without an exit)."""
+    if loop.var in env and (from_while or lifter.function.lang != "python"):
         env[loop.var] = rewrite.simplify(final)
     else:
         env.pop(loop.var, None)

@@ -176,6 +176,8 @@ class Interpreter:
                     self._tick(s.loc)
                     bound = self._expr(stop, env)
                     if not (i < bound if step > 0 else i > bound):
+                        if self.lang != "python":  # C: the counter ends at the value failing the test
+                            env[var] = i
                         break
                     env[var] = i
                     try:

@@ -71,6 +71,19 @@ int last_positive(const std::vector<int>& x) {
     }
     return r;
 }
+int first_negative(const std::vector<int>& x, int n) {
+    int i;
+    for (i = 0; i < n; ++i) {
+        if (x[i] < 0) break;
+    }
+    return i;
+}
+int last_negative_c89(const std::vector<int>& x, int n) {
+    int i;
+    for (i = n - 1; i >= 0; i--)
+        if (x[i] < 0) break;
+    return i;
+}
 int argmax(const std::vector<int>& x, int n) {
     int max_i = 0;
     int max_p = x[0];
@@ -163,7 +176,8 @@ OPS_USED = {
     "cc:linear_search": "find_first", "cc:last_index_of": "find_last",
     "cc:first_mismatch": "find_first", "cc:is_sorted": "find_first",
     "cc:first_above_while": "find_first", "cc:find_or_end": "find_first",
-    "cc:last_positive": "find_last",
+    "cc:last_positive": "find_last", "cc:first_negative": "find_first",
+    "cc:last_negative_c89": "find_last",
     "cc:argmax": "argmax_from",
     "cc:argmax_last": "argmax_last_from", "cc:argmin_seeded": "argmin_from",
     "cc:argmin_abs_last": "argmin_last_from", "cc:argmin_sentinel": "argmin",
@@ -206,6 +220,8 @@ def _draw(key: str, rng: random.Random) -> list[Any]:
     n = rng.randint(0, 6)
     xs = [rng.randint(-2, 2) for _ in range(n)]
     name = key.split(":")[1]
+    if name in ("first_negative", "last_negative_c89"):
+        return [xs, rng.randint(0, n)]
     if name in ("linear_search", "last_index_of", "find_or_end"):
         return [xs, rng.randint(0, n), rng.randint(-3, 3)]
     if name == "first_mismatch":
