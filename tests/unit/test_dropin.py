@@ -1,0 +1,224 @@
+"""The llvm drop-in (`--emit obj|so`): linked with a C main compiled by gcc in place of the
+original, on random inputs, disjoint and overlapping arrays, it gives what gcc -O2 of the original
+gives (ints exactly, floats within a tolerance); the scalar fallback runs exactly on the calls whose
+arrays overlap or whose precondition fails."""
+
+from __future__ import annotations
+
+import math
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tensflo.compiler.pipeline import Options, compile_file, read_module
+from tensflo.plugins.c_family import clang_flags, function_signature
+from tensflo.plugins.manager import load_registry
+from tensflo.targets.llvm.dropin import build, spec_of, write
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+
+SOURCE = """#include <math.h>
+void saxpy(int n, float a, const float *x, float *y) {
+    int i;
+    for (i = 0; i < n; i++) y[i] += a * x[i];
+}
+float sdot(int n, const float *x, const float *y) {
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) s += x[i] * y[i];
+    return s;
+}
+void iscale(int n, int k, int *v) {
+    for (int i = 0; i < n; i++) v[i] = v[i] * k / 3 + v[i] % 5;
+}
+void vcomb(int n, const int *x, const int *z, int *y) {
+    for (int i = 0; i < n; i++) y[i] = x[i] - 2 * z[i] + (x[i] > 0 ? 1 : 0);
+}
+int find(int n, const int *x, int t) {
+    int i;
+    for (i = 0; i < n; i++) {
+        if (x[i] == t) return i;
+    }
+    return -1;
+}
+double dnorm(int n, const double *x) {
+    double s = 0.0;
+    for (int i = 0; i < n; i++) s += x[i] * x[i];
+    return sqrt(s);
+}
+void dscale(int n, double a, double *x) {
+    for (int i = 0; i < n; i++) x[i] = fabs(x[i]) * a;
+}
+"""
+BUF = 600
+# name: (buffer element type, call, the scalar `a` is an int, writes)
+KERNELS = {
+    "saxpy": ("float", "saxpy(n, (float)a, buf + ox, buf + oy)", False),
+    "sdot": ("float", "r = sdot(n, buf + ox, buf + oy)", False),
+    "iscale": ("int", "iscale(n, (int)a, buf + ox)", True),
+    "vcomb": ("int", "vcomb(n, buf + ox, buf + oz, buf + oy)", True),
+    "find": ("int", "r = find(n, buf + ox, (int)a)", True),
+    "dnorm": ("double", "r = dnorm(n, buf + ox)", False),
+    "dscale": ("double", "dscale(n, a, buf + ox)", False),
+}
+OVERLAPPING = {"saxpy", "vcomb"}
+"""Kernels with a pair that must not overlap (one array written, one read)."""
+
+
+def driver(name: str, counted: bool) -> str:
+    elem, call, _ = KERNELS[name]
+    fmt = "%d" if elem == "int" else "%.17g"
+    read = "%d" if elem == "int" else "%lf"
+    load = "int v; scanf(\"%d\", &v); buf[k] = v;" if elem == "int" else \
+        f"double v; scanf(\"{read}\", &v); buf[k] = ({elem})v;"
+    count = f"extern long {name}__fallbacks;" if counted else ""
+    shown = f"{name}__fallbacks" if counted else "-1L"
+    return f"""#include <stdio.h>
+{count}
+{_prototype(name)};
+int main(void) {{
+    int cases; if (scanf("%d", &cases) != 1) return 1;
+    static {elem} buf[{BUF}];
+    for (int c = 0; c < cases; c++) {{
+        int n, ox, oy, oz; double a; double r = 0;
+        scanf("%d %d %d %d %lf", &n, &ox, &oy, &oz, &a);
+        for (int k = 0; k < {BUF}; k++) {{ {load} }}
+        {call};
+        printf("%.17g", r);
+        for (int k = 0; k < {BUF}; k++) printf(" {fmt}", {'buf[k]' if elem == 'int' else '(double)buf[k]'});
+        printf("\\n");
+    }}
+    printf("fallbacks %ld\\n", {shown});
+    return 0;
+}}
+"""
+
+
+def _prototype(name: str) -> str:
+    line = next(s for s in SOURCE.splitlines() if f" {name}(" in s)
+    return line.rstrip(" {")
+
+
+def cases(name: str, rng: random.Random, count: int) -> tuple[str, list[bool]]:
+    """Input text for the driver and, per case, whether the fast path's checks must fail."""
+    elem, _, int_scalar = KERNELS[name]
+    lines, fails = [str(count)], []
+    for c in range(count):
+        n = rng.choice([0, 1, 2, 7, 33, 150]) if c % 7 else -1
+        ox, oy, oz = 0, 200, 400
+        overlap = c % 3 == 1 and name in OVERLAPPING and n > 1
+        if overlap:
+            oy = rng.choice([ox + 1, ox + n // 2, max(0, ox - 1) + 3])
+        if name == "vcomb" and overlap and c % 2:
+            oy, oz = 400, 400 + rng.choice([-1, 0, 1])  # y over z
+        a = rng.randint(-4, 4) if int_scalar else round(rng.uniform(-3, 3), 3)
+        if name == "find":
+            a = rng.randint(-3, 3)
+        vals = [rng.randint(-40, 40) if elem == "int" else
+                rng.choice([rng.uniform(-2, 2), rng.randint(-9, 9), 1e-3 * rng.random()])
+                for _ in range(BUF)]
+        lines.append(f"{n} {ox} {oy} {oz} {a} " + " ".join(map(repr, vals)))
+        pairs = {"saxpy": [(ox, oy)], "vcomb": [(ox, oy), (oz, oy)]}.get(name, [])
+        overlaps = any(n > 0 and p < q + n and q < p + n for p, q in pairs)
+        fails.append(overlaps or (n < 0 and name in ("saxpy", "iscale", "vcomb", "dscale")))
+    return "\n".join(lines) + "\n", fails
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Per kernel, the drop-in object (with its fallback counter)."""
+    d = tmp_path_factory.mktemp("dropin")
+    src = d / "k.c"
+    src.write_text(SOURCE)
+    registry = load_registry()
+    results = compile_file(str(src), list(KERNELS), registry, Options(target=None, timeout=60))
+    module = read_module(str(src), registry)
+    objects = {}
+    for r in results:
+        assert r.lifted, (r.function, [str(x) for x in r.diagnostics])
+        sig = function_signature(str(src), r.function, clang_flags("c"))
+        spec = spec_of(r, module.function(r.function), {p.name: p.ctype for p in sig.params},
+                       None if sig.result is None else sig.result.ctype)
+        objects[r.function] = d / f"{r.function}.o"
+        write(build(spec, count_fallbacks=True), "obj", str(objects[r.function]))
+    objects["source"] = src
+    return objects
+
+
+def run(exe: Path, text: str) -> tuple[list[list[float]], int]:
+    out = subprocess.run([str(exe)], input=text, capture_output=True, text=True, check=True).stdout
+    *rows, last = out.strip().splitlines()
+    return [[float(v) for v in row.split()] for row in rows], int(last.split()[1])
+
+
+def link(d: Path, name: str, main: str, obj: str, flags: tuple[str, ...] = ()) -> Path:
+    (d / f"{name}_main.c").write_text(main)
+    exe = d / f"{name}_{Path(obj).stem}"
+    subprocess.run(["gcc", "-O2", *flags, "-o", str(exe), str(d / f"{name}_main.c"), obj, "-lm"],
+                   check=True, capture_output=True, text=True)
+    return exe
+
+
+@pytest.mark.parametrize("name", list(KERNELS))
+def test_dropin_agrees_with_gcc(name: str, built: dict[str, Path]) -> None:
+    d = built["source"].parent
+    original = d / f"{name}_orig.o"
+    subprocess.run(["gcc", "-O2", "-c", "-o", str(original), str(built["source"])], check=True)
+    want_exe = link(d, name, driver(name, False), str(original))
+    got_exe = link(d, f"{name}_dropin", driver(name, True), str(built[name]))
+    text, fails = cases(name, random.Random(sum(map(ord, name))), 40)
+    want, _ = run(want_exe, text)
+    got, fallbacks = run(got_exe, text)
+    elem = KERNELS[name][0]
+    worst = 0.0
+    for k, (w, g) in enumerate(zip(want, got, strict=True)):
+        if elem == "int":
+            assert w == g, f"{name}: case {k} differs (fallback expected: {fails[k]})"
+        for x, y in zip(w, g, strict=True):
+            if x == y or (math.isnan(x) and math.isnan(y)):
+                continue
+            err = abs(x - y) / max(1.0, abs(x))
+            worst = max(worst, err)
+            assert err <= 1e-4, f"{name}: case {k}: {y} instead of {x} (fallback: {fails[k]})"
+    print(f"{name}: largest relative error {worst:.3g}, fallbacks {fallbacks}/{len(want)}")
+    assert fallbacks == sum(fails), (fallbacks, sum(fails))
+
+
+def test_cli_writes_a_shared_library(tmp_path: Path) -> None:
+    """`tensflo compile --target llvm --emit so` exports the function with its C signature."""
+    import ctypes
+
+    src = tmp_path / "k.c"
+    src.write_text(SOURCE)
+    so = tmp_path / "saxpy.so"
+    tensflo = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tensflo"
+    done = subprocess.run([str(tensflo), "compile", str(src), "-f", "saxpy", "--target", "llvm",
+                           "--emit", "so", "-o", str(so), "-q"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lib = ctypes.CDLL(str(so))
+    fn = lib.saxpy
+    fn.argtypes = [ctypes.c_int, ctypes.c_float, ctypes.c_void_p, ctypes.c_void_p]
+    fn.restype = None
+    buf = (ctypes.c_float * 8)(*range(8))
+    fn(4, 2.0, ctypes.addressof(buf), ctypes.addressof(buf) + 16)  # disjoint: y = buf[4:8]
+    assert list(buf) == [0, 1, 2, 3, 4, 7, 10, 13]
+    buf = (ctypes.c_float * 8)(*range(8))
+    fn(4, 2.0, ctypes.addressof(buf), ctypes.addressof(buf) + 4)  # y = x + 1: as the C loop does
+    want = list(range(8))
+    for i in range(4):
+        want[i + 1] += 2.0 * want[i]
+    assert list(buf) == want
+
+
+def test_unlowerable_construct_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "k.c"
+    src.write_text("void f(int n, unsigned char *p) { for (int i = 0; i < n; i++) p[i] = 1; }\n")
+    tensflo = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tensflo"
+    done = subprocess.run([str(tensflo), "compile", str(src), "-f", "f", "--target", "llvm",
+                           "--emit", "obj", "-o", str(tmp_path / "f.o"), "-q"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2, done
+    assert not (tmp_path / "f.o").exists()
+    assert "p has C type unsigned char" in done.stderr and "Traceback" not in done.stderr
