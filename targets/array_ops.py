@@ -43,6 +43,7 @@ def math_entries(ns: str) -> dict[str, PyEntry]:
     return {
         "sqrt": call(f"{ns}.sqrt", 1), "exp": call(f"{ns}.exp", 1), "log": call(f"{ns}.log", 1),
         "pow": call(f"{ns}.power", 2), "floor": call(f"{ns}.floor", 1),
+        "isnan": call(f"{ns}.isnan", 1), "isinf": call(f"{ns}.isinf", 1),
         "to_float": Template(f"{ns}.asarray({{0}}, dtype={ns}.float64)"),
         "to_int": Template(f"{ns}.trunc({{0}}).astype({ns}.int64)"),
     }

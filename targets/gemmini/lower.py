@@ -53,6 +53,7 @@ ROLES: dict[str, str | Unsupported] = {
     **{name: UNSUPPORTED for name in (
         "sub", "mul", "div", "mod", "floordiv", "floormod", "lt", "le", "gt", "ge", "eq", "ne",
         "and", "or", "not", "neg", "abs", "ite", "index", "tail", "stride", "append", "len",
+        "isnan", "isinf",
         "transpose",
         "reduce_sum", "reduce_mul", "reduce_max", "matrix_row_sum", "outer")},
     **{op.name: UNSUPPORTED for op in (*ELEMWISE.values(), *BROADCAST.values())},

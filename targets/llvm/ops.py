@@ -90,6 +90,9 @@ SCALAR: dict[str, Callable[..., Value]] = {
     "log": _intrinsic("llvm.log"),
     "pow": _intrinsic("llvm.pow"),
     "floor": _intrinsic("llvm.floor"),
+    "isnan": lambda g, t, a: g.b.fcmp_unordered("uno", a, a),
+    "isinf": lambda g, t, a: g.b.fcmp_ordered("==", _intrinsic("llvm.fabs")(g, t, a),
+                                              g.const("float", float("inf"))),
     "to_float": lambda g, t, a: g.b.sitofp(a, g.zero("float").type),
     "to_int": lambda g, t, a: g.b.fptosi(a, g.i64(0).type),  # truncates toward zero
 }

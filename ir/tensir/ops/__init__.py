@@ -12,6 +12,7 @@ and `float` as reals (overflow and rounding are not modelled; see docs/semantics
 from __future__ import annotations
 
 from . import families, math, search
+from .classify import CLASSIFY_OPS
 from .families import BROADCAST, ELEMWISE
 from .linalg import (
     MATMUL,
@@ -41,7 +42,7 @@ search.declare()
 __all__ = [
     "SEARCH_OPS",
     "SCAN_MAX", "SCAN_OPS", "SCAN_SUM",
-    "APPEND", "BROADCAST", "COL_SLICE", "DTYPES", "ELEMWISE", "INDEX", "ITE", "KERNELS", "Kernel",
+    "APPEND", "BROADCAST", "CLASSIFY_OPS", "COL_SLICE", "DTYPES", "ELEMWISE", "INDEX", "ITE", "KERNELS", "Kernel",
     "LEN", "MAPPERS", "MATH_OPS", "MATMUL", "MATRIX_MAP", "MATRIX_ROW_SUM", "MATRIX_SELECTION_TWO_ARGS",
     "MATRIX_VEC_MUL", "MAX", "NUMERIC", "OUTER", "PROD", "RANK_PREFIX", "REDUCE_MAX", "REDUCE_MUL",
     "REDUCE_SUM", "SCALAR_OPS", "SELECTION_TWO_ARGS", "SLICE", "STRIDE", "SUM", "TAIL", "TAKE",
