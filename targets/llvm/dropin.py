@@ -65,7 +65,7 @@ def length_bounds(requires: Sequence[Term], p: Var) -> list[Term]:
         for s in subterms(t):
             if not isinstance(s, App) or s.op.name not in ("le", "ge", "eq", "lt", "gt"):
                 continue
-            a, b = s.args
+            a, b = s.term(0), s.term(1)
             is_len = [isinstance(x, App) and x.op.name == "len" and x.args[0] == p for x in (a, b)]
             if s.op.name in ("ge", "gt") and is_len[0] and p not in _vars(b):
                 out.append(b)

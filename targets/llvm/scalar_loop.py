@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 from llvmlite import ir
 
@@ -26,7 +27,8 @@ C_TYPES: dict[str, ir.Type] = {"int": I32, "long": I64, "long long": I64, "float
                                "double": F64, "_Bool": I8, "bool": I8}
 """The C types a drop-in reads, as LLVM types (canonical spellings)."""
 
-Value = ir.Value
+Value: TypeAlias = Any
+"""An LLVM value (llvmlite's classes share no typed base)."""
 
 
 @dataclass
