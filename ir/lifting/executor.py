@@ -23,6 +23,7 @@ from tensflo.ir.tensir.types import INT, TensorType
 from .argext import arg_extremes
 from .build import ZERO, as_bool, coerce, mk, term_arg, unify_numeric
 from .conditions import Check, Conditions, Context
+from .dp_table import carried_table
 from .early_exit import leaves_early, returns_inside, search_loop
 from .guards import assume_guards
 from .loop_order import count_up
@@ -30,8 +31,7 @@ from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
 from .results import Empty, LiftResult, NotLiftable, Presized, Sym
 from .scan import running_scans
-from .sequence import (LastValue, earlier_results, generalize_invariants, length_of,
-                       plain_lengths)
+from .sequence import LastValue, earlier_results, generalize_invariants, length_of, plain_lengths
 from .template import replace_bound
 from .vectorize import collect_leaves, leaf_slice
 
@@ -241,10 +241,7 @@ class Lifter:
                     self.conditions.reads.append((e.loc, in_range, ctx))
                 return read
             case L.Binary(op, left, right):
-                x, y = self.scalar(left, env, ctx), self.scalar(right, env, ctx)
-                if loop_ops.BINARY[op].kind == "logical" and self.function.lang == "cpp":
-                    x, y = as_bool(x), as_bool(y)  # C's `a || b` of numbers is 0 or 1
-                x, y = unify_numeric(x, y)
+                x, y = unify_numeric(self.scalar(left, env, ctx), self.scalar(right, env, ctx))
                 if loop_ops.BINARY[op].partial and self.function.lang == "python":
                     # Python raises ZeroDivisionError where TensIR's x / 0 is 0: outside the domain
                     nonzero = mk("ne", y, lit(0.0 if y.type.elem == "float" else 0))
@@ -330,6 +327,14 @@ class Lifter:
             raise NotLiftable(s.loc, "a loop with a step other than 1")
         lo = self.scalar(s.start, env, ctx)
         hi = self.scalar(s.stop, env, ctx)
+        table = carried_table(s, env, lo, hi)
+        if table is not None:  # a DP table read at its previous entry: that entry carried
+            stmts, needs = table
+            if needs is not None and not self.conditions.route(needs, ctx):
+                self.conditions.reads.append((s.loc, needs, ctx))
+            for st in stmts:
+                self.stmt(st, env, ctx)
+            return
         changed = [v for v in L.assigned_vars(s.body) if v in env and v != s.var]
         body, facts = self.writes_at_counter(s, changed, env, lo, hi)
         state = {name: self.fresh(name, env[name].type) for name in changed}

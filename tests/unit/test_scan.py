@@ -77,7 +77,22 @@ std::vector<int> running_dot(std::vector<int> x, std::vector<int> y) {
 }
 """
 
-PY = """def running_total(x: list[int]) -> list[int]:
+PY = """def prefix_table(nums: list[int]) -> list[int]:
+    prefix = [0] * (len(nums) + 1)
+    for i in range(len(nums)):
+        prefix[i + 1] = prefix[i] + nums[i]
+    return prefix
+
+
+def weighted_table(x: list[float], w: list[float]) -> list[float]:
+    t = [5.0] * (len(x) + 1)
+    for i in range(len(x)):
+        d = x[i] * w[i]
+        t[i + 1] = d + t[i]
+    return t
+
+
+def running_total(x: list[int]) -> list[int]:
     out = []
     s = 0
     for v in x:
@@ -97,7 +112,7 @@ def running_best(x: list[float]) -> list[float]:
 
 CPP_KERNELS = ["prefix", "exclusive_squares", "running_max", "running_min_step", "scaled_total",
                "running_dot"]
-PY_KERNELS = ["running_total", "running_best"]
+PY_KERNELS = ["running_total", "running_best", "prefix_table", "weighted_table"]
 KEYS = [f"cc:{k}" for k in CPP_KERNELS] + [f"py:{k}" for k in PY_KERNELS]
 
 
@@ -140,6 +155,8 @@ def test_the_programs(lifted) -> None:
     assert tensir["cc:running_max"] == "vec_map(scan_max(x), lambda e: max(e, -2147483648))"
     assert tensir["cc:scaled_total"] == "vec_map(scan_sum(x), lambda t: 2.0 * t + 1.0)"
     assert tensir["py:running_total"] == "scan_sum(x)"
+    # a DP table read at its previous entry: the entry carried, pushed before each step
+    assert tensir["py:prefix_table"] == "append(vec_elemwise_sub(scan_sum(nums), nums), reduce_sum(nums))"
 
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
