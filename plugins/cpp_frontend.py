@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop import ops
+from tensflo.ir.loop.early_return import VOID, is_void_return, loop_returns, lower_early_returns
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
 from tensflo.plugins.c_exprs import EffectReader, is_effect
@@ -249,8 +250,13 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
             self.problems.append(e)
         if self.problems:
             raise _refusal(self.problems)
-        return L.Function(fn.spelling, tuple(params), result, tuple(stmts), "cpp", self.loc(fn),
-                          guards=param_guards(fn, self.loc))
+        read = lower_early_returns(L.Function(fn.spelling, tuple(params), result, tuple(stmts),
+                                              "cpp", self.loc(fn), guards=param_guards(fn, self.loc)))
+        inside = [r for r in loop_returns(read) if is_void_return(r)]
+        if inside:
+            raise LoopIRError(inside[0].loc, "unsupported: an early `return;` inside a loop of a "
+                                             "void function (only returns outside loops are read)")
+        return read
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, c: Any) -> list[L.Stmt]:
@@ -285,8 +291,7 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
             if not kids and loc == self.final_return:
                 return []
             if not kids:
-                raise self.unsupported(c, "an early `return;` of a void function (only a "
-                                          "`return;` at its end is read)")
+                return [L.Return(VOID, loc)]  # lower_early_returns removes it outside loops
             return [L.Return(self.expr(kids[0]), loc)]
         if kind == K.IF_STMT:
             if len(kids) not in (2, 3) or kids[0].kind == K.DECL_STMT:
