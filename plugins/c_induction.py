@@ -160,11 +160,14 @@ def unit_step(var: str, start: L.Expr, stop: L.Expr, step: int, body: tuple[L.St
     (counting down by k: `(a - b + k - 1) / k` iterations, `i := a - k * i`), so the reads
     `x[i]` of the body become strided reads. The iteration count is C's truncating division of
     a number that is negative or zero exactly when the loop does not run. The counter's value
-    after the loop is not the C one, so a body that can leave the loop (`break`) keeps its loop;
+    after the loop is not the C one, so a body that can leave the loop (`break`) keeps its loop,
+    and so does one that changes a variable of the start (re-read by the rewritten bound);
     a counter read after its loop is refused by the reader (`check_reused_counters`). Returns the
     new start, bound, body and step."""
-    if step in (1, -1) or any(type(s).__name__ == "Break" for s in L.walk_stmts(body)):
-        return start, stop, body, step
+    written = {s.var if isinstance(s, L.For) else _written(s) for s in L.walk_stmts(body)}
+    if step in (1, -1) or any(type(s).__name__ == "Break" for s in L.walk_stmts(body)) \
+            or _names(start) & written:
+        return start, stop, body, step  # (a start the body changes is not the first value)
     k = abs(step)
     span = _sub(stop, start, loc) if step > 0 else _sub(start, stop, loc)
     count = L.Binary("/", L.Binary("+", span, L.Const(k - 1, loc), loc), L.Const(k, loc), loc)

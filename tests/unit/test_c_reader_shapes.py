@@ -154,6 +154,11 @@ int via_helper(const int *x, int n) {
     for (int i = 0; i < n; i++) s += twice8(x[i]);
     return s;
 }
+int moving_start(const int *x, int n, int m) {
+    int s = 0;
+    for (int i = m; i < n; i += 2) { s += x[i]; m++; }
+    return s + m;
+}
 int unsequenced(int *y, int n) {
     int k = 0;
     for (int i = 0; i < n; i++) y[k++] = k;
@@ -213,6 +218,7 @@ def _ints(rng: np.random.Generator, n: int, extra: int = 0) -> list[int]:
     ("rev_dot", lambda r, n: [_ints(r, n), _ints(r, n), n]),
     ("every_third", lambda r, n: [_ints(r, n), n - 3]),
     ("down_by_three", lambda r, n: [_ints(r, n), n - 3]),
+    ("moving_start", lambda r, n: [_ints(r, n), n, int(r.integers(0, 3))]),
 ])
 def test_effects_and_induction_variables_run_like_gcc(source: Path, tmp_path: Path, name: str,
                                                       make: Any) -> None:
