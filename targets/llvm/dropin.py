@@ -29,7 +29,7 @@ from typing import Any
 from llvmlite import ir
 
 from tensflo.ir.loop import nodes as L
-from tensflo.ir.tensir import App, Function, Term, Var, subterms
+from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars, subterms
 from tensflo.plugins.errors import UsageError
 
 from .functions import STORAGE, Signature, lower_function
@@ -89,8 +89,12 @@ class _Builder:
         self.module, self.spec = module, spec
         self.count = 0
 
-    def tensir(self, name: str, body: Term, result_dtype: str) -> tuple[ir.Function, ir.Function]:
-        """Compile `body` over the variables; its shape and compute functions (internal)."""
+    def tensir(self, name: str, body: Term, result_dtype: str, aliased: bool = False
+               ) -> tuple[ir.Function, ir.Function]:
+        """Compile `body` over the variables; its shape and compute functions (internal).
+        `aliased`: the output may be an input's own memory (no `noalias`); its domain checks
+        all return before the loop nest writes anything (`Lowering.require`), so a failing
+        check leaves the output as it was."""
         spec = self.spec
         fn = Function(f"{spec.fn.name}__{name}", spec.variables, body)
         dtypes = {v.name: DTYPES[spec.c_params[v.name]] for v in spec.variables
@@ -98,6 +102,9 @@ class _Builder:
         dtypes["return"] = result_dtype
         lower_function(self.module, fn, Signature.of(fn, dtypes))  # domain errors: rc != 0
         shape, main = self.module.get_global(f"{fn.name}_shape"), self.module.get_global(fn.name)
+        if aliased:
+            for a in main.args:
+                a.attributes.discard("noalias")
         for f in (shape, main):
             f.linkage = "internal"
         return shape, main
@@ -124,11 +131,12 @@ def build(spec: DropInSpec, count_fallbacks: bool = False) -> ir.Module:
     bounds = {p.name: [g.tensir(f"len_{p.name}_{k}", t, "int64") for k, t in
                        enumerate(length_bounds(spec.requires, vars_[p.name]))] for p in pointers}
     checks = [g.tensir(f"requires{k}", t, "bool") for k, t in enumerate(spec.requires)]
+    direct = _direct_output(spec)
     outs = []
-    for name, term in spec.outputs:
+    for name, term in sorted(spec.outputs, key=lambda o: o[0] == direct):  # the direct one last
         c = spec.c_result if name == "return" else spec.c_params[name]
         assert c is not None
-        outs.append((name, g.tensir(f"out_{name}", term, DTYPES[c])))
+        outs.append((name, g.tensir(f"out_{name}", term, DTYPES[c], aliased=name == direct)))
 
     params = list(scalar.function_type.args)
     f = ir.Function(module, ir.FunctionType(scalar.function_type.return_type, params), fn.name)
@@ -213,6 +221,10 @@ def build(spec: DropInSpec, count_fallbacks: bool = False) -> ir.Module:
         ok_or_fallback(b.call(pair[0], [*call_args(), dims]))
         same = b.icmp_signed("==", b.load(dims), count)
         ok_or_fallback(b.zext(b.not_(same), I32))
+        if name == direct:  # last; element i from inputs at i; a failing check writes nothing
+            ok_or_fallback(b.call(pair[1], [*call_args(), b.bitcast(arg[name], ir.PointerType(elem_t)),
+                                            ir.Constant(I64, 0), ir.Constant(I64, MAX_I64)]))
+            continue
         nbytes = b.mul(count, ir.Constant(I64, _size(c)))
         buf = b.call(malloc, [b.add(nbytes, ir.Constant(I64, 1))])
         b.store(buf, tmp)
@@ -250,6 +262,51 @@ def build(spec: DropInSpec, count_fallbacks: bool = False) -> ir.Module:
     else:
         b.ret(r)
     return module
+
+
+POINTWISE = ("vec_map", "selection_two_args")
+"""Ops whose element i reads their vector arguments at i only (besides the elementwise and
+broadcast families: `OpDef.family` with a vector result)."""
+
+
+def pointwise_in(t: Any, p: Var) -> bool:
+    """Whether element i of the vector `t` reads `p` at most at index i: `p` appears only as
+    `p[:E]` (E free of `p`) under pointwise ops, never in a lambda or a scalar."""
+    if not reads_contents(t, p):
+        return True
+    if not isinstance(t, App):
+        return False
+    if t.op.name == "slice":
+        start = t.args[1]
+        return t.args[0] == p and isinstance(start, Lit) and start.value == 0 and \
+            not reads_contents(t.args[2], p)
+    if t.type.rank != 1 or not (t.op.name in POINTWISE or t.op.family is not None):
+        return False
+    return all(pointwise_in(a, p) if not isinstance(a, Lambda) else p not in free_vars(a)
+               for a in t.args)
+
+
+def reads_contents(t: Any, p: Var) -> bool:
+    """Whether `t` reads elements of `p` (not only its length, `len(p[:E])`)."""
+    if isinstance(t, Lambda):
+        return p in free_vars(t)
+    if isinstance(t, App):
+        if t.op.name == "len":
+            return False
+        return any(reads_contents(a, p) for a in t.args)
+    return t == p
+
+
+def _direct_output(spec: DropInSpec) -> str | None:
+    """The written pointer whose program may be computed straight into it: pointwise in every
+    written pointer (the others are written only after all outputs are computed, so the one
+    computed last may read them freely; it is checked apart from the arrays it reads)."""
+    by_name = {v.name: v for v in spec.variables}
+    for name, term in spec.outputs:
+        if name != "return" and spec.extents.get(name) is not None and \
+                pointwise_in(term, by_name[name]):
+            return name
+    return None
 
 
 def _size(c: str) -> int:
