@@ -49,10 +49,8 @@ def carried_table(s: L.For, env: dict[str, Sym], lo: Term, hi: Term
         if carry in env:
             continue
         here = L.Name(carry, s.loc)
-        body = [L.Push(L.Name(name, s.loc), here, s.loc),
-                *replace_at(before, cell, here),
-                L.Assign(here, replace_at([L.Assign(here, st.value, st.loc)], cell, here)[0].value,
-                         st.loc),
+        (step,) = replace_at([L.Assign(here, st.value, st.loc)], cell, here)
+        body = [L.Push(L.Name(name, s.loc), here, s.loc), *replace_at(before, cell, here), step,
                 *after]
         out: list[L.Stmt] = [
             L.Decl(carry, table.type.scalar, table.fill, s.loc),
