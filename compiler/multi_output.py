@@ -1,5 +1,9 @@
 """Lifting a function with several outputs: a `void` C function, or one that writes pointers.
 
+A `void` function that returns early leaving every array unchanged when a condition on its scalar
+parameters holds (`ir.loop.early_return.void_exits`) is lifted on the other inputs (the condition
+assumed false); the entry returns at once where it holds, and each output says `unless` it.
+
 Each output (`ir.loop.outputs`) is lifted on its own as a single-output function by the usual
 pipeline, then put back over the function's own parameters: a written pointer `p` with extent `n`
 was lifted with `len(p) == n`, so its program and precondition read `p[:n]` where they read `p`,
@@ -22,6 +26,7 @@ from typing import Any
 from tensflo.ir.lifting import draw_cases, same
 from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop.early_return import condition_source, void_exits
 from tensflo.ir.loop.interp import StepLimit, Undefined
 from tensflo.ir.loop.nodes import LoopIRError
 from tensflo.ir.loop.outputs import RETURN, Output, derive_outputs, written_pointers
@@ -49,6 +54,13 @@ def compile_outputs(module: L.Module, fn: L.Function, registry: Registry, option
     caller. Returns `result`."""
     from .pipeline import Diagnostic
 
+    exits, rest = void_exits(fn)
+    if exits:  # the arrays are left unchanged where one holds: lift the other case
+        compile_outputs(module, rest, registry, options, compile_one, result)
+        unless = " or ".join(condition_source(c) for c in exits)
+        for o in result.outputs:
+            o["unless"] = unless
+        return result
     result.written = list(written_pointers(fn))
     try:
         outputs = derive_outputs(fn)
@@ -200,7 +212,8 @@ def emit_outputs(result: Any, fn: L.Function, target: Any) -> str:
     by_name = {v.name: v for v in result.params}
     variables = tuple(by_name.get(p.name) or Var(p.name, p.type) for p in fn.params)
     spec = EntrySpec(fn.name, params, c_signature(fn, written), result.output_programs,
-                     result.precondition, tuple(result.disjoint), variables)
+                     result.precondition, tuple(result.disjoint), variables,
+                     returns_early=void_exits(fn)[0])
     buf = io.StringIO()
     emit_entry(target, spec, buf)
     return buf.getvalue()

@@ -3,6 +3,8 @@
 A C function such as `void saxpy(int n, float a, const float *x, float *y)` becomes a Python
 function of the same parameters, one 1-D array per pointer parameter, that does what the C does:
 
+0. returns at once where the source returns early leaving every array unchanged (a condition on
+   scalar parameters, `EntrySpec.returns_early`);
 1. checks the preconditions (each a TensIR function rendered by the target) and that the arrays
    it writes do not overlap another array of the same element type (a `ValueError` otherwise);
 2. computes every output from the original inputs (each output a TensIR function rendered by the
@@ -22,6 +24,8 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop.early_return import condition_source
 from tensflo.ir.tensir import Function, Term, Var, print_term
 from tensflo.plugins.errors import UsageError
 
@@ -80,6 +84,9 @@ class EntrySpec:
     disjoint: tuple[tuple[str, str], ...]
     variables: tuple[Var, ...]
     """The TensIR parameters of the programs, in the C parameter order."""
+    returns_early: tuple[L.Expr, ...] = ()
+    """Conditions on scalar parameters under which the function returns at once, leaving every
+    array unchanged (`ir.loop.early_return.void_exits`); the programs hold where none does."""
 
 
 def emit_entry(target: PythonTarget, spec: EntrySpec, out: io.StringIO) -> None:
@@ -115,6 +122,9 @@ def entry_lines(target: str, spec: EntrySpec, namespace: Iterable[str]) -> list[
             lines += [f"    if not {MUTABLE[target].format(p=names[p.name])}:",
                       f"        raise TypeError({spec.name!r} + ': {p.name} is written in place: "
                       f"pass a NumPy array')"]
+    if spec.returns_early:
+        test = " or ".join(condition_source(c, names) for c in spec.returns_early)
+        lines += [f"    if {test}:", "        return None"]
     for k, term in enumerate(spec.requires):
         lines += [f"    if not bool({spec.name}__requires{k}({args})):",
                   f"        raise ValueError({spec.name!r} + ': requires ' + "

@@ -10,9 +10,9 @@ run. Two rewrites remove such returns without changing what the function compute
 - a `void` function (a valueless `return;`, written `Return(VOID)` by the frontends): every
   `return;` sets a flag, and each statement that may run after one is guarded by the flag not being
   set. Its results are the arrays it writes, which the guards leave as they were once the flag is
-  set, as the source does by returning. When the only early return is
-  `if (c) { A; return; }` at the top of the body and nothing assigns a variable `c` reads, `c`
-  itself is the flag. Guards go into a `for` loop's body (the loop's bounds are then evaluated
+  set, as the source does by returning. When the only early return is `if (c) { A; return; }` at
+  the top of the body and nothing assigns a variable `c` reads, what follows moves into the else
+  branch instead (`split_void_exit` then lifts the two cases apart). Guards go into a `for` loop's body (the loop's bounds are then evaluated
   on every path, so they must be free of element reads, divisions and calls); statements that only
   set local scalars run unguarded (nothing the function returns sees them) when they cannot fail,
   or when they are loops that only read (a failing read there narrows the lifted precondition,
@@ -109,9 +109,7 @@ def _guarded_function(fn: L.Function) -> tuple[L.Stmt, ...]:
             if isinstance(s, L.If) else {""}
         if isinstance(s, L.If) and not s.orelse and s.then and is_void_return(s.then[-1]) \
                 and not any(_exits(t) for t in s.then[:-1]) and not reads & later:
-            head = (*body[:k], L.If(s.cond, s.then[:-1], (), s.loc)) if s.then[:-1] else body[:k]
-            done = s.cond
-            return (*head, *(g for t in body[k + 1:] for g in _guard(t, done)))
+            return (*body[:k], L.If(s.cond, s.then[:-1], body[k + 1:], s.loc))
     flag = _fresh(fn, FLAG)
     done = L.Name(flag, fn.loc)
     stmts, _ = _flagged(body, done)
@@ -190,3 +188,57 @@ def _safe(e: L.Expr) -> bool:
         if isinstance(x, L.Binary) and x.op in ("/", "%"):
             return False
     return True
+
+
+# -- the two cases of a void function that may return early ---------------------------------------
+def split_void_exit(fn: L.Function) -> tuple[L.Expr, L.Function] | None:
+    """For a `void` function `head; if (c) { A } else { B }` where `head` and `A` write no pointer
+    parameter and `c` reads only scalar parameters nothing assigns (no element, division or call):
+    `c` and the function `head; B` with the guard `c` (assumed false). When `c` holds the source
+    leaves every array as it was, so the function is `head; B` on the other inputs. None when the
+    function has another shape."""
+    if fn.result is not None or not fn.body or not isinstance(fn.body[-1], L.If):
+        return None
+    *head, last = fn.body
+    assert isinstance(last, L.If)
+    pointers = {p.name for p in fn.params if p.pointer}
+    scalars = {p.name for p in fn.params if not p.pointer} - set(L.assigned_vars(fn.body))
+    names = {x.id for x in L.sub_exprs(last.cond) if isinstance(x, L.Name)}
+    early = (*head, *last.then)
+    if not _safe(last.cond) or not names <= scalars or set(L.assigned_vars(early)) & pointers \
+            or any(isinstance(t, L.Return) for t in L.walk_stmts(fn.body)):
+        return None
+    guard = L.Guard(last.cond, "ValueError", last.loc,
+                    f"returns early (leaves every array unchanged) when {condition_source(last.cond)}")
+    return last.cond, dataclasses.replace(fn, body=(*head, *last.orelse),
+                                          guards=(*fn.guards, guard))
+
+
+def void_exits(fn: L.Function) -> tuple[tuple[L.Expr, ...], L.Function]:
+    """`split_void_exit` repeated: the conditions under which `fn` returns leaving every array
+    unchanged, and the function it is on the other inputs (`fn` itself when there are none)."""
+    conds: list[L.Expr] = []
+    while (split := split_void_exit(fn)) is not None:
+        conds.append(split[0])
+        fn = split[1]
+    return tuple(conds), fn
+
+
+def condition_source(e: L.Expr, names: dict[str, str] | None = None) -> str:
+    """A condition over scalars (no element, division or call) as a Python expression, each
+    variable renamed by `names` where given."""
+    def src(x: L.Expr) -> str:
+        return condition_source(x, names)
+
+    match e:
+        case L.Const(value):
+            return repr(value)
+        case L.Name(name):
+            return (names or {}).get(name, name)
+        case L.Binary(op, left, right):
+            return f"({src(left)} {op} {src(right)})"
+        case L.Unary(op, operand):
+            return f"(not {src(operand)})" if op == "not" else f"(-{src(operand)})"
+        case L.Cond(c, then, orelse):
+            return f"({src(then)} if {src(c)} else {src(orelse)})"
+    raise ValueError(f"not a condition over scalars: {e!r}")

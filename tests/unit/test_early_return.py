@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 import tensflo
-from tensflo.compiler.differential import check_compiled
+from tensflo.compiler.differential import c_differential, check_compiled, load_module
 from tensflo.compiler.native_c import run_c, values_close
 from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
-from tensflo.ir.loop.early_return import VOID, lower_early_returns
+from tensflo.ir.loop.early_return import VOID, lower_early_returns, split_void_exit
 from tensflo.ir.loop.interp import Undefined
 from tensflo.plugins.cpp_frontend import parse_cpp
 from tensflo.plugins.manager import load_registry
@@ -165,3 +165,57 @@ def test_a_value_early_return_before_a_loop_lifts_and_agrees_with_gcc(tmp_path: 
         report = check_compiled(str(path), result, registry, count=100,
                                 cache_dir=str(tmp_path / "c"))
     assert report.ok and report.cases == 100, report.failures[:2]
+
+
+SCALE = r"""
+void scal2(int n, float a, float *x) {
+    int i;
+    if (n <= 0 || a == 0.0f)
+        return;
+    for (i = 0; i < n; i++)
+        x[i] = a * x[i];
+}
+"""
+
+
+@needs_gcc
+@pytest.mark.parametrize("name", ["center_inplace", "scal2"])
+def test_a_void_early_return_lifts_and_the_entry_agrees_with_gcc(tmp_path: Path,
+                                                                name: str) -> None:
+    """The case where the source returns early is the entry's first test; the other case is
+    lifted with a proof. Inputs with n <= 0 and a == 0 are among those compared."""
+    path = KERNELS / f"{name}.c" if name == "center_inplace" else tmp_path / "k.c"
+    if name == "scal2":
+        path.write_text(SCALE)
+    result = tensflo.compile(str(path), name, synth="none")
+    assert (result.status, result.proof) == ("lifted", "unbounded"), result.diagnostics
+    assert all(o.get("unless", "").startswith("(") for o in result.outputs), result.outputs
+    assert result.code is not None
+    entry = getattr(load_module(result.code, name), name)
+    rng = np.random.default_rng(3)
+    cases: list[list[object]] = []
+    for k in range(90):
+        n = int(rng.integers(-3, 10))
+        x = _floats(rng, max(n, 0) + int(rng.integers(0, 3)))
+        cases.append([x, n] if name == "center_inplace" else
+                     [n, 0.0 if k % 5 == 0 else float(np.float32(rng.uniform(-3, 3))), x])
+    report = c_differential(str(path), name, entry, cases, cache_dir=str(tmp_path / "c"))
+    assert report.ok and report.cases == 90, report.failures[:2]
+    print(f"{name}: largest error {report.largest_error:.3g} over {report.cases} cases")
+    with pytest.raises(ValueError, match="requires"):
+        entry(*([np.zeros(2), 5] if name == "center_inplace" else [5, 2.0, np.zeros(2)]))
+
+
+def test_only_arrays_left_unchanged_split_the_cases() -> None:
+    x = L.Name("x")
+    write = L.Assign(L.Index(x, L.Const(0)), L.Const(1.0))
+    params = (L.Param("n", tensflo.ir.tensir.types.INT),
+              L.Param("x", tensflo.ir.tensir.types.TensorType("float", 1), pointer=True))
+    cond = L.Binary("<=", L.Name("n"), L.Const(0))
+    ok = L.Function("f", params, None, (L.If(cond, (), (write,)),), "cpp")
+    assert split_void_exit(ok) is not None
+    writes_first = L.Function("f", params, None, (L.If(cond, (write,), ()),), "cpp")
+    assert split_void_exit(writes_first) is None  # the early case changes x
+    reads_array = L.Function("f", params, None, (L.If(L.Binary("<=", L.Index(x, L.Const(0)),
+                                                               L.Const(0.0)), (), (write,)),), "cpp")
+    assert split_void_exit(reads_array) is None  # the condition reads an element
