@@ -241,7 +241,10 @@ class Lifter:
                     self.conditions.reads.append((e.loc, in_range, ctx))
                 return read
             case L.Binary(op, left, right):
-                x, y = unify_numeric(self.scalar(left, env, ctx), self.scalar(right, env, ctx))
+                x, y = self.scalar(left, env, ctx), self.scalar(right, env, ctx)
+                if loop_ops.BINARY[op].kind == "logical" and self.function.lang == "cpp":
+                    x, y = as_bool(x), as_bool(y)  # C's `a || b` of numbers is 0 or 1
+                x, y = unify_numeric(x, y)
                 if loop_ops.BINARY[op].partial and self.function.lang == "python":
                     # Python raises ZeroDivisionError where TensIR's x / 0 is 0: outside the domain
                     nonzero = mk("ne", y, lit(0.0 if y.type.elem == "float" else 0))
