@@ -50,6 +50,15 @@ int find(int n, const int *x, int t) {
     }
     return -1;
 }
+void pair(int n, const float *x, float *a, float *b) {
+    for (int i = 0; i < n; i++) { a[i] = x[i] * 2.0f; b[i] = x[i] + 1.0f; }
+}
+void stats(int n, const int *x, int *total, int *big) {
+    int s = 0, m = 0;
+    for (int i = 0; i < n; i++) { s += x[i]; if (x[i] > m) m = x[i]; }
+    *total = s;
+    *big = m;
+}
 double dnorm(int n, const double *x) {
     double s = 0.0;
     for (int i = 0; i < n; i++) s += x[i] * x[i];
@@ -68,11 +77,15 @@ KERNELS = {
     "vcomb": ("int", "vcomb(n, buf + ox, buf + oz, buf + oy)", True),
     "find": ("int", "r = find(n, buf + ox, (int)a)", True),
     "argmax": ("float", "r = argmax(n, buf + ox)", False),
+    "pair": ("float", "pair(n, buf + ox, buf + oy, buf + oz)", False),
+    "stats": ("int", "stats(n, buf + ox, buf + oy, buf + oz)", True),
     "dnorm": ("double", "r = dnorm(n, buf + ox)", False),
     "dscale": ("double", "dscale(n, a, buf + ox)", False),
 }
-OVERLAPPING = {"saxpy", "vcomb"}
-"""Kernels with a pair that must not overlap (one array written, one read)."""
+OVERLAPPING = {"saxpy": "xy", "vcomb": "xy zy", "pair": "xy xz yz", "stats": "xy xz yz"}
+"""Kernels with pairs that must not overlap (one array written), by the offsets' names."""
+ELEMENT = {"stats": "yz"}
+"""Arrays of which only the first element is accessed."""
 
 
 def driver(name: str, counted: bool) -> str:
@@ -116,11 +129,11 @@ def cases(name: str, rng: random.Random, count: int) -> tuple[str, list[bool]]:
     for c in range(count):
         n = rng.choice([0, 1, 2, 7, 33, 150]) if c % 7 else -1
         ox, oy, oz = 0, 200, 400
-        overlap = c % 3 == 1 and name in OVERLAPPING and n > 1
-        if overlap:
-            oy = rng.choice([ox + 1, ox + n // 2, max(0, ox - 1) + 3])
-        if name == "vcomb" and overlap and c % 2:
-            oy, oz = 400, 400 + rng.choice([-1, 0, 1])  # y over z
+        if c % 3 == 1 and name in OVERLAPPING and n > 1:
+            if c % 2:
+                oy = rng.choice([ox + 1, ox + n // 2, ox + 3])
+            else:
+                oz = rng.choice([oy - 1, oy, oy + 1, ox + n - 1])
         a = rng.randint(-4, 4) if int_scalar else round(rng.uniform(-3, 3), 3)
         if name == "find":
             a = rng.randint(-3, 3)
@@ -128,9 +141,11 @@ def cases(name: str, rng: random.Random, count: int) -> tuple[str, list[bool]]:
                 rng.choice([rng.uniform(-2, 2), rng.randint(-9, 9), 1e-3 * rng.random()])
                 for _ in range(BUF)]
         lines.append(f"{n} {ox} {oy} {oz} {a} " + " ".join(map(repr, vals)))
-        pairs = {"saxpy": [(ox, oy)], "vcomb": [(ox, oy), (oz, oy)]}.get(name, [])
-        overlaps = any(n > 0 and p < q + n and q < p + n for p, q in pairs)
-        fails.append(overlaps or (n < 0 and name in ("saxpy", "iscale", "vcomb", "dscale"))
+        at = {"x": ox, "y": oy, "z": oz}
+        size = {k: 1 if k in ELEMENT.get(name, "") else max(n, 0) for k in at}
+        overlaps = any(size[p] and size[q] and at[p] < at[q] + size[q] and at[q] < at[p] + size[p]
+                       for p, q in OVERLAPPING.get(name, "").split())
+        fails.append(overlaps or (n < 0 and name in ("saxpy", "iscale", "vcomb", "dscale", "pair"))
                      or (n <= 0 and name == "argmax"))
     return "\n".join(lines) + "\n", fails
 
@@ -241,3 +256,24 @@ def test_unlowerable_construct_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 2, done
     assert not (tmp_path / "f.o").exists()
     assert "p has C type unsigned char" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_pointwise_outputs_only_are_written_in_place() -> None:
+    """Only a program whose element i reads the written array at i (or its length) is computed
+    straight into it; a shift or a reduction over it goes through a temporary."""
+    from tensflo.ir.tensir import INT, Var, parse
+    from tensflo.ir.tensir.types import vec
+    from tensflo.targets.llvm.dropin import length_bounds, pointwise_in
+
+    env = {"y": vec("float"), "x": vec("float"), "n": INT}
+    y = Var("y", vec("float"))
+    for text, want in [("vec_map(y[:n], lambda e: e * 2.0)", True),
+                       ("selection_two_args(y[:n], x[:len(y[:n])], lambda e1, e2: e1 + e2)", True),
+                       ("vec_scalar_mul(x[:n], 2.0)", True),
+                       ("vec_map(tail(y, 1), lambda e: e)", False),
+                       ("vec_scalar_mul(y[:n], reduce_sum(y[:n]))", False),
+                       ("vec_map(y[1:n], lambda e: e)", False)]:
+        assert pointwise_in(parse(text, env), y) is want, text
+    requires = [parse(t, env) for t in ("n >= 0", "len(y) >= n", "len(y[:n]) <= 0 or len(y[:n]) <= len(x)")]
+    assert [str(t) for t in length_bounds(requires, y)] == ["n"]
+    assert len(length_bounds(requires, Var("x", vec("float")))) == 1
