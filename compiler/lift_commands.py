@@ -41,8 +41,9 @@ def add_commands(command: AddCommand) -> None:
                      help="write the generated module to OUT (default: stdout); in batch "
                           "mode a directory, one module per source file")
     sub.add_argument("--emit", choices=("obj", "so"), metavar="KIND",
-                     help="llvm target, one C function: write a drop-in object file (obj) or "
-                          "shared library (so) with the C signature to -o (docs/llvm.md)")
+                     help="llvm target, C source: write the lifted functions as a drop-in "
+                          "object file (obj) or shared library (so) with their C signatures to "
+                          "-o (docs/llvm.md)")
     lift_options.add_arguments(sub)
     add_batch_arguments(sub)
 

@@ -110,9 +110,11 @@ class _Builder:
         return shape, main
 
 
-def build(spec: DropInSpec, count_fallbacks: bool = False) -> ir.Module:
-    """The LLVM module of the drop-in (see the module docstring); `count_fallbacks`: it also
-    exports `long <f>__fallbacks`, incremented on each call that runs the scalar translation."""
+def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | None = None
+          ) -> ir.Module:
+    """The LLVM module of the drop-in (see the module docstring), added to `module` when given
+    (several functions in one object); `count_fallbacks`: it also exports `long <f>__fallbacks`,
+    incremented on each call that runs the scalar translation."""
     fn = spec.fn
     for p in fn.params:
         if spec.c_params.get(p.name) not in C_TYPES:
@@ -122,7 +124,8 @@ def build(spec: DropInSpec, count_fallbacks: bool = False) -> ir.Module:
     if spec.c_result is not None and spec.c_result not in C_TYPES:
         raise UsageError(f"{fn.name}: the result type {spec.c_result} is not read by the llvm "
                          "drop-in (int, long, float, double)")
-    module = ir.Module(name=fn.name)
+    if module is None:
+        module = ir.Module(name=fn.name)
     scalar = scalar_function(module, fn, spec.c_params, spec.c_result, f"{fn.name}__scalar")
     scalar.linkage = "internal"
     g = _Builder(module, spec)
@@ -202,10 +205,10 @@ def build(spec: DropInSpec, count_fallbacks: bool = False) -> ir.Module:
         empty = b.or_(b.icmp_unsigned("==", xs, xe), b.icmp_unsigned("==", ys, ye))
         ok_or_fallback(b.zext(b.not_(b.or_(apart, empty)), I32))
     # 3. every output from the original contents, before any write
-    malloc = ir.Function(module, ir.FunctionType(ir.PointerType(I8), [I64]), "malloc")
-    free = ir.Function(module, ir.FunctionType(ir.VoidType(), [ir.PointerType(I8)]), "free")
-    memcpy = ir.Function(module, ir.FunctionType(ir.PointerType(I8), [ir.PointerType(I8)] * 2 + [I64]),
-                         "memcpy")
+    malloc = _libc(module, "malloc", ir.FunctionType(ir.PointerType(I8), [I64]))
+    free = _libc(module, "free", ir.FunctionType(ir.VoidType(), [ir.PointerType(I8)]))
+    memcpy = _libc(module, "memcpy", ir.FunctionType(ir.PointerType(I8),
+                                                     [ir.PointerType(I8)] * 2 + [I64]))
     results: dict[str, tuple[ir.Value, ir.Value | None]] = {}
     for (name, pair), tmp in zip(outs, temps, strict=True):
         c = spec.c_result if name == "return" else spec.c_params[name]
@@ -307,6 +310,14 @@ def _direct_output(spec: DropInSpec) -> str | None:
                 pointwise_in(term, by_name[name]):
             return name
     return None
+
+
+def _libc(module: ir.Module, name: str, type_: ir.FunctionType) -> ir.Function:
+    """The declaration of a C library function, added once per module."""
+    known = module.globals.get(name)
+    if isinstance(known, ir.Function):
+        return known
+    return ir.Function(module, type_, name)
 
 
 def _size(c: str) -> int:

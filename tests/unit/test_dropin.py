@@ -221,17 +221,22 @@ def test_dropin_agrees_with_gcc(name: str, part: str, built: dict[str, Path]) ->
 
 
 def test_cli_writes_a_shared_library(tmp_path: Path) -> None:
-    """`tensflo compile --target llvm --emit so` exports the function with its C signature."""
+    """`tensflo compile --target llvm --emit so` of the whole file exports every function with
+    its C signature."""
     import ctypes
 
     src = tmp_path / "k.c"
     src.write_text(SOURCE)
     so = tmp_path / "saxpy.so"
     tensflo = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tensflo"
-    done = subprocess.run([str(tensflo), "compile", str(src), "-f", "saxpy", "--target", "llvm",
+    done = subprocess.run([str(tensflo), "compile", str(src), "--target", "llvm",
                            "--emit", "so", "-o", str(so), "-q"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     lib = ctypes.CDLL(str(so))
+    assert all(hasattr(lib, name) for name in KERNELS)
+    lib.find.argtypes, lib.find.restype = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int], ctypes.c_int
+    ints = (ctypes.c_int * 5)(4, 8, 15, 16, 23)
+    assert [lib.find(5, ints, t) for t in (15, 23, 7)] == [2, 4, -1]
     fn = lib.saxpy
     fn.argtypes = [ctypes.c_int, ctypes.c_float, ctypes.c_void_p, ctypes.c_void_p]
     fn.restype = None
