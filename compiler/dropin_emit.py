@@ -46,7 +46,19 @@ def emit_dropin(results: Sequence[Any], source: str, kind: str, output: str | No
         spec = spec_of(result, fn, {p.name: p.ctype for p in sig.params},
                        None if sig.result is None else sig.result.ctype)
         try:
-            build(spec, module=out)
+            build(spec, module=out, symbol=_mangled(source, result.function, flags))
         except LoopIRError as e:
             raise UsageError(f"{e.loc}: {e.message}") from None
     write(out, kind, output)
+
+
+def _mangled(source: str, function: str, flags: Sequence[str]) -> str | None:
+    """A C++ function's linkage name (None for C, or `extern "C"`: its plain name)."""
+    import clang.cindex as ci
+
+    tu = ci.Index.create().parse(source, args=list(flags))
+    for c in tu.cursor.walk_preorder():
+        if c.kind == ci.CursorKind.FUNCTION_DECL and c.spelling == function and c.is_definition():
+            name = c.mangled_name
+            return name if name and name != function else None
+    return None

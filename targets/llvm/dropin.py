@@ -110,10 +110,11 @@ class _Builder:
         return shape, main
 
 
-def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | None = None
-          ) -> ir.Module:
+def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | None = None,
+          symbol: str | None = None) -> ir.Module:
     """The LLVM module of the drop-in (see the module docstring), added to `module` when given
-    (several functions in one object); `count_fallbacks`: it also exports `long <f>__fallbacks`,
+    (several functions in one object), exported as `symbol` (a C++ function's mangled name;
+    default the function's name); `count_fallbacks`: it also exports `long <f>__fallbacks`,
     incremented on each call that runs the scalar translation."""
     fn = spec.fn
     for p in fn.params:
@@ -142,7 +143,8 @@ def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | N
         outs.append((name, g.tensir(f"out_{name}", term, DTYPES[c], aliased=name == direct)))
 
     params = list(scalar.function_type.args)
-    f = ir.Function(module, ir.FunctionType(scalar.function_type.return_type, params), fn.name)
+    f = ir.Function(module, ir.FunctionType(scalar.function_type.return_type, params),
+                    symbol or fn.name)
     b = ir.IRBuilder(f.append_basic_block("entry"))
     fallback = f.append_basic_block("fallback")
     for p, a in zip(fn.params, f.args, strict=True):

@@ -282,3 +282,28 @@ def test_pointwise_outputs_only_are_written_in_place() -> None:
     requires = [parse(t, env) for t in ("n >= 0", "len(y) >= n", "len(y[:n]) <= 0 or len(y[:n]) <= len(x)")]
     assert [str(t) for t in length_bounds(requires, y)] == ["n"]
     assert len(length_bounds(requires, Var("x", vec("float")))) == 1
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+def test_cpp_source_exports_the_mangled_name(tmp_path: Path) -> None:
+    """From a C++ file the drop-in exports the C++ linkage name: a g++ main links it as is."""
+    src = tmp_path / "k.cc"
+    src.write_text(SOURCE)
+    obj = tmp_path / "saxpy.o"
+    tensflo = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tensflo"
+    done = subprocess.run([str(tensflo), "compile", str(src), "-f", "saxpy", "--target", "llvm",
+                           "--emit", "obj", "-o", str(obj), "-q"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    main = tmp_path / "main.cc"
+    main.write_text("#include <cstdio>\nvoid saxpy(int n, float a, const float *x, float *y);\n"
+                    "int main() { float b[6] = {1, 2, 3, 10, 20, 30};\n"
+                    "  saxpy(3, 2.0f, b, b + 3); saxpy(3, 1.0f, b, b + 1);\n"
+                    "  for (float v : b) std::printf(\"%g \", v); return 0; }\n")
+    exe = tmp_path / "main"
+    subprocess.run(["g++", "-O2", "-o", str(exe), str(main), str(obj), "-lm"], check=True)
+    got = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split()
+    b = [1.0, 2, 3, 10, 20, 30]
+    for a, y in ((2.0, 3), (1.0, 1)):  # the second call overlaps: the loop as written
+        for i in range(3):
+            b[y + i] += a * b[i]
+    assert [float(v) for v in got] == b
