@@ -165,8 +165,8 @@ def write_modules(report: Report, out_dir: str, registry: Registry, options: Opt
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w", encoding="utf-8") as f:
                 f.write(buf.getvalue())
-        except OSError as e:
-            raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+        except OSError as err:
+            raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
         written.append(path)
     return written
 
