@@ -20,6 +20,7 @@ sources is read alone with the options of the entry nearest to it in the directo
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -82,6 +83,7 @@ class CompileDatabase:
         """Each header some source of the database includes (directly or not) -> the first such
         source, in path order."""
         out: dict[str, str] = {}
+        _include_lines.cache_clear()  # files may have changed since an earlier database's look
         for c in sorted(self.commands, key=lambda c: c.file):
             for header in _included(c):
                 if self.command(header) is None:
@@ -222,12 +224,7 @@ def _included(c: CompileCommand) -> list[str]:
     todo = [c.file, *c.option("preinclude")]
     while todo:
         src = todo.pop()
-        try:
-            with open(src, encoding="utf-8", errors="replace") as f:
-                text = f.read()
-        except OSError:
-            continue
-        for kind, name in _INCLUDE_LINE.findall(text):
+        for kind, name in _include_lines(src):
             dirs = ([os.path.dirname(src), *quote] if kind == '"' else []) + angle
             hit = next((os.path.normpath(os.path.join(d, name)) for d in dirs
                         if os.path.isfile(os.path.join(d, name))), None)
@@ -235,6 +232,17 @@ def _included(c: CompileCommand) -> list[str]:
                 seen[hit] = None
                 todo.append(hit)
     return list(seen)
+
+
+@functools.lru_cache(maxsize=4096)
+def _include_lines(path: str) -> tuple[tuple[str, str], ...]:
+    """The (`<` or `"`, name) of each `#include` line of a file (none when it cannot be read);
+    read once per file, however many sources include it."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return tuple(_INCLUDE_LINE.findall(f.read()))
+    except OSError:
+        return ()
 
 
 def _key(path: str) -> str:
