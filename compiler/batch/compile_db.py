@@ -198,9 +198,12 @@ def frontend_options(args: Sequence[str], directory: str, where: str = "") -> Fr
         if flag in _PATH_FLAGS:
             found.setdefault(_PATH_FLAGS[flag], []).append(
                 os.path.normpath(os.path.join(directory, value)))
-        else:
-            found.setdefault(_NAME_FLAGS[flag], []).append(value)
-    out: list[tuple[str, Any]] = [(k, tuple(v)) for k, v in sorted(found.items())]
+        else:  # the later of `-D X` and `-U X` wins, as on a compiler's command line
+            name = value.partition("=")[0]
+            for kind in _NAME_FLAGS.values():
+                found[kind] = [v for v in found.get(kind, []) if v.partition("=")[0] != name]
+            found[_NAME_FLAGS[flag]].append(value)
+    out: list[tuple[str, Any]] = [(k, tuple(v)) for k, v in sorted(found.items()) if v]
     if std is not None:
         out.append(("std", std))
     return tuple(out)

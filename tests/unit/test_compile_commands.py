@@ -159,3 +159,20 @@ def test_without_the_database_a_header_is_still_read_through_its_includer(
     rows = {(Path(r["file"]).name, r["function"]): r for r in json.loads(p.stdout)["functions"]}
     assert list(rows) == [("vec.h", "vsum")]  # elem_t comes from c.c, before the #include
     assert rows[("vec.h", "vsum")]["tensir"] == "reduce_sum(x[:n])"
+
+
+def test_include_files_and_undefines_reach_the_parser(tmp_path: Path) -> None:
+    import tensflo
+
+    (tmp_path / "config.h").write_text("#define FACTOR 6\n")
+    src = tmp_path / "k.c"
+    src.write_text("#ifdef DROP\n#error dropped\n#endif\nint times(int x) { return FACTOR * x; }\n")
+    db = [{"directory": str(tmp_path), "file": "k.c",  # -U after -D: DROP is not defined
+           "arguments": ["cc", "-include", "config.h", "-DDROP=1", "-DKEEP", "-UDROP", "-c", "k.c"]}]
+    (tmp_path / "compile_commands.json").write_text(json.dumps(db))
+    options = load(str(tmp_path)).options_for(str(src))
+    assert dict(options)["preinclude"] == (str(tmp_path / "config.h"),)
+    assert dict(options)["std"] == "gnu17"  # no -std in the entry: the compiler's default
+    assert (dict(options)["define"], dict(options)["undefine"]) == (("KEEP",), ("DROP",))
+    result = tensflo.compile(str(src), "times", synth="none", frontend_options=options)
+    assert (result.status, result.tensir) == ("lifted", "6 * x")
