@@ -29,7 +29,14 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.early_return import condition_source, void_exits
 from tensflo.ir.loop.interp import StepLimit, Undefined
 from tensflo.ir.loop.nodes import LoopIRError
-from tensflo.ir.loop.outputs import RETURN, Output, derive_outputs, written_pointers
+from tensflo.ir.loop.outputs import (
+    RETURN,
+    Output,
+    derive_outputs,
+    tuple_types,
+    with_packs,
+    written_pointers,
+)
 from tensflo.ir.tensir import INT, Term, Var, evaluate, parse, print_term, substitute
 from tensflo.plugins.manager import Registry
 
@@ -159,6 +166,7 @@ def check_together(module: L.Module, fn: L.Function, requires: list[Term],
     """None if inputs satisfying `requires` exist and on them every output's program gives what
     the source computes run as C runs it (written arrays: the new `p[:n]`, `p[n:]` unchanged);
     else what went wrong."""
+    module = with_packs(module)
     cases = draw_cases(fn, module, requires, CHECK_CASES, seed=seed)
     if not cases:
         return (f"no input satisfying the precondition of {fn.name} was found: it may be "
@@ -172,7 +180,9 @@ def check_together(module: L.Module, fn: L.Function, requires: list[Term],
             continue
         for out, program in programs:
             got = evaluate(program, case.arrays)
-            if out.name == RETURN:
+            if out.item is not None:
+                want = ret[out.item]
+            elif out.name == RETURN:
                 want = ret
             else:
                 k = index[out.name]
@@ -211,9 +221,13 @@ def emit_outputs(result: Any, fn: L.Function, target: Any) -> str:
                           p.name in elements) for p in fn.params)
     by_name = {v.name: v for v in result.params}
     variables = tuple(by_name.get(p.name) or Var(p.name, p.type) for p in fn.params)
-    spec = EntrySpec(fn.name, params, c_signature(fn, written), result.output_programs,
+    python = fn.lang == "python"
+    signature = f"{fn.name}({', '.join(p.name for p in fn.params)}) -> tuple" if python \
+        else c_signature(fn, written)
+    spec = EntrySpec(fn.name, params, signature, result.output_programs,
                      result.precondition, tuple(result.disjoint), variables,
-                     returns_early=void_exits(fn)[0])
+                     returns_early=void_exits(fn)[0], returns_tuple=bool(tuple_types(fn)),
+                     source_lang=fn.lang if python else None)
     buf = io.StringIO()
     emit_entry(target, spec, buf)
     return buf.getvalue()

@@ -35,7 +35,7 @@ from tensflo.ir.lifting import (
 from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
-from tensflo.ir.loop.outputs import has_outputs
+from tensflo.ir.loop.outputs import has_outputs, is_pack
 from tensflo.ir.tensir import Term, print_term
 from tensflo.plugins.components import (
     Closable,
@@ -206,7 +206,8 @@ def compile_file(path: str, functions: Sequence[str] | None, registry: Registry,
     start = time.perf_counter()
     module = read_module(path, registry, text, options.frontend_options)
     parse_seconds = time.perf_counter() - start
-    known = [f.name for f in module.functions] + [r.name for r in module.rejected]
+    known = [f.name for f in module.functions if not is_pack(f.name)] + \
+        [r.name for r in module.rejected]
     names = list(functions) if functions else known
     missing = [n for n in names if n not in known]
     if missing:
@@ -275,11 +276,11 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
         compile_outputs(module, fn, registry, options, compile_function, result)
         if result.lifted and options.target:
             try:
-                result.code = emit_outputs(result, fn, configured_target(
-                    registry, options.target, dict(options.target_options)))
-                # the entry of several outputs has no exact-int guard (exact_ints.py)
-                result.int_policy = "wraps-undefined-in-source" if fn.lang != "python" \
-                    else "unguarded"
+                from tensflo.targets.exact_ints import int_policy
+
+                target = configured_target(registry, options.target, dict(options.target_options))
+                result.code = emit_outputs(result, fn, target)  # each output guarded as one
+                result.int_policy = int_policy(target, fn.lang)
             except UsageError as e:
                 result.status = "not_lifted"
                 note("error", fn.loc, f"the {options.target} target cannot generate this "

@@ -23,6 +23,7 @@ from typing import ClassVar
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop import ops
 from tensflo.ir.loop.nodes import Loc, LoopIRError
+from tensflo.ir.loop.outputs import pack_name, tuple_types, with_packs
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
 from tensflo.plugins.hookspecs import hookimpl
 
@@ -69,7 +70,7 @@ def parse_python(path: str, text: str) -> L.Module:
             rejected.append(L.Rejected(
                 d.name, _loc(path, d),
                 f"the Python reader failed on {d.name}: {type(e).__name__}: {e}", internal=True))
-    return L.Module(path, "python", tuple(functions), tuple(rejected))
+    return with_packs(L.Module(path, "python", tuple(functions), tuple(rejected)))
 
 
 def _loc(path: str, node: ast.AST) -> Loc:
@@ -149,7 +150,9 @@ class _FunctionReader:
             if not self.returned:
                 raise LoopIRError(self.loc(fn), f"{fn.name} returns no value")
             result = self.returned[0]
-        return L.Function(fn.name, params, result, tuple(body), "python", self.loc(fn), guards)
+        read = L.Function(fn.name, params, result, tuple(body), "python", self.loc(fn), guards)
+        tuple_types(read)  # refuses a mix of tuples of different shapes and single values
+        return read
 
     def loc(self, node: ast.AST) -> Loc:
         return _loc(self.path, node)
@@ -174,9 +177,13 @@ class _FunctionReader:
             case ast.Return(value):
                 if value is None:
                     raise self.unsupported(s, "`return` without a value")
-                if isinstance(value, ast.Tuple):
-                    raise self.unsupported(s, "returning a tuple (several outputs are not read "
-                                           "from Python yet)")
+                if isinstance(value, ast.Tuple) and not value.elts:
+                    raise self.unsupported(s, "returning an empty tuple")
+                if isinstance(value, ast.Tuple):  # several outputs (ir.loop.outputs.PACK)
+                    items = tuple(self.expr(v) for v in value.elts)
+                    types = tuple(self.type_of(e, v) for e, v in zip(items, value.elts, strict=True))
+                    self.returned.append(types[0])
+                    return [L.Return(L.Call(pack_name(types), items, loc), loc)]
                 e = self.expr(value)
                 self.returned.append(self.type_of(e, value))
                 return [L.Return(e, loc)]

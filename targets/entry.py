@@ -29,6 +29,7 @@ from tensflo.ir.loop.early_return import condition_source
 from tensflo.ir.tensir import Function, Term, Var, print_term
 from tensflo.plugins.errors import UsageError
 
+from .exact_ints import takes_source_lang
 from .pyexpr import python_name
 from .pymodule import PythonTarget
 
@@ -87,6 +88,10 @@ class EntrySpec:
     returns_early: tuple[L.Expr, ...] = ()
     """Conditions on scalar parameters under which the function returns at once, leaving every
     array unchanged (`ir.loop.early_return.void_exits`); the programs hold where none does."""
+    returns_tuple: bool = False
+    """A Python function returning tuples: the outputs (`item0`, `item1`, ...) as one tuple."""
+    source_lang: str | None = None
+    """`python`: the target's functions get the exact-int guard (`targets.exact_ints`)."""
 
 
 def emit_entry(target: PythonTarget, spec: EntrySpec, out: io.StringIO) -> None:
@@ -98,7 +103,10 @@ def emit_entry(target: PythonTarget, spec: EntrySpec, out: io.StringIO) -> None:
     functions += [Function(f"{spec.name}__requires{k}", spec.variables, t)
                   for k, t in enumerate(spec.requires)]
     buf = io.StringIO()
-    target.emit(functions, buf)
+    if spec.source_lang is not None and takes_source_lang(target.emit):
+        target.emit(functions, buf, source_lang=spec.source_lang)
+    else:
+        target.emit(functions, buf)
     out.write(buf.getvalue().rstrip("\n") + "\n\n\n")
     out.write("\n".join(entry_lines(target.name, spec, target.namespace)) + "\n")
 
@@ -113,10 +121,11 @@ def entry_lines(target: str, spec: EntrySpec, namespace: Iterable[str]) -> list[
     written = [p for p in spec.params if p.written]
     updates = ", ".join(p.written_part({p.name: p.name, p.extent or "": p.extent or ""})
                         for p in written) or "nothing"
-    lines = [f"def {spec.name}({args}):",
-             f'    """C: {spec.signature}. Updates {updates} in place; returns '
-             f'{"the C return value" if any(o == "return" for o, _ in spec.outputs) else "None"}."""',
-             "    import numpy as _np"]
+    doc = f"Python: {spec.signature}; returns a tuple of {len(spec.outputs)} items." \
+        if spec.returns_tuple else \
+        f"C: {spec.signature}. Updates {updates} in place; returns " \
+        f'{"the C return value" if any(o == "return" for o, _ in spec.outputs) else "None"}.'
+    lines = [f"def {spec.name}({args}):", f'    """{doc}"""', "    import numpy as _np"]
     for p in written:
         if target in MUTABLE:
             lines += [f"    if not {MUTABLE[target].format(p=names[p.name])}:",
@@ -140,5 +149,7 @@ def entry_lines(target: str, spec: EntrySpec, namespace: Iterable[str]) -> list[
         at = "0" if p.element else f":{names[p.extent or '']}"
         lines.append("    " + WRITE_BACK[target].format(p=names[p.name], at=at, r=f"_{p.name}"))
     ret = "_return" if any(o == "return" for o, _ in spec.outputs) else "None"
+    if spec.returns_tuple:
+        ret = "(" + "".join(f"_{o}, " for o, _ in spec.outputs).rstrip(" ") + ")"
     lines.append(f"    return {ret}")
     return lines

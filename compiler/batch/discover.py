@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from tensflo.ir.loop.outputs import is_pack
 from tensflo.plugins.errors import UsageError, read_input
 from tensflo.plugins.manager import Registry
 
@@ -92,7 +93,7 @@ def plan_jobs(files: Sequence[str], registry: Registry, functions: Sequence[str]
                 failed.append(parse_failure(path, str(e)))
                 continue
         seen: set[str] = set()
-        where = {f.name: f.loc.line for f in module.functions}
+        where = {f.name: f.loc.line for f in module.functions if not is_pack(f.name)}
         where.update({r.name: r.loc.line for r in module.rejected})
         for name in sorted(where, key=lambda n: (where[n], n)):
             if name in seen or (functions and not any(fnmatch.fnmatchcase(name, p)

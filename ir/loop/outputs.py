@@ -1,8 +1,8 @@
 """The outputs of a function, each as a single-output loop-IR function the lifter already handles.
 
 A function may have several results: its return value (`return`) and every pointer parameter it
-writes (C's `void f(float *y, ...)` updates `y` in place); later, a Python `return a, b` can be
-several outputs the same way. `derive_outputs` gives one `Output` per result, each with a function
+writes (C's `void f(float *y, ...)` updates `y` in place); a Python `return a, b` has one output
+per item (`item0`, `item1`: the body returning that item, `PACK`). `derive_outputs` gives one `Output` per result, each with a function
 of the same parameters that computes that result alone:
 
 - the return value: the function itself (vectors are values in loop IR, so its writes to pointer
@@ -63,6 +63,85 @@ class Output:
     element: bool = False
     """For a written pointer `p` only ever accessed as `*p` (`p[0]`): `function` returns the new
     `p[0]` (a scalar), the elements from 1 on are untouched."""
+    item: int | None = None
+    """For a function returning tuples: the position of this output's item."""
+
+
+PACK = "tuple:"
+"""The prefix of the module function a Python `return a, b` calls, `tuple:int0:float1` (each
+item's element type and rank; not an identifier, so no function of a source has it): it packs the
+items into a list, so the interpreter runs the source as it is; each item is an output of its own
+(`item0`, `item1`, ...). The Python frontend adds these functions to its module (`with_packs`);
+listings of a module's functions leave them out (`is_pack`)."""
+
+
+def is_pack(name: str) -> bool:
+    return name.startswith(PACK)
+
+
+def pack_name(types: tuple[TensorType, ...]) -> str:
+    return PACK + ":".join(f"{t.elem}{t.rank}" for t in types)
+
+
+def pack_function(types: tuple[TensorType, ...], loc: L.Loc) -> L.Function:
+    """The module function `pack_name(types)`: its arguments as one list."""
+    params = tuple(L.Param(f"item{j}", t, loc) for j, t in enumerate(types))
+    out = TensorType(types[0].elem, types[0].rank + 1)
+    body: tuple[L.Stmt, ...] = (L.Decl("items", out, L.NewVec(out, loc=loc), loc),
+                                *(L.Push(L.Name("items", loc), L.Name(p.name, loc), loc)
+                                  for p in params),
+                                L.Return(L.Name("items", loc), loc))
+    return L.Function(pack_name(types), params, out, body, "python", loc)
+
+
+def with_packs(module: L.Module) -> L.Module:
+    """`module` with the pack function of every tuple shape its functions return (to run them in
+    the interpreter)."""
+    have = {f.name for f in module.functions}
+    packs: list[L.Function] = []
+    for f in module.functions:
+        try:
+            types = tuple_types(f)
+        except LoopIRError:
+            continue
+        if types and pack_name(types) not in have:
+            have.add(pack_name(types))
+            packs.append(pack_function(types, f.loc))
+    return dataclasses.replace(module, functions=(*module.functions, *packs)) if packs else module
+
+
+def tuple_types(fn: L.Function) -> tuple[TensorType, ...]:
+    """The item types of the tuples `fn` returns (`return a, b`), () when it returns no tuple;
+    a `LoopIRError` when it returns tuples of different shapes or a tuple and a value."""
+    packs = {r.value.func if isinstance(r.value, L.Call) and r.value.func.startswith(PACK)
+             else None for r in L.walk_stmts(fn.body) if isinstance(r, L.Return)}
+    if packs == {None} or not packs:
+        return ()
+    if len(packs) > 1:
+        raise LoopIRError(fn.loc, f"unsupported: {fn.name} returns tuples of different shapes, or "
+                                  "a tuple and a single value")
+    name = next(iter(packs))
+    assert name is not None
+    return tuple(TensorType(item.rstrip("0123456789"), int(item[len(item.rstrip("0123456789")):]))
+                 for item in name[len(PACK):].split(":"))
+
+
+def item_output(fn: L.Function, j: int, type_: TensorType) -> Output:
+    """The output `item<j>` of a function returning tuples: the body returning the j-th item."""
+    def stmt(s: L.Stmt) -> L.Stmt:
+        match s:
+            case L.Return(L.Call(_, args)):
+                return L.Return(args[j], s.loc)
+            case L.For() | L.While():
+                return dataclasses.replace(s, body=tuple(map(stmt, s.body)))
+            case L.If():
+                return dataclasses.replace(s, then=tuple(map(stmt, s.then)),
+                                           orelse=tuple(map(stmt, s.orelse)))
+        return s
+
+    derived = dataclasses.replace(fn, name=f"{fn.name}__item{j}", result=type_,
+                                  body=tuple(map(stmt, fn.body)))
+    return Output(f"item{j}", derived, item=j)
 
 
 def written_pointers(fn: L.Function) -> tuple[str, ...]:
@@ -74,7 +153,7 @@ def written_pointers(fn: L.Function) -> tuple[str, ...]:
 def has_outputs(fn: L.Function) -> bool:
     """Whether the function's results are more than, or other than, its return value (it is
     `void` or writes a pointer parameter): then `derive_outputs` says what they are."""
-    return fn.result is None or bool(written_pointers(fn))
+    return fn.result is None or bool(written_pointers(fn)) or bool(tuple_types(fn))
 
 
 def extent_candidates(fn: L.Function) -> list[str]:
@@ -95,6 +174,9 @@ def extent_candidates(fn: L.Function) -> list[str]:
 def derive_outputs(fn: L.Function) -> tuple[Output, ...]:
     """The outputs of `fn`: the return value first (when not `void`), then each written pointer
     parameter in parameter order; a `LoopIRError` when a written pointer has no extent."""
+    items = tuple_types(fn)
+    if items:
+        return tuple(item_output(fn, j, t) for j, t in enumerate(items))
     outputs: list[Output] = []
     if fn.result is not None:
         unseen = {q for q in written_pointers(fn) if _writes_unseen(fn, q)}

@@ -251,7 +251,7 @@ def test_tuple_assignment_evaluates_the_right_side_first() -> None:
 REFUSED = [
     ("def f(a: list[int]) -> int:\n    a.sort()\n    return a[0]\n", 2, 5, ".sort()"),
     ("def f(a: list[int]) -> int:\n    return sorted(a)[0]\n", 2, 12, "sorted(...)"),
-    ("def f(a: list[int]) -> int:\n    return min(a), max(a)\n", 2, 5, "returning a tuple"),
+    ("def f(a: list[int]) -> int:\n    return ()\n", 2, 5, "returning an empty tuple"),
     ("def f(a: list[int]) -> int:\n    n = len(a)\n    s = 0\n    while s < sum(a):\n"
      "        s += 1\n    return s\n", 4, 15, "in a `while` condition"),
     ("def f(n: int) -> int:\n    s = 0\n    for i in range(n):\n        n -= 1\n"
@@ -366,6 +366,8 @@ def test_every_corpus_function_read_runs_like_cpython() -> None:
                 got = Interpreter(module).run(fn, args)
             except (Undefined, StepLimit) as e:
                 raise AssertionError(f"{path.stem}{args}: CPython {want}, loop IR: {e}") from None
+            if isinstance(want, tuple):  # a tuple return runs as the list of its items
+                want = list(want)
             assert _close(want, got, worst) or (isinstance(want, float) and want == got), \
                 f"{path.stem}{args}: CPython {want}, loop IR {got}"
         assert max(worst) < 1e-6, f"{path.stem}: largest float error {max(worst)}"
