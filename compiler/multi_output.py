@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tensflo.ir.lifting import draw_cases, same
+from tensflo.ir.lifting import draw_cases, entry_guards, same
+from tensflo.ir.lifting.guards import assumed
 from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.early_return import condition_source, void_exits
@@ -38,6 +39,7 @@ from tensflo.ir.loop.outputs import (
     written_pointers,
 )
 from tensflo.ir.tensir import INT, Term, Var, evaluate, parse, print_term, substitute
+from tensflo.ir.tensir.entry import EntryGuard
 from tensflo.plugins.manager import Registry
 
 from .verify import LEVELS
@@ -202,9 +204,11 @@ def check_together(module: L.Module, fn: L.Function, requires: list[Term],
     return None
 
 
-def emit_outputs(result: Any, fn: L.Function, target: Any) -> str:
+def emit_outputs(result: Any, fn: L.Function, target: Any, module: L.Module | None = None) -> str:
     """The code of a lifted function with outputs: the target's module with an entry of the C
-    signature (`targets.entry`); a `UsageError` for a target that cannot update arrays."""
+    signature (`targets.entry`); a `UsageError` for a target that cannot update arrays. For a
+    Python source each output's function checks the types, the guards (read from `module`, raising
+    the source's exception) and the rest of the precondition itself, as a single output's does."""
     import io
 
     from tensflo.plugins.errors import UsageError
@@ -224,10 +228,16 @@ def emit_outputs(result: Any, fn: L.Function, target: Any) -> str:
     python = fn.lang == "python"
     signature = f"{fn.name}({', '.join(p.name for p in fn.params)}) -> tuple" if python \
         else c_signature(fn, written)
+    requires = tuple(result.precondition)
+    guards: tuple[EntryGuard, ...] | None = None
+    if python:
+        guards = entry_guards(module or L.Module(fn.loc.file, fn.lang, (fn,), ()), fn)
+        from_guards = assumed(guards)
+        requires = tuple(r for r in requires if r not in from_guards)
     spec = EntrySpec(fn.name, params, signature, result.output_programs,
-                     result.precondition, tuple(result.disjoint), variables,
+                     requires, tuple(result.disjoint), variables,
                      returns_early=void_exits(fn)[0], returns_tuple=bool(tuple_types(fn)),
-                     source_lang=fn.lang if python else None)
+                     source_lang=fn.lang if python else None, guards=guards)
     buf = io.StringIO()
     emit_entry(target, spec, buf)
     return buf.getvalue()

@@ -279,7 +279,7 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
                 from tensflo.targets.exact_ints import int_policy
 
                 target = configured_target(registry, options.target, dict(options.target_options))
-                result.code = emit_outputs(result, fn, target)  # each output guarded as one
+                result.code = emit_outputs(result, fn, target, module)
                 result.int_policy = int_policy(target, fn.lang)
             except UsageError as e:
                 result.status = "not_lifted"

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.early_return import condition_source
 from tensflo.ir.tensir import Function, Term, Var, print_term
+from tensflo.ir.tensir.entry import CheckedFunction, EntryGuard
 from tensflo.plugins.errors import UsageError
 
 from .exact_ints import takes_source_lang
@@ -92,6 +93,10 @@ class EntrySpec:
     """A Python function returning tuples: the outputs (`item0`, `item1`, ...) as one tuple."""
     source_lang: str | None = None
     """`python`: the target's functions get the exact-int guard (`targets.exact_ints`)."""
+    guards: tuple[EntryGuard, ...] | None = None
+    """For a Python source: each output's function checks the parameters' types, these guards
+    (raising the source's exception) and `requires` (`ir.tensir.entry.CheckedFunction`); the entry
+    then checks nothing itself."""
 
 
 def emit_entry(target: PythonTarget, spec: EntrySpec, out: io.StringIO) -> None:
@@ -99,9 +104,14 @@ def emit_entry(target: PythonTarget, spec: EntrySpec, out: io.StringIO) -> None:
     entry `spec.name` with the C signature."""
     if target.name not in WRITE_BACK:
         raise UsageError(f"the {target.name} target cannot update arrays in place (not finished)")
-    functions = [Function(f"{spec.name}__{o}", spec.variables, t) for o, t in spec.outputs]
-    functions += [Function(f"{spec.name}__requires{k}", spec.variables, t)
-                  for k, t in enumerate(spec.requires)]
+    functions: list[Function] = []
+    if spec.guards is not None:
+        functions += [CheckedFunction(f"{spec.name}__{o}", spec.variables, t, spec.guards,
+                                      spec.requires) for o, t in spec.outputs]
+    else:
+        functions += [Function(f"{spec.name}__{o}", spec.variables, t) for o, t in spec.outputs]
+        functions += [Function(f"{spec.name}__requires{k}", spec.variables, t)
+                      for k, t in enumerate(spec.requires)]
     buf = io.StringIO()
     if spec.source_lang is not None and takes_source_lang(target.emit):
         target.emit(functions, buf, source_lang=spec.source_lang)
@@ -134,7 +144,7 @@ def entry_lines(target: str, spec: EntrySpec, namespace: Iterable[str]) -> list[
     if spec.returns_early:
         test = " or ".join(condition_source(c, names) for c in spec.returns_early)
         lines += [f"    if {test}:", "        return None"]
-    for k, term in enumerate(spec.requires):
+    for k, term in enumerate(spec.requires if spec.guards is None else ()):
         lines += [f"    if not bool({spec.name}__requires{k}({args})):",
                   f"        raise ValueError({spec.name!r} + ': requires ' + "
                   f"{print_term(term)!r})"]

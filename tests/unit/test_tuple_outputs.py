@@ -110,3 +110,20 @@ def test_a_product_beyond_64_bits_is_exact_or_refused(source: Path) -> None:
     except OverflowError:
         return
     assert got == (10**30, 10) and isinstance(got[0], int)
+
+
+def test_the_input_checks_raise_as_the_source_does(tmp_path: Path) -> None:
+    path = tmp_path / "g.py"
+    path.write_text("def lo_hi(xs: list[int]) -> tuple[int, int]:\n"
+                    "    if len(xs) == 0:\n        raise IndexError('empty')\n"
+                    "    lo = xs[0]\n    hi = xs[0]\n    for x in xs:\n"
+                    "        lo = min(lo, x)\n        hi = max(hi, x)\n    return lo, hi\n")
+    result = tensflo.compile(str(path), "lo_hi", synth="none")
+    assert (result.status, result.proof) == ("lifted", "unbounded"), result.diagnostics
+    assert result.code is not None
+    entry = load_module(result.code, "lo_hi").lo_hi
+    assert entry([3, -7, 2**70]) == (-7, 2**70)
+    with pytest.raises(IndexError, match="empty"):
+        entry([])
+    with pytest.raises(TypeError):
+        entry([1.5, 2.0])
