@@ -46,6 +46,17 @@ def product_and_size(xs: list[int]) -> tuple[int, int]:
     return p, len(xs)
 
 
+def sum_and_max(xs: list[int]) -> tuple[int, int]:
+    if len(xs) == 0:
+        return 0, 0
+    s = 0
+    m = xs[0]
+    for x in xs:
+        s += x
+        m = max(m, x)
+    return s, m
+
+
 def mixed(xs: list[int]) -> int:
     if len(xs) == 0:
         return 0
@@ -81,7 +92,8 @@ def test_a_tuple_and_a_value_returned_by_one_function_are_refused(source: Path) 
                for d in result.diagnostics), result.diagnostics
 
 
-@pytest.mark.parametrize("name", ["min_max", "sum_and_squares", "product_and_size"])
+@pytest.mark.parametrize("name", ["min_max", "sum_and_squares", "product_and_size",
+                                  "sum_and_max"])
 def test_tuple_returns_lift_and_agree_with_cpython(source: Path, name: str) -> None:
     result = tensflo.compile(str(source), name, synth="none")
     assert (result.status, result.proof) == ("lifted", "unbounded"), result.diagnostics
