@@ -33,7 +33,18 @@ from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars, 
 from tensflo.plugins.errors import UsageError
 
 from .functions import STORAGE, Signature, lower_function
-from .scalar_loop import C_TYPES, F32, F64, I8, I32, I64, scalar_function
+from .scalar_loop import (
+    C_TYPES,
+    F32,
+    F64,
+    I8,
+    I32,
+    I64,
+    UNSIGNED,
+    abort_unless,
+    libc,
+    scalar_function,
+)
 
 DTYPES = {"int": "int32", "long": "int64", "long long": "int64", "float": "float32",
           "double": "float64", "_Bool": "bool", "bool": "bool"}
@@ -118,10 +129,12 @@ def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | N
     incremented on each call that runs the scalar translation."""
     fn = spec.fn
     for p in fn.params:
-        if spec.c_params.get(p.name) not in C_TYPES:
-            raise UsageError(f"{fn.name}: parameter {p.name} has C type "
-                             f"{spec.c_params.get(p.name)}: the llvm drop-in reads int, long, "
-                             "float, double and pointers to them (not finished for others)")
+        c = spec.c_params.get(p.name)
+        if c not in C_TYPES and (p.pointer or c not in UNSIGNED):
+            raise UsageError(f"{fn.name}: parameter {p.name} has C type {c}"
+                             f"{' (pointed to)' if p.pointer else ''}: the llvm drop-in reads int, "
+                             "long, float, double, pointers to them and unsigned int and long "
+                             "values (not finished for others)")
     if spec.c_result is not None and spec.c_result not in C_TYPES:
         raise UsageError(f"{fn.name}: the result type {spec.c_result} is not read by the llvm "
                          "drop-in (int, long, float, double)")
@@ -149,6 +162,10 @@ def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | N
     fallback = f.append_basic_block("fallback")
     for p, a in zip(fn.params, f.args, strict=True):
         a.name = p.name
+    for p, a in zip(fn.params, f.args, strict=True):
+        if spec.c_params[p.name] in UNSIGNED and a.type == I64:
+            abort_unless(module, b, f, b.icmp_signed(">=", a, ir.Constant(I64, 0)),
+                          f"{fn.name} (tensflo drop-in): {p.name} >= 2^63 is not handled\n")
     lens = {p.name: b.alloca(I64, name=f"len_{p.name}") for p in pointers}
     for a in lens.values():
         b.store(ir.Constant(I64, 0), a)
@@ -168,8 +185,10 @@ def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | N
                 out.append(b.fpext(a, F64) if a.type == F32 else a)
             elif v.type.elem == "bool":
                 out.append(b.zext(b.icmp_unsigned("!=", a, ir.Constant(a.type, 0)), I8))
+            elif a.type != I64:
+                out.append(b.zext(a, I64) if c in UNSIGNED else b.sext(a, I64))
             else:
-                out.append(b.sext(a, I64) if a.type != I64 else a)
+                out.append(a)
         return out
 
     def ok_or_fallback(rc: ir.Value) -> None:
@@ -207,9 +226,9 @@ def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | N
         empty = b.or_(b.icmp_unsigned("==", xs, xe), b.icmp_unsigned("==", ys, ye))
         ok_or_fallback(b.zext(b.not_(b.or_(apart, empty)), I32))
     # 3. every output from the original contents, before any write
-    malloc = _libc(module, "malloc", ir.FunctionType(ir.PointerType(I8), [I64]))
-    free = _libc(module, "free", ir.FunctionType(ir.VoidType(), [ir.PointerType(I8)]))
-    memcpy = _libc(module, "memcpy", ir.FunctionType(ir.PointerType(I8),
+    malloc = libc(module, "malloc", ir.FunctionType(ir.PointerType(I8), [I64]))
+    free = libc(module, "free", ir.FunctionType(ir.VoidType(), [ir.PointerType(I8)]))
+    memcpy = libc(module, "memcpy", ir.FunctionType(ir.PointerType(I8),
                                                      [ir.PointerType(I8)] * 2 + [I64]))
     results: dict[str, tuple[ir.Value, ir.Value | None]] = {}
     for (name, pair), tmp in zip(outs, temps, strict=True):
@@ -312,14 +331,6 @@ def _direct_output(spec: DropInSpec) -> str | None:
                 pointwise_in(term, by_name[name]):
             return name
     return None
-
-
-def _libc(module: ir.Module, name: str, type_: ir.FunctionType) -> ir.Function:
-    """The declaration of a C library function, added once per module."""
-    known = module.globals.get(name)
-    if isinstance(known, ir.Function):
-        return known
-    return ir.Function(module, type_, name)
 
 
 def _size(c: str) -> int:

@@ -6,8 +6,8 @@ does not hold (overlapping arrays, `n < 0`...). C semantics: `/` and `%` truncat
 variable the body may change. Ints are computed in 64 bits (C's signed overflow is undefined, so
 every defined run gives the same value) and stored in the C type of their array; floats are
 computed in `float_type` (the source's precision: single unless the signature has a `double`).
-A construct without a translation here (vectors, helper calls, guards) is a `LoopIRError` at its
-position.
+A construct without a translation here (vectors, helper calls) is a `LoopIRError` at its
+position; a guard of the function (`n is a size_t: it cannot be negative`) that fails aborts.
 """
 
 from __future__ import annotations
@@ -26,6 +26,15 @@ F32, F64 = ir.FloatType(), ir.DoubleType()
 C_TYPES: dict[str, ir.Type] = {"int": I32, "long": I64, "long long": I64, "float": F32,
                                "double": F64, "_Bool": I8, "bool": I8}
 """The C types a drop-in reads, as LLVM types (canonical spellings)."""
+UNSIGNED: dict[str, ir.Type] = {"unsigned int": I32, "unsigned long": I64,
+                                "unsigned long long": I64}
+"""Unsigned C types read for scalar parameters only (an `unsigned int` is widened with zeros; a
+64-bit one must be below 2^63, which the drop-in checks at entry)."""
+
+
+def scalar_type(c: str) -> ir.Type:
+    """The LLVM type of a scalar parameter of C type `c`."""
+    return C_TYPES[c] if c in C_TYPES else UNSIGNED[c]
 
 Value: TypeAlias = Any
 """An LLVM value (llvmlite's classes share no typed base)."""
@@ -94,14 +103,16 @@ class ScalarLoop:
             return self.b.zext(v, ctype)
         return v if ctype == I64 else self.b.trunc(v, ctype)
 
-    def load_elem_value(self, v: Value, elem: str) -> Value:
-        """A scalar C argument in its compute type."""
+    def load_elem_value(self, v: Value, elem: str, unsigned: bool = False) -> Value:
+        """A scalar C argument in its compute type (`unsigned`: of an unsigned C type)."""
         if elem == "float":
             return v if v.type == self.float_type else (
                 self.b.fpext(v, self.float_type) if v.type == F32 else self.b.fptrunc(v, self.float_type))
         if elem == "bool":
             return self.b.icmp_unsigned("!=", v, ir.Constant(v.type, 0))
-        return v if v.type == I64 else self.b.sext(v, I64)
+        if v.type == I64:
+            return v
+        return self.b.zext(v, I64) if unsigned else self.b.sext(v, I64)
 
     def element_ptr(self, e: L.Index) -> tuple[Value, ir.Type, str]:
         if not isinstance(e.base, L.Name) or e.base.id not in self.args or \
@@ -347,14 +358,40 @@ class ScalarLoop:
                 raise self.refuse(s.loc, f"the statement {type(s).__name__}")
 
 
+def libc(module: ir.Module, name: str, type_: ir.FunctionType) -> ir.Function:
+    """The declaration of a C library function, added once per module."""
+    known = module.globals.get(name)
+    if isinstance(known, ir.Function):
+        return known
+    return ir.Function(module, type_, name)
+
+
+def abort_unless(module: ir.Module, b: ir.IRBuilder, f: ir.Function, ok: ir.Value,
+                  message: str) -> None:
+    """Write `message` to stderr and abort unless `ok` (a value neither path reads exactly)."""
+    data = bytearray(message.encode())
+    text = ir.GlobalVariable(module, ir.ArrayType(I8, len(data)),
+                             module.get_unique_name(f"{f.name}.message"))
+    text.initializer = ir.Constant(ir.ArrayType(I8, len(data)), data)
+    text.global_constant, text.linkage = True, "internal"
+    write_ = libc(module, "write", ir.FunctionType(I64, [I32, ir.PointerType(I8), I64]))
+    abort = libc(module, "abort", ir.FunctionType(ir.VoidType(), []))
+    fail, cont = f.append_basic_block("abort"), f.append_basic_block("args_ok")
+    b.cbranch(ok, cont, fail)
+    b.position_at_end(fail)
+    b.call(write_, [ir.Constant(I32, 2), b.bitcast(text, ir.PointerType(I8)),
+                    ir.Constant(I64, len(data))])
+    b.call(abort, [])
+    b.unreachable()
+    b.position_at_end(cont)
+
+
 def scalar_function(module: ir.Module, fn: L.Function, c_params: Mapping[str, str],
                     c_result: str | None, name: str) -> ir.Function:
     """Add `name`, the C function `fn` translated as it is written (same C signature)."""
-    if fn.guards:
-        raise LoopIRError(fn.guards[0].loc, "the llvm drop-in cannot translate a guard (not finished)")
     floats = [t for t in (*c_params.values(), c_result) if t in ("float", "double")]
     float_type = F64 if "double" in floats else F32
-    params = [ir.PointerType(C_TYPES[c_params[p.name]]) if p.pointer else C_TYPES[c_params[p.name]]
+    params = [ir.PointerType(C_TYPES[c_params[p.name]]) if p.pointer else scalar_type(c_params[p.name])
               for p in fn.params]
     ret = ir.VoidType() if c_result is None else C_TYPES[c_result]
     f = ir.Function(module, ir.FunctionType(ret, params), name)
@@ -366,8 +403,12 @@ def scalar_function(module: ir.Module, fn: L.Function, c_params: Mapping[str, st
             g.args[p.name] = a
         else:
             slot = g.slot(p.name, p.type.elem, p.loc)  # C parameters are variables
-            g.b.store(g.load_elem_value(a, p.type.elem), slot)
+            g.b.store(g.load_elem_value(a, p.type.elem, c_params[p.name] in UNSIGNED), slot)
             g.args[p.name] = a
+    for guard in fn.guards:  # outside the domain (`n is a size_t: it cannot be negative`): abort
+        fails = g.truth(*g.expr(guard.fails))
+        abort_unless(module, g.b, f, g.b.not_(fails),
+                     f"{fn.name} (tensflo drop-in): {guard.message or 'a guard fails'}\n")
     g.block(fn.body)
     if not g.b.block.is_terminated:
         if fn.result is None:

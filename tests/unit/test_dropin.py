@@ -307,3 +307,40 @@ def test_cpp_source_exports_the_mangled_name(tmp_path: Path) -> None:
         for i in range(3):
             b[y + i] += a * b[i]
     assert [float(v) for v in got] == b
+
+
+def test_unsigned_scalars_and_the_abort_outside_the_domain(tmp_path: Path) -> None:
+    """`size_t` and `unsigned int` parameters: read exactly below 2^63; a `size_t` at or above
+    2^63 (which neither path reads exactly) stops the program with a message, never a number."""
+    src = tmp_path / "u.c"
+    src.write_text("#include <stddef.h>\n"
+                   "float usdot(size_t n, const float *x, const float *y) {\n"
+                   "    float s = 0.0f;\n"
+                   "    for (size_t i = 0; i < n; i++) s += x[i] * y[i];\n"
+                   "    return s;\n}\n"
+                   "long ucount(unsigned int n, const int *x) {\n"
+                   "    long c = 0;\n"
+                   "    for (unsigned int i = 0; i < n; i++) c += x[i] > 0;\n"
+                   "    return c;\n}\n")
+    obj = tmp_path / "u.o"
+    tensflo = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tensflo"
+    done = subprocess.run([str(tensflo), "compile", str(src), "--target", "llvm", "--emit", "obj",
+                           "-o", str(obj), "-q"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    main = tmp_path / "main.c"
+    main.write_text("#include <stdio.h>\n#include <stddef.h>\n"
+                    "float usdot(size_t n, const float *x, const float *y);\n"
+                    "long ucount(unsigned int n, const int *x);\n"
+                    "int main(int argc, char **argv) {\n"
+                    "  float x[4] = {1, 2, 3, 4}; int v[5] = {1, -2, 3, 0, 5};\n"
+                    "  printf(\"%g %ld %ld\\n\", usdot(4, x, x), ucount(5, v), ucount(0, v));\n"
+                    "  fflush(stdout);\n"
+                    "  if (argc > 1) printf(\"%g\\n\", usdot((size_t)-1, x, x));\n"
+                    "  return 0;\n}\n")
+    exe = tmp_path / "main"
+    subprocess.run(["gcc", "-O2", "-o", str(exe), str(main), str(obj), "-lm"], check=True)
+    assert subprocess.run([str(exe)], capture_output=True, text=True).stdout.split() == \
+        ["30", "3", "0"]
+    big = subprocess.run([str(exe), "big"], capture_output=True, text=True)
+    assert big.returncode != 0 and big.stdout.split() == ["30", "3", "0"]
+    assert "n >= 2^63 is not handled" in big.stderr
