@@ -21,6 +21,7 @@ def emit_dropin(results: Sequence[Any], source: str, kind: str, output: str | No
 
     from tensflo.ir.loop.nodes import LoopIRError
     from tensflo.plugins.c_family import clang_flags, function_signature, language_of
+    from tensflo.targets.llvm.codegen import LoweringError
     from tensflo.targets.llvm.dropin import build, spec_of, write
 
     from .pipeline import read_module
@@ -49,6 +50,8 @@ def emit_dropin(results: Sequence[Any], source: str, kind: str, output: str | No
             build(spec, module=out, symbol=_mangled(source, result.function, flags))
         except LoopIRError as e:
             raise UsageError(f"{e.loc}: {e.message}") from None
+        except LoweringError as e:
+            raise UsageError(f"{fn.loc}: {result.function}: {e}") from None
     write(out, kind, output)
 
 
