@@ -52,7 +52,17 @@ def emit_dropin(results: Sequence[Any], source: str, kind: str, output: str | No
             raise UsageError(f"{e.loc}: {e.message}") from None
         except LoweringError as e:
             raise UsageError(f"{fn.loc}: {result.function}: {e}") from None
-    write(out, kind, output)
+        except UsageError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a bug here is reported, never a traceback
+            raise UsageError(f"{fn.loc}: internal error while building the drop-in of "
+                             f"{result.function}: {type(e).__name__}: {e}") from None
+    try:
+        write(out, kind, output)
+    except UsageError:
+        raise
+    except Exception as e:  # noqa: BLE001 - as above
+        raise UsageError(f"internal error while writing {output}: {type(e).__name__}: {e}") from None
 
 
 def _mangled(source: str, function: str, flags: Sequence[str]) -> str | None:
