@@ -1,22 +1,12 @@
 """Early returns outside loops, rewritten into the shapes the lifter reads.
 
 A `return` that is not inside a loop ends the function at a point the rest of the body would have
-run. Two rewrites remove such returns without changing what the function computes:
-
-- a function with a value (`return v;`): the statements after an `if` that may return are moved
-  into the branches that do not end in a `return` (`if (c) { A; return v; } B` becomes
-  `if (c) { A; return v; } else { B }`), recursively, so every `return` is the last statement of
-  its branch and the lifter selects among them (`ite`);
-- a `void` function (a valueless `return;`, written `Return(VOID)` by the frontends): every
-  `return;` sets a flag, and each statement that may run after one is guarded by the flag not being
-  set. Its results are the arrays it writes, which the guards leave as they were once the flag is
-  set, as the source does by returning. When the only early return is `if (c) { A; return; }` at
-  the top of the body and nothing assigns a variable `c` reads, what follows moves into the else
-  branch instead (`split_void_exit` then lifts the two cases apart). Guards go into a `for` loop's body (the loop's bounds are then evaluated
-  on every path, so they must be free of element reads, divisions and calls); statements that only
-  set local scalars run unguarded (nothing the function returns sees them) when they cannot fail,
-  or when they are loops that only read (a failing read there narrows the lifted precondition,
-  it never changes a result).
+run. The statements after an `if` that may return move into its branches that do not end in a
+`return` (`if (c) { A; return v; } B` becomes `if (c) { A; return v; } else { B }`),
+recursively, so every such `return` is the last statement of its branch: the lifter selects among
+the values (`ite`). In a `void` function the valueless returns (`return;`, written `Return(VOID)`
+by the frontends) are then dropped. `split_void_exit` gives the case where a `void` function
+leaves every array unchanged, which the multi-output driver lifts apart.
 
 Returns inside loops are left for the early-exit rules (`ir.lifting.early_exit`). Each rewrite
 keeps the function's behaviour on every input, so it needs no proof.
@@ -26,15 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from tensflo.ir.tensir.types import BOOL
-
 from . import nodes as L
 
 VOID = L.Name("return;")
 """The value of a valueless `return;` of a `void` function (never a variable: not an identifier)."""
-
-FLAG = "returned__"
-"""The base name of the flag a `void` function's early returns set."""
 
 
 def is_void_return(s: L.Stmt) -> bool:
@@ -46,9 +31,9 @@ def lower_early_returns(fn: L.Function) -> L.Function:
     `void` function); a `void` function's `return;` inside a loop stays (the caller refuses it)."""
     if not any(_exits(s) for s in fn.body):
         return fn
-    if fn.result is not None:
-        return dataclasses.replace(fn, body=_into_branches(fn.body))
-    return dataclasses.replace(fn, body=_guarded_function(fn))
+    body = _into_branches(fn.body)
+    return dataclasses.replace(fn, body=body if fn.result is not None else
+                               _without_tail_returns(body))
 
 
 def loop_returns(fn: L.Function) -> list[L.Return]:
@@ -98,86 +83,17 @@ def _branch(b: tuple[L.Stmt, ...], rest: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ..
 
 
 # -- void functions -----------------------------------------------------------------------------
-def _guarded_function(fn: L.Function) -> tuple[L.Stmt, ...]:
-    body = fn.body
-    early = [k for k, s in enumerate(body) if _exits(s)]
-    if len(early) == 1:
-        k = early[0]
-        s = body[k]
-        later = set(L.assigned_vars(body))
-        reads = {x.id for x in L.sub_exprs(s.cond) if isinstance(x, L.Name)} \
-            if isinstance(s, L.If) else {""}
-        if isinstance(s, L.If) and not s.orelse and s.then and is_void_return(s.then[-1]) \
-                and not any(_exits(t) for t in s.then[:-1]) and not reads & later:
-            return (*body[:k], L.If(s.cond, s.then[:-1], body[k + 1:], s.loc))
-    flag = _fresh(fn, FLAG)
-    done = L.Name(flag, fn.loc)
-    stmts, _ = _flagged(body, done)
-    return (L.Decl(flag, BOOL, L.Const(False, fn.loc), fn.loc), *stmts)
-
-
-def _fresh(fn: L.Function, base: str) -> str:
-    used = {p.name for p in fn.params} | set(L.assigned_vars(fn.body))
-    name, k = base, 0
-    while name in used:
-        k += 1
-        name = f"{base}{k}"
-    return name
-
-
-def _flagged(body: tuple[L.Stmt, ...], done: L.Name) -> tuple[tuple[L.Stmt, ...], bool]:
-    """`body` with each `return;` (outside loops) setting `done` and what may follow one guarded;
-    also whether the body may return."""
+def _without_tail_returns(body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+    """`body` (returns only in tail position) without its valueless returns."""
     out: list[L.Stmt] = []
-    may = False
     for s in body:
-        if may:
-            out.extend(_guard(s, done))
-            continue
         if is_void_return(s):
-            out.append(L.Assign(done, L.Const(True, s.loc), s.loc))
-            may = True
-        elif isinstance(s, L.If) and _exits(s):
-            then, a = _flagged(s.then, done)
-            orelse, b = _flagged(s.orelse, done)
-            out.append(dataclasses.replace(s, then=then, orelse=orelse))
-            may = a or b
-        else:
-            out.append(s)
-    return tuple(out), may
-
-
-def _not(e: L.Expr) -> L.Expr:
-    return L.Unary("not", e, e.loc)
-
-
-def _guard(s: L.Stmt, done: L.Expr) -> list[L.Stmt]:
-    """`s` run only while `done` is false (as statements with the same effect when it is)."""
-    match s:
-        case L.Decl(name, type_, init) if init is not None and not _safe(init):
-            return [L.Decl(name, type_, None, s.loc),
-                    L.If(_not(done), (L.Assign(L.Name(name, s.loc), init, s.loc),), (), s.loc)]
-        case L.Decl():
-            return [s]
-        case L.Assign(L.Name(), value) if _safe(value):
-            return [s]
-        case L.For(_, start, stop, body) if _safe(start) and _safe(stop):
-            if _locals_only(body):
-                return [s]
-            return [dataclasses.replace(s, body=tuple(g for t in body for g in _guard(t, done)))]
-    return [L.If(_not(done), (s,), (), s.loc)]
-
-
-def _locals_only(body: tuple[L.Stmt, ...]) -> bool:
-    """Whether `body` changes only local scalars and ends: no element write, push, `while`,
-    `return`, or loop with bounds that may fail. Running it where the source has returned can
-    change no result; a read in it that may fail only narrows the lifted precondition."""
-    for s in L.walk_stmts(body):
-        if isinstance(s, L.While | L.Push | L.Return) or \
-                isinstance(s, L.Assign) and not isinstance(s.target, L.Name) or \
-                isinstance(s, L.For) and not (_safe(s.start) and _safe(s.stop)):
-            return False
-    return True
+            continue
+        if isinstance(s, L.If):
+            s = dataclasses.replace(s, then=_without_tail_returns(s.then),
+                                    orelse=_without_tail_returns(s.orelse))
+        out.append(s)
+    return tuple(out)
 
 
 def _safe(e: L.Expr) -> bool:

@@ -175,17 +175,27 @@ void scal2(int n, float a, float *x) {
     for (i = 0; i < n; i++)
         x[i] = a * x[i];
 }
+
+void scal3(int n, float a, float *x) {
+    int i;
+    if (n <= 0)
+        return;
+    if (a == 1.0f)
+        return;
+    for (i = 0; i < n; i++)
+        x[i] = a * x[i];
+}
 """
 
 
 @needs_gcc
-@pytest.mark.parametrize("name", ["center_inplace", "scal2"])
+@pytest.mark.parametrize("name", ["center_inplace", "scal2", "scal3"])
 def test_a_void_early_return_lifts_and_the_entry_agrees_with_gcc(tmp_path: Path,
                                                                 name: str) -> None:
     """The case where the source returns early is the entry's first test; the other case is
     lifted with a proof. Inputs with n <= 0 and a == 0 are among those compared."""
     path = KERNELS / f"{name}.c" if name == "center_inplace" else tmp_path / "k.c"
-    if name == "scal2":
+    if name != "center_inplace":
         path.write_text(SCALE)
     result = tensflo.compile(str(path), name, synth="none")
     assert (result.status, result.proof) == ("lifted", "unbounded"), result.diagnostics
@@ -198,7 +208,8 @@ def test_a_void_early_return_lifts_and_the_entry_agrees_with_gcc(tmp_path: Path,
         n = int(rng.integers(-3, 10))
         x = _floats(rng, max(n, 0) + int(rng.integers(0, 3)))
         cases.append([x, n] if name == "center_inplace" else
-                     [n, 0.0 if k % 5 == 0 else float(np.float32(rng.uniform(-3, 3))), x])
+                     [n, [0.0, 1.0][k % 2] if k % 5 == 0 else float(np.float32(rng.uniform(-3, 3))),
+                      x])
     report = c_differential(str(path), name, entry, cases, cache_dir=str(tmp_path / "c"))
     assert report.ok and report.cases == 90, report.failures[:2]
     print(f"{name}: largest error {report.largest_error:.3g} over {report.cases} cases")
