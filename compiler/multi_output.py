@@ -66,7 +66,7 @@ def compile_outputs(module: L.Module, fn: L.Function, registry: Registry, option
     exits, rest = void_exits(fn)
     if exits:  # the arrays are left unchanged where one holds: lift the other case
         compile_outputs(module, rest, registry, options, compile_one, result)
-        unless = " or ".join(condition_source(c) for c in exits)
+        unless = " or ".join(condition_source(c) for c, _ in exits)
         for o in result.outputs:
             o["unless"] = unless
         return result

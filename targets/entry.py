@@ -86,9 +86,10 @@ class EntrySpec:
     disjoint: tuple[tuple[str, str], ...]
     variables: tuple[Var, ...]
     """The TensIR parameters of the programs, in the C parameter order."""
-    returns_early: tuple[L.Expr, ...] = ()
+    returns_early: tuple[tuple[L.Expr, L.Expr | None], ...] = ()
     """Conditions on scalar parameters under which the function returns at once, leaving every
-    array unchanged (`ir.loop.early_return.void_exits`); the programs hold where none does."""
+    array unchanged, each with the value it returns then (None: `void`), tested in order
+    (`ir.loop.early_return.void_exits`); the programs hold where none does."""
     returns_tuple: bool = False
     """A Python function returning tuples: the outputs (`item0`, `item1`, ...) as one tuple."""
     source_lang: str | None = None
@@ -141,9 +142,9 @@ def entry_lines(target: str, spec: EntrySpec, namespace: Iterable[str]) -> list[
             lines += [f"    if not {MUTABLE[target].format(p=names[p.name])}:",
                       f"        raise TypeError({spec.name!r} + ': {p.name} is written in place: "
                       f"pass a NumPy array')"]
-    if spec.returns_early:
-        test = " or ".join(condition_source(c, names) for c in spec.returns_early)
-        lines += [f"    if {test}:", "        return None"]
+    for cond, value in spec.returns_early:
+        lines += [f"    if {condition_source(cond, names)}:",
+                  f"        return {'None' if value is None else condition_source(value, names)}"]
     for k, term in enumerate(spec.requires if spec.guards is None else ()):
         lines += [f"    if not bool({spec.name}__requires{k}({args})):",
                   f"        raise ValueError({spec.name!r} + ': requires ' + "

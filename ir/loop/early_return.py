@@ -106,38 +106,49 @@ def _safe(e: L.Expr) -> bool:
     return True
 
 
-# -- the two cases of a void function that may return early ---------------------------------------
-def split_void_exit(fn: L.Function) -> tuple[L.Expr, L.Function] | None:
-    """For a `void` function `head; if (c) { A } else { B }` where `head` and `A` write no pointer
-    parameter and `c` reads only scalar parameters nothing assigns (no element, division or call):
-    `c` and the function `head; B` with the guard `c` (assumed false). When `c` holds the source
-    leaves every array as it was, so the function is `head; B` on the other inputs. None when the
-    function has another shape."""
-    if fn.result is not None or not fn.body or not isinstance(fn.body[-1], L.If):
+# -- the case where a function returns early leaving every array unchanged ----------------------
+def split_void_exit(fn: L.Function) -> tuple[L.Expr, L.Expr | None, L.Function] | None:
+    """For a function `head; if (c) { A } else { B }` (`void`) or `head; if (c) { A; return v; }
+    else { B }` where `head` and `A` write no pointer parameter and `c` (and `v`) read only scalar
+    parameters nothing assigns (no element, division or call): `c`, `v` (None for `void`) and the
+    function `head; B` with the guard `c` (assumed false). Where `c` holds the source leaves every
+    array as it was (and returns `v`), so the function is `head; B` on the other inputs. None when
+    the function has another shape."""
+    if not fn.body or not isinstance(fn.body[-1], L.If):
         return None
     *head, last = fn.body
     assert isinstance(last, L.If)
+    then, value = last.then, None
+    if fn.result is not None:
+        ret = then[-1] if then else None
+        if not isinstance(ret, L.Return):
+            return None
+        then, value = then[:-1], ret.value
     pointers = {p.name for p in fn.params if p.pointer}
     scalars = {p.name for p in fn.params if not p.pointer} - set(L.assigned_vars(fn.body))
-    names = {x.id for x in L.sub_exprs(last.cond) if isinstance(x, L.Name)}
-    early = (*head, *last.then)
-    if not _safe(last.cond) or not names <= scalars or set(L.assigned_vars(early)) & pointers \
-            or any(isinstance(t, L.Return) for t in L.walk_stmts(fn.body)):
+    read = (last.cond,) if value is None else (last.cond, value)
+    names = {x.id for e in read for x in L.sub_exprs(e) if isinstance(x, L.Name)}
+    early = (*head, *then)
+    if not all(map(_safe, read)) or not names <= scalars \
+            or set(L.assigned_vars(early)) & pointers \
+            or any(isinstance(t, L.Return) for t in L.walk_stmts(early)) \
+            or fn.result is None and any(isinstance(t, L.Return) for t in L.walk_stmts(fn.body)):
         return None
     guard = L.Guard(last.cond, "ValueError", last.loc,
                     f"returns early (leaves every array unchanged) when {condition_source(last.cond)}")
-    return last.cond, dataclasses.replace(fn, body=(*head, *last.orelse),
-                                          guards=(*fn.guards, guard))
+    return last.cond, value, dataclasses.replace(fn, body=(*head, *last.orelse),
+                                                 guards=(*fn.guards, guard))
 
 
-def void_exits(fn: L.Function) -> tuple[tuple[L.Expr, ...], L.Function]:
-    """`split_void_exit` repeated: the conditions under which `fn` returns leaving every array
-    unchanged, and the function it is on the other inputs (`fn` itself when there are none)."""
-    conds: list[L.Expr] = []
+def void_exits(fn: L.Function) -> tuple[tuple[tuple[L.Expr, L.Expr | None], ...], L.Function]:
+    """`split_void_exit` repeated: each condition under which `fn` returns leaving every array
+    unchanged with the value it then returns (None for `void`), in order, and the function it is
+    on the other inputs (`fn` itself when there are none)."""
+    exits: list[tuple[L.Expr, L.Expr | None]] = []
     while (split := split_void_exit(fn)) is not None:
-        conds.append(split[0])
-        fn = split[1]
-    return tuple(conds), fn
+        exits.append(split[:2])
+        fn = split[2]
+    return tuple(exits), fn
 
 
 def condition_source(e: L.Expr, names: dict[str, str] | None = None) -> str:

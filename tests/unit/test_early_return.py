@@ -230,3 +230,40 @@ def test_only_arrays_left_unchanged_split_the_cases() -> None:
     reads_array = L.Function("f", params, None, (L.If(L.Binary("<=", L.Index(x, L.Const(0)),
                                                                L.Const(0.0)), (), (write,)),), "cpp")
     assert split_void_exit(reads_array) is None  # the condition reads an element
+
+
+CLAMP = r"""
+int clamp_count(int n, int hi, int *a) {
+    int i, c = 0;
+    if (n <= 0)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (a[i] > hi) {
+            a[i] = hi;
+            c++;
+        }
+    return c;
+}
+"""
+
+
+@needs_gcc
+def test_a_value_early_return_of_a_function_writing_an_array_lifts(tmp_path: Path) -> None:
+    """`if (n <= 0) return -1;` before a loop that writes `a`: the entry returns -1 leaving `a`
+    as it was where n <= 0, the rest is lifted (both outputs) and agrees with gcc."""
+    path = tmp_path / "k.c"
+    path.write_text(CLAMP)
+    result = tensflo.compile(str(path), "clamp_count", synth="none")
+    assert (result.status, result.proof) == ("lifted", "unbounded"), result.diagnostics
+    assert [o["name"] for o in result.outputs] == ["return", "a"]
+    assert all(o["unless"] == "(n <= 0)" for o in result.outputs)
+    assert result.code is not None
+    entry = load_module(result.code, "clamp_count").clamp_count
+    rng = np.random.default_rng(5)
+    cases: list[list[object]] = []
+    for _ in range(90):
+        n = int(rng.integers(-3, 10))
+        cases.append([n, int(rng.integers(-5, 5)), _ints(rng, max(n, 0) + int(rng.integers(0, 3)))])
+    report = c_differential(str(path), "clamp_count", entry, cases, cache_dir=str(tmp_path / "c"))
+    assert report.ok and report.cases == 90, report.failures[:2]
+    assert entry(-2, 0, np.array([5, 6])) == -1
