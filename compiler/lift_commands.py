@@ -173,13 +173,17 @@ def _report(results: list[CompileResult], out: IO[str]) -> None:
 
 
 def _report_outputs(r: CompileResult, out: IO[str]) -> None:
-    """The outputs of a function that writes pointers or is `void`, one line each."""
-    out.write(f"  writes:    {', '.join(r.written) or 'no pointer parameter'}\n")
+    """The outputs of a function that writes pointers, is `void` or returns tuples, one line each."""
+    if r.written or not all(o["name"].startswith("item") for o in r.outputs):
+        out.write(f"  writes:    {', '.join(r.written) or 'no pointer parameter'}\n")
     for o in r.outputs:
         where = f"{o['name']}[:{o['extent']}]" if o.get("extent") else \
             f"{o['name']}[0]" if "index" in o else o["name"]
         out.write(f"  output {where}: {o['tensir'] or '(not lifted)'}  [{o['status'].replace('_', ' ')}"
                   f", proof {o['proof']}]\n")
+    unless = next((o["unless"] for o in r.outputs if o.get("unless")), None)
+    if unless:
+        out.write(f"  unless:    {unless} (then it returns at once, leaving every array unchanged)\n")
 
 
 def _exit_status(results: list[CompileResult]) -> int:
