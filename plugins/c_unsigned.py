@@ -53,7 +53,8 @@ def _kind(t: Any) -> str:
 
 
 def _text(c: Any) -> str:
-    return " ".join(t.spelling for t in c.get_tokens()) or c.spelling
+    """The source text of `c`; a macro's expansion has none, and is named as such."""
+    return " ".join(t.spelling for t in c.get_tokens()) or c.spelling or "in a macro's expansion"
 
 
 def _inner(c: Any) -> Any:

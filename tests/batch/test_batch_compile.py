@@ -44,9 +44,10 @@ BROKEN = "def oops(a: list[int]) -> int:\n    return a[0 +\n"
 
 
 def scan(name: str) -> str:
-    """A prefix sum: the loop-shape rules cannot lift it, so the synthesizers are asked."""
-    return (f"def {name}(a: list[int]) -> list[int]:\n    out = []\n    s = 0\n"
-            f"    for i in range(len(a)):\n        s += a[i]\n        out.append(s)\n"
+    """A histogram (writes at data-dependent positions): the loop-shape rules cannot lift it, so
+    the synthesizers are asked."""
+    return (f"def {name}(a: list[int]) -> list[int]:\n    out = [0] * 4\n"
+            f"    for i in range(len(a)):\n        out[a[i] % 4] += 1\n"
             f"    return out\n")
 
 

@@ -45,7 +45,6 @@ def test_lift_prove_and_compare_with_the_original(kernel: str, native_cache: str
 
 
 @pytest.mark.parametrize("kernel, reason", [
-    ("cpp/prefix_sum.cc", "scan"),
     ("cpp/histogram.cc", "element assignment"),
     ("python/iir_lowpass.py", "not a map"),
 ])

@@ -51,12 +51,12 @@ def test_without_function_every_function_is_lifted(tensflo_cmd, tmp_path: Path) 
 
 
 def test_not_lifted_is_exit_1_with_the_reason(tensflo_cmd) -> None:
-    p = tensflo_cmd("compile", f"{KERNELS}/cpp/prefix_sum.cc", "--synth", "none", "--json")
+    p = tensflo_cmd("compile", f"{KERNELS}/cpp/histogram.cc", "--synth", "none", "--json")
     assert p.returncode == 1
     r = json.loads(p.stdout)
     assert r["status"] == "not_lifted" and r["code"] is None and r["proof"] == "none"
-    notes = [d for d in r["diagnostics"] if "scan" in d["message"]]
-    assert notes and notes[0]["file"].endswith("prefix_sum.cc") and notes[0]["line"] == 7
+    notes = [d for d in r["diagnostics"] if "element assignment" in d["message"]]
+    assert notes and notes[0]["file"].endswith("histogram.cc") and notes[0]["line"] == 11
 
 
 def test_unsupported_construct_points_at_file_line_col(tensflo_cmd, tmp_path: Path) -> None:
