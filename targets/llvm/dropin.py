@@ -241,7 +241,8 @@ def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | N
             results[name] = (slot, None)
             continue
         extent = arg[spec.extents[name] or ""]
-        count = b.sext(extent, I64) if extent.type != I64 else extent
+        widen = b.zext if spec.c_params[spec.extents[name] or ""] in UNSIGNED else b.sext
+        count = widen(extent, I64) if extent.type != I64 else extent
         ok_or_fallback(b.call(pair[0], [*call_args(), dims]))
         same = b.icmp_signed("==", b.load(dims), count)
         ok_or_fallback(b.zext(b.not_(same), I32))
