@@ -321,7 +321,9 @@ def test_unsigned_scalars_and_the_abort_outside_the_domain(tmp_path: Path) -> No
                    "long ucount(unsigned int n, const int *x) {\n"
                    "    long c = 0;\n"
                    "    for (unsigned int i = 0; i < n; i++) c += x[i] > 0;\n"
-                   "    return c;\n}\n")
+                   "    return c;\n}\n"
+                   "void uscale(unsigned int n, float a, float *y) {\n"
+                   "    for (unsigned int i = 0; i < n; i++) y[i] = y[i] * a;\n}\n")
     obj = tmp_path / "u.o"
     tensflo = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tensflo"
     done = subprocess.run([str(tensflo), "compile", str(src), "--target", "llvm", "--emit", "obj",
@@ -331,18 +333,22 @@ def test_unsigned_scalars_and_the_abort_outside_the_domain(tmp_path: Path) -> No
     main.write_text("#include <stdio.h>\n#include <stddef.h>\n"
                     "float usdot(size_t n, const float *x, const float *y);\n"
                     "long ucount(unsigned int n, const int *x);\n"
+                    "void uscale(unsigned int n, float a, float *y);\n"
                     "int main(int argc, char **argv) {\n"
                     "  float x[4] = {1, 2, 3, 4}; int v[5] = {1, -2, 3, 0, 5};\n"
                     "  printf(\"%g %ld %ld\\n\", usdot(4, x, x), ucount(5, v), ucount(0, v));\n"
+                    "  uscale(3, 2.0f, x); uscale(2, 3.0f, x + 1);\n"
+                    "  printf(\"%g %g %g %g\\n\", x[0], x[1], x[2], x[3]);\n"
                     "  fflush(stdout);\n"
                     "  if (argc > 1) printf(\"%g\\n\", usdot((size_t)-1, x, x));\n"
                     "  return 0;\n}\n")
     exe = tmp_path / "main"
     subprocess.run(["gcc", "-O2", "-o", str(exe), str(main), str(obj), "-lm"], check=True)
+    scaled = ["2", "12", "18", "4"]  # y[:3] *= 2, then (y + 1)[:2] *= 3
     assert subprocess.run([str(exe)], capture_output=True, text=True).stdout.split() == \
-        ["30", "3", "0"]
+        ["30", "3", "0", *scaled]
     big = subprocess.run([str(exe), "big"], capture_output=True, text=True)
-    assert big.returncode != 0 and big.stdout.split() == ["30", "3", "0"]
+    assert big.returncode != 0 and big.stdout.split() == ["30", "3", "0", *scaled]
     assert "n >= 2^63 is not handled" in big.stderr
 
 
