@@ -133,8 +133,12 @@ class _FunctionReader:
             raise LoopIRError(self.loc(fn), "only plain positional parameters are supported")
         if fn.decorator_list:
             raise LoopIRError(self.loc(fn.decorator_list[0]), "decorators are not supported")
-        params = tuple(L.Param(a.arg, _param_type(self.path, fn, a, self.aliases), self.loc(a))
-                       for a in args.args)
+        defaults = [None] * (len(args.args) - len(args.defaults)) + [
+            self.default_value(a, d) for a, d in zip(args.args[-len(args.defaults):], args.defaults,
+                                                     strict=True)] if args.defaults else []
+        params = tuple(L.Param(a.arg, _param_type(self.path, fn, a, self.aliases), self.loc(a),
+                               default=defaults[k] if defaults else None)
+                       for k, a in enumerate(args.args))
         # two passes: the first learns the element rank of lists built from `[]`
         self.types: dict[str, TensorType] = {p.name: p.type for p in params}
         self.learned: dict[str, TensorType] = {}
@@ -156,6 +160,22 @@ class _FunctionReader:
 
     def loc(self, node: ast.AST) -> Loc:
         return _loc(self.path, node)
+
+    def default_value(self, a: ast.arg, node: ast.expr) -> int | float | bool:
+        """The default of parameter `a`: an int, float or bool literal (signed), or a module
+        constant; anything else is refused."""
+        op, value = None, node
+        if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub | ast.UAdd):
+            op, value = value.op, value.operand
+        if isinstance(value, ast.Constant) and isinstance(value.value, int | float) \
+                and not isinstance(value.value, complex):
+            v = value.value
+        elif isinstance(value, ast.Name) and value.id in self.constants:
+            v = self.constants[value.id]
+        else:
+            raise self.unsupported(node, f"the default value {ast.unparse(node)} of parameter "
+                                         f"{a.arg} (only int, float and bool constants)")
+        return v if op is None else -v if isinstance(op, ast.USub) else +v
 
     def unsupported(self, node: ast.AST, what: str) -> LoopIRError:
         return LoopIRError(self.loc(node), f"unsupported: {what}")

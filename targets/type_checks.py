@@ -127,7 +127,8 @@ def with_entry_checks(functions: Sequence[Function], rendered: list[RenderedFunc
         k = by_name[fn.name]
         source, decorator = entry_checks(fn, out[k].params)
         sources.append(source)
-        out[k] = replace(out[k], decorator="\n".join(d for d in (decorator, out[k].decorator) if d))
+        out[k] = replace(out[k], decorator="\n".join(d for d in (decorator, out[k].decorator) if d),
+                         params=with_defaults(fn, out[k].params))
     return out, [*runtime_sources(), *sources] if sources else []
 
 
@@ -137,7 +138,7 @@ def entry_checks(fn: CheckedFunction, params: Sequence[str]) -> tuple[str, str]:
     params = [n if n not in ENTRY_NAMES else f"{n}_" for n in params]
     names = dict(zip(fn.params, params, strict=True))
     check = f"{fn.name}_entry_checks"
-    lines = [f"def {check}({', '.join(params)}):",
+    lines = [f"def {check}({', '.join(with_defaults(fn, params))}):",
              f'    """Argument types, then the source\'s input checks, of {fn.name}."""']
     for p in fn.params:
         lines.append(f"    check_elements({names[p]}, {p.type.elem!r}, {p.type.rank}, {p.name!r})")
@@ -153,6 +154,20 @@ def entry_checks(fn: CheckedFunction, params: Sequence[str]) -> tuple[str, str]:
         except RenderError:
             lines.append(f"    # not checked: {_text(r)}")
     return "\n".join(lines), f"@checked_entry({check})"
+
+
+def with_defaults(fn: CheckedFunction, params: Sequence[str]) -> list[str]:
+    """`params` (the generated names of `fn.params`) as a `def` spells them: the source's default
+    values on the trailing parameters that have one (a parameter the lifted program dropped
+    takes none; one before a parameter without default keeps none, which Python would refuse)."""
+    given = dict(fn.defaults)
+    out = list(params)
+    for k in reversed(range(len(out))):
+        name = fn.params[k].name
+        if name not in given:
+            break
+        out[k] = f"{out[k]}={_literal(given[name])}"
+    return out
 
 
 def runtime_sources() -> list[str]:

@@ -55,6 +55,7 @@ def entry_function(function: L.Function, lifted: LiftResult, guards: tuple[Entry
         return Function(function.name, lifted.params, lifted.program)
     from_guards = assumed(guards)
     rest = tuple(r for r in lifted.requires if r not in from_guards)
-    return CheckedFunction(function.name, lifted.params, lifted.program, guards, rest)
+    defaults = tuple((p.name, p.default) for p in function.params if p.default is not None)
+    return CheckedFunction(function.name, lifted.params, lifted.program, guards, rest, defaults)
 
 

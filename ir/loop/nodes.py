@@ -234,6 +234,8 @@ class Param:
     pointer: bool = False
     """A C pointer or array parameter (`T *p`, `const T *p`, `T p[]`), read as `vec[T]`: C
     cannot observe its length, and writes through it are outputs (`ir.loop.outputs`)."""
+    default: int | float | bool | None = None
+    """A Python parameter's default value (a constant), kept by the generated function."""
 
 
 @dataclass(frozen=True, slots=True)

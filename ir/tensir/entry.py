@@ -36,3 +36,6 @@ class CheckedFunction(Function):
     """The rest of the precondition (reads in range, ...): where one does not hold the source
     raises (an `IndexError`, a `ZeroDivisionError`, ...) or the precondition is stronger than the
     source needs; the generated code raises `OutsidePrecondition` there, never computes."""
+    defaults: tuple[tuple[str, int | float | bool], ...] = ()
+    """(parameter name, default value) of the source's parameters with a default: the generated
+    function takes the same defaults (and checks them as any argument)."""
