@@ -426,3 +426,30 @@ def test_search_programs_run_alike_on_every_runnable_target(lifted, key: str) ->
                       if isinstance(a, list) else a for p, a in zip(fn.params, args, strict=True)]
             got = ex.fetch(ex.run(ex.prepare(arrays)))
             assert int(got) == int(want), f"{name}: {fn.name}{args}: source {want}, {name} {got}"
+
+
+@pytest.mark.parametrize("name, cmp", [("argmax", ">"), ("argmax_last", ">="), ("argmin", "<"),
+                                       ("argmin_last", "<=")])
+def test_arg_extremes_with_a_nan_follow_the_loop(name: str, cmp: str) -> None:
+    """With a NaN, max/min say nothing; the op still gives what the C loop gives (a comparison
+    with NaN is false), seeded by the first element or by `s`."""
+    import operator
+
+    from tensflo.ir.tensir import OPS
+
+    beats = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}[cmp]
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        x = rng.integers(-2, 3, size=int(rng.integers(1, 6))).astype(float)
+        x[rng.random(x.size) < 0.3] = np.nan
+        best, at = x[0], 0
+        for i in range(1, x.size):
+            if beats(x[i], best):
+                best, at = x[i], i
+        assert OPS[name].numpy(x) == at, x
+        s = float(rng.integers(-2, 3))
+        best, at = s, -1
+        for i in range(x.size):
+            if beats(x[i], best):
+                best, at = x[i], i
+        assert OPS[f"{name}_from"].numpy(x, s) == at, (x, s)

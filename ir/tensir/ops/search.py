@@ -138,11 +138,28 @@ def _extreme_infer(name: str) -> Callable[..., TensorType]:
     return infer
 
 
+_BEATS: dict[str, Callable[[Any, Any], Any]] = {
+    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b}
+
+
+def _extreme_loop(cmp: str, arr: Any, seed: tuple[Any, ...]) -> Any:
+    """The loop the op stands for, element by element (with a NaN, where max/min say nothing):
+    the best so far is the seed (index -1) or the first element, replaced where `cmp` holds."""
+    best, at, start = (seed[0], -1, 0) if seed else (arr[0], 0, 1)
+    for i in range(start, arr.size):
+        if _BEATS[cmp](arr[i], best):
+            best, at = arr[i], i
+    return np.int64(at)
+
+
 def _extreme_np(cmp: str) -> Callable[..., Any]:
     def numpy(x: Any, *seed: Any) -> Any:
         arr = np.asarray(x)
         if arr.size == 0:
             return np.int64(-1)
+        if arr.dtype.kind == "f" and np.isnan(arr).any():
+            return _extreme_loop(cmp, arr, seed)
         top = arr.max() if cmp in (">", ">=") else arr.min()
         if seed and not {">": top > seed[0], ">=": top >= seed[0], "<": top < seed[0],
                          "<=": top <= seed[0]}[cmp]:
