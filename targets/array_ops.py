@@ -90,12 +90,19 @@ def _stride(ns: str, r: PyRenderer, t: App, wrap: str = "{}") -> tuple[str, int]
     return f"{x}[{start} + {step} * {ns}.arange({_bound(r, t.term(3), wrap)})]", ATOM
 
 
+def _reshape_rows(r: PyRenderer, t: App, wrap: str = "{}") -> tuple[str, int]:
+    """`x[:rows * cols].reshape(rows, cols)`: a flat row-major matrix (empty for rows <= 0)."""
+    rows, cols = _bound(r, t.term(1), wrap), _bound(r, t.term(2), wrap)
+    return f"{r.atom(t.term(0))}[:{rows} * {cols}].reshape({rows}, {cols})", ATOM
+
+
 def slicing_entries(wrap: str, ns: str = "np") -> dict[str, PyEntry]:
     """`x[lo:hi]` and friends; `wrap` turns a computed bound into a Python int (`int({})`), so
     that slices never depend on tensor values (0-d tensors; Python ints under jax.jit)."""
     return {"slice": partial(_slice, wrap=wrap), "col_slice": partial(_col_slice, wrap=wrap),
             "take": partial(_take, wrap=wrap), "tail": partial(_tail, wrap=wrap),
-            "stride": partial(_stride, ns, wrap=wrap)}
+            "stride": partial(_stride, ns, wrap=wrap),
+            "reshape_rows": partial(_reshape_rows, wrap=wrap)}
 
 
 def map_entries(full: str) -> dict[str, PyEntry]:

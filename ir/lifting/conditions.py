@@ -12,6 +12,7 @@ from tensflo.ir.loop.nodes import Loc
 from tensflo.ir.tensir import Lambda, Term, Var, free_vars, lit, rewrite
 
 from .build import ONE, ZERO, conj, mk
+from .flat2d import FlatRowsRead, row_fact
 from .loop_rules import Summary
 from .results import Empty, Obligation, Presized, Sym
 from .strides import StridedRead
@@ -43,6 +44,8 @@ class Conditions:
     """(location, in-range condition, context) of every element read of the source."""
     pending: list[PendingRead] = field(default_factory=list)
     """Reads `x[i + c]` of the loop being summarized."""
+    rows_requires: list[Term] = field(default_factory=list)
+    """The preconditions stated for flat 2-D rows (`FlatRowsRead`)."""
     owner: dict[Var, list[Check]] = field(default_factory=dict)
     """The entry-check list of the loop that changes each loop-state variable."""
 
@@ -71,6 +74,11 @@ class Conditions:
         for k, ob in enumerate(self.obligations):
             if ob.kind == "in-range read":
                 self.obligations[k] = replace(ob, assume=ob.assume + tuple(self.requires))
+            elif self.rows_requires:
+                # the rows of a flat 2-D read are stated by the outer loop, after the inner
+                # loop's obligations: they are part of the function's precondition all the same
+                more = tuple(r for r in self.rows_requires if r not in ob.assume)
+                self.obligations[k] = replace(ob, assume=ob.assume + more)
 
     def loop_obligations(self, s: L.For, state: Mapping[str, Var], summaries: Mapping[str, Summary],
                          after: Mapping[str, Term], before: Mapping[str, Sym], i: Var, lo: Term,
@@ -83,7 +91,7 @@ class Conditions:
         pending, self.pending = self.pending, []
         runs = mk("lt", lo, hi)
         for read in pending:
-            if isinstance(read, StridedRead):
+            if isinstance(read, StridedRead | FlatRowsRead):
                 cond = read.in_range(lo, hi)
             else:
                 x, start, c = read
@@ -99,7 +107,13 @@ class Conditions:
                     (cond, lit(True)),)))
             elif cond != lit(True) and cond not in self.requires:
                 self.requires.append(cond)
-        pre = ctx.assume + tuple(facts) + tuple(self.requires)
+                if isinstance(read, FlatRowsRead):
+                    self.rows_requires.append(cond)
+        rows = tuple(row_fact(r, i, lo, hi) for r in pending if isinstance(r, FlatRowsRead))
+        if rows:  # arithmetic facts about flat 2-D rows, each proven, then assumed below
+            self.obligations.append(Obligation(
+                "flat 2-D rows", s.loc, ctx.assume, (), tuple((f, lit(True)) for f in rows)))
+        pre = ctx.assume + tuple(facts) + rows + tuple(self.requires)
         inv = tuple((state[n], summaries[n](i)) for n in state)
         # initiation: the state before the loop is S(lo)
         init_goals: list[Check] = []

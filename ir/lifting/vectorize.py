@@ -13,13 +13,14 @@ from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MAPPERS
 from tensflo.ir.tensir.types import INT
 
 from .build import ZERO, mk, term_arg
+from .flat2d import FlatRowsRead, flat_rows, is_flat_row
 from .op_facts import COMMUTATIVE, VECTOR_ALGEBRA
 from .results import NotLiftable
 from .sequence import hoisted_map
 from .strides import StridedRead, strided_slice
 
-PendingRead = tuple[Term, Term, Term] | StridedRead
-"""A read `x[i + c]` of the loop being summarized, as (x, lo + c, c), or a strided one."""
+PendingRead = tuple[Term, Term, Term] | StridedRead | FlatRowsRead
+"""A read `x[i + c]` of the loop being summarized, as (x, lo + c, c), a strided one or flat rows."""
 
 
 def vectorize(loc: Loc, e: Term, i: Var, lo: Term, b: Term, names: set[str],
@@ -131,6 +132,8 @@ def leaf_slice(loc: Loc, leaf: Term, i: Var, lo: Term, b: Term,
                pending: list[PendingRead] | None = None) -> Term:
     """`x[i + c]` over i in [lo, b) is `x[lo + c : b + c]` (columns come as rows of a transpose);
     the read is recorded in `pending` when given."""
+    if is_flat_row(leaf, i):  # take(tail(w, n * i), n): rows of a flat matrix
+        return flat_rows(loc, leaf, i, lo, b, pending)
     assert isinstance(leaf, App) and leaf.op.name == "index"
     x, idx = map(term_arg, leaf.args)
     c = offset(idx, i)
@@ -169,6 +172,9 @@ def collect_leaves(e: Term | Lambda, i: Var, leaves: dict[Term, Term]) -> None:
         collect_leaves(e.body, i, leaves)
         return
     if i not in free_vars(e):
+        return
+    if is_flat_row(e, i):
+        leaves[e] = e
         return
     if isinstance(e, App) and e.op.name == "index":
         x, idx = e.args

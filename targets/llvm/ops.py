@@ -167,6 +167,16 @@ def _stride(g: Lowering, x: View, start: Value, step: Value, count: Value) -> Vi
         (g.b.add(start, g.b.mul(step, idx[0])), *idx[1:])))
 
 
+def _reshape_rows(g: Lowering, x: View, rows: Value, cols: Value) -> View:
+    """`x[r * cols + c]`: a row-major view, empty for rows <= 0; the entries checked inside `x`."""
+    rows, width = g.smax(rows, g.i64(0)), g.smax(cols, g.i64(0))
+    fits = g.b.icmp_signed("<=", g.b.mul(rows, width), x.dims[0])
+    ok = g.b.and_(g.b.icmp_signed("==", width, cols), fits)
+    g.require(g.b.or_(g.b.icmp_signed("==", rows, g.i64(0)), ok), "reshape_rows out of range")
+    return g.tensor(x.elem, (rows, width), lambda idx: x.at(
+        (g.b.add(g.b.mul(idx[0], width), idx[1]),)))
+
+
 def _append(g: Lowering, x: View, e: Value | View) -> View:
     n = x.dims[0]
     if x.rank == 1:
@@ -220,6 +230,7 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     "index": _index,
     **{op.name: _slicing(op) for op in (SLICE, COL_SLICE, TAKE, TAIL)},
     "stride": _stride,
+    "reshape_rows": _reshape_rows,
     "append": _append,
     "len": lambda g, x: x.dims[0],
     "transpose": lambda g, m: g.tensor(m.elem, (m.dims[1], m.dims[0]),
