@@ -12,6 +12,8 @@ scan's definition beside the reduction's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars, lit, rewrite
 
@@ -74,8 +76,6 @@ def _scan_summary(s: L.For, entry: Term, v: Var, after: Term, kind: str, rest: T
         return None  # an exclusive running maximum would need the seed first
     if kind not in ("add", "max", "min"):
         return None
-    if kind in ("max", "min") and any(not w.type.is_scalar for w in free_vars(init)):
-        return None  # the seed would have to go into a lambda
     try:
         vectorize(s.loc, rest, i, lo, lo, names, pending)
     except NotLiftable:
@@ -91,9 +91,9 @@ def _scan_summary(s: L.For, entry: Term, v: Var, after: Term, kind: str, rest: T
             return total if _is_zero(init) else mk("vec_scalar_add", total, init)
         e = Var(_fresh("e", init, names), v.type)
         if kind == "max":
-            return mk("vec_map", mk("scan_max", r), Lambda((e,), mk("max", e, init)))
+            return _seeded(mk("scan_max", r), init, e, lambda a, b: mk("max", a, b))
         negated = mk("vec_map", r, Lambda((e,), mk("neg", e)))
-        return mk("vec_map", mk("scan_max", negated), Lambda((e,), mk("min", mk("neg", e), init)))
+        return _seeded(mk("scan_max", negated), init, e, lambda a, b: mk("min", mk("neg", a), b))
 
     if g == t:
         return running
@@ -109,6 +109,17 @@ def _scan_summary(s: L.For, entry: Term, v: Var, after: Term, kind: str, rest: T
     if hoisted_map(g, {t: running(lo)}) is None:
         return None
     return mapped
+
+
+def _seeded(scan: Term, init: Term, e: Var, combine: Callable[[Term, Term], Term]) -> Term:
+    """`combine(entry, init)` for every entry of `scan`: in a lambda when the seed is over
+    scalars, else beside a vector holding the seed (a lambda body reads only scalars)."""
+    if all(w.type.is_scalar for w in free_vars(init)):
+        return mk("vec_map", scan, Lambda((e,), combine(e, init)))
+    zero = lit(0.0) if e.type.elem == "float" else lit(0)
+    seeds = mk("vec_scalar_add", mk("vec_map", scan, Lambda((e,), zero)), init)
+    s = Var(e.name + "_", e.type)
+    return mk("selection_two_args", scan, seeds, Lambda((e, s), combine(e, s)))
 
 
 def _replace(t: Term, old: Term, new: Term) -> Term:
