@@ -3,6 +3,7 @@ rule that reads the rows of an inner loop as `reshape_rows(w, m, n)`, checked ag
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from pathlib import Path
 
@@ -103,3 +104,50 @@ def test_a_row_start_other_than_the_row_length_is_refused_by_name(tested) -> Non
     assert r.status != "lifted"
     messages = " ".join(d.message for d in r.diagnostics)
     assert "a flat 2-D read needs the start n * i" in messages
+
+
+def _smt_holds(text: str) -> bool:
+    """Whether `text` (a TensIR equality over w: vec[int], m, n, r, c: int) is proven when
+    0 <= r < m, 0 <= c < n and m * n <= len(w)."""
+    from tensflo.compiler.verify import check_obligations
+    from tensflo.ir.lifting import Obligation
+    from tensflo.ir.loop.nodes import NOWHERE
+    from tensflo.ir.tensir import INT, parse, vec
+    from tensflo.plugins.solvers import Z3Verifier
+
+    env = {"w": vec("int"), "m": INT, "n": INT, "r": INT, "c": INT}
+    lhs, rhs = (parse(side, env) for side in text.split(" == "))
+    assume = tuple(parse(a, env) for a in ("0 <= r", "r < m", "0 <= c", "c < n", "m * n <= len(w)"))
+    ob = Obligation("preservation", NOWHERE, assume, (), ((lhs, rhs),))
+    return check_obligations([ob], [Z3Verifier()], timeout=20).level == "unbounded"
+
+
+def test_smt_semantics_are_the_row_major_entries() -> None:
+    assert _smt_holds("reshape_rows(w, m, n)[r][c] == w[r * n + c]")
+    assert _smt_holds("len(reshape_rows(w, m, n)) == m")
+    assert not _smt_holds("reshape_rows(w, m, n)[r][c] == w[c * m + r]")
+
+
+TARGETS = {"numpy": ("tensflo.targets.numpy", "NumpyTarget"),
+           "llvm": ("tensflo.targets.llvm.target", "LlvmTarget"),
+           "jax": ("tensflo.targets.jax", "JaxTarget"), "torch": ("tensflo.targets.torch", "TorchTarget")}
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_every_target_computes_the_view(target: str) -> None:
+    from tensflo.ir.tensir import INT, Function, Var, parse, vec
+
+    params = {"w": vec("int"), "m": INT, "n": INT, "x": vec("int")}
+    fn = Function("f", tuple(Var(k, t) for k, t in params.items()),
+                  parse("matrix_vec_mul(reshape_rows(w, m, n), x)", params))
+    module, cls = TARGETS[target]
+    if target in ("jax", "torch"):
+        pytest.importorskip(target)
+    f = getattr(importlib.import_module(module), cls)().compile([fn])["f"]
+    rng = np.random.default_rng(7)
+    for m, n in [(3, 4), (1, 5), (4, 1), (0, 3)]:
+        w = rng.integers(-9, 10, m * n + 2)
+        x = rng.integers(-9, 10, n)
+        want = w[:m * n].reshape(m, n) @ x
+        got = np.asarray(f(w, m, n, x))
+        assert got.tolist() == want.tolist(), (target, m, n)
