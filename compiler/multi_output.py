@@ -222,7 +222,7 @@ def emit_outputs(result: Any, fn: L.Function, target: Any, module: L.Module | No
     elements = {o["name"] for o in result.outputs if "index" in o}
     written = set(result.written)
     params = tuple(CParam(p.name, p.pointer, p.name in written, extents.get(p.name),
-                          p.name in elements) for p in fn.params)
+                          p.name in elements, p.default) for p in fn.params)
     by_name = {v.name: v for v in result.params}
     variables = tuple(by_name.get(p.name) or Var(p.name, p.type) for p in fn.params)
     python = fn.lang == "python"

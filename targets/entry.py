@@ -65,6 +65,8 @@ class CParam:
     """For a written pointer: the parameter whose value is the number of elements written."""
     element: bool = False
     """For a written pointer: only its first element is written (`*p = ...`)."""
+    default: int | float | bool | None = None
+    """A Python parameter's default value, kept by the entry."""
 
     def written_part(self, names: dict[str, str]) -> str:
         """What the function writes of this parameter: `p[:n]` or `p[0]`."""
@@ -129,6 +131,11 @@ def entry_lines(target: str, spec: EntrySpec, namespace: Iterable[str]) -> list[
              *(f"{spec.name}__requires{k}" for k in range(len(spec.requires)))}
     names = {p.name: python_name(p.name, taken) for p in spec.params}
     args = ", ".join(names[p.name] for p in spec.params)
+    trailing = len(spec.params)
+    while trailing and spec.params[trailing - 1].default is not None:
+        trailing -= 1
+    signature = ", ".join(names[p.name] + ("" if k < trailing else f"={p.default!r}")
+                          for k, p in enumerate(spec.params))
     written = [p for p in spec.params if p.written]
     updates = ", ".join(p.written_part({p.name: p.name, p.extent or "": p.extent or ""})
                         for p in written) or "nothing"
@@ -136,7 +143,7 @@ def entry_lines(target: str, spec: EntrySpec, namespace: Iterable[str]) -> list[
         if spec.returns_tuple else \
         f"C: {spec.signature}. Updates {updates} in place; returns " \
         f'{"the C return value" if any(o == "return" for o, _ in spec.outputs) else "None"}.'
-    lines = [f"def {spec.name}({args}):", f'    """{doc}"""', "    import numpy as _np"]
+    lines = [f"def {spec.name}({signature}):", f'    """{doc}"""', "    import numpy as _np"]
     for p in written:
         if target in MUTABLE:
             lines += [f"    if not {MUTABLE[target].format(p=names[p.name])}:",

@@ -119,3 +119,24 @@ def test_other_defaults_are_refused_with_their_position(tmp_path: Path, default:
     (rejected,) = module.rejected
     assert rejected.loc.line == 1 and rejected.loc.col > 20, rejected.loc
     assert f"the default value {default} of parameter k" in rejected.message
+
+
+def test_a_tuple_function_keeps_its_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "t.py"
+    text = ("def sum_and_scaled(xs: list[int], k: int = 3) -> tuple[int, int]:\n"
+            "    s = 0\n    t = 0\n    for x in xs:\n        s += x\n        t += k * x\n"
+            "    return s, t\n")
+    path.write_text(text)
+    namespace: dict[str, Any] = {}
+    exec(compile(text, str(path), "exec"), namespace)
+    (r,) = compile_file(str(path), ["sum_and_scaled"], load_registry(),
+                        Options(target="numpy", timeout=60))
+    assert r.lifted and r.code is not None, r
+    f = load_module(r.code, "tuple_default").sum_and_scaled
+    rng = random.Random(5)
+    for _ in range(20):
+        xs = [rng.randint(-2**40, 2**40) for _ in range(rng.randint(0, 6))]
+        assert tuple(int(v) for v in f(xs)) == namespace["sum_and_scaled"](xs)
+        assert tuple(int(v) for v in f(xs, -7)) == namespace["sum_and_scaled"](xs, -7)
+    with pytest.raises(TypeError):
+        f([1], 2.5)
