@@ -120,7 +120,8 @@ def _code(results: list[CompileResult], registry: Registry, target: str, source:
         return "\n\n".join(r.code.rstrip("\n") for r in lifted if r.code is not None) + "\n"
     buf = io.StringIO()
     emitter = configured_target(registry, target, dict(lifted[0].target_options))
-    emitter.emit([Function(r.function, r.params, r.program) for r in lifted if r.program is not None],
+    emitter.emit([r.emitted or Function(r.function, r.params, r.program) for r in lifted
+                  if r.program is not None],
                  buf, **source_lang_options(emitter, source))
     return buf.getvalue()
 

@@ -36,7 +36,7 @@ from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.loop.outputs import has_outputs, is_pack
-from tensflo.ir.tensir import Term, print_term
+from tensflo.ir.tensir import Function, Term, print_term
 from tensflo.plugins.components import (
     Closable,
     Configurable,
@@ -131,6 +131,9 @@ class CompileResult:
     """Pointer parameters that must not overlap (one of each pair is written)."""
     output_programs: tuple = field(default=(), repr=False)
     """Per output, its name and program over the function's parameters."""
+    emitted: Function | None = field(default=None, repr=False)
+    """The function given to the target (for a Python source a `CheckedFunction`: its entry checks
+    types, guards and the precondition, and keeps the defaults)."""
 
     @property
     def lifted(self) -> bool:
@@ -139,7 +142,7 @@ class CompileResult:
     def to_json(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items()
                if k not in ("program", "params", "precondition", "target_options", "disjoint",
-                            "output_programs")}
+                            "output_programs", "emitted")}
         for k in ("outputs", "written"):
             if not self.outputs:
                 del out[k]
@@ -381,8 +384,8 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
             from tensflo.targets.exact_ints import int_policy, takes_source_lang
 
             lang = {"source_lang": fn.lang} if takes_source_lang(target.emit) else {}
-            reports = target.emit([entry_function(fn, lifted, entry_guards(module, fn), fn.lang == "python")],
-                                  buf, **lang)
+            result.emitted = entry_function(fn, lifted, entry_guards(module, fn), fn.lang == "python")
+            reports = target.emit([result.emitted], buf, **lang)
         except UsageError as e:
             result.status = "not_lifted"
             note("error", fn.loc, f"the {options.target} target cannot generate this program: {e}")

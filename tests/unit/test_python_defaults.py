@@ -6,6 +6,8 @@ constant is refused where it is written."""
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +142,16 @@ def test_a_tuple_function_keeps_its_defaults(tmp_path: Path) -> None:
         assert tuple(int(v) for v in f(xs, -7)) == namespace["sum_and_scaled"](xs, -7)
     with pytest.raises(TypeError):
         f([1], 2.5)
+
+
+def test_a_module_of_several_functions_keeps_checks_and_defaults(source: Path,
+                                                                  tmp_path: Path) -> None:
+    out = tmp_path / "all.py"
+    run = subprocess.run([sys.executable, "-m", "tensflo", "compile", str(source), "--target",
+                          "numpy", "-o", str(out)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    module = load_module(out.read_text(), "all_functions")
+    assert int(module.scaled_product([2, 3])) == -12
+    assert int(module.count_above([1, 4, 5])) == 2
+    with pytest.raises(TypeError):
+        module.scaled_product([2.5, 2])  # an int list: a float is refused, not truncated
