@@ -106,7 +106,7 @@ def test_a_row_start_other_than_the_row_length_is_refused_by_name(tested) -> Non
     assert "a flat 2-D read needs the start n * i" in messages
 
 
-def _smt_holds(text: str) -> bool:
+def _smt_holds(text: str, *extra: str) -> bool:
     """Whether `text` (a TensIR equality over w: vec[int], m, n, r, c: int) is proven when
     0 <= r < m, 0 <= c < n and m * n <= len(w)."""
     from tensflo.compiler.verify import check_obligations
@@ -117,7 +117,8 @@ def _smt_holds(text: str) -> bool:
 
     env = {"w": vec("int"), "m": INT, "n": INT, "r": INT, "c": INT}
     lhs, rhs = (parse(side, env) for side in text.split(" == "))
-    assume = tuple(parse(a, env) for a in ("0 <= r", "r < m", "0 <= c", "c < n", "m * n <= len(w)"))
+    assume = tuple(parse(a, env) for a in ("0 <= r", "r < m", "0 <= c", "c < n", "m * n <= len(w)",
+                                             *extra))
     ob = Obligation("preservation", NOWHERE, assume, (), ((lhs, rhs),))
     return check_obligations([ob], [Z3Verifier()], timeout=20).level == "unbounded"
 
@@ -126,6 +127,16 @@ def test_smt_semantics_are_the_row_major_entries() -> None:
     assert _smt_holds("reshape_rows(w, m, n)[r][c] == w[r * n + c]")
     assert _smt_holds("len(reshape_rows(w, m, n)) == m")
     assert not _smt_holds("reshape_rows(w, m, n)[r][c] == w[c * m + r]")
+
+
+def test_a_fold_over_a_row_is_the_fold_over_the_inner_loops_slice() -> None:
+    rows = ("0 <= r * n", "r * n + n <= m * n")  # the row facts, proven per loop
+    assert _smt_holds("reduce_sum(reshape_rows(w, m, n)[r]) == reduce_sum(take(tail(w, r * n), n))",
+                      *rows)
+    assert _smt_holds("matrix_row_sum(reshape_rows(w, r + 1, n))[r] == "
+                      "reduce_sum(take(tail(w, r * n), n))", *rows)
+    assert not _smt_holds("reduce_sum(reshape_rows(w, m, n)[r]) == reduce_sum(take(tail(w, r), n))",
+                          *rows)
 
 
 TARGETS = {"numpy": ("tensflo.targets.numpy", "NumpyTarget"),

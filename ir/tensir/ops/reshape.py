@@ -47,7 +47,9 @@ def _reshape_rows_smt(enc: Encoder, x: SVal, rows: SVal, cols: SVal) -> SVal:
     at = x.at
 
     def flat(idx: tuple[str, ...]) -> str:
-        return at((f"(+ {idx[1]} {enc.mul('int', idx[0], c)})",))
+        # row r starts at r * cols, which the domain keeps in [0, len(x)]: written clamped as
+        # `tail` writes its start, so a fold over a row is the same term as over `tail(x, r * cols)`
+        return at((f"(+ {idx[1]} {enc.clamp(enc.mul('int', idx[0], c), '0', n)})",))
 
     return enc.tensor(x.elem, (f"(ite (< {r} 0) 0 {r})", f"(ite (< {c} 0) 0 {c})"), flat)
 
