@@ -162,3 +162,28 @@ def test_every_target_computes_the_view(target: str) -> None:
         want = w[:m * n].reshape(m, n) @ x
         got = np.asarray(f(w, m, n, x))
         assert got.tolist() == want.tolist(), (target, m, n)
+
+
+CPP_ROWSUM = """
+#include <vector>
+std::vector<int> rowsum(const std::vector<int>& w, int n, int d) {
+  std::vector<int> y;
+  for (int i = 0; i < d; i++) {
+    int s = 0;
+    for (int j = 0; j < n; j++) s += w[i * n + j];
+    y.push_back(s);
+  }
+  return y;
+}
+"""
+
+
+def test_row_sums_of_a_flat_matrix_pushed_to_a_vector_are_proven(tmp_path: Path) -> None:
+    path = tmp_path / "r.cc"
+    path.write_text(CPP_ROWSUM)
+    (r,) = tensflo.compile_all(str(path), synth="none", timeout=30, verifier="portfolio")
+    assert r.status == "lifted" and r.proof == "unbounded", [d.message for d in r.diagnostics]
+    assert str(r.tensir) == "matrix_row_sum(reshape_rows(w, d, n))"
+    with load_registry() as registry:
+        report = check_compiled(str(path), r, registry, count=60, seed=5)
+    assert report.cases >= 20 and report.ok, report.failures[:3]
