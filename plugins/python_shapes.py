@@ -19,7 +19,7 @@ reads, or changes a sliced list, is refused, as is a body that assigns a `range`
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -489,21 +489,26 @@ def chained_assign(r: Reader, targets: list[ast.expr], value: ast.expr, loc: Loc
     return out
 
 
+def _written(fn: ast.FunctionDef) -> Iterator[ast.expr]:
+    """Every place the function assigns, element by element of a tuple target; a method call
+    `xs.m(...)` as a write of `xs[0]` (it may change `xs` in place)."""
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Assign):
+            yield from (leaf for t in n.targets
+                        for leaf in (t.elts if isinstance(t, ast.Tuple) else [t]))
+        elif isinstance(n, ast.AugAssign | ast.AnnAssign):
+            yield n.target
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            yield ast.Subscript(n.func.value, ast.Constant(0))
+
+
 def mutated(fn: ast.FunctionDef) -> set[str]:
     """Lists the function changes in place: element assignments and method calls, by root name."""
     out: set[str] = set()
-    for n in ast.walk(fn):
-        targets: list[ast.expr] = []
-        if isinstance(n, ast.Assign):
-            targets = [leaf for t in n.targets for leaf in (t.elts if isinstance(t, ast.Tuple) else [t])]
-        elif isinstance(n, ast.AugAssign | ast.AnnAssign):
-            targets = [n.target]
-        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
-            targets = [ast.Subscript(n.func.value, ast.Constant(0))]
-        for t in targets:
-            root = _root(t)
-            if isinstance(t, ast.Subscript) and root is not None:
-                out.add(root)
+    for t in _written(fn):
+        root = _root(t)
+        if isinstance(t, ast.Subscript) and root is not None:
+            out.add(root)
     return out
 
 
@@ -523,17 +528,9 @@ def check_share(r: Reader, name: str, value: L.Expr, node: ast.AST) -> None:
 
 def _deeply_mutated(fn: ast.FunctionDef) -> str | None:
     """A list the function changes inside one of its items (`m[i][j] = v`, `m[i].append(v)`)."""
-    for n in ast.walk(fn):
-        targets: list[ast.expr] = []
-        if isinstance(n, ast.Assign):
-            targets = [leaf for t in n.targets for leaf in (t.elts if isinstance(t, ast.Tuple) else [t])]
-        elif isinstance(n, ast.AugAssign | ast.AnnAssign):
-            targets = [n.target]
-        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
-            targets = [ast.Subscript(n.func.value, ast.Constant(0))]
-        for t in targets:
-            if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Subscript):
-                return _root(t)
+    for t in _written(fn):
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Subscript):
+            return _root(t)
     return None
 
 

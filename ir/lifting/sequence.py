@@ -23,6 +23,19 @@ Summary = Callable[[Term], Term]
 """A loop variable's value after the iterations `[lo, b)` (as in `loop_rules`)."""
 
 
+def vector_op(k: str, va: Term, vb: Term) -> Term:
+    """The vector op for scalar op `k` (`VECTOR_ALGEBRA`) applied entrywise to `va` and `vb`, at
+    least one a vector: elementwise for two vectors, else broadcast of the scalar (a scalar left
+    operand swapped to the right when `k` commutes)."""
+    if not va.type.is_scalar and not vb.type.is_scalar:
+        return mk(ELEMWISE[(k, 1)].name, va, vb)
+    if not va.type.is_scalar:
+        return mk(BROADCAST[(k, 1, False)].name, va, vb)
+    if k in COMMUTATIVE:
+        return mk(BROADCAST[(k, 1, False)].name, vb, va)
+    return mk(BROADCAST[(k, 1, True)].name, va, vb)
+
+
 def hoisted_map(body: Term, vectors: Mapping[Var, Term]) -> Term | None:
     """The vector of the scalar formula `body`, where each per-entry variable `v` of `vectors`
     runs over `vectors[v]` and every other subterm is the same for all entries; None when some
@@ -51,14 +64,7 @@ def _build(t: Term, vectors: Mapping[Var, Term]) -> Term | None:
         va, vb = _build(a, vectors), _build(b, vectors)
         if va is None or vb is None:
             return None
-        k = t.op.name
-        if not va.type.is_scalar and not vb.type.is_scalar:
-            return mk(ELEMWISE[(k, 1)].name, va, vb)
-        if not va.type.is_scalar:
-            return mk(BROADCAST[(k, 1, False)].name, va, vb)
-        if k in COMMUTATIVE:
-            return mk(BROADCAST[(k, 1, False)].name, vb, va)
-        return mk(BROADCAST[(k, 1, True)].name, va, vb)
+        return vector_op(t.op.name, va, vb)
     if t.op.name == "neg":
         inner = _build(term_arg(t.args[0]), vectors)
         if inner is None:

@@ -14,9 +14,9 @@ from tensflo.ir.tensir.types import INT
 
 from .build import ZERO, mk, term_arg
 from .flat2d import FlatRowsRead, flat_rows, is_flat_row
-from .op_facts import COMMUTATIVE, VECTOR_ALGEBRA
+from .op_facts import VECTOR_ALGEBRA
 from .results import NotLiftable
-from .sequence import hoisted_map
+from .sequence import hoisted_map, vector_op
 from .strides import StridedRead, strided_slice
 
 PendingRead = tuple[Term, Term, Term] | StridedRead | FlatRowsRead
@@ -220,14 +220,7 @@ def _vector_algebra(t: Term, vectors: dict[Var, Term]) -> Term | None:
     vb = _vector_algebra(b, vectors)
     if va is None or vb is None:
         return None
-    k = t.op.name
-    if not va.type.is_scalar and not vb.type.is_scalar:
-        return mk(ELEMWISE[(k, 1)].name, va, vb)
-    if not va.type.is_scalar:
-        return mk(BROADCAST[(k, 1, False)].name, va, vb)
-    if k in COMMUTATIVE:
-        return mk(BROADCAST[(k, 1, False)].name, vb, va)
-    return mk(BROADCAST[(k, 1, True)].name, va, vb)
+    return vector_op(t.op.name, va, vb)
 
 
 def _scalar_parts(body: Term, use: set[Var], avoid: set[Var], innermost: bool = False) -> list[Term]:

@@ -65,3 +65,32 @@ def gxx_differential(source: Path, module: Any, result: Any, tmp: Path, count: i
         assert same(want, got, scale_of(case.arrays, want)), (fn.name, case.args, want, got)
         largest = max(largest, largest_error(want, got))
     return len(cases), largest
+
+
+def lift_and_diff(root: Path, sources: list[tuple[str, str, list[str]]]
+                  ) -> dict[str, tuple[Path, Any, tuple[int, float] | None]]:
+    """Lift the named functions of each (file name, text, names) under `root`; per
+    `"<suffix>:<function>"` its path, compile result and (inputs, largest float error) of its
+    differential test against CPython (`.py`) or g++ -O2 (C++, when g++ is installed)."""
+    import shutil
+
+    from tensflo.compiler.differential import check_compiled
+    from tensflo.compiler.pipeline import Options, compile_file, read_module
+    from tensflo.plugins.manager import load_registry
+
+    out: dict[str, tuple[Path, Any, tuple[int, float] | None]] = {}
+    with load_registry() as registry:
+        for name, text, names in sources:
+            path = root / name
+            path.write_text(text)
+            module = read_module(str(path), registry)
+            for r in compile_file(str(path), names, registry, Options(timeout=60)):
+                diff = None
+                if r.lifted and name.endswith(".py"):
+                    report = check_compiled(str(path), r, registry, count=60)
+                    assert report.ok, (r.function, report.failures[:3])
+                    diff = (report.cases, report.largest_error)
+                elif r.lifted and shutil.which("g++"):
+                    diff = gxx_differential(path, module, r, root)
+                out[f"{path.suffix[1:]}:{r.function}"] = (path, r, diff)
+    return out

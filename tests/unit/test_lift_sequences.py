@@ -20,8 +20,8 @@ from tensflo.ir.tensir import Var, parse, rewrite
 from tensflo.ir.tensir.types import FLOAT, TensorType
 from tensflo.plugins.manager import load_registry
 
-gxx_differential = load_module((Path(__file__).parent / "gxx_float.py").read_text(),
-                               "gxx_float").gxx_differential
+lift_and_diff = load_module((Path(__file__).parent / "gxx_float.py").read_text(),
+                            "gxx_float").lift_and_diff
 
 CPP = """#include <cmath>
 #include <vector>
@@ -194,23 +194,9 @@ PY_KERNELS = ["variance", "softmax", "remove_offset"]
 def lifted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[object, tuple[int, float] | None]]:
     """Each kernel's compile result and (inputs, largest float error) of its differential test
     against g++ -O2 (C++) or CPython (Python)."""
-    root = tmp_path_factory.mktemp("seq")
-    out: dict[str, tuple[object, tuple[int, float] | None]] = {}
-    with load_registry() as registry:
-        for name, text, names in (("k.cc", CPP, CPP_KERNELS), ("k.py", PY, PY_KERNELS)):
-            path = root / name
-            path.write_text(text)
-            module = read_module(str(path), registry)
-            for r in compile_file(str(path), names, registry, Options(timeout=60)):
-                diff = None
-                if r.lifted and name.endswith(".py"):
-                    report = check_compiled(str(path), r, registry, count=60)
-                    assert report.ok, (r.function, report.failures[:3])
-                    diff = (report.cases, report.largest_error)
-                elif r.lifted and shutil.which("g++"):
-                    diff = gxx_differential(path, module, r, root)
-                out[f"{path.suffix[1:]}:{r.function}"] = (r, diff)
-    return out
+    found = lift_and_diff(tmp_path_factory.mktemp("seq"),
+                          [("k.cc", CPP, CPP_KERNELS), ("k.py", PY, PY_KERNELS)])
+    return {key: (r, diff) for key, (_path, r, diff) in found.items()}
 
 
 KEYS = [f"cc:{k}" for k in CPP_KERNELS] + [f"py:{k}" for k in PY_KERNELS]

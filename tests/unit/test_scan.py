@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tensflo.compiler.differential import check_compiled, load_module
+from tensflo.compiler.differential import load_module
 from tensflo.compiler.pipeline import Options, compile_file, read_module
 from tensflo.ir.lifting import draw_cases, same
 from tensflo.ir.lifting.float_inputs import scale_of
@@ -20,8 +20,8 @@ from tensflo.ir.tensir import OPS, evaluate, parse
 from tensflo.ir.tensir.types import TensorType
 from tensflo.plugins.manager import load_registry
 
-gxx_differential = load_module((Path(__file__).parent / "gxx_float.py").read_text(),
-                               "gxx_float").gxx_differential
+lift_and_diff = load_module((Path(__file__).parent / "gxx_float.py").read_text(),
+                            "gxx_float").lift_and_diff
 
 CPP = """#include <vector>
 #include <cstddef>
@@ -120,23 +120,8 @@ KEYS = [f"cc:{k}" for k in CPP_KERNELS] + [f"py:{k}" for k in PY_KERNELS]
 def lifted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, object, object]]:
     """Each kernel's path, compile result and (inputs, largest float error) of its differential
     test against g++ -O2 (C++) or CPython (Python)."""
-    root = tmp_path_factory.mktemp("scan")
-    out: dict[str, tuple[Path, object, object]] = {}
-    with load_registry() as registry:
-        for name, text, names in (("k.cc", CPP, CPP_KERNELS), ("k.py", PY, PY_KERNELS)):
-            path = root / name
-            path.write_text(text)
-            module = read_module(str(path), registry)
-            for r in compile_file(str(path), names, registry, Options(timeout=60)):
-                diff = None
-                if r.lifted and name.endswith(".py"):
-                    report = check_compiled(str(path), r, registry, count=60)
-                    assert report.ok, (r.function, report.failures[:3])
-                    diff = (report.cases, report.largest_error)
-                elif r.lifted and shutil.which("g++"):
-                    diff = gxx_differential(path, module, r, root)
-                out[f"{path.suffix[1:]}:{r.function}"] = (path, r, diff)
-    return out
+    return lift_and_diff(tmp_path_factory.mktemp("scan"),
+                         [("k.cc", CPP, CPP_KERNELS), ("k.py", PY, PY_KERNELS)])
 
 
 @pytest.mark.parametrize("key", KEYS)
