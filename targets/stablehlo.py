@@ -1,0 +1,194 @@
+"""The stablehlo target: each TensIR function lowered through JAX to a StableHLO module (text).
+
+StableHLO is the form XLA compiles for TPUs (and CPUs, GPUs). The function is the jax target's
+code, unchanged: the same op entries (`jax.RENDER`: C's truncating `/` and `%` through the
+runtime helpers, Python's floor division, every other op), the same static parameters
+(`jax.static_params`). It is traced with `jax.jit(...).lower` at fixed shapes, so a module has
+static shapes: `shapes` gives every tensor parameter's shape and the value of every int parameter
+a slice bound is computed from (`x=1024,m=64x32,n=8`); other scalars stay arguments. A function
+whose shapes depend on tensor values (`x[:reduce_sum(y)]`) cannot be traced and is refused.
+
+Ints are int64, floats float64, as in TensIR. A function lifted from Python (exact ints) is
+generated only when no int intermediate can leave int64 for any int64 input (as the llvm target
+does: a module has no call-time check). The module computes the program, not the source's entry
+checks: the caller must establish the precondition, and an index out of range is clamped by XLA.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import IO, Any, ClassVar
+
+from tensflo.ir.tensir import Function, OpDef
+from tensflo.ir.tensir.magnitude import int64_for_int64_inputs, magnitude_bound
+from tensflo.plugins.components import TargetReport
+from tensflo.plugins.errors import UsageError
+from tensflo.plugins.hookspecs import hookimpl
+
+from .gemmini.lower import parse_shapes
+from .jax import JaxTarget, static_params
+from .optable import rendering
+
+DTYPES = {"int": "int64", "float": "float64", "bool": "bool"}
+"""Element type -> the StableHLO element dtype of a parameter (as JAX names it)."""
+ASSUMES = ("the caller establishes the function's precondition (the module has no entry checks; "
+           "XLA clamps an index out of range)")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """How a function is traced: per parameter an abstract array (shape, dtype) or a static int."""
+
+    args: tuple[tuple[str, tuple[int, ...], str] | int, ...]
+
+    def describe(self, fn: Function) -> str:
+        parts = []
+        for p, a in zip(fn.params, self.args, strict=True):
+            if isinstance(a, int):
+                parts.append(f"{p.name} = {a} (static)")
+            else:
+                dims = "x".join(map(str, a[1]))
+                parts.append(f"{p.name}: {a[2]}[{dims}]" if dims else f"{p.name}: {a[2]} scalar")
+        return ", ".join(parts)
+
+
+def signature(fn: Function, shapes: Mapping[str, tuple[int, ...]]) -> Signature:
+    """The traced signature of `fn` at `shapes`; a missing or ill-formed shape is a `UsageError`."""
+    static = static_params(fn)
+    if static is None:
+        raise UsageError(f"{fn.name}: a slice bound depends on tensor values (a data-dependent "
+                         f"shape); a StableHLO module has static shapes")
+    args: list[tuple[str, tuple[int, ...], str] | int] = []
+    for p in fn.params:
+        given = shapes.get(p.name)
+        if p in static:
+            if given is None or len(given) != 1:
+                raise UsageError(f"{fn.name}: int parameter {p.name!r} decides a shape, so the "
+                                 f"module needs its value: add {p.name}=VALUE to --shapes")
+            args.append(given[0])
+        elif p.type.rank == 0:
+            args.append((p.name, (), DTYPES[p.type.elem]))
+        else:
+            if given is None:
+                raise UsageError(f"{fn.name}: no shape for tensor parameter {p.name!r} "
+                                 f"({p.type}): add {p.name}={'x'.join(['N'] * p.type.rank)} "
+                                 f"to --shapes")
+            if len(given) != p.type.rank or min(given) < 0:
+                raise UsageError(f"{fn.name}: shape {'x'.join(map(str, given))} of {p.name!r} "
+                                 f"does not fit its type {p.type} (rank {p.type.rank})")
+            args.append((p.name, given, DTYPES[p.type.elem]))
+    return Signature(tuple(args))
+
+
+def python_refusal(fn: Function) -> str | None:
+    """Why `fn`, lifted from Python (exact ints), cannot be a StableHLO module, or None."""
+    bound = magnitude_bound(fn)
+    if bound.has_ints and not int64_for_int64_inputs(bound):
+        return (f"{fn.name} is lifted from Python, whose ints never overflow, and an int "
+                f"intermediate can exceed int64 for int64 inputs; a StableHLO module computes in "
+                f"int64 without a check (use numpy for exact ints, or jax, which raises "
+                f"OverflowError)")
+    return None
+
+
+def lower(fn: Function, sig: Signature) -> Any:
+    """`fn` as the jax target writes it, traced by `jax.jit(...).lower` at `sig` (a `Lowered`)."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    plain = Function(fn.name, fn.params, fn.body)  # the program: entry checks are Python-side
+    jitted = JaxTarget().compile([plain])[fn.name]
+    args = [a if isinstance(a, int) else jax.ShapeDtypeStruct(a[1], a[2]) for a in sig.args]
+    return jitted.lower(*args)
+
+
+def portable_artifact(text: str) -> bytes:
+    """The module parsed by StableHLO's own parser and verifier, serialized as a portable
+    artifact (versioned VHLO bytecode, the form to ship to another XLA); raises on bad text."""
+    from jax.extend.mlir import serialize_portable_artifact
+    from jaxlib.mlir.dialects import stablehlo
+
+    return serialize_portable_artifact(text, stablehlo.get_current_version())
+
+
+def run_on_cpu(text: str, args: list[Any]) -> Any:
+    """Compile the module text with XLA for this CPU and run it on `args` (NumPy values, one per
+    non-static parameter); returns the result as a NumPy value."""
+    import jax
+    import numpy as np
+    from jax.extend import backend
+
+    jax.config.update("jax_enable_x64", True)
+    client = backend.get_backend("cpu")
+    options = backend.get_compile_options(num_replicas=1, num_partitions=1)
+    executable = client.compile_and_load(text, client.devices()[:1], options)
+    (result,) = executable.execute([jax.device_put(np.asarray(a)) for a in args])
+    return np.asarray(result)
+
+
+@dataclass(frozen=True)
+class StableHloTarget:
+    """A StableHLO module (MLIR text) per function, at the shapes given by `shapes`."""
+
+    name: ClassVar[str] = "stablehlo"
+    description: ClassVar[str] = "StableHLO modules (MLIR text) through JAX, for XLA/TPU; needs --shapes"
+    suffix: ClassVar[str] = ".mlir"
+    """File extension of the generated code (batch compile's `-o DIR`)."""
+    int_policy: ClassVar[str] = "int64-inputs"
+    """Functions lifted from Python compile only when no int intermediate can leave int64."""
+    shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def available(self) -> tuple[bool, str]:
+        try:
+            import jax  # noqa: F401
+        except Exception as e:  # ImportError, or an install broken in another way: never raise
+            return False, f"jax is not importable ({type(e).__name__}: {e}); pip install jax"
+        return True, ""
+
+    def rendering(self, op: OpDef) -> str | None:
+        """How the target writes `op` (for `tensflo ops`): the jax target's entry."""
+        return rendering(JaxTarget.table, op, "jax")
+
+    def configure(self, shapes: str | None = None, **_ignored: Any) -> StableHloTarget:
+        """This target with `--shapes` applied (other target options do not concern it)."""
+        return self if shapes is None else replace(self, shapes=tuple(parse_shapes(shapes).items()))
+
+    def modules(self, functions: list[Function], source_lang: str | None = None
+                ) -> list[tuple[Function, Signature, str]]:
+        """Each function, its traced signature and its StableHLO text."""
+        if not self.shapes:
+            raise UsageError("the stablehlo target needs shapes: give `--shapes x=1024,m=64x32,n=8` "
+                             "(tensor parameters' dims, and int parameters that decide a shape)")
+        out = []
+        for fn in functions:
+            refusal = python_refusal(fn) if source_lang == "python" else None
+            if refusal is not None:
+                raise UsageError(refusal)
+            sig = signature(fn, dict(self.shapes))
+            out.append((fn, sig, lower(fn, sig).as_text()))
+        return out
+
+    def emit(self, functions: list[Function], out: IO[str], source_lang: str | None = None
+             ) -> list[TargetReport]:
+        """Write one StableHLO module per function (`module @jit_<name>`), each after a comment
+        header; returns one report per function (its signature and what the module assumes)."""
+        from tensflo.version import __version__
+
+        reports: list[TargetReport] = []
+        buf = io.StringIO()
+        for fn, sig, text in self.modules(functions, source_lang):
+            body = str(fn).strip().replace("\n", " ")
+            buf.write(f"// StableHLO generated by tensflo {__version__} (target stablehlo): {fn.name}\n"
+                      f"// TensIR: {body}\n// inputs: {sig.describe(fn)}\n"
+                      f"// ints are int64 (C `/` and `%` truncate, x / 0 == 0, x % 0 == x); "
+                      f"the caller establishes the precondition\n{text.rstrip()}\n")
+            reports.append({"inputs": sig.describe(fn), "assumes": ASSUMES})
+        out.write(buf.getvalue())
+        return reports
+
+
+@hookimpl
+def tensflo_register_targets() -> list[StableHloTarget]:
+    return [StableHloTarget()]

@@ -1,0 +1,143 @@
+"""The stablehlo target: modules parse back (StableHLO's parser, to a portable artifact) and, run by
+XLA on the CPU, equal the NumPy reference on random inputs; missing shapes and programs it cannot
+express are refused with a message."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("jax")
+
+from tensflo.compiler.cli import main  # noqa: E402
+from tensflo.ir.tensir import Function, evaluate, parse_module  # noqa: E402
+from tensflo.plugins.errors import UsageError  # noqa: E402
+from tensflo.targets.stablehlo import StableHloTarget, portable_artifact, run_on_cpu  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAMS = """
+def c_div_mod(a: vec[int], b: vec[int]) -> vec[int] =
+    selection_two_args(a, b, lambda p, q: (p / q) * 1000 + p % q)
+
+def py_div_mod(a: vec[int], d: int) -> vec[int] =
+    vec_map(a, lambda e: floordiv(e, d) * 1000 + floormod(e, d))
+
+def softish(x: vec[float], n: int) -> float =
+    reduce_sum(vec_map(x[:n], lambda e: exp(e) / (1.0 + e * e)))
+
+def gemv(m: mat[float], v: vec[float]) -> vec[float] =
+    matrix_vec_mul(m, v)
+
+def clamp_count(x: vec[int], lo: int, hi: int) -> int =
+    reduce_sum(vec_map(x, lambda e: ite(e >= lo and e <= hi, 1, 0)))
+
+def grow(x: vec[int], y: vec[int]) -> vec[int] =
+    x[:reduce_sum(y)]
+"""
+SHAPES = "a=64,b=64,d=7,x=300,n=257,m=24x40,v=40,lo=-3,hi=5,y=4"
+
+
+def functions() -> dict[str, Function]:
+    texts = [PROGRAMS, *((ROOT / "examples" / f).read_text() for f in ("pixels.tensir", "linalg.tensir"))]
+    return {f.name: f for t in texts for f in parse_module(t)}
+
+
+def emit(fn: Function, shapes: str = SHAPES, lang: str | None = None) -> str:
+    out = io.StringIO()
+    StableHloTarget().configure(shapes=shapes).emit([fn], out, source_lang=lang)
+    return out.getvalue()
+
+
+def random_value(rng: np.random.Generator, elem: str, shape: tuple[int, ...]) -> np.ndarray:
+    if elem == "float":
+        return rng.normal(0.0, 2.0, shape)
+    if elem == "bool":
+        return rng.random(shape) < 0.5
+    return rng.integers(-300, 300, shape, dtype=np.int64)
+
+
+CASES = [("c_div_mod", "a=64,b=64"), ("py_div_mod", "a=64"), ("softish", "x=300,n=257"),
+         ("gemv", "m=24x40,v=40"), ("clamp_count", "x=300"), ("brighten", "pixels=50,n=30"),
+         ("darken_blend", "base=33,active=33"), ("mag_array", "a=40,n=40"),
+         ("average", "a=17,b=17"), ("mat_mul", "a=9x5,b=5x7"), ("row_sums", "m=6x4,n=3")]
+
+
+@pytest.mark.parametrize(("name", "shapes"), CASES)
+def test_module_parses_and_equals_numpy_on_xla_cpu(name: str, shapes: str) -> None:
+    fn = functions()[name]
+    text = emit(fn, shapes)
+    assert "stablehlo." in text and f"module @jit_{name}" in text
+    assert len(portable_artifact(text)) > 0  # StableHLO's parser and verifier accept it
+    given = StableHloTarget().configure(shapes=shapes).shapes
+    dims = dict(given)
+    rng = np.random.default_rng(7)
+    worst = 0.0
+    for _ in range(5):
+        env: dict[str, object] = {}
+        args = []
+        for p in fn.params:
+            if p.type.rank == 0 and p.name in dims:  # a static int: its value is in the module
+                env[p.name] = dims[p.name][0]
+                continue
+            value = random_value(rng, p.type.elem, dims.get(p.name, ()) if p.type.rank else ())
+            if name == "c_div_mod" and p.name == "b":  # zero and negative divisors
+                value = rng.integers(-4, 5, value.shape, dtype=np.int64)
+            env[p.name] = value
+            args.append(value)
+        want = np.asarray(evaluate(fn.body, env))
+        got = run_on_cpu(text, args)
+        assert got.shape == want.shape
+        if fn.result.elem == "float":
+            err = float(np.max(np.abs(got - want) / (1.0 + np.abs(want)), initial=0.0))
+            worst = max(worst, err)
+        else:
+            assert np.array_equal(got, want), (name, got, want)
+    assert worst < 1e-12, f"{name}: largest relative error {worst:.3g}"
+
+
+def test_a_wrong_module_does_not_parse() -> None:
+    text = emit(functions()["average"], "a=8,b=8")
+    with pytest.raises(Exception):  # noqa: B017 - the binding raises its own error type
+        portable_artifact(text.replace("stablehlo.add", "stablehlo.addd"))
+
+
+@pytest.mark.parametrize(("shapes", "message"), [
+    ("", "needs shapes"),
+    ("x=300", "add n=VALUE"),
+    ("n=4", "no shape for tensor parameter 'x'"),
+    ("x=3x4,n=4", "does not fit its type"),
+])
+def test_missing_or_wrong_shapes_are_refused(shapes: str, message: str) -> None:
+    target = StableHloTarget().configure(shapes=shapes) if shapes else StableHloTarget()
+    with pytest.raises(UsageError, match=message):
+        target.emit([functions()["softish"]], io.StringIO())
+
+
+def test_data_dependent_shape_is_refused() -> None:
+    with pytest.raises(UsageError, match="data-dependent shape"):
+        emit(functions()["grow"], "x=8,y=3")
+
+
+def test_python_sources_keep_exact_ints() -> None:
+    """A sum of Python ints can leave int64, and a module has no call-time check: refused; a count
+    of elements cannot, and compiles."""
+    with pytest.raises(UsageError, match="exceed int64"):
+        emit(functions()["mag_array"], "a=8,n=8", lang="python")
+    assert "stablehlo.reduce" in emit(functions()["clamp_count"], "x=8", lang="python")
+
+
+def test_compile_command_writes_the_module(tmp_path: Path) -> None:
+    src = tmp_path / "k.c"
+    src.write_text("long dot(const long *a, const long *b, int n) {\n"
+                   "  long s = 0;\n  for (int i = 0; i < n; i++) s += a[i] * b[i];\n  return s;\n}\n")
+    out = tmp_path / "dot.mlir"
+    status = main(["compile", str(src), "--function", "dot", "--target", "stablehlo",
+                   "--shapes", "a=32,b=32,n=32", "-o", str(out), "--quiet"])
+    assert status == 0
+    text = out.read_text()
+    rng = np.random.default_rng(1)
+    a, b = (rng.integers(-1000, 1000, 32, dtype=np.int64) for _ in range(2))
+    assert int(run_on_cpu(text, [a, b])) == int(a @ b)
