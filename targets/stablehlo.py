@@ -30,6 +30,7 @@ from tensflo.plugins.hookspecs import hookimpl
 from .gemmini.lower import parse_shapes
 from .jax import JaxTarget, static_params
 from .optable import rendering
+from .pyexpr import PyTable
 
 DTYPES = {"int": "int64", "float": "float64", "bool": "bool"}
 """Element type -> the StableHLO element dtype of a parameter (as JAX names it)."""
@@ -139,6 +140,8 @@ class StableHloTarget:
     int_policy: ClassVar[str] = "int64-inputs"
     """Functions lifted from Python compile only when no int intermediate can leave int64."""
     shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    table: ClassVar[PyTable] = JaxTarget.table
+    """The jax target's entries: a module is the jax target's code, traced."""
 
     def available(self) -> tuple[bool, str]:
         try:
@@ -149,7 +152,7 @@ class StableHloTarget:
 
     def rendering(self, op: OpDef) -> str | None:
         """How the target writes `op` (for `tensflo ops`): the jax target's entry."""
-        return rendering(JaxTarget.table, op, "jax")
+        return rendering(self.table, op, "jax")
 
     def configure(self, shapes: str | None = None, **_ignored: Any) -> StableHloTarget:
         """This target with `--shapes` applied (other target options do not concern it)."""

@@ -22,11 +22,13 @@ from tensflo.targets.mlx import MlxTarget
 from tensflo.targets.numpy import NumpyTarget
 from tensflo.targets.optable import UNSUPPORTED, covers
 from tensflo.targets.pyexpr import PyTable, RenderError, Template
+from tensflo.targets.stablehlo import StableHloTarget
 from tensflo.targets.torch import TorchTarget
 
 TABLES: dict[str, Mapping[str, object]] = {
     "numpy": NumpyTarget.table, "torch": TorchTarget.table, "jax": JaxTarget.table,
     "mlx": MlxTarget.table, "llvm": LlvmTarget.table, "gemmini": ROLES,
+    "stablehlo": StableHloTarget.table,
 }
 """Each built-in target's per-op table (gemmini's: the role of each op in the terms it lowers)."""
 
