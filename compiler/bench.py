@@ -27,6 +27,7 @@ from tensflo.ir.tensir import Function, print_term
 from tensflo.plugins.components import RunnableTarget, target_available
 from tensflo.plugins.errors import UsageError
 
+from .bench_dropin import bench_dropin, is_dropin_source
 from .bench_inputs import InputPlan, NoInputs, large_inputs, plan_inputs
 from .native import NativeError
 from .native_timing import BENCH_FLAGS, SLOW, compile_timed
@@ -71,12 +72,22 @@ class Measurement:
     agrees: bool | None = None
     """Whether the output equals the original's (None for the original itself)."""
     error: str | None = None
+    largest_error: float | None = None
+    """Floats: the largest difference from the original's output, relative to max(1, |value|)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"runner": self.runner, "elements": self.elements,
                 "time": self.timing.to_json() if self.timing else None,
                 "transfer": self.transfer.to_json() if self.transfer else None,
-                "agrees": self.agrees, "error": self.error}
+                "agrees": self.agrees, "error": self.error, "largest_error": self.largest_error}
+
+    def verdict(self) -> str:
+        if self.error:
+            return self.error
+        if self.agrees is None:
+            return "baseline"
+        shown = f" (err {self.largest_error:.1e})" if self.largest_error else ""
+        return ("same" if self.agrees else "DIFFERS") + shown
 
 
 @dataclass
@@ -117,11 +128,11 @@ class BenchReport:
             speed = self.speedup(r)
             lines.append([
                 f"{r.elements:.0e}".replace("e+0", "e"), r.runner,
-                f"{r.timing.median * 1e3:.3f}" if r.timing else "-",
-                f"{r.timing.spread * 1e3:.3f}" if r.timing else "-",
-                f"{r.transfer.median * 1e3:.3f}" if r.transfer else "-",
+                f"{r.timing.median * 1e3:.4g}" if r.timing else "-",
+                f"{r.timing.spread * 1e3:.3g}" if r.timing else "-",
+                f"{r.transfer.median * 1e3:.3g}" if r.transfer else "-",
                 f"{speed:.2f}x" if speed is not None else "-",
-                r.error or ("baseline" if r.agrees is None else "same" if r.agrees else "DIFFERS"),
+                r.verdict(),
             ])
         widths = [max(len(x) for x in col) for col in zip(head, *lines, strict=True)]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths)
@@ -238,6 +249,10 @@ def bench_function(path: str, name: str, registry: Any, opts: BenchOptions = Ben
     if not result.lifted or result.program is None:
         reason = next((d.message for d in result.diagnostics if d.severity == "error"), result.status)
         raise UsageError(f"{path}: {name} was not lifted, so there is nothing to bench: {reason}")
+    if is_dropin_source(path, fn):
+        return bench_dropin(path, module, fn, result, registry, opts, BenchReport(
+            name, path, print_term(result.program) if result.program is not None else "",
+            result.proof, ""))
     if result.outputs:
         raise UsageError(f"{path}: {name} has outputs through pointers ({', '.join(result.written)}"
                          "): timing such a function is not finished")
@@ -276,14 +291,17 @@ def bench_function(path: str, name: str, registry: Any, opts: BenchOptions = Ben
                 report.rows.append(Measurement(tname, elements, error=why))
                 continue
             say(f"{name} at {elements:.0e}: {tname}")
-            report.rows.append(_time_target(tname, target, tfn, dtypes, executables, targs, want,
+            report.rows.append(time_target(tname, target, tfn, dtypes, executables, targs, want,
                                             elements, opts, scale_of(arrays, want)))
     return report
 
 
-def _time_target(tname: str, target: Any, tfn: Function, dtypes: dict[str, str],
-                 executables: dict[str, Any], args: list[Any], want: Any, elements: int,
-                 opts: BenchOptions, scale: float) -> Measurement:
+def time_target(tname: str, target: Any, tfn: Function, dtypes: dict[str, str],
+                executables: dict[str, Any], args: list[Any], want: Any, elements: int,
+                opts: BenchOptions, scale: float,
+                compare: Callable[[Any, Any], tuple[bool, float]] | None = None) -> Measurement:
+    """The target's compute time on `args` (conversions timed apart) and whether its output
+    equals `want` (by `compare`: (agrees, largest error), default `_same`)."""
     try:
         if tname not in executables:
             executables[tname] = target.executable(tfn, dtypes)
@@ -297,8 +315,9 @@ def _time_target(tname: str, target: Any, tfn: Function, dtypes: dict[str, str],
         t_fetch = time.perf_counter() - t0
     except Exception as e:  # a target that fails is a row of the report, not a crash of the command
         return Measurement(tname, elements, error=f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
-    return Measurement(tname, elements, timing, Timing((t_prepare + t_fetch,)),
-                       _same(want, got, scale))
+    agrees, worst = compare(want, got) if compare else (_same(want, got, scale), None)
+    return Measurement(tname, elements, timing, Timing((t_prepare + t_fetch,)), agrees,
+                       largest_error=worst)
 
 
 def plot_speedups(reports: Sequence[BenchReport], out_path: str) -> None:
@@ -333,4 +352,4 @@ def plot_speedups(reports: Sequence[BenchReport], out_path: str) -> None:
 
 
 __all__ = ["BenchOptions", "BenchReport", "InputPlan", "Measurement", "Timing", "bench_function",
-           "plot_speedups", "runnable_targets"]
+           "plot_speedups", "runnable_targets", "time_calls", "time_target"]

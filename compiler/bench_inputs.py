@@ -127,10 +127,12 @@ def fits(program: Term, arrays: dict[str, Any], limit: int = INT32) -> bool:
         if np.asarray(v).dtype.kind in "iu")
 
 
-def large_inputs(plan: InputPlan, program: Term, requires: Sequence[Term], elements: int, *,
-                 seed: int = 0, bound: int = 255) -> dict[str, Any]:
+def large_inputs(plan: InputPlan, program: Term | Sequence[Term], requires: Sequence[Term],
+                 elements: int, *, seed: int = 0, bound: int = 255) -> dict[str, Any]:
     """Inputs with about `elements` entries in the largest parameter, inside the precondition,
-    with values in [-bound, bound] narrowed until no intermediate int leaves a C++ `int`."""
+    with values in [-bound, bound] narrowed until no intermediate int of the program (or of
+    each program: the outputs of a C function) leaves a C++ `int`."""
+    programs = [program] if isinstance(program, Term) else list(program)
     n, m = plan.lengths(elements)
     while True:
         arrays = plan.arrays(n, m, bound, np.random.default_rng(seed), float_stream(seed))
@@ -138,7 +140,7 @@ def large_inputs(plan: InputPlan, program: Term, requires: Sequence[Term], eleme
         if not ok:
             raise NoInputs(f"inputs of lengths {n}x{m} do not satisfy the precondition of "
                            f"{plan.function.name}")
-        if fits(program, arrays):
+        if all(fits(p, arrays) for p in programs):
             return arrays
         if bound <= 1:
             raise NoInputs(f"{plan.function.name}: intermediate values leave a 32-bit int even "

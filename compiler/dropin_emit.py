@@ -47,7 +47,7 @@ def emit_dropin(results: Sequence[Any], source: str, kind: str, output: str | No
         spec = spec_of(result, fn, {p.name: p.ctype for p in sig.params},
                        None if sig.result is None else sig.result.ctype)
         try:
-            build(spec, module=out, symbol=_mangled(source, result.function, flags))
+            build(spec, module=out, symbol=mangled_name(source, result.function, flags))
         except LoopIRError as e:
             raise UsageError(f"{e.loc}: {e.message}") from None
         except LoweringError as e:
@@ -65,7 +65,7 @@ def emit_dropin(results: Sequence[Any], source: str, kind: str, output: str | No
         raise UsageError(f"internal error while writing {output}: {type(e).__name__}: {e}") from None
 
 
-def _mangled(source: str, function: str, flags: Sequence[str]) -> str | None:
+def mangled_name(source: str, function: str, flags: Sequence[str]) -> str | None:
     """A C++ function's linkage name (None for C, or `extern "C"`: its plain name)."""
     import clang.cindex as ci
 

@@ -158,3 +158,72 @@ def test_a_call_far_over_the_budget_is_timed_once_without_warm_up() -> None:
     calls.clear()
     timing, _ = time_calls(lambda _: calls.append(1), warmup=2, repeats=15, budget=10.0)
     assert len(calls) == 17 and len(timing.seconds) == 15
+
+
+C_SOURCE = """void saxpy(int n, float a, const float *x, float *y) {
+    int i;
+    for (i = 0; i < n; i++) y[i] += a * x[i];
+}
+void triple(int n, int *v) {
+    for (int i = 0; i < n; i++) v[i] = 3 * v[i] + 1;
+}
+long isum(int n, const int *x) {
+    long s = 0;
+    for (int i = 0; i < n; i++) s += x[i];
+    return s;
+}
+"""
+
+
+@pytest.mark.parametrize("name, written", [("saxpy", "y"), ("triple", "v"), ("isum", "")])
+def test_bench_of_c_pointer_functions_times_the_dropin_against_gcc(registry, tmp_path, name,
+                                                                    written) -> None:
+    """In-place (void) and value-returning C functions: the original built by gcc and the llvm
+    drop-in agree on the same buffers before either is timed; other targets run the TensIR
+    program only when nothing is written through a pointer."""
+    src = tmp_path / "k.c"
+    src.write_text(C_SOURCE)
+    report = bench_function(str(src), name, registry, BenchOptions(
+        targets=("llvm", "numpy"), sizes=(300, 3_000), repeats=3, max_seconds=0.05))
+    assert report.baseline == "gcc -O3 -march=native" and report.proof == "unbounded"
+    assert [r.runner for r in report.rows] == [report.baseline, "llvm drop-in", "numpy"] * 2
+    for base, drop, other in zip(*[iter(report.rows)] * 3, strict=True):
+        assert base.timing is not None and len(base.timing.seconds) >= 3
+        assert drop.agrees is True and drop.timing is not None and report.speedup(drop) > 0
+        if written:
+            assert other.error and "only as the llvm drop-in" in other.error
+        else:
+            assert other.agrees is True and other.error is None
+    if written:
+        assert report.tensir.startswith(f"{written} = ")
+    if name == "saxpy":  # float32: rounding differs (a*x+y fused or not), within the tolerance
+        assert all(r.largest_error is not None and r.largest_error < 1e-4 for r in report.rows[1::3])
+    assert report.working_set[3_000] == 4 * 3_000 * (2 if name == "saxpy" else 1)
+    assert "llvm drop-in" in report.table()
+
+
+def test_float_agreement_has_the_c_element_types_tolerance() -> None:
+    from tensflo.compiler.bench_dropin import agree
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, 10_000).astype(np.float32)
+    forward = np.float32(0)
+    for v in x:  # the C loop's order, in single precision
+        forward = np.float32(forward + v)
+    pairwise = np.sum(x, dtype=np.float32)
+    ok, err = agree(forward, pairwise, "float32", float(np.abs(x).max()))
+    assert ok and err < 1e-4
+    assert not agree(forward, pairwise + x[7], "float32", 1.0)[0]  # one term too many
+    assert not agree(np.array([1, 2], np.int32), np.array([1, 3], np.int32), "int32", 1.0)[0]
+    assert agree(np.float64(np.nan), np.float64(np.nan), "float64", 1.0)[0]
+
+
+def test_bench_command_takes_a_c_file(tmp_path) -> None:
+    src = tmp_path / "k.c"
+    src.write_text(C_SOURCE)
+    p = _tensflo("bench", str(src), "--function", "triple", "--target", "llvm", "--sizes", "1e3",
+                 "--repeats", "3", "--max-seconds", "0.05", "--json", "--quiet")
+    assert p.returncode == 0, p.stderr
+    rows = json.loads(p.stdout)["rows"]
+    assert [r["runner"] for r in rows] == ["gcc -O3 -march=native", "llvm drop-in"]
+    assert rows[1]["agrees"] is True and rows[1]["speedup"] > 0
