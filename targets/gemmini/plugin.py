@@ -4,7 +4,8 @@
         run a program file (the text form of `program.Program`) on the emulator with seeded
         random inputs; report cycles, utilisation, bytes moved
     tensflo gemmini compile FILE.tensir --function F --shapes a=64x64,b=64x64
-            [--search beam --budget N --seed S --planner NAME] [--emit c|ir] [--json] [-o OUT]
+            [--search beam --budget N --seed S --planner NAME] [--emit c|ir]
+            [--gemmini-header current|2021] [--json] [-o OUT]
             [--llm-base-url URL --llm-model M --llm-cache DIR]     (with --planner llm)
         lower one TensIR function, schedule it (library schedule or beam search), check it on the
         emulator against the NumPy reference, report cycles and utilisation
@@ -185,6 +186,9 @@ def tensflo_register_commands(add_command: AddCommand) -> None:
                       help="with --planner llm: cache answers in DIR (default ~/.cache/tensflo/llm; "
                            "re-runs send nothing); `tensflo gemmini --no-llm-cache compile ...` "
                            "caches nothing")
+    comp.add_argument("--gemmini-header", choices=("current", "2021"), default="current",
+                      help="gemmini.h generation the C is written for: current (default; the "
+                           "dev branch, activation in config_st) or 2021 (commit 0015b1af)")
     comp.add_argument("--emit", choices=("c", "ir"), default=None,
                       help="print the C file or the program text instead of the report")
     comp.add_argument("--json", action="store_true", help="print one JSON object")
@@ -253,12 +257,16 @@ def _adopt_written(result: Any) -> Any:
     candidate's schedule; a written program is the candidate itself, checked and measured)."""
     from dataclasses import replace
 
-    from .cemit import render
+    from .cemit import HeaderError, render
 
     best = result.search.best if result.search is not None else None
     if best is None or best.program is None:
         return result
-    return replace(result, program=best.program, c=render(best.program), report=best.report)
+    try:
+        c = render(best.program)
+    except HeaderError:
+        c = ""  # `--emit c` renders again and reports why
+    return replace(result, program=best.program, c=c, report=best.report)
 
 
 def _planner_lines(search: Any) -> list[str]:
@@ -282,6 +290,16 @@ def _planner_lines(search: Any) -> list[str]:
         lines.append(f"fallbacks:   {len(search.fallbacks)} to the symbolic planner, first: "
                      f"{search.fallbacks[0]}")
     return lines
+
+
+def _c_text(program: Any, header: str) -> str:
+    """The C file for `header`; a program that header cannot express is a usage error."""
+    from .cemit import HeaderError, render
+
+    try:
+        return render(program, header)
+    except HeaderError as e:
+        raise UsageError(f"gemmini: {e}") from None
 
 
 def _cmd_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
@@ -325,7 +343,8 @@ def _cmd_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> 
         except EmulatorError as e:
             raise UsageError(f"the generated program failed on the emulator: {e}") from None
     if args.emit:
-        code = result.c if args.emit == "c" else print_program(result.program)
+        code = _c_text(result.program, args.gemmini_header) if args.emit == "c" \
+            else print_program(result.program)
         if args.output and args.output != "-":
             try:
                 with open(args.output, "w", encoding="utf-8") as f:

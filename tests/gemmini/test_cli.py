@@ -57,6 +57,16 @@ def test_compile_emits_c_and_ir_and_the_ir_runs(cli, kernels, tmp_path):
     assert code == 0 and data["macs"] == 32 ** 3 and data["bytes_loaded"] == 2 * 32 * 32
 
 
+def test_compile_emits_c_for_either_header_generation(cli, kernels):
+    args = ("gemmini", "compile", str(kernels), "-f", "fused", "--shapes", "a=48x32,b=32x40,d=48x40",
+            "--emit", "c")
+    code, current, _ = cli(*args)
+    assert code == 0 and "gemmini_extended_config_st(40, RELU, 1.0);" in current
+    code, old, _ = cli(*args, "--gemmini-header", "2021")
+    assert code == 0 and "gemmini_config_st(40);" in old
+    assert "gemmini_extended_config_ex(WEIGHT_STATIONARY, RELU, 0, 1.0, 0, 1, false, false);" in old
+
+
 @pytest.mark.parametrize("args, message", [
     (["-f", "sub", "--shapes", "a=4x4,b=4x4"], "cannot lower matrix_elemwise_sub"),
     (["-f", "nope", "--shapes", "a=4x4"], "defines no function 'nope'"),
