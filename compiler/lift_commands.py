@@ -164,11 +164,15 @@ def _report(results: list[CompileResult], out: IO[str]) -> None:
             if r.int_policy in ("exact", "overflow-error", "int64-inputs", "unguarded"):
                 out.write(f"  ints:      {r.int_policy} (Python ints never overflow; see "
                           f"docs/exact_ints.md)\n")
-            if r.target_report:
+            if r.target_report and "cycles" in r.target_report:
                 rep = r.target_report
                 out.write(f"  {r.target}:  {rep.get('cycles')} cycles, utilisation "
                           f"{rep.get('utilisation', 0):.1%}, checked on the emulator: "
                           f"{rep.get('checked_on_emulator')}\n")
+            elif r.target_report:  # other targets' reports: each entry but `assumes` (a warning)
+                shown = [f"{k} {v}" for k, v in r.target_report.items() if k != "assumes"]
+                if shown:
+                    out.write(f"  {r.target}:  {'; '.join(shown)}\n")
         for d in r.diagnostics:
             out.write(f"  {d}\n")
 
