@@ -141,3 +141,15 @@ def test_compile_command_writes_the_module(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     a, b = (rng.integers(-1000, 1000, 32, dtype=np.int64) for _ in range(2))
     assert int(run_on_cpu(text, [a, b])) == int(a @ b)
+
+
+def test_example_module_runs_the_c_formula() -> None:
+    text = (ROOT / "examples" / "stablehlo" / "normal_blend_8.mlir").read_text()
+    assert len(portable_artifact(text)) > 0
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        base, active = (rng.integers(-255, 256, 1024, dtype=np.int64) for _ in range(2))
+        opacity = rng.integers(-255, 256, dtype=np.int64)
+        num = opacity * active + (255 - opacity) * base
+        want = np.sign(num) * (np.abs(num) // 255)  # C: truncation toward zero
+        assert np.array_equal(run_on_cpu(text, [base, active, opacity]), want)
