@@ -203,6 +203,10 @@ def _load(path: str, name: str) -> tuple[Any, dict[str, list[Any]] | None]:
     file = Path(path)
     if not file.is_file():
         raise UsageError(f"{path}: no such file" if not file.exists() else f"{path}: not a file")
+    null = _null_byte(file)
+    if null is not None:
+        raise UsageError(f"{path}:{null[0]}:{null[1]}: a null byte: a graph file is Python "
+                         "source text") from None
     try:
         namespace = runpy.run_path(str(file), run_name="__flo__")
     except SyntaxError as e:
@@ -222,6 +226,16 @@ def _load(path: str, name: str) -> tuple[Any, dict[str, list[Any]] | None]:
     return graph, defaults
 
 
+def _null_byte(file: Path) -> tuple[int, int] | None:
+    """The line and column (from 1) of the first null byte of `file`, if it has one."""
+    data = file.read_bytes()
+    at = data.find(b"\0")
+    if at < 0:
+        return None
+    line_start = data.rfind(b"\n", 0, at) + 1
+    return data.count(b"\n", 0, at) + 1, len(data[line_start:at].decode("utf-8", "replace")) + 1
+
+
 def _inputs(specs: list[str]) -> dict[str, list[Any]]:
     inputs: dict[str, list[Any]] = {}
     for spec in specs:
@@ -232,12 +246,12 @@ def _inputs(specs: list[str]) -> dict[str, list[Any]]:
         if port:
             if not isinstance(data, list):
                 raise UsageError(f"{path}: the input of port {port!r} must be a JSON list")
-            inputs[port] = [_element(x) for x in data]
+            inputs[port] = [_element(x, path) for x in data]
         else:
             if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
                 raise UsageError(f"{path}: expected a JSON object from ports to lists "
                                  "(or use --input PORT=FILE)")
-            inputs.update({p: [_element(x) for x in items] for p, items in data.items()})
+            inputs.update({p: [_element(x, path) for x in items] for p, items in data.items()})
     return inputs
 
 
@@ -246,18 +260,43 @@ def _read_json(path: str) -> Any:
         return json.loads(read_input(path))
     except json.JSONDecodeError as e:
         raise UsageError(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
+    except RecursionError:
+        raise UsageError(f"{path}: JSON nested too deeply to read") from None
 
 
-def _element(x: Any) -> Any:
+MAX_DEPTH = 200
+"""How deeply an input element may nest (arrays and objects); deeper ones are refused."""
+
+
+def _element(x: Any, path: str) -> Any:
+    """A JSON value as a Flo element (arrays as tuples, `{"watermark": T}` as a `Watermark`),
+    built without recursion; raises `UsageError` past `MAX_DEPTH` levels."""
     from tensflo.ir.flo import Watermark
 
-    if isinstance(x, list):
-        return tuple(_element(v) for v in x)
-    if isinstance(x, dict):
-        if set(x) == {"watermark"}:
-            return Watermark(x["watermark"])
-        return {k: _element(v) for k, v in x.items()}
-    return x
+    done: dict[int, Any] = {}
+    # post-order walk: a container is built once all its children are
+    todo: list[tuple[Any, int, bool]] = [(x, 1, False)]
+    while todo:
+        v, depth, children_done = todo.pop()
+        if not isinstance(v, (list, dict)):
+            continue
+        if depth > MAX_DEPTH:
+            raise UsageError(f"{path}: an input element nests more than {MAX_DEPTH} levels deep")
+        if not children_done:
+            todo.append((v, depth, True))
+            todo.extend((c, depth + 1, False) for c in (v if isinstance(v, list) else v.values()))
+            continue
+
+        def built(c: Any) -> Any:
+            return done.pop(id(c)) if isinstance(c, (list, dict)) else c
+
+        if isinstance(v, list):
+            done[id(v)] = tuple(built(c) for c in v)
+        elif set(v) == {"watermark"}:
+            done[id(v)] = Watermark(built(v["watermark"]))
+        else:
+            done[id(v)] = {k: built(c) for k, c in v.items()}
+    return done.pop(id(x)) if isinstance(x, (list, dict)) else x
 
 
 # -------------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from tensflo.ir.flo import ops
 from tensflo.ir.flo.checker import typecheck
 from tensflo.ir.flo.graph import Graph, Nest, Stream
 from tensflo.ir.flo.interpreter import Runtime, port_inputs
+from tensflo.ir.flo.keys import canonical_key
 from tensflo.ir.flo.semantics import instantiate
 from tensflo.ir.flo.types import SEQ, SET, ZSET, LatticeKind, StreamType, Watermark
 from tensflo.ir.flo.zsets import zset
@@ -293,14 +294,14 @@ def _join(L: _Labeled, op: ops.Join, ins: list[Any], in_types: list[StreamType],
           out: StreamType) -> Any:
     beam = L.beam
     if in_types[0].collection == ZSET:
-        left = ins[0] | L("KeyLeft") >> beam.Map(lambda e: (_canon(e[0][0]), e))
-        right = ins[1] | L("KeyRight") >> beam.Map(lambda e: (_canon(e[0][0]), e))
+        left = ins[0] | L("KeyLeft") >> beam.Map(lambda e: (canonical_key(e[0][0]), e))
+        right = ins[1] | L("KeyRight") >> beam.Map(lambda e: (canonical_key(e[0][0]), e))
         return ((left, right) | L("CoGroup") >> beam.CoGroupByKey()
                 | L("Pairs") >> beam.FlatMap(lambda kv: [
                     ((a[0][0], (a[0][1], b[0][1])), a[1] * b[1])
                     for a in kv[1][0] for b in kv[1][1]]))
-    left = ins[0] | L("KeyLeft") >> beam.Map(lambda kx: (_canon(kx[0]), kx))
-    right = ins[1] | L("KeyRight") >> beam.Map(lambda kx: (_canon(kx[0]), kx))
+    left = ins[0] | L("KeyLeft") >> beam.Map(lambda kx: (canonical_key(kx[0]), kx))
+    right = ins[1] | L("KeyRight") >> beam.Map(lambda kx: (canonical_key(kx[0]), kx))
     return ((left, right) | L("CoGroup") >> beam.CoGroupByKey()
             | L("Pairs") >> beam.FlatMap(lambda kv: [
                 (a[0], (a[1], b[1])) for a in kv[1][0] for b in kv[1][1]]))
@@ -314,13 +315,13 @@ def _difference(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[StreamTy
         negated = ins[1] | L("Negate") >> beam.Map(lambda vw: (vw[0], -vw[1]))
         return (ins[0], negated) | L("Flatten") >> beam.Flatten()
     negative = (_values(L, ins[1], in_types[1])
-                | L("AsKeys") >> beam.Map(lambda v: (_canon(v), None)))
+                | L("AsKeys") >> beam.Map(lambda v: (canonical_key(v), None)))
     anti = isinstance(op, ops.AntiJoin)
     seq = in_types[0].collection == SEQ
 
     def keep(item: Any, neg: dict[Any, None]) -> bool:
         value = item[1] if seq else item
-        return _canon(value[0] if anti else value) not in neg
+        return canonical_key(value[0] if anti else value) not in neg
 
     return ins[0] | L("Filter") >> beam.Filter(keep, beam.pvalue.AsDict(negative))
 
@@ -339,7 +340,7 @@ def _keyed_fold(L: _Labeled, op: ops.KeyedFold, ins: list[Any], in_types: list[S
 
     def with_key(pv: tuple[Any, Any]) -> tuple[Any, tuple[Any, Any]]:
         k = key(pv[1])
-        return (_canon(k), (k, pv))
+        return (canonical_key(k), (k, pv))
 
     keyed = values | L("Key") >> beam.Map(with_key)
     if op.merge is not None:
@@ -385,13 +386,13 @@ def _distinct(L: _Labeled, op: ops.Distinct, ins: list[Any], in_types: list[Stre
     if kind == SET:
         return _distinct_values(L, ins[0])
     if kind == ZSET:
-        return (ins[0] | L("ByValue") >> beam.Map(lambda vw: (_canon(vw[0]), vw))
+        return (ins[0] | L("ByValue") >> beam.Map(lambda vw: (canonical_key(vw[0]), vw))
                 | L("GroupByKey") >> beam.GroupByKey()
                 | L("Weight") >> beam.Map(_total_weight)
                 | L("Positive") >> beam.Filter(lambda vw: vw[1] > 0)
                 | L("One") >> beam.Map(lambda vw: (vw[0], 1)))
     # a sequence keeps the first occurrence of each value, where it was
-    return (ins[0] | L("ByValue") >> beam.Map(lambda pv: (_canon(pv[1]), pv))
+    return (ins[0] | L("ByValue") >> beam.Map(lambda pv: (canonical_key(pv[1]), pv))
             | L("GroupByKey") >> beam.GroupByKey()
             | L("First") >> beam.Map(lambda kv: min(kv[1], key=lambda pv: pv[0])))
 
@@ -402,25 +403,11 @@ def _total_weight(kv: tuple[Any, Any]) -> tuple[Any, int]:
 
 
 def _distinct_values(L: _Labeled, pcoll: Any) -> Any:
-    """One of each value (Beam groups by `_canon(value)`, so sets may be values)."""
+    """One of each value (Beam groups by `canonical_key(value)`, so sets may be values)."""
     beam = L.beam
-    return (pcoll | L("ByValue") >> beam.Map(lambda v: (_canon(v), v))
+    return (pcoll | L("ByValue") >> beam.Map(lambda v: (canonical_key(v), v))
             | L("GroupByKey") >> beam.GroupByKey()
             | L("One") >> beam.Map(lambda kv: next(iter(kv[1]))))
-
-
-def _canon(x: Any) -> Any:
-    """A key for `x` that Beam encodes deterministically; equal values get equal keys."""
-    if x is None or isinstance(x, (bool, int, float, str, bytes)):
-        return x
-    if isinstance(x, tuple):
-        return tuple(_canon(v) for v in x)
-    if isinstance(x, (frozenset, set)):
-        return ("<set>", tuple(sorted((_canon(v) for v in x), key=repr)))
-    if isinstance(x, dict):
-        return ("<dict>", tuple(sorted(((_canon(k), _canon(v)) for k, v in x.items()),
-                                       key=repr)))
-    return ("<object>", pickle.dumps(x))
 
 
 @lowering(ops.TimeWindow)
@@ -441,7 +428,7 @@ def _time_window(L: _Labeled, op: ops.TimeWindow, ins: list[Any], in_types: list
         start = t - t % size
         if any(p < position and mark >= start + size for p, mark in marks):
             return []  # late
-        return [(_canon(start), (start, pv))]
+        return [(canonical_key(start), (start, pv))]
 
     def close(kv: tuple[Any, Any], marks: list[tuple[Any, float]]) -> list[Any]:
         entries = sorted(kv[1], key=lambda item: item[1][0])
@@ -478,9 +465,11 @@ def _lattice_read(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[Stream
             acc = lat.join(acc, v)
         return acc
 
-    total = joined | L("Join") >> beam.CombineGlobally(join_all)
     if not isinstance(op, ops.Threshold):
-        return total  # a merge
+        return joined | L("Join") >> beam.CombineGlobally(join_all)  # a merge
+    # a read fires on what was written: an empty input (no write) reads nothing, as on the
+    # interpreter, even when the bottom value reaches an activation
+    total = joined | L("Join") >> beam.CombineGlobally(join_all).without_defaults()
     sets = op.sets
 
     def read(acc: Any) -> list[Any]:

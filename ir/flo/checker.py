@@ -3,6 +3,7 @@ blocking operators only on bounded inputs, and explicit network edges between lo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from graphlib import CycleError, TopologicalSorter
 
 from . import ops
@@ -77,7 +78,7 @@ def _structure(graph: Graph) -> list[str]:
         return errors
     deps = {n: list(n.inputs) for n in graph.nodes}
     for component in _cycles(deps):
-        path = ", ".join(n.label for n in component)
+        path = _names(component)
         defers = [n for n in component if isinstance(n.op, ops.Defer)]
         if not defers:
             errors.append(f"the cycle through {path} has no deferred edge: cycles must go through "
@@ -92,6 +93,13 @@ def _structure(graph: Graph) -> list[str]:
     return errors
 
 
+def _names(nodes: list[Stream], most: int = 6) -> str:
+    if len(nodes) <= most:
+        return ", ".join(n.label for n in nodes)
+    shown = ", ".join(n.label for n in nodes[:most - 1])
+    return f"{shown}, ..., {nodes[-1].label} ({len(nodes)} operators)"
+
+
 def _inside(node: Stream, scope: object) -> bool:
     s = node.scope
     while s is not None:
@@ -102,7 +110,7 @@ def _inside(node: Stream, scope: object) -> bool:
 
 
 def _cycles(deps: dict[Stream, list[Stream]]) -> list[list[Stream]]:
-    """Strongly connected components with a cycle (Tarjan), each in a cycle order."""
+    """Strongly connected components with a cycle (Tarjan, iterative), each sorted by node id."""
     try:
         TopologicalSorter(deps).prepare()
         return []
@@ -118,30 +126,42 @@ def _cycles(deps: dict[Stream, list[Stream]]) -> list[list[Stream]]:
     on_stack: set[Stream] = set()
     found: list[list[Stream]] = []
 
-    def visit(v: Stream) -> None:
+    # depth-first search with an explicit stack of (node, its users still to visit)
+    work: list[tuple[Stream, Iterator[Stream]]] = []
+
+    def enter(v: Stream) -> None:
         index[v] = low[v] = len(index)
         stack.append(v)
         on_stack.add(v)
-        for w in users[v]:
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            comp = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                comp.append(w)
-                if w is v:
-                    break
-            if len(comp) > 1 or v in users[v]:
-                found.append(sorted(comp, key=lambda n: n.id))
+        work.append((v, iter(users[v])))
 
-    for v in deps:
-        if v not in index:
-            visit(v)
+    for root in deps:
+        if root in index:
+            continue
+        enter(root)
+        while work:
+            v, todo = work[-1]
+            w = next(todo, None)
+            if w is not None:
+                if w not in index:
+                    enter(w)
+                elif w in on_stack:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.append(w)
+                    if w is v:
+                        break
+                if len(comp) > 1 or v in users[v]:
+                    found.append(sorted(comp, key=lambda n: n.id))
     return found
 
 

@@ -154,26 +154,50 @@ class Runtime:
             self._emit(node, list(state.push(index, batch)))
 
 
+class ScheduleDependenceError(FloRuntimeError):
+    """Two schedules of one run gave different outputs."""
+
+
 @dataclass(frozen=True)
 class RunResult:
-    """The outputs of one run, and the schedule it followed."""
+    """The outputs of a run, the schedule it followed (the first, when several ran) and how
+    many schedules ran (all giving these outputs)."""
 
     outputs: dict[str, Hashable]
     schedule: Schedule
+    schedules: int = 1
 
 
 def run(graph: Graph, inputs: Mapping[str, Sequence[Any]], *,
         scheduler: Scheduler | None = None, schedule: Schedule | None = None) -> RunResult:
-    """Run `graph` on `inputs` (port -> elements) under the first schedule of `scheduler`
-    (default: in order, one element per batch) or the given `schedule`; bounded ports end."""
+    """Run `graph` on `inputs` (port -> elements) under every schedule of `scheduler` (default:
+    in order, one element per batch) or under the given `schedule`; bounded ports end.
+
+    When the scheduler yields several schedules (`Exhaustive()`, `RandomSchedules(count=n)`)
+    each one runs, and `ScheduleDependenceError` names two that give different outputs."""
     types = typecheck(graph)
     ports = port_inputs(graph, inputs, types)
-    if schedule is None:
-        schedule = next(iter((scheduler or InOrder()).schedules(ports)))
-    runtime = Runtime(graph, types=types, internal_seed=schedule.internal_seed)
-    for event in schedule.events:
-        runtime.apply(event)
-    return RunResult(runtime.snapshot(), schedule)
+    schedules = iter([schedule]) if schedule is not None else \
+        (scheduler or InOrder()).schedules(ports)
+    first: RunResult | None = None
+    count = 0
+    for current in schedules:
+        count += 1
+        runtime = Runtime(graph, types=types, internal_seed=current.internal_seed)
+        for event in current.events:
+            runtime.apply(event)
+        outputs = runtime.snapshot()
+        if first is None:
+            first = RunResult(outputs, current)
+        elif outputs != first.outputs:
+            port = next(p for p in outputs if outputs[p] != first.outputs[p])
+            raise ScheduleDependenceError(
+                f"graph {graph.name!r}: output {port!r} depends on the schedule: "
+                f"{first.outputs[port]!r} under {first.schedule}, "
+                f"{outputs[port]!r} under {current}")
+    if first is None:
+        raise FloRuntimeError(f"graph {graph.name!r}: the scheduler gave no schedule")
+    return RunResult(first.outputs, first.schedule, count)
 
 
 def port_inputs(graph: Graph, inputs: Mapping[str, Sequence[Any]],

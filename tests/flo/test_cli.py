@@ -170,3 +170,38 @@ def test_graph_choice_and_files_without_inputs(cli, tmp_path):
     (tmp_path / "w.json").write_text("[0, 3, 0]")
     code, out, _ = cli("flo", "run", src, "--graph", "second", "-i", f"w={tmp_path}/w.json")
     assert code == 0 and out == "z: {3}\n"
+
+
+def test_flo_help_lists_no_lifting_options(cli):
+    for args in (("flo", "--help"), ("flo", "run", "--help"), ("flo", "check", "--help")):
+        code, out, _ = cli(*args)
+        assert code == 0 and "--llm" not in out and "--synth" not in out
+
+
+def test_a_graph_file_with_a_null_byte_is_reported_at_its_line_and_column(cli, tmp_path):
+    path = tmp_path / "binary.py"
+    path.write_bytes(b"from tensflo.ir.flo import Graph\ngraph = Graph()\nx = 1\0\n")
+    code, _, err = cli("flo", "run", str(path))
+    assert_one_line_error(code, err, f"{path}:3:6: a null byte")
+
+
+@pytest.mark.parametrize("depth", [500, 1_000, 5_000])
+def test_deeply_nested_input_is_a_one_line_error(cli, tmp_path, depth):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * depth + "]" * depth)
+    for action in ("run", "check"):
+        code, _, err = cli("flo", action, WINDOWS, "--input", f"events={path}")
+        assert_one_line_error(code, err, str(path), "nest")
+
+
+def test_nested_input_within_the_limit_is_read(cli, tmp_path):
+    path = tmp_path / "nested.json"
+    path.write_text(json.dumps({"x": [[[1, [2, {"watermark": 3}]], {"a": [1]}]]}))
+    graph = write(tmp_path, "g.py", """
+        from tensflo.ir.flo import SEQ, Graph, bounded
+        graph = Graph()
+        graph.output("out", graph.input("x", bounded(SEQ)))
+    """)
+    code, out, err = cli("flo", "run", graph, "--input", str(path))
+    assert code == 0, err
+    assert out == "out: (((1, (2, Watermark(time=3))), {'a': (1,)}),)\n"
