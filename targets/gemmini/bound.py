@@ -6,8 +6,8 @@ any one queue is occupied, and some occupancies are fixed by the workload alone:
 - **compute**: at most DIM x DIM = 256 MACs per cycle, so MACs / 256 cycles;
 - **load** and **store**: a DMA transfer occupies its queue for at least one cycle per
   `beat_bytes` (16) bytes (and the request term, `dma_latency / max_inflight` cycles per request
-  of at most 64 bytes, is no smaller), and every input byte must be loaded and every output byte
-  stored at least once; the load and store queues overlap, so each is its own bound;
+  of at most 64 bytes, is no smaller), and every input byte read must be loaded and every output
+  byte stored at least once (a convolution whose stride exceeds its kernel skips pixels); the load and store queues overlap, so each is its own bound;
 - **execute**: every block product (one 16-row block of A rows, one 16 x 16 block of weights) is
   a compute of `max(rows, min_rows)` cycles after a preload of at least `min_rows` cycles, and
   each weight block is preloaded with real weights at least once, `max(k rows, min_rows)` cycles
@@ -81,7 +81,8 @@ def lower_bound(w: Workload, model: CycleModel = DEFAULT_MODEL) -> Bound:
         store = w.m * w.n * (4 if w.out_dtype == "int32" else 1)
         return Bound(0, -(-load // model.beat_bytes), -(-store // model.beat_bytes), 0, 0)
     a_rows, a_cols = w.a_shape
-    load = a_rows * a_cols + w.k * w.n
+    a_bytes = w.conv.pixels_read() * w.conv.in_ch if w.conv else a_rows * a_cols
+    load = a_bytes + w.k * w.n
     if w.bias != "none":
         load += 4 * (w.m if w.bias == "matrix" else 1) * w.n
     store = w.m * w.n * (4 if w.out_dtype == "int32" else 1)

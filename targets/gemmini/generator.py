@@ -137,11 +137,11 @@ class _GemmBuilder:
         b, oy = p // c.out_h, p % c.out_h
         tap, cb = kb // cb_n, kb % cb_n
         ky, kx = tap // c.kw, tap % c.kw
-        pixel = (b * c.height + oy + ky) * c.width + qb * DIM + kx
+        pixel = (b * c.height + oy * c.stride + ky) * c.width + qb * (DIM * c.stride) + kx
         return Dram("X", pixel * c.in_ch + cb * DIM)
 
     def a_stride(self) -> int:
-        return self.w.conv.in_ch if self.w.conv else self.w.k
+        return self.w.conv.in_ch * self.w.conv.stride if self.w.conv else self.w.k
 
     # the instructions
     def configs(self) -> list[Stmt]:

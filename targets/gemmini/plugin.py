@@ -163,11 +163,22 @@ def tensflo_register_commands(add_command: AddCommand) -> None:
                           description="Lower a TensIR function to a Gemmini program, schedule it "
                                       "(optionally by beam search), check it on the emulator, "
                                       "report cycles and utilisation.")
-    comp.add_argument("file", metavar="FILE", help="a TensIR module")
-    comp.add_argument("--function", "-f", required=True, metavar="NAME",
-                      help="the function to compile")
-    comp.add_argument("--shapes", required=True, metavar="SHAPES",
+    comp.add_argument("file", metavar="FILE", nargs="?", help="a TensIR module (not with --conv)")
+    comp.add_argument("--function", "-f", metavar="NAME", help="the function to compile")
+    comp.add_argument("--shapes", metavar="SHAPES",
                       help="tensor parameter shapes and scalar values, e.g. a=64x32,b=32x16,v=32,n=8")
+    comp.add_argument("--conv", metavar="SPEC",
+                      help="compile a convolution instead of a TensIR function: "
+                           "n=BATCH,h=H,w=W,cin=C,cout=K[,k=3][,stride=1][,pad=0] (NHWC image "
+                           "h x w, zero-padded by pad on each side by the caller; cin a multiple "
+                           "of 16)")
+    comp.add_argument("--bias", action="store_true",
+                      help="with --conv: add an int32 bias per output channel")
+    comp.add_argument("--relu", action="store_true",
+                      help="with --conv: ReLU on the int8 (saturated) output")
+    comp.add_argument("--schedule", choices=("naive", "library", "search"), default=None,
+                      help="naive (one block at a time), library (tiled_matmul_auto's, the "
+                           "default) or search (beam search, as --search beam)")
     comp.add_argument("--search", choices=("none", "beam"), default="none",
                       help="none: the library schedule (default); beam: Autocomp-style search")
     comp.add_argument("--budget", type=int, default=40,
@@ -308,8 +319,13 @@ def _cmd_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> 
     from .api import check_on_emulator, compile_term
     from .emulator import EmulatorError
     from .lower import parse_shapes
-    from .text import print_program
 
+    if args.conv is not None:
+        return _cmd_compile_conv(args, registry, out)
+    if args.file is None or args.function is None or args.shapes is None:
+        raise UsageError("gemmini compile needs FILE, --function and --shapes (or --conv SPEC)")
+    if args.bias or args.relu:
+        raise UsageError("--bias and --relu go with --conv; a TensIR function states its own")
     text = read_input(args.file)
     try:
         functions = {f.name: f for f in parse_module(text, source=args.file)}
@@ -321,27 +337,70 @@ def _cmd_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> 
     if fn is None:
         raise UsageError(f"{args.file} defines no function {args.function!r} "
                          f"(defined: {', '.join(functions) or 'none'})")
-    if args.budget < 1:
-        raise UsageError("--budget must be at least 1")
-    from .hooks import planners
-
-    available = planners(registry)
-    if args.planner not in available:
-        raise UsageError(f"no planner {args.planner!r} (available: {', '.join(sorted(available))})")
-    planner = available[args.planner]
-    if args.search == "beam" and isinstance(planner, Configurable):
-        # a planner with an endpoint (llm) takes the --llm-* options
-        options = {k.removeprefix("llm_"): v for k, v in vars(args).items()
-                   if k.startswith("llm_") and v is not None}
-        planner = planner.configure(**options)
-    result = _adopt_written(compile_term(fn, parse_shapes(args.shapes), args.search, args.budget,
-                                         args.seed, planner=planner))
+    search, schedule, planner = _schedule_options(args, registry)
+    result = _adopt_written(compile_term(fn, parse_shapes(args.shapes), search, args.budget,
+                                         args.seed, schedule=schedule, planner=planner))
     checked = None
     if not args.no_check:
         try:
             checked = check_on_emulator(result, fn, parse_shapes(args.shapes), args.seed)
         except EmulatorError as e:
             raise UsageError(f"the generated program failed on the emulator: {e}") from None
+    return _write_result(args, result, checked, out)
+
+
+def _schedule_options(args: argparse.Namespace, registry: Registry) -> tuple[str, Any, Any]:
+    """(search, fixed schedule or None, planner) from --schedule / --search / --planner."""
+    from .hooks import planners
+    from .schedule import NAIVE
+
+    if args.budget < 1:
+        raise UsageError("--budget must be at least 1")
+    if args.schedule is not None and args.search == "beam" and args.schedule != "search":
+        raise UsageError(f"--schedule {args.schedule} and --search beam disagree")
+    search = "beam" if args.schedule == "search" or args.search == "beam" else "none"
+    schedule = NAIVE if args.schedule == "naive" else None
+    available = planners(registry)
+    if args.planner not in available:
+        raise UsageError(f"no planner {args.planner!r} (available: {', '.join(sorted(available))})")
+    planner = available[args.planner]
+    if search == "beam" and isinstance(planner, Configurable):
+        # a planner with an endpoint (llm) takes the --llm-* options
+        options = {k.removeprefix("llm_"): v for k, v in vars(args).items()
+                   if k.startswith("llm_") and v is not None}
+        planner = planner.configure(**options)
+    return search, schedule, planner
+
+
+def _cmd_compile_conv(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
+    from .api import compile_workload
+    from .direct import check_workload, parse_conv
+    from .emulator import EmulatorError
+
+    if args.file is not None or args.function is not None or args.shapes is not None:
+        raise UsageError("--conv replaces FILE, --function and --shapes")
+    workload = parse_conv(args.conv, bias=args.bias, relu=args.relu)
+    search, schedule, planner = _schedule_options(args, registry)
+    result = _adopt_written(compile_workload(workload, search, args.budget, args.seed,
+                                             schedule=schedule, planner=planner))
+    checked = None
+    if not args.no_check:
+        try:
+            checked = check_workload(result, args.seed)
+        except EmulatorError as e:
+            raise UsageError(f"the generated program failed on the emulator: {e}") from None
+    return _write_result(args, result, checked, out)
+
+
+def _choice(args: argparse.Namespace) -> str:
+    """naive, library or search: the schedule the command compiled."""
+    return args.schedule or ("search" if args.search == "beam" else "library")
+
+
+def _write_result(args: argparse.Namespace, result: Any, checked: bool | None, out: IO[str]) -> int:
+    from .direct import schedule_report
+    from .text import print_program
+
     if args.emit:
         code = _c_text(result.program, args.gemmini_header) if args.emit == "c" \
             else print_program(result.program)
@@ -354,18 +413,24 @@ def _cmd_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> 
         else:
             out.write(code)
         return ExitCode.OK if checked is not False else ExitCode.NOT_LIFTED
+    bounds = schedule_report(result)
+    bounds["schedules"][_choice(args)] = bounds["schedules"].pop("chosen")
     if args.json:
         report = result.as_dict()
         if result.search is not None:
             report["search"].update(result.search.extras())
-        json.dump({**report, "checked": checked}, out, indent=2)
+        json.dump({**report, **bounds, "checked": checked}, out, indent=2)
         out.write("\n")
     else:
         out.write(f"{result.name}: {result.program.doc}\n")
         out.write(f"schedule:    {result.schedule}\n")
         out.write("\n".join(_report_lines(result.report)) + "\n")
         for name, r in result.baselines.items():
-            out.write(f"{name + ':':<12} {r.cycles} cycles ({r.utilisation:.1%})\n")
+            out.write(f"{name + ':':<12} {r.cycles} cycles ({r.utilisation:.1%}), "
+                      f"{bounds['schedules'][name]['over_bound']}x the bound\n")
+        b = bounds["bound"]
+        out.write(f"bound:       {b['cycles']} cycles ({b['utilisation']:.1%}, {b['limit']}); "
+                  f"this schedule ({_choice(args)}) {bounds['schedules'][_choice(args)]['over_bound']}x\n")
         if result.search is not None:
             s = result.search
             out.write(f"search:      {s.measured} schedules measured in {s.seconds:.1f}s, "

@@ -16,11 +16,14 @@ from .isa import DIM, ELEM_MAX, ELEM_MIN
 
 @dataclass(frozen=True)
 class Conv:
-    """A valid (unpadded) 2-D convolution over an NHWC image of `height` x `width` pixels.
+    """A 2-D convolution with `stride` over an NHWC image of `height` x `width` pixels.
 
     The image buffer `X` is (batch * height * width) x in_ch; weights `B` are (kh * kw * in_ch) x
     out_ch, row (ky * kw + kx) * in_ch + c (HWIO flattened); the output rows are
-    (b * out_h + oy) * out_w + ox, NHWC. "Same" padding is the caller's: pass the padded image.
+    (b * out_h + oy) * out_w + ox, NHWC; output pixel (oy, ox) reads image pixels
+    (oy * stride + ky, ox * stride + kx). Zero padding is the caller's: `X` is the padded image
+    and `height`/`width` its size; `pad` only records how many zero pixels surround the
+    unpadded one on each side.
     """
 
     batch: int
@@ -30,14 +33,23 @@ class Conv:
     out_ch: int
     kh: int = 3
     kw: int = 3
+    stride: int = 1
+    pad: int = 0
 
     @property
     def out_h(self) -> int:
-        return self.height - self.kh + 1
+        return (self.height - self.kh) // self.stride + 1
 
     @property
     def out_w(self) -> int:
-        return self.width - self.kw + 1
+        return (self.width - self.kw) // self.stride + 1
+
+    def pixels_read(self) -> int:
+        """Image pixels some output pixel reads (with a stride above the kernel size, fewer
+        than the image has)."""
+        ys = {oy * self.stride + ky for oy in range(self.out_h) for ky in range(self.kh)}
+        xs = {ox * self.stride + kx for ox in range(self.out_w) for kx in range(self.kw)}
+        return self.batch * len(ys) * len(xs)
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,10 @@ class Gemm:
             raise ValueError("ReLU is applied on the int8 output path only")
         if self.conv is not None and self.conv.in_ch % DIM:
             raise ValueError(f"convolution input channels must be a multiple of {DIM}")
+        if self.conv is not None and (self.conv.stride < 1 or self.conv.height < self.conv.kh
+                                      or self.conv.width < self.conv.kw):
+            raise ValueError("the stride must be positive and the padded image at least as "
+                             "large as the kernel")
 
     @property
     def macs(self) -> int:
@@ -95,7 +111,8 @@ class Gemm:
         c = self.conv
         assert c is not None
         img = x.reshape(c.batch, c.height, c.width, c.in_ch)
-        cols = [img[:, ky:ky + c.out_h, kx:kx + c.out_w, :]
+        s = c.stride
+        cols = [img[:, ky:ky + s * (c.out_h - 1) + 1:s, kx:kx + s * (c.out_w - 1) + 1:s, :]
                 for ky in range(c.kh) for kx in range(c.kw)]
         return np.concatenate(cols, axis=-1).reshape(self.m, self.k)
 
@@ -121,9 +138,26 @@ def gemm(m: int, n: int, k: int, **kw) -> Gemm:
 def conv2d(batch: int, out_hw: int, in_ch: int, out_ch: int, kernel: int = 3, **kw) -> Gemm:
     """A `kernel` x `kernel` convolution producing `out_hw` x `out_hw` pixels ("same" size after
     the caller pads the image by kernel // 2 on each side)."""
-    c = Conv(batch, out_hw + kernel - 1, out_hw + kernel - 1, in_ch, out_ch, kernel, kernel)
+    c = Conv(batch, out_hw + kernel - 1, out_hw + kernel - 1, in_ch, out_ch, kernel, kernel,
+             pad=kernel // 2)
     name = kw.pop("name", f"conv{kernel}x{kernel}_n{batch}_{out_hw}x{out_hw}x{in_ch}_{out_ch}")
     return Gemm(name, batch * out_hw * out_hw, out_ch, kernel * kernel * in_ch, conv=c, **kw)
+
+
+def conv2d_image(batch: int, height: int, width: int, in_ch: int, out_ch: int, kernel: int = 3,
+                 stride: int = 1, pad: int = 0, **kw) -> Gemm:
+    """A `kernel` x `kernel` convolution with `stride` of a `height` x `width` image padded by
+    `pad` zero pixels on each side (the program reads the padded image, which the caller
+    passes)."""
+    if min(batch, height, width, in_ch, out_ch, kernel, stride) < 1 or pad < 0:
+        raise ValueError("convolution sizes must be positive and the padding not negative")
+    c = Conv(batch, height + 2 * pad, width + 2 * pad, in_ch, out_ch, kernel, kernel, stride, pad)
+    if c.height < kernel or c.width < kernel:
+        raise ValueError(f"a {kernel}x{kernel} kernel does not fit the padded "
+                         f"{c.height}x{c.width} image")
+    name = kw.pop("name", f"conv{kernel}x{kernel}s{stride}p{pad}_n{batch}_{height}x{width}x"
+                          f"{in_ch}_{out_ch}")
+    return Gemm(name, batch * c.out_h * c.out_w, out_ch, kernel * kernel * in_ch, conv=c, **kw)
 
 
 @dataclass(frozen=True)
@@ -162,6 +196,7 @@ def describe(w: Workload) -> str:
     shape = f"M={w.m} N={w.n} K={w.k}"
     if w.conv:
         c = w.conv
-        shape += (f"; image {c.batch}x{c.height}x{c.width}x{c.in_ch} NHWC, "
-                  f"kernel {c.kh}x{c.kw}, {c.out_ch} output channels")
+        shape += (f"; image {c.batch}x{c.height}x{c.width}x{c.in_ch} NHWC"
+                  f"{f' (padded by {c.pad})' if c.pad else ''}, kernel {c.kh}x{c.kw}"
+                  f"{f' stride {c.stride}' if c.stride != 1 else ''}, {c.out_ch} output channels")
     return f"C = {expr} ({shape})"

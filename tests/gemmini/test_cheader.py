@@ -40,7 +40,7 @@ from tensflo.targets.gemmini.program import (
     Program,
 )
 from tensflo.targets.gemmini.schedule import NAIVE, library
-from tensflo.targets.gemmini.workload import Add, conv2d, gemm
+from tensflo.targets.gemmini.workload import Add, conv2d, conv2d_image, gemm
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
@@ -80,6 +80,9 @@ CASES: dict[str, Callable] = {
         replace(library(w), unroll=2, double_buffer=True, ti=2, hoist_config=False)),
     "conv_bias_relu": _workload_case(conv2d(2, 10, 32, 32, bias="row", out_dtype="int8",
                                             relu=True, name="conv_bias_relu")),
+    "conv_stride2_pad1": _workload_case(conv2d_image(1, 13, 13, 32, 24, kernel=3, stride=2, pad=1,
+                                                     bias="row", out_dtype="int8", relu=True,
+                                                     name="conv_stride2_pad1")),
     "add": _workload_case(Add("add", 40, 50)),
     "loop_ws": lambda: (_loop_ws_program(),
                         lambda rng: {k: rng.integers(-128, 128, (32, 32)).astype(np.int8)

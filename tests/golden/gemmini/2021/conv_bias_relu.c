@@ -1,4 +1,4 @@
-/* conv_bias_relu: C = relu(saturate(conv(X, B) + D)) (M=200 N=32 K=288; image 2x12x12x32 NHWC, kernel 3x3, 32 output channels)
+/* conv_bias_relu: C = relu(saturate(conv(X, B) + D)) (M=200 N=32 K=288; image 2x12x12x32 NHWC (padded by 1), kernel 3x3, 32 output channels)
  *
  * void conv_bias_relu(const elem_t *X, const elem_t *B, const acc_t *D, elem_t *C);
  *
