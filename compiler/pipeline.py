@@ -537,6 +537,13 @@ def configured_target(registry: Registry, name: str, options: dict[str, Any]) ->
     if not isinstance(target, Configurable):
         shown = ", ".join(f"--{k.replace('_', '-')}" for k in options if k != "seed")
         raise UsageError(f"target {name!r} takes no {shown}")
+    params = inspect.signature(target.configure).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        unknown = [k for k in options if k not in params and k != "seed"]
+        if unknown:  # another target's option (--fp on gemmini, --shapes on llvm)
+            raise UsageError(f"target {name!r} takes no "
+                             f"{', '.join('--' + k.replace('_', '-') for k in unknown)}")
+        options = {k: v for k, v in options.items() if k in params}
     return target.configure(**options)
 
 

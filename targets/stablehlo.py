@@ -154,8 +154,8 @@ class StableHloTarget:
         """How the target writes `op` (for `tensflo ops`): the jax target's entry."""
         return rendering(self.table, op, "jax")
 
-    def configure(self, shapes: str | None = None, **_ignored: Any) -> StableHloTarget:
-        """This target with `--shapes` applied (other target options do not concern it)."""
+    def configure(self, shapes: str | None = None, seed: int | None = None) -> StableHloTarget:
+        """This target with `--shapes` applied (`seed` does not concern it)."""
         return self if shapes is None else replace(self, shapes=tuple(parse_shapes(shapes).items()))
 
     def modules(self, functions: list[Function], source_lang: str | None = None

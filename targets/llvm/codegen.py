@@ -94,6 +94,9 @@ class Lowering:
     """The kind of the root fold that ran over `fold_range` (`sum`, `prod`, `max`), if any."""
     split_value: Value | None = None
     split_len: Value | None = None
+    reassociate: bool = False
+    """Float sums and products may add in any order (`reassoc`: the loop vectorizer splits them
+    into lanes); False keeps the source's order (`--fp strict`)."""
     _names: int = 0
 
     # -- constants and small helpers ---------------------------------------------------------
@@ -259,7 +262,8 @@ class Lowering:
         emptiness is checked by the op's entry, and float results keep NumPy/C order exactness.
         """
         r = OPS.reduction(kind)
-        step = SCALAR[r.step]
+        step = self._reassociated(SCALAR[r.step]) if self.reassociate and x.elem == "float" \
+            and r.step in ("add", "mul") else SCALAR[r.step]
         lo, hi = self.i64(0), x.dims[0]
         split = self.fold_range
         self.fold_range = None
@@ -283,6 +287,16 @@ class Lowering:
         (acc,) = self.loop(lo, hi, lambda i: None, "fold", [init],
                            lambda i, a: (step(self, x.elem, a[0], x.at((i,))),))
         return self._split_result(split, kind, acc, x.dims[0])
+
+    @staticmethod
+    def _reassociated(step: Callable[..., Value]) -> Callable[..., Value]:
+        """`step` (a float `fadd` or `fmul`) flagged `reassoc`: it may be reordered."""
+        def flagged(g: Lowering, elem: str, a: Value, b: Value) -> Value:
+            v = step(g, elem, a, b)
+            v.flags.append("reassoc")
+            return v
+
+        return flagged
 
     def _split_result(self, split: object, kind: str, acc: Value, length: Value) -> Value:
         if split is not None:

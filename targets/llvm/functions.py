@@ -137,8 +137,10 @@ def _bind(g: Lowering, fn: Function, sig: Signature, args: Sequence[ir.Argument]
             pos += 1
 
 
-def lower_function(module: ir.Module, fn: Function, sig: Signature) -> LoweredFunction:
-    """Add `fn_shape` and `fn` (see the module docstring) to `module`."""
+def lower_function(module: ir.Module, fn: Function, sig: Signature,
+                   reassociate: bool = False) -> LoweredFunction:
+    """Add `fn_shape` and `fn` (see the module docstring) to `module`; `reassociate`: float sums
+    and products may be reordered (`Lowering.reassociate`)."""
     errors: list[str] = []
     rank = fn.result.rank
     params = _params(fn, sig)
@@ -160,7 +162,8 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature) -> LoweredFu
     *_, out, lo, hi = main.args
     out.add_attribute("noalias")
     lo.name, hi.name, out.name = "lo", "hi", "out"
-    g = Lowering(ir.IRBuilder(main.append_basic_block("entry")), {}, list(errors))
+    g = Lowering(ir.IRBuilder(main.append_basic_block("entry")), {}, list(errors),
+                 reassociate=reassociate)
     _bind(g, fn, sig, main.args)
     root, split, _ = _lower_root(g, fn, lo, hi, demanded)
     if isinstance(root, View):
@@ -256,10 +259,11 @@ def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi
 
 
 def build_module(functions: Sequence[Function], dtypes: Mapping[str, str] | None = None,
-                 name: str = "tensflo") -> tuple[ir.Module, list[LoweredFunction]]:
+                 name: str = "tensflo", reassociate: bool = False,
+                 ) -> tuple[ir.Module, list[LoweredFunction]]:
     """One LLVM module holding the shape and compute functions of every function."""
     module = ir.Module(name=name)
-    lowered = [lower_function(module, f, Signature.of(f, dtypes)) for f in functions]
+    lowered = [lower_function(module, f, Signature.of(f, dtypes), reassociate) for f in functions]
     return module, lowered
 
 

@@ -211,25 +211,27 @@ _CACHE: dict[tuple, Kernel] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def _key(fn: Function, dtypes: dict[str, str]) -> tuple:
-    return (str(fn), tuple(sorted(dtypes.items())))
+def _key(fn: Function, dtypes: dict[str, str], reassociate: bool = False) -> tuple:
+    return (str(fn), tuple(sorted(dtypes.items())), reassociate)
 
 
-def compile_functions(functions: Sequence[Function],
-                      dtypes: dict[str, str] | None = None) -> dict[str, Kernel]:
-    """Compile functions (one module, one engine), cached per (function text, dtypes)."""
+def compile_functions(functions: Sequence[Function], dtypes: dict[str, str] | None = None,
+                      reassociate: bool = False) -> dict[str, Kernel]:
+    """Compile functions (one module, one engine), cached per (function text, dtypes, whether
+    float reductions may be reordered)."""
     import llvmlite.binding as llvm
 
     dtypes = dict(dtypes or {})
     with _CACHE_LOCK:
-        hits = {f.name: _CACHE[_key(f, dtypes)] for f in functions if _key(f, dtypes) in _CACHE}
+        hits = {f.name: _CACHE[_key(f, dtypes, reassociate)] for f in functions
+                if _key(f, dtypes, reassociate) in _CACHE}
     todo = [f for f in functions if f.name not in hits]
     if todo:
-        module, lowered = build_module(todo, dtypes)
+        module, lowered = build_module(todo, dtypes, reassociate=reassociate)
         mod = optimize(str(module))
         engine = llvm.create_mcjit_compiler(mod, target_machine())
         engine.finalize_object()
         with _CACHE_LOCK:
             for f, lo in zip(todo, lowered, strict=True):
-                hits[f.name] = _CACHE[_key(f, dtypes)] = Kernel(f, lo, engine)
+                hits[f.name] = _CACHE[_key(f, dtypes, reassociate)] = Kernel(f, lo, engine)
     return {f.name: hits[f.name] for f in functions}
