@@ -1,7 +1,13 @@
 """Gemmini schedule search on GEMM and convolution shapes: naive, library and searched schedules.
 
-    .venv/bin/python benchmarks/gemmini_search.py [--budget 80] [--depth 8] [--transfer-budget 12]
-        [--seed 0] [--out benchmarks/results/gemmini_search.md]
+    .venv/bin/python benchmarks/gemmini_search.py [--budget 80] [--depth 8] [--seconds 60]
+        [--transfer-budget 12] [--seed 0] [--suite base|resnet50|bert|all] [--only NAME ...]
+        [--out benchmarks/results/gemmini_search.md]
+
+Suites: `base` (the original six shapes), `resnet50` (ResNet-50's 1x1 convolutions as GEMMs
+and its 3x3 convolutions, batch 4, the layer shapes the Gemmini paper and Autocomp evaluate) and
+`bert` (BERT-base at sequence length 512: the QKV/output projections, the two feed-forward GEMMs
+and one attention head's two products).
 
 For each workload: cycles and utilisation of the naive schedule (one block at a time, fenced), the
 library schedule (what `tiled_matmul_auto` of gemmini.h issues: its tiling, and each tile's
@@ -39,7 +45,7 @@ from tensflo.targets.gemmini.search import (
     transfer,
 )
 from tensflo.targets.gemmini.trace import trace
-from tensflo.targets.gemmini.workload import conv2d, gemm
+from tensflo.targets.gemmini.workload import conv2d, conv2d_image, gemm
 
 WORKLOADS = [
     (gemm(512, 512, 512), True),
@@ -52,6 +58,28 @@ WORKLOADS = [
 """(workload, compute-bound): a GEMM is called compute-bound when K >= 128 (each output block
 needs at least 8 block products, so its DMA can hide behind compute)."""
 
+RESNET50 = [  # batch 4; 1x1 convolutions are GEMMs (pixels x out channels x in channels)
+    (gemm(12544, 64, 256, name="resnet50_conv2_1x1_reduce"), True),
+    (gemm(3136, 128, 512, name="resnet50_conv3_1x1_reduce"), True),
+    (gemm(784, 1024, 256, name="resnet50_conv4_1x1_expand"), True),
+    (gemm(196, 512, 2048, name="resnet50_conv5_1x1_reduce"), True),
+    (gemm(196, 2048, 512, name="resnet50_conv5_1x1_expand"), True),
+    (conv2d(4, 14, 256, 256, name="resnet50_conv4_3x3"), True),
+    (conv2d(4, 7, 512, 512, name="resnet50_conv5_3x3"), True),
+    (conv2d_image(4, 56, 56, 128, 128, kernel=3, stride=2, pad=1,
+                  name="resnet50_conv3_3x3_stride2"), True),
+    (gemm(4, 1000, 2048, name="resnet50_fc"), False),
+]
+BERT = [  # BERT-base, sequence length 512, hidden 768, 12 heads of 64, feed-forward 3072
+    (gemm(512, 768, 768, name="bert_qkv_projection"), True),
+    (gemm(512, 3072, 768, name="bert_ffn_up"), True),
+    (gemm(512, 768, 3072, name="bert_ffn_down"), True),
+    (gemm(512, 512, 64, name="bert_attention_scores"), False),
+    (gemm(512, 64, 512, name="bert_attention_values"), True),
+]
+SUITES = {"base": WORKLOADS, "resnet50": RESNET50, "bert": BERT,
+          "all": WORKLOADS + RESNET50 + BERT}
+
 
 def _check(w, s, seed: int) -> bool:
     x = w.inputs(np.random.default_rng(seed))
@@ -63,19 +91,28 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--budget", type=int, default=80, help="schedules measured per workload")
     ap.add_argument("--depth", type=int, default=8, help="search steps")
+    ap.add_argument("--seconds", type=float, default=60.0,
+                    help="search time limit per workload (the budget may end it sooner)")
+    ap.add_argument("--suite", choices=tuple(SUITES), default="base")
+    ap.add_argument("--only", nargs="*", default=None, metavar="NAME",
+                    help="only these workloads of the suite")
     ap.add_argument("--transfer-budget", type=int, default=12)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="benchmarks/results/gemmini_search.md")
     args = ap.parse_args(argv)
 
+    workloads = [(w, b) for w, b in SUITES[args.suite] if args.only is None or w.name in args.only]
+    if not workloads:
+        ap.error(f"no workload of suite {args.suite} is named {' or '.join(args.only or [])}")
     rows, speedups, headroom, gaps, found, steps, measured = [], [], [], [], {}, {}, {}
-    for w, compute_bound in WORKLOADS:
+    for w, compute_bound in workloads:
         t0 = time.perf_counter()
         naive = measure(trace(build(w, NAIVE)))
         lib_s = library(w)
         ev = Evaluator(w, seed=args.seed)
         lib = ev.measure(lib_s)
-        config = SearchConfig(depth=args.depth, budget=args.budget, seed=args.seed)
+        config = SearchConfig(depth=args.depth, budget=args.budget, seed=args.seed,
+                              seconds=args.seconds)
         result = beam_search(w, lib_s, config, evaluator=ev)
         best = result.best
         ok = _check(w, lib_s, args.seed + 1) and _check(w, best.schedule, args.seed + 1)
@@ -95,8 +132,20 @@ def main(argv: list[str] | None = None) -> int:
               f"({best.report.utilisation:.1%}) in {time.perf_counter() - t0:.0f}s; "
               f"{best.schedule}", file=sys.stderr, flush=True)
 
-    # schedule transfer: conv 28x28x128 -> conv 56x56x64, same budget from two starts
+    bound_util = [float(r[8].rstrip("%")) for r, (_, b) in zip(rows, workloads, strict=True) if b]
+    lines = _table(args, rows, speedups, headroom, gaps, bound_util)
     src, dst = WORKLOADS[5][0], WORKLOADS[4][0]
+    if src.name in found and dst.name in found:
+        lines += _transfer(args, src, dst, found, steps, measured)
+    text = "\n".join(lines)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text)
+    print(text)
+    return 0
+
+
+def _transfer(args, src, dst, found, steps, measured) -> list[str]:
+    """Schedule transfer: conv 28x28x128 -> conv 56x56x64, same budget from two starts."""
     ev = Evaluator(dst, seed=args.seed)
     moved = transfer(found[src.name], dst)
     cfg = SearchConfig(depth=args.depth, budget=args.transfer_budget, seed=args.seed)
@@ -115,7 +164,19 @@ def main(argv: list[str] | None = None) -> int:
         [f"full search on {dst.name}, budget {args.budget}",
          f"{ev.measure(found[dst.name]).cycles:,}", str(measured[dst.name])],
     ]
-    bound_util = [float(r[8].rstrip("%")) for r, (_, b) in zip(rows, WORKLOADS, strict=True) if b]
+    return [
+        f"## Schedule transfer: {src.name} -> {dst.name}",
+        "",
+        f"Transferred schedule: `{moved}`",
+        "",
+        "| start | cycles | schedules measured |",
+        "| --- | --- | --- |",
+        *("| " + " | ".join(r) + " |" for r in transfer_rows),
+        "",
+    ]
+
+
+def _table(args, rows, speedups, headroom, gaps, bound_util) -> list[str]:
     header = ["workload", "MxNxK", "compute-bound", "naive cycles", "naive util", "library cycles",
               "library util", "searched cycles", "searched util", "searched vs library",
               "bound cycles (limit)", "bound util", "library / bound", "searched / bound",
@@ -124,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         "# Gemmini schedule search",
         "",
         f"Command: `.venv/bin/python benchmarks/gemmini_search.py --budget {args.budget} "
-        f"--depth {args.depth} --transfer-budget {args.transfer_budget} --seed {args.seed}` "
+        f"--depth {args.depth} --seconds {args.seconds:g} --transfer-budget "
+        f"{args.transfer_budget} --seed {args.seed} --suite {args.suite}"
+        f"{' --only ' + ' '.join(args.only) if args.only else ''}` "
         f"(Python {platform.python_version()}, {platform.machine()}).",
         f"Cycles from tensflo's Gemmini cycle model (docs/gemmini.md), not hardware. Beam width 3, "
         f"depth {args.depth}, 3 options per candidate, 2 variants per option, menu dropout 0.2; "
@@ -156,20 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         f"schedules take {min(gaps):.3f}-{max(gaps):.3f} times the bound "
         f"(geomean {geomean(gaps):.3f}).",
         "",
-        f"## Schedule transfer: {src.name} -> {dst.name}",
-        "",
-        f"Transferred schedule: `{moved}`",
-        "",
-        "| start | cycles | schedules measured |",
-        "| --- | --- | --- |",
-        *("| " + " | ".join(r) + " |" for r in transfer_rows),
-        "",
     ]
-    text = "\n".join(lines)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text)
-    print(text)
-    return 0
+    return lines
 
 
 if __name__ == "__main__":

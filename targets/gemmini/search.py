@@ -74,6 +74,8 @@ class SearchConfig:
     seed: int = 0
     check: bool = True
     """Run candidates on the emulator against the reference before they enter the beam."""
+    seconds: float | None = None
+    """Stop measuring new schedules once the search has run this long (None: no limit)."""
 
 
 @dataclass
@@ -171,6 +173,10 @@ class Evaluator:
             return None, f"failed: the cycle model: {type(e).__name__}: {e}"
 
 
+def _out_of_time(config: SearchConfig, t0: float) -> bool:
+    return config.seconds is not None and time.perf_counter() - t0 >= config.seconds
+
+
 def beam_search(workload: Workload, start: Schedule | None = None,
                 config: SearchConfig = SearchConfig(), planner: Planner | None = None,
                 evaluator: Evaluator | None = None) -> SearchResult:
@@ -229,7 +235,7 @@ def beam_search(workload: Workload, start: Schedule | None = None,
                     idx = sorted(rng.choice(len(variants), config.variants, replace=False))
                     variants = [variants[i] for i in idx]
                 for v in variants:
-                    if result.measured >= config.budget:
+                    if result.measured >= config.budget or _out_of_time(config, t0):
                         break
                     seen.add(v)
                     result.measured += 1
@@ -249,7 +255,7 @@ def beam_search(workload: Workload, start: Schedule | None = None,
         result.log.append(f"step {depth + 1}: best {result.best.cycles} cycles "
                           f"({result.best.report.utilisation:.1%}), measured {result.measured}")
         stalled = stalled + 1 if not children else 0
-        if result.measured >= config.budget or stalled == 3:
+        if result.measured >= config.budget or stalled == 3 or _out_of_time(config, t0):
             break
     summary = getattr(planner, "summary", None)
     if callable(summary):
