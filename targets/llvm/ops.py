@@ -197,7 +197,7 @@ def _reduce_max(g: Lowering, x: View) -> Value:
 
 def _dot(g: Lowering, elem: str, n: Value, left: Callable[[Value], Value],
          right: Callable[[Value], Value]) -> Value:
-    """sum over k < n of left(k) * right(k), in k order."""
+    """sum over k < n of left(k) * right(k), in k order (floats: any order when `g.reassociate`)."""
     return g.fold("sum", g.tensor(elem, (n,), lambda k: SCALAR["mul"](g, elem, left(k[0]),
                                                                          right(k[0]))))
 
@@ -231,6 +231,8 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     **{op.name: _slicing(op) for op in (SLICE, COL_SLICE, TAKE, TAIL)},
     "stride": _stride,
     "reshape_rows": _reshape_rows,
+    **{name: Unsupported("writes at affine positions are not lowered to LLVM yet")
+       for name in ("stride_update", "flatten_rows")},
     "append": _append,
     "len": lambda g, x: x.dims[0],
     "transpose": lambda g, m: g.tensor(m.elem, (m.dims[1], m.dims[0]),
