@@ -13,16 +13,15 @@ EMIT_KINDS = ("obj", "so")
 
 
 def emit_dropin(results: Sequence[Any], source: str, kind: str, output: str | None,
-                registry: Registry, frontend_options: tuple[tuple[str, Any], ...]) -> None:
+                registry: Registry, frontend_options: tuple[tuple[str, Any], ...],
+                reassociate: bool = False) -> None:
     """Write the drop-ins of the lifted functions of `results` into one file `output` (nothing
     when none was lifted: the results say why); a UsageError when a construct or a C type cannot
-    be lowered."""
-    from llvmlite import ir
-
+    be lowered. `reassociate`: float sums may be reordered (default: the C's order)."""
     from tensflo.ir.loop.nodes import LoopIRError
     from tensflo.plugins.c_family import clang_flags, function_signature, language_of
     from tensflo.targets.llvm.codegen import LoweringError
-    from tensflo.targets.llvm.dropin import build, spec_of, write
+    from tensflo.targets.llvm.dropin import DropInModule, build, spec_of, write
 
     from .pipeline import read_module
 
@@ -37,7 +36,7 @@ def emit_dropin(results: Sequence[Any], source: str, kind: str, output: str | No
     flags = clang_flags(language_of(source), opts.get("include") or (), opts.get("define") or (),
                         opts.get("std"))
     module = read_module(source, registry, None, frontend_options)
-    out = ir.Module(name="tensflo_dropin")
+    out = DropInModule(name="tensflo_dropin")
     for result in lifted:
         sig = function_signature(source, result.function, flags)
         if sig.result is not None and sig.result.pointer:
@@ -47,7 +46,8 @@ def emit_dropin(results: Sequence[Any], source: str, kind: str, output: str | No
         spec = spec_of(result, fn, {p.name: p.ctype for p in sig.params},
                        None if sig.result is None else sig.result.ctype)
         try:
-            build(spec, module=out, symbol=mangled_name(source, result.function, flags))
+            build(spec, module=out, symbol=mangled_name(source, result.function, flags),
+                  reassociate=reassociate)
         except LoopIRError as e:
             raise UsageError(f"{e.loc}: {e.message}") from None
         except LoweringError as e:

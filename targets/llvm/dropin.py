@@ -13,6 +13,11 @@ The exported function `f` does what the C does:
    into temporaries before any write, copies them into the written arrays (`p[:n]`, or `p[0]`)
    and returns the return value in the C result type.
 
+Precision: when the C signature has `float` values or elements and no `double`, the lifted
+programs compute in single precision, as the C does (`single_precision`: the lowering computes
+floats in double; in a `DropInModule` those functions are emitted with `float` instead, their
+constants rounded to float). The proof is over real numbers either way (`arithmetic: real`).
+
 Only `f` is exported; the helpers are internal. C types read: `int`, `long`, `long long`,
 `float`, `double` (values and pointed-to elements); others are refused.
 """
@@ -20,6 +25,8 @@ Only `f` is exported; the helpers are internal. C types read: `int`, `long`, `lo
 from __future__ import annotations
 
 import os
+import re
+import struct
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -93,12 +100,68 @@ def _vars(t: Any) -> set[Var]:
     return {s for s in subterms(t) if isinstance(s, Var)}
 
 
+class DropInModule(ir.Module):
+    """An LLVM module of drop-ins; `single` names the functions emitted in single precision."""
+
+    def __init__(self, name: str = "") -> None:
+        super().__init__(name=name)
+        self.single: set[str] = set()
+
+
+def computes_in_single(spec: DropInSpec) -> bool:
+    """Whether the C function computes in `float`: a float value or element, no double."""
+    ctypes = {*spec.c_params.values(), spec.c_result}
+    return "float" in ctypes and "double" not in ctypes
+
+
+_DEFINE = re.compile(r'^define [^@]*@"?([^"(]+)"?\(')
+_HEX = re.compile(r"\b0x([0-9A-Fa-f]{1,16})\b")
+
+
+def _float_hex(m: re.Match[str]) -> str:
+    """A double constant rounded to the nearest float (LLVM writes float constants as doubles)."""
+    (value,) = struct.unpack(">d", int(m.group(1), 16).to_bytes(8, "big"))
+    (rounded,) = struct.unpack(">f", struct.pack(">f", value))  # OverflowError beyond float's range
+    return "0x" + struct.pack(">d", rounded).hex().upper()
+
+
+def _single_line(line: str) -> str:
+    line = re.sub(r"fpext float (\S+) to double", r"bitcast float \1 to float", line)
+    line = re.sub(r"fptrunc double (\S+) to float", r"bitcast float \1 to float", line)
+    line = re.sub(r'@"?llvm\.(\w+)\.f64"?', r'@"llvm.\1.f32"', line)
+    line = re.sub(r"\bdouble\b", "float", line)
+    return _HEX.sub(_float_hex, line)
+
+
+def single_precision(text: str, names: set[str]) -> str:
+    """`text` (a module) with the functions `names` computing in `float` where they computed in
+    `double`: every double value becomes a float (loads of float buffers are no longer widened,
+    stores no longer narrowed; constants rounded, libm intrinsics in their f32 form). A function
+    with a constant beyond float's range is left as it is (and so are its callers' calls: all
+    of `names` or none)."""
+    blocks: list[tuple[str | None, list[str]]] = [(None, [])]
+    for line in text.split("\n"):
+        m = _DEFINE.match(line)
+        if m:
+            blocks.append((m.group(1), []))
+        blocks[-1][1].append(line)
+        if line == "}":
+            blocks.append((None, []))
+    try:
+        out = [[_single_line(x) for x in lines] if name in names else lines
+               for name, lines in blocks]
+    except OverflowError:
+        return text
+    return "\n".join(x for lines in out for x in lines)
+
+
 class _Builder:
     """Emits the exported function of a `DropInSpec` (see the module docstring)."""
 
-    def __init__(self, module: ir.Module, spec: DropInSpec) -> None:
-        self.module, self.spec = module, spec
+    def __init__(self, module: ir.Module, spec: DropInSpec, reassociate: bool) -> None:
+        self.module, self.spec, self.reassociate = module, spec, reassociate
         self.count = 0
+        self.names: set[str] = set()
 
     def tensir(self, name: str, body: Term, result_dtype: str, aliased: bool = False
                ) -> tuple[ir.Function, ir.Function]:
@@ -111,7 +174,9 @@ class _Builder:
         dtypes = {v.name: DTYPES[spec.c_params[v.name]] for v in spec.variables
                   if v.type.rank and v.name in spec.c_params}
         dtypes["return"] = result_dtype
-        lower_function(self.module, fn, Signature.of(fn, dtypes))  # domain errors: rc != 0
+        lower_function(self.module, fn, Signature.of(fn, dtypes),  # domain errors: rc != 0
+                       reassociate=self.reassociate)
+        self.names |= {fn.name, f"{fn.name}_shape"}
         shape, main = self.module.get_global(f"{fn.name}_shape"), self.module.get_global(fn.name)
         if aliased:
             for a in main.args:
@@ -122,11 +187,12 @@ class _Builder:
 
 
 def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | None = None,
-          symbol: str | None = None) -> ir.Module:
+          symbol: str | None = None, reassociate: bool = False) -> ir.Module:
     """The LLVM module of the drop-in (see the module docstring), added to `module` when given
     (several functions in one object), exported as `symbol` (a C++ function's mangled name;
     default the function's name); `count_fallbacks`: it also exports `long <f>__fallbacks`,
-    incremented on each call that runs the scalar translation."""
+    incremented on each call that runs the scalar translation; `reassociate`: float sums and
+    products of the lifted programs may add in any order (vectorized; default: the source's)."""
     fn = spec.fn
     for p in fn.params:
         c = spec.c_params.get(p.name)
@@ -139,10 +205,10 @@ def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | N
         raise UsageError(f"{fn.name}: the result type {spec.c_result} is not read by the llvm "
                          "drop-in (int, long, float, double)")
     if module is None:
-        module = ir.Module(name=fn.name)
+        module = DropInModule(name=fn.name)
     scalar = scalar_function(module, fn, spec.c_params, spec.c_result, f"{fn.name}__scalar")
     scalar.linkage = "internal"
-    g = _Builder(module, spec)
+    g = _Builder(module, spec, reassociate)
     vars_ = {v.name: v for v in spec.variables}
     pointers = [p for p in fn.params if p.pointer]
     bounds = {p.name: [g.tensir(f"len_{p.name}_{k}", t, "int64") for k, t in
@@ -286,6 +352,11 @@ def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | N
         b.ret_void()
     else:
         b.ret(r)
+    if isinstance(module, DropInModule) and computes_in_single(spec):
+        module.single |= g.names | {f.name}
+        for intrinsic in [x for x in module.functions if x.name.startswith("llvm.")
+                          and x.name.endswith(".f64")]:
+            module.declare_intrinsic(intrinsic.name[: -len(".f64")], [F32])
     return module
 
 
@@ -358,7 +429,10 @@ def object_code(module: ir.Module) -> bytes:
     tm = llvm.Target.from_default_triple().create_target_machine(
         cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(), opt=3,
         reloc="pic", codemodel="default")
-    mod = llvm.parse_assembly(str(module))
+    text = str(module)
+    if isinstance(module, DropInModule) and module.single:
+        text = single_precision(text, module.single)
+    mod = llvm.parse_assembly(text)
     mod.triple = tm.triple
     mod.data_layout = str(tm.target_data)
     mod.verify()
@@ -402,4 +476,4 @@ def spec_of(result: Any, fn: L.Function, c_params: Mapping[str, str],
                       tuple(result.disjoint), variables)
 
 
-__all__ = ["DropInSpec", "build", "write", "length_bounds", "object_code", "spec_of"]
+__all__ = ["DropInModule", "DropInSpec", "build", "computes_in_single", "single_precision", "write", "length_bounds", "object_code", "spec_of"]

@@ -363,3 +363,46 @@ def test_an_op_the_llvm_target_cannot_render_is_refused(tmp_path: Path) -> None:
         pytest.skip("the running sum is not lifted (nothing to lower)")
     assert done.returncode == 2 and "cannot render op" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "k.o").exists()
+
+
+def test_float_kernels_compute_in_single_precision(tmp_path: Path) -> None:
+    """A C function on `float` computes in float: sdot's drop-in adds in the C's order and
+    precision, so it equals a float32 loop exactly where a double sum rounded once differs."""
+    import ctypes
+
+    import numpy as np
+
+    src = tmp_path / "k.c"
+    src.write_text(SOURCE)
+    so = tmp_path / "sdot.so"
+    tensflo = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tensflo"
+    done = subprocess.run([str(tensflo), "compile", str(src), "-f", "sdot", "--target", "llvm",
+                           "--emit", "so", "-o", str(so), "-q"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    fn = ctypes.CDLL(str(so)).sdot
+    fn.argtypes, fn.restype = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p], ctypes.c_float
+    rng = np.random.default_rng(3)
+    x, y = (rng.uniform(-1, 1, 2_000).astype(np.float32) for _ in range(2))
+    single = np.float32(0)
+    for a, b in zip(x, y, strict=True):
+        single = np.float32(single + np.float32(a * b))
+    double = np.float32(np.dot(x.astype(np.float64), y.astype(np.float64)))
+    assert single != double  # the inputs tell the two precisions apart
+    assert fn(2_000, x.ctypes.data, y.ctypes.data) == single
+
+
+def test_single_precision_rounds_constants_and_keeps_out_of_range_ones() -> None:
+    from tensflo.targets.llvm.dropin import single_precision
+
+    text = ('define internal i32 @"f__out"(float* %".1", double %".2") {\n'
+            '  %".3" = load float, float* %".1"\n  %".4" = fpext float %".3" to double\n'
+            '  %".5" = fmul double %".4", 0x3fb999999999999a\n'
+            '  %".6" = call double @"llvm.sqrt.f64"(double %".5")\n'
+            '  %".7" = fptrunc double %".6" to float\n  ret i32 0\n}\n'
+            'define float @"g"(double %".1") {\n  ret float 0x0\n}')
+    got = single_precision(text, {"f__out"})
+    assert "bitcast float %\".3\" to float" in got and "fmul float %\".4\", 0x3FB99999A0000000" in got
+    assert "@\"llvm.sqrt.f32\"(float" in got and "bitcast float %\".6\" to float" in got
+    assert got.endswith('define float @"g"(double %".1") {\n  ret float 0x0\n}')  # not named
+    huge = text.replace("0x3fb999999999999a", "0x7fefffffffffffff")  # beyond float's range
+    assert single_precision(huge, {"f__out"}) == huge
