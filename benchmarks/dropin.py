@@ -20,25 +20,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = """#include <math.h>
-void saxpy(int n, float a, const float *x, float *y) {
-    int i;
-    for (i = 0; i < n; i++) y[i] += a * x[i];
-}
-float sdot(int n, const float *x, const float *y) {
-    float s = 0.0f;
-    for (int i = 0; i < n; i++) s += x[i] * y[i];
-    return s;
-}
-void relu(int n, float *x) {
-    for (int i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
-}
-double dnorm(int n, const double *x) {
-    double s = 0.0;
-    for (int i = 0; i < n; i++) s += x[i] * x[i];
-    return sqrt(s);
-}
-"""
+SOURCE = (ROOT / "benchmarks" / "dropin_kernels.c").read_text()
 KERNELS = {
     "saxpy": ("float32", 2, [ctypes.c_int, ctypes.c_float, ctypes.c_void_p, ctypes.c_void_p], None),
     "sdot": ("float32", 2, [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p], ctypes.c_float),
