@@ -41,6 +41,7 @@ from tensflo.ir.flo.interpreter import Runtime, port_inputs
 from tensflo.ir.flo.keys import canonical_key
 from tensflo.ir.flo.semantics import instantiate
 from tensflo.ir.flo.types import SEQ, SET, ZSET, LatticeKind, StreamType, Watermark
+from tensflo.ir.flo.windows import per_window
 from tensflo.ir.flo.zsets import zset
 
 DEFAULT_RUNNER = "FnApiRunner"
@@ -326,10 +327,26 @@ def _difference(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[StreamTy
     return ins[0] | L("Filter") >> beam.Filter(keep, beam.pvalue.AsDict(negative))
 
 
+@lowering(ops.Fold, ops.Reduce)
+def _aggregate(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[StreamType],
+               out: StreamType) -> Any:
+    if in_types[0].windowed:
+        return _per_window(L, op, ins[0])
+    return _sequential(L, op, ins, in_types, out)
+
+
+def _per_window(L: _Labeled, op: ops.Op, windows: Any) -> Any:
+    """The aggregate of each closed window, in parallel: it is a function of the window alone."""
+    return windows | L("PerWindow") >> L.beam.FlatMap(
+        lambda pw: [(pw[0], r) for r in per_window(op, pw[1])])
+
+
 @lowering(ops.KeyedFold)
 def _keyed_fold(L: _Labeled, op: ops.KeyedFold, ins: list[Any], in_types: list[StreamType],
                 out: StreamType) -> Any:
     beam: Any = L.beam  # declared: a class below derives from beam.CombineFn
+    if op.emit == "final" and in_types[0].windowed:
+        return _per_window(L, op, ins[0])
     if op.emit != "final":
         return _sequential(L, op, ins, in_types, out)
     key, init, step = op.key, op.init, op.step

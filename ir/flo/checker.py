@@ -52,9 +52,14 @@ def typecheck(graph: Graph) -> dict[Stream, StreamType]:
 
 def _blocking_message(node: Stream, index: int, t: StreamType) -> str:
     what = "its input" if len(node.inputs) == 1 else f"its input {index + 1}"
-    return (f"{node.op.name} blocks until {what} ends, but {node.inputs[index].label} is {t}: "
-            "make that input bounded, or window it first (window(count=...) or "
-            "window(size=..., time=...))")
+    name = node.op.name
+    hint = "make that input bounded, or window it first"
+    if name in ("fold", "reduce", "keyed_fold"):
+        hint += (f" and apply {name} to the windows directly: s.window(count=n).{name}(...) or "
+                 f"s.window(size=w, time=f).{name}(...) gives one result per closed window")
+    else:
+        hint += " (window(count=...) or window(size=..., time=...))"
+    return f"{name} blocks until {what} ends, but {node.inputs[index].label} is {t}: {hint}"
 
 
 def _structure(graph: Graph) -> list[str]:

@@ -250,9 +250,15 @@ class AntiJoin(Op):
 # -------------------------------------------------------------------------------------------------
 # aggregation
 # -------------------------------------------------------------------------------------------------
+def _per_window(input: StreamType) -> StreamType | None:
+    """The type of an aggregate of each window of a windowed stream (None: not windowed)."""
+    return StreamType(input.bounded, SEQ) if input.windowed else None
+
+
 @dataclass(frozen=True, eq=False)
 class Fold(Op):
-    """`step(...step(init, x1)..., xn)` once the input ends (sets: each element once)."""
+    """`step(...step(init, x1)..., xn)` once the input ends (sets: each element once); over a
+    windowed stream, that of each window as it closes (see `per_window`)."""
 
     init: Any
     step: Fn
@@ -260,32 +266,34 @@ class Fold(Op):
     accepts: ClassVar[tuple[type[Collection], ...]] = (SeqKind, SetKind)
 
     def blocking_inputs(self, inputs: Sequence[StreamType]) -> tuple[int, ...]:
-        return (0,)
+        return () if inputs[0].windowed else (0,)
 
     def infer(self, inputs: Sequence[StreamType]) -> StreamType:
-        return StreamType(True, SEQ)
+        return _per_window(inputs[0]) or StreamType(True, SEQ)
 
 
 @dataclass(frozen=True, eq=False)
 class Reduce(Op):
-    """`f(...f(x1, x2)..., xn)` once the input ends; nothing for an empty input."""
+    """`f(...f(x1, x2)..., xn)` once the input ends; nothing for an empty input; over a windowed
+    stream, that of each window as it closes (see `per_window`)."""
 
     f: Fn
     name: ClassVar[str] = "reduce"
     accepts: ClassVar[tuple[type[Collection], ...]] = (SeqKind, SetKind)
 
     def blocking_inputs(self, inputs: Sequence[StreamType]) -> tuple[int, ...]:
-        return (0,)
+        return () if inputs[0].windowed else (0,)
 
     def infer(self, inputs: Sequence[StreamType]) -> StreamType:
-        return StreamType(True, SEQ)
+        return _per_window(inputs[0]) or StreamType(True, SEQ)
 
 
 @dataclass(frozen=True, eq=False)
 class KeyedFold(Op):
     """A fold per `key(x)`.
 
-    `emit="final"` waits for the end and emits the set of `(key, acc)`; `emit="updates"` emits
+    `emit="final"` waits for the end and emits the set of `(key, acc)` (over a windowed stream:
+    that set, as a frozenset, for each window as it closes); `emit="updates"` emits
     `(key, acc)` after every element (sequences only) and so also reads unbounded streams.
     `merge(acc1, acc2)`, when given, combines partial accumulators so that engines may fold in
     parallel; it must be associative with `init` as identity, and make the order of elements
@@ -305,7 +313,7 @@ class KeyedFold(Op):
             raise ValueError(f"keyed_fold emit must be 'final' or 'updates', not {self.emit!r}")
 
     def blocking_inputs(self, inputs: Sequence[StreamType]) -> tuple[int, ...]:
-        return (0,) if self.emit == "final" else ()
+        return (0,) if self.emit == "final" and not inputs[0].windowed else ()
 
     def check_inputs(self, inputs: Sequence[StreamType]) -> None:
         super().check_inputs(inputs)
@@ -314,7 +322,7 @@ class KeyedFold(Op):
 
     def infer(self, inputs: Sequence[StreamType]) -> StreamType:
         if self.emit == "final":
-            return StreamType(True, SET)
+            return _per_window(inputs[0]) or StreamType(True, SET)
         return StreamType(inputs[0].bounded, SEQ)
 
 
@@ -366,6 +374,9 @@ class CountWindow(Op):
         if self.size < 1:
             raise ValueError(f"a count window holds at least one element, not {self.size}")
 
+    def infer(self, inputs: Sequence[StreamType]) -> StreamType:
+        return StreamType(inputs[0].bounded, SEQ, windowed=True)
+
     def label(self) -> str:
         return f"window(count={self.size})"
 
@@ -387,6 +398,9 @@ class TimeWindow(Op):
     def __post_init__(self) -> None:
         if not self.size > 0:
             raise ValueError(f"a time window has a positive size, not {self.size}")
+
+    def infer(self, inputs: Sequence[StreamType]) -> StreamType:
+        return StreamType(inputs[0].bounded, SEQ, windowed=True)
 
     def label(self) -> str:
         return f"window(size={self.size})"

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import ops
 from .types import SET, ZSET, LatticeKind, StreamType, Watermark
+from .windows import per_window
 from .zsets import zset_minus, zset_plus
 
 Batch = list[Any]
@@ -246,9 +247,20 @@ class _Buffered(OpState):
         return ()
 
 
+class _Aggregate(_Buffered):
+    """A fold or reduce: of the whole input at its end, or of each window of a windowed input."""
+
+    def push(self, index: int, batch: Batch) -> Iterable[Any]:
+        if self.inputs[0].windowed:
+            return [r for window in batch for r in per_window(self.op, window)]
+        return super().push(index, batch)
+
+
 @impl(ops.Fold)
-class _Fold(_Buffered):
+class _Fold(_Aggregate):
     def end(self, index: int) -> Iterable[Any]:
+        if self.inputs[0].windowed:
+            return ()
         acc = self.op.init
         for x in self.items:
             acc = self.op.step(acc, x)
@@ -256,9 +268,9 @@ class _Fold(_Buffered):
 
 
 @impl(ops.Reduce)
-class _Reduce(_Buffered):
+class _Reduce(_Aggregate):
     def end(self, index: int) -> Iterable[Any]:
-        if not self.items:
+        if self.inputs[0].windowed or not self.items:
             return ()
         acc = self.items[0]
         for x in self.items[1:]:
@@ -280,6 +292,8 @@ class _KeyedFold(OpState):
         self.acc: dict[Any, Any] = {}
 
     def push(self, index: int, batch: Batch) -> Iterable[Any]:
+        if self.inputs[0].windowed and self.op.emit == "final":
+            return [r for window in batch for r in per_window(self.op, window)]
         key, step, init, acc = self.op.key, self.op.step, self.op.init, self.acc
         updates = self.op.emit == "updates"
         out = []
@@ -291,7 +305,8 @@ class _KeyedFold(OpState):
         return out
 
     def end(self, index: int) -> Iterable[Any]:
-        return list(self.acc.items()) if self.op.emit == "final" else ()
+        final = self.op.emit == "final" and not self.inputs[0].windowed
+        return list(self.acc.items()) if final else ()
 
 
 @impl(ops.Distinct)

@@ -154,9 +154,13 @@ class StreamType:
 
     bounded: bool
     collection: Collection
+    windowed: bool = False
+    """Whether each element is a closed window (made by `window`): a fold, reduce or keyed fold
+    reading it aggregates each window, and so waits for no end."""
 
     def __str__(self) -> str:
-        return f"{'Bounded' if self.bounded else 'Unbounded'}[{self.collection}]"
+        of = " of windows" if self.windowed else ""
+        return f"{'Bounded' if self.bounded else 'Unbounded'}[{self.collection}{of}]"
 
 
 def bounded(collection: Collection = SEQ) -> StreamType:
