@@ -29,6 +29,7 @@ from .guards import assume_guards
 from .loop_order import count_up
 from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
+from .recurrences import semiring_states
 from .results import Empty, LiftResult, NotLiftable, Presized, Sym
 from .scan import running_scans
 from .sequence import LastValue, earlier_results, generalize_invariants, length_of, plain_lengths
@@ -366,6 +367,9 @@ class Lifter:
         scans = running_scans(s, state, env, {n: t for n, t in body_env.items()
                                               if n in state and isinstance(t, Term)},
                               counter, lo, self.names, self.conditions.pending)
+        scans |= semiring_states(s, state, env, {n: t for n, t in body_env.items()
+                                                 if n in state and isinstance(t, Term)},
+                                 counter, lo, self.names, self.conditions.pending)
         joint = arg_extremes(s, state, env, {n: t for n, t in body_env.items()
                                              if n in state and isinstance(t, Term)},
                              counter, lo, self.names, self.conditions)
