@@ -100,7 +100,10 @@ def lower(fn: Function, sig: Signature) -> Any:
 
     jax.config.update("jax_enable_x64", True)
     plain = Function(fn.name, fn.params, fn.body)  # the program: entry checks are Python-side
-    jitted = JaxTarget().compile([plain])[fn.name]
+    traced = JaxTarget().compile([plain])[fn.name].__wrapped__  # the function under its jax.jit
+    static = tuple(k for k, a in enumerate(sig.args) if isinstance(a, int))
+    # keep_unused: every non-static parameter stays an argument (`len(x)` reads no element of x)
+    jitted = jax.jit(traced, static_argnums=static, keep_unused=True)
     args = [a if isinstance(a, int) else jax.ShapeDtypeStruct(a[1], a[2]) for a in sig.args]
     return jitted.lower(*args)
 
@@ -144,10 +147,15 @@ class StableHloTarget:
     """The jax target's entries: a module is the jax target's code, traced."""
 
     def available(self) -> tuple[bool, str]:
+        """Whether jax is installed, found without importing it."""
+        import importlib.util
+
         try:
-            import jax  # noqa: F401
-        except Exception as e:  # ImportError, or an install broken in another way: never raise
-            return False, f"jax is not importable ({type(e).__name__}: {e}); pip install jax"
+            found = importlib.util.find_spec("jax") is not None
+        except (ImportError, ValueError) as e:
+            return False, f"jax cannot be found ({type(e).__name__}: {e})"
+        if not found:
+            return False, "jax is not importable (not installed); pip install 'tensflo[jax]'"
         return True, ""
 
     def rendering(self, op: OpDef) -> str | None:
