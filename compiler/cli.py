@@ -13,14 +13,18 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from tensflo import __version__
 from tensflo.plugins.errors import ExitCode, PluginError, UnknownComponentError, UsageError
-from tensflo.plugins.hookspecs import RunCommand
-from tensflo.plugins.manager import DISABLE_AUTOLOAD_ENV, Registry, call_each, load_registry
 
-from . import bench_command, lift_commands, listing_commands, ops_command, render_command
+if TYPE_CHECKING:
+    from tensflo.plugins.hookspecs import RunCommand
+    from tensflo.plugins.manager import Registry
+
+DISABLE_AUTOLOAD_ENV = "TENSFLO_DISABLE_PLUGIN_AUTOLOAD"
+"""`tensflo.plugins.manager.DISABLE_AUTOLOAD_ENV`, spelled here so `--version` imports no plugin
+machinery."""
 
 PROG = "tensflo"
 
@@ -58,9 +62,18 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32, width=100)
 
 
-def build_parser(registry: Registry) -> argparse.ArgumentParser:
+def build_parser(registry: Registry, selected: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; plugins add commands through `tensflo_register_commands` and options
-    to each command through `tensflo_add_options`."""
+    to each command through `tensflo_add_options`.
+
+    With `selected` (the command about to run, `""` for none), plugin options are added to that
+    command only, and plugin commands only when it is not a built-in one, so that a lazy registry
+    imports only the plugins the command line needs.
+    """
+    from tensflo.plugins.manager import call_each
+
+    from . import bench_command, lift_commands, listing_commands, ops_command, render_command
+
     parser = _Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, formatter_class=_formatter)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
@@ -69,9 +82,8 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
     def command(name: str, help: str, example: str, run: RunCommand, *,
                 lifts: bool = False) -> argparse.ArgumentParser:
         plugin_options = _Parser(add_help=False)
-        for _ in call_each(registry, "tensflo_add_options", parser=plugin_options, command=name,
-                           lifts=lifts):
-            pass
+        if selected is None or selected == name:
+            registry.add_options(plugin_options, name, lifts)
         try:
             sub = commands.add_parser(
                 name, help=help, description=help[0].upper() + help[1:] + ".",
@@ -90,6 +102,8 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
     bench_command.add_command(command)
 
     taken = set(commands.choices)
+    if selected in taken:
+        return parser
 
     def plugin_command(name: str, help: str, example: str, run: RunCommand, *,
                        lifts: bool = False) -> argparse.ArgumentParser:
@@ -106,15 +120,24 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `tensflo` command; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    selected = next((a for a in argv if not a.startswith("-")), "")
+    if "--version" in argv[:argv.index(selected) if selected else len(argv)]:
+        print(f"{PROG} {__version__}")
+        return ExitCode.OK
     registry: Registry | None = None
     try:
-        registry = load_registry()
-        parser = build_parser(registry)
+        from tensflo.plugins.manager import load_registry
+
+        registry = load_registry(lazy=True)
+        parser = build_parser(registry, selected)
         try:
             args = parser.parse_args(argv)
         except SystemExit as e:  # --help and --version
             return e.code if isinstance(e.code, int) else ExitCode.OK
-        return args.run(args, registry, sys.stdout)
+        code = args.run(args, registry, sys.stdout)
+        for message in registry.failed.values():
+            print(f"{PROG}: warning: {message}", file=sys.stderr)
+        return code
     except UsageError as e:
         return _fail(str(e))
     except (PluginError, UnknownComponentError) as e:

@@ -10,6 +10,12 @@ distribution itself, the way `PYTEST_DISABLE_PLUGIN_AUTOLOAD` does for pytest.
 from. Ops from `tensflo_register_ops` go into the TensIR op table (`tensflo.ir.tensir.OPS`) until
 the registry is closed. Anything a plugin does wrong (fails to import, raises in a hook, returns a
 nameless component, reuses a name) is a `PluginError` whose message names the plugin.
+
+`load_registry(lazy=True)` (what the `tensflo` command uses) lists the entry points without
+importing them and imports a plugin when something it provides is asked for: a component of its
+kind, a hook it implements, the options it adds to a command. What each plugin provides is
+remembered on disk (`plugin_manifest`); a plugin not seen before is imported at the first use of
+anything. A plugin that fails to import there breaks only what needs it (`Registry.failed`).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +32,7 @@ import pluggy
 from . import hookspecs
 from .components import KINDS
 from .errors import PluginError, UnknownComponentError
+from .plugin_manifest import Manifest, ManifestStore, stamp
 
 ENTRY_POINT_GROUP = "tensflo"
 DISABLE_AUTOLOAD_ENV = "TENSFLO_DISABLE_PLUGIN_AUTOLOAD"
@@ -73,56 +80,116 @@ class Registration:
 
 
 @dataclass
+class _Pending:
+    """An entry point not imported yet, and what it provided last time (None: not known)."""
+
+    info: PluginInfo
+    entry_point: importlib.metadata.EntryPoint
+    stamp: str
+    manifest: Manifest | None
+
+
+@dataclass
 class Registry:
-    """The loaded plugins and the components and ops they provide.
+    """The plugins and the components and ops they provide.
 
     Close it (or use it as a context manager) to take the plugins' ops out of the op table again.
+    A lazy registry imports plugins as their components and hooks are asked for; `plugins` and
+    the listings of what a plugin provides import them all.
     """
 
     plugin_manager: pluggy.PluginManager
-    plugins: dict[str, PluginInfo] = field(default_factory=dict)
+    loaded: dict[str, PluginInfo] = field(default_factory=dict)
+    """The plugins imported and registered so far, in load order."""
     components: dict[str, dict[str, Registration]] = field(
         default_factory=lambda: {kind: {} for kind in KINDS}
     )
+    """Components of the loaded plugins."""
     ops: dict[str, PluginInfo] = field(default_factory=dict)
     """TensIR ops added by plugins: op name -> the plugin that added it."""
     autoload: bool = True
     """False when TENSFLO_DISABLE_PLUGIN_AUTOLOAD limited loading to tensflo's own plugins."""
+    failed: dict[str, str] = field(default_factory=dict)
+    """Plugins of a lazy registry that failed to load: name -> the error message."""
+    _pending: dict[str, _Pending] = field(default_factory=dict, repr=False)
+    _order: list[str] = field(default_factory=list, repr=False)
+    _store: ManifestStore | None = field(default=None, repr=False)
     _added_ops: list[str] = field(default_factory=list, repr=False)
 
+    @property
+    def plugins(self) -> dict[str, PluginInfo]:
+        """Every plugin, all loaded (a plugin failing to load raises `PluginError`)."""
+        self.load_all()
+        return {name: self.loaded[name] for name in self._order if name in self.loaded}
+
     def names(self, kind: str) -> list[str]:
-        return list(self._kind(kind))
+        return list(self._of_kind(kind))
 
     def get(self, kind: str, name: str) -> Any:
         """The component of `kind` called `name`; raises `UnknownComponentError`."""
         return self.registration(kind, name).component
 
     def registration(self, kind: str, name: str) -> Registration:
-        found = self._kind(kind).get(name)
+        table = self._kind(kind)
+        if name not in table:
+            self._need(lambda m: m.provides(kind, name))
+        if name not in table:
+            self._of_kind(kind)
+        found = table.get(name)
         if found is None:
-            raise UnknownComponentError(kind, name, self._kind(kind))
+            raise UnknownComponentError(kind, name, table)
         return found
 
     def all(self, kind: str) -> list[Registration]:
-        return list(self._kind(kind).values())
+        return list(self._of_kind(kind).values())
 
     def provided_by(self, plugin: str) -> list[Registration]:
         """Every component the named plugin registered, in kind order."""
+        self.load_all()
         return [r for kind in KINDS for r in self._kind(kind).values() if r.plugin.name == plugin]
 
     def ops_of(self, plugin: str) -> list[str]:
+        self.load_all()
         return [name for name, info in self.ops.items() if info.name == plugin]
 
     def hooks_of(self, plugin: str) -> list[str]:
         """Names of the hooks the plugin implements."""
+        self.load_all()
         obj = self.plugin_manager.get_plugin(plugin)
         callers = self.plugin_manager.get_hookcallers(obj) or []
         return sorted(caller.name for caller in callers)
+
+    def load_all(self) -> None:
+        """Import every plugin not loaded yet; raises `PluginError` for one that fails."""
+        for name in list(self._order):
+            if name in self._pending:
+                self._load(name, strict=True)
+        self._save()
+        for message in self.failed.values():
+            raise PluginError(message)
+
+    def load_for_hook(self, hook: str, command: str | None = None) -> None:
+        """Import the plugins that implement `hook` (for `tensflo_add_options`, those adding
+        options to `command`)."""
+        if hook == "tensflo_add_options" and command is not None:
+            self._need(lambda m: hook in m.hooks and m.options.get(command, True))
+        else:
+            self._need(lambda m: hook in m.hooks)
+
+    def add_options(self, parser: Any, command: str, lifts: bool) -> None:
+        """Call `tensflo_add_options` for one command, remembering which plugins add options."""
+        hook = "tensflo_add_options"
+        self.load_for_hook(hook, command)
+        kwargs = {"parser": parser, "command": command, "lifts": lifts}
+        for _ in _call(self, hook, None, kwargs, record=True):
+            pass
+        self._save()
 
     def close(self) -> None:
         """Remove the ops this registry added from the op table."""
         from tensflo.ir.tensir import OPS
 
+        self._save()
         while self._added_ops:
             OPS.unregister(self._added_ops.pop())
 
@@ -136,6 +203,68 @@ class Registry:
         if kind not in self.components:
             raise ValueError(f"unknown component kind {kind!r} (kinds: {', '.join(KINDS)})")
         return self.components[kind]
+
+    def _of_kind(self, kind: str) -> dict[str, Registration]:
+        table = self._kind(kind)
+        self._need(lambda m: m.provides(kind))
+        return table
+
+    def _need(self, wanted: Callable[[Manifest], bool]) -> None:
+        """Import the pending plugins whose manifest says `wanted`, and those not known yet."""
+        for name in list(self._order):
+            pending = self._pending.get(name)
+            if pending is not None and (pending.manifest is None or wanted(pending.manifest)):
+                self._load(name, strict=False)
+        self._save()
+
+    def _load(self, name: str, strict: bool) -> None:
+        pending = self._pending.pop(name)
+        manifest = pending.manifest
+        undeclared = {hook for hook in (manifest.hooks if manifest is not None else ())
+                      if not hasattr(self.plugin_manager.hook, hook)}
+        if undeclared:  # hooks another plugin declares: load that one first
+            self._need(lambda m: bool(undeclared & set(m.specs)))
+        before_specs = set(vars(self.plugin_manager.hook))
+        try:
+            try:
+                obj = pending.entry_point.load()
+            except Exception as e:
+                raise PluginError(f"{pending.info} failed to load: {_describe(e)}") from e
+            _register(self, pending.info, obj)
+            _collect_plugin(self, pending.info)
+        except PluginError as e:
+            self._remember(pending, Manifest(pending.stamp, error=str(e)))
+            if strict:
+                raise
+            self.failed[name] = str(e)
+            return
+        callers = self.plugin_manager.get_hookcallers(obj) or []
+        self._remember(pending, Manifest(
+            pending.stamp,
+            hooks=sorted(c.name for c in callers),
+            specs=sorted(set(vars(self.plugin_manager.hook)) - before_specs),
+            components={kind: [r.name for r in table.values() if r.plugin.name == name]
+                        for kind, table in self.components.items()
+                        if any(r.plugin.name == name for r in table.values())},
+            ops=[op for op, info in self.ops.items() if info.name == name],
+            options=dict(manifest.options) if manifest is not None and not manifest.error else {},
+        ))
+
+    def _remember(self, pending: _Pending, manifest: Manifest) -> None:
+        if self._store is not None and pending.manifest != manifest:
+            self._store.put(pending.info.name, manifest)
+
+    def _record_options(self, plugin: str, command: str, added: bool) -> None:
+        if self._store is None or plugin not in self.loaded:
+            return
+        entry = self._store.entries.get(plugin)
+        if entry is not None and entry.options.get(command) != added:
+            entry.options[command] = added
+            self._store.changed = True
+
+    def _save(self) -> None:
+        if self._store is not None:
+            self._store.save()
 
 
 def autoload_enabled() -> bool:
@@ -157,24 +286,41 @@ def make_plugin_manager() -> pluggy.PluginManager:
 
 
 def load_registry(
-    autoload: bool | None = None, extra: Iterable[tuple[str, object]] = ()
+    autoload: bool | None = None, extra: Iterable[tuple[str, object]] = (), *, lazy: bool = False
 ) -> Registry:
     """Load the plugins and collect their components and ops.
 
     `autoload=None` follows TENSFLO_DISABLE_PLUGIN_AUTOLOAD; `False` loads only the entry points
     of the tensflo distribution. `extra` adds `(name, plugin)` pairs that are not installed (for
-    tests and embedding). Raises `PluginError`.
+    tests and embedding). `lazy=True` imports each plugin only when something it provides is
+    used (see the module docstring). Raises `PluginError`.
     """
     if autoload is None:
         autoload = autoload_enabled()
-    registry = Registry(make_plugin_manager(), autoload=autoload)
-    for info, obj in _entry_point_plugins(autoload):
-        _register(registry, info, obj)
-    for name, obj in extra:
-        module = getattr(obj, "__name__", None) or type(obj).__module__
-        _register(registry, PluginInfo(name, module), obj)
+    registry = Registry(make_plugin_manager(), autoload=autoload,
+                        _store=ManifestStore.open() if lazy else None)
     try:
-        _collect(registry)
+        for info, ep in _entry_points(autoload):
+            prior = _known(registry, info.name)
+            if prior is not None:
+                raise PluginError(f"two plugins are named {info.name!r}: {prior} and {info}")
+            current = stamp(info.dist_name, info.dist_version, ep.value, ep.module) if lazy else ""
+            known = registry._store.get(info.name, current) if registry._store else None
+            registry._pending[info.name] = _Pending(info, ep, current, known)
+            registry._order.append(info.name)
+        for name, obj in extra:
+            module = getattr(obj, "__name__", None) or type(obj).__module__
+            info = PluginInfo(name, module)
+            prior = _known(registry, name)
+            if prior is not None:
+                raise PluginError(f"two plugins are named {name!r}: {prior} and {info}")
+            _register(registry, info, obj)
+            registry._order.append(name)
+            _collect_plugin(registry, info)
+        if lazy:
+            registry._need(lambda m: bool(m.ops))  # ops must be in the table before any parsing
+        else:
+            registry.load_all()
     except BaseException:
         registry.close()
         raise
@@ -188,8 +334,8 @@ def _normalize(dist_name: str) -> str:
     return re.sub(r"[-_.]+", "-", dist_name).lower()
 
 
-def _entry_point_plugins(autoload: bool) -> Iterator[tuple[PluginInfo, object]]:
-    """Each entry point of the `tensflo` group as (info, loaded module), tensflo's own first."""
+def _entry_points(autoload: bool) -> list[tuple[PluginInfo, importlib.metadata.EntryPoint]]:
+    """Each entry point of the `tensflo` group, not imported, tensflo's own first."""
     found: list[tuple[PluginInfo, importlib.metadata.EntryPoint]] = []
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist
@@ -200,18 +346,10 @@ def _entry_point_plugins(autoload: bool) -> Iterator[tuple[PluginInfo, object]]:
             continue
         found.append((PluginInfo(ep.name, ep.value, dist_name, version), ep))
     found.sort(key=lambda pair: _normalize(pair[0].dist_name or "") != DISTRIBUTION)
-    for info, ep in found:
-        try:
-            obj = ep.load()
-        except Exception as e:
-            raise PluginError(f"{info} failed to load: {_describe(e)}") from e
-        yield info, obj
+    return found
 
 
 def _register(registry: Registry, info: PluginInfo, obj: object) -> None:
-    prior = registry.plugins.get(info.name)
-    if prior is not None:
-        raise PluginError(f"two plugins are named {info.name!r}: {prior} and {info}")
     try:
         registry.plugin_manager.register(obj, name=info.name)
         registry.plugin_manager.check_pending()
@@ -219,7 +357,13 @@ def _register(registry: Registry, info: PluginInfo, obj: object) -> None:
         if registry.plugin_manager.has_plugin(info.name):
             registry.plugin_manager.unregister(name=info.name)
         raise PluginError(f"{info} is not a valid plugin: {_describe(e)}") from e
-    registry.plugins[info.name] = info
+    registry.loaded[info.name] = info
+
+
+def _known(registry: Registry, name: str) -> PluginInfo | None:
+    """The plugin already listed under `name`, loaded or not."""
+    pending = registry._pending.get(name)
+    return pending.info if pending is not None else registry.loaded.get(name)
 
 
 def _describe(e: BaseException) -> str:
@@ -231,21 +375,35 @@ def _describe(e: BaseException) -> str:
 # collecting components and ops
 # -------------------------------------------------------------------------------------------------
 def call_each(registry: Registry, hook: str, **kwargs: Any) -> Iterator[tuple[PluginInfo, Any]]:
-    """Call one hook plugin by plugin, so a result or a failure can be traced to its plugin."""
+    """Call one hook plugin by plugin, so a result or a failure can be traced to its plugin.
+
+    The plugins implementing the hook are imported first (a lazy registry imports them now).
+    """
+    registry.load_for_hook(hook)
+    yield from _call(registry, hook, None, kwargs)
+
+
+def _call(registry: Registry, hook: str, plugin: str | None, kwargs: dict[str, Any],
+          record: bool = False) -> Iterator[tuple[PluginInfo, Any]]:
     caller = getattr(registry.plugin_manager.hook, hook)
     for impl in caller.get_hookimpls():  # registration order: tensflo's own plugins first
-        if impl.hookwrapper or impl.wrapper:
+        if impl.hookwrapper or impl.wrapper or plugin not in (None, impl.plugin_name):
             continue
-        info = registry.plugins[impl.plugin_name]
+        info = registry.loaded[impl.plugin_name]
+        parser = kwargs.get("parser")
+        before = len(parser._actions) if record and parser is not None else 0
         try:
             result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
         except Exception as e:
             raise PluginError(f"{info} raised in {hook}: {_describe(e)}") from e
+        if record and parser is not None:
+            registry._record_options(info.name, kwargs["command"], len(parser._actions) > before)
         yield info, result
 
 
-def _results(registry: Registry, hook: str) -> Iterator[tuple[PluginInfo, Any]]:
-    for info, result in call_each(registry, hook):
+def _results(registry: Registry, plugin: PluginInfo,
+             hook: str) -> Iterator[tuple[PluginInfo, Any]]:
+    for info, result in _call(registry, hook, plugin.name, {}):
         if result is None:
             continue
         if isinstance(result, str | bytes) or not isinstance(result, Iterable):
@@ -254,13 +412,14 @@ def _results(registry: Registry, hook: str) -> Iterator[tuple[PluginInfo, Any]]:
             yield info, item
 
 
-def _collect(registry: Registry) -> None:
-    for info, op in _results(registry, "tensflo_register_ops"):
+def _collect_plugin(registry: Registry, plugin: PluginInfo) -> None:
+    """Add the ops and components of one registered plugin."""
+    for info, op in _results(registry, plugin, "tensflo_register_ops"):
         _add_op(registry, info, op)
     for kind in KINDS:
         hook = COMPONENT_HOOKS[kind]
         table = registry.components[kind]
-        for info, component in _results(registry, hook):
+        for info, component in _results(registry, plugin, hook):
             name = getattr(component, "name", None)
             if not isinstance(name, str) or not name:
                 raise PluginError(f"{info} registered a {kind} without a name: {component!r}")

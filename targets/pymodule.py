@@ -10,6 +10,7 @@ template (`targets/templates/<name>_module.py.j2`, extending `python_module.py.j
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import io
 import re
@@ -117,11 +118,15 @@ class PythonTarget:
     A target derived from another names that one's template."""
 
     def available(self) -> tuple[bool, str]:
+        """Whether the framework's package is installed, found without importing it (listing the
+        targets must not load torch, jax and mlx)."""
         try:
-            importlib.import_module(self.framework)
-        except Exception as e:  # ImportError, or an install broken in another way: never raise
-            return False, (f"{self.framework} is not importable ({type(e).__name__}: {e}); "
-                           f"pip install 'tensflo[targets]'")
+            found = importlib.util.find_spec(self.framework.partition(".")[0]) is not None
+        except (ImportError, ValueError) as e:
+            return False, f"{self.framework} cannot be found ({type(e).__name__}: {e})"
+        if not found:
+            return False, (f"{self.framework} is not importable (not installed); "
+                           f"pip install 'tensflo[{self.name}]'")
         return True, ""
 
     def rendering(self, op: OpDef) -> str | None:
