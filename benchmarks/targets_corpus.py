@@ -1,6 +1,6 @@
 """Time every lifted corpus kernel on every target against its original, with a bandwidth bound.
 
-    .venv/bin/python benchmarks/targets_corpus.py [--elements 1e6] [--targets LIST] [--only NAME ...]
+    .venv/bin/python benchmarks/targets_corpus.py [--elements 1e6] [--targets LIST] [--only NAME ...] [--out STEM]
 
 Runs `tensflo bench` (compiler/bench.py) on each kernel of benchmarks/kernels at one size (the
 largest input has about `--elements` entries; matrices are square), then writes
@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--targets", help="comma-separated (default: every available runnable target)")
     ap.add_argument("--only", nargs="*", help="kernel names")
     ap.add_argument("--max-seconds", type=float, default=1.0)
+    ap.add_argument("--out", default="targets_corpus",
+                    help="results file stem under benchmarks/results (default targets_corpus)")
     args = ap.parse_args(argv)
     elements = int(args.elements)
     files = sorted((KERNELS / "cpp").glob("*.cc")) + sorted((KERNELS / "python").glob("*.py"))
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                          "bandwidth_gbs": rate,
                          "bound_s": moved / (rate * 1e9) if moved and rate else None})
             kernels.append(data)
-    write_results(kernels, elements, time.perf_counter() - started)
+    write_results(kernels, elements, time.perf_counter() - started, args.out)
     return 0
 
 
@@ -78,7 +80,8 @@ def _geomean(values: list[float]) -> float | None:
     return math.exp(statistics.fmean(math.log(v) for v in values)) if values else None
 
 
-def write_results(kernels: list[dict], elements: int, seconds: float) -> None:
+def write_results(kernels: list[dict], elements: int, seconds: float,
+                  out: str = "targets_corpus") -> None:
     runners = sorted({r["runner"] for k in kernels for r in k.get("rows", [])
                       if r["runner"] not in ("CPython",) and not r["runner"].startswith("g++")})
     lines = [
@@ -148,8 +151,8 @@ def write_results(kernels: list[dict], elements: int, seconds: float) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines += ["", f"Peak RSS of the benchmark process: {peak:.0f} MB."]
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "targets_corpus.md").write_text("\n".join(lines) + "\n")
-    (RESULTS / "targets_corpus.json").write_text(json.dumps(kernels, indent=1) + "\n")
+    (RESULTS / f"{out}.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{out}.json").write_text(json.dumps(kernels, indent=1) + "\n")
     print("\n".join(lines))
 
 

@@ -14,7 +14,10 @@ around the nest (buffers, shape and compute functions) are built by `functions`.
 
 Ints are exact (i64), except where the result is stored into an int32 buffer: there every int
 value that reaches it only through ring operations is computed in wrapping i32 (element type
-`WRAP32`), which gives the same stored bits (`tensflo.targets.llvm.demand`).
+`WRAP32`), which gives the same stored bits (`tensflo.targets.llvm.demand`). An i64 value that is
+the sign extension of an i32 (an int32 load, a literal, a subterm proven to be a source `int`
+value by `int32_proofs`) is *narrow*: comparisons, min/max, `ite`, division and remainder of
+narrow values, and maxima over them, are computed in i32 (`narrow`), which is exact.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from tensflo.ir.tensir import OPS, App, Lambda, Lit, Term, Var, free_vars
 
 from ..optable import Unsupported, lookup
 from .demand import arg_demand, carries, occurrences
+from .int32_proofs import Int32Proofs
+from .narrow import narrow
 from .ops import RENDER, SCALAR, LlvmEntry, Value
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
@@ -87,6 +92,9 @@ class Lowering:
     """Lowered closed terms, by (term, demanded mod 2^32)."""
     narrow_env: dict[Var, View] = field(default_factory=dict)
     """Int tensor parameters read as i32 (no sign extension), for demanded positions."""
+    int32: frozenset[Term] = frozenset()
+    """Scalar int subterms proven equal to values the source computes in 32-bit `int`
+    (`int32_proofs`): computed in i32, exact on every input where the source is defined."""
     in_loop: int = 0
     fold_range: tuple[Value, Value] | None = None
     """The (lo, hi) range of the root reduction, consumed by the first `fold` of the root's entry."""
@@ -125,22 +133,53 @@ class Lowering:
         """min(max(v, lo), hi), for slice bounds."""
         return self.smin(self.smax(v, lo), hi)
 
+    def assume_int32(self, params: Sequence[Var], storages: Sequence[str], proofs: Int32Proofs,
+                     ) -> None:
+        """Compute the subterms `proofs` proves to be source `int` values in 32 bits, when every
+        int tensor parameter is an int32 buffer (any of its values is a C `int`); each proven
+        scalar parameter is checked once to be in the `int` range (a domain error otherwise)."""
+        if any(p.type.rank and p.type.elem == "int" and d != "int32"
+               for p, d in zip(params, storages, strict=True)):
+            return
+        self.int32 = proofs.terms
+        for p in params:
+            if p.name in proofs.params and p.type.rank == 0 and p.type.elem == "int":
+                v = self.env[p]
+                wide = self.b.sext(self.b.trunc(v, I32), I64)
+                self.require(self.b.icmp_signed("==", wide, v),
+                             f"{p.name}: outside the range of the source's int")
+                self.env[p] = wide
+
     # -- integer and float division with TensIR's total semantics ----------------------------
     def _safe(self, b: Value) -> tuple[Value, Value]:
         """(b == 0, divisor never 0 or -1): sdiv/srem by 0 or of INT_MIN by -1 is undefined."""
-        zero = self.b.icmp_signed("==", b, self.i64(0))
-        minus = self.b.icmp_signed("==", b, self.i64(-1))
-        return zero, self.b.select(self.b.or_(zero, minus), self.i64(1), b)
+        zero = self.b.icmp_signed("==", b, ir.Constant(b.type, 0))
+        minus = self.b.icmp_signed("==", b, ir.Constant(b.type, -1))
+        return zero, self.b.select(self.b.or_(zero, minus), ir.Constant(b.type, 1), b)
 
     def c_div(self, a: Value, b: Value) -> Value:
-        """C division: truncates toward zero; x / 0 == 0; x / -1 == -x (wrapping)."""
+        """C division: truncates toward zero; x / 0 == 0; x / -1 == -x (wrapping).
+
+        Of narrow operands, in i32; the quotient is narrow too unless the divisor may be -1
+        (-INT_MIN is 2^31): then x / -1 is negated in i64."""
+        a32, b32 = narrow(a), narrow(b)
+        if a32 is not None and b32 is not None and a.type == I64:
+            zero, safe = self._safe(b32)
+            q = self.b.select(zero, ir.Constant(I32, 0), self.b.sdiv(a32, safe))
+            if isinstance(b32, ir.Constant):
+                return self.b.neg(a) if b32.constant == -1 else self.b.sext(q, I64)
+            minus = self.b.icmp_signed("==", b32, ir.Constant(I32, -1))
+            return self.b.select(minus, self.b.neg(a), self.b.sext(q, I64))
         zero, safe = self._safe(b)
-        minus = self.b.icmp_signed("==", b, self.i64(-1))
+        minus = self.b.icmp_signed("==", b, ir.Constant(b.type, -1))
         q = self.b.select(minus, self.b.neg(a), self.b.sdiv(a, safe))
-        return self.b.select(zero, self.i64(0), q)
+        return self.b.select(zero, ir.Constant(a.type, 0), q)
 
     def c_mod(self, a: Value, b: Value) -> Value:
-        """C remainder: the sign of the dividend; x % 0 == x."""
+        """C remainder: the sign of the dividend; x % 0 == x (of narrow operands, in i32)."""
+        a32, b32 = narrow(a), narrow(b)
+        if a32 is not None and b32 is not None and a.type == I64:
+            return self.b.sext(self.c_mod(a32, b32), I64)
         zero, safe = self._safe(b)
         return self.b.select(zero, a, self.b.srem(a, safe))
 
@@ -274,8 +313,7 @@ class Lowering:
                 lo, hi = self.clamp(split[0], lo, hi), self.clamp(split[1], lo, hi)
             first = self.b.icmp_signed("==", lo, self.i64(0))
             init = e if r.identity is None else self.b.select(first, e, self._identity(r.identity, x.elem))
-            (acc,) = self.loop(lo, hi, lambda i: None, "fold", [init],
-                               lambda i, a: (step(self, x.elem, a[0], inner.at((i,))),))
+            acc = self._fold_loop(lo, hi, init, inner, step, x.elem, r.identity is None)
             return self._split_result(split, kind, acc, inner.dims[0])
         if split is not None:
             lo, hi = self.clamp(split[0], lo, hi), self.clamp(split[1], lo, hi)
@@ -284,9 +322,41 @@ class Lowering:
             lo = self.b.add(lo, self.i64(1))
         else:
             init = self._identity(r.identity, x.elem)
-        (acc,) = self.loop(lo, hi, lambda i: None, "fold", [init],
-                           lambda i, a: (step(self, x.elem, a[0], x.at((i,))),))
+        acc = self._fold_loop(lo, hi, init, x, step, x.elem, r.identity is None)
         return self._split_result(split, kind, acc, x.dims[0])
+
+    def _fold_loop(self, lo: Value, hi: Value, init: Value, x: View,
+                   step: Callable[..., Value], elem: str, selecting: bool) -> Value:
+        """The fold's loop; a selecting fold (max) of narrow ints accumulates in i32."""
+        if selecting and elem == "int" and narrow(init) is not None and self._narrow_elements(x):
+            def step32(i: Value, a: tuple[Value, ...]) -> tuple[Value, ...]:
+                v = narrow(x.at((i,)))
+                if v is None:
+                    raise LoweringError("an element of a narrow view is not narrow")
+                return (narrow(step(self, elem, self.b.sext(a[0], I64), self.b.sext(v, I64))),)
+
+            (acc32,) = self.loop(lo, hi, lambda i: None, "fold", [narrow(init)], step32)
+            return self.b.sext(acc32, I64)
+        (acc,) = self.loop(lo, hi, lambda i: None, "fold", [init],
+                           lambda i, a: (step(self, elem, a[0], x.at((i,))),))
+        return acc
+
+    def _narrow_elements(self, x: View) -> bool:
+        """Whether the view's elements are narrow: its element IR, emitted once in an
+        unreachable block, ends in a sign extension from i32."""
+        here = self.b.block
+        probe = self.block("probe")
+        self.b.position_at_end(probe)
+        self.in_loop += 1
+        try:
+            ok = narrow(x.at((self.i64(0),))) is not None
+        except LoweringError:
+            ok = False
+        finally:
+            self.in_loop -= 1
+        self.b.unreachable()
+        self.b.position_at_end(here)
+        return ok
 
     @staticmethod
     def _reassociated(step: Callable[..., Value]) -> Callable[..., Value]:
@@ -338,14 +408,29 @@ class Lowering:
             return self.cache[key]
         if demanded and not carries(term):  # a non-ring op: computed exactly, then its low bits
             value = self.truncate(self.lower(term, local))
+        elif not demanded and term in self.int32 and term.type.rank == 0:
+            value = self._proven32(term, local, closed)
         else:
-            entry = entry_of(term)
-            args = [self.lower(a, None if closed else local, d)
-                    for a, d in zip(term.args, arg_demand(term, demanded), strict=True)]
-            value = entry(self, *args)
+            value = self._apply(term, local, closed, demanded)
         if closed and not self.in_loop:
             self.cache[key] = value
         return value
+
+    def _apply(self, term: App, local: Mapping[Var, Value] | None, closed: bool,
+               demanded: bool) -> Value | View:
+        entry = entry_of(term)
+        args = [self.lower(a, None if closed else local, d)
+                for a, d in zip(term.args, arg_demand(term, demanded), strict=True)]
+        return entry(self, *args)
+
+    def _proven32(self, term: App, local: Mapping[Var, Value] | None, closed: bool) -> Value:
+        """A term whose value fits in 32 bits (`int32`), as a narrow value: a ring op from its
+        operands' low 32 bits (exact, as the result fits), any other op as it comes, then its
+        low 32 bits."""
+        if carries(term):
+            return self.b.sext(self._apply(term, local, closed, True), I64)
+        value = self._apply(term, local, closed, False)
+        return value if narrow(value) is not None else self.b.sext(self.truncate(value), I64)
 
     def truncate(self, value: Value | View) -> Value | View:
         """The low 32 bits of an int value or of every element of an int view."""

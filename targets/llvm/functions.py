@@ -34,6 +34,7 @@ from .codegen import (
     entry_of,
 )
 from .demand import arg_demand, carries
+from .int32_proofs import NOTHING, Int32Proofs
 from .ops import SCALAR, Value
 
 STORAGE = {"int32": I32, "int64": I64, "float32": F32, "float64": F64, "bool": I8}
@@ -138,9 +139,10 @@ def _bind(g: Lowering, fn: Function, sig: Signature, args: Sequence[ir.Argument]
 
 
 def lower_function(module: ir.Module, fn: Function, sig: Signature,
-                   reassociate: bool = False) -> LoweredFunction:
+                   reassociate: bool = False, proofs: Int32Proofs = NOTHING) -> LoweredFunction:
     """Add `fn_shape` and `fn` (see the module docstring) to `module`; `reassociate`: float sums
-    and products may be reordered (`Lowering.reassociate`)."""
+    and products may be reordered (`Lowering.reassociate`); `proofs`: subterms proven to be
+    source `int` values (`int32_proofs`), computed in 32 bits."""
     errors: list[str] = []
     rank = fn.result.rank
     params = _params(fn, sig)
@@ -149,6 +151,7 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature,
     shape = ir.Function(module, ir.FunctionType(I32, [*params, ir.PointerType(I64)]), f"{fn.name}_shape")
     g = Lowering(ir.IRBuilder(shape.append_basic_block("entry")), {}, errors)
     _bind(g, fn, sig, shape.args)
+    g.assume_int32(fn.params, sig.params, proofs)
     demanded = fn.result.elem == "int" and sig.result == "int32"  # only 32 bits are stored
     root, _, length = _lower_root(g, fn, g.i64(0), g.i64(2**63 - 1), demanded)
     for k, d in enumerate(root.dims if isinstance(root, View) else (length,)):
@@ -165,6 +168,7 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature,
     g = Lowering(ir.IRBuilder(main.append_basic_block("entry")), {}, list(errors),
                  reassociate=reassociate)
     _bind(g, fn, sig, main.args)
+    g.assume_int32(fn.params, sig.params, proofs)
     root, split, _ = _lower_root(g, fn, lo, hi, demanded)
     if isinstance(root, View):
         _write_nest(g, root, out, sig.result, lo, hi)
@@ -260,10 +264,13 @@ def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi
 
 def build_module(functions: Sequence[Function], dtypes: Mapping[str, str] | None = None,
                  name: str = "tensflo", reassociate: bool = False,
+                 proofs: Mapping[str, Int32Proofs] | None = None,
                  ) -> tuple[ir.Module, list[LoweredFunction]]:
-    """One LLVM module holding the shape and compute functions of every function."""
+    """One LLVM module holding the shape and compute functions of every function (`proofs` by
+    function name)."""
     module = ir.Module(name=name)
-    lowered = [lower_function(module, f, Signature.of(f, dtypes), reassociate) for f in functions]
+    lowered = [lower_function(module, f, Signature.of(f, dtypes), reassociate,
+                              (proofs or {}).get(f.name, NOTHING)) for f in functions]
     return module, lowered
 
 

@@ -26,6 +26,7 @@ from tensflo.ir.tensir.ops import (
 )
 
 from ..optable import UNSUPPORTED, Unsupported
+from .narrow import both
 from .search import SEARCH_ENTRIES
 
 if TYPE_CHECKING:
@@ -45,14 +46,24 @@ def _cmp(sym: str, float_cmp: str = "fcmp_ordered") -> Callable[[Lowering, str, 
     def entry(g: Lowering, t: str, a: Value, b: Value) -> Value:
         if t == "float":
             return getattr(g.b, float_cmp)(sym, a, b)
-        return (g.b.icmp_unsigned if t == "bool" else g.b.icmp_signed)(sym, a, b)
+        if t == "bool":
+            return g.b.icmp_unsigned(sym, a, b)
+        return g.b.icmp_signed(sym, *(both(a, b) or (a, b)))
 
     return entry
 
 
 def _pick(sym: str) -> Callable[[Lowering, str, Value, Value], Value]:
     """min/max as `ite(a <= b, a, b)` / `ite(a >= b, a, b)`, the SMT definition."""
-    return lambda g, t, a, b: g.b.select(_cmp(sym)(g, t, a, b), a, b)
+    return lambda g, t, a, b: _select(g, _cmp(sym)(g, t, a, b), a, b)
+
+
+def _select(g: Lowering, c: Value, a: Value, b: Value) -> Value:
+    """`c ? a : b`; of two narrow ints, in i32 (the result is narrow)."""
+    pair = both(a, b)
+    if pair is None:
+        return g.b.select(c, a, b)
+    return g.b.sext(g.b.select(c, *pair), a.type)
 
 
 def _neg(g: Lowering, t: str, a: Value) -> Value:
@@ -226,7 +237,7 @@ def _mapper(name: str) -> LlvmEntry:
 
 RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     **{name: _scalar(name) for name in SCALAR},
-    "ite": lambda g, c, a, b: g.b.select(c, a, b),
+    "ite": _select,
     "index": _index,
     **{op.name: _slicing(op) for op in (SLICE, COL_SLICE, TAKE, TAIL)},
     "stride": _stride,

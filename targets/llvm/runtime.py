@@ -17,7 +17,7 @@ from __future__ import annotations
 import ctypes
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -28,6 +28,7 @@ import numpy as np
 from tensflo.ir.tensir import OPS, DomainError, Function
 
 from .functions import LoweredFunction, build_module
+from .int32_proofs import NOTHING, Int32Proofs
 
 PARALLEL_THRESHOLD = 1 << 16
 """Calls touching at most this many elements (inputs plus output) always run on one thread."""
@@ -211,27 +212,32 @@ _CACHE: dict[tuple, Kernel] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def _key(fn: Function, dtypes: dict[str, str], reassociate: bool = False) -> tuple:
-    return (str(fn), tuple(sorted(dtypes.items())), reassociate)
+def _key(fn: Function, dtypes: dict[str, str], reassociate: bool = False,
+         proofs: Int32Proofs = NOTHING) -> tuple:
+    return (str(fn), tuple(sorted(dtypes.items())), reassociate,
+            tuple(sorted(map(str, proofs.terms))), tuple(sorted(proofs.params)))
 
 
 def compile_functions(functions: Sequence[Function], dtypes: dict[str, str] | None = None,
-                      reassociate: bool = False) -> dict[str, Kernel]:
+                      reassociate: bool = False,
+                      proofs: Mapping[str, Int32Proofs] | None = None) -> dict[str, Kernel]:
     """Compile functions (one module, one engine), cached per (function text, dtypes, whether
-    float reductions may be reordered)."""
+    float reductions may be reordered, the subterms proven to be source `int` values)."""
+    proofs = dict(proofs or {})
     import llvmlite.binding as llvm
 
     dtypes = dict(dtypes or {})
     with _CACHE_LOCK:
-        hits = {f.name: _CACHE[_key(f, dtypes, reassociate)] for f in functions
-                if _key(f, dtypes, reassociate) in _CACHE}
+        keys = {f.name: _key(f, dtypes, reassociate, proofs.get(f.name, NOTHING))
+                for f in functions}
+        hits = {f.name: _CACHE[keys[f.name]] for f in functions if keys[f.name] in _CACHE}
     todo = [f for f in functions if f.name not in hits]
     if todo:
-        module, lowered = build_module(todo, dtypes, reassociate=reassociate)
+        module, lowered = build_module(todo, dtypes, reassociate=reassociate, proofs=proofs)
         mod = optimize(str(module))
         engine = llvm.create_mcjit_compiler(mod, target_machine())
         engine.finalize_object()
         with _CACHE_LOCK:
             for f, lo in zip(todo, lowered, strict=True):
-                hits[f.name] = _CACHE[_key(f, dtypes, reassociate)] = Kernel(f, lo, engine)
+                hits[f.name] = _CACHE[keys[f.name]] = Kernel(f, lo, engine)
     return {f.name: hits[f.name] for f in functions}

@@ -11,6 +11,7 @@ from tensflo.ir.tensir import Function, OpDef
 from tensflo.plugins.hookspecs import hookimpl
 
 from ..optable import Unsupported, rendering
+from .int32_proofs import Int32Proofs
 from .ops import RENDER, LlvmEntry
 
 FP_MODES = {
@@ -90,14 +91,21 @@ class LlvmTarget:
         out.write(str(module))
 
     def compile(self, functions: list[Function], dtypes: Mapping[str, str] | None = None,
-                ) -> dict[str, Any]:
-        """JIT-compile; returns callables by function name (NumPy arrays and scalars in and out)."""
+                int32: Mapping[str, Int32Proofs] | None = None) -> dict[str, Any]:
+        """JIT-compile; returns callables by function name (NumPy arrays and scalars in and out).
+        `int32`: by function name, the subterms proven to be values the C/C++ source computes in
+        `int` (`int32_proofs`; default: those of `int32_proofs.assumed`), computed in 32 bits."""
+        from .int32_proofs import assumed_for
         from .runtime import compile_functions
 
-        return dict(compile_functions(functions, dict(dtypes or {}), self.reassociate))
+        proofs = dict(int32) if int32 is not None else \
+            {f.name: p for f in functions if (p := assumed_for(f)) is not None}
+        return dict(compile_functions(functions, dict(dtypes or {}), self.reassociate, proofs))
 
-    def executable(self, fn: Function, dtypes: Mapping[str, str] | None = None) -> LlvmExecutable:
-        return LlvmExecutable(self.compile([fn], dtypes)[fn.name])
+    def executable(self, fn: Function, dtypes: Mapping[str, str] | None = None,
+                   int32: Int32Proofs | None = None) -> LlvmExecutable:
+        proofs = None if int32 is None else {fn.name: int32}
+        return LlvmExecutable(self.compile([fn], dtypes, proofs)[fn.name])
 
 
 @dataclass(frozen=True)

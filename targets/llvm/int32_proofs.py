@@ -1,0 +1,500 @@
+"""The source's own ranges: which int subterms of a program lifted from C/C++ fit in 32 bits.
+
+In C and C++ signed overflow is undefined, so on every input where the source is defined each
+value it computes in `int` lies in [-2^31, 2^31). A subterm of the lifted program that is proven
+equal to such a value may therefore be computed in 32 bits (comparisons, division and min/max
+included) without changing any result on those inputs. This module finds such subterms with one
+SMT obligation each (z3), over the source's loop IR:
+
+- the source is evaluated symbolically: its parameters are symbols, each `int` scalar assigned in
+  a loop is a fresh symbol in every iteration, an array read `x[k]` is an uninterpreted function;
+  a *source value* is an expression the source evaluates in every iteration of its loop (or once
+  before it), outside a branch of `?:`, an `if`, `&&` or `||`, and whose C type is exactly `int`
+  (libclang's type of every expression starting at its position: a `long`, `unsigned`, `short`
+  or `size_t` expression there gives no fact);
+- for a map or selection of the program over `x[:n]`, `take(tail(x, s), l)`, `col_slice(m[:k],
+  0, n)` (element `i` or `(i, j)` read as the source reads `x[s + i]`), element `i` is iteration
+  `i` of the source's counted loop from 0 (one obligation: every element is an iteration);
+- a subterm `t` of its lambda body is *proven* when `t == v` for a source value `v`, under: the
+  counters in the loop's range, and every array read of that iteration in range (reading out of
+  range is undefined too). A subterm without the lambda's parameters (hoisted by the code and
+  computed even when the map is empty) is matched only against values computed before the loop.
+
+A scalar int parameter that is such a value is reported in `params`; the llvm target checks its
+range once per call (not a pass over the data). Where the source is not read (Python, hand-written
+TensIR) or an obligation fails, nothing is proven and the code stays 64-bit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var
+from tensflo.ir.tensir.ops import MAPPERS
+
+_MAPS = frozenset(MAPPERS.values())
+_INT_KINDS = frozenset({"INT", "LONG", "SHORT", "LONGLONG", "CHAR_S", "SCHAR", "UINT", "ULONG",
+                        "ULONGLONG", "USHORT", "UCHAR", "CHAR_U"})
+"""Integral clang type kinds (bool aside); of these only `INT` carries a fact."""
+TIMEOUT_MS = 2000
+
+
+@dataclass(frozen=True)
+class Int32Proofs:
+    """The subterms proven equal to values the source computes in 32-bit `int`."""
+
+    terms: frozenset[Term] = frozenset()
+    params: frozenset[str] = frozenset()
+    """Scalar int parameters that are source `int` values (range-checked once per call)."""
+    obligations: tuple[dict[str, Any], ...] = ()
+    failures: tuple[str, ...] = ()
+    """Why a map or subterm was not proven (for the report)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"proven": [o for o in self.obligations if o["status"] == "unsat"],
+                "params": sorted(self.params), "not_proven": list(self.failures)}
+
+
+NOTHING = Int32Proofs()
+
+
+def clang_int_kinds(path: str, text: str, language: str) -> dict[tuple[int, int], set[str]]:
+    """For each (line, col) of the file: the integral type kinds of the expressions there."""
+    import clang.cindex as ci
+
+    from tensflo.plugins.c_family import clang_flags
+
+    tu = ci.Index.create().parse(path, args=list(clang_flags(language)),
+                                 unsaved_files=[(path, text)])
+    kinds: dict[tuple[int, int], set[str]] = {}
+
+    def walk(c: Any) -> None:
+        for k in c.get_children():
+            if k.location.file is not None and k.location.file.name == path and (
+                    k.kind.is_expression() or k.kind == ci.CursorKind.PARM_DECL):
+                kind = k.type.get_canonical().kind.name
+                if kind in _INT_KINDS:
+                    kinds.setdefault((k.location.line, k.location.column), set()).add(kind)
+            walk(k)
+
+    walk(tu.cursor)
+    return kinds
+
+
+# -- the source, symbolically ----------------------------------------------------------------------
+def _cdiv(z: Any, a: Any, b: Any) -> Any:
+    """C division (truncating, x / 0 == 0), as TensIR's `div`."""
+    q = z.If(a >= 0, z.If(b > 0, a / b, -(a / -b)), z.If(b > 0, -((-a) / b), (-a) / (-b)))
+    return z.If(b == 0, 0, q)
+
+
+def _cmod(z: Any, a: Any, b: Any) -> Any:
+    return z.If(b == 0, a, a - b * _cdiv(z, a, b))
+
+
+@dataclass
+class _Source:
+    z: Any
+    module: L.Module
+    kinds: dict[tuple[int, int], set[str]]
+    arrays: dict[str, Any] = field(default_factory=dict)
+    lengths: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    before: list[tuple[Any, L.Loc]] = field(default_factory=list)
+    """Source values computed once, before the loop."""
+    inside: list[tuple[Any, L.Loc]] = field(default_factory=list)
+    """Source values computed in every iteration (over the counters)."""
+    reads: list[Any] = field(default_factory=list)
+    """In-range conditions of the iteration's unconditional array reads."""
+    counters: list[tuple[Any, Any]] = field(default_factory=list)
+    """(counter, exclusive bound) of the counted loop nest, outermost first."""
+    fresh: int = 0
+    depth: int = 0
+
+    def symbol(self, name: str) -> Any:
+        self.fresh += 1
+        return self.z.Int(f"{name}!{self.fresh}")
+
+    def record(self, value: Any, loc: L.Loc, sure: bool) -> None:
+        if not sure or not self.z.is_int(value) or self.kinds.get((loc.line, loc.col)) != {"INT"}:
+            return
+        (self.inside if self.counters else self.before).append((value, loc))
+
+    def expr(self, e: L.Expr, env: dict[str, Any], sure: bool) -> Any:
+        """The value of `e` (None: not modelled); records its source values when `sure`."""
+        z = self.z
+        v: Any = None
+        if isinstance(e, L.Const):
+            v = z.BoolVal(e.value) if isinstance(e.value, bool) else \
+                z.IntVal(e.value) if isinstance(e.value, int) else None
+        elif isinstance(e, L.Name):
+            v = env.get(e.id)
+        elif isinstance(e, L.Index):
+            v = self._read(e, env, sure)
+        elif isinstance(e, L.Binary):
+            a = self.expr(e.left, env, sure)
+            b = self.expr(e.right, env, sure and e.op not in ("and", "or"))
+            v = None if a is None or b is None else self._binary(e.op, a, b)
+        elif isinstance(e, L.Unary):
+            a = self.expr(e.operand, env, sure)
+            v = None if a is None else (-a if e.op == "-" else z.Not(a))
+        elif isinstance(e, L.Cond):
+            c = self.expr(e.cond, env, sure)
+            a, b = self.expr(e.then, env, False), self.expr(e.orelse, env, False)
+            v = None if c is None or a is None or b is None else z.If(c, a, b)
+        elif isinstance(e, L.Call):
+            v = self._call(e, env, sure)
+        if v is not None:
+            self.record(v, e.loc, sure)
+        return v
+
+    def _binary(self, op: str, a: Any, b: Any) -> Any:
+        z = self.z
+        if z.is_bool(a) != z.is_bool(b):
+            return None
+        table = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+                 "/": lambda: _cdiv(z, a, b), "%": lambda: _cmod(z, a, b), "<": lambda: a < b,
+                 "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b,
+                 "==": lambda: a == b, "!=": lambda: a != b, "and": lambda: z.And(a, b),
+                 "or": lambda: z.Or(a, b)}
+        return table[op]() if op in table else None
+
+    def _read(self, e: L.Index, env: dict[str, Any], sure: bool) -> Any:
+        idx: list[Any] = []
+        base: L.Expr = e
+        while isinstance(base, L.Index):
+            idx.insert(0, self.expr(base.index, env, sure))
+            base = base.base
+        if not isinstance(base, L.Name) or base.id not in self.arrays or None in idx \
+                or len(idx) != len(self.lengths[base.id]):
+            return None
+        if sure:
+            self.reads += [self.z.And(0 <= k, k < n) for k, n in zip(idx, self.lengths[base.id],
+                                                                    strict=True)]
+        return self.arrays[base.id](*idx)
+
+    def _call(self, e: L.Call, env: dict[str, Any], sure: bool) -> Any:
+        z = self.z
+        args = [self.expr(a, env, sure) for a in e.args]
+        if None in args:
+            return None
+        if e.func in ("min", "max") and len(args) == 2:
+            a, b = args
+            return z.If(a <= b, a, b) if e.func == "min" else z.If(a >= b, a, b)
+        if e.func == "abs" and len(args) == 1:
+            return z.If(args[0] < 0, -args[0], args[0])
+        helper = self.module.function(e.func)
+        if helper is None or self.depth > 8 or len(helper.params) != len(args):
+            return None
+        local = {p.name: a for p, a in zip(helper.params, args, strict=True)}
+        self.depth += 1
+        try:
+            return self.block(helper.body, local, sure)
+        finally:
+            self.depth -= 1
+
+    def block(self, body: tuple[L.Stmt, ...], env: dict[str, Any], sure: bool) -> Any:
+        """Run statements; the returned value (None: none or not modelled)."""
+        z = self.z
+        for s in body:
+            if isinstance(s, L.Decl):
+                env[s.name] = self.expr(s.init, env, sure) if s.init is not None and \
+                    s.type.rank == 0 else None
+            elif isinstance(s, L.Assign | L.Push):
+                value = self.expr(s.value, env, sure)
+                if isinstance(s, L.Assign) and isinstance(s.target, L.Name):
+                    env[s.target.id] = value
+                elif isinstance(s.target, L.Index):
+                    self.expr(s.target, env, sure)
+            elif isinstance(s, L.If):
+                c = self.expr(s.cond, env, sure)
+                if any(not isinstance(t, L.Decl | L.Assign | L.Push) for t in s.then + s.orelse):
+                    sure = False  # a return or a loop in a branch: what follows is conditional
+                    for name in _assigned(s.then + s.orelse):
+                        env[name] = None
+                    continue
+                then_env, else_env = dict(env), dict(env)
+                self.block(s.then, then_env, False)
+                self.block(s.orelse, else_env, False)
+                for name in set(then_env) | set(else_env):
+                    a, b = then_env.get(name), else_env.get(name)
+                    env[name] = None if c is None or a is None or b is None or \
+                        z.is_bool(a) != z.is_bool(b) else z.If(c, a, b)
+            elif isinstance(s, L.For):
+                self.loop(s, env, sure)
+                sure = False  # only one loop nest is modelled: what follows is not
+            elif isinstance(s, L.Return):
+                return self.expr(s.value, env, sure)
+            else:
+                sure = False
+                for name in _assigned((s,)):
+                    env[name] = None
+        return None
+
+    def loop(self, s: L.For, env: dict[str, Any], sure: bool) -> None:
+        start, stop = self.expr(s.start, env, sure), self.expr(s.stop, env, sure)
+        for name in _assigned(s.body):
+            env[name] = self.symbol(name)  # an iteration sees any value of a carried variable
+        if not (sure and s.step == 1 and isinstance(s.start, L.Const) and s.start.value == 0
+                and stop is not None and start is not None):
+            for name in _assigned(s.body):
+                env[name] = None
+            return
+        i = self.symbol(s.var)
+        self.counters.append((i, stop))
+        inner = dict(env, **{s.var: i})
+        self.block(s.body, inner, True)
+        for name in _assigned(s.body):
+            env[name] = None
+
+
+def _source(z: Any, module: L.Module, fn: L.Function, kinds: dict) -> tuple[_Source, dict] | None:
+    src = _Source(z, module, kinds)
+    env: dict[str, Any] = {}
+    for p in fn.params:
+        if p.type.rank == 0:
+            env[p.name] = z.Int(p.name) if p.type.elem == "int" else \
+                z.Bool(p.name) if p.type.elem == "bool" else None
+            if p.type.elem == "int":
+                src.record(env[p.name], p.loc, True)  # the parameter itself is an int value
+        elif p.type.elem == "int":
+            dims = tuple(z.Int(f"len!{p.name}!{k}") for k in range(p.type.rank))
+            src.lengths[p.name] = dims
+            src.arrays[p.name] = z.Function(p.name, *([z.IntSort()] * (p.type.rank + 1)))
+    writes = _written(fn.body)
+    if writes & set(src.arrays):
+        return None  # an input array changed in place: its reads are not the input's
+    src.block(fn.body, env, True)
+    return src, env
+
+
+def _assigned(body: tuple[L.Stmt, ...]) -> set[str]:
+    """The scalar variables a block assigns or declares (at any depth)."""
+    out: set[str] = set()
+    for s in body:
+        if isinstance(s, L.Decl):
+            out.add(s.name)
+        elif isinstance(s, L.Assign) and isinstance(s.target, L.Name):
+            out.add(s.target.id)
+        elif isinstance(s, L.For):
+            out.add(s.var)
+        for part in ("body", "then", "orelse"):
+            out |= _assigned(getattr(s, part, ()))
+    return out
+
+
+def _written(body: tuple[L.Stmt, ...]) -> set[str]:
+    out: set[str] = set()
+    for s in body:
+        target = getattr(s, "target", None)
+        while isinstance(target, L.Index):
+            target = target.base
+        if isinstance(target, L.Name) and isinstance(s, L.Assign | L.Push) and \
+                (isinstance(s, L.Push) or isinstance(s.target, L.Index)):
+            out.add(target.id)
+        for part in ("body", "then", "orelse"):
+            out |= _written(getattr(s, part, ()))
+    return out
+
+
+# -- the lifted program ----------------------------------------------------------------------------
+def _elements(z: Any, src: _Source, t: Term, idx: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]] | None:
+    """(element of tensor term `t` at `idx`, its lengths), for parameters and their slices."""
+    if isinstance(t, Var) and t.name in src.arrays:
+        return src.arrays[t.name](*idx), src.lengths[t.name]
+    if not isinstance(t, App) or t.op.slicing is None:
+        return None
+    s = t.op.slicing
+    bounds = [_scalar(z, src, a, {}) for a in t.args[1:]]
+    if None in bounds:
+        return None
+    n_full = _elements(z, src, t.args[0], idx)  # lengths only: the index is shifted below
+    if n_full is None:
+        return None
+    n = n_full[1][s.axis]
+    clamp = lambda v, lo, hi: z.If(v < lo, lo, z.If(v > hi, hi, v))  # noqa: E731
+    start = clamp(z.IntVal(0) if s.lo is None else bounds[s.lo - 1], 0, n)
+    stop = clamp(n if s.hi is None else bounds[s.hi - 1], start, n)
+    moved = list(idx)
+    moved[s.axis] = idx[s.axis] + start
+    inner = _elements(z, src, t.args[0], tuple(moved))
+    assert inner is not None
+    dims = list(inner[1])
+    dims[s.axis] = stop - start
+    return inner[0], tuple(dims)
+
+
+def _scalar(z: Any, src: _Source, t: Term, local: dict[Var, Any]) -> Any:
+    """The z3 value of a scalar term (None: not modelled)."""
+    if isinstance(t, Var):
+        if t in local:
+            return local[t]
+        if t.type.rank == 0 and t.type.elem == "int":
+            return z.Int(t.name)
+        return z.Bool(t.name) if t.type.rank == 0 and t.type.elem == "bool" else None
+    if isinstance(t, Lit):
+        return z.BoolVal(t.value) if t.type.elem == "bool" else \
+            z.IntVal(t.value) if t.type.elem == "int" else None
+    if not isinstance(t, App) or t.type.rank or t.type.elem == "float":
+        return None
+    args: list[Any] = [_scalar(z, src, a, local) if isinstance(a, Term) else None for a in t.args]
+    if None in args:
+        return None
+    name = t.op.name
+    if name in ("add", "sub", "mul", "div", "mod", "lt", "le", "gt", "ge", "eq", "ne", "and", "or"):
+        sym = {"add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%", "lt": "<", "le": "<=",
+               "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}.get(name, name)
+        return src._binary(sym, *args)
+    if name in ("min", "max"):
+        a, b = args
+        return z.If(a <= b, a, b) if name == "min" else z.If(a >= b, a, b)
+    ops: dict[str, Any] = {"neg": lambda a: -a, "abs": lambda a: z.If(a < 0, -a, a), "not": lambda a: z.Not(a),
+           "ite": lambda c, a, b: z.If(c, a, b)}
+    return ops[name](*args) if name in ops else None
+
+
+def _subterms(t: Term | Lambda) -> Iterator[Term]:
+    if isinstance(t, Lambda):
+        yield from _subterms(t.body)
+        return
+    yield t
+    if isinstance(t, App):
+        for a in t.args:
+            yield from _subterms(a)
+
+
+def _valid(z: Any, hyps: list[Any], goal: Any) -> tuple[bool, float]:
+    s = z.Solver()
+    s.set("timeout", TIMEOUT_MS)
+    s.add(*hyps, z.Not(goal))
+    t0 = time.perf_counter()
+    status = s.check()
+    return status == z.unsat, time.perf_counter() - t0
+
+
+def prove(module: L.Module, fn: L.Function, lifted: Function,
+          kinds: dict[tuple[int, int], set[str]]) -> Int32Proofs:
+    """The subterms of `lifted` (the program lifted from `fn`) proven equal to source `int`
+    values (see the module docstring)."""
+    import z3
+
+    found = _source(z3, module, fn, kinds)
+    if found is None:
+        return Int32Proofs(failures=(f"{fn.name}: an input array is written in place",))
+    src, _ = found
+    obligations: list[dict[str, Any]] = []
+    failures: list[str] = []
+    proven: dict[Term, bool] = {}  # subterm -> proven at every occurrence so far
+    for m in (t for t in _subterms(lifted.body) if isinstance(t, App) and t.op in _MAPS):
+        *tensors, lam = m.args
+        assert isinstance(lam, Lambda)
+        rank = m.type.rank
+        loop_ok = len(src.counters) == rank
+        idx = tuple(c for c, _ in src.counters[:rank]) if loop_ok else \
+            tuple(z3.Int(f"k!{a}") for a in range(rank))
+        elems = [_elements(z3, src, x, idx) if isinstance(x, Term) else None for x in tensors]
+        if any(e is None for e in elems):
+            failures.append(f"{str(m)[:80]}: a tensor argument is not a parameter or its slice")
+            for t in _subterms(lam.body):
+                proven[t] = False
+            continue
+        local = {p: e[0] for p, e in zip(lam.params, elems, strict=True) if e is not None}
+        first = elems[0]
+        assert first is not None
+        hyps = [z3.And(0 <= k, k < n) for k, n in zip(idx, first[1], strict=True)]
+        covered = False
+        if loop_ok:
+            ok, secs = _valid(z3, hyps, z3.And(*[k < b for k, b in src.counters]))
+            obligations.append({"kind": "every element is an iteration", "term": str(m)[:120],
+                                "status": "unsat" if ok else "unknown", "seconds": round(secs, 4)})
+            covered = ok
+        if not covered:
+            failures.append(f"{str(m)[:80]}: its elements are not the source loop's iterations "
+                            "(only values computed before the loop are used)")
+        facts = list(src.before) + (list(src.inside) if covered else [])
+        hyps += src.reads + [z3.And(0 <= k, k < b) for k, b in src.counters] if covered else []
+        for t in _subterms(lam.body):
+            if not (t.type.rank == 0 and t.type.elem == "int") or isinstance(t, Lit) \
+                    or (isinstance(t, Var) and t in local):
+                continue
+            value = _scalar(z3, src, t, local)
+            free = {v for v in _term_vars(t) if v in local}
+            pool, given = (facts, hyps) if free else (list(src.before), [])
+            ok = False
+            if value is not None and proven.get(t, True):
+                for fact, loc in pool:
+                    ok, secs = _valid(z3, given, value == fact)
+                    if ok:
+                        obligations.append({"kind": "int32 source value", "term": str(t),
+                                            "at": str(loc), "status": "unsat",
+                                            "seconds": round(secs, 4)})
+                        break
+            if not ok:
+                failures.append(f"{t}: equal to no `int` value the source computes unconditionally")
+            proven[t] = proven.get(t, True) and ok
+    # a subterm also used outside the maps' bodies is not narrowed there: keep it only if every
+    # occurrence is inside a proven body
+    outside = _outside_lambdas(lifted.body)
+    terms = frozenset(t for t, ok in proven.items() if ok and t not in outside
+                      and not isinstance(t, Var))
+    params = {t.name for t, ok in proven.items() if ok and isinstance(t, Var)}
+    return Int32Proofs(terms, frozenset(params), tuple(obligations), tuple(dict.fromkeys(failures)))
+
+
+def _term_vars(t: Term | Lambda) -> set[Var]:
+    return {s for s in _subterms(t) if isinstance(s, Var)}
+
+
+def _outside_lambdas(t: Term | Lambda) -> set[Term]:
+    if isinstance(t, Lambda):
+        return set()
+    out = {t}
+    if isinstance(t, App):
+        for a in t.args:
+            out |= _outside_lambdas(a)
+    return out
+
+
+def prove_source(path: str, lifted: Function, text: str | None = None) -> Int32Proofs:
+    """Read the C/C++ file `path` (defining `lifted.name`) and prove what `prove` proves."""
+    from tensflo.plugins.c_family import language_of
+    from tensflo.plugins.cpp_frontend import parse_cpp
+
+    if text is None:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    language = language_of(path)
+    module = parse_cpp(path, text, language=language)
+    fn = module.function(lifted.name)
+    if fn is None:
+        return Int32Proofs(failures=(f"{path} defines no function {lifted.name}",))
+    return prove(module, fn, lifted, clang_int_kinds(path, text, language))
+
+
+_ASSUMED: dict[str, Int32Proofs] = {}
+
+
+@contextmanager
+def assumed(proofs: Mapping[Function, Int32Proofs]) -> Iterator[None]:
+    """Within the block, the llvm target compiles each of these functions (by its full text) with
+    its proofs when it is given none (for callers that compile through another component, such
+    as `tensflo bench`)."""
+    keys = {str(f): p for f, p in proofs.items()}
+    _ASSUMED.update(keys)
+    try:
+        yield
+    finally:
+        for k in keys:
+            _ASSUMED.pop(k, None)
+
+
+def assumed_for(fn: Function) -> Int32Proofs | None:
+    return _ASSUMED.get(str(fn))
+
+
+__all__ = ["NOTHING", "Int32Proofs", "assumed", "assumed_for", "clang_int_kinds", "prove",
+           "prove_source"]
