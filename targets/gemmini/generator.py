@@ -269,6 +269,8 @@ class _GemmBuilder:
             if bias:
                 body += when(binop("and", binop("==", self.k0, 0), binop("==", self.k, 0)),
                              [self.load_d()])
+        if s.loads == "spread":
+            body += self.spread_a(nk, nj) + self.spread_b_d(nj, nk, bias)
         body += self.compute()
         if s.mvout == "fused":
             body += when(last_k, [self.mvout()])
@@ -294,6 +296,13 @@ class _GemmBuilder:
                 body += when(binop("and", later_row, spread), previous)
         nest = self._nest(s.inner, extent, body)
         out: list[Stmt] = [] if s.hoist_config else self.configs()
+        if s.loads == "spread":  # the first A group and B step, up front unless prefetched
+            a_first = binop("==", self.k0, 0) if s.double_buffer or s.tk > s.a_blocks else E(1)
+            b_first = binop("==", self.k0, 0) if s.double_buffer or s.tk > 1 else E(1)
+            out += when(binop("and", self.load_a_cond(), a_first),
+                        loop("i", 0, ni, [self.load_a(E(0), nk)]))
+            out += when(binop("and", self.load_b_cond(), b_first), loop(
+                "j", 0, nj, substitute([self.load_b(self.j, nj)], {"k": E(0)}), step=s.b_blocks))
         if s.loads == "upfront":
             if self.ragged_a() and _k_contiguous(w):
                 a_loads = loop("k", 0, nk, when(self.a_start(self.k), [self.load_a(self.k, nk)]))
@@ -322,6 +331,44 @@ class _GemmBuilder:
                 self.mvout()])))
         if s.fence:
             out.append(Fence())
+        return out
+
+    def spread_a(self, nk: Expr, nj: Expr) -> list[Stmt]:
+        """A prefetch for `loads="spread"`: during the `a_blocks` k steps before k group start
+        t, the mvin of A rows i starting at t is issued at the iteration (k, j) with
+        (k % a_blocks) * nj + j == i % (a_blocks * nj), so each i's mvin is issued exactly once,
+        one group ahead, and the group's mvins are spread over all its iterations; the last
+        group loads the next k tile's first one the same way."""
+        a = self.s.a_blocks
+        k, j, i = Var("k"), Var("j"), self.i
+        target = (k // a + 1) * a
+        slot = binop("and", self.load_a_cond(), binop("==", i % (nj * a), (k % a) * nj + j))
+        ahead = when(binop("and", binop("<", target, nk), slot), [self.load_a(target, nk)])
+        # the last group prefetches the next k tile's first group (its rows of this tile's
+        # first group are no longer read; with double buffering it has its own slot)
+        if not (self.s.double_buffer or self.s.tk > a):
+            return ahead  # one group per tile: its rows are the ones being read
+        nxt = substitute([self.load_a(E(0), nk)], {"k0": self.k0 + 1})
+        last = binop("and", binop(">=", target, nk), binop("<", self.k0 + 1, self.K0))
+        return ahead + when(binop("and", last, slot), nxt)
+
+    def spread_b_d(self, nj: Expr, nk: Expr, bias: bool) -> list[Stmt]:
+        """B blocks one k step ahead of their use (at i == 0 of the step before; the next k
+        tile's first step during the last one), the bias at the first k step."""
+        s = self.s
+        k = self.k
+        first = binop("and", self.load_b_cond(), binop(
+            "and", binop("==", self.i, 0), binop("==", self.j % s.b_blocks, 0)))
+        b = [self.load_b(self.j, nj)]
+        ahead = when(binop("<", k + 1, nk), substitute(b, {"k": k + 1}))
+        nxt: list[Stmt] = []
+        if s.double_buffer or s.tk > 1:  # else the next tile's rows are the ones being read
+            nxt = when(binop("and", binop("==", k + 1, nk), binop("<", self.k0 + 1, self.K0)),
+                       substitute(b, {"k0": self.k0 + 1, "k": E(0)}))
+        out = when(first, ahead + nxt)
+        if bias:
+            out += when(binop("and", binop("==", self.k0, 0), binop("==", self.k, 0)),
+                        [self.load_d()])
         return out
 
     def passes_last_row(self, c_tile: Expr, rows: Expr) -> Expr:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .isa import MAX_BLOCK_LEN
+from .isa import ACC_ROWS, DIM, MAX_BLOCK_LEN, SP_ROWS
 from .schedule import Schedule, ScheduleError, align, check, dims
 from .workload import Add, Gemm, Workload
 
@@ -174,6 +174,35 @@ def _wide_dma(w: Workload, s: Schedule) -> list[Schedule]:
     return [c for c in valid if c.a_blocks > s.a_blocks or c.b_blocks > s.b_blocks][:3]
 
 
+def _spread_loads(w: Workload, s: Schedule) -> list[Schedule]:
+    taps = w.conv.in_ch // DIM if isinstance(w, Gemm) and w.conv else MAX_BLOCK_LEN
+    out = []
+    for inner in ("kji", "kij"):
+        c = replace(s, loads="spread", inner=inner,
+                    mvout="fused" if s.mvout in ("deferred", "carried") else s.mvout)
+        a = max(d for d in range(1, c.a_blocks + 1) if c.tk % d == 0 and taps % d == 0)
+        out.append(replace(c, a_blocks=a))
+    return _valid(w, out, s)
+
+
+def _weight_reuse(w: Workload, s: Schedule) -> list[Schedule]:
+    """Tall C tiles: as many i blocks as the accumulator holds for a narrow j tile, so each
+    preloaded weight block serves more rows; k shrinks until A and B fit the scratchpad."""
+    ib, jb, kb = dims(w)
+    out = []
+    for tj in (1, 2, 4):
+        for copies in (1, 2):
+            ti = min(ib, ACC_ROWS // (DIM * tj * copies))
+            tk = min(kb, SP_ROWS // (DIM * copies) // (ti + tj))
+            if tk >= s.a_blocks:
+                tk -= tk % s.a_blocks
+            if min(ti, tj, tk) < 1 or tj > jb:
+                continue
+            out.append(align(replace(s, ti=ti, tj=tj, tk=tk, double_buffer=copies == 2,
+                                     reuse_a=False, reuse_b=False)))
+    return _valid(w, out, s)
+
+
 MENU: tuple[Option, ...] = (
     Option("tiling", "resize one tile dimension (double, halve, or grow to fill memory)", _tiling),
     Option("reorder", "reorder the tile loops or the block loops inside a tile", _reorder,
@@ -196,5 +225,10 @@ MENU: tuple[Option, ...] = (
            gemm_only=True),
     Option("remove_fences", "drop the fences between tiles", _no_fences),
     Option("wide_dma", "move up to 4 blocks per mvin", _wide_dma, gemm_only=True),
+    Option("spread_loads", "with k as the outer block loop, issue the next k group's A mvins "
+           "and the next step's B mvins one at a time during the current one, instead of in a "
+           "burst when they are needed", _spread_loads, gemm_only=True),
+    Option("weight_reuse", "tall, narrow C tiles (as many i blocks as the accumulator holds) so "
+           "each preloaded weight block serves more rows", _weight_reuse, gemm_only=True),
 )
 OPTIONS = {o.name: o for o in MENU}

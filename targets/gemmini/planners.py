@@ -94,6 +94,8 @@ class SymbolicPlanner:
         w["overlap_stores"] += {"tile": 2.0, "fused": 2.0, "deferred": 1.0}.get(s.mvout, 0.0) * st
         w["reorder"] += 1.0 if s.inner[-1] != "i" else 0.3
         w["split"] += 0.2
+        w["spread_loads"] += 2.0 * idle if s.loads != "spread" else 0.0
+        w["weight_reuse"] += 1.0 + idle
         return w
 
     def plan(self, state: PlanState, menu: list[Option], samples: int,

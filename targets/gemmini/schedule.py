@@ -45,7 +45,10 @@ class Schedule:
     """Blocks of B one mvin moves (along j), 1..4."""
     loads: str = "upfront"
     """`upfront`: a tile's loads precede its computes; `interleaved`: each block is loaded just
-    before its first use, so DMA overlaps compute."""
+    before its first use, so DMA overlaps compute; `spread` (block loops in order k first): the
+    A mvins of the next k group (`a_blocks` k steps) are issued one at a time across the
+    iterations of the current group, ahead of their use, instead of in a burst when the group
+    starts (B and bias loads as in `interleaved`)."""
     mvout: str = "tile"
     """`tile`: results move out after the tile; `fused`: each block right after its last compute;
     `deferred`: each block during the next iteration of the outermost block loop (i or j), at a
@@ -77,6 +80,7 @@ class Schedule:
 
 NAIVE = Schedule()
 MVOUTS = ("tile", "fused", "deferred", "carried")
+LOADS = ("upfront", "interleaved", "spread")
 
 
 def blocks(n: int) -> int:
@@ -168,8 +172,13 @@ def check(w: Workload, s: Schedule) -> None:
         raise ScheduleError("sizes must be positive")
     if s.outer not in ("ijk", "jik") or sorted(s.inner) != ["i", "j", "k"]:
         raise ScheduleError(f"bad loop order outer={s.outer} inner={s.inner}")
-    if s.loads not in ("upfront", "interleaved") or s.mvout not in MVOUTS:
+    if s.loads not in LOADS or s.mvout not in MVOUTS:
         raise ScheduleError("bad load or mvout placement")
+    if s.loads == "spread":
+        taps = w.conv.in_ch // DIM if w.conv else s.a_blocks
+        if s.inner[0] != "k" or s.tk % s.a_blocks or taps % s.a_blocks:
+            raise ScheduleError("spread loads need k as the outermost block loop and A mvins "
+                                "that divide the k tile (and a convolution tap)")
     if s.mvout in ("deferred", "carried") and s.inner[0] == "k":
         raise ScheduleError(f"{s.mvout} mvouts need i or j as the outermost block loop")
     if s.a_blocks > MAX_BLOCK_LEN or s.b_blocks > MAX_BLOCK_LEN:
@@ -196,5 +205,5 @@ def align(s: Schedule) -> Schedule:
     return replace(s, a_blocks=a, b_blocks=b)
 
 
-__all__ = ["Schedule", "ScheduleError", "NAIVE", "MVOUTS", "align", "blocks", "check", "dims",
+__all__ = ["Schedule", "ScheduleError", "NAIVE", "MVOUTS", "LOADS", "align", "blocks", "check", "dims",
            "library"]
