@@ -10,19 +10,23 @@ whose shapes depend on tensor values (`x[:reduce_sum(y)]`) cannot be traced and 
 
 Ints are int64, floats float64, as in TensIR. A function lifted from Python (exact ints) is
 generated only when no int intermediate can leave int64 for any int64 input (as the llvm target
-does: a module has no call-time check). The module computes the program, not the source's entry
-checks: the caller must establish the precondition, and an index out of range is clamped by XLA.
+does: a module has no call-time check). Where TensIR has no value XLA still computes one (it
+broadcasts unequal shapes, clamps positions): the reference is evaluated at the shapes, on zeros,
+and shapes outside the domain are refused. What depends on values, a position `x[i]` with `i`
+known only at run time, is reported as what the module assumes.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import IO, Any, ClassVar
 
-from tensflo.ir.tensir import Function, OpDef
+from tensflo.ir.tensir import App, DomainError, Function, Lambda, Lit, OpDef, Term, Var, evaluate
 from tensflo.ir.tensir.magnitude import int64_for_int64_inputs, magnitude_bound
+from tensflo.ir.tensir.ops import LEN
+from tensflo.ir.tensir.terms import Arg
 from tensflo.plugins.components import TargetReport
 from tensflo.plugins.errors import UsageError
 from tensflo.plugins.hookspecs import hookimpl
@@ -34,8 +38,6 @@ from .pyexpr import PyTable
 
 DTYPES = {"int": "int64", "float": "float64", "bool": "bool"}
 """Element type -> the StableHLO element dtype of a parameter (as JAX names it)."""
-ASSUMES = ("the caller establishes the function's precondition (the module has no entry checks; "
-           "XLA clamps an index out of range)")
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,55 @@ def signature(fn: Function, shapes: Mapping[str, tuple[int, ...]]) -> Signature:
     return Signature(tuple(args))
 
 
+def _known(t: Arg, static: frozenset[Var]) -> bool:
+    """Whether scalar `t` is known when the module is generated: literals, static ints, lengths
+    (shapes are static) and scalar ops of those."""
+    if isinstance(t, Lit):
+        return True
+    if isinstance(t, Var):
+        return t in static
+    if isinstance(t, App):
+        return t.op is LEN or (t.type.rank == 0 and all(_known(a, static) for a in t.args))
+    return False
+
+
+def value_dependent(fn: Function, static: frozenset[Var]) -> list[str]:
+    """The ops applied to tensors with a scalar int argument known only at run time (`x[i]`,
+    `stride(x, s, ...)`): whether they stay in their domain depends on the inputs' values. The
+    other ops' domains (equal shapes, non-empty maxima, matching dims) depend on shapes only."""
+    found: set[str] = set()
+    stack: list[Arg] = [fn.body]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, Lambda):
+            stack.append(t.body)
+        if not isinstance(t, App):
+            continue
+        stack.extend(t.args)
+        scalars = [a for a in t.args if isinstance(a, Term) and a.type.rank == 0]
+        if t.op.family is None and len(scalars) < len(t.args) and any(
+                a.type.elem == "int" and not _known(a, static) for a in scalars):
+            found.add(t.op.name)
+    return sorted(found)
+
+
+def check_domain(fn: Function, sig: Signature, uncertain: list[str]) -> None:
+    """Refuse shapes at which the program leaves its domain (the reference evaluated on zeros):
+    XLA would compute something (broadcast unequal shapes, clamp) where TensIR has no value."""
+    import numpy as np
+
+    zero = {"int": 0, "float": 0.0, "bool": False}
+    env = {p.name: a if isinstance(a, int) else np.full(a[1], zero[p.type.elem], dtype=a[2])
+           for p, a in zip(fn.params, sig.args, strict=True)}
+    try:
+        evaluate(fn.body, env)
+    except DomainError as e:
+        which = (f" with every input 0 ({', '.join(uncertain)} read positions known only at run "
+                 f"time)") if uncertain else ""
+        raise UsageError(f"{fn.name}: at these shapes the program leaves its domain{which}: {e}; "
+                         f"a module would compute a value where TensIR has none") from None
+
+
 def python_refusal(fn: Function) -> str | None:
     """Why `fn`, lifted from Python (exact ints), cannot be a StableHLO module, or None."""
     bound = magnitude_bound(fn)
@@ -117,9 +168,9 @@ def portable_artifact(text: str) -> bytes:
     return serialize_portable_artifact(text, stablehlo.get_current_version())
 
 
-def run_on_cpu(text: str, args: list[Any]) -> Any:
-    """Compile the module text with XLA for this CPU and run it on `args` (NumPy values, one per
-    non-static parameter); returns the result as a NumPy value."""
+def cpu_function(text: str) -> Callable[[Sequence[Any]], Any]:
+    """The module text compiled by XLA for this CPU: a function of the arguments (NumPy values,
+    one per non-static parameter) returning the result as a NumPy value."""
     import jax
     import numpy as np
     from jax.extend import backend
@@ -128,8 +179,17 @@ def run_on_cpu(text: str, args: list[Any]) -> Any:
     client = backend.get_backend("cpu")
     options = backend.get_compile_options(num_replicas=1, num_partitions=1)
     executable = client.compile_and_load(text, client.devices()[:1], options)
-    (result,) = executable.execute([jax.device_put(np.asarray(a)) for a in args])
-    return np.asarray(result)
+
+    def run(args: Sequence[Any]) -> Any:
+        (result,) = executable.execute([jax.device_put(np.asarray(a)) for a in args])
+        return np.asarray(result)
+
+    return run
+
+
+def run_on_cpu(text: str, args: Sequence[Any]) -> Any:
+    """Compile the module text with XLA for this CPU and run it once on `args`."""
+    return cpu_function(text)(args)
 
 
 @dataclass(frozen=True)
@@ -178,6 +238,7 @@ class StableHloTarget:
             if refusal is not None:
                 raise UsageError(refusal)
             sig = signature(fn, dict(self.shapes))
+            check_domain(fn, sig, value_dependent(fn, static_params(fn) or frozenset()))
             out.append((fn, sig, lower(fn, sig).as_text()))
         return out
 
@@ -191,11 +252,14 @@ class StableHloTarget:
         buf = io.StringIO()
         for fn, sig, text in self.modules(functions, source_lang):
             body = str(fn).strip().replace("\n", " ")
+            uncertain = value_dependent(fn, static_params(fn) or frozenset())
+            assumes = (f"positions read by {', '.join(uncertain)} are in range (XLA clamps a "
+                       f"position out of range where TensIR has no value)") if uncertain else ""
             buf.write(f"// StableHLO generated by tensflo {__version__} (target stablehlo): {fn.name}\n"
                       f"// TensIR: {body}\n// inputs: {sig.describe(fn)}\n"
-                      f"// ints are int64 (C `/` and `%` truncate, x / 0 == 0, x % 0 == x); "
-                      f"the caller establishes the precondition\n{text.rstrip()}\n")
-            reports.append({"inputs": sig.describe(fn), "assumes": ASSUMES})
+                      f"// ints are int64 (C `/` and `%` truncate, x / 0 == 0, x % 0 == x)\n"
+                      + (f"// assumes: {assumes}\n" if assumes else "") + f"{text.rstrip()}\n")
+            reports.append({"inputs": sig.describe(fn), **({"assumes": assumes} if assumes else {})})
         out.write(buf.getvalue())
         return reports
 

@@ -5,17 +5,24 @@ express are refused with a message."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+os.environ.setdefault("JAX_PLATFORMS", "cpu")  # before jax loads: no probing for accelerators
 pytest.importorskip("jax")
 
 from tensflo.compiler.cli import main  # noqa: E402
 from tensflo.ir.tensir import Function, evaluate, parse_module  # noqa: E402
 from tensflo.plugins.errors import UsageError  # noqa: E402
-from tensflo.targets.stablehlo import StableHloTarget, portable_artifact, run_on_cpu  # noqa: E402
+from tensflo.targets.stablehlo import (  # noqa: E402
+    StableHloTarget,
+    cpu_function,
+    portable_artifact,
+    run_on_cpu,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMS = """
@@ -75,6 +82,7 @@ def test_module_parses_and_equals_numpy_on_xla_cpu(name: str, shapes: str) -> No
     dims = dict(given)
     rng = np.random.default_rng(7)
     worst = 0.0
+    run = cpu_function(text)
     for _ in range(5):
         env: dict[str, object] = {}
         args = []
@@ -88,7 +96,7 @@ def test_module_parses_and_equals_numpy_on_xla_cpu(name: str, shapes: str) -> No
             env[p.name] = value
             args.append(value)
         want = np.asarray(evaluate(fn.body, env))
-        got = run_on_cpu(text, args)
+        got = run(args)
         assert got.shape == want.shape
         if fn.result.elem == "float":
             err = float(np.max(np.abs(got - want) / (1.0 + np.abs(want)), initial=0.0))
@@ -114,6 +122,24 @@ def test_missing_or_wrong_shapes_are_refused(shapes: str, message: str) -> None:
     target = StableHloTarget().configure(shapes=shapes) if shapes else StableHloTarget()
     with pytest.raises(UsageError, match=message):
         target.emit([functions()["softish"]], io.StringIO())
+
+
+def test_shapes_outside_the_domain_are_refused() -> None:
+    """XLA would broadcast a length-1 vector against a length-5 one, or clamp; TensIR has no value
+    there, so the module is not written."""
+    (add, top, pick) = parse_module(
+        "def add(x: vec[int], y: vec[int]) -> vec[int] = vec_elemwise_add(x, y)\n"
+        "def top(x: vec[float]) -> float = reduce_max(x)\n"
+        "def pick(x: vec[int], i: int) -> int = x[i]")
+    with pytest.raises(UsageError, match="leaves its domain: vec_elemwise_add: shapes differ"):
+        emit(add, "x=1,y=5")
+    with pytest.raises(UsageError, match="leaves its domain: reduce_max of an empty vector"):
+        emit(top, "x=0")
+    with pytest.raises(UsageError, match="with every input 0 .index"):
+        emit(pick, "x=0")
+    report = StableHloTarget().configure(shapes="x=4").emit([pick], io.StringIO())
+    assert "positions read by index are in range" in report[0]["assumes"]
+    assert "assumes" not in StableHloTarget().configure(shapes="x=1,y=1").emit([add], io.StringIO())[0]
 
 
 def test_data_dependent_shape_is_refused() -> None:
@@ -146,13 +172,14 @@ def test_compile_command_writes_the_module(tmp_path: Path) -> None:
 def test_example_module_runs_the_c_formula() -> None:
     text = (ROOT / "examples" / "stablehlo" / "normal_blend_8.mlir").read_text()
     assert len(portable_artifact(text)) > 0
+    run = cpu_function(text)
     rng = np.random.default_rng(3)
     for _ in range(5):
         base, active = (rng.integers(-255, 256, 1024, dtype=np.int64) for _ in range(2))
         opacity = rng.integers(-255, 256, dtype=np.int64)
         num = opacity * active + (255 - opacity) * base
         want = np.sign(num) * (np.abs(num) // 255)  # C: truncation toward zero
-        assert np.array_equal(run_on_cpu(text, [base, active, opacity]), want)
+        assert np.array_equal(run([base, active, opacity]), want)
 
 
 def _op_cases() -> list[tuple[str, tuple]]:
