@@ -131,6 +131,8 @@ def array_entries(ns: str) -> dict[str, PyEntry]:
         "index": Template("{0}[{1}]", ATOM, (ATOM,)),
         **slicing_entries("{}", ns),
         "append": call("append_rows", 2),
+        "stride_update": call("stride_update", 4),
+        "flatten_rows": Template("{0}.reshape(-1)", ATOM, (ATOM,)),
         "len": call("len", 1),
         "transpose": Template("{0}.T", ATOM, (ATOM,)),
         "reduce_sum": call(f"{ns}.sum", 1),

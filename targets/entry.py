@@ -62,7 +62,8 @@ class CParam:
     pointer: bool = False
     written: bool = False
     extent: str | None = None
-    """For a written pointer: the parameter whose value is the number of elements written."""
+    """For a written pointer: the parameter whose value is the number of elements written (None:
+    the whole array is the output, as for writes at affine positions)."""
     element: bool = False
     """For a written pointer: only its first element is written (`*p = ...`)."""
     default: int | float | bool | None = None
@@ -70,8 +71,9 @@ class CParam:
 
     def written_part(self, names: dict[str, str]) -> str:
         """What the function writes of this parameter: `p[:n]` or `p[0]`."""
-        return f"{names[self.name]}[0]" if self.element else \
-            f"{names[self.name]}[:{names[self.extent or '']}]"
+        if self.element:
+            return f"{names[self.name]}[0]"
+        return f"{names[self.name]}[:{names[self.extent] if self.extent else ''}]"
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def entry_lines(target: str, spec: EntrySpec, namespace: Iterable[str]) -> list[
     for o, _ in spec.outputs:  # every output from the original inputs, before any write
         lines.append(f"    _{o} = {spec.name}__{o}({args})")
     for p in written:
-        at = "0" if p.element else f":{names[p.extent or '']}"
+        at = "0" if p.element else f":{names[p.extent] if p.extent else ''}"
         lines.append("    " + WRITE_BACK[target].format(p=names[p.name], at=at, r=f"_{p.name}"))
     ret = "_return" if any(o == "return" for o, _ in spec.outputs) else "None"
     if spec.returns_tuple:

@@ -20,6 +20,7 @@ from tensflo.ir.loop.nodes import Loc
 from tensflo.ir.tensir import App, Term, Var, free_vars, lit, rewrite
 from tensflo.ir.tensir.types import INT, TensorType
 
+from .affine_writes import affine_writes
 from .argext import arg_extremes
 from .build import ZERO, as_bool, coerce, mk, term_arg, unify_numeric
 from .conditions import Check, Conditions, Context
@@ -164,7 +165,10 @@ class Lifter:
             case L.For() | L.While() if leaves_early(s):
                 search_loop(self, s, None, env, ctx)
             case L.For():
-                self.for_(s, env, ctx)
+                loop, finish = affine_writes(self, s, env, ctx)
+                self.for_(loop, env, ctx)
+                for done in finish:
+                    done(env)
             case L.While():
                 self.for_(while_to_for(s, env), env, ctx)
             case _:

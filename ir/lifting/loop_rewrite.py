@@ -88,7 +88,7 @@ def _inside_at(e: L.Expr, at: L.Index, name: L.Name) -> bool:
     return count_name == count_at
 
 
-def replace_at(body: Sequence[L.Stmt], at: L.Index, cell: L.Name) -> list[L.Stmt]:
+def replace_at(body: Sequence[L.Stmt], at: L.Index, cell: L.Name | L.Index) -> list[L.Stmt]:
     """`body` with every occurrence of the element `at` replaced by the variable `cell`."""
 
     def ex(e: L.Expr) -> L.Expr:

@@ -31,8 +31,11 @@ what its lifted program's precondition promises), the C code touches no element 
 beyond: the new `P[:n]` is the derived function's result and `P[n:]` is unchanged. The result
 therefore requires `n >= 0` and `len(p) >= n`, and computes `p[:n]`. No other parameter is needed
 for an extent (reads of read-only pointers get `n <= len(x)` preconditions from the lifter). When
-no parameter can be the extent, the function is refused (flat 2-D arrays, strided outputs: not
-finished).
+no parameter can be the extent, the function is refused.
+
+A pointer written at positions other than a loop counter (`y[i * incy]`, `c[i * n + j]`) has no
+extent: the derived function returns all of `p` (the positions not written keep their values),
+and the lifted program's precondition says the positions written are inside `p`.
 """
 
 from __future__ import annotations
@@ -202,13 +205,18 @@ def pointer_output(fn: L.Function, p: str) -> Output:
         derived = dataclasses.replace(fn, name=f"{fn.name}__{p}", params=_by_value(fn.params),
                                       result=elem, body=_returning(body, local))
         return Output(p, derived, None, element=True)
+    if not written_at_counters(fn, p):  # y[i * inc], c[i * n + j]: the whole array is the output
+        body = _returning(_drop_writes(fn.body, others), L.Name(p, fn.loc))
+        derived = dataclasses.replace(fn, name=f"{fn.name}__{p}", params=_by_value(fn.params),
+                                      result=TensorType(param.type.elem, 1), body=body)
+        return Output(p, derived)
     used = {x.id for s in L.walk_stmts(fn.body) for e in L.stmt_exprs(s)
             for x in L.sub_exprs(e) if isinstance(x, L.Name)}
     candidates = [n for n in extent_candidates(fn) if n in used]
     if not candidates:
         raise LoopIRError(param.loc, f"unsupported: no parameter gives the extent of the written "
                                      f"pointer {p} (an int parameter that is never assigned, read "
-                                     "as its length; flat 2-D and strided outputs are not finished)")
+                                     "as its length)")
     n = candidates[0]
     length = L.Len(L.Name(p, param.loc), param.loc)
     body = _returning(tuple(_subst_stmt(s, L.Name(n), length)
@@ -219,6 +227,27 @@ def pointer_output(fn: L.Function, p: str) -> Output:
     derived = dataclasses.replace(fn, name=f"{fn.name}__{p}", params=_by_value(fn.params),
                                   result=TensorType(param.type.elem, 1), body=body, guards=guards)
     return Output(p, derived, n)
+
+
+def written_at_counters(fn: L.Function, p: str) -> bool:
+    """Whether the writes into the pointer `p` are read with an extent: each is `p[i]` with `i` a
+    loop counter, one is outside every loop, or one is at a variable a loop changes (`p[k++]`).
+    Else every write is in a loop at a position made of counters and values no loop changes
+    (`y[i * incy]`, `c[i * n + j]`), and the output is all of `p`: the lifted program says which
+    positions change, its precondition that they are inside `p`."""
+    def writes(body: tuple[L.Stmt, ...]) -> list[L.Index]:
+        return [s.target for s in L.walk_stmts(body) if isinstance(s, L.Assign | L.Push)
+                and isinstance(s.target, L.Index) and s.target.base == L.Name(p)]
+
+    loops = [s for s in L.walk_stmts(fn.body) if isinstance(s, L.For)]
+    counters = {s.var for s in loops}
+    changing = {v for s in loops for v in L.assigned_vars(s.body)} - counters
+    in_loops = [t for s in loops for t in writes(s.body)]
+    everywhere = writes(fn.body)
+    return {id(t) for t in in_loops} != {id(t) for t in everywhere} or \
+        all(isinstance(t.index, L.Name) and t.index.id in counters for t in everywhere) or \
+        any(isinstance(x, L.Name) and x.id in changing for t in everywhere
+            for x in L.sub_exprs(t.index))
 
 
 def write_only(fn: L.Function) -> tuple[str, ...]:
