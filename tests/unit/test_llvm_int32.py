@@ -1,0 +1,171 @@
+"""The llvm target's 32-bit arithmetic: narrow values (int32 loads, literals) and the subterms
+proven to be values the C++ source computes in `int` (targets/llvm/int32_proofs.py).
+
+Results are compared with the C++ source compiled by g++ on random inputs, including values next
+to the int32 limits on which the source is still defined, and with the TensIR reference."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tensflo.ir.tensir import DomainError, Function
+from tensflo.ir.tensir.evaluate import evaluate
+from tensflo.ir.tensir.parser import parse_module
+from tensflo.targets.llvm.functions import build_module
+from tensflo.targets.llvm.int32_proofs import prove_source
+from tensflo.targets.llvm.target import LlvmTarget
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNELS = ROOT / "benchmarks" / "kernels" / "cpp"
+I32_MIN, I32_MAX = -2**31, 2**31 - 1
+needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
+
+
+def _lift(path: Path, name: str) -> Function:
+    from tensflo.compiler.pipeline import Options, compile_function, read_module
+    from tensflo.plugins.manager import load_registry
+
+    with load_registry() as registry:
+        result = compile_function(read_module(str(path), registry), name, registry,
+                                  Options(target=None))
+    assert result.lifted and result.program is not None, result.diagnostics
+    return Function(name, result.params, result.program)
+
+
+def _native(path: Path, fn: Function, cases: list[list]) -> list:
+    from tensflo.compiler.native import run_native
+
+    return run_native(str(path), fn.name, [str(p.type) for p in fn.params], str(fn.result),
+                      [[a.tolist() if isinstance(a, np.ndarray) else a for a in c] for c in cases])
+
+
+def _int32(fn: Function) -> dict[str, str]:
+    dtypes = {p.name: "int32" for p in fn.params if p.type.elem == "int"}
+    dtypes["return"] = "int32"
+    return dtypes
+
+
+def _kernel(fn: Function, dtypes: dict[str, str], proofs=None):
+    """The compiled function (callable on NumPy arrays), with 32-bit proofs when given."""
+    return LlvmTarget().compile([fn], dtypes, {fn.name: proofs} if proofs else {})[fn.name]
+
+
+def _fits(*values: np.ndarray) -> np.ndarray:
+    return np.logical_and.reduce([(v >= I32_MIN) & (v <= I32_MAX) for v in values])
+
+
+@needs_gxx
+def test_normal_blend_is_proven_and_agrees_with_gxx_near_the_int32_limits():
+    path = KERNELS / "normal_blend_8.cc"
+    fn = _lift(path, "normal_blend_8")
+    proofs = prove_source(str(path), fn)
+    proven = {str(t) for t in proofs.terms}
+    assert "(opacity * e1 + (255 - opacity) * e2) / 255" in proven
+    assert "opacity * e1 + (255 - opacity) * e2" in proven
+    assert proofs.params == {"opacity"}
+    assert all(o["status"] == "unsat" for o in proofs.obligations)
+    module, _ = build_module([fn], _int32(fn), proofs={fn.name: proofs})
+    assert "sdiv i32" in str(module) and "mul i32" in str(module)  # the 32-bit path is taken
+
+    ex = _kernel(fn, _int32(fn), proofs)
+    rng = np.random.default_rng(7)
+    cases, worst = [], 0
+    for trial in range(12):
+        n = 257
+        opacity = int(rng.integers(-2**15, 2**15)) if trial else 2**16
+        # entries whose every int intermediate fits, many of them right at the limit
+        lim = I32_MAX // max(abs(opacity), abs(255 - opacity), 1)
+        active = rng.integers(-lim, lim + 1, n, dtype=np.int64)
+        base = rng.integers(-lim, lim + 1, n, dtype=np.int64)
+        active[:4] = [lim, -lim, lim, 0]
+        base[:4] = [0, 0, -lim, lim]
+        a, b = opacity * active, (255 - opacity) * base
+        ok = _fits(a, b, a + b)
+        active, base = np.where(ok, active, 1), np.where(ok, base, 1)
+        worst = max(worst, int(np.abs(opacity * active + (255 - opacity) * base).max()))
+        cases.append([base.astype(np.int32), active.astype(np.int32), opacity, n])
+    assert worst > 2**30  # the inputs reach the int32 limits
+    want = _native(path, fn, cases)
+    for case, w in zip(cases, want, strict=True):
+        got = ex(*case)
+        assert got.tolist() == list(w)
+        ref = evaluate(fn.body, {p.name: v for p, v in zip(fn.params, case, strict=True)})
+        assert got.tolist() == np.asarray(ref).tolist()
+
+
+def test_a_proven_parameter_outside_int_is_a_domain_error():
+    path = KERNELS / "normal_blend_8.cc"
+    fn = _lift(path, "normal_blend_8")
+    ex = _kernel(fn, _int32(fn), prove_source(str(path), fn))
+    x = np.ones(4, dtype=np.int32)
+    assert ex(x, x, 3, 4).tolist() == [1] * 4
+    with pytest.raises(DomainError, match="opacity"):
+        ex(x, x, 2**40, 4)
+
+
+@needs_gxx
+def test_abs_under_a_branch_is_proven_only_as_a_whole(tmp_path):
+    path = KERNELS / "amax_abs.cc"
+    fn = _lift(path, "amax_abs")
+    proofs = prove_source(str(path), fn)
+    proven = {str(t) for t in proofs.terms}
+    assert proven == {"ite(e < 0, -e, e)"}  # `-e` alone is computed only when e < 0
+    assert any(f.startswith("-e:") for f in proofs.failures)
+    ex = _kernel(fn, _int32(fn), proofs)
+    rng = np.random.default_rng(3)
+    cases = []
+    for n in (1, 7, 100, 1000):
+        x = rng.integers(I32_MIN + 1, I32_MAX, n, dtype=np.int64)  # -INT_MIN is undefined
+        x[0] = I32_MIN + 1 if n % 2 else I32_MAX
+        cases.append([x.astype(np.int32), n])
+    for case, w in zip(cases, _native(path, fn, cases), strict=True):
+        assert int(ex(*case)) == w
+
+
+@needs_gxx
+def test_a_long_intermediate_is_not_proven_and_stays_exact(tmp_path):
+    src = tmp_path / "scaled.cc"
+    src.write_text("#include <vector>\n"
+                   "std::vector<int> scaled(const std::vector<int>& a, int s, int n) {\n"
+                   "    std::vector<int> out(n);\n"
+                   "    for (int i = 0; i < n; i++) {\n"
+                   "        long t = a[i];\n"
+                   "        out[i] = t * s / 65536;\n"
+                   "    }\n"
+                   "    return out;\n"
+                   "}\n")
+    fn = _lift(src, "scaled")
+    proofs = prove_source(str(src), fn)
+    assert not any("*" in str(t) or "/" in str(t) for t in proofs.terms), proofs.terms
+    ex = _kernel(fn, _int32(fn), proofs)
+    a = np.array([2**30, -2**30, I32_MAX, I32_MIN, 12345], dtype=np.int32)
+    case = [a, 1024, 5]
+    (want,) = _native(src, fn, [case])
+    assert ex(*case).tolist() == list(want) == [2**24, -2**24, (I32_MAX * 1024) // 65536,
+                                                -(2**31 * 1024 // 65536), 12345 * 1024 // 65536]
+
+
+def test_narrow_comparisons_division_and_maxima_are_exact_at_the_limits():
+    """Without any proof: int32 loads and literals are narrow; i32 results equal the reference."""
+    fns = parse_module(
+        "def neg_div(x: vec[int]) -> vec[int] = vec_map(x, lambda e: e / -1)\n"
+        "def rem(x: vec[int]) -> vec[int] = vec_map(x, lambda e: e % -1 + e % 7)\n"
+        "def pick(x: vec[int]) -> vec[int] = vec_map(x, lambda e: ite(e < 5, min(e, -3), max(e, 9)))\n"
+        "def top(x: vec[int]) -> int = reduce_max(x)\n"
+        "def top0(x: vec[int]) -> int = reduce_max(append(x, 0))\n")
+    x = np.array([I32_MIN, I32_MIN + 1, -7, -1, 0, 1, 5, 6, I32_MAX - 1, I32_MAX], dtype=np.int32)
+    rng = np.random.default_rng(0)
+    for f in fns:
+        for data in (x, rng.permutation(x), -np.abs(x + 1).astype(np.int32)):
+            for out in ("int32", "int64"):
+                if f.name == "neg_div" and out == "int32":
+                    continue  # -INT_MIN does not fit an int32 output
+                ex = _kernel(f, {"x": "int32", "return": out})
+                want = np.asarray(evaluate(f.body, {"x": data.astype(np.int64)}))
+                assert np.asarray(ex(data)).tolist() == want.tolist(), (f.name, out)
+    module, _ = build_module([fns[3]], {"x": "int32", "return": "int64"})
+    assert "icmp sge i32" in str(module)  # the maximum runs on 32-bit lanes
