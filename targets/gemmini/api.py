@@ -120,15 +120,16 @@ def compile_workload(workload: Workload, search: str = "none", budget: int = 40,
 
 def compile_term(fn: Function | Term, shapes: Mapping[str, tuple[int, ...]], search: str = "none",
                  budget: int = 40, seed: int = 0, schedule: Schedule | None = None,
-                 config: SearchConfig | None = None, planner: Planner | None = None
-                 ) -> GemminiResult:
-    """Lower a TensIR function (or term) with the given parameter shapes and compile it.
+                 config: SearchConfig | None = None, planner: Planner | None = None,
+                 model: CycleModel = DEFAULT_MODEL) -> GemminiResult:
+    """Lower a TensIR function (or term) with the given parameter shapes and compile it
+    (cycles in `model`).
 
     Raises `UsageError` for a term the target cannot run or inconsistent shapes.
     """
     lowered = lower(fn, shapes)
     return compile_workload(lowered.workload, search, budget, seed, schedule, config,
-                            lowered=lowered, planner=planner)
+                            model=model, lowered=lowered, planner=planner)
 
 
 def check_on_emulator(result: GemminiResult, fn: Function, shapes: Mapping[str, tuple[int, ...]],

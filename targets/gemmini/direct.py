@@ -6,6 +6,7 @@ check on the emulator and the per-schedule report against the lower bound.
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from tensflo.plugins.errors import UsageError
 
 from .bound import lower_bound
+from .cycles import DEFAULT_MODEL, CycleModel
 from .emulator import EmulatorError, run
 from .workload import Gemm, conv2d_image
 
@@ -60,10 +62,31 @@ def check_workload(result: Any, seed: int = 0) -> bool:
     return all(np.array_equal(got[k], v) for k, v in w.reference(inputs).items())
 
 
-def schedule_report(result: Any) -> dict[str, Any]:
+def parse_model(spec: str | None) -> CycleModel:
+    """`dma_latency=200,max_inflight=4` -> the default cycle model with those fields changed."""
+    if not spec:
+        return DEFAULT_MODEL
+    names = [f.name for f in fields(CycleModel)]
+    changes: dict[str, int] = {}
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        try:
+            if key not in names or not sep:
+                raise ValueError
+            changes[key] = int(value)
+            if changes[key] < 1:
+                raise ValueError
+        except ValueError:
+            raise UsageError(f"bad --cycle-model item {item!r}: write KEY=N (N >= 1) with KEY one "
+                             f"of {', '.join(names)}") from None
+    return replace(DEFAULT_MODEL, **changes)
+
+
+def schedule_report(result: Any, model: CycleModel = DEFAULT_MODEL) -> dict[str, Any]:
     """Cycles, utilisation and the ratio to the lower bound of the chosen schedule and of the
-    naive and library baselines, and the bound itself."""
-    bound = lower_bound(result.workload)
+    naive and library baselines, and the bound itself (all in `model`)."""
+    bound = lower_bound(result.workload, model)
     reports = {"chosen": result.report, **result.baselines}
     return {
         "bound": {"cycles": bound.cycles, "utilisation": round(bound.utilisation, 4),
@@ -74,4 +97,4 @@ def schedule_report(result: Any) -> dict[str, Any]:
     }
 
 
-__all__ = ["parse_conv", "check_workload", "schedule_report", "EmulatorError"]
+__all__ = ["parse_conv", "parse_model", "check_workload", "schedule_report", "EmulatorError"]

@@ -181,6 +181,10 @@ def tensflo_register_commands(add_command: AddCommand) -> None:
                            "default) or search (beam search, as --search beam)")
     comp.add_argument("--search", choices=("none", "beam"), default="none",
                       help="none: the library schedule (default); beam: Autocomp-style search")
+    comp.add_argument("--cycle-model", metavar="KEY=N,...",
+                      help="cycle model parameters other than the defaults, e.g. "
+                           "dma_latency=200,max_inflight=4 (fields of cycles.CycleModel; "
+                           "docs/gemmini.md, 'How far to trust the model')")
     comp.add_argument("--budget", type=int, default=40,
                       help="schedules the search measures (default 40)")
     comp.add_argument("--seed", type=int, default=0, help="seed of the search and the check inputs")
@@ -339,7 +343,8 @@ def _cmd_compile(args: argparse.Namespace, registry: Registry, out: IO[str]) -> 
                          f"(defined: {', '.join(functions) or 'none'})")
     search, schedule, planner = _schedule_options(args, registry)
     result = _adopt_written(compile_term(fn, parse_shapes(args.shapes), search, args.budget,
-                                         args.seed, schedule=schedule, planner=planner))
+                                         args.seed, schedule=schedule, planner=planner,
+                                         model=_model(args)))
     checked = None
     if not args.no_check:
         try:
@@ -382,7 +387,8 @@ def _cmd_compile_conv(args: argparse.Namespace, registry: Registry, out: IO[str]
     workload = parse_conv(args.conv, bias=args.bias, relu=args.relu)
     search, schedule, planner = _schedule_options(args, registry)
     result = _adopt_written(compile_workload(workload, search, args.budget, args.seed,
-                                             schedule=schedule, planner=planner))
+                                             schedule=schedule, planner=planner,
+                                             model=_model(args)))
     checked = None
     if not args.no_check:
         try:
@@ -390,6 +396,12 @@ def _cmd_compile_conv(args: argparse.Namespace, registry: Registry, out: IO[str]
         except EmulatorError as e:
             raise UsageError(f"the generated program failed on the emulator: {e}") from None
     return _write_result(args, result, checked, out)
+
+
+def _model(args: argparse.Namespace) -> Any:
+    from .direct import parse_model
+
+    return parse_model(args.cycle_model)
 
 
 def _choice(args: argparse.Namespace) -> str:
@@ -413,7 +425,7 @@ def _write_result(args: argparse.Namespace, result: Any, checked: bool | None, o
         else:
             out.write(code)
         return ExitCode.OK if checked is not False else ExitCode.NOT_LIFTED
-    bounds = schedule_report(result)
+    bounds = schedule_report(result, _model(args))
     bounds["schedules"][_choice(args)] = bounds["schedules"].pop("chosen")
     if args.json:
         report = result.as_dict()

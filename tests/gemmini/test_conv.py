@@ -100,3 +100,15 @@ def test_cli_emits_the_convolution_c(cli):
 def test_conv_usage_errors(cli, args, message):
     code, out, err = cli("gemmini", "compile", *args)
     assert code == 2 and message in err and "Traceback" not in err and not out
+
+
+def test_cli_cycle_model_parameters(cli):
+    args = ("gemmini", "compile", "--conv", "n=1,h=14,w=14,cin=32,cout=48", "--json")
+    code, out, _ = cli(*args)
+    default = json.loads(out)
+    code, out, _ = cli(*args, "--cycle-model", "dma_latency=200,max_inflight=4")
+    slow = json.loads(out)
+    assert code == 0 and slow["cycles"] > 2 * default["cycles"]
+    assert slow["bound"] == default["bound"]  # execute-bound: no DMA term in it
+    code, _, err = cli(*args, "--cycle-model", "latency=3")
+    assert code == 2 and "bad --cycle-model item 'latency=3'" in err and "dma_latency" in err
