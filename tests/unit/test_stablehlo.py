@@ -22,6 +22,7 @@ from tensflo.targets.stablehlo import (  # noqa: E402
     cpu_function,
     portable_artifact,
     run_on_cpu,
+    split_modules,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -218,3 +219,16 @@ def test_every_op_lowers_and_equals_its_reference_on_xla_cpu(name: str, sig: tup
     assert len(portable_artifact(text)) > 0
     got = run_on_cpu(text, [s.env[p.name] for p in params if p not in static])
     assert same_value(got, s.expected), f"{s.term} on {s.env}: {got!r} != {s.expected!r}"
+
+
+def test_a_file_of_several_functions_splits_into_modules_xla_runs() -> None:
+    fns = functions()
+    out = io.StringIO()
+    StableHloTarget().configure(shapes="a=6,b=6,base=6,active=6").emit(
+        [fns["average"], fns["darken_blend"]], out)
+    assert len(portable_artifact(out.getvalue())) > 0  # one file: a module of named modules
+    parts = split_modules(out.getvalue())
+    assert list(parts) == ["average", "darken_blend"]
+    a, b = np.array([7, -7, 3, -3, 0, 9]), np.array([1, 1, 0, 0, 5, -9])
+    assert run_on_cpu(parts["average"], [a, b]).tolist() == [4, -3, 1, -1, 2, 0]
+    assert run_on_cpu(parts["darken_blend"], [a, b]).tolist() == np.minimum(a, b).tolist()
