@@ -35,6 +35,7 @@ from .results import Empty, LiftResult, NotLiftable, Presized, Sym
 from .scan import running_scans
 from .sequence import LastValue, earlier_results, generalize_invariants, length_of, plain_lengths
 from .template import replace_bound
+from .trace_split import split_traces
 from .vectorize import collect_leaves, leaf_slice
 
 
@@ -423,7 +424,8 @@ class Lifter:
                                          lambda e: self.scalar(e, env, ctx), checks, facts)
         given = earlier_results((v for n, v in env.items() if n not in state and isinstance(v, Term)),
                                 frozenset(Var(p.name, p.type) for p in self.function.params))
-        obligations[known:] = [generalize_invariants(ob, given) for ob in obligations[known:]]
+        obligations[known:] = [generalize_invariants(ob, given)
+                               for ob in split_traces(obligations[known:], summaries, counter)]
         for name in state:
             env[name] = rewrite.simplify(summaries[name](hi))
             summary = summaries[name]

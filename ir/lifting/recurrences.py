@@ -37,6 +37,20 @@ _EXTREMA = ("max", "min")
 
 
 @dataclass(frozen=True)
+class SemiringSummary:
+    """A summary this module gives: `fn(bound)`; `trace` and `value` are set for a fold or a push
+    of a state's new value (`value`, the state's update as the loop body computes it) over the
+    state's trace, so its proof can take the trace's step as a separate fact."""
+
+    fn: Callable[[Term], Term]
+    trace: Callable[[Term], Term] | None = None
+    value: Term | None = None
+
+    def __call__(self, bound: Term) -> Term:
+        return self.fn(bound)
+
+
+@dataclass(frozen=True)
 class MaxPlus:
     """`s' = kind(s + a, b)`: the update of a running state in the (kind, +) semiring."""
 
@@ -70,7 +84,7 @@ def semiring_states(s: L.For, state: dict[str, Var], before: dict[str, Sym], new
         vectors = _vectors(s.loc, rec, i, lo, names, pending)
         if vectors is None:
             continue
-        out[name] = _state_summary(rec.kind, init, vectors)
+        out[name] = SemiringSummary(_state_summary(rec.kind, init, vectors))
         traces[after] = _trace(rec.kind, init, vectors, var, names)
     if not traces:
         return out
@@ -201,7 +215,8 @@ def _constant_like(vec: Term, c: Term, names: set[str]) -> Term:
     return mk("vec_map", vec, Lambda((e,), c))
 
 
-def _state_summary(kind: str, init: Term, vectors: Callable[[Term], tuple[Term, Term]]) -> Summary:
+def _state_summary(kind: str, init: Term, vectors: Callable[[Term], tuple[Term, Term]]
+                   ) -> Callable[[Term], Term]:
     # max: sum(A) + reduce_max(append(B - S, s0)); min: sum(A) - reduce_max(append(S - B, -s0))
     def summary(bound: Term) -> Term:
         a, b = vectors(bound)
@@ -260,7 +275,7 @@ def _fold_of_trace(var: Var, init: Term, after: Term, traces: dict[Term, Callabl
             continue
         if hoisted_map(rest, {t: trace(lo)}) is None:  # (no iteration: checks the shape only)
             continue
-        return _fold(kind, init, rest, t, trace)
+        return _fold(kind, init, rest, t, trace, value)
     return None
 
 
@@ -281,23 +296,30 @@ def _pushed_trace(entry: Term, traces: dict[Term, Callable[[Term], Term]], loop_
             assert vec is not None
             return vec
 
-        return summary
+        return SemiringSummary(summary, summary, entry)
     return None
 
 
-def _fold(kind: str, init: Term, rest: Term, t: Var, trace: Callable[[Term], Term]) -> Summary:
-    def summary(bound: Term) -> Term:
+def _fold(kind: str, init: Term, rest: Term, t: Var, trace: Callable[[Term], Term], value: Term
+          ) -> SemiringSummary:
+    """The fold of `rest` (over `t`) along `trace`; its `trace` is the vector folded and its
+    `value` that vector's new entry (`rest` at the state's new `value`, negated for `min`)."""
+    entry = _replace(rest, t, value)
+    e = Var(_fresh("e", rest, {t.name}), rest.type)
+
+    def folded(bound: Term) -> Term:
         vec = hoisted_map(rest, {t: trace(bound)})
         assert vec is not None
-        if kind == "add":
-            return mk("add", init, mk("reduce_sum", vec))
-        if kind == "max":
-            return mk("reduce_max", mk("append", vec, init))
-        e = Var(_fresh("e", rest, set()), vec.type.scalar)
-        negated = mk("vec_map", vec, Lambda((e,), mk("neg", e)))
-        return mk("neg", mk("reduce_max", mk("append", negated, mk("neg", init))))
+        return vec if kind != "min" else mk("vec_map", vec, Lambda((e,), mk("neg", e)))
 
-    return summary
+    def summary(bound: Term) -> Term:
+        if kind == "add":
+            return mk("add", init, mk("reduce_sum", folded(bound)))
+        if kind == "max":
+            return mk("reduce_max", mk("append", folded(bound), init))
+        return mk("neg", mk("reduce_max", mk("append", folded(bound), mk("neg", init))))
+
+    return SemiringSummary(summary, folded, entry if kind != "min" else mk("neg", entry))
 
 
 def _subterms(t: Term | Lambda) -> set[Term]:

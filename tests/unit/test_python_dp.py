@@ -1,8 +1,7 @@
 """Running maxima and minima over Python lists (`ir/lifting/scan.py` `running_scans`): a running
 value seeded from an input's element (`m = x[0]`) lifts to a scan beside a vector holding the
 seed, is proven, and the generated code agrees with CPython on random inputs (ints exactly, also
-beyond 64 bits; floats within a tolerance). Kadane's loop over a tail is not reported lifted
-without a proof."""
+beyond 64 bits; floats within a tolerance); so does Kadane's loop over a tail."""
 
 from __future__ import annotations
 
@@ -101,11 +100,16 @@ def test_running_extremes_agree_with_cpython(generated: dict[str, list[Any]],
     assert worst <= 1e-9, f"largest error {worst}"
 
 
-def test_kadane_over_a_tail_is_only_tested_not_reported_lifted(source: Path) -> None:
-    """Kadane's state and best over `nums[1:]` lift to scans (`ir/lifting/recurrences.py`), but
-    the verifier does not prove the loop from offset 1 in time: tested only, not lifted."""
-    (r,) = compile_file(str(source), ["kadane"], load_registry(), Options(timeout=8, synth=()))
-    assert not r.lifted and r.proof != "unbounded"
-    assert r.program is not None and "scan_sum" in r.tensir, r.tensir
-    text = " ".join(str(d) for d in r.diagnostics)
-    assert "was not proven" in text and "dp.py:24:5" in text, text
+def test_kadane_over_a_tail_lifts_and_agrees(source: Path, original: dict[str, Any]) -> None:
+    """Kadane's state and best over `nums[1:]` (`ir/lifting/recurrences.py`, proven through
+    `ir/lifting/trace_split.py`): unbounded, and equal to CPython, ints beyond 64 bits too."""
+    (r,) = compile_file(str(source), ["kadane"], load_registry(), Options(timeout=60, synth=()))
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    assert "scan_sum" in r.tensir and "scan_max" in r.tensir, r.tensir
+    fn = load_module(r.code, "kadane_np").kadane
+    rng = random.Random(3)
+    for trial in range(60):
+        n = rng.randint(1, 10)
+        bound = 2**70 if trial % 3 == 0 else 40
+        xs = [rng.randint(-bound, bound) for _ in range(n)]
+        assert int(fn(xs)) == original["kadane"](xs), xs

@@ -55,6 +55,38 @@ def best_prefix(xs: list[int]) -> int:
     return best
 
 
+def best_and_worst(nums: list[int]) -> int:
+    cur_max, best_max = 0, nums[0]
+    cur_min, best_min = 0, nums[0]
+    for x in nums:
+        cur_max = max(cur_max + x, x)
+        best_max = max(best_max, cur_max)
+        cur_min = min(cur_min + x, x)
+        best_min = min(best_min, cur_min)
+    return best_max - best_min
+
+
+def best_run(xs: list[float]) -> float:
+    cur = 0.0
+    best = 0.0
+    for x in xs[2:]:
+        if cur < 0:
+            cur = 0.0
+        cur += x
+        if cur > best:
+            best = cur
+    return best
+
+
+def best_window(nums: list[int], k: int) -> int:
+    window = 0
+    best = 0
+    for i in range(k, len(nums)):
+        window += nums[i] - nums[i - k]
+        best = max(best, window)
+    return best
+
+
 def kadane_trace(xs: list[int]) -> list[int]:
     cur = 0
     out = []
@@ -64,7 +96,9 @@ def kadane_trace(xs: list[int]) -> list[int]:
     return out
 '''
 
-LIFTED = ["kadane_state", "reset_state", "low_state", "best_prefix", "kadane_trace"]
+LIFTED = ["kadane_state", "reset_state", "low_state", "best_prefix", "kadane_trace",
+          "best_and_worst", "best_run", "best_window"]
+FLOATS = ("reset_state", "best_run")
 PROGRAMS = {
     "kadane_state": "reduce_sum(nums) + reduce_max(append(vec_elemwise_sub(nums, scan_sum(nums)), "
                     "nums[0]))",
@@ -112,14 +146,18 @@ def test_semiring_states_agree_with_cpython(results: dict[str, Any], source: Pat
         fn = getattr(load_module(results[name].code, f"{name}_rec"), name)
         for trial in range(40):
             n = rng.randint(1, 12)
-            if name == "reset_state":
+            if name in FLOATS:
                 xs: list[Any] = [rng.uniform(-1e3, 1e3) for _ in range(n)]
                 want, got = namespace[name](xs), float(fn(xs))
                 worst = max(worst, abs(want - got))
                 continue
             big = trial % 4 == 0
             xs = [rng.randint(-2**70, 2**70) if big else rng.randint(-60, 60) for _ in range(n)]
-            args = (xs, rng.randint(-100, 100)) if name == "low_state" else (xs,)
+            args: tuple[Any, ...] = (xs,)
+            if name == "low_state":
+                args = (xs, rng.randint(-100, 100))
+            elif name == "best_window":
+                args = (xs, rng.randint(0, n))
             want = namespace[name](*args)
             got = _plain(fn(*args))
             got = [int(v) for v in got] if isinstance(want, list) else int(got)
@@ -136,5 +174,19 @@ def test_a_wrong_closed_form_is_not_proven(source: Path) -> None:
                   env)
     r = check_candidate(module, fn, wrong)
     assert r is not None
+    report = check_obligations(r.obligations, [Z3Verifier()], timeout=20)
+    assert report.level == "none" and report.counterexample is not None
+
+
+def test_a_wrong_fold_over_a_trace_is_not_proven(source: Path) -> None:
+    """With the trace's step split off (`trace_split.py`), a wrong best is still refuted."""
+    module = read_module(str(source), load_registry())
+    fn = next(f for f in module.functions if f.name == "best_run")
+    env = {"xs": TensorType("float", 1)}
+    # the largest prefix sum: no restart where the running sum goes negative
+    wrong = parse("reduce_max(append(scan_sum(xs[2:len(xs)]), 0.0))", env)
+    r = check_candidate(module, fn, wrong)
+    assert r is not None
+    assert sum(ob.kind == "preservation" for ob in r.obligations) >= 1
     report = check_obligations(r.obligations, [Z3Verifier()], timeout=20)
     assert report.level == "none" and report.counterexample is not None
