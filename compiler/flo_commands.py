@@ -14,6 +14,8 @@ import enum
 import json
 import logging
 import runpy
+import signal
+import threading
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,6 +28,8 @@ EXAMPLE = "tensflo flo run examples/flo/windowed_aggregation.py --runner beam"
 
 CHECK_HELP = "type-check a graph file and check streaming progress and eager execution on inputs"
 RUN_HELP = "run a graph file on inputs and print its outputs"
+SERVE_HELP = ("start a Beam job service and a pool of SDK worker processes on this machine, "
+              "for --beam-runner PortableRunner")
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
@@ -75,6 +79,14 @@ def tensflo_register_commands(add_command: AddCommand) -> None:
                      help="a Beam pipeline flag, passed through (repeatable), e.g. "
                           "--beam-option=--direct_num_workers=2")
 
+    serve = actions.add_parser(
+        "serve", help=SERVE_HELP, description=SERVE_HELP[0].upper() + SERVE_HELP[1:] + ".",
+        epilog="Prints the flags that send a job there and runs until interrupted (Ctrl-C).\n\n"
+               "example:\n  tensflo flo serve --workers 2",
+        formatter_class=_formatter)
+    serve.add_argument("--workers", type=int, default=2, metavar="N",
+                       help="SDK worker processes per job (default: %(default)s)")
+
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE.py", help="a Python file defining a Flo graph")
@@ -88,6 +100,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _cmd_flo(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
     from tensflo.ir.flo import FloTypeError, typecheck
+
+    if args.action == "serve":
+        return _serve(args.workers, out)
 
     graph, defaults = _load(args.file, args.graph)
     try:
@@ -191,6 +206,36 @@ def _run(args: argparse.Namespace, graph: Any, inputs: dict[str, list[Any]] | No
     else:
         for port, value in outputs.items():
             out.write(f"{port}: {_show(value)}\n")
+    return ExitCode.OK
+
+
+def _serve(workers: int, out: IO[str]) -> int:
+    from tensflo.targets.beam_portable import ClusterError, LocalCluster
+
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {workers}")
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    try:
+        with LocalCluster(workers) as cluster:
+            flags = cluster.flags()
+            out.write(f"Beam job service on {cluster.job_endpoint}, worker pool on "
+                      f"{cluster.worker_pool} ({workers} SDK worker processes per job)\n"
+                      "run graphs with:\n  tensflo flo run FILE.py --runner beam --beam-runner "
+                      f"PortableRunner {' '.join('--beam-option=' + f for f in flags)}\n"
+                      "compile with:\n  tensflo compile SRC... --executor beam --runner "
+                      f"PortableRunner {' '.join('--beam-option ' + f[2:] for f in flags)}\n"
+                      "stop with Ctrl-C\n")
+            out.flush()
+            try:
+                while not stop.wait(0.5):
+                    pass
+            except KeyboardInterrupt:
+                pass
+    except ClusterError as e:
+        raise UsageError(f"the Beam services did not start: {e}") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return ExitCode.OK
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .checker import typecheck
 from .graph import Graph, Nest, Stream
-from .interpreter import FloRuntimeError, RunResult, Runtime, run
+from .interpreter import FloRuntimeError, RunResult, Runtime, ScheduleDependenceError, run
 from .lattices import Flat, FlatLattice, Lattice, MapLattice, MaxLattice, PairLattice, SetLattice
 from .ops import BUILTIN_OPS, Op, Window
 from .properties import CheckResult, Counterexample, check
@@ -36,7 +36,8 @@ __all__ = [
     "BUILTIN_OPS", "SEQ", "SET", "ZSET", "CheckResult", "Collection", "Counterexample", "Event",
     "Exhaustive", "Flat", "FlatLattice", "FloRuntimeError", "FloTypeError", "Graph", "InOrder",
     "Lattice", "Location", "MapLattice", "MaxLattice", "Nest", "Op", "OpState", "PairLattice",
-    "RandomSchedules", "RunResult", "Runtime", "Schedule", "Scheduler", "SetLattice", "Stream",
+    "RandomSchedules", "RunResult", "Runtime", "Schedule", "ScheduleDependenceError", "Scheduler",
+    "SetLattice", "Stream",
     "StreamType", "Watermark", "Window", "bounded", "check", "cluster", "impl", "lattice",
     "process", "run", "typecheck", "unbounded", "zset",
 ]

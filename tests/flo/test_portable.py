@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -101,3 +102,37 @@ def test_a_batch_compile_runs_through_the_job_service(cluster, tmp_path):
     assert set(rows) == {"total", "shifted"}
     for row in rows.values():
         assert row["status"] == "lifted" and row["proof"] == "unbounded", row
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_flo_serve_prints_the_flags_and_stops_everything_when_interrupted(sig):
+    serve = subprocess.Popen([TENSFLO, "flo", "serve", "--workers", "2"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert serve.stdout is not None
+        lines = [serve.stdout.readline() for _ in range(6)]
+        assert lines[0].startswith("Beam job service on localhost:"), lines
+        assert "--beam-runner PortableRunner --beam-option=--job_endpoint=localhost:" in lines[2]
+        assert "--runner PortableRunner --beam-option job_endpoint=localhost:" in lines[4]
+        groups = children(serve.pid)
+        assert len(groups) == 2 and len(groups_members(groups)) >= 2
+        serve.send_signal(sig)
+        assert serve.wait(30) == 0, serve.stderr.read() if serve.stderr else ""
+        assert groups_members(groups) == {}
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait()
