@@ -3,8 +3,8 @@
 Each command lives in its own module (`ops_command`, `listing_commands`, `render_command`,
 `lift_commands`, `bench_command`); plugins add commands through `tensflo_register_commands` and
 options to the commands they apply to through `tensflo_add_options`. Usage and input errors are
-reported as one message on stderr with exit status 2 (see `errors.ExitCode`); TensIR text errors
-add the offending line with a caret under the position.
+reported on stderr with exit status 2 (see `errors.ExitCode`): one line, or, for a place in an
+input file, clang's `FILE:LINE:COL: error: message`, the source line and a caret.
 """
 
 from __future__ import annotations
@@ -155,7 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    from .console import format_error
+
+    sys.stderr.write(format_error(message, PROG))
     return ExitCode.USAGE
 
 

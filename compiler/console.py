@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import IO, Any
 
@@ -47,3 +48,50 @@ class Progress:
         if self.enabled and self.width:
             sys.stderr.write("\r" + " " * self.width + "\r")
             sys.stderr.flush()
+
+
+_LOCATED = re.compile(r"(?P<file>[^\s:][^:\n]*):(?P<line>\d+):(?P<col>\d+): (?P<message>.*)")
+_CARET_LINE = re.compile(r"\s*\^\s*")
+
+
+def format_error(message: str, prog: str = "tensflo") -> str:
+    """An error message as the user sees it, clang-style when it names a place in a file.
+
+    `FILE:LINE:COL: message` becomes `FILE:LINE:COL: error: message`, then the source line and a
+    caret under the column (taken from the message when it shows them, else read from the
+    file); further lines become `note:` lines. A message without a place is `prog: error: ...`.
+    """
+    first, *rest = message.rstrip("\n").split("\n")
+    found = _LOCATED.fullmatch(first)
+    if found is None:
+        return "\n".join([f"{prog}: error: {first}", *(_note(line) for line in rest)]) + "\n"
+    path, line, column = found["file"], int(found["line"]), int(found["col"])
+    lines = [f"{path}:{line}:{column}: error: {found['message']}"]
+    excerpt = source_excerpt(path, line, column)
+    if len(rest) >= 2 and _CARET_LINE.fullmatch(rest[1]):  # the message shows the line already
+        shown, caret, rest = rest[0], rest[1], rest[2:]
+        indent = min(len(caret) - len(caret.lstrip(" ")), 2)  # TensIR's context is indented by 2
+        excerpt = excerpt or [shown[indent:], caret[indent:].rstrip()]
+    lines += excerpt
+    lines += [_note(line) for line in rest]
+    return "\n".join(lines) + "\n"
+
+
+def source_excerpt(path: str, line: int, column: int) -> list[str]:
+    """Line `line` of `path` and a caret under `column` (1-based; tabs kept so the caret lines
+    up); nothing when the file or the line cannot be read."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read().splitlines()
+    except OSError:
+        return []
+    if not 0 < line <= len(text):
+        return []
+    shown = "".join(c if c == "\t" or c.isprintable() else "\ufffd" for c in text[line - 1])
+    prefix = "".join(c if c == "\t" else " " for c in shown[:max(column - 1, 0)])
+    return [shown, prefix + "^"]
+
+
+def _note(line: str) -> str:
+    text = line.strip()
+    return text if text.startswith("note:") or not text else f"note: {text}"

@@ -42,11 +42,24 @@ class UnknownComponentError(Error, LookupError):
 def read_input(path: str) -> str:
     """The text of a file the user named; a missing or unreadable file is a `UsageError`."""
     try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
+        with open(path, "rb") as f:
+            data = f.read()
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{path}: is a directory, not a file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{undecodable_at(path, data, e.start)}: not UTF-8: byte "
+                         f"0x{data[e.start]:02x} cannot be decoded") from None
+
+
+def undecodable_at(path: str, data: bytes, offset: int) -> str:
+    """`path:line:col` of byte `offset` of `data` (the column counts the characters before it)."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    before = data[line_start:offset].decode("utf-8", errors="replace")
+    line = data.count(b"\n", 0, offset) + 1
+    return f"{path}:{line}:{len(before) + 1}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -19,8 +20,15 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 
 
 def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
-    assert code == 2 and err.startswith("tensflo: error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err
+    """A usage error: `tensflo: error: MESSAGE` on one line, or, for a place in a file, clang's
+    `FILE:LINE:COL: error: MESSAGE` followed by the source line and a caret."""
+    assert code == 2 and "Traceback" not in err, err
+    lines = err.splitlines()
+    if err.startswith("tensflo: error: "):
+        assert len(lines) == 1, err
+    else:
+        assert re.match(r"[^\s:][^:]*:\d+:\d+: error: ", lines[0]), err
+        assert len(lines) == 3 and lines[2].strip() == "^", err
     for fragment in fragments:
         assert fragment in err, err
 
@@ -182,7 +190,7 @@ def test_a_graph_file_with_a_null_byte_is_reported_at_its_line_and_column(cli, t
     path = tmp_path / "binary.py"
     path.write_bytes(b"from tensflo.ir.flo import Graph\ngraph = Graph()\nx = 1\0\n")
     code, _, err = cli("flo", "run", str(path))
-    assert_one_line_error(code, err, f"{path}:3:6: a null byte")
+    assert_one_line_error(code, err, f"{path}:3:6: error: a null byte", "\nx = 1\ufffd\n")
 
 
 @pytest.mark.parametrize("depth", [500, 1_000, 5_000])

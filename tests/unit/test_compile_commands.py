@@ -116,7 +116,9 @@ def test_malformed_json_is_a_usage_error_at_its_line_and_column(
     bad.write_text('[\n  {"directory": "/x",\n   "file": "a.c",}\n]\n')
     p = tensflo_cmd("compile", str(project / "src"), "-p", str(project / "build"), "-q")
     assert p.returncode == 2
-    assert f"{bad}:3:18: malformed JSON: Expecting property name" in p.stderr, p.stderr
+    first, source, caret = p.stderr.splitlines()
+    assert first.startswith(f"{bad}:3:18: error: malformed JSON: Expecting property name"), first
+    assert (source, caret) == ('   "file": "a.c",}', " " * 17 + "^")
     assert "Traceback" not in p.stderr
 
 
