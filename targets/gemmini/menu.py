@@ -187,7 +187,8 @@ def _spread_loads(w: Workload, s: Schedule) -> list[Schedule]:
 
 def _weight_reuse(w: Workload, s: Schedule) -> list[Schedule]:
     """Tall C tiles: as many i blocks as the accumulator holds for a narrow j tile, so each
-    preloaded weight block serves more rows; k shrinks until A and B fit the scratchpad."""
+    preloaded weight block serves more rows; k shrinks until A and B fit the scratchpad. Each
+    comes with spread loads too (a tall tile's A loads are the ones that come in bursts)."""
     ib, jb, kb = dims(w)
     out = []
     for tj in (1, 2, 4):
@@ -198,9 +199,23 @@ def _weight_reuse(w: Workload, s: Schedule) -> list[Schedule]:
                 tk -= tk % s.a_blocks
             if min(ti, tj, tk) < 1 or tj > jb:
                 continue
-            out.append(align(replace(s, ti=ti, tj=tj, tk=tk, double_buffer=copies == 2,
-                                     reuse_a=False, reuse_b=False)))
-    return _valid(w, out, s)
+            tall = align(replace(s, ti=ti, tj=tj, tk=tk, double_buffer=copies == 2,
+                                 reuse_a=False, reuse_b=False))
+            out += [*_spread_loads(w, tall)[:1], tall]
+    valid = _valid(w, out, s)
+    return sorted(valid, key=lambda c: _queue_estimate(w, c))[:2]
+
+
+def _queue_estimate(w: Workload, s: Schedule) -> int:
+    """A rough cost of a tiling: the busier of the execute queue (computes and preloads, a
+    weight block preloaded again for every i tile) and the load queue (A reloaded for every j
+    tile, B for every i tile), in 16-byte beats."""
+    ib, jb, kb = dims(w)
+    i_tiles, j_tiles = -(-ib // s.ti), -(-jb // s.tj)
+    execute = ib * jb * kb * (DIM + 4) + 12 * jb * kb * i_tiles
+    a_bytes = ib * kb * DIM * DIM * (1 if s.reuse_a else j_tiles)
+    b_bytes = kb * jb * DIM * DIM * (1 if s.reuse_b else i_tiles)
+    return max(execute, (a_bytes + b_bytes) // 16)
 
 
 MENU: tuple[Option, ...] = (
