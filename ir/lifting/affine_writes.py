@@ -7,6 +7,8 @@ flat from the start of `y`.
         ->  y = stride_update(y, a*lo + c, a, [f(i, y[a*i + c]) for i in [lo, hi)])
     for i in [0, m): for j in [0, n): y[n*i + j] = f(i, j, y[n*i + j])
         ->  y = stride_update(y, 0, 1, flatten_rows([[f(i, j, ...) for j] for i]))
+    for i in [0, m): for j in [0, n): y[m*j + i] = f(i, j, y[m*j + i])
+        ->  y = stride_update(y, 0, 1, flatten_rows(transpose([[f(i, j, ...) for j] for i])))
 
 Both are loop-IR rewrites the lifter applies before executing the loop: the element `y[E]` becomes
 a local cell (seeded with the old `y[E]` where the body may read it first), pushed to a fresh
@@ -76,6 +78,10 @@ def _accesses(body: tuple[L.Stmt, ...], name: str) -> list[Access] | None:
         return None
     return [Access(name, index, not _written_first(body, L.Index(L.Name(name), index)))
             for index in indices]
+
+
+def _mentions(e: L.Expr, names: set[str]) -> bool:
+    return any(isinstance(x, L.Name) and x.id in names for x in L.sub_exprs(e))
 
 
 def _base(t: L.Expr) -> str | None:
@@ -278,8 +284,13 @@ def _access_any(body: tuple[L.Stmt, ...], name: str) -> L.Expr | None:
 def _flat_rows(lifter: Lifter, s: L.For, rows: RowsAccess, cur: Term, env: dict[str, Sym],
                ctx: Context, finish: list[Finish]) -> L.For:
     """`y[cols * i + j]` written by an inner loop over `j < cols` in a loop over `i` from 0: each
-    row a pre-sized vector written at the inner counter, pushed; then `flatten_rows` of them."""
+    row a pre-sized vector written at the inner counter, pushed; then `flatten_rows` of them. The
+    same for `y[j * m + i]` over `i < m` (each inner loop writes a column of the `cols x m` matrix
+    laid out flat): `flatten_rows(transpose(rows))`."""
     inner = rows.inner
+    changed = _loop_names(s.body) - {inner.var}
+    if _mentions(rows.index, changed) or _mentions(inner.stop, changed | {s.var}):
+        return s  # a position or a row length computed in the outer body: not read here
     lo, hi = lifter.scalar(s.start, env, ctx), lifter.scalar(s.stop, env, ctx)
     cols = lifter.scalar(inner.stop, env, ctx)
     i, j = Var(f"{s.var} at {s.loc.line}:{s.loc.col}", INT), \
@@ -289,10 +300,13 @@ def _flat_rows(lifter: Lifter, s: L.For, rows: RowsAccess, cur: Term, env: dict[
     idx = lifter.scalar(rows.index, probe, ctx)
     by_j = affine(idx, j)
     by_i = None if by_j is None else affine(by_j[1], i)
-    if by_j is None or by_i is None or rewrite.simplify(by_j[0]) != ONE \
-            or rewrite.simplify(by_i[0]) != cols or rewrite.simplify(by_i[1]) != ZERO \
-            or lo != ZERO or free_vars(cols) & {i, j}:
+    if by_j is None or by_i is None or rewrite.simplify(by_i[1]) != ZERO or lo != ZERO \
+            or free_vars(cols) & {i, j} or free_vars(hi) & {i, j}:
         return s  # not a flat row: the inner loop reads it on its own (a strided write)
+    steps = (rewrite.simplify(by_i[0]), rewrite.simplify(by_j[0]))
+    if steps not in ((cols, ONE), (ONE, hi)):
+        return s
+    columns = steps == (ONE, hi)  # y[j * m + i]: each inner loop writes a column
     tag = f"{s.loc.line}:{s.loc.col}"
     old, out, row = f"{rows.name} before {tag}", f"{rows.name} rows {tag}", f"{rows.name} row {tag}"
     env[old] = cur
@@ -322,8 +336,9 @@ def _flat_rows(lifter: Lifter, s: L.For, rows: RowsAccess, cur: Term, env: dict[
     def done(env: dict[str, Sym]) -> None:
         written = env.pop(out)
         assert isinstance(written, Term)
+        matrix = mk("transpose", written) if columns else written
         env[rows.name] = rewrite.simplify(mk("stride_update", cur, ZERO, ONE,
-                                             mk("flatten_rows", written)))
+                                             mk("flatten_rows", matrix)))
         env.pop(old, None)
 
     finish.append(done)

@@ -83,6 +83,13 @@ void affine_table(int m, int n, int s, int *t)
             t[n * i + j] = t[n * i + j] * s + 1;
 }
 
+void transpose_flat(const float *a, float *restrict t, int rows, int cols)
+{
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            t[j * rows + i] = a[i * cols + j];
+}
+
 void square_index(int n, float *y)
 {
     for (int i = 0; i < n; i++)
@@ -216,6 +223,8 @@ def test_llvm_refuses_the_updates_naming_them() -> None:
     ("rank1", "a", "stride_update(a, 0, 1, flatten_rows(matrix_elemwise_add(reshape_rows(a, m, n), "
                    "outer(vec_scalar_mul(x[:m], alpha), y[:n]))))"),
     ("affine_table", "t", "stride_update(t, 0, 1, flatten_rows("),
+    ("transpose_flat", "t", "stride_update(t, 0, 1, flatten_rows(transpose(reshape_rows(a, rows, "
+                            "cols))))"),
 ])
 def test_affine_writes_lift_with_an_unbounded_proof(results, name: str, output: str,
                                                     tensir: str) -> None:
@@ -235,7 +244,7 @@ def test_the_positions_written_are_a_precondition(results) -> None:
 
 @pytest.mark.parametrize("name", ["scopy_c89", "sscal_strided", "saxpy_strided", "every_third",
                                   "clamp_strided", "shift_left", "interleave", "rank1",
-                                  "affine_table"])
+                                  "affine_table", "transpose_flat"])
 def test_generated_code_agrees_with_gcc_on_random_inputs(src: Path, results, name: str) -> None:
     with load_registry() as registry:
         report = check_compiled(str(src), results[name], registry, count=60, seed=3)
