@@ -30,8 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stream import bandwidth_at  # noqa: E402
 
 from tensflo.compiler.bench import BenchOptions, bench_function  # noqa: E402
+from tensflo.compiler.pipeline import Options, compile_function, read_module  # noqa: E402
+from tensflo.ir.tensir import Function  # noqa: E402
 from tensflo.plugins.errors import UsageError  # noqa: E402
-from tensflo.plugins.manager import load_registry  # noqa: E402
+from tensflo.plugins.manager import Registry, load_registry  # noqa: E402
+from tensflo.targets.llvm.int32_proofs import Int32Proofs, assumed, prove_source  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 KERNELS = ROOT / "kernels"
@@ -59,13 +62,17 @@ def main(argv: list[str] | None = None) -> int:
             rel = str(path.relative_to(ROOT.parent))
             lang = "cpp" if path.suffix == ".cc" else "python"
             print(f"{lang}/{path.stem} ...", file=sys.stderr, flush=True)
+            opts = BenchOptions(targets=targets, sizes=(elements,), max_seconds=args.max_seconds)
+            proofs = int32_proofs(rel, path.stem, registry, opts) if lang == "cpp" else {}
             try:
-                report = bench_function(rel, path.stem, registry, BenchOptions(
-                    targets=targets, sizes=(elements,), max_seconds=args.max_seconds))
+                with assumed(proofs):
+                    report = bench_function(rel, path.stem, registry, opts)
             except UsageError as e:
                 kernels.append({"kernel": path.stem, "lang": lang, "skipped": str(e)})
                 continue
             data = report.to_json()
+            if proofs:
+                data["int32_proofs"] = next(iter(proofs.values())).to_json()
             moved = report.working_set.get(elements)
             rate = bandwidth_at(moved) if moved else None
             data.update({"kernel": path.stem, "lang": lang, "bytes_moved": moved,
@@ -74,6 +81,39 @@ def main(argv: list[str] | None = None) -> int:
             kernels.append(data)
     write_results(kernels, elements, time.perf_counter() - started, args.out)
     return 0
+
+
+def int32_proofs(rel: str, name: str, registry: Registry, opts: BenchOptions,
+                 ) -> dict[Function, Int32Proofs]:
+    """The lifted function (as `bench_function` lifts it) and its subterms proven to be values
+    the C++ source computes in `int`, which the llvm target then computes in 32 bits."""
+    try:
+        module = read_module(rel, registry)
+        result = compile_function(module, name, registry, Options(target=None, timeout=opts.timeout, seed=opts.seed))
+    except UsageError:
+        return {}
+    if not result.lifted or result.program is None:
+        return {}
+    fn = Function(name, result.params, result.program)
+    return {fn: prove_source(rel, fn)}
+
+
+def _int32_lines(kernels: list[dict]) -> list[str]:
+    """Per C++ kernel: the subterms the llvm target computes in 32 bits because they are proven
+    to be source `int` values (targets/llvm/int32_proofs.py), and what was not proven."""
+    rows = [k for k in kernels if "int32_proofs" in k]
+    if not rows:
+        return []
+    out = ["", "32-bit proofs (llvm): subterms proven equal to a value the C++ source computes in "
+           "`int`, computed in i32; `not proven` lists the first reason.", "",
+           "| kernel | proven | not proven |", "| --- | --- | --- |"]
+    for k in rows:
+        p = k["int32_proofs"]
+        proven = ", ".join(f"`{o['term']}`" for o in p["proven"] if o["kind"] != "every element "
+                           "is an iteration") or "none"
+        missing = p["not_proven"][0].replace("|", "\\|") if p["not_proven"] else ""
+        out.append(f"| {k['kernel']} | {proven.replace('|', chr(92) + '|')} | {missing} |")
+    return out
 
 
 def _geomean(values: list[float]) -> float | None:
@@ -148,6 +188,7 @@ def write_results(kernels: list[dict], elements: int, seconds: float,
     for runner in runners:
         if slower[runner] and len(slower[runner]) <= 20:
             lines.append(f"\n{runner} is slower than g++ on: {', '.join(slower[runner])}.")
+    lines += _int32_lines(kernels)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines += ["", f"Peak RSS of the benchmark process: {peak:.0f} MB."]
     RESULTS.mkdir(exist_ok=True)

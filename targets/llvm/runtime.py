@@ -1,15 +1,17 @@
 """JIT compilation (llvmlite MCJIT, host CPU, O3 with loop and SLP vectorization) and calls.
 
 A call runs the generated `f_shape` (domain checks, output dims), allocates the output, then runs
-`f` on row ranges: one range, or two halves on two threads (ctypes releases the GIL). A scalar
-result is split the same way only when it is an int reduction; the partial results are combined
-here (sum, product, max) with the result dtype's wrapping arithmetic.
+`f` on row ranges: one range, or two halves on two threads. A scalar result is split the same way
+only when it is an int reduction; the partial results are combined here (sum, product, max) with
+the result dtype's wrapping arithmetic.
 
-Handing half of the work to the second thread costs a thread wake-up each way (about 80 us on this
-2-core VM), more than a whole call of many 10^6-element kernels takes when their data is in cache.
-So by default (`threads=None`) the first call at each size class (the bit length of the elements
-touched) runs on one thread and is timed; later calls of that class use two threads only if that
-call took more than `SPLIT_GAIN` times the measured hand-off cost.
+The two halves run through the native pool of `parallel` (a worker thread spinning on an atomic,
+no Python between the threads: a hand-off of a few microseconds), or, without a C compiler,
+through a Python thread (ctypes releases the GIL; a hand-off of 15-80 us). By default
+(`threads=None`) calls at each size class (the bit length of the elements touched) are measured:
+a class whose single-thread call takes at most `SPLIT_GAIN` hand-offs always runs on one thread;
+otherwise the first `TRIALS` calls run on one thread, the next `TRIALS` on two, and the faster way
+(the best time of each) is kept for the class.
 """
 
 from __future__ import annotations
@@ -27,13 +29,16 @@ import numpy as np
 
 from tensflo.ir.tensir import OPS, DomainError, Function
 
+from . import parallel
 from .functions import LoweredFunction, build_module
 from .int32_proofs import NOTHING, Int32Proofs
 
 PARALLEL_THRESHOLD = 1 << 16
 """Calls touching at most this many elements (inputs plus output) always run on one thread."""
 SPLIT_GAIN = 4.0
-"""Split when one thread takes more than this many hand-offs' time (half the work, plus one)."""
+"""Try two threads only when one thread takes more than this many hand-offs' time."""
+TRIALS = 2
+"""Calls timed on one and then on two threads before a size class is decided."""
 MAX_I64 = 2**63 - 1
 
 
@@ -79,9 +84,16 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL[0]
 
 
-@cache
 def handoff_seconds() -> float:
-    """Median round trip of an empty task through the worker thread (measured once)."""
+    """The hand-off cost of a split: the native pool's round trip of an empty job, else the
+    Python worker thread's (each measured once per process)."""
+    native = parallel.handoff_seconds()
+    return native if native is not None else python_handoff_seconds()
+
+
+@cache
+def python_handoff_seconds() -> float:
+    """Median round trip of an empty task through the Python worker thread (measured once)."""
     pool = _pool()
     pool.submit(int).result()
     times = []
@@ -100,6 +112,8 @@ class Prepared:
     arrays: tuple[np.ndarray, ...]
     work: int
     """Elements read and written (inputs plus output estimate), for choosing threads."""
+    slots: np.ndarray | None = None
+    """`c_args` as 8-byte words, for the native pool's `f_task` (None: built on first use)."""
 
 
 class Kernel:
@@ -122,10 +136,14 @@ class Kernel:
                                   ctypes.c_int64)
         self._shape = shape_t(engine.get_function_address(f"{fn.name}_shape"))
         self._main = main_t(engine.get_function_address(fn.name))
+        self._task = engine.get_function_address(fn.name + parallel.TASK_SUFFIX)
+        self._kinds = [k for p in fn.params for k in
+                       (["int"] * (1 + p.type.rank) if p.type.rank else [p.type.elem])]
         self.out_dtype = np.dtype(sig.result)
         self.threads: int | None = None
         """1 or 2 to force; None chooses per size class (see the module docstring)."""
         self._split: dict[int, bool] = {}
+        self._times: dict[int, tuple[list[float], list[float]]] = {}
 
     def prepare(self, args: Sequence[Any]) -> Prepared:
         c_args: list[Any] = []
@@ -152,18 +170,46 @@ class Kernel:
             raise DomainError(f"{self.fn.name}: {self.info.errors[code - 1]}")
 
     def _two_threads(self, work: int, length: int) -> bool | None:
-        """Whether to split; None: not decided yet for this size class (time a single run)."""
+        """Whether to split; None: this size class is still being measured."""
         if self.threads is not None:
             return self.threads > 1 and length >= 2 and work > PARALLEL_THRESHOLD
         if length < 2 or work <= PARALLEL_THRESHOLD:
             return False
         return self._split.get(work.bit_length())
 
-    def _timed_single(self, work: int, call: Any) -> Any:
+    def _measured(self, work: int, single: Any, split: Any) -> Any:
+        """Run one call of an undecided size class one way or the other, timing it (see the
+        module docstring)."""
+        bits = work.bit_length()
+        one, two = self._times.setdefault(bits, ([], []))
+        on_two = len(one) >= TRIALS
         t0 = time.perf_counter()
-        result = call()
-        self._split[work.bit_length()] = time.perf_counter() - t0 > SPLIT_GAIN * handoff_seconds()
+        result = split() if on_two else single()
+        (two if on_two else one).append(time.perf_counter() - t0)
+        if not on_two and len(one) == TRIALS and min(one) <= SPLIT_GAIN * handoff_seconds():
+            self._split[bits] = False
+        elif len(two) == TRIALS:
+            self._split[bits] = min(two) < min(one)
         return result
+
+    def _halves(self, prepared: Prepared, out0: int, lo0: int, hi0: int, out1: int, lo1: int,
+                hi1: int) -> None:
+        """`f` on [lo0, hi0) into out0 and on [lo1, hi1) into out1, on two threads."""
+        lib = parallel.library()
+        if lib is not None and self._task:
+            slots = prepared.slots if prepared.slots is not None else self._slots(prepared)
+            self._check(lib.tf_run2(self._task, slots.ctypes.data, out0, lo0, hi0, out1, lo1, hi1))
+            return
+        fut = _pool().submit(self._main, *prepared.c_args, out1, lo1, hi1)
+        self._check(self._main(*prepared.c_args, out0, lo0, hi0))
+        self._check(fut.result())
+
+    def _slots(self, prepared: Prepared) -> np.ndarray:
+        words = np.zeros(max(len(prepared.c_args), 1), dtype=np.int64)
+        for k, (kind, a) in enumerate(zip(self._kinds, prepared.c_args, strict=True)):
+            words[k] = np.float64(a).view(np.int64) if kind == "float" else int(a or 0)
+        object.__setattr__(prepared, "slots", words)
+        return words
 
     def run(self, prepared: Prepared) -> Any:
         rank = self.info.rank
@@ -175,34 +221,35 @@ class Kernel:
         rows = int(dims[0])
         work = prepared.work + out.size
         split = self._two_threads(work, rows)
-        if split:
-            mid = rows // 2
-            fut = _pool().submit(self._main, *prepared.c_args, out.ctypes.data, mid, rows)
-            self._check(self._main(*prepared.c_args, out.ctypes.data, 0, mid))
-            self._check(fut.result())
-            return out
-        whole = lambda: self._main(*prepared.c_args, out.ctypes.data, 0, MAX_I64)  # noqa: E731
-        self._check(self._timed_single(work, whole) if split is None else whole())
+        addr, mid = out.ctypes.data, rows // 2
+        halves = lambda: self._halves(prepared, addr, 0, mid, addr, mid, rows)  # noqa: E731
+        whole = lambda: self._check(self._main(*prepared.c_args, addr, 0, MAX_I64))  # noqa: E731
+        if split is None:
+            self._measured(work, whole, halves)
+        else:
+            (halves if split else whole)()
         return out
 
     def _run_scalar(self, prepared: Prepared, length: int) -> Any:
         kind = self.info.split
         split = self._two_threads(prepared.work, length) if kind else False
-        if split:
+
+        def halves() -> Any:
             parts = np.zeros(2, dtype=self.out_dtype)
-            mid = length // 2
-            addr = parts.ctypes.data
-            fut = _pool().submit(self._main, *prepared.c_args, addr + self.out_dtype.itemsize,
-                                 mid, MAX_I64)
-            self._check(self._main(*prepared.c_args, addr, 0, mid))
-            self._check(fut.result())
+            mid, addr = length // 2, parts.ctypes.data
+            self._halves(prepared, addr, 0, mid, addr + self.out_dtype.itemsize, mid, MAX_I64)
             assert kind is not None
             combine = OPS[OPS.reduction(kind).step].numpy  # the reduction's own step
             return combine(parts[:1], parts[1:])[0]
-        out = np.zeros(1, dtype=self.out_dtype)
-        whole = lambda: self._main(*prepared.c_args, out.ctypes.data, 0, MAX_I64)  # noqa: E731
-        self._check(self._timed_single(prepared.work, whole) if split is None else whole())
-        return out[0]
+
+        def whole() -> Any:
+            out = np.zeros(1, dtype=self.out_dtype)
+            self._check(self._main(*prepared.c_args, out.ctypes.data, 0, MAX_I64))
+            return out[0]
+
+        if split is None:
+            return self._measured(prepared.work, whole, halves)
+        return halves() if split else whole()
 
     def __call__(self, *args: Any) -> Any:
         return self.run(self.prepare(args))

@@ -1,0 +1,217 @@
+"""A native two-thread loop for the generated functions: no Python between the threads.
+
+A worker thread, started once per process, waits for work by spinning on an atomic generation
+counter (1 us with `pause`, then yielding the core until `SPIN_US`, so that a caller sharing its
+core on a loaded machine still runs) and then sleeping on a condition variable. `tf_run2(task,
+slots, out0, lo0, hi0, out1, lo1, hi1)` posts the second range to the worker, runs the first on
+the calling thread and spins until the worker is done; both halves run the same compiled function
+`f_task(slots, out, lo, hi)`, a trampoline the module adds per function that reads `f`'s
+arguments from an array of 8-byte slots. The C code is compiled once with the system's C compiler
+(`cc -O2 -pthread`) into a cache directory; without a compiler the runtime keeps its Python thread.
+A second caller while the worker is busy runs both halves itself (never two jobs at once).
+
+`handoff_seconds()` is the measured round trip of an empty job (post, run, wait): the cost the
+runtime weighs a split against.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from llvmlite import ir
+
+SPIN_US = 200
+"""How long the idle worker spins before it sleeps (a call arriving later pays a wake-up)."""
+
+SOURCE = r"""
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define PAUSE() __builtin_ia32_pause()
+#else
+#define PAUSE() ((void)0)
+#endif
+
+typedef int32_t (*task_t)(int64_t *, void *, int64_t, int64_t);
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static atomic_int gen, done;
+static task_t job_fn;
+static int64_t *job_slots;
+static void *job_out;
+static int64_t job_lo, job_hi;
+static int32_t job_rc;
+static long spin_ns = SPIN_NS;
+
+static long now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+static void *worker(void *arg) {
+    (void)arg;
+    int seen = 0;
+    for (;;) {
+        long start = now_ns();
+        int g;
+        while ((g = atomic_load_explicit(&gen, memory_order_acquire)) == seen) {
+            long waited = now_ns() - start;
+            if (waited < 1000)
+                PAUSE();
+            else if (waited < spin_ns)
+                sched_yield();  /* let a caller sharing this core run */
+            else {
+                pthread_mutex_lock(&mu);
+                while ((g = atomic_load_explicit(&gen, memory_order_acquire)) == seen)
+                    pthread_cond_wait(&cv, &mu);
+                pthread_mutex_unlock(&mu);
+                break;
+            }
+        }
+        seen = g;
+        job_rc = job_fn(job_slots, job_out, job_lo, job_hi);
+        atomic_store_explicit(&done, g, memory_order_release);
+    }
+    return 0;
+}
+
+static void start(void) {
+    pthread_t t;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_create(&t, &a, worker, 0);
+}
+
+int32_t tf_run2(task_t fn, int64_t *slots, void *out0, int64_t lo0, int64_t hi0,
+                void *out1, int64_t lo1, int64_t hi1) {
+    pthread_once(&once, start);
+    if (pthread_mutex_trylock(&busy) != 0) {  /* another caller holds the worker */
+        int32_t rc = fn(slots, out0, lo0, hi0);
+        return rc ? rc : fn(slots, out1, lo1, hi1);
+    }
+    job_fn = fn; job_slots = slots; job_out = out1; job_lo = lo1; job_hi = hi1;
+    pthread_mutex_lock(&mu);
+    int g = atomic_load_explicit(&gen, memory_order_relaxed) + 1;
+    atomic_store_explicit(&gen, g, memory_order_release);
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+    int32_t rc = fn(slots, out0, lo0, hi0);
+    long waited = now_ns();
+    while (atomic_load_explicit(&done, memory_order_acquire) != g) {
+        if (now_ns() - waited < 1000)
+            PAUSE();
+        else
+            sched_yield();  /* after 1 us: the worker may be waiting for this core */
+    }
+    int32_t rc1 = job_rc;
+    pthread_mutex_unlock(&busy);
+    return rc ? rc : rc1;
+}
+
+static int32_t nothing(int64_t *s, void *o, int64_t lo, int64_t hi) {
+    (void)s; (void)o; (void)lo; (void)hi;
+    return 0;
+}
+
+/* Median of `reps` round trips of an empty job, in nanoseconds (the worker spinning). */
+int64_t tf_handoff_ns(int reps) {
+    int64_t t[256];
+    if (reps > 256) reps = 256;
+    for (int k = 0; k < reps; k++) {
+        long s = now_ns();
+        tf_run2(nothing, 0, 0, 0, 0, 0, 0, 0);
+        t[k] = now_ns() - s;
+    }
+    for (int i = 1; i < reps; i++)
+        for (int j = i; j > 0 && t[j - 1] > t[j]; j--) {
+            int64_t x = t[j]; t[j] = t[j - 1]; t[j - 1] = x;
+        }
+    return t[reps / 2];
+}
+"""
+
+TASK_SUFFIX = "_task"
+
+
+def add_task(module: ir.Module, main: ir.Function) -> ir.Function:
+    """`i32 <main>_task(i64* slots, i8* out, i64 lo, i64 hi)`: calls `main` with its leading
+    arguments read from `slots` (pointers, i64, double and i8 each in one 8-byte slot)."""
+    i64, i8p = ir.IntType(64), ir.IntType(8).as_pointer()
+    *leading, out_t, _, _ = main.function_type.args
+    fn = ir.Function(module, ir.FunctionType(ir.IntType(32), [i64.as_pointer(), i8p, i64, i64]),
+                     main.name + TASK_SUFFIX)
+    slots, out, lo, hi = fn.args
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    args = []
+    for k, t in enumerate(leading):
+        word = b.load(b.gep(slots, [ir.Constant(i64, k)], inbounds=True))
+        if isinstance(t, ir.PointerType):
+            args.append(b.inttoptr(word, t))
+        elif isinstance(t, ir.DoubleType):
+            args.append(b.bitcast(word, t))
+        elif t == i64:
+            args.append(word)
+        else:
+            args.append(b.trunc(word, t))
+    b.ret(b.call(main, [*args, b.bitcast(out, out_t), lo, hi]))
+    return fn
+
+
+@cache
+def library() -> Any:
+    """The compiled pool (ctypes), or None when no C compiler is available or it fails."""
+    cc = next((p for p in map(shutil.which, ("cc", "gcc", "clang")) if p), None)
+    if cc is None:
+        return None
+    text = SOURCE.replace("SPIN_NS", str(SPIN_US * 1000))
+    digest = hashlib.sha256((text + cc).encode()).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / f"tensflo-{os.getuid()}"
+    so = folder / f"llvm_pool_{digest}.so"
+    if not so.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        src = folder / f"llvm_pool_{digest}.c"
+        src.write_text(text)
+        tmp = folder / f"llvm_pool_{digest}.{os.getpid()}.so"
+        try:
+            subprocess.run([cc, "-O2", "-shared", "-fPIC", "-pthread", str(src), "-o", str(tmp)],
+                           check=True, capture_output=True, timeout=120)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        os.replace(tmp, so)
+    lib = ctypes.CDLL(str(so))
+    lib.tf_run2.restype = ctypes.c_int32
+    lib.tf_run2.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
+                            ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64]
+    lib.tf_handoff_ns.restype = ctypes.c_int64
+    lib.tf_handoff_ns.argtypes = [ctypes.c_int]
+    return lib
+
+
+@cache
+def handoff_seconds() -> float | None:
+    """Median round trip of an empty job through the native worker (None: no native pool)."""
+    lib = library()
+    if lib is None:
+        return None
+    lib.tf_handoff_ns(16)  # start the worker
+    return float(lib.tf_handoff_ns(101)) * 1e-9
+
+
+__all__ = ["SPIN_US", "TASK_SUFFIX", "add_task", "handoff_seconds", "library"]

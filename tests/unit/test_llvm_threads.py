@@ -1,0 +1,93 @@
+"""The llvm target's native two-thread loop (targets/llvm/parallel.py): results on two threads
+equal those on one and the TensIR reference, every argument kind reaches the worker's half, and
+the measured hand-off is what the runtime weighs a split against."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from tensflo.ir.tensir.evaluate import evaluate
+from tensflo.ir.tensir.parser import parse_module
+from tensflo.targets.llvm import parallel, runtime
+from tensflo.targets.llvm.target import LlvmTarget
+
+needs_cc = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None,
+                              reason="no C compiler for the native pool")
+
+FUNCTIONS = parse_module(
+    "def affine(x: vec[int], a: int, on: bool) -> vec[int] = "
+    "vec_map(x, lambda e: ite(on, a * e + 1, e))\n"
+    "def scaled(x: vec[float], s: float) -> vec[float] = vec_map(x, lambda e: e * s - 0.5)\n"
+    "def total(x: vec[int], y: vec[int]) -> int = reduce_sum(vec_elemwise_mul(x, y))\n"
+    "def top(x: vec[int]) -> int = reduce_max(x)\n"
+    "def rows(m: mat[int], v: vec[int]) -> vec[int] = matrix_vec_mul(m, v)\n")
+
+
+def _kernel(name: str, dtypes: dict[str, str]):
+    fn = next(f for f in FUNCTIONS if f.name == name)
+    return fn, LlvmTarget().compile([fn], dtypes)[name]
+
+
+@needs_cc
+def test_the_native_pool_is_built_and_its_handoff_measured():
+    assert parallel.library() is not None
+    handoff = parallel.handoff_seconds()
+    assert handoff is not None and 0 < handoff < 0.01
+    assert runtime.handoff_seconds() == handoff  # the cost the runtime weighs a split against
+
+
+@needs_cc
+@pytest.mark.parametrize("n", [2, 3, 1001, 100_003])
+def test_two_threads_equal_one_thread_and_the_reference(n):
+    rng = np.random.default_rng(n)
+    x = rng.integers(-2**31, 2**31, n).astype(np.int32)
+    y = rng.integers(-2**31, 2**31, n).astype(np.int32)
+    xf = rng.normal(size=n)
+    m = rng.integers(-100, 100, (n if n < 2000 else 300, 7)).astype(np.int32)
+    v = rng.integers(-100, 100, 7).astype(np.int32)
+    cases = [("affine", {"x": "int32", "return": "int32"}, [x, -7, True]),
+             ("affine", {"x": "int64", "return": "int64"}, [x.astype(np.int64), 3, False]),
+             ("scaled", {}, [xf, 1.25]),
+             ("total", {"x": "int32", "y": "int32", "return": "int32"}, [x, y]),
+             ("total", {}, [x.astype(np.int64), y.astype(np.int64)]),
+             ("top", {"x": "int32", "return": "int32"}, [x]),
+             ("rows", {"m": "int32", "v": "int32", "return": "int64"}, [m, v])]
+    for name, dtypes, args in cases:
+        fn, k = _kernel(name, dtypes)
+        prepared = k.prepare(args)
+        k.threads = 1
+        one = np.asarray(k.run(prepared))
+        k.threads = 2
+        with np.errstate(over="ignore"):
+            two = np.asarray(k.run(prepared))
+        want = np.asarray(evaluate(fn.body, {p.name: a for p, a in zip(fn.params, args,
+                                                                        strict=True)}))
+        if dtypes.get("return") == "int32":
+            want = want.astype(np.int64).astype(np.int32)  # the stored low 32 bits
+        assert two.tolist() == one.tolist(), name
+        assert np.allclose(two, want, rtol=0, atol=1e-12) if name == "scaled" else \
+            two.tolist() == want.tolist(), name
+
+
+@needs_cc
+def test_the_measured_policy_decides_each_size_class_and_keeps_results():
+    fn, k = _kernel("affine", {"x": "int32", "return": "int32"})
+    x = np.arange(300_000, dtype=np.int32)
+    k.threads = None  # measured (the compiled kernel is shared with the test above)
+    prepared = k.prepare([x, 2, True])
+    want = (2 * x.astype(np.int64) + 1).astype(np.int32)
+    size_class = (prepared.work + x.size).bit_length()
+    k._split.pop(size_class, None)
+    k._times.pop(size_class, None)
+    for _ in range(2 * runtime.TRIALS):
+        assert k._two_threads(prepared.work + x.size, x.size) is None
+        assert k.run(prepared).tolist() == want.tolist()
+        if size_class in k._split:
+            break
+    assert k._split[size_class] in (True, False)
+    assert k.run(prepared).tolist() == want.tolist()
+    small = k.prepare([x[:100], 2, True])
+    assert k._two_threads(small.work + 100, 100) is False  # below the threshold: one thread
