@@ -1,0 +1,145 @@
+"""How long the everyday commands take to start and to compile a small kernel.
+
+    .venv/bin/python benchmarks/startup.py [--repeat N] [--out STEM]
+
+Measures, each as the median of N runs, the wall time and the CPU time (user + system of the
+child process) of: `python -c pass`, `tensflo --version`, `--help`, `targets`, and `tensflo
+compile FILE --function F --target numpy` of three corpus kernels (C++ and Python). A compile is
+measured cold (an empty tensflo cache directory: the plugin manifests are rebuilt, each run) and
+warm (the cache kept between runs). Then the same compiles through the API in one process
+(`tensflo.compile`), the first call (imports included) apart from the median of the later ones.
+Bytecode is cached as for an installed package (in a scratch `PYTHONPYCACHEPREFIX`), and the
+first run of each command line is not counted. Writes benchmarks/results/STEM.md (default
+`startup`) and prints the same table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+REPO = ROOT.parent
+KERNELS = [("cpp/dot.cc", "dot"), ("cpp/gemv.cc", "gemv"), ("python/axpy.py", "axpy")]
+GOALS = {"tensflo --version": "≤ 0.15 s", "tensflo targets": "≤ 0.5 s",
+         "compile (warm)": "≤ 0.35 s CPU", "API compile": "≤ 0.1 s"}
+
+API_SCRIPT = """
+import json, statistics, sys, time
+repeat = int(sys.argv[1])
+rows = []
+for path, fn in json.loads(sys.argv[2]):
+    times = []
+    for i in range(repeat + 1):
+        c, w = time.process_time(), time.perf_counter()
+        import tensflo
+        result = tensflo.compile(path, fn, target="numpy")
+        times.append((time.perf_counter() - w, time.process_time() - c))
+        assert result.status == "lifted", (path, result.status)
+    rows.append({"kernel": f"{path}:{fn}", "first": times[0],
+                 "wall": statistics.median(t[0] for t in times[1:]),
+                 "cpu": statistics.median(t[1] for t in times[1:])})
+print(json.dumps(rows))
+"""
+
+
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(argv: list[str], env: dict[str, str], repeat: int,
+            before_each: Path | None = None) -> tuple[float, float]:
+    """Median (wall, CPU) seconds of `argv` over `repeat` runs after one uncounted run; with
+    `before_each`, that directory is emptied before every run."""
+    walls, cpus = [], []
+    for i in range(repeat + 1):
+        if before_each is not None:
+            shutil.rmtree(before_each, ignore_errors=True)
+        cpu, wall = _child_cpu(), time.perf_counter()
+        done = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL)
+        wall, cpu = time.perf_counter() - wall, _child_cpu() - cpu
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} exited {done.returncode}:\n{done.stderr}")
+        if i:
+            walls.append(wall)
+            cpus.append(cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (default 5)")
+    parser.add_argument("--out", default="startup", help="report stem in benchmarks/results/")
+    args = parser.parse_args()
+
+    python = sys.executable
+    tensflo = [python, "-m", "tensflo"]
+    scratch = Path(tempfile.mkdtemp(prefix="tensflo-startup-"))
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONDONTWRITEBYTECODE", "TENSFLO_DISABLE_PLUGIN_AUTOLOAD")}
+    env.update(PYTHONPYCACHEPREFIX=str(scratch / "pycache"),
+               TENSFLO_CACHE_DIR=str(scratch / "cache"))
+    rows: list[tuple[str, float, float]] = []
+
+    def row(label: str, argv: list[str], cold: bool = False) -> None:
+        wall, cpu = measure(argv, env, args.repeat, scratch / "cache" if cold else None)
+        rows.append((label, wall, cpu))
+        print(f"{label:<44} {wall:8.3f} s {cpu:8.3f} s", flush=True)
+
+    try:
+        row("python -c pass", [python, "-c", "pass"])
+        row("tensflo --version", [*tensflo, "--version"])
+        row("tensflo --help", [*tensflo, "--help"])
+        row("tensflo targets", [*tensflo, "targets"])
+        for path, fn in KERNELS:
+            argv = [*tensflo, "compile", str(ROOT / "kernels" / path), "--function", fn,
+                    "--target", "numpy"]
+            row(f"compile {path} (cold cache)", argv, cold=True)
+            row(f"compile {path} (warm cache)", argv)
+        kernels = [(str(ROOT / "kernels" / p), f) for p, f in KERNELS]
+        done = subprocess.run([python, "-c", API_SCRIPT, str(args.repeat), json.dumps(kernels)],
+                              env=env, cwd=REPO, capture_output=True, text=True, check=True)
+        api = json.loads(done.stdout)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    for item in api:
+        name = Path(item["kernel"]).name
+        rows.append((f"API tensflo.compile {name} (first call)", *item["first"]))
+        rows.append((f"API tensflo.compile {name} (later calls)", item["wall"], item["cpu"]))
+        print(f"API {name}: first {item['first'][0]:.3f} s wall, later {item['wall']:.3f} s "
+              f"wall {item['cpu']:.3f} s CPU", flush=True)
+
+    lines = [
+        "# Start-up and small-compile times",
+        "",
+        f"`python benchmarks/startup.py --repeat {args.repeat}`: median of {args.repeat} runs "
+        "after one uncounted run; CPU is user + system time of the process. Machine: "
+        f"{os.cpu_count()} cores, shared (other jobs ran at the same time, so walls are noisy).",
+        "Goals from issue 16: " + "; ".join(f"{k} {v}" for k, v in GOALS.items()) + ".",
+        "The C++ frontend has no header cache yet: cold and warm differ only in the plugin "
+        "manifests (tensflo's user cache).",
+        "",
+        "| what | wall (s) | CPU (s) |",
+        "|---|---:|---:|",
+        *(f"| {label} | {wall:.3f} | {cpu:.3f} |" for label, wall, cpu in rows),
+        "",
+    ]
+    out = ROOT / "results" / f"{args.out}.md"
+    out.write_text("\n".join(lines))
+    print(f"wrote {out.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
