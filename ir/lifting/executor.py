@@ -24,7 +24,7 @@ from .affine_writes import affine_writes
 from .argext import arg_extremes
 from .build import ZERO, as_bool, coerce, mk, term_arg, unify_numeric
 from .conditions import Check, Conditions, Context
-from .dp_table import carried_table
+from .dp_table import carried_table, previous_entry_loop
 from .early_exit import leaves_early, returns_inside, search_loop
 from .guards import assume_guards
 from .loop_order import count_up
@@ -165,6 +165,8 @@ class Lifter:
                 self.if_(s, cond, then, orelse, env, ctx)
             case L.For() | L.While() if leaves_early(s):
                 search_loop(self, s, None, env, ctx)
+            case L.For() if previous_entry_loop(s, env):
+                self.for_(s, env, ctx)  # a DP table updated in place: carried_table reads it
             case L.For():
                 loop, finish = affine_writes(self, s, env, ctx)
                 self.for_(loop, env, ctx)

@@ -72,8 +72,6 @@ def _scan_summary(s: L.For, entry: Term, v: Var, after: Term, kind: str, rest: T
         g, before_step = exclusive, True
     else:
         return None
-    if before_step and kind != "add":
-        return None  # an exclusive running maximum would need the seed first
     if kind not in ("add", "max", "min"):
         return None
     try:
@@ -91,9 +89,17 @@ def _scan_summary(s: L.For, entry: Term, v: Var, after: Term, kind: str, rest: T
             return total if _is_zero(init) else mk("vec_scalar_add", total, init)
         e = Var(_fresh("e", init, names), v.type)
         if kind == "max":
-            return _seeded(mk("scan_max", r), init, e, lambda a, b: mk("max", a, b))
-        negated = mk("vec_map", r, Lambda((e,), mk("neg", e)))
-        return _seeded(mk("scan_max", negated), init, e, lambda a, b: mk("min", mk("neg", a), b))
+            inclusive = _seeded(mk("scan_max", r), init, e, lambda a, b: mk("max", a, b))
+        else:
+            negated = mk("vec_map", r, Lambda((e,), mk("neg", e)))
+            inclusive = _seeded(mk("scan_max", negated), init, e,
+                                lambda a, b: mk("min", mk("neg", a), b))
+        if not before_step:
+            return inclusive
+        # the value before each step: the seed, then the inclusive scan shifted by one entry
+        seeds = _seeded(r, init, e, lambda a, b: b)
+        shifted = mk("take", inclusive, mk("sub", mk("len", r), lit(1)))
+        return mk("stride_update", seeds, lit(1), lit(1), shifted)
 
     if g == t:
         return running

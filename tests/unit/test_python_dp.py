@@ -113,3 +113,90 @@ def test_kadane_over_a_tail_lifts_and_agrees(source: Path, original: dict[str, A
         bound = 2**70 if trial % 3 == 0 else 40
         xs = [rng.randint(-bound, bound) for _ in range(n)]
         assert int(fn(xs)) == original["kadane"](xs), xs
+
+
+TABLES = '''
+def prefix_high(x: list[int]) -> list[int]:
+    n = len(x)
+    best = [0] * (n + 1)
+    for i in range(1, n + 1):
+        best[i] = max(best[i - 1], x[i - 1])
+    return best
+
+
+def prefix_low(x: list[float]) -> list[float]:
+    low = [0.0] * (len(x) + 1)
+    for i in range(len(x)):
+        low[i + 1] = min(low[i], x[i])
+    return low
+
+
+def running_max(nums: list[int]) -> list[int]:
+    result = nums[:]
+    for i in range(1, len(result)):
+        if result[i - 1] > result[i]:
+            result[i] = result[i - 1]
+    return result
+'''
+TABLE_NAMES = ["prefix_high", "prefix_low", "running_max"]
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    path = tmp_path_factory.mktemp("tables") / "tables.py"
+    path.write_text(TABLES)
+    namespace: dict[str, Any] = {}
+    exec(compile(TABLES, str(path), "exec"), namespace)
+    return path, namespace
+
+
+def test_tables_of_running_extremes_lift_and_agree(tables: tuple[Path, dict[str, Any]]) -> None:
+    """A table shifted by the loop's start (`best[i] = max(best[i - 1], ...)` from 1), an
+    exclusive running minimum and a copied list updated in place from its second entry (a
+    conditional write) lift to scans with an unbounded proof and agree with CPython."""
+    path, namespace = tables
+    results = compile_file(str(path), TABLE_NAMES, load_registry(), Options(timeout=60, synth=()))
+    rng = random.Random(11)
+    worst = 0.0
+    for r in results:
+        assert r.lifted and r.proof == "unbounded", (r.function, [str(d) for d in r.diagnostics])
+        assert "scan_max" in r.tensir, r.tensir
+        fn = getattr(load_module(r.code, f"{r.function}_tables"), r.function)
+        for trial in range(30):
+            n = rng.randint(1, 9)
+            if r.function == "prefix_low":
+                xs: list[Any] = [rng.uniform(-1e3, 1e3) for _ in range(n)]
+                want, got = namespace[r.function](xs), _plain(fn(xs))
+                assert len(got) == len(want)
+                worst = max([worst, *(abs(a - b) for a, b in zip(got, want, strict=True))])
+                continue
+            bound = 2**70 if trial % 3 == 0 else 50
+            xs = [rng.randint(-bound, bound) for _ in range(n)]
+            assert [int(v) for v in _plain(fn(xs))] == namespace[r.function](xs), (r.function, xs)
+    assert worst <= 1e-9, f"largest error {worst}"
+    copied = next(r for r in results if r.function == "running_max")
+    assert any("0 < len(nums)" in q for q in copied.requires), copied.requires
+
+
+def test_a_wrong_table_is_refuted(tables: tuple[Path, dict[str, Any]]) -> None:
+    """The verifier tells the lifted table from one that leaves out the fill as the seed."""
+    from tensflo.compiler.verify import check_obligations
+    from tensflo.ir.lifting import Obligation
+    from tensflo.ir.loop.nodes import NOWHERE
+    from tensflo.ir.tensir import parse
+    from tensflo.ir.tensir.types import TensorType
+    from tensflo.plugins.solvers import Z3Verifier
+
+    path, _ = tables
+    (r,) = compile_file(str(path), ["prefix_high"], load_registry(), Options(timeout=60, synth=()))
+    assert r.program is not None
+    env = {"x": TensorType("int", 1)}
+    wrong = parse("append(stride_update(vec_map(x, lambda e: 0), 1, 1, take(scan_max(x), len(x) - 1)),"
+                  " reduce_max(append(x, 0)))", env)
+    same = parse(r.tensir, env)
+    assume = (parse("0 <= len(x)", env),)
+    ok = Obligation("postcondition", NOWHERE, assume, (), ((r.program, same),))
+    bad = Obligation("postcondition", NOWHERE, assume, (), ((r.program, wrong),))
+    assert check_obligations([ok], [Z3Verifier()], timeout=20).level == "unbounded"
+    report = check_obligations([bad], [Z3Verifier()], timeout=20)
+    assert report.level == "none" and report.counterexample is not None
