@@ -1,9 +1,13 @@
-"""Throughput of a Flo pipeline on the reference interpreter and on Apache Beam's embedded runner.
+"""Throughput of a Flo pipeline on the reference interpreter, on Apache Beam's embedded runner and
+on Beam's portable runner (a job service and 1 or 2 SDK worker processes on loopback, started by
+`tensflo.targets.beam_portable.LocalCluster`).
 
 The pipeline is map -> filter -> keyed fold over a bounded stream of `(key, value)` events:
 double each value, drop multiples of three, sum per key. Each engine runs it once on the same
-events; the script checks that all engines agree, prints a Markdown table of events per second
-and writes it to benchmarks/results/flo_throughput.md.
+events, and once on a single event: that run's time is the engine's fixed cost (pipeline
+construction, job submission, starting the SDK workers, reading results back), and the rest of
+the time, per event, is what the data costs. The script checks that all engines agree, prints a
+Markdown table and writes it to benchmarks/results/flo_throughput.md.
 
     .venv/bin/python benchmarks/flo_throughput.py            # 10^6 events
     .venv/bin/python benchmarks/flo_throughput.py --events 100000 --no-write
@@ -41,11 +45,57 @@ def events(n: int) -> list[tuple[int, int]]:
     return [(i % KEYS, i % 97) for i in range(n)]
 
 
-def measure(name: str, fn: Callable[[], Any], n: int) -> tuple[str, float, float, Any]:
+Row = tuple[str, float, float, Any, dict[str, float]]
+CpuProbe = Callable[[], dict[str, float]]
+
+
+def measure(name: str, fn: Callable[[dict[str, list[Any]]], Any], inputs: dict[str, list[Any]],
+            cpu: CpuProbe | None = None) -> Row:
+    """(name, seconds on all events, seconds on one event, result on all events, CPU seconds of
+    each part during the run on all events)."""
     start = time.perf_counter()
-    result = fn()
+    fn({"events": inputs["events"][:1]})
+    fixed = time.perf_counter() - start
+    probe = cpu or (lambda: {})
+    before, client = probe(), time.process_time()
+    start = time.perf_counter()
+    result = fn(inputs)
     seconds = time.perf_counter() - start
-    return name, seconds, n / seconds, result
+    used = {"this process": time.process_time() - client}
+    used.update({part: t - before.get(part, 0.0) for part, t in probe().items()})
+    return name, seconds, fixed, result, used
+
+
+def cluster_cpu(groups: list[int]) -> dict[str, float]:
+    """CPU seconds so far of the job service and of the worker pool with its SDK workers (those
+    that ended count in the pool's children's time), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = {"job service": 0.0, "SDK workers and pool": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pgid = int(fields[2])
+        if pgid in groups:
+            part = "job service" if pgid == groups[0] else "SDK workers and pool"
+            total[part] += sum(int(f) for f in fields[11:15]) / tick
+    return total
+
+
+def portable(cluster: Any, g: Graph, inputs: dict[str, list[Any]]) -> Row:
+    from tensflo.targets.beam import run_beam
+    from tensflo.targets.beam_portable import PORTABLE_RUNNER
+
+    def on_cluster(i: dict[str, list[Any]]) -> Any:
+        return run_beam(g, i, runner=PORTABLE_RUNNER, options=cluster.flags())
+
+    n = cluster.workers
+    return measure(f"Beam PortableRunner, job service + {n} SDK worker process"
+                   f"{'es' if n > 1 else ''}", on_cluster, inputs,
+                   lambda: cluster_cpu(cluster.process_groups()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,24 +103,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=1_000_000, help="number of events")
     parser.add_argument("--batch-size", type=int, default=1024,
                         help="interpreter batch size (default: %(default)s)")
+    parser.add_argument("--portable-workers", type=int, nargs="*", default=[1, 2], metavar="N",
+                        help="run the portable runner with N SDK workers (default: 1 2)")
     parser.add_argument("--no-write", action="store_true", help=f"do not write {RESULTS.name}")
     args = parser.parse_args(argv)
 
     from tensflo.targets.beam import run_beam
+    from tensflo.targets.beam_portable import LocalCluster
 
     load = os.getloadavg()[0]
     g, data = pipeline(), events(args.events)
     inputs = {"events": data}
     rows = [
         measure(f"interpreter, batches of {args.batch_size}",
-                lambda: run(g, inputs, scheduler=InOrder(args.batch_size)).outputs, args.events),
+                lambda i: run(g, i, scheduler=InOrder(args.batch_size)).outputs, inputs),
         measure("interpreter, one event per batch",
-                lambda: run(g, inputs, scheduler=InOrder(1)).outputs, args.events),
+                lambda i: run(g, i, scheduler=InOrder(1)).outputs, inputs),
         measure("Beam FnApiRunner (embedded, in memory, 1 worker)",
-                lambda: run_beam(g, inputs), args.events),
+                lambda i: run_beam(g, i), inputs),
     ]
+    for workers in args.portable_workers:
+        with LocalCluster(workers=workers) as cluster:
+            rows.append(portable(cluster, g, inputs))
     reference = rows[0][3]
-    for name, _, _, result in rows:
+    for name, _, _, result, _ in rows:
         if result != reference:
             print(f"error: {name} disagrees with the interpreter", file=sys.stderr)
             return 1
@@ -88,9 +144,16 @@ def main(argv: list[str] | None = None) -> int:
         "graph checking and, for Beam, pipeline construction, start-up and reading the results "
         "back. All engines gave the same per-key sums.",
         "",
-        "| engine | seconds | events/s |",
-        "|---|---:|---:|",
-        *(f"| {name} | {seconds:.2f} | {rate:,.0f} |" for name, seconds, rate, _ in rows),
+        "| engine | seconds | events/s | fixed cost (1 event), s | per event, µs |",
+        "|---|---:|---:|---:|---:|",
+        *(f"| {name} | {seconds:.2f} | {args.events / seconds:,.0f} | {fixed:.2f} | "
+          f"{max(seconds - fixed, 0) / args.events * 1e6:.2f} |"
+          for name, seconds, fixed, _, _ in rows),
+        "",
+        f"CPU seconds of each process during the run on {args.events:,} events:",
+        "",
+        *(f"- {name}: " + ", ".join(f"{part} {t:.1f}" for part, t in used.items())
+          for name, _, _, _, used in rows),
         "",
     ]
     table = "\n".join(lines)

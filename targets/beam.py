@@ -6,14 +6,16 @@ Z-sets as frozensets of `(value, weight)`, lattice outputs as their join. The de
 Beam's embedded Python runner, `FnApiRunner`, in memory with one worker: the pipeline runs inside
 this Python process, with no job server, container or JVM, and nothing is downloaded. (Beam's
 `DirectRunner` would first try to download and start the Prism runner binary.) Any other runner
-(`DirectRunner`, `FlinkRunner`, `SparkRunner`, `DataflowRunner`) and its options are passed
-through unchanged (`runner=`, `options=`).
+(`PortableRunner`, `FlinkRunner`, `SparkRunner`, `DataflowRunner`) and its options are passed
+through unchanged (`runner=`, `options=`); `tensflo.targets.beam_portable.LocalCluster` starts a
+job service and SDK worker processes for the `PortableRunner` on this machine.
 
 How streams are represented: a sequence is a PCollection of `(position, value)` with positions
 tuples of ints that sort in stream order; a set a PCollection of values (repeats allowed, as in
 the interpreter); a Z-set one of `(value, weight)`; a lattice stream one of lattice values.
 Element-wise operators, union, cross, join, difference, anti-join, keyed folds, distinct,
-event-time windows, lattice merge and threshold reads become parallel Beam transforms. The
+event-time windows, aggregates of windows, lattice merge and threshold reads become parallel Beam
+transforms; keys are grouped by `canonical_key`, which equates the values Python's `==` equates. The
 order-dependent operators (folds, sort, count windows, keyed folds emitting updates, integrate,
 differentiate) and operators defined
 outside tensflo gather their inputs and run the interpreter's own state machine for the operator
