@@ -99,17 +99,20 @@ def _cmod(z: Any, a: Any, b: Any) -> Any:
 
 @dataclass
 class _Source:
+    """The source run symbolically. `path` (a z3 Bool) is the condition under which the code
+    being read runs in its iteration (or call); None: not modelled, nothing is recorded."""
+
     z: Any
     module: L.Module
     kinds: dict[tuple[int, int], set[str]]
     arrays: dict[str, Any] = field(default_factory=dict)
     lengths: dict[str, tuple[Any, ...]] = field(default_factory=dict)
-    before: list[tuple[Any, L.Loc]] = field(default_factory=list)
-    """Source values computed once, before the loop."""
-    inside: list[tuple[Any, L.Loc]] = field(default_factory=list)
-    """Source values computed in every iteration (over the counters)."""
+    before: list[tuple[Any, L.Loc, Any]] = field(default_factory=list)
+    """Source values computed before the loop: (value, position, condition it is computed on)."""
+    inside: list[tuple[Any, L.Loc, Any]] = field(default_factory=list)
+    """Source values computed in an iteration (over the counters), likewise."""
     reads: list[Any] = field(default_factory=list)
-    """In-range conditions of the iteration's unconditional array reads."""
+    """In-range conditions of the iteration's array reads (each implied by its path)."""
     counters: list[tuple[Any, Any]] = field(default_factory=list)
     """(counter, exclusive bound) of the counted loop nest, outermost first."""
     fresh: int = 0
@@ -119,13 +122,17 @@ class _Source:
         self.fresh += 1
         return self.z.Int(f"{name}!{self.fresh}")
 
-    def record(self, value: Any, loc: L.Loc, sure: bool) -> None:
-        if not sure or not self.z.is_int(value) or self.kinds.get((loc.line, loc.col)) != {"INT"}:
+    def record(self, value: Any, loc: L.Loc, path: Any) -> None:
+        if path is None or not self.z.is_int(value) or \
+                self.kinds.get((loc.line, loc.col)) != {"INT"}:
             return
-        (self.inside if self.counters else self.before).append((value, loc))
+        (self.inside if self.counters else self.before).append((value, loc, path))
 
-    def expr(self, e: L.Expr, env: dict[str, Any], sure: bool) -> Any:
-        """The value of `e` (None: not modelled); records its source values when `sure`."""
+    def _and(self, path: Any, c: Any) -> Any:
+        return None if path is None or c is None else self.z.And(path, c)
+
+    def expr(self, e: L.Expr, env: dict[str, Any], path: Any) -> Any:
+        """The value of `e` (None: not modelled); records its source values."""
         z = self.z
         v: Any = None
         if isinstance(e, L.Const):
@@ -134,22 +141,25 @@ class _Source:
         elif isinstance(e, L.Name):
             v = env.get(e.id)
         elif isinstance(e, L.Index):
-            v = self._read(e, env, sure)
+            v = self._read(e, env, path)
         elif isinstance(e, L.Binary):
-            a = self.expr(e.left, env, sure)
-            b = self.expr(e.right, env, sure and e.op not in ("and", "or"))
+            a = self.expr(e.left, env, path)
+            right = path if e.op not in ("and", "or") else \
+                self._and(path, a if e.op == "and" else (None if a is None else z.Not(a)))
+            b = self.expr(e.right, env, right)
             v = None if a is None or b is None else self._binary(e.op, a, b)
         elif isinstance(e, L.Unary):
-            a = self.expr(e.operand, env, sure)
+            a = self.expr(e.operand, env, path)
             v = None if a is None else (-a if e.op == "-" else z.Not(a))
         elif isinstance(e, L.Cond):
-            c = self.expr(e.cond, env, sure)
-            a, b = self.expr(e.then, env, False), self.expr(e.orelse, env, False)
+            c = self.expr(e.cond, env, path)
+            a = self.expr(e.then, env, self._and(path, c))
+            b = self.expr(e.orelse, env, self._and(path, None if c is None else z.Not(c)))
             v = None if c is None or a is None or b is None else z.If(c, a, b)
         elif isinstance(e, L.Call):
-            v = self._call(e, env, sure)
+            v = self._call(e, env, path)
         if v is not None:
-            self.record(v, e.loc, sure)
+            self.record(v, e.loc, path)
         return v
 
     def _binary(self, op: str, a: Any, b: Any) -> Any:
@@ -163,23 +173,23 @@ class _Source:
                  "or": lambda: z.Or(a, b)}
         return table[op]() if op in table else None
 
-    def _read(self, e: L.Index, env: dict[str, Any], sure: bool) -> Any:
+    def _read(self, e: L.Index, env: dict[str, Any], path: Any) -> Any:
         idx: list[Any] = []
         base: L.Expr = e
         while isinstance(base, L.Index):
-            idx.insert(0, self.expr(base.index, env, sure))
+            idx.insert(0, self.expr(base.index, env, path))
             base = base.base
         if not isinstance(base, L.Name) or base.id not in self.arrays or None in idx \
                 or len(idx) != len(self.lengths[base.id]):
             return None
-        if sure:
-            self.reads += [self.z.And(0 <= k, k < n) for k, n in zip(idx, self.lengths[base.id],
-                                                                    strict=True)]
+        if path is not None:
+            self.reads += [self.z.Implies(path, self.z.And(0 <= k, k < n))
+                           for k, n in zip(idx, self.lengths[base.id], strict=True)]
         return self.arrays[base.id](*idx)
 
-    def _call(self, e: L.Call, env: dict[str, Any], sure: bool) -> Any:
+    def _call(self, e: L.Call, env: dict[str, Any], path: Any) -> Any:
         z = self.z
-        args = [self.expr(a, env, sure) for a in e.args]
+        args = [self.expr(a, env, path) for a in e.args]
         if None in args:
             return None
         if e.func in ("min", "max") and len(args) == 2:
@@ -193,53 +203,59 @@ class _Source:
         local = {p.name: a for p, a in zip(helper.params, args, strict=True)}
         self.depth += 1
         try:
-            return self.block(helper.body, local, sure)
+            returned = self.block(helper.body, local, path)
         finally:
             self.depth -= 1
+        return None if returned is None else returned.value
 
-    def block(self, body: tuple[L.Stmt, ...], env: dict[str, Any], sure: bool) -> Any:
-        """Run statements; the returned value (None: none or not modelled)."""
+    def block(self, body: tuple[L.Stmt, ...], env: dict[str, Any], path: Any) -> Any:
+        """Run statements on `path`; a `_Returned` when every way through returns (None
+        otherwise)."""
         z = self.z
-        for s in body:
+        for k, s in enumerate(body):
             if isinstance(s, L.Decl):
-                env[s.name] = self.expr(s.init, env, sure) if s.init is not None and \
+                env[s.name] = self.expr(s.init, env, path) if s.init is not None and \
                     s.type.rank == 0 else None
             elif isinstance(s, L.Assign | L.Push):
-                value = self.expr(s.value, env, sure)
+                value = self.expr(s.value, env, path)
                 if isinstance(s, L.Assign) and isinstance(s.target, L.Name):
                     env[s.target.id] = value
                 elif isinstance(s.target, L.Index):
-                    self.expr(s.target, env, sure)
+                    self.expr(s.target, env, path)
             elif isinstance(s, L.If):
-                c = self.expr(s.cond, env, sure)
-                if any(not isinstance(t, L.Decl | L.Assign | L.Push) for t in s.then + s.orelse):
-                    sure = False  # a return or a loop in a branch: what follows is conditional
-                    for name in _assigned(s.then + s.orelse):
-                        env[name] = None
-                    continue
+                c = self.expr(s.cond, env, path)
+                not_c = None if c is None else z.Not(c)
                 then_env, else_env = dict(env), dict(env)
-                self.block(s.then, then_env, False)
-                self.block(s.orelse, else_env, False)
+                a = self.block(s.then, then_env, self._and(path, c))
+                rest = s.orelse + body[k + 1:] if a is not None else s.orelse
+                b = self.block(rest, else_env, self._and(path, not_c))
+                if a is not None:  # the then branch returns: the rest runs on the else path
+                    if b is None or c is None or a.value is None or b.value is None:
+                        return _Returned(None)
+                    return _Returned(z.If(c, a.value, b.value))
+                if b is not None:  # only the else branch returns: what follows is not modelled
+                    path = None
                 for name in set(then_env) | set(else_env):
-                    a, b = then_env.get(name), else_env.get(name)
-                    env[name] = None if c is None or a is None or b is None or \
-                        z.is_bool(a) != z.is_bool(b) else z.If(c, a, b)
+                    x, y = then_env.get(name), else_env.get(name)
+                    env[name] = None if c is None or x is None or y is None or \
+                        z.is_bool(x) != z.is_bool(y) else z.If(c, x, y)
             elif isinstance(s, L.For):
-                self.loop(s, env, sure)
-                sure = False  # only one loop nest is modelled: what follows is not
+                self.loop(s, env, path)
+                path = None  # only one loop nest is modelled: what follows is not
             elif isinstance(s, L.Return):
-                return self.expr(s.value, env, sure)
+                return _Returned(None if path is None else self.expr(s.value, env, path))
             else:
-                sure = False
+                path = None
                 for name in _assigned((s,)):
                     env[name] = None
         return None
 
-    def loop(self, s: L.For, env: dict[str, Any], sure: bool) -> None:
-        start, stop = self.expr(s.start, env, sure), self.expr(s.stop, env, sure)
+    def loop(self, s: L.For, env: dict[str, Any], path: Any) -> None:
+        start, stop = self.expr(s.start, env, path), self.expr(s.stop, env, path)
         for name in _assigned(s.body):
             env[name] = self.symbol(name)  # an iteration sees any value of a carried variable
-        if not (sure and s.step == 1 and isinstance(s.start, L.Const) and s.start.value == 0
+        if not (path is not None and self.z.is_true(self.z.simplify(path)) and s.step == 1
+                and isinstance(s.start, L.Const) and s.start.value == 0
                 and stop is not None and start is not None):
             for name in _assigned(s.body):
                 env[name] = None
@@ -247,9 +263,16 @@ class _Source:
         i = self.symbol(s.var)
         self.counters.append((i, stop))
         inner = dict(env, **{s.var: i})
-        self.block(s.body, inner, True)
+        self.block(s.body, inner, self.z.BoolVal(True))
         for name in _assigned(s.body):
             env[name] = None
+
+
+@dataclass(frozen=True)
+class _Returned:
+    """The value a block returns on every way through it (None: not modelled)."""
+
+    value: Any
 
 
 def _source(z: Any, module: L.Module, fn: L.Function, kinds: dict) -> tuple[_Source, dict] | None:
@@ -259,8 +282,8 @@ def _source(z: Any, module: L.Module, fn: L.Function, kinds: dict) -> tuple[_Sou
         if p.type.rank == 0:
             env[p.name] = z.Int(p.name) if p.type.elem == "int" else \
                 z.Bool(p.name) if p.type.elem == "bool" else None
-            if p.type.elem == "int":
-                src.record(env[p.name], p.loc, True)  # the parameter itself is an int value
+            if p.type.elem == "int":  # the parameter itself is an int value
+                src.record(env[p.name], p.loc, z.BoolVal(True))
         elif p.type.elem == "int":
             dims = tuple(z.Int(f"len!{p.name}!{k}") for k in range(p.type.rank))
             src.lengths[p.name] = dims
@@ -268,7 +291,7 @@ def _source(z: Any, module: L.Module, fn: L.Function, kinds: dict) -> tuple[_Sou
     writes = _written(fn.body)
     if writes & set(src.arrays):
         return None  # an input array changed in place: its reads are not the input's
-    src.block(fn.body, env, True)
+    src.block(fn.body, env, z.BoolVal(True))
     return src, env
 
 
@@ -367,6 +390,28 @@ def _subterms(t: Term | Lambda) -> Iterator[Term]:
             yield from _subterms(a)
 
 
+def _guarded(z: Any, src: _Source, t: Term | Lambda, guard: Any, local: dict[Var, Any],
+             ) -> Iterator[tuple[Term, Any]]:
+    """Each subterm occurrence of a lambda body with the condition under which its value can
+    reach the result: the branches of an `ite` add its condition or its negation (computing the
+    other branch's value in 32 bits may give any number, which the `select` then drops)."""
+    if isinstance(t, Lambda):
+        return
+    yield t, guard
+    if not isinstance(t, App):
+        return
+    if t.op.name == "ite":
+        c, a, b = t.args
+        assert isinstance(c, Term) and isinstance(a, Term) and isinstance(b, Term)
+        cond = _scalar(z, src, c, local)
+        yield from _guarded(z, src, c, guard, local)
+        yield from _guarded(z, src, a, guard if cond is None else z.And(guard, cond), local)
+        yield from _guarded(z, src, b, guard if cond is None else z.And(guard, z.Not(cond)), local)
+        return
+    for arg in t.args:
+        yield from _guarded(z, src, arg, guard, local)
+
+
 def _valid(z: Any, hyps: list[Any], goal: Any) -> tuple[bool, float]:
     s = z.Solver()
     s.set("timeout", TIMEOUT_MS)
@@ -417,24 +462,27 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
                             "(only values computed before the loop are used)")
         facts = list(src.before) + (list(src.inside) if covered else [])
         hyps += src.reads + [z3.And(0 <= k, k < b) for k, b in src.counters] if covered else []
-        for t in _subterms(lam.body):
+        for t, guard in _guarded(z3, src, lam.body, z3.BoolVal(True), local):
             if not (t.type.rank == 0 and t.type.elem == "int") or isinstance(t, Lit) \
                     or (isinstance(t, Var) and t in local):
                 continue
             value = _scalar(z3, src, t, local)
             free = {v for v in _term_vars(t) if v in local}
-            pool, given = (facts, hyps) if free else (list(src.before), [])
+            # a subterm of the parameters only is computed once, even for an empty map: it must
+            # be a value the source computes before its loop, on every call
+            pool, given = (facts, [*hyps, guard]) if free else (list(src.before), [])
             ok = False
             if value is not None and proven.get(t, True):
-                for fact, loc in pool:
-                    ok, secs = _valid(z3, given, value == fact)
+                for fact, loc, path in pool:
+                    ok, secs = _valid(z3, given, z3.And(path, value == fact))
                     if ok:
                         obligations.append({"kind": "int32 source value", "term": str(t),
                                             "at": str(loc), "status": "unsat",
                                             "seconds": round(secs, 4)})
                         break
             if not ok:
-                failures.append(f"{t}: equal to no `int` value the source computes unconditionally")
+                failures.append(f"{t}: equal to no `int` value the source computes wherever "
+                                "this subterm's value is used")
             proven[t] = proven.get(t, True) and ok
     # a subterm also used outside the maps' bodies is not narrowed there: keep it only if every
     # occurrence is inside a proven body

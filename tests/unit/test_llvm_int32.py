@@ -108,13 +108,16 @@ def test_a_proven_parameter_outside_int_is_a_domain_error():
 
 
 @needs_gxx
-def test_abs_under_a_branch_is_proven_only_as_a_whole(tmp_path):
+def test_a_branch_is_proven_under_its_condition_only(tmp_path):
     path = KERNELS / "amax_abs.cc"
     fn = _lift(path, "amax_abs")
     proofs = prove_source(str(path), fn)
-    proven = {str(t) for t in proofs.terms}
-    assert proven == {"ite(e < 0, -e, e)"}  # `-e` alone is computed only when e < 0
-    assert any(f.startswith("-e:") for f in proofs.failures)
+    # the source computes -v only when v < 0: `-e` is proven where the ite selects it
+    assert {str(t) for t in proofs.terms} == {"ite(e < 0, -e, e)", "-e"}
+    (wrong,) = parse_module("def amax_abs(x: vec[int], n: int) -> int = "
+                            "reduce_max(append(vec_map(x[:n], lambda e: -e), 0))")
+    unguarded = prove_source(str(path), wrong)  # a wrong claim: -INT_MIN is computed here
+    assert not unguarded.terms and any(f.startswith("-e:") for f in unguarded.failures)
     ex = _kernel(fn, _int32(fn), proofs)
     rng = np.random.default_rng(3)
     cases = []
@@ -169,3 +172,32 @@ def test_narrow_comparisons_division_and_maxima_are_exact_at_the_limits():
                 assert np.asarray(ex(data)).tolist() == want.tolist(), (f.name, out)
     module, _ = build_module([fns[3]], {"x": "int32", "return": "int64"})
     assert "icmp sge i32" in str(module)  # the maximum runs on 32-bit lanes
+
+
+@needs_gxx
+def test_color_dodge_division_is_proven_under_its_branch_and_agrees_with_gxx():
+    path = KERNELS / "color_dodge_8.cc"
+    fn = _lift(path, "color_dodge_8")
+    proofs = prove_source(str(path), fn)
+    assert "e2 * 255 / (255 - e1)" in {str(t) for t in proofs.terms}
+    (wrong,) = parse_module(
+        "def color_dodge_8(base: mat[int], active: mat[int], m: int, n: int) -> mat[int] = "
+        "matrix_selection_two_args(col_slice(active[:m], 0, n), col_slice(base[:m], 0, n), "
+        "lambda e1, e2: e2 * 255 / (255 - e1) + 1)")
+    assert not prove_source(str(path), wrong).terms  # the division is not guarded there
+    ex = _kernel(fn, _int32(fn), proofs)
+    rng = np.random.default_rng(11)
+    lim = I32_MAX // 255
+    cases = []
+    for m, n in ((1, 1), (3, 17), (40, 33)):
+        base = rng.integers(-lim, lim + 1, (m, n))
+        base.flat[:2] = [lim, -lim][: base.size]
+        active = rng.integers(-2**31, 2**31, (m, n))
+        active[rng.random((m, n)) < 0.3] = 255
+        near = rng.random((m, n)) < 0.3
+        active[near] = rng.integers(250, 260, int(near.sum()))
+        ok = _fits(255 - active)
+        active = np.where(ok, active, 0)
+        cases.append([base.astype(np.int32), active.astype(np.int32), m, n])
+    for case, w in zip(cases, _native(path, fn, cases), strict=True):
+        assert ex(*case).tolist() == [list(r) for r in w]
