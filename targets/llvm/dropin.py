@@ -472,6 +472,11 @@ def spec_of(result: Any, fn: L.Function, c_params: Mapping[str, str],
     else:
         raise UsageError(f"{fn.name} has no lifted program")
     extents = {o["name"]: o.get("extent") for o in result.outputs if o["name"] != "return"}
+    whole = [o["name"] for o in result.outputs
+             if o["name"] != "return" and o.get("extent") is None and "index" not in o]
+    if whole:  # an array output without an extent (writes at affine positions): not lowered
+        raise UsageError(f"{fn.name}: the drop-in does not write whole arrays yet "
+                         f"({', '.join(whole)}: written at affine positions)")
     return DropInSpec(fn, dict(c_params), c_result, outputs, extents, tuple(result.precondition),
                       tuple(result.disjoint), variables)
 

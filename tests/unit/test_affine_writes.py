@@ -197,6 +197,14 @@ def test_every_python_target_computes_the_updates_as_numpy(target: str) -> None:
         assert got.tolist() == want.tolist(), (target, s, k, m, n)
 
 
+def test_the_llvm_drop_in_refuses_a_whole_array_output(src: Path, tensflo_cmd) -> None:
+    p = tensflo_cmd("compile", str(src), "--function", "scopy_c89", "--target", "llvm", "--emit",
+                    "obj", "-o", str(src.parent / "s.o"), "--synth", "none")
+    assert p.returncode != 0 and "Traceback" not in p.stdout + p.stderr
+    assert "the drop-in does not write whole arrays yet (y: written at affine positions)" in \
+        p.stdout + p.stderr
+
+
 def test_llvm_refuses_the_updates_naming_them() -> None:
     from tensflo.ir.tensir import INT, Function, Var, parse, vec
     from tensflo.targets.llvm.target import LlvmTarget
