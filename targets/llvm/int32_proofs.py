@@ -340,7 +340,10 @@ def _elements(z: Any, src: _Source, t: Term, idx: tuple[Any, ...]) -> tuple[Any,
         return None
     n = n_full[1][s.axis]
     clamp = lambda v, lo, hi: z.If(v < lo, lo, z.If(v > hi, hi, v))  # noqa: E731
-    start = clamp(z.IntVal(0) if s.lo is None else bounds[s.lo - 1], 0, n)
+    if s.lo is None or (isinstance(t.args[s.lo], Lit) and getattr(t.args[s.lo], "value", None) == 0):
+        start = z.IntVal(0)  # clamp(0, 0, n) is 0, as n >= 0 (the solver need not find it)
+    else:
+        start = clamp(bounds[s.lo - 1], 0, n)
     stop = clamp(n if s.hi is None else bounds[s.hi - 1], start, n)
     moved = list(idx)
     moved[s.axis] = idx[s.axis] + start
