@@ -299,3 +299,36 @@ def test_a_wrong_stride_is_caught_by_the_check_against_the_source(src: Path) -> 
     assert check_together(m, fn, requires, [(out, right)], seed=0) is None
     problem = check_together(m, fn, requires, [(out, wrong)], seed=0)
     assert problem is not None and "output out of every_third" in problem
+
+
+PYTHON = """
+def scaled_copy(x: list[float], out: list[float], k: int) -> list[float]:
+    for i in range(len(x)):
+        out[i * k + 1] = 2.0 * x[i]
+    return out
+"""
+
+CPP = """
+#include <vector>
+std::vector<int> every_other(std::vector<int> y, const std::vector<int>& x) {
+    for (int i = 0; i < (int)x.size(); i++) y[2 * i + 1] = x[i] + y[2 * i + 1];
+    return y;
+}
+"""
+
+
+def test_python_and_cpp_vectors_written_at_affine_positions_agree_with_the_source(
+        tmp_path: Path) -> None:
+    lift_and_diff = load_module((Path(__file__).parent / "gxx_float.py").read_text(),
+                                "gxx_float").lift_and_diff
+    got = lift_and_diff(tmp_path, [("w.py", PYTHON, ["scaled_copy"]),
+                                   ("w.cc", CPP, ["every_other"])])
+    for key, tensir in [("py:scaled_copy", "stride_update(out, 1, k, vec_scalar_mul(x, 2.0))"),
+                        ("cc:every_other",
+                         "stride_update(y, 1, 2, vec_elemwise_add(x, stride(y, 1, 2, len(x))))")]:
+        _, r, diff = got[key]
+        assert r.status == "lifted" and r.proof == "unbounded", [d.message for d in r.diagnostics]
+        assert r.tensir == tensir
+        if diff is not None:
+            print(f"{key}: {diff[0]} inputs, largest float error {diff[1]:.3g}")
+            assert diff[0] >= 20
