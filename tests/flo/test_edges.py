@@ -80,8 +80,8 @@ def test_keys_equal_across_types_group_together_on_the_interpreter_and_on_beam()
 
 def test_threshold_of_an_empty_input_reads_nothing_on_both_engines():
     g = Graph("empty")
-    m = g.input("m", bounded(lattice(MaxLattice())))
-    g.output("read", m.threshold({"any": [0]}))  # the bottom value already reaches 0
+    m = g.input("m", bounded(lattice(MaxLattice(floor=0))))
+    g.output("read", m.threshold({"any": [0]}))  # the bottom value, 0, already reaches 0
     g.output("merge", m.merge())
     expected = run(g, {"m": []}).outputs
     assert expected["read"] == ()
