@@ -297,8 +297,10 @@ class _GemmBuilder:
         nest = self._nest(s.inner, extent, body)
         out: list[Stmt] = [] if s.hoist_config else self.configs()
         if s.loads == "spread":  # the first A group and B step, up front unless prefetched
-            a_first = binop("==", self.k0, 0) if s.double_buffer or s.tk > s.a_blocks else E(1)
-            b_first = binop("==", self.k0, 0) if s.double_buffer or s.tk > 1 else E(1)
+            a_first, b_first = (
+                E(1) if not k_tiles else binop("==", self.k0, 0) if not c_tiles else
+                binop("and", binop("==", self.k0, 0), binop("==", self.c_tile(), 0))
+                for k_tiles, c_tiles in (self.prefetch_a(), self.prefetch_b()))
             out += when(binop("and", self.load_a_cond(), a_first),
                         loop("i", 0, ni, [self.load_a(E(0), nk)]))
             out += when(binop("and", self.load_b_cond(), b_first), loop(
@@ -338,38 +340,83 @@ class _GemmBuilder:
         t, the mvin of A rows i starting at t is issued at the iteration (k, j) with
         (k % a_blocks) * nj + j == i % (a_blocks * nj), so each i's mvin is issued exactly once,
         one group ahead, and the group's mvins are spread over all its iterations; the last
-        group loads the next k tile's first one the same way."""
+        group loads the next k tile's (or the next C tile's) first one the same way."""
         a = self.s.a_blocks
         k, j, i = Var("k"), Var("j"), self.i
         target = (k // a + 1) * a
-        slot = binop("and", self.load_a_cond(), binop("==", i % (nj * a), (k % a) * nj + j))
+        pos = binop("==", i % (nj * a), (k % a) * nj + j)
+        slot = binop("and", self.load_a_cond(), pos)
         ahead = when(binop("and", binop("<", target, nk), slot), [self.load_a(target, nk)])
-        # the last group prefetches the next k tile's first group (its rows of this tile's
-        # first group are no longer read; with double buffering it has its own slot)
-        if not (self.s.double_buffer or self.s.tk > a):
+        k_tiles, c_tiles = self.prefetch_a()
+        if not k_tiles:
             return ahead  # one group per tile: its rows are the ones being read
+        last_group = binop(">=", target, nk)
         nxt = substitute([self.load_a(E(0), nk)], {"k0": self.k0 + 1})
-        last = binop("and", binop(">=", target, nk), binop("<", self.k0 + 1, self.K0))
-        return ahead + when(binop("and", last, slot), nxt)
+        ahead += when(binop("and", binop("and", last_group, binop("<", self.k0 + 1, self.K0)),
+                            slot), nxt)
+        if c_tiles:
+            load = substitute(when(self.load_a_cond(), [self.load_a(E(0), nk)]),
+                              self.next_c_tile())
+            ahead += when(binop("and", binop("and", last_group, self.last_k_tile_of_more()),
+                                pos), load)
+        return ahead
 
     def spread_b_d(self, nj: Expr, nk: Expr, bias: bool) -> list[Stmt]:
         """B blocks one k step ahead of their use (at i == 0 of the step before; the next k
-        tile's first step during the last one), the bias at the first k step."""
+        tile's or C tile's first step during the last one), the bias at the first k step."""
         s = self.s
         k = self.k
-        first = binop("and", self.load_b_cond(), binop(
-            "and", binop("==", self.i, 0), binop("==", self.j % s.b_blocks, 0)))
+        pos = binop("and", binop("==", self.i, 0), binop("==", self.j % s.b_blocks, 0))
         b = [self.load_b(self.j, nj)]
         ahead = when(binop("<", k + 1, nk), substitute(b, {"k": k + 1}))
-        nxt: list[Stmt] = []
-        if s.double_buffer or s.tk > 1:  # else the next tile's rows are the ones being read
-            nxt = when(binop("and", binop("==", k + 1, nk), binop("<", self.k0 + 1, self.K0)),
-                       substitute(b, {"k0": self.k0 + 1, "k": E(0)}))
-        out = when(first, ahead + nxt)
+        k_tiles, c_tiles = self.prefetch_b()
+        if k_tiles:  # else the next tile's rows are the ones being read
+            ahead += when(binop("and", binop("==", k + 1, nk), binop("<", self.k0 + 1, self.K0)),
+                          substitute(b, {"k0": self.k0 + 1, "k": E(0)}))
+        out = when(binop("and", self.load_b_cond(), pos), ahead)
+        if c_tiles:
+            load = substitute(when(self.load_b_cond(), b), {**self.next_c_tile(), "k": E(0)})
+            out += when(binop("and", binop("and", binop("==", k + 1, nk),
+                                           self.last_k_tile_of_more()), pos), load)
         if bias:
             out += when(binop("and", binop("==", self.k0, 0), binop("==", self.k, 0)),
                         [self.load_d()])
         return out
+
+    def prefetch_a(self) -> tuple[bool, bool]:
+        """Whether spread loads may bring the next k tile's first A group during this tile's
+        last group, and the next C tile's. Single-buffered, that group's rows must be dead (more
+        than one group per tile); for the next C tile, every tile has the same i and j extents
+        (so this tile's iterations cover its rows) and the last k tile ends a whole group."""
+        s, a = self.s, self.s.a_blocks
+        last = self.KB - (self.K0 - 1) * s.tk
+        k_tiles = s.double_buffer or s.tk > a
+        c_tiles = (k_tiles and self.IB % s.ti == 0 and self.JB % s.tj == 0 and last % a == 0
+                   and (s.double_buffer or last > a))
+        return k_tiles, c_tiles
+
+    def prefetch_b(self) -> tuple[bool, bool]:
+        """As `prefetch_a`, for the first k step's B blocks."""
+        s = self.s
+        last = self.KB - (self.K0 - 1) * s.tk
+        k_tiles = s.double_buffer or s.tk > 1
+        c_tiles = (k_tiles and self.IB % s.ti == 0 and self.JB % s.tj == 0
+                   and (s.double_buffer or last > 1))
+        return k_tiles, c_tiles
+
+    def next_c_tile(self) -> dict[str, Expr]:
+        """The tile variables of the first k0 tile of the next C tile."""
+        t = self.c_tile() + 1
+        if self.s.outer == "ijk":
+            i0, j0 = t // self.J0, t % self.J0
+        else:
+            i0, j0 = t % self.I0, t // self.I0
+        return {"i0": i0, "j0": j0, "k0": E(0)}
+
+    def last_k_tile_of_more(self) -> Expr:
+        """This is the last k tile of a C tile, and another C tile follows."""
+        return binop("and", binop("==", self.k0, self.K0 - 1),
+                     binop("<", self.c_tile() + 1, self.I0 * self.J0))
 
     def passes_last_row(self, c_tile: Expr, rows: Expr) -> Expr:
         """Whether C tile `c_tile`, with `rows` rows of the outermost block loop, leaves its last
