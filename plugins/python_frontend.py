@@ -15,6 +15,7 @@ globals other than constants) is a `LoopIRError` at its line and column.
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -170,7 +171,8 @@ class _FunctionReader:
         if isinstance(value, ast.Constant) and isinstance(value.value, int | float) \
                 and not isinstance(value.value, complex):
             v = value.value
-        elif isinstance(value, ast.Name) and value.id in self.constants:
+        elif isinstance(value, ast.Name) and value.id in self.constants \
+                and math.isfinite(self.constants[value.id]):
             v = self.constants[value.id]
         else:
             raise self.unsupported(node, f"the default value {ast.unparse(node)} of parameter "
@@ -209,6 +211,13 @@ class _FunctionReader:
                 return [L.Return(e, loc)]
             case ast.Assign([ast.Tuple() as target], value):
                 return shapes.tuple_assign(self, target, value, loc)
+            case ast.AnnAssign(ast.Name(name) as target, annotation, value) if value is not None \
+                    and name not in self.types \
+                    and annotation_type(annotation, self.aliases, self.path) == FLOAT:
+                # `best: int | float = 0`: a float variable, as the annotation says (it may be
+                # assigned floats later); the int value converted as Python would add it to one
+                e = self.expr(value)
+                return self.assign(target, shapes.as_float(e, self.type_of(e, value), loc), value, loc)
             case ast.Assign([target], value) | ast.AnnAssign(target, _, value) if value is not None:
                 return self.assign(target, self.expr(value), value, loc)
             case ast.Assign(targets, value):

@@ -146,9 +146,9 @@ def _bind(path: str, scope: ModuleScope, name: str, value: ast.expr, node: ast.s
     if v is None:
         scope.unreadable[name] = (_loc(path, node),
                                   f"a module-level value that is not a constant: {ast.unparse(value)}")
-    elif isinstance(v, float) and not math.isfinite(v):
-        scope.unreadable[name] = (_loc(path, node), f"the non-finite float {v} (TensIR has no "
-                                                    f"literal for it)")
+    elif isinstance(v, float) and math.isnan(v):
+        scope.unreadable[name] = (_loc(path, node), f"the float {v} (TensIR has no literal for "
+                                                    f"it)")
     else:
         scope.constants[name] = v
 

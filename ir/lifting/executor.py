@@ -11,6 +11,7 @@ location and the reason.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from .conditions import Check, Conditions, Context
 from .dp_table import carried_table, previous_entry_loop
 from .early_exit import leaves_early, returns_inside, search_loop
 from .guards import assume_guards
+from .infinite_seeds import seed_term, without_seeds
 from .loop_order import count_up
 from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
@@ -71,7 +73,7 @@ class Lifter:
         result = self.run_body(fn.body, env, Context(), fn.loc)
         if not isinstance(result, Term):
             raise NotLiftable(fn.loc, "the function returns a vector that stays empty")
-        result = rewrite.simplify(result)
+        result = without_seeds(fn, rewrite.simplify(result), self.conditions.requires)
         if result.type != fn.result:
             raise NotLiftable(fn.loc, f"the lifted value has type {result.type}, not {fn.result}")
         self.conditions.read_obligations()
@@ -220,6 +222,8 @@ class Lifter:
     def value(self, e: L.Expr, env: dict[str, Sym], ctx: Context,
               want: TensorType | None = None) -> Sym:
         match e:
+            case L.Const(number) if isinstance(number, float) and math.isinf(number):
+                return seed_term(number)  # a seed of a fold, or refused (infinite_seeds)
             case L.Const(number):
                 if want is not None and want.elem == "float" and isinstance(number, int) and want.is_scalar:
                     return lit(float(number))

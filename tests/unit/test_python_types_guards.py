@@ -177,8 +177,8 @@ def test_annotations_aliases_and_module_level_are_read() -> None:
     # a global that is not a constant: the function using it is refused naming it and its place
     assert "uses _cache, defined at 12:1" in rejected["uses_cache"].message
     assert rejected["uses_cache"].loc.line == SOURCE.splitlines().index("    return _cache[0]") + 1
-    # a non-finite constant has no TensIR literal: refused where it is used, named
-    assert "_INF" in rejected["first_below"].message and "non-finite" in rejected["first_below"].message
+    # a non-finite constant is read (as the seed of a fold it is lifted: ir/lifting/infinite_seeds.py)
+    assert "first_below" not in rejected
     assert "_check_same_length" in rejected  # returns nothing: not a lifted function itself
 
 

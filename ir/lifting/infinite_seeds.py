@@ -1,0 +1,155 @@
+"""Non-finite seeds: `smallest = float("inf")` before a loop that lowers it (`largest = -inf`
+before one that raises it).
+
+TensIR has no infinity (proofs are over the reals), so `inf` is lifted as a fresh real variable
+`INF` that every obligation quantifies over: the program is proven equal to the source for every
+finite seed. A seed that is the identity of its fold is then observable only when the fold is
+empty: `reduce_max(append(V, -INF))` (a maximum from `-inf`, or a minimum from `inf` written on
+negated values) is `reduce_max(V)` when `len(V) >= 1`, which becomes part of the precondition.
+Any other use of `INF` left in the program is refused, and so is a source that computes with the
+constant other than by comparing it, taking a `min`/`max` with it or copying it (where IEEE
+arithmetic on an infinity, `inf * 0`, would differ from every finite seed).
+"""
+
+from __future__ import annotations
+
+import math
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars
+from tensflo.ir.tensir.types import FLOAT
+
+from .build import ONE, mk
+from .results import NotLiftable
+
+INF = Var("inf seed", FLOAT)
+"""The variable standing for `float("inf")` while lifting (its name is no Python name)."""
+
+_COMPARISONS = ("<", ">", "<=", ">=")
+_EXTREMA = ("max", "min")
+
+
+def seed_term(number: float) -> Term:
+    """The term of a non-finite float constant: `INF` or `-INF` (NaN is never read)."""
+    assert math.isinf(number)
+    return INF if number > 0 else mk("neg", INF)
+
+
+def without_seeds(fn: L.Function, result: Term, requires: list[Term]) -> Term:
+    """`result` with each identity seed of a fold removed (its precondition appended to
+    `requires`); raises `NotLiftable` where the infinity is used otherwise."""
+    if INF not in free_vars(result) and not any(INF in free_vars(r) for r in requires):
+        return result
+    _check_uses(fn)
+    out = _drop(result, requires)
+    if INF in free_vars(out) or any(INF in free_vars(r) for r in requires):
+        raise NotLiftable(fn.loc, "the infinity is used other than as the first value of a "
+                                  "maximum or minimum (TensIR has no infinity)")
+    return out
+
+
+def _drop(t: Term, requires: list[Term]) -> Term:
+    # reduce_max(append(V, -INF)) -> reduce_max(V), given 1 <= len(V)
+    if isinstance(t, App) and t.op.name == "reduce_max":
+        (inner,) = t.args
+        if isinstance(inner, App) and inner.op.name == "append" and inner.args[1] == mk("neg", INF):
+            vec = inner.args[0]
+            assert isinstance(vec, Term)
+            if INF not in free_vars(vec):
+                requires.append(mk("le", ONE, mk("len", vec)))
+                return mk("reduce_max", vec)
+    if isinstance(t, App):
+        return App(t.op, tuple(a if isinstance(a, Lambda) else _drop(a, requires) for a in t.args))
+    return t
+
+
+def _check_uses(fn: L.Function) -> None:
+    """Every non-finite constant of `fn` is assigned whole to a variable, and every variable that
+    may hold one is only compared, passed to `min`/`max`, copied or returned."""
+    carriers: set[str] = set()
+    changed = True
+    while changed:  # the variables a non-finite value can reach by copies
+        changed = False
+        for st in L.walk_stmts(fn.body):
+            value = _copied_value(st)
+            if value is None or not _carries(value, carriers):
+                continue
+            target = st.name if isinstance(st, L.Decl) else _name_of(st)
+            if target is not None and target not in carriers:
+                carriers.add(target)
+                changed = True
+    for st in L.walk_stmts(fn.body):
+        for e in _exprs(st):
+            _check_expr(e, carriers, top=_copied_value(st) is e or isinstance(st, L.Return))
+
+
+def _copied_value(st: L.Stmt) -> L.Expr | None:
+    if isinstance(st, L.Decl):
+        return st.init
+    if isinstance(st, L.Assign) and isinstance(st.target, L.Name):
+        return st.value
+    return None
+
+
+def _name_of(st: L.Stmt) -> str | None:
+    if isinstance(st, L.Assign) and isinstance(st.target, L.Name):
+        return st.target.id
+    return None
+
+
+def _carries(e: L.Expr, carriers: set[str]) -> bool:
+    """Whether `e` may be a non-finite value: the constant, a carrier, or a choice among them."""
+    match e:
+        case L.Const(v):
+            return isinstance(v, float) and math.isinf(v)
+        case L.Name(n):
+            return n in carriers
+        case L.Cond(_, a, b):
+            return _carries(a, carriers) or _carries(b, carriers)
+        case L.Call(f, args) if f in _EXTREMA:
+            return any(_carries(a, carriers) for a in args)
+    return False
+
+
+def _check_expr(e: L.Expr, carriers: set[str], top: bool) -> None:
+    """Raise where `e` computes with a possibly non-finite value other than as allowed."""
+    if _carries(e, carriers) and not top:
+        raise NotLiftable(e.loc, "an infinity used in arithmetic (only compared, or the first "
+                                 "value of a maximum or minimum, it is read)")
+    match e:
+        case L.Binary(op, a, b) if op in _COMPARISONS:
+            _check_expr(a, carriers, top=True)
+            _check_expr(b, carriers, top=True)
+        case L.Call(f, args) if f in _EXTREMA:
+            for a in args:
+                _check_expr(a, carriers, top=True)
+        case L.Cond(c, a, b):
+            _check_expr(c, carriers, top=False)
+            _check_expr(a, carriers, top=top)
+            _check_expr(b, carriers, top=top)
+        case L.Binary(_, a, b):
+            _check_expr(a, carriers, top=False)
+            _check_expr(b, carriers, top=False)
+        case L.Unary(_, a):
+            _check_expr(a, carriers, top=False)
+        case L.Index(b, i):
+            _check_expr(b, carriers, top=False)
+            _check_expr(i, carriers, top=False)
+        case L.Call(_, args):
+            for a in args:
+                _check_expr(a, carriers, top=False)
+
+
+def _exprs(st: L.Stmt) -> list[L.Expr]:
+    match st:
+        case L.Decl(init=init):
+            return [] if init is None else [init]
+        case L.Assign(value=v) | L.Push(value=v):
+            return [v]
+        case L.If(cond=c) | L.While(cond=c):
+            return [c]
+        case L.For(start=a, stop=b):
+            return [a, b]
+        case L.Return(value=v):
+            return [v]
+    return []
