@@ -199,13 +199,15 @@ def _run(args: argparse.Namespace, graph: Any, inputs: dict[str, list[Any]] | No
         message = str(e).strip().splitlines()
         raise UsageError(f"{args.file}: running the graph failed: {type(e).__name__}: "
                          f"{message[-1] if message else ''}") from None
-    if args.json:
-        json.dump({port: _jsonable(v) for port, v in outputs.items()}, out, indent=2,
-                  ensure_ascii=False)
-        out.write("\n")
-    else:
-        for port, value in outputs.items():
-            out.write(f"{port}: {_show(value)}\n")
+    try:
+        if args.json:
+            text = json.dumps({port: _jsonable(v) for port, v in outputs.items()}, indent=2,
+                              ensure_ascii=False) + "\n"
+        else:
+            text = "".join(f"{port}: {_show(value)}\n" for port, value in outputs.items())
+    except RecursionError:
+        raise UsageError(f"{args.file}: an output nests too deeply to print") from None
+    out.write(text)
     return ExitCode.OK
 
 

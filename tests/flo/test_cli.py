@@ -213,3 +213,16 @@ def test_nested_input_within_the_limit_is_read(cli, tmp_path):
     code, out, err = cli("flo", "run", graph, "--input", str(path))
     assert code == 0, err
     assert out == "out: (((1, (2, Watermark(time=3))), {'a': (1,)}),)\n"
+
+
+def test_an_output_nested_too_deeply_to_print_is_a_one_line_error(cli, tmp_path):
+    graph = write(tmp_path, "nested.py", """
+        from tensflo.ir.flo import SEQ, Graph, bounded
+        graph = Graph("nested")
+        x = graph.input("x", bounded(SEQ))
+        graph.output("deep", x.fold((), lambda acc, v: (acc, v)))
+        inputs = {"x": list(range(5000))}
+    """)
+    for extra in ((), ("--json",)):
+        code, _, err = cli("flo", "run", graph, *extra)
+        assert_one_line_error(code, err, "an output nests too deeply to print")
