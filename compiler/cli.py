@@ -126,20 +126,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.OK
     registry: Registry | None = None
     try:
-        from tensflo.plugins.manager import load_registry
-
-        registry = load_registry(lazy=True)
+        registry = load_registry()
         parser = build_parser(registry, selected)
         try:
             args = parser.parse_args(argv)
         except SystemExit as e:  # --help and --version
             return e.code if isinstance(e.code, int) else ExitCode.OK
         code = args.run(args, registry, sys.stdout)
-        for message in registry.failed.values():
-            print(f"{PROG}: warning: {message}", file=sys.stderr)
+        for name, message in registry.failed.items():
+            if name not in registry.not_installed:
+                print(f"{PROG}: warning: {message}", file=sys.stderr)
         return code
     except UsageError as e:
-        return _fail(str(e))
+        from tensflo.plugins.errors import missing_extra
+
+        return _fail(missing_extra(e) or str(e))
     except (PluginError, UnknownComponentError) as e:
         return _fail(str(e.args[0]) if e.args else str(e))
     except BrokenPipeError:
@@ -147,11 +148,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return ExitCode.OK
+    except ModuleNotFoundError as e:  # an optional package of a feature: name its extra
+        from tensflo.plugins.errors import missing_extra
+
+        hint = missing_extra(e)
+        if hint is None:
+            raise
+        return _fail(hint)
     except KeyboardInterrupt:
         return 130
     finally:
         if registry is not None:
             registry.close()
+
+
+def load_registry() -> Registry:
+    """The registry the command uses: lazy, each plugin imported when the command needs it."""
+    from tensflo.plugins.manager import load_registry as load
+
+    return load(lazy=True)
 
 
 def _fail(message: str) -> int:

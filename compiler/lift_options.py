@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tensflo.plugins.argtypes import positive_float
-from tensflo.plugins.components import Configurable, target_available
+from tensflo.plugins.components import Available, Configurable, target_available
 from tensflo.plugins.errors import UsageError
 from tensflo.plugins.hookspecs import TARGET_OPTION_PREFIX
 from tensflo.plugins.manager import Registry
@@ -65,7 +65,10 @@ def lift_options(args: argparse.Namespace, registry: Registry, target: str | Non
     if args.verifier not in VERIFIERS:
         raise UsageError(f"unknown verifier {args.verifier!r} (choose from {', '.join(VERIFIERS)})")
     for v in ("z3", "cvc5") if args.verifier == "portfolio" else (args.verifier,):
-        registry.registration("verifier", v)
+        verifier = registry.get("verifier", v)
+        ok, why = target_available(verifier) if isinstance(verifier, Available) else (True, "")
+        if not ok:
+            raise UsageError(f"verifier {v!r} is not available here: {why}")
     synth = tuple(s for s in args.synth.split(",") if s and s != "none")
     synth_options = []
     for s in synth:

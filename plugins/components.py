@@ -108,6 +108,16 @@ class Target(Protocol):
         ...
 
 
+@runtime_checkable
+class Available(Protocol):
+    """A component that can say whether it works here (every target; a verifier or synthesizer
+    needing an optional package)."""
+
+    def available(self) -> tuple[bool, str]:
+        """Whether it works here, and why not; must not import heavy packages to find out."""
+        ...
+
+
 def target_available(target: Target) -> tuple[bool, str]:
     """`target.available()`, with a plugin's exception turned into the reason it is unavailable."""
     try:

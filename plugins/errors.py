@@ -33,10 +33,36 @@ class PluginError(Error):
 class UnknownComponentError(Error, LookupError):
     """No component of the asked kind has that name; the message lists the names there are."""
 
-    def __init__(self, kind: str, name: str, available: Iterable[str]) -> None:
+    def __init__(self, kind: str, name: str, available: Iterable[str],
+                 failed: Iterable[str] = ()) -> None:
         self.kind, self.name, self.available = kind, name, sorted(available)
         shown = ", ".join(self.available) or "none"
-        super().__init__(f"unknown {kind} {name!r} (available: {shown})")
+        why = "".join(f"; {message}" for message in failed)
+        super().__init__(f"unknown {kind} {name!r} (available: {shown}){why}")
+
+
+EXTRAS = {
+    "apache_beam": "beam", "scipy": "plan", "httpx": "llm", "cvc5": "cvc5", "llvmlite": "llvm",
+    "torch": "torch", "jax": "jax", "jaxlib": "jax", "mlx": "mlx", "matplotlib": "plot",
+}
+"""The package each optional feature needs -> the extra of tensflo that installs it."""
+
+
+def missing_extra(error: BaseException) -> str | None:
+    """For an import of an optional package that failed because it is not installed, one line
+    naming the `pip install` command; None for any other error."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ModuleNotFoundError) and current.name:
+            package = current.name.partition(".")[0]
+            extra = EXTRAS.get(package)
+            if extra is not None:
+                return (f"this needs {package}, which is not installed: "
+                        f"pip install 'tensflo[{extra}]'")
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def read_input(path: str) -> str:

@@ -15,7 +15,9 @@ nameless component, reuses a name) is a `PluginError` whose message names the pl
 importing them and imports a plugin when something it provides is asked for: a component of its
 kind, a hook it implements, the options it adds to a command. What each plugin provides is
 remembered on disk (`plugin_manifest`); a plugin not seen before is imported at the first use of
-anything. A plugin that fails to import there breaks only what needs it (`Registry.failed`).
+anything. A plugin that fails to import there breaks only what needs it (`Registry.failed`); one
+that needs an optional package that is not installed (`Registry.not_installed`) is no error at
+all until something it provides is asked for.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import pluggy
 
 from . import hookspecs
 from .components import KINDS
-from .errors import PluginError, UnknownComponentError
+from .errors import PluginError, UnknownComponentError, missing_extra
 from .plugin_manifest import Manifest, ManifestStore, stamp
 
 ENTRY_POINT_GROUP = "tensflo"
@@ -110,7 +112,9 @@ class Registry:
     autoload: bool = True
     """False when TENSFLO_DISABLE_PLUGIN_AUTOLOAD limited loading to tensflo's own plugins."""
     failed: dict[str, str] = field(default_factory=dict)
-    """Plugins of a lazy registry that failed to load: name -> the error message."""
+    """Plugins that failed to load: name -> the error message."""
+    not_installed: set[str] = field(default_factory=set)
+    """Those of `failed` that need an optional package that is not installed (an extra)."""
     _pending: dict[str, _Pending] = field(default_factory=dict, repr=False)
     _order: list[str] = field(default_factory=list, repr=False)
     _store: ManifestStore | None = field(default=None, repr=False)
@@ -136,8 +140,8 @@ class Registry:
         if name not in table:
             self._of_kind(kind)
         found = table.get(name)
-        if found is None:
-            raise UnknownComponentError(kind, name, table)
+        if found is None:  # a plugin that failed to load may be the one providing it
+            raise UnknownComponentError(kind, name, table, self.failed.values())
         return found
 
     def all(self, kind: str) -> list[Registration]:
@@ -165,8 +169,9 @@ class Registry:
             if name in self._pending:
                 self._load(name, strict=True)
         self._save()
-        for message in self.failed.values():
-            raise PluginError(message)
+        for name, message in self.failed.items():
+            if name not in self.not_installed:
+                raise PluginError(message)
 
     def load_for_hook(self, hook: str, command: str | None = None) -> None:
         """Import the plugins that implement `hook` (for `tensflo_add_options`, those adding
@@ -234,9 +239,12 @@ class Registry:
             _collect_plugin(self, pending.info)
         except PluginError as e:
             self._remember(pending, Manifest(pending.stamp, error=str(e)))
-            if strict:
+            missing = missing_extra(e) is not None
+            if strict and not missing:
                 raise
             self.failed[name] = str(e)
+            if missing:
+                self.not_installed.add(name)
             return
         callers = self.plugin_manager.get_hookcallers(obj) or []
         self._remember(pending, Manifest(
@@ -368,7 +376,9 @@ def _known(registry: Registry, name: str) -> PluginInfo | None:
 
 def _describe(e: BaseException) -> str:
     text = str(e).strip().splitlines()
-    return f"{type(e).__name__}: {text[0]}" if text else type(e).__name__
+    described = f"{type(e).__name__}: {text[0]}" if text else type(e).__name__
+    hint = missing_extra(e)
+    return f"{described} ({hint})" if hint else described
 
 
 # -------------------------------------------------------------------------------------------------

@@ -86,6 +86,14 @@ class Cvc5Verifier:
     description: ClassVar[str] = "cvc5 SMT solver (higher-order logic HO_ALL)"
     dialect: ClassVar[str] = "cvc5"
 
+    def available(self) -> tuple[bool, str]:
+        """Whether the cvc5 package is installed (found without importing it)."""
+        import importlib.util
+
+        if importlib.util.find_spec("cvc5") is None:
+            return False, "cvc5 is not installed: pip install 'tensflo[cvc5]'"
+        return True, ""
+
     def check(self, script: str, timeout: float = 10.0) -> CheckResult:
         import cvc5
 

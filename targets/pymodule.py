@@ -25,6 +25,7 @@ import numpy as np
 
 from tensflo.ir.tensir import Function, OpDef, Var
 from tensflo.ir.tensir.printer import print_term
+from tensflo.plugins.errors import EXTRAS
 
 from .optable import rendering
 from .pyexpr import PyRenderer, PyTable, RenderError, python_name
@@ -126,8 +127,9 @@ class PythonTarget:
         except (ImportError, ValueError) as e:
             return False, f"{self.framework} cannot be found ({type(e).__name__}: {e})"
         if not found:
+            package = self.framework.partition(".")[0]
             return False, (f"{self.framework} is not importable (not installed); "
-                           f"pip install 'tensflo[{self.name}]'")
+                           f"pip install 'tensflo[{EXTRAS.get(package, package)}]'")
         return True, ""
 
     def rendering(self, op: OpDef) -> str | None:

@@ -17,9 +17,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,8 @@ class LLMClient:
         self.usage = Usage()
         self._key = os.environ.get(api_key_env) or os.environ.get("OPENAI_API_KEY") or None
         self._lock = threading.Lock()
+        import httpx  # the `llm` extra; imported when a client is made, not with the plugin
+
         url = httpx.URL(self.base_url + "/chat/completions")
         self._url = str(url)
         # a proxy from the environment must not capture a server on this machine
@@ -264,6 +267,8 @@ class LLMClient:
 
     def _attempt(self, body: dict[str, Any],
                  headers: dict[str, str]) -> tuple[tuple[str, ...], int, int]:
+        import httpx
+
         try:
             response = self._http.post(self._url, json=body, headers=headers)
         except httpx.TimeoutException:

@@ -117,6 +117,11 @@ class LLMSynthesizer:
         if not url or not name:
             raise UsageError("the llm synthesizer needs an endpoint: --llm-base-url URL and "
                              "--llm-model NAME (or TENSFLO_LLM_BASE_URL and TENSFLO_LLM_MODEL)")
+        import importlib.util
+
+        if importlib.util.find_spec("httpx") is None:
+            raise UsageError("the llm synthesizer needs httpx, which is not installed: "
+                             "pip install 'tensflo[llm]'")
         return LLMSynthesizer(
             base_url=url, model=name,
             rounds=pick(rounds, self.rounds), samples=pick(samples, self.samples),
