@@ -98,6 +98,17 @@ def int32_proofs(rel: str, name: str, registry: Registry, opts: BenchOptions,
     return {fn: prove_source(rel, fn)}
 
 
+def _handoff_line() -> str:
+    """The llvm target's two-thread hand-off, measured in this process (targets/llvm/parallel.py)."""
+    from tensflo.targets.llvm import parallel, runtime
+
+    native = parallel.handoff_seconds()
+    python = runtime.python_handoff_seconds()
+    text = "no native pool (no C compiler)" if native is None else f"{native * 1e6:.1f} us native"
+    return (f"llvm two-thread hand-off (round trip of an empty job, this run): {text}, "
+            f"{python * 1e6:.1f} us through a Python thread.")
+
+
 def _int32_lines(kernels: list[dict]) -> list[str]:
     """Per C++ kernel: the subterms the llvm target computes in 32 bits because they are proven
     to be source `int` values (targets/llvm/int32_proofs.py), and what was not proven."""
@@ -189,6 +200,7 @@ def write_results(kernels: list[dict], elements: int, seconds: float,
         if slower[runner] and len(slower[runner]) <= 20:
             lines.append(f"\n{runner} is slower than g++ on: {', '.join(slower[runner])}.")
     lines += _int32_lines(kernels)
+    lines += ["", _handoff_line()]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines += ["", f"Peak RSS of the benchmark process: {peak:.0f} MB."]
     RESULTS.mkdir(exist_ok=True)
