@@ -188,6 +188,38 @@ def _reshape_rows(g: Lowering, x: View, rows: Value, cols: Value) -> View:
         (g.b.add(g.b.mul(idx[0], width), idx[1]),)))
 
 
+def _stride_update(g: Lowering, x: View, start: Value, step: Value, vals: View) -> View:
+    """`x` with `vals[j]` at `start + step * j`: entry `p` is `vals[(p - start) / step]` where
+    `p - start` is a multiple of the step in range, else `x[p]`; the positions checked distinct
+    and inside `x` when `vals` is not empty."""
+    b, n, count = g.b, x.dims[0], vals.dims[0]
+    one = g.i64(1)
+    moves = b.icmp_signed("!=", step, g.i64(0))
+    last = b.add(start, b.mul(step, b.sub(count, one)))
+    inside = b.and_(b.icmp_unsigned("<", start, n), b.icmp_unsigned("<", last, n))
+    distinct = b.or_(moves, b.icmp_signed("<=", count, one))
+    g.require(b.or_(b.icmp_signed("<=", count, g.i64(0)), b.and_(distinct, inside)),
+              "stride_update out of range")
+    safe = b.select(moves, step, one)
+
+    def at(idx: tuple[Value, ...]) -> Value:
+        d = b.sub(idx[0], start)
+        j = b.sdiv(d, safe)
+        hit = b.and_(b.icmp_signed("==", b.mul(j, safe), d),
+                     b.and_(b.icmp_signed(">=", j, g.i64(0)), b.icmp_signed("<", j, count)))
+        return g.branch(hit, lambda: vals.at((j,)), lambda: x.at(idx))
+
+    return g.tensor(x.elem, (n,), at)
+
+
+def _flatten_rows(g: Lowering, m: View) -> View:
+    """Entry `k` is `m[k / cols][k % cols]`: the rows one after the other."""
+    rows, cols = m.dims
+    safe = g.b.select(g.b.icmp_signed(">", cols, g.i64(0)), cols, g.i64(1))
+    return g.tensor(m.elem, (g.b.mul(rows, cols),), lambda idx: m.at(
+        (g.b.sdiv(idx[0], safe), g.b.srem(idx[0], safe))))
+
+
 def _append(g: Lowering, x: View, e: Value | View) -> View:
     n = x.dims[0]
     if x.rank == 1:
@@ -242,8 +274,8 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     **{op.name: _slicing(op) for op in (SLICE, COL_SLICE, TAKE, TAIL)},
     "stride": _stride,
     "reshape_rows": _reshape_rows,
-    **{name: Unsupported("writes at affine positions are not lowered to LLVM yet")
-       for name in ("stride_update", "flatten_rows")},
+    "stride_update": _stride_update,
+    "flatten_rows": _flatten_rows,
     "append": _append,
     "len": lambda g, x: x.dims[0],
     "transpose": lambda g, m: g.tensor(m.elem, (m.dims[1], m.dims[0]),
