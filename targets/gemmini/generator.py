@@ -274,6 +274,13 @@ class _GemmBuilder:
         body += self.compute()
         if s.mvout == "fused":
             body += when(last_k, [self.mvout()])
+        if s.mvout == "next":
+            # block (i, j) of the previous C tile (complete, in the other accumulator half)
+            # leaves at k step (i + j) % nk of this C tile's first k tile
+            previous = substitute([self.mvout()], self.previous_c_tile())
+            now = binop("and", binop("and", binop("==", self.k0, 0), binop(">", self.c_tile(), 0)),
+                        binop("==", self.k, (self.i + self.j) % nk))
+            body += when(now, previous)
         last_k0 = binop("==", self.k0, self.K0 - 1)
         outer_var = s.inner[0]
         other = "j" if outer_var == "i" else "i"
@@ -331,6 +338,10 @@ class _GemmBuilder:
         if s.mvout == "tile":
             out += when(binop("==", self.k0, self.K0 - 1), loop("i", 0, ni, loop("j", 0, nj, [
                 self.mvout()])))
+        if s.mvout == "next":  # the last C tile's blocks have no next tile to leave in
+            last_tile = binop("and", binop("==", self.k0, self.K0 - 1),
+                              binop("==", self.c_tile(), self.I0 * self.J0 - 1))
+            out += when(last_tile, loop("i", 0, ni, loop("j", 0, nj, [self.mvout()])))
         if s.fence:
             out.append(Fence())
         return out

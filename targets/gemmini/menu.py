@@ -181,7 +181,8 @@ def _spread_loads(w: Workload, s: Schedule) -> list[Schedule]:
         c = replace(s, loads="spread", inner=inner,
                     mvout="fused" if s.mvout in ("deferred", "carried") else s.mvout)
         a = max(d for d in range(1, c.a_blocks + 1) if c.tk % d == 0 and taps % d == 0)
-        out.append(replace(c, a_blocks=a))
+        c = replace(c, a_blocks=a)
+        out += [replace(c, mvout="next", double_buffer=True), c]
     return _valid(w, out, s)
 
 

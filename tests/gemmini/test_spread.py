@@ -42,7 +42,7 @@ def _random_case(rng: np.random.Generator):
                      tk=a * groups, a_blocks=a,
                      b_blocks=int(rng.integers(1, 5)), inner=str(rng.choice(["kji", "kij"])),
                      outer=str(rng.choice(["ijk", "jik"])), loads="spread",
-                     mvout=str(rng.choice(["fused", "tile"])), double_buffer=bool(rng.random() < 0.5),
+                     mvout=str(rng.choice(["fused", "tile", "next"])), double_buffer=bool(rng.random() < 0.5),
                      fence=bool(rng.random() < 0.5), hoist_config=bool(rng.random() < 0.5),
                      unroll=int(rng.choice([1, 2])))
         if rng.random() < 0.3:
@@ -77,6 +77,19 @@ def test_spread_with_few_k_steps_per_tile(tk, a, db):
     s = Schedule(ti=2, tj=2, tk=tk, a_blocks=a, inner="kji", loads="spread", double_buffer=db)
     x = w.inputs(np.random.default_rng(tk))
     assert np.array_equal(run(build(w, s), x)["C"], w.reference(x)["C"])
+
+
+@pytest.mark.parametrize("inner", ["kji", "jki", "ikj"])
+def test_mvouts_in_the_next_tile(inner):
+    w = gemm(64, 96, 70, bias="matrix", out_dtype="int8", relu=True)
+    s = Schedule(ti=2, tj=3, tk=2, inner=inner, a_blocks=2, double_buffer=True, mvout="next",
+                 loads="spread" if inner[0] == "k" else "interleaved")
+    x = w.inputs(np.random.default_rng(5))
+    assert np.array_equal(run(build(w, s), x)["C"], w.reference(x)["C"])
+    with pytest.raises(ScheduleError, match="next tile"):
+        check(w, replace(s, ti=3))  # 4 i blocks are not whole tiles of 3
+    with pytest.raises(ScheduleError, match="next tile"):
+        check(w, replace(s, double_buffer=False))
 
 
 def test_spread_needs_k_outermost_and_whole_groups():
