@@ -32,7 +32,7 @@ from tensflo.compiler.pipeline import Options, compile_file, read_module
 from tensflo.ir.tensir import App, Lambda, TensIRTypeError, Term, Var, evaluate, parse, print_term
 from tensflo.plugins.llm.answers import HOLE, at, masked, positions
 from tensflo.plugins.llm.blame import other_ops
-from tensflo.plugins.llm.testserver import Rule, ScriptedServer
+from tensflo.tests.support.llm_server import Rule, ScriptedServer
 from tensflo.plugins.manager import load_registry
 
 ROOT = Path(__file__).resolve().parent

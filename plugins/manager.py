@@ -139,6 +139,8 @@ class Registry:
             self._need(lambda m: m.provides(kind, name))
         if name not in table:
             self._of_kind(kind)
+        if name not in table:  # plugins that failed before: retried, to say why
+            self._need(lambda m: m.error is not None)
         found = table.get(name)
         if found is None:  # a plugin that failed to load may be the one providing it
             raise UnknownComponentError(kind, name, table, self.failed.values())

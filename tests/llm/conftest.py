@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tensflo.plugins.llm.client import LLMClient
-from tensflo.plugins.llm.testserver import ScriptedServer
+from tensflo.tests.support.llm_server import ScriptedServer
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tensflo.plugins.llm.client import BudgetExhausted, Completion, LLMClient, LLMError
-from tensflo.plugins.llm.testserver import Rule, ScriptedServer
+from tensflo.tests.support.llm_server import Rule, ScriptedServer
 
 REPO = Path(__file__).resolve().parents[2]
 ASK = [{"role": "system", "content": "You lift loops to TensIR."},
@@ -224,7 +224,7 @@ def test_cli_serves_a_script(monkeypatch):
     monkeypatch.delenv("TENSFLO_LLM_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tensflo.plugins.llm.testserver",
+        [sys.executable, "-m", "tensflo.tests.support.llm_server",
          "--script", str(REPO / "examples" / "llm" / "script.json")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
     try:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tensflo.plugins.hookspecs import hookimpl
-from tensflo.plugins.llm.testserver import Rule
+from tensflo.tests.support.llm_server import Rule
 from tensflo.targets.gemmini.generator import build
 from tensflo.targets.gemmini.llm_planner import (
     AnswerError,

@@ -21,7 +21,7 @@ from tensflo.plugins.llm.answers import (
 )
 from tensflo.plugins.llm.client import LLMClient
 from tensflo.plugins.llm.sampling import GoodputSampler
-from tensflo.plugins.llm.testserver import Rule, ScriptedServer
+from tensflo.tests.support.llm_server import Rule, ScriptedServer
 from tensflo.plugins.manager import load_registry
 
 REPO = Path(__file__).resolve().parents[2]

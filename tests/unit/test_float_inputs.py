@@ -300,7 +300,7 @@ RIGHT_TOTAL = "program: reduce_sum(vec_map(a[:n], lambda e: ite(e > 1.0, 1.0, it
 
 
 def _lift_with_model(path: Path, answers: list[str]) -> tuple[CompileResult, list[dict]]:
-    from tensflo.plugins.llm.testserver import Rule, ScriptedServer
+    from tensflo.tests.support.llm_server import Rule, ScriptedServer
 
     with ScriptedServer(hang_seconds=2.0) as server:
         server.add(Rule(".", answers))

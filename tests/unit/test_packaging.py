@@ -97,3 +97,18 @@ def test_wheel_installs_and_runs_without_the_source_tree(repo, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "entry point solvers = tensflo.plugins.solvers" in run.stdout
+
+
+def test_the_runtime_imports_no_test_support_and_ships_the_license(repo):
+    """The scripted LLM server lives in tests/support (not in the installed packages); LICENSE
+    holds the Apache-2.0 text setup.cfg declares."""
+    for folder in MAPPED:
+        for path in (repo / folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            assert "tensflo.tests" not in text and "testserver" not in text, path
+    assert not (repo / "plugins" / "llm" / "testserver.py").exists()
+    assert (repo / "tests" / "support" / "llm_server.py").exists()
+    assert _setup_cfg(repo)["metadata"]["license"] == "Apache-2.0"
+    license_text = (repo / "LICENSE").read_text()
+    assert "Apache License" in license_text and "Version 2.0, January 2004" in license_text
+    assert "END OF TERMS AND CONDITIONS" in license_text

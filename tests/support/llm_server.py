@@ -5,7 +5,7 @@ Rules match the last user message by regex and replay scripted answers, optional
 with latency that grows with the number of choices. Everything received is treated as text: the
 server never evaluates anything.
 
-    python -m tensflo.plugins.llm.testserver --script examples/llm/script.json [--port N]
+    python -m tensflo.tests.support.llm_server --script examples/llm/script.json [--port N]
 """
 
 from __future__ import annotations
@@ -290,7 +290,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tensflo.plugins.llm.testserver",
+        prog="python -m tensflo.tests.support.llm_server",
         description="Serve scripted chat-completions answers on 127.0.0.1 until Ctrl-C.")
     parser.add_argument("--script", required=True, type=Path,
                         help='JSON: {"rules": [{"pattern", "replies", "faults", "latency", ...}], '
