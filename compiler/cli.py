@@ -46,6 +46,7 @@ examples:
                                         print the NumPy module for a .tensir file
   tensflo bench kernel.cc --function f --sizes 1e3,1e6
                                         time f on every target against g++ -O3 -march=native
+  tensflo cache info                    where tensflo's on-disk caches are and their sizes
 
 exit status: 0 ok, 1 not lifted, 2 usage or input error.
 Set {DISABLE_AUTOLOAD_ENV}=1 to load only tensflo's own plugins."""
@@ -72,7 +73,14 @@ def build_parser(registry: Registry, selected: str | None = None) -> argparse.Ar
     """
     from tensflo.plugins.manager import call_each
 
-    from . import bench_command, lift_commands, listing_commands, ops_command, render_command
+    from . import (
+        bench_command,
+        cache_command,
+        lift_commands,
+        listing_commands,
+        ops_command,
+        render_command,
+    )
 
     parser = _Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, formatter_class=_formatter)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -100,6 +108,7 @@ def build_parser(registry: Registry, selected: str | None = None) -> argparse.Ar
     render_command.add_command(command)
     lift_commands.add_commands(command)
     bench_command.add_command(command)
+    cache_command.add_command(command)
 
     taken = set(commands.choices)
     if selected in taken:
