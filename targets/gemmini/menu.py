@@ -192,9 +192,11 @@ def _weight_reuse(w: Workload, s: Schedule) -> list[Schedule]:
     comes with spread loads too (a tall tile's A loads are the ones that come in bursts)."""
     ib, jb, kb = dims(w)
     out = []
-    for tj in (1, 2, 4):
-        for copies in (1, 2):
-            ti = min(ib, ACC_ROWS // (DIM * tj * copies))
+    for tj, copies in itertools.product((1, 2, 4), (1, 2)):
+        most = min(ib, ACC_ROWS // (DIM * tj * copies))
+        # the most i blocks, and the most that divide the i blocks (whole tiles allow mvouts
+        # in the next tile)
+        for ti in {most, max(d for d in range(1, most + 1) if ib % d == 0)}:
             tk = min(kb, SP_ROWS // (DIM * copies) // (ti + tj))
             if tk >= s.a_blocks:
                 tk -= tk % s.a_blocks
@@ -202,9 +204,13 @@ def _weight_reuse(w: Workload, s: Schedule) -> list[Schedule]:
                 continue
             tall = align(replace(s, ti=ti, tj=tj, tk=tk, double_buffer=copies == 2,
                                  reuse_a=False, reuse_b=False))
-            out += [*_spread_loads(w, tall)[:1], tall]
-    valid = _valid(w, out, s)
-    return sorted(valid, key=lambda c: _queue_estimate(w, c))[:2]
+            out += _spread_loads(w, tall)[:1] or [tall]
+    # mvouts left in a burst at the end of each tile cost a few percent the estimate leaves out
+    valid = sorted(_valid(w, out, s), key=lambda c: _queue_estimate(w, c)
+                   * (1.0 if c.mvout == "next" else 1.03))
+    # the best double-buffered and the best single-buffered one (the estimate leaves out the
+    # transitions between tiles, which double buffering hides)
+    return [c for db in (True, False) for c in [x for x in valid if x.double_buffer == db][:1]]
 
 
 def _queue_estimate(w: Workload, s: Schedule) -> int:
