@@ -53,12 +53,16 @@ def typecheck(graph: Graph) -> dict[Stream, StreamType]:
 def _blocking_message(node: Stream, index: int, t: StreamType) -> str:
     what = "its input" if len(node.inputs) == 1 else f"its input {index + 1}"
     name = node.op.name
-    hint = "make that input bounded, or window it first"
+    hint = "make that input bounded"
     if name in ("fold", "reduce", "keyed_fold"):
-        hint += (f" and apply {name} to the windows directly: s.window(count=n).{name}(...) or "
-                 f"s.window(size=w, time=f).{name}(...) gives one result per closed window")
-    else:
-        hint += " (window(count=...) or window(size=..., time=...))"
+        hint += (f", or window it first and apply {name} to the windows directly: "
+                 f"s.window(count=n).{name}(...) or s.window(size=w, time=f).{name}(...) gives "
+                 "one result per closed window")
+    elif name == "sort":
+        hint += (", or window it first and sort each window in a map: "
+                 "s.window(count=n).map(sorted)")
+    elif name == "difference":
+        hint += ", or subtract Z-sets (.into(ZSET)), whose difference waits for nothing"
     return f"{name} blocks until {what} ends, but {node.inputs[index].label} is {t}: {hint}"
 
 
