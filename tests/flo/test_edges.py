@@ -6,6 +6,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tensflo.ir.flo import (
     SEQ,
@@ -141,3 +143,17 @@ def test_many_schedules_that_disagree_are_reported():
     with pytest.raises(ScheduleDependenceError):
         run(racy(), {"s": [1, 2, 3]}, scheduler=RandomSchedules(count=50))
     assert run(racy(), {"s": [1, 2, 3]}, scheduler=RandomSchedules(count=1)).schedules == 1
+
+
+SCALARS = (st.integers(-3, 3) | st.sampled_from([0.0, -0.0, 1.0, 2.5, -3.0, True, False, None])
+           | st.fractions(min_value=-3, max_value=3, max_denominator=4) | st.sampled_from("ab"))
+VALUES = st.recursive(SCALARS, lambda inner: st.tuples(inner, inner)
+                      | st.frozensets(inner, max_size=3), max_leaves=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(VALUES, VALUES)
+def test_canonical_keys_are_equal_exactly_when_the_values_are(a, b):
+    assert (a == b) == (canonical_key(a) == canonical_key(b))
+    if a == b:
+        assert hash(canonical_key(a)) == hash(canonical_key(b))
