@@ -35,8 +35,7 @@ def carried_table(s: L.For, env: dict[str, Sym], lo: Term, hi: Term
     if not (isinstance(lo, Lit) and isinstance(lo.value, int)):
         return None
     d = 1 - lo.value
-    for k, written in enumerate(s.body):
-        st = _as_write(written)
+    for k, st in enumerate(map(_as_write, s.body)):
         if not (isinstance(st, L.Assign) and isinstance(st.target, L.Index)
                 and isinstance(st.target.base, L.Name)):
             continue
@@ -63,11 +62,6 @@ def carried_table(s: L.For, env: dict[str, Sym], lo: Term, hi: Term
         assert table is not None
         cell = L.Index(L.Name(name, s.loc), _shifted(s.var, d - 1, s.loc), s.loc)
         before, after = list(s.body[:k]), list(s.body[k + 1:])
-        if not copied and st is not written:  # `if c: t[i] = v`: else the entry keeps the fill
-            (filled,) = replace_at([L.Assign(L.Name(name, s.loc), st.value, st.loc)], st.target,
-                                   seed)
-            assert isinstance(filled, L.Assign)
-            st = replace(st, value=filled.value)
         if copied:  # a read of the entry being written reads the old entry
             if _writes(before, name):
                 continue
