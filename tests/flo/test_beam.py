@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tensflo.ir.flo import (
@@ -103,7 +105,7 @@ def everything() -> tuple[Graph, dict[str, list]]:
     }
     for name, stream in outputs.items():
         g.output(name, stream)
-    inputs = {
+    inputs: dict[str, list[Any]] = {
         "x": [3, 1, 2, 3, 4], "u": [5, 1, 5, 2, 9], "s": [1, 2, 5, 7, 2], "k": [2, 9, 4],
         "z": [(1, 1), (4, 2), (2, -1), (5, 1), (1, 1)], "m": [3, 8, 1],
         "a": [(True, B), (B, False)],
