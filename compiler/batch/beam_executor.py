@@ -10,7 +10,10 @@ grace) and a crash loses only that job, as in the local pool. With a distributed
 worker does the same with its bundles.
 The DoFn writes the cache and the journal itself (paths only travel with it), so with a
 distributed runner (`--runner FlinkRunner`, `--beam-option flink_master=...`) the cache directory
-must be one every worker can reach.
+must be one every worker can reach. `--runner PortableRunner --beam-option job_endpoint=HOST:PORT`
+(with `environment_type=EXTERNAL` and `environment_config=` a worker pool) submits the job to a
+Beam job service: the one `tensflo flo serve` starts on this machine
+(`tensflo.targets.beam_portable`), or a Flink or Spark job server.
 """
 
 from __future__ import annotations
