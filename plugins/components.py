@@ -118,8 +118,9 @@ class Available(Protocol):
         ...
 
 
-def target_available(target: Target) -> tuple[bool, str]:
-    """`target.available()`, with a plugin's exception turned into the reason it is unavailable."""
+def target_available(target: Available) -> tuple[bool, str]:
+    """`target.available()` (of a target, or any component that can say), with a plugin's
+    exception turned into the reason it is unavailable."""
     try:
         ok, why = target.available()
     except Exception as e:
