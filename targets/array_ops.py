@@ -96,6 +96,12 @@ def _reshape_rows(r: PyRenderer, t: App, wrap: str = "{}") -> tuple[str, int]:
     return f"{r.atom(t.term(0))}[:{rows} * {cols}].reshape({rows}, {cols})", ATOM
 
 
+def _full(ns: str, r: PyRenderer, t: App) -> tuple[str, int]:
+    """`ns.full((max(n, 0),), v)` in the element type's dtype."""
+    n, v = r.expr(t.term(0), 0), r.expr(t.term(1), 0)
+    return f"{ns}.full((max(int({n}), 0),), {v}, dtype={r.dtypes[t.type.elem]})", ATOM
+
+
 def slicing_entries(wrap: str, ns: str = "np") -> dict[str, PyEntry]:
     """`x[lo:hi]` and friends; `wrap` turns a computed bound into a Python int (`int({})`), so
     that slices never depend on tensor values (0-d tensors; Python ints under jax.jit)."""
@@ -133,6 +139,7 @@ def array_entries(ns: str) -> dict[str, PyEntry]:
         "append": call("append_rows", 2),
         "stride_update": call("stride_update", 4),
         "flatten_rows": Template("{0}.reshape(-1)", ATOM, (ATOM,)),
+        "full": partial(_full, ns),
         "len": call("len", 1),
         "transpose": Template("{0}.T", ATOM, (ATOM,)),
         "reduce_sum": call(f"{ns}.sum", 1),

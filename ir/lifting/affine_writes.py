@@ -10,6 +10,9 @@ flat from the start of `y`.
     for i in [0, m): for j in [0, n): y[m*j + i] = f(i, j, y[m*j + i])
         ->  y = stride_update(y, 0, 1, flatten_rows(transpose([[f(i, j, ...) for j] for i])))
 
+A vector pre-sized before such a loop (`std::vector<int> out(2 * n)`, `out = [0] * (2 * n)`) is
+`full(n, fill)` there.
+
 Both are loop-IR rewrites the lifter applies before executing the loop: the element `y[E]` becomes
 a local cell (seeded with the old `y[E]` where the body may read it first), pushed to a fresh
 vector (or a row) at the end of each iteration, which the usual push rules summarize; `y` itself
@@ -27,13 +30,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tensflo.ir.loop import nodes as L
-from tensflo.ir.tensir import Lit, Term, Var, free_vars, lit, rewrite
+from tensflo.ir.tensir import App, Lit, Term, Var, free_vars, lit, rewrite
 from tensflo.ir.tensir.types import INT, TensorType
 
 from .build import ONE, ZERO, mk
 from .conditions import Context
 from .loop_rewrite import replace_at
-from .results import Empty, NotLiftable, Obligation, Sym
+from .results import Empty, NotLiftable, Obligation, Presized, Sym
 from .sequence import length_of
 from .strides import affine
 
@@ -127,6 +130,8 @@ def affine_writes(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
     finish: list[Finish] = []
     for name in L.assigned_vars(s.body):
         cur = env.get(name)
+        if isinstance(cur, Presized) and name != s.var:
+            cur = _filled(lifter, s, name, cur, env, ctx)
         if name == s.var or not isinstance(cur, Term) or cur.type.rank != 1:
             continue
         accesses = _accesses(s.body, name)
@@ -137,6 +142,24 @@ def affine_writes(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
         if rows is not None:
             s = _flat_rows(lifter, s, rows, cur, env, ctx, finish)
     return s, finish
+
+
+def _filled(lifter: Lifter, s: L.For, name: str, cur: Presized, env: dict[str, Sym],
+            ctx: Context) -> Term | None:
+    """A pre-sized vector written at affine positions, as its entries so far: `full(n, fill)`
+    (also set in `env`); None where the rules for writes at the counter read it."""
+    accesses = _accesses(s.body, name)
+    if accesses is None or cur.type.rank != 1 or cur.fill is None or \
+            (len(accesses) == 1 and accesses[0].index == L.Name(s.var)):
+        return None
+    fill = lifter.value(cur.fill, env, ctx, cur.type.scalar)
+    if not (isinstance(fill, Term) and fill.type == cur.type.scalar):
+        return None
+    if not (isinstance(cur.length_term, App) and cur.length_term.op.name == "len"):
+        _require(lifter, s, ctx, rewrite.simplify(mk("le", ZERO, cur.length_term)))
+    full = mk("full", cur.length_term, fill)
+    env[name] = full
+    return full
 
 
 def _strided(lifter: Lifter, s: L.For, accesses: list[Access], cur: Term, env: dict[str, Sym],
@@ -169,7 +192,7 @@ def _strided(lifter: Lifter, s: L.For, accesses: list[Access], cur: Term, env: d
     env[old] = cur
     cells = [(acc, f"{name} cell {k} {tag}", f"{name} written {k} at {tag}")
              for k, acc in enumerate(accesses)]
-    n = mk("len", cur)
+    n = _length(cur)
     starts = []
     for (a, c), (_, _, vals) in zip(steps, cells, strict=True):
         env[vals] = Empty(cur.type)
@@ -209,6 +232,13 @@ def _apart(s: L.For, name: str, accesses: list[Access], steps: list[tuple[Term, 
                                                          f"that may coincide (a * {s.var} + c with "
                                                          f"a constant step a and offsets less "
                                                          f"than a apart are read)")
+
+
+def _length(cur: Term) -> Term:
+    """`len(cur)`; for `full(n, v)` its `n` (required non-negative where it is made)."""
+    if isinstance(cur, App) and cur.op.name == "full":
+        return cur.term(0)
+    return rewrite.simplify(mk("len", cur))
 
 
 def _at(a: Term, i: Term, c: Term) -> Term:
@@ -311,7 +341,7 @@ def _flat_rows(lifter: Lifter, s: L.For, rows: RowsAccess, cur: Term, env: dict[
     old, out, row = f"{rows.name} before {tag}", f"{rows.name} rows {tag}", f"{rows.name} row {tag}"
     env[old] = cur
     env[out] = Empty(TensorType(cur.type.elem, 2))
-    n = mk("len", cur)
+    n = _length(cur)
     fits = mk("and", mk("le", ZERO, cols), mk("le", mk("mul", hi, cols), n))
     _require(lifter, s, ctx, rewrite.simplify(mk("or", mk("not", mk("lt", lo, hi)), fits)))
     read = not _written_first(inner.body, L.Index(L.Name(rows.name), rows.index))

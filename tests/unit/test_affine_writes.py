@@ -14,7 +14,7 @@ import pytest
 import tensflo
 from tensflo.compiler.differential import check_compiled, load_module
 from tensflo.ir.tensir.opdef import DomainError
-from tensflo.ir.tensir.ops import FLATTEN_ROWS, STRIDE_UPDATE
+from tensflo.ir.tensir.ops import FLATTEN_ROWS, FULL, STRIDE_UPDATE
 from tensflo.plugins.manager import load_registry
 
 KERNELS = r"""
@@ -131,6 +131,7 @@ def test_stride_update_writes_the_positions_and_keeps_the_rest() -> None:
     assert STRIDE_UPDATE.numpy(x, 4, 0, np.array([5])).tolist()[4] == 5
     assert STRIDE_UPDATE.numpy(x, 99, 5, np.array([], dtype=int)).tolist() == list(range(10))
     assert FLATTEN_ROWS.numpy(np.arange(6).reshape(2, 3)).tolist() == [0, 1, 2, 3, 4, 5]
+    assert FULL.numpy(3, 1.5).tolist() == [1.5] * 3 and FULL.numpy(-2, 7).tolist() == []
 
 
 @pytest.mark.parametrize("start, step, count", [(8, 1, 3), (-1, 2, 2), (0, 4, 4), (3, 0, 2)])
@@ -163,6 +164,8 @@ def test_smt_semantics_write_the_strided_positions_and_keep_the_others() -> None
     assert _smt_holds("stride_update(y, s, 2, v)[s + 2 * j + 1] == y[s + 2 * j + 1]", "k == 2")
     assert not _smt_holds("stride_update(y, s, k, v)[s + k * j + 1] == v[j]")  # a wrong stride
     assert not _smt_holds("stride_update(y, s, k, v)[s + k * j] == y[s + k * j]")
+    assert _smt_holds("full(n, s)[j] == s", "j < n") and _smt_holds("len(full(n, s)) == n", "0 <= n")
+    assert not _smt_holds("len(full(n, s)) == n")  # n may be negative: then it is empty
 
 
 def test_smt_semantics_of_flatten_rows_are_the_row_major_entries() -> None:
@@ -196,6 +199,13 @@ def test_every_target_computes_the_updates_as_numpy(target: str) -> None:
         want[s + k * np.arange(m * n)] = v[:m * n]
         got = np.asarray(f(y, s, k, v, m, n))
         assert got.tolist() == want.tolist(), (target, s, k, m, n)
+    fill = Function("g", (Var("n", INT), Var("v", INT)), parse("full(n, v)", {"n": INT, "v": INT}))
+    if target == "llvm":
+        with pytest.raises(Exception, match="full"):
+            getattr(importlib.import_module(module), cls)().compile([fill])
+    else:
+        g = getattr(importlib.import_module(module), cls)().compile([fill])["g"]
+        assert np.asarray(g(3, -4)).tolist() == [-4] * 3 and np.asarray(g(-1, 2)).tolist() == []
     if target == "llvm":  # outside the domain: an error, never a number
         for s, k, m, n in [(11, 1, 1, 2), (0, 0, 1, 2), (-1, 1, 1, 1)]:
             with pytest.raises(DomainError):
@@ -299,6 +309,14 @@ def scaled_copy(x: list[float], out: list[float], k: int) -> list[float]:
     for i in range(len(x)):
         out[i * k + 1] = 2.0 * x[i]
     return out
+
+
+def upsample(x: list[float]) -> list[float]:
+    out = [0.0] * (2 * len(x))
+    for i in range(len(x)):
+        out[2 * i] = x[i]
+        out[2 * i + 1] = 0.5 * x[i]
+    return out
 """
 
 CPP = """
@@ -307,6 +325,12 @@ std::vector<int> every_other(std::vector<int> y, const std::vector<int>& x) {
     for (int i = 0; i < (int)x.size(); i++) y[2 * i + 1] = x[i] + y[2 * i + 1];
     return y;
 }
+
+std::vector<int> interleave2(const std::vector<int>& a, const std::vector<int>& b, int n) {
+    std::vector<int> out(2 * n);
+    for (int i = 0; i < n; i++) { out[2 * i] = a[i]; out[2 * i + 1] = b[i]; }
+    return out;
+}
 """
 
 
@@ -314,11 +338,15 @@ def test_python_and_cpp_vectors_written_at_affine_positions_agree_with_the_sourc
         tmp_path: Path) -> None:
     lift_and_diff = load_module((Path(__file__).parent / "gxx_float.py").read_text(),
                                 "gxx_float").lift_and_diff
-    got = lift_and_diff(tmp_path, [("w.py", PYTHON, ["scaled_copy"]),
-                                   ("w.cc", CPP, ["every_other"])])
+    got = lift_and_diff(tmp_path, [("w.py", PYTHON, ["scaled_copy", "upsample"]),
+                                   ("w.cc", CPP, ["every_other", "interleave2"])])
     for key, tensir in [("py:scaled_copy", "stride_update(out, 1, k, vec_scalar_mul(x, 2.0))"),
+                        ("py:upsample", "stride_update(stride_update(full(2 * len(x), 0.0), 0, 2, "
+                                        "x), 1, 2, vec_scalar_mul(x, 0.5))"),
                         ("cc:every_other",
-                         "stride_update(y, 1, 2, vec_elemwise_add(x, stride(y, 1, 2, len(x))))")]:
+                         "stride_update(y, 1, 2, vec_elemwise_add(x, stride(y, 1, 2, len(x))))"),
+                        ("cc:interleave2", "stride_update(stride_update(full(2 * n, 0), 0, 2, "
+                                           "a[:n]), 1, 2, b[:n])")]:
         _, r, diff = got[key]
         assert r.status == "lifted" and r.proof == "unbounded", [d.message for d in r.diagnostics]
         assert r.tensir == tensir

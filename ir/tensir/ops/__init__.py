@@ -35,7 +35,7 @@ from .scan import SCAN_MAX, SCAN_OPS, SCAN_SUM
 from .search import SEARCH_OPS
 from .strided import STRIDE
 from .structural import APPEND, COL_SLICE, INDEX, LEN, SLICE, TAIL, TAKE, TRANSPOSE
-from .updates import FLATTEN_ROWS, STRIDE_UPDATE
+from .updates import FLATTEN_ROWS, FULL, STRIDE_UPDATE
 
 families.declare()
 math.declare()
@@ -48,6 +48,6 @@ __all__ = [
     "LEN", "MAPPERS", "MATH_OPS", "MATMUL", "MATRIX_MAP", "MATRIX_ROW_SUM", "MATRIX_SELECTION_TWO_ARGS",
     "MATRIX_VEC_MUL", "MAX", "NUMERIC", "OUTER", "PROD", "RANK_PREFIX", "REDUCE_MAX", "REDUCE_MUL",
     "REDUCE_SUM", "RESHAPE_ROWS", "SCALAR_OPS", "SELECTION_TWO_ARGS", "SLICE", "STRIDE", "SUM", "TAIL", "TAKE",
-    "TRANSPOSE", "FLATTEN_ROWS", "STRIDE_UPDATE",
+    "TRANSPOSE", "FLATTEN_ROWS", "FULL", "STRIDE_UPDATE",
     "VEC_MAP", "as_value", "beta",
 ]

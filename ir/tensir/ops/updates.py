@@ -8,6 +8,9 @@ empty, or the step is not 0 (one value may have step 0), and the first position 
 last `start + step * (len(vals) - 1)` are in `[0, len(x))` (the positions are affine in `j`, so the
 two ends bound all of them).
 
+`full(n, v)` is `n` copies of `v` (none when `n <= 0`): a pre-sized vector before the loop that
+writes it (`std::vector<int> out(2 * n)`, `out = [0] * (2 * n)`).
+
 `flatten_rows(m)` is the `rows x cols` matrix `m` read row after row as one vector of
 `rows * cols` entries: entry `r * cols + c` is `m[r][c]` (the inverse of `reshape_rows`), as a
 loop nest writing `c[i * n + j]` for `j < n` lays out its rows.
@@ -26,7 +29,7 @@ import numpy as np
 from ..opdef import DomainError, OpDef, register
 from ..smt import Encoder, SVal
 from ..types import TensIRTypeError, TensorType
-from .rules import int_arg
+from .rules import expect_rank, int_arg
 
 
 def _update_infer(x: TensorType, start: TensorType, step: TensorType,
@@ -113,4 +116,28 @@ FLATTEN_ROWS = register(OpDef(
     numpy=_flatten_np, smt=_flatten_smt,
     doc="the rows of m one after the other: entry r * cols + c is m[r][c]",
     modular_args=(0,),
+))
+
+
+def _full_infer(n: TensorType, v: TensorType) -> TensorType:
+    int_arg("full", n, "the length")
+    expect_rank("full", v, 0, "the value")
+    return TensorType(v.elem, 1)
+
+
+def _full_np(n: Any, v: Any) -> Any:
+    value = np.asarray(v)
+    return np.full((max(int(n), 0),), value, dtype=value.dtype)
+
+
+def _full_smt(enc: Encoder, n: SVal, v: SVal) -> SVal:
+    assert n.expr is not None and v.expr is not None
+    value = v.expr
+    return enc.tensor(v.elem, (f"(ite (< {n.expr} 0) 0 {n.expr})",), lambda idx: value)
+
+
+FULL = register(OpDef(
+    name="full", params=("n", "v"), arity=2, infer=_full_infer, numpy=_full_np, smt=_full_smt,
+    doc="n copies of v (empty when n <= 0)",
+    modular_args=(1,),
 ))
