@@ -256,7 +256,9 @@ class _Source:
             env[name] = self.symbol(name)  # an iteration sees any value of a carried variable
         if not (path is not None and self.z.is_true(self.z.simplify(path)) and s.step == 1
                 and isinstance(s.start, L.Const) and s.start.value == 0
-                and stop is not None and start is not None):
+                and stop is not None and start is not None and not _exits(s.body)
+                and not (_names(s.stop) & (_assigned(s.body) | {s.var}))):
+            # a loop left early, or whose bound changes in it, need not run every iteration
             for name in _assigned(s.body):
                 env[name] = None
             return
@@ -308,6 +310,23 @@ def _assigned(body: tuple[L.Stmt, ...]) -> set[str]:
         for part in ("body", "then", "orelse"):
             out |= _assigned(getattr(s, part, ()))
     return out
+
+
+def _exits(body: tuple[L.Stmt, ...]) -> bool:
+    """Whether a block may leave its loop early or loop without a counter (at any depth)."""
+    return any(isinstance(s, L.Break | L.Return | L.While)
+               or _exits(getattr(s, "body", ()) + getattr(s, "then", ()) + getattr(s, "orelse", ()))
+               for s in body)
+
+
+def _names(e: object) -> set[str]:
+    """The variables an expression reads."""
+    if isinstance(e, L.Name):
+        return {e.id}
+    if isinstance(e, tuple):
+        return set().union(*map(_names, e)) if e else set()
+    fields = getattr(e, "__slots__", ())
+    return set().union(*(_names(getattr(e, f)) for f in fields if f != "loc")) if fields else set()
 
 
 def _written(body: tuple[L.Stmt, ...]) -> set[str]:
