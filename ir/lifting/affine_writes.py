@@ -35,6 +35,7 @@ from tensflo.ir.tensir.types import INT, TensorType
 
 from .build import ONE, ZERO, mk
 from .conditions import Context
+from .dp_table import carried_table
 from .loop_rewrite import replace_at
 from .results import Empty, NotLiftable, Obligation, Presized, Sym
 from .sequence import length_of
@@ -127,6 +128,8 @@ def affine_writes(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
     what sets each written vector after the loop; `s` unchanged when it has none."""
     if s.step != 1:
         return s, []
+    if carried_table(s, env, lifter.scalar(s.start, env, ctx), lifter.scalar(s.stop, env, ctx)):
+        return s, []  # a table filled from its previous entry: the lifter reads it so
     finish: list[Finish] = []
     for name in L.assigned_vars(s.body):
         cur = env.get(name)
