@@ -50,6 +50,8 @@ def run(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
     targets = tuple(t for t in (args.targets or "").split(",") if t) or None
     for t in targets or ():
         registry.registration("target", t)
+    if args.plot:
+        _check_plot_path(args.plot)  # before measuring: nothing measured is lost to it
     progress = Progress(not args.quiet)
     try:
         report = bench_function(args.source, args.function, registry, BenchOptions(
@@ -57,17 +59,36 @@ def run(args: argparse.Namespace, registry: Registry, out: IO[str]) -> int:
             seed=args.seed, timeout=args.timeout, progress=progress))
     finally:
         progress.clear()
-    if args.plot:
-        plot_speedups([report], args.plot)
     if args.json:
         write_json(report.to_json(), out)
     else:
         out.write(report.table())
+    if args.plot:
+        out.flush()
+        try:
+            plot_speedups([report], args.plot)
+        except OSError as e:
+            raise UsageError(f"cannot write {args.plot}: {e.strerror or e} (the measurements "
+                             f"were written above)") from None
     bad = [r for r in report.rows if r.agrees is False]
     for r in bad:
         print(f"tensflo: error: {r.runner} output differs from the original at {r.elements} entries",
               file=sys.stderr)
     return ExitCode.NOT_LIFTED if bad else ExitCode.OK
+
+
+def _check_plot_path(path: str) -> None:
+    """`--plot PATH` can be written and matplotlib is installed; a UsageError otherwise."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise UsageError("--plot needs matplotlib: pip install 'tensflo[plot]'")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write {path}: no directory {folder}")
+    if not os.access(folder, os.W_OK) or os.path.isdir(path):
+        raise UsageError(f"cannot write {path}: not a writable file path")
 
 
 def _size(text: str) -> int:
