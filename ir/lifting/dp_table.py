@@ -21,7 +21,7 @@ from dataclasses import replace
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import App, Lit, Term, lit, rewrite
 
-from .build import ZERO, mk
+from .build import ONE, ZERO, mk
 from .loop_rewrite import replace_at
 from .results import Presized, Sym
 from .sequence import length_of
@@ -91,9 +91,23 @@ def carried_table(s: L.For, env: dict[str, Sym], lo: Term, hi: Term
             out.insert(0, L.Decl(old, table.type, L.Name(name, s.loc), s.loc))
             # the first entry is read as the seed: the table is not empty
             return out, mk("lt", ZERO, hi)
-        length = isinstance(hi, App) and hi.op.name == "len"
-        return out, None if length and d >= 0 else mk("le", ZERO, mk("add", hi, lit(d)))
+        # the rewrite gives the seed and one entry per iteration: the table's hi + d entries
+        # when the loop runs from lo = 1 - d up to hi, also when it runs zero times (hi = lo)
+        size = rewrite.simplify(mk("add", hi, lit(d)))
+        return out, None if _positive(size) else mk("le", ONE, size)
     return None
+
+
+def _positive(t: Term) -> bool:
+    """A sum of lengths and constants adding to at least 1 (`len(x) + 1`)."""
+    terms = rewrite.sum_terms(t)
+    constant = 0
+    for sign, u in terms:
+        if isinstance(u, Lit) and type(u.value) is int:
+            constant += sign * u.value
+        elif not (sign > 0 and isinstance(u, App) and u.op.name == "len"):
+            return False
+    return constant >= 1
 
 
 def previous_entry_loop(s: L.For, env: dict[str, Sym]) -> bool:

@@ -200,3 +200,31 @@ def test_a_wrong_table_is_refuted(tables: tuple[Path, dict[str, Any]]) -> None:
     assert check_obligations([ok], [Z3Verifier()], timeout=20).level == "unbounded"
     report = check_obligations([bad], [Z3Verifier()], timeout=20)
     assert report.level == "none" and report.counterexample is not None
+
+
+def test_a_table_sized_by_a_parameter_states_its_domain(tmp_path: Path) -> None:
+    """`[0] * (n + 1)` for a negative `n + 1` is empty in Python while the carried table always
+    has its seed: `1 <= n + 1` is in `requires`, and the generated code refuses `n = -1` instead of
+    returning `[0]`; inside the domain it equals CPython."""
+    text = ("def totals_upto(x: list[int], n: int) -> list[int]:\n"
+            "    t = [0] * (n + 1)\n"
+            "    for i in range(n):\n"
+            "        t[i + 1] = t[i] + x[i]\n"
+            "    return t\n")
+    path = tmp_path / "upto.py"
+    path.write_text(text)
+    namespace: dict[str, Any] = {}
+    exec(compile(text, str(path), "exec"), namespace)
+    (r,) = compile_file(str(path), ["totals_upto"], load_registry(), Options(timeout=60, synth=()))
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    assert "1 <= n + 1" in " ".join(r.requires), r.requires
+    fn = load_module(r.code, "upto_np").totals_upto
+    rng = random.Random(2)
+    for _ in range(30):
+        xs = [rng.randint(-2**66, 2**66) for _ in range(rng.randint(0, 8))]
+        n = rng.randint(0, len(xs))
+        assert [int(v) for v in _plain(fn(xs, n))] == namespace["totals_upto"](xs, n), (xs, n)
+    assert namespace["totals_upto"]([1, 2], -1) == []
+    with pytest.raises(Exception) as raised:
+        fn([1, 2], -1)
+    assert "requires" in str(raised.value) or type(raised.value).__name__ == "OutsidePrecondition"
