@@ -280,7 +280,7 @@ class _GemmBuilder:
             previous = substitute([self.mvout()], self.previous_c_tile())
             now = binop("and", binop("and", binop("==", self.k0, 0), binop(">", self.c_tile(), 0)),
                         binop("==", self.k, (self.i + self.j) % nk))
-            body += when(now, previous)
+            body += when(binop("and", now, self.in_previous()), previous)
         last_k0 = binop("==", self.k0, self.K0 - 1)
         outer_var = s.inner[0]
         other = "j" if outer_var == "i" else "i"
@@ -338,7 +338,15 @@ class _GemmBuilder:
         if s.mvout == "tile":
             out += when(binop("==", self.k0, self.K0 - 1), loop("i", 0, ni, loop("j", 0, nj, [
                 self.mvout()])))
-        if s.mvout == "next":  # the last C tile's blocks have no next tile to leave in
+        if s.mvout == "next":
+            # blocks of the previous C tile outside this one's extents, after its loops
+            prev = self.previous_c_tile()
+            inside = binop("and", binop("<", self.i, ni), binop("<", self.j, nj))
+            rest = loop("i", 0, _extent(s.ti, self.IB, prev["i0"]), loop(
+                "j", 0, _extent(s.tj, self.JB, prev["j0"]),
+                when(binop("==", inside, 0), substitute([self.mvout()], prev))))
+            out += when(binop("and", binop("==", self.k0, 0), binop(">", self.c_tile(), 0)), rest)
+            # the last C tile's blocks have no next tile to leave in
             last_tile = binop("and", binop("==", self.k0, self.K0 - 1),
                               binop("==", self.c_tile(), self.I0 * self.J0 - 1))
             out += when(last_tile, loop("i", 0, ni, loop("j", 0, nj, [self.mvout()])))
@@ -366,8 +374,10 @@ class _GemmBuilder:
         ahead += when(binop("and", binop("and", last_group, binop("<", self.k0 + 1, self.K0)),
                             slot), nxt)
         if c_tiles:
-            load = substitute(when(self.load_a_cond(), [self.load_a(E(0), nk)]),
-                              self.next_c_tile())
+            env = self.next_c_tile()
+            rows = binop("<", i, _extent(self.s.ti, self.IB, self.i0))  # the next tile's, below
+            load = substitute(when(binop("and", self.load_a_cond(), rows),
+                                   [self.load_a(E(0), nk)]), env)
             ahead += when(binop("and", binop("and", last_group, self.last_k_tile_of_more()),
                                 pos), load)
         return ahead
@@ -386,7 +396,10 @@ class _GemmBuilder:
                           substitute(b, {"k0": self.k0 + 1, "k": E(0)}))
         out = when(binop("and", self.load_b_cond(), pos), ahead)
         if c_tiles:
-            load = substitute(when(self.load_b_cond(), b), {**self.next_c_tile(), "k": E(0)})
+            env = self.next_c_tile()
+            cols = binop("<", self.j, _extent(s.tj, self.JB, self.j0))  # the next tile's, below
+            load = substitute(when(binop("and", self.load_b_cond(), cols), b),
+                              {**env, "k": E(0)})
             out += when(binop("and", binop("and", binop("==", k + 1, nk),
                                            self.last_k_tile_of_more()), pos), load)
         if bias:
@@ -397,23 +410,32 @@ class _GemmBuilder:
     def prefetch_a(self) -> tuple[bool, bool]:
         """Whether spread loads may bring the next k tile's first A group during this tile's
         last group, and the next C tile's. Single-buffered, that group's rows must be dead (more
-        than one group per tile); for the next C tile, every tile has the same i and j extents
-        (so this tile's iterations cover its rows) and the last k tile ends a whole group."""
+        than one group per tile); for the next C tile, it has no more i blocks than this one
+        (i tiles all whole, or i0 the outer tile loop, so only the last row of tiles is short
+        and nothing follows it in i) so this tile's iterations cover its rows, and the last k
+        tile ends a whole group."""
         s, a = self.s, self.s.a_blocks
         last = self.KB - (self.K0 - 1) * s.tk
         k_tiles = s.double_buffer or s.tk > a
-        c_tiles = (k_tiles and self.IB % s.ti == 0 and self.JB % s.tj == 0 and last % a == 0
+        c_tiles = (k_tiles and (self.IB % s.ti == 0 or s.outer == "ijk") and last % a == 0
                    and (s.double_buffer or last > a))
         return k_tiles, c_tiles
 
     def prefetch_b(self) -> tuple[bool, bool]:
-        """As `prefetch_a`, for the first k step's B blocks."""
+        """As `prefetch_a`, for the first k step's B blocks (the next C tile has no more j
+        blocks: j tiles all whole, or j0 the outer tile loop)."""
         s = self.s
         last = self.KB - (self.K0 - 1) * s.tk
         k_tiles = s.double_buffer or s.tk > 1
-        c_tiles = (k_tiles and self.IB % s.ti == 0 and self.JB % s.tj == 0
+        c_tiles = (k_tiles and (self.JB % s.tj == 0 or s.outer == "jik")
                    and (s.double_buffer or last > 1))
         return k_tiles, c_tiles
+
+    def in_previous(self) -> Expr:
+        """Block (i, j) exists in the previous C tile."""
+        prev = self.previous_c_tile()
+        return binop("and", binop("<", self.i, _extent(self.s.ti, self.IB, prev["i0"])),
+                     binop("<", self.j, _extent(self.s.tj, self.JB, prev["j0"])))
 
     def next_c_tile(self) -> dict[str, Expr]:
         """The tile variables of the first k0 tile of the next C tile."""

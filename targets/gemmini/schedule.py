@@ -55,9 +55,9 @@ class Schedule:
     k step that varies from block to block, so stores spread between computes instead of coming in
     bursts that fill the store queue; `carried`: deferred, and the last row (or column) of blocks
     of a tile is moved out the same way during the first row (or column) of the next tile, instead
-    of in a burst after the tile; `next` (double buffering, tiles of equal i and j extents):
-    each block of a C tile during the first k tile of the next C tile, at k step (i + j) % tk,
-    while the other accumulator half fills (the last C tile's after it)."""
+    of in a burst after the tile; `next` (double buffering): each block of a C tile during the
+    first k tile of the next C tile, at k step (i + j) % tk, while the other accumulator half
+    fills (blocks outside the next tile's extents after its loops, the last C tile's after it)."""
     double_buffer: bool = False
     """Alternate two scratchpad/accumulator regions between consecutive tiles."""
     reuse_a: bool = False
@@ -181,11 +181,8 @@ def check(w: Workload, s: Schedule) -> None:
         if s.inner[0] != "k" or s.tk % s.a_blocks or taps % s.a_blocks:
             raise ScheduleError("spread loads need k as the outermost block loop and A mvins "
                                 "that divide the k tile (and a convolution tap)")
-    if s.mvout == "next":
-        ib, jb, _ = dims(w)
-        if not s.double_buffer or ib % s.ti or jb % s.tj:
-            raise ScheduleError("mvouts in the next tile need double buffering and tiles that "
-                                "divide the i and j blocks")
+    if s.mvout == "next" and not s.double_buffer:
+        raise ScheduleError("mvouts in the next tile need double buffering")
     if s.mvout in ("deferred", "carried") and s.inner[0] == "k":
         raise ScheduleError(f"{s.mvout} mvouts need i or j as the outermost block loop")
     if s.a_blocks > MAX_BLOCK_LEN or s.b_blocks > MAX_BLOCK_LEN:
