@@ -99,3 +99,25 @@ def test_other_uses_of_an_infinity_are_refused(
     assert "infinity used in arithmetic" in text and "inf.py:26:17" in text, text
     text = " ".join(str(d) for d in always.diagnostics)
     assert "the infinity is used other than as the first value" in text, text
+
+
+def test_a_wrong_program_for_an_infinite_seed_is_refuted(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """On the lifted domain, the verifier tells the lifted minimum from a maximum."""
+    from tensflo.compiler.verify import check_obligations
+    from tensflo.ir.lifting import Obligation
+    from tensflo.ir.loop.nodes import NOWHERE
+    from tensflo.ir.tensir import parse
+    from tensflo.ir.tensir.types import TensorType
+    from tensflo.plugins.solvers import Z3Verifier
+
+    results, _ = compiled
+    r = results["find_min"]
+    env = {"values": TensorType("float", 1)}
+    domain = (parse("1 <= len(values)", env),)
+    same = Obligation("postcondition", NOWHERE, domain, (), ((r.program, parse(r.tensir, env)),))
+    wrong = Obligation("postcondition", NOWHERE, domain, (),
+                       ((r.program, parse("reduce_max(values)", env)),))
+    assert check_obligations([same], [Z3Verifier()], timeout=20).level == "unbounded"
+    report = check_obligations([wrong], [Z3Verifier()], timeout=20)
+    assert report.level == "none" and report.counterexample is not None
