@@ -126,7 +126,8 @@ def affine_writes(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
                   ) -> tuple[L.For, list[Finish]]:
     """The loop `s` with its writes at affine positions rewritten (see the module docstring), and
     what sets each written vector after the loop; `s` unchanged when it has none."""
-    if s.step != 1:
+    if s.step != 1 or not any(isinstance(st, L.Assign) and isinstance(st.target, L.Index)
+                              for st in L.walk_stmts(s.body)):
         return s, []
     if carried_table(s, env, lifter.scalar(s.start, env, ctx), lifter.scalar(s.stop, env, ctx)):
         return s, []  # a table filled from its previous entry: the lifter reads it so
