@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop.outputs import constant_steps, substitute_stmt
 from tensflo.ir.tensir import App, Lit, Term, Var, free_vars, lit, rewrite
 from tensflo.ir.tensir.types import INT, TensorType
 
@@ -132,6 +133,7 @@ def affine_writes(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
     if carried_table(s, env, lifter.scalar(s.start, env, ctx), lifter.scalar(s.stop, env, ctx)):
         return s, []  # a table filled from its previous entry: the lifter reads it so
     finish: list[Finish] = []
+    s = _unstepped(lifter, s, env, ctx, finish)
     for name in L.assigned_vars(s.body):
         cur = env.get(name)
         if isinstance(cur, Presized) and name != s.var:
@@ -146,6 +148,55 @@ def affine_writes(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
         if rows is not None:
             s = _flat_rows(lifter, s, rows, cur, env, ctx, finish)
     return s, finish
+
+
+def _unstepped(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context,
+               finish: list[Finish]) -> L.For:
+    """The loop with each int variable stepped by constants at the top level of its body (`k++`
+    twice: `out[k++] = a[i]; out[k++] = b[i]`) and used in a write position read as a function of
+    the counter: `k0 + C * (i - lo) + (the steps before)`, where `C` is its step per iteration;
+    its value after the loop is `k0 + C * max(0, hi - lo)`."""
+    steps = constant_steps(s.body)
+    indices = [st.target.index for st in L.walk_stmts(s.body)
+               if isinstance(st, L.Assign) and isinstance(st.target, L.Index)]
+    used = [k for k in steps if any(_mentions(e, {k}) for e in indices)
+            and isinstance(env.get(k), Term) and env[k].type == INT]
+    if not used or _mentions(s.start, set(L.assigned_vars(s.body))):
+        return s
+    body = list(s.body)
+    lo, hi = lifter.scalar(s.start, env, ctx), lifter.scalar(s.stop, env, ctx)
+    for k in used:
+        before = f"{k} before {s.loc.line}:{s.loc.col}"
+        k0 = env[k]
+        assert isinstance(k0, Term)
+        env[before] = k0
+        per = sum(c for _, c in steps[k])
+        moved = L.Binary("*", L.Const(per, s.loc), L.Binary("-", L.Name(s.var, s.loc), s.start, s.loc),
+                         s.loc)
+        out: list[L.Stmt] = []
+        done = 0
+        for p, st in enumerate(body):
+            step = next((c for q, c in steps[k] if q == p), None)
+            if step is not None:
+                done += step
+                continue
+            at = L.Binary("+", L.Binary("+", L.Name(before, s.loc), moved, s.loc),
+                          L.Const(done, s.loc), s.loc)
+            out.append(_subst_name(st, k, at))
+        body = out
+        steps = constant_steps(tuple(body))
+
+        def set_final(env: dict[str, Sym], k: str = k, k0: Term = k0, per: int = per) -> None:
+            runs = mk("max", ZERO, mk("sub", hi, lo))
+            env[k] = rewrite.simplify(mk("add", k0, mk("mul", lit(per), runs)))
+
+        finish.append(set_final)
+    return L.For(s.var, s.start, s.stop, tuple(body), s.step, s.loc)
+
+
+def _subst_name(st: L.Stmt, name: str, by: L.Expr) -> L.Stmt:
+    """`st` with every read of the variable `name` replaced by `by`."""
+    return substitute_stmt(st, L.Name(name), by)
 
 
 def _filled(lifter: Lifter, s: L.For, name: str, cur: Presized, env: dict[str, Sym],

@@ -241,13 +241,31 @@ def written_at_counters(fn: L.Function, p: str) -> bool:
 
     loops = [s for s in L.walk_stmts(fn.body) if isinstance(s, L.For)]
     counters = {s.var for s in loops}
-    changing = {v for s in loops for v in L.assigned_vars(s.body)} - counters
+    changing = {v for s in loops for v in L.assigned_vars(s.body)
+                if v not in constant_steps(s.body)} - counters
     in_loops = [t for s in loops for t in writes(s.body)]
     everywhere = writes(fn.body)
     return {id(t) for t in in_loops} != {id(t) for t in everywhere} or \
         all(isinstance(t.index, L.Name) and t.index.id in counters for t in everywhere) or \
         any(isinstance(x, L.Name) and x.id in changing for t in everywhere
             for x in L.sub_exprs(t.index))
+
+
+def constant_steps(body: tuple[L.Stmt, ...]) -> dict[str, list[tuple[int, int]]]:
+    """Variables a loop body changes only by `k = k + c` (`c` an int constant, `k++`) at its top
+    level: per variable, the position of each such statement in `body` and its `c`. Their value
+    at every statement is an affine function of the iteration (a counter stepped several times)."""
+    steps: dict[str, list[tuple[int, int]]] = {}
+    other: set[str] = set()
+    for p, st in enumerate(body):
+        if isinstance(st, L.Assign) and isinstance(st.target, L.Name):
+            k, v = st.target.id, st.value
+            if isinstance(v, L.Binary) and v.op in ("+", "-") and v.left == L.Name(k) and \
+                    isinstance(v.right, L.Const) and type(v.right.value) is int:
+                steps.setdefault(k, []).append((p, v.right.value if v.op == "+" else -v.right.value))
+                continue
+        other |= set(L.assigned_vars((st,)))
+    return {k: v for k, v in steps.items() if k not in other}
 
 
 def write_only(fn: L.Function) -> tuple[str, ...]:
@@ -383,6 +401,11 @@ def _returning(body: tuple[L.Stmt, ...], value: L.Expr) -> tuple[L.Stmt, ...]:
     if out and isinstance(out[-1], L.Return):
         return out
     return (*out, L.Return(value, value.loc))
+
+
+def substitute_stmt(s: L.Stmt, n: L.Expr, by: L.Expr) -> L.Stmt:
+    """`s` with every occurrence of the expression `n` replaced by `by` (see `substitute`)."""
+    return _subst_stmt(s, n, by)
 
 
 def _subst_stmt(s: L.Stmt, n: L.Expr, by: L.Expr) -> L.Stmt:

@@ -67,6 +67,27 @@ void interleave(const int *a, const int *b, int *out, int n)
     }
 }
 
+int pack_pairs(const float *a, const float *b, float *restrict out, int n)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        out[k++] = a[i];
+        out[k++] = b[i] - a[i];
+    }
+    return k;
+}
+
+int odd_steps(const int *a, int *out, int n)
+{
+    int k = 1;
+    for (int i = 0; i < n; i++) {
+        out[k] = a[i];
+        k += 3;
+        out[k - 2] = -a[i];
+    }
+    return k;
+}
+
 void rank1(int m, int n, float alpha, const float *x, const float *y, float *a)
 {
     for (int i = 0; i < m; i++) {
@@ -231,6 +252,8 @@ def test_the_llvm_drop_in_refuses_a_whole_array_output(src: Path, tensflo_cmd) -
                            "lambda e: ite(e > hi, hi, e)))"),
     ("shift_left", "out", "stride_update(out, 0, 1, take(tail(x, 1), n - 1))"),
     ("interleave", "out", "stride_update(stride_update(out, 0, 2, a[:n]), 1, 2, b[:n])"),
+    ("odd_steps", "out", "stride_update(stride_update(out, 1, 3, a[:n]), 2, 3, vec_map(a[:n], "
+                         "lambda e: -e))"),
     ("rank1", "a", "stride_update(a, 0, 1, flatten_rows(matrix_elemwise_add(reshape_rows(a, m, n), "
                    "outer(vec_scalar_mul(x[:m], alpha), y[:n]))))"),
     ("affine_table", "t", "stride_update(t, 0, 1, flatten_rows("),
@@ -241,9 +264,18 @@ def test_affine_writes_lift_with_an_unbounded_proof(results, name: str, output: 
                                                     tensir: str) -> None:
     r = results[name]
     assert r.status == "lifted" and r.proof == "unbounded", [str(d) for d in r.diagnostics]
-    (out,) = r.outputs
+    (out,) = [o for o in r.outputs if o["name"] != "return"]
     assert out["name"] == output and "extent" not in out  # the whole array is the output
     assert out["tensir"].startswith(tensir), out["tensir"]
+
+
+def test_a_counter_stepped_twice_per_iteration_is_read_as_a_function_of_the_loop(results) -> None:
+    r = results["pack_pairs"]
+    assert r.status == "lifted" and r.proof == "unbounded", [d.message for d in r.diagnostics]
+    got = {o["name"]: o["tensir"] for o in r.outputs}
+    assert got == {"return": "max(n, 0) * 2", "out": "stride_update(stride_update(out, 0, 2, a[:n]), "
+                                                      "1, 2, vec_elemwise_sub(b[:n], a[:n]))"}
+    assert results["odd_steps"].outputs[0]["tensir"] == "1 + 3 * max(0, n)"
 
 
 def test_the_positions_written_are_a_precondition(results) -> None:
@@ -255,7 +287,7 @@ def test_the_positions_written_are_a_precondition(results) -> None:
 
 @pytest.mark.parametrize("name", ["scopy_c89", "sscal_strided", "saxpy_strided", "every_third",
                                   "clamp_strided", "shift_left", "interleave", "rank1",
-                                  "affine_table", "transpose_flat"])
+                                  "affine_table", "transpose_flat", "pack_pairs", "odd_steps"])
 def test_generated_code_agrees_with_gcc_on_random_inputs(src: Path, results, name: str) -> None:
     with load_registry() as registry:
         report = check_compiled(str(src), results[name], registry, count=60, seed=3)
