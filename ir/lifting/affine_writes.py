@@ -136,6 +136,8 @@ def affine_writes(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
     s = _unstepped(lifter, s, env, ctx, finish)
     for name in L.assigned_vars(s.body):
         cur = env.get(name)
+        if _mentions(s.start, {name}) or _mentions(s.stop, {name}):
+            continue  # C evaluates the bound again after each write
         if isinstance(cur, Presized) and name != s.var:
             cur = _filled(lifter, s, name, cur, env, ctx)
         if name == s.var or not isinstance(cur, Term) or cur.type.rank != 1:
@@ -234,12 +236,13 @@ def _strided(lifter: Lifter, s: L.For, accesses: list[Access], cur: Term, env: d
     for acc in accesses:
         found = affine(lifter.scalar(acc.index, probe, ctx), counter)
         if found is None:
-            raise NotLiftable(acc.index.loc, f"a write into {name} at an index that is not "
-                                             f"affine in the counter {s.var} (a * {s.var} + c)")
+            raise NotLiftable(acc.index.loc, f"an access to {name} (written in the loop) at an "
+                                             f"index that is not affine in the counter {s.var} "
+                                             f"(a * {s.var} + c)")
         a, c = (rewrite.simplify(t) for t in found)
         if a in (ZERO, lit(0)):
-            raise NotLiftable(acc.index.loc, f"a write into {name} at an index that does not "
-                                             f"move with the counter {s.var}")
+            raise NotLiftable(acc.index.loc, f"an access to {name} (written in the loop) at an "
+                                             f"index that does not move with the counter {s.var}")
         steps.append((a, c))
     _apart(s, name, accesses, steps)
     tag = f"{s.loc.line}:{s.loc.col}"

@@ -307,7 +307,8 @@ def test_the_entry_updates_only_the_positions_written(results) -> None:
 
 
 @pytest.mark.parametrize("name, message", [
-    ("square_index", "a write into y at an index that is not affine in the counter i"),
+    ("square_index", "an access to y (written in the loop) at an index that is not affine in "
+                     "the counter i"),
     ("overlapping", "writes into out at positions that may coincide"),
 ])
 def test_writes_that_are_not_affine_or_may_coincide_are_refused_by_name(results, name: str,
