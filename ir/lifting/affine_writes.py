@@ -250,17 +250,23 @@ def _strided(lifter: Lifter, s: L.For, accesses: list[Access], cur: Term, env: d
     env[old] = cur
     cells = [(acc, f"{name} cell {k} {tag}", f"{name} written {k} at {tag}")
              for k, acc in enumerate(accesses)]
+    fixed = {k: v for k, acc in enumerate(accesses)
+             if (v := _invariant_write(lifter, s, acc, cur, env, ctx)) is not None}
     n = _length(cur)
     starts = []
-    for (a, c), (_, _, vals) in zip(steps, cells, strict=True):
-        env[vals] = Empty(cur.type)
+    for k, ((a, c), (_, _, vals)) in enumerate(zip(steps, cells, strict=True)):
+        env[vals] = mk("full", rewrite.simplify(mk("sub", hi, lo)), fixed[k]) if k in fixed \
+            else Empty(cur.type)
         start, last = _at(a, lo, c), _at(a, rewrite.simplify(mk("sub", hi, ONE)), c)
         starts.append(start)
         inside = mk("and", mk("or", mk("ne", a, ZERO), mk("le", mk("sub", hi, lo), ONE)),
                     mk("and", mk("and", mk("le", ZERO, start), mk("lt", start, n)),
                        mk("and", mk("le", ZERO, last), mk("lt", last, n))))
         _require(lifter, s, ctx, rewrite.simplify(mk("or", mk("not", mk("lt", lo, hi)), inside)))
-    body = _cell_body(s.body, cells, old, cur.type.scalar, s.loc)
+    dropped = [L.Index(L.Name(name), accesses[k].index) for k in fixed]
+    kept = tuple(st for st in s.body if not (isinstance(st, L.Assign) and st.target in dropped))
+    body = _cell_body(kept, [cell for k, cell in enumerate(cells) if k not in fixed], old,
+                      cur.type.scalar, s.loc)
 
     def done(env: dict[str, Sym]) -> None:
         new = cur
@@ -273,6 +279,25 @@ def _strided(lifter: Lifter, s: L.For, accesses: list[Access], cur: Term, env: d
 
     finish.append(done)
     return L.For(s.var, s.start, s.stop, body, s.step, s.loc)
+
+
+def _invariant_write(lifter: Lifter, s: L.For, acc: Access, cur: Term, env: dict[str, Sym],
+                     ctx: Context) -> Term | None:
+    """The value of `y[E] = v` when that is the only statement of the body touching `y[E]` (at its
+    top level, so it runs in every iteration) and `v` is the same in every iteration (no counter,
+    no variable the body changes, no element read): its values are `full(hi - lo, v)`."""
+    at = L.Index(L.Name(acc.name), acc.index)
+    touching = [st for st in s.body if any(x == at for t in L.walk_stmts((st,))
+                                           for e in L.stmt_exprs(t) for x in L.sub_exprs(e))]
+    if acc.read or len(touching) != 1 or not isinstance(touching[0], L.Assign) \
+            or touching[0].target != at:
+        return None
+    value = touching[0].value
+    if _mentions(value, _loop_names(s.body) | {s.var}) or \
+            any(isinstance(x, L.Index | L.Call) for x in L.sub_exprs(value)):
+        return None
+    v = lifter.value(value, env, ctx, cur.type.scalar)
+    return v if isinstance(v, Term) and v.type == cur.type.scalar else None
 
 
 def _apart(s: L.For, name: str, accesses: list[Access], steps: list[tuple[Term, Term]]) -> None:

@@ -88,6 +88,20 @@ int odd_steps(const int *a, int *out, int n)
     return k;
 }
 
+void zero_strided(int n, float *x, int incx)
+{
+    for (int i = 0; i < n; i++)
+        x[i * incx] = 0.0f;
+}
+
+void mark_pairs(const int *a, int *out, int n, int tag)
+{
+    for (int i = 0; i < n; i++) {
+        out[2 * i] = tag;
+        out[2 * i + 1] = a[i];
+    }
+}
+
 void rank1(int m, int n, float alpha, const float *x, const float *y, float *a)
 {
     for (int i = 0; i < m; i++) {
@@ -254,6 +268,8 @@ def test_the_llvm_drop_in_refuses_a_whole_array_output(src: Path, tensflo_cmd) -
     ("interleave", "out", "stride_update(stride_update(out, 0, 2, a[:n]), 1, 2, b[:n])"),
     ("odd_steps", "out", "stride_update(stride_update(out, 1, 3, a[:n]), 2, 3, vec_map(a[:n], "
                          "lambda e: -e))"),
+    ("zero_strided", "x", "stride_update(x, 0, incx, full(n, 0.0))"),
+    ("mark_pairs", "out", "stride_update(stride_update(out, 0, 2, full(n, tag)), 1, 2, a[:n])"),
     ("rank1", "a", "stride_update(a, 0, 1, flatten_rows(matrix_elemwise_add(reshape_rows(a, m, n), "
                    "outer(vec_scalar_mul(x[:m], alpha), y[:n]))))"),
     ("affine_table", "t", "stride_update(t, 0, 1, flatten_rows("),
@@ -287,7 +303,8 @@ def test_the_positions_written_are_a_precondition(results) -> None:
 
 @pytest.mark.parametrize("name", ["scopy_c89", "sscal_strided", "saxpy_strided", "every_third",
                                   "clamp_strided", "shift_left", "interleave", "rank1",
-                                  "affine_table", "transpose_flat", "pack_pairs", "odd_steps"])
+                                  "affine_table", "transpose_flat", "pack_pairs", "odd_steps",
+                                  "zero_strided", "mark_pairs"])
 def test_generated_code_agrees_with_gcc_on_random_inputs(src: Path, results, name: str) -> None:
     with load_registry() as registry:
         report = check_compiled(str(src), results[name], registry, count=60, seed=3)
@@ -344,6 +361,12 @@ def scaled_copy(x: list[float], out: list[float], k: int) -> list[float]:
     return out
 
 
+def evens_zeroed(y: list[int], n: int) -> list[int]:
+    for i in range(n):
+        y[2 * i] = 0
+    return y
+
+
 def upsample(x: list[float]) -> list[float]:
     out = [0.0] * (2 * len(x))
     for i in range(len(x)):
@@ -371,9 +394,10 @@ def test_python_and_cpp_vectors_written_at_affine_positions_agree_with_the_sourc
         tmp_path: Path) -> None:
     lift_and_diff = load_module((Path(__file__).parent / "gxx_float.py").read_text(),
                                 "gxx_float").lift_and_diff
-    got = lift_and_diff(tmp_path, [("w.py", PYTHON, ["scaled_copy", "upsample"]),
+    got = lift_and_diff(tmp_path, [("w.py", PYTHON, ["scaled_copy", "upsample", "evens_zeroed"]),
                                    ("w.cc", CPP, ["every_other", "interleave2"])])
     for key, tensir in [("py:scaled_copy", "stride_update(out, 1, k, vec_scalar_mul(x, 2.0))"),
+                        ("py:evens_zeroed", "stride_update(y, 0, 2, full(n, 0))"),
                         ("py:upsample", "stride_update(stride_update(full(2 * len(x), 0.0), 0, 2, "
                                         "x), 1, 2, vec_scalar_mul(x, 0.5))"),
                         ("cc:every_other",
