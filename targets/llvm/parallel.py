@@ -4,7 +4,8 @@ A worker thread, started once per process, waits for work by spinning on an atom
 counter (1 us with `pause`, then yielding the core until `SPIN_US`, so that a caller sharing its
 core on a loaded machine still runs) and then sleeping on a condition variable. `tf_run2(task,
 slots, out0, lo0, hi0, out1, lo1, hi1)` posts the second range to the worker, runs the first on
-the calling thread and spins until the worker is done; both halves run the same compiled function
+the calling thread, then takes the second back if the worker has not started it (on a busy
+machine the worker may wait for a core) or else spins until the worker is done; both halves run the same compiled function
 `f_task(slots, out, lo, hi)`, a trampoline the module adds per function that reads `f`'s
 arguments from an array of 8-byte slots. The C code is compiled once with the system's C compiler
 (`cc -O2 -pthread`) into a cache directory; without a compiler the runtime keeps its Python thread.
@@ -51,6 +52,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static atomic_int gen, done;
+static atomic_long state;  /* 2g+1: job g posted; 2g+2: job g taken (by the worker or back) */
 static task_t job_fn;
 static int64_t *job_slots;
 static void *job_out;
@@ -85,8 +87,11 @@ static void *worker(void *arg) {
             }
         }
         seen = g;
-        job_rc = job_fn(job_slots, job_out, job_lo, job_hi);
-        atomic_store_explicit(&done, g, memory_order_release);
+        long posted = 2L * g + 1;
+        if (atomic_compare_exchange_strong(&state, &posted, posted + 1)) {
+            job_rc = job_fn(job_slots, job_out, job_lo, job_hi);
+            atomic_store_explicit(&done, g, memory_order_release);
+        }
     }
     return 0;
 }
@@ -99,8 +104,8 @@ static void start(void) {
     pthread_create(&t, &a, worker, 0);
 }
 
-int32_t tf_run2(task_t fn, int64_t *slots, void *out0, int64_t lo0, int64_t hi0,
-                void *out1, int64_t lo1, int64_t hi1) {
+static int32_t run2(int steal, task_t fn, int64_t *slots, void *out0, int64_t lo0, int64_t hi0,
+                    void *out1, int64_t lo1, int64_t hi1) {
     pthread_once(&once, start);
     if (pthread_mutex_trylock(&busy) != 0) {  /* another caller holds the worker */
         int32_t rc = fn(slots, out0, lo0, hi0);
@@ -109,10 +114,18 @@ int32_t tf_run2(task_t fn, int64_t *slots, void *out0, int64_t lo0, int64_t hi0,
     job_fn = fn; job_slots = slots; job_out = out1; job_lo = lo1; job_hi = hi1;
     pthread_mutex_lock(&mu);
     int g = atomic_load_explicit(&gen, memory_order_relaxed) + 1;
+    atomic_store_explicit(&state, 2L * g + 1, memory_order_release);
     atomic_store_explicit(&gen, g, memory_order_release);
     pthread_cond_signal(&cv);
     pthread_mutex_unlock(&mu);
     int32_t rc = fn(slots, out0, lo0, hi0);
+    long posted = 2L * g + 1;
+    if (steal && atomic_compare_exchange_strong(&state, &posted, posted + 1)) {
+        /* the worker has not started (a busy machine): run the second half here */
+        int32_t rc1 = fn(slots, out1, lo1, hi1);
+        pthread_mutex_unlock(&busy);
+        return rc ? rc : rc1;
+    }
     long waited = now_ns();
     while (atomic_load_explicit(&done, memory_order_acquire) != g) {
         if (now_ns() - waited < 1000)
@@ -123,6 +136,11 @@ int32_t tf_run2(task_t fn, int64_t *slots, void *out0, int64_t lo0, int64_t hi0,
     int32_t rc1 = job_rc;
     pthread_mutex_unlock(&busy);
     return rc ? rc : rc1;
+}
+
+int32_t tf_run2(task_t fn, int64_t *slots, void *out0, int64_t lo0, int64_t hi0,
+                void *out1, int64_t lo1, int64_t hi1) {
+    return run2(1, fn, slots, out0, lo0, hi0, out1, lo1, hi1);
 }
 
 static int32_t nothing(int64_t *s, void *o, int64_t lo, int64_t hi) {
@@ -136,7 +154,7 @@ int64_t tf_handoff_ns(int reps) {
     if (reps > 256) reps = 256;
     for (int k = 0; k < reps; k++) {
         long s = now_ns();
-        tf_run2(nothing, 0, 0, 0, 0, 0, 0, 0);
+        run2(0, nothing, 0, 0, 0, 0, 0, 0, 0);  /* the worker always takes the job */
         t[k] = now_ns() - s;
     }
     for (int i = 1; i < reps; i++)

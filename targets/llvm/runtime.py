@@ -11,7 +11,9 @@ through a Python thread (ctypes releases the GIL; a hand-off of 15-80 us). By de
 (`threads=None`) calls at each size class (the bit length of the elements touched) are measured:
 a class whose single-thread call takes at most `SPLIT_GAIN` hand-offs always runs on one thread;
 otherwise the first `TRIALS` calls run on one thread, the next `TRIALS` on two, and the faster way
-(the best time of each) is kept for the class.
+(the best time of each) is kept for the class; a later two-thread call slower than `REGRESSION`
+times the best single-thread one returns the class to one thread. On a busy machine the worker may
+wait for a core: the caller then runs the second half itself (`parallel`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ SPLIT_GAIN = 4.0
 """Try two threads only when one thread takes more than this many hand-offs' time."""
 TRIALS = 2
 """Calls timed on one and then on two threads before a size class is decided."""
+REGRESSION = 1.5
+"""A two-thread call slower than this many best single-thread trials returns its size class to
+one thread."""
 MAX_I64 = 2**63 - 1
 
 
@@ -192,6 +197,16 @@ class Kernel:
             self._split[bits] = min(two) < min(one)
         return result
 
+    def _watched(self, work: int, halves: Any) -> Any:
+        """A call of a size class decided for two threads; back to one thread for good if it
+        took over `REGRESSION` times the best single-thread trial (a busy machine)."""
+        one, _ = self._times.get(work.bit_length(), ([], []))
+        t0 = time.perf_counter()
+        result = halves()
+        if self.threads is None and one and time.perf_counter() - t0 > REGRESSION * min(one):
+            self._split[work.bit_length()] = False
+        return result
+
     def _halves(self, prepared: Prepared, out0: int, lo0: int, hi0: int, out1: int, lo1: int,
                 hi1: int) -> None:
         """`f` on [lo0, hi0) into out0 and on [lo1, hi1) into out1, on two threads."""
@@ -227,7 +242,7 @@ class Kernel:
         if split is None:
             self._measured(work, whole, halves)
         else:
-            (halves if split else whole)()
+            self._watched(work, halves) if split else whole()
         return out
 
     def _run_scalar(self, prepared: Prepared, length: int) -> Any:
@@ -249,7 +264,7 @@ class Kernel:
 
         if split is None:
             return self._measured(prepared.work, whole, halves)
-        return halves() if split else whole()
+        return self._watched(prepared.work, halves) if split else whole()
 
     def __call__(self, *args: Any) -> Any:
         return self.run(self.prepare(args))

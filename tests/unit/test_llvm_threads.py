@@ -91,3 +91,16 @@ def test_the_measured_policy_decides_each_size_class_and_keeps_results():
     assert k.run(prepared).tolist() == want.tolist()
     small = k.prepare([x[:100], 2, True])
     assert k._two_threads(small.work + 100, 100) is False  # below the threshold: one thread
+
+
+@needs_cc
+def test_a_slow_two_thread_call_returns_its_size_class_to_one_thread():
+    fn, k = _kernel("affine", {"x": "int32", "return": "int32"})
+    k.threads = None
+    x = np.arange(200_000, dtype=np.int32)
+    prepared = k.prepare([x, 3, True])
+    size_class = (prepared.work + x.size).bit_length()
+    k._split[size_class] = True
+    k._times[size_class] = ([1e-9], [1e-9])  # as if one thread had been far faster
+    assert k.run(prepared).tolist() == (3 * x.astype(np.int64) + 1).astype(np.int32).tolist()
+    assert k._split[size_class] is False
