@@ -36,7 +36,6 @@ from .codegen import (
 from .demand import arg_demand, carries
 from .int32_proofs import NOTHING, Int32Proofs
 from .ops import SCALAR, Value
-from .parallel import add_task
 
 STORAGE = {"int32": I32, "int64": I64, "float32": F32, "float64": F64, "bool": I8}
 """Buffer element types by NumPy dtype name."""
@@ -176,7 +175,6 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature,
     else:
         g.b.store(_to_storage(g, sig.result, root), out)
     g.b.ret(ir.Constant(I32, 0))
-    add_task(module, main)  # `f_task(slots, out, lo, hi)` for the native two-thread pool
     return LoweredFunction(fn.name, sig, rank, tuple(errors), split)
 
 

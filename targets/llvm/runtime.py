@@ -296,6 +296,8 @@ def compile_functions(functions: Sequence[Function], dtypes: dict[str, str] | No
     todo = [f for f in functions if f.name not in hits]
     if todo:
         module, lowered = build_module(todo, dtypes, reassociate=reassociate, proofs=proofs)
+        for f in todo:  # `f_task(slots, out, lo, hi)` for the native two-thread pool
+            parallel.add_task(module, module.get_global(f.name))
         mod = optimize(str(module))
         engine = llvm.create_mcjit_compiler(mod, target_machine())
         engine.finalize_object()

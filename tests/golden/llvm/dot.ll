@@ -78,21 +78,3 @@ fold.exit.5:
   store i64 %".21", i64* %"out"
   ret i32 0
 }
-
-define i32 @"dot_task"(i64* %".1", i8* %".2", i64 %".3", i64 %".4")
-{
-entry:
-  %".6" = getelementptr inbounds i64, i64* %".1", i64 0
-  %".7" = load i64, i64* %".6"
-  %".8" = inttoptr i64 %".7" to i64*
-  %".9" = getelementptr inbounds i64, i64* %".1", i64 1
-  %".10" = load i64, i64* %".9"
-  %".11" = getelementptr inbounds i64, i64* %".1", i64 2
-  %".12" = load i64, i64* %".11"
-  %".13" = inttoptr i64 %".12" to i64*
-  %".14" = getelementptr inbounds i64, i64* %".1", i64 3
-  %".15" = load i64, i64* %".14"
-  %".16" = bitcast i8* %".2" to i64*
-  %".17" = call i32 @"dot"(i64* %".8", i64 %".10", i64* %".13", i64 %".15", i64* %".16", i64 %".3", i64 %".4")
-  ret i32 %".17"
-}

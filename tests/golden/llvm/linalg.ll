@@ -102,28 +102,6 @@ nest.exit.14:
   br label %"nest.head.9"
 }
 
-define i32 @"mat_mul_task"(i64* %".1", i8* %".2", i64 %".3", i64 %".4")
-{
-entry:
-  %".6" = getelementptr inbounds i64, i64* %".1", i64 0
-  %".7" = load i64, i64* %".6"
-  %".8" = inttoptr i64 %".7" to i64*
-  %".9" = getelementptr inbounds i64, i64* %".1", i64 1
-  %".10" = load i64, i64* %".9"
-  %".11" = getelementptr inbounds i64, i64* %".1", i64 2
-  %".12" = load i64, i64* %".11"
-  %".13" = getelementptr inbounds i64, i64* %".1", i64 3
-  %".14" = load i64, i64* %".13"
-  %".15" = inttoptr i64 %".14" to i64*
-  %".16" = getelementptr inbounds i64, i64* %".1", i64 4
-  %".17" = load i64, i64* %".16"
-  %".18" = getelementptr inbounds i64, i64* %".1", i64 5
-  %".19" = load i64, i64* %".18"
-  %".20" = bitcast i8* %".2" to i64*
-  %".21" = call i32 @"mat_mul"(i64* %".8", i64 %".10", i64 %".12", i64* %".15", i64 %".17", i64 %".19", i64* %".20", i64 %".3", i64 %".4")
-  ret i32 %".21"
-}
-
 define i32 @"mat_vec_shape"(double* noalias %".1", i64 %".2", i64 %".3", double* noalias %".4", i64 %".5", i64* %".6")
 {
 entry:
@@ -183,26 +161,6 @@ fold.exit.8:
   store double %".25", double* %".38"
   %".40" = add nsw i64 %"i", 1
   br label %"nest.head.3"
-}
-
-define i32 @"mat_vec_task"(i64* %".1", i8* %".2", i64 %".3", i64 %".4")
-{
-entry:
-  %".6" = getelementptr inbounds i64, i64* %".1", i64 0
-  %".7" = load i64, i64* %".6"
-  %".8" = inttoptr i64 %".7" to double*
-  %".9" = getelementptr inbounds i64, i64* %".1", i64 1
-  %".10" = load i64, i64* %".9"
-  %".11" = getelementptr inbounds i64, i64* %".1", i64 2
-  %".12" = load i64, i64* %".11"
-  %".13" = getelementptr inbounds i64, i64* %".1", i64 3
-  %".14" = load i64, i64* %".13"
-  %".15" = inttoptr i64 %".14" to double*
-  %".16" = getelementptr inbounds i64, i64* %".1", i64 4
-  %".17" = load i64, i64* %".16"
-  %".18" = bitcast i8* %".2" to double*
-  %".19" = call i32 @"mat_vec"(double* %".8", i64 %".10", i64 %".12", double* %".15", i64 %".17", double* %".18", i64 %".3", i64 %".4")
-  ret i32 %".19"
 }
 
 define i32 @"row_sums_shape"(i64* noalias %".1", i64 %".2", i64 %".3", i64 %".4", i64* %".5")
@@ -295,21 +253,4 @@ fold.exit.10:
   store i64 %".36", i64* %".52"
   %".54" = add nsw i64 %"i", 1
   br label %"nest.head.5"
-}
-
-define i32 @"row_sums_task"(i64* %".1", i8* %".2", i64 %".3", i64 %".4")
-{
-entry:
-  %".6" = getelementptr inbounds i64, i64* %".1", i64 0
-  %".7" = load i64, i64* %".6"
-  %".8" = inttoptr i64 %".7" to i64*
-  %".9" = getelementptr inbounds i64, i64* %".1", i64 1
-  %".10" = load i64, i64* %".9"
-  %".11" = getelementptr inbounds i64, i64* %".1", i64 2
-  %".12" = load i64, i64* %".11"
-  %".13" = getelementptr inbounds i64, i64* %".1", i64 3
-  %".14" = load i64, i64* %".13"
-  %".15" = bitcast i8* %".2" to i64*
-  %".16" = call i32 @"row_sums"(i64* %".8", i64 %".10", i64 %".12", i64 %".14", i64* %".15", i64 %".3", i64 %".4")
-  ret i32 %".16"
 }

@@ -73,23 +73,6 @@ nest.exit.3:
   ret i32 0
 }
 
-define i32 @"brighten_task"(i64* %".1", i8* %".2", i64 %".3", i64 %".4")
-{
-entry:
-  %".6" = getelementptr inbounds i64, i64* %".1", i64 0
-  %".7" = load i64, i64* %".6"
-  %".8" = inttoptr i64 %".7" to i64*
-  %".9" = getelementptr inbounds i64, i64* %".1", i64 1
-  %".10" = load i64, i64* %".9"
-  %".11" = getelementptr inbounds i64, i64* %".1", i64 2
-  %".12" = load i64, i64* %".11"
-  %".13" = getelementptr inbounds i64, i64* %".1", i64 3
-  %".14" = load i64, i64* %".13"
-  %".15" = bitcast i8* %".2" to i64*
-  %".16" = call i32 @"brighten"(i64* %".8", i64 %".10", i64 %".12", i64 %".14", i64* %".15", i64 %".3", i64 %".4")
-  ret i32 %".16"
-}
-
 define i32 @"darken_blend_shape"(i64* noalias %".1", i64 %".2", i64* noalias %".3", i64 %".4", i64* %".5")
 {
 entry:
@@ -137,24 +120,6 @@ nest.body.4:
   br label %"nest.head.3"
 nest.exit.5:
   ret i32 0
-}
-
-define i32 @"darken_blend_task"(i64* %".1", i8* %".2", i64 %".3", i64 %".4")
-{
-entry:
-  %".6" = getelementptr inbounds i64, i64* %".1", i64 0
-  %".7" = load i64, i64* %".6"
-  %".8" = inttoptr i64 %".7" to i64*
-  %".9" = getelementptr inbounds i64, i64* %".1", i64 1
-  %".10" = load i64, i64* %".9"
-  %".11" = getelementptr inbounds i64, i64* %".1", i64 2
-  %".12" = load i64, i64* %".11"
-  %".13" = inttoptr i64 %".12" to i64*
-  %".14" = getelementptr inbounds i64, i64* %".1", i64 3
-  %".15" = load i64, i64* %".14"
-  %".16" = bitcast i8* %".2" to i64*
-  %".17" = call i32 @"darken_blend"(i64* %".8", i64 %".10", i64* %".13", i64 %".15", i64* %".16", i64 %".3", i64 %".4")
-  ret i32 %".17"
 }
 
 define i32 @"mag_array_shape"(i64* noalias %".1", i64 %".2", i64 %".3", i64* %".4")
@@ -252,21 +217,6 @@ fold.exit.5:
   ret i32 0
 }
 
-define i32 @"mag_array_task"(i64* %".1", i8* %".2", i64 %".3", i64 %".4")
-{
-entry:
-  %".6" = getelementptr inbounds i64, i64* %".1", i64 0
-  %".7" = load i64, i64* %".6"
-  %".8" = inttoptr i64 %".7" to i64*
-  %".9" = getelementptr inbounds i64, i64* %".1", i64 1
-  %".10" = load i64, i64* %".9"
-  %".11" = getelementptr inbounds i64, i64* %".1", i64 2
-  %".12" = load i64, i64* %".11"
-  %".13" = bitcast i8* %".2" to i64*
-  %".14" = call i32 @"mag_array"(i64* %".8", i64 %".10", i64 %".12", i64* %".13", i64 %".3", i64 %".4")
-  ret i32 %".14"
-}
-
 define i32 @"average_shape"(i64* noalias %".1", i64 %".2", i64* noalias %".3", i64 %".4", i64* %".5")
 {
 entry:
@@ -322,22 +272,4 @@ nest.body.4:
   br label %"nest.head.3"
 nest.exit.5:
   ret i32 0
-}
-
-define i32 @"average_task"(i64* %".1", i8* %".2", i64 %".3", i64 %".4")
-{
-entry:
-  %".6" = getelementptr inbounds i64, i64* %".1", i64 0
-  %".7" = load i64, i64* %".6"
-  %".8" = inttoptr i64 %".7" to i64*
-  %".9" = getelementptr inbounds i64, i64* %".1", i64 1
-  %".10" = load i64, i64* %".9"
-  %".11" = getelementptr inbounds i64, i64* %".1", i64 2
-  %".12" = load i64, i64* %".11"
-  %".13" = inttoptr i64 %".12" to i64*
-  %".14" = getelementptr inbounds i64, i64* %".1", i64 3
-  %".15" = load i64, i64* %".14"
-  %".16" = bitcast i8* %".2" to i64*
-  %".17" = call i32 @"average"(i64* %".8", i64 %".10", i64* %".13", i64 %".15", i64* %".16", i64 %".3", i64 %".4")
-  ret i32 %".17"
 }
