@@ -6,7 +6,7 @@ core on a loaded machine still runs) and then sleeping on a condition variable. 
 slots, out0, lo0, hi0, out1, lo1, hi1)` posts the second range to the worker, runs the first on
 the calling thread, then takes the second back if the worker has not started it (on a busy
 machine the worker may wait for a core) or else spins until the worker is done; both halves run the same compiled function
-`f_task(slots, out, lo, hi)`, a trampoline the module adds per function that reads `f`'s
+`f_task(slots, out, lo, hi)`, a trampoline the runtime adds per function that reads `f`'s
 arguments from an array of 8-byte slots. The C code is compiled once with the system's C compiler
 (`cc -O2 -pthread`) into a cache directory; without a compiler the runtime keeps its Python thread.
 A second caller while the worker is busy runs both halves itself (never two jobs at once).
