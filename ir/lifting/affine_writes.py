@@ -136,7 +136,8 @@ def affine_writes(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
     s = _unstepped(lifter, s, env, ctx, finish)
     for name in L.assigned_vars(s.body):
         cur = env.get(name)
-        if _mentions(s.start, {name}) or _mentions(s.stop, {name}):
+        if any(isinstance(x, L.Index) and _base(x) == name for e in (s.start, s.stop)
+               for x in L.sub_exprs(e)):
             continue  # C evaluates the bound again after each write
         if isinstance(cur, Presized) and name != s.var:
             cur = _filled(lifter, s, name, cur, env, ctx)
