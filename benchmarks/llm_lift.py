@@ -32,8 +32,8 @@ from tensflo.compiler.pipeline import Options, compile_file, read_module
 from tensflo.ir.tensir import App, Lambda, TensIRTypeError, Term, Var, evaluate, parse, print_term
 from tensflo.plugins.llm.answers import HOLE, at, masked, positions
 from tensflo.plugins.llm.blame import other_ops
-from tensflo.tests.support.llm_server import Rule, ScriptedServer
 from tensflo.plugins.manager import load_registry
+from tensflo.tests.support.llm_server import Rule, ScriptedServer
 
 ROOT = Path(__file__).resolve().parent
 KERNELS = ROOT / "kernels"

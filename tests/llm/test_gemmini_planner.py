@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from tensflo.plugins.hookspecs import hookimpl
-from tensflo.tests.support.llm_server import Rule
 from tensflo.targets.gemmini.generator import build
 from tensflo.targets.gemmini.llm_planner import (
     AnswerError,
@@ -34,6 +33,7 @@ from tensflo.targets.gemmini.search import Evaluator, SearchConfig, beam_search
 from tensflo.targets.gemmini.text import print_program
 from tensflo.targets.gemmini.trace import trace
 from tensflo.targets.gemmini.workload import gemm
+from tensflo.tests.support.llm_server import Rule
 
 W = gemm(64, 64, 64)
 TILED = Schedule(ti=4, tj=4, tk=4)  # one tile: no reloads, still fenced per tile

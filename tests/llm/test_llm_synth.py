@@ -21,8 +21,8 @@ from tensflo.plugins.llm.answers import (
 )
 from tensflo.plugins.llm.client import LLMClient
 from tensflo.plugins.llm.sampling import GoodputSampler
-from tensflo.tests.support.llm_server import Rule, ScriptedServer
 from tensflo.plugins.manager import load_registry
+from tensflo.tests.support.llm_server import Rule, ScriptedServer
 
 REPO = Path(__file__).resolve().parents[2]
 DOT = str(REPO / "benchmarks" / "kernels" / "cpp" / "dot.cc")  # int dot(x, y, n)
