@@ -360,11 +360,18 @@ class Encoder:
     def mul(self, elem: str, a: str, b: str, numerals_exact: bool = True) -> str:
         """a * b, or its uninterpreted abstraction when both are non-constants (see above)."""
         linear = numerals_exact and (_numeral(a) or _numeral(b))
+        if self._element_read(a) and self._element_read(b):  # one spelling of a product of
+            a, b = sorted((a, b))  # two elements (`x[k] * w[k]`, `w[k] * x[k]`) whatever the indices
         if self.abstract_nonlinear and not linear:
             sort = SORTS[elem]
             name = self.declare_fun(f"tf_mul_{sort}", [sort, sort], sort)
             return f"({name} {a} {b})"
         return f"(* {a} {b})"
+
+    def _element_read(self, e: str) -> bool:
+        """Whether `e` reads an element of a tensor symbol (`(select x i)`, `(x i)`)."""
+        head = e[1:].split(" ", 1)[0] if e.startswith("(") else ""
+        return head == "select" or head in self._tensor_symbols
 
     def clamp(self, v: str, lo: str, hi: str) -> str:
         self.define(
@@ -452,6 +459,17 @@ class Encoder:
         """Extensional equality: same lengths and the same element at every index."""
         if a.rank == 0:
             return f"(= {a.expr} {b.expr})"
+        pair = a.appended or b.appended
+        if a.rank == 1 and pair is not None:
+            # append(x, e) == b: x == b below len(x), and e == b[len(x)] outside the quantifier
+            # (the solvers do not rewrite under binders, so an element compared at a bound index
+            # equal to len(x) is not matched with one computed at len(x))
+            (x, e), other = pair, (b if a.appended else a)
+            assert other.at is not None
+            n = x.dims[0]
+            head = SVal(other.elem, x.dims, at=other.at)
+            return (f"(and (= {a.dims[0]} {b.dims[0]}) {self.equal(x, head)} "
+                    f"(=> (<= 0 {n}) (= {e} {other.at((n,))})))")
         names = tuple(f"e!{j}" for j in range(a.rank))
         dims = " ".join(f"(= {x} {y})" for x, y in zip(a.dims, b.dims, strict=True))
         in_range = " ".join(f"(<= 0 {n}) (< {n} {d})" for n, d in zip(names, a.dims, strict=True))
