@@ -45,6 +45,8 @@ def run_targets(args: argparse.Namespace, registry: Registry, out: IO[str]) -> i
         for i in items
     ]
     out.write(table(["TARGET", "AVAILABLE", "DESCRIPTION", "PLUGIN"], rows))
+    for name, hint in sorted(registry.not_installed.items()):
+        out.write(f"plugin {name!r} is not loaded: {hint}\n")
     return ExitCode.OK
 
 

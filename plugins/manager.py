@@ -113,8 +113,9 @@ class Registry:
     """False when TENSFLO_DISABLE_PLUGIN_AUTOLOAD limited loading to tensflo's own plugins."""
     failed: dict[str, str] = field(default_factory=dict)
     """Plugins that failed to load: name -> the error message."""
-    not_installed: set[str] = field(default_factory=set)
-    """Those of `failed` that need an optional package that is not installed (an extra)."""
+    not_installed: dict[str, str] = field(default_factory=dict)
+    """Those of `failed` that need an optional package that is not installed: name -> the line
+    naming the `pip install` command."""
     _pending: dict[str, _Pending] = field(default_factory=dict, repr=False)
     _order: list[str] = field(default_factory=list, repr=False)
     _store: ManifestStore | None = field(default=None, repr=False)
@@ -213,7 +214,7 @@ class Registry:
 
     def _of_kind(self, kind: str) -> dict[str, Registration]:
         table = self._kind(kind)
-        self._need(lambda m: m.provides(kind))
+        self._need(lambda m: m.provides(kind) or m.error is not None)  # failed: try again
         return table
 
     def _need(self, wanted: Callable[[Manifest], bool]) -> None:
@@ -241,12 +242,12 @@ class Registry:
             _collect_plugin(self, pending.info)
         except PluginError as e:
             self._remember(pending, Manifest(pending.stamp, error=str(e)))
-            missing = missing_extra(e) is not None
-            if strict and not missing:
+            missing = missing_extra(e)
+            if strict and missing is None:
                 raise
             self.failed[name] = str(e)
-            if missing:
-                self.not_installed.add(name)
+            if missing is not None:
+                self.not_installed[name] = missing
             return
         callers = self.plugin_manager.get_hookcallers(obj) or []
         self._remember(pending, Manifest(

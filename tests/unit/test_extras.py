@@ -79,3 +79,13 @@ def test_every_extra_is_declared_and_all_pulls_them_in():
     everything = extras["all"].strip().removeprefix("tensflo[").removesuffix("]").split(",")
     assert set(everything) == set(EXTRAS.values())
     assert "tensflo[all]" in extras["test"] and "tensflo[test]" in extras["dev"]
+
+
+def test_targets_names_a_plugin_whose_extra_is_missing(tmp_path):
+    for _ in range(2):  # also once the failure is remembered
+        done = tensflo_without(["llvmlite"], "targets", cache=tmp_path)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        assert done.stdout.splitlines()[-1] == ("plugin 'llvm' is not loaded: this needs "
+                                                "llvmlite, which is not installed: pip install "
+                                                "'tensflo[llvm]'")
+        assert "numpy" in done.stdout
