@@ -430,6 +430,8 @@ def _subst_stmt(s: L.Stmt, n: L.Expr, by: L.Expr) -> L.Stmt:
             return dataclasses.replace(s, cond=e(cond), then=block(then), orelse=block(orelse))
         case L.Return(value):
             return dataclasses.replace(s, value=e(value))
+        case L.Break():
+            return s
     raise TypeError(f"unknown statement {s!r}")
 
 
