@@ -54,7 +54,7 @@ from tensflo.plugins.hookspecs import hookimpl
 
 OE_EXAMPLES = 12
 """Examples that decide observational equivalence; a match is then checked on all of them."""
-_SKIP = frozenset({"ite", "stride", "stride_update", "flatten_rows", *MATH_OPS, *SEARCH_OPS, *SCAN_OPS})
+_SKIP = frozenset({"ite", "stride", "stride_update", "flatten_rows", "full", *MATH_OPS, *SEARCH_OPS, *SCAN_OPS})
 """Ops not enumerated at the top level: scalar `ite`, libm and the conversions belong inside
 mined lambdas, searches and arg-extremes come from the loop-shape rules of early exits, strided
 views from the rule for strided reads, scans from the rule for running values (and leave the
