@@ -276,7 +276,7 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     "reshape_rows": _reshape_rows,
     "stride_update": _stride_update,
     "flatten_rows": _flatten_rows,
-    "full": Unsupported("a vector of copies of a value is not lowered to LLVM yet"),
+    "full": lambda g, n, v: g.tensor(elem_of(v), (g.smax(n, g.i64(0)),), lambda idx: v),
     "append": _append,
     "len": lambda g, x: x.dims[0],
     "transpose": lambda g, m: g.tensor(m.elem, (m.dims[1], m.dims[0]),

@@ -139,5 +139,4 @@ def _full_smt(enc: Encoder, n: SVal, v: SVal) -> SVal:
 FULL = register(OpDef(
     name="full", params=("n", "v"), arity=2, infer=_full_infer, numpy=_full_np, smt=_full_smt,
     doc="n copies of v (empty when n <= 0)",
-    modular_args=(1,),
 ))
