@@ -120,8 +120,8 @@ def _int32_lines(kernels: list[dict]) -> list[str]:
            "| kernel | proven | not proven |", "| --- | --- | --- |"]
     for k in rows:
         p = k["int32_proofs"]
-        proven = ", ".join(f"`{o['term']}`" for o in p["proven"] if o["kind"] != "every element "
-                           "is an iteration") or "none"
+        proven = ", ".join(dict.fromkeys(f"`{o['term']}`" for o in p["proven"]
+                                         if o["kind"] != "every element is an iteration")) or "none"
         missing = p["not_proven"][0].replace("|", "\\|") if p["not_proven"] else ""
         out.append(f"| {k['kernel']} | {proven.replace('|', chr(92) + '|')} | {missing} |")
     return out
