@@ -351,10 +351,13 @@ def _elements(z: Any, src: _Source, t: Term, idx: tuple[Any, ...]) -> tuple[Any,
     if not isinstance(t, App) or t.op.slicing is None:
         return None
     s = t.op.slicing
-    bounds = [_scalar(z, src, a, {}) for a in t.args[1:]]
+    base, *rest = t.args
+    if not isinstance(base, Term) or not all(isinstance(a, Term) for a in rest):
+        return None
+    bounds = [_scalar(z, src, a, {}) for a in rest if isinstance(a, Term)]
     if None in bounds:
         return None
-    n_full = _elements(z, src, t.args[0], idx)  # lengths only: the index is shifted below
+    n_full = _elements(z, src, base, idx)  # lengths only: the index is shifted below
     if n_full is None:
         return None
     n = n_full[1][s.axis]
@@ -366,7 +369,7 @@ def _elements(z: Any, src: _Source, t: Term, idx: tuple[Any, ...]) -> tuple[Any,
     stop = clamp(n if s.hi is None else bounds[s.hi - 1], start, n)
     moved = list(idx)
     moved[s.axis] = idx[s.axis] + start
-    inner = _elements(z, src, t.args[0], tuple(moved))
+    inner = _elements(z, src, base, tuple(moved))
     assert inner is not None
     dims = list(inner[1])
     dims[s.axis] = stop - start
