@@ -11,8 +11,8 @@ through a Python thread (ctypes releases the GIL; a hand-off of 15-80 us). By de
 (`threads=None`) calls at each size class (the bit length of the elements touched) are measured:
 a class whose single-thread call takes at most `SPLIT_GAIN` hand-offs always runs on one thread;
 otherwise the first `TRIALS` calls run on one thread, the next `TRIALS` on two, and the faster way
-(the best time of each) is kept for the class; a later two-thread call slower than `REGRESSION`
-times the best single-thread one returns the class to one thread. On a busy machine the worker may
+(the best time of each) is kept for the class; `SLOW_CALLS` later two-thread calls in a row slower
+than `REGRESSION` times the best single-thread one return the class to one thread. On a busy machine the worker may
 wait for a core: the caller then runs the second half itself (`parallel`).
 """
 
@@ -42,8 +42,9 @@ SPLIT_GAIN = 4.0
 TRIALS = 2
 """Calls timed on one and then on two threads before a size class is decided."""
 REGRESSION = 1.5
-"""A two-thread call slower than this many best single-thread trials returns its size class to
-one thread."""
+SLOW_CALLS = 3
+"""`SLOW_CALLS` two-thread calls in a row slower than `REGRESSION` times the best single-thread
+trial return their size class to one thread."""
 MAX_I64 = 2**63 - 1
 
 
@@ -149,6 +150,7 @@ class Kernel:
         """1 or 2 to force; None chooses per size class (see the module docstring)."""
         self._split: dict[int, bool] = {}
         self._times: dict[int, tuple[list[float], list[float]]] = {}
+        self._slow: dict[int, int] = {}
 
     def prepare(self, args: Sequence[Any]) -> Prepared:
         c_args: list[Any] = []
@@ -198,13 +200,17 @@ class Kernel:
         return result
 
     def _watched(self, work: int, halves: Any) -> Any:
-        """A call of a size class decided for two threads; back to one thread for good if it
-        took over `REGRESSION` times the best single-thread trial (a busy machine)."""
-        one, _ = self._times.get(work.bit_length(), ([], []))
+        """A call of a size class decided for two threads; back to one thread for good after
+        `SLOW_CALLS` calls in a row over `REGRESSION` times the best single-thread trial (a busy
+        machine)."""
+        bits = work.bit_length()
+        one, _ = self._times.get(bits, ([], []))
         t0 = time.perf_counter()
         result = halves()
-        if self.threads is None and one and time.perf_counter() - t0 > REGRESSION * min(one):
-            self._split[work.bit_length()] = False
+        slow = bool(one) and time.perf_counter() - t0 > REGRESSION * min(one)
+        self._slow[bits] = self._slow.get(bits, 0) + 1 if slow else 0
+        if self.threads is None and self._slow[bits] >= SLOW_CALLS:
+            self._split[bits] = False
         return result
 
     def _halves(self, prepared: Prepared, out0: int, lo0: int, hi0: int, out1: int, lo1: int,
