@@ -319,6 +319,10 @@ def load_registry(
             known = registry._store.get(info.name, current) if registry._store else None
             registry._pending[info.name] = _Pending(info, ep, current, known)
             registry._order.append(info.name)
+        extra = list(extra)
+        if extra:
+            # an extra plugin may implement hooks that an entry point's plugin declares
+            registry.load_all()
         for name, obj in extra:
             module = getattr(obj, "__name__", None) or type(obj).__module__
             info = PluginInfo(name, module)
