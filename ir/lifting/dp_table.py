@@ -172,7 +172,7 @@ def _only_reads(stmts: list[L.Stmt], name: str, cell: L.Index) -> bool:
         if isinstance(st, L.Assign | L.Push) and isinstance(st.target, L.Name) \
                 and st.target.id == name:
             return False
-        if not all(_cell_reads(e, name, cell) for e in _exprs(st)):
+        if not all(_cell_reads(e, name, cell) for e in L.stmt_values(st)):
             return False
     return True
 
@@ -187,25 +187,10 @@ def _mentions(stmts: list[L.Stmt], name: str) -> bool:
     for st in L.walk_stmts(tuple(stmts)):
         if isinstance(st, L.Assign | L.Push) and _uses(st.target, name):
             return True
-        if any(_uses(e, name) for e in _exprs(st)):
+        if any(_uses(e, name) for e in L.stmt_values(st)):
             return True
     return False
 
 
 def _uses(e: L.Expr, name: str) -> bool:
     return any(isinstance(x, L.Name) and x.id == name for x in L.sub_exprs(e))
-
-
-def _exprs(st: L.Stmt) -> list[L.Expr]:
-    match st:
-        case L.Decl(init=init):
-            return [] if init is None else [init]
-        case L.Assign(value=v) | L.Push(value=v):
-            return [v]
-        case L.If(cond=c) | L.While(cond=c):
-            return [c]
-        case L.For(start=a, stop=b):
-            return [a, b]
-        case L.Return(value=v):
-            return [v]
-    return []

@@ -79,7 +79,7 @@ def _check_uses(fn: L.Function) -> None:
                 carriers.add(target)
                 changed = True
     for st in L.walk_stmts(fn.body):
-        for e in _exprs(st):
+        for e in L.stmt_values(st):
             _check_expr(e, carriers, top=_copied_value(st) is e or isinstance(st, L.Return))
 
 
@@ -138,18 +138,3 @@ def _check_expr(e: L.Expr, carriers: set[str], top: bool) -> None:
         case L.Call(_, args):
             for a in args:
                 _check_expr(a, carriers, top=False)
-
-
-def _exprs(st: L.Stmt) -> list[L.Expr]:
-    match st:
-        case L.Decl(init=init):
-            return [] if init is None else [init]
-        case L.Assign(value=v) | L.Push(value=v):
-            return [v]
-        case L.If(cond=c) | L.While(cond=c):
-            return [c]
-        case L.For(start=a, stop=b):
-            return [a, b]
-        case L.Return(value=v):
-            return [v]
-    return []

@@ -346,6 +346,14 @@ def stmt_exprs(s: Stmt) -> tuple[Expr, ...]:
     return ()
 
 
+def stmt_values(s: Stmt) -> tuple[Expr, ...]:
+    """The expressions a statement holds directly, without its assignment or push target."""
+    match s:
+        case Assign(_, value) | Push(_, value):
+            return (value,)
+    return stmt_exprs(s)
+
+
 def assigned_vars(body: tuple[Stmt, ...]) -> list[str]:
     """Variables a body changes (assigned, element-assigned or pushed to), in first-write order."""
     out: list[str] = []
