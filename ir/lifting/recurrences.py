@@ -30,7 +30,7 @@ from .build import mk, term_arg
 from .loop_rules import Summary, reduction_parts
 from .op_facts import LESS, ORDERINGS
 from .results import Empty, NotLiftable, Sym
-from .sequence import hoisted_map
+from .sequence import hoisted_map, replace_outside_lambdas
 from .vectorize import PendingRead, vectorize
 
 _EXTREMA = ("max", "min")
@@ -266,7 +266,7 @@ def _fold_of_trace(var: Var, init: Term, after: Term, traces: dict[Term, Callabl
         if value not in _subterms(after):
             continue
         t = Var(_fresh("t", after, names), value.type)
-        replaced = rewrite.simplify(_replace(after, value, t))
+        replaced = rewrite.simplify(replace_outside_lambdas(after, {value: t}))
         parts = reduction_parts(replaced, var)
         if parts is None:
             continue
@@ -286,7 +286,7 @@ def _pushed_trace(entry: Term, traces: dict[Term, Callable[[Term], Term]], loop_
         if value not in _subterms(entry):
             continue
         t = Var(_fresh("t", entry, names), value.type)
-        g = rewrite.simplify(_replace(entry, value, t))
+        g = rewrite.simplify(replace_outside_lambdas(entry, {value: t}))
         if free_vars(g) & loop_vars or hoisted_map(g, {t: trace(lo)}) is None:
             continue
 
@@ -304,7 +304,7 @@ def _fold(kind: str, init: Term, rest: Term, t: Var, trace: Callable[[Term], Ter
           ) -> SemiringSummary:
     """The fold of `rest` (over `t`) along `trace`; its `trace` is the vector folded and its
     `value` that vector's new entry (`rest` at the state's new `value`, negated for `min`)."""
-    entry = _replace(rest, t, value)
+    entry = replace_outside_lambdas(rest, {t: value})
     e = Var(_fresh("e", rest, {t.name}), rest.type)
 
     def folded(bound: Term) -> Term:
@@ -330,14 +330,6 @@ def _subterms(t: Term | Lambda) -> set[Term]:
         for a in t.args:
             out |= _subterms(a)
     return out
-
-
-def _replace(t: Term, old: Term, new: Term) -> Term:
-    if t == old:
-        return new
-    if isinstance(t, App):
-        return App(t.op, tuple(a if isinstance(a, Lambda) else _replace(a, old, new) for a in t.args))
-    return t
 
 
 def _fresh(base: str, t: Term, names: set[str]) -> str:

@@ -20,7 +20,7 @@ from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars, lit, rewrite
 from .build import mk, term_arg
 from .loop_rules import Summary, reduction_parts
 from .results import Empty, NotLiftable, Sym
-from .sequence import hoisted_map
+from .sequence import hoisted_map, replace_outside_lambdas
 from .vectorize import PendingRead, vectorize
 
 
@@ -64,8 +64,8 @@ def _scan_summary(s: L.For, entry: Term, v: Var, after: Term, kind: str, rest: T
                   loop_vars: set[Var]) -> Summary | None:
     """The vector of `entry` over the iterations, where `v` runs with `v' = after`, or None."""
     t = Var(_fresh("t", entry, names), v.type)
-    inclusive = _replace(entry, after, t)
-    exclusive = _replace(entry, v, t)
+    inclusive = replace_outside_lambdas(entry, {after: t})
+    exclusive = replace_outside_lambdas(entry, {v: t})
     if not free_vars(inclusive) & loop_vars:
         g, before_step = inclusive, False
     elif not free_vars(exclusive) & loop_vars:
@@ -126,14 +126,6 @@ def _seeded(scan: Term, init: Term, e: Var, combine: Callable[[Term, Term], Term
     seeds = mk("vec_scalar_add", mk("vec_map", scan, Lambda((e,), zero)), init)
     s = Var(e.name + "_", e.type)
     return mk("selection_two_args", scan, seeds, Lambda((e, s), combine(e, s)))
-
-
-def _replace(t: Term, old: Term, new: Term) -> Term:
-    if t == old:
-        return new
-    if isinstance(t, App):
-        return App(t.op, tuple(a if isinstance(a, Lambda) else _replace(a, old, new) for a in t.args))
-    return t
 
 
 def _is_zero(t: Term) -> bool:

@@ -181,7 +181,7 @@ def generalize_invariants(ob: Obligation, given: Sequence[Term]) -> Obligation:
         mapping[t] = Var(name, t.type)
 
     def gen(t: Term) -> Term:
-        return _replace(t, mapping)
+        return replace_outside_lambdas(t, mapping)
 
     return replace(ob, assume=tuple(gen(a) for a in ob.assume),
                    hyps=tuple((gen(a), gen(b)) for a, b in ob.hyps),
@@ -201,12 +201,12 @@ def _reduced(t: Term | Lambda, params: frozenset[Var], out: list[Term]) -> None:
         _reduced(a, params, out)
 
 
-def _replace(t: Term, mapping: Mapping[Term, Term]) -> Term:
+def replace_outside_lambdas(t: Term, mapping: Mapping[Term, Term]) -> Term:
     """`t` with each subterm that is a key of `mapping` replaced (lambda bodies hold none)."""
     if t in mapping:
         return mapping[t]
     if isinstance(t, App):
-        return App(t.op, tuple(a if isinstance(a, Lambda) else _replace(a, mapping) for a in t.args))
+        return App(t.op, tuple(a if isinstance(a, Lambda) else replace_outside_lambdas(a, mapping) for a in t.args))
     return t
 
 

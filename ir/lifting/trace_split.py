@@ -23,6 +23,7 @@ from .build import ONE, ZERO, mk
 from .loop_rules import Summary
 from .recurrences import SemiringSummary
 from .results import Obligation
+from .vectorize import replace_terms
 
 
 def split_traces(obligations: Sequence[Obligation], summaries: Mapping[str, Summary], i: Var
@@ -76,9 +77,9 @@ def _tails_generalized(ob: Obligation, i: Var, taken: set[str]) -> Obligation:
 
 
 def _substituted(ob: Obligation, mapping: Mapping[Term, Term]) -> Obligation:
-    return replace(ob, assume=tuple(_replace(a, mapping) for a in ob.assume),
-                   hyps=tuple((_replace(a, mapping), _replace(b, mapping)) for a, b in ob.hyps),
-                   goals=tuple((_replace(a, mapping), _replace(b, mapping)) for a, b in ob.goals))
+    return replace(ob, assume=tuple(replace_terms(a, mapping) for a in ob.assume),
+                   hyps=tuple((replace_terms(a, mapping), replace_terms(b, mapping)) for a, b in ob.hyps),
+                   goals=tuple((replace_terms(a, mapping), replace_terms(b, mapping)) for a, b in ob.goals))
 
 
 def _terms(ob: Obligation) -> list[Term]:
@@ -91,15 +92,6 @@ def _subterms(t: Term) -> list[Term]:
         for a in t.args:
             out += _subterms(a.body if isinstance(a, Lambda) else a)
     return out
-
-
-def _replace(t: Term, mapping: Mapping[Term, Term]) -> Term:
-    if t in mapping:
-        return mapping[t]
-    if isinstance(t, App):
-        return App(t.op, tuple(Lambda(a.params, _replace(a.body, mapping)) if isinstance(a, Lambda)
-                               else _replace(a, mapping) for a in t.args))
-    return t
 
 
 def _fresh(base: str, taken: set[str]) -> str:
