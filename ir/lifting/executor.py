@@ -36,6 +36,7 @@ from .recurrences import semiring_states
 from .results import Empty, LiftResult, NotLiftable, Presized, Sym
 from .scan import running_scans
 from .sequence import LastValue, earlier_results, generalize_invariants, length_of, plain_lengths
+from .stepped_loops import names_of, unit_step
 from .template import replace_bound
 from .trace_split import split_traces
 from .vectorize import collect_leaves, leaf_slice
@@ -336,6 +337,12 @@ class Lifter:
 
     # -- loops ----------------------------------------------------------------------------------
     def for_(self, s: L.For, env: dict[str, Sym], ctx: Context) -> None:
+        if abs(s.step) >= 2:  # i = start + step * t over a counter t of step 1
+            had = env.pop(s.var, None)
+            self.for_(unit_step(s, names_of(self.function)), env, ctx)
+            if had is not None:  # declared before the loop: no value after it, as for step 1
+                env[s.var] = Var(f"{_AFTER_LOOP}{s.var}", INT)
+            return
         if s.step < 0:
             s = count_up(s)
         if s.step != 1:

@@ -3,7 +3,7 @@ pre-sized vector written at the counter as a vector pushed to."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from tensflo.ir.loop import nodes as L
@@ -90,10 +90,16 @@ def _inside_at(e: L.Expr, at: L.Index, name: L.Name) -> bool:
 
 def replace_at(body: Sequence[L.Stmt], at: L.Index, cell: L.Name | L.Index) -> list[L.Stmt]:
     """`body` with every occurrence of the element `at` replaced by the variable `cell`."""
+    return map_exprs(body, lambda e: cell if e == at else None)
+
+
+def map_exprs(body: Sequence[L.Stmt], f: Callable[[L.Expr], L.Expr | None]) -> list[L.Stmt]:
+    """`body` with each outermost expression `e` for which `f(e)` is not None replaced by it (an
+    assignment target must stay a name or an element)."""
 
     def ex(e: L.Expr) -> L.Expr:
-        if e == at:
-            return cell
+        if (new := f(e)) is not None:
+            return new
         match e:
             case L.Index(b, i):
                 return replace(e, base=ex(b), index=ex(i))
@@ -107,8 +113,8 @@ def replace_at(body: Sequence[L.Stmt], at: L.Index, cell: L.Name | L.Index) -> l
                 return replace(e, args=tuple(ex(a) for a in args))
             case L.Len(a):
                 return replace(e, operand=ex(a))
-            case L.NewVec(_, n, f):
-                return replace(e, length=maybe(n), fill=maybe(f))
+            case L.NewVec(_, n, fill):
+                return replace(e, length=maybe(n), fill=maybe(fill))
         return e
 
     def maybe(e: L.Expr | None) -> L.Expr | None:
