@@ -1,7 +1,7 @@
 """The program generator: one `Schedule` + one workload -> one Gemmini program.
 
 `build` checks the schedule (`schedule.check`) and emits the loops and instructions it describes
-for a matrix product or convolution (`_GemmBuilder`) or an elementwise add (`_build_add`). Every
+for a matrix product or convolution (`GemmBuilder`) or an elementwise add (`_build_add`). Every
 schedule it accepts computes the same result.
 """
 
@@ -17,6 +17,7 @@ from .isa import (
     RELU,
     WEIGHT_STATIONARY,
 )
+from .lean_nest import lean_nest
 from .program import (
     Buffer,
     ComputeAccumulated,
@@ -44,7 +45,7 @@ def build(w: Workload, s: Schedule) -> Program:
     check(w, s)
     if isinstance(w, Add):
         return _build_add(w, s)
-    return _GemmBuilder(w, s).program()
+    return GemmBuilder(w, s).program()
 
 
 def _extent(tile: int, total: int, index: Expr) -> Expr:
@@ -59,7 +60,9 @@ def _k_contiguous(w: Gemm) -> int | None:
     return w.conv.in_ch // DIM if w.conv else None
 
 
-class _GemmBuilder:
+class GemmBuilder:
+    """Emits the program of one matrix product or convolution under one schedule."""
+
     def __init__(self, w: Gemm, s: Schedule) -> None:
         self.w, self.s = w, s
         self.IB, self.JB, self.KB = dims(w)
@@ -215,6 +218,13 @@ class _GemmBuilder:
         return Mvin(Dram("D", offset), ACC_BIT | self.c_addr(), cols, rows, 2)
 
     def compute(self) -> list[Stmt]:
+        fresh, reuse = self.compute_parts()
+        if self.s.inner[-1] != "i":
+            return fresh
+        return when(binop("==", self.i, 0), fresh, reuse)
+
+    def compute_parts(self) -> tuple[list[Stmt], list[Stmt]]:
+        """(preload of the weights and compute, compute reusing the weights in the array)."""
         s, w = self.s, self.w
         row, rows = self.row_of(self.gi())
         kb, jb = self.gk(), self.gj()
@@ -229,11 +239,9 @@ class _GemmBuilder:
         c = ACC_BIT | accumulate | self.c_addr()
         fresh: list[Stmt] = [Preload(b, c, n_cols, k_cols, n_cols, rows),
                              ComputePreloaded(a, E(GARBAGE_ADDR), k_cols, rows, E(DIM), E(DIM))]
-        if s.inner[-1] != "i":
-            return fresh
         reuse: list[Stmt] = [Preload(E(GARBAGE_ADDR), c, E(DIM), E(DIM), n_cols, rows),
                              ComputeAccumulated(a, E(GARBAGE_ADDR), k_cols, rows, E(DIM), E(DIM))]
-        return when(binop("==", self.i, 0), fresh, reuse)
+        return fresh, reuse
 
     def mvout(self) -> Stmt:
         w = self.w
@@ -301,7 +309,7 @@ class _GemmBuilder:
                 body += when(spread, when(later_row, previous, when(first_row, carried)))
             else:
                 body += when(binop("and", later_row, spread), previous)
-        nest = self._nest(s.inner, extent, body)
+        nest = lean_nest(self, extent, bias) if s.lean else self._nest(s.inner, extent, body)
         out: list[Stmt] = [] if s.hoist_config else self.configs()
         if s.loads == "spread":  # the first A group and B step, up front unless prefetched
             a_first, b_first = (
@@ -354,16 +362,18 @@ class _GemmBuilder:
             out.append(Fence())
         return out
 
-    def spread_a(self, nk: Expr, nj: Expr) -> list[Stmt]:
+    def spread_a(self, nk: Expr, nj: Expr, pos: Expr | None = None) -> list[Stmt]:
         """A prefetch for `loads="spread"`: during the `a_blocks` k steps before k group start
         t, the mvin of A rows i starting at t is issued at the iteration (k, j) with
         (k % a_blocks) * nj + j == i % (a_blocks * nj), so each i's mvin is issued exactly once,
         one group ahead, and the group's mvins are spread over all its iterations; the last
-        group loads the next k tile's (or the next C tile's) first one the same way."""
+        group loads the next k tile's (or the next C tile's) first one the same way. `pos`
+        replaces that test on i (a caller looping over the matching i only passes 1)."""
         a = self.s.a_blocks
         k, j, i = Var("k"), Var("j"), self.i
         target = (k // a + 1) * a
-        pos = binop("==", i % (nj * a), (k % a) * nj + j)
+        if pos is None:
+            pos = binop("==", i % (nj * a), (k % a) * nj + j)
         slot = binop("and", self.load_a_cond(), pos)
         ahead = when(binop("and", binop("<", target, nk), slot), [self.load_a(target, nk)])
         k_tiles, c_tiles = self.prefetch_a()

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .bound import lower_bound
 from .isa import ACC_ROWS, DIM, MAX_BLOCK_LEN, SP_ROWS
+from .issue import issue_estimate
 from .schedule import Schedule, ScheduleError, align, check, dims
 from .workload import Add, Gemm, Workload
 
@@ -34,11 +36,17 @@ class Option:
 def _valid(w: Workload, candidates: list[Schedule], current: Schedule) -> list[Schedule]:
     out: list[Schedule] = []
     for s in candidates:
-        if s == current or s in out:
-            continue
         try:
             check(w, s)
         except ScheduleError:
+            if not s.lean:
+                continue
+            s = replace(s, lean=False)  # an option that changed the loops a lean form needs
+            try:
+                check(w, s)
+            except ScheduleError:
+                continue
+        if s == current or s in out:
             continue
         out.append(s)
     return out
@@ -203,11 +211,16 @@ def _weight_reuse(w: Workload, s: Schedule) -> list[Schedule]:
             if min(ti, tj, tk) < 1 or tj > jb:
                 continue
             tall = align(replace(s, ti=ti, tj=tj, tk=tk, double_buffer=copies == 2,
-                                 reuse_a=False, reuse_b=False))
-            out += _spread_loads(w, tall)[:1] or [tall]
-    # mvouts left in a burst at the end of each tile cost a few percent the estimate leaves out
-    valid = sorted(_valid(w, out, s), key=lambda c: _queue_estimate(w, c)
-                   * (1.0 if c.mvout == "next" else 1.03))
+                                 reuse_a=False, reuse_b=False, lean=False))
+            spread = _spread_loads(w, tall)[:1]
+            out += spread or [tall]
+            out += [replace(c, lean=True) for c in spread]
+    # mvouts left in a burst at the end of each tile cost a few percent the estimate leaves out;
+    # a lean loop issues each step's loads in a burst, which costs a few percent when the CPU
+    # is not the bottleneck
+    valid = sorted(_valid(w, out, s), key=lambda c: max(
+        _queue_estimate(w, c) * (1.0 if c.mvout == "next" else 1.03) * (1.05 if c.lean else 1.0),
+        issue_estimate(w, c)))
     # the best double-buffered and the best single-buffered one (the estimate leaves out the
     # transitions between tiles, which double buffering hides)
     return [c for db in (True, False) for c in [x for x in valid if x.double_buffer == db][:1]]
@@ -215,13 +228,15 @@ def _weight_reuse(w: Workload, s: Schedule) -> list[Schedule]:
 
 def _queue_estimate(w: Workload, s: Schedule) -> int:
     """A rough cost of a tiling: the busier of the execute queue (computes and preloads, a
-    weight block preloaded again for every i tile) and the load queue (A reloaded for every j
-    tile, B for every i tile), in 16-byte beats."""
+    weight block preloaded again for every i tile after the first) and the load queue (A
+    reloaded for every j tile, B for every i tile), in 16-byte beats."""
+    if isinstance(w, Add):
+        return 0
     ib, jb, kb = dims(w)
     i_tiles, j_tiles = -(-ib // s.ti), -(-jb // s.tj)
-    execute = ib * jb * kb * (DIM + 4) + 12 * jb * kb * i_tiles
-    a_bytes = ib * kb * DIM * DIM * (1 if s.reuse_a else j_tiles)
-    b_bytes = kb * jb * DIM * DIM * (1 if s.reuse_b else i_tiles)
+    execute = lower_bound(w).execute + 12 * jb * kb * (i_tiles - 1)
+    a_bytes = w.m * w.k * (1 if s.reuse_a else j_tiles)  # implicit im2col: M x K for a convolution
+    b_bytes = w.k * w.n * (1 if s.reuse_b else i_tiles)
     return max(execute, (a_bytes + b_bytes) // 16)
 
 

@@ -70,6 +70,11 @@ class Schedule:
     """Configure once at the start instead of at every tile."""
     unroll: int = 1
     """Unroll the innermost block loop by this factor."""
+    lean: bool = False
+    """With spread loads and block order `kji`: the innermost (i) loop holds only the preloads and
+    computes (the first i peeled, its weights fresh), and each (k, j) step's loads and stores are
+    issued before it in loops of their own, so the CPU tests no condition per compute (see
+    `lean_nest`)."""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -181,6 +186,10 @@ def check(w: Workload, s: Schedule) -> None:
         if s.inner[0] != "k" or s.tk % s.a_blocks or taps % s.a_blocks:
             raise ScheduleError("spread loads need k as the outermost block loop and A mvins "
                                 "that divide the k tile (and a convolution tap)")
+    if s.lean and (s.loads != "spread" or s.inner != "kji" or s.mvout not in ("next", "tile")
+                   or s.unroll != 1):
+        raise ScheduleError("a lean inner loop needs spread loads, block order kji, mvouts in "
+                            "the next tile or after it, and no unrolling")
     if s.mvout == "next" and not s.double_buffer:
         raise ScheduleError("mvouts in the next tile need double buffering")
     if s.mvout in ("deferred", "carried") and s.inner[0] == "k":
