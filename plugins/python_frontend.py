@@ -308,8 +308,12 @@ class _FunctionReader:
         if isinstance(op, ast.Add) and isinstance(node, ast.BinOp) \
                 and self.type_of(left, node).rank and self.type_of(right, node).rank:
             return comprehensions.concat(self, left, right, node)
-        if isinstance(op, ast.Pow) and isinstance(right, L.Const) and type(right.value) is int \
-                and 1 <= right.value <= 4:
+        if isinstance(op, ast.Pow):
+            if not (isinstance(right, L.Const) and type(right.value) is int and 0 <= right.value <= 8):
+                raise self.unsupported(node, f"the operator Pow in {ast.unparse(node)} (only a constant "
+                                             f"exponent 0 to 8 is read, as a product)")
+            if right.value == 0:  # x ** 0 is 1 of x's type (0 ** 0 == 1, nan ** 0 == 1.0)
+                return L.Const(1.0 if self.type_of(left, node).elem == "float" else 1, loc)
             out = left  # x ** k with a small constant k: k - 1 products
             for _ in range(right.value - 1):
                 out = L.Binary("*", out, left, loc)
@@ -416,6 +420,17 @@ class _FunctionReader:
     def call(self, fname: str, args: list[ast.expr], e: ast.expr) -> L.Expr:
         loc = self.loc(e)
         values = [self.expr(a) for a in args]
+        if fname == "math.hypot" and values:  # sqrt of the sum of squares of the floats
+            squares = []
+            for v, a in zip(values, args, strict=True):
+                if (t := self.type_of(v, a)).rank or t.elem == "bool":
+                    raise self.unsupported(a, f"math.hypot of a {t}")
+                x = shapes.as_float(v, t, loc)
+                squares.append(L.Binary("*", x, x, loc))
+            total = squares[0]
+            for sq in squares[1:]:
+                total = L.Binary("+", total, sq, loc)
+            return L.Call(ops.SQRT.name, (total,), loc)
         builtin = _BUILTINS.get(fname)
         if builtin is ops.LEN and len(values) == 1:
             return L.Len(values[0], loc)
