@@ -13,14 +13,16 @@ result reaches the accumulator `ex_latency` cycles later. A DMA transfer (mvin, 
 each row into requests of at most 64 bytes moved in 16-byte beats; with at most `max_inflight`
 requests in flight, each taking `dma_latency` cycles, a transfer occupies its queue for
 `max(beats, ceil(requests * dma_latency / max_inflight))` cycles and its data is ready
-`dma_latency` cycles after that. Peak compute is DIM * DIM = 256 MACs per cycle.
+`dma_latency` cycles after that. With `tlb_miss` > 0, every page a transfer's rows touch that
+is not among the last `tlb_entries` pages used (per DRAM buffer and page) adds `tlb_miss` cycles
+to its occupancy. Peak compute is DIM * DIM = 256 MACs per cycle.
 
 The model needs only the instruction stream, not the data, so it runs on traces of any size.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import asdict, dataclass
 
 from .isa import ACC_BIT, ACC_ROWS, DIM, FULL_WIDTH_BIT, GARBAGE_ADDR, MAX_BYTES, SP_ROWS
@@ -54,6 +56,12 @@ class CycleModel:
     max_request_bytes: int = MAX_BYTES
     max_inflight: int = 16
     dma_latency: int = 64
+    tlb_miss: int = 0
+    """Cycles a DMA transfer stalls for each page its rows touch that the TLB does not hold (a
+    page-table walk); 0, the default, models no address translation."""
+    tlb_entries: int = 4
+    """Entries of the DMA's TLB (Gemmini's `tlb_size`), least recently used first out."""
+    page_bytes: int = 4096
 
 
 DEFAULT_MODEL = CycleModel()
@@ -102,6 +110,25 @@ def measure(stream: Trace, model: CycleModel = DEFAULT_MODEL) -> Report:
     busy = {"ld": 0, "ex": 0, "st": 0}
     counts: dict[str, int] = {}
     ld_elem = [1, 1, 1]
+    ld_stride = [0, 0, 0]
+    st_stride = 0
+    tlb: OrderedDict[tuple[str, int], None] = OrderedDict()
+
+    def misses(buf: str, start: int, stride: int, rows: int, row_bytes: int) -> int:
+        """Pages of the rows of a transfer the TLB misses (LRU over `tlb_entries` pages)."""
+        n = 0
+        for r in range(rows):
+            first = start + r * stride
+            for page in range(first // m.page_bytes, (first + row_bytes - 1) // m.page_bytes + 1):
+                key = (buf, page)
+                if key in tlb:
+                    tlb.move_to_end(key)
+                    continue
+                n += 1
+                tlb[key] = None
+                if len(tlb) > m.tlb_entries:
+                    tlb.popitem(last=False)
+        return n
     t_issue = 0
     last = 0
     macs = loaded = stored = 0
@@ -145,6 +172,9 @@ def measure(stream: Trace, model: CycleModel = DEFAULT_MODEL) -> Report:
             nbytes = rows * cols * esize
             loaded += nbytes
             occupancy = dma(rows, cols * esize)
+            if m.tlb_miss:
+                occupancy += m.tlb_miss * misses(ev[3], ev[4] * esize, ld_stride[id_], rows,
+                                                 cols * esize)
             loc = local(addr, rows, -(-cols // DIM))
             if loc:
                 writes.append(loc)
@@ -154,6 +184,9 @@ def measure(stream: Trace, model: CycleModel = DEFAULT_MODEL) -> Report:
             esize = 4 if (addr & ACC_BIT and addr & FULL_WIDTH_BIT) else 1
             stored += rows * cols * esize
             occupancy = dma(rows, cols * esize)
+            if m.tlb_miss:
+                occupancy += m.tlb_miss * misses(ev[3], ev[4] * esize, st_stride, rows,
+                                                 cols * esize)
             loc = local(addr, rows)
             if loc:
                 reads.append(loc)
@@ -188,6 +221,9 @@ def measure(stream: Trace, model: CycleModel = DEFAULT_MODEL) -> Report:
         else:  # configurations
             if op == CFG_LD:
                 ld_elem[ev[6]] = 1 if ev[5] else 4
+                ld_stride[ev[6]] = ev[3]
+            elif op == CFG_ST:
+                st_stride = ev[3]
             occupancy, latency = 1, 0
         for w, _, blocks in reads:
             for b in blocks:
