@@ -1,7 +1,7 @@
 """`tensflo cache info|clear`: what tensflo keeps on disk, and removing it.
 
-Each cache only saves time: the plugin manifests (which plugin provides what), compiled native
-drivers (`tensflo bench` and differential checks) and LLM answers. Clearing one is always safe.
+Each cache only saves time: the plugin manifests (which plugin provides what), precompiled C and
+C++ headers, compiled native drivers (`tensflo bench` and differential checks) and LLM answers. Clearing one is always safe.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tensflo.plugins.errors import ExitCode, UsageError
+from tensflo.plugins.header_cache import SUBDIR as HEADER_CACHE
 from tensflo.plugins.hookspecs import AddCommand
 from tensflo.plugins.manager import Registry
 from tensflo.plugins.plugin_manifest import MANIFEST_FILE
@@ -29,6 +30,7 @@ def caches() -> dict[str, tuple[Path, str]]:
 
     return {
         "plugins": (cache_dir() / MANIFEST_FILE, "what each plugin provides (lazy loading)"),
+        "headers": (cache_dir() / HEADER_CACHE, "precompiled C and C++ headers (frontends)"),
         "native": (native_dir(), "compiled native drivers (bench, differential checks)"),
         "llm": (Path(llm_dir()), "answers of LLM endpoints"),
     }

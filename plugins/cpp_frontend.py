@@ -26,6 +26,7 @@ from tensflo.ir.loop import ops
 from tensflo.ir.loop.early_return import VOID, is_void_return, loop_returns, lower_early_returns
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
+from tensflo.plugins import header_cache
 from tensflo.plugins.c_exprs import EffectReader, is_effect
 from tensflo.plugins.c_family import ClangOptions, clang_flags, language_of, same_file
 from tensflo.plugins.c_loops import LoopReader, check_reused_counters
@@ -86,7 +87,8 @@ def parse_cpp(path: str, text: str, flags: Sequence[str] | None = None,
     args = list(flags) if flags is not None else list(clang_flags(language))
     index = ci.Index.create()
     try:
-        tu = index.parse(path, args=args, unsaved_files=[(path, text)])
+        tu = header_cache.parse(index, path, text, args) or index.parse(
+            path, args=args, unsaved_files=[(path, text)])
     except ci.TranslationUnitLoadError as e:
         raise LoopIRError(Loc(path, 0, 0), f"clang could not parse the file: {e}") from None
     for d in tu.diagnostics:

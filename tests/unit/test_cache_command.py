@@ -22,12 +22,12 @@ def test_info_lists_each_cache_with_files_and_bytes(caches, cli):
     code, out, _ = cli("cache", "info", "--json")
     assert code == 0
     found = {item["name"]: item for item in json.loads(out)}
-    assert set(found) == {"plugins", "native", "llm"}
+    assert set(found) == {"plugins", "headers", "native", "llm"}
     assert (found["native"]["files"], found["native"]["bytes"]) == (2, 3100)
     assert found["plugins"]["path"] == str(caches / "tensflo" / "plugins.json")
     assert (found["llm"]["files"], found["llm"]["bytes"]) == (0, 0)
     code, out, _ = cli("cache", "info")
-    assert code == 0 and "3.0 KB" in out.splitlines()[2]
+    assert code == 0 and "3.0 KB" in out.splitlines()[3]
 
 
 def test_clear_removes_the_named_caches_only(caches, cli):
@@ -44,4 +44,4 @@ def test_clear_removes_the_named_caches_only(caches, cli):
 def test_an_unknown_cache_is_a_usage_error(caches, cli):
     code, out, err = cli("cache", "clear", "everything")
     assert code == 2 and out == ""
-    assert err == "tensflo: error: unknown cache 'everything' (caches: plugins, native, llm)\n"
+    assert err == "tensflo: error: unknown cache 'everything' (caches: plugins, headers, native, llm)\n"
