@@ -15,6 +15,7 @@ from tensflo.ir.loop.nodes import Loc
 from tensflo.ir.tensir import App, Term, Var, free_vars, lit, rewrite
 
 from .build import ZERO, coerce, mk, term_arg
+from .kept_branches import without_kept_branch
 from .op_facts import LESS, ORDERINGS, REDUCE_OPS, REDUCTION_KINDS, REDUCTION_UNITS
 from .results import Empty, NotLiftable, Presized, Sym
 from .sequence import last_value
@@ -75,6 +76,13 @@ def summarize(s: L.For, name: str, var: Var, init: Sym, new: Term, i: Var, lo: T
         for read in leaves.values():  # x[i + c] in every iteration: hi + c <= len(x)
             leaf_slice(loc, read, i, lo, lo, pending)
         return overwritten
+    merged = without_kept_branch(new, var)
+    if merged is not None:  # a candidate: preservation compares it with `new` (kept_branches)
+        mark = len(pending)
+        try:
+            return summarize(s, name, var, init, merged, i, lo, loop_vars, names, pending)
+        except NotLiftable:
+            del pending[mark:]
     raise NotLiftable(loc, f"the update of {name} is not a map, a push or a reduction "
                            f"(got {name} = {rewrite.show(new)})")
 

@@ -1,0 +1,121 @@
+"""Running states of real Python (`ir/lifting/kept_branches.py`): an `if`/`elif` chain whose first
+branch changes another state (`if v < lo: lo = v  elif v > hi: hi = v`) is read as the second
+branch alone, as a candidate the loop's preservation obligation checks against the source. The
+tuple-returning `min_max` lifts with an unbounded proof and equals CPython exactly on ints beyond
+64 bits; a chain where the merge is wrong (`lo` seeded with a constant: `v < lo` no longer implies
+`v <= hi`, wrong only for values below -1000) is refuted by the proof
+itself, not only by random tests."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tensflo.compiler.differential import load_module
+from tensflo.compiler.pipeline import Options, compile_file, read_module
+from tensflo.compiler.verify import check_obligations
+from tensflo.ir.lifting import lift_function
+from tensflo.plugins.manager import load_registry
+from tensflo.plugins.solvers import Z3Verifier
+
+SOURCE = '''
+def min_max(values: list[int]) -> tuple[int, int]:
+    if not values:
+        raise ValueError("empty")
+    lo = hi = values[0]
+    for v in values[1:]:
+        if v < lo:
+            lo = v
+        elif v > hi:
+            hi = v
+    return lo, hi
+
+
+def spread(xs: list[float]) -> float:
+    lo = xs[0]
+    hi = xs[0]
+    for x in xs:
+        if x < lo:
+            lo = x
+        elif x > hi:
+            hi = x
+    return hi - lo
+
+
+def wrong_merge(values: list[int]) -> int:
+    lo = -1000
+    hi = values[0]
+    for v in values[1:]:
+        if v < lo:
+            lo = v
+        elif v > hi:
+            hi = v
+    return hi
+'''
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("states") / "states.py"
+    path.write_text(SOURCE)
+    return path
+
+
+@pytest.fixture(scope="module")
+def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    namespace: dict[str, Any] = {}
+    exec(compile(SOURCE, str(source), "exec"), namespace)
+    results = compile_file(str(source), ["min_max", "spread", "wrong_merge"], load_registry(),
+                           Options(timeout=30, synth=()))
+    return {r.function: r for r in results}, namespace
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return tuple(_plain(x) for x in v)
+    return [_plain(x) for x in v] if hasattr(v, "__len__") else v
+
+
+@pytest.mark.parametrize("name", ["min_max", "spread"])
+def test_elif_chains_lift_and_agree_with_cpython(compiled: tuple[dict[str, Any], dict[str, Any]],
+                                                 name: str) -> None:
+    results, namespace = compiled
+    r = results[name]
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    fn = getattr(load_module(r.code, f"{name}_states"), name)
+    rng = random.Random(5)
+    worst = 0.0
+    for n in [1, 2, 3, *(rng.randint(1, 30) for _ in range(40))]:
+        if name == "spread":
+            args: tuple[Any, ...] = ([rng.uniform(-1e3, 1e3) for _ in range(n)],)
+        else:  # beyond 64 bits: exact, never wrapped
+            args = ([rng.randint(-10**30, 10**30) for _ in range(n)],)
+        want, got = namespace[name](*args), _plain(fn(*args))
+        if isinstance(want, float):
+            worst = max(worst, abs(want - float(got)))
+        else:
+            assert got == want, (name, args, got, want)
+    assert worst <= 1e-9, f"largest float error {worst}"
+
+
+def test_min_max_refuses_the_empty_list(compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    fn = load_module(compiled[0]["min_max"].code, "min_max_empty").min_max
+    with pytest.raises(ValueError):
+        fn([])
+
+
+def test_a_wrong_merge_is_refuted_by_the_proof(source: Path) -> None:
+    module = read_module(str(source), load_registry())
+    fn = next(f for f in module.functions if f.name == "wrong_merge")
+    r = lift_function(module, fn)  # the rules' candidate: hi = max(values)
+    assert "reduce_max" in str(r.program)
+    report = check_obligations(r.obligations, [Z3Verifier()], timeout=20)
+    assert report.level == "none" and report.counterexample is not None
+
+
+def test_a_wrong_merge_is_not_lifted(compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    r = compiled[0]["wrong_merge"]
+    assert not r.lifted and r.proof != "unbounded", (r.proof, r.tensir)
