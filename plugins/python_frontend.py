@@ -30,7 +30,7 @@ from tensflo.plugins.hookspecs import hookimpl
 
 from . import python_comprehensions as comprehensions
 from . import python_shapes as shapes
-from .python_guards import read_guards, refusal
+from .python_guards import late_checks, read_guards, refusal
 from .python_types import annotation_type, module_scope, unreadable_use
 
 _OPERATORS = {kind: {node: op.symbol for op in ops.BINARY.values() if op.kind == kind
@@ -251,6 +251,9 @@ class _FunctionReader:
                 finally:
                     self.guarded -= 1
                 return [L.While(test, tuple(self.stmts(body)), loc)]
+            case ast.If(_, [ast.Raise()], []) | ast.Assert() \
+                    if (checks := late_checks(self, s, self.signatures)) is not None:
+                return [L.Check(g, g.loc) for g in checks]  # a check on the values computed so far
             case ast.If(cond, then, orelse):
                 return [L.If(self.expr(cond), tuple(self.stmts(then)), tuple(self.stmts(orelse)), loc)]
             case ast.Break():

@@ -19,7 +19,9 @@ not zero. `isinstance(x, T)` holds by the checked parameter types when `T` admit
 declared element type (`list`, `int`, `float`, `(int, float)`, `numbers.Real`, ...): the generated
 code raises `TypeError` for any other input (targets/type_checks.py); a `T` that rejects some input
 the type admits (`isinstance(x, float)` on a float parameter, which also takes ints) is refused.
-A `raise` or `assert` after the prologue is refused with its location.
+A check after the prologue is read by `late_checks` (the lifter states it as a precondition over
+the computed values where it can, `ir/lifting/late_checks.py`); any other `raise` is refused with
+its location.
 """
 
 from __future__ import annotations
@@ -388,6 +390,15 @@ def _all_isinstance(p: _Prologue, seq: ast.expr, kinds: ast.expr) -> L.Expr:
                                         f"{ast.unparse(q)} is {ast.unparse(kinds)}, on a {t} (only "
                                         f"checks that every {t} passes are read)")
     return L.Const(True, p.loc(seq))
+
+
+def late_checks(reader: Reader, s: ast.stmt, signatures: Mapping[str, ast.FunctionDef]
+                ) -> list[L.Guard] | None:
+    """`s` read as checks after the computation started (`if c: raise E(...)`, `assert`, a
+    validation helper), over the values at that point: the loop IR's `Check` statements hold
+    them; None when `s` is not a check."""
+    p = _Prologue(reader, signatures)
+    return p.guards if _check(p, s, {}, ()) else None
 
 
 def refusal(s: ast.stmt, loc: Callable[[ast.AST], Loc]) -> LoopIRError:

@@ -26,10 +26,17 @@ def lift_function(module: L.Module, function: L.Function) -> LiftResult:
 
 
 def entry_guards(module: L.Module, function: L.Function) -> tuple[EntryGuard, ...]:
-    """The function's guards as terms over its parameters (what its generated code checks)."""
+    """The function's guards as terms over its parameters (what its generated code checks), then
+    its checks after the computation started (`late_checks`: raises `NotLiftable` when the
+    loop-shape rules cannot read them)."""
     lifter = Lifter(module, function)
     env: dict[str, Sym] = {p.name: Var(p.name, p.type) for p in function.params}
-    return guard_terms(function, lambda e: lifter.scalar(e, env, Context()))
+    out = guard_terms(function, lambda e: lifter.scalar(e, env, Context()))
+    if any(isinstance(s, L.Check) for s in L.walk_stmts(function.body)):
+        late = Lifter(module, function)
+        late.lift()
+        out += tuple(late.late)
+    return out
 
 
 def check_candidate(module: L.Module, function: L.Function, program: Term,

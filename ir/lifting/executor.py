@@ -19,6 +19,7 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop import ops as loop_ops
 from tensflo.ir.loop.nodes import Loc
 from tensflo.ir.tensir import App, Term, Var, free_vars, lit, rewrite
+from tensflo.ir.tensir.entry import EntryGuard
 from tensflo.ir.tensir.types import INT, TensorType
 
 from .affine_writes import affine_writes
@@ -29,6 +30,7 @@ from .dp_table import carried_table, previous_entry_loop
 from .early_exit import leaves_early, returns_inside, search_loop
 from .guards import assume_guards
 from .infinite_seeds import seed_term, without_seeds
+from .late_checks import late_check
 from .loop_order import count_up
 from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
@@ -64,6 +66,8 @@ class Lifter:
     in_loop: bool = False
     """Whether the statements being executed are in a loop body of the function being run (a
     helper inlined in a loop starts outside one)."""
+    late: list[EntryGuard] = field(default_factory=list)
+    """The checks after the computation started, as entry guards (`late_checks`)."""
 
     def lift(self) -> LiftResult:
         fn = self.function
@@ -177,6 +181,8 @@ class Lifter:
                     done(env)
             case L.While():
                 self.for_(while_to_for(s, env), env, ctx)
+            case L.Check():
+                late_check(self, s, env, ctx)
             case _:
                 raise NotLiftable(s.loc, f"the statement {type(s).__name__}")
 

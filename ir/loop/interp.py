@@ -24,6 +24,7 @@ from .nodes import (
     Binary,
     Break,
     Call,
+    Check,
     Cond,
     Const,
     Decl,
@@ -198,6 +199,9 @@ class Interpreter:
                 self._block(then if self._expr(cond, env) else orelse, env)
             case Break():
                 raise _Break()
+            case Check(guard):
+                if self._expr(guard.fails, env):
+                    raise Raised(guard.loc, guard.exception, guard.message)
             case Return(value):
                 raise _Return(copy.deepcopy(self._expr(value, env)))
             case _:

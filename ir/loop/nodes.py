@@ -206,7 +206,16 @@ class Break:
     loc: Loc = field(default=NOWHERE, compare=False)
 
 
-Stmt = Decl | Assign | Push | For | While | If | Return | Break
+@dataclass(frozen=True, slots=True)
+class Check:
+    """`if c: raise E(...)` or `assert` after the computation started (Python): where
+    `guard.fails` holds on the values at this point, the function raises `guard.exception`."""
+
+    guard: Guard
+    loc: Loc = field(default=NOWHERE, compare=False)
+
+
+Stmt = Decl | Assign | Push | For | While | If | Return | Break | Check
 
 
 # -------------------------------------------------------------------------------------------------
@@ -343,6 +352,8 @@ def stmt_exprs(s: Stmt) -> tuple[Expr, ...]:
             return (cond,)
         case Return(value):
             return (value,)
+        case Check(guard):
+            return (guard.fails,)
     return ()
 
 

@@ -432,6 +432,8 @@ def _subst_stmt(s: L.Stmt, n: L.Expr, by: L.Expr) -> L.Stmt:
             return dataclasses.replace(s, value=e(value))
         case L.Break():
             return s
+        case L.Check(guard):
+            return dataclasses.replace(s, guard=dataclasses.replace(guard, fails=e(guard.fails)))
     raise TypeError(f"unknown statement {s!r}")
 
 

@@ -1,0 +1,81 @@
+"""Checks after the computation started (loop IR `Check`: Python `if norm == 0: raise
+ValueError(...)` after the loops), read as preconditions over the lifted terms.
+
+A check at the top level of the function body, outside any loop, branch or helper and before any
+statement that may return, runs on every input that reaches it: where its condition `fails`
+(evaluated on the symbolic values at that point, a term over the parameters) holds, the source
+raises. So `not fails` joins `requires` (the program is equivalent to the source on the inputs that
+pass, which is what the obligations prove), and the generated code checks it at its entry
+(`EntryGuard`, after the source's own prologue checks) as
+
+    fails'  =  (every precondition stated before the check)  and  fails
+
+so that an input on which the source raises earlier (a read out of range in a loop before the
+check) is refused by that earlier precondition, not by this check. A check anywhere else is
+refused with its location.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.tensir import Term, Var, free_vars, lit, rewrite
+from tensflo.ir.tensir.entry import EntryGuard
+
+from .build import conj, mk
+from .conditions import Context
+from .results import NotLiftable, Sym
+
+if TYPE_CHECKING:
+    from .executor import Lifter
+
+
+def top_level_checks(fn: L.Function) -> frozenset[int]:
+    """The `Check` statements of `fn.body` (by identity) that every call reaching them runs: at
+    the top level, before the first statement that may return."""
+    out: set[int] = set()
+    for s in fn.body:
+        if isinstance(s, L.Check):
+            out.add(id(s))
+        elif any(isinstance(t, L.Return) for t in L.walk_stmts((s,))):
+            break
+    return frozenset(out)
+
+
+def late_check(lifter: Lifter, s: L.Check, env: dict[str, Sym], ctx: Context) -> EntryGuard:
+    """Read the check `s` at this point of `lifter`'s run: its failure becomes an entry guard
+    (returned, and kept in `lifter.late`) and its passing a precondition."""
+    if lifter.in_loop or lifter.depth or ctx.counters or id(s) not in top_level_checks(lifter.function):
+        raise NotLiftable(s.loc, f"a check raising {s.guard.exception} inside a loop, a branch or "
+                                 f"a helper, or after a statement that may return (only checks "
+                                 f"every input reaches are read, as preconditions)")
+    fails = rewrite.simplify(lifter.scalar(s.guard.fails, env, ctx))
+    params = {Var(p.name, p.type) for p in lifter.function.params}
+    stray = free_vars(fails) - params
+    if stray:
+        raise NotLiftable(s.loc, f"a check raising {s.guard.exception} whose condition depends on "
+                                 f"{', '.join(sorted(v.name for v in stray))}, not only on the "
+                                 f"parameters")
+    prior = [*lifter.conditions.requires, *_reads_so_far(lifter)]
+    guard = EntryGuard(rewrite.simplify(mk("and", conj(prior), fails)) if prior else fails,
+                       s.guard.exception, s.guard.message)
+    if guard.fails == lit(False):
+        return guard  # never raises: nothing to check or assume
+    lifter.late.append(guard)
+    passes = rewrite.simplify(mk("not", fails))
+    if passes not in lifter.conditions.requires:
+        lifter.conditions.requires.append(passes)
+    return guard
+
+
+def _reads_so_far(lifter: Lifter) -> list[Term]:
+    """The preconditions the reads made so far give (as `Conditions.read_obligations` states
+    them; those over loop counters are proven from the others and add nothing)."""
+    out: list[Term] = []
+    for _, cond, ctx in lifter.conditions.reads:
+        guard = rewrite.simplify(conj(ctx.runs))
+        full = rewrite.simplify(mk("or", mk("not", guard), rewrite.simplify(cond)))
+        if full != lit(True) and not (free_vars(full) & lifter.conditions.loop_vars):
+            out.append(full)
+    return out

@@ -1,0 +1,174 @@
+"""Checks after the computation started (`if c: raise E(...)` / `assert` after the loops, loop IR
+`Check`, `ir/lifting/late_checks.py`): the lifter states `not c` over the lifted terms in
+`requires`, the interpreter raises there, and the generated code checks it at its entry after
+the preconditions stated before it, so it raises the source's exception type on the same inputs
+(an earlier out-of-range read still raises `IndexError` first) and agrees with CPython elsewhere.
+A check the entry cannot evaluate refuses code generation; a check in a loop or after an early
+return is refused at its line:col."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tensflo.compiler.differential import load_module
+from tensflo.compiler.pipeline import Options, compile_file, read_module
+from tensflo.compiler.verify import check_obligations
+from tensflo.ir.lifting import check_candidate
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop.interp import Raised, run
+from tensflo.ir.tensir import parse
+from tensflo.ir.tensir.types import TensorType
+from tensflo.plugins.manager import load_registry
+from tensflo.plugins.solvers import Z3Verifier
+
+SOURCE = '''
+def scaled_total(xs: list[int], k: int) -> int:
+    total = 0
+    for x in xs:
+        total += x
+    if k > len(xs):
+        raise ValueError("k is larger than the list")
+    return total * k
+
+
+def prefix_sum(xs: list[int], n: int) -> int:
+    s = 0
+    for i in range(n):
+        s += xs[i]
+    assert n != 3, "three is refused"
+    return s
+
+
+def weighted(values: list[float], weights: list[float]) -> float:
+    if len(values) != len(weights):
+        raise ValueError("lengths differ")
+    total = 0.0
+    weight_sum = 0.0
+    for v, w in zip(values, weights):
+        total += v * w
+        weight_sum += w
+    if weight_sum == 0:
+        raise ValueError("total weight must not be zero")
+    return total / weight_sum
+
+
+def in_loop(xs: list[int]) -> int:
+    s = 0
+    for x in xs:
+        s += x
+        if s > 100:
+            raise ValueError("too large")
+    return s
+
+
+def after_return(xs: list[int]) -> int:
+    if len(xs) == 0:
+        return 0
+    s = 0
+    for x in xs:
+        s += x
+    if s == 0:
+        raise ValueError("zero")
+    return s
+'''
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("late") / "late.py"
+    path.write_text(SOURCE)
+    return path
+
+
+@pytest.fixture(scope="module")
+def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    namespace: dict[str, Any] = {}
+    exec(compile(SOURCE, str(source), "exec"), namespace)
+    results = compile_file(str(source), ["scaled_total", "prefix_sum", "weighted", "in_loop",
+                                         "after_return"], load_registry(),
+                           Options(timeout=30, synth=()))
+    return {r.function: r for r in results}, namespace
+
+
+def _outcome(f: Any, *args: Any) -> tuple[str, Any]:
+    try:
+        return "value", int(f(*args))
+    except (ValueError, IndexError, AssertionError) as e:
+        return "raises", e
+
+
+@pytest.mark.parametrize("name", ["scaled_total", "prefix_sum"])
+def test_a_check_after_the_loop_raises_as_the_source(
+        compiled: tuple[dict[str, Any], dict[str, Any]], name: str) -> None:
+    results, namespace = compiled
+    r = results[name]
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    fn = getattr(load_module(r.code, f"{name}_late"), name)
+    rng = random.Random(7)
+    raised = {"ValueError": 0, "AssertionError": 0, "IndexError": 0}
+    for _ in range(300):
+        xs = [rng.randint(-10**9, 10**9) for _ in range(rng.randint(0, 6))]
+        args = (xs, rng.randint(0, 8))
+        (kind, want), (got_kind, got) = _outcome(namespace[name], *args), _outcome(fn, *args)
+        assert kind == got_kind, (args, want, got)
+        if kind == "value":
+            assert got == want, (args, got, want)
+        else:  # the source's exception type (OutsidePrecondition is an IndexError)
+            assert isinstance(got, type(want)), (args, want, got)
+            raised[type(want).__name__] += 1
+    assert raised["ValueError" if name == "scaled_total" else "AssertionError"] > 0, raised
+    if name == "prefix_sum":
+        assert raised["IndexError"] > 0, raised  # read past the end: before the assert
+
+
+def test_the_check_is_stated_in_requires(compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    r = compiled[0]["prefix_sum"]
+    assert "not n == 3" in " ".join(r.requires) or "n != 3" in " ".join(r.requires), r.requires
+
+
+def test_a_check_on_computed_values_is_a_requirement_over_the_lifted_terms(source: Path) -> None:
+    """`weight_sum == 0`: lifted with `not reduce_sum(weights[...]) == 0.0` in `requires` and an
+    unbounded proof; the interpreter raises there; the entry check cannot evaluate a reduction,
+    so code generation is refused, never run without the check."""
+    (lifted,) = compile_file(str(source), ["weighted"], load_registry(),
+                             Options(timeout=30, synth=(), target=None))
+    assert lifted.lifted and lifted.proof == "unbounded", [str(d) for d in lifted.diagnostics]
+    assert any("reduce_sum(weights" in q and "== 0.0" in q for q in lifted.requires), lifted.requires
+    module = read_module(str(source), load_registry())
+    fn = next(f for f in module.functions if f.name == "weighted")
+    assert any(isinstance(s, L.Check) for s in fn.body)
+    with pytest.raises(Raised) as e:
+        run(module, "weighted", [[1.0, 2.0], [1.5, -1.5]])
+    assert e.value.exception == "ValueError"
+    assert run(module, "weighted", [[1.0, 2.0], [1.0, 3.0]]) == pytest.approx(7.0 / 4.0)
+
+
+def test_code_for_a_check_the_entry_cannot_evaluate_is_refused(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    r = compiled[0]["weighted"]
+    assert not r.lifted and not r.code
+    text = " ".join(str(d) for d in r.diagnostics)
+    assert "a guard uses" in text and "the entry check cannot evaluate" in text, text
+
+
+@pytest.mark.parametrize("name, where", [("in_loop", "late.py:36:9"), ("after_return", "late.py:47:5")])
+def test_a_check_not_every_input_reaches_is_refused(compiled: tuple[dict[str, Any], dict[str, Any]],
+                                                    name: str, where: str) -> None:
+    r = compiled[0][name]
+    assert not r.lifted
+    text = " ".join(str(d) for d in r.diagnostics)
+    assert "a check raising ValueError inside a loop, a branch or a helper" in text and where in text, text
+
+
+def test_a_wrong_program_is_not_proven_under_the_check(source: Path) -> None:
+    """The check's precondition (k <= len(xs)) does not make a wrong scaling provable."""
+    module = read_module(str(source), load_registry())
+    fn = next(f for f in module.functions if f.name == "scaled_total")
+    env = {"xs": TensorType("int", 1), "k": TensorType("int", 0)}
+    wrong = parse("reduce_sum(xs) * len(xs)", env)  # right only where k == len(xs)
+    r = check_candidate(module, fn, wrong)
+    assert r is None or check_obligations(r.obligations, [Z3Verifier()], timeout=20).level == "none"
