@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-
-import lark
+from typing import TYPE_CHECKING
 
 from .opdef import OPS, OpDef
 from .terms import App, Arg, Lambda, Lit, Term, Var
 from .types import BOOL, FLOAT, INT, TensIRTypeError, TensorType, parse_type
+
+if TYPE_CHECKING:
+    import lark
 
 
 class TensIRSyntaxError(ValueError):
@@ -49,6 +51,8 @@ class Function:
 
 @cache
 def _parser(start: str) -> lark.Lark:
+    import lark  # on first parse: a compile that parses no TensIR text does not load lark
+
     grammar = files(__package__).joinpath("tensir.lark").read_text()
     return lark.Lark(grammar, start=start, parser="lalr", propagate_positions=True,
                      maybe_placeholders=True)
@@ -88,6 +92,8 @@ def parse_module(text: str, source: str = "<tensir>") -> list[Function]:
 
 
 def _run(text: str, start: str, source: str) -> lark.Tree:
+    import lark
+
     try:
         return _parser(start).parse(text)
     except lark.exceptions.UnexpectedInput as e:
@@ -131,6 +137,8 @@ class _Elaborator:
         self.text, self.source = text, source
 
     def error(self, message: str, node: lark.Tree | lark.Token) -> TensIRSyntaxError:
+        import lark
+
         meta = node if isinstance(node, lark.Token) else node.meta
         line = getattr(meta, "line", 1) or 1
         column = getattr(meta, "column", 1) or 1
