@@ -30,6 +30,7 @@ from .build import ONE, ZERO, as_bool, mk
 from .conditions import Context
 from .loop_rewrite import while_to_for
 from .results import NotLiftable, Obligation, Sym
+from .strides import StridedRead
 from .vectorize import PendingRead, collect_leaves, vectorize
 
 if TYPE_CHECKING:
@@ -184,10 +185,14 @@ def _still_to_run(mask: Term, i: Term, lo: Term, up: bool) -> Term:
 def _read_ranges(lifter: Lifter, s: L.For, pending: list[PendingRead], lo: Term, hi: Term) -> None:
     """The mask reads `x[lo + c .. hi + c)`: in range when the loop runs (a precondition)."""
     requires = lifter.conditions.requires
-    for x, start, c in pending:
-        length = rewrite.simplify(mk("len", x))
-        cond = rewrite.simplify(mk("or", mk("not", mk("lt", lo, hi)), mk("and", mk(
-            "le", ZERO, start), mk("le", rewrite.simplify(mk("add", hi, c)), length))))
+    for read in pending:
+        if isinstance(read, StridedRead):  # x[a * i + c]: both ends in range
+            cond = read.in_range(lo, hi)
+        else:
+            x, start, c = read
+            length = rewrite.simplify(mk("len", x))
+            cond = rewrite.simplify(mk("or", mk("not", mk("lt", lo, hi)), mk("and", mk(
+                "le", ZERO, start), mk("le", rewrite.simplify(mk("add", hi, c)), length))))
         if free_vars(cond) & lifter.conditions.loop_vars:
             raise NotLiftable(s.loc, "a search whose range depends on values of other loops")
         if cond != lit(True) and cond not in requires:

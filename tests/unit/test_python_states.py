@@ -4,7 +4,8 @@ branch alone, as a candidate the loop's preservation obligation checks against t
 tuple-returning `min_max` lifts with an unbounded proof and equals CPython exactly on ints beyond
 64 bits; a chain where the merge is wrong (`lo` seeded with a constant: `v < lo` no longer implies
 `v <= hi`, wrong only for values below -1000) is refuted by the proof
-itself, not only by random tests."""
+itself, not only by random tests. `all(a == b for a, b in zip(s, reversed(s)))` is a search over
+the reversed view `stride(s, len(s) - 1, -1, len(s))`, whose range is a precondition."""
 
 from __future__ import annotations
 
@@ -45,6 +46,17 @@ def spread(xs: list[float]) -> float:
     return hi - lo
 
 
+def is_palindrome(seq: list[int]) -> bool:
+    return all(a == b for a, b in zip(seq, reversed(seq)))
+
+
+def off_by_one(seq: list[int]) -> bool:
+    for i in range(len(seq)):
+        if seq[i] != seq[len(seq) - i]:
+            return False
+    return True
+
+
 def wrong_merge(values: list[int]) -> int:
     lo = -1000
     hi = values[0]
@@ -68,7 +80,8 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     namespace: dict[str, Any] = {}
     exec(compile(SOURCE, str(source), "exec"), namespace)
-    results = compile_file(str(source), ["min_max", "spread", "wrong_merge"], load_registry(),
+    results = compile_file(str(source), ["min_max", "spread", "is_palindrome", "off_by_one",
+                            "wrong_merge"], load_registry(),
                            Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -119,3 +132,33 @@ def test_a_wrong_merge_is_refuted_by_the_proof(source: Path) -> None:
 def test_a_wrong_merge_is_not_lifted(compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
     r = compiled[0]["wrong_merge"]
     assert not r.lifted and r.proof != "unbounded", (r.proof, r.tensir)
+
+
+def test_is_palindrome_lifts_and_agrees_with_cpython(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    results, namespace = compiled
+    r = results["is_palindrome"]
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    assert "stride(seq, len(seq) - 1, -1" in r.tensir, r.tensir
+    fn = load_module(r.code, "palindrome_states").is_palindrome
+    rng = random.Random(8)
+    for n in range(0, 30):
+        half = [rng.randint(-2, 2) * 10**20 for _ in range(n // 2)]
+        pal = half + [rng.randint(-3, 3)] * (n % 2) + half[::-1]
+        for seq in (pal, [rng.randint(-2, 2) for _ in range(n)]):
+            assert bool(fn(seq)) == namespace["is_palindrome"](seq), seq
+
+
+def test_a_reversed_read_past_the_end_is_not_read(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    results, namespace = compiled
+    r = results["off_by_one"]
+    assert r.lifted, [str(d) for d in r.diagnostics]
+    fn = load_module(r.code, "off_by_one_states").off_by_one
+    assert fn([]) == namespace["off_by_one"]([])
+    for seq in ([1], [3, 3], [1, 2, 1]):  # CPython reads seq[len(seq)]: so must the lift refuse
+        with pytest.raises(IndexError):
+            namespace["off_by_one"](seq)
+        with pytest.raises(Exception) as refused:
+            fn(seq)
+        assert isinstance(refused.value, IndexError | ValueError), refused.value
