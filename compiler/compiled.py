@@ -44,9 +44,12 @@ class Compiled(CompileResult):
             chosen = configured_target(registry, target, target_options)
             buf = io.StringIO()
             from tensflo.targets.exact_ints import takes_source_lang
+            from tensflo.targets.llvm.int32_source import takes_int32
 
             lang = {"source_lang": self.source_lang} if takes_source_lang(chosen.emit) else {}
-            chosen.emit([fn], buf, **lang)
+            proven = {"int32": {fn.name: self.int32}} if self.int32 is not None and \
+                takes_int32(chosen.emit) else {}
+            chosen.emit([fn], buf, **lang, **proven)
         return buf.getvalue()
 
     def load(self) -> Callable[..., Any]:
@@ -71,7 +74,11 @@ class Compiled(CompileResult):
                 loaded: Callable[..., Any] = getattr(module, fn.name)
                 return loaded
             if isinstance(target, RunnableTarget):
-                return _executable_call(target.executable(fn))
+                from tensflo.targets.llvm.int32_source import takes_int32
+
+                proven = {"int32": self.int32} if self.int32 is not None and \
+                    takes_int32(target.executable) else {}
+                return _executable_call(target.executable(fn, **proven))
         raise UsageError(f"the {self.target} target's code cannot be loaded into Python; "
                          f"use .code or .render('numpy')")
 

@@ -19,9 +19,12 @@ def emit_dropin(results: Sequence[Any], source: str, kind: str, output: str | No
     when none was lifted: the results say why); a UsageError when a construct or a C type cannot
     be lowered. `reassociate`: float sums may be reordered (default: the C's order)."""
     from tensflo.ir.loop.nodes import LoopIRError
+    from tensflo.ir.tensir import Function
     from tensflo.plugins.c_family import clang_flags, function_signature, language_of
     from tensflo.targets.llvm.codegen import LoweringError
     from tensflo.targets.llvm.dropin import DropInModule, build, spec_of, write
+    from tensflo.targets.llvm.int32_proofs import NOTHING
+    from tensflo.targets.llvm.int32_source import prove_lifted
 
     from .pipeline import read_module
 
@@ -45,9 +48,11 @@ def emit_dropin(results: Sequence[Any], source: str, kind: str, output: str | No
         assert fn is not None
         spec = spec_of(result, fn, {p.name: p.ctype for p in sig.params},
                        None if sig.result is None else sig.result.ctype)
+        int32 = NOTHING if result.program is None or result.output_programs else \
+            prove_lifted(module, Function(fn.name, result.params, result.program))[0]
         try:
             build(spec, module=out, symbol=mangled_name(source, result.function, flags),
-                  reassociate=reassociate)
+                  reassociate=reassociate, int32=int32)
         except LoopIRError as e:
             raise UsageError(f"{e.loc}: {e.message}") from None
         except LoweringError as e:

@@ -131,6 +131,11 @@ class CompileResult:
     """Pointer parameters that must not overlap (one of each pair is written)."""
     output_programs: tuple = field(default=(), repr=False)
     """Per output, its name and program over the function's parameters."""
+    int32_proofs: dict[str, Any] | None = None
+    """llvm target, C/C++ source: the subterms proven to be source `int` values (computed in 32
+    bits) and those not proven, with why (`targets.llvm.int32_source`); None otherwise."""
+    int32: Any = field(default=None, repr=False)
+    """Those proofs (`Int32Proofs`), for `Compiled.load`."""
     emitted: Function | None = field(default=None, repr=False)
     """The function given to the target (for a Python source a `CheckedFunction`: its entry checks
     types, guards and the precondition, and keeps the defaults)."""
@@ -142,7 +147,7 @@ class CompileResult:
     def to_json(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items()
                if k not in ("program", "params", "precondition", "target_options", "disjoint",
-                            "output_programs", "emitted")}
+                            "output_programs", "emitted", "int32")}
         for k in ("outputs", "written"):
             if not self.outputs:
                 del out[k]
@@ -150,6 +155,8 @@ class CompileResult:
             del out["target_report"]
         if out["tested_on"] is None:
             del out["tested_on"]
+        if out["int32_proofs"] is None:
+            del out["int32_proofs"]
         out["diagnostics"] = [asdict(d) for d in self.diagnostics]
         return out
 
@@ -221,7 +228,7 @@ def compile_file(path: str, functions: Sequence[str] | None, registry: Registry,
     results = []
     for name in names:
         try:
-            result = compile_function(module, name, registry, options)
+            result = compile_function(module, name, registry, options, text=text)
         except Exception as e:  # a bug in lifting one function must not lose the others
             result = crashed_result(module, name, options, e)
             for _ in call_each(registry, "tensflo_result", result=result):
@@ -245,8 +252,10 @@ def crashed_result(module: L.Module, name: str, options: Options, error: Excepti
     return result
 
 
-def compile_function(module: L.Module, name: str, registry: Registry, options: Options) -> CompileResult:
-    """Lift one function of a parsed module (see the module docstring)."""
+def compile_function(module: L.Module, name: str, registry: Registry, options: Options,
+                     text: str | None = None) -> CompileResult:
+    """Lift one function of a parsed module (see the module docstring); `text`: the module's
+    source when it is not the file at its path."""
     t0 = time.perf_counter()
     deadline = t0 + options.timeout
     result = CompileResult(name, "not_lifted", "none", options.target)
@@ -384,8 +393,15 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
             from tensflo.targets.exact_ints import int_policy, takes_source_lang
 
             lang = {"source_lang": fn.lang} if takes_source_lang(target.emit) else {}
+            from tensflo.targets.llvm.int32_source import source_int32
+
             result.emitted = entry_function(fn, lifted, entry_guards(module, fn), fn.lang == "python")
-            reports = target.emit([result.emitted], buf, **lang)
+            int32 = source_int32(target, module, fn, result.emitted, text)
+            proven: dict[str, Any] = {}
+            if int32 is not None:
+                result.int32, result.int32_proofs = int32
+                proven["int32"] = {result.emitted.name: int32[0]}
+            reports = target.emit([result.emitted], buf, **lang, **proven)
         except UsageError as e:
             result.status = "not_lifted"
             note("error", fn.loc, f"the {options.target} target cannot generate this program: {e}")

@@ -40,6 +40,7 @@ from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars, 
 from tensflo.plugins.errors import UsageError
 
 from .functions import STORAGE, Signature, lower_function
+from .int32_proofs import NOTHING, Int32Proofs
 from .scalar_loop import (
     C_TYPES,
     F32,
@@ -158,8 +159,10 @@ def single_precision(text: str, names: set[str]) -> str:
 class _Builder:
     """Emits the exported function of a `DropInSpec` (see the module docstring)."""
 
-    def __init__(self, module: ir.Module, spec: DropInSpec, reassociate: bool) -> None:
+    def __init__(self, module: ir.Module, spec: DropInSpec, reassociate: bool,
+                 int32: Int32Proofs = NOTHING) -> None:
         self.module, self.spec, self.reassociate = module, spec, reassociate
+        self.int32 = int32
         self.count = 0
         self.names: set[str] = set()
 
@@ -175,7 +178,8 @@ class _Builder:
                   if v.type.rank and v.name in spec.c_params}
         dtypes["return"] = result_dtype
         lower_function(self.module, fn, Signature.of(fn, dtypes),  # domain errors: rc != 0
-                       reassociate=self.reassociate)
+                       reassociate=self.reassociate,
+                       proofs=self.int32 if name == "out_return" else NOTHING)
         self.names |= {fn.name, f"{fn.name}_shape"}
         shape, main = self.module.get_global(f"{fn.name}_shape"), self.module.get_global(fn.name)
         if aliased:
@@ -187,12 +191,14 @@ class _Builder:
 
 
 def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | None = None,
-          symbol: str | None = None, reassociate: bool = False) -> ir.Module:
+          symbol: str | None = None, reassociate: bool = False,
+          int32: Int32Proofs = NOTHING) -> ir.Module:
     """The LLVM module of the drop-in (see the module docstring), added to `module` when given
     (several functions in one object), exported as `symbol` (a C++ function's mangled name;
     default the function's name); `count_fallbacks`: it also exports `long <f>__fallbacks`,
     incremented on each call that runs the scalar translation; `reassociate`: float sums and
-    products of the lifted programs may add in any order (vectorized; default: the source's)."""
+    products of the lifted programs may add in any order (vectorized; default: the source's);
+    `int32`: the subterms of the returned program proven to be source `int` values."""
     fn = spec.fn
     for p in fn.params:
         c = spec.c_params.get(p.name)
@@ -208,7 +214,7 @@ def build(spec: DropInSpec, count_fallbacks: bool = False, module: ir.Module | N
         module = DropInModule(name=fn.name)
     scalar = scalar_function(module, fn, spec.c_params, spec.c_result, f"{fn.name}__scalar")
     scalar.linkage = "internal"
-    g = _Builder(module, spec, reassociate)
+    g = _Builder(module, spec, reassociate, int32)
     vars_ = {v.name: v for v in spec.variables}
     pointers = [p for p in fn.params if p.pointer]
     bounds = {p.name: [g.tensir(f"len_{p.name}_{k}", t, "int64") for k, t in

@@ -42,6 +42,9 @@ _INT_KINDS = frozenset({"INT", "LONG", "SHORT", "LONGLONG", "CHAR_S", "SCHAR", "
                         "ULONGLONG", "USHORT", "UCHAR", "CHAR_U"})
 """Integral clang type kinds (bool aside); of these only `INT` carries a fact."""
 TIMEOUT_MS = 2000
+"""Per obligation."""
+BUDGET_S = 20.0
+"""Per function: the subterms left when it is spent are `not proven: timeout`."""
 
 
 @dataclass(frozen=True)
@@ -437,20 +440,26 @@ def _guarded(z: Any, src: _Source, t: Term | Lambda, guard: Any, local: dict[Var
         yield from _guarded(z, src, arg, guard, local)
 
 
-def _valid(z: Any, hyps: list[Any], goal: Any) -> tuple[bool, float]:
+def _valid(z: Any, hyps: list[Any], goal: Any, timed_out: list[bool] | None = None,
+           ) -> tuple[bool, float]:
+    """Whether `hyps` imply `goal` (within TIMEOUT_MS; a timeout is noted in `timed_out`)."""
     s = z.Solver()
     s.set("timeout", TIMEOUT_MS)
     s.add(*hyps, z.Not(goal))
     t0 = time.perf_counter()
     status = s.check()
+    if status == z.unknown and timed_out is not None:
+        timed_out.append(True)
     return status == z.unsat, time.perf_counter() - t0
 
 
 def prove(module: L.Module, fn: L.Function, lifted: Function,
-          kinds: dict[tuple[int, int], set[str]]) -> Int32Proofs:
+          kinds: dict[tuple[int, int], set[str]], budget: float = BUDGET_S) -> Int32Proofs:
     """The subterms of `lifted` (the program lifted from `fn`) proven equal to source `int`
-    values (see the module docstring)."""
+    values (see the module docstring); after `budget` seconds the rest is not proven."""
     import z3
+
+    deadline = time.perf_counter() + budget
 
     found = _source(z3, module, fn, kinds)
     if found is None:
@@ -496,17 +505,20 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
             # a subterm of the parameters only is computed once, even for an empty map: it must
             # be a value the source computes before its loop, on every call
             pool, given = (facts, [*hyps, guard]) if free else (list(src.before), [])
-            ok = False
-            if value is not None and proven.get(t, True):
+            ok, timed_out = False, []
+            if time.perf_counter() > deadline:
+                timed_out.append(True)
+            elif value is not None and proven.get(t, True):
                 for fact, loc, path in pool:
-                    ok, secs = _valid(z3, given, z3.And(path, value == fact))
+                    ok, secs = _valid(z3, given, z3.And(path, value == fact), timed_out)
                     if ok:
                         obligations.append({"kind": "int32 source value", "term": str(t),
                                             "at": str(loc), "status": "unsat",
                                             "seconds": round(secs, 4)})
                         break
             if not ok:
-                failures.append(f"{t}: equal to no `int` value the source computes wherever "
+                failures.append(f"{t}: not proven: timeout" if timed_out else
+                                f"{t}: equal to no `int` value the source computes wherever "
                                 "this subterm's value is used")
             proven[t] = proven.get(t, True) and ok
     # a subterm also used outside the maps' bodies is not narrowed there: keep it only if every
