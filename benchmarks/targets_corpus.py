@@ -6,10 +6,21 @@ Runs `tensflo bench` (compiler/bench.py) on each kernel of benchmarks/kernels at
 largest input has about `--elements` entries; matrices are square), then writes
 benchmarks/results/targets_corpus.md and .json: per kernel x runner the median time, speedup over
 the original (g++ -O3 -march=native for C++, CPython for Python) and whether the output agreed, and
-per target the geometric-mean speedup over the C++ kernels. A STREAM-style copy/triad
-(benchmarks/stream.py) measured in the same run at each kernel's working-set size gives its
-bandwidth bound: bytes of the inputs it reads plus its output (int32, as in the C++ code) divided
-by the measured rate; each runner's time is also given as a multiple of that bound.
+per target the geometric-mean speedup over the C++ kernels.
+
+For a C++ kernel the speedup is measured side by side: `ROUNDS` rounds, each timing `CALLS` calls
+of the g++ original (its timing driver, one process per round, the same inputs) and then `CALLS`
+calls of the target, and the speedup is the median over rounds of the ratio of the two rounds'
+medians, so that load on the machine during one round hits both. A kernel whose original takes
+more than `--max-call-seconds` per call at a tenth of the size (a matrix product: work grows
+faster than its input) is timed at a tenth of the size, and so on; its row says the size.
+
+The bandwidth bound, measured in the same run (benchmarks/stream.py): the bytes the kernel must
+move (its input arrays, and its output, in the original's width: int32 for C++) over the best
+rate a STREAM kernel reaches at that working set on 1 or 2 threads (the read rate for a kernel
+that writes less than 1% of its bytes, else copy or triad). Each runner's median time is also
+given as a multiple of that bound. The bound counts bytes only: a compute-bound kernel (a matrix
+product) cannot reach it.
 """
 
 from __future__ import annotations
@@ -23,22 +34,42 @@ import resource
 import statistics
 import sys
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stream import bandwidth_at  # noqa: E402
+from stream import bound_at  # noqa: E402
 
-from tensflo.compiler.bench import BenchOptions, bench_function  # noqa: E402
+from tensflo.compiler.bench import BenchOptions, bench_function, runnable_targets, time_calls  # noqa: E402
+from tensflo.compiler.bench_dropin import is_dropin_source  # noqa: E402
+from tensflo.compiler.bench_inputs import NoInputs, large_inputs, plan_inputs  # noqa: E402
+from tensflo.compiler.native import NativeError  # noqa: E402
+from tensflo.compiler.native_timing import compile_timed  # noqa: E402
 from tensflo.compiler.pipeline import Options, compile_function, read_module  # noqa: E402
 from tensflo.ir.tensir import Function  # noqa: E402
 from tensflo.plugins.errors import UsageError  # noqa: E402
 from tensflo.plugins.manager import Registry, load_registry  # noqa: E402
-from tensflo.targets.llvm.int32_proofs import Int32Proofs, assumed, prove_source  # noqa: E402
+from tensflo.targets.llvm.int32_proofs import assumed, prove_source  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 KERNELS = ROOT / "kernels"
 RESULTS = ROOT / "results"
+ROUNDS = 7
+"""Side-by-side rounds (original, then target) per C++ kernel."""
+CALLS = 3
+"""Timed calls per runner and round."""
+
+
+@dataclass(frozen=True)
+class Lifted:
+    """A kernel as `bench_function` lifts it: the source function and the lifted one."""
+
+    module: Any
+    source: Any
+    result: Any
+    fn: Function
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--targets", help="comma-separated (default: every available runnable target)")
     ap.add_argument("--only", nargs="*", help="kernel names")
     ap.add_argument("--max-seconds", type=float, default=1.0)
+    ap.add_argument("--max-call-seconds", type=float, default=5.0,
+                    help="time a kernel whose original call would take longer at a smaller size")
     ap.add_argument("--out", default="targets_corpus",
                     help="results file stem under benchmarks/results (default targets_corpus)")
     args = ap.parse_args(argv)
@@ -63,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
             lang = "cpp" if path.suffix == ".cc" else "python"
             print(f"{lang}/{path.stem} ...", file=sys.stderr, flush=True)
             opts = BenchOptions(targets=targets, sizes=(elements,), max_seconds=args.max_seconds)
-            proofs = int32_proofs(rel, path.stem, registry, opts) if lang == "cpp" else {}
+            lifted = lift(rel, path.stem, registry, opts)
+            size = elements
+            if lifted is not None and lang == "cpp":
+                size = affordable_size(rel, lifted, elements, args.max_call_seconds)
+                opts = replace(opts, sizes=(size,))
+            proofs = {lifted.fn: prove_source(rel, lifted.fn)} if lifted and lang == "cpp" else {}
             try:
                 with assumed(proofs):
                     report = bench_function(rel, path.stem, registry, opts)
@@ -73,29 +111,106 @@ def main(argv: list[str] | None = None) -> int:
             data = report.to_json()
             if proofs:
                 data["int32_proofs"] = next(iter(proofs.values())).to_json()
-            moved = report.working_set.get(elements)
-            rate = bandwidth_at(moved) if moved else None
-            data.update({"kernel": path.stem, "lang": lang, "bytes_moved": moved,
-                         "bandwidth_gbs": rate,
-                         "bound_s": moved / (rate * 1e9) if moved and rate else None})
+            if lifted is not None and lang == "cpp":
+                with assumed(proofs):
+                    data["side_by_side"] = side_by_side(rel, lifted, registry, opts, size)
+            moved = report.working_set.get(size)
+            bound = bound_at(moved, lifted is not None and lifted.fn.result.rank == 0) if moved else None
+            data.update({"kernel": path.stem, "lang": lang, "elements": size, "bytes_moved": moved,
+                         "bound": bound, "bound_s": bound["seconds"] if bound else None})
             kernels.append(data)
-    write_results(kernels, elements, time.perf_counter() - started, args.out)
+    write_results(kernels, elements, time.perf_counter() - started, args.out, argv)
     return 0
 
 
-def int32_proofs(rel: str, name: str, registry: Registry, opts: BenchOptions,
-                 ) -> dict[Function, Int32Proofs]:
-    """The lifted function (as `bench_function` lifts it) and its subterms proven to be values
-    the C++ source computes in `int`, which the llvm target then computes in 32 bits."""
+def lift(rel: str, name: str, registry: Registry, opts: BenchOptions) -> Lifted | None:
+    """The kernel lifted as `bench_function` lifts it; None if it is not lifted."""
     try:
         module = read_module(rel, registry)
         result = compile_function(module, name, registry, Options(target=None, timeout=opts.timeout, seed=opts.seed))
     except UsageError:
+        return None
+    source = module.function(name)
+    if not result.lifted or result.program is None or source is None:
+        return None
+    return Lifted(module, source, result, Function(name, result.params, result.program))
+
+
+def _inputs(lifted: Lifted, size: int, seed: int) -> dict[str, Any] | None:
+    try:
+        plan = plan_inputs(lifted.module, lifted.source, lifted.result.precondition, seed=seed)
+        return large_inputs(plan, lifted.result.program, lifted.result.precondition, size, seed=seed)
+    except NoInputs:
+        return None
+
+
+def _original(rel: str, lifted: Lifted) -> Any:
+    src = lifted.source
+    return compile_timed(rel, src.name, [str(p.type) for p in src.params], str(src.result))
+
+
+def affordable_size(rel: str, lifted: Lifted, elements: int, max_call_seconds: float) -> int:
+    """`elements`, or a tenth of it (repeatedly) while one call of the original at a tenth of the
+    size takes more than a tenth of `max_call_seconds`."""
+    size = elements
+    while size >= 10**5:
+        arrays = _inputs(lifted, size // 10, 0)
+        if arrays is None:
+            return size
+        try:
+            timed = _original(rel, lifted).time([arrays[p.name] for p in lifted.source.params],
+                                                warmup=0, repeats=1, max_seconds=1e6)
+        except NativeError:
+            return size
+        if timed.seconds[0] <= max_call_seconds / 10:
+            return size
+        size //= 10
+    return size
+
+
+def side_by_side(rel: str, lifted: Lifted, registry: Registry, opts: BenchOptions,
+                 size: int) -> dict[str, Any]:
+    """Per runnable target: the original and the target timed in alternating rounds on the same
+    inputs (see the module docstring); the speedup is the median of the rounds' ratios."""
+    src, result = lifted.source, lifted.result
+    if is_dropin_source(rel, src) or result.outputs:
         return {}
-    if not result.lifted or result.program is None:
+    arrays = _inputs(lifted, size, opts.seed)
+    if arrays is None:
         return {}
-    fn = Function(name, result.params, result.program)
-    return {fn: prove_source(rel, fn)}
+    args = [arrays[p.name] for p in src.params]
+    try:
+        program = _original(rel, lifted)
+        first = program.time(args, warmup=0, repeats=1, max_seconds=1e6).seconds[0]
+    except NativeError as e:
+        return {"error": str(e).splitlines()[0]}
+    slow = first > 0.3
+    rounds, calls, warm = (3, 1, 0) if slow else (ROUNDS, CALLS, 1)
+    dtypes = {p.name: "int32" for p in lifted.fn.params if p.type.elem == "int"}
+    if lifted.fn.result.elem == "int":
+        dtypes["return"] = "int32"
+    out: dict[str, Any] = {}
+    for tname, target, _why in runnable_targets(registry, opts.targets):
+        if target is None:
+            continue
+        try:
+            ex = target.executable(lifted.fn, dtypes)
+            prepared = ex.prepare([arrays[p.name] for p in lifted.fn.params])
+            for _ in range(8):  # past the runtime's choice of threads
+                ex.run(prepared)
+            pairs = []
+            for _ in range(rounds):
+                a = program.time(args, warmup=warm, repeats=calls, max_seconds=1e6).seconds
+                b, _ = time_calls(lambda _, ex=ex, p=prepared: ex.run(p), warm, calls, 1e6)
+                pairs.append((statistics.median(a), b.median))
+        except Exception as e:  # a failing target is a cell of the table
+            out[tname] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
+            continue
+        ratios = [a / b for a, b in pairs]
+        out[tname] = {"speedup": statistics.median(ratios), "ratios": ratios,
+                      "original_s": statistics.median(a for a, _ in pairs),
+                      "target_s": statistics.median(b for _, b in pairs)}
+    return out
 
 
 def _handoff_line() -> str:
@@ -132,22 +247,28 @@ def _geomean(values: list[float]) -> float | None:
 
 
 def write_results(kernels: list[dict], elements: int, seconds: float,
-                  out: str = "targets_corpus") -> None:
+                  out: str = "targets_corpus", argv: list[str] | None = None) -> None:
     runners = sorted({r["runner"] for k in kernels for r in k.get("rows", [])
                       if r["runner"] not in ("CPython",) and not r["runner"].startswith("g++")})
     lines = [
         "# Targets on the kernel corpus",
         "",
-        f"Command: `.venv/bin/python benchmarks/targets_corpus.py --elements {elements}` "
-        f"({platform.python_version()}, {platform.machine()}, {os.cpu_count() or 1} CPUs; {seconds:.0f} s).",
-        "Each cell: median ms, speedup over the original (g++ -O3 -march=native for C++, CPython for "
-        "Python), and time / bandwidth bound (STREAM-style copy/triad at the kernel's working set, "
-        "2 threads). `DIFFERS` marks an output that is not the original's; `err` a runner that "
+        "Command: `.venv/bin/python benchmarks/targets_corpus.py "
+        f"{' '.join(argv if argv is not None else sys.argv[1:])}` "
+        f"({platform.python_version()}, {platform.machine()}, {os.cpu_count() or 1} CPUs; {seconds:.0f} s; "
+        f"{elements:.0e} elements).",
+        "Each cell: median ms, speedup over the original (g++ -O3 -march=native for C++, measured "
+        "side by side in alternating rounds, median of the rounds' ratios; CPython for Python), and "
+        "time / bandwidth bound. The bound: the kernel's bytes (inputs and output) over the best "
+        "rate of a STREAM kernel (read for a reduction, else copy or triad) at the kernel's working "
+        "set on 1 or 2 threads, measured in this run (`bound` column: ms, STREAM kernel, GB/s, "
+        "threads). `DIFFERS` marks an output that is not the original's; `err` a runner that "
         "failed (reason in the JSON). Conversion to and from each framework is excluded. The bound "
         "counts bytes only: for compute-bound kernels (matrix products) it is far below any "
-        "achievable time.",
+        "achievable time. A kernel timed below the requested size says so (`@ size`): its "
+        "original would take over `--max-call-seconds` per call.",
         "",
-        "| kernel | original ms | bound ms | " + " | ".join(runners) + " |",
+        "| kernel | original ms | bound | " + " | ".join(runners) + " |",
         "| --- | --- | --- | " + " | ".join("---" for _ in runners) + " |",
     ]
     speedups: dict[str, list[float]] = {r: [] for r in runners}
@@ -155,6 +276,8 @@ def write_results(kernels: list[dict], elements: int, seconds: float,
     slower: dict[str, list[str]] = {r: [] for r in runners}
     for k in kernels:
         name = f"{k['lang']}/{k['kernel']}"
+        if k.get("elements", elements) != elements:
+            name += f" @ {k['elements']:.0e}"
         if "skipped" in k:
             lines.append(f"| {name} | not lifted | | " + " | ".join("" for _ in runners) + " |")
             continue
@@ -162,6 +285,9 @@ def write_results(kernels: list[dict], elements: int, seconds: float,
         base = rows.get(k["baseline"])
         base_ms = base["time"]["median_s"] * 1e3 if base and base["time"] else None
         bound = k.get("bound_s")
+        side = k.get("side_by_side", {})
+        if k["baseline"] in rows and side and "error" not in side:
+            base_ms = statistics.median(v["original_s"] for v in side.values() if "original_s" in v) * 1e3
         cells = []
         for runner in runners:
             r = rows.get(runner)
@@ -169,6 +295,9 @@ def write_results(kernels: list[dict], elements: int, seconds: float,
                 cells.append("err" if r else "")
                 continue
             t = r["time"]["median_s"]
+            if "speedup" in side.get(runner, {}):
+                t = side[runner]["target_s"]
+                r = {**r, "speedup": side[runner]["speedup"]}
             text = f"{t * 1e3:.3f}"
             if r["agrees"] is False:
                 cells.append(text + " DIFFERS")
@@ -184,7 +313,9 @@ def write_results(kernels: list[dict], elements: int, seconds: float,
                 text += f" [{t / bound:.2f}]"
                 bound_ratios[runner].append(t / bound)
             cells.append(text)
-        lines.append(f"| {name} | {base_ms:.3f} | {bound * 1e3 if bound else 0:.3f} | "
+        b = k.get("bound") or {}
+        where = f"{b['seconds'] * 1e3:.3f} ({b['stream']}, {b['gbs']:.0f} GB/s, {b['threads']}t)" if b else ""
+        lines.append(f"| {name} | {base_ms:.3f} | {where} | "
                      + " | ".join(cells) + " |" if base_ms is not None else
                      f"| {name} | failed | | " + " | ".join(cells) + " |")
     lines += ["", "| runner | geomean speedup over g++ (C++ kernels) | kernels | slower than g++ on | "
