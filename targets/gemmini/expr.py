@@ -189,7 +189,11 @@ def show_c(e: Expr, parent: int = 0) -> str:
     p = C_PREC[e.op]
     left = p + 1 if e.op in COMPARISONS else p
     # gcc warns about `a + b << c` and `a & b | c`; parenthesize mixed shifts and bit operations
+    right = p + 1 if e.op not in ("<<", "|", "&") else 10
     if e.op in ("<<", "|", "&"):
         left = max(left, 10)
-    text = f"{show_c(e.a, left)} {C_SYMBOL.get(e.op, e.op)} {show_c(e.b, p + 1 if e.op not in ('<<', '|', '&') else 10)}"
+    # and `a < b == c` (-Wparentheses): a comparison or equality inside an equality
+    if e.op in ("==", "!="):
+        left = right = max(p + 1, C_PREC["<"] + 1)
+    text = f"{show_c(e.a, left)} {C_SYMBOL.get(e.op, e.op)} {show_c(e.b, right)}"
     return f"({text})" if p < parent else text

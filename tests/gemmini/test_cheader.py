@@ -39,7 +39,7 @@ from tensflo.targets.gemmini.program import (
     Preload,
     Program,
 )
-from tensflo.targets.gemmini.schedule import NAIVE, library
+from tensflo.targets.gemmini.schedule import NAIVE, Schedule, library
 from tensflo.targets.gemmini.workload import Add, conv2d, conv2d_image, gemm
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
@@ -269,3 +269,18 @@ def test_programs_the_current_header_cannot_express_are_refused():
     with pytest.raises(HeaderError, match="mvout` may run before"):
         render(early)
     assert "gemmini_config_st(16);" in render(two, "2021")
+
+
+@pytest.mark.parametrize("header", ["current", "2021"])
+def test_lean_inner_loop_c_compiles_and_computes_the_reference(header, tmp_path):
+    # strided loops over i (start (k % 4) + j, step 4; stores from (k + nk (j + 1) - j) % nk)
+    w = conv2d(1, 7, 64, 40, bias="row", out_dtype="int8", relu=True, name="conv_lean")
+    s = Schedule(ti=7, tj=1, tk=12, inner="kji", a_blocks=4, loads="spread", mvout="next",
+                 double_buffer=True, fence=False, hoist_config=True, lean=True)
+    program = build(w, s)
+    replayed = replay(program, compile_and_trace(program, render(program, header), header,
+                                                 tmp_path), header)
+    inputs = w.inputs(np.random.default_rng(3))
+    got = Emulator(replayed, inputs).run()
+    for buf, want in w.reference(inputs).items():
+        np.testing.assert_array_equal(got[buf], want)
