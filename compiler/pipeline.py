@@ -1,7 +1,7 @@
 """The lifting pipeline: source -> loop IR -> TensIR candidate -> quick check -> proof -> code.
 
 `compile_file` lifts the functions of one C++ or Python file and returns one `CompileResult` per
-function (the JSON contract of DESIGN §6). Candidates come first from the loop-shape rules
+function (`to_json()`: what `--json` prints). Candidates come first from the loop-shape rules
 (`tensflo.ir.lifting`), then from the synthesizers named in `Options.synth` (the enumerative search
 by default) when the rules fail or their candidate cannot be proven. A candidate must agree with the
 reference interpreter on random inputs inside the domain before it is sent to the verifier; a
@@ -51,9 +51,9 @@ from tensflo.plugins.manager import Registry, call_each
 
 from .arithmetic import arithmetic
 from .multi_output import compile_outputs, emit_outputs
+from .outcomes import STATUSES, Proof, Status
 from .verify import LEVELS, ProofReport, check_obligations, obligation_script
 
-STATUSES = ("lifted", "not_lifted", "error")
 QUERY_TIMEOUT = 20.0
 """Seconds one obligation may take (the unbounded try and the bounded one share it), so that one
 hard query cannot use the whole budget of a function."""
@@ -84,11 +84,12 @@ class Diagnostic:
 
 @dataclass
 class CompileResult:
-    """The outcome for one function; `to_json()` is the `--json` object of DESIGN §6."""
+    """The outcome for one function; `to_json()` is the object `tensflo compile --json` prints
+    for it (the fields below, without the in-memory programs)."""
 
     function: str
-    status: str
-    proof: str
+    status: Status
+    proof: Proof
     target: str | None
     arithmetic: str = "integer"
     """`integer`: every value the function computes is an int or a bool, and a proof is exact;

@@ -22,11 +22,11 @@ from tensflo.ir.tensir import Term, free_vars
 from tensflo.ir.tensir.smt import Encoder
 from tensflo.plugins.components import CheckResult, Verifier
 
+from .outcomes import LEVELS, Proof
 from .prove import prove
 
 BOUND = 4
 """Lengths and int variables are at most this in a bounded proof."""
-LEVELS = ("unbounded", "bounded", "tested", "none")
 
 
 def obligation_script(ob: Obligation, dialect: str, abstract: bool, bound: int | None = None) -> str:
@@ -113,8 +113,8 @@ def _prove_in_child(send: Any, build: Callable[[str, bool], str], v: Verifier, t
 class ProofReport:
     """The outcome of proving a lifted program's obligations."""
 
-    level: str
-    results: list[tuple[Obligation, CheckResult, str]] = field(default_factory=list)
+    level: Proof
+    results: list[tuple[Obligation, CheckResult, Proof]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -154,7 +154,7 @@ def check_obligations(obligations: Sequence[Obligation], verifiers: Sequence[Ver
             report.level = "none"
             continue
         res = _check(ob, None, left, verifiers, portfolio)
-        level = "unbounded"
+        level: Proof = "unbounded"
         if res.status != "unsat":
             if res.status == "sat":
                 level = "none"
