@@ -1,4 +1,4 @@
-"""The layer order of DESIGN §2 and the checks that keep the code base in shape.
+"""The layer order of the package and the checks that keep the code base in shape.
 
 `ir` -> `plugins` -> `targets` -> `compiler`: a module imports only its own layer and those before it
 (import-linter, contracts in setup.cfg), never another module's `_private` names, and no module grows

@@ -1,4 +1,4 @@
-"""`tensflo compile` and `tensflo lift`: the JSON contract, exit codes and diagnostics (DESIGN §6)."""
+"""`tensflo compile` and `tensflo lift`: the `--json` fields, exit codes and diagnostics."""
 
 from __future__ import annotations
 
