@@ -73,6 +73,7 @@ class Diagnostic:
 
     @classmethod
     def at(cls, severity: str, loc: Loc | None, message: str) -> Diagnostic:
+        """A diagnostic at `loc` (file only when its line is 0, none when `loc` is None)."""
         if loc is None or loc.line == 0:
             return cls(severity, message, loc.file if loc else None)
         return cls(severity, message, loc.file, loc.line, loc.col)
@@ -143,9 +144,12 @@ class CompileResult:
 
     @property
     def lifted(self) -> bool:
+        """Whether `status` is `lifted`."""
         return self.status == "lifted"
 
     def to_json(self) -> dict[str, Any]:
+        """The result as the JSON object `--json` prints: every field except the in-memory
+        programs, the empty `outputs`/`written` of a one-output function and the absent reports."""
         out = {k: v for k, v in asdict(self).items()
                if k not in ("program", "params", "precondition", "target_options", "disjoint",
                             "output_programs", "emitted", "int32")}
