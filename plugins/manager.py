@@ -352,10 +352,15 @@ def _normalize(dist_name: str) -> str:
 def _entry_points(autoload: bool) -> list[tuple[PluginInfo, importlib.metadata.EntryPoint]]:
     """Each entry point of the `tensflo` group, not imported, tensflo's own first."""
     found: list[tuple[PluginInfo, importlib.metadata.EntryPoint]] = []
+    named: dict[int, tuple[str, str]] = {}  # each distribution's metadata is parsed once
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist
-        dist_name = dist.metadata["Name"] if dist is not None else "(unknown distribution)"
-        version = dist.version if dist is not None else "?"
+        if dist is None:
+            dist_name, version = "(unknown distribution)", "?"
+        else:
+            if id(dist) not in named:
+                named[id(dist)] = (dist.metadata["Name"], dist.version)
+            dist_name, version = named[id(dist)]
         own = _normalize(dist_name) == DISTRIBUTION
         if not (own or autoload):
             continue
