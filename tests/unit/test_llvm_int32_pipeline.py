@@ -100,3 +100,36 @@ def test_api_proofs_give_32_bit_code_equal_to_gxx_near_the_limits():
             [base.astype(np.int32), active.astype(np.int32), opacity, n])))).tolist())
     want = run_native(str(BLEND), fn.name, [str(p.type) for p in fn.params], str(fn.result), cases)
     assert got == [list(w) for w in want]
+
+
+@needs_gxx
+def test_int_sum_reduction_runs_on_i32_lanes_and_equals_gxx_near_the_limits():
+    """`int s = 0; s += x[i] * y[i]`: the result is stored as an int, so the fold is computed with
+    wrapping i32 adds in any order (demand analysis); exact as the source's final value fits."""
+    import tensflo
+    from tensflo.compiler.native import run_native
+    from tensflo.targets.llvm.functions import build_module
+    from tensflo.targets.llvm.runtime import optimize
+    from tensflo.targets.llvm.target import LlvmTarget
+
+    path = ROOT / "benchmarks" / "kernels" / "cpp" / "dot.cc"
+    result = tensflo.compile(str(path), "dot", target="llvm")
+    fn = result.emitted
+    dtypes = {"x": "int32", "y": "int32", "n": "int32", "return": "int32"}
+    module, _ = build_module([fn], dtypes, proofs={fn.name: result.int32})
+    assert "x i32>" in str(optimize(str(module)))  # vectorized on 32-bit lanes
+    run = LlvmTarget().executable(fn, dtypes, int32=result.int32)
+    rng = np.random.default_rng(5)
+    cases, got = [], []
+    for _ in range(6):
+        n = 301
+        x = rng.integers(-2**15, 2**15, n)
+        y = rng.integers(-2**15, 2**15, n)
+        # products near 2^30; partial sums kept inside int by alternating signs
+        x[::2], y[::2] = 2**15 - 1, 2**15 - 1
+        x[1::2], y[1::2] = -(2**15 - 1), 2**15 - 1
+        cases.append([x.tolist(), y.tolist(), n])
+        got.append(int(run.fetch(run.run(run.prepare([x.astype(np.int32), y.astype(np.int32), n])))))
+    want = run_native(str(path), "dot", [str(p.type) for p in fn.params], str(fn.result), cases)
+    assert got == [int(w) for w in want]
+    assert max(abs(v) for v in got) > 2**29
