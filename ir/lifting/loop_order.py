@@ -26,6 +26,7 @@ from dataclasses import replace
 
 from tensflo.ir.loop import nodes as L
 
+from .linear_recurrences import is_linear_statement, linear_reason
 from .results import NotLiftable
 
 _FAMILY = {"+": "+", "-": "+", "*": "*"}
@@ -163,6 +164,8 @@ class _Commutes:
             case L.Call(f, (a, b)) if f in ("max", "min") and me in (a, b):
                 family, other = f, b if a == me else a
         if family is None or other is None:
+            if is_linear_statement(value, v):
+                raise NotLiftable(s.loc, f"a loop counting down: {linear_reason(v)}")
             raise self.refuse(s.loc, f"{v} is not updated as a sum, product, max or min")
         if self.family.setdefault(v, family) != family:
             raise self.refuse(s.loc, f"{v} is updated with two different operators")

@@ -16,6 +16,7 @@ from tensflo.ir.tensir import App, Term, Var, free_vars, lit, rewrite
 
 from .build import ZERO, coerce, mk, term_arg
 from .kept_branches import without_kept_branch
+from .linear_recurrences import refuse_linear
 from .op_facts import LESS, ORDERINGS, REDUCE_OPS, REDUCTION_KINDS, REDUCTION_UNITS
 from .results import Empty, NotLiftable, Presized, Sym
 from .sequence import last_value
@@ -83,6 +84,7 @@ def summarize(s: L.For, name: str, var: Var, init: Sym, new: Term, i: Var, lo: T
             return summarize(s, name, var, init, merged, i, lo, loop_vars, names, pending)
         except NotLiftable:
             del pending[mark:]
+    refuse_linear(loc, name, new, var)
     raise NotLiftable(loc, f"the update of {name} is not a map, a push or a reduction "
                            f"(got {name} = {rewrite.show(new)})")
 
