@@ -37,12 +37,12 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var
 from tensflo.ir.tensir.ops import MAPPERS
 
+from .int32_terms import binary, elements, guarded, scalar, subterms, valid
+
 _MAPS = frozenset(MAPPERS.values())
 _INT_KINDS = frozenset({"INT", "LONG", "SHORT", "LONGLONG", "CHAR_S", "SCHAR", "UINT", "ULONG",
                         "ULONGLONG", "USHORT", "UCHAR", "CHAR_U"})
 """Integral clang type kinds (bool aside); of these only `INT` carries a fact."""
-TIMEOUT_MS = 2000
-"""Per obligation."""
 BUDGET_S = 20.0
 """Per function: the subterms left when it is spent are `not proven: timeout`."""
 
@@ -90,16 +90,6 @@ def clang_int_kinds(path: str, text: str, language: str) -> dict[tuple[int, int]
 
 
 # -- the source, symbolically ----------------------------------------------------------------------
-def _cdiv(z: Any, a: Any, b: Any) -> Any:
-    """C division (truncating, x / 0 == 0), as TensIR's `div`."""
-    q = z.If(a >= 0, z.If(b > 0, a / b, -(a / -b)), z.If(b > 0, -((-a) / b), (-a) / (-b)))
-    return z.If(b == 0, 0, q)
-
-
-def _cmod(z: Any, a: Any, b: Any) -> Any:
-    return z.If(b == 0, a, a - b * _cdiv(z, a, b))
-
-
 @dataclass
 class _Source:
     """The source run symbolically. `path` (a z3 Bool) is the condition under which the code
@@ -166,15 +156,7 @@ class _Source:
         return v
 
     def _binary(self, op: str, a: Any, b: Any) -> Any:
-        z = self.z
-        if z.is_bool(a) != z.is_bool(b):
-            return None
-        table = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
-                 "/": lambda: _cdiv(z, a, b), "%": lambda: _cmod(z, a, b), "<": lambda: a < b,
-                 "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b,
-                 "==": lambda: a == b, "!=": lambda: a != b, "and": lambda: z.And(a, b),
-                 "or": lambda: z.Or(a, b)}
-        return table[op]() if op in table else None
+        return binary(self.z, op, a, b)
 
     def _read(self, e: L.Index, env: dict[str, Any], path: Any) -> Any:
         idx: list[Any] = []
@@ -346,113 +328,6 @@ def _written(body: tuple[L.Stmt, ...]) -> set[str]:
     return out
 
 
-# -- the lifted program ----------------------------------------------------------------------------
-def _elements(z: Any, src: _Source, t: Term, idx: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]] | None:
-    """(element of tensor term `t` at `idx`, its lengths), for parameters and their slices."""
-    if isinstance(t, Var) and t.name in src.arrays:
-        return src.arrays[t.name](*idx), src.lengths[t.name]
-    if not isinstance(t, App) or t.op.slicing is None:
-        return None
-    s = t.op.slicing
-    base, *rest = t.args
-    if not isinstance(base, Term) or not all(isinstance(a, Term) for a in rest):
-        return None
-    bounds = [_scalar(z, src, a, {}) for a in rest if isinstance(a, Term)]
-    if None in bounds:
-        return None
-    n_full = _elements(z, src, base, idx)  # lengths only: the index is shifted below
-    if n_full is None:
-        return None
-    n = n_full[1][s.axis]
-    clamp = lambda v, lo, hi: z.If(v < lo, lo, z.If(v > hi, hi, v))  # noqa: E731
-    if s.lo is None or (isinstance(t.args[s.lo], Lit) and getattr(t.args[s.lo], "value", None) == 0):
-        start = z.IntVal(0)  # clamp(0, 0, n) is 0, as n >= 0 (the solver need not find it)
-    else:
-        start = clamp(bounds[s.lo - 1], 0, n)
-    stop = clamp(n if s.hi is None else bounds[s.hi - 1], start, n)
-    moved = list(idx)
-    moved[s.axis] = idx[s.axis] + start
-    inner = _elements(z, src, base, tuple(moved))
-    assert inner is not None
-    dims = list(inner[1])
-    dims[s.axis] = stop - start
-    return inner[0], tuple(dims)
-
-
-def _scalar(z: Any, src: _Source, t: Term, local: dict[Var, Any]) -> Any:
-    """The z3 value of a scalar term (None: not modelled)."""
-    if isinstance(t, Var):
-        if t in local:
-            return local[t]
-        if t.type.rank == 0 and t.type.elem == "int":
-            return z.Int(t.name)
-        return z.Bool(t.name) if t.type.rank == 0 and t.type.elem == "bool" else None
-    if isinstance(t, Lit):
-        return z.BoolVal(t.value) if t.type.elem == "bool" else \
-            z.IntVal(t.value) if t.type.elem == "int" else None
-    if not isinstance(t, App) or t.type.rank or t.type.elem == "float":
-        return None
-    args: list[Any] = [_scalar(z, src, a, local) if isinstance(a, Term) else None for a in t.args]
-    if None in args:
-        return None
-    name = t.op.name
-    if name in ("add", "sub", "mul", "div", "mod", "lt", "le", "gt", "ge", "eq", "ne", "and", "or"):
-        sym = {"add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%", "lt": "<", "le": "<=",
-               "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}.get(name, name)
-        return src._binary(sym, *args)
-    if name in ("min", "max"):
-        a, b = args
-        return z.If(a <= b, a, b) if name == "min" else z.If(a >= b, a, b)
-    ops: dict[str, Any] = {"neg": lambda a: -a, "abs": lambda a: z.If(a < 0, -a, a), "not": lambda a: z.Not(a),
-           "ite": lambda c, a, b: z.If(c, a, b)}
-    return ops[name](*args) if name in ops else None
-
-
-def _subterms(t: Term | Lambda) -> Iterator[Term]:
-    if isinstance(t, Lambda):
-        yield from _subterms(t.body)
-        return
-    yield t
-    if isinstance(t, App):
-        for a in t.args:
-            yield from _subterms(a)
-
-
-def _guarded(z: Any, src: _Source, t: Term | Lambda, guard: Any, local: dict[Var, Any],
-             ) -> Iterator[tuple[Term, Any]]:
-    """Each subterm occurrence of a lambda body with the condition under which its value can
-    reach the result: the branches of an `ite` add its condition or its negation (computing the
-    other branch's value in 32 bits may give any number, which the `select` then drops)."""
-    if isinstance(t, Lambda):
-        return
-    yield t, guard
-    if not isinstance(t, App):
-        return
-    if t.op.name == "ite":
-        c, a, b = t.args
-        assert isinstance(c, Term) and isinstance(a, Term) and isinstance(b, Term)
-        cond = _scalar(z, src, c, local)
-        yield from _guarded(z, src, c, guard, local)
-        yield from _guarded(z, src, a, guard if cond is None else z.And(guard, cond), local)
-        yield from _guarded(z, src, b, guard if cond is None else z.And(guard, z.Not(cond)), local)
-        return
-    for arg in t.args:
-        yield from _guarded(z, src, arg, guard, local)
-
-
-def _valid(z: Any, hyps: list[Any], goal: Any, timed_out: list[bool] | None = None,
-           ) -> tuple[bool, float]:
-    """Whether `hyps` imply `goal` (within TIMEOUT_MS; a timeout is noted in `timed_out`)."""
-    s = z.Solver()
-    s.set("timeout", TIMEOUT_MS)
-    s.add(*hyps, z.Not(goal))
-    t0 = time.perf_counter()
-    status = s.check()
-    if status == z.unknown and timed_out is not None:
-        timed_out.append(True)
-    return status == z.unsat, time.perf_counter() - t0
-
-
 def prove(module: L.Module, fn: L.Function, lifted: Function,
           kinds: dict[tuple[int, int], set[str]], budget: float = BUDGET_S) -> Int32Proofs:
     """The subterms of `lifted` (the program lifted from `fn`) proven equal to source `int`
@@ -468,17 +343,17 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
     obligations: list[dict[str, Any]] = []
     failures: list[str] = []
     proven: dict[Term, bool] = {}  # subterm -> proven at every occurrence so far
-    for m in (t for t in _subterms(lifted.body) if isinstance(t, App) and t.op in _MAPS):
+    for m in (t for t in subterms(lifted.body) if isinstance(t, App) and t.op in _MAPS):
         *tensors, lam = m.args
         assert isinstance(lam, Lambda)
         rank = m.type.rank
         loop_ok = len(src.counters) == rank
         idx = tuple(c for c, _ in src.counters[:rank]) if loop_ok else \
             tuple(z3.Int(f"k!{a}") for a in range(rank))
-        elems = [_elements(z3, src, x, idx) if isinstance(x, Term) else None for x in tensors]
+        elems = [elements(z3, src, x, idx) if isinstance(x, Term) else None for x in tensors]
         if any(e is None for e in elems):
             failures.append(f"{str(m)[:80]}: a tensor argument is not a parameter or its slice")
-            for t in _subterms(lam.body):
+            for t in subterms(lam.body):
                 proven[t] = False
             continue
         local = {p: e[0] for p, e in zip(lam.params, elems, strict=True) if e is not None}
@@ -487,7 +362,7 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
         hyps = [z3.And(0 <= k, k < n) for k, n in zip(idx, first[1], strict=True)]
         covered = False
         if loop_ok:
-            ok, secs = _valid(z3, hyps, z3.And(*[k < b for k, b in src.counters]))
+            ok, secs = valid(z3, hyps, z3.And(*[k < b for k, b in src.counters]))
             obligations.append({"kind": "every element is an iteration", "term": str(m)[:120],
                                 "status": "unsat" if ok else "unknown", "seconds": round(secs, 4)})
             covered = ok
@@ -496,11 +371,11 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
                             "(only values computed before the loop are used)")
         facts = list(src.before) + (list(src.inside) if covered else [])
         hyps += src.reads + [z3.And(0 <= k, k < b) for k, b in src.counters] if covered else []
-        for t, guard in _guarded(z3, src, lam.body, z3.BoolVal(True), local):
+        for t, guard in guarded(z3, src, lam.body, z3.BoolVal(True), local):
             if not (t.type.rank == 0 and t.type.elem == "int") or isinstance(t, Lit) \
                     or (isinstance(t, Var) and t in local):
                 continue
-            value = _scalar(z3, src, t, local)
+            value = scalar(z3, src, t, local)
             free = {v for v in _term_vars(t) if v in local}
             # a subterm of the parameters only is computed once, even for an empty map: it must
             # be a value the source computes before its loop, on every call
@@ -510,7 +385,7 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
                 timed_out.append(True)
             elif value is not None and proven.get(t, True):
                 for fact, loc, path in pool:
-                    ok, secs = _valid(z3, given, z3.And(path, value == fact), timed_out)
+                    ok, secs = valid(z3, given, z3.And(path, value == fact), timed_out)
                     if ok:
                         obligations.append({"kind": "int32 source value", "term": str(t),
                                             "at": str(loc), "status": "unsat",
@@ -531,7 +406,7 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
 
 
 def _term_vars(t: Term | Lambda) -> set[Var]:
-    return {s for s in _subterms(t) if isinstance(s, Var)}
+    return {s for s in subterms(t) if isinstance(s, Var)}
 
 
 def _outside_lambdas(t: Term | Lambda) -> set[Term]:

@@ -1,0 +1,148 @@
+"""Terms of the lifted program as z3 values, for `int32_proofs` and `int32_matvec`.
+
+`elements` gives the element of a parameter or of its slice at an index (the source's array read),
+`scalar` the value of a scalar term, `guarded` each subterm of a lambda body with the condition
+under which its value reaches the result; `valid` is one SMT obligation with a timeout.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from tensflo.ir.tensir import App, Lambda, Lit, Term, Var
+
+TIMEOUT_MS = 2000
+"""Per obligation."""
+
+
+def cdiv(z: Any, a: Any, b: Any) -> Any:
+    """C division (truncating, x / 0 == 0), as TensIR's `div`."""
+    q = z.If(a >= 0, z.If(b > 0, a / b, -(a / -b)), z.If(b > 0, -((-a) / b), (-a) / (-b)))
+    return z.If(b == 0, 0, q)
+
+
+def cmod(z: Any, a: Any, b: Any) -> Any:
+    return z.If(b == 0, a, a - b * cdiv(z, a, b))
+
+
+def binary(z: Any, op: str, a: Any, b: Any) -> Any:
+    """A C binary op on z3 values (None: not modelled)."""
+    if z.is_bool(a) != z.is_bool(b):
+        return None
+    table = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+             "/": lambda: cdiv(z, a, b), "%": lambda: cmod(z, a, b), "<": lambda: a < b,
+             "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b,
+             "==": lambda: a == b, "!=": lambda: a != b, "and": lambda: z.And(a, b),
+             "or": lambda: z.Or(a, b)}
+    return table[op]() if op in table else None
+
+
+def elements(z: Any, src: Any, t: Term, idx: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]] | None:
+    """(element of tensor term `t` at `idx`, its lengths), for parameters and their slices."""
+    if isinstance(t, Var) and t.name in src.arrays:
+        return src.arrays[t.name](*idx), src.lengths[t.name]
+    if not isinstance(t, App) or t.op.slicing is None:
+        return None
+    s = t.op.slicing
+    base, *rest = t.args
+    if not isinstance(base, Term) or not all(isinstance(a, Term) for a in rest):
+        return None
+    bounds = [scalar(z, src, a, {}) for a in rest if isinstance(a, Term)]
+    if None in bounds:
+        return None
+    n_full = elements(z, src, base, idx)  # lengths only: the index is shifted below
+    if n_full is None:
+        return None
+    n = n_full[1][s.axis]
+    clamp = lambda v, lo, hi: z.If(v < lo, lo, z.If(v > hi, hi, v))  # noqa: E731
+    if s.lo is None or (isinstance(t.args[s.lo], Lit) and getattr(t.args[s.lo], "value", None) == 0):
+        start = z.IntVal(0)  # clamp(0, 0, n) is 0, as n >= 0 (the solver need not find it)
+    else:
+        start = clamp(bounds[s.lo - 1], 0, n)
+    stop = clamp(n if s.hi is None else bounds[s.hi - 1], start, n)
+    moved = list(idx)
+    moved[s.axis] = idx[s.axis] + start
+    inner = elements(z, src, base, tuple(moved))
+    assert inner is not None
+    dims = list(inner[1])
+    dims[s.axis] = stop - start
+    return inner[0], tuple(dims)
+
+
+def scalar(z: Any, src: Any, t: Term, local: dict[Var, Any]) -> Any:
+    """The z3 value of a scalar term (None: not modelled)."""
+    if isinstance(t, Var):
+        if t in local:
+            return local[t]
+        if t.type.rank == 0 and t.type.elem == "int":
+            return z.Int(t.name)
+        return z.Bool(t.name) if t.type.rank == 0 and t.type.elem == "bool" else None
+    if isinstance(t, Lit):
+        return z.BoolVal(t.value) if t.type.elem == "bool" else \
+            z.IntVal(t.value) if t.type.elem == "int" else None
+    if not isinstance(t, App) or t.type.rank or t.type.elem == "float":
+        return None
+    args: list[Any] = [scalar(z, src, a, local) if isinstance(a, Term) else None for a in t.args]
+    if None in args:
+        return None
+    name = t.op.name
+    if name in ("add", "sub", "mul", "div", "mod", "lt", "le", "gt", "ge", "eq", "ne", "and", "or"):
+        sym = {"add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%", "lt": "<", "le": "<=",
+               "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}.get(name, name)
+        return binary(z, sym, *args)
+    if name in ("min", "max"):
+        a, b = args
+        return z.If(a <= b, a, b) if name == "min" else z.If(a >= b, a, b)
+    ops: dict[str, Any] = {"neg": lambda a: -a, "abs": lambda a: z.If(a < 0, -a, a), "not": lambda a: z.Not(a),
+           "ite": lambda c, a, b: z.If(c, a, b)}
+    return ops[name](*args) if name in ops else None
+
+
+def subterms(t: Term | Lambda) -> Iterator[Term]:
+    if isinstance(t, Lambda):
+        yield from subterms(t.body)
+        return
+    yield t
+    if isinstance(t, App):
+        for a in t.args:
+            yield from subterms(a)
+
+
+def guarded(z: Any, src: Any, t: Term | Lambda, guard: Any, local: dict[Var, Any],
+             ) -> Iterator[tuple[Term, Any]]:
+    """Each subterm occurrence of a lambda body with the condition under which its value can
+    reach the result: the branches of an `ite` add its condition or its negation (computing the
+    other branch's value in 32 bits may give any number, which the `select` then drops)."""
+    if isinstance(t, Lambda):
+        return
+    yield t, guard
+    if not isinstance(t, App):
+        return
+    if t.op.name == "ite":
+        c, a, b = t.args
+        assert isinstance(c, Term) and isinstance(a, Term) and isinstance(b, Term)
+        cond = scalar(z, src, c, local)
+        yield from guarded(z, src, c, guard, local)
+        yield from guarded(z, src, a, guard if cond is None else z.And(guard, cond), local)
+        yield from guarded(z, src, b, guard if cond is None else z.And(guard, z.Not(cond)), local)
+        return
+    for arg in t.args:
+        yield from guarded(z, src, arg, guard, local)
+
+
+def valid(z: Any, hyps: list[Any], goal: Any, timed_out: list[bool] | None = None,
+           ) -> tuple[bool, float]:
+    """Whether `hyps` imply `goal` (within TIMEOUT_MS; a timeout is noted in `timed_out`)."""
+    s = z.Solver()
+    s.set("timeout", TIMEOUT_MS)
+    s.add(*hyps, z.Not(goal))
+    t0 = time.perf_counter()
+    status = s.check()
+    if status == z.unknown and timed_out is not None:
+        timed_out.append(True)
+    return status == z.unsat, time.perf_counter() - t0
+
+
+__all__ = ["TIMEOUT_MS", "binary", "cdiv", "cmod", "elements", "guarded", "scalar", "subterms", "valid"]
