@@ -32,10 +32,17 @@ _COMPILERS = {"c": ("gcc", "cc", "clang"), "c++": ("g++", "c++", "clang++")}
 
 @functools.cache
 def system_include_dirs(language: str = "c++") -> tuple[str, ...]:
-    """The include directories of the system compiler for `language` (empty when there is none)."""
+    """The include directories of the system compiler for `language` (empty when there is none),
+    asked of the compiler once and remembered in the user cache (`header_cache.remembered`)."""
     cc = next((p for p in map(shutil.which, _COMPILERS[language]) if p), None)
     if cc is None:
         return ()
+    from tensflo.plugins.header_cache import remembered
+
+    return remembered(cc, language, lambda: _ask_include_dirs(cc, language))
+
+
+def _ask_include_dirs(cc: str, language: str) -> tuple[str, ...]:
     try:
         proc = subprocess.run([cc, "-x", language, "-E", "-v", "-"], input="", capture_output=True,
                               text=True, timeout=30)

@@ -15,6 +15,9 @@ temporary name and renamed, so concurrent processes only ever see whole files. A
 wrong with the cache (an unreadable or corrupt file, an error while parsing with it) makes the
 frontend parse the file in full, as without a cache; a parse with the cache is never trusted when
 it reports an error.
+
+The same directory remembers each system compiler's include directories (`compilers.json`), so
+`g++` is not run on every start.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +221,29 @@ def _build(folder: Path, key: str, prefix: str, args: Sequence[str]) -> Path | N
         if old != pch:
             old.unlink(missing_ok=True)
     return pch
+
+
+def remembered(compiler: str, language: str, ask: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
+    """The system include directories of `compiler` for `language`: those `ask()` found for the
+    same compiler binary (path, size, modification time) and the same `CPATH`,
+    `C_INCLUDE_PATH` and `CPLUS_INCLUDE_PATH`, when every one still exists; else `ask()`'s
+    answer, remembered (in `headers/compilers.json`) when it is not empty."""
+    path = cache_dir() / SUBDIR / "compilers.json"
+    real = os.path.realpath(compiler)
+    env = [os.environ.get(v, "") for v in ("CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH")]
+    key = json.dumps([compiler, real, _stamp(real), language, env])
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(known, dict):
+            known = {}
+    except (OSError, ValueError):
+        known = {}
+    dirs = known.get(key)
+    if isinstance(dirs, list) and dirs and all(isinstance(d, str) and os.path.isdir(d)
+                                               for d in dirs):
+        return tuple(dirs)
+    found = ask()
+    if found:
+        known[key] = list(found)
+        write_atomically(path, json.dumps(known))
+    return found

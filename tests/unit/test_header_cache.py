@@ -155,3 +155,24 @@ def test_a_compile_error_is_reported_as_without_the_cache(tmp_path, cache, monke
     with pytest.raises(LoopIRError) as full:
         full_parse(path, text, clang_flags("c++"), monkeypatch)
     assert str(cached.value) == str(full.value) and ":3:" in str(cached.value)
+
+
+def test_the_compilers_include_directories_are_asked_once(tmp_path, cache):
+    compiler = tmp_path / "cc"
+    compiler.write_text("#!/bin/sh\n")
+    include = tmp_path / "include"
+    include.mkdir()
+    asked = []
+
+    def ask():
+        asked.append(1)
+        return (str(include),)
+
+    assert header_cache.remembered(str(compiler), "c", ask) == (str(include),)
+    assert header_cache.remembered(str(compiler), "c", ask) == (str(include),)
+    assert len(asked) == 1
+    assert header_cache.remembered(str(compiler), "c++", ask) and len(asked) == 2
+    compiler.write_text("#!/bin/sh\n# a new version\n")
+    assert header_cache.remembered(str(compiler), "c", ask) and len(asked) == 3
+    include.rmdir()
+    assert header_cache.remembered(str(compiler), "c", ask) and len(asked) == 4
