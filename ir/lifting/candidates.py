@@ -6,6 +6,7 @@ synthesized program with the template invariant, and what a synthesizer may read
 from __future__ import annotations
 
 from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop.outputs import item_output, tuple_types
 from tensflo.ir.tensir import Term, Var, free_vars, rewrite
 from tensflo.ir.tensir.entry import EntryGuard
 from tensflo.ir.tensir.types import TensIRTypeError
@@ -33,7 +34,8 @@ def entry_guards(module: L.Module, function: L.Function) -> tuple[EntryGuard, ..
     env: dict[str, Sym] = {p.name: Var(p.name, p.type) for p in function.params}
     out = guard_terms(function, lambda e: lifter.scalar(e, env, Context()))
     if any(isinstance(s, L.Check) for s in L.walk_stmts(function.body)):
-        late = Lifter(module, function)
+        items = tuple_types(function)  # a tuple return: every item passes the same checks
+        late = Lifter(module, item_output(function, 0, items[0]).function if items else function)
         late.lift()
         out += tuple(late.late)
     return out

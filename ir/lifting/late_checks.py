@@ -11,8 +11,9 @@ pass, which is what the obligations prove), and the generated code checks it at 
     fails'  =  (every precondition stated before the check)  and  fails
 
 so that an input on which the source raises earlier (a read out of range in a loop before the
-check) is refused by that earlier precondition, not by this check. A check anywhere else is
-refused with its location.
+check) is refused by that earlier precondition, not by this check. The entry check evaluates
+scalars, lengths and entries of the arguments (`targets/type_checks.py`): a condition on a computed
+vector (`reduce_sum(w[:n]) == 0.0`) is refused, as is a check anywhere else, with its location.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tensflo.ir.loop import nodes as L
-from tensflo.ir.tensir import Term, Var, free_vars, lit, rewrite
+from tensflo.ir.tensir import App, Term, Var, free_vars, lit, print_term, rewrite
 from tensflo.ir.tensir.entry import EntryGuard
 
 from .build import conj, mk
@@ -57,6 +58,11 @@ def late_check(lifter: Lifter, s: L.Check, env: dict[str, Sym], ctx: Context) ->
         raise NotLiftable(s.loc, f"a check raising {s.guard.exception} whose condition depends on "
                                  f"{', '.join(sorted(v.name for v in stray))}, not only on the "
                                  f"parameters")
+    computed = _computed_vector(fails, params)
+    if computed is not None:
+        raise NotLiftable(s.loc, f"a check raising {s.guard.exception} on a computed vector "
+                                 f"({print_or_name(computed)}): the generated entry check "
+                                 f"evaluates scalars, lengths and entries of the arguments only")
     prior = [*lifter.conditions.requires, *_reads_so_far(lifter)]
     guard = EntryGuard(rewrite.simplify(mk("and", conj(prior), fails)) if prior else fails,
                        s.guard.exception, s.guard.message)
@@ -67,6 +73,25 @@ def late_check(lifter: Lifter, s: L.Check, env: dict[str, Sym], ctx: Context) ->
     if passes not in lifter.conditions.requires:
         lifter.conditions.requires.append(passes)
     return guard
+
+
+def _computed_vector(t: Term, params: set[Var]) -> Term | None:
+    """The first subterm of `t` that is a vector but not a parameter (a slice, a map, ...)."""
+    if t.type.rank and t not in params:
+        return t
+    if isinstance(t, App):
+        for a in t.args:
+            if isinstance(a, Term) and (found := _computed_vector(a, params)) is not None:
+                return found
+    return None
+
+
+def print_or_name(t: Term) -> str:
+    """`t` as TensIR text, or its op's name where it has none (a non-finite literal)."""
+    try:
+        return print_term(t)
+    except ValueError:
+        return t.op.name if isinstance(t, App) else type(t).__name__
 
 
 def _reads_so_far(lifter: Lifter) -> list[Term]:
