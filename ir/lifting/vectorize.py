@@ -18,6 +18,7 @@ from .op_facts import VECTOR_ALGEBRA
 from .results import NotLiftable
 from .sequence import hoisted_map, vector_op
 from .strides import StridedRead, strided_slice
+from .triangles import refuse_triangle
 
 PendingRead = tuple[Term, Term, Term] | StridedRead | FlatRowsRead
 """A read `x[i + c]` of the loop being summarized, as (x, lo + c, c), a strided one or flat rows."""
@@ -45,6 +46,7 @@ def vectorize(loc: Loc, e: Term, i: Var, lo: Term, b: Term, names: set[str],
         params[leaf] = Var(nm, leaf.type)
     body = replace_terms(e, params)
     if i in free_vars(body):
+        refuse_triangle(loc, body, i)
         raise NotLiftable(loc, f"{rewrite.show(e)} uses the counter {i.name} other than as an "
                                "index (TensIR has no iota)")
     rows: dict[Var, Term] = {params[leaf]: sliced[leaf] for leaf in leaves if not leaf.type.is_scalar}

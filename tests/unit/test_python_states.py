@@ -5,7 +5,8 @@ tuple-returning `min_max` lifts with an unbounded proof and equals CPython exact
 64 bits; a chain where the merge is wrong (`lo` seeded with a constant: `v < lo` no longer implies
 `v <= hi`, wrong only for values below -1000) is refuted by the proof
 itself, not only by random tests. `all(a == b for a, b in zip(s, reversed(s)))` is a search over
-the reversed view `stride(s, len(s) - 1, -1, len(s))`, whose range is a precondition."""
+the reversed view `stride(s, len(s) - 1, -1, len(s))`, whose range is a precondition. A count over
+the pairs i < j is refused naming the triangle TensIR cannot state."""
 
 from __future__ import annotations
 
@@ -57,6 +58,16 @@ def off_by_one(seq: list[int]) -> bool:
     return True
 
 
+def count_pairs_with_sum(nums: list[int], target: int) -> int:
+    count = 0
+    n = len(nums)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if nums[i] + nums[j] == target:
+                count += 1
+    return count
+
+
 def wrong_merge(values: list[int]) -> int:
     lo = -1000
     hi = values[0]
@@ -81,7 +92,7 @@ def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     namespace: dict[str, Any] = {}
     exec(compile(SOURCE, str(source), "exec"), namespace)
     results = compile_file(str(source), ["min_max", "spread", "is_palindrome", "off_by_one",
-                            "wrong_merge"], load_registry(),
+                            "count_pairs_with_sum", "wrong_merge"], load_registry(),
                            Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -162,3 +173,12 @@ def test_a_reversed_read_past_the_end_is_not_read(
         with pytest.raises(Exception) as refused:
             fn(seq)
         assert isinstance(refused.value, IndexError | ValueError), refused.value
+
+
+def test_a_sum_over_pairs_is_refused_naming_the_triangle(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    r = compiled[0]["count_pairs_with_sum"]
+    assert not r.lifted and r.proof == "none", (r.proof, r.tensir)
+    text = " ".join(str(d) for d in r.diagnostics)
+    assert "a sum over the pairs i < j" in text and "triangle" in text, text
+    assert "states.py:39:5" in text, text
