@@ -21,7 +21,9 @@ differentiate) and operators defined
 outside tensflo gather their inputs and run the interpreter's own state machine for the operator
 in one step, so both engines share one definition of what each operator means. Beam pipelines are
 acyclic, so a nest becomes one step too: the interpreter runs it to its fixpoint on everything that
-flows into it.
+flows into it. Element-wise lowerings are here, the grouping ones (keys, windows, lattices) in
+`tensflo.targets.beam_keyed`, labels, the lowering registry and the one-step runs of the
+interpreter in `tensflo.targets.beam_steps`.
 """
 
 from __future__ import annotations
@@ -32,19 +34,27 @@ import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 from tensflo.ir.flo import ops
 from tensflo.ir.flo.checker import typecheck
 from tensflo.ir.flo.graph import Graph, Nest, Stream
-from tensflo.ir.flo.interpreter import Runtime, port_inputs
-from tensflo.ir.flo.keys import canonical_key
-from tensflo.ir.flo.semantics import instantiate
-from tensflo.ir.flo.types import SEQ, SET, ZSET, LatticeKind, StreamType, Watermark
-from tensflo.ir.flo.windows import per_window
+from tensflo.ir.flo.interpreter import port_inputs
+from tensflo.ir.flo.types import SEQ, SET, ZSET, StreamType
 from tensflo.ir.flo.zsets import zset
+from tensflo.targets import beam_keyed  # noqa: F401  (registers the grouping lowerings)
+from tensflo.targets.beam_steps import (
+    LOWERINGS,
+    Labeled,
+    distinct_values,
+    lower_nest,
+    lowering,
+    outermost,
+    sequential,
+    values_of_elements,
+)
 
 DEFAULT_RUNNER = "FnApiRunner"
 """Beam's embedded runner: in this process, nothing downloaded or started."""
@@ -106,7 +116,7 @@ def lower(graph: Graph, inputs: Mapping[str, Sequence[Any]], pipeline: Any,
     """
     beam = import_beam()
     types = types if types is not None else typecheck(graph)
-    region_of = {n: _outermost(n.scope) for n in graph.nodes
+    region_of = {n: outermost(n.scope) for n in graph.nodes
                  if n.scope is not None and not isinstance(n.op, ops.Input)}
     members: dict[Nest, list[Stream]] = {}
     for n, region in region_of.items():
@@ -124,7 +134,7 @@ def lower(graph: Graph, inputs: Mapping[str, Sequence[Any]], pipeline: Any,
     pcolls: dict[Stream, Any] = {}
     for unit in order:
         if isinstance(unit, Nest):
-            pcolls.update(_nest(beam, pipeline, graph, unit, members[unit], pcolls, types))
+            pcolls.update(lower_nest(beam, pipeline, graph, unit, members[unit], pcolls, types))
             continue
         node = unit
         if isinstance(node.op, ops.Input):
@@ -137,10 +147,10 @@ def lower(graph: Graph, inputs: Mapping[str, Sequence[Any]], pipeline: Any,
         in_types = [types[i] for i in node.inputs]
         rule = next((LOWERINGS[c] for c in type(node.op).__mro__ if c in LOWERINGS), None)
         if rule is None:
-            pcolls[node] = _sequential(_Labeled(beam, node.label), node.op, ins, in_types,
+            pcolls[node] = sequential(Labeled(beam, node.label), node.op, ins, in_types,
                                        types[node])
         else:
-            with_label = _Labeled(beam, node.label)
+            with_label = Labeled(beam, node.label)
             pcolls[node] = rule(with_label, node.op, ins, in_types, types[node])
     return {port: pcolls[s] for port, s in graph.outputs.items()}
 
@@ -191,34 +201,10 @@ def _collect(items: list[Any], t: StreamType) -> Hashable:
 
 
 # -------------------------------------------------------------------------------------------------
-# parallel lowerings, one per operator class
+# element-wise lowerings (the grouping ones are in beam_keyed)
 # -------------------------------------------------------------------------------------------------
-class _Labeled:
-    """Beam transforms named after the Flo node (`map#3/...`), so every label is unique."""
-
-    def __init__(self, beam: Any, label: str) -> None:
-        self.beam, self.label, self.n = beam, label, 0
-
-    def __call__(self, name: str) -> str:
-        self.n += 1
-        return f"{self.label}/{name}{self.n}"
-
-
-Lowering = Callable[[_Labeled, Any, list[Any], list[StreamType], StreamType], Any]
-LOWERINGS: dict[type[ops.Op], Lowering] = {}
-
-
-def lowering(*op_classes: type[ops.Op]) -> Callable[[Lowering], Lowering]:
-    def register(fn: Lowering) -> Lowering:
-        for cls in op_classes:
-            LOWERINGS[cls] = fn
-        return fn
-
-    return register
-
-
 @lowering(ops.Map)
-def _map(L: _Labeled, op: ops.Map, ins: list[Any], in_types: list[StreamType],
+def _map(L: Labeled, op: ops.Map, ins: list[Any], in_types: list[StreamType],
          out: StreamType) -> Any:
     f, kind = op.f, in_types[0].collection
     if kind == SEQ:
@@ -229,7 +215,7 @@ def _map(L: _Labeled, op: ops.Map, ins: list[Any], in_types: list[StreamType],
 
 
 @lowering(ops.Filter)
-def _filter(L: _Labeled, op: ops.Filter, ins: list[Any], in_types: list[StreamType],
+def _filter(L: Labeled, op: ops.Filter, ins: list[Any], in_types: list[StreamType],
             out: StreamType) -> Any:
     p, kind = op.pred, in_types[0].collection
     if kind in (SEQ, ZSET):
@@ -239,7 +225,7 @@ def _filter(L: _Labeled, op: ops.Filter, ins: list[Any], in_types: list[StreamTy
 
 
 @lowering(ops.FlatMap)
-def _flat_map(L: _Labeled, op: ops.FlatMap, ins: list[Any], in_types: list[StreamType],
+def _flat_map(L: Labeled, op: ops.FlatMap, ins: list[Any], in_types: list[StreamType],
               out: StreamType) -> Any:
     f, kind = op.f, in_types[0].collection
     if kind == SEQ:
@@ -250,39 +236,32 @@ def _flat_map(L: _Labeled, op: ops.FlatMap, ins: list[Any], in_types: list[Strea
     return ins[0] | L("FlatMap") >> L.beam.FlatMap(f)
 
 
-def _values(L: _Labeled, pcoll: Any, t: StreamType) -> Any:
-    """The element values of a sequence or set stream (positions dropped)."""
-    if t.collection == SEQ:
-        return pcoll | L("Values") >> L.beam.Map(lambda pv: pv[1])
-    return pcoll
-
-
 @lowering(ops.Convert)
-def _convert(L: _Labeled, op: ops.Convert, ins: list[Any], in_types: list[StreamType],
+def _convert(L: Labeled, op: ops.Convert, ins: list[Any], in_types: list[StreamType],
              out: StreamType) -> Any:
-    values = _values(L, ins[0], in_types[0])
+    values = values_of_elements(L, ins[0], in_types[0])
     if op.to == ZSET:
         if in_types[0].collection == SET:
-            values = _distinct_values(L, values)
+            values = distinct_values(L, values)
         return values | L("Weight") >> L.beam.Map(lambda v: (v, 1))
     return values
 
 
 @lowering(ops.Network)
-def _network(L: _Labeled, op: ops.Network, ins: list[Any], in_types: list[StreamType],
+def _network(L: Labeled, op: ops.Network, ins: list[Any], in_types: list[StreamType],
              out: StreamType) -> Any:
     # placement is the runner's business on Beam: the data moves, the values stay
     return ins[0] | L("Reshuffle") >> L.beam.Reshuffle()
 
 
 @lowering(ops.Union)
-def _union(L: _Labeled, op: ops.Union, ins: list[Any], in_types: list[StreamType],
+def _union(L: Labeled, op: ops.Union, ins: list[Any], in_types: list[StreamType],
            out: StreamType) -> Any:
     return tuple(ins) | L("Flatten") >> L.beam.Flatten()
 
 
 @lowering(ops.Cross)
-def _cross(L: _Labeled, op: ops.Cross, ins: list[Any], in_types: list[StreamType],
+def _cross(L: Labeled, op: ops.Cross, ins: list[Any], in_types: list[StreamType],
            out: StreamType) -> Any:
     beam = L.beam
     if in_types[0].collection == ZSET:
@@ -290,306 +269,3 @@ def _cross(L: _Labeled, op: ops.Cross, ins: list[Any], in_types: list[StreamType
             lambda a, bs: [((a[0], b[0]), a[1] * b[1]) for b in bs], beam.pvalue.AsList(ins[1]))
     return ins[0] | L("Cross") >> beam.FlatMap(lambda a, bs: [(a, b) for b in bs],
                                                beam.pvalue.AsList(ins[1]))
-
-
-@lowering(ops.Join)
-def _join(L: _Labeled, op: ops.Join, ins: list[Any], in_types: list[StreamType],
-          out: StreamType) -> Any:
-    beam = L.beam
-    if in_types[0].collection == ZSET:
-        left = ins[0] | L("KeyLeft") >> beam.Map(lambda e: (canonical_key(e[0][0]), e))
-        right = ins[1] | L("KeyRight") >> beam.Map(lambda e: (canonical_key(e[0][0]), e))
-        return ((left, right) | L("CoGroup") >> beam.CoGroupByKey()
-                | L("Pairs") >> beam.FlatMap(lambda kv: [
-                    ((a[0][0], (a[0][1], b[0][1])), a[1] * b[1])
-                    for a in kv[1][0] for b in kv[1][1]]))
-    left = ins[0] | L("KeyLeft") >> beam.Map(lambda kx: (canonical_key(kx[0]), kx))
-    right = ins[1] | L("KeyRight") >> beam.Map(lambda kx: (canonical_key(kx[0]), kx))
-    return ((left, right) | L("CoGroup") >> beam.CoGroupByKey()
-            | L("Pairs") >> beam.FlatMap(lambda kv: [
-                (a[0], (a[1], b[1])) for a in kv[1][0] for b in kv[1][1]]))
-
-
-@lowering(ops.Difference, ops.AntiJoin)
-def _difference(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[StreamType],
-                out: StreamType) -> Any:
-    beam = L.beam
-    if in_types[0].collection == ZSET:
-        negated = ins[1] | L("Negate") >> beam.Map(lambda vw: (vw[0], -vw[1]))
-        return (ins[0], negated) | L("Flatten") >> beam.Flatten()
-    negative = (_values(L, ins[1], in_types[1])
-                | L("AsKeys") >> beam.Map(lambda v: (canonical_key(v), None)))
-    anti = isinstance(op, ops.AntiJoin)
-    seq = in_types[0].collection == SEQ
-
-    def keep(item: Any, neg: dict[Any, None]) -> bool:
-        value = item[1] if seq else item
-        return canonical_key(value[0] if anti else value) not in neg
-
-    return ins[0] | L("Filter") >> beam.Filter(keep, beam.pvalue.AsDict(negative))
-
-
-@lowering(ops.Fold, ops.Reduce)
-def _aggregate(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[StreamType],
-               out: StreamType) -> Any:
-    if in_types[0].windowed:
-        return _per_window(L, op, ins[0])
-    return _sequential(L, op, ins, in_types, out)
-
-
-def _per_window(L: _Labeled, op: ops.Op, windows: Any) -> Any:
-    """The aggregate of each closed window, in parallel: it is a function of the window alone."""
-    return windows | L("PerWindow") >> L.beam.FlatMap(
-        lambda pw: [(pw[0], r) for r in per_window(op, pw[1])])
-
-
-@lowering(ops.KeyedFold)
-def _keyed_fold(L: _Labeled, op: ops.KeyedFold, ins: list[Any], in_types: list[StreamType],
-                out: StreamType) -> Any:
-    beam: Any = L.beam  # declared: a class below derives from beam.CombineFn
-    if op.emit == "final" and in_types[0].windowed:
-        return _per_window(L, op, ins[0])
-    if op.emit != "final":
-        return _sequential(L, op, ins, in_types, out)
-    key, init, step = op.key, op.init, op.step
-    if in_types[0].collection == SET:
-        values = _distinct_values(L, ins[0]) | L("Position") >> beam.Map(lambda v: ((), v))
-    else:
-        values = ins[0]
-
-    def with_key(pv: tuple[Any, Any]) -> tuple[Any, tuple[Any, Any]]:
-        k = key(pv[1])
-        return (canonical_key(k), (k, pv))
-
-    keyed = values | L("Key") >> beam.Map(with_key)
-    if op.merge is not None:
-        merge = op.merge
-
-        class Fold(beam.CombineFn):
-            """Accumulators carry the key (None until the first element)."""
-
-            def create_accumulator(self) -> Any:
-                return (None, init)
-
-            def add_input(self, acc: Any, item: Any) -> Any:
-                return (item[0], step(acc[1], item[1][1]))
-
-            def merge_accumulators(self, accs: Any) -> Any:
-                accs = iter(accs)
-                k, acc = next(accs, (None, init))
-                for other_key, other in accs:
-                    k = k if k is not None else other_key
-                    acc = merge(acc, other)
-                return (k, acc)
-
-            def extract_output(self, acc: Any) -> Any:
-                return acc
-
-        return (keyed | L("CombinePerKey") >> beam.CombinePerKey(Fold())
-                | L("Result") >> beam.Map(lambda ck: ck[1]))
-
-    def fold(kv: tuple[Any, Any]) -> tuple[Any, Any]:
-        items = sorted(kv[1], key=lambda item: item[1][0])
-        acc = init
-        for _, (_, v) in items:
-            acc = step(acc, v)
-        return (items[0][0], acc)
-
-    return keyed | L("GroupByKey") >> beam.GroupByKey() | L("Fold") >> beam.Map(fold)
-
-
-@lowering(ops.Distinct)
-def _distinct(L: _Labeled, op: ops.Distinct, ins: list[Any], in_types: list[StreamType],
-              out: StreamType) -> Any:
-    beam, kind = L.beam, in_types[0].collection
-    if kind == SET:
-        return _distinct_values(L, ins[0])
-    if kind == ZSET:
-        return (ins[0] | L("ByValue") >> beam.Map(lambda vw: (canonical_key(vw[0]), vw))
-                | L("GroupByKey") >> beam.GroupByKey()
-                | L("Weight") >> beam.Map(_total_weight)
-                | L("Positive") >> beam.Filter(lambda vw: vw[1] > 0)
-                | L("One") >> beam.Map(lambda vw: (vw[0], 1)))
-    # a sequence keeps the first occurrence of each value, where it was
-    return (ins[0] | L("ByValue") >> beam.Map(lambda pv: (canonical_key(pv[1]), pv))
-            | L("GroupByKey") >> beam.GroupByKey()
-            | L("First") >> beam.Map(lambda kv: min(kv[1], key=lambda pv: pv[0])))
-
-
-def _total_weight(kv: tuple[Any, Any]) -> tuple[Any, int]:
-    entries = list(kv[1])
-    return (entries[0][0], sum(w for _, w in entries))
-
-
-def _distinct_values(L: _Labeled, pcoll: Any) -> Any:
-    """One of each value (Beam groups by `canonical_key(value)`, so sets may be values)."""
-    beam = L.beam
-    return (pcoll | L("ByValue") >> beam.Map(lambda v: (canonical_key(v), v))
-            | L("GroupByKey") >> beam.GroupByKey()
-            | L("One") >> beam.Map(lambda kv: next(iter(kv[1]))))
-
-
-@lowering(ops.TimeWindow)
-def _time_window(L: _Labeled, op: ops.TimeWindow, ins: list[Any], in_types: list[StreamType],
-                 out: StreamType) -> Any:
-    """Event-time windows in parallel: the watermarks (few) are a side input; events are grouped
-    by window. An event is late when a watermark before it has passed its window's end; a window
-    is emitted at the first watermark that reaches its end (or at the end of a bounded input),
-    and placed in the stream at that watermark's position, then by start."""
-    beam = L.beam
-    size, time, bounded = op.size, op.time, in_types[0].bounded
-    marks = (ins[0] | L("Watermarks") >> beam.Filter(lambda pv: isinstance(pv[1], Watermark))
-             | L("Marks") >> beam.Map(lambda pv: (pv[0], pv[1].time)))
-
-    def assign(pv: tuple[Any, Any], marks: list[tuple[Any, float]]) -> list[Any]:
-        position, event = pv
-        t = time(event)
-        start = t - t % size
-        if any(p < position and mark >= start + size for p, mark in marks):
-            return []  # late
-        return [(canonical_key(start), (start, pv))]
-
-    def close(kv: tuple[Any, Any], marks: list[tuple[Any, float]]) -> list[Any]:
-        entries = sorted(kv[1], key=lambda item: item[1][0])
-        start = entries[0][0]
-        firing = sorted(p for p, mark in marks if mark >= start + size)
-        if firing:
-            at = firing[0]
-        elif bounded:
-            at = (float("inf"),)
-        else:
-            return []  # still open
-        window = ops.Window(start, start + size, tuple(e for _, (_, e) in entries))
-        return [(at + (start,), window)]
-
-    events = ins[0] | L("Events") >> beam.Filter(lambda pv: not isinstance(pv[1], Watermark))
-    side = beam.pvalue.AsList(marks)
-    return (events | L("Assign") >> beam.FlatMap(assign, side)
-            | L("GroupByKey") >> beam.GroupByKey()
-            | L("Close") >> beam.FlatMap(close, side))
-
-
-@lowering(ops.Merge, ops.Threshold)
-def _lattice_read(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[StreamType],
-                  out: StreamType) -> Any:
-    beam = L.beam
-    kind = in_types[0].collection
-    assert isinstance(kind, LatticeKind)
-    lat = kind.lattice
-    joined = ((tuple(ins) | L("Flatten") >> beam.Flatten()) if len(ins) > 1 else ins[0])
-
-    def join_all(values: Any) -> Any:
-        acc = lat.bottom
-        for v in values:
-            acc = lat.join(acc, v)
-        return acc
-
-    if not isinstance(op, ops.Threshold):
-        return joined | L("Join") >> beam.CombineGlobally(join_all)  # a merge
-    # a read fires on what was written: an empty input (no write) reads nothing, as on the
-    # interpreter, even when the bottom value reaches an activation
-    total = joined | L("Join") >> beam.CombineGlobally(join_all).without_defaults()
-    sets = op.sets
-
-    def read(acc: Any) -> list[Any]:
-        for label, activations in sets.items():
-            if any(lat.leq(a, acc) for a in activations):
-                return [((0,), label)]
-        return []
-
-    return total | L("Read") >> beam.FlatMap(read)
-
-
-# -------------------------------------------------------------------------------------------------
-# nests: the interpreter's fixpoint, in one step
-# -------------------------------------------------------------------------------------------------
-def _outermost(scope: Nest) -> Nest:
-    while scope.parent is not None:
-        scope = scope.parent
-    return scope
-
-
-def _nest(beam: Any, pipeline: Any, graph: Graph, nest: Nest, nodes: list[Stream],
-          pcolls: Mapping[Stream, Any], types: Mapping[Stream, StreamType]) -> dict[Stream, Any]:
-    """Lower a nest (with the nests inside it) to one step that runs it to its fixpoint."""
-    inside = set(nodes)
-    feeds: list[Stream] = []
-    for n in nodes:
-        feeds.extend(i for i in n.inputs if i not in inside and i not in feeds)
-    read_outside = {i for n in graph.nodes if n not in inside for i in n.inputs}
-    exits = [n for n in nodes if n in read_outside or n in graph.outputs.values()]
-
-    sub = Graph(f"{graph.name}.{nest.name}")
-    copies: dict[Stream, Stream] = {}
-    for j, f in enumerate(feeds):
-        with sub.at(f.location):
-            copies[f] = sub.input(f"in{j}", types[f])
-    for n in nodes:
-        copies[n] = sub._add(n.op, [], location=n.location, scope=n.scope)
-    for n in nodes:
-        copies[n].inputs.extend(copies[i] for i in n.inputs)
-    for j, e in enumerate(exits):
-        sub.output(f"out{j}", copies[e])
-    sub_types = typecheck(sub)
-    feed_types = [types[f] for f in feeds]
-    exit_kinds = [types[e].collection for e in exits]
-
-    def run(_: None, *contents: list[Any]) -> list[tuple[int, Any]]:
-        runtime = Runtime(sub, types=sub_types)
-        for j, (items, t) in enumerate(zip(contents, feed_types, strict=True)):
-            if t.collection == SEQ:
-                items = [v for _, v in sorted(items, key=lambda pv: pv[0])]
-            if items:
-                runtime.push(f"in{j}", items)
-        for j, t in enumerate(feed_types):
-            if t.bounded:
-                runtime.end(f"in{j}")
-        tagged: list[tuple[int, Any]] = []
-        for j, kind in enumerate(exit_kinds):
-            acc = runtime.acc[f"out{j}"]
-            if kind == SEQ:
-                tagged.extend((j, ((k,), x)) for k, x in enumerate(acc))
-            elif kind == SET:
-                tagged.extend((j, x) for x in acc)
-            elif kind == ZSET:
-                tagged.extend((j, vw) for vw in acc.items())
-            else:
-                tagged.append((j, acc))
-        return tagged
-
-    L = _Labeled(beam, f"nest {nest.name}")
-    lists = [pcolls[f] | L("Gather") >> beam.combiners.ToList() for f in feeds]
-    start = pipeline | L("Start") >> beam.Create([None])
-    tagged = start | L("Run") >> beam.FlatMap(run, *(beam.pvalue.AsSingleton(x) for x in lists))
-    return {e: (tagged | L("Select") >> beam.Filter(lambda t, j=j: t[0] == j)
-                | L("Untag") >> beam.Map(lambda t: t[1]))
-            for j, e in enumerate(exits)}
-
-
-# -------------------------------------------------------------------------------------------------
-# the operator's own state machine, in one step
-# -------------------------------------------------------------------------------------------------
-def _sequential(L: _Labeled, op: ops.Op, ins: list[Any], in_types: list[StreamType],
-                out: StreamType) -> Any:
-    """Gather the inputs and run the operator's interpreter state machine on them."""
-    beam = L.beam
-    lists = [pcoll | L("Gather") >> beam.combiners.ToList() for pcoll in ins]
-    start = lists[0].pipeline | L("Start") >> beam.Create([None])
-
-    def run(_: None, *contents: list[Any]) -> list[Any]:
-        state = instantiate(op, list(in_types), out)
-        emitted: list[Any] = []
-        for i, (items, t) in enumerate(zip(contents, in_types, strict=True)):
-            if t.collection == SEQ:
-                items = [v for _, v in sorted(items, key=lambda pv: pv[0])]
-            if items:
-                emitted.extend(state.push(i, list(items)))
-        for i, t in enumerate(in_types):
-            if t.bounded:
-                emitted.extend(state.end(i))
-        if out.collection == SEQ:
-            return [((j,), x) for j, x in enumerate(emitted)]
-        return emitted
-
-    side = [beam.pvalue.AsSingleton(lst) for lst in lists]
-    return start | L("Run") >> beam.FlatMap(run, *side)

@@ -4,12 +4,13 @@
 
 - a Beam job service (Beam's Python `LocalJobServicer`, the service of
   `apache_beam.runners.portability.local_job_service_main`, run by `python -m
-  tensflo.targets.beam_portable`), which runs each job with `workers` SDK workers;
+  tensflo.targets.beam_portable`), which runs each job with as many SDK workers as its
+  `--sdk_worker_parallelism` pipeline flag says (`workers` when it says 0);
 - Beam's external worker pool (`apache_beam.runners.worker.worker_pool_main`), which starts one
   SDK worker process per worker the job service asks for;
 
-and `cluster.flags()` are the pipeline flags that send a job there (`--runner=PortableRunner` is
-the runner, chosen separately). The job service and the workers speak Beam's Job API and Fn API
+and `cluster.flags()` are the pipeline flags that send a job there with `workers` SDK workers
+(`--runner=PortableRunner` is the runner, chosen separately). The job service and the workers speak Beam's Job API and Fn API
 over gRPC on loopback: the protocol of the Flink and Spark job servers, so the same flags with
 `--job_endpoint` pointing at one of those run the job on that cluster. `close()` stops both groups
 and every SDK worker with them. Nothing is downloaded: the job service is Python and the workers
@@ -89,7 +90,8 @@ class LocalCluster:
     def flags(self) -> list[str]:
         """Pipeline flags that run a job here with the PortableRunner."""
         return [f"--job_endpoint={self.job_endpoint}", "--environment_type=EXTERNAL",
-                f"--environment_config={self.worker_pool}"]
+                f"--environment_config={self.worker_pool}",
+                f"--sdk_worker_parallelism={self.workers}"]
 
     def process_groups(self) -> list[int]:
         """The process group ids of the job service and the pool (their workers belong to them)."""
@@ -161,23 +163,43 @@ def _listening(port: int) -> bool:
 # -------------------------------------------------------------------------------------------------
 # the job service process
 # -------------------------------------------------------------------------------------------------
+def job_workers(options: Any, default: int) -> int:
+    """SDK workers for a job: its `--sdk_worker_parallelism` (Beam's default is 1; a Python
+    client always sends the option, given or not), or `default` when that is 0 ("chosen by the
+    runner", in Beam's words)."""
+    from apache_beam.options.pipeline_options import PortableOptions
+
+    given = options.view_as(PortableOptions).sdk_worker_parallelism
+    return int(given) if given and int(given) > 0 else default
+
+
 def serve(port: int, workers: int) -> None:
     """Serve Beam's Job API on `port` until terminated, running each job on Beam's Fn API runner
-    with `workers` SDK workers from the job's environment."""
+    with the job's `--sdk_worker_parallelism` SDK workers from its environment (`workers` when
+    that is 0, see `job_workers`)."""
     from apache_beam.portability.api import beam_job_api_pb2
     from apache_beam.runners.portability import local_job_service
     from apache_beam.runners.portability.fn_api_runner import fn_runner
 
     class Job(local_job_service.BeamJob):
-        """Beam's local job, with a number of SDK workers (Beam's own always uses one)."""
+        """Beam's local job, with a number of SDK workers (Beam's own always uses one): the job's
+        `--sdk_worker_parallelism` (see `job_workers`)."""
 
         def _invoke_runner(self) -> Any:
             self.set_state(beam_job_api_pb2.JobState.RUNNING)
             options = self.pipeline_options()
             runner = fn_runner.FnApiRunner(provision_info=self._provision_info)
-            # the runner reads its worker count from `run_pipeline`'s options only, and a job
-            # service has a pipeline proto: set it as `run_pipeline` would
-            runner._num_workers = workers
+            # No public way exists in Beam 2.77 to give this runner a worker count for a job
+            # submitted to a job service: `FnApiRunner.__init__` takes none, `run_via_runner_api`
+            # (what Beam's own LocalJobServicer calls: the job arrives as a pipeline proto) reads
+            # no worker option, and only `run_pipeline(Pipeline, options)` reads
+            # `--direct_num_workers`; rebuilding a `Pipeline` from the proto for it drops every
+            # transform's environment (`AppliedPTransform.from_runner_api` sets none), so the
+            # steps would run in this process instead of on the external workers. The public
+            # part is the flag: `--sdk_worker_parallelism`, Beam's portable option for SDK
+            # workers per worker node, which the Flink and Spark job servers read too. It is
+            # applied here by setting the attribute `run_pipeline` sets from its options.
+            runner._num_workers = job_workers(options, workers)
             return runner.run_via_runner_api(self._pipeline_proto, options)
 
     service = local_job_service.LocalJobServicer(beam_job_type=Job)
@@ -204,7 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tensflo.targets.beam_portable",
                                      description="A Beam job service with N SDK workers per job.")
     parser.add_argument("--port", type=int, default=8099, help="Job API port (default: 8099)")
-    parser.add_argument("--workers", type=int, default=2, help="SDK workers per job (default: 2)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="SDK workers per job whose --sdk_worker_parallelism is 0 "
+                             "(default: 2)")
     args = parser.parse_args(argv)
     serve(args.port, args.workers)
     return 0

@@ -20,7 +20,7 @@ import pytest
 
 from tensflo.ir.flo import run
 from tensflo.targets.beam import run_beam
-from tensflo.targets.beam_portable import PORTABLE_RUNNER, LocalCluster
+from tensflo.targets.beam_portable import PORTABLE_RUNNER, LocalCluster, job_workers
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "flo"
@@ -95,6 +95,25 @@ def test_a_case_study_runs_on_two_sdk_worker_processes(cluster, cli):
     assert json.loads(portable)["sums"]  # not trivially empty
     # the pool started two SDK worker processes for the job (they stop when it ends)
     assert sorted(workers_started(cluster)[len(started):]) == ["worker_0", "worker_1"]
+
+
+def test_a_job_sets_its_worker_count_with_the_public_portable_flag(cluster):
+    example = runpy.run_path(str(EXAMPLES / "dbsp_view.py"), run_name="__flo__")
+    graph, inputs = example["graph"], example["inputs"]
+    started = workers_started(cluster)
+    outputs = run_beam(graph, inputs, runner=PORTABLE_RUNNER,
+                       options=[*cluster.flags(), "--sdk_worker_parallelism=1"])
+    assert outputs == run(graph, inputs).outputs
+    # cluster.flags() ask for 2 workers; the flag given last asks for 1
+    assert len(workers_started(cluster)[len(started):]) == 1
+
+
+def test_job_workers_reads_sdk_worker_parallelism():
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    assert job_workers(PipelineOptions(["--sdk_worker_parallelism=3"]), 2) == 3
+    assert job_workers(PipelineOptions(["--sdk_worker_parallelism=0"]), 2) == 2  # runner's choice
+    assert job_workers(PipelineOptions([]), 5) == 1  # Beam's default, sent by every Python client
 
 
 @pytest.mark.parametrize("study", ["dbsp_view.py", "lvars_threshold.py"])
