@@ -33,6 +33,7 @@ import numpy as np
 
 from tensflo.targets.gemmini.bound import lower_bound
 from tensflo.targets.gemmini.cycles import measure
+from tensflo.targets.gemmini.direct import parse_model
 from tensflo.targets.gemmini.emulator import run
 from tensflo.targets.gemmini.generator import build
 from tensflo.targets.gemmini.schedule import NAIVE, library
@@ -54,9 +55,20 @@ WORKLOADS = [
     (gemm(784, 256, 1024), True),
     (conv2d(4, 56, 64, 64), False),
     (conv2d(4, 28, 128, 128), False),
+    (conv2d(4, 14, 128, 128), True),
 ]
 """(workload, compute-bound): a GEMM is called compute-bound when K >= 128 (each output block
-needs at least 8 block products, so its DMA can hide behind compute)."""
+needs at least 8 block products, so its DMA can hide behind compute).
+
+The shapes Autocomp (arXiv:2505.18574) evaluates on Gemmini, as its repository defines them
+(ucb-bar/autocomp at 4366273, `tests/exo/test0-5.c`: MAT_DIM_I x MAT_DIM_J x MAT_DIM_K;
+`tests/exo-conv/test0,2,3.c`: N, P x Q, C -> K, 3 x 3, stride 1): the GEMMs 512^3 (test0),
+12544 x 256 x 64 (test1), 3136 x 512 x 128 (test3) here, 12544 x 64 x 256 (test2),
+3136 x 128 x 512 (test4) and 784 x 1024 x 256 (test5) in `RESNET50`; the convolutions
+4 x 56 x 56, 64 -> 64 (test0) and 4 x 14 x 14, 128 -> 128 (test3) here, 4 x 14 x 14,
+256 -> 256 (test2) in `RESNET50`. Autocomp's tests write int8 outputs (its convolutions add an
+int32 bias); these workloads write the int32 sums without bias (the same MACs and input bytes,
+4x the output bytes, which no bound here is set by)."""
 
 RESNET50 = [  # batch 4; 1x1 convolutions are GEMMs (pixels x out channels x in channels)
     (gemm(12544, 64, 256, name="resnet50_conv2_1x1_reduce"), True),
@@ -99,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--transfer-budget", type=int, default=12)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="benchmarks/results/gemmini_search.md")
+    ap.add_argument("--cycle-model", default=None, metavar="KEY=N,...",
+                    help="cycle model parameters other than the defaults (e.g. tlb_miss=100)")
     args = ap.parse_args(argv)
+    model = parse_model(args.cycle_model)
 
     workloads = [(w, b) for w, b in SUITES[args.suite] if args.only is None or w.name in args.only]
     if not workloads:
@@ -107,9 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     rows, speedups, headroom, gaps, found, steps, measured = [], [], [], [], {}, {}, {}
     for w, compute_bound in workloads:
         t0 = time.perf_counter()
-        naive = measure(trace(build(w, NAIVE)))
+        naive = measure(trace(build(w, NAIVE)), model)
         lib_s = library(w)
-        ev = Evaluator(w, seed=args.seed)
+        ev = Evaluator(w, model, seed=args.seed)
         lib = ev.measure(lib_s)
         # candidates are not run on the emulator during the search (the generator is tested to
         # compute the reference for every schedule it accepts); the library and best schedules
@@ -121,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = _check(w, lib_s, args.seed + 1) and _check(w, best.schedule, args.seed + 1)
         found[w.name], steps[w.name], measured[w.name] = best.schedule, best.steps, result.measured
         speedups.append(lib.cycles / best.cycles)
-        low = lower_bound(w)
+        low = lower_bound(w, model)
         headroom.append(lib.cycles / low.cycles)
         gaps.append(best.cycles / low.cycles)
         rows.append([w.name, f"{w.m}x{w.n}x{w.k}", "yes" if compute_bound else "no",
@@ -149,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _transfer(args, src, dst, found, steps, measured) -> list[str]:
     """Schedule transfer: conv 28x28x128 -> conv 56x56x64, same budget from two starts."""
-    ev = Evaluator(dst, seed=args.seed)
+    ev = Evaluator(dst, parse_model(args.cycle_model), seed=args.seed)
     moved = transfer(found[src.name], dst)
     cfg = SearchConfig(depth=args.depth, budget=args.transfer_budget, seed=args.seed)
     from_lib = beam_search(dst, library(dst), cfg, evaluator=ev)
@@ -190,9 +205,11 @@ def _table(args, rows, speedups, headroom, gaps, bound_util) -> list[str]:
         f"Command: `.venv/bin/python benchmarks/gemmini_search.py --budget {args.budget} "
         f"--depth {args.depth} --seconds {args.seconds:g} --transfer-budget "
         f"{args.transfer_budget} --seed {args.seed} --suite {args.suite}"
+        f"{' --cycle-model ' + args.cycle_model if args.cycle_model else ''}"
         f"{' --only ' + ' '.join(args.only) if args.only else ''}` "
         f"(Python {platform.python_version()}, {platform.machine()}).",
-        f"Cycles from tensflo's Gemmini cycle model (docs/gemmini.md), not hardware. Beam width 3, "
+        f"Cycles from tensflo's Gemmini cycle model (docs/gemmini.md"
+        f"{'; with ' + args.cycle_model if args.cycle_model else ''}), not hardware. Beam width 3, "
         f"depth {args.depth}, 3 options per candidate, 2 variants per option, menu dropout 0.2; "
         f"search time limit {args.seconds:g} s (no new schedule is measured after it); "
         "candidates are not run on the emulator during the search, the library and the best "
