@@ -1,4 +1,5 @@
-"""Loops with a constant step other than 1 or -1, read as loops of step 1 over a new counter.
+"""Loops with a constant step other than 1, read as loops of step 1 over a new counter (a step of
+-1 when the iterations may not be reordered: `loop_order.py` reads the others counting up).
 
     for i in range(a, b, k)   (k >= 2)   ->  for t in range(0, (b - a + k - 1) // k):  i = a + k * t
     for i in range(a, b, k)   (k <= -2)  ->  for t in range(0, (a - b - k - 1) // -k): i = a + k * t
@@ -12,7 +13,8 @@ loop of step 1 with `stop <= start` runs zero times). Reads `x[i]` become the st
 
     (c + k * t) / k  ->  c / k + t      (c a constant multiple of k: exact in C and Python)
 
-A body that assigns `i`, or a nested loop counting with the same name, is refused.
+A body that assigns `i` or a variable the start reads, or a nested loop counting with the same
+name, is refused.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from .results import NotLiftable
 
 
 def unit_step(s: L.For, taken: set[str]) -> L.For:
-    """`s` (a constant step `k` with `|k| >= 2`) as a loop of step 1 over a counter named apart
+    """`s` (a constant step `k != 1`) as a loop of step 1 over a counter named apart
     from `taken` (see the module docstring)."""
-    assert abs(s.step) >= 2, s.step
+    assert s.step != 1, s.step
     k, loc = s.step, s.loc
     counter = f"{s.var}_step{abs(k)}"
     while counter in taken:
@@ -42,12 +44,17 @@ def unit_step(s: L.For, taken: set[str]) -> L.For:
         return L.Binary(op, a, b, loc)
 
     span = bin_(ops.SUB.symbol, s.stop, s.start) if k > 0 else bin_(ops.SUB.symbol, s.start, s.stop)
-    trips = bin_(ops.DIV.symbol, bin_(ops.ADD.symbol, span, c(abs(k) - 1)), c(abs(k)))
+    trips = span if k == -1 else bin_(ops.DIV.symbol, bin_(ops.ADD.symbol, span, c(abs(k) - 1)),
+                                      c(abs(k)))
     scaled = bin_(ops.MUL.symbol, c(k), L.Name(counter, loc))
     value = scaled if s.start == L.Const(0) and type(s.start.value) is int else bin_(ops.ADD.symbol, s.start, scaled)
     if _rebinds(s):
         raise NotLiftable(loc, f"a loop with step {k} whose body assigns its counter {s.var} or "
                                f"counts a nested loop with it")
+    changed = set(L.assigned_vars(s.body)) & {e.id for e in L.sub_exprs(s.start) if isinstance(e, L.Name)}
+    if changed:  # `start` is evaluated once; `start + k * t` would read the new value
+        raise NotLiftable(loc, f"a loop with step {k} whose body changes {sorted(changed)[0]}, "
+                               f"which its start reads")
     read = L.Name(s.var)
     body = tuple(map_exprs(map_exprs(s.body, lambda e: value if e == read else None), _exact_quotient))
     return replace(s, var=counter, start=c(0), stop=trips, body=body, step=1)

@@ -56,6 +56,15 @@ def weighted(values: list[float], weights: list[float]) -> float:
     return total / weight_sum
 
 
+def total_and_scaled(xs: list[int], k: int) -> tuple[int, int]:
+    s = 0
+    for x in xs:
+        s += x
+    if k < 0:
+        raise ValueError("negative k")
+    return s, s * k
+
+
 def in_loop(xs: list[int]) -> int:
     s = 0
     for x in xs:
@@ -89,7 +98,7 @@ def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     namespace: dict[str, Any] = {}
     exec(compile(SOURCE, str(source), "exec"), namespace)
     results = compile_file(str(source), ["scaled_total", "prefix_sum", "weighted", "in_loop",
-                                         "after_return"], load_registry(),
+                                         "after_return", "total_and_scaled"], load_registry(),
                            Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -125,6 +134,24 @@ def test_a_check_after_the_loop_raises_as_the_source(
         assert raised["IndexError"] > 0, raised  # read past the end: before the assert
 
 
+def test_a_tuple_return_checks_once_for_every_item(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    results, namespace = compiled
+    r = results["total_and_scaled"]
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    fn = load_module(r.code, "total_and_scaled_late").total_and_scaled
+    rng = random.Random(2)
+    for _ in range(100):
+        args = ([rng.randint(-10**6, 10**6) for _ in range(rng.randint(0, 5))], rng.randint(-3, 3))
+        if args[1] < 0:
+            with pytest.raises(ValueError, match="negative k"):
+                namespace["total_and_scaled"](*args)
+            with pytest.raises(ValueError, match="negative k"):
+                fn(*args)
+        else:
+            assert tuple(int(v) for v in fn(*args)) == namespace["total_and_scaled"](*args), args
+
+
 def test_the_check_is_stated_in_requires(compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
     r = compiled[0]["prefix_sum"]
     assert "not n == 3" in " ".join(r.requires) or "n != 3" in " ".join(r.requires), r.requires
@@ -148,7 +175,7 @@ def test_a_check_on_a_computed_vector_is_refused_not_run_unchecked(
     assert run(module, "weighted", [[1.0, 2.0], [1.0, 3.0]]) == pytest.approx(7.0 / 4.0)
 
 
-@pytest.mark.parametrize("name, where", [("in_loop", "late.py:36:9"), ("after_return", "late.py:47:5")])
+@pytest.mark.parametrize("name, where", [("in_loop", "late.py:45:9"), ("after_return", "late.py:56:5")])
 def test_a_check_not_every_input_reaches_is_refused(compiled: tuple[dict[str, Any], dict[str, Any]],
                                                     name: str, where: str) -> None:
     r = compiled[0][name]

@@ -129,3 +129,16 @@ def test_a_wrong_strided_sum_is_not_proven(source: Path) -> None:
     assert r is not None
     report = check_obligations(r.obligations, [Z3Verifier()], timeout=20)
     assert report.level == "none" and report.counterexample is not None
+
+
+def test_a_body_changing_what_the_start_reads_is_refused() -> None:
+    """The start is evaluated once: `i = a + 2 * t` would read the changed `a`."""
+    from tensflo.ir.lifting.results import NotLiftable
+    from tensflo.ir.lifting.stepped_loops import unit_step
+
+    body = (L.Assign(L.Name("a"), L.Binary("+", L.Name("a"), L.Const(1))),)
+    loop = L.For("i", L.Name("a"), L.Name("n"), body, step=2)
+    with pytest.raises(NotLiftable, match="changes a, which its start reads"):
+        unit_step(loop, {"a", "n", "i"})
+    same = unit_step(L.For("i", L.Name("a"), L.Name("n"), (), step=3), {"a", "n", "i"})
+    assert same.step == 1 and same.var == "i_step3" and same.start == L.Const(0)
