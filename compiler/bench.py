@@ -29,6 +29,7 @@ from tensflo.plugins.errors import UsageError
 
 from .bench_dropin import bench_dropin, is_dropin_source
 from .bench_inputs import InputPlan, NoInputs, large_inputs, plan_inputs
+from .bench_plot import format_seconds, plot_speedups
 from .native import NativeError
 from .native_timing import BENCH_FLAGS, SLOW, compile_timed
 from .pipeline import Options, compile_function, read_module
@@ -122,15 +123,15 @@ class BenchReport:
                 "rows": [{**r.to_json(), "speedup": self.speedup(r)} for r in self.rows]}
 
     def table(self) -> str:
-        head = ["size", "runner", "median ms", "spread ms", "transfer ms", "speedup", "output"]
+        head = ["size", "runner", "median", "spread", "transfer", "speedup", "output"]
         lines = []
         for r in self.rows:
             speed = self.speedup(r)
             lines.append([
                 f"{r.elements:.0e}".replace("e+0", "e"), r.runner,
-                f"{r.timing.median * 1e3:.4g}" if r.timing else "-",
-                f"{r.timing.spread * 1e3:.3g}" if r.timing else "-",
-                f"{r.transfer.median * 1e3:.3g}" if r.transfer else "-",
+                format_seconds(r.timing.median if r.timing else None),
+                format_seconds(r.timing.spread if r.timing else None),
+                format_seconds(r.transfer.median if r.transfer else None),
                 f"{speed:.2f}x" if speed is not None else "-",
                 r.verdict(),
             ])
@@ -318,37 +319,6 @@ def time_target(tname: str, target: Any, tfn: Function, dtypes: dict[str, str],
     agrees, worst = compare(want, got) if compare else (_same(want, got, scale), None)
     return Measurement(tname, elements, timing, Timing((t_prepare + t_fetch,)), agrees,
                        largest_error=worst)
-
-
-def plot_speedups(reports: Sequence[BenchReport], out_path: str) -> None:
-    """A grouped bar chart of speedups over the original, one group per size (needs matplotlib)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UsageError("--plot needs matplotlib: pip install 'tensflo[plot]'") from None
-    fig, axes = plt.subplots(len(reports), 1, figsize=(8, 3.2 * len(reports)), squeeze=False)
-    for ax, report in zip(axes[:, 0], reports, strict=True):
-        runners = [r for r in dict.fromkeys(r.runner for r in report.rows) if r != report.baseline]
-        sizes = list(dict.fromkeys(r.elements for r in report.rows))
-        width = 0.8 / max(len(runners), 1)
-        for k, runner in enumerate(runners):
-            values = []
-            for size in sizes:
-                row = next((r for r in report.rows if r.runner == runner and r.elements == size), None)
-                values.append((report.speedup(row) if row else None) or 0.0)
-            ax.bar([i + k * width for i in range(len(sizes))], values, width, label=runner)
-        ax.axhline(1.0, color="black", linewidth=0.8)
-        ax.set_xticks([i + width * (len(runners) - 1) / 2 for i in range(len(sizes))],
-                      [f"{s:.0e}".replace("e+0", "e") for s in sizes])
-        ax.set_ylabel(f"speedup vs {report.baseline}")
-        ax.set_title(report.function)
-        ax.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(out_path)
-    plt.close(fig)
 
 
 __all__ = ["BenchOptions", "BenchReport", "InputPlan", "Measurement", "Timing", "bench_function",

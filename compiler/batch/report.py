@@ -1,5 +1,5 @@
 """The report of a batch: per function its file, status, proof level, TensIR, time and the reason
-when not lifted, plus totals; as JSON, Markdown, HTML (jinja2, escaped) or a plain text summary.
+when not lifted, plus totals; as JSON, Markdown, HTML (`report_html`) or a plain text summary.
 
 Rows are sorted by file, then function (a file that failed to parse comes first in its file).
 Only `seconds` (per function) and `wall_seconds` (totals) depend on the machine; the counters
@@ -79,10 +79,10 @@ class Report:
         return "\n".join(lines)
 
     def html(self) -> str:
-        import jinja2
+        """The page for a browser (`report_html`): summary, failures, then every function."""
+        from .report_html import render
 
-        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-        return env.from_string(HTML).render(report=self, totals=self.totals(), version=__version__)
+        return render(self)
 
     def text(self) -> str:
         """The summary printed on stdout: one line per function, then the totals."""
@@ -116,24 +116,3 @@ def _proof(e: Entry) -> str:
 def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
-
-HTML = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>tensflo batch compile</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2em; }
-table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 2px 6px; }
-td.lifted { background: #dfd; } td.not_lifted { background: #fed; } td.error { background: #fcc; }
-code { font-size: 90%; }
-</style></head><body>
-<h1>tensflo batch compile</h1>
-<p>Target <code>{{ report.target }}</code>, tensflo {{ version }}.</p>
-<table>
-<tr><th>file</th><th>function</th><th>status</th><th>proof</th><th>seconds</th>
-<th>TensIR or reason</th></tr>
-{% for e in report.entries %}<tr><td>{{ e.file }}:{{ e.line }}</td><td>{{ e.function or "(file)" }}</td>
-<td class="{{ e.status }}">{{ e.status }}</td><td>{{ e.proof }}</td><td>{{ "%.2f" % e.seconds }}</td>
-<td>{% if e.lifted %}<code>{{ e.tensir }}</code>{% else %}{{ e.reason }}{% endif %}</td></tr>
-{% endfor %}</table>
-<p>Totals: {% for k, v in totals.items() %}{{ k }} {{ v }}{% if not loop.last %}, {% endif %}{% endfor %}</p>
-</body></html>
-"""
