@@ -410,6 +410,11 @@ class Lowering:
             value = self.truncate(self.lower(term, local))
         elif not demanded and term in self.int32 and term.type.rank == 0:
             value = self._proven32(term, local, closed)
+        elif not demanded and term in self.int32 and carries(term):  # every element proven
+            low = self._apply(term, local, closed, True)  # a ring op: exact low 32 bits
+            assert isinstance(low, View)
+            value = View("int", low.dims, lambda idx: self.b.sext(low.at(idx), I64),
+                         column_major=low.column_major)
         else:
             value = self._apply(term, local, closed, demanded)
         if closed and not self.in_loop:
