@@ -37,6 +37,7 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var
 from tensflo.ir.tensir.ops import MAPPERS
 
+from .int32_matvec import matvec_elements
 from .int32_terms import binary, elements, guarded, scalar, subterms, valid
 
 _MAPS = frozenset(MAPPERS.values())
@@ -108,6 +109,8 @@ class _Source:
     """In-range conditions of the iteration's array reads (each implied by its path)."""
     counters: list[tuple[Any, Any]] = field(default_factory=list)
     """(counter, exclusive bound) of the counted loop nest, outermost first."""
+    folds: list[RowFold] = field(default_factory=list)
+    """Inner loops of the iteration that fold into one scalar (`RowFold`)."""
     fresh: int = 0
     depth: int = 0
 
@@ -225,8 +228,8 @@ class _Source:
                     env[name] = None if c is None or x is None or y is None or \
                         z.is_bool(x) != z.is_bool(y) else z.If(c, x, y)
             elif isinstance(s, L.For):
-                self.loop(s, env, path)
-                path = None  # only one loop nest is modelled: what follows is not
+                if not self.loop(s, env, path):
+                    path = None  # only one loop nest is modelled: what follows is not
             elif isinstance(s, L.Return):
                 return _Returned(None if path is None else self.expr(s.value, env, path))
             else:
@@ -235,8 +238,10 @@ class _Source:
                     env[name] = None
         return None
 
-    def loop(self, s: L.For, env: dict[str, Any], path: Any) -> None:
+    def loop(self, s: L.For, env: dict[str, Any], path: Any) -> bool:
+        """Run a loop; True when what follows it is modelled (an inner `RowFold`)."""
         start, stop = self.expr(s.start, env, path), self.expr(s.stop, env, path)
+        before = {name: env.get(name) for name in _assigned(s.body)}
         for name in _assigned(s.body):
             env[name] = self.symbol(name)  # an iteration sees any value of a carried variable
         if not (path is not None and self.z.is_true(self.z.simplify(path)) and s.step == 1
@@ -246,13 +251,60 @@ class _Source:
             # a loop left early, or whose bound changes in it, need not run every iteration
             for name in _assigned(s.body):
                 env[name] = None
-            return
+            return False
+        if self.counters and self.row_fold(s, env, before, stop):
+            return True
         i = self.symbol(s.var)
         self.counters.append((i, stop))
         inner = dict(env, **{s.var: i})
         self.block(s.body, inner, self.z.BoolVal(True))
         for name in _assigned(s.body):
             env[name] = None
+        return False
+
+    def row_fold(self, s: L.For, env: dict[str, Any], before: dict[str, Any], stop: Any) -> bool:
+        """An inner counted loop updating one scalar of the outer iteration, writing no array
+        and holding no loop: modelled as a `RowFold`, its final value a fresh symbol."""
+        carried = [n for n in _assigned(s.body) - {s.var} if before.get(n) is not None
+                   and not any(isinstance(d, L.Decl) and d.name == n for d in L.walk_stmts(s.body))]
+        if len(carried) != 1 or _written(s.body) or \
+                any(isinstance(d, L.For | L.While) for d in L.walk_stmts(s.body)):
+            return False
+        (name,) = carried
+        j, sym = self.symbol(s.var), env[name]
+        outer = (self.inside, self.reads)
+        self.inside, self.reads = [], []
+        self.counters.append((j, stop))
+        inner = dict(env, **{s.var: j})
+        try:
+            self.block(s.body, inner, self.z.BoolVal(True))
+        finally:
+            self.counters.pop()
+            fold = RowFold(before[name], sym, inner.get(name), j, stop, self.reads, self.inside,
+                           self.symbol(f"{name}_after"))
+            self.inside, self.reads = outer
+        for n in _assigned(s.body):
+            env[n] = None
+        env[name] = fold.after
+        self.folds.append(fold)
+        return True
+
+
+@dataclass(frozen=True)
+class RowFold:
+    """An inner loop `for (j = 0; j < stop; j++) acc = end` of an outer iteration: `init` is the
+    accumulator's value before it, `sym` its value at iteration `counter`, `end` after that
+    iteration (None: not modelled), `after` (a symbol) after the loop; `reads` and `facts` are
+    the iteration's in-range conditions and source values (over `counter`)."""
+
+    init: Any
+    sym: Any
+    end: Any
+    counter: Any
+    stop: Any
+    reads: list[Any]
+    facts: list[tuple[Any, L.Loc, Any]]
+    after: Any
 
 
 @dataclass(frozen=True)
@@ -343,6 +395,7 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
     obligations: list[dict[str, Any]] = []
     failures: list[str] = []
     proven: dict[Term, bool] = {}  # subterm -> proven at every occurrence so far
+    accumulators: set[Term] = set()  # matrix-vector products: every element a source int
     for m in (t for t in subterms(lifted.body) if isinstance(t, App) and t.op in _MAPS):
         *tensors, lam = m.args
         assert isinstance(lam, Lambda)
@@ -350,7 +403,13 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
         loop_ok = len(src.counters) == rank
         idx = tuple(c for c, _ in src.counters[:rank]) if loop_ok else \
             tuple(z3.Int(f"k!{a}") for a in range(rank))
-        elems = [elements(z3, src, x, idx) if isinstance(x, Term) else None for x in tensors]
+        outer = [*src.reads, *[z3.And(0 <= k, k < b) for k, b in src.counters]]
+        by_row = {x: r for x in tensors if loop_ok and isinstance(x, Term) and elements(
+            z3, src, x, idx) is None and (r := matvec_elements(
+                z3, src, x, idx, outer, obligations, failures)) is not None}
+        rows = set(by_row)
+        elems = [None if not isinstance(x, Term) else by_row.get(x) or elements(z3, src, x, idx)
+                 for x in tensors]
         if any(e is None for e in elems):
             failures.append(f"{str(m)[:80]}: a tensor argument is not a parameter or its slice")
             for t in subterms(lam.body):
@@ -369,6 +428,7 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
         if not covered:
             failures.append(f"{str(m)[:80]}: its elements are not the source loop's iterations "
                             "(only values computed before the loop are used)")
+        accumulators |= rows if covered else set()  # each element a source int
         facts = list(src.before) + (list(src.inside) if covered else [])
         hyps += src.reads + [z3.And(0 <= k, k < b) for k, b in src.counters] if covered else []
         for t, guard in guarded(z3, src, lam.body, z3.BoolVal(True), local):
@@ -400,7 +460,7 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
     # occurrence is inside a proven body
     outside = _outside_lambdas(lifted.body)
     terms = frozenset(t for t, ok in proven.items() if ok and t not in outside
-                      and not isinstance(t, Var))
+                      and not isinstance(t, Var)) | accumulators
     params = {t.name for t, ok in proven.items() if ok and isinstance(t, Var)}
     return Int32Proofs(terms, frozenset(params), tuple(obligations), tuple(dict.fromkeys(failures)))
 

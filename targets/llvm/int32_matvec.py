@@ -1,0 +1,81 @@
+"""Matrix-vector elements as the source's per-row accumulators, for `int32_proofs`.
+
+Element `i` of `matrix_vec_mul(m, v)` is `sum_j m[i][j] * v[j]`. In a source such as
+
+    for (i = 0; i < rows; i++) { int s = 0; for (j = 0; j < n; j++) s += a[i][j] * x[j]; ... }
+
+it equals the value of `s` after the inner loop (a `RowFold`), by induction over `j`, when:
+1. `s` is 0 before the inner loop;
+2. every column `j < cols` of the matrix is an iteration (`j < n`), and every iteration whose
+   reads are in range is a column (so the loop runs exactly `cols` times on defined inputs);
+3. each iteration sets `s` to `s + m[i][j] * v[j]`;
+4. each iteration's new value of `s` is a source `int` value, or `s` unchanged; so every value of
+   `s`, the final one included, fits in 32 bits.
+Each is one SMT obligation over the symbolic iteration (outer counter `i`, inner counter `j`);
+then the element is the fresh symbol standing for `s` after the loop, itself a source `int`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tensflo.ir.tensir import App, Term
+
+from .int32_terms import elements, valid
+
+
+def matvec_elements(z: Any, src: Any, t: Term, idx: tuple[Any, ...], hyps: list[Any],
+                    obligations: list[dict[str, Any]], failures: list[str],
+                    ) -> tuple[Any, tuple[Any, ...]] | None:
+    """(element of `t` at `idx` (one outer counter), its lengths) when `t` is a matrix-vector
+    product whose elements are proven to be the source's row accumulators (module docstring);
+    `hyps`: the outer iteration's conditions. Appends the obligations, or why not."""
+    if not (isinstance(t, App) and t.op.name == "matrix_vec_mul" and len(idx) == 1):
+        return None
+    m, v = t.args
+    if not isinstance(m, Term) or not isinstance(v, Term):
+        return None
+    why = "no inner loop of the source folds into one int"
+    for fold in src.folds:
+        j = fold.counter
+        me, ve = elements(z, src, m, (idx[0], j)), elements(z, src, v, (j,))
+        if me is None or ve is None or fold.end is None:
+            why = "its matrix or vector is not a parameter or its slice"
+            continue
+        rows, cols = me[1]
+        base = [*hyps, 0 <= idx[0], idx[0] < rows]
+        iteration = [*base, 0 <= j, j < fold.stop, *fold.reads]
+        goals = [("the accumulator starts at 0", base, fold.init == 0),
+                 ("every column is an iteration", [*base, 0 <= j, j < cols], j < fold.stop),
+                 ("every iteration is a column", iteration, j < cols),
+                 ("each iteration adds m[i][j] * v[j]", iteration,
+                  fold.end == fold.sym + me[0] * ve[0])]
+        done: list[dict[str, Any]] = []
+        for kind, given, goal in goals:
+            ok, secs = valid(z, given, goal)
+            if not ok:
+                why = f"not proven: {kind}"
+                break
+            done.append({"kind": f"matvec element: {kind}", "term": str(t)[:120],
+                         "status": "unsat", "seconds": round(secs, 4)})
+        else:
+            fits = next((r for r in _fitting(z, fold, iteration) if r is not None), None)
+            if fits is None:
+                why = "not proven: each new value of the accumulator is a source int"
+                continue
+            obligations += [*done, fits]
+            return fold.after, (rows,)
+    failures.append(f"{str(t)[:80]}: its elements are not the source's row accumulators ({why})")
+    return None
+
+
+def _fitting(z: Any, fold: Any, given: list[Any]) -> Any:
+    """For each source value of the iteration: its obligation when the accumulator's new value
+    is that value (where it is computed) or the old one, else None."""
+    for value, loc, path in fold.facts:
+        ok, secs = valid(z, given, z.Or(z.And(path, fold.end == value), fold.end == fold.sym))
+        yield {"kind": "matvec element: each new accumulator value is a source int",
+               "at": str(loc), "status": "unsat", "seconds": round(secs, 4)} if ok else None
+
+
+__all__ = ["matvec_elements"]
