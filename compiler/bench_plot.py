@@ -77,6 +77,7 @@ def _draw(ax: Any, report: BenchReport) -> None:
     sizes = list(dict.fromkeys(r.elements for r in report.rows))
     width = 0.8 / max(len(runners), 1)
     drawn: list[float] = [1.0]
+    labelled: set[str] = set()
     for k, runner in enumerate(runners):
         for i, size in enumerate(sizes):
             row = next((r for r in report.rows if r.runner == runner and r.elements == size),
@@ -89,17 +90,23 @@ def _draw(ax: Any, report: BenchReport) -> None:
                 ax.text(x, 1.0, why, ha="center", va="bottom", fontsize=7, rotation=90)
                 continue
             ax.bar(x, speed - 1.0, width, bottom=1.0, color=f"C{k}",
-                         label=runner if i == 0 else None)
+                   label=runner if runner not in labelled else None)
+            labelled.add(runner)
             bounds = speedup_range(report, row)
+            low = high = speed
             if bounds is not None:
                 low, high = min(bounds[0], speed), max(bounds[1], speed)
                 ax.errorbar(x, speed, yerr=[[speed - low], [high - speed]], fmt="none",
                             ecolor="black", elinewidth=0.8, capsize=2)
                 drawn += [low, high]
             drawn.append(speed)
-            ax.annotate(f"{speed:.3g}x", (x, speed), xytext=(0, 3 if speed >= 1 else -3),
-                        textcoords="offset points", ha="center",
+            # the value past the end of its error bar
+            ax.annotate(f"{speed:.3g}x", (x, high if speed >= 1 else low),
+                        xytext=(0, 3 if speed >= 1 else -3), textcoords="offset points", ha="center",
                         va="bottom" if speed >= 1 else "top", fontsize=7)
+    for k, runner in enumerate(runners):
+        if runner not in labelled:  # no bar at any size: still in the legend
+            ax.bar([], [], color=f"C{k}", label=f"{runner} (no speedup measured)")
     ax.set_yscale("log")
     ax.axhline(1.0, color="black", linewidth=1.0, label=f"1x = {report.baseline}")
     top, bottom = max(drawn), min(drawn)

@@ -91,6 +91,8 @@ def test_the_chart_has_a_log_speedup_axis_a_1x_line_sizes_in_elements_and_values
     assert "990x" in texts and "0.5x" in texts  # 99 µs / 100 ns; 10 ms / 20 ms
     assert "DIFFERS" in texts  # the wrong llvm output has no bar, a note instead
     assert "not run" in texts  # llvm has no row at 1e3
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["1x = CPython", "numpy", "llvm (no speedup measured)"]
     tops = sorted(b.get_y() + b.get_height() for b in ax.patches)  # bars start at the 1x line
     assert tops == pytest.approx([0.5, 990.0], rel=0.01)  # a slowdown goes below 1x
     assert len(ax.collections) == 2  # an error bar per bar
