@@ -27,11 +27,12 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars, lit, rewrite
 
 from .build import mk, term_arg
+from .kept_branches import without_kept_branch
 from .loop_rules import Summary, reduction_parts
 from .op_facts import LESS, ORDERINGS
 from .results import Empty, NotLiftable, Sym
 from .sequence import hoisted_map, replace_outside_lambdas
-from .vectorize import PendingRead, vectorize
+from .vectorize import PendingRead, collect_leaves, vectorize
 
 _EXTREMA = ("max", "min")
 
@@ -67,6 +68,7 @@ def semiring_states(s: L.For, state: dict[str, Var], before: dict[str, Sym], new
     other loop-shape rules (`new`: the values after one iteration with counter `i`)."""
     loop_vars = set(state.values()) | {i}
     traces: dict[Term, Callable[[Term], Term]] = {}  # a state's new value -> its trace
+    extrema: dict[Term, Callable[[Term], Term]] = {}  # the same for running maxima and minima
     out: dict[str, Summary] = {}
     for name, var in state.items():
         init, after = before.get(name), new.get(name)
@@ -79,6 +81,11 @@ def semiring_states(s: L.For, state: dict[str, Var], before: dict[str, Sym], new
                 traces[after] = total
             continue
         rec = recurrence(rewrite.simplify(after), var)
+        if rec is None and got is not None and got[0] in _EXTREMA and got[2] is not None:
+            extremum = _extremum_trace(s.loc, got[0], init, got[2], var, i, lo, loop_vars, names)
+            if extremum is not None:  # a running maximum or minimum: its trace, for folds
+                extrema[after] = extremum
+            continue
         if rec is None or (free_vars(rec.a) | free_vars(rec.b)) & (loop_vars - {i}):
             continue
         vectors = _vectors(s.loc, rec, i, lo, names, pending)
@@ -86,8 +93,9 @@ def semiring_states(s: L.For, state: dict[str, Var], before: dict[str, Sym], new
             continue
         out[name] = SemiringSummary(_state_summary(rec.kind, init, vectors))
         traces[after] = _trace(rec.kind, init, vectors, var, names)
-    if not traces:
+    if not traces and not extrema:
         return out
+    folds = {**traces, **extrema}
     for name, var in state.items():
         init, after = before.get(name), new.get(name)
         if name in out or after is None:
@@ -96,7 +104,11 @@ def semiring_states(s: L.For, state: dict[str, Var], before: dict[str, Sym], new
                 and after.args[0] == var:
             summary = _pushed_trace(term_arg(after.args[1]), traces, loop_vars, lo, names)
         elif var.type.is_scalar and isinstance(init, Term):
-            summary = _fold_of_trace(var, init, after, traces, loop_vars, lo, names)
+            reads = (s.loc, i, pending)
+            summary = _fold_of_trace(var, init, after, folds, loop_vars, lo, names, reads)
+            merged = without_kept_branch(after, var, {state[n]: t for n, t in new.items()})
+            if summary is None and merged is not None:  # a candidate (kept_branches)
+                summary = _fold_of_trace(var, init, merged, folds, loop_vars, lo, names, reads)
         else:
             continue
         if summary is not None:
@@ -247,6 +259,20 @@ def _trace(kind: str, init: Term, vectors: Callable[[Term], tuple[Term, Term]], 
     return trace
 
 
+def _extremum_trace(loc: L.Loc, kind: str, init: Term, b: Term, v: Var, i: Var, lo: Term,
+                    loop_vars: set[Var], names: set[str]) -> Callable[[Term], Term] | None:
+    """The trace of a running maximum `s' = max(s, b)` (or minimum) from `init`: the running
+    maximum of `B` with each entry at least `init`, or None when `b` does not read the counter."""
+    if free_vars(b) & (loop_vars - {i}) or not _reads(loc, b, i, lo, names, None):
+        return None
+    e = Var(_fresh("e", init, names), v.type)
+    if kind == "max":
+        return lambda bound: _seeded(mk("scan_max", vectorize(loc, b, i, lo, bound, names)), init, e)
+    neg_b = mk("neg", b)
+    return lambda bound: mk("vec_map", _seeded(mk("scan_max", vectorize(loc, neg_b, i, lo, bound, names)),
+                                               mk("neg", init), e), Lambda((e,), mk("neg", e)))
+
+
 def _seeded(scan: Term, seed: Term, e: Var) -> Term:
     """`max(entry, seed)` for every entry of `scan` (beside a vector holding the seed when the seed
     reads a vector: a lambda body reads only scalars)."""
@@ -259,9 +285,12 @@ def _seeded(scan: Term, seed: Term, e: Var) -> Term:
 
 
 def _fold_of_trace(var: Var, init: Term, after: Term, traces: dict[Term, Callable[[Term], Term]],
-                   loop_vars: set[Var], lo: Term, names: set[str]) -> Summary | None:
+                   loop_vars: set[Var], lo: Term, names: set[str],
+                   reads: tuple[L.Loc, Var, list[PendingRead]] | None = None) -> Summary | None:
     """`w' = kind(w, g(s'))` with `s'` the new value of a semiring state: the fold of `g` over
-    that state's trace, or None."""
+    that state's trace, or None. With `reads` (the loop, its counter, its pending reads), `g` may
+    also read inputs at the counter (`best = max(best, p - m')`)."""
+    counter = {reads[1]} if reads is not None else set()
     for value, trace in traces.items():
         if value not in _subterms(after):
             continue
@@ -271,12 +300,39 @@ def _fold_of_trace(var: Var, init: Term, after: Term, traces: dict[Term, Callabl
         if parts is None:
             continue
         kind, rest = parts
-        if kind not in ("add", "max", "min") or free_vars(rest) & loop_vars or t not in free_vars(rest):
+        if kind not in ("add", "max", "min") or free_vars(rest) & (loop_vars - counter) \
+                or t not in free_vars(rest):
             continue
-        if hoisted_map(rest, {t: trace(lo)}) is None:  # (no iteration: checks the shape only)
-            continue
-        return _fold(kind, init, rest, t, trace, value)
+        entries = _entry_vectors(rest, t, trace, lo, names, reads)
+        if entries is None or hoisted_map(entries[0], entries[1](lo)) is None:
+            continue  # (no iteration: checks the shape only)
+        return _fold(kind, init, rest, t, trace, value, entries)
     return None
+
+
+def _entry_vectors(rest: Term, t: Var, trace: Callable[[Term], Term], lo: Term, names: set[str],
+                   reads: tuple[L.Loc, Var, list[PendingRead]] | None
+                   ) -> tuple[Term, Callable[[Term], dict[Var, Term]]] | None:
+    """`rest` with each read at the counter a variable, and the vectors its variables run over
+    (the trace for `t`) as a function of the bound; None when a read is not a slice."""
+    leaves: dict[Term, Term] = {}
+    if reads is not None:
+        collect_leaves(rest, reads[1], leaves)
+    swap = {leaf: Var(_fresh(f"u{k}", rest, names | {t.name}), leaf.type)
+            for k, leaf in enumerate(leaves)}
+    body = replace_outside_lambdas(rest, dict(swap)) if swap else rest
+    if reads is not None and (reads[1] in free_vars(body) or not all(
+            _reads(reads[0], leaf, reads[1], lo, names, reads[2]) for leaf in swap)):
+        return None
+
+    def vectors(bound: Term) -> dict[Var, Term]:
+        out = {t: trace(bound)}
+        for leaf, u in swap.items():
+            assert reads is not None
+            out[u] = vectorize(reads[0], leaf, reads[1], lo, bound, names)
+        return out
+
+    return body, vectors
 
 
 def _pushed_trace(entry: Term, traces: dict[Term, Callable[[Term], Term]], loop_vars: set[Var],
@@ -300,15 +356,16 @@ def _pushed_trace(entry: Term, traces: dict[Term, Callable[[Term], Term]], loop_
     return None
 
 
-def _fold(kind: str, init: Term, rest: Term, t: Var, trace: Callable[[Term], Term], value: Term
-          ) -> SemiringSummary:
+def _fold(kind: str, init: Term, rest: Term, t: Var, trace: Callable[[Term], Term], value: Term,
+          entries: tuple[Term, Callable[[Term], dict[Var, Term]]]) -> SemiringSummary:
     """The fold of `rest` (over `t`) along `trace`; its `trace` is the vector folded and its
     `value` that vector's new entry (`rest` at the state's new `value`, negated for `min`)."""
     entry = replace_outside_lambdas(rest, {t: value})
     e = Var(_fresh("e", rest, {t.name}), rest.type)
+    body, vectors = entries
 
     def folded(bound: Term) -> Term:
-        vec = hoisted_map(rest, {t: trace(bound)})
+        vec = hoisted_map(body, vectors(bound))
         assert vec is not None
         return vec if kind != "min" else mk("vec_map", vec, Lambda((e,), mk("neg", e)))
 

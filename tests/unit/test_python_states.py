@@ -6,7 +6,11 @@ tuple-returning `min_max` lifts with an unbounded proof and equals CPython exact
 `v <= hi`, wrong only for values below -1000) is refuted by the proof
 itself, not only by random tests. `all(a == b for a, b in zip(s, reversed(s)))` is a search over
 the reversed view `stride(s, len(s) - 1, -1, len(s))`, whose range is a precondition. A count over
-the pairs i < j is refused naming the triangle TensIR cannot state."""
+the pairs i < j is refused naming the triangle TensIR cannot state. The best gain of one buy and a
+later sell (`if p < m: m = p  elif p - m > best: best = p - m`, or `best = max(best, p - m)` after
+`m = min(m, p)`) is the maximum over the trace of the running minimum of `p - m'`; seeded below 0
+the merge is wrong and refuted; from an infinite seed the source computes with the infinity and is
+refused there."""
 
 from __future__ import annotations
 
@@ -68,6 +72,51 @@ def count_pairs_with_sum(nums: list[int], target: int) -> int:
     return count
 
 
+def profit_elif(prices: list[int]) -> int:
+    min_price = prices[0]
+    best = 0
+    for price in prices:
+        if price < min_price:
+            min_price = price
+        elif price - min_price > best:
+            best = price - min_price
+    return best
+
+
+def profit_minmax(prices: list[float]) -> float:
+    m = prices[0]
+    best = 0.0
+    for p in prices:
+        m = min(m, p)
+        best = max(best, p - m)
+    return best
+
+
+def profit_below_zero(prices: list[int]) -> int:
+    min_price = prices[0]
+    best = -5
+    for price in prices[1:]:
+        if price < min_price:
+            min_price = price
+        elif price - min_price > best:
+            best = price - min_price
+    return best
+
+
+_INF = float("inf")
+
+
+def profit_from_inf(prices: list[float]) -> float:
+    min_price: float = _INF
+    best: float = 0.0
+    for price in prices:
+        if price < min_price:
+            min_price = price
+        elif price - min_price > best:
+            best = price - min_price
+    return best
+
+
 def wrong_merge(values: list[int]) -> int:
     lo = -1000
     hi = values[0]
@@ -92,7 +141,8 @@ def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     namespace: dict[str, Any] = {}
     exec(compile(SOURCE, str(source), "exec"), namespace)
     results = compile_file(str(source), ["min_max", "spread", "is_palindrome", "off_by_one",
-                            "count_pairs_with_sum", "wrong_merge"], load_registry(),
+                            "count_pairs_with_sum", "profit_elif", "profit_minmax",
+                            "profit_below_zero", "profit_from_inf", "wrong_merge"], load_registry(),
                            Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -103,7 +153,7 @@ def _plain(v: Any) -> Any:
     return [_plain(x) for x in v] if hasattr(v, "__len__") else v
 
 
-@pytest.mark.parametrize("name", ["min_max", "spread"])
+@pytest.mark.parametrize("name", ["min_max", "spread", "profit_elif", "profit_minmax"])
 def test_elif_chains_lift_and_agree_with_cpython(compiled: tuple[dict[str, Any], dict[str, Any]],
                                                  name: str) -> None:
     results, namespace = compiled
@@ -113,7 +163,7 @@ def test_elif_chains_lift_and_agree_with_cpython(compiled: tuple[dict[str, Any],
     rng = random.Random(5)
     worst = 0.0
     for n in [1, 2, 3, *(rng.randint(1, 30) for _ in range(40))]:
-        if name == "spread":
+        if name in ("spread", "profit_minmax"):
             args: tuple[Any, ...] = ([rng.uniform(-1e3, 1e3) for _ in range(n)],)
         else:  # beyond 64 bits: exact, never wrapped
             args = ([rng.randint(-10**30, 10**30) for _ in range(n)],)
@@ -140,8 +190,10 @@ def test_a_wrong_merge_is_refuted_by_the_proof(source: Path) -> None:
     assert report.level == "none" and report.counterexample is not None
 
 
-def test_a_wrong_merge_is_not_lifted(compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    r = compiled[0]["wrong_merge"]
+@pytest.mark.parametrize("name", ["wrong_merge", "profit_below_zero"])
+def test_a_wrong_merge_is_not_lifted(compiled: tuple[dict[str, Any], dict[str, Any]],
+                                     name: str) -> None:
+    r = compiled[0][name]
     assert not r.lifted and r.proof != "unbounded", (r.proof, r.tensir)
 
 
@@ -182,3 +234,19 @@ def test_a_sum_over_pairs_is_refused_naming_the_triangle(
     text = " ".join(str(d) for d in r.diagnostics)
     assert "a sum over the pairs i < j" in text and "triangle" in text, text
     assert "states.py:39:5" in text, text
+
+
+def test_a_profit_merge_seeded_below_zero_is_refuted(source: Path) -> None:
+    module = read_module(str(source), load_registry())
+    fn = next(f for f in module.functions if f.name == "profit_below_zero")
+    r = lift_function(module, fn)  # falling prices keep -5, the merged form gives 0
+    report = check_obligations(r.obligations, [Z3Verifier()], timeout=20)
+    assert report.level == "none" and report.counterexample is not None
+
+
+def test_profit_from_an_infinite_seed_is_refused_where_it_computes_with_it(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    r = compiled[0]["profit_from_inf"]
+    assert not r.lifted, (r.proof, r.tensir)
+    text = " ".join(str(d) for d in r.diagnostics)
+    assert "an infinity used in arithmetic" in text, text
