@@ -342,15 +342,25 @@ class Lifter:
         return coerce(out, callee.returns)
 
     # -- loops ----------------------------------------------------------------------------------
+    def unit_step_for(self, s: L.For, env: dict[str, Sym], ctx: Context) -> None:
+        """`s` (a step other than 1) run as `i = start + step * t` over a counter `t` of step 1,
+        the iterations in their order."""
+        had = env.pop(s.var, None)
+        self.stmt(unit_step(s, names_of(self.function)), env, ctx)  # its writes at i: affine
+        if had is not None:  # declared before the loop: no value after it, as for step 1
+            env[s.var] = Var(f"{_AFTER_LOOP}{s.var}", INT)
+
     def for_(self, s: L.For, env: dict[str, Sym], ctx: Context) -> None:
-        if abs(s.step) >= 2:  # i = start + step * t over a counter t of step 1
-            had = env.pop(s.var, None)
-            self.for_(unit_step(s, names_of(self.function)), env, ctx)
-            if had is not None:  # declared before the loop: no value after it, as for step 1
-                env[s.var] = Var(f"{_AFTER_LOOP}{s.var}", INT)
-            return
+        if s.step < 0 and s.step != -1 or s.step >= 2:
+            return self.unit_step_for(s, env, ctx)
         if s.step < 0:
-            s = count_up(s)
+            try:
+                s = count_up(s)
+            except NotLiftable as unordered:  # iterations that may not commute: in their order
+                try:
+                    return self.unit_step_for(s, env, ctx)
+                except NotLiftable:
+                    raise unordered from None  # it names the source's own statement
         if s.step != 1:
             raise NotLiftable(s.loc, "a loop with a step other than 1")
         lo = self.scalar(s.start, env, ctx)
