@@ -21,6 +21,7 @@ from typing import Any
 
 from tensflo.ir.tensir import App, Term
 
+from .int32_folds import new_value_fits
 from .int32_terms import elements, valid
 
 
@@ -59,23 +60,16 @@ def matvec_elements(z: Any, src: Any, t: Term, idx: tuple[Any, ...], hyps: list[
             done.append({"kind": f"matvec element: {kind}", "term": str(t)[:120],
                          "status": "unsat", "seconds": round(secs, 4)})
         else:
-            fits = next((r for r in _fitting(z, fold, iteration) if r is not None), None)
-            if fits is None:
+            ok, secs = valid(z, iteration, new_value_fits(z, fold))
+            if not ok:
                 why = "not proven: each new value of the accumulator is a source int"
                 continue
-            obligations += [*done, fits]
+            obligations += [*done, {"kind": "matvec element: each new accumulator value is a "
+                                    "source int", "term": str(t)[:120], "status": "unsat",
+                                    "seconds": round(secs, 4)}]
             return fold.after, (rows,)
     failures.append(f"{str(t)[:80]}: its elements are not the source's row accumulators ({why})")
     return None
-
-
-def _fitting(z: Any, fold: Any, given: list[Any]) -> Any:
-    """For each source value of the iteration: its obligation when the accumulator's new value
-    is that value (where it is computed) or the old one, else None."""
-    for value, loc, path in fold.facts:
-        ok, secs = valid(z, given, z.Or(z.And(path, fold.end == value), fold.end == fold.sym))
-        yield {"kind": "matvec element: each new accumulator value is a source int",
-               "at": str(loc), "status": "unsat", "seconds": round(secs, 4)} if ok else None
 
 
 __all__ = ["matvec_elements"]

@@ -20,6 +20,11 @@ SMT obligation each (z3), over the source's loop IR:
   range is undefined too). A subterm without the lambda's parameters (hoisted by the code and
   computed even when the map is empty) is matched only against values computed before the loop.
 
+An inner loop of an iteration that folds into one `int` makes element `i` of a matrix-vector
+product the row's accumulator (`int32_matvec`); a reduction over the counted loop is the loop's
+accumulator (`int32_folds`): each by an induction whose steps are SMT obligations, so the product
+or reduction is computed in 32 bits too.
+
 A scalar int parameter that is such a value is reported in `params`; the llvm target checks its
 range once per call (not a pass over the data). Where the source is not read (Python, hand-written
 TensIR) or an obligation fails, nothing is proven and the code stays 64-bit.
@@ -37,6 +42,7 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var
 from tensflo.ir.tensir.ops import MAPPERS
 
+from .int32_folds import prove_fold
 from .int32_matvec import matvec_elements
 from .int32_terms import binary, elements, guarded, scalar, subterms, valid
 
@@ -111,6 +117,8 @@ class _Source:
     """(counter, exclusive bound) of the counted loop nest, outermost first."""
     folds: list[RowFold] = field(default_factory=list)
     """Inner loops of the iteration that fold into one scalar (`RowFold`)."""
+    top: RowFold | None = None
+    """The counted loop itself, when it folds into one scalar (`after` is None)."""
     fresh: int = 0
     depth: int = 0
 
@@ -258,6 +266,10 @@ class _Source:
         self.counters.append((i, stop))
         inner = dict(env, **{s.var: i})
         self.block(s.body, inner, self.z.BoolVal(True))
+        carried = _carried(s, before)
+        if len(self.counters) == 1 and len(carried) == 1:  # the loop folds into one scalar
+            self.top = RowFold(before[carried[0]], env[carried[0]], inner.get(carried[0]), i,
+                               stop, self.reads, self.inside, None)
         for name in _assigned(s.body):
             env[name] = None
         return False
@@ -265,8 +277,7 @@ class _Source:
     def row_fold(self, s: L.For, env: dict[str, Any], before: dict[str, Any], stop: Any) -> bool:
         """An inner counted loop updating one scalar of the outer iteration, writing no array
         and holding no loop: modelled as a `RowFold`, its final value a fresh symbol."""
-        carried = [n for n in _assigned(s.body) - {s.var} if before.get(n) is not None
-                   and not any(isinstance(d, L.Decl) and d.name == n for d in L.walk_stmts(s.body))]
+        carried = _carried(s, before)
         if len(carried) != 1 or _written(s.body) or \
                 any(isinstance(d, L.For | L.While) for d in L.walk_stmts(s.body)):
             return False
@@ -288,6 +299,12 @@ class _Source:
         env[name] = fold.after
         self.folds.append(fold)
         return True
+
+
+def _carried(s: L.For, before: dict[str, Any]) -> list[str]:
+    """The scalars a loop updates that hold a modelled value before it (declared outside)."""
+    return [n for n in _assigned(s.body) - {s.var} if before.get(n) is not None
+            and not any(isinstance(d, L.Decl) and d.name == n for d in L.walk_stmts(s.body))]
 
 
 @dataclass(frozen=True)
@@ -459,6 +476,7 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
     # a subterm also used outside the maps' bodies is not narrowed there: keep it only if every
     # occurrence is inside a proven body
     outside = _outside_lambdas(lifted.body)
+    accumulators |= {t for t in outside if prove_fold(z3, src, t, obligations, failures)}
     terms = frozenset(t for t, ok in proven.items() if ok and t not in outside
                       and not isinstance(t, Var)) | accumulators
     params = {t.name for t, ok in proven.items() if ok and isinstance(t, Var)}

@@ -113,7 +113,7 @@ def test_a_branch_is_proven_under_its_condition_only(tmp_path):
     fn = _lift(path, "amax_abs")
     proofs = prove_source(str(path), fn)
     # the source computes -v only when v < 0: `-e` is proven where the ite selects it
-    assert {str(t) for t in proofs.terms} == {"ite(e < 0, -e, e)", "-e"}
+    assert {str(t) for t in proofs.terms} == {"ite(e < 0, -e, e)", "-e", str(fn.body)}  # the fold
     (wrong,) = parse_module("def amax_abs(x: vec[int], n: int) -> int = "
                             "reduce_max(append(vec_map(x[:n], lambda e: -e), 0))")
     unguarded = prove_source(str(path), wrong)  # a wrong claim: -INT_MIN is computed here

@@ -1,0 +1,111 @@
+"""Reductions proven to be the C/C++ source's `int` accumulators (targets/llvm/int32_folds.py):
+a fold whose result is not stored directly (here divided) runs with wrapping i32 adds, vectorized.
+
+Compared with g++ -O2 on the source near the int32 limits; wrong claims are refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tensflo.ir.tensir import Function
+from tensflo.ir.tensir.parser import parse_module
+from tensflo.targets.llvm.functions import build_module
+from tensflo.targets.llvm.int32_proofs import NOTHING, prove_source
+from tensflo.targets.llvm.runtime import optimize
+from tensflo.targets.llvm.target import LlvmTarget
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNELS = ROOT / "benchmarks" / "kernels" / "cpp"
+needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
+MEAN_SQ = """#include <vector>
+
+int mean_sq(const std::vector<int>& x, int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) {
+        s += x[i] * x[i];
+    }
+    return n > 0 ? s / n : 0;
+}
+"""
+
+
+def _lift(path: Path, name: str) -> Function:
+    from tensflo.compiler.pipeline import Options, compile_function, read_module
+    from tensflo.plugins.manager import load_registry
+
+    with load_registry() as registry:
+        result = compile_function(read_module(str(path), registry), name, registry,
+                                  Options(target=None))
+    assert result.lifted and result.program is not None, result.diagnostics
+    return Function(name, result.params, result.program)
+
+
+def _dtypes(fn: Function) -> dict[str, str]:
+    return {**{p.name: "int32" for p in fn.params if p.type.elem == "int"}, "return": "int32"}
+
+
+@pytest.mark.parametrize("name, fold", [
+    ("dot", "reduce_sum(vec_elemwise_mul(x[:n], y[:n]))"),
+    ("amax_abs", "reduce_max(append(vec_map(x[:n], lambda e: ite(e < 0, -e, e)), 0))"),
+    ("asum", "reduce_sum(vec_map(x[:n], lambda e: ite(e < 0, -e, e)))"),  # sum -= x[i] if < 0
+])
+def test_corpus_folds_are_proven(name, fold):
+    path = KERNELS / f"{name}.cc"
+    proofs = prove_source(str(path), _lift(path, name))
+    assert fold in {str(t) for t in proofs.terms}, proofs.failures
+    assert {"fold: each iteration applies the fold's step",
+            "fold: each new accumulator value is a source int"} <= \
+        {o["kind"] for o in proofs.obligations}
+
+
+def test_a_fold_through_a_helper_starting_at_an_element_is_not_claimed():
+    path = KERNELS / "array_max.cc"  # best = larger(best, values[i]) from i = 1
+    proofs = prove_source(str(path), _lift(path, "array_max"))
+    assert not proofs.terms
+    assert any("not the source's int accumulator" in f for f in proofs.failures)
+
+
+@pytest.mark.parametrize("claim, reason", [
+    ("reduce_sum(vec_elemwise_mul(x[:n], x[:n]))", "each iteration applies the fold's step"),
+    ("reduce_sum(append(vec_elemwise_mul(x[:n], y[:n]), 1))", "the accumulator starts at"),
+    ("reduce_sum(vec_elemwise_mul(x[:n - 1], y[:n - 1]))", "every iteration is an element"),
+])
+def test_wrong_claims_are_refused(claim, reason):
+    (wrong,) = parse_module(f"def dot(x: vec[int], y: vec[int], n: int) -> int = {claim}")
+    proofs = prove_source(str(KERNELS / "dot.cc"), wrong)
+    assert not proofs.terms
+    assert any(reason in f for f in proofs.failures), proofs.failures
+
+
+@needs_gxx
+def test_a_divided_sum_runs_on_i32_lanes_and_agrees_with_gxx_near_the_limits(tmp_path):
+    from tensflo.compiler.native import run_native
+
+    path = tmp_path / "mean_sq.cc"
+    path.write_text(MEAN_SQ)
+    fn = _lift(path, "mean_sq")
+    proofs = prove_source(str(path), fn)
+    assert "reduce_sum(vec_map(x[:n], lambda e: e * e))" in {str(t) for t in proofs.terms}
+    with_ = str(optimize(str(build_module([fn], _dtypes(fn), proofs={fn.name: proofs})[0])))
+    without = str(optimize(str(build_module([fn], _dtypes(fn), proofs={fn.name: NOTHING})[0])))
+    assert "add <8 x i32>" in with_ and "add nsw <8 x i32>" not in with_
+    assert "<4 x i64>" in without and "<8 x i32>" not in without
+    run = LlvmTarget().executable(fn, _dtypes(fn), int32=proofs)
+    rng = np.random.default_rng(4)
+    cases, got = [], []
+    for n in (0, 1, 2, 3, 1000, 2047):
+        # squares summing to just under INT_MAX: the partial sums stay in int
+        x = rng.integers(-1000, 1001, max(n, 1))
+        if n:
+            x[:] = int(np.sqrt((2**31 - 1) // n))
+            x[::3] *= -1
+        cases.append([x.tolist(), n])
+        got.append(int(run.fetch(run.run(run.prepare([x.astype(np.int32), n])))))
+    want = run_native(str(path), "mean_sq", ["vec[int]", "int"], "int", cases)
+    assert got == [int(w) for w in want]
+    sums = [sum(v * v for v in c[0][:c[1]]) for c in cases]
+    assert max(sums) > 2**31 - 2**22  # the test does reach the limit
