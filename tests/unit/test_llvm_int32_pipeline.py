@@ -133,3 +133,44 @@ def test_int_sum_reduction_runs_on_i32_lanes_and_equals_gxx_near_the_limits():
     want = run_native(str(path), "dot", [str(p.type) for p in fn.params], str(fn.result), cases)
     assert got == [int(w) for w in want]
     assert max(abs(v) for v in got) > 2**29
+
+
+MEAN_SQ_C = """int mean_sq(const int* x, int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) {
+        s += x[i] * x[i];
+    }
+    return n > 0 ? s / n : 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed")
+def test_dropin_uses_the_proofs_and_equals_gcc_near_the_limits(tmp_path):
+    import ctypes
+
+    src = tmp_path / "mean_sq.c"
+    src.write_text(MEAN_SQ_C)
+    tensflo = Path(sys.executable).parent / "tensflo"
+    out = subprocess.run([str(tensflo), "compile", str(src), "--target", "llvm", "--emit", "so",
+                          "-o", str(tmp_path / "dropin.so")], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    subprocess.run(["gcc", "-O2", "-shared", "-fPIC", str(src), "-o", str(tmp_path / "orig.so")],
+                   check=True, timeout=60)
+    if shutil.which("objdump"):  # the sum of squares runs on 32-bit lanes
+        asm = subprocess.run(["objdump", "-d", str(tmp_path / "dropin.so")], capture_output=True,
+                             text=True, check=True).stdout
+        assert "vpaddd" in asm or "paddd" in asm
+    funcs = []
+    for lib in ("dropin.so", "orig.so"):
+        f = ctypes.CDLL(str(tmp_path / lib)).mean_sq
+        f.argtypes, f.restype = [ctypes.POINTER(ctypes.c_int), ctypes.c_int], ctypes.c_int
+        funcs.append(f)
+    rng = np.random.default_rng(9)
+    for n in (0, 1, 5, 999, 4096):
+        x = np.full(max(n, 1), int(np.sqrt(I32_MAX // max(n, 1))), np.int32)
+        x[::2] *= -1
+        x[1::7] = rng.integers(-100, 101, len(x[1::7]))
+        ptr = x.ctypes.data_as(ctypes.POINTER(ctypes.c_int))
+        assert funcs[0](ptr, n) == funcs[1](ptr, n)
