@@ -51,7 +51,11 @@ def late_check(lifter: Lifter, s: L.Check, env: dict[str, Sym], ctx: Context) ->
         raise NotLiftable(s.loc, f"a check raising {s.guard.exception} inside a loop, a branch or "
                                  f"a helper, or after a statement that may return (only checks "
                                  f"every input reaches are read, as preconditions)")
+    known = len(lifter.conditions.reads)
     fails = rewrite.simplify(lifter.scalar(s.guard.fails, env, ctx))
+    # the entry check evaluates the condition as the source does (short-circuiting, raising
+    # IndexError where the source does): its reads are no preconditions, as for entry guards
+    del lifter.conditions.reads[known:]
     params = {Var(p.name, p.type) for p in lifter.function.params}
     stray = free_vars(fails) - params
     if stray:
@@ -75,13 +79,22 @@ def late_check(lifter: Lifter, s: L.Check, env: dict[str, Sym], ctx: Context) ->
     return guard
 
 
+_OF_VECTORS = ("len", "index", "transpose")
+"""The ops the entry check applies to vectors: lengths and entries of the arguments."""
+
+
 def _computed_vector(t: Term, params: set[Var]) -> Term | None:
-    """The first subterm of `t` that is a vector but not a parameter (a slice, a map, ...)."""
-    if t.type.rank and t not in params:
+    """The first subterm of `t` that computes with a vector other than taking a length or an
+    entry of a parameter (a slice, a map, a reduction such as `reduce_sum(xs)`), or None."""
+    if t.type.rank and t not in params and not (isinstance(t, App) and t.op.name in _OF_VECTORS):
         return t
     if isinstance(t, App):
         for a in t.args:
-            if isinstance(a, Term) and (found := _computed_vector(a, params)) is not None:
+            if not isinstance(a, Term):
+                return t  # a lambda
+            if a.type.rank and t.op.name not in _OF_VECTORS:
+                return t
+            if (found := _computed_vector(a, params)) is not None:
                 return found
     return None
 

@@ -83,6 +83,24 @@ def after_return(xs: list[int]) -> int:
     if s == 0:
         raise ValueError("zero")
     return s
+
+
+def entry_reads(xs: list[int], m: list[list[int]]) -> int:
+    s = 0
+    for x in xs:
+        s += x
+    if len(xs) > 0 and (xs[0] > 5 or len(m) > 0 and len(m[0]) > 2 and m[0][1] < 0):
+        raise ValueError("bad")
+    return s
+
+
+def summed(xs: list[int]) -> int:
+    s = 0
+    for x in xs:
+        s += x
+    if sum(xs) == 0:
+        raise ValueError("zero")
+    return s
 '''
 
 
@@ -98,7 +116,8 @@ def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     namespace: dict[str, Any] = {}
     exec(compile(SOURCE, str(source), "exec"), namespace)
     results = compile_file(str(source), ["scaled_total", "prefix_sum", "weighted", "in_loop",
-                                         "after_return", "total_and_scaled"], load_registry(),
+                                         "after_return", "total_and_scaled", "entry_reads", "summed"],
+                           load_registry(),
                            Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -192,3 +211,36 @@ def test_a_wrong_program_is_not_proven_under_the_check(source: Path) -> None:
     wrong = parse("reduce_sum(xs) * len(xs)", env)  # right only where k == len(xs)
     r = check_candidate(module, fn, wrong)
     assert r is None or check_obligations(r.obligations, [Z3Verifier()], timeout=20).level == "none"
+
+
+def test_a_check_reading_entries_short_circuits_as_the_source(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """Its reads (xs[0], m[0][1]) are evaluated by the entry check as the source evaluates them,
+    so they add no precondition: an empty list still gives the source's value."""
+    results, namespace = compiled
+    r = results["entry_reads"]
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    assert len(r.requires) == 1 and "xs[0] > 5" in r.requires[0], r.requires
+    fn = load_module(r.code, "entry_reads_late").entry_reads
+    rng = random.Random(4)
+    raised = 0
+    for _ in range(300):
+        xs = [rng.randint(-3, 8) for _ in range(rng.randint(0, 3))]
+        cols = rng.randint(0, 3)
+        m = [[rng.randint(-2, 2) for _ in range(cols)] for _ in range(rng.randint(0, 2))]
+        (kind, want), (got_kind, got) = _outcome(namespace["entry_reads"], xs, m), _outcome(fn, xs, m)
+        assert kind == got_kind, (xs, m, want, got)
+        if kind == "value":
+            assert got == want, (xs, m, got, want)
+        else:
+            assert isinstance(got, type(want)), (xs, m, want, got)
+            raised += 1
+    assert raised > 0
+
+
+def test_a_reduction_of_a_parameter_in_a_check_is_refused(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    r = compiled[0]["summed"]
+    assert not r.lifted
+    text = " ".join(str(d) for d in r.diagnostics)
+    assert "a check raising ValueError on a computed vector (reduce_sum(xs))" in text, text
