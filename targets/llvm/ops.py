@@ -251,6 +251,15 @@ def _matrix_vec_mul(g: Lowering, m: View, v: View) -> View:
         g, v.elem, m.dims[1], lambda k: m.at((idx[0], k)), lambda k: v.at((k,))), matvec=(m, v))
 
 
+def _matrix_row_sum(g: Lowering, m: View) -> View:
+    """Row sums, each in column order; as a product with a vector of ones (`matvec`), so that a
+    column-major matrix (a transpose: column sums) is read by columns (the multiplications by 1
+    fold away)."""
+    ones = g.tensor(m.elem, (m.dims[1],), lambda k: g.const(m.elem, 1))
+    return g.tensor(m.elem, (m.dims[0],), lambda idx: g.fold(
+        "sum", g.tensor(m.elem, (m.dims[1],), lambda k: m.at((idx[0], k[0])))), matvec=(m, ones))
+
+
 def _matmul(g: Lowering, a: View, b: View) -> View:
     g.require(g.b.icmp_signed("==", a.dims[1], b.dims[0]), "matmul: shapes do not match")
     return g.tensor(a.elem, (a.dims[0], b.dims[1]), lambda idx: _dot(
@@ -285,8 +294,7 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     "reduce_sum": lambda g, x: g.fold("sum", x),
     "reduce_mul": lambda g, x: g.fold("prod", x),
     "reduce_max": _reduce_max,
-    "matrix_row_sum": lambda g, m: g.tensor(m.elem, (m.dims[0],), lambda idx: g.fold(
-        "sum", g.tensor(m.elem, (m.dims[1],), lambda k: m.at((idx[0], k[0]))))),
+    "matrix_row_sum": _matrix_row_sum,
     "outer": lambda g, x, y: g.tensor(x.elem, (x.dims[0], y.dims[0]), lambda idx: SCALAR["mul"](
         g, x.elem, x.at((idx[0],)), y.at((idx[1],)))),
     "matrix_vec_mul": _matrix_vec_mul,
