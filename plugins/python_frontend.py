@@ -31,6 +31,7 @@ from tensflo.plugins.hookspecs import hookimpl
 from . import python_comprehensions as comprehensions
 from . import python_shapes as shapes
 from .python_guards import late_checks, read_guards, refusal
+from .python_reverse import reversed_return
 from .python_types import annotation_type, module_scope, unreadable_use
 
 _OPERATORS = {kind: {node: op.symbol for op in ops.BINARY.values() if op.kind == kind
@@ -146,6 +147,7 @@ class _FunctionReader:
         self.unknown: set[str] = set()
         self.returned: list[TensorType] = []
         guards, rest = read_guards(self, fn.body, set(self.types), self.signatures)
+        rest = reversed_return(fn, rest)
         self.stmts(rest)
         self.types = {p.name: p.type for p in params}
         self.returned = []

@@ -10,7 +10,9 @@ the pairs i < j is refused naming the triangle TensIR cannot state. The best gai
 later sell (`if p < m: m = p  elif p - m > best: best = p - m`, or `best = max(best, p - m)` after
 `m = min(m, p)`) is the maximum over the trace of the running minimum of `p - m'`; seeded below 0
 the merge is wrong and refuted; from an infinite seed the source computes with the infinity and is
-refused there."""
+refused there. `out.reverse(); return out` for a list built from `[]` returns the reversed view
+(`plugins/python_reverse.py`); `.reverse()` of a parameter stays refused (the caller's list
+changes)."""
 
 from __future__ import annotations
 
@@ -117,6 +119,19 @@ def profit_from_inf(prices: list[float]) -> float:
     return best
 
 
+def reversed_squares(xs: list[int]) -> list[int]:
+    out = []
+    for x in xs:
+        out.append(x * x)
+    out.reverse()
+    return out
+
+
+def reverse_the_callers_list(xs: list[int]) -> list[int]:
+    xs.reverse()
+    return xs
+
+
 def wrong_merge(values: list[int]) -> int:
     lo = -1000
     hi = values[0]
@@ -142,7 +157,8 @@ def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     exec(compile(SOURCE, str(source), "exec"), namespace)
     results = compile_file(str(source), ["min_max", "spread", "is_palindrome", "off_by_one",
                             "count_pairs_with_sum", "profit_elif", "profit_minmax",
-                            "profit_below_zero", "profit_from_inf", "wrong_merge"], load_registry(),
+                            "profit_below_zero", "profit_from_inf", "reversed_squares",
+                            "reverse_the_callers_list", "wrong_merge"], load_registry(),
                            Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -153,7 +169,8 @@ def _plain(v: Any) -> Any:
     return [_plain(x) for x in v] if hasattr(v, "__len__") else v
 
 
-@pytest.mark.parametrize("name", ["min_max", "spread", "profit_elif", "profit_minmax"])
+@pytest.mark.parametrize("name", ["min_max", "spread", "profit_elif", "profit_minmax",
+                                  "reversed_squares"])
 def test_elif_chains_lift_and_agree_with_cpython(compiled: tuple[dict[str, Any], dict[str, Any]],
                                                  name: str) -> None:
     results, namespace = compiled
@@ -163,11 +180,14 @@ def test_elif_chains_lift_and_agree_with_cpython(compiled: tuple[dict[str, Any],
     rng = random.Random(5)
     worst = 0.0
     for n in [1, 2, 3, *(rng.randint(1, 30) for _ in range(40))]:
+        if name == "reversed_squares" and n == 1:
+            n = 0  # the empty list too
         if name in ("spread", "profit_minmax"):
             args: tuple[Any, ...] = ([rng.uniform(-1e3, 1e3) for _ in range(n)],)
         else:  # beyond 64 bits: exact, never wrapped
             args = ([rng.randint(-10**30, 10**30) for _ in range(n)],)
-        want, got = namespace[name](*args), _plain(fn(*args))
+        want = namespace[name](*[list(a) if isinstance(a, list) else a for a in args])
+        got = _plain(fn(*args))
         if isinstance(want, float):
             worst = max(worst, abs(want - float(got)))
         else:
@@ -250,3 +270,19 @@ def test_profit_from_an_infinite_seed_is_refused_where_it_computes_with_it(
     assert not r.lifted, (r.proof, r.tensir)
     text = " ".join(str(d) for d in r.diagnostics)
     assert "an infinity used in arithmetic" in text, text
+
+
+def test_reverse_of_a_parameter_stays_refused(compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    r = compiled[0]["reverse_the_callers_list"]
+    assert not r.lifted
+    text = " ".join(str(d) for d in r.diagnostics)
+    assert "the list method .reverse()" in text, text
+
+
+def test_leaders_is_refused_at_its_loop_not_at_reverse() -> None:
+    root = Path(__file__).resolve().parents[2]
+    path = root / "benchmarks" / "kernels" / "python_real" / "leaders.py"
+    (r,) = compile_file(str(path), ["leaders"], load_registry(), Options(timeout=30, synth=()))
+    assert not r.lifted
+    text = " ".join(str(d) for d in r.diagnostics)
+    assert ".reverse()" not in text and "leaders.py:18:16" in text, text
