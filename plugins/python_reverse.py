@@ -38,9 +38,7 @@ def reversed_return(fn: ast.FunctionDef, body: list[ast.stmt]) -> list[ast.stmt]
                      f"return {out}\n").body
     for node in loop:
         for sub in ast.walk(node):
-            ast.copy_location(sub, call)
-            if hasattr(sub, "end_lineno"):
-                sub.end_lineno, sub.end_col_offset = call.end_lineno, call.end_col_offset
+            ast.copy_location(sub, call)  # (its end too)
     return [*body[:-2], *loop]
 
 
