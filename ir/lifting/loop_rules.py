@@ -85,6 +85,12 @@ def summarize(s: L.For, name: str, var: Var, init: Sym, new: Term, i: Var, lo: T
         except NotLiftable:
             del pending[mark:]
     refuse_linear(loc, name, new, var)
+    coupled = sorted(v.name for v in free_vars(new) & (others - {var}))
+    if coupled:
+        raise NotLiftable(loc, f"coupled running states: the update of {name} reads "
+                               f"{', '.join(coupled)}, which the loop also changes, and is no "
+                               "scan or fold the rules know (got "
+                               f"{name} = {rewrite.show(new)})")
     raise NotLiftable(loc, f"the update of {name} is not a map, a push or a reduction "
                            f"(got {name} = {rewrite.show(new)})")
 

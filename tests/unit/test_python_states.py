@@ -132,6 +132,17 @@ def reverse_the_callers_list(xs: list[int]) -> list[int]:
     return xs
 
 
+def best_product(numbers: list[int]) -> int:
+    hi = lo = best = numbers[0]
+    for x in numbers[1:]:
+        if x < 0:
+            hi, lo = lo, hi
+        hi = max(x, hi * x)
+        lo = min(x, lo * x)
+        best = max(best, hi)
+    return best
+
+
 def wrong_merge(values: list[int]) -> int:
     lo = -1000
     hi = values[0]
@@ -158,7 +169,7 @@ def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     results = compile_file(str(source), ["min_max", "spread", "is_palindrome", "off_by_one",
                             "count_pairs_with_sum", "profit_elif", "profit_minmax",
                             "profit_below_zero", "profit_from_inf", "reversed_squares",
-                            "reverse_the_callers_list", "wrong_merge"], load_registry(),
+                            "reverse_the_callers_list", "best_product", "wrong_merge"], load_registry(),
                            Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -286,3 +297,11 @@ def test_leaders_is_refused_at_its_loop_not_at_reverse() -> None:
     assert not r.lifted
     text = " ".join(str(d) for d in r.diagnostics)
     assert ".reverse()" not in text and "leaders.py:18:16" in text, text
+
+
+def test_coupled_states_are_refused_naming_them(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    r = compiled[0]["best_product"]
+    assert not r.lifted and r.proof == "none", (r.proof, r.tensir)
+    text = " ".join(str(d) for d in r.diagnostics)
+    assert "coupled running states: the update of hi reads lo" in text, text
