@@ -94,8 +94,8 @@ def lift_options(args: argparse.Namespace, registry: Registry, target: str | Non
     frontend_options = tuple((k, tuple(v) if isinstance(v, list) else v)
                              for k in ("include", "define", "std")
                              if (v := getattr(args, k, None)) is not None)
-    for reg in registry.all("frontend"):  # bad values fail before any work
-        if frontend_options and isinstance(reg.component, Configurable):
+    for reg in registry.all("frontend") if frontend_options else ():  # bad values fail early
+        if isinstance(reg.component, Configurable):
             reg.component.configure(**dict(frontend_options))
     if getattr(args, "compile_db", None) is not None:
         from .batch.compile_db import load, merged

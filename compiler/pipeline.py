@@ -198,7 +198,7 @@ def read_module(path: str, registry: Registry, text: str | None = None,
     if text is None:
         text = read_input(path)
     ext = os.path.splitext(path)[1]
-    frontends = [r for r in registry.all("frontend") if ext in r.component.extensions]
+    frontends = registry.frontends_for(ext)
     if not frontends:
         known = sorted({e for r in registry.all("frontend") for e in r.component.extensions})
         raise UsageError(f"{path}: no frontend reads {ext or 'files without an extension'} "

@@ -150,6 +150,13 @@ class Registry:
     def all(self, kind: str) -> list[Registration]:
         return list(self._of_kind(kind).values())
 
+    def frontends_for(self, extension: str) -> list[Registration]:
+        """The frontends that read files ending in `extension` (`.cc`), in registration order; a
+        lazy registry imports only the plugins whose manifest says they may read it."""
+        table = self._kind("frontend")
+        self._need(lambda m: m.may_read(extension) or m.error is not None)
+        return [r for r in table.values() if extension in r.component.extensions]
+
     def provided_by(self, plugin: str) -> list[Registration]:
         """Every component the named plugin registered, in kind order."""
         self.load_all()
@@ -259,6 +266,9 @@ class Registry:
                         if any(r.plugin.name == name for r in table.values())},
             ops=[op for op, info in self.ops.items() if info.name == name],
             options=dict(manifest.options) if manifest is not None and not manifest.error else {},
+            extensions=sorted({e for r in self.components["frontend"].values()
+                               if r.plugin.name == name
+                               for e in getattr(r.component, "extensions", ())}),
         ))
 
     def _remember(self, pending: _Pending, manifest: Manifest) -> None:

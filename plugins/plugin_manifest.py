@@ -40,10 +40,17 @@ class Manifest:
     """Command name -> whether its `tensflo_add_options` added options to that command."""
     error: str | None = None
     """Why it failed to import or register, when it did."""
+    extensions: list[str] = field(default_factory=list)
+    """The file extensions its frontends read (empty when it has none, or was recorded before
+    extensions were: such a plugin is imported whenever a frontend is looked for)."""
 
     def provides(self, kind: str, name: str | None = None) -> bool:
         names = self.components.get(kind, [])
         return bool(names) if name is None else name in names
+
+    def may_read(self, extension: str) -> bool:
+        """Whether one of its frontends may read files ending in `extension`."""
+        return self.provides("frontend") and (not self.extensions or extension in self.extensions)
 
 
 def module_file(module: str) -> Path | None:
