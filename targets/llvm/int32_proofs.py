@@ -497,7 +497,8 @@ def _outside_lambdas(t: Term | Lambda) -> set[Term]:
     return out
 
 
-def prove_source(path: str, lifted: Function, text: str | None = None) -> Int32Proofs:
+def prove_source(path: str, lifted: Function, text: str | None = None,
+                 budget: float = BUDGET_S) -> Int32Proofs:
     """Read the C/C++ file `path` (defining `lifted.name`) and prove what `prove` proves."""
     from tensflo.plugins.c_family import language_of
     from tensflo.plugins.cpp_frontend import parse_cpp
@@ -510,7 +511,7 @@ def prove_source(path: str, lifted: Function, text: str | None = None) -> Int32P
     fn = module.function(lifted.name)
     if fn is None:
         return Int32Proofs(failures=(f"{path} defines no function {lifted.name}",))
-    return prove(module, fn, lifted, clang_int_kinds(path, text, language))
+    return prove(module, fn, lifted, clang_int_kinds(path, text, language), budget)
 
 
 _ASSUMED: dict[str, Int32Proofs] = {}

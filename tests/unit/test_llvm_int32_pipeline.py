@@ -174,3 +174,15 @@ def test_dropin_uses_the_proofs_and_equals_gcc_near_the_limits(tmp_path):
         x[1::7] = rng.integers(-100, 101, len(x[1::7]))
         ptr = x.ctypes.data_as(ctypes.POINTER(ctypes.c_int))
         assert funcs[0](ptr, n) == funcs[1](ptr, n)
+
+
+def test_a_spent_budget_reports_timeouts_and_proves_no_subterm():
+    from tensflo.ir.tensir.parser import parse_module
+    from tensflo.targets.llvm.int32_proofs import prove_source
+
+    (fn,) = parse_module("def normal_blend_8(base: vec[int], active: vec[int], opacity: int, "
+                         "n: int) -> vec[int] = selection_two_args(active[:n], base[:n], "
+                         "lambda e1, e2: (opacity * e1 + (255 - opacity) * e2) / 255)")
+    proofs = prove_source(str(BLEND), fn, budget=0.0)
+    assert not proofs.terms and not proofs.params
+    assert any(f.endswith("not proven: timeout") for f in proofs.failures), proofs.failures
