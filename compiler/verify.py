@@ -9,12 +9,9 @@ is the weakest level among its obligations; `sat` from the exact encoding is a c
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from typing import Any, ClassVar
 
 from tensflo.ir.lifting import Obligation
@@ -64,6 +61,10 @@ class PortfolioVerifier:
 
     def check_obligation(self, build: Callable[[str, bool], str], timeout: float) -> CheckResult:
         """Each member runs in its own (forked) process; the losers are stopped."""
+        import multiprocessing
+        import multiprocessing.connection
+        from multiprocessing.connection import Connection
+
         ctx = multiprocessing.get_context("fork")
         start = time.perf_counter()
         running: dict[Connection, tuple[Any, Verifier]] = {}

@@ -18,7 +18,6 @@ from .compile_db import FrontendOptions, from_command_line, merged
 from .compile_db import load as load_compile_db
 from .discover import find_sources, plan_jobs, source_extensions
 from .jobs import Entry, Job, options_fingerprint
-from .pool import WorkerPool, WorkerStartError
 from .progress import BatchProgress
 from .report import Counters, Report
 
@@ -94,6 +93,8 @@ def run_batch(config: BatchConfig, registry: Registry) -> Report:
     def done(job: Job, entry: Entry) -> None:
         ran.append(entry)
         progress.add(entry.lifted)
+
+    from .pool import WorkerPool, WorkerStartError  # multiprocessing: only when a batch runs
 
     try:
         if config.executor == "local":
