@@ -72,8 +72,13 @@ class Seq:
     node: ast.expr
     column: int | None = None
     """An entry of each item (`for a, b in pairs`: `pairs[k][0]`, `pairs[k][1]`)."""
+    affine: tuple[L.Expr, L.Expr] | None = None
+    """(a, k): position `p` stands for `a + k * p` (`range(a, b, k)` with a step `k` that is not a
+    constant, counted from 0)."""
 
     def item(self, pos: L.Expr, loc: Loc) -> L.Expr:
+        if self.affine is not None:
+            pos = L.Binary("+", self.affine[0], L.Binary("*", self.affine[1], pos, loc), loc)
         out = pos if self.base is None else L.Index(self.base, pos, loc)
         return out if self.column is None else L.Index(out, L.Const(self.column, loc), loc)
 
@@ -207,18 +212,21 @@ def sequence(r: Reader, node: ast.expr) -> Seq:
             a = [r.expr(x) for x in args]
             start, stop = (L.Const(0, loc), a[0]) if len(a) == 1 else (a[0], a[1])
             step = 1
-            if len(a) == 3:
-                k = _int_const(a[2])
-                if k is None or k == 0:
-                    raise r.unsupported(args[2], "a range step that is not a non-zero constant")
-                step = k
             for x, arg in zip(a, args, strict=True):
                 if r.type_of(x, arg) != INT:
                     raise r.unsupported(arg, "a range bound that is not an int")
+            if len(a) == 3:
+                k = _int_const(a[2])
+                if k == 0:
+                    raise r.unsupported(args[2], "a range step of 0")
+                if k is None:  # ceil((b - a) / k) items a + k * p, for either sign of k
+                    trips = L.Unary("-", L.Binary("/", _sub(start, stop, loc), a[2], loc), loc)
+                    return Seq(L.Const(0, loc), trips, 1, None, INT, True, node, affine=(start, a[2]))
+                step = k
             return Seq(start, stop, step, None, INT, True, node)
         case ast.Call(ast.Name("reversed"), [inner], []):
             s = sequence(r, inner)
-            if s.step != 1:
+            if s.step != 1 or s.affine is not None:
                 raise r.unsupported(node, "reversed(...) of a sequence whose step is not 1")
             start, stop = _sub(s.stop, L.Const(1, loc), loc), _sub(s.start, L.Const(1, loc), loc)
             return Seq(start, stop, -1, s.base, s.type, s.fixed, node)
@@ -361,7 +369,7 @@ def _loop(r: Reader, node: ast.AST, names: list[tuple[str, Seq]], offset: tuple[
             raise r.unsupported(node, "enumerate(...) of a sequence whose step is not +-1")
         if offset is not None and start == L.Const(0) and offset[1] == L.Const(0) and step == 1:
             hint = offset[0]
-        elif len(seqs) == 1 and one.base is None and offset is None:
+        elif len(seqs) == 1 and one.base is None and offset is None and one.affine is None:
             hint = names[0][0]
         counter = _bind(r, hint, renamed) if hint else fresh(r, "k")
         k = L.Name(counter, loc)

@@ -279,8 +279,8 @@ REFUSED = [
      "        s += x\n    return s\n", 3, 12, "the loop target"),
     ("def f(a: list[int]) -> int:\n    s = 0\n    for x, y in zip(a):\n"
      "        s += x\n    return s\n", 3, 9, "not one name per argument (1)"),
-    ("def f(a: list[int], s: int) -> int:\n    t = 0\n    for i in range(0, len(a), s):\n"
-     "        t += a[i]\n    return t\n", 3, 31, "not a non-zero constant"),
+    ("def f(a: list[int], s: int) -> int:\n    t = 0\n    for i in range(0, len(a), 0):\n"
+     "        t += a[i]\n    return t\n", 3, 31, "a range step of 0"),
 ]
 
 

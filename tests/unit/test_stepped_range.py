@@ -50,11 +50,22 @@ def offset_steps(xs: list[float], a: int) -> float:
     return s
 
 
-def by_parameter(xs: list[int], k: int) -> int:
+def by_zero(xs: list[int]) -> int:
     s = 0
-    for i in range(0, len(xs), k):
+    for i in range(0, len(xs), 0):
         s += xs[i]
     return s
+
+
+def by_parameter(xs: list[int], a: int, k: int) -> int:
+    s = 0
+    for i in range(a, len(xs), k):
+        s += xs[i]
+    return s
+
+
+def down_by(xs: list[int], k: int) -> list[int]:
+    return [xs[i] * 2 for i in range(len(xs) - 1, -1, k)]
 '''
 NAMES = ["every_third", "down_by_two", "halves", "offset_steps"]
 
@@ -70,7 +81,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     namespace: dict[str, Any] = {}
     exec(compile(SOURCE, str(source), "exec"), namespace)
-    results = compile_file(str(source), [*NAMES, "by_parameter"], load_registry(),
+    results = compile_file(str(source), [*NAMES, "by_zero", "by_parameter", "down_by"], load_registry(),
                            Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -109,12 +120,45 @@ def test_stepped_loops_lift_and_agree_with_cpython(compiled: tuple[dict[str, Any
     assert worst <= 1e-9, f"largest float error {worst}"
 
 
-def test_a_step_that_is_a_parameter_is_refused(
-        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    r = compiled[0]["by_parameter"]
+def test_a_step_of_zero_is_refused(compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    r = compiled[0]["by_zero"]
     assert not r.lifted
     text = " ".join(str(d) for d in r.diagnostics)
-    assert "a range step that is not a non-zero constant" in text and "stepped.py:32:32" in text, text
+    assert "a range step of 0" in text and "stepped.py:32:32" in text, text
+
+
+@pytest.mark.parametrize("name", ["by_parameter", "down_by"])
+def test_a_step_that_is_a_parameter_agrees_with_cpython(
+        compiled: tuple[dict[str, Any], dict[str, Any]], name: str) -> None:
+    """`range(a, b, k)` with `k` a parameter: `ceil((b - a) / k)` items `a + k * t` for either
+    sign of `k` (`-((a - b) // k)`); `k == 0` raises ValueError in CPython and the generated code
+    refuses it (OutsidePrecondition is a ValueError); a negative start, which Python reads from
+    the end, is outside the precondition (refused, never another value)."""
+    results, namespace = compiled
+    r = results[name]
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    fn = getattr(load_module(r.code, f"{name}_param"), name)
+    rng = random.Random(8)
+    agreed = 0
+    for _ in range(400):
+        xs = [rng.randint(-10**12, 10**12) for _ in range(rng.randint(0, 9))]
+        k = rng.randint(-4, 4)
+        args: tuple[Any, ...] = (xs, rng.randint(-2, 10), k) if name == "by_parameter" else (xs, k)
+        try:
+            want = namespace[name](*args)
+        except (IndexError, ValueError) as e:
+            with pytest.raises(type(e)):
+                fn(*args)
+            continue
+        try:
+            got = _plain(fn(*args))
+        except IndexError as e:  # OutsidePrecondition: a stronger precondition, never a value
+            assert type(e).__name__ == "OutsidePrecondition" and name == "by_parameter" \
+                and args[1] < 0, (args, e)
+            continue
+        assert got == want, (args, got, want)
+        agreed += 1
+    assert agreed > 200
 
 
 def test_a_wrong_strided_sum_is_not_proven(source: Path) -> None:
