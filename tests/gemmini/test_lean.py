@@ -122,3 +122,13 @@ def test_weight_reuse_proposes_a_lean_loop_only_where_the_cpu_is_the_bottleneck(
     wide = gemm(512, 512, 512)
     assert not any(v.lean for v in OPTIONS["weight_reuse"].variants(wide, Schedule(ti=5, tj=5,
                                                                                    tk=32)))
+
+
+def test_options_that_change_what_lean_needs_drop_it():
+    w = conv2d(1, 7, 64, 32)
+    lean = Schedule(ti=7, tj=1, tk=16, inner="kji", a_blocks=4, loads="spread", mvout="next",
+                    double_buffer=True, lean=True)
+    reordered = OPTIONS["reorder"].variants(w, lean)
+    assert any(v.inner != "kji" and not v.lean for v in reordered)
+    for v in reordered + OPTIONS["fuse"].variants(w, lean) + OPTIONS["unroll"].variants(w, lean):
+        check(w, v)
