@@ -234,12 +234,12 @@ class Kernel:
 
     def run(self, prepared: Prepared) -> Any:
         rank = self.info.rank
-        dims = np.zeros(max(rank, 1), dtype=np.int64)
-        self._check(self._shape(*prepared.c_args, dims.ctypes.data))
+        dims = (ctypes.c_int64 * max(rank, 1))()  # a ctypes array: no `ndarray.ctypes` per call
+        self._check(self._shape(*prepared.c_args, dims))
         if rank == 0:
-            return self._run_scalar(prepared, int(dims[0]))
-        out = np.empty(tuple(int(d) for d in dims), dtype=self.out_dtype)
-        rows = int(dims[0])
+            return self._run_scalar(prepared, dims[0])
+        out = np.empty(tuple(dims), dtype=self.out_dtype)
+        rows = dims[0]
         work = prepared.work + out.size
         split = self._two_threads(work, rows)
         addr, mid = out.ctypes.data, rows // 2
@@ -264,9 +264,14 @@ class Kernel:
             return combine(parts[:1], parts[1:])[0]
 
         def whole() -> Any:
-            out = np.zeros(1, dtype=self.out_dtype)
-            self._check(self._main(*prepared.c_args, out.ctypes.data, 0, MAX_I64))
-            return out[0]
+            ctype = _CTYPES.get(self.out_dtype.str)
+            if ctype is None:
+                parts = np.zeros(1, dtype=self.out_dtype)
+                self._check(self._main(*prepared.c_args, parts.ctypes.data, 0, MAX_I64))
+                return parts[0]
+            out = (ctype * 1)()  # a ctypes array: no `ndarray.ctypes` per call
+            self._check(self._main(*prepared.c_args, out, 0, MAX_I64))
+            return self.out_dtype.type(out[0])
 
         if split is None:
             return self._measured(prepared.work, whole, halves)
@@ -274,6 +279,13 @@ class Kernel:
 
     def __call__(self, *args: Any) -> Any:
         return self.run(self.prepare(args))
+
+
+_CTYPES: dict[str, Any] = {np.dtype(t).str: c for t, c in (
+    ("int8", ctypes.c_int8), ("int16", ctypes.c_int16), ("int32", ctypes.c_int32),
+    ("int64", ctypes.c_int64), ("float32", ctypes.c_float), ("float64", ctypes.c_double),
+    ("bool", ctypes.c_bool), ("uint8", ctypes.c_uint8))}
+"""ctypes element types by NumPy dtype string, for a scalar result's one-element buffer."""
 
 
 _CACHE: dict[tuple, Kernel] = {}
