@@ -37,6 +37,10 @@ def builds(monkeypatch):
     return count
 
 
+def manifests(cache: Path) -> list[Path]:
+    return [p for p in cache.glob("*.json") if p.name != "compilers.json"]
+
+
 def full_parse(path, text, flags, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(header_cache, "parse", lambda *a: None)
@@ -115,7 +119,7 @@ def test_a_touched_header_or_new_flags_rebuild(tmp_path, cache, builds, monkeypa
     assert scale_of(parse_cpp(path, SOURCE, flags)) == 3 and builds[0] == 2
     defined = clang_flags("c++", include=[str(lib)], define=["NDEBUG"])
     assert scale_of(parse_cpp(path, SOURCE, defined)) == 3 and builds[0] == 3
-    assert len(list(cache.glob("*.json"))) == 2  # one PCH per set of flags
+    assert len(list(manifests(cache))) == 2  # one PCH per set of flags
 
 
 def test_a_header_found_first_in_a_new_place_rebuilds(tmp_path, cache, builds):
@@ -139,7 +143,7 @@ def test_a_corrupt_cache_is_never_trusted(tmp_path, cache, builds):
     pch.write_bytes(b"\0" * pch.stat().st_size)  # same size, garbage
     assert scale_of(parse_cpp(path, SOURCE, flags)) == 7  # the full parse
     assert scale_of(parse_cpp(path, SOURCE, flags)) == 7 and builds[0] == 2  # rebuilt
-    (manifest,) = cache.glob("*.json")
+    (manifest,) = manifests(cache)
     manifest.write_text("{not json")
     assert scale_of(parse_cpp(path, SOURCE, flags)) == 7 and builds[0] == 3
     json.loads(manifest.read_text())
@@ -176,3 +180,29 @@ def test_the_compilers_include_directories_are_asked_once(tmp_path, cache):
     assert header_cache.remembered(str(compiler), "c", ask) and len(asked) == 3
     include.rmdir()
     assert header_cache.remembered(str(compiler), "c", ask) and len(asked) == 4
+
+
+RACE = """
+import sys
+from tensflo.plugins.c_family import clang_flags
+from tensflo.plugins.cpp_frontend import parse_cpp
+path = sys.argv[1]
+for _ in range(3):
+    module = parse_cpp(path, open(path).read(), clang_flags("c++"))
+    print(repr(module.functions))
+"""
+
+
+def test_processes_building_the_cache_at_once_all_read_the_same(tmp_path, cache):
+    import subprocess
+    import sys
+
+    path = str(KERNELS / "gemv.cc")
+    env = {**os.environ, "TENSFLO_CACHE_DIR": str(cache.parent)}
+    procs = [subprocess.Popen([sys.executable, "-c", RACE, path], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
+    expected = repr(parse_cpp(path, Path(path).read_text(), clang_flags("c++")).functions)
+    assert all(out.splitlines() == [expected] * 3 for out, _ in outputs)
+    assert len(list(manifests(cache))) == 1 and not list(cache.glob(".*.tmp"))
