@@ -217,7 +217,16 @@ def function_signature(path: str, function: str, flags: Sequence[str]) -> CSigna
     UsageError when it is not there or takes something other than numbers and pointers."""
     import clang.cindex as ci
 
-    tu = ci.Index.create().parse(path, args=list(flags))
+    from tensflo.plugins import header_cache
+
+    index = ci.Index.create()
+    try:
+        with open(path, "rb") as f:
+            text: str | None = f.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None  # libclang reads the file itself, without the header cache
+    tu = (header_cache.parse(index, path, text, list(flags)) if text is not None else None) \
+        or index.parse(path, args=list(flags))
     for c in tu.cursor.walk_preorder():
         if c.kind == ci.CursorKind.FUNCTION_DECL and c.spelling == function and c.is_definition():
             where = f"{path}:{c.location.line}:{c.location.column}"

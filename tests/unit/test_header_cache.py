@@ -206,3 +206,14 @@ def test_processes_building_the_cache_at_once_all_read_the_same(tmp_path, cache)
     expected = repr(parse_cpp(path, Path(path).read_text(), clang_flags("c++")).functions)
     assert all(out.splitlines() == [expected] * 3 for out, _ in outputs)
     assert len(list(manifests(cache))) == 1 and not list(cache.glob(".*.tmp"))
+
+
+def test_a_native_signature_is_read_the_same_with_the_cache(cache, builds, monkeypatch):
+    from tensflo.plugins.c_family import function_signature
+
+    path, flags = str(KERNELS / "axpy.cc"), clang_flags("c++")
+    cached = function_signature(path, "axpy", flags)
+    assert builds[0] == 1 and function_signature(path, "axpy", flags) == cached
+    monkeypatch.setattr(header_cache, "parse", lambda *a: None)
+    assert function_signature(path, "axpy", flags) == cached
+    assert any(p.vector for p in cached.params)
