@@ -14,6 +14,7 @@ from tensflo.ir.tensir.types import TensIRTypeError
 from .conditions import Context
 from .executor import Lifter
 from .guards import guard_terms
+from .reorders import exchange_in_loop
 from .results import LiftResult, NotLiftable, Sym
 from .vectorize import collect_leaves, replace_terms
 
@@ -24,6 +25,11 @@ def lift_function(module: L.Module, function: L.Function) -> LiftResult:
         return Lifter(module, function).lift()
     except TensIRTypeError as e:
         raise NotLiftable(function.loc, f"the lifted term is ill-typed: {e}") from None
+    except NotLiftable as e:
+        reorder = exchange_in_loop(function)  # the reason behind the symptom (reorders.py)
+        if reorder is None:
+            raise
+        raise reorder from e
 
 
 def entry_guards(module: L.Module, function: L.Function) -> tuple[EntryGuard, ...]:

@@ -12,7 +12,8 @@ later sell (`if p < m: m = p  elif p - m > best: best = p - m`, or `best = max(b
 the merge is wrong and refuted; from an infinite seed the source computes with the infinity and is
 refused there. `out.reverse(); return out` for a list built from `[]` returns the reversed view
 (`plugins/python_reverse.py`); `.reverse()` of a parameter stays refused (the caller's list
-changes)."""
+changes). An exchange of two elements of a list in a loop (a sort) is refused naming it; one at
+fixed positions lifts."""
 
 from __future__ import annotations
 
@@ -143,6 +144,20 @@ def best_product(numbers: list[int]) -> int:
     return best
 
 
+def one_bubble_pass(xs: list[int]) -> list[int]:
+    items = xs[:]
+    for i in range(len(items) - 1):
+        if items[i] > items[i + 1]:
+            items[i], items[i + 1] = items[i + 1], items[i]
+    return items
+
+
+def swap_ends(xs: list[int]) -> list[int]:
+    items = xs[:]
+    items[0], items[-1] = items[-1], items[0]
+    return items
+
+
 def wrong_merge(values: list[int]) -> int:
     lo = -1000
     hi = values[0]
@@ -169,7 +184,8 @@ def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     results = compile_file(str(source), ["min_max", "spread", "is_palindrome", "off_by_one",
                             "count_pairs_with_sum", "profit_elif", "profit_minmax",
                             "profit_below_zero", "profit_from_inf", "reversed_squares",
-                            "reverse_the_callers_list", "best_product", "wrong_merge"], load_registry(),
+                            "reverse_the_callers_list", "best_product", "one_bubble_pass",
+                            "swap_ends", "wrong_merge"], load_registry(),
                            Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -181,7 +197,7 @@ def _plain(v: Any) -> Any:
 
 
 @pytest.mark.parametrize("name", ["min_max", "spread", "profit_elif", "profit_minmax",
-                                  "reversed_squares"])
+                                  "reversed_squares", "swap_ends"])
 def test_elif_chains_lift_and_agree_with_cpython(compiled: tuple[dict[str, Any], dict[str, Any]],
                                                  name: str) -> None:
     results, namespace = compiled
@@ -305,3 +321,13 @@ def test_coupled_states_are_refused_naming_them(
     assert not r.lifted and r.proof == "none", (r.proof, r.tensir)
     text = " ".join(str(d) for d in r.diagnostics)
     assert "coupled running states: the update of hi reads lo" in text, text
+
+
+def test_an_exchange_in_a_loop_is_refused_naming_it(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    r = compiled[0]["one_bubble_pass"]
+    assert not r.lifted and r.proof == "none", (r.proof, r.tensir)
+    text = " ".join(str(d) for d in r.diagnostics)
+    assert "an exchange of two elements of items in a loop" in text and "no sort op" in text, text
+    line = SOURCE.splitlines().index("            items[i], items[i + 1] = items[i + 1], items[i]")
+    assert f"states.py:{line + 1}:13" in text, text
