@@ -22,6 +22,7 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import App, Lit, Term, lit, rewrite
 
 from .build import ONE, ZERO, mk
+from .element_writes import written_length
 from .loop_rewrite import replace_at
 from .results import Presized, Sym
 from .sequence import length_of
@@ -44,7 +45,8 @@ def carried_table(s: L.For, env: dict[str, Sym], lo: Term, hi: Term
         copied = isinstance(table, Term) and table.type.rank == 1 and d == 0
         if copied:
             assert isinstance(table, Term)
-            if rewrite.simplify(hi) not in (rewrite.simplify(mk("len", table)), length_of(table)):
+            if rewrite.simplify(hi) not in (rewrite.simplify(mk("len", table)), length_of(table),
+                                            written_length(table)):
                 continue
             seed: L.Expr = L.Index(L.Name(name, s.loc), L.Const(0), s.loc)
         elif isinstance(table, Presized) and table.type.rank == 1 and table.fill is not None:

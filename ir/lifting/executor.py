@@ -28,12 +28,14 @@ from .build import ZERO, as_bool, coerce, mk, term_arg, unify_numeric
 from .conditions import Check, Conditions, Context
 from .dp_table import carried_table, previous_entry_loop
 from .early_exit import leaves_early, returns_inside, search_loop
+from .element_writes import element_write
 from .guards import assume_guards
 from .infinite_seeds import seed_term, without_seeds
 from .late_checks import late_check
 from .loop_order import count_up
 from .loop_rewrite import presized_to_push, while_to_for, written_at_counter
 from .loop_rules import Summary, summarize
+from .previous_cell import previous_cell_loop
 from .recurrences import semiring_states
 from .results import Empty, LiftResult, NotLiftable, Presized, Sym
 from .scan import running_scans
@@ -157,6 +159,8 @@ class Lifter:
                 old = env.get(name)
                 t = old.type if old is not None else None
                 env[name] = self.value(value, env, ctx, t)
+            case L.Assign(L.Index(), _) if element_write(self, s, env, ctx):
+                pass
             case L.Assign(L.Index(), _):
                 raise NotLiftable(s.loc, "an element assignment that is not `out[i] = ...` at the "
                                          "counter of a loop over a pre-sized `out`")
@@ -172,6 +176,8 @@ class Lifter:
                 self.if_(s, cond, then, orelse, env, ctx)
             case L.For() | L.While() if leaves_early(s):
                 search_loop(self, s, None, env, ctx)
+            case L.For() if previous_cell_loop(self, s, env, ctx):
+                pass  # a table filled from the entry written before, at affine positions
             case L.For() if previous_entry_loop(s, env):
                 self.for_(s, env, ctx)  # a DP table updated in place: carried_table reads it
             case L.For():

@@ -90,6 +90,18 @@ def fold(t: Term) -> Term:
     if name == "len" and isinstance(a, App) and a.op.name == "index" and a.type.rank >= 1 \
             and a.term(0).type.rank == 2:
         return OPS["len"](OPS["transpose"](a.term(0)))
+    # len(stride_update(x, ...)) -> len(x); len(full(len(y), v)) -> len(y) (a length is >= 0)
+    if name == "len" and isinstance(a, App) and a.op.name == "stride_update":
+        return OPS["len"](a.term(0))
+    if name == "len" and isinstance(a, App) and a.op.name == "full":
+        n = a.term(0)
+        if isinstance(n, App) and n.op.name == "len":
+            return n
+    # stride_update(x, s, k, full(1, v))[s] -> v (the one position written)
+    if name == "index" and isinstance(a, App) and a.op.name == "stride_update" and a.term(1) == b:
+        vals = a.term(3)
+        if isinstance(vals, App) and vals.op.name == "full" and _is(vals.term(0), 1):
+            return vals.term(1)
     return t
 
 

@@ -1,0 +1,69 @@
+"""One element written outside a loop: `t[e] = v` (a DP table's first or last entry, set before
+the loop that fills the rest) leaves `t` as its old entries with entry `e` replaced,
+
+    t = stride_update(t, e, 1, full(1, v))
+
+with `0 <= e < len(t)` read as the in-range condition of a read at `e` (the same precondition or
+obligation). A vector pre-sized and not yet written (`[f] * n`) is `full(n, f)` there, `n`
+required non-negative (`[f] * n` is empty for a negative `n`, where `full` is not defined).
+Writes inside a loop are left to the loop rules (writes at the counter, at affine positions).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.tensir import App, Term, rewrite
+
+from .build import ONE, ZERO, mk, term_arg
+from .conditions import Context
+from .results import NotLiftable, Presized, Sym
+from .sequence import length_of
+
+if TYPE_CHECKING:
+    from .executor import Lifter
+
+
+def element_write(lifter: Lifter, s: L.Assign, env: dict[str, Sym], ctx: Context) -> bool:
+    """Sets `env` after the write `s` (`t[e] = v` outside any loop); False when it has another
+    shape (a nested index, a vector being built by pushes)."""
+    target = s.target
+    if lifter.in_loop or not (isinstance(target, L.Index) and isinstance(target.base, L.Name)):
+        return False
+    name = target.base.id
+    cur = env.get(name)
+    if isinstance(cur, Presized) and cur.type.rank == 1 and cur.fill is not None:
+        fill = lifter.value(cur.fill, env, ctx, cur.type.scalar)
+        if not (isinstance(fill, Term) and fill.type == cur.type.scalar):
+            return False
+        if not (isinstance(cur.length_term, App) and cur.length_term.op.name == "len"):
+            _condition(lifter, s.loc, mk("le", ZERO, cur.length_term), ctx)
+        cur = mk("full", cur.length_term, fill)
+    if not (isinstance(cur, Term) and cur.type.rank == 1):
+        return False
+    idx = lifter.scalar(target.index, env, ctx)
+    value = lifter.value(s.value, env, ctx, cur.type.scalar)
+    if not isinstance(value, Term):
+        raise NotLiftable(s.value.loc, f"the value written into {name} is a vector")
+    _condition(lifter, target.loc, mk("and", mk("le", ZERO, idx), mk("lt", idx, written_length(cur))),
+               ctx)
+    env[name] = mk("stride_update", cur, idx, ONE, mk("full", ONE, value))
+    return True
+
+
+def written_length(t: Term) -> Term:
+    """`len(t)` through the element writes above: `stride_update` keeps its vector's length,
+    `full(n, f)` has `n` entries."""
+    while isinstance(t, App) and t.op.name == "stride_update":
+        t = term_arg(t.args[0])
+    if isinstance(t, App) and t.op.name == "full":
+        return term_arg(t.args[0])
+    return length_of(t)
+
+
+def _condition(lifter: Lifter, loc: L.Loc, cond: Term, ctx: Context) -> None:
+    """`cond` as a read's in-range condition: a precondition, or an obligation under `ctx`."""
+    cond = rewrite.simplify(cond)
+    if not lifter.conditions.route(cond, ctx):
+        lifter.conditions.reads.append((loc, cond, ctx))
