@@ -38,3 +38,17 @@ def refuse_triangle(loc: Loc, body: Term, i: Var) -> None:
     raise NotLiftable(loc, f"a sum over the pairs {i.name} < j (an inner loop starting at the "
                            f"counter {i.name}: {rewrite.show(part)}): TensIR has no op for the "
                            "triangle of a pairwise matrix")
+
+
+def refuse_pairs(loc: Loc, body: Term, lo: Term) -> None:
+    """Raise `NotLiftable` naming a sum over the pairs `i < j` when `body` (an iteration's value of
+    an inner loop starting at `lo`) reads a vector at a variable `lo` reads (`x[i]` beside the
+    entries from `i + 1` on)."""
+    starts = {v for v in free_vars(lo) if v.type.is_scalar and v.type.elem == "int"}
+    for t in subterms(body):
+        if isinstance(t, App) and t.op.name == "index" and isinstance(t.args[1], Term) \
+                and free_vars(t.args[1]) & starts:
+            i = sorted(v.name for v in free_vars(t.args[1]) & starts)[0]
+            raise NotLiftable(loc, f"a sum over the pairs {i} < j (an inner loop from "
+                                   f"{rewrite.show(lo)} beside the read {rewrite.show(t)}): TensIR "
+                                   "has no op for the triangle of a pairwise matrix")

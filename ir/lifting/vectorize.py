@@ -18,7 +18,7 @@ from .op_facts import VECTOR_ALGEBRA
 from .results import NotLiftable
 from .sequence import hoisted_map, vector_op
 from .strides import StridedRead, strided_slice
-from .triangles import refuse_triangle
+from .triangles import refuse_pairs, refuse_triangle
 
 PendingRead = tuple[Term, Term, Term] | StridedRead | FlatRowsRead
 """A read `x[i + c]` of the loop being summarized, as (x, lo + c, c), a strided one or flat rows."""
@@ -71,7 +71,11 @@ def vectorize(loc: Loc, e: Term, i: Var, lo: Term, b: Term, names: set[str],
     if not rows:
         if not e.type.is_scalar:
             raise NotLiftable(loc, "a vector entry built from single elements")
-        return map_over(loc, body, params, sliced)
+        try:
+            return map_over(loc, body, params, sliced)
+        except NotLiftable:
+            refuse_pairs(loc, body, lo)
+            raise
     scalars = {params[leaf] for leaf in leaves if leaf.type.is_scalar}
     if scalars:
         # a per-row scalar (x[i] * alpha) scaling a vector the same for every row: its values
