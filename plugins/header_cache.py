@@ -45,12 +45,20 @@ _DIR_FLAGS = ("-I", "-isystem", "-iquote", "-idirafter")
 
 def split_prefix(text: str) -> tuple[str, str] | None:
     """(include lines, rest) of a source whose first lines are `#include <...>` lines, blank
-    lines and `//` comments; the rest has each of those lines emptied (so lines keep their
-    numbers). None when the source starts otherwise."""
+    lines and comments (`//`, and `/* */` with nothing after them on their last line); the rest
+    has the lines up to the last include emptied (so lines keep their numbers). None when the
+    source starts otherwise."""
     lines = text.split("\n")
     includes: list[str] = []
     last = -1
+    in_comment = False
     for i, line in enumerate(lines):
+        if in_comment or line.lstrip().startswith("/*"):
+            body = line if in_comment else line.lstrip()[2:]
+            in_comment = "*/" not in body
+            if not in_comment and body.split("*/", 1)[1].strip():
+                break  # code after a comment: leave it to the full parse
+            continue
         if line.rstrip().endswith("\\"):  # a continued line: leave it to the full parse
             break
         if _INCLUDE.fullmatch(line):

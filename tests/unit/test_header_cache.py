@@ -41,10 +41,10 @@ def manifests(cache: Path) -> list[Path]:
     return [p for p in cache.glob("*.json") if p.name != "compilers.json"]
 
 
-def full_parse(path, text, flags, monkeypatch):
+def full_parse(path, text, flags, monkeypatch, language="c++"):
     with monkeypatch.context() as m:
         m.setattr(header_cache, "parse", lambda *a: None)
-        return parse_cpp(path, text, flags)
+        return parse_cpp(path, text, flags, language=language)
 
 
 def test_split_prefix_keeps_lines_and_stops_at_other_code():
@@ -56,6 +56,10 @@ def test_split_prefix_keeps_lines_and_stops_at_other_code():
     assert header_cache.split_prefix('#include "a.h"\n#include <vector>\n') is None
     assert header_cache.split_prefix("#define X 1\n#include <vector>\n") is None
     assert header_cache.split_prefix("// a \\\n#include <vector>\n") is None
+    text = "/* a\n#include <map>\n */\n/* b */\n#include <stdint.h>\nint x; /* c */\n"
+    prefix, rest = header_cache.split_prefix(text)
+    assert prefix == "#include <stdint.h>\n" and rest == "\n" * 5 + "int x; /* c */\n"
+    assert header_cache.split_prefix("/* a */ int x;\n#include <vector>\n") is None
 
 
 MANY = """// several standard headers
@@ -72,22 +76,30 @@ int top(const std::vector<int>& x, int n) {
 """
 
 
-@pytest.mark.parametrize("name", ["dot.cc", "gemv.cc", "axpy.cc", "many.cc"])
+@pytest.mark.parametrize("name", ["dot.cc", "gemv.cc", "axpy.cc", "many.cc",
+                                  "../c/add_saturate_i16.c", "../c/log_sum_exp.c"])
 def test_cold_and_warm_parses_equal_the_full_parse(name, tmp_path, cache, builds, monkeypatch):
     if name == "many.cc":
         (tmp_path / name).write_text(MANY)
         path = str(tmp_path / name)
     else:
-        path = str(KERNELS / name)
+        path = str((KERNELS / name).resolve())
     text = Path(path).read_text()
-    flags = clang_flags("c++")
-    full = full_parse(path, text, flags, monkeypatch)
+    language = "c" if name.endswith(".c") else "c++"
+    flags = clang_flags(language)
+
+    def parse_cpp(path, text, flags):
+        from tensflo.plugins.cpp_frontend import parse_cpp
+
+        return parse_cpp(path, text, flags, language=language)
+
+    full = full_parse(path, text, flags, monkeypatch, language)
     cold = parse_cpp(path, text, flags)
     assert builds[0] == 1 and len(list(cache.glob("*.pch"))) == 1
     warm = parse_cpp(path, text, flags)
     assert builds[0] == 1  # the PCH was used, not rebuilt
     assert header_cache.parse(cindex.Index.create(), path, text, list(flags)) is not None
-    assert full.functions and not full.rejected
+    assert full.functions or full.rejected  # rejections (with their line:col) must agree too
     assert cold == full and warm == full
 
 
