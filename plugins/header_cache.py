@@ -37,6 +37,8 @@ from tensflo.plugins.user_cache import cache_dir, write_atomically
 
 SUBDIR = "headers"
 """The cache's directory under `user_cache.cache_dir()`."""
+MAX_ENTRIES = 16
+"""PCHs kept (about 2 MB each for `<vector>`); the least recently used go first."""
 
 _INCLUDE = re.compile(r"[ \t]*#[ \t]*include[ \t]*<[^<>\n]+>[ \t]*(//.*)?")
 _SKIPPED = re.compile(r"[ \t]*(//.*)?")
@@ -158,6 +160,8 @@ def _fresh(manifest: Path) -> Path | None:
         return None
     if any(_stamp(p) != s for p, s in watched.items()):
         return None
+    with contextlib.suppress(OSError):
+        os.utime(manifest)  # last used now: the least recently used are evicted first
     return pch
 
 
@@ -228,7 +232,23 @@ def _build(folder: Path, key: str, prefix: str, args: Sequence[str]) -> Path | N
     for old in folder.glob(f"{key}.*.pch"):  # earlier builds of this key
         if old != pch:
             old.unlink(missing_ok=True)
+    evict(folder, keep=key)
     return pch
+
+
+def evict(folder: Path, keep: str, most: int | None = None) -> None:
+    """Remove the least recently used PCHs of `folder` beyond the `most` (default `MAX_ENTRIES`)
+    most recent, never the one named `keep`."""
+    most = MAX_ENTRIES if most is None else most
+    try:
+        used = sorted(((m.stat().st_mtime_ns, m) for m in folder.glob("*.json")
+                       if m.name != "compilers.json" and m.stem != keep), reverse=True)
+    except OSError:
+        return
+    for _, manifest in used[max(most - 1, 0):]:
+        for stale in folder.glob(f"{manifest.stem}.*"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
 
 def remembered(compiler: str, language: str, ask: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:

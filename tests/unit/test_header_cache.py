@@ -229,3 +229,21 @@ def test_a_native_signature_is_read_the_same_with_the_cache(cache, builds, monke
     monkeypatch.setattr(header_cache, "parse", lambda *a: None)
     assert function_signature(path, "axpy", flags) == cached
     assert any(p.vector for p in cached.params)
+
+
+def test_the_least_recently_used_pchs_are_evicted(tmp_path, cache, monkeypatch):
+    monkeypatch.setattr(header_cache, "MAX_ENTRIES", 2)
+    path = str(tmp_path / "k.cc")
+    text = "#include <climits>\nint f(int x) { return x < INT_MAX ? x : 0; }\n"
+    flag_sets = [clang_flags("c++", define=[f"V{i}"]) for i in range(3)]
+    for flags in flag_sets[:2]:
+        parse_cpp(path, text, flags)
+    first = header_cache.cache_key("#include <climits>\n", flag_sets[0])
+    second = header_cache.cache_key("#include <climits>\n", flag_sets[1])
+    os.utime(cache / f"{first}.json", ns=(1, 1))  # both long unused, the first for longer
+    os.utime(cache / f"{second}.json", ns=(2, 2))
+    parse_cpp(path, text, flag_sets[0])  # the first is used again: now the second is the oldest
+    parse_cpp(path, text, flag_sets[2])
+    names = {p.stem for p in manifests(cache)}
+    assert first in names and second not in names and len(names) == 2
+    assert not list(cache.glob(f"{second}.*"))
