@@ -14,7 +14,7 @@ that would now be found first, makes the PCH stale: it is rebuilt. Files are wri
 temporary name and renamed, so concurrent processes only ever see whole files. Anything that goes
 wrong with the cache (an unreadable or corrupt file, an error while parsing with it) makes the
 frontend parse the file in full, as without a cache; a parse with the cache is never trusted when
-it reports an error.
+it reports an error. At most `MAX_ENTRIES` PCHs are kept; the least recently used go first.
 
 The same directory remembers each system compiler's include directories (`compilers.json`), so
 `g++` is not run on every start.
