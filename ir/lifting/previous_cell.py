@@ -92,9 +92,32 @@ def _reads(lifter: Lifter, s: L.For, k: int, name: str, env: dict[str, Sym], ctx
             for x in L.sub_exprs(e) if x == L.Name(name)]
     if not reads or len(uses) != len(reads) + 1:
         return None  # another use: after the write, a length, a second write, ...
-    if any(position(r.index) != previous for r in reads):
+    positions = [position(r.index) for r in reads]
+    if any(p != previous for p in positions):
+        back = [_iterations_back(p, a, c) for p in positions]
+        if all(m is not None and m >= 1 for m in back):
+            order = max(m for m in back if m is not None)
+            raise NotLiftable(st.loc, f"{name} is filled from the entry written {order} "
+                                      f"iterations before: a recurrence of order {order}, which "
+                                      "no TensIR scan states (a scan carries the previous entry "
+                                      "only)")
         return None
+    lo = lifter.scalar(s.start, env, ctx)
+    seed = rewrite.simplify(mk("add", mk("mul", a, mk("sub", lo, ONE)), c))
+    if isinstance(seed, Lit) and type(seed.value) is int and seed.value < 0:
+        return None  # Python would read from the end: not the entry before the first written
     return a, c, reads
+
+
+def _iterations_back(p: tuple[Term, Term] | None, a: Term, c: Term) -> int | None:
+    """`m` when the position `p` is `a * (i - m) + c` for a constant `m`, else None."""
+    if p is None or p[0] != a:
+        return None
+    d = rewrite.simplify(mk("sub", c, p[1]))
+    if not (isinstance(d, Lit) and type(d.value) is int and isinstance(a, Lit)):
+        return None
+    m, r = divmod(d.value, int(a.value))
+    return m if r == 0 else None
 
 
 def _run(lifter: Lifter, s: L.For, k: int, name: str, cur: Term, a: Term, c: Term,

@@ -89,6 +89,14 @@ def squaring_suffix(xs: list[int]) -> list[int]:
         acc = acc * acc + xs[i]
         out[i] = acc
     return out
+
+
+def fib_table(n: int) -> list[int]:
+    dp = [0] * (n + 2)
+    dp[1] = 1
+    for i in range(2, n + 2):
+        dp[i] = dp[i - 1] + dp[i - 2]
+    return dp
 '''
 NAMES = ["suffix_sums", "suffix_max", "exclusive_suffix", "suffix_min_after_first", "right_max",
          "left_sums"]
@@ -105,7 +113,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     namespace: dict[str, Any] = {}
     exec(compile(SOURCE, str(source), "exec"), namespace)
-    results = compile_file(str(source), [*NAMES, "squaring_suffix"], load_registry(),
+    results = compile_file(str(source), [*NAMES, "squaring_suffix", "fib_table"], load_registry(),
                            Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -156,3 +164,12 @@ def test_an_order_dependent_update_that_is_no_scan_is_refused(
     text = " ".join(str(d) for d in r.diagnostics)
     assert "backward.py:65:9" in text, text
     assert "acc is not updated as a sum, product, max or min" in text, text
+
+
+def test_a_table_read_two_entries_back_is_refused_as_a_recurrence_of_order_two(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    r = compiled[0]["fib_table"]
+    assert not r.lifted and r.proof == "none", (r.proof, r.tensir)
+    text = " ".join(str(d) for d in r.diagnostics)
+    assert "backward.py:74:9" in text, text
+    assert "dp is filled from the entry written 2 iterations before: a recurrence of order 2" in text
