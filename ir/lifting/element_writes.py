@@ -29,6 +29,7 @@ def element_write(lifter: Lifter, s: L.Assign, env: dict[str, Sym], ctx: Context
     """Sets `env` after the write `s` (`t[e] = v` outside any loop); False when it has another
     shape (a nested index, a vector being built by pushes)."""
     target = s.target
+    _refuse_self_filled_rows(s)
     if lifter.in_loop or not (isinstance(target, L.Index) and isinstance(target.base, L.Name)):
         return False
     name = target.base.id
@@ -50,6 +51,21 @@ def element_write(lifter: Lifter, s: L.Assign, env: dict[str, Sym], ctx: Context
                ctx)
     env[name] = mk("stride_update", cur, idx, ONE, mk("full", ONE, value))
     return True
+
+
+def _refuse_self_filled_rows(s: L.Assign) -> None:
+    """Refuses `t[e1][e2] = v` where `v` reads other entries of `t`: a 2-D DP table (a summed-area
+    table, a (min, +) path table), which no rule reads (TensIR has no scan along a matrix's axes)."""
+    base = s.target.base if isinstance(s.target, L.Index) else None
+    if not (isinstance(base, L.Index) and isinstance(base.base, L.Name)):
+        return
+    name = base.base.id
+    if any(isinstance(x, L.Index) and isinstance(x.base, L.Index) and x.base.base == L.Name(name)
+           and x != s.target for x in L.sub_exprs(s.value)):
+        raise NotLiftable(s.loc, f"{name}[...][...] is computed from other entries of {name}: a "
+                                 "2-D DP table (a summed-area or path-cost table), which the "
+                                 "loop-shape rules do not read (TensIR has no scan along a "
+                                 "matrix's rows or columns)")
 
 
 def written_length(t: Term) -> Term:
