@@ -12,13 +12,16 @@ through a Python thread (ctypes releases the GIL; a hand-off of 15-80 us). By de
 a class whose single-thread call takes at most `SPLIT_GAIN` hand-offs always runs on one thread;
 otherwise the first `TRIALS` calls run on one thread, the next `TRIALS` on two, and the faster way
 (the best time of each) is kept for the class; `SLOW_CALLS` later two-thread calls in a row slower
-than `REGRESSION` times the best single-thread one return the class to one thread. On a busy machine the worker may
+than `REGRESSION` times the best single-thread one return the class to one thread, and so does one
+single-thread call after every `EXPLORE` two-thread ones that, with the last few of its way, beats
+the last few two-thread calls. On a busy machine the worker may
 wait for a core: the caller then runs the second half itself (`parallel`).
 """
 
 from __future__ import annotations
 
 import ctypes
+import statistics
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -45,6 +48,10 @@ REGRESSION = 1.5
 SLOW_CALLS = 3
 """`SLOW_CALLS` two-thread calls in a row slower than `REGRESSION` times the best single-thread
 trial return their size class to one thread."""
+EXPLORE = 16
+"""After this many two-thread calls of a size class, one call runs on one thread, to compare."""
+RECENT = 5
+"""Calls of each way kept per size class for that comparison."""
 MAX_I64 = 2**63 - 1
 
 
@@ -199,15 +206,28 @@ class Kernel:
             self._split[bits] = min(two) < min(one)
         return result
 
-    def _watched(self, work: int, halves: Any) -> Any:
+    def _watched(self, work: int, halves: Any, whole: Any) -> Any:
         """A call of a size class decided for two threads; back to one thread for good after
-        `SLOW_CALLS` calls in a row over `REGRESSION` times the best single-thread trial (a busy
-        machine)."""
+        `SLOW_CALLS` calls in a row over `REGRESSION` times the best single-thread trial, or when
+        a call run on one thread after every `EXPLORE` two-thread calls finds the recent
+        single-thread calls faster (median of the last `RECENT` of each way) than the recent
+        two-thread ones (a busy machine where the worker waits for a core)."""
         bits = work.bit_length()
-        one, _ = self._times.get(bits, ([], []))
+        one, two = self._times.setdefault(bits, ([], []))
+        explore = self.threads is None and len(two) >= RECENT + EXPLORE
         t0 = time.perf_counter()
-        result = halves()
-        slow = bool(one) and time.perf_counter() - t0 > REGRESSION * min(one)
+        result = whole() if explore else halves()
+        dt = time.perf_counter() - t0
+        if explore:
+            one.append(dt)
+            del one[:-RECENT]
+            if statistics.median(one) < statistics.median(two[-RECENT:]):
+                self._split[bits] = False
+            del two[:-RECENT]
+            return result
+        two.append(dt)
+        del two[:-(RECENT + EXPLORE)]  # bounded when the threads are forced (no exploring)
+        slow = bool(one) and dt > REGRESSION * min(one)
         self._slow[bits] = self._slow.get(bits, 0) + 1 if slow else 0
         if self.threads is None and self._slow[bits] >= SLOW_CALLS:
             self._split[bits] = False
@@ -248,7 +268,7 @@ class Kernel:
         if split is None:
             self._measured(work, whole, halves)
         else:
-            self._watched(work, halves) if split else whole()
+            self._watched(work, halves, whole) if split else whole()
         return out
 
     def _run_scalar(self, prepared: Prepared, length: int) -> Any:
@@ -275,7 +295,7 @@ class Kernel:
 
         if split is None:
             return self._measured(prepared.work, whole, halves)
-        return self._watched(prepared.work, halves) if split else whole()
+        return self._watched(prepared.work, halves, whole) if split else whole()
 
     def __call__(self, *args: Any) -> Any:
         return self.run(self.prepare(args))

@@ -1,0 +1,51 @@
+"""The llvm runtime's measured thread policy keeps checking a size class decided for two threads:
+when two-thread calls become slower than one-thread calls (a worker waiting for a busy core),
+the class returns to one thread, by less than the `REGRESSION` margin too; results stay right."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+from tensflo.ir.tensir.parser import parse_module
+from tensflo.targets.llvm import runtime
+from tensflo.targets.llvm.target import LlvmTarget
+
+FN = parse_module("def twice(x: vec[int]) -> vec[int] = vec_map(x, lambda e: 2 * e + 3)\n"
+                  "def total(x: vec[int]) -> int = reduce_sum(x)\n")
+
+
+def _kernels() -> dict:
+    return LlvmTarget().compile(list(FN), {"x": "int32", "return": "int32"})
+
+
+@pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
+@pytest.mark.parametrize("name", ["twice", "total"])
+def test_a_class_on_two_threads_returns_to_one_when_one_is_faster(name, monkeypatch):
+    k = _kernels()[name]
+    k.threads = None
+    x = np.arange(-150_000, 150_000, dtype=np.int32)
+    prepared = k.prepare([x])
+    want = (2 * x.astype(np.int64) + 3) if name == "twice" else x.astype(np.int64).sum()
+    real = k._halves
+
+    def slow_halves(*args):  # two threads 2 ms slower: under REGRESSION x the recorded best
+        time.sleep(0.002)
+        return real(*args)
+
+    monkeypatch.setattr(k, "_halves", slow_halves)
+    work = prepared.work + (x.size if name == "twice" else 0)  # inputs, plus a vector output
+    size_class = work.bit_length()
+    k._split[size_class] = True
+    k._slow[size_class] = 0
+    k._times[size_class] = ([1.0], [])  # a single-thread best far above: REGRESSION never fires
+    calls = 0
+    while k._split[size_class] and calls < 64:
+        got = k.run(prepared)
+        assert np.array_equal(np.asarray(got, dtype=np.int64) % 2**32, want % 2**32)
+        calls += 1
+    assert k._split[size_class] is False, calls
+    assert calls <= 2 * (runtime.RECENT + runtime.EXPLORE) + 1
