@@ -34,13 +34,8 @@ def element_write(lifter: Lifter, s: L.Assign, env: dict[str, Sym], ctx: Context
         return False
     name = target.base.id
     cur = env.get(name)
-    if isinstance(cur, Presized) and cur.type.rank == 1 and cur.fill is not None:
-        fill = lifter.value(cur.fill, env, ctx, cur.type.scalar)
-        if not (isinstance(fill, Term) and fill.type == cur.type.scalar):
-            return False
-        if not (isinstance(cur.length_term, App) and cur.length_term.op.name == "len"):
-            _condition(lifter, s.loc, mk("le", ZERO, cur.length_term), ctx)
-        cur = mk("full", cur.length_term, fill)
+    if isinstance(cur, Presized):
+        cur = filled(lifter, s.loc, cur, env, ctx)
     if not (isinstance(cur, Term) and cur.type.rank == 1):
         return False
     idx = lifter.scalar(target.index, env, ctx)
@@ -51,6 +46,20 @@ def element_write(lifter: Lifter, s: L.Assign, env: dict[str, Sym], ctx: Context
                ctx)
     env[name] = mk("stride_update", cur, idx, ONE, mk("full", ONE, value))
     return True
+
+
+def filled(lifter: Lifter, loc: L.Loc, cur: Presized, env: dict[str, Sym], ctx: Context
+           ) -> Term | None:
+    """A vector pre-sized and not yet written, `[f] * n`, as `full(n, f)` (`0 <= n` required
+    unless `n` is a length); None without a scalar fill."""
+    if not (cur.type.rank == 1 and cur.fill is not None):
+        return None
+    fill = lifter.value(cur.fill, env, ctx, cur.type.scalar)
+    if not (isinstance(fill, Term) and fill.type == cur.type.scalar):
+        return None
+    if not (isinstance(cur.length_term, App) and cur.length_term.op.name == "len"):
+        _condition(lifter, loc, mk("le", ZERO, cur.length_term), ctx)
+    return mk("full", cur.length_term, fill)
 
 
 def _refuse_self_filled_rows(s: L.Assign) -> None:

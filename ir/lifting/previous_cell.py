@@ -1,5 +1,5 @@
 """Tables filled from the entry the previous iteration wrote, at affine positions: a loop over
-`[lo, hi)` whose only write of `t` (a vector already holding values) is `t[a * i + c] = g(...)`
+`[lo, hi)` whose only write of `t` (a vector holding values, or `[f] * n`: `full(n, f)`) is `t[a * i + c] = g(...)`
 at the top level of its body, `a` a non-zero constant, and whose reads of `t` before and in that
 write are all `t[a * (i - 1) + c]` (the entry written one iteration before; at `i = lo` an entry
 set before the loop). A backward DP table read at its next entry, run in its order
@@ -28,9 +28,10 @@ from tensflo.ir.tensir.types import INT
 
 from .build import ONE, ZERO, mk
 from .conditions import Context
-from .element_writes import written_length
+from .dp_table import carried_table
+from .element_writes import filled, written_length
 from .loop_rewrite import map_exprs
-from .results import Empty, NotLiftable, Sym
+from .results import Empty, NotLiftable, Presized, Sym
 from .strides import affine
 
 if TYPE_CHECKING:
@@ -48,10 +49,18 @@ def previous_cell_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Conte
             continue
         name = st.target.base.id
         cur = env.get(name)
-        if not (isinstance(cur, Term) and cur.type.rank == 1):
+        if not (isinstance(cur, Term | Presized) and cur.type.rank == 1):
             continue
         found = _reads(lifter, s, k, name, env, ctx)
         if found is not None:
+            if isinstance(cur, Presized):  # [f] * n: its entries are f
+                lo, hi = lifter.scalar(s.start, env, ctx), lifter.scalar(s.stop, env, ctx)
+                if carried_table(s, env, lo, hi) is not None:
+                    return False  # filled from its first entry on: dp_table reads it
+                cur = filled(lifter, s.loc, cur, env, ctx)
+                if cur is None:
+                    return False
+                env[name] = cur
             _run(lifter, s, k, name, cur, *found, env, ctx)
             return True
     return False
