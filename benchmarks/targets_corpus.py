@@ -10,7 +10,7 @@ per target the geometric-mean speedup over the C++ kernels.
 
 For a C++ kernel the speedup is measured side by side: `ROUNDS` rounds, each timing `CALLS` calls
 of the g++ original (its timing driver, one process per round, the same inputs) and then `CALLS`
-calls of the target, and the speedup is the median over rounds of the ratio of the two rounds'
+calls of the target, each after `WARMUP` untimed calls, and the speedup is the median over rounds of the ratio of the two rounds'
 medians, so that load on the machine during one round hits both. A kernel whose original takes
 more than `--max-call-seconds` per call at a tenth of the size (a matrix product: work grows
 faster than its input) is timed at a tenth of the size, and so on; its row says the size.
@@ -56,10 +56,13 @@ from tensflo.targets.llvm.int32_proofs import assumed, prove_source  # noqa: E40
 ROOT = Path(__file__).resolve().parent
 KERNELS = ROOT / "kernels"
 RESULTS = ROOT / "results"
-ROUNDS = 7
+ROUNDS = 5
 """Side-by-side rounds (original, then target) per C++ kernel."""
 CALLS = 3
 """Timed calls per runner and round."""
+WARMUP = 3
+"""Untimed calls per runner and round first: after the other runner's round, the first calls of
+a 10^7-element kernel are up to 1.7x slower for a few calls (either side), not one."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--elements", type=float, default=1e6)
     ap.add_argument("--targets", help="comma-separated (default: every available runnable target)")
     ap.add_argument("--only", nargs="*", help="kernel names")
-    ap.add_argument("--max-seconds", type=float, default=1.0)
+    ap.add_argument("--max-seconds", type=float, default=0.3,
+                    help="time budget of each runner in `tensflo bench` (its output check)")
     ap.add_argument("--max-call-seconds", type=float, default=5.0,
                     help="time a kernel whose original call would take longer at a smaller size")
     ap.add_argument("--out", default="targets_corpus",
@@ -185,7 +189,7 @@ def side_by_side(rel: str, lifted: Lifted, registry: Registry, opts: BenchOption
     except NativeError as e:
         return {"error": str(e).splitlines()[0]}
     slow = first > 0.3
-    rounds, calls, warm = (3, 1, 0) if slow else (ROUNDS, CALLS, 1)
+    rounds, calls, warm = (3, 1, 0) if slow else (ROUNDS, CALLS, WARMUP)
     dtypes = {p.name: "int32" for p in lifted.fn.params if p.type.elem == "int"}
     if lifted.fn.result.elem == "int":
         dtypes["return"] = "int32"

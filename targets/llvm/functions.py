@@ -35,6 +35,7 @@ from .codegen import (
 )
 from .demand import arg_demand, carries
 from .int32_proofs import NOTHING, Int32Proofs
+from .narrow import narrow
 from .ops import SCALAR, Value
 
 STORAGE = {"int32": I32, "int64": I64, "float32": F32, "float64": F64, "bool": I8}
@@ -192,9 +193,10 @@ def _lower_root(g: Lowering, fn: Function, lo: Value, hi: Value, demanded: bool)
     g.fold_range = None
     if g.split is None or g.split_value is not value:
         return value, None, g.i64(0)  # not a reduction at the root: the runtime passes all rows
-    if demanded and not OPS[OPS.reduction(g.split).step].modular_args:
+    if demanded and not OPS[OPS.reduction(g.split).step].modular_args and narrow(value) is None:
         # the halves' maxima would be combined after truncation to 32 bits, which does not
-        # commute with max: one range (the runtime passes all rows)
+        # commute with max: one range (the runtime passes all rows); a narrow value (the
+        # sign extension of an i32) is unchanged by that truncation, so it may be split
         return value, None, g.i64(0)
     assert g.split_len is not None
     return value, g.split, g.split_len
