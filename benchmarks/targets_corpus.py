@@ -123,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             data.update({"kernel": path.stem, "lang": lang, "elements": size, "bytes_moved": moved,
                          "bound": bound, "bound_s": bound["seconds"] if bound else None})
             kernels.append(data)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(kernels, indent=1) + "\n")  # before rendering
     write_results(kernels, elements, time.perf_counter() - started, args.out, argv)
     return 0
 
@@ -290,8 +292,9 @@ def write_results(kernels: list[dict], elements: int, seconds: float,
         base_ms = base["time"]["median_s"] * 1e3 if base and base["time"] else None
         bound = k.get("bound_s")
         side = k.get("side_by_side", {})
-        if k["baseline"] in rows and side and "error" not in side:
-            base_ms = statistics.median(v["original_s"] for v in side.values() if "original_s" in v) * 1e3
+        originals = [v["original_s"] for v in side.values() if isinstance(v, dict) and "original_s" in v]
+        if k["baseline"] in rows and originals:
+            base_ms = statistics.median(originals) * 1e3
         cells = []
         for runner in runners:
             r = rows.get(runner)
