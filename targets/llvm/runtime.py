@@ -14,7 +14,8 @@ otherwise the first `TRIALS` calls run on one thread, the next `TRIALS` on two, 
 (the best time of each) is kept for the class; `SLOW_CALLS` later two-thread calls in a row slower
 than `REGRESSION` times the best single-thread one return the class to one thread, and so does one
 single-thread call after every `EXPLORE` two-thread ones that, with the last few of its way, beats
-the last few two-thread calls. On a busy machine the worker may
+the last few two-thread calls; a class measured onto one thread likewise tries two threads once
+after every `EXPLORE` single-thread calls and goes back to two when they win. On a busy machine the worker may
 wait for a core: the caller then runs the second half itself (`parallel`).
 """
 
@@ -233,6 +234,32 @@ class Kernel:
             self._split[bits] = False
         return result
 
+    def _kept(self, work: int, length: int, halves: Any, whole: Any) -> Any:
+        """A call on one thread; for a size class that measurement put on one thread, a call on
+        two threads after every `EXPLORE` single-thread calls, back to two threads when the
+        median of the last `RECENT` two-thread calls beats that of the last single-thread ones
+        (the machine was busy when the class was decided)."""
+        bits = work.bit_length()
+        times = self._times.get(bits)
+        if self.threads is not None or times is None or len(times[1]) < TRIALS or length < 2 \
+                or work <= PARALLEL_THRESHOLD or self._split.get(bits) is not False:
+            return whole()
+        one, two = times
+        explore = len(one) >= RECENT + EXPLORE
+        t0 = time.perf_counter()
+        result = halves() if explore else whole()
+        dt = time.perf_counter() - t0
+        if explore:
+            two.append(dt)
+            del two[:-RECENT]
+            if statistics.median(two) < statistics.median(one[-RECENT:]):
+                self._split[bits] = True
+                self._slow[bits] = 0
+            del one[:-RECENT]
+            return result
+        one.append(dt)
+        return result
+
     def _halves(self, prepared: Prepared, out0: int, lo0: int, hi0: int, out1: int, lo1: int,
                 hi1: int) -> None:
         """`f` on [lo0, hi0) into out0 and on [lo1, hi1) into out1, on two threads."""
@@ -268,7 +295,7 @@ class Kernel:
         if split is None:
             self._measured(work, whole, halves)
         else:
-            self._watched(work, halves, whole) if split else whole()
+            self._watched(work, halves, whole) if split else self._kept(work, rows, halves, whole)
         return out
 
     def _run_scalar(self, prepared: Prepared, length: int) -> Any:
@@ -295,7 +322,9 @@ class Kernel:
 
         if split is None:
             return self._measured(prepared.work, whole, halves)
-        return self._watched(prepared.work, halves, whole) if split else whole()
+        if split:
+            return self._watched(prepared.work, halves, whole)
+        return self._kept(prepared.work, length, halves, whole) if kind else whole()
 
     def __call__(self, *args: Any) -> Any:
         return self.run(self.prepare(args))

@@ -49,3 +49,30 @@ def test_a_class_on_two_threads_returns_to_one_when_one_is_faster(name, monkeypa
         calls += 1
     assert k._split[size_class] is False, calls
     assert calls <= 2 * (runtime.RECENT + runtime.EXPLORE) + 1
+
+
+@pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
+@pytest.mark.parametrize("name", ["twice", "total"])
+def test_a_class_on_one_thread_returns_to_two_when_two_are_faster(name, monkeypatch):
+    k = _kernels()[name]
+    k.threads = None
+    x = np.arange(-150_000, 150_000, dtype=np.int32)
+    prepared = k.prepare([x])
+    want = (2 * x.astype(np.int64) + 3) if name == "twice" else x.astype(np.int64).sum()
+    real = k._main
+
+    def slow_main(*args):  # one thread 2 ms slower (the two-thread way runs f_task, not _main)
+        time.sleep(0.002)
+        return real(*args)
+
+    monkeypatch.setattr(k, "_main", slow_main)
+    size_class = (prepared.work + (x.size if name == "twice" else 0)).bit_length()
+    k._split[size_class] = False
+    k._times[size_class] = ([], [1.0] * runtime.TRIALS)  # as if two threads had lost the trials
+    calls = 0
+    while not k._split[size_class] and calls < 100:
+        got = k.run(prepared)
+        assert np.array_equal(np.asarray(got, dtype=np.int64) % 2**32, want % 2**32)
+        calls += 1
+    assert k._split[size_class] is True, calls
+    assert calls <= 3 * (runtime.RECENT + runtime.EXPLORE) + 1  # the lost trials age out first
