@@ -11,9 +11,10 @@ per target the geometric-mean speedup over the C++ kernels.
 For a C++ kernel the speedup is measured side by side: `ROUNDS` rounds, each timing `CALLS` calls
 of the g++ original (its timing driver, one process per round, the same inputs) and then `CALLS`
 calls of the target, each after `WARMUP` untimed calls, and the speedup is the median over rounds of the ratio of the two rounds'
-medians, so that load on the machine during one round hits both. A kernel whose original takes
-more than `--max-call-seconds` per call at a tenth of the size (a matrix product: work grows
-faster than its input) is timed at a tenth of the size, and so on; its row says the size.
+medians, so that load on the machine during one round hits both. A kernel whose original call,
+extrapolated (at least linearly) from one call at a tenth of the size, would take more than
+`--max-call-seconds` (a matrix product, whose work grows faster than its input; a CPython matrix
+product) is timed at that smaller size; its row says the size.
 
 The bandwidth bound, measured in the same run (benchmarks/stream.py): the bytes the kernel must
 move (its input arrays, and its output, in the original's width: int32 for C++) over the best
@@ -26,6 +27,7 @@ product) cannot reach it.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -102,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             opts = BenchOptions(targets=targets, sizes=(elements,), max_seconds=args.max_seconds)
             lifted = lift(rel, path.stem, registry, opts)
             size = elements
-            if lifted is not None and lang == "cpp":
+            if lifted is not None:
                 size = affordable_size(rel, lifted, elements, args.max_call_seconds)
                 opts = replace(opts, sizes=(size,))
             proofs = {lifted.fn: prove_source(rel, lifted.fn)} if lifted and lang == "cpp" else {}
@@ -155,23 +157,38 @@ def _original(rel: str, lifted: Lifted) -> Any:
     return compile_timed(rel, src.name, [str(p.type) for p in src.params], str(src.result))
 
 
+def _one_call(rel: str, lifted: Lifted, size: int) -> float | None:
+    """Seconds of one call of the original at `size` (None if it cannot run)."""
+    arrays = _inputs(lifted, size, 0)
+    if arrays is None:
+        return None
+    args = [arrays[p.name] for p in lifted.source.params]
+    if rel.endswith(".py"):
+        spec = importlib.util.spec_from_file_location(f"targets_corpus_{lifted.source.name}", ROOT.parent / rel)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        lists = [a.tolist() if hasattr(a, "tolist") else a for a in args]
+        t0 = time.perf_counter()
+        getattr(module, lifted.source.name)(*lists)
+        return time.perf_counter() - t0
+    try:
+        return _original(rel, lifted).time(args, warmup=0, repeats=1, max_seconds=1e6).seconds[0]
+    except NativeError:
+        return None
+
+
 def affordable_size(rel: str, lifted: Lifted, elements: int, max_call_seconds: float) -> int:
-    """`elements`, or a tenth of it (repeatedly) while one call of the original at a tenth of the
-    size takes more than a tenth of `max_call_seconds`."""
-    size = elements
-    while size >= 10**5:
-        arrays = _inputs(lifted, size // 10, 0)
-        if arrays is None:
-            return size
-        try:
-            timed = _original(rel, lifted).time([arrays[p.name] for p in lifted.source.params],
-                                                warmup=0, repeats=1, max_seconds=1e6)
-        except NativeError:
-            return size
-        if timed.seconds[0] <= max_call_seconds / 10:
-            return size
-        size //= 10
-    return size
+    """The largest of `elements`, a tenth of it, a hundredth, ... (from `elements` / 1000 up)
+    whose original call, extrapolated at least linearly from one call at the size below, takes
+    at most `max_call_seconds`."""
+    size = max(elements // 1000, 1000)
+    while size < elements:
+        seconds = _one_call(rel, lifted, size)
+        if seconds is None or seconds * 10 > max_call_seconds:
+            return size if seconds is not None else elements
+        size *= 10
+    return elements
 
 
 def side_by_side(rel: str, lifted: Lifted, registry: Registry, opts: BenchOptions,
