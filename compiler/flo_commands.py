@@ -229,11 +229,10 @@ def _serve(workers: int, out: IO[str]) -> int:
                       f"PortableRunner {' '.join('--beam-option ' + f[2:] for f in flags)}\n"
                       "stop with Ctrl-C\n")
             out.flush()
-            try:
-                while not stop.wait(0.5):
-                    pass
-            except KeyboardInterrupt:
+            while not stop.wait(0.5):
                 pass
+    except KeyboardInterrupt:
+        pass  # Ctrl-C at any point stops the services (the with block has closed them)
     except ClusterError as e:
         raise UsageError(f"the Beam services did not start: {e}") from None
     finally:
