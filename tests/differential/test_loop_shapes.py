@@ -50,6 +50,9 @@ LIFTED = {
     "up_by_two": ("int up_by_two(const vector<int>& x, int n) {\n    int s = 0;\n"
                   "    for (int i = 0; i < n; i += 2) s += x[i];\n    return s;\n}\n",
                   "reduce_sum(stride(x, 0, 2, (n + 1) / 2))"),
+    "down_push": ("vector<int> down_push(const vector<int>& x) {\n    vector<int> out;\n"
+                  "    for (int i = (int)x.size() - 1; i >= 0; i--) out.push_back(x[i]);\n"
+                  "    return out;\n}\n", None),
 }
 
 REFUSED = {  # (source, where the first diagnostic points, its reason; lines in it count the header)
@@ -70,13 +73,8 @@ REFUSED = {  # (source, where the first diagnostic points, its reason; lines in 
                     "3:29", "the loop body assigns its counter i"),
     "down_scan": ("int down_scan(const vector<int>& x, int n) {\n    int s = 0;\n"
                   "    for (int i = n - 1; i >= 0; i--) s = 2 * s + x[i];\n    return s;\n}\n",
-                  "3:38", "a loop counting down whose iterations may not commute (s is not updated "
-                  "as a sum, product, max or min)"),
-    "down_push": ("vector<int> down_push(const vector<int>& x) {\n    vector<int> out;\n"
-                  "    for (int i = (int)x.size() - 1; i >= 0; i--) out.push_back(x[i]);\n"
-                  "    return out;\n}\n",
-                  "3:50", "a loop counting down whose iterations may not commute (a push: the order "
-                  "of the pushes is the vector's)"),
+                  "3:38", "a loop counting down: s = a * s + b is a first-order linear "
+                  "recurrence"),
 }
 
 

@@ -350,6 +350,35 @@ def _full_slice(draw: st.DrawFn) -> tuple[Term, Term]:
     return OPS["slice"](x, lit(0), OPS["len"](x)), x
 
 
+
+@st.composite
+def _len_of_update(draw: st.DrawFn) -> tuple[Term, Term]:
+    # len(stride_update(x, s, k, vals)) -> len(x)
+    t = draw(st.sampled_from([vec("int"), vec("float")]))
+    x, vals = draw(operands(t)), draw(operands(t))
+    s, k = draw(operands(INT, 1)), draw(operands(INT, 1))
+    return OPS["len"](OPS["stride_update"](x, s, k, vals)), OPS["len"](x)
+
+
+@st.composite
+def _len_of_full(draw: st.DrawFn) -> tuple[Term, Term]:
+    # len(full(len(y), v)) -> len(y)
+    y = draw(st.sampled_from([vec("int"), vec("float"), mat("int")]).flatmap(operands))
+    v = draw(st.sampled_from([INT, FLOAT]).flatmap(lambda t: operands(t, 1)))
+    n = rewrite.simplify(OPS["len"](y))
+    return OPS["len"](OPS["full"](n, v)), n
+
+
+@st.composite
+def _read_of_one_write(draw: st.DrawFn) -> tuple[Term, Term]:
+    # stride_update(x, s, k, full(1, v))[s] -> v
+    t = draw(st.sampled_from([INT, FLOAT]))
+    x = draw(operands(vec(t.elem)))
+    s, k = draw(st.sampled_from(VARS[INT])), draw(operands(INT, 1))
+    v = draw(operands(t, 1))
+    written = OPS["stride_update"](x, s, k, OPS["full"](lit(1), v))
+    return OPS["index"](written, s), v
+
 def _mapper(rank: int, nargs: int) -> str:
     return {(1, 1): "vec_map", (2, 1): "matrix_map", (1, 2): "selection_two_args",
             (2, 2): "matrix_selection_two_args"}[(rank, nargs)]
@@ -429,6 +458,9 @@ RULES: dict[str, Template] = {
     "transpose(col_slice(transpose(z)[a:b], c, d)) -> col_slice(z[c:d], a, b)":
         _transposed_column_slice(),
     "x[0:len(x)] -> x": _full_slice(),
+    "len(stride_update(x, s, k, vals)) -> len(x)": _len_of_update(),
+    "len(full(len(y), v)) -> len(y)": _len_of_full(),
+    "stride_update(x, s, k, full(1, v))[s] -> v": _read_of_one_write(),
     "vec_map(x, lambda e: e) -> x": _map_identity(),
     "vec_map(x, lambda e: e + s) -> vec_scalar_add(x, s)":
         _map_to_broadcast(("add", "sub", "mul", "div"), scalar_left=False, scalar_first=False),
