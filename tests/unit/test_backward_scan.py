@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 
 from tensflo.compiler.differential import load_module
-from tensflo.compiler.pipeline import Options, compile_file
-from tensflo.plugins.manager import load_registry
+from tensflo.tests.support.python_sources import compile_and_run, plain
 
 SOURCE = '''
 def suffix_sums(nums: list[int]) -> list[int]:
@@ -119,15 +118,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    namespace: dict[str, Any] = {}
-    exec(compile(SOURCE, str(source), "exec"), namespace)
-    results = compile_file(str(source), [*NAMES, "squaring_suffix", "fib_table"], load_registry(),
-                           Options(timeout=30, synth=()))
-    return {r.function: r for r in results}, namespace
-
-
-def _plain(v: Any) -> Any:
-    return [_plain(x) for x in v] if hasattr(v, "__len__") else v
+    return compile_and_run(source, SOURCE, [*NAMES, "squaring_suffix", "fib_table"])
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -154,7 +145,7 @@ def test_backward_scans_lift_and_agree_with_cpython(
                 fn(*args)
             continue
         try:
-            got = _plain(fn(*args))
+            got = plain(fn(*args))
         except OverflowError:
             continue
         if name in ("exclusive_suffix", "left_sums"):

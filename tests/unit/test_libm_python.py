@@ -21,6 +21,7 @@ from tensflo.ir.tensir import parse
 from tensflo.ir.tensir.types import TensorType
 from tensflo.plugins.manager import load_registry
 from tensflo.plugins.solvers import Z3Verifier
+from tensflo.tests.support.python_sources import compile_and_run
 
 SOURCE = '''
 import math
@@ -72,11 +73,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    namespace: dict[str, Any] = {}
-    exec(compile(SOURCE, str(source), "exec"), namespace)
-    results = compile_file(str(source), [*NAMES, "by_counter"], load_registry(),
-                           Options(timeout=30, synth=()))
-    return {r.function: r for r in results}, namespace
+    return compile_and_run(source, SOURCE, [*NAMES, "by_counter"])
 
 
 def _args(name: str, rng: random.Random) -> tuple[Any, ...]:

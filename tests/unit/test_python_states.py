@@ -29,6 +29,7 @@ from tensflo.compiler.verify import check_obligations
 from tensflo.ir.lifting import lift_function
 from tensflo.plugins.manager import load_registry
 from tensflo.plugins.solvers import Z3Verifier
+from tensflo.tests.support.python_sources import compile_and_run
 
 SOURCE = '''
 def min_max(values: list[int]) -> tuple[int, int]:
@@ -188,15 +189,11 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    namespace: dict[str, Any] = {}
-    exec(compile(SOURCE, str(source), "exec"), namespace)
-    results = compile_file(str(source), ["min_max", "spread", "is_palindrome", "off_by_one",
-                            "count_pairs_with_sum", "profit_elif", "profit_minmax",
-                            "profit_below_zero", "profit_from_inf", "reversed_squares",
-                            "reverse_the_callers_list", "best_product", "one_bubble_pass",
-                            "swap_ends", "count_inversions", "wrong_merge"], load_registry(),
-                           Options(timeout=30, synth=()))
-    return {r.function: r for r in results}, namespace
+    return compile_and_run(source, SOURCE, [
+        "min_max", "spread", "is_palindrome", "off_by_one", "count_pairs_with_sum", "profit_elif",
+        "profit_minmax", "profit_below_zero", "profit_from_inf", "reversed_squares",
+        "reverse_the_callers_list", "best_product", "one_bubble_pass", "swap_ends",
+        "count_inversions", "wrong_merge"])
 
 
 def _plain(v: Any) -> Any:

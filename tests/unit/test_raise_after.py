@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tensflo.compiler.differential import load_module
-from tensflo.compiler.pipeline import Options, compile_file, read_module
+from tensflo.compiler.pipeline import read_module
 from tensflo.compiler.verify import check_obligations
 from tensflo.ir.lifting import check_candidate
 from tensflo.ir.loop import nodes as L
@@ -24,6 +24,7 @@ from tensflo.ir.tensir import parse
 from tensflo.ir.tensir.types import TensorType
 from tensflo.plugins.manager import load_registry
 from tensflo.plugins.solvers import Z3Verifier
+from tensflo.tests.support.python_sources import compile_and_run
 
 SOURCE = '''
 def scaled_total(xs: list[int], k: int) -> int:
@@ -113,13 +114,8 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    namespace: dict[str, Any] = {}
-    exec(compile(SOURCE, str(source), "exec"), namespace)
-    results = compile_file(str(source), ["scaled_total", "prefix_sum", "weighted", "in_loop",
-                                         "after_return", "total_and_scaled", "entry_reads", "summed"],
-                           load_registry(),
-                           Options(timeout=30, synth=()))
-    return {r.function: r for r in results}, namespace
+    return compile_and_run(source, SOURCE, ["scaled_total", "prefix_sum", "weighted", "in_loop",
+                                         "after_return", "total_and_scaled", "entry_reads", "summed"])
 
 
 def _outcome(f: Any, *args: Any) -> tuple[str, Any]:

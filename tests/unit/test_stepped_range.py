@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tensflo.compiler.differential import load_module
-from tensflo.compiler.pipeline import Options, compile_file, read_module
+from tensflo.compiler.pipeline import read_module
 from tensflo.compiler.verify import check_obligations
 from tensflo.ir.lifting import check_candidate
 from tensflo.ir.loop import nodes as L
@@ -20,6 +20,7 @@ from tensflo.ir.tensir import parse
 from tensflo.ir.tensir.types import TensorType
 from tensflo.plugins.manager import load_registry
 from tensflo.plugins.solvers import Z3Verifier
+from tensflo.tests.support.python_sources import compile_and_run, plain
 
 SOURCE = '''
 def every_third(xs: list[int]) -> int:
@@ -79,15 +80,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def compiled(source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    namespace: dict[str, Any] = {}
-    exec(compile(SOURCE, str(source), "exec"), namespace)
-    results = compile_file(str(source), [*NAMES, "by_zero", "by_parameter", "down_by"], load_registry(),
-                           Options(timeout=30, synth=()))
-    return {r.function: r for r in results}, namespace
-
-
-def _plain(v: Any) -> Any:
-    return [_plain(x) for x in v] if hasattr(v, "__len__") else v
+    return compile_and_run(source, SOURCE, [*NAMES, "by_zero", "by_parameter", "down_by"])
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -112,7 +105,7 @@ def test_stepped_loops_lift_and_agree_with_cpython(compiled: tuple[dict[str, Any
             with pytest.raises(IndexError):
                 fn(*args)
             continue
-        got = _plain(fn(*args))
+        got = plain(fn(*args))
         if isinstance(want, float):
             worst = max(worst, abs(want - float(got)))
         else:
@@ -151,7 +144,7 @@ def test_a_step_that_is_a_parameter_agrees_with_cpython(
                 fn(*args)
             continue
         try:
-            got = _plain(fn(*args))
+            got = plain(fn(*args))
         except IndexError as e:  # OutsidePrecondition: a stronger precondition, never a value
             assert type(e).__name__ == "OutsidePrecondition" and name == "by_parameter" \
                 and args[1] < 0, (args, e)
