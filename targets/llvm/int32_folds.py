@@ -52,6 +52,21 @@ def new_value_fits(z: Any, fold: Any) -> Any:
                                         for value, _, path in fold.facts])
 
 
+def prove_steps(z: Any, fold: Any, label: str, t: Term, goals: list[tuple[str, list[Any], Any]],
+                iteration: list[Any]) -> tuple[list[dict[str, Any]] | None, str]:
+    """Discharge `goals` (kind, hypotheses, goal), then that each new accumulator value of `fold`
+    is a source `int` (under `iteration`): (their obligations, "") when all hold, else (None, why)."""
+    last = ("each new accumulator value is a source int", iteration, new_value_fits(z, fold))
+    done: list[dict[str, Any]] = []
+    for kind, given, goal in [*goals, last]:
+        ok, secs = valid(z, given, goal)
+        if not ok:
+            return None, f"not proven: {kind}"
+        done.append({"kind": f"{label}: {kind}", "term": str(t)[:120], "status": "unsat",
+                     "seconds": round(secs, 4)})
+    return done, ""
+
+
 def prove_fold(z: Any, src: Any, t: Term, obligations: list[dict[str, Any]],
                failures: list[str]) -> bool:
     """Whether the scalar reduction `t` is proven equal to the source loop's accumulator (module
@@ -76,24 +91,12 @@ def prove_fold(z: Any, src: Any, t: Term, obligations: list[dict[str, Any]],
                  ("every element is an iteration", [0 <= i, i < length], i < fold.stop),
                  ("every iteration is an element", iteration, i < length),
                  ("each iteration applies the fold's step", iteration, fold.end == step)]
-        done = []
-        for kind, given, goal in goals:
-            ok, secs = valid(z, given, goal)
-            if not ok:
-                why = f"not proven: {kind}"
-                break
-            done.append({"kind": f"fold: {kind}", "term": str(t)[:120], "status": "unsat",
-                         "seconds": round(secs, 4)})
-        else:
-            ok, secs = valid(z, iteration, new_value_fits(z, fold))
-            if ok:
-                obligations += [*done, {"kind": "fold: each new accumulator value is a source "
-                                        "int", "term": str(t)[:120], "status": "unsat",
-                                        "seconds": round(secs, 4)}]
-                return True
-            why = "not proven: each new accumulator value is a source int"
+        done, why = prove_steps(z, fold, "fold", t, goals, iteration)
+        if done is not None:
+            obligations += done
+            return True
     failures.append(f"{str(t)[:80]}: not the source's int accumulator ({why})")
     return False
 
 
-__all__ = ["new_value_fits", "prove_fold", "vector_element"]
+__all__ = ["new_value_fits", "prove_fold", "prove_steps", "vector_element"]

@@ -21,8 +21,8 @@ from typing import Any
 
 from tensflo.ir.tensir import App, Term
 
-from .int32_folds import new_value_fits
-from .int32_terms import elements, valid
+from .int32_folds import prove_steps
+from .int32_terms import elements
 
 
 def matvec_elements(z: Any, src: Any, t: Term, idx: tuple[Any, ...], hyps: list[Any],
@@ -51,22 +51,9 @@ def matvec_elements(z: Any, src: Any, t: Term, idx: tuple[Any, ...], hyps: list[
                  ("every iteration is a column", iteration, j < cols),
                  ("each iteration adds m[i][j] * v[j]", iteration,
                   fold.end == fold.sym + me[0] * ve[0])]
-        done: list[dict[str, Any]] = []
-        for kind, given, goal in goals:
-            ok, secs = valid(z, given, goal)
-            if not ok:
-                why = f"not proven: {kind}"
-                break
-            done.append({"kind": f"matvec element: {kind}", "term": str(t)[:120],
-                         "status": "unsat", "seconds": round(secs, 4)})
-        else:
-            ok, secs = valid(z, iteration, new_value_fits(z, fold))
-            if not ok:
-                why = "not proven: each new value of the accumulator is a source int"
-                continue
-            obligations += [*done, {"kind": "matvec element: each new accumulator value is a "
-                                    "source int", "term": str(t)[:120], "status": "unsat",
-                                    "seconds": round(secs, 4)}]
+        done, why = prove_steps(z, fold, "matvec element", t, goals, iteration)
+        if done is not None:
+            obligations += done
             return fold.after, (rows,)
     failures.append(f"{str(t)[:80]}: its elements are not the source's row accumulators ({why})")
     return None
