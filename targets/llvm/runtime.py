@@ -215,17 +215,11 @@ class Kernel:
         two-thread ones (a busy machine where the worker waits for a core)."""
         bits = work.bit_length()
         one, two = self._times.setdefault(bits, ([], []))
-        explore = self.threads is None and len(two) >= RECENT + EXPLORE
+        if self.threads is None and len(two) >= RECENT + EXPLORE:
+            return self._other_way(bits, whole, one, two, split=False)
         t0 = time.perf_counter()
-        result = whole() if explore else halves()
+        result = halves()
         dt = time.perf_counter() - t0
-        if explore:
-            one.append(dt)
-            del one[:-RECENT]
-            if statistics.median(one) < statistics.median(two[-RECENT:]):
-                self._split[bits] = False
-            del two[:-RECENT]
-            return result
         two.append(dt)
         del two[:-(RECENT + EXPLORE)]  # bounded when the threads are forced (no exploring)
         slow = bool(one) and dt > REGRESSION * min(one)
@@ -245,19 +239,28 @@ class Kernel:
                 or work <= PARALLEL_THRESHOLD or self._split.get(bits) is not False:
             return whole()
         one, two = times
-        explore = len(one) >= RECENT + EXPLORE
+        if len(one) >= RECENT + EXPLORE:
+            return self._other_way(bits, halves, two, one, split=True)
         t0 = time.perf_counter()
-        result = halves() if explore else whole()
-        dt = time.perf_counter() - t0
-        if explore:
-            two.append(dt)
-            del two[:-RECENT]
-            if statistics.median(two) < statistics.median(one[-RECENT:]):
-                self._split[bits] = True
+        result = whole()
+        one.append(time.perf_counter() - t0)
+        return result
+
+    def _other_way(self, bits: int, run: Any, trial: list[float], kept: list[float],
+                   split: bool) -> Any:
+        """One exploring call the way the size class does not run (`run`), timed into `trial`
+        (its last `RECENT` kept): the class switches to it (two threads when `split`) when the
+        median of `trial` beats that of the last `RECENT` calls of the way it ran (`kept`, trimmed
+        to those)."""
+        t0 = time.perf_counter()
+        result = run()
+        trial.append(time.perf_counter() - t0)
+        del trial[:-RECENT]
+        if statistics.median(trial) < statistics.median(kept[-RECENT:]):
+            self._split[bits] = split
+            if split:
                 self._slow[bits] = 0
-            del one[:-RECENT]
-            return result
-        one.append(dt)
+        del kept[:-RECENT]
         return result
 
     def _halves(self, prepared: Prepared, out0: int, lo0: int, hi0: int, out1: int, lo1: int,
