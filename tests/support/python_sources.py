@@ -15,11 +15,24 @@ def compile_and_run(path: Path, source: str, names: Sequence[str],
                     timeout: float = 30) -> tuple[dict[str, Any], dict[str, Any]]:
     """Compile `names` from `path` (which holds `source`) by the rules alone (no synthesis), and
     run `source` in CPython; returns the compile results by function name and CPython's namespace."""
-    namespace: dict[str, Any] = {}
-    exec(compile(source, str(path), "exec"), namespace)
+    namespace = run_in_cpython(path, source)
     results = compile_file(str(path), list(names), load_registry(),
                            Options(timeout=timeout, synth=()))
     return {r.function: r for r in results}, namespace
+
+
+def run_in_cpython(path: Path | str, source: str | None = None) -> dict[str, Any]:
+    """The namespace of `source` (by default the text of `path`) run by CPython as `path`."""
+    text = Path(path).read_text() if source is None else source
+    namespace: dict[str, Any] = {"__name__": Path(path).stem}
+    exec(compile(text, str(path), "exec"), namespace)
+    return namespace
+
+
+def tolist(x: Any) -> Any:
+    """An array result as Python values (`tolist()`), anything else as it is."""
+    to = getattr(x, "tolist", None)
+    return to() if to is not None else x
 
 
 def plain(v: Any) -> Any:

@@ -30,6 +30,7 @@ from tensflo.targets.jax import JaxTarget
 from tensflo.targets.mlx import MlxTarget
 from tensflo.targets.numpy import NumpyTarget
 from tensflo.targets.torch import TorchTarget
+from tensflo.tests.support.python_sources import run_in_cpython
 
 SOURCE = '''
 def product(xs: list[int]) -> int:
@@ -76,9 +77,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def cpython(source: Path) -> dict[str, Any]:
-    namespace: dict[str, Any] = {}
-    exec(compile(source.read_text(), str(source), "exec"), namespace)
-    return namespace
+    return run_in_cpython(source)
 
 
 def lifted(registry: Registry, path: Path, target: str | None, names: list[str]) -> dict[str, CompileResult]:

@@ -17,6 +17,7 @@ from tensflo.compiler.differential import load_module
 from tensflo.compiler.pipeline import Options, compile_file
 from tensflo.plugins.manager import load_registry
 from tensflo.plugins.python_frontend import parse_python
+from tensflo.tests.support.python_sources import run_in_cpython, tolist
 
 SOURCE = '''
 LIMIT = 3
@@ -53,9 +54,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def original(source: Path) -> dict[str, Any]:
-    namespace: dict[str, Any] = {}
-    exec(compile(SOURCE, str(source), "exec"), namespace)
-    return namespace
+    return run_in_cpython(source, SOURCE)
 
 
 def _generated(source: Path, function: str, target: str) -> Any:
@@ -63,11 +62,6 @@ def _generated(source: Path, function: str, target: str) -> Any:
     (r,) = compile_file(str(source), [function], load_registry(), Options(target=target, timeout=60))
     assert r.lifted and r.code is not None, r
     return getattr(load_module(r.code, f"{function}_{target}"), function)
-
-
-def _plain(x: object) -> object:
-    tolist = getattr(x, "tolist", None)
-    return tolist() if tolist is not None else x
 
 
 def test_defaults_are_read_as_constants(source: Path) -> None:
@@ -95,7 +89,7 @@ def test_calls_without_the_argument_give_cpythons_value(source: Path, original: 
         assert int(count(ints)) == original["count_above"](ints)
         for args, kwargs in [((), {}), ((0.0,), {}), ((), {"hi": 0.5})]:
             want = original["clamp_values"](floats, *args, **kwargs)
-            got = _plain(clamp(floats, *args, **kwargs))
+            got = tolist(clamp(floats, *args, **kwargs))
             assert isinstance(got, list) and len(got) == len(want)
             worst = max([worst, *(abs(a - b) for a, b in zip(got, want, strict=True))])
     assert worst <= 1e-12, f"largest error {worst}"
@@ -129,8 +123,7 @@ def test_a_tuple_function_keeps_its_defaults(tmp_path: Path) -> None:
             "    s = 0\n    t = 0\n    for x in xs:\n        s += x\n        t += k * x\n"
             "    return s, t\n")
     path.write_text(text)
-    namespace: dict[str, Any] = {}
-    exec(compile(text, str(path), "exec"), namespace)
+    namespace = run_in_cpython(path, text)
     (r,) = compile_file(str(path), ["sum_and_scaled"], load_registry(),
                         Options(target="numpy", timeout=60))
     assert r.lifted and r.code is not None, r

@@ -14,6 +14,7 @@ import pytest
 from tensflo.compiler.differential import load_module
 from tensflo.compiler.pipeline import Options, compile_file
 from tensflo.plugins.manager import load_registry
+from tensflo.tests.support.python_sources import run_in_cpython, tolist
 
 SOURCE = '''
 def running_high(x: list[int]) -> list[int]:
@@ -57,9 +58,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def original(source: Path) -> dict[str, Any]:
-    namespace: dict[str, Any] = {}
-    exec(compile(SOURCE, str(source), "exec"), namespace)
-    return namespace
+    return run_in_cpython(source, SOURCE)
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +66,6 @@ def generated(source: Path) -> dict[str, list[Any]]:
     """Every target's code (made before any test imports a framework)."""
     return {t: compile_file(str(source), LIFTED, load_registry(), Options(target=t, timeout=60))
             for t in TARGETS}
-
-
-def _plain(x: Any) -> Any:
-    tolist = getattr(x, "tolist", None)
-    return tolist() if tolist is not None else x
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -89,14 +83,14 @@ def test_running_extremes_agree_with_cpython(generated: dict[str, list[Any]],
             n = rng.randint(1, 9)
             if r.function == "running_low":
                 xs: list[Any] = [rng.uniform(-1e3, 1e3) for _ in range(n)]
-                want, got = original[r.function](xs), _plain(fn(xs))
+                want, got = original[r.function](xs), tolist(fn(xs))
                 assert len(got) == len(want)
                 worst = max([worst, *(abs(a - b) for a, b in zip(got, want, strict=True))])
                 continue
             big = rng.random() < 0.3 and target == "numpy"
             xs = [rng.randint(-2**70, 2**70) if big else rng.randint(-50, 50) for _ in range(n)]
             want = original[r.function](xs)
-            assert [int(v) for v in _plain(fn(xs))] == want, (r.function, xs)
+            assert [int(v) for v in tolist(fn(xs))] == want, (r.function, xs)
     assert worst <= 1e-9, f"largest error {worst}"
 
 
@@ -145,9 +139,7 @@ TABLE_NAMES = ["prefix_high", "prefix_low", "running_max"]
 def tables(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     path = tmp_path_factory.mktemp("tables") / "tables.py"
     path.write_text(TABLES)
-    namespace: dict[str, Any] = {}
-    exec(compile(TABLES, str(path), "exec"), namespace)
-    return path, namespace
+    return path, run_in_cpython(path, TABLES)
 
 
 def test_tables_of_running_extremes_lift_and_agree(tables: tuple[Path, dict[str, Any]]) -> None:
@@ -166,13 +158,13 @@ def test_tables_of_running_extremes_lift_and_agree(tables: tuple[Path, dict[str,
             n = rng.randint(1, 9)
             if r.function == "prefix_low":
                 xs: list[Any] = [rng.uniform(-1e3, 1e3) for _ in range(n)]
-                want, got = namespace[r.function](xs), _plain(fn(xs))
+                want, got = namespace[r.function](xs), tolist(fn(xs))
                 assert len(got) == len(want)
                 worst = max([worst, *(abs(a - b) for a, b in zip(got, want, strict=True))])
                 continue
             bound = 2**70 if trial % 3 == 0 else 50
             xs = [rng.randint(-bound, bound) for _ in range(n)]
-            assert [int(v) for v in _plain(fn(xs))] == namespace[r.function](xs), (r.function, xs)
+            assert [int(v) for v in tolist(fn(xs))] == namespace[r.function](xs), (r.function, xs)
     assert worst <= 1e-9, f"largest error {worst}"
     copied = next(r for r in results if r.function == "running_max")
     assert any("0 < len(nums)" in q for q in copied.requires), copied.requires
@@ -213,8 +205,7 @@ def test_a_table_sized_by_a_parameter_states_its_domain(tmp_path: Path) -> None:
             "    return t\n")
     path = tmp_path / "upto.py"
     path.write_text(text)
-    namespace: dict[str, Any] = {}
-    exec(compile(text, str(path), "exec"), namespace)
+    namespace = run_in_cpython(path, text)
     (r,) = compile_file(str(path), ["totals_upto"], load_registry(), Options(timeout=60, synth=()))
     assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
     assert "1 <= n + 1" in " ".join(r.requires), r.requires
@@ -223,7 +214,7 @@ def test_a_table_sized_by_a_parameter_states_its_domain(tmp_path: Path) -> None:
     for _ in range(30):
         xs = [rng.randint(-2**66, 2**66) for _ in range(rng.randint(0, 8))]
         n = rng.randint(0, len(xs))
-        assert [int(v) for v in _plain(fn(xs, n))] == namespace["totals_upto"](xs, n), (xs, n)
+        assert [int(v) for v in tolist(fn(xs, n))] == namespace["totals_upto"](xs, n), (xs, n)
     assert namespace["totals_upto"]([1, 2], -1) == []
     with pytest.raises(Exception) as raised:
         fn([1, 2], -1)

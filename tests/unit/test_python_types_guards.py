@@ -27,6 +27,7 @@ from tensflo.ir.tensir import FLOAT, INT, mat, vec
 from tensflo.ir.tensir.entry import CheckedFunction
 from tensflo.plugins.manager import load_registry
 from tensflo.plugins.python_frontend import parse_python
+from tensflo.tests.support.python_sources import run_in_cpython
 
 SOURCE = '''"""A module in the style of real code: aliases, constants, a class, a main block."""
 import numbers
@@ -153,9 +154,7 @@ def generated(compiled: tuple[Path, dict[str, CompileResult]], name: str) -> Any
 
 def source_module(compiled: tuple[Path, dict[str, CompileResult]]) -> dict[str, Any]:
     path, _ = compiled
-    namespace: dict[str, Any] = {"__name__": "source"}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    return namespace
+    return run_in_cpython(path)
 
 
 def outcome(fn: Any, *args: Any) -> tuple[str, Any]:

@@ -21,6 +21,7 @@ from tensflo.ir.tensir import parse
 from tensflo.ir.tensir.types import TensorType
 from tensflo.plugins.manager import load_registry
 from tensflo.plugins.solvers import Z3Verifier
+from tensflo.tests.support.python_sources import run_in_cpython, tolist
 
 SOURCE = '''
 def kadane_state(nums: list[int]) -> int:
@@ -132,14 +133,8 @@ def test_the_closed_forms(results: dict[str, Any]) -> None:
         assert results[name].program == parse(text, env), (name, results[name].tensir)
 
 
-def _plain(x: Any) -> Any:
-    tolist = getattr(x, "tolist", None)
-    return tolist() if tolist is not None else x
-
-
 def test_semiring_states_agree_with_cpython(results: dict[str, Any], source: Path) -> None:
-    namespace: dict[str, Any] = {}
-    exec(compile(SOURCE, str(source), "exec"), namespace)
+    namespace = run_in_cpython(source, SOURCE)
     rng = random.Random(21)
     worst = 0.0
     for name in LIFTED:
@@ -159,7 +154,7 @@ def test_semiring_states_agree_with_cpython(results: dict[str, Any], source: Pat
             elif name == "best_window":
                 args = (xs, rng.randint(0, n))
             want = namespace[name](*args)
-            got = _plain(fn(*args))
+            got = tolist(fn(*args))
             got = [int(v) for v in got] if isinstance(want, list) else int(got)
             assert got == want, (name, args, got, want)
     assert worst <= 1e-6, f"largest float error {worst}"
