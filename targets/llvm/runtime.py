@@ -35,7 +35,7 @@ import numpy as np
 
 from tensflo.ir.tensir import OPS, DomainError, Function
 
-from . import parallel
+from . import out_pool, parallel
 from .functions import LoweredFunction, build_module
 from .int32_proofs import NOTHING, Int32Proofs
 
@@ -288,7 +288,7 @@ class Kernel:
         self._check(self._shape(*prepared.c_args, dims))
         if rank == 0:
             return self._run_scalar(prepared, dims[0])
-        out = np.empty(tuple(dims), dtype=self.out_dtype)
+        out = out_pool.POOL.empty(tuple(dims), self.out_dtype)
         rows = dims[0]
         work = prepared.work + out.size
         split = self._two_threads(work, rows)
