@@ -32,6 +32,7 @@ from tensflo.ir.tensir import OPS, App, Lambda, Lit, Term, Var, free_vars
 from ..optable import Unsupported, lookup
 from .demand import arg_demand, carries, occurrences
 from .int32_proofs import Int32Proofs
+from .int_div import quotient32, remainder32
 from .narrow import narrow
 from .ops import RENDER, SCALAR, LlvmEntry, Value
 
@@ -160,13 +161,16 @@ class Lowering:
     def c_div(self, a: Value, b: Value) -> Value:
         """C division: truncates toward zero; x / 0 == 0; x / -1 == -x (wrapping).
 
-        Of narrow operands, in i32; the quotient is narrow too unless the divisor may be -1
-        (-INT_MIN is 2^31): then x / -1 is negated in i64."""
+        Of narrow operands, in i32 (by a divisor that is not a constant, through double:
+        `int_div`); the quotient is narrow too unless the divisor may be -1 (-INT_MIN is 2^31):
+        then x / -1 is negated in i64."""
         a32, b32 = narrow(a), narrow(b)
         if a32 is not None and b32 is not None and a.type == I64:
             zero, safe = self._safe(b32)
-            q = self.b.select(zero, ir.Constant(I32, 0), self.b.sdiv(a32, safe))
-            if isinstance(b32, ir.Constant):
+            constant = isinstance(b32, ir.Constant)  # sdiv by a constant: a multiply-high
+            q = self.b.sdiv(a32, safe) if constant else quotient32(self.b, a32, safe)
+            q = self.b.select(zero, ir.Constant(I32, 0), q)
+            if constant:
                 return self.b.neg(a) if b32.constant == -1 else self.b.sext(q, I64)
             minus = self.b.icmp_signed("==", b32, ir.Constant(I32, -1))
             return self.b.select(minus, self.b.neg(a), self.b.sext(q, I64))
@@ -181,6 +185,8 @@ class Lowering:
         if a32 is not None and b32 is not None and a.type == I64:
             return self.b.sext(self.c_mod(a32, b32), I64)
         zero, safe = self._safe(b)
+        if b.type == I32 and not isinstance(b, ir.Constant):
+            return self.b.select(zero, a, remainder32(self.b, a, safe))
         return self.b.select(zero, a, self.b.srem(a, safe))
 
     def _floor_adjust(self, r: Value, b: Value) -> Value:

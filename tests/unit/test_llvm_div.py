@@ -1,0 +1,98 @@
+"""Division and remainder of 32-bit ints by a divisor that is not a constant go through double
+(`targets/llvm/int_div.py`: a reciprocal and one correction), which vectorizes. The results equal
+C's truncating `/` and `%` (and Python's `//`, `%` built on them) computed exactly, on random
+int32 operands over the whole range, near the int32 limits, next to multiples of the divisor,
+and for the divisors 0, 1 and -1; the optimized loop has no scalar `sdiv`/`srem`."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from tensflo.ir.tensir.parser import parse_module
+from tensflo.targets.llvm.functions import build_module
+from tensflo.targets.llvm.runtime import optimize
+from tensflo.targets.llvm.target import LlvmTarget
+
+FNS = parse_module(
+    "def q(x: vec[int], y: vec[int]) -> vec[int] = selection_two_args(x, y, lambda a, b: a / b)\n"
+    "def r(x: vec[int], y: vec[int]) -> vec[int] = selection_two_args(x, y, lambda a, b: a % b)\n"
+    "def fq(x: vec[int], y: vec[int]) -> vec[int] = "
+    "selection_two_args(x, y, lambda a, b: floordiv(a, b))\n"
+    "def fr(x: vec[int], y: vec[int]) -> vec[int] = "
+    "selection_two_args(x, y, lambda a, b: floormod(a, b))\n"
+    "def qs(x: vec[int], y: vec[int]) -> vec[int] = vec_scalar_div(x, y[0])\n")
+DTYPES = {"x": "int32", "y": "int32", "return": "int64"}
+LO, HI = -2**31, 2**31 - 1
+
+
+def _c_div(a: int, b: int) -> int:
+    if b == 0:
+        return 0
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+def _expected(name: str, a: int, b: int) -> int:
+    if name == "q":
+        return _c_div(a, b)
+    if name == "r":
+        return a - b * _c_div(a, b)
+    if name == "fq":
+        return 0 if b == 0 else a // b
+    return a if b == 0 else a % b
+
+
+def _operands(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (a, b): random over the range, small divisors, limits, and a next to k * b."""
+    n = 20_000
+    a = rng.integers(LO, HI, n, endpoint=True, dtype=np.int64)
+    b = rng.integers(LO, HI, n, endpoint=True, dtype=np.int64)
+    b[: n // 4] = rng.integers(-300, 300, n // 4)
+    b[n // 4: n // 2] = rng.integers(-70_000, 70_000, n // 4)
+    near = slice(n // 2, 3 * n // 4)  # a = k * b + {-1, 0, 1}: where a rounded quotient would err
+    b[near] = np.where(b[near] == 0, 3, b[near])
+    kmax = HI // np.abs(b[near])
+    k = np.floor(rng.random(n // 4) * (2 * kmax + 1)).astype(np.int64) - kmax
+    a[near] = np.clip(k * b[near] + rng.integers(-1, 2, n // 4), LO, HI)
+    small = slice(3 * n // 4, n)
+    b[small] = rng.integers(1, 2**12, n // 4) * rng.choice([-1, 1], n // 4)
+    a[small] = np.clip(rng.integers(-2**19, 2**19, n // 4) * b[small]
+                       + rng.integers(-1, 2, n // 4), LO, HI)
+    edges = [LO, LO + 1, -2, -1, 0, 1, 2, HI - 1, HI, 255, -255, 2**30, -2**30]
+    ea, eb = np.meshgrid(edges, edges)
+    return (np.concatenate([a, ea.ravel()]).astype(np.int32),
+            np.concatenate([b, eb.ravel()]).astype(np.int32))
+
+
+@pytest.mark.parametrize("name", ["q", "r", "fq", "fr"])
+def test_division_by_a_varying_divisor_is_exact(name: str) -> None:
+    k = LlvmTarget().compile(list(FNS), DTYPES)[name]
+    x, y = _operands(np.random.default_rng(19))
+    got = k(x, y)
+    want = [_expected(name, int(a), int(b)) for a, b in zip(x, y, strict=True)]
+    bad = [(int(a), int(b), int(g), w) for a, b, g, w in zip(x, y, got, want, strict=True)
+           if int(g) != w]
+    assert not bad, bad[:5]
+
+
+def test_division_by_a_divisor_computed_once_is_exact() -> None:
+    k = LlvmTarget().compile(list(FNS), DTYPES)["qs"]
+    rng = np.random.default_rng(7)
+    x = rng.integers(LO, HI, 4000, endpoint=True, dtype=np.int64)
+    x[:8] = [LO, LO + 1, -1, 0, 1, HI - 1, HI, 2**30]
+    x = x.astype(np.int32)
+    for d in [0, 1, -1, 2, -2, 3, 7, 255, 256, -255, 65_537, 2**30, HI, LO, LO + 1,
+              *rng.integers(LO, HI, 40)]:
+        got = k(x, np.array([d], dtype=np.int32))
+        want = [_c_div(int(a), int(d)) for a in x]
+        assert [int(g) for g in got] == want, d
+
+
+def test_the_loop_has_no_scalar_integer_division() -> None:
+    module, _ = build_module([f for f in FNS if f.name in ("q", "r", "qs")], DTYPES)
+    text = str(optimize(str(module)))
+    assert not re.search(r"\b(sdiv|srem|udiv|urem) i(32|64)\b", text)
+    assert re.search(r"fmul <\d+ x double>", text)  # the quotients are vector multiplications
