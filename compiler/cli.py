@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from tensflo import __version__
@@ -27,6 +27,15 @@ DISABLE_AUTOLOAD_ENV = "TENSFLO_DISABLE_PLUGIN_AUTOLOAD"
 machinery."""
 
 PROG = "tensflo"
+
+BLAS_THREADS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+"""The variables that set how many threads NumPy's BLAS starts (OpenBLAS, OpenMP, MKL builds)."""
+
+ONE_BLAS_THREAD = frozenset({"compile", "lift", "render", "ops", "targets", "plugins", "cache"})
+"""The commands the `tensflo` program runs with one BLAS thread when none of `BLAS_THREADS_ENV`
+is set: their NumPy work is small (the random-input checks), and starting BLAS's thread pool
+costs more CPU than it saves. `bench` and the commands of plugins keep BLAS's default (they may
+time code); `main(argv)` called in-process leaves the environment alone."""
 
 DESCRIPTION = """\
 tensflo lifts sequential loops to verified tensor programs: it finds an equivalent program in
@@ -49,7 +58,9 @@ examples:
   tensflo cache info                    where tensflo's on-disk caches are and their sizes
 
 exit status: 0 ok, 1 not lifted, 2 usage or input error.
-Set {DISABLE_AUTOLOAD_ENV}=1 to load only tensflo's own plugins."""
+Set {DISABLE_AUTOLOAD_ENV}=1 to load only tensflo's own plugins.
+compile, lift, render, ops, targets, plugins and cache run NumPy's BLAS on one thread unless
+{", ".join(BLAS_THREADS_ENV[:-1])} or {BLAS_THREADS_ENV[-1]} is set; bench keeps its default."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -127,9 +138,13 @@ def build_parser(registry: Registry, selected: str | None = None) -> argparse.Ar
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the `tensflo` command; returns the exit status."""
+    """Run the `tensflo` command (with `argv` None: the program, `sys.argv`); returns the exit
+    status."""
+    program = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     selected = next((a for a in argv if not a.startswith("-")), "")
+    if program:
+        one_blas_thread(selected, os.environ)
     if "--version" in argv[:argv.index(selected) if selected else len(argv)]:
         print(f"{PROG} {__version__}")
         return ExitCode.OK
@@ -139,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser(registry, selected)
         try:
             args = parser.parse_args(argv)
+            if registry.load_given_options(args):  # a plugin's options stood in: now its own
+                args = build_parser(registry, selected).parse_args(argv)
         except SystemExit as e:  # --help and --version
             return e.code if isinstance(e.code, int) else ExitCode.OK
         code = args.run(args, registry, sys.stdout)
@@ -169,6 +186,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if registry is not None:
             registry.close()
+
+
+def one_blas_thread(command: str, environ: MutableMapping[str, str]) -> bool:
+    """Set each of `BLAS_THREADS_ENV` to 1 in `environ` for a command of `ONE_BLAS_THREAD` when
+    none is set (before NumPy is imported); True when it did."""
+    if command not in ONE_BLAS_THREAD or any(name in environ for name in BLAS_THREADS_ENV):
+        return False
+    environ.update(dict.fromkeys(BLAS_THREADS_ENV, "1"))
+    return True
 
 
 def load_registry() -> Registry:

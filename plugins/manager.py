@@ -34,6 +34,7 @@ import pluggy
 from . import hookspecs
 from .components import KINDS
 from .errors import PluginError, UnknownComponentError, missing_extra
+from .option_specs import Spec, add_stand_ins, given, record, same
 from .plugin_manifest import Manifest, ManifestStore, stamp
 
 ENTRY_POINT_GROUP = "tensflo"
@@ -120,6 +121,10 @@ class Registry:
     _order: list[str] = field(default_factory=list, repr=False)
     _store: ManifestStore | None = field(default=None, repr=False)
     _added_ops: list[str] = field(default_factory=list, repr=False)
+    _stand_ins: dict[tuple[str, str], tuple[bool, list[Spec]]] = field(default_factory=dict,
+                                                                        repr=False)
+    """(plugin, command) -> (lifts, specs) of the options put on a parser for a plugin that is
+    not imported (`option_specs`)."""
 
     @property
     def plugins(self) -> dict[str, PluginInfo]:
@@ -187,18 +192,42 @@ class Registry:
         """Import the plugins that implement `hook` (for `tensflo_add_options`, those adding
         options to `command`)."""
         if hook == "tensflo_add_options" and command is not None:
-            self._need(lambda m: hook in m.hooks and m.options.get(command, True))
+            self._need(lambda m: hook in m.hooks and m.options.get(command, True)
+                       and m.option_specs.get(command) is None)
         else:
             self._need(lambda m: hook in m.hooks)
 
     def add_options(self, parser: Any, command: str, lifts: bool) -> None:
-        """Call `tensflo_add_options` for one command, remembering which plugins add options."""
+        """Call `tensflo_add_options` for one command, remembering which plugins add options; a
+        plugin not imported whose options are recorded gets stand-ins (`option_specs`) instead."""
         hook = "tensflo_add_options"
         self.load_for_hook(hook, command)
         kwargs = {"parser": parser, "command": command, "lifts": lifts}
         for _ in _call(self, hook, None, kwargs, record=True):
             pass
+        for name in self._order:
+            pending = self._pending.get(name)
+            manifest = pending.manifest if pending is not None else None
+            if manifest is None:
+                continue
+            specs = manifest.option_specs.get(command)
+            if specs and hook in manifest.hooks and manifest.options.get(command):
+                self._stand_ins[name, command] = (lifts, add_stand_ins(parser, specs))
         self._save()
+
+    def load_given_options(self, namespace: Any) -> bool:
+        """Import the plugins whose stand-in options the parsed command line used; True when it
+        used any (parse it again: the real options convert and check the values)."""
+        used = {name for (name, _), (_, specs) in self._stand_ins.items()
+                if given(namespace, specs)}
+        self._stand_ins = {k: v for k, v in self._stand_ins.items() if k[0] not in used}
+        for name in used:
+            if name in self._pending:
+                self._load(name, strict=True)
+            if name in self.failed:
+                raise PluginError(self.failed[name])
+        self._save()
+        return bool(used)
 
     def close(self) -> None:
         """Remove the ops this registry added from the op table."""
@@ -257,6 +286,7 @@ class Registry:
                 self.not_installed[name] = missing
             return
         callers = self.plugin_manager.get_hookcallers(obj) or []
+        known = manifest if manifest is not None and not manifest.error else None
         self._remember(pending, Manifest(
             pending.stamp,
             hooks=sorted(c.name for c in callers),
@@ -265,27 +295,57 @@ class Registry:
                         for kind, table in self.components.items()
                         if any(r.plugin.name == name for r in table.values())},
             ops=[op for op, info in self.ops.items() if info.name == name],
-            options=dict(manifest.options) if manifest is not None and not manifest.error else {},
+            options=dict(known.options) if known else {},
+            option_specs=dict(known.option_specs) if known else {},
             extensions=sorted({e for r in self.components["frontend"].values()
                                if r.plugin.name == name
                                for e in getattr(r.component, "extensions", ())}),
         ))
+        self._check_stand_ins(name)
+
+    def _check_stand_ins(self, name: str) -> None:
+        """A plugin imported after its options stood in: they must be what it adds itself (its
+        manifest's stamp misses a change elsewhere otherwise: the values parsed may be wrong)."""
+        for (plugin, command), (lifts, specs) in list(self._stand_ins.items()):
+            if plugin != name:
+                continue
+            del self._stand_ins[plugin, command]
+            parser = _scratch_parser()
+            kwargs = {"parser": parser, "command": command, "lifts": lifts}
+            for _ in _call(self, "tensflo_add_options", name, kwargs, record=True):
+                pass
+            self._save()
+            if not same(record(parser, parser._actions), specs):
+                raise PluginError(f"{self.loaded[name]}: its options of command {command!r} "
+                                  "changed since they were recorded; run the command again")
 
     def _remember(self, pending: _Pending, manifest: Manifest) -> None:
         if self._store is not None and pending.manifest != manifest:
             self._store.put(pending.info.name, manifest)
 
-    def _record_options(self, plugin: str, command: str, added: bool) -> None:
+    def _record_options(self, plugin: str, command: str, parser: Any, before: int) -> None:
         if self._store is None or plugin not in self.loaded:
             return
         entry = self._store.entries.get(plugin)
-        if entry is not None and entry.options.get(command) != added:
-            entry.options[command] = added
+        if entry is None:
+            return
+        added = parser._actions[before:]
+        specs = record(parser, added) if added else None
+        if entry.options.get(command) != bool(added) or not same(entry.option_specs.get(command),
+                                                                 specs):
+            entry.options[command] = bool(added)
+            entry.option_specs[command] = specs
             self._store.changed = True
 
     def _save(self) -> None:
         if self._store is not None:
             self._store.save()
+
+
+def _scratch_parser() -> Any:
+    import argparse
+
+    return argparse.ArgumentParser(add_help=False)
 
 
 def autoload_enabled() -> bool:
@@ -429,7 +489,7 @@ def _call(registry: Registry, hook: str, plugin: str | None, kwargs: dict[str, A
         except Exception as e:
             raise PluginError(f"{info} raised in {hook}: {_describe(e)}") from e
         if record and parser is not None:
-            registry._record_options(info.name, kwargs["command"], len(parser._actions) > before)
+            registry._record_options(info.name, kwargs["command"], parser, before)
         yield info, result
 
 

@@ -38,6 +38,9 @@ class Manifest:
     ops: list[str] = field(default_factory=list)
     options: dict[str, bool] = field(default_factory=dict)
     """Command name -> whether its `tensflo_add_options` added options to that command."""
+    option_specs: dict[str, list[dict[str, Any]] | None] = field(default_factory=dict)
+    """Command name -> the options it added to that command (`option_specs.record`), None when
+    they could not be recorded (the plugin is then imported to add them)."""
     error: str | None = None
     """Why it failed to import or register, when it did."""
     extensions: list[str] = field(default_factory=list)
