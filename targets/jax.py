@@ -22,7 +22,7 @@ from tensflo.ir.tensir.ops import LEN, SCALAR_OPS
 from tensflo.ir.tensir.terms import Arg
 from tensflo.plugins.hookspecs import hookimpl
 
-from . import array_runtime, update_runtime
+from . import array_runtime, recurrence_runtime, update_runtime
 from .array_ops import framework_entries
 from .pyexpr import PyTable, Template
 from .pymodule import ModuleExecutable, PythonTarget
@@ -78,7 +78,8 @@ class JaxTarget(PythonTarget):
     title: ClassVar[str] = "JAX"
     executable_class: ClassVar[type[ModuleExecutable]] = JaxExecutable
     framework: ClassVar[str] = "jax"
-    runtime: ClassVar[tuple[ModuleType, ...]] = (array_runtime, update_runtime)
+    runtime: ClassVar[tuple[ModuleType, ...]] = (
+        array_runtime, update_runtime, recurrence_runtime)
     xp: ClassVar[str] = "jnp"
     namespace: ClassVar[frozenset[str]] = frozenset({"jax", "jnp", "functools"})
     tensor_param: ClassVar[str] = "jnp.asarray({x}, dtype={d})"

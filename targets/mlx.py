@@ -19,7 +19,7 @@ from tensflo.ir.tensir import App, Function, Var
 from tensflo.ir.tensir.precedence import ATOM
 from tensflo.plugins.hookspecs import hookimpl
 
-from . import array_runtime, update_runtime
+from . import array_runtime, recurrence_runtime, update_runtime
 from .array_ops import framework_entries
 from .pyexpr import PyEntry, PyRenderer, PyTable, Template, call
 from .pymodule import ModuleExecutable, PythonTarget
@@ -67,7 +67,8 @@ class MlxTarget(PythonTarget):
     title: ClassVar[str] = "MLX"
     executable_class: ClassVar[type[ModuleExecutable]] = MlxExecutable
     framework: ClassVar[str] = "mlx.core"
-    runtime: ClassVar[tuple[ModuleType, ...]] = (array_runtime, update_runtime)
+    runtime: ClassVar[tuple[ModuleType, ...]] = (
+        array_runtime, update_runtime, recurrence_runtime)
     xp: ClassVar[str] = "mx"
     namespace: ClassVar[frozenset[str]] = frozenset({"mx"})
     tensor_param: ClassVar[str] = "array_of({x}, dtype={d})"

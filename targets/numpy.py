@@ -12,7 +12,7 @@ import numpy as np
 from tensflo.ir.tensir import Function, Var, cnum
 from tensflo.plugins.hookspecs import hookimpl
 
-from . import update_runtime
+from . import recurrence_runtime, update_runtime
 from .array_ops import array_entries
 from .pyexpr import PyTable
 from .pymodule import ModuleExecutable, PythonTarget
@@ -35,7 +35,8 @@ class NumpyTarget(PythonTarget):
     title: ClassVar[str] = "NumPy"
     executable_class: ClassVar[type[ModuleExecutable]] = NumpyExecutable
     framework: ClassVar[str] = "numpy"
-    runtime: ClassVar[tuple[ModuleType, ...]] = (cnum, update_runtime)  # the oracle's own code
+    runtime: ClassVar[tuple[ModuleType, ...]] = (  # the oracle's own code
+        cnum, update_runtime, recurrence_runtime)
     xp: ClassVar[str] = "np"
     namespace: ClassVar[frozenset[str]] = frozenset({"np"})
     tensor_param: ClassVar[str] = "np.asarray({x}, dtype={d})"

@@ -17,7 +17,7 @@ import numpy as np
 from tensflo.ir.tensir import Function, Var
 from tensflo.plugins.hookspecs import hookimpl
 
-from . import array_runtime, torch_runtime, update_runtime
+from . import array_runtime, recurrence_runtime, torch_runtime, update_runtime
 from .array_ops import framework_entries
 from .pyexpr import PyTable, Template, call
 from .pymodule import ModuleExecutable, PythonTarget
@@ -47,7 +47,8 @@ class TorchTarget(PythonTarget):
     title: ClassVar[str] = "PyTorch"
     executable_class: ClassVar[type[ModuleExecutable]] = TorchExecutable
     framework: ClassVar[str] = "torch"
-    runtime: ClassVar[tuple[ModuleType, ...]] = (torch_runtime, array_runtime, update_runtime)
+    runtime: ClassVar[tuple[ModuleType, ...]] = (
+        torch_runtime, array_runtime, update_runtime, recurrence_runtime)
     namespace: ClassVar[frozenset[str]] = frozenset({"torch"})
     tensor_param: ClassVar[str] = "torch.as_tensor({x}, dtype={d})"
     xp: ClassVar[str] = "torch"

@@ -1,27 +1,32 @@
-"""First-order linear recurrences, `s = a * s + b` with `a` not 1 (Horner's rule `value = value * x
-+ c`, a number read from its digits), recognized so that their refusal names them.
+"""First-order linear recurrences `s = a * s + b` with `a` not 1 (Horner's rule `value = value * x
++ c`, a number read from its digits), read as the TensIR op `linear_recurrence`.
 
-Their closed form after `n` iterations is
+Over the iterations `[lo, hi)` the state is `linear_recurrence(A, B, s_0)`, with `A` and `B` the
+vectors of `a` and `b` over the iterations (a value the loop does not change is `full(hi - lo, a)`)
+and `s_0` its value before the loop. The op is the fold itself (`ir/tensir/ops/recurrence.py`), so
+the template invariant `s == S(i)` is preserved by one unfolding of its definition, as a
+reduction's is; the closed form `s_0 * prod(a) + sum_k b_k * prod_(j > k) a_j`, whose proof would
+need every term of the sum multiplied in one step, is never stated. A loop counting down is read in
+its order (its iterations do not commute), with the strided reads `x[c - t]` of `strides.py`.
 
-    s_n = s_0 * prod(A) + sum_k B[k] * prod_{j > k} A[j]
-
-which needs the products of every suffix of `A` (for a constant `a`, its powers). TensIR has
-prefix sums and running maxima (`scan_sum`, `scan_max`) but no prefix product, so the form cannot
-be stated; and its proof with the template invariant `s == S(i)` would need one step of the
-recurrence to multiply every term of the sum, an induction the one-step unfolding of a fold does
-not give. Such a loop is refused with this reason, at its line:col, in either loop direction.
+Refused, naming the recurrence at its line:col: `a` or `b` reading another value the loop changes
+(coupled states), and `a` or `b` varying with the counter without reading an input at it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import Term, Var, free_vars, lit, rewrite
 
+from .build import ZERO, coerce, mk
 from .results import NotLiftable
 from .strides import affine
+from .vectorize import PendingRead, vectorize
 
-_WHY = ("its closed form s_0 * prod(a) + sum_k b_k * prod_(j > k) a_j needs prefix products, "
-        "for which TensIR has no scan")
+Summary = Callable[[Term], Term]
+"""The state after the iterations `[lo, b)`, as a function of `b` (as `loop_rules.Summary`)."""
 
 
 def linear_update(new: Term, v: Var) -> tuple[Term, Term] | None:
@@ -38,13 +43,39 @@ def linear_update(new: Term, v: Var) -> tuple[Term, Term] | None:
     return a, b
 
 
-def refuse_linear(loc: L.Loc, name: str, new: Term, v: Var) -> None:
-    """Raise `NotLiftable` naming the recurrence when `new` (the update of `name`) is one."""
+def linear_summary(loc: L.Loc, name: str, init: Term, new: Term, v: Var, i: Var, lo: Term,
+                   others: set[Var], names: set[str], pending: list[PendingRead]) -> Summary | None:
+    """The summary `b -> linear_recurrence(A[lo:b], B[lo:b], init)` of `name` (state `v`, `init`
+    before the loop) when its update `new` is `a * v + b`; None when it is not; raises
+    `NotLiftable` naming the recurrence when `a` or `b` cannot be read as vectors."""
     found = linear_update(new, v)
-    if found is not None:
-        a, b = (rewrite.show(t) for t in found)
-        raise NotLiftable(loc, f"{name} = ({a}) * {name} + ({b}) is a first-order linear "
-                               f"recurrence (Horner's rule): {_WHY}")
+    if found is None:
+        return None
+    shown = f"{name} = ({rewrite.show(found[0])}) * {name} + ({rewrite.show(found[1])})"
+    coupled = sorted(w.name for w in (free_vars(found[0]) | free_vars(found[1])) & others)
+    if coupled:
+        raise NotLiftable(loc, f"{shown} is a first-order linear recurrence whose factor or term "
+                               f"reads {', '.join(coupled)}, which the loop also changes")
+    try:
+        a, b = (coerce(t, v.type) for t in found)
+    except NotLiftable:
+        raise NotLiftable(loc, f"{shown}: the factor and the term are not of {name}'s type "
+                               f"{v.type}") from None
+    for t, what in ((a, "factor"), (b, "term")):
+        if i in free_vars(t):
+            try:
+                vectorize(loc, t, i, lo, lo, names, pending)  # check; note preconditions
+            except NotLiftable as e:
+                raise NotLiftable(loc, f"{shown} is a first-order linear recurrence whose {what} "
+                                       f"is no vector of inputs: {e.reason}") from None
+
+    def over(t: Term, bound: Term) -> Term:
+        """`t` over the iterations `[lo, bound)`: its vector, or copies of a loop-invariant `t`."""
+        if i in free_vars(t):
+            return vectorize(loc, t, i, lo, bound, names)
+        return mk("full", mk("max", mk("sub", bound, lo), ZERO), t)
+
+    return lambda bound: mk("linear_recurrence", over(a, bound), over(b, bound), init)
 
 
 def is_linear_statement(value: L.Expr, name: str) -> bool:
@@ -67,5 +98,6 @@ def is_linear_statement(value: L.Expr, name: str) -> bool:
 
 
 def linear_reason(name: str) -> str:
-    """The refusal of a loop-IR linear update of `name` (see the module docstring)."""
-    return f"{name} = a * {name} + b is a first-order linear recurrence (Horner's rule): {_WHY}"
+    """Why a loop-IR linear update of `name` keeps its loop's order (see the module docstring)."""
+    return (f"{name} = a * {name} + b is a first-order linear recurrence, whose iterations do not "
+            "commute")

@@ -16,7 +16,7 @@ from tensflo.ir.tensir import App, Term, Var, free_vars, lit, rewrite
 
 from .build import ZERO, coerce, mk, term_arg
 from .kept_branches import without_kept_branch
-from .linear_recurrences import refuse_linear
+from .linear_recurrences import linear_summary
 from .op_facts import LESS, ORDERINGS, REDUCE_OPS, REDUCTION_KINDS, REDUCTION_UNITS
 from .results import Empty, NotLiftable, Presized, Sym
 from .sequence import last_value
@@ -84,7 +84,9 @@ def summarize(s: L.For, name: str, var: Var, init: Sym, new: Term, i: Var, lo: T
             return summarize(s, name, var, init, merged, i, lo, loop_vars, names, pending)
         except NotLiftable:
             del pending[mark:]
-    refuse_linear(loc, name, new, var)
+    linear = linear_summary(loc, name, init, new, var, i, lo, others, names, pending)
+    if linear is not None:
+        return linear
     coupled = sorted(v.name for v in free_vars(new) & (others - {var}))
     if coupled:
         raise NotLiftable(loc, f"coupled running states: the update of {name} reads "

@@ -18,6 +18,7 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars, lit, rewrite
 
 from .build import mk, term_arg
+from .counter_values import counter_values
 from .loop_rules import Summary, reduction_parts
 from .results import Empty, NotLiftable, Sym
 from .sequence import hoisted_map, replace_outside_lambdas
@@ -66,9 +67,10 @@ def _scan_summary(s: L.For, entry: Term, v: Var, after: Term, kind: str, rest: T
     t = Var(_fresh("t", entry, names), v.type)
     inclusive = replace_outside_lambdas(entry, {after: t})
     exclusive = replace_outside_lambdas(entry, {v: t})
-    if not free_vars(inclusive) & loop_vars:
+    state_vars = loop_vars - {i}  # the counter may be read as a value (iota)
+    if not free_vars(inclusive) & state_vars:
         g, before_step = inclusive, False
-    elif not free_vars(exclusive) & loop_vars:
+    elif not free_vars(exclusive) & state_vars:
         g, before_step = exclusive, True
     else:
         return None
@@ -104,15 +106,20 @@ def _scan_summary(s: L.For, entry: Term, v: Var, after: Term, kind: str, rest: T
     if g == t:
         return running
 
+    def per_entry(b: Term) -> dict[Var, Term]:
+        vectors = {t: running(b)}
+        if i in free_vars(g):
+            vectors[i] = counter_values(lo, b)
+        return vectors
+
     def mapped(b: Term) -> Term:
-        vec = running(b)
-        m = hoisted_map(g, {t: vec})
+        m = hoisted_map(g, per_entry(b))
         if m is None:
             raise NotLiftable(loc, f"the entry pushed, {rewrite.show(g)} of a running value, "
                                    "is not a map TensIR can say")
         return m
 
-    if hoisted_map(g, {t: running(lo)}) is None:
+    if hoisted_map(g, per_entry(lo)) is None:
         return None
     return mapped
 

@@ -13,6 +13,7 @@ from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MAPPERS
 from tensflo.ir.tensir.types import INT
 
 from .build import ZERO, mk, term_arg
+from .counter_values import counter_values, reads_counter_as_value
 from .flat2d import FlatRowsRead, flat_rows, is_flat_row
 from .op_facts import VECTOR_ALGEBRA
 from .results import NotLiftable
@@ -30,7 +31,7 @@ def vectorize(loc: Loc, e: Term, i: Var, lo: Term, b: Term, names: set[str],
     recorded in `pending` when given (their ranges become preconditions)."""
     leaves: dict[Term, Term] = {}
     collect_leaves(e, i, leaves)
-    if not leaves:
+    if not leaves and i not in free_vars(e):
         raise NotLiftable(loc, f"{rewrite.show(e)} does not read any input at the counter")
     sliced: dict[Term, Term] = {}
     for leaf, read in leaves.items():
@@ -47,8 +48,14 @@ def vectorize(loc: Loc, e: Term, i: Var, lo: Term, b: Term, names: set[str],
     body = replace_terms(e, params)
     if i in free_vars(body):
         refuse_triangle(loc, body, i)
-        raise NotLiftable(loc, f"{rewrite.show(e)} uses the counter {i.name} other than as an "
-                               "index (TensIR has no iota)")
+        if not (e.type.is_scalar and reads_counter_as_value(body, i)
+                and all(leaf.type.is_scalar for leaf in leaves)):
+            raise NotLiftable(loc, f"{rewrite.show(e)} uses the counter {i.name} other than as an "
+                                   "index or a scalar value")
+        # the counter as data: one more per-entry value, running over iota(b - lo) + lo
+        params[i] = Var(_fresh_name("k", taken), INT)
+        sliced[i] = counter_values(lo, b)
+        body = replace_terms(e, params)
     rows: dict[Var, Term] = {params[leaf]: sliced[leaf] for leaf in leaves if not leaf.type.is_scalar}
     if rows and e.type.is_scalar:
         # per-row scalars (a row's dot product, ...) become vectors over the rows
@@ -92,6 +99,14 @@ def vectorize(loc: Loc, e: Term, i: Var, lo: Term, b: Term, names: set[str],
         if free_vars(body) & scalars:
             raise NotLiftable(loc, "a row built from whole rows and single elements")
     return rewrite.simplify(_lift_rows(loc, body, rows))
+
+
+def _fresh_name(base: str, taken: set[str]) -> str:
+    name = base
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name
 
 
 def map_over(loc: Loc, body: Term, params: dict[Term, Var], sliced: dict[Term, Term]) -> Term:

@@ -20,8 +20,9 @@ The rules come from the op table wherever it states them (one source of truth pe
   `matrix_row_sum`) by the bound of that entry: `matmul(a, b)` has entries
   `matrix_vec_mul(transpose(b), a[i])`, whose entries are `reduce_sum(b[:, j] * a[i])`, so
   `k * |a| * |b|` with `k` the inner length;
-- slicing ops (`OpDef.slicing`), `index`, `append`, `transpose`, `len`, `ite` structurally, and
-  the searches (`ops.search.SEARCH_OPS`: an index of their first argument, or -1);
+- slicing ops (`OpDef.slicing`), `index`, `append`, `transpose`, `len`, `ite` structurally,
+  `iota(n)` by `|n|`, and the searches (`ops.search.SEARCH_OPS`: an index of their first argument,
+  or -1);
 - scalar kernels by `SCALAR_RULES` (`+ - *`, divisions, remainders, `min`, `max`, `neg`, `abs`).
 
 An op without a rule (a plugin's op, `to_int` of a float) has an unknown bound: the cap.
@@ -33,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .opdef import OpDef
-from .ops import APPEND, INDEX, ITE, LEN, SCALAR_OPS, TRANSPOSE
+from .ops import APPEND, INDEX, IOTA, ITE, LEN, SCALAR_OPS, TRANSPOSE
 from .ops.search import SEARCH_OPS
 from .parser import Function
 from .terms import App, Arg, Lambda, Lit, Term, Var
@@ -220,6 +221,8 @@ class _Builder:
         if op in SEARCH_OPS.values() and first is not None:  # an index of x, or -1
             d = first.dims[0] if first.dims else None
             return _Info(self.most(d, self.const(1)) if d is not None else self.emit("unknown"))
+        if op is IOTA and first is not None:  # entries 0 .. n - 1, max(n, 0) of them
+            return _Info(first.mag, (first.mag,))
         if op is LEN and first is not None:
             d = first.dims[0] if first.dims else None
             return _Info(d if d is not None else self.emit("unknown"))

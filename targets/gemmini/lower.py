@@ -27,7 +27,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var, free_vars
-from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MATH_OPS, SCAN_OPS, SEARCH_OPS
+from tensflo.ir.tensir.ops import (
+    BROADCAST,
+    ELEMWISE,
+    MATH_OPS,
+    RECURRENCE_OPS,
+    SCAN_OPS,
+    SEARCH_OPS,
+)
 from tensflo.plugins.errors import UsageError
 
 from ..optable import UNSUPPORTED, Unsupported
@@ -61,6 +68,7 @@ ROLES: dict[str, str | Unsupported] = {
     **{name: UNSUPPORTED for name in MATH_OPS},  # libm and conversions: no Gemmini instruction
     **{name: UNSUPPORTED for name in SEARCH_OPS},  # searches and arg-extremes: none either
     **{name: UNSUPPORTED for name in SCAN_OPS},  # scans: no Gemmini instruction
+    **{name: UNSUPPORTED for name in RECURRENCE_OPS},  # a sequential fold: no instruction
     **_RECOGNISED,
 }
 """What each op can be in a term the target lowers (see the module docstring); the target renders

@@ -19,6 +19,7 @@ from tensflo.ir.tensir.ops import (
     ELEMWISE,
     KERNELS,
     MAPPERS,
+    RECURRENCE_OPS,
     SCAN_OPS,
     SLICE,
     TAIL,
@@ -304,5 +305,6 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     **{op.name: _broadcast(op, first) for (_, _, first), op in BROADCAST.items()},
     **SEARCH_ENTRIES,
     **{name: UNSUPPORTED for name in SCAN_OPS},  # scans: a view would refold every prefix
+    **{name: UNSUPPORTED for name in RECURRENCE_OPS},  # a sequential fold of two vectors
 }
 """Every op as LLVM IR, by op name."""

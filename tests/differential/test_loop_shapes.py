@@ -17,6 +17,9 @@ from tensflo.plugins.manager import load_registry
 HEADER = "#include <vector>\n#include <algorithm>\nusing namespace std;\n"
 
 LIFTED = {
+    "down_scan": ("int down_scan(const vector<int>& x, int n) {\n    int s = 0;\n"
+                  "    for (int i = n - 1; i >= 0; i--) s = 2 * s + x[i];\n    return s;\n}\n",
+                  "linear_recurrence(full(max(n, 0), 2), stride(x, n - 1, -1, n), 0)"),
     "c89_sum": ("int c89_sum(const vector<int>& x, int n) {\n"
                 "    int i; int s = 0;\n    for (i = 0; i < n; ++i) s += x[i];\n    return s;\n}\n",
                 "reduce_sum(x[:n])"),
@@ -71,10 +74,6 @@ REFUSED = {  # (source, where the first diagnostic points, its reason; lines in 
     "nested_same": ("int nested_same(int n) {\n    int i, s = 0;\n"
                     "    for (i = 0; i < n; i++) { for (i = 0; i < 2; i++) s++; }\n    return s;\n}\n",
                     "3:29", "the loop body assigns its counter i"),
-    "down_scan": ("int down_scan(const vector<int>& x, int n) {\n    int s = 0;\n"
-                  "    for (int i = n - 1; i >= 0; i--) s = 2 * s + x[i];\n    return s;\n}\n",
-                  "3:38", "a loop counting down: s = a * s + b is a first-order linear "
-                  "recurrence"),
 }
 
 

@@ -28,6 +28,7 @@ from .linalg import (
 )
 from .maps import MAPPERS, MATRIX_MAP, MATRIX_SELECTION_TWO_ARGS, SELECTION_TWO_ARGS, VEC_MAP, beta
 from .math import MATH_OPS
+from .recurrence import LINEAR_RECURRENCE, RECURRENCE_OPS
 from .reshape import RESHAPE_ROWS
 from .rules import DTYPES, NUMERIC, RANK_PREFIX, as_value
 from .scalar import ITE, KERNELS, SCALAR_OPS, Kernel
@@ -44,6 +45,7 @@ search.declare()
 __all__ = [
     "SEARCH_OPS",
     "SCAN_MAX", "SCAN_OPS", "SCAN_SUM",
+    "LINEAR_RECURRENCE", "RECURRENCE_OPS",
     "APPEND", "BROADCAST", "CLASSIFY_OPS", "COL_SLICE", "DTYPES", "ELEMWISE", "INDEX", "ITE", "KERNELS", "Kernel",
     "LEN", "MAPPERS", "MATH_OPS", "MATMUL", "MATRIX_MAP", "MATRIX_ROW_SUM", "MATRIX_SELECTION_TWO_ARGS",
     "MATRIX_VEC_MUL", "MAX", "NUMERIC", "OUTER", "PROD", "RANK_PREFIX", "REDUCE_MAX", "REDUCE_MUL",

@@ -1,0 +1,106 @@
+"""First-order linear recurrences: `linear_recurrence(a, b, s0)` is the value of `s` after
+
+    s = s0
+    for k in range(len(b)): s = a[k] * s + b[k]
+
+for vectors `a` and `b` of one length (Horner's rule is `a` all `x`, `b` the coefficients from the
+highest degree down; a number read from its digits is `a` all the base). Its closed form,
+`s0 * prod(a) + sum_k b[k] * prod(a[k + 1:])`, needs every suffix product; the op states the fold
+itself instead.
+
+In the SMT encoding the op is a recursive function on the length, the fold above read backwards:
+`lr(fa, fb, s0, n) = ite(n <= 0, s0, fa(n - 1) * lr(fa, fb, s0, n - 1) + fb(n - 1))`, so its
+prefix lemma `lr(a[:i + 1], b[:i + 1], s0) == a[i] * lr(a[:i], b[:i], s0) + b[i]` is one unfolding
+(a slice only changes the length), exactly like a reduction's. A numeral length up to
+`Encoder.UNROLL` unrolls the same recursion, term for term.
+
+The NumPy semantics is the same loop on Python numbers: floats are rounded step by step as CPython
+rounds the source's own loop; ints are exact (object arrays give Python ints back, int64 arrays the
+value modulo 2**64, as every int64 op). The Python-module targets render the op as the same loop
+(`targets/recurrence_runtime.py`), one step per entry, so they compute the value the SMT definition
+states; functions lifted from Python run it on Python ints (`targets/exact_ints.py`), never wrapping.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..opdef import DomainError, OpDef, register
+from ..smt import SORTS, Encoder, SVal
+from ..terms import Term
+from ..types import TensorType
+from .rules import NUMERIC, expect_rank, same_elem
+from .scalar import SCALAR_OPS
+from .structural import INDEX
+
+
+def _infer(a: TensorType, b: TensorType, s0: TensorType) -> TensorType:
+    expect_rank("linear_recurrence", a, 1, "the factors a")
+    expect_rank("linear_recurrence", b, 1, "the terms b")
+    expect_rank("linear_recurrence", s0, 0, "the start s0")
+    same_elem("linear_recurrence", NUMERIC, a, b, s0)
+    return s0
+
+
+def _numpy(a: Any, b: Any, s0: Any) -> Any:
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        raise DomainError(f"linear_recurrence: {a.shape[0]} factors for {b.shape[0]} terms")
+    dtype = np.result_type(a, b, np.asarray(s0))
+    s = np.asarray(s0).item()
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        s = x * s + y
+    if dtype.kind == "O":
+        return s  # Python ints: exact at any size
+    if dtype.kind == "i":  # int64 values wrap as every other int64 op's do
+        s = (s + 2**63) % 2**64 - 2**63
+    return np.asarray(s, dtype=dtype)[()]
+
+
+def _step(enc: Encoder, elem: str, acc: str, a: str, b: str) -> str:
+    """One step `a * acc + b` (the product abstracted as `reduce_mul`'s is, even for numerals,
+    so unrolled and recursive forms are equal term for term)."""
+    return f"(+ {enc.mul(elem, a, acc, numerals_exact=False)} {b})"
+
+
+def _rec_fn(enc: Encoder, elem: str) -> str:
+    sort = SORTS[elem]
+    name = f"tf_linrec_{sort}"
+    fsort = enc.dialect.fn_sort(1, elem)
+    prev = f"({name} fa fb s (- n 1))"
+    last = ("(- n 1)",)
+    step = _step(enc, elem, prev, enc.dialect.apply("fa", last), enc.dialect.apply("fb", last))
+    enc.define(name, f"(define-fun-rec {name} ((fa {fsort}) (fb {fsort}) (s {sort}) (n Int)) "
+                     f"{sort} (ite (<= n 0) s {step}))")
+    return name
+
+
+def _smt(enc: Encoder, a: SVal, b: SVal, s0: SVal) -> SVal:
+    n = b.dims[0]
+    enc.require(f"(= {a.dims[0]} {n})")
+    assert a.at is not None and b.at is not None and s0.expr is not None
+    if n.isdigit() and int(n) <= enc.UNROLL:
+        s = s0.expr
+        for j in range(int(n)):
+            s = _step(enc, s0.elem, s, a.at((str(j),)), b.at((str(j),)))
+        return enc.scalar(s, s0.elem)
+    name = _rec_fn(enc, s0.elem)
+    return enc.scalar(f"({name} {enc.materialize(a)} {enc.materialize(b)} {s0.expr} {n})",
+                      s0.elem)
+
+
+def _prefix_step(prev: Term, args: tuple[Any, ...], i: Term) -> Term:
+    """`lr(a[:i + 1], b[:i + 1], s0) == a[i] * lr(a[:i], b[:i], s0) + b[i]`."""
+    a, b = args[0], args[1]
+    return SCALAR_OPS["add"](SCALAR_OPS["mul"](INDEX(a, i), prev), INDEX(b, i))
+
+
+LINEAR_RECURRENCE = register(OpDef(
+    name="linear_recurrence", params=("a", "b", "s0"), arity=3, infer=_infer, numpy=_numpy,
+    smt=_smt, doc="the fold s = a[k] * s + b[k] over k < len(b) from s = s0 (Horner's rule)",
+    domain="a and b have one length", prefix_args=(0, 1), prefix_step=_prefix_step,
+))
+
+RECURRENCE_OPS = ("linear_recurrence",)
