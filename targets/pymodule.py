@@ -29,7 +29,7 @@ from tensflo.plugins.errors import EXTRAS
 
 from .optable import rendering
 from .pyexpr import PyRenderer, PyTable, RenderError, python_name
-from .type_checks import with_entry_checks
+from .type_checks import check_functions, with_entry_checks
 
 HELPER_NAMES = ("c_div", "c_mod", "py_div", "py_mod", "append_rows")
 """The runtime helpers every Python target defines (in `cnum`, `torch_runtime`, `array_runtime`)."""
@@ -195,6 +195,7 @@ class PythonTarget:
         (`python`: ints are exact, see `exact_ints`)."""
         from tensflo.version import __version__
 
+        functions = [*functions, *check_functions(functions)]  # computed entry conditions
         rendered = [self.render_function(f) for f in functions]
         guards: list[str] = []
         if source_lang == "python":

@@ -262,6 +262,10 @@ class StableHloTarget:
         header; returns one report per function (its signature and what the module assumes)."""
         from tensflo.version import __version__
 
+        from .type_checks import computed_check_refusal
+
+        if (refusal := computed_check_refusal(functions, self.name)) is not None:
+            raise UsageError(refusal)
         reports: list[TargetReport] = []
         buf = io.StringIO()
         for fn, sig, text in self.modules(functions, source_lang):

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from tensflo.ir.tensir import App, Function, Lit, Term, Var, print_term
+from tensflo.ir.tensir import OPS, App, Function, Lit, Term, Var, print_term
 from tensflo.ir.tensir.entry import CheckedFunction
 
 from .pyexpr import RenderError
@@ -118,6 +118,8 @@ def with_entry_checks(functions: Sequence[Function], rendered: list[RenderedFunc
                       ) -> tuple[list[RenderedFunction], list[str]]:
     """`rendered` (the module's functions, after any other wrapping) with the entry function of
     each `CheckedFunction` decorated by its checks, and the helper sources they need."""
+    from .entry_cases import entry_cases, runtime_source
+
     sources: list[str] = []
     by_name = {r.name: k for k, r in enumerate(rendered)}
     out = list(rendered)
@@ -127,6 +129,10 @@ def with_entry_checks(functions: Sequence[Function], rendered: list[RenderedFunc
         k = by_name[fn.name]
         source, decorator = entry_checks(fn, out[k].params)
         sources.append(source)
+        cases = entry_cases(fn, out[k].params)  # inputs answered at the entry (entry_cases.py)
+        if cases is not None:
+            sources += [*([] if runtime_source() in sources else [runtime_source()]), cases[0]]
+            decorator += "\n" + cases[1]
         out[k] = replace(out[k], decorator="\n".join(d for d in (decorator, out[k].decorator) if d),
                          params=with_defaults(fn, out[k].params))
     return out, [*runtime_sources(), *sources] if sources else []
@@ -142,18 +148,102 @@ def entry_checks(fn: CheckedFunction, params: Sequence[str]) -> tuple[str, str]:
              f'    """Argument types, then the source\'s input checks, of {fn.name}."""']
     for p in fn.params:
         lines.append(f"    check_elements({names[p]}, {p.type.elem!r}, {p.type.rank}, {p.name!r})")
+    computed = computed_conditions(fn)
+    call = f"({', '.join(names[p] for p in fn.params)})"
+
+    def condition(t: Term) -> str:
+        if t in computed:  # evaluated by the target's own code for the term
+            return f"bool({fn.name}__check{computed.index(t)}{call})"
+        return guard_expr(t, names)
+
     for g in fn.guards:
         message = repr(g.message) if g.message else ""
         if g.message_code and _reads_only(g.message_code, {p.name for p in fn.params if names[p] == p.name}):
             message = g.message_code
-        lines.append(f"    if {guard_expr(g.fails, names)}:")
+        lines.append(f"    if {' and '.join(condition(c) for c in conjuncts(g.fails))}:")
         lines.append(f"        raise {g.exception}({message})")
-    for r in fn.requires:
-        try:
-            lines.append(f"    require(lambda: {guard_expr(r, names)}, {_text(r)!r})")
-        except RenderError:
-            lines.append(f"    # not checked: {_text(r)}")
+    for r in checked_requires(fn):
+        lines.append(f"    require(lambda: {condition(r)}, {_text(r)!r})")
     return "\n".join(lines), f"@checked_entry({check})"
+
+
+def checked_requires(fn: CheckedFunction) -> list[Term]:
+    """`fn.requires` without those the guards before them establish: a guard `p1 and ... and
+    c` that passed, with each `p` established, gives `not c` (the late checks' `requires`
+    entry, `ir/lifting/late_checks.py`)."""
+    known: set[Term] = set()
+    implied: list[tuple[list[Term], Term]] = []
+    for g in fn.guards:
+        parts = conjuncts(g.fails)
+        implied.append(([_normal(c) for c in parts[:-1]], _normal(OPS["not"](parts[-1]))))
+        if len(parts) == 1:
+            known.add(implied[-1][1])
+    out: list[Term] = []
+    for r in fn.requires:
+        n = _normal(r)
+        if n not in known and not any(n == c and all(p in known for p in ps) for ps, c in implied):
+            out.append(r)
+        known.add(n)
+    return out
+
+
+def _normal(t: Term) -> Term:
+    """`t` with `not (a == b)` read as `a != b` (the same in Python, NaN included) and double
+    negations removed: the entry check skips a condition it has already established."""
+    while isinstance(t, App) and t.op.name == "not" and isinstance(t.args[0], App) \
+            and t.args[0].op.name == "not" and isinstance(t.args[0].args[0], Term):
+        t = t.args[0].args[0]
+    if isinstance(t, App) and t.op.name == "not" and isinstance(t.args[0], App) \
+            and t.args[0].op.name == "eq" and all(isinstance(a, Term) for a in t.args[0].args):
+        return OPS["ne"](*t.args[0].args)
+    return t
+
+
+def conjuncts(t: Term) -> list[Term]:
+    """The conjuncts of `t`, left to right (`a and b and c`: the order the source evaluates)."""
+    if isinstance(t, App) and t.op.name == "and" and all(isinstance(a, Term) for a in t.args):
+        return [c for a in t.args if isinstance(a, Term) for c in conjuncts(a)]
+    return [t]
+
+
+def computed_conditions(fn: Function) -> list[Term]:
+    """The conditions of `fn`'s entry check (the conjuncts of its guards, then its `requires`)
+    that plain Python over the arguments cannot evaluate (a reduction, a map, a slice: a
+    computed vector), in order, each once. The target renders each as a function of the
+    parameters (`check_functions`), evaluated where the conjuncts before it hold."""
+    if not isinstance(fn, CheckedFunction):
+        return []
+    names = {p: p.name for p in fn.params}
+    out: list[Term] = []
+    for t in [*(c for g in fn.guards for c in conjuncts(g.fails)), *checked_requires(fn)]:
+        try:
+            guard_expr(t, names)
+        except RenderError:
+            if t not in out:
+                out.append(t)
+    return out
+
+
+def check_functions(functions: Sequence[Function]) -> list[Function]:
+    """The functions `<name>__check<k>` that evaluate the computed conditions of each checked
+    function's entry (`computed_conditions`), for the target to render with the others."""
+    return [Function(f"{fn.name}__check{k}", fn.params, t)
+            for fn in functions for k, t in enumerate(computed_conditions(fn))]
+
+
+def computed_check_refusal(functions: Sequence[Function], target: str) -> str | None:
+    """Why `target`, which has no entry check, cannot generate `functions`: a guard of one (the
+    source raises its exception there) is a condition on computed values, or None. (Such a
+    target states `requires` for its caller; a guard is behaviour of the source.)"""
+    for fn in functions:
+        guards = getattr(fn, "guards", ())
+        computed = [t for t in computed_conditions(fn) if any(t in conjuncts(g.fails) for g in guards)]
+        if computed:
+            return (f"{fn.name} checks a condition on computed values ({_text(computed[0])}), "
+                    f"raising the source's exception where it fails; "
+                    f"the {target} target has no entry check (the Python-module targets numpy, "
+                    f"torch, jax and mlx evaluate it)")
+    return None
 
 
 def with_defaults(fn: CheckedFunction, params: Sequence[str]) -> list[str]:

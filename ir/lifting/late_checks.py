@@ -53,20 +53,18 @@ def late_check(lifter: Lifter, s: L.Check, env: dict[str, Sym], ctx: Context) ->
                                  f"every input reaches are read, as preconditions)")
     known = len(lifter.conditions.reads)
     fails = rewrite.simplify(lifter.scalar(s.guard.fails, env, ctx))
-    # the entry check evaluates the condition as the source does (short-circuiting, raising
-    # IndexError where the source does): its reads are no preconditions, as for entry guards
-    del lifter.conditions.reads[known:]
     params = {Var(p.name, p.type) for p in lifter.function.params}
     stray = free_vars(fails) - params
     if stray:
         raise NotLiftable(s.loc, f"a check raising {s.guard.exception} whose condition depends on "
                                  f"{', '.join(sorted(v.name for v in stray))}, not only on the "
                                  f"parameters")
-    computed = _computed_vector(fails, params)
-    if computed is not None:
-        raise NotLiftable(s.loc, f"a check raising {s.guard.exception} on a computed vector "
-                                 f"({print_or_name(computed)}): the generated entry check "
-                                 f"evaluates scalars, lengths and entries of the arguments only")
+    if _computed_vector(fails, params) is None:
+        # the entry check evaluates the condition as the source does (short-circuiting, raising
+        # IndexError where the source does): its reads are no preconditions, as for entry guards
+        del lifter.conditions.reads[known:]
+    # else the target evaluates it: its reads (in range, divisors nonzero) stay preconditions,
+    # so it is evaluated only where the source reaches the check without raising
     prior = [*lifter.conditions.requires, *_reads_so_far(lifter)]
     guard = EntryGuard(rewrite.simplify(mk("and", conj(prior), fails)) if prior else fails,
                        s.guard.exception, s.guard.message)

@@ -168,6 +168,9 @@ def generalize_invariants(ob: Obligation, given: Sequence[Term]) -> Obligation:
     The new obligation holds for every value of the variables, so it implies the old one; it asks
     the solver for an identity of the loop's update (`w * (s * x) == x * s * w`) instead of one
     over the full terms, which nonlinear real arithmetic does not decide in time."""
+    # a goal's side that is an earlier result is what this loop computes again (`sum(xs)` in a
+    # check after a loop summing xs): kept, or the goal would compare the loop with a free value
+    given = [t for t in given if all(t not in pair for pair in ob.goals)]
     if ob.kind not in LOOP_KINDS or not given:
         return ob
     terms = (*ob.assume, *(u for pair in ob.hyps + ob.goals for u in pair))

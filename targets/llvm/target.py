@@ -74,9 +74,10 @@ class LlvmTarget:
         from tensflo.version import __version__
 
         from ..exact_ints import llvm_refusal
+        from ..type_checks import computed_check_refusal
 
         refusal = llvm_refusal(functions) if source_lang == "python" else None
-        if refusal is not None:
+        if (refusal := refusal or computed_check_refusal(functions, self.name)) is not None:
             raise UsageError(refusal)
         from .functions import build_module
 

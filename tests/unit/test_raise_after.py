@@ -3,8 +3,8 @@
 `requires`, the interpreter raises there, and the generated code checks it at its entry after
 the preconditions stated before it, so it raises the source's exception type on the same inputs
 (an earlier out-of-range read still raises `IndexError` first) and agrees with CPython elsewhere.
-A check on a computed vector (which the entry check cannot evaluate), in a loop or after an early
-return is refused at its line:col."""
+A check on a computed vector is evaluated by the target's own code at the entry; a check in a loop
+or after an early return is refused at its line:col."""
 
 from __future__ import annotations
 
@@ -172,22 +172,24 @@ def test_the_check_is_stated_in_requires(compiled: tuple[dict[str, Any], dict[st
     assert "not n == 3" in " ".join(r.requires) or "n != 3" in " ".join(r.requires), r.requires
 
 
-def test_a_check_on_a_computed_vector_is_refused_not_run_unchecked(
+def test_a_check_on_a_computed_vector_is_evaluated_by_the_target(
         source: Path, compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    """`weight_sum == 0` reads `reduce_sum(weights[...])`, which the generated entry check cannot
-    evaluate: refused at the check's line:col (the interpreter still raises there, so a
-    synthesized candidate is only tested, never reported lifted)."""
-    r = compiled[0]["weighted"]
-    assert not r.lifted and not r.code
-    text = " ".join(str(d) for d in r.diagnostics)
-    assert "a check raising ValueError on a computed vector" in text and "late.py:27:5" in text, text
+    """`weight_sum == 0` reads `reduce_sum(weights[...])`: the target evaluates it at the entry
+    (`targets/type_checks.computed_conditions`), raising the source's ValueError on the inputs
+    where the interpreter raises (tests/unit/test_computed_checks.py tests it at length)."""
+    r, generated = compiled[0]["weighted"], compiled[1]["weighted"]
+    assert r.lifted and r.proof == "unbounded", r.diagnostics
+    assert any("reduce_sum(weights" in q for q in r.requires), r.requires
     module = read_module(str(source), load_registry())
     fn = next(f for f in module.functions if f.name == "weighted")
     assert any(isinstance(s, L.Check) for s in fn.body)
     with pytest.raises(Raised) as e:
         run(module, "weighted", [[1.0, 2.0], [1.5, -1.5]])
     assert e.value.exception == "ValueError"
+    with pytest.raises(ValueError, match="total weight must not be zero"):
+        generated([1.0, 2.0], [1.5, -1.5])
     assert run(module, "weighted", [[1.0, 2.0], [1.0, 3.0]]) == pytest.approx(7.0 / 4.0)
+    assert generated([1.0, 2.0], [1.0, 3.0]) == pytest.approx(7.0 / 4.0)
 
 
 @pytest.mark.parametrize("name, where", [("in_loop", "late.py:45:9"), ("after_return", "late.py:56:5")])
@@ -234,9 +236,13 @@ def test_a_check_reading_entries_short_circuits_as_the_source(
     assert raised > 0
 
 
-def test_a_reduction_of_a_parameter_in_a_check_is_refused(
+def test_a_reduction_of_a_parameter_in_a_check_is_evaluated(
         compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    r = compiled[0]["summed"]
-    assert not r.lifted
-    text = " ".join(str(d) for d in r.diagnostics)
-    assert "a check raising ValueError on a computed vector (reduce_sum(xs))" in text, text
+    r, generated = compiled[0]["summed"], compiled[1]["summed"]
+    assert r.lifted and r.proof == "unbounded", r.diagnostics
+    assert "not reduce_sum(xs) == 0" in " ".join(r.requires), r.requires
+    for xs in ([], [2, -2], [0, 0, 0]):
+        with pytest.raises(ValueError, match="zero"):
+            generated(xs)
+    assert generated([3, -1, 5]) == 7 and generated([10**30, 1]) == 10**30 + 1
+
