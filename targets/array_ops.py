@@ -102,6 +102,11 @@ def _full(ns: str, r: PyRenderer, t: App) -> tuple[str, int]:
     return f"{ns}.full((max(int({n}), 0),), {v}, dtype={r.dtypes[t.type.elem]})", ATOM
 
 
+def _iota(ns: str, r: PyRenderer, t: App) -> tuple[str, int]:
+    """`ns.arange(max(n, 0))` in the int dtype (Python ints on the exact path)."""
+    return f"{ns}.arange(max(int({r.expr(t.term(0), 0)}), 0), dtype={r.dtypes['int']})", ATOM
+
+
 def slicing_entries(wrap: str, ns: str = "np") -> dict[str, PyEntry]:
     """`x[lo:hi]` and friends; `wrap` turns a computed bound into a Python int (`int({})`), so
     that slices never depend on tensor values (0-d tensors; Python ints under jax.jit)."""
@@ -140,6 +145,7 @@ def array_entries(ns: str) -> dict[str, PyEntry]:
         "stride_update": call("stride_update", 4),
         "flatten_rows": Template("{0}.reshape(-1)", ATOM, (ATOM,)),
         "full": partial(_full, ns),
+        "iota": partial(_iota, ns),
         "len": call("len", 1),
         "transpose": Template("{0}.T", ATOM, (ATOM,)),
         "reduce_sum": call(f"{ns}.sum", 1),

@@ -29,7 +29,8 @@ from .pymodule import ModuleExecutable, PythonTarget
 
 RENDER: PyTable = {**framework_entries("jnp"), "scan_max": Template("jax.lax.cummax({0}, axis=0)")}
 """Every op as `jax.numpy` code; `len` is a Python int (shapes are static under jax.jit)."""
-SHAPE_ARGS: Mapping[str, tuple[int, ...]] = {"stride": (3,), "reshape_rows": (1, 2), "full": (0,)}
+SHAPE_ARGS: Mapping[str, tuple[int, ...]] = {"stride": (3,), "reshape_rows": (1, 2), "full": (0,),
+                                             "iota": (0,)}
 """Arguments of ops other than slicings that decide a result's shape (static under jax.jit)."""
 PYTHON_ARITHMETIC = frozenset(SCALAR_OPS[n] for n in ("add", "sub", "mul", "neg"))
 """Ops rendered as Python operators, which compute on Python ints while tracing."""

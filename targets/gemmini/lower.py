@@ -60,7 +60,7 @@ ROLES: dict[str, str | Unsupported] = {
     **{name: UNSUPPORTED for name in (
         "sub", "mul", "div", "mod", "floordiv", "floormod", "lt", "le", "gt", "ge", "eq", "ne",
         "and", "or", "not", "neg", "abs", "ite", "index", "tail", "stride", "reshape_rows", "append", "len",
-        "stride_update", "flatten_rows", "full",
+        "stride_update", "flatten_rows", "full", "iota",
         "isnan", "isinf",
         "transpose",
         "reduce_sum", "reduce_mul", "reduce_max", "matrix_row_sum", "outer")},

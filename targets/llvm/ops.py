@@ -287,6 +287,7 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     "stride_update": _stride_update,
     "flatten_rows": _flatten_rows,
     "full": lambda g, n, v: g.tensor(elem_of(v), (g.smax(n, g.i64(0)),), lambda idx: v),
+    "iota": lambda g, n: g.tensor("int", (g.smax(n, g.i64(0)),), lambda idx: idx[0]),
     "append": _append,
     "len": lambda g, x: x.dims[0],
     "transpose": lambda g, m: g.tensor(m.elem, (m.dims[1], m.dims[0]),

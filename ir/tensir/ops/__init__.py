@@ -14,6 +14,7 @@ from __future__ import annotations
 from . import families, math, search
 from .classify import CLASSIFY_OPS
 from .families import BROADCAST, ELEMWISE
+from .iota import IOTA
 from .linalg import (
     MATMUL,
     MATRIX_ROW_SUM,
@@ -44,6 +45,7 @@ search.declare()
 
 __all__ = [
     "SEARCH_OPS",
+    "IOTA",
     "SCAN_MAX", "SCAN_OPS", "SCAN_SUM",
     "LINEAR_RECURRENCE", "RECURRENCE_OPS",
     "APPEND", "BROADCAST", "CLASSIFY_OPS", "COL_SLICE", "DTYPES", "ELEMWISE", "INDEX", "ITE", "KERNELS", "Kernel",
