@@ -13,13 +13,23 @@ which first runs `<name>_entry_checks` on the arguments as the caller gave them,
   (`set(map(type, ...))` per row: C speed, no copy of the entries). Nesting is checked by the
   conversion that follows (a ragged list of rows is refused by the framework);
 - then each guard, in the source's order: where it fails, the source's exception type with its
-  message. Guards are rendered as plain Python over the arguments (`len`, indexing, arithmetic,
-  comparisons); a guard using another op is a `RenderError` (the function is not generated);
-- then the rest of `requires` (reads in range, ...): where a condition does not hold, the source
-  raises (or the precondition is stronger than it needs), and the generated code raises
-  `OutsidePrecondition`, a subclass of `IndexError`, `ValueError` and `ZeroDivisionError` (what the
-  source raises there is caught by the same `except`). A condition using an op the check cannot
-  evaluate is left as a comment (`# not checked`).
+  message. A guard is a conjunction evaluated left to right (a late check's: the preconditions
+  stated before it, then its condition, `ir/lifting/late_checks.py`); a conjunct is rendered as
+  plain Python over the arguments (`len`, indexing, arithmetic, comparisons) where it can be,
+  else (a reduction, a map, a slice: a computed vector) by the target itself, as a function
+  `<name>__check<k>` of the parameters rendered through the target's op table like the body
+  (`computed_conditions`, `check_functions`; with the exact-int guard for a Python source);
+- then the rest of `requires` (reads in range, ...; those a passed guard establishes are
+  skipped): where a condition does not hold, the source raises (or the precondition is stronger
+  than it needs), and the generated code raises `OutsidePrecondition`, a subclass of
+  `IndexError`, `ValueError` and `ZeroDivisionError` (what the source raises there is caught by
+  the same `except`). Conditions are rendered as guards are.
+
+A computed condition on floats is evaluated in the target's float arithmetic (NumPy sums
+pairwise, CPython left to right): like the result, it agrees with the source over the reals,
+and a test such as `sum(w) == 0.0` on floats whose exact sum cancels may decide differently from
+CPython by rounding (`arithmetic: real`). Targets without an entry check (llvm, stablehlo)
+refuse a computed guard (`computed_check_refusal`).
 
 The container itself is not checked: a tuple or an array is taken where the source says `list`.
 """

@@ -12,8 +12,13 @@ pass, which is what the obligations prove), and the generated code checks it at 
 
 so that an input on which the source raises earlier (a read out of range in a loop before the
 check) is refused by that earlier precondition, not by this check. The entry check evaluates
-scalars, lengths and entries of the arguments (`targets/type_checks.py`): a condition on a computed
-vector (`reduce_sum(w[:n]) == 0.0`) is refused, as is a check anywhere else, with its location.
+scalars, lengths and entries of the arguments as plain Python; a condition on a computed vector
+(`reduce_sum(w[:n]) == 0.0`) is evaluated by the target's own code for the term, after the
+conjuncts before it (`targets/type_checks.computed_conditions`). For such a condition the reads it
+makes (positions in range, divisors nonzero) stay preconditions and join the conjuncts before it,
+so the target evaluates it only where the source reaches the check's end without raising (where
+the source divides by zero first, the generated code raises `OutsidePrecondition`, a
+`ZeroDivisionError`, never computes an inf). A check anywhere else is refused with its location.
 """
 
 from __future__ import annotations
