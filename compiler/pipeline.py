@@ -32,6 +32,8 @@ from tensflo.ir.lifting import (
     float_kinds,
     lift_function,
 )
+from tensflo.ir.lifting.zero_trip import describe as describe_cases
+from tensflo.ir.lifting.zero_trip import zero_trip_cases
 from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
@@ -377,6 +379,10 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
     result.params = lifted.params
     result.precondition = tuple(lifted.requires)
     result.requires = [print_term(r) for r in lifted.requires]
+    cases, covered = zero_trip_cases(fn, lifted.params, lifted.requires)
+    if cases:  # inputs the program leaves out, answered at the entry (ir/lifting/zero_trip.py)
+        result.requires = [print_term(r) for r in lifted.requires if r not in covered]
+        note("note", fn.loc, describe_cases(cases, covered))
     result.obligations = [
         {"kind": ob.kind, "at": str(ob.loc), "status": res.status, "solver": res.solver,
          "seconds": round(res.seconds, 4), "level": lvl}

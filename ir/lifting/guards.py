@@ -4,7 +4,8 @@ the generated code.
 The lifter takes `not fails` of every guard as a precondition (`requires`, and so every obligation
 and the quick check's inputs assume it); the interpreter raises `Raised` where a guard fails, so
 such inputs are outside the domain. `entry_function` gives the code generators the lifted program
-with the guards to check at its entry (`ir.tensir.entry`).
+with the guards to check at its entry (`ir.tensir.entry`), and the value of the inputs where
+every loop runs zero times, which the program's domain leaves out (`zero_trip`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tensflo.ir.tensir.entry import CheckedFunction, EntryGuard
 from .build import mk
 from .conditions import Conditions
 from .results import LiftResult
+from .zero_trip import zero_trip_cases
 
 
 def guard_terms(function: L.Function, scalar: Callable[[L.Expr], Term]) -> tuple[EntryGuard, ...]:
@@ -54,8 +56,10 @@ def entry_function(function: L.Function, lifted: LiftResult, guards: tuple[Entry
     if not checked:
         return Function(function.name, lifted.params, lifted.program)
     from_guards = assumed(guards)
-    rest = tuple(r for r in lifted.requires if r not in from_guards)
+    cases, covered = zero_trip_cases(function, lifted.params, lifted.requires)  # empty inputs
+    rest = tuple(r for r in lifted.requires if r not in from_guards and r not in covered)
     defaults = tuple((p.name, p.default) for p in function.params if p.default is not None)
-    return CheckedFunction(function.name, lifted.params, lifted.program, guards, rest, defaults)
+    return CheckedFunction(function.name, lifted.params, lifted.program, guards, rest, defaults,
+                           cases)
 
 

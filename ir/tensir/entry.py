@@ -3,7 +3,8 @@
 Generated code for a `CheckedFunction` checks, before any work, that every argument holds values of
 its parameter's element type (a `TypeError` otherwise, instead of a conversion that could change a
 number), then each guard in order: where `fails` holds on the arguments it raises `exception`, as
-the source does, then the rest of `requires`. The lifted program is equivalent to the source on
+the source does, then the rest of `requires`, then each of `cases`: where one holds it returns the
+source's value there. The lifted program is equivalent to the source on
 the inputs that pass.
 """
 
@@ -28,6 +29,17 @@ class EntryGuard:
 
 
 @dataclass(frozen=True)
+class EntryCase:
+    """Where `when` (a bool term over the parameters) holds, the source returns `value` (a
+    literal, possibly an infinity, or a parameter) without the lifted program being evaluated:
+    an input the program's proof leaves out (`ir.lifting.zero_trip`: every loop runs zero
+    times there). No proof reads `value`; the generated entry returns it."""
+
+    when: Term
+    value: Term
+
+
+@dataclass(frozen=True)
 class CheckedFunction(Function):
     """`Function` whose entry checks element types and `guards` (see the module docstring)."""
 
@@ -39,3 +51,5 @@ class CheckedFunction(Function):
     defaults: tuple[tuple[str, int | float | bool], ...] = ()
     """(parameter name, default value) of the source's parameters with a default: the generated
     function takes the same defaults (and checks them as any argument)."""
+    cases: tuple[EntryCase, ...] = ()
+    """Checked after `requires`, in order: where one holds the function returns its value."""

@@ -1,0 +1,211 @@
+"""The value of a function on an empty input, where every loop runs zero times.
+
+A program lifted on `1 <= len(x)` (a fold from an identity seed, `reduce_max(V)` from
+`m = -inf`) leaves the empty `x` out of its domain, where the source has a value: its
+straight-line code with every loop skipped (the seed, `inf` included). `zero_trip_cases` evaluates
+the loop IR exactly on `len(x) == 0`, symbolically in the other parameters: a loop whose trip
+count is then zero (`for i in range(len(x))`, `for v in x`) is skipped, and anything else the
+evaluation cannot decide exactly (a loop that may run, a read of `x`, arithmetic on a parameter)
+gives no case, so the precondition keeps `1 <= len(x)`. Each case is an `EntryCase`: the
+generated entry returns its value where it holds, after the source's own checks, and the
+program (proven under `1 <= len(x)`) runs on the other inputs.
+
+The value is a constant or a parameter: it may be an infinity, which only the entry returns
+(no proof reads it; the equality with the source is this exact evaluation).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TypeAlias
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop import ops as loop_ops
+from tensflo.ir.tensir import Lit, Term, Var, lit, print_term
+from tensflo.ir.tensir.entry import EntryCase
+
+from .build import ONE, ZERO, mk
+
+Value: TypeAlias = int | float | bool | Var
+"""A value on the empty input: a Python constant, or a scalar parameter passed through."""
+
+
+class _Unknown(Exception):
+    """The zero-trip value is not known exactly here."""
+
+
+def empty_lengths(params: Sequence[Var], requires: Sequence[Term]) -> list[tuple[Var, Term]]:
+    """Each vector parameter `x` whose non-emptiness is in `requires` (`1 <= len(x)` and its
+    spellings), with that term."""
+    out = []
+    for p in params:
+        if p.type.rank != 1:
+            continue
+        n = mk("len", p)
+        spellings = (mk("le", ONE, n), mk("lt", ZERO, n), mk("ge", n, ONE), mk("gt", n, ZERO),
+                     mk("not", mk("eq", n, ZERO)))
+        out += [(p, r) for r in requires if r in spellings]
+    return out
+
+
+def zero_trip_cases(function: L.Function, params: Sequence[Var], requires: Sequence[Term]
+                    ) -> tuple[tuple[EntryCase, ...], tuple[Term, ...]]:
+    """The cases `len(x) == 0` of `function` with their values (see the module docstring) and
+    the terms of `requires` they make unneeded (`1 <= len(x)`)."""
+    if function.result is None or not function.result.is_scalar or function.lang != "python":
+        return (), ()
+    cases: list[EntryCase] = []
+    covered: list[Term] = []
+    for p, term in empty_lengths(params, requires):
+        value = zero_trip_value(function, params, p)
+        if value is None:
+            continue
+        if not any(c.when == mk("eq", mk("len", p), ZERO) for c in cases):
+            cases.append(EntryCase(mk("eq", mk("len", p), ZERO), _term(value)))
+        covered.append(term)
+    return tuple(cases), tuple(covered)
+
+
+def zero_trip_value(function: L.Function, params: Sequence[Var], empty: Var) -> Value | None:
+    """The value `function` returns when `empty` has no elements, for every value of the other
+    parameters, or None when it is not known exactly (or the source raises there)."""
+    env: dict[str, Value | None] = {p.name: p for p in params if p.type.is_scalar}
+    env[empty.name] = None  # a vector: only its length (0) is read
+    run = _ZeroTrip(function.lang, empty.name)
+    try:
+        for g in function.guards:
+            if run.expr(g.fails, env) is not False:
+                return None  # raises there, or may: the entry's guards decide before the case
+        value = run.block(function.body, env)
+    except _Unknown:
+        return None
+    if value is None:
+        return None
+    assert function.result is not None
+    if isinstance(value, Var):
+        return value if value.type == function.result else None
+    return _coerce(value, function.result.elem)
+
+
+class _ZeroTrip:
+    """Runs straight-line loop IR with one vector empty (the interpreter's semantics)."""
+
+    def __init__(self, lang: str, empty: str) -> None:
+        self.lang = lang
+        self.empty = empty
+
+    def block(self, body: Sequence[L.Stmt], env: dict[str, Value | None]) -> Value | None:
+        """The returned value, or None when the block ends without returning."""
+        for s in body:
+            match s:
+                case L.Decl(name, type_, None):
+                    env.pop(name, None)
+                case L.Decl(name, type_, init) if init is not None:
+                    if not type_.is_scalar:
+                        raise _Unknown()
+                    env[name] = _coerce(self.expr(init, env), type_.elem)
+                case L.Assign(L.Name(name), value) if name != self.empty:
+                    v = self.expr(value, env)
+                    old = env.get(name)
+                    env[name] = _coerce(v, _elem(old)) if old is not None else v
+                case L.For(_, start, stop, _, step):
+                    lo, hi = self.expr(start, env), self.expr(stop, env)
+                    if isinstance(lo, Var) or isinstance(hi, Var) or \
+                            (lo < hi if step > 0 else lo > hi):
+                        raise _Unknown()  # the loop may run
+                case L.While(cond, _):
+                    if self.expr(cond, env) is not False:
+                        raise _Unknown()
+                case L.If(cond, then, orelse):
+                    c = self.expr(cond, env)
+                    if isinstance(c, Var):
+                        raise _Unknown()
+                    out = self.block(then if c else orelse, env)
+                    if out is not None:
+                        return out
+                case L.Check(guard):
+                    if self.expr(guard.fails, env) is not False:
+                        raise _Unknown()
+                case L.Return(value):
+                    return self.expr(value, env)
+                case _:
+                    raise _Unknown()
+        return None
+
+    def expr(self, e: L.Expr, env: dict[str, Value | None]) -> Value:
+        match e:
+            case L.Const(value):
+                return value
+            case L.Name(name):
+                v = env.get(name)
+                if v is None:
+                    raise _Unknown()
+                return v
+            case L.Len(L.Name(name)) if name == self.empty:
+                return 0
+            case L.Binary(symbol, left, right):
+                op = loop_ops.BINARY[symbol]
+                a = self.expr(left, env)
+                if op.short_circuit is not None and not isinstance(a, Var):
+                    if bool(a) == op.short_circuit:
+                        return op.short_circuit
+                    return bool(self.expr(right, env))
+                b = self.expr(right, env)
+                if isinstance(a, Var) or isinstance(b, Var) or (op.partial and b == 0):
+                    raise _Unknown()
+                if op.kind == "arithmetic" and not (math.isfinite(a) and math.isfinite(b)):
+                    raise _Unknown()  # IEEE arithmetic on an infinity is not modelled
+                return op.evaluate(self.lang, a, b)
+            case L.Unary(symbol, operand) if symbol in loop_ops.UNARY:
+                v = self.expr(operand, env)
+                if isinstance(v, Var):
+                    raise _Unknown()
+                return loop_ops.UNARY[symbol].evaluate(v)
+            case L.Cond(cond, then, orelse):
+                c = self.expr(cond, env)
+                if isinstance(c, Var):
+                    raise _Unknown()
+                return self.expr(then if c else orelse, env)
+            case L.Call(name, args) if name in ("min", "max") and len(args) == 2:
+                a, b = (self.expr(x, env) for x in args)
+                if isinstance(a, Var) or isinstance(b, Var):
+                    raise _Unknown()
+                return loop_ops.CALLS[name].evaluate(a, b)
+        raise _Unknown()
+
+
+def _elem(v: Value) -> str:
+    if isinstance(v, Var):
+        return v.type.elem
+    return "bool" if isinstance(v, bool) else "int" if isinstance(v, int) else "float"
+
+
+def _coerce(v: Value, elem: str) -> Value:
+    """`v` as the interpreter stores it in a variable of element type `elem`."""
+    if isinstance(v, Var):
+        if v.type.elem != elem:
+            raise _Unknown()
+        return v
+    if elem == "int":
+        if isinstance(v, float) and not math.isfinite(v):
+            raise _Unknown()
+        return int(v)
+    return float(v) if elem == "float" else bool(v)
+
+
+def _term(v: Value) -> Term:
+    return v if isinstance(v, Var) else lit(v)
+
+
+def describe(cases: Sequence[EntryCase], covered: Sequence[Term]) -> str:
+    """The cases in words, for a note on the result."""
+    def text(t: Term) -> str:
+        if isinstance(t, Lit) and isinstance(t.value, float) and not math.isfinite(t.value):
+            return repr(t.value)
+        return print_term(t)
+
+    said = "; ".join(f"where {text(c.when)} the generated function returns {text(c.value)}"
+                     for c in cases)
+    return (f"{said}: the source's value with every loop skipped (evaluated exactly on the loop "
+            f"IR); the program is proven where {' and '.join(map(text, covered))}")

@@ -1,0 +1,161 @@
+"""The empty input of a function lifted on `1 <= len(x)` (`ir/lifting/zero_trip.py`): the loop IR
+evaluated exactly with every loop running zero times gives the source's value there (an infinite
+seed included), which the generated entry returns on every Python target; where that value is not
+known exactly (a read of the empty list, a guard that raises, a loop over another list) there is
+no case and the precondition stays."""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tensflo.compiler.compiled import Compiled
+from tensflo.compiler.differential import load_module
+from tensflo.ir.lifting.zero_trip import zero_trip_value
+from tensflo.ir.tensir import Var
+from tensflo.plugins.python_frontend import parse_python
+from tests.support.python_sources import compile_and_run
+
+VALUES = '''
+import math
+
+_INF = float("inf")
+
+
+def seeded(xs: list[float], scale: float) -> float:
+    m = -_INF
+    if scale > 2:
+        m = 1.0
+    for x in xs:
+        m = max(m, x)
+    return m
+
+
+def constant_branch(xs: list[float]) -> float:
+    m = _INF
+    if len(xs) == 0:
+        m = -1.5
+    for x in xs:
+        if x < m:
+            m = x
+    return m
+
+
+def passes_start(xs: list[float], start: float) -> float:
+    m = start
+    k = 0
+    while k < len(xs):
+        m = max(m, xs[k])
+        k += 1
+    return m
+
+
+def reads_first(xs: list[float]) -> float:
+    m = xs[0]
+    for x in xs:
+        m = max(m, x)
+    return m
+
+
+def guarded(xs: list[float]) -> float:
+    if not xs:
+        raise ValueError("empty")
+    m = -_INF
+    for x in xs:
+        m = max(m, x)
+    return m
+
+
+def other_list(xs: list[float], ys: list[float]) -> float:
+    m = _INF
+    for y in ys:
+        m = min(m, y)
+    return m
+'''
+
+
+def _value(name: str, empty: str = "xs") -> Any:
+    module = parse_python("values.py", VALUES)
+    fn = module.function(name)
+    assert fn is not None
+    params = tuple(Var(p.name, p.type) for p in fn.params)
+    return zero_trip_value(fn, params, next(p for p in params if p.name == empty))
+
+
+def test_zero_trip_values_are_the_sources() -> None:
+    # a branch on a parameter before the loop: not known for every value of it
+    assert _value("seeded") is None
+    assert _value("constant_branch") == -1.5  # len(xs) == 0 decided on the empty list
+    start = _value("passes_start")
+    assert isinstance(start, Var) and start.name == "start"  # the parameter itself
+    assert _value("reads_first") is None  # CPython raises IndexError there
+    assert _value("guarded") is None  # the source's own check raises
+    assert _value("other_list") is None  # the loop over ys may run
+    assert _value("other_list", "ys") == math.inf
+
+
+KERNELS = '''
+import math
+
+_INF = float("inf")
+
+
+def smallest(values: list[float]) -> float:
+    m = _INF
+    for v in values:
+        if v < m:
+            m = v
+    return m
+
+
+def largest_scaled(xs: list[float], k: float) -> float:
+    best = -_INF
+    for i in range(len(xs)):
+        best = max(best, k * xs[i])
+    return best
+'''
+TARGETS = ["numpy", "torch", "jax", "mlx"]
+
+
+@pytest.fixture(scope="module")
+def kernels(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
+    path = Path(tmp_path_factory.mktemp("zero_trip")) / "zero_trip_kernels.py"
+    path.write_text(KERNELS)
+    return compile_and_run(path, KERNELS, ["smallest", "largest_scaled"])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_empty_input_returns_the_seed_on_every_python_target(
+        kernels: tuple[dict[str, Any], dict[str, Any]], target: str) -> None:
+    if target != "numpy":
+        pytest.importorskip(target)
+    results, namespace = kernels
+    rng = random.Random(11)
+    for name in ("smallest", "largest_scaled"):
+        r = results[name]
+        assert r.lifted and r.proof == "unbounded" and r.requires == [], \
+            (r.requires, [str(d) for d in r.diagnostics])
+        code = Compiled.of(r).render(target) if target != "numpy" else r.code
+        fn = getattr(load_module(code, f"{name}_{target}"), name)
+        worst = 0.0
+        for trial in range(30):
+            xs = [rng.uniform(-1e3, 1e3) for _ in range(0 if trial % 5 == 0 else rng.randint(1, 9))]
+            args = [xs] if name == "smallest" else [xs, rng.uniform(-3, 3)]
+            want, got = namespace[name](*args), float(fn(*args))
+            if not xs:
+                assert math.isinf(want) and got == want, (name, got, want)
+            else:
+                worst = max(worst, abs(want - got) / max(1.0, abs(want)))
+        assert worst < 1e-12, f"{name} on {target}: largest relative error {worst}"
+
+
+def test_the_case_is_after_the_type_check(kernels: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    results, _ = kernels
+    fn = load_module(results["smallest"].code, "smallest_types").smallest
+    with pytest.raises(TypeError):
+        fn(["a"])
+    assert fn([]) == math.inf and fn([2, 1]) == 1
