@@ -10,6 +10,7 @@ input file, clang's `FILE:LINE:COL: error: message`, the source line and a caret
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import MutableMapping, Sequence
@@ -148,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--version" in argv[:argv.index(selected) if selected else len(argv)]:
         print(f"{PROG} {__version__}")
         return ExitCode.OK
+    if program:  # start-up (imports, plugins, the parser) makes what lives as long as the process
+        gc.disable()
     registry: Registry | None = None
     try:
         registry = load_registry()
@@ -158,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args = build_parser(registry, selected).parse_args(argv)
         except SystemExit as e:  # --help and --version
             return e.code if isinstance(e.code, int) else ExitCode.OK
+        if program:
+            gc.freeze()  # the objects of start-up are never scanned again
+            gc.enable()
         code = args.run(args, registry, sys.stdout)
         for name, message in registry.failed.items():
             if name not in registry.not_installed:
@@ -184,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
+        if program:
+            gc.enable()
         if registry is not None:
             registry.close()
 
