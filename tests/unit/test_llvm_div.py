@@ -96,3 +96,59 @@ def test_the_loop_has_no_scalar_integer_division() -> None:
     text = str(optimize(str(module)))
     assert not re.search(r"\b(sdiv|srem|udiv|urem) i(32|64)\b", text)
     assert re.search(r"fmul <\d+ x double>", text)  # the quotients are vector multiplications
+
+
+WIDE = parse_module(
+    "def w255(x: vec[int]) -> vec[int] = vec_scalar_div(x, 255)\n"
+    "def wm255(x: vec[int]) -> vec[int] = vec_map(x, lambda e: e % 255)\n"
+    "def wn7(x: vec[int]) -> vec[int] = vec_scalar_div(x, -7)\n"
+    "def w49(x: vec[int]) -> vec[int] = vec_scalar_div(x, 49)\n"
+    "def wbig(x: vec[int]) -> vec[int] = vec_scalar_div(x, 2147483647)\n"
+    "def wf3(x: vec[int]) -> vec[int] = vec_map(x, lambda e: floordiv(e, 3))\n"
+    "def wfm3(x: vec[int]) -> vec[int] = vec_map(x, lambda e: floormod(e, 3))\n"
+    "def wsq(x: vec[int]) -> vec[int] = vec_map(x, lambda e: 2 * (e * e) / 255)\n")
+D = {"w255": 255, "wm255": 255, "wn7": -7, "w49": 49, "wbig": 2**31 - 1, "wf3": 3, "wfm3": 3}
+
+
+def _wide_operands(rng: np.random.Generator) -> np.ndarray:
+    """int64 values over the whole range, near its limits, small, and next to multiples of 255,
+    7, 3, 49 and 2^31 - 1 (49 * fl(1 / 49) rounds below 1: the second round's correction)."""
+    lo, hi = -2**63, 2**63 - 1
+    x = [rng.integers(lo, hi, 20_000, endpoint=True, dtype=np.int64),
+         rng.integers(-10**6, 10**6, 2000),
+         np.array([lo, lo + 1, lo + 2, hi, hi - 1, hi - 2, -1, 0, 1, 254, 255, 256, -255, -256])]
+    for d in (255, 7, 3, 49, 2**31 - 1):
+        k = rng.integers(-(2**63) // d, 2**63 // d, 3000, dtype=np.int64)
+        x.append(k * d + rng.integers(-1, 2, 3000))
+        x.append(np.array([hi // d * d, lo // d * d + d, hi // d * d - 1, lo // d * d + d - 1]))
+    return np.concatenate(x).astype(np.int64)
+
+
+@pytest.mark.parametrize("name", sorted(D))
+def test_int64_division_by_a_constant_is_exact(name: str) -> None:
+    k = LlvmTarget().compile([f for f in WIDE if f.name == name], {"x": "int64", "return": "int64"})[name]
+    x = _wide_operands(np.random.default_rng(5))
+    d = D[name]
+    ref = {"w255": _c_div, "wn7": _c_div, "w49": _c_div, "wbig": _c_div, "wm255": lambda a, b: a - b * _c_div(a, b),
+           "wf3": lambda a, b: a // b, "wfm3": lambda a, b: a % b}[name]
+    got = k(x)
+    bad = [(int(a), int(g)) for a, g in zip(x, got, strict=True) if int(g) != ref(int(a), d)]
+    assert not bad, bad[:5]
+
+
+def test_int64_division_of_a_wide_product() -> None:
+    """2 * (e * e) / 255 of int32 inputs (as exclusion_blend_8): the product needs 64 bits."""
+    k = LlvmTarget().compile([f for f in WIDE if f.name == "wsq"], {"x": "int32", "return": "int64"})["wsq"]
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.integers(LO, HI, 20_000, endpoint=True, dtype=np.int64),
+                        [LO + 1, HI, HI - 1, 0, 1, -1, 255, 2**30]]).astype(np.int32)
+    want = [_c_div(2 * int(e) * int(e), 255) for e in x]
+    assert [int(g) for g in k(x)] == want
+
+
+def test_int64_division_by_a_constant_has_no_scalar_division() -> None:
+    module, _ = build_module([f for f in WIDE if f.name in ("w255", "wm255", "wsq")],
+                             {"x": "int64", "return": "int64"})
+    text = str(optimize(str(module)))
+    assert not re.search(r"\b(sdiv|srem) i64\b", text)
+    assert re.search(r"fmul <\d+ x double>", text)
