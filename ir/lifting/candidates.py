@@ -14,6 +14,7 @@ from tensflo.ir.tensir.types import TensIRTypeError
 from .conditions import Context
 from .executor import Lifter
 from .guards import guard_terms
+from .peel_seed import lift_peeled
 from .reorders import exchange_in_loop
 from .results import LiftResult, NotLiftable, Sym
 from .vectorize import collect_leaves, replace_terms
@@ -26,6 +27,9 @@ def lift_function(module: L.Module, function: L.Function) -> LiftResult:
     except TensIRTypeError as e:
         raise NotLiftable(function.loc, f"the lifted term is ill-typed: {e}") from None
     except NotLiftable as e:
+        peeled = lift_peeled(module, function)  # an infinite seed the first iteration replaces
+        if peeled is not None:
+            return peeled
         reorder = exchange_in_loop(function)  # the reason behind the symptom (reorders.py)
         if reorder is None:
             raise

@@ -5,10 +5,13 @@ TensIR has no infinity (proofs are over the reals), so `inf` is lifted as a fres
 `INF` that every obligation quantifies over: the program is proven equal to the source for every
 finite seed. A seed that is the identity of its fold is then observable only when the fold is
 empty: `reduce_max(append(V, -INF))` (a maximum from `-inf`, or a minimum from `inf` written on
-negated values) is `reduce_max(V)` when `len(V) >= 1`, which becomes part of the precondition.
-Any other use of `INF` left in the program is refused, and so is a source that computes with the
-constant other than by comparing it, taking a `min`/`max` with it or copying it (where IEEE
-arithmetic on an infinity, `inf * 0`, would differ from every finite seed).
+negated values) is `reduce_max(V)` when `len(V) >= 1`, which becomes part of the precondition
+of the program; the empty input, where every loop runs zero times and the source returns the seed,
+is answered at the generated entry (`zero_trip`). Any other use of `INF` left in the program is
+refused, and so is a source that computes with the constant other than by comparing it, taking a
+`min`/`max` with it or copying it (where IEEE arithmetic on an infinity, `inf * 0`, would differ
+from every finite seed), unless the loop's first iteration replaces the seed before any arithmetic
+reads it (`peel_seed`: that iteration is then written out before the loop).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,6 +51,26 @@ def always_inf(xs: list[float]) -> float:
     for x in xs:
         m = max(m, x)
     return m
+
+
+def profit(prices: list[int | float]) -> int | float:
+    low: int | float = _INF
+    best: int | float = 0
+    for p in prices:
+        if p < low:
+            low = p
+        elif p - low > best:
+            best = p - low
+    return best
+
+
+def drawdown(xs: list[float]) -> float:
+    peak = NEG
+    worst = 0.0
+    for x in xs:
+        peak = max(peak, x)
+        worst = max(worst, peak - x)
+    return worst
 '''
 
 
@@ -59,7 +80,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
     path.write_text(SOURCE)
     namespace: dict[str, Any] = {}
     exec(compile(SOURCE, str(path), "exec"), namespace)
-    names = ["find_min", "largest", "shifted", "always_inf"]
+    names = ["find_min", "largest", "shifted", "always_inf", "profit", "drawdown"]
     results = compile_file(str(path), names, load_registry(), Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -123,5 +144,51 @@ def test_a_wrong_program_for_an_infinite_seed_is_refuted(
     wrong = Obligation("postcondition", NOWHERE, domain, (),
                        ((r.program, parse("reduce_max(values)", env)),))
     assert check_obligations([same], [Z3Verifier()], timeout=20).level == "unbounded"
+    report = check_obligations([wrong], [Z3Verifier()], timeout=20)
+    assert report.level == "none" and report.counterexample is not None
+
+
+@pytest.mark.parametrize("name", ["profit", "drawdown"])
+def test_a_seed_the_first_iteration_replaces_is_peeled(
+        compiled: tuple[dict[str, Any], dict[str, Any]], name: str) -> None:
+    """`low = inf` then `p - low` in the loop: the first iteration sets `low = p` before any
+    arithmetic reads it (`ir/lifting/peel_seed.py`), so the program is proven on `0 < len`, and
+    the empty list returns the source's `best` at the entry."""
+    results, namespace = compiled
+    r = results[name]
+    assert r.lifted and r.proof == "unbounded" and r.requires == [], \
+        [str(d) for d in r.diagnostics]
+    assert "inf" not in r.tensir, r.tensir
+    fn = getattr(load_module(r.code, f"{name}_peeled"), name)
+    rng = random.Random(9)
+    worst = 0.0
+    for n in [0, 1, 2, *(rng.randint(0, 16) for _ in range(50))]:
+        xs = [rng.choice([rng.uniform(-1e3, 1e3), float(rng.randint(-50, 50))]) for _ in range(n)]
+        want, got = namespace[name](xs), float(fn(xs))
+        worst = max(worst, abs(want - got))
+    assert worst <= 1e-9, f"largest error {worst}"
+
+
+def test_a_wrong_program_for_a_peeled_seed_is_refuted(tmp_path: Path) -> None:
+    """The obligations of the peeled function tell its program from the spread max - min."""
+    from tensflo.compiler.pipeline import read_module
+    from tensflo.compiler.verify import check_obligations
+    from tensflo.ir.lifting import Obligation, lift_function
+    from tensflo.ir.loop.nodes import NOWHERE
+    from tensflo.ir.tensir import parse
+    from tensflo.ir.tensir.types import TensorType
+    from tensflo.plugins.solvers import Z3Verifier
+
+    path = tmp_path / "inf.py"
+    path.write_text(SOURCE)
+    module = read_module(str(path), load_registry())
+    fn = module.function("drawdown")
+    assert fn is not None
+    lifted = lift_function(module, fn)
+    assert check_obligations(lifted.obligations, [Z3Verifier()], timeout=20).level == "unbounded"
+    env = {"xs": TensorType("float", 1)}
+    domain = tuple(lifted.requires)
+    wrong = Obligation("postcondition", NOWHERE, domain, (), (
+        (lifted.program, parse("reduce_max(xs) + reduce_max(vec_map(xs, lambda e: -e))", env)),))
     report = check_obligations([wrong], [Z3Verifier()], timeout=20)
     assert report.level == "none" and report.counterexample is not None
