@@ -14,6 +14,7 @@ from tensflo.ir.tensir.types import TensIRTypeError
 from .conditions import Context
 from .executor import Lifter
 from .guards import guard_terms
+from .infinite_seeds import int_against_infinity
 from .peel_seed import lift_peeled
 from .reorders import exchange_in_loop
 from .results import LiftResult, NotLiftable, Sym
@@ -30,6 +31,9 @@ def lift_function(module: L.Module, function: L.Function) -> LiftResult:
         peeled = lift_peeled(module, function)  # an infinite seed the first iteration replaces
         if peeled is not None:
             return peeled
+        mixed = int_against_infinity(function)  # the reason behind an int/float type error
+        if mixed is not None:
+            raise mixed from e
         reorder = exchange_in_loop(function)  # the reason behind the symptom (reorders.py)
         if reorder is None:
             raise

@@ -66,9 +66,52 @@ def _drop(t: Term, requires: list[Term]) -> Term:
     return t
 
 
-def _check_uses(fn: L.Function) -> None:
-    """Every non-finite constant of `fn` is assigned whole to a variable, and every variable that
-    may hold one is only compared, passed to `min`/`max`, copied or returned."""
+def int_against_infinity(fn: L.Function) -> NotLiftable | None:
+    """The refusal of a comparison (or `min`/`max`) of an int with a variable that may hold an
+    infinity, or None: CPython compares an int with a float exactly, TensIR compares values of
+    one element type, and converting the int to float is inexact beyond 2**53."""
+    carriers = _carriers(fn)
+    if not carriers:
+        return None
+    types = {p.name: p.type.elem for p in fn.params if p.type.is_scalar}
+    vectors = {p.name: p.type.elem for p in fn.params if not p.type.is_scalar}
+    for st in L.walk_stmts(fn.body):
+        if isinstance(st, L.Decl) and st.type.is_scalar:
+            types.setdefault(st.name, st.type.elem)
+        if isinstance(st, L.For):
+            types.setdefault(st.var, "int")
+    for st in L.walk_stmts(fn.body):
+        for e in L.stmt_values(st):
+            for x in L.sub_exprs(e):
+                pair = (x.left, x.right) if isinstance(x, L.Binary) and x.op in _COMPARISONS \
+                    else x.args if isinstance(x, L.Call) and x.func in _EXTREMA else ()
+                for a, b in (pair, pair[::-1]) if len(pair) == 2 else ():
+                    if isinstance(a, L.Name) and a.id in carriers and \
+                            _elem(b, types, vectors) == "int":
+                        return NotLiftable(x.loc, f"an int compared with {a.id}, a float only "
+                                                  f"because it starts at an infinity: CPython "
+                                                  f"compares an int with a float exactly, TensIR "
+                                                  f"only values of one element type (an int "
+                                                  f"converted to float is inexact beyond 2**53)")
+    return None
+
+
+def _elem(e: L.Expr, types: dict[str, str], vectors: dict[str, str]) -> str | None:
+    """The element type of `e` where the declarations say it, else None."""
+    match e:
+        case L.Const(v):
+            return "bool" if isinstance(v, bool) else "int" if isinstance(v, int) else "float"
+        case L.Name(n):
+            return types.get(n)
+        case L.Index(L.Name(n), _):
+            return vectors.get(n)
+        case L.Len():
+            return "int"
+    return None
+
+
+def _carriers(fn: L.Function) -> set[str]:
+    """The variables a non-finite constant of `fn` can reach by copies."""
     carriers: set[str] = set()
     changed = True
     while changed:  # the variables a non-finite value can reach by copies
@@ -81,6 +124,13 @@ def _check_uses(fn: L.Function) -> None:
             if target is not None and target not in carriers:
                 carriers.add(target)
                 changed = True
+    return carriers
+
+
+def _check_uses(fn: L.Function) -> None:
+    """Every non-finite constant of `fn` is assigned whole to a variable, and every variable that
+    may hold one is only compared, passed to `min`/`max`, copied or returned."""
+    carriers = _carriers(fn)
     for st in L.walk_stmts(fn.body):
         for e in L.stmt_values(st):
             _check_expr(e, carriers, top=_copied_value(st) is e or isinstance(st, L.Return))

@@ -64,6 +64,16 @@ def profit(prices: list[int | float]) -> int | float:
     return best
 
 
+def top_two(nums: list[int]) -> int | float:
+    first, second = NEG, NEG
+    for x in nums:
+        if x > first:
+            first, second = x, first
+        elif x > second:
+            second = x
+    return second
+
+
 def drawdown(xs: list[float]) -> float:
     peak = NEG
     worst = 0.0
@@ -80,7 +90,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
     path.write_text(SOURCE)
     namespace: dict[str, Any] = {}
     exec(compile(SOURCE, str(path), "exec"), namespace)
-    names = ["find_min", "largest", "shifted", "always_inf", "profit", "drawdown"]
+    names = ["find_min", "largest", "shifted", "always_inf", "profit", "drawdown", "top_two"]
     results = compile_file(str(path), names, load_registry(), Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -192,3 +202,18 @@ def test_a_wrong_program_for_a_peeled_seed_is_refuted(tmp_path: Path) -> None:
         (lifted.program, parse("reduce_max(xs) + reduce_max(vec_map(xs, lambda e: -e))", env)),))
     report = check_obligations([wrong], [Z3Verifier()], timeout=20)
     assert report.level == "none" and report.counterexample is not None
+
+
+def test_an_int_compared_with_an_infinite_seed_is_refused_naming_it(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """CPython compares an int with float('-inf') (and with any float) exactly; TensIR compares
+    one element type, and an int made a float is inexact beyond 2**53: refused, at the compare."""
+    results, namespace = compiled
+    r = results["top_two"]
+    assert not r.lifted
+    text = " ".join(str(d) for d in r.diagnostics)
+    line = SOURCE.splitlines().index("        if x > first:") + 1
+    assert f"inf.py:{line}:12: note: loop-shape rules: an int compared with first" in text, text
+    assert "inexact beyond 2**53" in text, text
+    big = 2**53 + 1  # why: as floats, these two ints are equal
+    assert namespace["top_two"]([big, big - 1]) == big - 1 and float(big) == float(big - 1)
