@@ -27,6 +27,7 @@ from .argext import arg_extremes
 from .build import ZERO, as_bool, coerce, mk, term_arg, unify_numeric
 from .conditions import Check, Conditions, Context
 from .dp_table import carried_table, previous_entry_loop
+from .earlier_vectors import generalize_vectors
 from .early_exit import leaves_early, returns_inside, search_loop
 from .element_writes import element_write
 from .guards import assume_guards
@@ -457,9 +458,10 @@ class Lifter:
         known = len(obligations)
         self.conditions.loop_obligations(s, state, summaries, after, env, counter, lo, hi, ctx,
                                          lambda e: self.scalar(e, env, ctx), checks, facts)
+        params = frozenset(Var(p.name, p.type) for p in self.function.params)
         given = earlier_results((v for n, v in env.items() if n not in state and isinstance(v, Term)),
-                                frozenset(Var(p.name, p.type) for p in self.function.params))
-        obligations[known:] = [generalize_invariants(ob, given)
+                                params)
+        obligations[known:] = [generalize_vectors(generalize_invariants(ob, given), params)
                                for ob in split_traces(obligations[known:], summaries, counter)]
         for name in state:
             env[name] = rewrite.simplify(summaries[name](hi))
