@@ -63,8 +63,8 @@ def filled(lifter: Lifter, loc: L.Loc, cur: Presized, env: dict[str, Sym], ctx: 
 
 
 def _refuse_self_filled_rows(s: L.Assign) -> None:
-    """Refuses `t[e1][e2] = v` where `v` reads other entries of `t`: a 2-D DP table (a summed-area
-    table, a (min, +) path table), which no rule reads (TensIR has no scan along a matrix's axes)."""
+    """Refuses `t[e1][e2] = v` where `v` reads other entries of `t`: a 2-D DP table (a (min, +)
+    path table, a summed-area table in a shape `dp_table2d` does not read), which no rule reads."""
     base = s.target.base if isinstance(s.target, L.Index) else None
     if not (isinstance(base, L.Index) and isinstance(base.base, L.Name)):
         return
@@ -73,8 +73,9 @@ def _refuse_self_filled_rows(s: L.Assign) -> None:
            and x != s.target for x in L.sub_exprs(s.value)):
         raise NotLiftable(s.loc, f"{name}[...][...] is computed from other entries of {name}: a "
                                  "2-D DP table (a summed-area or path-cost table), which the "
-                                 "loop-shape rules do not read (TensIR has no scan along a "
-                                 "matrix's rows or columns)")
+                                 "loop-shape rules do not read (of these only summed-area "
+                                 "tables lift: t[i + 1][j + 1] = r + t[i][j + 1] + t[i + 1][j] "
+                                 "- t[i][j], or a row's running total added to the row above)")
 
 
 def written_length(t: Term) -> Term:

@@ -29,6 +29,7 @@ from tensflo.ir.tensir.types import INT
 from .build import ONE, ZERO, mk
 from .conditions import Context
 from .dp_table import carried_table
+from .dp_table2d import summed_area_loop
 from .element_writes import filled, written_length
 from .loop_rewrite import map_exprs
 from .results import Empty, NotLiftable, Presized, Sym
@@ -43,6 +44,8 @@ def previous_cell_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Conte
     otherwise."""
     if s.step != 1:
         return False
+    if summed_area_loop(lifter, s, env, ctx):  # a 2-D table: dp_table2d reads it
+        return True
     for k, st in enumerate(s.body):
         if not (isinstance(st, L.Assign) and isinstance(st.target, L.Index)
                 and isinstance(st.target.base, L.Name)):

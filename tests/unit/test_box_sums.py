@@ -1,8 +1,9 @@
-"""2-D DP tables (`ir/lifting/element_writes.py`): a table whose entry `t[i][j]` is computed from
-other entries of `t` (a summed-area table `t[i + 1][j + 1] = a[i][j] + t[i][j + 1] + t[i + 1][j] -
-t[i][j]`, a (min, +) path table) is refused naming the table at the write's line:col: TensIR has no
-scan along a matrix's axes, so no rule reads it; a 2-D table whose entries read only the input
-still lifts."""
+"""Summed-area tables (`ir/lifting/dp_table2d.py`): a pre-sized table filled by nested loops with
+`t[i + 1][j + 1] = a[i][j] + t[i][j + 1] + t[i + 1][j] - t[i][j]` (or from 1 with `t[i][j]`, or a
+row's running total added to the row above) lifts to the 2-D exclusive prefix sums of `a`
+(`scan_sum` down the rows of a matrix) with an unbounded proof, and the generated code equals
+CPython on random matrices, exactly for ints (also beyond 2^63). A wrong table is refuted by the
+same obligations; other 2-D tables filled from their own entries stay refused by name."""
 
 from __future__ import annotations
 
@@ -10,11 +11,17 @@ import random
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tensflo.compiler.differential import load_module
-from tensflo.compiler.pipeline import Options, compile_file
+from tensflo.compiler.pipeline import read_module
+from tensflo.compiler.verify import check_obligations
+from tensflo.ir.lifting import dp_table2d, lift_function
+from tensflo.ir.tensir import OPS, Term, lit
 from tensflo.plugins.manager import load_registry
+from tensflo.plugins.solvers import Z3Verifier
+from tests.support.python_sources import compile_and_run, plain
 
 SOURCE = '''
 def box_table(a: list[list[int]]) -> list[list[int]]:
@@ -27,6 +34,47 @@ def box_table(a: list[list[int]]) -> list[list[int]]:
     return t
 
 
+def from_one(grid: list[list[int]]) -> list[list[int]]:
+    rows = len(grid)
+    cols = len(grid[0]) if rows else 0
+    table = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for i in range(1, rows + 1):
+        for j in range(1, cols + 1):
+            table[i][j] = grid[i - 1][j - 1] + table[i - 1][j] + table[i][j - 1] - table[i - 1][j - 1]
+    return table
+
+
+def running_rows(grid: list[list[int]]) -> list[list[int]]:
+    rows, cols = len(grid), len(grid[0])
+    pre = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for r in range(rows):
+        row_total = 0
+        for c in range(cols):
+            row_total += grid[r][c]
+            pre[r + 1][c + 1] = pre[r][c + 1] + row_total
+    return pre
+
+
+def weighted(img: list[list[float]], w: float) -> list[list[float]]:
+    h, n = len(img), len(img[0])
+    sat = [[0.0] * (n + 1) for _ in range(h + 1)]
+    for y in range(h):
+        for x in range(n):
+            sat[y + 1][x + 1] = sat[y][x + 1] - sat[y][x] + w * img[y][x] + sat[y + 1][x]
+    return sat
+
+
+def late_total(grid: list[list[int]]) -> list[list[int]]:
+    rows, cols = len(grid), len(grid[0])
+    pre = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for r in range(rows):
+        row_total = 0
+        for c in range(cols):
+            pre[r + 1][c + 1] = pre[r][c + 1] + row_total
+            row_total += grid[r][c]
+    return pre
+
+
 def path_costs(grid: list[list[int]]) -> list[list[int]]:
     rows, cols = len(grid), len(grid[0])
     cost = [[grid[r][c] for c in range(cols)] for r in range(rows)]
@@ -35,21 +83,63 @@ def path_costs(grid: list[list[int]]) -> list[list[int]]:
             cost[r][c] += min(cost[r - 1][c], cost[r][c - 1])
     return cost
 '''
-REFUSED = {"box_table": ("8:13", "t"), "path_costs": ("17:13", "cost")}
+LIFTED = ("box_table", "from_one", "running_rows", "weighted")
+REFUSED = {"late_total": ("48:13", "pre"), "path_costs": ("58:13", "cost")}
 
 
 @pytest.fixture(scope="module")
-def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
     path: Path = tmp_path_factory.mktemp("box") / "box.py"
     path.write_text(SOURCE)
-    results = compile_file(str(path), list(REFUSED), load_registry(), Options(timeout=30, synth=()))
-    return {r.function: r for r in results}
+    return compile_and_run(path, SOURCE, [*LIFTED, *REFUSED])
+
+
+def _matrix(rng: random.Random, rows: int, cols: int, big: bool) -> list[list[int]]:
+    top = 2**70 if big else 10**6
+    return [[rng.randint(-top, top) for _ in range(cols)] for _ in range(rows)]
+
+
+@pytest.mark.parametrize("name", ["box_table", "from_one", "running_rows"])
+def test_int_tables_lift_unbounded_and_equal_cpython_exactly(compiled: Any, name: str) -> None:
+    results, namespace = compiled
+    r = results[name]
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    assert "scan_sum" in r.tensir
+    fn = load_module(r.code, f"box_{name}").__dict__[name]
+    rng = random.Random(7)
+    largest = 0
+    for k in range(60):
+        big = k % 3 == 0  # entries up to 2^70: the sums leave int64, the code computes exactly
+        a = _matrix(rng, rng.randint(1, 5), rng.randint(1, 5), big)
+        want = namespace[name](a)
+        got = plain(fn(a))
+        assert [[int(v) for v in row] for row in got] == want, (a, got, want)
+        largest = max(largest, *(abs(v) for row in want for v in row))
+    assert largest > 2**63
+
+
+def test_a_float_table_equals_cpython_within_tolerance(compiled: Any) -> None:
+    results, namespace = compiled
+    r = results["weighted"]
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    fn = load_module(r.code, "box_weighted").weighted
+    rng = random.Random(11)
+    worst = 0.0
+    for _ in range(60):
+        cols = rng.randint(1, 6)
+        img = [[rng.uniform(-1e3, 1e3) for _ in range(cols)] for _ in range(rng.randint(1, 6))]
+        w = rng.uniform(-4.0, 4.0)
+        want = np.array(namespace["weighted"](img, w))
+        got = np.array(plain(fn(img, w)), dtype=float)
+        assert got.shape == want.shape
+        worst = max(worst, float(np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want)))))
+    assert worst < 1e-9, f"largest relative error {worst}"
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
-def test_2d_tables_filled_from_their_own_entries_are_refused_by_name(compiled: dict[str, Any],
-                                                                     name: str) -> None:
-    r = compiled[name]
+def test_other_2d_tables_filled_from_their_own_entries_are_refused_by_name(
+        compiled: Any, name: str) -> None:
+    r = compiled[0][name]
     assert not r.lifted and r.proof == "none", (r.proof, r.tensir)
     text = " ".join(str(d) for d in r.diagnostics)
     where, table = REFUSED[name]
@@ -57,17 +147,26 @@ def test_2d_tables_filled_from_their_own_entries_are_refused_by_name(compiled: d
     assert f"{table}[...][...] is computed from other entries of {table}: a 2-D DP table" in text
 
 
-def test_a_2d_table_of_input_entries_still_lifts(tmp_path: Path) -> None:
-    path = tmp_path / "rows.py"
-    path.write_text('''
-def doubled(a: list[list[int]]) -> list[list[int]]:
-    return [[2 * x for x in row] for row in a]
-''')
-    (r,) = compile_file(str(path), ["doubled"], load_registry(), Options(timeout=30, synth=()))
-    assert r.lifted, [str(d) for d in r.diagnostics]
-    fn = load_module(r.code, "rows_doubled").doubled
-    rng = random.Random(3)
-    for _ in range(20):
-        a = [[rng.randint(-10**6, 10**6) for _ in range(3)] for _ in range(rng.randint(1, 4))]
-        got = [[int(x) for x in row] for row in fn(a)]
-        assert got == [[2 * x for x in row] for row in a]
+def _off_by_one_border(window: Term, n: Term, m: Term, zero: Term) -> Term:
+    """The table with inclusive sums down the rows: row 0 holds the first row's sums, not 0."""
+    down = OPS["scan_sum"](OPS["append"](window, OPS["full"](m, zero)))
+    across = OPS["append"](OPS["transpose"](down), OPS["full"](OPS["add"](n, lit(1)), zero))
+    exclusive = OPS["matrix_elemwise_sub"](OPS["scan_sum"](across), across)
+    return OPS["transpose"](exclusive)
+
+
+def test_a_wrong_table_is_refuted_by_the_obligations(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "box.py"
+    path.write_text(SOURCE)
+    module = read_module(str(path), load_registry())
+    function = next(f for f in module.functions if f.name == "box_table")
+    right = lift_function(module, function)
+    report = check_obligations(right.obligations, [Z3Verifier()], timeout=30)
+    assert report.level == "unbounded", [(ob.kind, res.status) for ob, res, _ in report.results]
+    monkeypatch.setattr(dp_table2d, "_exclusive_sums", _off_by_one_border)
+    wrong = lift_function(module, function)
+    assert wrong.program != right.program
+    report = check_obligations(wrong.obligations, [Z3Verifier()], timeout=30)
+    statuses = [res.status for _, res, _ in report.results]
+    assert report.level == "none" and "sat" in statuses, statuses

@@ -1,0 +1,345 @@
+"""Summed-area tables: a pre-sized table `t = [[0] * (m + 1) for _ in range(n + 1)]` filled by two
+nested loops whose only statement is
+
+    t[i + di][j + dj] = r(i, j) + t[i + di - 1][j + dj] + t[i + di][j + dj - 1] - t[i + di - 1][j + dj - 1]
+
+(in any order of the signed terms), the loops starting where the write reaches row 1 and column 1
+(`range(n)` with `t[i + 1][j + 1]`, or `range(1, n + 1)` with `t[i][j]`) and ending at the table's
+last row and column. Row 0 and column 0 keep the fill, every other entry is the sum of `r` over the
+rows and columns before it: the 2-D exclusive prefix sums of the `n x m` matrix `R` of `r`,
+
+    T = transpose(ex(transpose(ex(R, m)), n + 1)),  ex(A, w) = scan_sum(A') - A',  A' = append(A, full(w, 0))
+
+(`ex` sums the rows before each row, with one more row holding the sum of all). `r` reads one
+cell `x[i + a][j + b]` of a matrix and values the loops do not change, so `R` is that window of
+`x` (mapped by `r`).
+
+The proof is the loop order's induction, one goal per kind of cell: the candidate's row 0 and
+column 0 are the fill (column 0 directly, row 0 entry by entry), it has `n + 1` rows of `m + 1`
+entries, and each entry the loops write satisfies the recurrence over the candidate's entries
+(each read entry was written before, in row-major order, or is a border entry), so when the loops
+end the table equals the candidate entry for entry.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.tensir import App, Lambda, Lit, Term, Var, free_vars, lit, rewrite
+from tensflo.ir.tensir.types import INT
+
+from .build import ONE, ZERO, mk
+from .conditions import Context
+from .results import NotLiftable, Obligation, Presized, Sym
+
+if TYPE_CHECKING:
+    from .executor import Lifter
+
+Cell = tuple[int, int]
+"""A table read's offsets from the entry written: `(-1, 0)` is the entry above."""
+
+_RECURRENCE = {(-1, 0): 1, (0, -1): 1, (-1, -1): -1}
+"""The table reads of the recurrence with their signs."""
+
+
+def summed_area_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context) -> bool:
+    """Lifts the loop nest `s` when it fills a summed-area table (see above) and returns True;
+    False (nothing done) when it has another shape."""
+    shape = _shape(s, env)
+    if shape is None:
+        return False
+    inner, write, table, name, outer_di, dj = shape
+    run = _running_total(s, inner, write, env)
+    if run is None and (len(s.body) != 1 or len(inner.body) != 1):
+        return False
+    terms = _signed_terms(write.value, 1)
+    reads: dict[Cell, int] = {}
+    rest: list[tuple[int, L.Expr]] = []
+    for sign, e in terms:
+        cell = _table_cell(e, name, s.var, inner.var, outer_di, dj)
+        if cell is not None:
+            reads[cell] = reads.get(cell, 0) + sign
+        elif run is not None and e == L.Name(run[0]):
+            reads[(0, -1)] = reads.get((0, -1), 0) + sign  # the row's sum so far
+            reads[(-1, -1)] = reads.get((-1, -1), 0) - sign
+        elif _uses(e, name):
+            return False
+        else:
+            rest.append((sign, e))
+    if run is not None:
+        if rest or any(_uses(e, name) for _, e in run[1]):
+            return False
+        rest = run[1]
+    if reads != _RECURRENCE:
+        return False
+    loc = s.loc
+    elem = table.type.elem
+    zero: Term = lit(0.0) if elem == "float" else ZERO
+    lo_i, hi_i = lifter.scalar(s.start, env, ctx), lifter.scalar(s.stop, env, ctx)
+    lo_j, hi_j = lifter.scalar(inner.start, env, ctx), lifter.scalar(inner.stop, env, ctx)
+    if not (isinstance(lo_i, Lit) and lo_i.value + outer_di == 1
+            and isinstance(lo_j, Lit) and lo_j.value + dj == 1):
+        return False
+    fill = table.fill
+    assert isinstance(fill, L.NewVec)
+    if fill.length is None or fill.fill is None:
+        return False
+    width = lifter.scalar(fill.length, env, ctx)
+    same = rewrite.simplify
+    if same(mk("add", hi_i, lit(outer_di))) != same(table.length_term) \
+            or same(mk("add", hi_j, lit(dj))) != same(width):
+        raise NotLiftable(loc, f"{name} is filled as a summed-area table, but its loops do not "
+                               "end at its last row and column")
+    border = lifter.value(fill.fill, env, ctx, table.type.scalar)
+    if not (isinstance(border, Lit) and border.value == 0):
+        raise NotLiftable(fill.loc, f"the summed-area table {name} starts with entries other than 0")
+    n = same(mk("sub", table.length_term, ONE))
+    m = same(mk("sub", width, ONE))
+    # the entry term r(i, j) at symbolic counters, its reads checked like the source's
+    i, j = lifter.fresh(s.var, INT), lifter.fresh(inner.var, INT)
+    lifter.conditions.loop_vars |= {i, j}
+    inside = (mk("le", lo_i, i), mk("lt", i, hi_i), mk("le", lo_j, j), mk("lt", j, hi_j))
+    runs = (mk("lt", lo_i, hi_i), mk("lt", lo_j, hi_j))
+    body_ctx = Context(ctx.assume + inside, ctx.counters + (i, j), ctx.runs + runs)
+    body_env = dict(env)
+    body_env[s.var], body_env[inner.var] = i, j
+    r: Term = zero
+    for sign, e in rest:
+        t = lifter.scalar(e, body_env, body_ctx)
+        if t.type.elem != elem:
+            if elem != "float" or t.type.elem != "int":
+                raise NotLiftable(e.loc, f"{rewrite.show(t)}, a {t.type}, added to the {elem} "
+                                         f"table {name}")
+            t = mk("to_float", t)
+        r = mk("add" if sign > 0 else "sub", r, t)
+    r = same(r)
+    window, facts = _window(loc, r, i, j, lo_i, hi_i, lo_j, hi_j, lifter.names)
+    table_term = _exclusive_sums(window, n, m, zero)
+    sizes = (mk("le", ZERO, n), mk("le", ZERO, m))
+    for cond in (*sizes, *facts):  # a precondition, or a goal of the loops around
+        cond = same(cond)
+        if cond != lit(True) and not lifter.conditions.route(cond, ctx):
+            lifter.conditions.reads.append((loc, cond, ctx))
+    pre = ctx.assume + tuple(lifter.conditions.requires) + sizes + facts
+    total = None if run is None else lifter.fresh(run[0], table.type.scalar)
+    _obligations(lifter, loc, table_term, r, (i, j), (outer_di, dj), (n, m), zero, pre, inside,
+                 total)
+    env[name] = table_term
+    for var in (s.var, inner.var):  # a counter declared before its loop: no value after it
+        if var in env:
+            env[var] = Var(f"after its loop {var}", INT)
+    return True
+
+
+def _shape(s: L.For, env: dict[str, Sym]
+           ) -> tuple[L.For, L.Assign, Presized, str, int, int] | None:
+    """The inner loop, its write `t[i + di][j + dj] = v` (its last statement), the pre-sized
+    table `t`, its name, `di` and `dj`; or None."""
+    if s.step != 1 or not s.body or not isinstance(s.body[-1], L.For) or len(s.body) > 2:
+        return None
+    inner = s.body[-1]
+    if inner.step != 1 or not inner.body or len(inner.body) > 2 \
+            or not isinstance(inner.body[-1], L.Assign):
+        return None
+    write = inner.body[-1]
+    target = write.target
+    if not (isinstance(target, L.Index) and isinstance(target.base, L.Index)
+            and isinstance(target.base.base, L.Name)):
+        return None
+    table = env.get(target.base.base.id)
+    if not (isinstance(table, Presized) and table.type.rank == 2
+            and isinstance(table.fill, L.NewVec)):
+        return None
+    di, dj = _offset(target.base.index, s.var), _offset(target.index, inner.var)
+    if di is None or dj is None:
+        return None
+    name = target.base.base.id
+    if any(_uses(e, name) or _uses(e, inner.var) for e in (inner.start, inner.stop)) \
+            or _uses(inner.start, s.var) or _uses(inner.stop, s.var):
+        return None
+    return inner, write, table, name, di, dj
+
+
+def _running_total(s: L.For, inner: L.For, write: L.Assign, env: dict[str, Sym]
+                   ) -> tuple[str, list[tuple[int, L.Expr]]] | None:
+    """`(v, r)` when the outer loop starts each row with `v = 0` and the inner loop adds `r` to
+    `v` before the write (a row's running total: the write reads `v`); None when the loops have
+    no other statements. Raises nothing: another shape is left to the other rules."""
+    if len(s.body) == 1 and len(inner.body) == 1:
+        return None
+    if len(s.body) != 2 or len(inner.body) != 2:
+        return None
+    start, update = s.body[0], inner.body[0]
+    if isinstance(start, L.Decl) and start.init is not None:
+        v, init = start.name, start.init
+    elif isinstance(start, L.Assign) and isinstance(start.target, L.Name):
+        v, init = start.target.id, start.value
+    else:
+        return None
+    if v in env or not (isinstance(init, L.Const) and init.value == 0):
+        return None  # (a total read after the loops would need its last value)
+    if not (isinstance(update, L.Assign) and update.target == L.Name(v)):
+        return None
+    terms = _signed_terms(update.value, 1)
+    if (1, L.Name(v)) not in terms:
+        return None
+    rest = list(terms)
+    rest.remove((1, L.Name(v)))
+    if any(_uses(e, v) for _, e in rest) or any(
+            _uses(e, v) for e in (inner.start, inner.stop)):
+        return None
+    return v, rest
+
+
+def _signed_terms(e: L.Expr, sign: int) -> list[tuple[int, L.Expr]]:
+    """`e` as a signed sum of terms, over its `+` and `-`."""
+    if isinstance(e, L.Binary) and e.op in ("+", "-"):
+        return [*_signed_terms(e.left, sign),
+                *_signed_terms(e.right, sign if e.op == "+" else -sign)]
+    return [(sign, e)]
+
+
+def _table_cell(e: L.Expr, name: str, vi: str, vj: str, di: int, dj: int) -> Cell | None:
+    """The offsets of a read `t[i + di + u][j + dj + v]` from the entry written, or None."""
+    if not (isinstance(e, L.Index) and isinstance(e.base, L.Index) and e.base.base == L.Name(name)):
+        return None
+    u, v = _offset(e.base.index, vi), _offset(e.index, vj)
+    if u is None or v is None:
+        return None
+    return u - di, v - dj
+
+
+def _window(loc: L.Loc, r: Term, i: Var, j: Var, lo_i: Term, hi_i: Term, lo_j: Term, hi_j: Term,
+            names: set[str]) -> tuple[Term, tuple[Term, ...]]:
+    """The matrix of `r` over the loops (`R[p][q] = r(lo_i + p, lo_j + q)`), and the facts that
+    make it `n x m`: the rows and columns of the matrix `r` reads, inside it when the loops run."""
+    cells: dict[tuple[Term, int, int], None] = {}
+    e = Var(_fresh("e", names), r.type)
+
+    def replace(t: Term) -> Term:
+        if isinstance(t, App) and t.op.name == "index" and isinstance(t.args[0], App) \
+                and t.args[0].op.name == "index":
+            x, u = t.args[0].args
+            v = t.args[1]
+            assert isinstance(x, Term) and isinstance(u, Term) and isinstance(v, Term)
+            a, b = _term_offset(u, i), _term_offset(v, j)
+            if a is not None and b is not None and not free_vars(x) & {i, j}:
+                cells[(x, a, b)] = None
+                return e
+        if isinstance(t, App):
+            return App(t.op, tuple(replace(a) if isinstance(a, Term) else a for a in t.args))
+        return t
+
+    body = replace(r)
+    if len(cells) != 1 or free_vars(body) & {i, j} or any(
+            isinstance(a, Lambda) and free_vars(a) & {i, j} for a in _apps(body)):
+        raise NotLiftable(loc, f"the summed-area table's entry {rewrite.show(r)} does not read "
+                               "one cell x[i + a][j + b] of one matrix beside values the loops "
+                               "do not change")
+    ((x, a, b),) = cells
+    rows = mk("slice", x, mk("add", lo_i, lit(a)), mk("add", hi_i, lit(a)))
+    window = mk("col_slice", rows, mk("add", lo_j, lit(b)), mk("add", hi_j, lit(b)))
+    if body != e:
+        window = mk("matrix_map", window, Lambda((e,), body))
+    runs_i = mk("lt", lo_i, hi_i)
+    runs = mk("and", runs_i, mk("lt", lo_j, hi_j))
+    first = rewrite.simplify(mk("add", lo_i, lit(a)))
+    facts = (
+        mk("or", mk("not", runs_i), mk("and", mk("le", ZERO, first),
+                                       mk("le", mk("add", hi_i, lit(a)), mk("len", x)))),
+        mk("or", mk("not", runs), mk("and", mk("le", ZERO, mk("add", lo_j, lit(b))), mk(
+            "le", mk("add", hi_j, lit(b)), mk("len", mk("index", x, first))))),
+    )
+    return rewrite.simplify(window), tuple(rewrite.simplify(f) for f in facts)
+
+
+def _exclusive_sums(window: Term, n: Term, m: Term, zero: Term) -> Term:
+    """The `(n + 1) x (m + 1)` table of the sums of `window` over the rows and columns before
+    each entry."""
+    def exclusive(a: Term, w: Term) -> Term:
+        padded = mk("append", a, mk("full", w, zero))
+        return mk("matrix_elemwise_sub", mk("scan_sum", padded), padded)
+
+    down = exclusive(window, m)
+    return mk("transpose", exclusive(mk("transpose", down), mk("add", n, ONE)))
+
+
+def _obligations(lifter: Lifter, loc: L.Loc, t: Term, r: Term, counters: tuple[Var, Var],
+                 offsets: Cell, sizes: tuple[Term, Term], zero: Term, pre: tuple[Term, ...],
+                 inside: tuple[Term, ...], total: Var | None) -> None:
+    """The goals of the loop order's induction (see above) under `pre`; `inside`: the counters
+    `i, j` in their loops' ranges (the write is `t[i + di][j + dj]`, `t` is `n + 1 x m + 1`).
+    With a row's running `total`, its invariant is the difference of the last entries written in
+    the row and the row above (0 at column 0): the write `t[..][..] = above + total'` and the next
+    invariant are one goal."""
+    (i, j), (di, dj), (n, m) = counters, offsets, sizes
+
+    def at(p: Term, q: Term) -> Term:
+        return mk("index", mk("index", t, p), q)
+
+    def plus(x: Term, c: int) -> Term:
+        return rewrite.simplify(mk("add", x, lit(c)))
+
+    p, q = plus(i, di), plus(j, dj)
+    step = mk("sub", mk("add", mk("add", r, at(plus(p, -1), q)), at(p, plus(q, -1))),
+              at(plus(p, -1), plus(q, -1)))
+    obligations = lifter.conditions.obligations
+    if total is None:
+        obligations.append(Obligation("preservation", loc, pre + inside, (), ((at(p, q), step),)))
+    else:
+        before = mk("sub", at(p, plus(q, -1)), at(plus(p, -1), plus(q, -1)))
+        written = mk("add", at(plus(p, -1), q), mk("add", total, r))
+        obligations.append(Obligation("preservation", loc, pre + inside, ((total, before),),
+                                      ((written, at(p, q)),)))
+    k = lifter.fresh("k", INT)
+    base = pre
+    obligations.append(Obligation(
+        "initiation", loc, base + (mk("le", ZERO, k), mk("le", k, n)), (),
+        ((at(k, ZERO), zero), (mk("len", mk("index", t, k)), mk("add", m, ONE)))))
+    obligations.append(Obligation("initiation", loc, base, (),
+                                  ((mk("len", t), mk("add", n, ONE)), (at(ZERO, ZERO), zero))))
+    obligations.append(Obligation(
+        "preservation", loc, base + (mk("le", ZERO, k), mk("lt", k, m)),
+        ((at(ZERO, k), zero),), ((at(ZERO, plus(k, 1)), zero),)))
+
+
+def _apps(t: Term) -> list[Term | Lambda]:
+    """Every argument of every application in `t`."""
+    out: list[Term | Lambda] = []
+    if isinstance(t, App):
+        for a in t.args:
+            out.append(a)
+            if isinstance(a, Term):
+                out.extend(_apps(a))
+    return out
+
+
+def _term_offset(u: Term, v: Var) -> int | None:
+    d = rewrite.simplify(mk("sub", u, v))
+    return d.value if isinstance(d, Lit) and type(d.value) is int else None
+
+
+def _offset(index: L.Expr, var: str) -> int | None:
+    """`c` when `index` is `i`, `i + c`, `c + i` or `i - c` (`c` an int constant), else None."""
+    if index == L.Name(var):
+        return 0
+    if not isinstance(index, L.Binary) or index.op not in ("+", "-"):
+        return None
+    a, b = index.left, index.right
+    if a == L.Name(var) and isinstance(b, L.Const) and type(b.value) is int:
+        return b.value if index.op == "+" else -b.value
+    if index.op == "+" and b == L.Name(var) and isinstance(a, L.Const) and type(a.value) is int:
+        return a.value
+    return None
+
+
+def _uses(e: L.Expr, name: str) -> bool:
+    return any(isinstance(x, L.Name) and x.id == name for x in L.sub_exprs(e))
+
+
+def _fresh(base: str, names: set[str]) -> str:
+    name = base
+    while name in names:
+        name += "_"
+    return name
