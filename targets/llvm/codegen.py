@@ -32,7 +32,7 @@ from tensflo.ir.tensir import OPS, App, Lambda, Lit, Term, Var, free_vars
 from ..optable import Unsupported, lookup
 from .demand import arg_demand, carries, occurrences
 from .int32_proofs import Int32Proofs
-from .int_div import divides_by_double, quotient32, quotient64_by, remainder32
+from .int_div import quotient32, remainder32
 from .narrow import narrow
 from .ops import RENDER, SCALAR, LlvmEntry, Value
 
@@ -174,8 +174,6 @@ class Lowering:
                 return self.b.neg(a) if b32.constant == -1 else self.b.sext(q, I64)
             minus = self.b.icmp_signed("==", b32, ir.Constant(I32, -1))
             return self.b.select(minus, self.b.neg(a), self.b.sext(q, I64))
-        if isinstance(b, ir.Constant) and b.type == I64 and divides_by_double(b.constant):
-            return quotient64_by(self.b, a, b.constant)  # an i64 sdiv by a constant is scalar
         zero, safe = self._safe(b)
         minus = self.b.icmp_signed("==", b, ir.Constant(b.type, -1))
         q = self.b.select(minus, self.b.neg(a), self.b.sdiv(a, safe))
@@ -186,8 +184,6 @@ class Lowering:
         a32, b32 = narrow(a), narrow(b)
         if a32 is not None and b32 is not None and a.type == I64:
             return self.b.sext(self.c_mod(a32, b32), I64)
-        if isinstance(b, ir.Constant) and b.type == I64 and divides_by_double(b.constant):
-            return self.b.sub(a, self.b.mul(quotient64_by(self.b, a, b.constant), b))
         zero, safe = self._safe(b)
         if b.type == I32 and not isinstance(b, ir.Constant):
             return self.b.select(zero, a, remainder32(self.b, a, safe))

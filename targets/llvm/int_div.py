@@ -58,44 +58,4 @@ def remainder32(b: ir.IRBuilder, a: Any, d: Any) -> Any:
     return b.sub(a, b.mul(quotient32(b, a, d), d))
 
 
-
-def divides_by_double(d: int) -> bool:
-    """Whether `quotient64_by` serves the constant divisor `d` (LLVM divides by a power of 2 with
-    shifts, which vectorize)."""
-    return 2 <= abs(d) < 2**31 and abs(d) & (abs(d) - 1) != 0
-
-
-def quotient64_by(b: ir.IRBuilder, a: Any, d: int) -> Any:
-    """The i64 value of C's `a / d` for an i64 value `a` and a constant `d` (`divides_by_double`).
-
-    x86 has no 64-bit vector multiply-high, so an `sdiv i64` by a constant stays scalar; this
-    computes the floor quotient by `D = |d|` in two rounds through double, then truncates:
-
-    1. `q0 = trunc(fl(fl(a) * fl(1 / D)))`: three roundings, so with `x = a / D`,
-       `|q0 - x| < 1 + 3.01 * 2^-53 * 2^62 < 1543`, and `r0 = a - q0 * D` has `|r0| < 1543 D <
-       2^42` (exact in wrapping i64, as the true value is small, and exact in double).
-    2. `k = floor(r0 / D)` as in `quotient32`: `f = floor(fl(r0 * fl(1 / D)))`, off from `k` by
-       `|y - r0 / D| < 2^-52 * 1543 < 1 / D` at most one below it, corrected by
-       `e = r0 - f * D >= D` (`f * D` and `e` below 2^43: exact in double).
-
-    `floor(a / D) = q0 + k`; C's quotient is one more when `a < 0` and the remainder
-    `a - (q0 + k) D` (in `[0, D)`, exact in wrapping i64) is not 0, negated for `d < 0`
-    (|a / d| <= 2^62: no overflow). Every `fptosi` is of a value far inside the i64 range."""
-    i64 = ir.IntType(64)
-    big = abs(d)
-    recip, div = ir.Constant(F64, 1.0 / big), ir.Constant(F64, float(big))
-    dd = ir.Constant(i64, big)
-    q0 = b.fptosi(_intrinsic(b, "llvm.trunc", b.fmul(b.sitofp(a, F64), recip)), i64)
-    r0 = b.sub(a, b.mul(q0, dd))
-    rest = b.sitofp(r0, F64)
-    f = _intrinsic(b, "llvm.floor", b.fmul(rest, recip))
-    e = b.fsub(rest, b.fmul(f, div))
-    f = b.select(b.fcmp_ordered(">=", e, div), b.fadd(f, ir.Constant(F64, 1.0)), f)
-    floor = b.add(q0, b.fptosi(f, i64))
-    zero = ir.Constant(i64, 0)
-    inexact = b.icmp_signed("!=", b.sub(a, b.mul(floor, dd)), zero)
-    q = b.add(floor, b.zext(b.and_(b.icmp_signed("<", a, zero), inexact), i64))
-    return b.neg(q) if d < 0 else q
-
-
-__all__ = ["divides_by_double", "quotient32", "quotient64_by", "remainder32"]
+__all__ = ["quotient32", "remainder32"]
