@@ -47,17 +47,19 @@ from tensflo.ir.tensir import (
     subterms,
 )
 from tensflo.ir.tensir.evaluate import closure
-from tensflo.ir.tensir.ops import MATH_OPS, SCAN_OPS, SEARCH_OPS, as_value
+from tensflo.ir.tensir.ops import MATH_OPS, RECURRENCE_OPS, SCAN_OPS, SEARCH_OPS, as_value
 from tensflo.ir.tensir.signatures import typed_signatures
 from tensflo.ir.tensir.types import FnType, TensIRTypeError, TensorType
 from tensflo.plugins.hookspecs import hookimpl
 
 OE_EXAMPLES = 12
 """Examples that decide observational equivalence; a match is then checked on all of them."""
-_SKIP = frozenset({"ite", "stride", "stride_update", "flatten_rows", "full", *MATH_OPS, *SEARCH_OPS, *SCAN_OPS})
+_SKIP = frozenset({"ite", "stride", "stride_update", "flatten_rows", "full", *MATH_OPS, *SEARCH_OPS, *SCAN_OPS,
+                   *RECURRENCE_OPS})
 """Ops not enumerated at the top level: scalar `ite`, libm and the conversions belong inside
 mined lambdas, searches and arg-extremes come from the loop-shape rules of early exits, strided
-views from the rule for strided reads, scans from the rule for running values (and leave the
+views from the rule for strided reads, scans from the rule for running values, linear
+recurrences and powers from the rule for linear updates and the source's own `**` (and leave the
 search over other sources as it was)."""
 
 

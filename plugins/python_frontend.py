@@ -314,6 +314,10 @@ class _FunctionReader:
                 and self.type_of(left, node).rank and self.type_of(right, node).rank:
             return comprehensions.concat(self, left, right, node)
         if isinstance(op, ast.Pow):
+            if not isinstance(right, L.Const) and self.type_of(right, node) == INT \
+                    and self.type_of(left, node).elem in ("int", "float") \
+                    and not self.type_of(left, node).rank:
+                return L.Call("ipow", (left, right), loc)  # outside k >= 0: refused at run time
             if not (isinstance(right, L.Const) and type(right.value) is int and 0 <= right.value <= 8):
                 raise self.unsupported(node, f"the operator Pow in {ast.unparse(node)} (only a constant "
                                              f"exponent 0 to 8 is read, as a product)")

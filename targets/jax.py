@@ -24,10 +24,12 @@ from tensflo.plugins.hookspecs import hookimpl
 
 from . import array_runtime, recurrence_runtime, update_runtime
 from .array_ops import framework_entries
+from .optable import UNSUPPORTED
 from .pyexpr import PyTable, Template
 from .pymodule import ModuleExecutable, PythonTarget
 
-RENDER: PyTable = {**framework_entries("jnp"), "scan_max": Template("jax.lax.cummax({0}, axis=0)")}
+RENDER: PyTable = {**framework_entries("jnp"), "scan_max": Template("jax.lax.cummax({0}, axis=0)"),
+                   "ipow": UNSUPPORTED}  # a negative exponent cannot raise under jax.jit
 """Every op as `jax.numpy` code; `len` is a Python int (shapes are static under jax.jit)."""
 SHAPE_ARGS: Mapping[str, tuple[int, ...]] = {"stride": (3,), "reshape_rows": (1, 2), "full": (0,),
                                              "iota": (0,)}

@@ -263,13 +263,24 @@ TO_FLOAT = Builtin("to_float", 1, libm(float, "float"), "to_float", FLOAT)
 """An int as a float: C's `(float)i` and implicit promotion (`sum / n`), Python's `float(i)`."""
 TO_INT = Builtin("to_int", 1, libm(int, "int"), "to_int", INT, overflows=True)
 """A float as an int, truncated toward zero: C's `(int)x`, Python's `int(x)`."""
+
+
+def ipow(x: Any, k: int) -> Any:
+    """Python's `x ** k` for an int `k >= 0`; a negative `k` (a float in Python) is outside."""
+    if k < 0:
+        raise OutsideDomain(f"{x!r} ** {k}: a negative exponent")
+    return x ** k
+
+
+IPOW = Builtin("ipow", 2, ipow, "ipow")
+"""Python's `x ** k` with an int exponent computed at run time (`x ** i` over a loop counter)."""
 RESIZE = Builtin("resize", 2, resize, None, cpp="resize", method=True)
 """`resize(v, n)` is C++ `v.resize(n)` (a statement, read as `v = resize(v, n)`) as a value."""
 LEN = Builtin("len", 1, len, "len", result=INT, cpp="size", method=True, python="len", call=False)
 """`v.size()` / `len(v)`: the `Len` node."""
 
 BUILTINS: dict[str, Builtin] = {b.name: b for b in (
-    MIN, MAX, ABS, RESIZE, LEN, SQRT, EXP, LOG, POW, FLOOR, ISNAN, ISINF, TO_FLOAT, TO_INT)}
+    MIN, MAX, ABS, RESIZE, LEN, SQRT, EXP, LOG, POW, FLOOR, ISNAN, ISINF, TO_FLOAT, TO_INT, IPOW)}
 """Every builtin by its loop-IR name."""
 
 CALLS: dict[str, Builtin] = {name: b for name, b in BUILTINS.items() if b.call}

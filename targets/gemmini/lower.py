@@ -68,7 +68,7 @@ ROLES: dict[str, str | Unsupported] = {
     **{name: UNSUPPORTED for name in MATH_OPS},  # libm and conversions: no Gemmini instruction
     **{name: UNSUPPORTED for name in SEARCH_OPS},  # searches and arg-extremes: none either
     **{name: UNSUPPORTED for name in SCAN_OPS},  # scans: no Gemmini instruction
-    **{name: UNSUPPORTED for name in RECURRENCE_OPS},  # a sequential fold: no instruction
+    **{name: UNSUPPORTED for name in RECURRENCE_OPS},  # sequential folds: no instruction
     **_RECOGNISED,
 }
 """What each op can be in a term the target lowers (see the module docstring); the target renders

@@ -306,6 +306,6 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     **{op.name: _broadcast(op, first) for (_, _, first), op in BROADCAST.items()},
     **SEARCH_ENTRIES,
     **{name: UNSUPPORTED for name in SCAN_OPS},  # scans: a view would refold every prefix
-    **{name: UNSUPPORTED for name in RECURRENCE_OPS},  # a sequential fold of two vectors
+    **{name: UNSUPPORTED for name in RECURRENCE_OPS},  # sequential folds (recurrence, power)
 }
 """Every op as LLVM IR, by op name."""

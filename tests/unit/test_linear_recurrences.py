@@ -1,7 +1,8 @@
 """First-order linear recurrences `s = a * s + b` (`ir/lifting/linear_recurrences.py`) lift to the
 TensIR op `linear_recurrence(A, B, s0)` (`ir/tensir/ops/recurrence.py`) with an unbounded proof:
 Horner's rule over `reversed`, a number read from its digits counting up and counting down, vectors
-of factors and terms, a term that is the counter, ints and floats. The generated NumPy code equals CPython: ints exactly (also
+of factors and terms, a term that is the counter, ints and floats; a power `x ** i` over the
+counter (a polynomial term by term) is `ipow(x, i)`. The generated NumPy code equals CPython: ints exactly (also
 far beyond 64 bits), floats within a tolerance (the largest error is reported). A wrong candidate
 is not proven, and the recurrences whose factor reads another changing state are refused naming
 it at their line:col."""
@@ -96,10 +97,23 @@ def counter_term(xs: list[int]) -> int:
     for i in range(len(xs)):
         s = 2 * s + i
     return s
+
+
+def poly_by_powers(poly: list[float], x: float) -> float:
+    return sum(c * x**i for i, c in enumerate(poly))
+
+
+def int_poly_by_powers(poly: list[int], x: int) -> int:
+    return sum(c * x**i for i, c in enumerate(poly))
+
+
+def power_of(x: int, n: int) -> int:
+    return x ** n
 '''
 LIFTED = {"horner": "real", "digits_value": "integer", "backward_digits": "integer",
           "per_entry": "integer", "per_entry_down": "integer", "zipped_float": "real",
-          "alternating": "integer", "counter_term": "integer", "running_sum_and_product": "integer"}
+          "alternating": "integer", "counter_term": "integer", "running_sum_and_product": "integer",
+          "poly_by_powers": "real", "int_poly_by_powers": "integer", "power_of": "integer"}
 REFUSED = {"coupled": ("60:5", "reads t, which the loop also changes")}
 
 
@@ -117,6 +131,10 @@ def _int_args(name: str, rng: random.Random) -> list[Any]:
     def entry() -> int:
         return rng.randint(-2**40, 2**40) if big else rng.randint(-9, 9)
 
+    if name == "power_of":
+        return [rng.choice([2, -3, 10**6, entry()]), rng.randint(0, 70)]
+    if name == "int_poly_by_powers":
+        return [[entry() for _ in range(n)], rng.choice([2, -3, 10, entry()])]
     if name in ("digits_value", "backward_digits"):
         return [[rng.randint(0, 9) for _ in range(n)], rng.choice([2, 10, 16, -7, 10**6])]
     if name == "per_entry":
@@ -134,7 +152,7 @@ def _float_args(name: str, rng: random.Random) -> list[Any]:
     def entry() -> float:
         return rng.uniform(-2.0, 2.0)
 
-    if name == "horner":
+    if name in ("horner", "poly_by_powers"):
         return [[entry() for _ in range(n)], rng.uniform(-1.5, 1.5)]
     return [[entry() for _ in range(n)], [entry() for _ in range(n)], entry()]
 
@@ -146,7 +164,7 @@ def test_recurrences_lift_with_an_unbounded_proof(compiled: tuple[dict[str, Any]
     assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
     assert r.arithmetic == LIFTED[name]
     if name != "running_sum_and_product":
-        assert "linear_recurrence(" in r.tensir, r.tensir
+        assert ("ipow(" if "pow" in name else "linear_recurrence(") in r.tensir, r.tensir
 
 
 @pytest.mark.parametrize("name", sorted(n for n, a in LIFTED.items() if a == "integer"))
@@ -176,10 +194,26 @@ def test_float_recurrences_equal_cpython_within_a_tolerance(
     for _ in range(200):
         args = _float_args(name, rng)
         want, got = namespace[name](*args), float(fn(*args))
-        scale = max(1.0, abs(want))
+        # the terms' magnitudes: summing them in another order may round differently
+        scale = max(1.0, sum(abs(c) * abs(args[1]) ** k for k, c in enumerate(args[0]))
+                    if name == "poly_by_powers" else abs(want))
         largest = max(largest, abs(got - want) / scale)
     print(f"{name}: largest relative error {largest:.3g}")
     assert largest <= 1e-12, largest
+    if name != "poly_by_powers":
+        assert largest == 0.0  # the same fold, step by step, as CPython's loop
+
+
+def test_a_negative_exponent_raises_instead_of_a_wrong_number(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """CPython's `2 ** -1` is the float 0.5, outside `ipow`'s domain: the generated code raises
+    there rather than return a number (and is exact at any size inside it)."""
+    results, namespace = compiled
+    fn = load_module(results["power_of"].code, "linrec_power_neg").power_of
+    assert namespace["power_of"](2, -1) == 0.5
+    with pytest.raises(ValueError, match="negative exponent"):
+        fn(2, -1)
+    assert fn(10**6, 70) == 10**420 and fn(-3, 0) == 1
 
 
 def test_horner_keeps_the_doctest_value(compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:

@@ -28,7 +28,7 @@ def test_every_tensir_op_the_table_names_exists() -> None:
 def test_nodes_take_their_lists_from_the_table() -> None:
     assert nodes.BINARY_OPS == tuple(ops.BINARY)
     assert nodes.BUILTINS == ("min", "max", "abs", "resize", "sqrt", "exp", "log", "pow", "floor",
-                              "isnan", "isinf", "to_float", "to_int")
+                              "isnan", "isinf", "to_float", "to_int", "ipow")
     assert all(set(op.meaning) == set(ops.LANGS) for op in ops.BINARY.values())
 
 
@@ -80,7 +80,10 @@ def test_builtins() -> None:
     with pytest.raises(ops.OutsideDomain, match="negative length -1"):
         ops.RESIZE.evaluate([1], -1)
     assert list(ops.CALLS) == ["min", "max", "abs", "resize", "sqrt", "exp", "log", "pow", "floor",
-                               "isnan", "isinf", "to_float", "to_int"]
+                               "isnan", "isinf", "to_float", "to_int", "ipow"]
+    assert ops.IPOW.evaluate(10, 30) == 10**30 and ops.IPOW.evaluate(1.5, 2) == 2.25
+    with pytest.raises(ops.OutsideDomain, match="negative exponent"):
+        ops.IPOW.evaluate(2, -1)
     assert ops.LEN.call is False and ops.LEN.python == "len" and ops.LEN.cpp == "size"
 
 

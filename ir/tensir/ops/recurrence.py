@@ -30,7 +30,7 @@ import numpy as np
 from ..opdef import DomainError, OpDef, register
 from ..smt import SORTS, Encoder, SVal
 from ..terms import Term
-from ..types import TensorType
+from ..types import INT, TensIRTypeError, TensorType
 from .rules import NUMERIC, expect_rank, same_elem
 from .scalar import SCALAR_OPS
 from .structural import INDEX
@@ -103,4 +103,48 @@ LINEAR_RECURRENCE = register(OpDef(
     domain="a and b have one length", prefix_args=(0, 1), prefix_step=_prefix_step,
 ))
 
-RECURRENCE_OPS = ("linear_recurrence",)
+
+
+def _ipow_infer(x: TensorType, k: TensorType) -> TensorType:
+    expect_rank("ipow", x, 0, "the base")
+    same_elem("ipow", NUMERIC, x)
+    if k != INT:
+        raise TensIRTypeError(f"ipow: the exponent must be int, got {k}")
+    return x
+
+
+def _ipow_np(x: Any, k: Any) -> Any:
+    """Elementwise over broadcast arrays (lambdas are vectorized): Python's power of each pair."""
+    x, k = np.asarray(x), np.asarray(k)
+    if (k < 0).any():
+        raise DomainError("ipow: a negative exponent")
+    value = np.asarray(np.asarray(x, dtype=object) ** np.asarray(k, dtype=object), dtype=object)
+    if x.dtype.kind == "O":
+        return value
+    if x.dtype.kind == "i" and value.size and not all(-2**63 <= v < 2**63 for v in value.flat):
+        raise DomainError("ipow: an int power leaves int64")
+    return value.astype(x.dtype)
+
+
+def _ipow_smt(enc: Encoder, x: SVal, k: SVal) -> SVal:
+    assert x.expr is not None and k.expr is not None
+    sort = SORTS[x.elem]
+    name = f"tf_ipow_{sort}"
+    one = "1" if x.elem == "int" else "1.0"
+    step = enc.mul(x.elem, "x", f"({name} x (- k 1))", numerals_exact=False)
+    enc.define(name, f"(define-fun-rec {name} ((x {sort}) (k Int)) {sort} "
+                     f"(ite (<= k 0) {one} {step}))")
+    return enc.scalar(f"({name} {x.expr} {k.expr})", x.elem)
+
+
+IPOW = register(OpDef(
+    name="ipow", params=("x", "k"), arity=2, infer=_ipow_infer, numpy=_ipow_np, smt=_ipow_smt,
+    doc="x ** k for an int k >= 0: k products of x (Python's int and float power)",
+    domain="k >= 0 (and an int result inside int64 for the NumPy oracle)",
+))
+"""A power with a computed exponent (`x ** i` over a loop counter). Its SMT meaning is the fold
+`ipow(x, k) = x * ipow(x, k - 1)`, `1` for `k <= 0`; the targets render `x ** k` through a helper
+that raises for a negative exponent, where Python's `**` gives a float and the op is undefined,
+so no input gets a wrong number."""
+
+RECURRENCE_OPS = ("linear_recurrence", "ipow")
