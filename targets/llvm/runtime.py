@@ -1,6 +1,7 @@
 """JIT compilation (llvmlite MCJIT, host CPU, O3 with loop and SLP vectorization) and calls.
 
-A call runs the generated `f_shape` (domain checks, output dims), allocates the output, then runs
+A call runs the generated `f_shape` (domain checks, output dims), takes the output from
+`out_pool` (a reused, already-mapped block from 1 MB up, else `np.empty`), then runs
 `f` on row ranges: one range, or two halves on two threads. A scalar result is split the same way
 only when it is an int reduction; the partial results are combined here (sum, product, max) with
 the result dtype's wrapping arithmetic.
@@ -10,13 +11,14 @@ no Python between the threads: a hand-off of a few microseconds), or, without a 
 through a Python thread (ctypes releases the GIL; a hand-off of 15-80 us). By default
 (`threads=None`) calls at each size class (the bit length of the elements touched) are measured:
 a class whose single-thread call takes at most `SPLIT_GAIN` hand-offs always runs on one thread;
-otherwise the first `TRIALS` calls run on one thread, the next `TRIALS` on two, and the faster way
-(the best time of each) is kept for the class; `SLOW_CALLS` later two-thread calls in a row slower
-than `REGRESSION` times the best single-thread one return the class to one thread, and so does one
-single-thread call after every `EXPLORE` two-thread ones that, with the last few of its way, beats
-the last few two-thread calls; a class measured onto one thread likewise tries two threads once
-after every `EXPLORE` single-thread calls and goes back to two when they win. On a busy machine the worker may
-wait for a core: the caller then runs the second half itself (`parallel`).
+otherwise the first `TRIALS` calls run on one thread, the next `TRIALS` on two, and two threads
+are kept for the class unless the best single-thread time is clearly (`CLEARLY`) below the best
+two-thread one; `SLOW_CALLS` later two-thread calls in a row slower than `REGRESSION` times the
+best single-thread one return the class to one thread, and so does one single-thread call after
+every `EXPLORE` two-thread ones that, with the last few of its way, is clearly faster than the last
+few two-thread calls; a class measured onto one thread likewise tries two threads once after every
+`EXPLORE` single-thread calls and goes back to two when they are not clearly slower. On a busy
+machine the worker may wait for a core: the caller then runs the second half itself (`parallel`).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ PARALLEL_THRESHOLD = 1 << 16
 """Calls touching at most this many elements (inputs plus output) always run on one thread."""
 SPLIT_GAIN = 4.0
 """Try two threads only when one thread takes more than this many hand-offs' time."""
-TRIALS = 2
+TRIALS = 3
 """Calls timed on one and then on two threads before a size class is decided."""
 REGRESSION = 1.5
 SLOW_CALLS = 3
@@ -53,6 +55,10 @@ EXPLORE = 16
 """After this many two-thread calls of a size class, one call runs on one thread, to compare."""
 RECENT = 5
 """Calls of each way kept per size class for that comparison."""
+CLEARLY = 0.95
+"""One thread is kept only when its time is under this times the two-thread time: on a tie (a
+worker that got no core during the trials, its half run by the caller) two threads are kept, as
+a split then costs about one hand-off and gains a core whenever the worker gets one."""
 MAX_I64 = 2**63 - 1
 
 
@@ -204,7 +210,7 @@ class Kernel:
         if not on_two and len(one) == TRIALS and min(one) <= SPLIT_GAIN * handoff_seconds():
             self._split[bits] = False
         elif len(two) == TRIALS:
-            self._split[bits] = min(two) < min(one)
+            self._split[bits] = not _clearly_faster(min(one), min(two))
         return result
 
     def _watched(self, work: int, halves: Any, whole: Any) -> Any:
@@ -249,14 +255,15 @@ class Kernel:
     def _other_way(self, bits: int, run: Any, trial: list[float], kept: list[float],
                    split: bool) -> Any:
         """One exploring call the way the size class does not run (`run`), timed into `trial`
-        (its last `RECENT` kept): the class switches to it (two threads when `split`) when the
-        median of `trial` beats that of the last `RECENT` calls of the way it ran (`kept`, trimmed
-        to those)."""
+        (its last `RECENT` kept): the class switches to two threads (`split`) when the median of
+        `trial` is not clearly slower than that of the last `RECENT` calls on one thread (`kept`,
+        trimmed to those), to one thread when it is clearly faster (`_clearly_faster`)."""
         t0 = time.perf_counter()
         result = run()
         trial.append(time.perf_counter() - t0)
         del trial[:-RECENT]
-        if statistics.median(trial) < statistics.median(kept[-RECENT:]):
+        new, old = statistics.median(trial), statistics.median(kept[-RECENT:])
+        if not _clearly_faster(old, new) if split else _clearly_faster(new, old):
             self._split[bits] = split
             if split:
                 self._slow[bits] = 0
@@ -331,6 +338,11 @@ class Kernel:
 
     def __call__(self, *args: Any) -> Any:
         return self.run(self.prepare(args))
+
+
+def _clearly_faster(one: float, two: float) -> bool:
+    """Whether a one-thread time beats a two-thread time by more than noise (`CLEARLY`)."""
+    return one < CLEARLY * two
 
 
 _CTYPES: dict[str, Any] = {np.dtype(t).str: c for t, c in (
