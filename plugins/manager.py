@@ -22,7 +22,6 @@ all until something it provides is asked for.
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +32,7 @@ import pluggy
 
 from . import hookspecs
 from .components import KINDS
+from .entry_points import EntryPoint, entry_points
 from .errors import PluginError, UnknownComponentError, missing_extra
 from .option_specs import Spec, add_stand_ins, given, record, same
 from .plugin_manifest import Manifest, ManifestStore, stamp
@@ -87,7 +87,7 @@ class _Pending:
     """An entry point not imported yet, and what it provided last time (None: not known)."""
 
     info: PluginInfo
-    entry_point: importlib.metadata.EntryPoint
+    entry_point: EntryPoint
     stamp: str
     manifest: Manifest | None
 
@@ -419,22 +419,15 @@ def _normalize(dist_name: str) -> str:
     return re.sub(r"[-_.]+", "-", dist_name).lower()
 
 
-def _entry_points(autoload: bool) -> list[tuple[PluginInfo, importlib.metadata.EntryPoint]]:
+def _entry_points(autoload: bool) -> list[tuple[PluginInfo, EntryPoint]]:
     """Each entry point of the `tensflo` group, not imported, tensflo's own first."""
-    found: list[tuple[PluginInfo, importlib.metadata.EntryPoint]] = []
-    named: dict[int, tuple[str, str]] = {}  # each distribution's metadata is parsed once
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        dist = ep.dist
-        if dist is None:
-            dist_name, version = "(unknown distribution)", "?"
-        else:
-            if id(dist) not in named:
-                named[id(dist)] = (dist.metadata["Name"], dist.version)
-            dist_name, version = named[id(dist)]
+    found: list[tuple[PluginInfo, EntryPoint]] = []
+    for ep in entry_points(ENTRY_POINT_GROUP):
+        dist_name = ep.dist_name or "(unknown distribution)"
         own = _normalize(dist_name) == DISTRIBUTION
         if not (own or autoload):
             continue
-        found.append((PluginInfo(ep.name, ep.value, dist_name, version), ep))
+        found.append((PluginInfo(ep.name, ep.value, dist_name, ep.dist_version or "?"), ep))
     found.sort(key=lambda pair: _normalize(pair[0].dist_name or "") != DISTRIBUTION)
     return found
 
