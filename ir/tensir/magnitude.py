@@ -21,8 +21,10 @@ The rules come from the op table wherever it states them (one source of truth pe
   `matrix_vec_mul(transpose(b), a[i])`, whose entries are `reduce_sum(b[:, j] * a[i])`, so
   `k * |a| * |b|` with `k` the inner length;
 - slicing ops (`OpDef.slicing`), `index`, `append`, `transpose`, `len`, `ite` structurally,
-  `iota(n)` by `|n|`, and the searches (`ops.search.SEARCH_OPS`: an index of their first argument,
-  or -1);
+  `iota(n)` by `|n|`, `full(n, v)` by `|v|`, and the searches (`ops.search.SEARCH_OPS`: an index of
+  their first argument, or -1);
+- `ipow(x, k)` by `max(|x|, 1) ** |k|`, `linear_recurrence(a, b, s0)` over `n` entries by
+  `(|s0| + n * |b|) * max(|a|, 1) ** n`;
 - scalar kernels by `SCALAR_RULES` (`+ - *`, divisions, remainders, `min`, `max`, `neg`, `abs`).
 
 An op without a rule (a plugin's op, `to_int` of a float) has an unknown bound: the cap.
@@ -34,7 +36,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .opdef import OpDef
-from .ops import APPEND, INDEX, IOTA, ITE, LEN, SCALAR_OPS, TRANSPOSE
+from .ops import APPEND, FULL, INDEX, IOTA, ITE, LEN, SCALAR_OPS, TRANSPOSE
+from .ops.recurrence import IPOW, LINEAR_RECURRENCE
 from .ops.search import SEARCH_OPS
 from .parser import Function
 from .terms import App, Arg, Lambda, Lit, Term, Var
@@ -223,6 +226,13 @@ class _Builder:
             return _Info(self.most(d, self.const(1)) if d is not None else self.emit("unknown"))
         if op is IOTA and first is not None:  # entries 0 .. n - 1, max(n, 0) of them
             return _Info(first.mag, (first.mag,))
+        if op is FULL and first is not None and args[1] is not None:  # max(n, 0) copies of v
+            return _Info(args[1].mag if is_int else None, (first.mag,))
+        if op is IPOW and is_int and first is not None and args[1] is not None:
+            # |x ** k| <= max(|x|, 1) ** |k| for k >= 0 (x ** 0 is 1)
+            return _Info(self.binary("pow", self.most(first.mag, self.const(1)), args[1].mag))
+        if op is LINEAR_RECURRENCE and is_int:
+            return self.linear_recurrence(args)
         if op is LEN and first is not None:
             d = first.dims[0] if first.dims else None
             return _Info(d if d is not None else self.emit("unknown"))
@@ -257,6 +267,17 @@ class _Builder:
         if not is_int:  # no int result; the int operands are counted
             return _Info(None, (None,) * t.type.rank)
         return self.unknown_info(op, t)
+
+    def linear_recurrence(self, args: list[_Info | None]) -> _Info:
+        """`s = a[k] * s + b[k]` from `s0` over `n` entries: with `A = max(|a|, 1)`, every `s` and
+        every product `a[k] * s` is at most `(|s0| + n * |b|) * A ** n` (induction on `k`)."""
+        a, b, s0 = args
+        n = b.dims[0] if b is not None and b.dims else None
+        if a is None or b is None or s0 is None or n is None:
+            return _Info(self.emit("unknown"))
+        grow = self.binary("pow", self.most(a.mag, self.const(1)), n)
+        return _Info(self.binary("mul", self.binary("add", s0.mag, self.binary("mul", n, b.mag)),
+                                 grow))
 
     def by_prefix_step(self, t: App, args: list[_Info | None], env: Mapping[Var, _Info]
                        ) -> _Info | None:

@@ -17,11 +17,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+import tensflo
 from tensflo.compiler.differential import load_module
 from tensflo.compiler.verify import obligation_script
 from tensflo.ir.lifting import check_candidate
 from tensflo.ir.lifting.linear_recurrences import linear_update
-from tensflo.ir.tensir import OPS, evaluate, parse
+from tensflo.ir.tensir import OPS, evaluate, parse, parse_module
+from tensflo.ir.tensir.magnitude import magnitude_bound
 from tensflo.ir.tensir.types import TensorType, vec
 from tensflo.plugins.python_frontend import parse_python
 from tensflo.plugins.solvers import Z3Verifier
@@ -279,6 +281,41 @@ def test_the_op_is_the_fold(elem: str) -> None:
     assert op.numpy(big, np.array([1, 2, 3], dtype=object), 0) == 10**24 + 2 * 10**12 + 3
     assert op.numpy(np.array([2**40] * 2), np.array([0, 0]), np.int64(1)) == 0  # 2**80 wraps
     assert math.isclose(op.numpy(np.array([0.5]), np.array([1.0]), 2.0), 2.0)
+
+
+def test_the_int64_guard_bounds_every_step() -> None:
+    """The magnitude bound of `linear_recurrence` and `ipow` is at least every value the fold
+    computes (each `s` and each `a[k] * s`), so int64 code runs only where it cannot wrap."""
+    (fn,) = parse_module("def f(a: vec[int], b: vec[int], s: int, x: int, k: int) -> int = "
+                         "linear_recurrence(a, b, s) + ipow(x, k)")
+    bound = magnitude_bound(fn)
+    rng = random.Random(11)
+    for _ in range(300):
+        n = rng.randint(0, 12)
+        a = [rng.randint(-6, 6) for _ in range(n)]
+        b = [rng.randint(-50, 50) for _ in range(n)]
+        s0, x, k = rng.randint(-50, 50), rng.randint(-9, 9), rng.randint(0, 12)
+        largest, s = abs(s0), s0
+        for p, q in zip(a, b, strict=True):
+            largest = max(largest, abs(p * s))
+            s = p * s + q
+            largest = max(largest, abs(s))
+        largest = max(largest, abs(s + x ** k), abs(x ** k))
+        mags = [max(map(abs, a), default=0), max(map(abs, b), default=0), abs(s0), abs(x), abs(k)]
+        got = bound.evaluate(mags, [[n], [n], [], [], []])
+        assert got >= largest, (a, b, s0, x, k, got, largest)
+
+
+def test_torch_runs_small_int_recurrences_and_raises_beyond_int64(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    path = tmp_path / "t.py"
+    path.write_text(SOURCE)
+    r = tensflo.compile(str(path), "digits_value", target="torch", synth="none", timeout=60)
+    assert r.lifted and r.int_policy == "overflow-error", [str(d) for d in r.diagnostics]
+    fn = r.load()
+    assert int(fn([1, 2, 3], 10)) == 123
+    with pytest.raises(OverflowError):
+        fn([9] * 30, 10)  # 10**30 - 1: int64 would wrap
 
 
 def test_linear_update_reads_a_and_b() -> None:
