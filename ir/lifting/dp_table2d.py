@@ -8,14 +8,14 @@ nested loops whose only statement is
 last row and column. Row 0 and column 0 keep the fill, every other entry is the sum of `r` over the
 rows and columns before it: the 2-D exclusive prefix sums of the `n x m` matrix `R` of `r`,
 
-    T = transpose(ex(transpose(ex(R, m)), n + 1)),  ex(A, w) = scan_sum(A') - A',  A' = append(A, full(w, 0))
+    T = ex(transpose(ex(transpose(R), n)), m + 1),  ex(A, w) = scan_sum(A') - A',  A' = append(A, full(w, 0))
 
 (`ex` sums the rows before each row, with one more row holding the sum of all). `r` reads one
 cell `x[i + a][j + b]` of a matrix and values the loops do not change, so `R` is that window of
 `x` (mapped by `r`).
 
 The proof is the loop order's induction, one goal per kind of cell: the candidate's row 0 and
-column 0 are the fill (column 0 directly, row 0 entry by entry), it has `n + 1` rows of `m + 1`
+column 0 are the fill (row 0 directly, column 0 entry by entry), it has `n + 1` rows of `m + 1`
 entries, and each entry the loops write satisfies the recurrence over the candidate's entries
 (each read entry was written before, in row-major order, or is a border entry), so when the loops
 end the table equals the candidate entry for entry.
@@ -256,13 +256,14 @@ def _window(loc: L.Loc, r: Term, i: Var, j: Var, lo_i: Term, hi_i: Term, lo_j: T
 
 def _exclusive_sums(window: Term, n: Term, m: Term, zero: Term) -> Term:
     """The `(n + 1) x (m + 1)` table of the sums of `window` over the rows and columns before
-    each entry."""
+    each entry: across the columns (transposed), then down the rows, so the table is itself an
+    exclusive scan (its column count is its rows', not a transpose's)."""
     def exclusive(a: Term, w: Term) -> Term:
         padded = mk("append", a, mk("full", w, zero))
         return mk("matrix_elemwise_sub", mk("scan_sum", padded), padded)
 
-    down = exclusive(window, m)
-    return mk("transpose", exclusive(mk("transpose", down), mk("add", n, ONE)))
+    across = mk("transpose", exclusive(mk("transpose", window), n))
+    return exclusive(across, mk("add", m, ONE))
 
 
 def _obligations(lifter: Lifter, loc: L.Loc, t: Term, r: Term, counters: tuple[Var, Var],
@@ -293,15 +294,15 @@ def _obligations(lifter: Lifter, loc: L.Loc, t: Term, r: Term, counters: tuple[V
         obligations.append(Obligation("preservation", loc, pre + inside, ((total, before),),
                                       ((written, at(p, q)),)))
     k = lifter.fresh("k", INT)
-    base = pre
     obligations.append(Obligation(
-        "initiation", loc, base + (mk("le", ZERO, k), mk("le", k, n)), (),
-        ((at(k, ZERO), zero), (mk("len", mk("index", t, k)), mk("add", m, ONE)))))
-    obligations.append(Obligation("initiation", loc, base, (),
-                                  ((mk("len", t), mk("add", n, ONE)), (at(ZERO, ZERO), zero))))
+        "initiation", loc, pre + (mk("le", ZERO, k), mk("le", k, m)), (), ((at(ZERO, k), zero),)))
     obligations.append(Obligation(
-        "preservation", loc, base + (mk("le", ZERO, k), mk("lt", k, m)),
-        ((at(ZERO, k), zero),), ((at(ZERO, plus(k, 1)), zero),)))
+        "initiation", loc, pre + (mk("le", ZERO, k), mk("le", k, n)), (),
+        ((mk("len", mk("index", t, k)), mk("add", m, ONE)),)))
+    obligations.append(Obligation("initiation", loc, pre, (), ((mk("len", t), mk("add", n, ONE)),)))
+    obligations.append(Obligation(  # column 0, entry by entry (a sum of zeros)
+        "preservation", loc, pre + (mk("le", ZERO, k), mk("lt", k, n)),
+        ((at(k, ZERO), zero),), ((at(plus(k, 1), ZERO), zero),)))
 
 
 def _apps(t: Term) -> list[Term | Lambda]:
