@@ -64,6 +64,30 @@ def weighted(img: list[list[float]], w: float) -> list[list[float]]:
     return sat
 
 
+def box_sum(a: list[list[int]], r1: int, c1: int, r2: int, c2: int) -> int:
+    n = len(a)
+    m = len(a[0])
+    pre = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n):
+        for j in range(m):
+            pre[i + 1][j + 1] = a[i][j] + pre[i][j + 1] + pre[i + 1][j] - pre[i][j]
+    return pre[r2 + 1][c2 + 1] - pre[r1][c2 + 1] - pre[r2 + 1][c1] + pre[r1][c1]
+
+
+def window_sums(a: list[list[int]], k: int) -> list[list[int]]:
+    n = len(a)
+    m = len(a[0])
+    pre = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n):
+        for j in range(m):
+            pre[i + 1][j + 1] = a[i][j] + pre[i][j + 1] + pre[i + 1][j] - pre[i][j]
+    out = [[0] * (m - k + 1) for _ in range(n - k + 1)]
+    for i in range(n - k + 1):
+        for j in range(m - k + 1):
+            out[i][j] = pre[i + k][j + k] - pre[i][j + k] - pre[i + k][j] + pre[i][j]
+    return out
+
+
 def late_total(grid: list[list[int]]) -> list[list[int]]:
     rows, cols = len(grid), len(grid[0])
     pre = [[0] * (cols + 1) for _ in range(rows + 1)]
@@ -83,8 +107,8 @@ def path_costs(grid: list[list[int]]) -> list[list[int]]:
             cost[r][c] += min(cost[r - 1][c], cost[r][c - 1])
     return cost
 '''
-LIFTED = ("box_table", "from_one", "running_rows", "weighted")
-REFUSED = {"late_total": ("48:13", "pre"), "path_costs": ("58:13", "cost")}
+LIFTED = ("box_table", "from_one", "running_rows", "weighted", "box_sum", "window_sums")
+REFUSED = {"late_total": ("72:13", "pre"), "path_costs": ("82:13", "cost")}
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +169,25 @@ def test_other_2d_tables_filled_from_their_own_entries_are_refused_by_name(
     where, table = REFUSED[name]
     assert f"box.py:{where}" in text, text
     assert f"{table}[...][...] is computed from other entries of {table}: a 2-D DP table" in text
+
+
+def test_box_sums_read_from_the_table_lift_and_equal_cpython(compiled: Any) -> None:
+    results, namespace = compiled
+    for name in ("box_sum", "window_sums"):
+        assert results[name].lifted and results[name].proof == "unbounded", \
+            [str(d) for d in results[name].diagnostics]
+    box = load_module(results["box_sum"].code, "box_box_sum").box_sum
+    windows = load_module(results["window_sums"].code, "box_window_sums").window_sums
+    rng = random.Random(5)
+    for k in range(60):
+        rows, cols = rng.randint(1, 6), rng.randint(1, 6)
+        a = _matrix(rng, rows, cols, big=k % 4 == 0)
+        r1, r2 = sorted(rng.randrange(rows) for _ in range(2))
+        c1, c2 = sorted(rng.randrange(cols) for _ in range(2))
+        assert int(box(a, r1, c1, r2, c2)) == namespace["box_sum"](a, r1, c1, r2, c2)
+        size = rng.randint(0, min(rows, cols))
+        got = [[int(v) for v in row] for row in plain(windows(a, size))]
+        assert got == namespace["window_sums"](a, size), (a, size)
 
 
 def _off_by_one_border(window: Term, n: Term, m: Term, zero: Term) -> Term:
