@@ -289,13 +289,17 @@ class Kernel:
         object.__setattr__(prepared, "slots", words)
         return words
 
-    def run(self, prepared: Prepared) -> Any:
+    def run(self, prepared: Prepared, out: np.ndarray | None = None) -> Any:
+        """The result: a scalar, or an array (written into `out` when given, see `_into`)."""
         rank = self.info.rank
         dims = (ctypes.c_int64 * max(rank, 1))()  # a ctypes array: no `ndarray.ctypes` per call
         self._check(self._shape(*prepared.c_args, dims))
         if rank == 0:
+            if out is not None:
+                raise ValueError(f"{self.fn.name}: out= is for array results; this one is a scalar")
             return self._run_scalar(prepared, dims[0])
-        out = out_pool.POOL.empty(tuple(dims), self.out_dtype)
+        out = out_pool.POOL.empty(tuple(dims), self.out_dtype) if out is None else \
+            self._into(out, tuple(dims), prepared)
         rows = dims[0]
         work = prepared.work + out.size
         split = self._two_threads(work, rows)
@@ -306,6 +310,23 @@ class Kernel:
             self._measured(work, whole, halves)
         else:
             self._watched(work, halves, whole) if split else self._kept(work, rows, halves, whole)
+        return out
+
+    def _into(self, out: Any, shape: tuple[int, ...], prepared: Prepared) -> np.ndarray:
+        """`out` if the result can be written into it: an ndarray of the result's shape and dtype,
+        C-contiguous, writeable, sharing no memory with the inputs (the code reads them as
+        `noalias`: writing over an input as it is read would give wrong numbers)."""
+        name = self.fn.name
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"{name}: out= must be a NumPy array, not {type(out).__name__}")
+        if out.dtype != self.out_dtype or out.shape != shape:
+            raise ValueError(f"{name}: out= must have dtype {self.out_dtype} and shape {shape}; "
+                             f"got {out.dtype} {out.shape}")
+        if not (out.flags.c_contiguous and out.flags.writeable):
+            raise ValueError(f"{name}: out= must be C-contiguous and writeable")
+        if any(np.may_share_memory(out, a) for a in prepared.arrays):
+            raise ValueError(f"{name}: out= overlaps an input; the inputs are read while the "
+                             "output is written")
         return out
 
     def _run_scalar(self, prepared: Prepared, length: int) -> Any:
@@ -336,8 +357,11 @@ class Kernel:
             return self._watched(prepared.work, halves, whole)
         return self._kept(prepared.work, length, halves, whole) if kind else whole()
 
-    def __call__(self, *args: Any) -> Any:
-        return self.run(self.prepare(args))
+    def __call__(self, *args: Any, out: np.ndarray | None = None) -> Any:
+        """The result on `args`; an array result is written into `out` when given (NumPy's
+        `out=`: the right shape and dtype, C-contiguous, no overlap with an input), else into a
+        new array (from `out_pool`)."""
+        return self.run(self.prepare(args), out)
 
 
 def _clearly_faster(one: float, two: float) -> bool:
