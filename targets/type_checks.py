@@ -172,6 +172,8 @@ def entry_checks(fn: CheckedFunction, params: Sequence[str]) -> tuple[str, str]:
             message = g.message_code
         lines.append(f"    if {' and '.join(condition(c) for c in conjuncts(g.fails))}:")
         lines.append(f"        raise {g.exception}({message})")
+    for case in fn.cases:  # answered by the entry itself (entry_cases.py): no precondition there
+        lines += [f"    if {guard_expr(case.when, names)}:", "        return"]
     for r in checked_requires(fn):
         lines.append(f"    require(lambda: {condition(r)}, {_text(r)!r})")
     return "\n".join(lines), f"@checked_entry({check})"
