@@ -40,8 +40,9 @@ def entry_cases(fn: CheckedFunction, params: Sequence[str]) -> tuple[str, str] |
     lines = [f"def {name}({', '.join(with_defaults(fn, params))}):",
              f'    """The inputs where {fn.name} returns the source\'s value at once."""']
     for case in fn.cases:
+        value = "[]" if not case.value.type.is_scalar else guard_expr(case.value, names)
         lines += [f"    if {guard_expr(case.when, names)}:",
-                  f"        return ({guard_expr(case.value, names)},)"]
+                  f"        return ({value},)"]
     lines.append("    return ()")
     return "\n".join(lines), f"@zero_trip_entry({name})"
 

@@ -12,10 +12,10 @@ from tensflo.ir.tensir.entry import EntryGuard
 from tensflo.ir.tensir.types import TensIRTypeError
 
 from .conditions import Context
+from .empty_return import variant_lifters
 from .executor import Lifter
 from .guards import guard_terms
 from .infinite_seeds import int_against_infinity
-from .peel_seed import lift_peeled
 from .reorders import exchange_in_loop
 from .results import LiftResult, NotLiftable, Sym
 from .vectorize import collect_leaves, replace_terms
@@ -24,20 +24,33 @@ from .vectorize import collect_leaves, replace_terms
 def lift_function(module: L.Module, function: L.Function) -> LiftResult:
     """Lift one function by symbolic execution and loop-shape rules; raises `NotLiftable`."""
     try:
-        return Lifter(module, function).lift()
+        return lifted(module, function)[1]
     except TensIRTypeError as e:
         raise NotLiftable(function.loc, f"the lifted term is ill-typed: {e}") from None
     except NotLiftable as e:
-        peeled = lift_peeled(module, function)  # an infinite seed the first iteration replaces
-        if peeled is not None:
-            return peeled
-        mixed = int_against_infinity(function)  # the reason behind an int/float type error
-        if mixed is not None:
+        mixed = int_against_infinity(function) if "one element type" in e.reason else None
+        if mixed is not None:  # the reason behind an int/float type error
             raise mixed from e
         reorder = exchange_in_loop(function)  # the reason behind the symptom (reorders.py)
         if reorder is None:
             raise
         raise reorder from e
+
+
+def lifted(module: L.Module, function: L.Function) -> tuple[Lifter, LiftResult]:
+    """`function` lifted, with the lifter that did it: as written, else the first of its
+    rewritten forms that lifts (`empty_return.variant_lifters`: a seed's first iteration peeled,
+    the rest after `if not xs: return v`); raises the first error when none does."""
+    lifter = Lifter(module, function)
+    try:
+        return lifter, lifter.lift()
+    except (NotLiftable, TensIRTypeError) as first:
+        for other in variant_lifters(module, function):
+            try:
+                return other, other.lift()
+            except (NotLiftable, TensIRTypeError):
+                continue
+        raise first
 
 
 def entry_guards(module: L.Module, function: L.Function) -> tuple[EntryGuard, ...]:
@@ -49,8 +62,7 @@ def entry_guards(module: L.Module, function: L.Function) -> tuple[EntryGuard, ..
     out = guard_terms(function, lambda e: lifter.scalar(e, env, Context()))
     if any(isinstance(s, L.Check) for s in L.walk_stmts(function.body)):
         items = tuple_types(function)  # a tuple return: every item passes the same checks
-        late = Lifter(module, item_output(function, 0, items[0]).function if items else function)
-        late.lift()
+        late, _ = lifted(module, item_output(function, 0, items[0]).function if items else function)
         out += tuple(late.late)
     return out
 

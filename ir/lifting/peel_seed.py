@@ -15,18 +15,19 @@ is not decided reads or writes a variable holding it, there is no rewrite (None)
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop import ops as loop_ops
-from tensflo.ir.tensir import Var, rewrite
+from tensflo.ir.tensir import Term, Var, rewrite
 from tensflo.ir.tensir.types import TensIRTypeError
 
 from .build import mk
 from .conditions import Context
 from .executor import Lifter
 from .loop_rewrite import map_exprs
-from .results import LiftResult, NotLiftable, Sym
+from .results import NotLiftable, Sym
 
 _DECIDED = ("<", ">", "<=", ">=", "==", "!=")
 
@@ -35,21 +36,23 @@ class _Bail(Exception):
     """The first iteration is not evaluated exactly here."""
 
 
-def lift_peeled(module: L.Module, fn: L.Function) -> LiftResult | None:
-    """`fn` lifted with the first iteration of its first loop peeled, on the inputs where that
-    loop runs (`start < stop` joins the precondition); None where that does not lift."""
+def peeled_lifter(module: L.Module, fn: L.Function, given: Sequence[Term] = ()) -> Lifter | None:
+    """A lifter of `fn` with the first iteration of its first loop peeled, on the inputs where
+    that loop runs (`start < stop` joins the precondition, after `given`); None where the
+    rewrite does not apply."""
     peeled = peel_first_iteration(fn)
     if peeled is None:
         return None
     function, start, stop = peeled
     lifter = Lifter(module, function)
+    lifter.conditions.requires.extend(given)
     env: dict[str, Sym] = {p.name: Var(p.name, p.type) for p in fn.params}
     try:
         runs = mk("lt", lifter.scalar(start, env, Context()), lifter.scalar(stop, env, Context()))
-        lifter.conditions.requires.append(rewrite.simplify(runs))
-        return lifter.lift()
     except (NotLiftable, TensIRTypeError):
         return None
+    lifter.conditions.requires.append(rewrite.simplify(runs))
+    return lifter
 
 
 def peel_first_iteration(fn: L.Function) -> tuple[L.Function, L.Expr, L.Expr] | None:

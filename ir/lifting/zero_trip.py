@@ -18,17 +18,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TypeAlias
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop import ops as loop_ops
 from tensflo.ir.tensir import Lit, Term, Var, lit, print_term
 from tensflo.ir.tensir.entry import EntryCase
+from tensflo.ir.tensir.types import TensorType
 
 from .build import ONE, ZERO, mk
 
-Value: TypeAlias = int | float | bool | Var
-"""A value on the empty input: a Python constant, or a scalar parameter passed through."""
+
+@dataclass(frozen=True)
+class EmptyList:
+    """The value `[]`."""
+
+
+Value: TypeAlias = int | float | bool | Var | EmptyList
+"""A value on the empty input: a Python constant, a scalar parameter passed through, or `[]`."""
 
 
 class _Unknown(Exception):
@@ -53,7 +61,7 @@ def zero_trip_cases(function: L.Function, params: Sequence[Var], requires: Seque
                     ) -> tuple[tuple[EntryCase, ...], tuple[Term, ...]]:
     """The cases `len(x) == 0` of `function` with their values (see the module docstring) and
     the terms of `requires` they make unneeded (`1 <= len(x)`)."""
-    if function.result is None or not function.result.is_scalar or function.lang != "python":
+    if function.result is None or function.result.rank > 1 or function.lang != "python":
         return (), ()
     cases: list[EntryCase] = []
     covered: list[Term] = []
@@ -62,7 +70,7 @@ def zero_trip_cases(function: L.Function, params: Sequence[Var], requires: Seque
         if value is None:
             continue
         if not any(c.when == mk("eq", mk("len", p), ZERO) for c in cases):
-            cases.append(EntryCase(mk("eq", mk("len", p), ZERO), _term(value)))
+            cases.append(EntryCase(mk("eq", mk("len", p), ZERO), _term(value, function.result)))
         covered.append(term)
     return tuple(cases), tuple(covered)
 
@@ -83,6 +91,8 @@ def zero_trip_value(function: L.Function, params: Sequence[Var], empty: Var) -> 
     if value is None:
         return None
     assert function.result is not None
+    if isinstance(value, EmptyList) or not function.result.is_scalar:
+        return value if isinstance(value, EmptyList) and function.result.rank == 1 else None
     if isinstance(value, Var):
         return value if value.type == function.result else None
     return _coerce(value, function.result.elem)
@@ -110,17 +120,14 @@ class _ZeroTrip:
                     old = env.get(name)
                     env[name] = _coerce(v, _elem(old)) if old is not None else v
                 case L.For(_, start, stop, _, step):
-                    lo, hi = self.expr(start, env), self.expr(stop, env)
-                    if isinstance(lo, Var) or isinstance(hi, Var) or \
-                            (lo < hi if step > 0 else lo > hi):
+                    lo, hi = _const(self.expr(start, env)), _const(self.expr(stop, env))
+                    if lo < hi if step > 0 else lo > hi:
                         raise _Unknown()  # the loop may run
                 case L.While(cond, _):
                     if self.expr(cond, env) is not False:
                         raise _Unknown()
                 case L.If(cond, then, orelse):
-                    c = self.expr(cond, env)
-                    if isinstance(c, Var):
-                        raise _Unknown()
+                    c = _const(self.expr(cond, env))
                     out = self.block(then if c else orelse, env)
                     if out is not None:
                         return out
@@ -144,38 +151,43 @@ class _ZeroTrip:
                 return v
             case L.Len(L.Name(name)) if name == self.empty:
                 return 0
+            case L.Unary("not", L.Name(name)) if name == self.empty:
+                return True  # an empty list is false
+            case L.NewVec(_, None, None):
+                return EmptyList()
             case L.Binary(symbol, left, right):
                 op = loop_ops.BINARY[symbol]
-                a = self.expr(left, env)
-                if op.short_circuit is not None and not isinstance(a, Var):
+                a = _const(self.expr(left, env))
+                if op.short_circuit is not None:
                     if bool(a) == op.short_circuit:
                         return op.short_circuit
-                    return bool(self.expr(right, env))
-                b = self.expr(right, env)
-                if isinstance(a, Var) or isinstance(b, Var) or (op.partial and b == 0):
+                    return bool(_const(self.expr(right, env)))
+                b = _const(self.expr(right, env))
+                if op.partial and b == 0:
                     raise _Unknown()
                 if op.kind == "arithmetic" and not (math.isfinite(a) and math.isfinite(b)):
                     raise _Unknown()  # IEEE arithmetic on an infinity is not modelled
                 return op.evaluate(self.lang, a, b)
             case L.Unary(symbol, operand) if symbol in loop_ops.UNARY:
-                v = self.expr(operand, env)
-                if isinstance(v, Var):
-                    raise _Unknown()
-                return loop_ops.UNARY[symbol].evaluate(v)
+                return loop_ops.UNARY[symbol].evaluate(_const(self.expr(operand, env)))
             case L.Cond(cond, then, orelse):
-                c = self.expr(cond, env)
-                if isinstance(c, Var):
-                    raise _Unknown()
-                return self.expr(then if c else orelse, env)
+                return self.expr(then if _const(self.expr(cond, env)) else orelse, env)
             case L.Call(name, args) if name in ("min", "max") and len(args) == 2:
-                a, b = (self.expr(x, env) for x in args)
-                if isinstance(a, Var) or isinstance(b, Var):
-                    raise _Unknown()
+                a, b = (_const(self.expr(x, env)) for x in args)
                 return loop_ops.CALLS[name].evaluate(a, b)
         raise _Unknown()
 
 
+def _const(v: Value) -> int | float | bool:
+    """`v` where it is a constant; raises `_Unknown` for a parameter or a list."""
+    if isinstance(v, Var | EmptyList):
+        raise _Unknown()
+    return v
+
+
 def _elem(v: Value) -> str:
+    if isinstance(v, EmptyList):
+        raise _Unknown()
     if isinstance(v, Var):
         return v.type.elem
     return "bool" if isinstance(v, bool) else "int" if isinstance(v, int) else "float"
@@ -183,6 +195,8 @@ def _elem(v: Value) -> str:
 
 def _coerce(v: Value, elem: str) -> Value:
     """`v` as the interpreter stores it in a variable of element type `elem`."""
+    if isinstance(v, EmptyList):
+        raise _Unknown()
     if isinstance(v, Var):
         if v.type.elem != elem:
             raise _Unknown()
@@ -194,7 +208,9 @@ def _coerce(v: Value, elem: str) -> Value:
     return float(v) if elem == "float" else bool(v)
 
 
-def _term(v: Value) -> Term:
+def _term(v: Value, result: TensorType) -> Term:
+    if isinstance(v, EmptyList):
+        return mk("full", ZERO, lit(0.0 if result.elem == "float" else 0))  # `[]`
     return v if isinstance(v, Var) else lit(v)
 
 
@@ -203,9 +219,9 @@ def describe(cases: Sequence[EntryCase], covered: Sequence[Term]) -> str:
     def text(t: Term) -> str:
         if isinstance(t, Lit) and isinstance(t.value, float) and not math.isfinite(t.value):
             return repr(t.value)
-        return print_term(t)
+        return "[]" if not t.type.is_scalar else print_term(t)
 
     said = "; ".join(f"where {text(c.when)} the generated function returns {text(c.value)}"
                      for c in cases)
-    return (f"{said}: the source's value with every loop skipped (evaluated exactly on the loop "
-            f"IR); the program is proven where {' and '.join(map(text, covered))}")
+    return (f"{said}: the source's value there (its loop IR evaluated exactly, every loop "
+            f"running zero times); the program is proven where {' and '.join(map(text, covered))}")

@@ -193,7 +193,7 @@ def test_a_check_on_a_computed_vector_is_evaluated_by_the_target(
     assert generated([1.0, 2.0], [1.0, 3.0]) == pytest.approx(7.0 / 4.0)
 
 
-@pytest.mark.parametrize("name, where", [("in_loop", "late.py:45:9"), ("after_return", "late.py:56:5")])
+@pytest.mark.parametrize("name, where", [("in_loop", "late.py:45:9")])  # after_return: test_zero_trip
 def test_a_check_not_every_input_reaches_is_refused(compiled: tuple[dict[str, Any], dict[str, Any]],
                                                     name: str, where: str) -> None:
     r = compiled[0][name]

@@ -159,3 +159,62 @@ def test_the_case_is_after_the_type_check(kernels: tuple[dict[str, Any], dict[st
     with pytest.raises(TypeError):
         fn(["a"])
     assert fn([]) == math.inf and fn([2, 1]) == 1
+
+
+EARLY = '''
+def scale(xs: list[float]) -> list[float]:
+    if not xs:
+        return []
+    lo, hi = min(xs), max(xs)
+    if hi == lo:
+        raise ValueError("cannot scale constant data")
+    return [(x - lo) / (hi - lo) for x in xs]
+
+
+def after_return(xs: list[int]) -> int:
+    if len(xs) == 0:
+        return 0
+    s = 0
+    for x in xs:
+        s += x
+    if s == 0:
+        raise ValueError("zero")
+    return s
+'''
+
+
+def _outcome(f: Any, xs: list[Any]) -> tuple[str, Any]:
+    try:
+        out = f(xs)
+    except ValueError as e:
+        return "raises", type(e)
+    return "value", [float(v) for v in out] if hasattr(out, "__len__") else int(out)
+
+
+def test_an_empty_return_at_the_top_is_answered_at_the_entry(tmp_path: Path) -> None:
+    """`if not xs: return []` before the rest: the rest is lifted on `1 <= len(xs)` (with its
+    check after the computation), the empty list returns the source's value at the entry."""
+    (tmp_path / "early.py").write_text(EARLY)
+    results, namespace = compile_and_run(tmp_path / "early.py", EARLY, ["scale", "after_return"])
+    rng = random.Random(3)
+    for name in ("scale", "after_return"):
+        r = results[name]
+        assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+        assert "1 <= len(xs)" not in r.requires and "0 < len(xs)" not in r.requires, r.requires
+        fn = getattr(load_module(r.code, f"{name}_early"), name)
+        kinds = set()
+        for trial in range(200):
+            n = 0 if trial % 7 == 0 else rng.randint(1, 5)
+            xs = [rng.choice([2.0, -1.5, rng.uniform(-9, 9)]) for _ in range(n)] if name == "scale" \
+                else [rng.randint(-2, 2) if trial % 2 else rng.randint(-10**30, 10**30) for _ in range(n)]
+            (kind, want), (got_kind, got) = _outcome(namespace[name], xs), _outcome(fn, xs)
+            assert kind == got_kind, (name, xs, want, got)
+            if kind == "value" and name == "scale":
+                assert len(got) == len(want) and all(abs(a - b) <= 1e-12 for a, b in zip(got, want, strict=True)), \
+                    (xs, got, want)
+            elif kind == "value":
+                assert got == want, (xs, got, want)
+            else:
+                assert issubclass(got, want), (xs, got, want)
+            kinds.add((kind, n == 0))
+        assert {("value", True), ("value", False), ("raises", False)} <= kinds, kinds

@@ -1,0 +1,58 @@
+"""`if not xs: return v` at the top of a function: the rest is lifted on `1 <= len(xs)`.
+
+An early return on an empty input (`not xs`, `len(xs) == 0`, `len(xs) < 1`, `len(xs) <= 0` of a
+vector parameter), before any other statement, leaves the rest of the function to the non-empty
+inputs: the function without that statement is lifted on `1 <= len(xs)`, and the empty input is
+answered at the generated entry by `zero_trip`, which evaluates the whole function there (the
+test is decided, `v` returned). `variant_lifters` gives the lifters of the rewritten forms a
+function is tried in when it does not lift as written: a seed's first iteration peeled
+(`peel_seed`), the rest after an empty return, and that rest peeled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from tensflo.ir.loop import nodes as L
+from tensflo.ir.tensir import Var
+
+from .build import ONE, mk
+from .executor import Lifter
+from .peel_seed import peeled_lifter
+
+
+def emptiness_test(cond: L.Expr, vectors: set[str]) -> str | None:
+    """The vector parameter `cond` tests for emptiness, or None."""
+    match cond:
+        case L.Unary("not", L.Name(x)) if x in vectors:
+            return x
+        case L.Binary(op, L.Len(L.Name(x)), L.Const(c)) if x in vectors and not isinstance(c, bool):
+            return x if (op, c) in (("==", 0), ("<", 1), ("<=", 0)) else None
+        case L.Binary(op, L.Const(c), L.Len(L.Name(x))) if x in vectors and not isinstance(c, bool):
+            return x if (op, c) in (("==", 0), (">", 1), (">=", 0)) else None
+    return None
+
+
+def variant_lifters(module: L.Module, fn: L.Function) -> Iterator[Lifter]:
+    """Lifters (not yet run) of the rewritten forms of `fn`, each with the precondition its
+    rewrite holds on (see the module docstring)."""
+    peeled = peeled_lifter(module, fn)
+    if peeled is not None:
+        yield peeled
+    first = fn.body[0] if fn.body else None
+    if not isinstance(first, L.If) or first.orelse or not first.then \
+            or not isinstance(first.then[-1], L.Return):
+        return
+    vectors = {p.name: Var(p.name, p.type) for p in fn.params if p.type.rank == 1}
+    x = emptiness_test(first.cond, set(vectors))
+    if x is None:
+        return
+    rest = replace(fn, body=fn.body[1:])
+    given = [mk("le", ONE, mk("len", vectors[x]))]
+    lifter = Lifter(module, rest)
+    lifter.conditions.requires.extend(given)
+    yield lifter
+    peeled = peeled_lifter(module, rest, given)
+    if peeled is not None:
+        yield peeled
