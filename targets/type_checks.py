@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from tensflo.ir.tensir import OPS, App, Function, Lit, Term, Var, print_term
 from tensflo.ir.tensir.entry import CheckedFunction
+from tensflo.ir.tensir.plain_conditions import plain_condition
 
 from .pyexpr import RenderError
 
@@ -161,8 +162,8 @@ def entry_checks(fn: CheckedFunction, params: Sequence[str]) -> tuple[str, str]:
     computed = computed_conditions(fn)
     call = f"({', '.join(names[p] for p in fn.params)})"
 
-    def condition(t: Term) -> str:
-        if t in computed:  # evaluated by the target's own code for the term
+    def condition(t: Term, by_target: bool = True) -> str:
+        if by_target and t in computed:  # evaluated by the target's own code for the term
             return f"bool({fn.name}__check{computed.index(t)}{call})"
         return guard_expr(t, names)
 
@@ -170,7 +171,7 @@ def entry_checks(fn: CheckedFunction, params: Sequence[str]) -> tuple[str, str]:
         message = repr(g.message) if g.message else ""
         if g.message_code and _reads_only(g.message_code, {p.name for p in fn.params if names[p] == p.name}):
             message = g.message_code
-        lines.append(f"    if {' and '.join(condition(c) for c in conjuncts(g.fails))}:")
+        lines.append(f"    if {' and '.join(condition(c, g.computed) for c in conjuncts(g.fails))}:")
         lines.append(f"        raise {g.exception}({message})")
     for case in fn.cases:  # answered by the entry itself (entry_cases.py): no precondition there
         lines += [f"    if {guard_expr(case.when, names)}:", "        return"]
@@ -219,20 +220,26 @@ def conjuncts(t: Term) -> list[Term]:
 
 
 def computed_conditions(fn: Function) -> list[Term]:
-    """The conditions of `fn`'s entry check (the conjuncts of its guards, then its `requires`)
-    that plain Python over the arguments cannot evaluate (a reduction, a map, a slice: a
-    computed vector), in order, each once. The target renders each as a function of the
-    parameters (`check_functions`), evaluated where the conjuncts before it hold."""
+    """The conditions of `fn`'s entry check (the conjuncts of its guards marked `computed`,
+    then its `requires`) that plain Python over the arguments cannot evaluate (a reduction, a
+    map, a slice: a computed value; `ir.tensir.plain_conditions`), in order, each once. The
+    target renders each as a function of the parameters (`check_functions`), evaluated where
+    the conjuncts before it hold. A guard not marked is plain Python or not generated."""
     if not isinstance(fn, CheckedFunction):
         return []
     names = {p: p.name for p in fn.params}
     out: list[Term] = []
-    for t in [*(c for g in fn.guards for c in conjuncts(g.fails)), *checked_requires(fn)]:
+    for t in [*(c for g in fn.guards if g.computed for c in conjuncts(g.fails)),
+              *checked_requires(fn)]:
+        if t in out:
+            continue
+        if not plain_condition(t):
+            out.append(t)
+            continue
         try:
             guard_expr(t, names)
         except RenderError:
-            if t not in out:
-                out.append(t)
+            out.append(t)
     return out
 
 

@@ -26,12 +26,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tensflo.ir.loop import nodes as L
-from tensflo.ir.tensir import App, Term, Var, free_vars, lit, print_term, rewrite
+from tensflo.ir.tensir import Term, Var, free_vars, lit, rewrite
 from tensflo.ir.tensir.entry import EntryGuard
+from tensflo.ir.tensir.plain_conditions import plain_condition
 
 from .build import conj, mk
 from .conditions import Context
-from .results import NotLiftable, Sym
+from .results import NotLiftable, Obligation, Sym
 
 if TYPE_CHECKING:
     from .executor import Lifter
@@ -64,7 +65,8 @@ def late_check(lifter: Lifter, s: L.Check, env: dict[str, Sym], ctx: Context) ->
         raise NotLiftable(s.loc, f"a check raising {s.guard.exception} whose condition depends on "
                                  f"{', '.join(sorted(v.name for v in stray))}, not only on the "
                                  f"parameters")
-    if _computed_vector(fails, params) is None:
+    plain = plain_condition(fails)
+    if plain:
         # the entry check evaluates the condition as the source does (short-circuiting, raising
         # IndexError where the source does): its reads are no preconditions, as for entry guards
         del lifter.conditions.reads[known:]
@@ -72,42 +74,17 @@ def late_check(lifter: Lifter, s: L.Check, env: dict[str, Sym], ctx: Context) ->
     # so it is evaluated only where the source reaches the check without raising
     prior = [*lifter.conditions.requires, *_reads_so_far(lifter)]
     guard = EntryGuard(rewrite.simplify(mk("and", conj(prior), fails)) if prior else fails,
-                       s.guard.exception, s.guard.message)
+                       s.guard.exception, s.guard.message, computed=not plain)
     if guard.fails == lit(False):
         return guard  # never raises: nothing to check or assume
     lifter.late.append(guard)
+    if not plain:  # where it holds, the target's value of the condition is the source's
+        lifter.conditions.obligations.append(Obligation(
+            "check domain", s.loc, tuple(prior), (), (), domain_of=fails))
     passes = rewrite.simplify(mk("not", fails))
     if passes not in lifter.conditions.requires:
         lifter.conditions.requires.append(passes)
     return guard
-
-
-_OF_VECTORS = ("len", "index", "transpose")
-"""The ops the entry check applies to vectors: lengths and entries of the arguments."""
-
-
-def _computed_vector(t: Term, params: set[Var]) -> Term | None:
-    """The first subterm of `t` that computes with a vector other than taking a length or an
-    entry of a parameter (a slice, a map, a reduction such as `reduce_sum(xs)`), or None."""
-    if t.type.rank and t not in params and not (isinstance(t, App) and t.op.name in _OF_VECTORS):
-        return t
-    if isinstance(t, App):
-        for a in t.args:
-            if not isinstance(a, Term):
-                return t  # a lambda
-            if a.type.rank and t.op.name not in _OF_VECTORS:
-                return t
-            if (found := _computed_vector(a, params)) is not None:
-                return found
-    return None
-
-
-def print_or_name(t: Term) -> str:
-    """`t` as TensIR text, or its op's name where it has none (a non-finite literal)."""
-    try:
-        return print_term(t)
-    except ValueError:
-        return t.op.name if isinstance(t, App) else type(t).__name__
 
 
 def _reads_so_far(lifter: Lifter) -> list[Term]:

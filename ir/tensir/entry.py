@@ -26,6 +26,11 @@ class EntryGuard:
     message: str = ""
     message_code: str = ""
     """The message as Python over the parameters' source names (an f-string), or empty."""
+    computed: bool = False
+    """`fails` (a conjunction) may be evaluated by the target's code where plain Python cannot
+    evaluate it (a check on computed values after the loops, `ir/lifting/late_checks.py`: the
+    conjuncts before the condition state its reads, and the proof shows it in its domain there).
+    Other guards are evaluated as plain Python only (`ir.tensir.plain_conditions`)."""
 
 
 @dataclass(frozen=True)

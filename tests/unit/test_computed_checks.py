@@ -69,6 +69,15 @@ def ratio_capped(xs: list[float], ys: list[float]) -> float:
     return sx - sy
 
 
+def steep(xs: list[float], y: float) -> float:
+    s = 0.0
+    for x in xs:
+        s += x
+    if math.sqrt(abs(y)) / y > 10.0:
+        raise ValueError("too steep")
+    return s * y
+
+
 def bounded_squares(xs: list[int]) -> int:
     s = 0
     for x in xs:
@@ -77,7 +86,7 @@ def bounded_squares(xs: list[int]) -> int:
         raise ValueError("too large")
     return s
 '''
-NAMES = ["weighted", "cosine", "ratio_capped", "bounded_squares"]
+NAMES = ["weighted", "cosine", "ratio_capped", "steep", "bounded_squares"]
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +120,8 @@ def _args(name: str, rng: random.Random) -> tuple[Any, ...]:
     n = rng.randint(0, 12)
     if name == "bounded_squares":
         return ([rng.randint(-40, 40) for _ in range(n)],)
+    if name == "steep":
+        return _floats(rng, n), rng.choice([0.0, 0.001, -0.001, 0.5, 4.0, rng.uniform(-1, 1)])
     m = n if rng.random() < 0.9 else rng.randint(0, 12)
     return _floats(rng, n), _floats(rng, m)
 
@@ -152,7 +163,8 @@ def test_the_check_is_a_precondition_and_the_proof_unbounded(
         compiled: tuple[dict[str, Any], dict[str, Any]], name: str) -> None:
     r = compiled[0][name]
     assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
-    assert any("reduce_sum(" in q for q in r.requires), r.requires  # stated as TensIR
+    check = "sqrt(abs(y)) / y > 10.0" if name == "steep" else "reduce_sum("
+    assert any(check in q for q in r.requires), r.requires  # stated as TensIR
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -163,7 +175,7 @@ def test_numpy_raises_and_computes_as_cpython(
     seen, worst = _compare(name, namespace[name], got, 400, seed=NAMES.index(name))
     print(f"{name}: exceptions {seen}, largest relative error {worst:.3g}")
     assert seen.get("ValueError", 0) > 0, seen  # the check (or the lengths) tripped
-    if name == "ratio_capped":
+    if name in ("ratio_capped", "steep"):
         assert seen.get("ZeroDivisionError", 0) > 0, seen
 
 
@@ -182,6 +194,41 @@ def test_a_division_before_the_check_raises_zero_division_not_the_check(
     with pytest.raises(ValueError, match="ratio too large"):
         got([300.0], [2.0])
     assert got([3.0, 1.0], [1.0, 1.0]) == 2.0
+
+
+def test_a_scalar_check_the_target_evaluates_keeps_its_divisor_and_domain(
+        compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """`sqrt(abs(y)) / y > 10.0` is not plain Python for the entry check: the target evaluates
+    it, so its divisor `y != 0.0` stays a precondition before it (CPython raises
+    ZeroDivisionError at y == 0, the target would compute inf), and the proof shows the
+    condition inside its domain where the conjuncts before it hold."""
+    r = compiled[0]["steep"]
+    assert "y != 0.0" in r.requires, r.requires
+    assert [o["status"] for o in r.obligations if o["kind"] == "check domain"] == ["unsat"]
+    got = load_module(r.code, "steep_order").steep
+    with pytest.raises(ZeroDivisionError) as e:
+        got([1.0], 0.0)
+    assert type(e.value) is not ValueError and "precondition" in str(e.value)
+    with pytest.raises(ValueError, match="too steep"):
+        got([1.0], 0.001)
+    assert got([1.0, 2.0], 4.0) == 12.0
+
+
+def test_a_guard_before_the_loops_is_plain_python_only(tmp_path: Path) -> None:
+    """The target evaluates only checks after the loops (whose reads the lifter keeps); the
+    same condition at the top is refused by the numpy target as before, not evaluated there."""
+    path = tmp_path / "early.py"
+    text = SOURCE.split("def steep")[0] + (
+        "def early(xs: list[float], y: float) -> float:\n"
+        "    if math.sqrt(abs(y)) / y > 10.0:\n"
+        "        raise ValueError('too steep')\n"
+        "    s = 0.0\n"
+        "    for x in xs:\n"
+        "        s += x\n"
+        "    return s * y\n")
+    path.write_text(text)
+    r = compile_and_run(path, text, ["early"])[0]["early"]
+    assert not r.lifted and "a guard uses sqrt" in " ".join(str(d) for d in r.diagnostics)
 
 
 def test_ints_in_the_check_are_exact(compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
