@@ -35,23 +35,35 @@ GOALS = {"tensflo --version": "≤ 0.15 s", "tensflo targets": "≤ 0.5 s",
 
 PROFILE = """## Where the CPU of a warm compile goes
 
-From `python -X importtime` and cProfile of `tensflo compile benchmarks/kernels/cpp/gemv.cc
---function gemv --target numpy` (and dot.cc, axpy.py), shares of the process's CPU:
+From `python -X importtime`, cProfile and the CPU time of `tensflo compile
+benchmarks/kernels/cpp/dot.cc --function dot --target numpy` (and gemv.cc, axpy.py), shares of
+the process's CPU:
 
-- imports, about 60%: numpy (about a quarter of the imports; the TensIR op table and the random
-  inputs use it), tensflo's own modules (most of it building dataclasses), z3 (the prover), the
-  numpy target with jinja2 (its module template), pluggy and importlib.metadata (the plugins'
-  entry points), libclang's bindings. The llvm target (about 15 ms: its int32 proofs and
-  llvmlite.ir) and the llm plugin (about 14 ms: its synthesizer, prompts and client) are imported
-  because they add options to `compile`, and a loaded plugin registers its components.
-  No longer imported by a compile: lark (the TensIR text parser, now loaded on the first parse),
-  the other language's frontend (plugin manifests record the extensions each frontend reads),
-  multiprocessing (only for a portfolio proof or a batch) and the llvm code generator.
-- proving the obligations with z3, about 15%, and the random-input check (drawing inputs in the
-  domain, running the loop IR and the TensIR program), about 10%: the work of the compile itself.
-- the C++ frontend: with a warm header cache a few ms (libclang reads `<vector>` from a
-  precompiled header) instead of about 50 ms, and no `g++ -E -v` subprocess (the include
-  directories are remembered).
+- imports, a little over half: numpy (about 40 ms: the TensIR op table and the random inputs
+  use it), tensflo's own modules (about 60 ms, a third of it building dataclasses), z3 (about
+  20 ms), jinja2 (about 10 ms, the numpy target's module template), libclang's bindings, pluggy.
+- proving the obligations with z3, about 15%; the random-input check (drawing inputs in the
+  domain, running the loop IR and the TensIR program), about 10%; the C++ frontend with a warm
+  header cache, 5% (dot) to 10% (gemv): the work of the compile itself.
+
+What the `tensflo` program no longer spends on a warm compile (each measured alone on dot.cc):
+
+- OpenBLAS starting its worker threads when numpy is imported, about 40 ms of CPU (on the other
+  core): compile, lift, render, ops, targets, plugins and cache run with one BLAS thread unless
+  OPENBLAS_NUM_THREADS, OMP_NUM_THREADS or MKL_NUM_THREADS is set (bench keeps BLAS's default).
+- the garbage collector's passes over the objects the imports create, 15 to 45 ms: it is off
+  during start-up (imports, plugins, the parser), then those objects are frozen and it runs for
+  the command.
+- the llvm target, the llm plugin and the gemmini target, about 25 ms, imported only because they
+  add options to `compile`: the plugin manifests record the options, which stand in on the
+  parser until one is given or the plugin's component is used.
+- `importlib.metadata` (with email, zipfile, csv), about 25 ms: the plugins' entry points are read
+  from the `*.dist-info` directories on sys.path directly (about 1 ms).
+
+Still imported by a numpy compile without being used: the llvm target's 32-bit proofs (about
+8 ms; the pipeline imports `targets/llvm/int32_source` for every target), the batch modules
+(about 9 ms; `lift_commands` imports `batch.command` for the batch options), `fractions` (the
+SMT encoder).
 """
 
 API_SCRIPT = """
@@ -112,6 +124,7 @@ def main() -> int:
     env.update(PYTHONPYCACHEPREFIX=str(scratch / "pycache"),
                TENSFLO_CACHE_DIR=str(scratch / "cache"))
     rows: list[tuple[str, float, float]] = []
+    load_before = os.getloadavg()[0]
 
     def row(label: str, argv: list[str], cold: bool = False) -> None:
         wall, cpu = measure(argv, env, args.repeat, scratch / "cache" if cold else None)
@@ -134,6 +147,7 @@ def main() -> int:
         api = json.loads(done.stdout)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    load_after = os.getloadavg()[0]
     for item in api:
         name = Path(item["kernel"]).name
         rows.append((f"API tensflo.compile {name} (first call)", *item["first"]))
@@ -146,7 +160,9 @@ def main() -> int:
         "",
         f"`python benchmarks/startup.py --repeat {args.repeat}`: median of {args.repeat} runs "
         "after one uncounted run; CPU is user + system time of the process. Machine: "
-        f"{os.cpu_count()} cores, shared (other jobs ran at the same time, so walls are noisy).",
+        f"{os.cpu_count()} cores, shared: load average (1 min) {load_before:.1f} at the start, "
+        f"{load_after:.1f} at the end (other jobs ran at the same time: walls are noisy, CPU "
+        "less so).",
         "Goals from issue 16: " + "; ".join(f"{k} {v}" for k, v in GOALS.items()) + ".",
         "Cold: tensflo's user cache directory is emptied before each run (plugin manifests, the "
         "C/C++ frontends' precompiled headers and the compiler's include directories are "
