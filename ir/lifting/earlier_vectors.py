@@ -5,8 +5,8 @@ maxima `left_max`, `right_max`) carries the table's whole definition (scans insi
 updates) into its condition: `s + (min(L[i], R[i]) - h[i]) == reduce_sum(... L[:i + 1] ...)`.
 The solver unfolds the definitions and does not decide it in time, though the step holds for any
 vectors `L`, `R` of those lengths. Each such vector `T` becomes a fresh vector `V` with
-`len(V) == len(T)` (a fact `T` satisfies), so the new condition, proven for every such `V`,
-implies the old one.
+`len(V) == len(T)` (and, for a matrix, the same row length: facts `T` satisfies), so the new
+condition, proven for every such `V`, implies the old one.
 
 Only the preservation condition is rewritten, and only vectors that are over the parameters (no
 loop state), computed with a recursive definition (a reduction or a scan), and read on both sides
@@ -32,7 +32,7 @@ def generalize_vectors(ob: Obligation, params: frozenset[Var]) -> Obligation:
     if ob.kind != "preservation" or not ob.goals:
         return ob
     terms = [*ob.assume, *(t for pair in ob.hyps + ob.goals for t in pair)]
-    taken = {v.name for t in terms for v in free_vars(t)}
+    taken = {v.name for t in terms for u in _subterms(t) for v in _names(u)}
     found: list[Term] = []
     for t in terms:
         _computed(t, params, found)
@@ -47,6 +47,9 @@ def generalize_vectors(ob: Obligation, params: frozenset[Var]) -> Obligation:
         taken.add(name)
         mapping[t] = Var(name, t.type)
         facts.append(mk("eq", mk("len", mapping[t]), mk("len", t)))
+        if t.type.rank == 2:  # a matrix's rows have a length too
+            facts.append(mk("eq", mk("len", mk("transpose", mapping[t])),
+                            mk("len", mk("transpose", t))))
     if not mapping:
         return ob
     return replace(ob, assume=(*(replace_terms(a, mapping) for a in ob.assume), *facts),
@@ -66,6 +69,16 @@ def _computed(t: Term, params: frozenset[Var], out: list[Term]) -> None:
         for a in t.args:
             if isinstance(a, Term):
                 _computed(a, params, out)
+
+
+def _names(t: Term) -> set[Var]:
+    """The variables `t` binds or reads at its top: free ones and its lambdas' parameters."""
+    out = set(free_vars(t))
+    if isinstance(t, App):
+        for a in t.args:
+            if isinstance(a, Lambda):
+                out.update(a.params)
+    return out
 
 
 def _occurs(t: Term, within: Term) -> bool:
