@@ -62,7 +62,21 @@ def _numpy(a: Any, b: Any, s0: Any) -> Any:
 def _step(enc: Encoder, elem: str, acc: str, a: str, b: str) -> str:
     """One step `a * acc + b` (the product abstracted as `reduce_mul`'s is, even for numerals,
     so unrolled and recursive forms are equal term for term)."""
+    _commutes(enc, elem)
     return f"(+ {enc.mul(elem, a, acc, numerals_exact=False)} {b})"
+
+
+def _commutes(enc: Encoder, elem: str) -> None:
+    """Under the nonlinear abstraction, state that the uninterpreted product commutes (a fact of
+    multiplication): the source may write `s * a` or `a * s`, the op's step is `a * s`."""
+    if not enc.abstract_nonlinear:
+        return
+    sort = SORTS[elem]
+    name = enc.declare_fun(f"tf_mul_{sort}", [sort, sort], sort)
+    fact = (f"(forall ((x {sort}) (y {sort})) (! (= ({name} x y) ({name} y x)) "
+            f":pattern (({name} x y))))")
+    if fact not in enc.assumptions:
+        enc.assumptions.append(fact)
 
 
 def _rec_fn(enc: Encoder, elem: str) -> str:
@@ -131,6 +145,7 @@ def _ipow_smt(enc: Encoder, x: SVal, k: SVal) -> SVal:
     sort = SORTS[x.elem]
     name = f"tf_ipow_{sort}"
     one = "1" if x.elem == "int" else "1.0"
+    _commutes(enc, x.elem)
     step = enc.mul(x.elem, "x", f"({name} x (- k 1))", numerals_exact=False)
     enc.define(name, f"(define-fun-rec {name} ((x {sort}) (k Int)) {sort} "
                      f"(ite (<= k 0) {one} {step}))")
