@@ -63,7 +63,9 @@ def peel_first_iteration(fn: L.Function) -> tuple[L.Function, L.Expr, L.Expr] | 
     if k is None:
         return None
     loop = fn.body[k]
-    params = {p.name for p in fn.params}
+    assert isinstance(loop, L.For | L.While)
+    changed = {*L.assigned_vars(fn.body[:k]), *L.assigned_vars(loop.body)}
+    params = {p.name for p in fn.params} - changed  # the bounds read the arguments as called
     if not isinstance(loop, L.For) or loop.step != 1 or not _over(loop.start, params) \
             or not _over(loop.stop, params) or loop.var in L.assigned_vars(loop.body):
         return None

@@ -108,6 +108,8 @@ class _ZeroTrip:
     def block(self, body: Sequence[L.Stmt], env: dict[str, Value | None]) -> Value | None:
         """The returned value, or None when the block ends without returning."""
         for s in body:
+            if isinstance(s, L.Decl) and s.name == self.empty:
+                raise _Unknown()  # the empty list is replaced
             match s:
                 case L.Decl(name, type_, None):
                     env.pop(name, None)

@@ -218,3 +218,46 @@ def test_an_empty_return_at_the_top_is_answered_at_the_entry(tmp_path: Path) -> 
                 assert issubclass(got, want), (xs, got, want)
             kinds.add((kind, n == 0))
         assert {("value", True), ("value", False), ("raises", False)} <= kinds, kinds
+
+
+SHADOWED = '''
+_INF = float("inf")
+
+
+def rebound(xs: list[float], n: int) -> float:
+    n = n - 3
+    low = _INF
+    best = 0.0
+    for i in range(n):
+        if xs[i] < low:
+            low = xs[i]
+        elif xs[i] - low > best:
+            best = xs[i] - low
+    return best
+
+
+def replaced(xs: list[float]) -> float:
+    m = _INF
+    xs = [1.0]
+    for x in xs:
+        m = min(m, x)
+    return m
+'''
+
+
+def test_bounds_read_after_a_reassignment_are_not_peeled_or_emptied(tmp_path: Path) -> None:
+    """`n` reassigned before the loop: the peel's `start < stop` over the arguments would not be
+    the loop's; `xs` replaced: its length on the call is not the loop's. Neither is rewritten,
+    so neither answers an input the source does not."""
+    from tensflo.ir.lifting.peel_seed import peel_first_iteration
+
+    module = parse_python("shadowed.py", SHADOWED)
+    rebound = module.function("rebound")
+    assert rebound is not None and peel_first_iteration(rebound) is None
+    assert _value_in(module, "replaced") is None
+
+
+def _value_in(module: Any, name: str) -> Any:
+    fn = module.function(name)
+    params = tuple(Var(p.name, p.type) for p in fn.params)
+    return zero_trip_value(fn, params, params[0])
