@@ -40,8 +40,27 @@ def _intrinsic(b: ir.IRBuilder, name: str, v: Any) -> Any:
     return b.call(b.module.declare_intrinsic(name, [v.type]), [v])
 
 
+QUOTIENT = "tensflo.quotient32"
+"""The module's internal function computing `quotient32`'s value, inlined by LLVM. A function of
+its own, so that a drop-in computing its floats in single precision (`dropin.single_precision`
+rewrites the `double`s of the lifted functions) leaves this double arithmetic as it is."""
+
+
 def quotient32(b: ir.IRBuilder, a: Any, d: Any) -> Any:
     """The i32 value of C's `a / d` for i32 values `a` and `d` with `d` not 0 or -1."""
+    fn = b.module.globals.get(QUOTIENT)
+    if fn is None:
+        fn = _quotient_function(b.module)
+    return b.call(fn, [a, d])
+
+
+def _quotient_function(module: ir.Module) -> ir.Function:
+    fn = ir.Function(module, ir.FunctionType(I32, [I32, I32]), QUOTIENT)
+    fn.linkage = "internal"
+    fn.attributes.add("alwaysinline")
+    fn.attributes.add("nounwind")
+    a, d = fn.args
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
     one = ir.Constant(F64, 1.0)
     big = _intrinsic(b, "llvm.fabs", b.sitofp(a, F64))
     div = _intrinsic(b, "llvm.fabs", b.sitofp(d, F64))
@@ -49,7 +68,8 @@ def quotient32(b: ir.IRBuilder, a: Any, d: Any) -> Any:
     e = b.fsub(big, b.fmul(t, div))
     t = b.select(b.fcmp_ordered(">=", e, div), b.fadd(t, one), t)
     negative = b.icmp_signed("<", b.xor(a, d), ir.Constant(I32, 0))
-    return b.fptosi(b.select(negative, b.fneg(t), t), I32)
+    b.ret(b.fptosi(b.select(negative, b.fneg(t), t), I32))
+    return fn
 
 
 def remainder32(b: ir.IRBuilder, a: Any, d: Any) -> Any:
@@ -58,4 +78,4 @@ def remainder32(b: ir.IRBuilder, a: Any, d: Any) -> Any:
     return b.sub(a, b.mul(quotient32(b, a, d), d))
 
 
-__all__ = ["quotient32", "remainder32"]
+__all__ = ["QUOTIENT", "quotient32", "remainder32"]

@@ -2,12 +2,16 @@
 (`targets/llvm/int_div.py`: a reciprocal and one correction), which vectorizes. The results equal
 C's truncating `/` and `%` (and Python's `//`, `%` built on them) computed exactly, on random
 int32 operands over the whole range, near the int32 limits, next to multiples of the divisor,
-and for the divisors 0, 1 and -1; the optimized loop has no scalar `sdiv`/`srem`. i64 division
+and for the divisors 0, 1 and -1; the optimized loop has no scalar `sdiv`/`srem`; a drop-in over
+`float`s (whose lifted code computes in single precision) still divides its ints exactly. i64 division
 by constants (LLVM's scalar `sdiv`) is checked over the whole int64 range too."""
 
 from __future__ import annotations
 
+import ctypes
 import re
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,3 +150,27 @@ def test_int64_division_of_a_wide_product() -> None:
     want = [_c_div(2 * int(e) * int(e), 255) for e in x]
     assert [int(g) for g in k(x)] == want
 
+
+def test_a_single_precision_drop_in_divides_ints_exactly(tmp_path: Path) -> None:
+    """The quotient's double arithmetic is a function of its own, which the single-precision
+    rewrite of a drop-in over `float`s leaves in double (in float, 2^31 - 1 / 1 was -2^31)."""
+    src = tmp_path / "k.c"
+    src.write_text("void qdiv(int n, const int *a, const int *b, float s, float *out) {\n"
+                   "    for (int i = 0; i < n; i++) out[i] = s * (float)(a[i] / b[i]);\n}\n")
+    so = tmp_path / "qdiv.so"
+    tensflo = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tensflo"
+    done = subprocess.run([str(tensflo), "compile", str(src), "-f", "qdiv", "--target", "llvm",
+                           "--emit", "so", "-o", str(so), "-q"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    fn = ctypes.CDLL(str(so)).qdiv
+    fn.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_float, ctypes.c_void_p]
+    rng = np.random.default_rng(1)
+    a = rng.integers(LO, HI, 3000, endpoint=True, dtype=np.int64)
+    b = rng.integers(-60, 60, 3000)
+    b[b == 0] = 7  # C's x / 0 is undefined
+    a[:4], b[:4] = [HI, LO, 123456789, LO + 1], [1, 1, 3, -1]
+    a, b = a.astype(np.int32), b.astype(np.int32)
+    out = np.zeros(len(a), np.float32)
+    fn(len(a), a.ctypes.data, b.ctypes.data, 1.0, out.ctypes.data)
+    want = np.array([_c_div(int(x), int(y)) for x, y in zip(a, b, strict=True)], np.float32)
+    assert np.array_equal(out, want), np.flatnonzero(out != want)[:5]
