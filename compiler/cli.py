@@ -156,9 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         registry = load_registry()
         parser = build_parser(registry, selected)
         try:
-            args = parser.parse_args(argv)
-            if registry.load_given_options(args):  # a plugin's options stood in: now its own
-                args = build_parser(registry, selected).parse_args(argv)
+            args = _parse(registry, parser, argv, selected)
         except SystemExit as e:  # --help and --version
             return e.code if isinstance(e.code, int) else ExitCode.OK
         if program:
@@ -194,6 +192,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.enable()
         if registry is not None:
             registry.close()
+
+
+def _parse(registry: Registry, parser: argparse.ArgumentParser, argv: list[str],
+           selected: str) -> argparse.Namespace:
+    """Parse `argv`; again with the real options of the plugins whose stand-ins it used, or,
+    when it does not parse, with the plugins that failed to import the last time retried (the
+    error then names the plugins whose package is not installed)."""
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as first:
+        error = first
+        if registry.retry_failed():
+            try:
+                return build_parser(registry, selected).parse_args(argv)
+            except UsageError as again:
+                error = again
+        notes = [f"plugin {name!r} is not loaded: {line}"
+                 for name, line in registry.not_installed.items()]
+        if not notes:
+            raise
+        raise UsageError("\n".join([str(error), *notes])) from error
+    if registry.load_given_options(args):  # a plugin's options stood in: now its own
+        args = build_parser(registry, selected).parse_args(argv)
+    return args
 
 
 def one_blas_thread(command: str, environ: MutableMapping[str, str]) -> bool:

@@ -229,6 +229,17 @@ class Registry:
         self._save()
         return bool(used)
 
+    def retry_failed(self) -> list[str]:
+        """Import again the plugins not imported yet that failed the last time (a package
+        installed since may have mended them: their options are not known); their names."""
+        retried = [name for name in self._order
+                   if (pending := self._pending.get(name)) is not None
+                   and pending.manifest is not None and pending.manifest.error is not None]
+        for name in retried:
+            self._load(name, strict=False)
+        self._save()
+        return retried
+
     def close(self) -> None:
         """Remove the ops this registry added from the op table."""
         from tensflo.ir.tensir import OPS

@@ -23,7 +23,9 @@ DOT = REPO / "benchmarks" / "kernels" / "cpp" / "dot.cc"
 PLUGINS = ("tensflo.plugins.llm.plugin", "tensflo.targets.llvm.target",
            "tensflo.targets.gemmini.plugin")
 SCRIPT = """
-import json, sys
+import json, os, sys
+for name in filter(None, os.environ.get("BLOCKED", "").split(",")):
+    sys.modules[name] = None  # as if not installed
 from tensflo.compiler.cli import main
 status = main(sys.argv[2:])
 sys.stdout.flush()
@@ -32,8 +34,8 @@ print(json.dumps({"status": status, "loaded": [m for m in json.loads(sys.argv[1]
 """
 
 
-def run(cache: Path, *argv: str) -> tuple[int, list[str], str, str]:
-    env = {**os.environ, "TENSFLO_CACHE_DIR": str(cache)}
+def run(cache: Path, *argv: str, blocked: str = "") -> tuple[int, list[str], str, str]:
+    env = {**os.environ, "TENSFLO_CACHE_DIR": str(cache), "BLOCKED": blocked}
     env.pop("TENSFLO_DISABLE_PLUGIN_AUTOLOAD", None)
     done = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(PLUGINS), *argv], env=env,
                           capture_output=True, text=True, timeout=120, cwd=REPO)
@@ -68,6 +70,20 @@ def test_a_warm_compile_imports_no_plugin_for_its_options_and_a_given_one_does(t
                                  "--target", "llvm", "--fp", "strict")
     assert status == 0 and "--fp strict" in out
     assert "tensflo.targets.llvm.target" in loaded and "tensflo.plugins.llm.plugin" not in loaded
+
+
+def test_options_of_a_plugin_that_failed_to_import_come_back_once_it_imports(tmp_path):
+    argv = ["compile", str(DOT), "--function", "dot", "--target", "llvm", "--fp", "strict"]
+    for _ in range(2):  # cold, then with the failure remembered
+        status, _, _, err = run(tmp_path, *argv, blocked="llvmlite")
+        assert status == 2
+        assert err.splitlines() == [
+            "tensflo: error: unrecognized arguments: --fp strict (see `tensflo --help`)",
+            "note: plugin 'llvm' is not loaded: this needs llvmlite, which is not installed: "
+            "pip install 'tensflo[llvm]'"]
+    status, loaded, out, err = run(tmp_path, *argv)  # llvmlite is there again
+    assert status == 0 and "--fp strict" in out, err
+    assert "tensflo.targets.llvm.target" in loaded
 
 
 def _parser_with(add: callable) -> tuple[argparse.ArgumentParser, list[argparse.Action]]:
