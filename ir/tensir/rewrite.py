@@ -97,12 +97,44 @@ def fold(t: Term) -> Term:
         n = a.term(0)
         if isinstance(n, App) and n.op.name == "len":
             return n
+        # len(full(len(y) + c, v)) -> len(y) + c (lengths and constants adding up to >= 0)
+        if n.type == INT and _nonnegative_sum(n):
+            return n
+    # len(scan_sum(x)) -> len(x), len(a - b) -> len(a) (ops keeping their operand's shape);
+    # len(transpose(scan_sum(m))) -> len(transpose(m)), the same for the column count
+    if name == "len" and isinstance(a, App):
+        flipped = a.op.name == "transpose" and isinstance(a.args[0], App)
+        inner = a.term(0) if flipped else a
+        assert isinstance(inner, App)
+        if inner.op.name in _SAME_SHAPE and inner.type.rank >= (2 if flipped else 1):
+            x = inner.term(0)
+            return OPS["len"](OPS["transpose"](x) if flipped else x)
+        # len(append(x, e)) -> len(x) + 1; len(transpose(append(m, e))) -> len(e)
+        if inner.op.name == "append":
+            if flipped:
+                return OPS["len"](inner.term(1))
+            return fold(OPS["add"](OPS["len"](inner.term(0)), lit(1)))
     # stride_update(x, s, k, full(1, v))[s] -> v (the one position written)
     if name == "index" and isinstance(a, App) and a.op.name == "stride_update" and a.term(1) == b:
         vals = a.term(3)
         if isinstance(vals, App) and vals.op.name == "full" and _is(vals.term(0), 1):
             return vals.term(1)
     return t
+
+
+_SAME_SHAPE = frozenset({"scan_sum", "scan_max", *(op.name for op in ELEMWISE.values())})
+"""Ops whose result has the shape of their first operand (elementwise: of both)."""
+
+
+def _nonnegative_sum(t: Term) -> bool:
+    """`t` is a sum of lengths and int constants adding to at least 0 (`len(x) + 1`)."""
+    constant = 0
+    for sign, u in sum_terms(t):
+        if isinstance(u, Lit) and type(u.value) is int:
+            constant += sign * u.value
+        elif not (sign > 0 and isinstance(u, App) and u.op.name == "len"):
+            return False
+    return constant >= 0
 
 
 def _normal_sum(t: Term) -> Term | None:

@@ -369,6 +369,50 @@ def _len_of_full(draw: st.DrawFn) -> tuple[Term, Term]:
     return OPS["len"](OPS["full"](n, v)), n
 
 
+def _len_kept(x: Term) -> bool:
+    """`len(x)` is already simplified (the rules below rewrite the length of their root only)."""
+    return rewrite.simplify(OPS["len"](x)) == OPS["len"](x)
+
+
+@st.composite
+def _len_of_full_sum(draw: st.DrawFn) -> tuple[Term, Term]:
+    # len(full(len(y) + c, v)) -> len(y) + c
+    y = draw(st.sampled_from([vec("int"), mat("float")]).flatmap(operands).filter(_len_kept))
+    v = draw(st.sampled_from([INT, FLOAT]).flatmap(lambda t: operands(t, 1)))
+    n = rewrite.simplify(OPS["add"](OPS["len"](y), lit(draw(st.integers(1, 3)))))
+    return OPS["len"](OPS["full"](n, v)), n
+
+
+@st.composite
+def _len_of_same_shape(draw: st.DrawFn) -> tuple[Term, Term]:
+    # len(scan_sum(x)) -> len(x), len(a - b) -> len(a); len(transpose(...)) of matrices the same
+    flipped = draw(st.booleans())
+    t = draw(st.sampled_from([mat("int"), mat("float")] if flipped
+                             else [vec("int"), vec("float"), mat("int")]))
+    x = draw(operands(t).filter(lambda x: _len_kept(OPS["transpose"](x) if flipped else x)))
+    kind = draw(st.sampled_from(["scan_sum", "scan_max", "add", "sub", "mul"]))
+    if kind == "scan_max" and t.rank != 1:
+        kind = "scan_sum"
+    if kind.startswith("scan"):
+        inner = OPS[kind](x)
+    else:
+        inner = OPS[f"{'vec' if t.rank == 1 else 'matrix'}_elemwise_{kind}"](x, draw(operands(t)))
+    if flipped:
+        return OPS["len"](OPS["transpose"](inner)), OPS["len"](OPS["transpose"](x))
+    return OPS["len"](inner), OPS["len"](x)
+
+
+@st.composite
+def _len_of_append(draw: st.DrawFn) -> tuple[Term, Term]:
+    # len(append(x, e)) -> len(x) + 1; len(transpose(append(m, e))) -> len(e)
+    t = draw(st.sampled_from([vec("int"), vec("float"), mat("int"), mat("float")]))
+    x = draw(operands(t).filter(_len_kept))
+    e = draw(operands(t.with_rank(t.rank - 1)))
+    if t.rank == 2 and draw(st.booleans()) and _len_kept(e):
+        return OPS["len"](OPS["transpose"](OPS["append"](x, e))), OPS["len"](e)
+    return OPS["len"](OPS["append"](x, e)), rewrite.simplify(OPS["add"](OPS["len"](x), lit(1)))
+
+
 @st.composite
 def _read_of_one_write(draw: st.DrawFn) -> tuple[Term, Term]:
     # stride_update(x, s, k, full(1, v))[s] -> v
@@ -460,6 +504,9 @@ RULES: dict[str, Template] = {
     "x[0:len(x)] -> x": _full_slice(),
     "len(stride_update(x, s, k, vals)) -> len(x)": _len_of_update(),
     "len(full(len(y), v)) -> len(y)": _len_of_full(),
+    "len(full(len(y) + c, v)) -> len(y) + c": _len_of_full_sum(),
+    "len(scan_sum(x)) -> len(x), len(a - b) -> len(a)": _len_of_same_shape(),
+    "len(append(x, e)) -> len(x) + 1, len(transpose(append(m, e))) -> len(e)": _len_of_append(),
     "stride_update(x, s, k, full(1, v))[s] -> v": _read_of_one_write(),
     "vec_map(x, lambda e: e) -> x": _map_identity(),
     "vec_map(x, lambda e: e + s) -> vec_scalar_add(x, s)":
