@@ -8,6 +8,8 @@ same obligations; other 2-D tables filled from their own entries stay refused by
 from __future__ import annotations
 
 import random
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import numpy as np
 import pytest
 
 from tensflo.compiler.differential import load_module
-from tensflo.compiler.pipeline import read_module
+from tensflo.compiler.pipeline import Options, compile_file, read_module
 from tensflo.compiler.verify import check_obligations
 from tensflo.ir.lifting import dp_table2d, lift_function
 from tensflo.ir.tensir import OPS, Term, lit
@@ -215,3 +217,49 @@ def test_a_wrong_table_is_refuted_by_the_obligations(tmp_path: Path,
     report = check_obligations(wrong.obligations, [Z3Verifier()], timeout=30)
     statuses = [res.status for _, res, _ in report.results]
     assert report.level == "none" and "sat" in statuses, statuses
+
+
+CPP = '''#include <vector>
+std::vector<std::vector<long>> sat(const std::vector<std::vector<long>>& a, int n, int m) {
+    std::vector<std::vector<long>> t(n + 1, std::vector<long>(m + 1, 0));
+    for (int i = 1; i <= n; i++)
+        for (int j = 1; j <= m; j++)
+            t[i][j] = t[i - 1][j] - t[i - 1][j - 1] + a[i - 1][j - 1] + t[i][j - 1];
+    return t;
+}
+'''
+CPP_MAIN = '''
+#include <iostream>
+int main() {
+    int k; std::cin >> k;
+    while (k--) {
+        int n, m; std::cin >> n >> m;
+        std::vector<std::vector<long>> a(n, std::vector<long>(m));
+        for (auto &row : a) for (auto &v : row) std::cin >> v;
+        for (auto &row : sat(a, n, m)) { for (long v : row) std::cout << v << ' '; std::cout << '|'; }
+        std::cout << '\\n';
+    }
+}
+'''
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+def test_a_cpp_summed_area_table_lifts_and_equals_gxx(tmp_path: Path) -> None:
+    source = tmp_path / "sat.cc"
+    source.write_text(CPP)
+    (r,) = compile_file(str(source), ["sat"], load_registry(), Options(timeout=30, synth=()))
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    fn = load_module(r.code, "box_cpp_sat").sat
+    exe = tmp_path / "sat"
+    (tmp_path / "main.cc").write_text(CPP + CPP_MAIN)
+    subprocess.run(["g++", "-O2", "-o", str(exe), str(tmp_path / "main.cc")], check=True)
+    rng = random.Random(2)
+    cases = [_matrix(rng, rng.randint(1, 6), rng.randint(1, 6), big=False) for _ in range(40)]
+    text = [str(len(cases))] + [f"{len(a)} {len(a[0])} " + " ".join(str(v) for row in a for v in row)
+                                for a in cases]
+    out = subprocess.run([str(exe)], input="\n".join(text), capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    for a, line in zip(cases, out, strict=True):
+        want = [[int(v) for v in row.split()] for row in line.split("|")[:-1]]
+        got = [[int(v) for v in row] for row in plain(fn(a, len(a), len(a[0])))]
+        assert got == want, (a, got, want)
