@@ -12,7 +12,7 @@ from tensflo.ir.tensir.entry import EntryGuard
 from tensflo.ir.tensir.types import TensIRTypeError
 
 from .conditions import Context
-from .empty_return import variant_lifters
+from .empty_return import empty_return, variant_lifters
 from .executor import Lifter
 from .guards import guard_terms
 from .infinite_seeds import int_against_infinity
@@ -45,11 +45,17 @@ def lifted(module: L.Module, function: L.Function) -> tuple[Lifter, LiftResult]:
     try:
         return lifter, lifter.lift()
     except (NotLiftable, TensIRTypeError) as first:
+        errors: list[NotLiftable | TensIRTypeError] = []
         for other in variant_lifters(module, function):
             try:
                 return other, other.lift()
-            except (NotLiftable, TensIRTypeError):
-                continue
+            except (NotLiftable, TensIRTypeError) as e:
+                errors.append(e)
+        found = empty_return(function)
+        test = {x.loc for x in L.sub_exprs(found[0].cond)} if found is not None else set()
+        if isinstance(first, NotLiftable) and first.loc in test:  # the rest's reason
+            raise next((e for e in errors if isinstance(e, NotLiftable) and e.loc not in test),
+                       first) from None
         raise first
 
 

@@ -1,7 +1,7 @@
 """`if not xs: return v` at the top of a function: the rest is lifted on `1 <= len(xs)`.
 
 An early return on an empty input (`not xs`, `len(xs) == 0`, `len(xs) < 1`, `len(xs) <= 0` of a
-vector parameter), before any other statement, leaves the rest of the function to the non-empty
+vector parameter, or several such tests joined by `or`), before any other statement, leaves the rest of the function to the non-empty
 inputs: the function without that statement is lifted on `1 <= len(xs)`, and the empty input is
 answered at the generated entry by `zero_trip`, which evaluates the whole function there (the
 test is decided, `v` returned). `variant_lifters` gives the lifters of the rewritten forms a
@@ -15,23 +15,42 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from tensflo.ir.loop import nodes as L
-from tensflo.ir.tensir import Var
+from tensflo.ir.tensir import Term, Var
 
 from .build import ONE, mk
 from .executor import Lifter
 from .peel_seed import peeled_lifter
 
 
-def emptiness_test(cond: L.Expr, vectors: set[str]) -> str | None:
-    """The vector parameter `cond` tests for emptiness, or None."""
+def emptiness_test(cond: L.Expr, vectors: set[str]) -> list[str]:
+    """The vector parameters `cond` holds exactly when one of them is empty (`not a or not b`),
+    or [] when it is no such test."""
     match cond:
         case L.Unary("not", L.Name(x)) if x in vectors:
-            return x
+            return [x]
         case L.Binary(op, L.Len(L.Name(x)), L.Const(c)) if x in vectors and not isinstance(c, bool):
-            return x if (op, c) in (("==", 0), ("<", 1), ("<=", 0)) else None
+            return [x] if (op, c) in (("==", 0), ("<", 1), ("<=", 0)) else []
         case L.Binary(op, L.Const(c), L.Len(L.Name(x))) if x in vectors and not isinstance(c, bool):
-            return x if (op, c) in (("==", 0), (">", 1), (">=", 0)) else None
-    return None
+            return [x] if (op, c) in (("==", 0), (">", 1), (">=", 0)) else []
+        case L.Binary("or", a, b):
+            left, right = emptiness_test(a, vectors), emptiness_test(b, vectors)
+            return [*left, *right] if left and right else []
+    return []
+
+
+def empty_return(fn: L.Function) -> tuple[L.If, L.Function, list[Term]] | None:
+    """`fn`'s leading `if <a vector is empty>: ...; return v`, the function without it, and the
+    precondition the rest is lifted on (`1 <= len(x)` for each tested vector); None otherwise."""
+    first = fn.body[0] if fn.body else None
+    if not isinstance(first, L.If) or first.orelse or not first.then \
+            or not isinstance(first.then[-1], L.Return):
+        return None
+    vectors = {p.name: Var(p.name, p.type) for p in fn.params if p.type.rank == 1}
+    tested = emptiness_test(first.cond, set(vectors))
+    if not tested:
+        return None
+    given: list[Term] = [mk("le", ONE, mk("len", vectors[x])) for x in dict.fromkeys(tested)]
+    return first, replace(fn, body=fn.body[1:]), given
 
 
 def variant_lifters(module: L.Module, fn: L.Function) -> Iterator[Lifter]:
@@ -40,16 +59,10 @@ def variant_lifters(module: L.Module, fn: L.Function) -> Iterator[Lifter]:
     peeled = peeled_lifter(module, fn)
     if peeled is not None:
         yield peeled
-    first = fn.body[0] if fn.body else None
-    if not isinstance(first, L.If) or first.orelse or not first.then \
-            or not isinstance(first.then[-1], L.Return):
+    found = empty_return(fn)
+    if found is None:
         return
-    vectors = {p.name: Var(p.name, p.type) for p in fn.params if p.type.rank == 1}
-    x = emptiness_test(first.cond, set(vectors))
-    if x is None:
-        return
-    rest = replace(fn, body=fn.body[1:])
-    given = [mk("le", ONE, mk("len", vectors[x]))]
+    _, rest, given = found
     lifter = Lifter(module, rest)
     lifter.conditions.requires.extend(given)
     yield lifter

@@ -142,6 +142,21 @@ class _ZeroTrip:
                     raise _Unknown()
         return None
 
+    def short_circuit(self, short: bool, left: L.Expr, right: L.Expr,
+                      env: dict[str, Value | None]) -> bool:
+        """`left or right` (`short` True) or `left and right` (False), as CPython evaluates it;
+        a left side not known here that CPython evaluates without raising (an emptiness test)
+        is decided by a right side giving `short` (the value is then `short` either way)."""
+        try:
+            a = _const(self.expr(left, env))
+        except _Unknown:
+            if not _plain_test(left) or bool(_const(self.expr(right, env))) != short:
+                raise
+            return short
+        if bool(a) == short:
+            return short
+        return bool(_const(self.expr(right, env)))
+
     def expr(self, e: L.Expr, env: dict[str, Value | None]) -> Value:
         match e:
             case L.Const(value):
@@ -159,11 +174,9 @@ class _ZeroTrip:
                 return EmptyList()
             case L.Binary(symbol, left, right):
                 op = loop_ops.BINARY[symbol]
-                a = _const(self.expr(left, env))
                 if op.short_circuit is not None:
-                    if bool(a) == op.short_circuit:
-                        return op.short_circuit
-                    return bool(_const(self.expr(right, env)))
+                    return self.short_circuit(op.short_circuit, left, right, env)
+                a = _const(self.expr(left, env))
                 b = _const(self.expr(right, env))
                 if op.partial and b == 0:
                     raise _Unknown()
@@ -178,6 +191,14 @@ class _ZeroTrip:
                 a, b = (_const(self.expr(x, env)) for x in args)
                 return loop_ops.CALLS[name].evaluate(a, b)
         raise _Unknown()
+
+
+def _plain_test(e: L.Expr) -> bool:
+    """Whether `e` is an emptiness test of a list, which CPython evaluates without raising."""
+    return isinstance(e, L.Unary) and e.op == "not" and isinstance(e.operand, L.Name) or \
+        isinstance(e, L.Binary) and e.op in ("==", "<", "<=", ">", ">=") and \
+        any(isinstance(x, L.Len) and isinstance(x.operand, L.Name) for x in (e.left, e.right)) \
+        and any(isinstance(x, L.Const) for x in (e.left, e.right))
 
 
 def _const(v: Value) -> int | float | bool:

@@ -171,6 +171,25 @@ def scale(xs: list[float]) -> list[float]:
     return [(x - lo) / (hi - lo) for x in xs]
 
 
+def dot_or_zero(a: list[float], b: list[float]) -> float:
+    if not a or not b:
+        return 0.0
+    s = 0.0
+    for i in range(len(a)):
+        s += a[i] * b[i]
+    return s
+
+
+def convolve(a: list[int], b: list[int]) -> list[int]:
+    if not a or not b:
+        return []
+    out = [0] * (len(a) + len(b) - 1)
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            out[i + j] += x * y
+    return out
+
+
 def after_return(xs: list[int]) -> int:
     if len(xs) == 0:
         return 0
@@ -261,3 +280,24 @@ def _value_in(module: Any, name: str) -> Any:
     fn = module.function(name)
     params = tuple(Var(p.name, p.type) for p in fn.params)
     return zero_trip_value(fn, params, params[0])
+
+
+def test_an_empty_return_on_either_list(tmp_path: Path) -> None:
+    """`if not a or not b: return 0.0`: one case per list (the left test need not be known when
+    the right one decides), the rest lifted on both non-empty; where the rest does not lift, the
+    reason is the rest's, not the emptiness test's."""
+    (tmp_path / "early.py").write_text(EARLY)
+    results, namespace = compile_and_run(tmp_path / "early.py", EARLY, ["dot_or_zero", "convolve"])
+    r = results["dot_or_zero"]
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    notes = " ".join(d.message for d in r.diagnostics)
+    assert "where len(a) == 0 the generated function returns 0.0; where len(b) == 0" in notes, notes
+    fn = load_module(r.code, "dot_or_zero_early").dot_or_zero
+    rng = random.Random(4)
+    for _ in range(100):
+        n = rng.randint(0, 4)
+        a = [rng.uniform(-5, 5) for _ in range(n)]
+        b = [rng.uniform(-5, 5) for _ in range(n + rng.randint(0, 2) if rng.random() < 0.8 else 0)]
+        assert abs(float(fn(a, b)) - namespace["dot_or_zero"](a, b)) <= 1e-12, (a, b)
+    text = " ".join(str(d) for d in results["convolve"].diagnostics)
+    assert "out is a vector being built" in text and "a scalar is needed" not in text, text
