@@ -154,6 +154,7 @@ def array_entries(ns: str) -> dict[str, PyEntry]:
         "scan_sum": Template(f"{ns}.cumsum({{0}}, axis=0)"),
         "scan_max": Template(f"{ns}.maximum.accumulate({{0}})"),
         "linear_recurrence": call("linear_recurrence", 3),
+        "linear_recurrence_scan": call("linear_recurrence_scan", 3),
         "ipow": call("ipow", 2),
         "matrix_row_sum": Template(f"{ns}.sum({{0}}, axis=1)", ATOM, (0,)),
         "outer": Template(f"{ns}.multiply.outer({{0}}, {{1}})", ATOM),

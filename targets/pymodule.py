@@ -34,7 +34,7 @@ from .type_checks import check_functions, with_entry_checks
 HELPER_NAMES = ("c_div", "c_mod", "py_div", "py_mod", "append_rows")
 """The runtime helpers every Python target defines (in `cnum`, `torch_runtime`, `array_runtime`)."""
 OPTIONAL_HELPERS = ("int_matmul", "sum_axis", "prod_axis", "matmul_or_zeros", "array_of",
-                    "stride_update", "linear_recurrence", "ipow")
+                    "stride_update", "linear_recurrence", "linear_recurrence_scan", "ipow")
 """Helpers only some targets' renderings call (mlx's int matrix product, guarded reductions and
 inputs)."""
 BUFFER_DTYPES = {"int": "int64", "float": "float64", "bool": "bool"}

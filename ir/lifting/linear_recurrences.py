@@ -20,7 +20,7 @@ from collections.abc import Callable
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import Term, Var, free_vars, lit, rewrite
 
-from .build import ZERO, coerce, mk
+from .build import ONE, ZERO, coerce, mk
 from .results import NotLiftable
 from .strides import affine
 from .vectorize import PendingRead, vectorize
@@ -61,6 +61,42 @@ def linear_summary(loc: L.Loc, name: str, init: Term, new: Term, v: Var, i: Var,
     except NotLiftable:
         raise NotLiftable(loc, f"{shown}: the factor and the term are not of {name}'s type "
                                f"{v.type}") from None
+    over = _vectors(loc, shown, a, b, i, lo, names, pending)
+    return lambda bound: mk("linear_recurrence", *over(bound), init)
+
+
+def linear_trace(loc: L.Loc, entry: Term, v: Var, after: Term, init: Term, i: Var, lo: Term,
+                 loop_vars: set[Var], names: set[str], pending: list[PendingRead]
+                 ) -> Summary | None:
+    """The vector a loop builds by pushing `entry` once per iteration, when `entry` is the state
+    `v` of a linear recurrence (`v' = after`) after its update (`linear_recurrence_scan(A, B,
+    init)`) or before it (`init`, then that trace without its last entry); None otherwise."""
+    found = linear_update(after, v)
+    if found is None or entry not in (after, v):
+        return None
+    if (free_vars(found[0]) | free_vars(found[1])) & (loop_vars - {i}):
+        return None
+    try:
+        a, b = (coerce(t, v.type) for t in found)
+        over = _vectors(loc, "", a, b, i, lo, names, pending)
+    except NotLiftable:
+        return None
+
+    def trace(bound: Term) -> Term:
+        scan = mk("linear_recurrence_scan", *over(bound), init)
+        if entry == after:
+            return scan
+        n = mk("max", mk("sub", bound, lo), ZERO)
+        return mk("stride_update", mk("full", n, init), ONE, ONE, mk("take", scan, mk("sub", n, ONE)))
+
+    return trace
+
+
+def _vectors(loc: L.Loc, shown: str, a: Term, b: Term, i: Var, lo: Term, names: set[str],
+             pending: list[PendingRead]) -> Callable[[Term], tuple[Term, Term]]:
+    """`bound -> (A, B)`: the factors and terms over the iterations `[lo, bound)`, copies of a
+    value the loop does not change; raises `NotLiftable` (naming `shown`) when one that varies is
+    no vector of inputs."""
     for t, what in ((a, "factor"), (b, "term")):
         if i in free_vars(t):
             try:
@@ -70,12 +106,11 @@ def linear_summary(loc: L.Loc, name: str, init: Term, new: Term, v: Var, i: Var,
                                        f"is no vector of inputs: {e.reason}") from None
 
     def over(t: Term, bound: Term) -> Term:
-        """`t` over the iterations `[lo, bound)`: its vector, or copies of a loop-invariant `t`."""
         if i in free_vars(t):
             return vectorize(loc, t, i, lo, bound, names)
         return mk("full", mk("max", mk("sub", bound, lo), ZERO), t)
 
-    return lambda bound: mk("linear_recurrence", over(a, bound), over(b, bound), init)
+    return lambda bound: (over(a, bound), over(b, bound))
 
 
 def is_linear_statement(value: L.Expr, name: str) -> bool:

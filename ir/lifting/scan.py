@@ -19,6 +19,7 @@ from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars, lit, rewrite
 
 from .build import mk, term_arg
 from .counter_values import counter_values
+from .linear_recurrences import linear_trace
 from .loop_rules import Summary, reduction_parts
 from .results import Empty, NotLiftable, Sym
 from .sequence import hoisted_map, replace_outside_lambdas
@@ -49,6 +50,10 @@ def running_scans(s: L.For, state: dict[str, Var], before: dict[str, Sym], new: 
             continue
         parts = reduction_parts(rewrite.simplify(after), v)
         if parts is None:
+            linear = linear_trace(s.loc, entry, v, rewrite.simplify(after), init, i, lo, loop_vars,
+                                  names, pending)
+            if linear is not None:
+                out[name] = linear
             continue
         kind, rest = parts
         if free_vars(rest) & (loop_vars - {i}) or i not in free_vars(rest):

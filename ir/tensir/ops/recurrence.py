@@ -29,11 +29,11 @@ import numpy as np
 
 from ..opdef import DomainError, OpDef, register
 from ..smt import SORTS, Encoder, SVal
-from ..terms import Term
+from ..terms import Lit, Term
 from ..types import INT, TensIRTypeError, TensorType
 from .rules import NUMERIC, expect_rank, same_elem
 from .scalar import SCALAR_OPS
-from .structural import INDEX
+from .structural import APPEND, INDEX, SLICE
 
 
 def _infer(a: TensorType, b: TensorType, s0: TensorType) -> TensorType:
@@ -119,6 +119,51 @@ LINEAR_RECURRENCE = register(OpDef(
 
 
 
+def _scan_infer(a: TensorType, b: TensorType, s0: TensorType) -> TensorType:
+    return _infer(a, b, s0).with_rank(1)
+
+
+def _scan_numpy(a: Any, b: Any, s0: Any) -> Any:
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        raise DomainError(f"linear_recurrence_scan: {a.shape[0]} factors for {b.shape[0]} terms")
+    dtype = np.result_type(a, b, np.asarray(s0))
+    s, out = np.asarray(s0).item(), []
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        s = x * s + y
+        out.append(s)
+    if dtype.kind == "i":  # int64 values wrap as every other int64 op's do
+        out = [(v + 2**63) % 2**64 - 2**63 for v in out]
+    return np.asarray(out, dtype=dtype)
+
+
+def _scan_smt(enc: Encoder, a: SVal, b: SVal, s0: SVal) -> SVal:
+    n = b.dims[0]
+    enc.require(f"(= {a.dims[0]} {n})")
+    assert s0.expr is not None
+    name, fa, fb, start = _rec_fn(enc, s0.elem), enc.materialize(a), enc.materialize(b), s0.expr
+    return enc.tensor(s0.elem, (n,), lambda idx: f"({name} {fa} {fb} {start} (+ {idx[0]} 1))")
+
+
+def _scan_step(prev: Term, args: tuple[Any, ...], i: Term) -> Term:
+    """`scan(a[:i + 1], b[:i + 1], s0) == append(scan(a[:i], b[:i], s0), lr(a[:i + 1], ...))`."""
+    end = SCALAR_OPS["add"](i, Lit(1, INT))
+    a, b = (SLICE(x, Lit(0, INT), end) for x in args[:2])
+    return APPEND(prev, LINEAR_RECURRENCE(a, b, args[2]))
+
+
+LINEAR_RECURRENCE_SCAN = register(OpDef(
+    name="linear_recurrence_scan", params=("a", "b", "s0"), arity=3, infer=_scan_infer,
+    numpy=_scan_numpy, smt=_scan_smt,
+    doc="the value after each step of linear_recurrence: out[k] = linear_recurrence(a[:k + 1], "
+        "b[:k + 1], s0)",
+    domain="a and b have one length", prefix_args=(0, 1), prefix_step=_scan_step,
+))
+"""The trace of the fold (a running value pushed once per iteration): entry `k` is the recursive
+function at length `k + 1`, as a scan's entry is its reduction's, so one more entry unfolds by one
+step."""
+
+
 def _ipow_infer(x: TensorType, k: TensorType) -> TensorType:
     expect_rank("ipow", x, 0, "the base")
     same_elem("ipow", NUMERIC, x)
@@ -162,4 +207,4 @@ IPOW = register(OpDef(
 that raises for a negative exponent, where Python's `**` gives a float and the op is undefined,
 so no input gets a wrong number."""
 
-RECURRENCE_OPS = ("linear_recurrence", "ipow")
+RECURRENCE_OPS = ("linear_recurrence", "linear_recurrence_scan", "ipow")
