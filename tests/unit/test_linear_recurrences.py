@@ -131,12 +131,37 @@ def digit_prefixes(digits: list[int], base: int) -> list[int]:
         out.append(v)
         v = v * base + d
     return out
+
+
+def dp_table(digits: list[int], base: int) -> list[int]:
+    n = len(digits)
+    dp = [0] * (n + 1)
+    for i in range(1, n + 1):
+        dp[i] = base * dp[i - 1] + digits[i - 1]
+    return dp
+
+
+def ema_table(xs: list[float], alpha: float) -> list[float]:
+    out = [0.0] * len(xs)
+    prev = 0.0
+    for i in range(len(xs)):
+        prev = alpha * xs[i] + (1 - alpha) * prev
+        out[i] = prev
+    return out
+
+
+def tripled(xs: list[float], alpha: float) -> float:
+    s = alpha
+    for x in xs:
+        s = 3 * s - x
+    return s
 '''
 LIFTED = {"horner": "real", "digits_value": "integer", "backward_digits": "integer",
           "per_entry": "integer", "per_entry_down": "integer", "zipped_float": "real",
           "alternating": "integer", "counter_term": "integer", "running_sum_and_product": "integer",
           "poly_by_powers": "real", "int_poly_by_powers": "integer", "power_of": "integer",
-          "ema_trace": "real", "digit_prefixes": "integer"}
+          "ema_trace": "real", "digit_prefixes": "integer", "dp_table": "integer",
+          "ema_table": "real", "tripled": "real"}
 REFUSED = {"coupled": ("60:5", "reads t, which the loop also changes")}
 
 
@@ -158,7 +183,7 @@ def _int_args(name: str, rng: random.Random) -> list[Any]:
         return [rng.choice([2, -3, 10**6, entry()]), rng.randint(0, 70)]
     if name == "int_poly_by_powers":
         return [[entry() for _ in range(n)], rng.choice([2, -3, 10, entry()])]
-    if name in ("digits_value", "backward_digits", "digit_prefixes"):
+    if name in ("digits_value", "backward_digits", "digit_prefixes", "dp_table"):
         return [[rng.randint(0, 9) for _ in range(n)], rng.choice([2, 10, 16, -7, 10**6])]
     if name == "per_entry":
         b = [entry() for _ in range(n)]
@@ -175,7 +200,7 @@ def _float_args(name: str, rng: random.Random) -> list[Any]:
     def entry() -> float:
         return rng.uniform(-2.0, 2.0)
 
-    if name in ("horner", "poly_by_powers", "ema_trace"):
+    if name in ("horner", "poly_by_powers", "ema_trace", "ema_table", "tripled"):
         return [[entry() for _ in range(n)], rng.uniform(-1.5, 1.5)]
     return [[entry() for _ in range(n)], [entry() for _ in range(n)], entry()]
 
@@ -188,7 +213,7 @@ def test_recurrences_lift_with_an_unbounded_proof(compiled: tuple[dict[str, Any]
     assert r.arithmetic == LIFTED[name]
     if name != "running_sum_and_product":
         op = "ipow(" if "pow" in name else "linear_recurrence_scan(" if name in (
-            "ema_trace", "digit_prefixes") else "linear_recurrence("
+            "ema_trace", "digit_prefixes", "dp_table", "ema_table") else "linear_recurrence("
         assert op in r.tensir, r.tensir
 
 
