@@ -46,11 +46,14 @@ def lifted(module: L.Module, function: L.Function) -> tuple[Lifter, LiftResult]:
         return lifter, lifter.lift()
     except (NotLiftable, TensIRTypeError) as first:
         errors: list[NotLiftable | TensIRTypeError] = []
-        for other in variant_lifters(module, function):
+        for kind, other in variant_lifters(module, function):
             try:
                 return other, other.lift()
             except (NotLiftable, TensIRTypeError) as e:
                 errors.append(e)
+                if kind == "int seed" and isinstance(e, NotLiftable) and isinstance(first, NotLiftable) \
+                        and "one element type" in first.reason:
+                    first = e  # the reason with the seed an int
         found = empty_return(function)
         test = {x.loc for x in L.sub_exprs(found[0].cond)} if found is not None else set()
         if isinstance(first, NotLiftable) and first.loc in test:  # the rest's reason

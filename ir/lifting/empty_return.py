@@ -6,7 +6,8 @@ inputs: the function without that statement is lifted on `1 <= len(xs)`, and the
 answered at the generated entry by `zero_trip`, which evaluates the whole function there (the
 test is decided, `v` returned). `variant_lifters` gives the lifters of the rewritten forms a
 function is tried in when it does not lift as written: a seed's first iteration peeled
-(`peel_seed`), the rest after an empty return, and that rest peeled.
+(`peel_seed`), an infinite seed only ints meet stored as an int (`infinite_seeds`), the rest
+after an empty return, and that rest peeled.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tensflo.ir.tensir import Term, Var
 
 from .build import ONE, mk
 from .executor import Lifter
+from .infinite_seeds import int_seed_variant
 from .peel_seed import peeled_lifter
 
 
@@ -53,19 +55,23 @@ def empty_return(fn: L.Function) -> tuple[L.If, L.Function, list[Term]] | None:
     return first, replace(fn, body=fn.body[1:]), given
 
 
-def variant_lifters(module: L.Module, fn: L.Function) -> Iterator[Lifter]:
+def variant_lifters(module: L.Module, fn: L.Function) -> Iterator[tuple[str, Lifter]]:
     """Lifters (not yet run) of the rewritten forms of `fn`, each with the precondition its
-    rewrite holds on (see the module docstring)."""
-    peeled = peeled_lifter(module, fn)
-    if peeled is not None:
-        yield peeled
+    rewrite holds on and its kind (`peel`, `int seed`, `rest`; see the module docstring)."""
+    ints = int_seed_variant(fn)
+    for kind, form in (("peel", fn), ("int seed", ints)):
+        if form is not None and kind == "int seed":
+            yield kind, Lifter(module, form)
+        peeled = peeled_lifter(module, form) if form is not None else None
+        if peeled is not None:
+            yield kind, peeled
     found = empty_return(fn)
     if found is None:
         return
     _, rest, given = found
     lifter = Lifter(module, rest)
     lifter.conditions.requires.extend(given)
-    yield lifter
+    yield "rest", lifter
     peeled = peeled_lifter(module, rest, given)
     if peeled is not None:
-        yield peeled
+        yield "rest", peeled

@@ -237,7 +237,7 @@ class Lifter:
               want: TensorType | None = None) -> Sym:
         match e:
             case L.Const(number) if isinstance(number, float) and math.isinf(number):
-                return seed_term(number)  # a seed of a fold, or refused (infinite_seeds)
+                return seed_term(number, want)  # a seed of a fold, or refused (infinite_seeds)
             case L.Const(number):
                 if want is not None and want.elem == "float" and isinstance(number, int) and want.is_scalar:
                     return lit(float(number))

@@ -17,35 +17,46 @@ reads it (`peel_seed`: that iteration is then written out before the loop).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars
-from tensflo.ir.tensir.types import FLOAT
+from tensflo.ir.tensir.types import FLOAT, INT, TensorType
 
 from .build import ONE, mk
 from .results import NotLiftable
 
 INF = Var("inf seed", FLOAT)
 """The variable standing for `float("inf")` while lifting (its name is no Python name)."""
+INT_INF = Var("int inf seed", INT)
+"""The same among ints: a seed stored where only ints meet it (`int_seed_variant`). Proven for
+every int seed, the program holds for one below (above) every input, as for the infinity."""
+SEEDS = (INF, INT_INF)
 
 _COMPARISONS = ("<", ">", "<=", ">=")
 _EXTREMA = ("max", "min")
 
 
-def seed_term(number: float) -> Term:
-    """The term of a non-finite float constant: `INF` or `-INF` (NaN is never read)."""
+def seed_term(number: float, want: TensorType | None = None) -> Term:
+    """The term of a non-finite constant: `INF` or `-INF` (NaN is never read); `INT_INF` where
+    it is stored in an int variable."""
     assert math.isinf(number)
-    return INF if number > 0 else mk("neg", INF)
+    seed = INT_INF if want is not None and want.elem == "int" else INF
+    return seed if number > 0 else mk("neg", seed)
+
+
+def _has_seed(t: Term) -> bool:
+    return any(v in SEEDS for v in free_vars(t))
 
 
 def without_seeds(fn: L.Function, result: Term, requires: list[Term]) -> Term:
     """`result` with each identity seed of a fold removed (its precondition appended to
     `requires`); raises `NotLiftable` where the infinity is used otherwise."""
-    if INF not in free_vars(result) and not any(INF in free_vars(r) for r in requires):
+    if not _has_seed(result) and not any(_has_seed(r) for r in requires):
         return result
     _check_uses(fn)
     out = _drop(result, requires)
-    if INF in free_vars(out) or any(INF in free_vars(r) for r in requires):
+    if _has_seed(out) or any(_has_seed(r) for r in requires):
         raise NotLiftable(fn.loc, "the infinity is used other than as the first value of a "
                                   "maximum or minimum (TensIR has no infinity)")
     return out
@@ -55,10 +66,11 @@ def _drop(t: Term, requires: list[Term]) -> Term:
     # reduce_max(append(V, -INF)) -> reduce_max(V), given 1 <= len(V)
     if isinstance(t, App) and t.op.name == "reduce_max":
         (inner,) = t.args
-        if isinstance(inner, App) and inner.op.name == "append" and inner.args[1] == mk("neg", INF):
+        if isinstance(inner, App) and inner.op.name == "append" and \
+                inner.args[1] in (mk("neg", INF), mk("neg", INT_INF)):
             vec = inner.args[0]
             assert isinstance(vec, Term)
-            if INF not in free_vars(vec):
+            if not _has_seed(vec):
                 requires.append(mk("le", ONE, mk("len", vec)))
                 return mk("reduce_max", vec)
     if isinstance(t, App):
@@ -191,3 +203,62 @@ def _check_expr(e: L.Expr, carriers: set[str], top: bool) -> None:
         case L.Call(_, args):
             for a in args:
                 _check_expr(a, carriers, top=False)
+
+
+def int_seed_variant(fn: L.Function) -> L.Function | None:
+    """`fn` with every variable that may hold its infinity declared `int`, where ints are all
+    that meet it: each value such a variable receives is an int or the infinity, and it is
+    compared (or passed to `min`/`max`) with ints only (`int_against_infinity` found one such
+    comparison). The result becomes `int` where a returned variable is one of them (on the
+    inputs the program is proven for, the seed is never returned: `without_seeds`). None
+    otherwise. CPython compares an int with an infinity exactly, and so does the variant."""
+    if int_against_infinity(fn) is None or fn.result is None:
+        return None
+    carriers = _carriers(fn)
+    types = {p.name: p.type.elem for p in fn.params if p.type.is_scalar}
+    vectors = {p.name: p.type.elem for p in fn.params if not p.type.is_scalar}
+    for st in L.walk_stmts(fn.body):
+        if isinstance(st, L.Decl) and st.type.is_scalar and st.name not in carriers:
+            types.setdefault(st.name, st.type.elem)
+        if isinstance(st, L.For):
+            types.setdefault(st.var, "int")
+    for st in L.walk_stmts(fn.body):
+        value, target = _copied_value(st), (st.name if isinstance(st, L.Decl) else _name_of(st))
+        if target in carriers and value is not None and not _int_or_seed(value, carriers, types, vectors):
+            return None
+        for e in L.stmt_values(st):
+            for x in L.sub_exprs(e):
+                pair = (x.left, x.right) if isinstance(x, L.Binary) and x.op in _COMPARISONS \
+                    else x.args if isinstance(x, L.Call) and x.func in _EXTREMA else ()
+                if any(isinstance(a, L.Name) and a.id in carriers for a in pair) and \
+                        not all(_int_or_seed(a, carriers, types, vectors) for a in pair):
+                    return None
+    body = _retyped(fn.body, carriers)
+    last = fn.body[-1] if fn.body else None
+    returns_seed = isinstance(last, L.Return) and isinstance(last.value, L.Name) and \
+        last.value.id in carriers
+    return replace(fn, body=body, result=TensorType("int", 0) if returns_seed else fn.result)
+
+
+def _int_or_seed(e: L.Expr, carriers: set[str], types: dict[str, str],
+                 vectors: dict[str, str]) -> bool:
+    """Whether `e` is an int, an infinity or a variable that may hold one."""
+    if isinstance(e, L.Const) and isinstance(e.value, float) and math.isinf(e.value):
+        return True
+    if isinstance(e, L.Name) and e.id in carriers:
+        return True
+    return _elem(e, types, vectors) == "int"
+
+
+def _retyped(body: tuple[L.Stmt, ...], carriers: set[str]) -> tuple[L.Stmt, ...]:
+    """`body` with the declarations of `carriers` made `int`."""
+    out: list[L.Stmt] = []
+    for st in body:
+        if isinstance(st, L.Decl) and st.name in carriers:
+            st = replace(st, type=TensorType("int", 0))
+        elif isinstance(st, L.For | L.While):
+            st = replace(st, body=_retyped(st.body, carriers))
+        elif isinstance(st, L.If):
+            st = replace(st, then=_retyped(st.then, carriers), orelse=_retyped(st.orelse, carriers))
+        out.append(st)
+    return tuple(out)

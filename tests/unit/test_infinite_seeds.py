@@ -64,6 +64,22 @@ def profit(prices: list[int | float]) -> int | float:
     return best
 
 
+def int_max(nums: list[int]) -> int | float:
+    best = NEG
+    for x in nums:
+        if x > best:
+            best = x
+    return best
+
+
+def halved_max(nums: list[int]) -> float:
+    best = NEG
+    for x in nums:
+        if x > best:
+            best = x * 0.5
+    return best
+
+
 def top_two(nums: list[int]) -> int | float:
     first, second = NEG, NEG
     for x in nums:
@@ -90,7 +106,8 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
     path.write_text(SOURCE)
     namespace: dict[str, Any] = {}
     exec(compile(SOURCE, str(path), "exec"), namespace)
-    names = ["find_min", "largest", "shifted", "always_inf", "profit", "drawdown", "top_two"]
+    names = ["find_min", "largest", "shifted", "always_inf", "profit", "drawdown", "top_two",
+             "int_max", "halved_max"]
     results = compile_file(str(path), names, load_registry(), Options(timeout=30, synth=()))
     return {r.function: r for r in results}, namespace
 
@@ -204,16 +221,31 @@ def test_a_wrong_program_for_a_peeled_seed_is_refuted(tmp_path: Path) -> None:
     assert report.level == "none" and report.counterexample is not None
 
 
-def test_an_int_compared_with_an_infinite_seed_is_refused_naming_it(
+def test_an_infinite_seed_only_ints_meet_is_an_int(
         compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    """CPython compares an int with float('-inf') (and with any float) exactly; TensIR compares
-    one element type, and an int made a float is inexact beyond 2**53: refused, at the compare."""
+    """`best = -inf` then `if x > best: best = x` over ints: CPython compares the ints with the
+    seed exactly and returns an int; the variable is lifted as an int (the seed an int below
+    every input), so the result is exact beyond 2**53 and 64 bits, and `-inf` on the empty
+    list. Where the variable also receives a float (`x * 0.5`), comparing ints with it as floats
+    would be inexact: refused at the comparison, saying so."""
     results, namespace = compiled
-    r = results["top_two"]
+    r = results["int_max"]
+    assert r.lifted and r.proof == "unbounded" and r.requires == [] and r.tensir == "reduce_max(nums)", \
+        [str(d) for d in r.diagnostics]
+    fn = load_module(r.code, "int_max_inf").int_max
+    big = 2**53 + 1  # why: as floats, big and big - 1 are equal
+    assert float(big) == float(big - 1)
+    rng = random.Random(2)
+    for xs in ([], [big - 1, big], [big, big - 1], [-(10**30), 10**30 + 1, 10**30],
+               *([rng.randint(-10**20, 10**20) for _ in range(rng.randint(1, 9))] for _ in range(30))):
+        want, got = namespace["int_max"](list(xs)), fn(list(xs))
+        assert got == want and (isinstance(want, float) or int(got) == want), (xs, got, want)
+    r = results["halved_max"]
     assert not r.lifted
     text = " ".join(str(d) for d in r.diagnostics)
-    line = SOURCE.splitlines().index("        if x > first:") + 1
-    assert f"inf.py:{line}:12: note: loop-shape rules: an int compared with first" in text, text
+    line = SOURCE.splitlines().index("def halved_max(nums: list[int]) -> float:") + 4
+    assert f"inf.py:{line}:12: note: loop-shape rules: an int compared with best" in text, text
     assert "inexact beyond 2**53" in text, text
-    big = 2**53 + 1  # why: as floats, these two ints are equal
-    assert namespace["top_two"]([big, big - 1]) == big - 1 and float(big) == float(big - 1)
+    # two coupled states (the largest and the second largest): the int seed does not help
+    text = " ".join(str(d) for d in results["top_two"].diagnostics)
+    assert not results["top_two"].lifted and "coupled running states" in text, text
