@@ -277,6 +277,18 @@ def _mapper(name: str) -> LlvmEntry:
     return entry
 
 
+def _linear_recurrence(g: Lowering, a: View, b: View, s0: Value) -> Value:
+    """`s = a[k] * s + b[k]` for k < len(b) from `s0`: one loop carrying `s`, in order (floats
+    round step by step, as the source's loop and the op's SMT fold)."""
+    elem = elem_of(s0)
+
+    def step(i: Value, acc: tuple[Value, ...]) -> tuple[Value, ...]:
+        return (SCALAR["add"](g, elem, SCALAR["mul"](g, elem, a.at((i,)), acc[0]), b.at((i,))),)
+
+    (s,) = g.loop(g.i64(0), b.dims[0], lambda i: None, "linrec", [s0], step)
+    return s
+
+
 RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     **{name: _scalar(name) for name in SCALAR},
     "ite": _select,
@@ -306,6 +318,7 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     **{op.name: _broadcast(op, first) for (_, _, first), op in BROADCAST.items()},
     **SEARCH_ENTRIES,
     **{name: UNSUPPORTED for name in SCAN_OPS},  # scans: a view would refold every prefix
-    **{name: UNSUPPORTED for name in RECURRENCE_OPS},  # sequential folds (recurrence, power)
+    **{name: UNSUPPORTED for name in RECURRENCE_OPS},  # a trace needs a buffer; a power may raise
+    "linear_recurrence": _linear_recurrence,
 }
 """Every op as LLVM IR, by op name."""
