@@ -91,11 +91,12 @@ class OutputPool:
             return np.ndarray(shape, dtype, block.memory, block.start)
 
     def _free_fit(self, nbytes: int) -> _Block | None:
-        """The smallest free block that holds `nbytes` and wastes under a quarter of it."""
+        """The smallest free block that holds `nbytes` and wastes under a quarter of it, of
+        those the most recently used (the likeliest to be in cache)."""
         best = None
         for b in self._blocks:
             if nbytes <= b.size <= nbytes + nbytes // 4 + GRAIN and _refs(b) == _IDLE \
-                    and (best is None or b.size < best.size):
+                    and (best is None or (b.size, -b.used) < (best.size, -best.used)):
                 best = b
         return best
 

@@ -182,3 +182,15 @@ def test_threads_never_share_an_output():
         t.join()
     assert not errors
     assert pool.tracked()[0] <= 4  # at most one block per thread in use at once
+
+
+def test_of_equal_free_blocks_the_most_recently_used_is_taken():
+    pool = OutputPool()
+    dtype = np.dtype(np.uint8)
+    a, b = pool.empty((MIN_BYTES,), dtype), pool.empty((MIN_BYTES,), dtype)
+    first, second = a.ctypes.data, b.ctypes.data
+    del a, b
+    assert pool.empty((MIN_BYTES,), dtype).ctypes.data == second  # the warmer of the two
+    c = pool.empty((MIN_BYTES,), dtype)
+    d = pool.empty((MIN_BYTES,), dtype)
+    assert {c.ctypes.data, d.ctypes.data} == {first, second}
