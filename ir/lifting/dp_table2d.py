@@ -5,24 +5,31 @@ nested loops whose only statement is
 
 (in any order of the signed terms), the loops starting where the write reaches row 1 and column 1
 (`range(n)` with `t[i + 1][j + 1]`, or `range(1, n + 1)` with `t[i][j]`) and ending at the table's
-last row and column. Row 0 and column 0 keep the fill, every other entry is the sum of `r` over the
-rows and columns before it: the 2-D exclusive prefix sums of the `n x m` matrix `R` of `r`,
+last row and column; or a row's running total added to the row above (`total = 0` before the
+inner loop, `total += r; t[i + 1][j + 1] = t[i][j + 1] + total`). Row 0 and column 0 keep the
+fill, every other entry is the sum of `r` over the rows and columns before it: the 2-D exclusive
+prefix sums of the `n x m` matrix `R` of `r`,
 
     T = ex(transpose(ex(transpose(R), n)), m + 1),  ex(A, w) = scan_sum(A') - A',  A' = append(A, full(w, 0))
 
-(`ex` sums the rows before each row, with one more row holding the sum of all). `r` reads one
-cell `x[i + a][j + b]` of a matrix and values the loops do not change, so `R` is that window of
-`x` (mapped by `r`).
+(`ex` sums the rows before each row, with one more row holding the sum of all). An `n x m` table
+written from row 0 and column 0 whose reads of the row or column before are guarded (`t[i - 1][j]
+if i > 0 else 0`) is the inclusive sums, `scan_sum(transpose(scan_sum(transpose(R))))`. `r`
+reads one cell `x[i + a][j + b]` of a matrix and values the loops do not change, so `R` is that
+window of `x` (mapped by `r`).
 
-The proof is the loop order's induction, one goal per kind of cell: the candidate's row 0 and
-column 0 are the fill (row 0 directly, column 0 entry by entry), it has `n + 1` rows of `m + 1`
-entries, and each entry the loops write satisfies the recurrence over the candidate's entries
-(each read entry was written before, in row-major order, or is a border entry), so when the loops
-end the table equals the candidate entry for entry.
+The proof is the loop order's induction, one goal per kind of cell: the value the source writes,
+its own expression over the candidate's entries (guards included), is the candidate's entry
+(each entry it reads is before the one written in row-major order: written before, or a border
+entry); each read is inside the table under its guard (a row or column -1 is Python's last one,
+not a border); a border row 0 and column 0 are 0 (row 0 directly, column 0 entry by entry); the
+candidate has the table's rows and row length. So when the loops end the table equals the
+candidate entry for entry.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tensflo.ir.loop import nodes as L
@@ -30,7 +37,7 @@ from tensflo.ir.tensir import App, Lambda, Lit, Term, Var, free_vars, lit, rewri
 from tensflo.ir.tensir.types import INT
 
 from .build import ONE, ZERO, mk
-from .conditions import Context
+from .conditions import Conditions, Context
 from .results import NotLiftable, Obligation, Presized, Sym
 
 if TYPE_CHECKING:
@@ -39,8 +46,10 @@ if TYPE_CHECKING:
 Cell = tuple[int, int]
 """A table read's offsets from the entry written: `(-1, 0)` is the entry above."""
 
-_RECURRENCE = {(-1, 0): 1, (0, -1): 1, (-1, -1): -1}
-"""The table reads of the recurrence with their signs."""
+_NEIGHBOURS = ((-1, 0), (0, -1), (-1, -1))
+"""The entries a summed-area table's entry is computed from, before it in row-major order."""
+_RECURRENCE: dict[Cell | None, int] = {(-1, 0): 1, (0, -1): 1, (-1, -1): -1}
+"""Their signs in the recurrence."""
 
 
 def summed_area_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context) -> bool:
@@ -53,33 +62,34 @@ def summed_area_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
     run = _running_total(s, inner, write, env)
     if run is None and (len(s.body) != 1 or len(inner.body) != 1):
         return False
-    terms = _signed_terms(write.value, 1)
-    reads: dict[Cell, int] = {}
-    rest: list[tuple[int, L.Expr]] = []
-    for sign, e in terms:
-        cell = _table_cell(e, name, s.var, inner.var, outer_di, dj)
-        if cell is not None:
-            reads[cell] = reads.get(cell, 0) + sign
-        elif run is not None and e == L.Name(run[0]):
-            reads[(0, -1)] = reads.get((0, -1), 0) + sign  # the row's sum so far
-            reads[(-1, -1)] = reads.get((-1, -1), 0) - sign
-        elif _uses(e, name):
+    cells = _neighbour_reads(write.value, name, s.var, inner.var, outer_di, dj)
+    if not cells:
+        return False
+    rest = [(sign, e) for sign, e in _signed_terms(write.value, 1) if not _uses(e, name)]
+    if run is None:  # r + t[above] + t[left] - t[above-left], a read possibly guarded
+        signs: dict[Cell | None, int] = {}
+        for sign, e in _signed_terms(write.value, 1):
+            if _uses(e, name):
+                cell = _guarded_cell(e, name, s.var, inner.var, outer_di, dj)
+                signs[cell] = signs.get(cell, 0) + sign
+        if signs != _RECURRENCE:
             return False
-        else:
-            rest.append((sign, e))
-    if run is not None:
-        if rest or any(_uses(e, name) for _, e in run[1]):
+    if run is not None:  # the write is `t[above] + total`, the total gets `r`
+        terms = _signed_terms(write.value, 1)
+        if cells != [(-1, 0)] or len(terms) != 2 or (1, L.Name(run[0])) not in terms \
+                or any(sign < 0 for sign, _ in terms) or any(_uses(e, name) for _, e in run[1]):
             return False
         rest = run[1]
-    if reads != _RECURRENCE:
-        return False
     loc = s.loc
     elem = table.type.elem
     zero: Term = lit(0.0) if elem == "float" else ZERO
     lo_i, hi_i = lifter.scalar(s.start, env, ctx), lifter.scalar(s.stop, env, ctx)
     lo_j, hi_j = lifter.scalar(inner.start, env, ctx), lifter.scalar(inner.stop, env, ctx)
-    if not (isinstance(lo_i, Lit) and lo_i.value + outer_di == 1
-            and isinstance(lo_j, Lit) and lo_j.value + dj == 1):
+    if not (isinstance(lo_i, Lit) and isinstance(lo_j, Lit)
+            and lo_i.value + outer_di == lo_j.value + dj and lo_j.value + dj in (0, 1)):
+        return False
+    padded = lo_i.value + outer_di == 1  # row 0 and column 0 are a border the loops keep
+    if run is not None and not padded:
         return False
     fill = table.fill
     assert isinstance(fill, L.NewVec)
@@ -94,8 +104,8 @@ def summed_area_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
     border = lifter.value(fill.fill, env, ctx, table.type.scalar)
     if not (isinstance(border, Lit) and border.value == 0):
         raise NotLiftable(fill.loc, f"the summed-area table {name} starts with entries other than 0")
-    n = same(mk("sub", table.length_term, ONE))
-    m = same(mk("sub", width, ONE))
+    n = same(mk("sub", table.length_term, lit(int(padded))))
+    m = same(mk("sub", width, lit(int(padded))))
     # the entry term r(i, j) at symbolic counters, its reads checked like the source's
     i, j = lifter.fresh(s.var, INT), lifter.fresh(inner.var, INT)
     lifter.conditions.loop_vars |= {i, j}
@@ -106,30 +116,119 @@ def summed_area_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
     body_env[s.var], body_env[inner.var] = i, j
     r: Term = zero
     for sign, e in rest:
-        t = lifter.scalar(e, body_env, body_ctx)
-        if t.type.elem != elem:
-            if elem != "float" or t.type.elem != "int":
-                raise NotLiftable(e.loc, f"{rewrite.show(t)}, a {t.type}, added to the {elem} "
-                                         f"table {name}")
-            t = mk("to_float", t)
-        r = mk("add" if sign > 0 else "sub", r, t)
+        r = mk("add" if sign > 0 else "sub", r, _entry(lifter, e, body_env, body_ctx, elem, name))
     r = same(r)
     window, facts = _window(loc, r, i, j, lo_i, hi_i, lo_j, hi_j, lifter.names)
-    table_term = _exclusive_sums(window, n, m, zero)
+    table_term = _exclusive_sums(window, n, m, zero) if padded else _inclusive_sums(window)
     sizes = (mk("le", ZERO, n), mk("le", ZERO, m))
     for cond in (*sizes, *facts):  # a precondition, or a goal of the loops around
         cond = same(cond)
         if cond != lit(True) and not lifter.conditions.route(cond, ctx):
             lifter.conditions.reads.append((loc, cond, ctx))
     pre = ctx.assume + tuple(lifter.conditions.requires) + sizes + facts
-    total = None if run is None else lifter.fresh(run[0], table.type.scalar)
+    if run is None:
+        # the source's own expression over the candidate's entries (reads guarded by a branch,
+        # `t[i - 1][j] if i > 0 else 0`, included): what the write stores
+        body_env[name] = table_term
+        step: Term = _entry(lifter, write.value, body_env, body_ctx, elem, name,
+                            keep_reads=False)
+        at = (rewrite.simplify(mk("add", i, lit(outer_di))), rewrite.simplify(mk("add", j, lit(dj))))
+        goals = _read_goals(lifter, write.value, body_env, body_ctx, name,
+                            lambda e: _guarded_cell(e, name, s.var, inner.var, outer_di, dj), at)
+        lifter.conditions.obligations.append(Obligation(
+            "in-range read", write.loc, pre + inside, (), tuple((g, lit(True)) for g in goals)))
+    else:
+        step = lifter.fresh(run[0], table.type.scalar)
     _obligations(lifter, loc, table_term, r, (i, j), (outer_di, dj), (n, m), zero, pre, inside,
-                 total)
+                 step, padded, run is not None)
     env[name] = table_term
     for var in (s.var, inner.var):  # a counter declared before its loop: no value after it
         if var in env:
             env[var] = Var(f"after its loop {var}", INT)
     return True
+
+
+def _entry(lifter: Lifter, e: L.Expr, env: dict[str, Sym], ctx: Context, elem: str, name: str,
+           keep_reads: bool = True) -> Term:
+    """`e` at the symbolic counters, as an entry of the `elem` table `name`. Without
+    `keep_reads`, the in-range conditions the lifter states for the reads of the table are left
+    out (a guarded read, `t[i - 1][j] if i > 0 else 0`, needs its range only under its guard:
+    `_read_goals` states that), the other conditions are kept."""
+    if keep_reads:
+        t = lifter.scalar(e, env, ctx)
+    else:
+        table_reads = {x.loc for x in L.sub_exprs(e) if isinstance(x, L.Index) and _root(x) == name}
+        real, lifter.conditions = lifter.conditions, Conditions(
+            requires=list(lifter.conditions.requires), loop_vars=lifter.conditions.loop_vars)
+        try:
+            t = lifter.scalar(e, env, ctx)
+        finally:
+            scratch, lifter.conditions = lifter.conditions, real
+        for read in scratch.reads:
+            if read not in real.reads and read[0] not in table_reads:
+                if not real.route(read[1], read[2]):
+                    real.reads.append(read)
+    if t.type.elem != elem:
+        if elem != "float" or t.type.elem != "int":
+            raise NotLiftable(e.loc, f"{rewrite.show(t)}, a {t.type}, stored in the {elem} "
+                                     f"table {name}")
+        t = mk("to_float", t)
+    return t
+
+
+def _read_goals(lifter: Lifter, e: L.Expr, env: dict[str, Sym], ctx: Context, name: str,
+                cell_of: Callable[[L.Expr], Cell | None], at: tuple[Term, Term]) -> list[Term]:
+    """For each signed term of `e` that reads the table `name` (directly, or in a branch of a
+    condition), that the read is inside the table where it is read: its row and column are not
+    negative (Python would read from the end). `at`: the entry written; `cell_of`: a read's
+    offsets from it (`_guarded_cell`). The rows and columns below the one written are inside."""
+    goals = []
+    for _, term in _signed_terms(e, 1):
+        if not _uses(term, name):
+            continue
+        cell = cell_of(term)
+        assert cell is not None  # checked by the caller
+        guard: Term = lit(True)
+        if isinstance(term, L.Cond):
+            c = lifter.scalar(term.cond, env, ctx)
+            c = c if c.type.elem == "bool" else mk("ne", c, lit(0))
+            guard = c if _uses(term.then, name) else mk("not", c)
+        inside = mk("and", mk("le", ZERO, mk("add", at[0], lit(cell[0]))),
+                    mk("le", ZERO, mk("add", at[1], lit(cell[1]))))
+        goals.append(rewrite.simplify(mk("or", mk("not", guard), inside)))
+    return goals
+
+
+def _guarded_cell(e: L.Expr, name: str, vi: str, vj: str, di: int, dj: int) -> Cell | None:
+    """The cell of a term that is a read of the table, or a read in one branch of a condition
+    whose other branch is 0 (`t[i - 1][j] if i > 0 else 0`: whether the guard is right is the
+    proof's to say); None for another term."""
+    if isinstance(e, L.Cond):
+        for read, other in ((e.then, e.orelse), (e.orelse, e.then)):
+            if isinstance(other, L.Const) and other.value == 0 and not _uses(e.cond, name):
+                return _table_cell(read, name, vi, vj, di, dj)
+        return None
+    return _table_cell(e, name, vi, vj, di, dj)
+
+
+def _root(e: L.Expr) -> str | None:
+    """The name an element read `x[a][b]` reads from."""
+    while isinstance(e, L.Index):
+        e = e.base
+    return e.id if isinstance(e, L.Name) else None
+
+
+def _neighbour_reads(e: L.Expr, name: str, vi: str, vj: str, di: int, dj: int) -> list[Cell]:
+    """The cells of the reads of the table `name` in `e` (each read once, in order) when every
+    use of `name` is a read of the entry above, to the left or above-left of the one written;
+    [] otherwise."""
+    uses = sum(1 for x in L.sub_exprs(e) if isinstance(x, L.Name) and x.id == name)
+    cells = [_table_cell(x, name, vi, vj, di, dj) for x in L.sub_exprs(e)
+             if isinstance(x, L.Index) and isinstance(x.base, L.Index)
+             and x.base.base == L.Name(name)]
+    if len(cells) != uses or any(c not in _NEIGHBOURS for c in cells):
+        return []
+    return list(dict.fromkeys(c for c in cells if c is not None))
 
 
 def _shape(s: L.For, env: dict[str, Sym]
@@ -266,14 +365,20 @@ def _exclusive_sums(window: Term, n: Term, m: Term, zero: Term) -> Term:
     return exclusive(across, mk("add", m, ONE))
 
 
+def _inclusive_sums(window: Term) -> Term:
+    """The table of the sums of `window` over the rows and columns up to each entry."""
+    return mk("scan_sum", mk("transpose", mk("scan_sum", mk("transpose", window))))
+
+
 def _obligations(lifter: Lifter, loc: L.Loc, t: Term, r: Term, counters: tuple[Var, Var],
                  offsets: Cell, sizes: tuple[Term, Term], zero: Term, pre: tuple[Term, ...],
-                 inside: tuple[Term, ...], total: Var | None) -> None:
+                 inside: tuple[Term, ...], step: Term, padded: bool, running: bool) -> None:
     """The goals of the loop order's induction (see above) under `pre`; `inside`: the counters
-    `i, j` in their loops' ranges (the write is `t[i + di][j + dj]`, `t` is `n + 1 x m + 1`).
-    With a row's running `total`, its invariant is the difference of the last entries written in
-    the row and the row above (0 at column 0): the write `t[..][..] = above + total'` and the next
-    invariant are one goal."""
+    `i, j` in their loops' ranges. The write is `t[i + di][j + dj] = step` (the source's value
+    over the candidate's entries); `t` is `n + 1 x m + 1` with row and column 0 kept at 0
+    (`padded`), else `n x m`. With a row's `running` total (`step` its variable), its invariant is
+    the difference of the last entries written in the row and the row above (0 at column 0):
+    the write `t[..][..] = above + total'` and the next invariant are one goal."""
     (i, j), (di, dj), (n, m) = counters, offsets, sizes
 
     def at(p: Term, q: Term) -> Term:
@@ -283,23 +388,24 @@ def _obligations(lifter: Lifter, loc: L.Loc, t: Term, r: Term, counters: tuple[V
         return rewrite.simplify(mk("add", x, lit(c)))
 
     p, q = plus(i, di), plus(j, dj)
-    step = mk("sub", mk("add", mk("add", r, at(plus(p, -1), q)), at(p, plus(q, -1))),
-              at(plus(p, -1), plus(q, -1)))
     obligations = lifter.conditions.obligations
-    if total is None:
-        obligations.append(Obligation("preservation", loc, pre + inside, (), ((at(p, q), step),)))
-    else:
+    if running:
         before = mk("sub", at(p, plus(q, -1)), at(plus(p, -1), plus(q, -1)))
-        written = mk("add", at(plus(p, -1), q), mk("add", total, r))
-        obligations.append(Obligation("preservation", loc, pre + inside, ((total, before),),
+        written = mk("add", at(plus(p, -1), q), mk("add", step, r))
+        obligations.append(Obligation("preservation", loc, pre + inside, ((step, before),),
                                       ((written, at(p, q)),)))
+    else:
+        obligations.append(Obligation("preservation", loc, pre + inside, (), ((at(p, q), step),)))
     k = lifter.fresh("k", INT)
+    rows, cols = (plus(n, 1), plus(m, 1)) if padded else (n, m)
+    obligations.append(Obligation("initiation", loc, pre, (), ((mk("len", t), rows),)))
+    obligations.append(Obligation(
+        "initiation", loc, pre + (mk("le", ZERO, k), mk("lt", k, rows)), (),
+        ((mk("len", mk("index", t, k)), cols),)))
+    if not padded:
+        return
     obligations.append(Obligation(
         "initiation", loc, pre + (mk("le", ZERO, k), mk("le", k, m)), (), ((at(ZERO, k), zero),)))
-    obligations.append(Obligation(
-        "initiation", loc, pre + (mk("le", ZERO, k), mk("le", k, n)), (),
-        ((mk("len", mk("index", t, k)), mk("add", m, ONE)),)))
-    obligations.append(Obligation("initiation", loc, pre, (), ((mk("len", t), mk("add", n, ONE)),)))
     obligations.append(Obligation(  # column 0, entry by entry (a sum of zeros)
         "preservation", loc, pre + (mk("le", ZERO, k), mk("lt", k, n)),
         ((at(k, ZERO), zero),), ((at(plus(k, 1), ZERO), zero),)))

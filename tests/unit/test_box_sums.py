@@ -90,6 +90,16 @@ def window_sums(a: list[list[int]], k: int) -> list[list[int]]:
     return out
 
 
+def guarded(grid: list[list[int]]) -> list[list[int]]:
+    n, m = len(grid), len(grid[0])
+    dp = [[0] * m for _ in range(n)]
+    for i in range(n):
+        for j in range(m):
+            dp[i][j] = grid[i][j] + (dp[i - 1][j] if i > 0 else 0) + (
+                dp[i][j - 1] if j > 0 else 0) - (dp[i - 1][j - 1] if i > 0 and j > 0 else 0)
+    return dp
+
+
 def late_total(grid: list[list[int]]) -> list[list[int]]:
     rows, cols = len(grid), len(grid[0])
     pre = [[0] * (cols + 1) for _ in range(rows + 1)]
@@ -109,8 +119,8 @@ def path_costs(grid: list[list[int]]) -> list[list[int]]:
             cost[r][c] += min(cost[r - 1][c], cost[r][c - 1])
     return cost
 '''
-LIFTED = ("box_table", "from_one", "running_rows", "weighted", "box_sum", "window_sums")
-REFUSED = {"late_total": ("72:13", "pre"), "path_costs": ("82:13", "cost")}
+LIFTED = ("box_table", "from_one", "running_rows", "weighted", "box_sum", "window_sums", "guarded")
+REFUSED = {"late_total": ("82:13", "pre"), "path_costs": ("92:13", "cost")}
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +135,7 @@ def _matrix(rng: random.Random, rows: int, cols: int, big: bool) -> list[list[in
     return [[rng.randint(-top, top) for _ in range(cols)] for _ in range(rows)]
 
 
-@pytest.mark.parametrize("name", ["box_table", "from_one", "running_rows"])
+@pytest.mark.parametrize("name", ["box_table", "from_one", "running_rows", "guarded"])
 def test_int_tables_lift_unbounded_and_equal_cpython_exactly(compiled: Any, name: str) -> None:
     results, namespace = compiled
     r = results[name]
@@ -263,3 +273,40 @@ def test_a_cpp_summed_area_table_lifts_and_equals_gxx(tmp_path: Path) -> None:
         want = [[int(v) for v in row.split()] for row in line.split("|")[:-1]]
         got = [[int(v) for v in row] for row in plain(fn(a, len(a), len(a[0])))]
         assert got == want, (a, got, want)
+
+
+WRAPPING = '''
+def unguarded(grid: list[list[int]]) -> list[list[int]]:
+    n, m = len(grid), len(grid[0])
+    dp = [[0] * m for _ in range(n)]
+    for i in range(n):
+        for j in range(m):
+            dp[i][j] = grid[i][j] + dp[i - 1][j] + dp[i][j - 1] - dp[i - 1][j - 1]
+    return dp
+
+
+def half_guarded(grid: list[list[int]]) -> list[list[int]]:
+    n, m = len(grid), len(grid[0])
+    dp = [[0] * m for _ in range(n)]
+    for i in range(n):
+        for j in range(m):
+            dp[i][j] = grid[i][j] + (dp[i - 1][j] if i > 0 else 0) + (
+                dp[i][j - 1] if j > 0 else 0) - (dp[i - 1][j - 1] if i > 0 else 0)
+    return dp
+'''
+
+
+@pytest.mark.parametrize("name", ["unguarded", "half_guarded"])
+def test_a_read_python_wraps_around_is_refuted_not_lifted(tmp_path: Path, name: str) -> None:
+    """`dp[i - 1][j - 1]` at column 0 reads the previous row's last entry in Python: the table
+    is not the prefix sums, and the read's range goal is refuted (sat)."""
+    path = tmp_path / "wrap.py"
+    path.write_text(WRAPPING)
+    results, namespace = compile_and_run(path, WRAPPING, [name])
+    assert not results[name].lifted
+    assert namespace[name]([[1, 2], [3, 4]]) != [[1, 3], [4, 10]]  # not the prefix sums
+    module = read_module(str(path), load_registry())
+    function = next(f for f in module.functions if f.name == name)
+    reads = [ob for ob in lift_function(module, function).obligations if ob.kind == "in-range read"]
+    report = check_obligations(reads, [Z3Verifier()], timeout=30)
+    assert "sat" in [res.status for _, res, _ in report.results]
