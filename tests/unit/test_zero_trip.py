@@ -190,6 +190,15 @@ def convolve(a: list[int], b: list[int]) -> list[int]:
     return out
 
 
+def max_or(xs: list[float], default: float) -> float:
+    if len(xs) < 1:
+        return default
+    m = xs[0]
+    for x in xs:
+        m = max(m, x)
+    return m
+
+
 def after_return(xs: list[int]) -> int:
     if len(xs) == 0:
         return 0
@@ -301,3 +310,17 @@ def test_an_empty_return_on_either_list(tmp_path: Path) -> None:
         assert abs(float(fn(a, b)) - namespace["dot_or_zero"](a, b)) <= 1e-12, (a, b)
     text = " ".join(str(d) for d in results["convolve"].diagnostics)
     assert "out is a vector being built" in text and "a scalar is needed" not in text, text
+
+
+def test_an_empty_return_of_a_parameter(tmp_path: Path) -> None:
+    """`if len(xs) < 1: return default`: the case returns the argument itself."""
+    (tmp_path / "early.py").write_text(EARLY)
+    results, namespace = compile_and_run(tmp_path / "early.py", EARLY, ["max_or"])
+    r = results["max_or"]
+    assert r.lifted and r.proof == "unbounded" and r.requires == [], \
+        (r.requires, [str(d) for d in r.diagnostics])
+    fn = load_module(r.code, "max_or_early").max_or
+    rng = random.Random(8)
+    for n in [0, 0, 1, *(rng.randint(0, 6) for _ in range(30))]:
+        xs, default = [rng.uniform(-9, 9) for _ in range(n)], rng.uniform(-9, 9)
+        assert float(fn(xs, default)) == namespace["max_or"](xs, default), (xs, default)
