@@ -17,6 +17,7 @@ from .loop_rules import Summary
 from .results import Empty, Obligation, Presized, Sym
 from .strides import StridedRead
 from .vectorize import PendingRead
+from .windows import WindowRead
 
 Check = tuple[Term, Term]
 """An equality a loop invariant must imply."""
@@ -91,7 +92,7 @@ class Conditions:
         pending, self.pending = self.pending, []
         runs = mk("lt", lo, hi)
         for read in pending:
-            if isinstance(read, StridedRead | FlatRowsRead):
+            if isinstance(read, StridedRead | FlatRowsRead | WindowRead):
                 cond = read.in_range(lo, hi)
             else:
                 x, start, c = read
@@ -114,6 +115,11 @@ class Conditions:
             self.obligations.append(Obligation(
                 "flat 2-D rows", s.loc, ctx.assume, (), tuple((f, lit(True)) for f in rows)))
         pre = ctx.assume + tuple(facts) + rows + tuple(self.requires)
+        for r in (r for r in pending if isinstance(r, WindowRead)):
+            # sums of sliding windows: facts at the counter, each proven (windows.py)
+            self.obligations.extend(ob for ob in r.obligations(pre, lo, hi)
+                                    if ob not in self.obligations)
+            pre += r.facts(lo, hi)
         inv = tuple((state[n], summaries[n](i)) for n in state)
         # initiation: the state before the loop is S(lo)
         init_goals: list[Check] = []

@@ -20,8 +20,9 @@ from .results import NotLiftable
 from .sequence import hoisted_map, vector_op
 from .strides import StridedRead, strided_slice
 from .triangles import refuse_pairs, refuse_triangle
+from .windows import WindowRead, find_windows, window_sums
 
-PendingRead = tuple[Term, Term, Term] | StridedRead | FlatRowsRead
+PendingRead = tuple[Term, Term, Term] | StridedRead | FlatRowsRead | WindowRead
 """A read `x[i + c]` of the loop being summarized, as (x, lo + c, c), a strided one or flat rows."""
 
 
@@ -30,12 +31,17 @@ def vectorize(loc: Loc, e: Term, i: Var, lo: Term, b: Term, names: set[str],
     """The vector (or matrix, for rows) of `e` for i in [lo, b); `names` are taken; reads are
     recorded in `pending` when given (their ranges become preconditions)."""
     leaves: dict[Term, Term] = {}
-    collect_leaves(e, i, leaves)
-    if not leaves and i not in free_vars(e):
+    windows = find_windows(e, i)
+    marks = {w: Var(f"window·{k}", w.type) for k, w in enumerate(windows)}
+    collect_leaves(replace_terms(e, marks), i, leaves)
+    if not leaves and not windows and i not in free_vars(e):
         raise NotLiftable(loc, f"{rewrite.show(e)} does not read any input at the counter")
     sliced: dict[Term, Term] = {}
     for leaf, read in leaves.items():
         sliced[leaf] = leaf_slice(loc, read, i, lo, b, pending)
+    for w in windows:  # sum(x[i + c : i + d]): a difference of prefix sums
+        leaves[w] = w
+        sliced[w] = window_sums(loc, w, i, lo, b, pending)
     params: dict[Term, Var] = {}
     taken = {v.name for v in free_vars(e)} | names
     for k, leaf in enumerate(leaves):
