@@ -324,3 +324,16 @@ def test_an_empty_return_of_a_parameter(tmp_path: Path) -> None:
     for n in [0, 0, 1, *(rng.randint(0, 6) for _ in range(30))]:
         xs, default = [rng.uniform(-9, 9) for _ in range(n)], rng.uniform(-9, 9)
         assert float(fn(xs, default)) == namespace["max_or"](xs, default), (xs, default)
+
+
+def test_the_interpreter_cross_check_rejects_a_wrong_value() -> None:
+    """Each case's value is also checked against the reference interpreter on the empty input
+    (other parameters drawn): a value it does not return is no case."""
+    from tensflo.ir.lifting.zero_trip import interpreter_agrees
+
+    module = parse_python("values.py", VALUES)
+    fn = module.function("passes_start")
+    assert fn is not None
+    xs, start = (Var(p.name, p.type) for p in fn.params)
+    assert interpreter_agrees(fn, xs, start)
+    assert not interpreter_agrees(fn, xs, 0.0) and not interpreter_agrees(fn, xs, math.inf)
