@@ -6,12 +6,14 @@ straight-line code with every loop skipped (the seed, `inf` included). `zero_tri
 the loop IR exactly on `len(x) == 0`, symbolically in the other parameters: a loop whose trip
 count is then zero (`for i in range(len(x))`, `for v in x`) is skipped, and anything else the
 evaluation cannot decide exactly (a loop that may run, a read of `x`, arithmetic on a parameter)
-gives no case, so the precondition keeps `1 <= len(x)`. Each case is an `EntryCase`: the
-generated entry returns its value where it holds, after the source's own checks, and the
-program (proven under `1 <= len(x)`) runs on the other inputs.
+gives no case, so the precondition keeps `1 <= len(x)`. A leading `if not x: return v` is
+decided the same way (`empty_return`). Each case is an `EntryCase`: the generated entry returns
+its value where it holds, after the source's own checks, and the program (proven under
+`1 <= len(x)`) runs on the other inputs.
 
-The value is a constant or a parameter: it may be an infinity, which only the entry returns
-(no proof reads it; the equality with the source is this exact evaluation).
+The value is a constant, a parameter or `[]`: it may be an infinity, which only the entry
+returns (no proof reads it; the equality with the source is this exact evaluation, cross-checked
+against the reference interpreter on random values of the other parameters).
 """
 
 from __future__ import annotations
