@@ -54,11 +54,12 @@ from tensflo.plugins.hookspecs import hookimpl
 
 OE_EXAMPLES = 12
 """Examples that decide observational equivalence; a match is then checked on all of them."""
-_SKIP = frozenset({"ite", "stride", "stride_update", "flatten_rows", "full", *MATH_OPS, *SEARCH_OPS, *SCAN_OPS,
-                   *RECURRENCE_OPS})
+_SKIP = frozenset({"ite", "stride", "stride_update", "flatten_rows", "full", "iota", *MATH_OPS, *SEARCH_OPS,
+                   *SCAN_OPS, *RECURRENCE_OPS})
 """Ops not enumerated at the top level: scalar `ite`, libm and the conversions belong inside
 mined lambdas, searches and arg-extremes come from the loop-shape rules of early exits, strided
-views from the rule for strided reads, scans from the rule for running values, linear
+views from the rule for strided reads, scans from the rule for running values, `iota` (a vector
+as long as an int it is given) from the rule for counters used as values, linear
 recurrences and powers from the rule for linear updates and the source's own `**` (and leave the
 search over other sources as it was)."""
 
