@@ -12,7 +12,7 @@ import numpy as np
 from tensflo.ir.tensir import Function, Var, cnum
 from tensflo.plugins.hookspecs import hookimpl
 
-from . import recurrence_runtime, update_runtime
+from . import recurrence_numpy, recurrence_runtime, update_runtime
 from .array_ops import array_entries
 from .pyexpr import PyTable
 from .pymodule import ModuleExecutable, PythonTarget
@@ -36,7 +36,7 @@ class NumpyTarget(PythonTarget):
     executable_class: ClassVar[type[ModuleExecutable]] = NumpyExecutable
     framework: ClassVar[str] = "numpy"
     runtime: ClassVar[tuple[ModuleType, ...]] = (  # the oracle's own code
-        cnum, update_runtime, recurrence_runtime)
+        cnum, update_runtime, recurrence_numpy, recurrence_runtime)
     xp: ClassVar[str] = "np"
     namespace: ClassVar[frozenset[str]] = frozenset({"np"})
     tensor_param: ClassVar[str] = "np.asarray({x}, dtype={d})"
