@@ -96,7 +96,8 @@ def add_stand_ins(parser: argparse.ArgumentParser, specs: Iterable[Spec]) -> lis
     groups: dict[tuple[str, str | None], Any] = {}
     added = []
     for spec in specs:
-        kwargs = {k: spec[k] for k in _KEYS if k in spec}
+        kwargs = {k: argparse.SUPPRESS if spec[k] == argparse.SUPPRESS else spec[k]
+                  for k in _KEYS if k in spec}  # argparse tests SUPPRESS by identity
         if isinstance(kwargs.get("metavar"), list):
             kwargs["metavar"] = tuple(kwargs["metavar"])
         action = argparse.BooleanOptionalAction if spec["action"] == "boolean_optional" \
@@ -115,7 +116,8 @@ def add_stand_ins(parser: argparse.ArgumentParser, specs: Iterable[Spec]) -> lis
 def given(namespace: argparse.Namespace, specs: Iterable[Spec]) -> bool:
     """Whether the parsed command line set one of the stand-ins to other than its default."""
     missing = object()
-    return any(getattr(namespace, s["dest"], missing) != s["default"] for s in specs)
+    return any(hasattr(namespace, s["dest"]) if s["default"] == argparse.SUPPRESS
+               else getattr(namespace, s["dest"], missing) != s["default"] for s in specs)
 
 
 def same(a: list[Spec] | None, b: list[Spec] | None) -> bool:

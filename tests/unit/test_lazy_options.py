@@ -99,6 +99,8 @@ def test_stand_ins_parse_like_the_options_they_record():
         g.add_argument("--mode", choices=["a", "b"], default="a")
         g.add_argument("--flag", action=argparse.BooleanOptionalAction, default=None)
         parser.add_argument("--item", action="append", dest="items")
+        parser.add_argument("--quiet-one", action="store_true", default=argparse.SUPPRESS)
+        parser.add_argument("--hidden", help=argparse.SUPPRESS)
 
     real, actions = _parser_with(add)
     specs = record(real, actions)
@@ -109,7 +111,8 @@ def test_stand_ins_parse_like_the_options_they_record():
     assert vars(stand_in.parse_args([])) == vars(real.parse_args([]))
     assert not given(stand_in.parse_args([]), specs)
     assert not given(stand_in.parse_args(["--mode", "a"]), specs)  # the default, as given
-    for argv in (["--count", "3"], ["--no-flag"], ["--item", "x"], ["--mode", "b"]):
+    for argv in (["--count", "3"], ["--no-flag"], ["--item", "x"], ["--mode", "b"],
+                 ["--quiet-one"]):
         assert given(stand_in.parse_args(argv), specs), argv
 
 
