@@ -185,3 +185,38 @@ def test_a_wrong_candidate_is_refuted(tmp_path: Path) -> None:
 
 def test_declared_once() -> None:
     assert OPS["iota"].arity == 1 and OPS["iota"].params == ("n",)
+
+
+@pytest.mark.parametrize("name", ["weighted", "ramp", "running_mean"])
+def test_iota_programs_run_alike_on_every_runnable_target(lifted, tmp_path: Path, name: str) -> None:
+    """The lifted programs on every runnable target (llvm's iota is an index view; scans it
+    refuses) against CPython, on inputs small enough for int64."""
+    from tensflo.compiler.bench import runnable_targets
+    from tensflo.compiler.pipeline import read_module
+    from tensflo.ir.lifting import draw_cases, same
+    from tensflo.ir.lifting.float_inputs import scale_of
+    from tensflo.ir.tensir import Function
+    from tensflo.plugins.manager import load_registry
+
+    results, _ = lifted
+    r = results[name]
+    path = tmp_path / "k.py"
+    path.write_text(SOURCE)
+    with load_registry() as registry:
+        module = read_module(str(path), registry)
+        targets = [(n, t) for n, t, _ in runnable_targets(registry, None) if t is not None]
+    fn = module.function(name)
+    cases = draw_cases(fn, module, r.precondition, 10, seed=3)
+    program = Function(fn.name, r.params, r.program)
+    ran = set()
+    for target_name, target in targets:
+        if target_name == "llvm" and "scan_" in r.tensir:
+            continue
+        ex = target.executable(program, {})
+        for case in cases:
+            got = ex.fetch(ex.run(ex.prepare([case.arrays[p.name] for p in program.params])))
+            assert same(case.expected, got, scale_of(case.arrays, case.expected)), \
+                f"{target_name}: {name}{case.args}: source {case.expected}, {target_name} {got}"
+        ran.add(target_name)
+    print(f"{name}: {len(cases)} inputs on {sorted(ran)}")
+    assert "numpy" in ran and len(cases) >= 5
