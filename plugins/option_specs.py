@@ -3,7 +3,8 @@ the parser without importing the plugin.
 
 `record` describes the options one `tensflo_add_options` call added (their flags, group, help,
 default, ...) or returns None when one of them cannot be described exactly (an action class of
-the plugin's own, a default that is not plain data, a string default converted by a `type`).
+the plugin's own, a default that is not plain data, a string default converted by a `type`, a
+mutually exclusive group).
 `add_stand_ins` adds options that parse the same flags and give the same defaults but keep
 every given value as the raw text (no `type`); `given` tells which stand-ins a command line
 used, and for those the caller imports the plugin and parses again with its real options. So a
@@ -53,10 +54,11 @@ def record(parser: argparse.ArgumentParser, actions: Sequence[argparse.Action]) 
     if not _ACTIONS:
         _ACTIONS.update(_actions())
     groups = {id(a): g for g in parser._action_groups for a in g._group_actions}
+    exclusive = {id(a) for g in parser._mutually_exclusive_groups for a in g._group_actions}
     specs = []
     for action in actions:
         name = _ACTIONS.get(type(action))
-        if name is None or not action.option_strings:
+        if name is None or not action.option_strings or id(action) in exclusive:
             return None
         flags = list(action.option_strings)
         if name == "boolean_optional":  # argparse adds the --no- forms itself

@@ -123,7 +123,8 @@ def test_options_that_cannot_be_recorded_exactly_are_not():
 
     for add in (lambda p: p.add_argument("--n", type=int, default="3"),  # converted by argparse
                 lambda p: p.add_argument("--t", default=(1, 2)),
-                lambda p: p.add_argument("--m", action=Mine)):
+                lambda p: p.add_argument("--m", action=Mine),
+                lambda p: p.add_mutually_exclusive_group().add_argument("--x")):
         assert record(*_parser_with(add)) is None
 
 
