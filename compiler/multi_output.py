@@ -25,6 +25,7 @@ from typing import Any
 
 from tensflo.ir.lifting import draw_cases, entry_guards, same
 from tensflo.ir.lifting.guards import assumed
+from tensflo.ir.lifting.zero_trip import zero_trip_cases
 from tensflo.ir.loop import Interpreter
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.early_return import condition_source, void_exits
@@ -34,12 +35,13 @@ from tensflo.ir.loop.outputs import (
     RETURN,
     Output,
     derive_outputs,
+    item_output,
     tuple_types,
     with_packs,
     written_pointers,
 )
 from tensflo.ir.tensir import INT, Term, Var, evaluate, parse, print_term, substitute
-from tensflo.ir.tensir.entry import EntryGuard
+from tensflo.ir.tensir.entry import EntryCase, EntryGuard
 from tensflo.plugins.manager import Registry
 
 from .verify import LEVELS
@@ -119,7 +121,11 @@ def compile_outputs(module: L.Module, fn: L.Function, registry: Registry, option
         elif r.arithmetic == "real":
             result.arithmetic = "real"
     result.precondition = tuple(combined)
-    result.requires = [print_term(t) for t in combined] + \
+    shown = combined  # less what every item answers at its entry (an empty input: zero_trip)
+    if fn.lang == "python" and tuple_types(fn):
+        shown = list(item_cases(fn, tuple(Var(p.name, p.type) for p in fn.params),
+                                tuple(combined))[1])
+    result.requires = [print_term(t) for t in shown] + \
         [f"{a} and {b} do not overlap" for a, b in overlap_pairs(fn)]
     result.disjoint = overlap_pairs(fn)
     result.output_programs = tuple((out.name, program) for out, program in programs)
@@ -230,17 +236,36 @@ def emit_outputs(result: Any, fn: L.Function, target: Any, module: L.Module | No
         else c_signature(fn, written)
     requires = tuple(result.precondition)
     guards: tuple[EntryGuard, ...] | None = None
+    cases: tuple[tuple[str, tuple[EntryCase, ...]], ...] = ()
     if python:
         guards = entry_guards(module or L.Module(fn.loc.file, fn.lang, (fn,), ()), fn)
         from_guards = assumed(guards)
         requires = tuple(r for r in requires if r not in from_guards)
+        cases, requires = item_cases(fn, variables, requires)
     spec = EntrySpec(fn.name, params, signature, result.output_programs,
                      requires, tuple(result.disjoint), variables,
                      returns_early=void_exits(fn)[0], returns_tuple=bool(tuple_types(fn)),
-                     source_lang=fn.lang if python else None, guards=guards)
+                     source_lang=fn.lang if python else None, guards=guards, cases=cases)
     buf = io.StringIO()
     emit_entry(target, spec, buf)
     return buf.getvalue()
+
+
+def item_cases(fn: L.Function, variables: tuple[Var, ...], requires: tuple[Term, ...]
+               ) -> tuple[tuple[tuple[str, tuple[EntryCase, ...]], ...], tuple[Term, ...]]:
+    """Per item of a tuple return, the empty inputs its function answers at its entry
+    (`ir.lifting.zero_trip`), and `requires` without the terms every item's cases cover."""
+    items = tuple_types(fn)
+    if not items:
+        return (), requires
+    out: list[tuple[str, tuple[EntryCase, ...]]] = []
+    covered_by_all: set[Term] | None = None
+    for j, type_ in enumerate(items):
+        item = item_output(fn, j, type_)
+        found, covered = zero_trip_cases(item.function, variables, requires)
+        out.append((item.name, found))
+        covered_by_all = set(covered) if covered_by_all is None else covered_by_all & set(covered)
+    return tuple(out), tuple(r for r in requires if r not in (covered_by_all or set()))
 
 
 def c_signature(fn: L.Function, written: set[str]) -> str:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.early_return import condition_source
 from tensflo.ir.tensir import Function, Term, Var, print_term
-from tensflo.ir.tensir.entry import CheckedFunction, EntryGuard
+from tensflo.ir.tensir.entry import CheckedFunction, EntryCase, EntryGuard
 from tensflo.plugins.errors import UsageError
 
 from .exact_ints import takes_source_lang
@@ -102,6 +102,10 @@ class EntrySpec:
     """For a Python source: each output's function checks the parameters' types, these guards
     (raising the source's exception) and `requires` (`ir.tensir.entry.CheckedFunction`); the entry
     then checks nothing itself."""
+    cases: tuple[tuple[str, tuple[EntryCase, ...]], ...] = ()
+    """For a Python source: per output, the inputs its function answers at its entry with the
+    source's value there (`CheckedFunction.cases`: an empty input where every loop runs zero
+    times)."""
 
 
 def emit_entry(target: PythonTarget, spec: EntrySpec, out: io.StringIO) -> None:
@@ -112,7 +116,8 @@ def emit_entry(target: PythonTarget, spec: EntrySpec, out: io.StringIO) -> None:
     functions: list[Function] = []
     if spec.guards is not None:
         functions += [CheckedFunction(f"{spec.name}__{o}", spec.variables, t, spec.guards,
-                                      spec.requires) for o, t in spec.outputs]
+                                      spec.requires, cases=dict(spec.cases).get(o, ()))
+                      for o, t in spec.outputs]
     else:
         functions += [Function(f"{spec.name}__{o}", spec.variables, t) for o, t in spec.outputs]
         functions += [Function(f"{spec.name}__requires{k}", spec.variables, t)

@@ -337,3 +337,46 @@ def test_the_interpreter_cross_check_rejects_a_wrong_value() -> None:
     xs, start = (Var(p.name, p.type) for p in fn.params)
     assert interpreter_agrees(fn, xs, start)
     assert not interpreter_agrees(fn, xs, 0.0) and not interpreter_agrees(fn, xs, math.inf)
+
+
+TUPLES = '''
+_INF = float("inf")
+
+
+def lo_hi(xs: list[float]) -> tuple[float, float]:
+    lo, hi = _INF, -_INF
+    for x in xs:
+        lo = min(lo, x)
+        hi = max(hi, x)
+    return lo, hi
+
+
+def total_and_peak(xs: list[int]) -> tuple[int, int]:
+    if not xs:
+        return 0, -1
+    total = 0
+    peak = xs[0]
+    for x in xs:
+        total += x
+        peak = max(peak, x)
+    return total, peak
+'''
+
+
+def test_a_tuple_return_answers_the_empty_input_item_by_item(tmp_path: Path) -> None:
+    """Each item's function gets its own zero-trip case: `(inf, -inf)` and `(0, -1)` on `[]`,
+    as CPython; ints exact beyond 64 bits elsewhere."""
+    (tmp_path / "tuples.py").write_text(TUPLES)
+    results, namespace = compile_and_run(tmp_path / "tuples.py", TUPLES, ["lo_hi", "total_and_peak"])
+    rng = random.Random(6)
+    for name in ("lo_hi", "total_and_peak"):
+        r = results[name]
+        assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+        assert not any("len(xs)" in q for q in r.requires), r.requires
+        fn = getattr(load_module(r.code, f"{name}_tuple"), name)
+        for n in [0, 0, 1, *(rng.randint(0, 7) for _ in range(30))]:
+            xs = [rng.uniform(-9, 9) if name == "lo_hi" else rng.randint(-10**30, 10**30)
+                  for _ in range(n)]
+            got, want = tuple(fn(xs)), namespace[name](xs)
+            assert len(got) == len(want) and all(g == w for g, w in zip(got, want, strict=True)), \
+                (name, xs, got, want)
