@@ -138,5 +138,14 @@ POOL = OutputPool()
 """The llvm runtime's output pool (`POOL.set_capacity(0)` turns it off)."""
 
 
+def _after_fork() -> None:
+    """A forked child gets a new lock: another thread may have held the parent's at the fork."""
+    POOL._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 __all__ = ["ALIGN", "COUNTED", "GRAIN", "MAX_BLOCKS", "MIN_BYTES", "POOL", "OutputPool",
            "default_capacity"]

@@ -5,8 +5,10 @@ equal the reference, the pool stays within its capacity, and a reused output tak
 from __future__ import annotations
 
 import gc
+import os
 import random
 import resource
+import signal
 import threading
 
 import numpy as np
@@ -194,3 +196,20 @@ def test_of_equal_free_blocks_the_most_recently_used_is_taken():
     c = pool.empty((MIN_BYTES,), dtype)
     d = pool.empty((MIN_BYTES,), dtype)
     assert {c.ctypes.data, d.ctypes.data} == {first, second}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_a_forked_child_can_take_outputs_while_the_parent_held_the_lock():
+    pool = out_pool.POOL
+    with pool._lock:  # as if another thread were inside `empty` at the fork
+        pid = os.fork()
+        if pid == 0:  # the child: a fresh lock, a working pool
+            try:
+                signal.alarm(10)  # a deadlock ends the child (exit by SIGALRM), not the test run
+                a = pool.empty((MIN_BYTES,), np.dtype(np.uint8))
+                a[:] = 1
+                os._exit(0 if int(a.sum()) == MIN_BYTES else 1)
+            finally:
+                os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
