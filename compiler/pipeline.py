@@ -407,6 +407,13 @@ def compile_function(module: L.Module, name: str, registry: Registry, options: O
             from tensflo.targets.llvm.int32_source import source_int32
 
             result.emitted = entry_function(fn, lifted, entry_guards(module, fn), fn.lang == "python")
+            from tensflo.targets.pymodule import PythonTarget
+
+            if getattr(result.emitted, "cases", ()) and not isinstance(target, PythonTarget):
+                result.requires = [print_term(r) for r in lifted.requires]  # no entry answers them
+                note("note", fn.loc, f"the {options.target} target has no entry checks: its code "
+                                     f"does not answer those inputs, which stay outside its "
+                                     f"precondition")
             int32 = source_int32(target, module, fn, result.emitted, text)
             proven: dict[str, Any] = {}
             if int32 is not None:

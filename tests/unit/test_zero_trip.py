@@ -380,3 +380,21 @@ def test_a_tuple_return_answers_the_empty_input_item_by_item(tmp_path: Path) -> 
             got, want = tuple(fn(xs)), namespace[name](xs)
             assert len(got) == len(want) and all(g == w for g, w in zip(got, want, strict=True)), \
                 (name, xs, got, want)
+
+
+def test_a_target_without_entry_checks_keeps_the_precondition(tmp_path: Path) -> None:
+    """llvm has no entry checks: the empty input stays outside its stated precondition, and its
+    code refuses it rather than returning another number."""
+    pytest.importorskip("llvmlite")
+    from tensflo.compiler.pipeline import Options, compile_file
+    from tensflo.plugins.manager import load_registry
+
+    path = tmp_path / "zero_trip_llvm.py"
+    path.write_text(KERNELS)
+    (r,) = compile_file(str(path), ["smallest"], load_registry(), Options(target="llvm", synth=()))
+    assert r.lifted and r.requires == ["1 <= len(values)"], r.requires
+    assert "no entry checks" in " ".join(d.message for d in r.diagnostics)
+    fn = Compiled.of(r).load()
+    assert float(fn([3.0, -1.0])) == -1.0
+    with pytest.raises(Exception, match="empty"):
+        fn([])
