@@ -22,7 +22,7 @@ from tensflo.ir.tensir.ops import LEN, SCALAR_OPS
 from tensflo.ir.tensir.terms import Arg
 from tensflo.plugins.hookspecs import hookimpl
 
-from . import array_runtime, recurrence_runtime, update_runtime
+from . import array_runtime, recurrence_jax, recurrence_runtime, update_runtime
 from .array_ops import framework_entries
 from .optable import UNSUPPORTED
 from .pyexpr import PyTable, Template
@@ -82,7 +82,7 @@ class JaxTarget(PythonTarget):
     executable_class: ClassVar[type[ModuleExecutable]] = JaxExecutable
     framework: ClassVar[str] = "jax"
     runtime: ClassVar[tuple[ModuleType, ...]] = (
-        array_runtime, update_runtime, recurrence_runtime)
+        array_runtime, update_runtime, recurrence_jax, recurrence_runtime)
     xp: ClassVar[str] = "jnp"
     namespace: ClassVar[frozenset[str]] = frozenset({"jax", "jnp", "functools"})
     tensor_param: ClassVar[str] = "jnp.asarray({x}, dtype={d})"
