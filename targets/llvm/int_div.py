@@ -12,7 +12,7 @@ Why it is exact for integers `0 <= A <= 2^31`, `1 <= B <= 2^31`, with `x = A / B
 
 - `fl(1 / B) = (1 / B)(1 + d1)` and `y = A fl(1 / B) (1 + d2)` with `|d1|, |d2| <= u`, so
   `|y - x| <= (2u + u^2) x < 2^-51 * 2^31 / B < 1 / B`.
-- The next integer above `x` is `q + 1 = x + (B - r) / B >= x + 1 / B > y`, and `q - 1 < x - 1 / B
+- The next integer above `x` is `q + 1 = x + (B - r) / B >= x + 1 / B > y`, and `q - 1 <= x - 1 / B
   < y`, so `y >= 0` lies in `(q - 1, q + 1)`: `t = trunc(y)` is `q - 1` (when `y` falls just
   below an exact quotient) or `q`.
 - `t * B <= A` is an integer below 2^32 and `e` one below 2^33: both exact in double (below 2^53),
