@@ -211,6 +211,14 @@ def after_return(xs: list[int]) -> int:
 '''
 
 
+@pytest.fixture(scope="module")
+def early(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
+    path = Path(tmp_path_factory.mktemp("early")) / "early.py"
+    path.write_text(EARLY)
+    return compile_and_run(path, EARLY, ["scale", "after_return", "dot_or_zero", "convolve",
+                                         "max_or"])
+
+
 def _outcome(f: Any, xs: list[Any]) -> tuple[str, Any]:
     try:
         out = f(xs)
@@ -219,11 +227,11 @@ def _outcome(f: Any, xs: list[Any]) -> tuple[str, Any]:
     return "value", [float(v) for v in out] if hasattr(out, "__len__") else int(out)
 
 
-def test_an_empty_return_at_the_top_is_answered_at_the_entry(tmp_path: Path) -> None:
+def test_an_empty_return_at_the_top_is_answered_at_the_entry(
+        early: tuple[dict[str, Any], dict[str, Any]]) -> None:
     """`if not xs: return []` before the rest: the rest is lifted on `1 <= len(xs)` (with its
     check after the computation), the empty list returns the source's value at the entry."""
-    (tmp_path / "early.py").write_text(EARLY)
-    results, namespace = compile_and_run(tmp_path / "early.py", EARLY, ["scale", "after_return"])
+    results, namespace = early
     rng = random.Random(3)
     for name in ("scale", "after_return"):
         r = results[name]
@@ -291,12 +299,11 @@ def _value_in(module: Any, name: str) -> Any:
     return zero_trip_value(fn, params, params[0])
 
 
-def test_an_empty_return_on_either_list(tmp_path: Path) -> None:
+def test_an_empty_return_on_either_list(early: tuple[dict[str, Any], dict[str, Any]]) -> None:
     """`if not a or not b: return 0.0`: one case per list (the left test need not be known when
     the right one decides), the rest lifted on both non-empty; where the rest does not lift, the
     reason is the rest's, not the emptiness test's."""
-    (tmp_path / "early.py").write_text(EARLY)
-    results, namespace = compile_and_run(tmp_path / "early.py", EARLY, ["dot_or_zero", "convolve"])
+    results, namespace = early
     r = results["dot_or_zero"]
     assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
     notes = " ".join(d.message for d in r.diagnostics)
@@ -312,10 +319,9 @@ def test_an_empty_return_on_either_list(tmp_path: Path) -> None:
     assert "out is a vector being built" in text and "a scalar is needed" not in text, text
 
 
-def test_an_empty_return_of_a_parameter(tmp_path: Path) -> None:
+def test_an_empty_return_of_a_parameter(early: tuple[dict[str, Any], dict[str, Any]]) -> None:
     """`if len(xs) < 1: return default`: the case returns the argument itself."""
-    (tmp_path / "early.py").write_text(EARLY)
-    results, namespace = compile_and_run(tmp_path / "early.py", EARLY, ["max_or"])
+    results, namespace = early
     r = results["max_or"]
     assert r.lifted and r.proof == "unbounded" and r.requires == [], \
         (r.requires, [str(d) for d in r.diagnostics])
