@@ -8,9 +8,13 @@ the template invariant `s == S(i)` is preserved by one unfolding of its definiti
 reduction's is; the closed form `s_0 * prod(a) + sum_k b_k * prod_(j > k) a_j`, whose proof would
 need every term of the sum multiplied in one step, is never stated. A loop counting down is read in
 its order (its iterations do not commute), with the strided reads `x[c - t]` of `strides.py`.
+A state pushed once per iteration (`ir/lifting/scan.py` asks `linear_trace`) is the trace
+`linear_recurrence_scan(A, B, s_0)`, or, pushed before its update, `s_0` and then that trace
+without its last entry.
 
 Refused, naming the recurrence at its line:col: `a` or `b` reading another value the loop changes
-(coupled states), and `a` or `b` varying with the counter without reading an input at it.
+(coupled states), and `a` or `b` that vary with the counter but are no vector of inputs (the
+counter itself is one: `iota`).
 """
 
 from __future__ import annotations
