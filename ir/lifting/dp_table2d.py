@@ -30,6 +30,7 @@ candidate entry for entry.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tensflo.ir.loop import nodes as L
@@ -55,6 +56,13 @@ _RECURRENCE: dict[Cell | None, int] = {(-1, 0): 1, (0, -1): 1, (-1, -1): -1}
 def summed_area_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context) -> bool:
     """Lifts the loop nest `s` when it fills a summed-area table (see above) and returns True;
     False (nothing done) when it has another shape."""
+    parts = _separate_tables(s, env)
+    if parts is not None:  # tables filled side by side, each from its own entries only
+        for part in parts:
+            if not summed_area_loop(lifter, part, env, ctx):
+                raise NotLiftable(part.body[0].body[0].loc, "a summed-area table filled beside "
+                                  "others in a shape the rule does not read")
+        return True
     shape = _shape(s, env)
     if shape is None:
         return False
@@ -229,6 +237,41 @@ def _neighbour_reads(e: L.Expr, name: str, vi: str, vj: str, di: int, dj: int) -
     if len(cells) != uses or any(c not in _NEIGHBOURS for c in cells):
         return []
     return list(dict.fromkeys(c for c in cells if c is not None))
+
+
+def _separate_tables(s: L.For, env: dict[str, Sym]) -> list[L.For] | None:
+    """The loop nest `s` as one nest per table when its inner loop writes several distinct
+    tables, each write reading only its own table (integral images of `x` and `x * x`): the
+    writes do not read each other, so the nests run one after the other compute the same. None
+    unless every write has the single-table shape."""
+    if len(s.body) != 1 or not isinstance(s.body[0], L.For) or len(s.body[0].body) < 2:
+        return None
+    inner = s.body[0]
+    parts = [replace(s, body=(replace(inner, body=(w,)),)) for w in inner.body]
+    shapes = [_shape(part, env) for part in parts]
+    tables = [shape[2] for shape in shapes if shape is not None]
+    names = {shape[3] for shape in shapes if shape is not None}
+    if len(tables) != len(parts) or len({id(t) for t in tables}) != len(tables) \
+            or len(names) != len(parts):
+        return None
+    for part, shape in zip(parts, shapes, strict=True):
+        assert shape is not None
+        _, write, table, name, di, dj = shape
+        if any(_uses(write.value, other) for other in names - {name}) or not (
+                isinstance(part.start, L.Const) and isinstance(inner.start, L.Const)
+                and isinstance(table.fill, L.NewVec) and table.fill.length is not None
+                and table.fill.fill is not None
+                and part.start.value + di == inner.start.value + dj in (0, 1)):
+            return None
+        signs: dict[Cell | None, int] = {}
+        for sign, e in _signed_terms(write.value, 1):
+            if _uses(e, name):
+                cell = _guarded_cell(e, name, s.var, inner.var, di, dj)
+                signs[cell] = signs.get(cell, 0) + sign
+        if signs != _RECURRENCE or not _neighbour_reads(write.value, name, s.var, inner.var,
+                                                        di, dj):
+            return None
+    return parts
 
 
 def _shape(s: L.For, env: dict[str, Sym]

@@ -100,6 +100,19 @@ def guarded(grid: list[list[int]]) -> list[list[int]]:
     return dp
 
 
+def local_variance(img: list[list[float]]) -> float:
+    h, w = len(img), len(img[0])
+    s1 = [[0.0] * (w + 1) for _ in range(h + 1)]
+    s2 = [[0.0] * (w + 1) for _ in range(h + 1)]
+    for y in range(h):
+        for x in range(w):
+            s1[y + 1][x + 1] = img[y][x] + s1[y][x + 1] + s1[y + 1][x] - s1[y][x]
+            s2[y + 1][x + 1] = img[y][x] * img[y][x] + s2[y][x + 1] + s2[y + 1][x] - s2[y][x]
+    n = h * w
+    mean = s1[h][w] / n
+    return s2[h][w] / n - mean * mean
+
+
 def late_total(grid: list[list[int]]) -> list[list[int]]:
     rows, cols = len(grid), len(grid[0])
     pre = [[0] * (cols + 1) for _ in range(rows + 1)]
@@ -119,8 +132,9 @@ def path_costs(grid: list[list[int]]) -> list[list[int]]:
             cost[r][c] += min(cost[r - 1][c], cost[r][c - 1])
     return cost
 '''
-LIFTED = ("box_table", "from_one", "running_rows", "weighted", "box_sum", "window_sums", "guarded")
-REFUSED = {"late_total": ("82:13", "pre"), "path_costs": ("92:13", "cost")}
+LIFTED = ("box_table", "from_one", "running_rows", "weighted", "box_sum", "window_sums", "guarded",
+          "local_variance")
+REFUSED = {"late_total": ("95:13", "pre"), "path_costs": ("105:13", "cost")}
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +216,22 @@ def test_box_sums_read_from_the_table_lift_and_equal_cpython(compiled: Any) -> N
         size = rng.randint(0, min(rows, cols))
         got = [[int(v) for v in row] for row in plain(windows(a, size))]
         assert got == namespace["window_sums"](a, size), (a, size)
+
+
+def test_tables_filled_side_by_side_lift_each(compiled: Any) -> None:
+    """Integral images of `x` and `x * x` in one loop nest (each write reads its own table)."""
+    results, namespace = compiled
+    r = results["local_variance"]
+    assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+    fn = load_module(r.code, "box_local_variance").local_variance
+    rng = random.Random(13)
+    worst = 0.0
+    for _ in range(60):
+        cols = rng.randint(1, 6)
+        img = [[rng.uniform(-100.0, 100.0) for _ in range(cols)] for _ in range(rng.randint(1, 6))]
+        want = namespace["local_variance"](img)
+        worst = max(worst, abs(float(fn(img)) - want) / max(1.0, abs(want)))
+    assert worst < 1e-9, f"largest relative error {worst}"
 
 
 def _off_by_one_border(window: Term, n: Term, m: Term, zero: Term) -> Term:
