@@ -355,9 +355,10 @@ def _table_cell(e: L.Expr, name: str, vi: str, vj: str, di: int, dj: int) -> Cel
 def _window(loc: L.Loc, r: Term, i: Var, j: Var, lo_i: Term, hi_i: Term, lo_j: Term, hi_j: Term,
             names: set[str]) -> tuple[Term, tuple[Term, ...]]:
     """The matrix of `r` over the loops (`R[p][q] = r(lo_i + p, lo_j + q)`), and the facts that
-    make it `n x m`: the rows and columns of the matrix `r` reads, inside it when the loops run."""
-    cells: dict[tuple[Term, int, int], None] = {}
-    e = Var(_fresh("e", names), r.type)
+    make it `n x m`: the rows and columns of the matrices `r` reads, inside them when the loops
+    run. `r` reads one or two cells `x[i + a][j + b]` (a map of one window, or a selection of
+    two)."""
+    cells: dict[tuple[Term, int, int], Var] = {}
 
     def replace(t: Term) -> Term:
         if isinstance(t, App) and t.op.name == "index" and isinstance(t.args[0], App) \
@@ -367,32 +368,41 @@ def _window(loc: L.Loc, r: Term, i: Var, j: Var, lo_i: Term, hi_i: Term, lo_j: T
             assert isinstance(x, Term) and isinstance(u, Term) and isinstance(v, Term)
             a, b = _term_offset(u, i), _term_offset(v, j)
             if a is not None and b is not None and not free_vars(x) & {i, j}:
-                cells[(x, a, b)] = None
-                return e
+                key = (x, a, b)
+                if key not in cells:
+                    cells[key] = Var(_fresh(f"e{len(cells) + 1}", names), t.type)
+                return cells[key]
         if isinstance(t, App):
             return App(t.op, tuple(replace(a) if isinstance(a, Term) else a for a in t.args))
         return t
 
     body = replace(r)
-    if len(cells) != 1 or free_vars(body) & {i, j} or any(
+    if not 1 <= len(cells) <= 2 or free_vars(body) & {i, j} or any(
             isinstance(a, Lambda) and free_vars(a) & {i, j} for a in _apps(body)):
         raise NotLiftable(loc, f"the summed-area table's entry {rewrite.show(r)} does not read "
-                               "one cell x[i + a][j + b] of one matrix beside values the loops "
-                               "do not change")
-    ((x, a, b),) = cells
-    rows = mk("slice", x, mk("add", lo_i, lit(a)), mk("add", hi_i, lit(a)))
-    window = mk("col_slice", rows, mk("add", lo_j, lit(b)), mk("add", hi_j, lit(b)))
-    if body != e:
-        window = mk("matrix_map", window, Lambda((e,), body))
+                               "one or two cells x[i + a][j + b] of matrices beside values the "
+                               "loops do not change")
     runs_i = mk("lt", lo_i, hi_i)
     runs = mk("and", runs_i, mk("lt", lo_j, hi_j))
-    first = rewrite.simplify(mk("add", lo_i, lit(a)))
-    facts = (
-        mk("or", mk("not", runs_i), mk("and", mk("le", ZERO, first),
-                                       mk("le", mk("add", hi_i, lit(a)), mk("len", x)))),
-        mk("or", mk("not", runs), mk("and", mk("le", ZERO, mk("add", lo_j, lit(b))), mk(
-            "le", mk("add", hi_j, lit(b)), mk("len", mk("index", x, first))))),
-    )
+    windows: list[Term] = []
+    facts: list[Term] = []
+    for x, a, b in cells:
+        rows = mk("slice", x, mk("add", lo_i, lit(a)), mk("add", hi_i, lit(a)))
+        windows.append(mk("col_slice", rows, mk("add", lo_j, lit(b)), mk("add", hi_j, lit(b))))
+        first = rewrite.simplify(mk("add", lo_i, lit(a)))
+        facts += [
+            mk("or", mk("not", runs_i), mk("and", mk("le", ZERO, first),
+                                           mk("le", mk("add", hi_i, lit(a)), mk("len", x)))),
+            mk("or", mk("not", runs), mk("and", mk("le", ZERO, mk("add", lo_j, lit(b))), mk(
+                "le", mk("add", hi_j, lit(b)), mk("len", mk("index", x, first))))),
+        ]
+    params = tuple(cells.values())
+    if len(params) == 1 and body == params[0]:
+        window = windows[0]
+    elif len(params) == 1:
+        window = mk("matrix_map", windows[0], Lambda(params, body))
+    else:
+        window = mk("matrix_selection_two_args", *windows, Lambda(params, body))
     return rewrite.simplify(window), tuple(rewrite.simplify(f) for f in facts)
 
 

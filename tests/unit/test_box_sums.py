@@ -113,6 +113,15 @@ def local_variance(img: list[list[float]]) -> float:
     return s2[h][w] / n - mean * mean
 
 
+def gradient_table(a: list[list[int]]) -> list[list[int]]:
+    h, w = len(a), len(a[0])
+    s = [[0] * w for _ in range(h + 1)]
+    for y in range(h):
+        for x in range(1, w):
+            s[y + 1][x] = a[y][x] - a[y][x - 1] + s[y][x] + s[y + 1][x - 1] - s[y][x - 1]
+    return s
+
+
 def late_total(grid: list[list[int]]) -> list[list[int]]:
     rows, cols = len(grid), len(grid[0])
     pre = [[0] * (cols + 1) for _ in range(rows + 1)]
@@ -133,8 +142,8 @@ def path_costs(grid: list[list[int]]) -> list[list[int]]:
     return cost
 '''
 LIFTED = ("box_table", "from_one", "running_rows", "weighted", "box_sum", "window_sums", "guarded",
-          "local_variance")
-REFUSED = {"late_total": ("95:13", "pre"), "path_costs": ("105:13", "cost")}
+          "local_variance", "gradient_table")
+REFUSED = {"late_total": ("104:13", "pre"), "path_costs": ("114:13", "cost")}
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +158,8 @@ def _matrix(rng: random.Random, rows: int, cols: int, big: bool) -> list[list[in
     return [[rng.randint(-top, top) for _ in range(cols)] for _ in range(rows)]
 
 
-@pytest.mark.parametrize("name", ["box_table", "from_one", "running_rows", "guarded"])
+@pytest.mark.parametrize("name", ["box_table", "from_one", "running_rows", "guarded",
+                                  "gradient_table"])
 def test_int_tables_lift_unbounded_and_equal_cpython_exactly(compiled: Any, name: str) -> None:
     results, namespace = compiled
     r = results[name]
