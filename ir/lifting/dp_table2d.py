@@ -15,8 +15,8 @@ prefix sums of the `n x m` matrix `R` of `r`,
 (`ex` sums the rows before each row, with one more row holding the sum of all). An `n x m` table
 written from row 0 and column 0 whose reads of the row or column before are guarded (`t[i - 1][j]
 if i > 0 else 0`) is the inclusive sums, `scan_sum(transpose(scan_sum(transpose(R))))`. `r`
-reads one cell `x[i + a][j + b]` of a matrix and values the loops do not change, so `R` is that
-window of `x` (mapped by `r`).
+reads one or two cells `x[i + a][j + b]` of matrices and values the loops do not change, so `R`
+is that window of `x` mapped by `r` (or two windows combined).
 
 The proof is the loop order's induction, one goal per kind of cell: the value the source writes,
 its own expression over the candidate's entries (guards included), is the candidate's entry
