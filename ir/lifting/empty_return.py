@@ -7,7 +7,8 @@ answered at the generated entry by `zero_trip`, which evaluates the whole functi
 test is decided, `v` returned). `variant_lifters` gives the lifters of the rewritten forms a
 function is tried in when it does not lift as written: a seed's first iteration peeled
 (`peel_seed`), an infinite seed only ints meet stored as an int (`infinite_seeds`), the rest
-after an empty return, and that rest peeled.
+after an empty return, each also with its sign choices written as `max` (`sign_choice`), and
+each of those peeled.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .build import ONE, mk
 from .executor import Lifter
 from .infinite_seeds import int_seed_variant
 from .peel_seed import peeled_lifter
+from .sign_choice import max_updates
 
 
 def emptiness_test(cond: L.Expr, vectors: set[str]) -> list[str]:
@@ -57,21 +59,24 @@ def empty_return(fn: L.Function) -> tuple[L.If, L.Function, list[Term]] | None:
 
 def variant_lifters(module: L.Module, fn: L.Function) -> Iterator[tuple[str, Lifter]]:
     """Lifters (not yet run) of the rewritten forms of `fn`, each with the precondition its
-    rewrite holds on and its kind (`peel`, `int seed`, `rest`; see the module docstring)."""
-    ints = int_seed_variant(fn)
-    for kind, form in (("peel", fn), ("int seed", ints)):
-        if form is not None and kind == "int seed":
-            yield kind, Lifter(module, form)
-        peeled = peeled_lifter(module, form) if form is not None else None
-        if peeled is not None:
-            yield kind, peeled
+    rewrite holds on and its kind (`peel`, `int seed`, `sign`, `rest`; see the module
+    docstring)."""
     found = empty_return(fn)
-    if found is None:
-        return
-    _, rest, given = found
-    lifter = Lifter(module, rest)
-    lifter.conditions.requires.extend(given)
-    yield "rest", lifter
-    peeled = peeled_lifter(module, rest, given)
-    if peeled is not None:
-        yield "rest", peeled
+    forms: list[tuple[str, L.Function, list[Term]]] = [("peel", fn, [])]
+    ints = int_seed_variant(fn)
+    if ints is not None:
+        forms.append(("int seed", ints, []))
+    if found is not None:
+        forms.append(("rest", found[1], found[2]))
+    for kind, form, given in forms:
+        maxed = max_updates(form)
+        for label, version in ((kind, form), ("sign", maxed)):
+            if version is None:
+                continue
+            if version is not fn:
+                lifter = Lifter(module, version)
+                lifter.conditions.requires.extend(given)
+                yield label, lifter
+            peeled = peeled_lifter(module, version, given)
+            if peeled is not None:
+                yield label, peeled

@@ -190,6 +190,33 @@ def convolve(a: list[int], b: list[int]) -> list[int]:
     return out
 
 
+def kadane(arr: list[int]) -> int:
+    if not arr:
+        return 0
+    best = arr[0]
+    current = 0
+    for value in arr:
+        if current <= 0:
+            current = value
+        else:
+            current += value
+        if current > best:
+            best = current
+    return best
+
+
+def kadane_positive(xs: list[float]) -> float:
+    best = xs[0]
+    current = 0.0
+    for x in xs:
+        if 0 < current:
+            current = x + current
+        else:
+            current = x
+        best = max(best, current)
+    return best
+
+
 def max_or(xs: list[float], default: float) -> float:
     if len(xs) < 1:
         return default
@@ -216,7 +243,7 @@ def early(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dic
     path = Path(tmp_path_factory.mktemp("early")) / "early.py"
     path.write_text(EARLY)
     return compile_and_run(path, EARLY, ["scale", "after_return", "dot_or_zero", "convolve",
-                                         "max_or"])
+                                         "max_or", "kadane", "kadane_positive"])
 
 
 def _outcome(f: Any, xs: list[Any]) -> tuple[str, Any]:
@@ -404,3 +431,54 @@ def test_a_target_without_entry_checks_keeps_the_precondition(tmp_path: Path) ->
     assert float(fn([3.0, -1.0])) == -1.0
     with pytest.raises(Exception, match="empty"):
         fn([])
+
+
+def test_a_choice_by_the_sign_of_a_running_sum_is_a_max(
+        early: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """`if current <= 0: current = v  else: current += v` is `max(v, current + v)`
+    (`ir/lifting/sign_choice.py`), so Kadane written with a branch lifts like the `max` form:
+    ints exact beyond 64 bits, the empty list answered at the entry; floats within rounding."""
+    results, namespace = early
+    rng = random.Random(12)
+    for name in ("kadane", "kadane_positive"):
+        r = results[name]
+        assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+        fn = getattr(load_module(r.code, f"{name}_sign"), name)
+        worst = 0.0
+        for n in [0, 1, 2, *(rng.randint(1, 12) for _ in range(40))]:
+            if name == "kadane":
+                xs: list[Any] = [rng.randint(-10**20, 10**20) for _ in range(n)]
+                assert int(fn(xs)) == namespace[name](xs), xs
+            elif n:
+                xs = [rng.uniform(-9, 9) for _ in range(n)]
+                worst = max(worst, abs(float(fn(xs)) - namespace[name](xs)))
+        assert worst <= 1e-12, f"largest error {worst}"
+
+
+def test_a_sign_choice_that_is_no_max_is_not_rewritten() -> None:
+    from tensflo.ir.lifting.sign_choice import max_updates
+
+    source = '''
+def other(xs: list[int]) -> int:
+    c = 0
+    for v in xs:
+        if c <= 0:
+            c = v
+        else:
+            c = c - v
+    return c
+
+
+def kept(xs: list[int]) -> int:
+    c = 0
+    for v in xs:
+        if c >= 0:
+            c = v
+        else:
+            c = c + v
+    return c
+'''
+    module = parse_python("signs.py", source)
+    for name in ("other", "kept"):  # c - v is no sum; c >= 0 keeps v where the max is c + v
+        fn = module.function(name)
+        assert fn is not None and max_updates(fn) is None, name
