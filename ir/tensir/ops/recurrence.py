@@ -16,9 +16,17 @@ prefix lemma `lr(a[:i + 1], b[:i + 1], s0) == a[i] * lr(a[:i], b[:i], s0) + b[i]
 
 The NumPy semantics is the same loop on Python numbers: floats are rounded step by step as CPython
 rounds the source's own loop; ints are exact (object arrays give Python ints back, int64 arrays the
-value modulo 2**64, as every int64 op). The Python-module targets render the op as the same loop
-(`targets/recurrence_runtime.py`), one step per entry, so they compute the value the SMT definition
-states; functions lifted from Python run it on Python ints (`targets/exact_ints.py`), never wrapping.
+value modulo 2**64, as every int64 op). Every target renders the op as the same loop, one step per
+entry in order (`targets/recurrence_runtime.py`, NumPy's over `tolist()` in `recurrence_numpy.py`,
+`jax.lax.scan` in `recurrence_jax.py`, one native loop on llvm), so it computes the value the SMT
+definition states; functions lifted from Python run it on Python ints when the call-time magnitude
+bound leaves int64 (`targets/exact_ints.py`), never wrapping.
+
+Also here: `linear_recurrence_scan(a, b, s0)`, the value after each step (entry `k` is the
+recursive function at length `k + 1`, as a scan's entry is its reduction's), and `ipow(x, k)`, a
+power with a computed exponent (the fold `x * ipow(x, k - 1)`). Under the nonlinear abstraction
+(`Encoder.abstract_nonlinear`) these ops state that the uninterpreted product commutes, since a
+source may write the step as `s * a` or `a * s`.
 """
 
 from __future__ import annotations
@@ -116,7 +124,6 @@ LINEAR_RECURRENCE = register(OpDef(
     smt=_smt, doc="the fold s = a[k] * s + b[k] over k < len(b) from s = s0 (Horner's rule)",
     domain="a and b have one length", prefix_args=(0, 1), prefix_step=_prefix_step,
 ))
-
 
 
 def _scan_infer(a: TensorType, b: TensorType, s0: TensorType) -> TensorType:
