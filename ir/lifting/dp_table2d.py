@@ -34,6 +34,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop.outputs import substitute_stmt
 from tensflo.ir.tensir import App, Lambda, Lit, Term, Var, free_vars, lit, rewrite
 from tensflo.ir.tensir.types import INT
 
@@ -56,6 +57,7 @@ _RECURRENCE: dict[Cell | None, int] = {(-1, 0): 1, (0, -1): 1, (-1, -1): -1}
 def summed_area_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context) -> bool:
     """Lifts the loop nest `s` when it fills a summed-area table (see above) and returns True;
     False (nothing done) when it has another shape."""
+    s = _inline_locals(s, env)
     parts = _separate_tables(s, env)
     if parts is not None:  # tables filled side by side, each from its own entries only
         for part in parts:
@@ -91,18 +93,29 @@ def summed_area_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
     loc = s.loc
     elem = table.type.elem
     zero: Term = lit(0.0) if elem == "float" else ZERO
-    lo_i, hi_i = lifter.scalar(s.start, env, ctx), lifter.scalar(s.stop, env, ctx)
-    lo_j, hi_j = lifter.scalar(inner.start, env, ctx), lifter.scalar(inner.stop, env, ctx)
+    fill = table.fill
+    assert isinstance(fill, L.NewVec)
+    if not (isinstance(s.start, L.Const) and isinstance(inner.start, L.Const)) \
+            or fill.length is None or fill.fill is None:
+        return False
+    lo_i, lo_j = lifter.scalar(s.start, env, ctx), lifter.scalar(inner.start, env, ctx)
     if not (isinstance(lo_i, Lit) and isinstance(lo_j, Lit)
             and lo_i.value + outer_di == lo_j.value + dj and lo_j.value + dj in (0, 1)):
         return False
     padded = lo_i.value + outer_di == 1  # row 0 and column 0 are a border the loops keep
     if run is not None and not padded:
         return False
-    fill = table.fill
-    assert isinstance(fill, L.NewVec)
-    if fill.length is None or fill.fill is None:
-        return False
+    hi_i = lifter.scalar(s.stop, env, ctx)
+    i, j = lifter.fresh(s.var, INT), lifter.fresh(inner.var, INT)
+    lifter.conditions.loop_vars |= {i, j}
+    # the inner loop's end, evaluated in each row (`len(row)` of `for j, v in enumerate(row)`)
+    row_env = {**env, s.var: i}
+    hi_j = lifter.scalar(inner.stop, row_env, Context(
+        ctx.assume + (mk("le", lo_i, i), mk("lt", i, hi_i)), ctx.counters + (i,),
+        ctx.runs + (mk("lt", lo_i, hi_i),)))
+    if i in free_vars(hi_j):
+        raise NotLiftable(inner.stop.loc, f"the rows of the summed-area table {name} end at "
+                                          f"{rewrite.show(hi_j)}, which depends on the row")
     width = lifter.scalar(fill.length, env, ctx)
     same = rewrite.simplify
     if same(mk("add", hi_i, lit(outer_di))) != same(table.length_term) \
@@ -115,8 +128,6 @@ def summed_area_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
     n = same(mk("sub", table.length_term, lit(int(padded))))
     m = same(mk("sub", width, lit(int(padded))))
     # the entry term r(i, j) at symbolic counters, its reads checked like the source's
-    i, j = lifter.fresh(s.var, INT), lifter.fresh(inner.var, INT)
-    lifter.conditions.loop_vars |= {i, j}
     inside = (mk("le", lo_i, i), mk("lt", i, hi_i), mk("le", lo_j, j), mk("lt", j, hi_j))
     runs = (mk("lt", lo_i, hi_i), mk("lt", lo_j, hi_j))
     body_ctx = Context(ctx.assume + inside, ctx.counters + (i, j), ctx.runs + runs)
@@ -239,6 +250,37 @@ def _neighbour_reads(e: L.Expr, name: str, vi: str, vj: str, di: int, dj: int) -
     return list(dict.fromkeys(c for c in cells if c is not None))
 
 
+def _inline_locals(s: L.For, env: dict[str, Sym]) -> L.For:
+    """`s` with the declarations that start its bodies (`row = grid[i]`, `v = row[j]`: the items
+    of `for i, row in enumerate(grid)`) substituted into the statements after them, when each
+    name is declared once, assigned nowhere else in the nest and unknown before it (Python keeps
+    it after the loops: a later read is refused, not given an older value), and its value reads
+    nothing the nest assigns (the value is then the same wherever it is read)."""
+    if not s.body or not isinstance(s.body[-1], L.For):
+        return s
+    counts: dict[str, int] = {}
+    for st in L.walk_stmts(s.body):
+        target = st.name if isinstance(st, L.Decl) else _root(st.target) \
+            if isinstance(st, L.Assign | L.Push) else None
+        if target is not None:
+            counts[target] = counts.get(target, 0) + 1
+    written = set(counts)
+
+    def inline(body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+        while len(body) > 1 and isinstance(body[0], L.Decl) and body[0].init is not None \
+                and counts[body[0].name] == 1 and body[0].name not in env \
+                and not any(_uses(body[0].init, w) for w in written):
+            name, value = body[0].name, body[0].init
+            body = tuple(substitute_stmt(st, L.Name(name), value) for st in body[1:])
+        return body
+
+    outer = inline(s.body)
+    inner = outer[-1]
+    if not isinstance(inner, L.For):
+        return s
+    return replace(s, body=(*outer[:-1], replace(inner, body=inline(inner.body))))
+
+
 def _separate_tables(s: L.For, env: dict[str, Sym]) -> list[L.For] | None:
     """The loop nest `s` as one nest per table when its inner loop writes several distinct
     tables, each write reading only its own table (integral images of `x` and `x * x`): the
@@ -298,7 +340,7 @@ def _shape(s: L.For, env: dict[str, Sym]
         return None
     name = target.base.base.id
     if any(_uses(e, name) or _uses(e, inner.var) for e in (inner.start, inner.stop)) \
-            or _uses(inner.start, s.var) or _uses(inner.stop, s.var):
+            or _uses(inner.start, s.var):
         return None
     return inner, write, table, name, di, dj
 

@@ -122,6 +122,15 @@ def gradient_table(a: list[list[int]]) -> list[list[int]]:
     return s
 
 
+def enumerated(grid: list[list[int]]) -> list[list[int]]:
+    n, m = len(grid), len(grid[0])
+    pre = [[0] * (m + 1) for _ in range(n + 1)]
+    for i, row in enumerate(grid):
+        for j, v in enumerate(row):
+            pre[i + 1][j + 1] = v + pre[i][j + 1] + pre[i + 1][j] - pre[i][j]
+    return pre
+
+
 def late_total(grid: list[list[int]]) -> list[list[int]]:
     rows, cols = len(grid), len(grid[0])
     pre = [[0] * (cols + 1) for _ in range(rows + 1)]
@@ -142,8 +151,8 @@ def path_costs(grid: list[list[int]]) -> list[list[int]]:
     return cost
 '''
 LIFTED = ("box_table", "from_one", "running_rows", "weighted", "box_sum", "window_sums", "guarded",
-          "local_variance", "gradient_table")
-REFUSED = {"late_total": ("104:13", "pre"), "path_costs": ("114:13", "cost")}
+          "local_variance", "gradient_table", "enumerated")
+REFUSED = {"late_total": ("113:13", "pre"), "path_costs": ("123:13", "cost")}
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +168,7 @@ def _matrix(rng: random.Random, rows: int, cols: int, big: bool) -> list[list[in
 
 
 @pytest.mark.parametrize("name", ["box_table", "from_one", "running_rows", "guarded",
-                                  "gradient_table"])
+                                  "gradient_table", "enumerated"])
 def test_int_tables_lift_unbounded_and_equal_cpython_exactly(compiled: Any, name: str) -> None:
     results, namespace = compiled
     r = results[name]
