@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import tensflo
-from tensflo.compiler.differential import load_module
+from tensflo.compiler.differential import c_differential, load_module
 from tensflo.compiler.prove import prove
 from tensflo.compiler.verify import obligation_script
 from tensflo.ir.lifting import check_candidate, lift_function
@@ -395,6 +395,46 @@ def test_torch_runs_small_int_recurrences_and_raises_beyond_int64(tmp_path: Path
     assert int(fn([1, 2, 3], 10)) == 123
     with pytest.raises(OverflowError):
         fn([9] * 30, 10)  # 10**30 - 1: int64 would wrap
+
+
+C_SOURCE = """
+float horner_c(const float *c, int n, float x)
+{
+    float r = 0.0f;
+    for (int i = n - 1; i >= 0; i--)
+        r = r * x + c[i];
+    return r;
+}
+
+long long digits_c(const int *d, int n)
+{
+    long long v = 0;
+    for (int i = 0; i < n; i++)
+        v = 10 * v + d[i];
+    return v;
+}
+"""
+
+
+@pytest.mark.parametrize("target", ["numpy", "llvm"])
+def test_c_recurrences_run_like_gcc(tmp_path: Path, target: str) -> None:
+    """C sources (gcc -O2) on the numpy and llvm targets: Horner in single precision and a
+    number read from its decimal digits (at most 18: inside `long long`, where C is defined)."""
+    src = tmp_path / "rec.c"
+    src.write_text(C_SOURCE)
+    rng = np.random.default_rng(5)
+    for name in ("horner_c", "digits_c"):
+        r = tensflo.compile(str(src), name, target=target, synth="none", timeout=60)
+        assert r.lifted and r.proof == "unbounded", [str(d) for d in r.diagnostics]
+        cases: list[list[Any]] = []
+        for n in rng.integers(0, 19, 60):
+            if name == "horner_c":
+                cases.append([rng.uniform(-2, 2, int(n)), int(n), float(rng.uniform(-1.5, 1.5))])
+            else:
+                cases.append([rng.integers(0, 10, int(n)), int(n)])
+        report = c_differential(str(src), name, r.load(), cases, cache_dir=str(tmp_path / "c"))
+        assert report.ok and report.cases == 60, report.failures[:2]
+        print(f"{target} {name}: largest relative error {report.largest_relative_error:.3g}")
 
 
 def test_linear_update_reads_a_and_b() -> None:
