@@ -102,7 +102,7 @@ class WindowRead:
             Obligation("window lemma", loc, (mk("le", empty_below, top),), (lemma,), (grown,)),
             # the lemma's instance at the bounds the source reads, and the guessed ends
             Obligation("window read", loc, pre + runs + (rewrite.simplify(instance),), (),
-                       (self._read(),)),
+                       (self._read(), *self._lengths(lo))),
             Obligation("window prefix table", loc, pre + inside, (),
                        tuple((mk("index", table, at), _prefix(w.x, at)) for at in guesses))]
 
@@ -112,6 +112,7 @@ class WindowRead:
         table = prefix_table(w.x)
         runs = mk("and", mk("le", lo, i), mk("lt", i, hi))
         out = [mk("or", mk("not", runs), mk("eq", *self._read()))]
+        out += [mk("or", mk("not", runs), mk("eq", *pair)) for pair in self._lengths(lo)]
         for at in self._guesses():
             inside = mk("and", mk("le", ZERO, at), mk("le", at, mk("len", w.x)))
             entry = mk("eq", mk("index", table, at), _prefix(w.x, at))
@@ -123,6 +124,14 @@ class WindowRead:
         first, last = self._guesses()
         x = self.window.x
         return self.window.term, mk("sub", _prefix(x, last), _prefix(x, first))
+
+    def _lengths(self, lo: Term) -> list[tuple[Term, Term]]:
+        """The length of each moving end's stride of `S` at the counter, `i - lo` inside the loop
+        (stated so that the solver need not split the stride's `max(count, 0)` under the
+        invariant's quantifier)."""
+        count = rewrite.simplify(mk("sub", self.i, lo))
+        return [(mk("len", _stride(prefix_table(self.window.x), lo, c, self.i)), count)
+                for c in self.window.offsets if c is not None]
 
     def _guesses(self) -> tuple[Term, Term]:
         return self.window.guesses
@@ -208,17 +217,20 @@ def window_sums(loc: Loc, term: Term, i: Var, lo: Term, b: Term,
     w = window(loc, term, i)
     table = prefix_table(w.x)
 
-    def at(guess: Term, c: Term | None) -> Term:  # S[lo + c : b + c], or S[e] for every i
+    def at(guess: Term, c: Term | None) -> Term:  # S[lo + c + j] for j < b - lo, or S[e]
         if c is None:
             return mk("index", table, guess)
-        start = rewrite.simplify(mk("add", lo, c))
-        if start == ZERO:
-            return rewrite.simplify(mk("slice", table, ZERO, mk("add", b, c)))
-        return rewrite.simplify(mk("take", mk("tail", table, start), mk("sub", b, lo)))
+        return _stride(table, lo, c, b)
 
     if pending is not None:
         pending.append(WindowRead(w, i, loc))
     return vector_op("sub", at(w.guesses[1], w.offsets[1]), at(w.guesses[0], w.offsets[0]))
+
+
+def _stride(table: Term, lo: Term, c: Term, b: Term) -> Term:
+    """`S[lo + c + j]` for `j < b - lo`: a stride of step 1, not a clamped slice, so that its
+    length is `max(b - lo, 0)` and its entries need no clamping (smaller obligations)."""
+    return rewrite.simplify(mk("stride", table, mk("add", lo, c), ONE, mk("sub", b, lo)))
 
 
 def prefix_table(x: Term) -> Term:
