@@ -1,9 +1,11 @@
 """Summed-area tables (`ir/lifting/dp_table2d.py`): a pre-sized table filled by nested loops with
-`t[i + 1][j + 1] = a[i][j] + t[i][j + 1] + t[i + 1][j] - t[i][j]` (or from 1 with `t[i][j]`, or a
-row's running total added to the row above) lifts to the 2-D exclusive prefix sums of `a`
-(`scan_sum` down the rows of a matrix) with an unbounded proof, and the generated code equals
-CPython on random matrices, exactly for ints (also beyond 2^63). A wrong table is refuted by the
-same obligations; other 2-D tables filled from their own entries stay refused by name."""
+`t[i + 1][j + 1] = a[i][j] + t[i][j + 1] + t[i + 1][j] - t[i][j]` (or from 1 with `t[i][j]`, over
+`enumerate`, with a row's running total added to the row above, an n x m table with guarded
+reads, several tables side by side) lifts to the 2-D prefix sums of `a` (`scan_sum` down the rows
+of a matrix) with an unbounded proof, and the generated code equals CPython (and g++ for C++) on
+random matrices, exactly for ints (also beyond 2^63); box sums read from the table compose. A
+wrong table and reads Python wraps around are refuted by the obligations; other 2-D tables filled
+from their own entries stay refused by name."""
 
 from __future__ import annotations
 
