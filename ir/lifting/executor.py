@@ -291,6 +291,10 @@ class Lifter:
                 vals = unify_numeric(*(self.scalar(a, env, ctx) for a in args))
                 if builtin.operand == "float":  # libm on an int: converted first, as C does
                     vals = tuple(mk("to_float", v) if v.type.elem == "int" else v for v in vals)
+                if builtin is loop_ops.IPOW:  # Python's x ** -k is a float: outside the domain
+                    natural = mk("le", ZERO, vals[1])
+                    if not self.conditions.route(natural, ctx):
+                        self.conditions.reads.append((e.loc, natural, ctx))
                 try:
                     return mk(builtin.tensir, *vals)
                 except TypeError as err:

@@ -265,14 +265,19 @@ def test_float_recurrences_equal_cpython_within_a_tolerance(
 
 def test_a_negative_exponent_raises_instead_of_a_wrong_number(
         compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    """CPython's `2 ** -1` is the float 0.5, outside `ipow`'s domain: the generated code raises
-    there rather than return a number (and is exact at any size inside it)."""
+    """CPython's `2 ** -1` is the float 0.5, outside `ipow`'s domain: `0 <= n` is in `requires`
+    and the generated code raises there rather than return a number (and is exact at any size
+    inside it); the runtime helper itself refuses a negative exponent too."""
     results, namespace = compiled
-    fn = load_module(results["power_of"].code, "linrec_power_neg").power_of
+    r = results["power_of"]
+    assert r.requires == ["0 <= n"], r.requires
+    module = load_module(r.code, "linrec_power_neg")
     assert namespace["power_of"](2, -1) == 0.5
+    with pytest.raises(ValueError, match="outside the precondition"):
+        module.power_of(2, -1)
     with pytest.raises(ValueError, match="negative exponent"):
-        fn(2, -1)
-    assert fn(10**6, 70) == 10**420 and fn(-3, 0) == 1
+        module.ipow(2, -1)
+    assert module.power_of(10**6, 70) == 10**420 and module.power_of(-3, 0) == 1
 
 
 def test_horner_keeps_the_doctest_value(compiled: tuple[dict[str, Any], dict[str, Any]]) -> None:
