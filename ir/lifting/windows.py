@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tensflo.ir.loop.nodes import Loc
+from tensflo.ir.loop.nodes import NOWHERE, Loc
 from tensflo.ir.tensir import App, Term, Var, free_vars, lit, rewrite, substitute, subterms
 from tensflo.ir.tensir.types import INT
 
@@ -172,12 +172,16 @@ def _prefix(x: Term, k: Term) -> Term:
 
 
 def find_windows(e: Term, i: Var) -> list[Term]:
-    """The subterms `reduce_sum(chain)` of `e` whose slicing chain's bounds read `i` (outside
-    lambdas), outermost first."""
+    """The subterms `reduce_sum(chain)` of `e` whose slicing chain's bounds read `i` and whose
+    ends stay or move with `i` at unit speed (see `window`), outermost first."""
     out: list[Term] = []
     for sub in subterms(e):
         if (isinstance(sub, App) and sub.op.name == "reduce_sum" and i in free_vars(sub)
                 and _chain(term_arg(sub.args[0]), i) is not None and sub not in out):
+            try:
+                window(NOWHERE, sub, i)
+            except NotLiftable:
+                continue  # ends moving faster (flat 2-D rows `x[n * i:][:n]`): other rules
             out.append(sub)
     return out
 
