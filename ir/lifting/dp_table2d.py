@@ -86,8 +86,10 @@ def summed_area_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
             return False
     if run is not None:  # the write is `t[above] + total`, the total gets `r`
         terms = _signed_terms(write.value, 1)
-        if cells != [(-1, 0)] or len(terms) != 2 or (1, L.Name(run[0])) not in terms \
-                or any(sign < 0 for sign, _ in terms) or any(_uses(e, name) for _, e in run[1]):
+        if len(terms) != 2 or (1, L.Name(run[0])) not in terms or any(_uses(e, name) for _, e in run[1]):
+            return False
+        (above,) = [t for t in terms if t != (1, L.Name(run[0]))]
+        if above[0] != 1 or _table_cell(above[1], name, s.var, inner.var, outer_di, dj) != (-1, 0):
             return False
         rest = run[1]
     loc = s.loc

@@ -144,6 +144,17 @@ def late_total(grid: list[list[int]]) -> list[list[int]]:
     return pre
 
 
+def doubled_above(grid: list[list[int]]) -> list[list[int]]:
+    rows, cols = len(grid), len(grid[0])
+    pre = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for r in range(rows):
+        row_total = 0
+        for c in range(cols):
+            row_total += grid[r][c]
+            pre[r + 1][c + 1] = 2 * pre[r][c + 1] + row_total
+    return pre
+
+
 def path_costs(grid: list[list[int]]) -> list[list[int]]:
     rows, cols = len(grid), len(grid[0])
     cost = [[grid[r][c] for c in range(cols)] for r in range(rows)]
@@ -154,7 +165,8 @@ def path_costs(grid: list[list[int]]) -> list[list[int]]:
 '''
 LIFTED = ("box_table", "from_one", "running_rows", "weighted", "box_sum", "window_sums", "guarded",
           "local_variance", "gradient_table", "enumerated")
-REFUSED = {"late_total": ("113:13", "pre"), "path_costs": ("123:13", "cost")}
+REFUSED = {"late_total": ("113:13", "pre"), "path_costs": ("134:13", "cost"),
+           "doubled_above": ("125:13", "pre")}
 
 
 @pytest.fixture(scope="module")
