@@ -258,8 +258,12 @@ def _inline_locals(s: L.For, env: dict[str, Sym]) -> L.For:
     name is declared once, assigned nowhere else in the nest and unknown before it (Python keeps
     it after the loops: a later read is refused, not given an older value), and its value reads
     nothing the nest assigns (the value is then the same wherever it is read)."""
-    if not s.body or not isinstance(s.body[-1], L.For):
-        return s
+    if not s.body or not isinstance(s.body[-1], L.For) or not any(
+            isinstance(st, L.Assign) and isinstance(st.target, L.Index)
+            and isinstance(st.target.base, L.Index)
+            and isinstance(env.get(_root(st.target) or ""), Presized)
+            for st in s.body[-1].body):
+        return s  # no 2-D table written: nothing to read here
     counts: dict[str, int] = {}
     for st in L.walk_stmts(s.body):
         target = st.name if isinstance(st, L.Decl) else _root(st.target) \
