@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from tensflo.ir.loop.nodes import NOWHERE, Loc
 from tensflo.ir.tensir import App, Term, Var, free_vars, lit, rewrite, substitute, subterms
@@ -89,7 +90,8 @@ class WindowRead:
         top = bounds[-1]  # the outermost op's upper bound: the induction variable
         empty_below = ZERO if _outer(w) == "take" else bounds[-2]
         lemma = (mk("reduce_sum", generic), mk("sub", _prefix(x, last), _prefix(x, first)))
-        grown = tuple(substitute(t, {top: mk("add", top, ONE)}) for t in lemma)
+        step = {top: mk("add", top, ONE)}
+        grown = (substitute(lemma[0], step), substitute(lemma[1], step))
         table = prefix_table(w.x)
         guesses = self._guesses()
         inside = tuple(mk("le", ZERO, at) for at in guesses) + tuple(
@@ -215,7 +217,7 @@ def window(loc: Loc, term: Term, i: Var) -> Window:
 
 
 def window_sums(loc: Loc, term: Term, i: Var, lo: Term, b: Term,
-                pending: list[object] | None = None) -> Term:
+                pending: list[Any] | None = None) -> Term:
     """The vector of the window sum `term` over the iterations `[lo, b)`: the difference of two
     slices of the prefix table; the read is recorded in `pending` when given."""
     w = window(loc, term, i)
