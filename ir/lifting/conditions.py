@@ -17,7 +17,7 @@ from .loop_rules import Summary
 from .results import Empty, Obligation, Presized, Sym
 from .strides import StridedRead
 from .vectorize import PendingRead
-from .windows import WindowRead
+from .windows import WindowRead, generalize_tables
 
 Check = tuple[Term, Term]
 """An equality a loop invariant must imply."""
@@ -120,6 +120,8 @@ class Conditions:
             self.obligations.extend(ob for ob in r.obligations(pre, lo, hi)
                                     if ob not in self.obligations)
             pre += r.facts(lo, hi)
+        windows = [r for r in pending if isinstance(r, WindowRead)]
+        known = len(self.obligations)
         inv = tuple((state[n], summaries[n](i)) for n in state)
         # initiation: the state before the loop is S(lo)
         init_goals: list[Check] = []
@@ -146,3 +148,4 @@ class Conditions:
         post = tuple((summaries[n](i), summaries[n](hi)) for n in state)
         self.obligations.append(Obligation(
             "postcondition", s.loc, pre + (stop, mk("not", mk("lt", i, hi))), inv, post))
+        self.obligations[known:] = generalize_tables(self.obligations[known:], windows)

@@ -11,11 +11,15 @@ the counter; its exact first and last positions `P <= Q` (clamped the way the op
 of those bounds. The lemma, for every vector `x` and every value of the bounds, is
 `reduce_sum(chain) == reduce_sum(x[:Q]) - reduce_sum(x[:P])`, proven by induction on the upper
 bound of the outermost op (below the lower end the window is empty; one more step adds one entry
-or none, one unfolding of each fold). Its instance at the bounds the source reads is a fact the
-loop's obligations assume, with two more facts each proven as its own obligation: the prefix
-table's entries `S[k] == reduce_sum(x[:k])` at the guessed positions `i + cp`, `i + cq` (the chain
-with its clamps and Python's negative-index wrap removed), and, inside the loop, `P == i + cp` and
-`Q == i + cq`. A wrong guess fails that obligation: the candidate is then not proven.
+or none, one unfolding of each fold). The guesses of the ends inside the loop are the chain with
+its clamps and Python's negative-index wrap removed: `i + cp`, `i + cq` (or a term free of `i`,
+for an end that stays). Three facts at the counter are each proven as an obligation and then
+assumed by the loop's obligations: inside the loop the window's sum is `reduce_sum(x[:i + cq]) -
+reduce_sum(x[:i + cp])` (from the lemma's instance at the bounds the source reads; a wrong guess
+fails here and the candidate is not proven), the prefix table's entries at the guesses are those
+prefix sums, and each stride of the table read has `i - lo` entries. In the loop's initiation,
+preservation and postcondition the table itself is a fresh vector known only by those entries
+(`generalize_tables`): a stronger claim, without a recursive fold under the invariant's quantifier.
 
 Floats: the proof is over the reals; in floating point the difference of two prefix sums carries
 the rounding of the prefixes (an absolute error growing with `sum(|x[:q]|)`, not with the
@@ -25,7 +29,7 @@ window's own terms).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tensflo.ir.loop.nodes import NOWHERE, Loc
@@ -34,7 +38,7 @@ from tensflo.ir.tensir.types import INT
 
 from .build import ONE, ZERO, mk, term_arg
 from .results import NotLiftable, Obligation
-from .sequence import vector_op
+from .sequence import replace_outside_lambdas, vector_op
 from .strides import affine
 
 CHAIN_OPS = ("slice", "take", "tail")
@@ -305,3 +309,30 @@ def _unit_offset(t: Term, i: Var) -> Term | None:
     """c when t == i + c with c free of i."""
     found = affine(t, i)
     return None if found is None or found[0] != ONE else rewrite.simplify(found[1])
+
+
+def generalize_tables(obligations: list[Obligation], reads: list[WindowRead]) -> list[Obligation]:
+    """The loop's obligations with each window's prefix table replaced by a fresh vector: a
+    stronger claim (it holds for every vector whose entries at the guessed ends are the prefix
+    sums, which the loop's facts state and the table's own obligation proves of the real table),
+    whose quantified invariant then holds no recursive fold for the solver to unfold."""
+    tables = list(dict.fromkeys(prefix_table(r.window.x) for r in reads))
+    if not tables:
+        return obligations
+    taken = {v.name for ob in obligations
+             for t in (*ob.assume, *(u for pair in ob.hyps + ob.goals for u in pair))
+             for v in free_vars(t)}
+    mapping: dict[Term, Term] = {}
+    for k, t in enumerate(tables):
+        name = f"window_table{k + 1}"
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        mapping[t] = Var(name, t.type)
+
+    def gen(t: Term) -> Term:
+        return replace_outside_lambdas(t, mapping)
+
+    return [replace(ob, assume=tuple(gen(a) for a in ob.assume),
+                    hyps=tuple((gen(a), gen(b)) for a, b in ob.hyps),
+                    goals=tuple((gen(a), gen(b)) for a, b in ob.goals)) for ob in obligations]

@@ -49,7 +49,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("windows") / "w.py"
     path.write_text(SOURCE)
     results = compile_file(str(path), LIFTED, load_registry(),
-                           Options(timeout=60, synth=(), verifier="portfolio"))
+                           Options(timeout=60, synth=()))
     return {r.function: r for r in results}, run_in_cpython(path, SOURCE)
 
 
