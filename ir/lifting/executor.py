@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop import ops as loop_ops
@@ -197,7 +197,11 @@ class Lifter:
             env: dict[str, Sym], ctx: Context) -> None:
         c = self.scalar(cond, env, ctx)
         e1, e2 = dict(env), dict(env)
-        if self.block(then, e1, ctx) is not None or self.block(orelse, e2, ctx) is not None:
+        # a branch runs only under its condition: its reads need to be in range only then
+        then_ctx = replace(ctx, assume=ctx.assume + (c,))
+        else_ctx = replace(ctx, assume=ctx.assume + (mk("not", c),))
+        if (self.block(then, e1, then_ctx) is not None
+                or self.block(orelse, e2, else_ctx) is not None):
             raise NotLiftable(s.loc, "a `return` inside a loop or a branch that does not end the function")
         both = [n for n in e1 if n in e2 and n not in env]
         for name in [*env, *both]:

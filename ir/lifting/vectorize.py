@@ -15,6 +15,7 @@ from tensflo.ir.tensir.types import INT
 from .build import ZERO, mk, term_arg
 from .counter_values import counter_values, reads_counter_as_value
 from .flat2d import FlatRowsRead, flat_rows, is_flat_row
+from .guarded_reads import int_blend, pad_guarded
 from .op_facts import VECTOR_ALGEBRA
 from .results import NotLiftable
 from .sequence import hoisted_map, vector_op
@@ -37,6 +38,7 @@ def vectorize(loc: Loc, e: Term, i: Var, lo: Term, b: Term, names: set[str],
     if not leaves and not windows and i not in free_vars(e):
         raise NotLiftable(loc, f"{rewrite.show(e)} does not read any input at the counter")
     sliced: dict[Term, Term] = {}
+    leaves = pad_guarded(e, leaves)
     for leaf, read in leaves.items():
         sliced[leaf] = leaf_slice(loc, read, i, lo, b, pending)
     for w in windows:  # sum(x[i + c : i + d]): a difference of prefix sums
@@ -86,9 +88,15 @@ def vectorize(loc: Loc, e: Term, i: Var, lo: Term, b: Term, names: set[str],
             raise NotLiftable(loc, "a vector entry built from single elements")
         try:
             return map_over(loc, body, params, sliced)
-        except NotLiftable:
+        except NotLiftable as refused:
+            blended = int_blend(body, set(params.values()))
+            if blended != body:  # an int `ite` of three per-entry values, `k < len(x)`
+                try:
+                    return map_over(loc, blended, params, sliced)
+                except NotLiftable:
+                    pass
             refuse_pairs(loc, body, lo)
-            raise
+            raise refused from None
     scalars = {params[leaf] for leaf in leaves if leaf.type.is_scalar}
     if scalars:
         # a per-row scalar (x[i] * alpha) scaling a vector the same for every row: its values
