@@ -360,6 +360,10 @@ class _FunctionReader:
             case ast.BinOp(ast.List([elt]), ast.Mult(), n) | ast.BinOp(n, ast.Mult(), ast.List([elt])):
                 fill = self.expr(elt)
                 ft = self.type_of(fill, elt)
+                if ft.rank >= 1:  # Python repeats the one list object: its rows are aliases
+                    raise self.unsupported(e, f"{ast.unparse(e)} repeats one list object, so a "
+                                           "write to one row changes every row; build the rows "
+                                           "apart, e.g. [[0] * m for _ in range(n)]")
                 return L.NewVec(TensorType(ft.elem, ft.rank + 1), self.expr(n), fill, loc)
             case ast.BinOp(left, op, right):
                 return self.binop(op, self.expr(left), self.expr(right), e)

@@ -62,7 +62,9 @@ def summed_area_loop(lifter: Lifter, s: L.For, env: dict[str, Sym], ctx: Context
     if parts is not None:  # tables filled side by side, each from its own entries only
         for part in parts:
             if not summed_area_loop(lifter, part, env, ctx):
-                raise NotLiftable(part.body[0].body[0].loc, "a summed-area table filled beside "
+                inner = part.body[0]
+                loc = inner.body[0].loc if isinstance(inner, L.For) and inner.body else part.loc
+                raise NotLiftable(loc, "a summed-area table filled beside "
                                   "others in a shape the rule does not read")
         return True
     shape = _shape(s, env)

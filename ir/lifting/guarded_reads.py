@@ -55,8 +55,8 @@ def _visit(t: Term | Lambda, guards: tuple[Term, ...], leaves: dict[Term, Term],
         _visit(a, guards + tuple(_conjuncts(c)), leaves, guarded)
         _visit(b, guards, leaves, guarded)
         return
-    for a in t.args:
-        _visit(a, guards, leaves, guarded)
+    for arg in t.args:
+        _visit(arg, guards, leaves, guarded)
 
 
 def _conjuncts(c: Term) -> list[Term]:

@@ -103,15 +103,15 @@ def fold(t: Term) -> Term:
     # len(scan_sum(x)) -> len(x), len(a - b) -> len(a) (ops keeping their operand's shape);
     # len(transpose(scan_sum(m))) -> len(transpose(m)), the same for the column count
     if name == "len" and isinstance(a, App):
-        flipped = a.op.name == "transpose" and isinstance(a.args[0], App)
-        inner = a.term(0) if flipped else a
+        transposed = a.op.name == "transpose" and isinstance(a.args[0], App)
+        inner = a.term(0) if transposed else a
         assert isinstance(inner, App)
-        if inner.op.name in _SAME_SHAPE and inner.type.rank >= (2 if flipped else 1):
+        if inner.op.name in _SAME_SHAPE and inner.type.rank >= (2 if transposed else 1):
             x = inner.term(0)
-            return OPS["len"](OPS["transpose"](x) if flipped else x)
+            return OPS["len"](OPS["transpose"](x) if transposed else x)
         # len(append(x, e)) -> len(x) + 1; len(transpose(append(m, e))) -> len(e)
         if inner.op.name == "append":
-            if flipped:
+            if transposed:
                 return OPS["len"](inner.term(1))
             return fold(OPS["add"](OPS["len"](inner.term(0)), lit(1)))
     # stride_update(x, s, k, full(1, v))[s] -> v (the one position written)

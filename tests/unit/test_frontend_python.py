@@ -97,6 +97,25 @@ def test_unsupported_constructs(src: str, words: str) -> None:
     assert rej.loc.file == "bad.py" and rej.loc.line >= 1 and rej.loc.col >= 1
 
 
+def test_a_repeated_row_list_is_refused_where_it_is_written() -> None:
+    """`[[0] * m] * n` holds one row object n times (CPython: a write to t[0] shows in t[1]), so
+    reading it as n separate rows would lift to a wrong table; it is refused at its line:col."""
+    src = ("def fill(n: int, m: int) -> list[list[int]]:\n"
+           "    t = [[0] * m] * n\n"
+           "    for i in range(n):\n"
+           "        for j in range(m):\n"
+           "            t[i][j] = i + j\n"
+           "    return t\n")
+    namespace: dict = {}
+    exec(src, namespace)
+    assert namespace["fill"](2, 2) == [[1, 2], [1, 2]]  # the aliasing the refusal is about
+    (rej,) = parse_python("alias.py", src).rejected
+    assert "repeats one list object" in rej.message
+    assert (rej.loc.line, rej.loc.col) == (2, 9)
+    rows = parse_python("rows.py", src.replace("[[0] * m] * n", "[[0] * m for _ in range(n)]"))
+    assert not rows.rejected and run(rows, "fill", [2, 2]) == [[0, 1], [1, 2]]
+
+
 def test_syntax_error_has_a_position() -> None:
     with pytest.raises(LoopIRError) as e:
         parse_python("bad.py", "def f(a):\n    return (a +\n")
