@@ -78,9 +78,32 @@ class Compiled(CompileResult):
 
                 proven = {"int32": self.int32} if self.int32 is not None and \
                     takes_int32(target.executable) else {}
-                return _executable_call(target.executable(fn, **proven))
+                call = _executable_call(target.executable(fn, **proven))
+                return self._with_entry_checks(fn, call) if isinstance(fn, CheckedFunction) \
+                    else call
         raise UsageError(f"the {self.target} target's code cannot be loaded into Python; "
                          f"use .code or .render('numpy')")
+
+    def _with_entry_checks(self, fn: CheckedFunction, call: Callable[..., Any]
+                           ) -> Callable[..., Any]:
+        """`call` behind the entry of a Python source's function: the element types, the
+        source's guards (its exception types), the precondition and the inputs answered at the
+        entry, as the NumPy module checks them (`targets/type_checks.py`,
+        `targets/entry_cases.py`); a target without entry checks of its own gets them here."""
+        module = types.ModuleType(f"tensflo_checks_{self.function}")
+        exec(compile(self.render("numpy"), f"<tensflo entry checks of {self.function}>", "exec"),
+             module.__dict__)
+        checks = getattr(module, f"{fn.name}_entry_checks", None)
+        cases = getattr(module, f"{fn.name}_entry_cases", None)
+
+        def entry(*args: Any) -> Any:
+            if checks is not None:
+                checks(*args)
+            hit = cases(*args) if cases is not None else None
+            return hit[0] if hit else call(*args)
+
+        entry.__name__ = fn.name
+        return entry
 
     def _emittable(self) -> Any:
         if not self.lifted or self.emitted is None:

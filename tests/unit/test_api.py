@@ -90,3 +90,51 @@ def test_api_errors_share_one_base(tmp_path):
         hist.load()
     for error in (tensflo.UsageError, tensflo.UnknownComponentError, tensflo.PluginError):
         assert issubclass(error, tensflo.Error)
+
+
+CHECKED = '''
+_INF = float("inf")
+
+
+def mean(xs: list[float]) -> float:
+    if not xs:
+        raise ValueError("mean of nothing")
+    s = 0.0
+    for x in xs:
+        s += x
+    return s / len(xs)
+
+
+def find_min(nums: list[float]) -> float:
+    best = _INF
+    for x in nums:
+        if x < best:
+            best = x
+    return best
+'''
+
+
+def test_llvm_load_checks_the_python_entry_as_the_source_does(tmp_path):
+    """The llvm executable has no entry checks of its own: `.load()` runs the source's guards
+    (same exception), the element types (TypeError, no conversion) and the inputs answered at
+    the entry (find_min of [] is CPython's inf) before it, so no input gets a number the source
+    would not give."""
+    pytest.importorskip("llvmlite")
+    path = tmp_path / "checked.py"
+    path.write_text(CHECKED)
+    namespace: dict = {}
+    exec(CHECKED, namespace)
+    mean = tensflo.compile(str(path), function="mean", target="llvm").load()
+    find_min = tensflo.compile(str(path), function="find_min", target="llvm").load()
+    rng = random.Random(5)
+    for _ in range(50):
+        xs = [rng.uniform(-1e3, 1e3) for _ in range(rng.randint(1, 40))]
+        assert mean(xs) == pytest.approx(namespace["mean"](xs), rel=1e-12)
+        assert find_min(xs) == namespace["find_min"](xs)
+    with pytest.raises(ValueError, match="mean of nothing"):
+        namespace["mean"]([])
+    with pytest.raises(ValueError, match="mean of nothing"):
+        mean([])
+    with pytest.raises(TypeError):
+        mean([1.0, "2"])
+    assert find_min([]) == namespace["find_min"]([]) == float("inf")
