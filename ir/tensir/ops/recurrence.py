@@ -184,7 +184,11 @@ def _ipow_np(x: Any, k: Any) -> Any:
     x, k = np.asarray(x), np.asarray(k)
     if (k < 0).any():
         raise DomainError("ipow: a negative exponent")
-    value = np.asarray(np.asarray(x, dtype=object) ** np.asarray(k, dtype=object), dtype=object)
+    try:
+        value = np.asarray(np.asarray(x, dtype=object) ** np.asarray(k, dtype=object),
+                           dtype=object)
+    except OverflowError:  # a float power past the largest float: CPython raises there too
+        raise DomainError("ipow: a float power overflows") from None
     if x.dtype.kind == "O":
         return value
     if x.dtype.kind == "i" and value.size and not all(-2**63 <= v < 2**63 for v in value.flat):
