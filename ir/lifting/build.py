@@ -12,6 +12,15 @@ from tensflo.ir.tensir.types import BOOL, TensorType
 from .results import NotLiftable
 
 
+def fresh_name(base: str, taken: set[str]) -> str:
+    """`base`, with `_` appended until it is not in `taken`; the name is added to `taken`."""
+    name = base
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name
+
+
 def mk(name: str, *args: Term | Lambda) -> Term:
     """The op `name` applied to `args`, constant-folded."""
     return rewrite.fold(OPS[name](*args))

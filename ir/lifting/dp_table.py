@@ -59,7 +59,7 @@ def carried_table(s: L.For, env: dict[str, Sym], lo: Term, hi: Term
         stop = s.stop
         if copied and stop == L.Len(L.Name(name)):
             stop = L.Len(L.Name(old, s.loc), s.stop.loc)  # the copy has the table's length
-        if _offset(st.target.index, s.var) != d or _uses(s.start, name) or _uses(stop, name):
+        if counter_offset(st.target.index, s.var) != d or _uses(s.start, name) or _uses(stop, name):
             continue  # (the bounds are evaluated again after the rewrite)
         assert table is not None
         cell = L.Index(L.Name(name, s.loc), _shifted(s.var, d - 1, s.loc), s.loc)
@@ -121,7 +121,7 @@ def previous_entry_loop(s: L.For, env: dict[str, Sym]) -> bool:
     d = 1 - s.start.value
     for st in map(_as_write, s.body):
         if isinstance(st, L.Assign) and isinstance(st.target, L.Index) \
-                and isinstance(st.target.base, L.Name) and _offset(st.target.index, s.var) == d \
+                and isinstance(st.target.base, L.Name) and counter_offset(st.target.index, s.var) == d \
                 and isinstance(env.get(st.target.base.id), Term):
             before = L.Index(st.target.base, _shifted(s.var, d - 1, s.loc))
             if any(e == before for e in L.sub_exprs(st.value)):
@@ -129,7 +129,7 @@ def previous_entry_loop(s: L.For, env: dict[str, Sym]) -> bool:
     return False
 
 
-def _offset(index: L.Expr, var: str) -> int | None:
+def counter_offset(index: L.Expr, var: str) -> int | None:
     """`c` when `index` is `i`, `i + c`, `c + i` or `i - c` (`c` an int constant), else None."""
     if index == L.Name(var):
         return 0

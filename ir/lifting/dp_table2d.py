@@ -40,6 +40,7 @@ from tensflo.ir.tensir.types import INT
 
 from .build import ONE, ZERO, mk
 from .conditions import Conditions, Context
+from .dp_table import counter_offset
 from .results import NotLiftable, Obligation, Presized, Sym
 
 if TYPE_CHECKING:
@@ -343,7 +344,7 @@ def _shape(s: L.For, env: dict[str, Sym]
     if not (isinstance(table, Presized) and table.type.rank == 2
             and isinstance(table.fill, L.NewVec)):
         return None
-    di, dj = _offset(target.base.index, s.var), _offset(target.index, inner.var)
+    di, dj = counter_offset(target.base.index, s.var), counter_offset(target.index, inner.var)
     if di is None or dj is None:
         return None
     name = target.base.base.id
@@ -396,7 +397,7 @@ def _table_cell(e: L.Expr, name: str, vi: str, vj: str, di: int, dj: int) -> Cel
     """The offsets of a read `t[i + di + u][j + dj + v]` from the entry written, or None."""
     if not (isinstance(e, L.Index) and isinstance(e.base, L.Index) and e.base.base == L.Name(name)):
         return None
-    u, v = _offset(e.base.index, vi), _offset(e.index, vj)
+    u, v = counter_offset(e.base.index, vi), counter_offset(e.index, vj)
     if u is None or v is None:
         return None
     return u - di, v - dj
@@ -528,20 +529,6 @@ def _apps(t: Term) -> list[Term | Lambda]:
 def _term_offset(u: Term, v: Var) -> int | None:
     d = rewrite.simplify(mk("sub", u, v))
     return d.value if isinstance(d, Lit) and type(d.value) is int else None
-
-
-def _offset(index: L.Expr, var: str) -> int | None:
-    """`c` when `index` is `i`, `i + c`, `c + i` or `i - c` (`c` an int constant), else None."""
-    if index == L.Name(var):
-        return 0
-    if not isinstance(index, L.Binary) or index.op not in ("+", "-"):
-        return None
-    a, b = index.left, index.right
-    if a == L.Name(var) and isinstance(b, L.Const) and type(b.value) is int:
-        return b.value if index.op == "+" else -b.value
-    if index.op == "+" and b == L.Name(var) and isinstance(a, L.Const) and type(a.value) is int:
-        return a.value
-    return None
 
 
 def _uses(e: L.Expr, name: str) -> bool:

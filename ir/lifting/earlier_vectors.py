@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars
 
-from .build import mk
+from .build import fresh_name, mk
 from .results import Obligation
 from .vectorize import replace_terms
 
@@ -41,11 +41,7 @@ def generalize_vectors(ob: Obligation, params: frozenset[Var]) -> Obligation:
     for t in found:
         if not any(_occurs(t, a) and _occurs(t, b) for a, b in ob.goals):
             continue
-        name = "earlier"
-        while name in taken:
-            name += "_"
-        taken.add(name)
-        mapping[t] = Var(name, t.type)
+        mapping[t] = Var(fresh_name("earlier", taken), t.type)
         facts.append(mk("eq", mk("len", mapping[t]), mk("len", t)))
         if t.type.rank == 2:  # a matrix's rows have a length too
             facts.append(mk("eq", mk("len", mk("transpose", mapping[t])),

@@ -15,7 +15,7 @@ from dataclasses import replace
 from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars, lit, rewrite, substitute, subterms
 from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE
 
-from .build import mk, term_arg
+from .build import fresh_name, mk, term_arg
 from .op_facts import COMMUTATIVE, VECTOR_ALGEBRA
 from .results import Obligation
 
@@ -102,10 +102,7 @@ def _build(t: Term, vectors: Mapping[Var, Term]) -> Term | None:
     taken = {v.name for a in built for v in free_vars(a)}
     params: dict[Term, Var] = {}
     for j, vec in enumerate(distinct):
-        name = "e" if len(distinct) == 1 else f"e{j + 1}"
-        while name in taken:
-            name += "_"
-        taken.add(name)
+        name = fresh_name("e" if len(distinct) == 1 else f"e{j + 1}", taken)
         params[vec] = Var(name, vec.type.scalar)
     inner_args = [params[a] if a in params else a for a in built]
     body = mk(t.op.name, *inner_args)
@@ -173,22 +170,25 @@ def generalize_invariants(ob: Obligation, given: Sequence[Term]) -> Obligation:
     given = [t for t in given if all(t not in pair for pair in ob.goals)]
     if ob.kind not in LOOP_KINDS or not given:
         return ob
-    terms = (*ob.assume, *(u for pair in ob.hyps + ob.goals for u in pair))
-    taken = {v.name for t in terms for v in free_vars(t)}
-    mapping: dict[Term, Term] = {}
-    for k, t in enumerate(given):
-        name = f"given{k + 1}"
-        while name in taken:
-            name += "_"
-        taken.add(name)
-        mapping[t] = Var(name, t.type)
+    return generalized([ob], given, "given")[0]
+
+
+def generalized(obligations: Sequence[Obligation], terms: Sequence[Term], base: str
+                ) -> list[Obligation]:
+    """`obligations` with each of `terms` (outside lambdas) replaced by a fresh variable
+    `<base>1`, `<base>2`, ... named apart from every free variable of the obligations."""
+    taken = {v.name for ob in obligations
+             for t in (*ob.assume, *(u for pair in ob.hyps + ob.goals for u in pair))
+             for v in free_vars(t)}
+    mapping: dict[Term, Term] = {t: Var(fresh_name(f"{base}{k + 1}", taken), t.type)
+                                 for k, t in enumerate(terms)}
 
     def gen(t: Term) -> Term:
         return replace_outside_lambdas(t, mapping)
 
-    return replace(ob, assume=tuple(gen(a) for a in ob.assume),
-                   hyps=tuple((gen(a), gen(b)) for a, b in ob.hyps),
-                   goals=tuple((gen(a), gen(b)) for a, b in ob.goals))
+    return [replace(ob, assume=tuple(gen(a) for a in ob.assume),
+                    hyps=tuple((gen(a), gen(b)) for a, b in ob.hyps),
+                    goals=tuple((gen(a), gen(b)) for a, b in ob.goals)) for ob in obligations]
 
 
 def _reduced(t: Term | Lambda, params: frozenset[Var], out: list[Term]) -> None:

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars
 
-from .build import ONE, ZERO, mk
+from .build import ONE, ZERO, fresh_name, mk
 from .loop_rules import Summary
 from .recurrences import SemiringSummary
 from .results import Obligation
@@ -47,7 +47,7 @@ def split_traces(obligations: Sequence[Obligation], summaries: Mapping[str, Summ
             now, nxt = s.trace(i), s.trace(mk("add", i, ONE))
             if now in mapping:
                 continue
-            v = Var(_fresh("trace", taken), now.type)
+            v = Var(fresh_name("trace", taken), now.type)
             mapping[now], mapping[nxt] = v, mk("append", v, s.value)
             steps.append(replace(ob, goals=((nxt, mk("append", now, s.value)),)))
         main = _substituted(ob, mapping) if mapping else ob
@@ -64,7 +64,7 @@ def _tails_generalized(ob: Obligation, i: Var, taken: set[str]) -> Obligation:
                 continue
             x, c = u.args
             assert isinstance(x, Term) and isinstance(c, Term)
-            y = Var(_fresh("tail", taken), u.type)
+            y = Var(fresh_name("tail", taken), u.type)
             tails[u] = y
             facts.append(mk("eq", mk("len", y), mk("len", u)))
             inside = mk("and", mk("le", ZERO, c), mk("le", c, mk("len", x)))
@@ -92,11 +92,3 @@ def _subterms(t: Term) -> list[Term]:
         for a in t.args:
             out += _subterms(a.body if isinstance(a, Lambda) else a)
     return out
-
-
-def _fresh(base: str, taken: set[str]) -> str:
-    name = base
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name

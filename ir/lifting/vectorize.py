@@ -12,7 +12,7 @@ from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars, lit, rewrite, s
 from tensflo.ir.tensir.ops import BROADCAST, ELEMWISE, MAPPERS
 from tensflo.ir.tensir.types import INT
 
-from .build import ZERO, mk, term_arg
+from .build import ZERO, fresh_name, mk, term_arg
 from .counter_values import counter_values, reads_counter_as_value
 from .flat2d import FlatRowsRead, flat_rows, is_flat_row
 from .guarded_reads import int_blend, pad_guarded
@@ -61,7 +61,7 @@ def vectorize(loc: Loc, e: Term, i: Var, lo: Term, b: Term, names: set[str],
             raise NotLiftable(loc, f"{rewrite.show(e)} uses the counter {i.name} other than as an "
                                    "index or a scalar value")
         # the counter as data: one more per-entry value, running over iota(b - lo) + lo
-        params[i] = Var(_fresh_name("k", taken), INT)
+        params[i] = Var(fresh_name("k", taken), INT)
         sliced[i] = counter_values(lo, b)
         body = replace_terms(e, params)
     rows: dict[Var, Term] = {params[leaf]: sliced[leaf] for leaf in leaves if not leaf.type.is_scalar}
@@ -113,14 +113,6 @@ def vectorize(loc: Loc, e: Term, i: Var, lo: Term, b: Term, names: set[str],
         if free_vars(body) & scalars:
             raise NotLiftable(loc, "a row built from whole rows and single elements")
     return rewrite.simplify(_lift_rows(loc, body, rows))
-
-
-def _fresh_name(base: str, taken: set[str]) -> str:
-    name = base
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name
 
 
 def map_over(loc: Loc, body: Term, params: dict[Term, Var], sliced: dict[Term, Term]) -> Term:

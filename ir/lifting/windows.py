@@ -29,7 +29,7 @@ window's own terms).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from tensflo.ir.loop.nodes import NOWHERE, Loc
@@ -38,7 +38,7 @@ from tensflo.ir.tensir.types import INT
 
 from .build import ONE, ZERO, mk, term_arg
 from .results import NotLiftable, Obligation
-from .sequence import replace_outside_lambdas, vector_op
+from .sequence import generalized, vector_op
 from .strides import affine
 
 CHAIN_OPS = ("slice", "take", "tail")
@@ -319,20 +319,4 @@ def generalize_tables(obligations: list[Obligation], reads: list[WindowRead]) ->
     tables = list(dict.fromkeys(prefix_table(r.window.x) for r in reads))
     if not tables:
         return obligations
-    taken = {v.name for ob in obligations
-             for t in (*ob.assume, *(u for pair in ob.hyps + ob.goals for u in pair))
-             for v in free_vars(t)}
-    mapping: dict[Term, Term] = {}
-    for k, t in enumerate(tables):
-        name = f"window_table{k + 1}"
-        while name in taken:
-            name += "_"
-        taken.add(name)
-        mapping[t] = Var(name, t.type)
-
-    def gen(t: Term) -> Term:
-        return replace_outside_lambdas(t, mapping)
-
-    return [replace(ob, assume=tuple(gen(a) for a in ob.assume),
-                    hyps=tuple((gen(a), gen(b)) for a, b in ob.hyps),
-                    goals=tuple((gen(a), gen(b)) for a, b in ob.goals)) for ob in obligations]
+    return generalized(obligations, tables, "window_table")
