@@ -4,7 +4,9 @@ the measured hand-off is what the runtime weighs a split against."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 
 import numpy as np
 import pytest
@@ -108,3 +110,26 @@ def test_a_slow_two_thread_call_returns_its_size_class_to_one_thread():
         assert k._split[size_class] is True  # one slow call is not enough
     assert k.run(prepared).tolist() == want
     assert k._split[size_class] is False
+
+
+@needs_cc
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: nowhere else to go")
+def test_a_half_taken_back_keeps_the_worker_off_the_callers_core():
+    """A worker asleep when a call comes misses its half (the caller takes it back); the next
+    call moves the worker off the caller's core, and every result stays right."""
+    fn, k = _kernel("affine", {"x": "int32", "return": "int32"})
+    x = np.arange(40_000, dtype=np.int32)  # over the split threshold, a short caller half
+    prepared = k.prepare([x, 3, True])
+    k.threads = 2
+    lib = parallel.library()
+    allowed = os.sched_getaffinity(0)
+    before = lib.tf_steals()
+    for _ in range(40):
+        time.sleep(0.005)  # past the worker's spin: it sleeps, and waking takes longer than a half
+        assert k.run(prepared).tolist() == (3 * x + 1).tolist()
+        if lib.tf_steals() > before:
+            break
+    assert lib.tf_steals() > before, "the caller never took a half back"
+    assert k.run(prepared).tolist() == (3 * x + 1).tolist()  # this call moves the worker
+    worker = os.sched_getaffinity(lib.tf_worker_tid())
+    assert worker < allowed and len(worker) == len(allowed) - 1
