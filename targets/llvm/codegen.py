@@ -35,6 +35,8 @@ from .int32_proofs import Int32Proofs
 from .int_div import quotient32, remainder32
 from .narrow import narrow
 from .ops import RENDER, SCALAR, LlvmEntry, Value
+from .scans import Running, Scan, place
+from .scans import release as free_buffers
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 F32, F64 = ir.FloatType(), ir.DoubleType()
@@ -65,6 +67,8 @@ class View:
     """For a matrix-vector product: its operands, so a column-major matrix is read by columns."""
     column_major: bool = False
     """Whether consecutive first-axis indices are adjacent in memory (a transposed buffer)."""
+    scan: Scan | None = None
+    """For a vector scan's entry: the scan, whose view `scans.place` builds (its `at` is unused)."""
 
     @property
     def rank(self) -> int:
@@ -106,6 +110,12 @@ class Lowering:
     reassociate: bool = False
     """Float sums and products may add in any order (`reassoc`: the loop vectorizer splits them
     into lanes); False keeps the source's order (`--fp strict`)."""
+    row_path: frozenset[Term] = frozenset()
+    """The vector scans that run in the output nest (`scans.row_path_scans` of the root)."""
+    running: list[Running] = field(default_factory=list)
+    """The running scans the output nest carries (`scans.row_loop`)."""
+    temps: list[Value] = field(default_factory=list)
+    """Heap buffers of materialized scans, freed before every return (`release`)."""
     _names: int = 0
 
     # -- constants and small helpers ---------------------------------------------------------
@@ -228,8 +238,14 @@ class Lowering:
         fail, cont = self.block("fail"), self.block("ok")
         self.b.cbranch(ok, cont, fail)
         self.b.position_at_end(fail)
+        self.release()
         self.b.ret(ir.Constant(I32, len(self.errors)))
         self.b.position_at_end(cont)
+
+    def release(self) -> None:
+        """Free the buffers of the scans materialized so far (before a return)."""
+        if self.temps:
+            free_buffers(self)
 
     def same_dims(self, name: str, views: Sequence[View]) -> tuple[Value, ...]:
         first = views[0].dims
@@ -432,7 +448,10 @@ class Lowering:
         entry = entry_of(term)
         args = [self.lower(a, None if closed else local, d)
                 for a, d in zip(term.args, arg_demand(term, demanded), strict=True)]
-        return entry(self, *args)
+        value = entry(self, *args)
+        if isinstance(value, View) and value.scan is not None:
+            return place(self, term, value.scan)
+        return value
 
     def _proven32(self, term: App, local: Mapping[Var, Value] | None, closed: bool) -> Value:
         """A term whose value fits in 32 bits (`int32`), as a narrow value: a ring op from its
@@ -472,7 +491,8 @@ def entry_of(term: App) -> LlvmEntry:
     """The target's entry for the op of `term`; a `LoweringError` when it has none."""
     entry = lookup(RENDER, term.op, "llvm")
     if entry is None or isinstance(entry, Unsupported):
-        raise LoweringError(f"the llvm target cannot render op {term.op.name}")
+        why = f" ({entry.why})" if isinstance(entry, Unsupported) and entry.why else ""
+        raise LoweringError(f"the llvm target cannot render op {term.op.name}{why}")
     return entry
 
 

@@ -37,6 +37,7 @@ from .demand import arg_demand, carries
 from .int32_proofs import NOTHING, Int32Proofs
 from .narrow import narrow
 from .ops import SCALAR, Value
+from .scans import row_loop, row_path_scans
 
 STORAGE = {"int32": I32, "int64": I64, "float32": F32, "float64": F64, "bool": I8}
 """Buffer element types by NumPy dtype name."""
@@ -157,6 +158,7 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature,
     root, _, length = _lower_root(g, fn, g.i64(0), g.i64(2**63 - 1), demanded)
     for k, d in enumerate(root.dims if isinstance(root, View) else (length,)):
         g.b.store(d, g.b.gep(shape.args[-1], [g.i64(k)], inbounds=True))
+    g.release()
     g.b.ret(ir.Constant(I32, 0))
 
     # the compute function: the same checks (cheap), then one loop nest over rows lo..hi
@@ -175,6 +177,7 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature,
         _write_nest(g, root, out, sig.result, lo, hi)
     else:
         g.b.store(_to_storage(g, sig.result, root), out)
+    g.release()
     g.b.ret(ir.Constant(I32, 0))
     return LoweredFunction(fn.name, sig, rank, tuple(errors), split)
 
@@ -184,6 +187,7 @@ def _lower_root(g: Lowering, fn: Function, lo: Value, hi: Value, demanded: bool)
     reduction runs over [lo, hi) only (the runtime may split it): (value, kind, its length).
     `demanded`: the result is stored into an int32 buffer (only its low 32 bits matter)."""
     body = fn.body
+    g.row_path = row_path_scans(body)
     if not (isinstance(body, App) and fn.result.rank == 0 and fn.result.elem == "int"):
         return g.lower(body, demanded=demanded and carries(body)), None, g.i64(0)
     entry = entry_of(body)
@@ -261,7 +265,7 @@ def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi
             return
         g.loop(g.i64(0), dims[len(idx)], lambda i: level((*idx, i)), "nest")
 
-    g.loop(start, stop, lambda i: level((i,)), "nest")
+    row_loop(g, start, stop, level)
 
 
 def build_module(functions: Sequence[Function], dtypes: Mapping[str, str] | None = None,

@@ -19,15 +19,14 @@ from tensflo.ir.tensir.ops import (
     ELEMWISE,
     KERNELS,
     MAPPERS,
-    RECURRENCE_OPS,
-    SCAN_OPS,
     SLICE,
     TAIL,
     TAKE,
 )
 
-from ..optable import UNSUPPORTED, Unsupported
+from ..optable import Unsupported
 from .narrow import both
+from .scans import Scan, materialize_rows
 from .search import SEARCH_ENTRIES
 
 if TYPE_CHECKING:
@@ -289,6 +288,42 @@ def _linear_recurrence(g: Lowering, a: View, b: View, s0: Value) -> Value:
     return s
 
 
+def _scan_sum(g: Lowering, x: View) -> View:
+    """Prefix sums in index order from -0.0 (the float sum's exact identity) or 0; a matrix's
+    down its first axis, materialized (`scans`)."""
+    elem = x.elem
+    add = SCALAR["add"]
+    first = g.const(elem, -0.0 if elem == "float" else 0)
+    if x.rank == 2:
+        return materialize_rows(g, x, lambda a, b: add(g, elem, a, b), first)
+    seed = g._reassociated(add) if g.reassociate and elem == "float" else add
+    return g.tensor(elem, x.dims, lambda idx: x.at(idx), scan=Scan(
+        elem, x.dims[0], first, lambda s, i: add(g, elem, s, x.at((i,))),
+        lambda s, i: seed(g, elem, s, x.at((i,)))))
+
+
+def _scan_max(g: Lowering, x: View) -> View:
+    """Running maxima: the state starts at x[0] (none is read when x is empty), and each step is
+    `max(state, x[i])`, the fold's step."""
+    elem, n = x.elem, x.dims[0]
+    first = g.branch(g.b.icmp_signed(">", n, g.i64(0)), lambda: x.at((g.i64(0),)),
+                     lambda: g.zero(elem))
+    return g.tensor(elem, x.dims, lambda idx: x.at(idx), scan=Scan(
+        elem, n, first, lambda s, i: SCALAR["max"](g, elem, s, x.at((i,)))))
+
+
+def _linear_recurrence_scan(g: Lowering, a: View, b: View, s0: Value) -> View:
+    """The value of `s = a[k] * s + b[k]` after each step from `s0`, in order."""
+    g.require(g.b.icmp_signed("==", a.dims[0], b.dims[0]),
+              "linear_recurrence_scan: a and b differ in length")
+    elem = elem_of(s0)
+
+    def step(s: Value, i: Value) -> Value:
+        return SCALAR["add"](g, elem, SCALAR["mul"](g, elem, a.at((i,)), s), b.at((i,)))
+
+    return g.tensor(elem, b.dims, lambda idx: b.at(idx), scan=Scan(elem, b.dims[0], s0, step))
+
+
 RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     **{name: _scalar(name) for name in SCALAR},
     "ite": _select,
@@ -317,8 +352,11 @@ RENDER: Mapping[str, LlvmEntry | Unsupported] = {
     **{op.name: _elementwise(op) for op in ELEMWISE.values()},
     **{op.name: _broadcast(op, first) for (_, _, first), op in BROADCAST.items()},
     **SEARCH_ENTRIES,
-    **{name: UNSUPPORTED for name in SCAN_OPS},  # scans: a view would refold every prefix
-    **{name: UNSUPPORTED for name in RECURRENCE_OPS},  # a trace needs a buffer; a power may raise
+    "scan_sum": _scan_sum,
+    "scan_max": _scan_max,
+    "linear_recurrence_scan": _linear_recurrence_scan,
     "linear_recurrence": _linear_recurrence,
+    "ipow": Unsupported("a power that leaves int64 or the float range raises in the reference: "
+                        "the llvm target has no error path inside a loop"),
 }
 """Every op as LLVM IR, by op name."""
