@@ -5,7 +5,11 @@ Generated functions (for a function `f` and buffer dtypes fixed at compile time)
 
 - `i32 f_shape(inputs..., i64* dims)`: checks every domain condition and writes the output dims;
 - `i32 f(inputs..., out, i64 lo, i64 hi)`: writes rows lo..hi of the output (its outermost loop),
-  or for a scalar result the result (a partial one over lo..hi of a splittable int reduction).
+  or for a scalar result the result (a partial one over lo..hi of a splittable int reduction);
+- for a matrix-vector product of a column-major matrix (`LoweredFunction.ksplit`, built when asked),
+  `i32 f_ksplit(inputs..., out, i64 lo, i64 hi)`: the whole output, each element summed over the
+  columns k in [lo, hi) only (a partial sum: the runtime adds two of them); `f_shape` then also
+  writes the number of columns after the output dims.
 
 Inputs are, per parameter, a pointer and one i64 per axis for tensors, an i64 / double / i8 for
 scalars. The return value is 0, or 1 + the index of the violated domain condition in `errors`.
@@ -13,7 +17,7 @@ scalars. The return value is 0, or 1 + the index of the violated domain conditio
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from llvmlite import ir
@@ -112,6 +116,8 @@ class LoweredFunction:
     errors: tuple[str, ...]
     split: str | None
     """For a scalar result: the reduction whose range the runtime may split (int only)."""
+    ksplit: bool = False
+    """`f_ksplit` exists (see the module docstring)."""
 
 
 def _params(fn: Function, sig: Signature) -> list[ir.Type]:
@@ -140,31 +146,59 @@ def _bind(g: Lowering, fn: Function, sig: Signature, args: Sequence[ir.Argument]
             pos += 1
 
 
+KSPLIT_SUFFIX = "_ksplit"
+
+
 def lower_function(module: ir.Module, fn: Function, sig: Signature,
-                   reassociate: bool = False, proofs: Int32Proofs = NOTHING) -> LoweredFunction:
+                   reassociate: bool = False, proofs: Int32Proofs = NOTHING,
+                   ksplit: bool = False) -> LoweredFunction:
     """Add `fn_shape` and `fn` (see the module docstring) to `module`; `reassociate`: float sums
     and products may be reordered (`Lowering.reassociate`); `proofs`: subterms proven to be
-    source `int` values (`int32_proofs`), computed in 32 bits."""
+    source `int` values (`int32_proofs`), computed in 32 bits; `ksplit`: also `fn_ksplit` when
+    the output is a column-major matrix-vector product whose partial sums may be added (ints,
+    whose stored bits are those of the sum modulo 2^32 or 2^64, or floats when `reassociate`)."""
     errors: list[str] = []
     rank = fn.result.rank
     params = _params(fn, sig)
 
-    # the shape function: every check, then the dims
+    # the shape function: every check, then the dims (and the column count for `fn_ksplit`)
     shape = ir.Function(module, ir.FunctionType(I32, [*params, ir.PointerType(I64)]), f"{fn.name}_shape")
     g = Lowering(ir.IRBuilder(shape.append_basic_block("entry")), {}, errors)
     _bind(g, fn, sig, shape.args)
     g.assume_int32(fn.params, sig.params, proofs)
     demanded = fn.result.elem == "int" and sig.result == "int32"  # only 32 bits are stored
     root, _, length = _lower_root(g, fn, g.i64(0), g.i64(2**63 - 1), demanded)
-    for k, d in enumerate(root.dims if isinstance(root, View) else (length,)):
+    dims = list(root.dims if isinstance(root, View) else (length,))
+    by_k = ksplit and isinstance(root, View) and _k_splittable(root, sig.result, reassociate)
+    if by_k:
+        assert isinstance(root, View) and root.matvec is not None
+        dims.append(root.matvec[0].dims[1])
+    for k, d in enumerate(dims):
         g.b.store(d, g.b.gep(shape.args[-1], [g.i64(k)], inbounds=True))
     g.release()
     g.b.ret(ir.Constant(I32, 0))
 
     # the compute function: the same checks (cheap), then one loop nest over rows lo..hi
-    out_type = STORAGE[sig.result]
-    main = ir.Function(module, ir.FunctionType(I32, [*params, ir.PointerType(out_type), I64, I64]),
-                       fn.name)
+    def nest(g: Lowering, root: Value | View, out: Value, lo: Value, hi: Value) -> None:
+        if isinstance(root, View):
+            _write_nest(g, root, out, sig.result, lo, hi)
+        else:
+            g.b.store(_to_storage(g, sig.result, root), out)
+
+    split = _compute(module, fn, sig, fn.name, errors, reassociate, proofs, demanded, nest)
+    if by_k:
+        _compute(module, fn, sig, fn.name + KSPLIT_SUFFIX, errors, reassociate, proofs, demanded,
+                 lambda g, root, out, lo, hi: _write_ksplit(g, root, out, sig.result, lo, hi))
+    return LoweredFunction(fn.name, sig, rank, tuple(errors), split, by_k)
+
+
+def _compute(module: ir.Module, fn: Function, sig: Signature, name: str, errors: list[str],
+             reassociate: bool, proofs: Int32Proofs, demanded: bool,
+             write: Callable[[Lowering, Value | View, Value, Value, Value], None]) -> str | None:
+    """Add `i32 name(inputs..., out, i64 lo, i64 hi)`: the checks, then `write(g, root, out, lo,
+    hi)`; the kind of the root reduction split over lo..hi, if any."""
+    main = ir.Function(module, ir.FunctionType(
+        I32, [*_params(fn, sig), ir.PointerType(STORAGE[sig.result]), I64, I64]), name)
     *_, out, lo, hi = main.args
     out.add_attribute("noalias")
     lo.name, hi.name, out.name = "lo", "hi", "out"
@@ -173,13 +207,10 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature,
     _bind(g, fn, sig, main.args)
     g.assume_int32(fn.params, sig.params, proofs)
     root, split, _ = _lower_root(g, fn, lo, hi, demanded)
-    if isinstance(root, View):
-        _write_nest(g, root, out, sig.result, lo, hi)
-    else:
-        g.b.store(_to_storage(g, sig.result, root), out)
+    write(g, root, out, lo, hi)
     g.release()
     g.b.ret(ir.Constant(I32, 0))
-    return LoweredFunction(fn.name, sig, rank, tuple(errors), split)
+    return split
 
 
 def _lower_root(g: Lowering, fn: Function, lo: Value, hi: Value, demanded: bool):
@@ -241,22 +272,7 @@ def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi
 
     if view.matvec is not None and view.matvec[0].column_major and storage != "float32":
         # out[lo:hi] = 0; for k: out[lo:hi] += m[lo:hi, k] * v[k]  (still k order per element)
-        m, v = view.matvec
-        elem = view.elem
-        g.loop(start, stop, lambda i: store((i,), g.zero(elem)), "nest")
-
-        def column(k: Value) -> None:
-            vk = v.at((k,))
-
-            def update(i: Value) -> None:
-                ptr = g.b.gep(out, [i], inbounds=True)
-                acc = _load(g, elem, storage, ptr)
-                term = SCALAR["mul"](g, elem, m.at((i, k)), vk)
-                g.b.store(_to_storage(g, storage, SCALAR["add"](g, elem, acc, term)), ptr)
-
-            g.loop(start, stop, update, "nest")
-
-        g.loop(g.i64(0), m.dims[1], column, "nest")
+        _column_nest(g, view, out, storage, (start, stop), (g.i64(0), view.matvec[0].dims[1]))
         return
 
     def level(idx: tuple[Value, ...]) -> None:
@@ -268,16 +284,57 @@ def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi
     row_loop(g, start, stop, level)
 
 
+def _k_splittable(view: View, storage: str, reassociate: bool) -> bool:
+    """Whether `view` is written by `_column_nest` and two partial sums over halves of its
+    columns, added, give the stored result: ints (wrapping: the same bits modulo 2^32 or 2^64),
+    floats only when sums may be reordered."""
+    return view.matvec is not None and view.matvec[0].column_major and storage != "float32" \
+        and (view.elem != "float" or reassociate)
+
+
+def _column_nest(g: Lowering, view: View, out: Value, storage: str, rows: tuple[Value, Value],
+                 cols: tuple[Value, Value]) -> None:
+    """out[i] = sum over k in cols of m[i, k] * v[k] for i in rows, k outermost (a column-major
+    `m` is read with unit stride; each element still adds its terms in k order)."""
+    assert view.matvec is not None
+    m, v = view.matvec
+    elem = view.elem
+    g.loop(*rows, lambda i: g.b.store(_to_storage(g, storage, g.zero(elem)),
+                                      g.b.gep(out, [i], inbounds=True)), "nest")
+
+    def column(k: Value) -> None:
+        vk = v.at((k,))
+
+        def update(i: Value) -> None:
+            ptr = g.b.gep(out, [i], inbounds=True)
+            acc = _load(g, elem, storage, ptr)
+            term = SCALAR["mul"](g, elem, m.at((i, k)), vk)
+            g.b.store(_to_storage(g, storage, SCALAR["add"](g, elem, acc, term)), ptr)
+
+        g.loop(*rows, update, "nest")
+
+    g.loop(*cols, column, "nest")
+
+
+def _write_ksplit(g: Lowering, view: Value | View, out: Value, storage: str, lo: Value,
+                  hi: Value) -> None:
+    """`f_ksplit`'s nest: every output element, summed over the columns k in [lo, hi) only."""
+    assert isinstance(view, View) and view.matvec is not None
+    cols = view.matvec[0].dims[1]
+    _column_nest(g, view, out, storage, (g.i64(0), view.dims[0]),
+                 (g.clamp(lo, g.i64(0), cols), g.clamp(hi, g.i64(0), cols)))
+
+
 def build_module(functions: Sequence[Function], dtypes: Mapping[str, str] | None = None,
                  name: str = "tensflo", reassociate: bool = False,
-                 proofs: Mapping[str, Int32Proofs] | None = None,
+                 proofs: Mapping[str, Int32Proofs] | None = None, ksplit: bool = False,
                  ) -> tuple[ir.Module, list[LoweredFunction]]:
     """One LLVM module holding the shape and compute functions of every function (`proofs` by
-    function name)."""
+    function name; `ksplit`: with `f_ksplit` where it applies)."""
     module = ir.Module(name=name)
     lowered = [lower_function(module, f, Signature.of(f, dtypes), reassociate,
-                              (proofs or {}).get(f.name, NOTHING)) for f in functions]
+                              (proofs or {}).get(f.name, NOTHING), ksplit) for f in functions]
     return module, lowered
 
 
-__all__ = ["Signature", "LoweredFunction", "build_module", "lower_function", "buffer_view"]
+__all__ = ["KSPLIT_SUFFIX", "Signature", "LoweredFunction", "build_module", "lower_function", "buffer_view"]

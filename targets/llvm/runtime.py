@@ -38,7 +38,7 @@ import numpy as np
 from tensflo.ir.tensir import OPS, DomainError, Function
 
 from . import out_pool, parallel
-from .functions import LoweredFunction, build_module
+from .functions import KSPLIT_SUFFIX, LoweredFunction, build_module
 from .int32_proofs import NOTHING, Int32Proofs
 
 PARALLEL_THRESHOLD = 1 << 16
@@ -60,6 +60,10 @@ CLEARLY = 0.95
 worker that got no core during the trials, its half run by the caller) two threads are kept, as
 a split then costs about one hand-off and gains a core whenever the worker gets one."""
 MAX_I64 = 2**63 - 1
+K_SPLIT_ROWS = 1 << 13
+K_SPLIT_COLS = 128
+"""A column-major matrix-vector product with at most `K_SPLIT_ROWS` outputs and at least
+`K_SPLIT_COLS` columns is split over its columns on two threads (`k_split_pays`)."""
 
 
 @cache
@@ -157,6 +161,10 @@ class Kernel:
         self._shape = shape_t(engine.get_function_address(f"{fn.name}_shape"))
         self._main = main_t(engine.get_function_address(fn.name))
         self._task = engine.get_function_address(fn.name + parallel.TASK_SUFFIX)
+        ksplit = fn.name + KSPLIT_SUFFIX
+        self._kmain = main_t(engine.get_function_address(ksplit)) if lowered.ksplit else None
+        self._ktask = engine.get_function_address(ksplit + parallel.TASK_SUFFIX) \
+            if lowered.ksplit else 0
         self._kinds = [k for p in fn.params for k in
                        (["int"] * (1 + p.type.rank) if p.type.rank else [p.type.elem])]
         self.out_dtype = np.dtype(sig.result)
@@ -271,16 +279,28 @@ class Kernel:
         return result
 
     def _halves(self, prepared: Prepared, out0: int, lo0: int, hi0: int, out1: int, lo1: int,
-                hi1: int) -> None:
-        """`f` on [lo0, hi0) into out0 and on [lo1, hi1) into out1, on two threads."""
+                hi1: int, by_k: bool = False) -> None:
+        """`f` (`by_k`: `f_ksplit`) on [lo0, hi0) into out0 and on [lo1, hi1) into out1, on two
+        threads."""
+        main, task = (self._kmain, self._ktask) if by_k else (self._main, self._task)
+        assert main is not None
         lib = parallel.library()
-        if lib is not None and self._task:
+        if lib is not None and task:
             slots = prepared.slots if prepared.slots is not None else self._slots(prepared)
-            self._check(lib.tf_run2(self._task, slots.ctypes.data, out0, lo0, hi0, out1, lo1, hi1))
+            self._check(lib.tf_run2(task, slots.ctypes.data, out0, lo0, hi0, out1, lo1, hi1))
             return
-        fut = _pool().submit(self._main, *prepared.c_args, out1, lo1, hi1)
-        self._check(self._main(*prepared.c_args, out0, lo0, hi0))
+        fut = _pool().submit(main, *prepared.c_args, out1, lo1, hi1)
+        self._check(main(*prepared.c_args, out0, lo0, hi0))
         self._check(fut.result())
+
+    def _k_halves(self, prepared: Prepared, out: np.ndarray, cols: int) -> None:
+        """The output as the sum of two partial outputs over halves of the columns (`f_ksplit`),
+        one written into `out`, one into a temporary, added with the output dtype's wrapping
+        arithmetic (NumPy's: the stored bits of the sequential sum for ints)."""
+        part = out_pool.POOL.empty(out.shape, self.out_dtype)
+        mid = cols // 2
+        self._halves(prepared, out.ctypes.data, 0, mid, part.ctypes.data, mid, cols, by_k=True)
+        np.add(out, part, out=out)
 
     def _slots(self, prepared: Prepared) -> np.ndarray:
         words = np.zeros(max(len(prepared.c_args), 1), dtype=np.int64)
@@ -292,24 +312,28 @@ class Kernel:
     def run(self, prepared: Prepared, out: np.ndarray | None = None) -> Any:
         """The result: a scalar, or an array (written into `out` when given, see `_into`)."""
         rank = self.info.rank
-        dims = (ctypes.c_int64 * max(rank, 1))()  # a ctypes array: no `ndarray.ctypes` per call
+        dims = (ctypes.c_int64 * (rank + 1))()  # a ctypes array: no `ndarray.ctypes` per call
         self._check(self._shape(*prepared.c_args, dims))
         if rank == 0:
             if out is not None:
                 raise ValueError(f"{self.fn.name}: out= is for array results; this one is a scalar")
             return self._run_scalar(prepared, dims[0])
-        out = out_pool.POOL.empty(tuple(dims), self.out_dtype) if out is None else \
-            self._into(out, tuple(dims), prepared)
-        rows = dims[0]
+        shape = tuple(dims)[:rank]
+        out = out_pool.POOL.empty(shape, self.out_dtype) if out is None else \
+            self._into(out, shape, prepared)
+        rows, cols = dims[0], dims[rank] if self.info.ksplit else 0
         work = prepared.work + out.size
-        split = self._two_threads(work, rows)
+        by_k = k_split_pays(rows, cols)
+        split = self._two_threads(work, cols if by_k else rows)
         addr, mid = out.ctypes.data, rows // 2
-        halves = lambda: self._halves(prepared, addr, 0, mid, addr, mid, rows)  # noqa: E731
+        halves = (lambda: self._k_halves(prepared, out, cols)) if by_k else \
+            (lambda: self._halves(prepared, addr, 0, mid, addr, mid, rows))
         whole = lambda: self._check(self._main(*prepared.c_args, addr, 0, MAX_I64))  # noqa: E731
         if split is None:
             self._measured(work, whole, halves)
         else:
-            self._watched(work, halves, whole) if split else self._kept(work, rows, halves, whole)
+            self._watched(work, halves, whole) if split else \
+                self._kept(work, cols if by_k else rows, halves, whole)
         return out
 
     def _into(self, out: Any, shape: tuple[int, ...], prepared: Prepared) -> np.ndarray:
@@ -364,6 +388,14 @@ class Kernel:
         return self.run(self.prepare(args), out)
 
 
+def k_split_pays(rows: int, cols: int) -> bool:
+    """Whether two threads split a column-major matrix-vector product (`rows` outputs, `cols`
+    columns) over its columns rather than its output rows: when each column is short (a row
+    split gives each thread a piece of every matrix row, `K_SPLIT_ROWS`) and there are many
+    columns (the partial outputs and their sum cost about 3 x rows elements, `K_SPLIT_COLS`)."""
+    return cols >= K_SPLIT_COLS and 0 < rows <= K_SPLIT_ROWS
+
+
 def _clearly_faster(one: float, two: float) -> bool:
     """Whether a one-thread time beats a two-thread time by more than noise (`CLEARLY`)."""
     return one < CLEARLY * two
@@ -401,9 +433,12 @@ def compile_functions(functions: Sequence[Function], dtypes: dict[str, str] | No
         hits = {f.name: _CACHE[keys[f.name]] for f in functions if keys[f.name] in _CACHE}
     todo = [f for f in functions if f.name not in hits]
     if todo:
-        module, lowered = build_module(todo, dtypes, reassociate=reassociate, proofs=proofs)
-        for f in todo:  # `f_task(slots, out, lo, hi)` for the native two-thread pool
+        module, lowered = build_module(todo, dtypes, reassociate=reassociate, proofs=proofs,
+                                       ksplit=True)
+        for f, lo in zip(todo, lowered, strict=True):  # `f_task(slots, out, lo, hi)`: the pool's
             parallel.add_task(module, module.get_global(f.name))
+            if lo.ksplit:
+                parallel.add_task(module, module.get_global(f.name + KSPLIT_SUFFIX))
         mod = optimize(str(module))
         engine = llvm.create_mcjit_compiler(mod, target_machine())
         engine.finalize_object()
