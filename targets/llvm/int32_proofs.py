@@ -43,8 +43,9 @@ from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var
 from tensflo.ir.tensir.ops import MAPPERS
 
 from .int32_folds import prove_fold
+from .int32_loops import assigned, counted_while, exits, iterations, names, written
 from .int32_matvec import matvec_elements
-from .int32_terms import binary, elements, guarded, scalar, subterms, valid
+from .int32_terms import binary, elements, guarded, scalar, source_value, subterms, valid
 
 _MAPS = frozenset(MAPPERS.values())
 _INT_KINDS = frozenset({"INT", "LONG", "SHORT", "LONGLONG", "CHAR_S", "SCHAR", "UINT", "ULONG",
@@ -162,6 +163,8 @@ class _Source:
             v = None if c is None or a is None or b is None else z.If(c, a, b)
         elif isinstance(e, L.Call):
             v = self._call(e, env, path)
+        elif isinstance(e, L.Len):
+            v = self._length(e, env, path)
         if v is not None:
             self.record(v, e.loc, path)
         return v
@@ -170,18 +173,33 @@ class _Source:
         return binary(self.z, op, a, b)
 
     def _read(self, e: L.Index, env: dict[str, Any], path: Any) -> Any:
+        found = self._indices(e, env, path)
+        if found is None or len(found[1]) != len(self.lengths[found[0]]):
+            return None
+        return self.arrays[found[0]](*found[1])
+
+    def _length(self, e: L.Len, env: dict[str, Any], path: Any) -> Any:
+        """`x.size()` of an input array (or of its row `x[i]`): the model's length symbol."""
+        found = self._indices(e.operand, env, path)
+        if found is None or len(found[1]) >= len(self.lengths[found[0]]):
+            return None
+        return self.lengths[found[0]][len(found[1])]
+
+    def _indices(self, e: L.Expr, env: dict[str, Any], path: Any) -> tuple[str, list[Any]] | None:
+        """(input array, indices) of `x[i][j]...` (none for `x`), each index's read in range
+        recorded (None: not an input array, or an index not modelled)."""
         idx: list[Any] = []
         base: L.Expr = e
         while isinstance(base, L.Index):
             idx.insert(0, self.expr(base.index, env, path))
             base = base.base
         if not isinstance(base, L.Name) or base.id not in self.arrays or None in idx \
-                or len(idx) != len(self.lengths[base.id]):
+                or len(idx) > len(self.lengths[base.id]):
             return None
         if path is not None:
             self.reads += [self.z.Implies(path, self.z.And(0 <= k, k < n))
-                           for k, n in zip(idx, self.lengths[base.id], strict=True)]
-        return self.arrays[base.id](*idx)
+                           for k, n in zip(idx, self.lengths[base.id], strict=False)]
+        return base.id, idx
 
     def _call(self, e: L.Call, env: dict[str, Any], path: Any) -> Any:
         z = self.z
@@ -235,66 +253,73 @@ class _Source:
                     x, y = then_env.get(name), else_env.get(name)
                     env[name] = None if c is None or x is None or y is None or \
                         z.is_bool(x) != z.is_bool(y) else z.If(c, x, y)
-            elif isinstance(s, L.For):
-                if not self.loop(s, env, path):
+            elif isinstance(s, L.For) or (isinstance(s, L.While) and counted_while(s)):
+                loop = s if isinstance(s, L.For) else counted_while(s)
+                assert loop is not None
+                if not self.loop(loop, env, path):
                     path = None  # only one loop nest is modelled: what follows is not
             elif isinstance(s, L.Return):
                 return _Returned(None if path is None else self.expr(s.value, env, path))
             else:
                 path = None
-                for name in _assigned((s,)):
+                for name in assigned((s,)):
                     env[name] = None
         return None
 
     def loop(self, s: L.For, env: dict[str, Any], path: Any) -> bool:
-        """Run a loop; True when what follows it is modelled (an inner `RowFold`)."""
+        """Run a counted loop (`int32_loops`); True when what follows it is modelled (an inner
+        `RowFold`). Its iteration `k` is a fresh symbol, with the counter at `start + step * k`."""
         start, stop = self.expr(s.start, env, path), self.expr(s.stop, env, path)
-        before = {name: env.get(name) for name in _assigned(s.body)}
-        for name in _assigned(s.body):
+        changed = assigned(s.body)
+        before = {name: env.get(name) for name in changed}
+        for name in changed:
             env[name] = self.symbol(name)  # an iteration sees any value of a carried variable
-        if not (path is not None and self.z.is_true(self.z.simplify(path)) and s.step == 1
-                and isinstance(s.start, L.Const) and s.start.value == 0
-                and stop is not None and start is not None and not _exits(s.body)
-                and not (_names(s.stop) & (_assigned(s.body) | {s.var}))):
+        if not (path is not None and self.z.is_true(self.z.simplify(path)) and s.step != 0
+                and stop is not None and start is not None and self.z.is_int(start)
+                and self.z.is_int(stop) and not exits(s.body) and s.var not in changed
+                and not (names(s.stop) & (changed | {s.var}))):
             # a loop left early, or whose bound changes in it, need not run every iteration
-            for name in _assigned(s.body):
+            for name in changed | {s.var}:
                 env[name] = None
             return False
-        if self.counters and self.row_fold(s, env, before, stop):
+        count = iterations(start, stop, s.step)
+        if self.counters and self.row_fold(s, env, before, count, start):
+            env[s.var] = None
             return True
-        i = self.symbol(s.var)
-        self.counters.append((i, stop))
-        inner = dict(env, **{s.var: i})
+        i = self.symbol(f"{s.var}_iteration")
+        self.counters.append((i, count))
+        inner = dict(env, **{s.var: self.z.simplify(start + s.step * i)})
         self.block(s.body, inner, self.z.BoolVal(True))
         carried = _carried(s, before)
         if len(self.counters) == 1 and len(carried) == 1:  # the loop folds into one scalar
             self.top = RowFold(before[carried[0]], env[carried[0]], inner.get(carried[0]), i,
-                               stop, self.reads, self.inside, None)
-        for name in _assigned(s.body):
+                               count, self.reads, self.inside, None)
+        for name in changed | {s.var}:
             env[name] = None
         return False
 
-    def row_fold(self, s: L.For, env: dict[str, Any], before: dict[str, Any], stop: Any) -> bool:
+    def row_fold(self, s: L.For, env: dict[str, Any], before: dict[str, Any], count: Any,
+                 start: Any) -> bool:
         """An inner counted loop updating one scalar of the outer iteration, writing no array
         and holding no loop: modelled as a `RowFold`, its final value a fresh symbol."""
         carried = _carried(s, before)
-        if len(carried) != 1 or _written(s.body) or \
+        if len(carried) != 1 or written(s.body) or \
                 any(isinstance(d, L.For | L.While) for d in L.walk_stmts(s.body)):
             return False
         (name,) = carried
-        j, sym = self.symbol(s.var), env[name]
+        j, sym = self.symbol(f"{s.var}_iteration"), env[name]
         outer = (self.inside, self.reads)
         self.inside, self.reads = [], []
-        self.counters.append((j, stop))
-        inner = dict(env, **{s.var: j})
+        self.counters.append((j, count))
+        inner = dict(env, **{s.var: self.z.simplify(start + s.step * j)})
         try:
             self.block(s.body, inner, self.z.BoolVal(True))
         finally:
             self.counters.pop()
-            fold = RowFold(before[name], sym, inner.get(name), j, stop, self.reads, self.inside,
+            fold = RowFold(before[name], sym, inner.get(name), j, count, self.reads, self.inside,
                            self.symbol(f"{name}_after"))
             self.inside, self.reads = outer
-        for n in _assigned(s.body):
+        for n in assigned(s.body):
             env[n] = None
         env[name] = fold.after
         self.folds.append(fold)
@@ -303,7 +328,7 @@ class _Source:
 
 def _carried(s: L.For, before: dict[str, Any]) -> list[str]:
     """The scalars a loop updates that hold a modelled value before it (declared outside)."""
-    return [n for n in _assigned(s.body) - {s.var} if before.get(n) is not None
+    return [n for n in assigned(s.body) - {s.var} if before.get(n) is not None
             and not any(isinstance(d, L.Decl) and d.name == n for d in L.walk_stmts(s.body))]
 
 
@@ -343,58 +368,13 @@ def _source(z: Any, module: L.Module, fn: L.Function, kinds: dict) -> tuple[_Sou
         elif p.type.elem == "int":
             dims = tuple(z.Int(f"len!{p.name}!{k}") for k in range(p.type.rank))
             src.lengths[p.name] = dims
+            src.reads += [0 <= d for d in dims]
             src.arrays[p.name] = z.Function(p.name, *([z.IntSort()] * (p.type.rank + 1)))
-    writes = _written(fn.body)
+    writes = written(fn.body)
     if writes & set(src.arrays):
         return None  # an input array changed in place: its reads are not the input's
     src.block(fn.body, env, z.BoolVal(True))
     return src, env
-
-
-def _assigned(body: tuple[L.Stmt, ...]) -> set[str]:
-    """The scalar variables a block assigns or declares (at any depth)."""
-    out: set[str] = set()
-    for s in body:
-        if isinstance(s, L.Decl):
-            out.add(s.name)
-        elif isinstance(s, L.Assign) and isinstance(s.target, L.Name):
-            out.add(s.target.id)
-        elif isinstance(s, L.For):
-            out.add(s.var)
-        for part in ("body", "then", "orelse"):
-            out |= _assigned(getattr(s, part, ()))
-    return out
-
-
-def _exits(body: tuple[L.Stmt, ...]) -> bool:
-    """Whether a block may leave its loop early or loop without a counter (at any depth)."""
-    return any(isinstance(s, L.Break | L.Return | L.While)
-               or _exits(getattr(s, "body", ()) + getattr(s, "then", ()) + getattr(s, "orelse", ()))
-               for s in body)
-
-
-def _names(e: object) -> set[str]:
-    """The variables an expression reads."""
-    if isinstance(e, L.Name):
-        return {e.id}
-    if isinstance(e, tuple):
-        return set().union(*map(_names, e)) if e else set()
-    fields = getattr(e, "__slots__", ())
-    return set().union(*(_names(getattr(e, f)) for f in fields if f != "loc")) if fields else set()
-
-
-def _written(body: tuple[L.Stmt, ...]) -> set[str]:
-    out: set[str] = set()
-    for s in body:
-        target = getattr(s, "target", None)
-        while isinstance(target, L.Index):
-            target = target.base
-        if isinstance(target, L.Name) and isinstance(s, L.Assign | L.Push) and \
-                (isinstance(s, L.Push) or isinstance(s.target, L.Index)):
-            out.add(target.id)
-        for part in ("body", "then", "orelse"):
-            out |= _written(getattr(s, part, ()))
-    return out
 
 
 def prove(module: L.Module, fn: L.Function, lifted: Function,
@@ -454,20 +434,19 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
                 continue
             value = scalar(z3, src, t, local)
             free = {v for v in _term_vars(t) if v in local}
-            # a subterm of the parameters only is computed once, even for an empty map: it must
-            # be a value the source computes before its loop, on every call
-            pool, given = (facts, [*hyps, guard]) if free else (list(src.before), [])
+            # a subterm of the parameters only is computed once, even for an empty map, where
+            # its value is not used: unless a division in it may trap there, it is enough that
+            # it is a source value wherever an element uses it; else it must be one the source
+            # computes before its loop, on every call
+            traps = any(isinstance(d, App) and d.op.name in ("div", "mod") for d in subterms(t))
+            pool, given = (facts, [*hyps, guard]) if free or not traps else (list(src.before), [])
             ok, timed_out = False, []
             if time.perf_counter() > deadline:
                 timed_out.append(True)
             elif value is not None and proven.get(t, True):
-                for fact, loc, path in pool:
-                    ok, secs = valid(z3, given, z3.And(path, value == fact), timed_out)
-                    if ok:
-                        obligations.append({"kind": "int32 source value", "term": str(t),
-                                            "at": str(loc), "status": "unsat",
-                                            "seconds": round(secs, 4)})
-                        break
+                done = source_value(z3, given, value, pool, timed_out)
+                ok = done is not None
+                obligations += [{**done, "term": str(t)}] if done is not None else []
             if not ok:
                 failures.append(f"{t}: not proven: timeout" if timed_out else
                                 f"{t}: equal to no `int` value the source computes wherever "

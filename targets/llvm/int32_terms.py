@@ -82,6 +82,8 @@ def scalar(z: Any, src: Any, t: Term, local: dict[Var, Any]) -> Any:
     if isinstance(t, Lit):
         return z.BoolVal(t.value) if t.type.elem == "bool" else \
             z.IntVal(t.value) if t.type.elem == "int" else None
+    if isinstance(t, App) and t.op.name in ("len", "index") and t.type.rank == 0:
+        return _structural(z, src, t, local)
     if not isinstance(t, App) or t.type.rank or t.type.elem == "float":
         return None
     args: list[Any] = [scalar(z, src, a, local) if isinstance(a, Term) else None for a in t.args]
@@ -98,6 +100,20 @@ def scalar(z: Any, src: Any, t: Term, local: dict[Var, Any]) -> Any:
     ops: dict[str, Any] = {"neg": lambda a: -a, "abs": lambda a: z.If(a < 0, -a, a), "not": lambda a: z.Not(a),
            "ite": lambda c, a, b: z.If(c, a, b)}
     return ops[name](*args) if name in ops else None
+
+
+def _structural(z: Any, src: Any, t: App, local: dict[Var, Any]) -> Any:
+    """`len(x)`, `len(transpose(m))` (a matrix's columns) or `x[i]` of an input array `x`."""
+    x = t.args[0]
+    axis = 0
+    if t.op.name == "len" and isinstance(x, App) and x.op.name == "transpose":
+        x, axis = x.args[0], 1
+    if not (isinstance(x, Var) and x.name in src.arrays):
+        return None
+    if t.op.name == "len":
+        return src.lengths[x.name][axis]
+    i = scalar(z, src, t.args[1], local) if isinstance(t.args[1], Term) else None
+    return None if i is None or len(src.lengths[x.name]) != 1 else src.arrays[x.name](i)
 
 
 def subterms(t: Term | Lambda) -> Iterator[Term]:
@@ -132,6 +148,27 @@ def guarded(z: Any, src: Any, t: Term | Lambda, guard: Any, local: dict[Var, Any
         yield from guarded(z, src, arg, guard, local)
 
 
+def source_value(z: Any, given: list[Any], value: Any, pool: list[tuple[Any, Any, Any]],
+                 timed_out: list[bool]) -> dict[str, Any] | None:
+    """The obligation proving that `value` is, under `given`, a source value of `pool` (value,
+    position, path): first one value on its path; else, in one obligation, on every input one of
+    them whose path is taken (a value the source selects by a branch, such as what an `if` or
+    the other pushes). None: not proven."""
+    for fact, loc, path in pool:
+        ok, secs = valid(z, given, z.And(path, value == fact), timed_out)
+        if ok:
+            return {"kind": "int32 source value", "at": str(loc), "status": "unsat",
+                    "seconds": round(secs, 4)}
+    if len(pool) > 1 and not timed_out:
+        ok, secs = valid(z, given, z.Or(*[z.And(path, value == f) for f, _, path in pool]),
+                         timed_out)
+        if ok:
+            return {"kind": "int32 source value (one of several, by branch)",
+                    "at": f"one of {len(pool)} source values", "status": "unsat",
+                    "seconds": round(secs, 4)}
+    return None
+
+
 def valid(z: Any, hyps: list[Any], goal: Any, timed_out: list[bool] | None = None,
            ) -> tuple[bool, float]:
     """Whether `hyps` imply `goal` (within TIMEOUT_MS; a timeout is noted in `timed_out`)."""
@@ -145,4 +182,5 @@ def valid(z: Any, hyps: list[Any], goal: Any, timed_out: list[bool] | None = Non
     return status == z.unsat, time.perf_counter() - t0
 
 
-__all__ = ["TIMEOUT_MS", "binary", "cdiv", "cmod", "elements", "guarded", "scalar", "subterms", "valid"]
+__all__ = ["TIMEOUT_MS", "binary", "cdiv", "cmod", "elements", "guarded", "scalar", "source_value",
+           "subterms", "valid"]

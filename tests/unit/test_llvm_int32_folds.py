@@ -62,11 +62,17 @@ def test_corpus_folds_are_proven(name, fold):
         {o["kind"] for o in proofs.obligations}
 
 
-def test_a_fold_through_a_helper_starting_at_an_element_is_not_claimed():
-    path = KERNELS / "array_max.cc"  # best = larger(best, values[i]) from i = 1
-    proofs = prove_source(str(path), _lift(path, "array_max"))
-    assert not proofs.terms
-    assert any("not the source's int accumulator" in f for f in proofs.failures)
+def test_a_fold_through_a_helper_from_the_second_element_is_proven():
+    path = KERNELS / "array_max.cc"  # best = values[0]; for (i = 1; ...) best = larger(best, ...)
+    fn = _lift(path, "array_max")
+    proofs = prove_source(str(path), fn)
+    assert {str(t) for t in proofs.terms} == {str(fn.body)}
+    (wrong,) = parse_module(  # starts at values[1], not at the source's values[0]
+        "def array_max(values: vec[int]) -> int = "
+        "reduce_max(append(take(tail(values, 1), len(values) - 1), values[1]))")
+    refused = prove_source(str(path), wrong)
+    assert not refused.terms
+    assert any("the accumulator starts at" in f for f in refused.failures), refused.failures
 
 
 @pytest.mark.parametrize("claim, reason", [
