@@ -229,17 +229,19 @@ class Lowering:
         return View(elem, tuple(dims), at, **extra)
 
     def require(self, ok: Value, message: str) -> None:
-        """Return error code `1 + index of message` unless `ok` holds (before any loop only)."""
+        """Return error code `1 + index of message` in `errors` unless `ok` holds (before any
+        loop only)."""
         if self.in_loop:
             raise LoweringError(f"a domain check inside a loop: {message}")
         if isinstance(ok, ir.Constant) and ok.constant == 1:
             return
-        self.errors.append(message)
+        if message not in self.errors:  # the compute function reuses the shape function's codes
+            self.errors.append(message)
         fail, cont = self.block("fail"), self.block("ok")
         self.b.cbranch(ok, cont, fail)
         self.b.position_at_end(fail)
         self.release()
-        self.b.ret(ir.Constant(I32, len(self.errors)))
+        self.b.ret(ir.Constant(I32, self.errors.index(message) + 1))
         self.b.position_at_end(cont)
 
     def release(self) -> None:

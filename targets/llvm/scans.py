@@ -146,10 +146,10 @@ def _buffer(g: Lowering, elem: str, count: Value, what: str) -> Value:
     g.require(g.b.icmp_unsigned("<=", count, g.i64(MAX_ENTRIES)), f"{what}: too many entries")
     size = g.b.mul(count, g.i64(4 if ty == ir.IntType(32) else 8))
     raw = g.b.call(_libc(g, "malloc", ir.FunctionType(I8.as_pointer(), [I64])), [size])
+    g.temps.append(raw)  # free(NULL) does nothing
     g.require(g.b.or_(g.b.icmp_signed("==", count, g.i64(0)),
                       g.b.icmp_unsigned("!=", raw, ir.Constant(I8.as_pointer(), None))),
               f"{what}: out of memory")
-    g.temps.append(raw)
     return g.b.bitcast(raw, ty.as_pointer())
 
 
