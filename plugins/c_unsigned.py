@@ -7,14 +7,18 @@ changes it modulo 2^N, so the reader reads every integer type as `int` and check
 
 - Types narrower than `int` (`unsigned char`, `uint8_t`, `short`, `uint16_t`, ...) are promoted to
   `int` before any arithmetic: reading them is exact. Storing into one (an assignment, an
-  initializer, a cast) converts modulo its width: allowed only when the value provably fits (by
-  interval arithmetic over constants, `?:`, `+ - *`, `/` by a positive divisor, and the ranges
-  of the narrow values read), refused otherwise.
+  initializer, a cast) converts modulo its width: allowed only when the value provably fits,
+  refused otherwise. The proof is first interval arithmetic of the expression alone (constants,
+  `?:`, `+ - *`, `/` by a positive divisor, the ranges of the narrow values read), then, where
+  that fails, a path-sensitive z3 proof over the function (`c_fits`: the branches taken, the
+  assignments before, the ranges of every integer type read).
 - Unsigned types at least as wide as `int` (`unsigned`, `size_t`, `uint32_t`, `unsigned long`)
   compute modulo 2^N: their `+`, `-`, `*`, negation, `++`/`--` and compound assignments are
-  refused; `/` and `%` of non-negative values never wrap and are read; comparisons are exact.
+  read only where `c_fits` proves the exact value stays in the type (then C's value is the exact
+  one), refused otherwise; `/`, `%`, `>>`, `&`, `|`, `^` never wrap and are read (or refused by
+  the reader as operators); comparisons are exact.
   A signed value converted to such a type (`i < n` with `int i` and `size_t n`) is refused unless
-  it is a non-negative constant; an unsigned value converted to a signed integer type too (it may
+  it is a non-negative constant or proven non-negative (`c_fits`); an unsigned value converted to a signed integer type too (it may
   not fit), except a C++ vector's `size()` (the vector model's length is an `int`). The counter of a `for` loop may be unsigned: its increment is read by the loop rules.
 
 Values of unsigned types are never negative in C: a wide unsigned parameter gets a guard
@@ -32,6 +36,7 @@ from typing import Any
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.loop.ops import c_div
+from tensflo.plugins.c_fits import proven
 from tensflo.plugins.clang_eval import evaluate, operator
 
 RANGES = {
@@ -44,6 +49,10 @@ WIDE_UNSIGNED = {"UINT": 32, "ULONG": 64, "ULONGLONG": 64}
 """Unsigned types as wide as `int` or wider (not promoted: their arithmetic wraps), with widths."""
 SIGNED = ("INT", "LONG", "LONGLONG", *RANGES)
 _EXACT = ("/", "%", "/=", "%=")
+_BITS = (">>", "&", "|", "^", ">>=", "&=", "|=", "^=")
+"""Unsigned operations whose result never leaves the type (the reader refuses or reads them)."""
+_PROVABLE = ("=", "+", "-", "*", "+=", "-=", "*=", "++", "--")
+"""The operations whose exact value `c_fits.proven` can show to be C's."""
 _CASTS = ("CSTYLE_CAST_EXPR", "CXX_STATIC_CAST_EXPR", "CXX_FUNCTIONAL_CAST_EXPR")
 
 
@@ -131,7 +140,8 @@ def check_statement(c: Any, refuse: Callable[[Any, str], LoopIRError],
             inits = [k for k in d.get_children() if k.kind.is_expression()]
             for k in inits:
                 _check(k, refuse, nonneg, stored=True)
-            if inits and _kind(d.type) in RANGES and not _fits(d.type, inits[-1], nonneg):
+            if inits and _kind(d.type) in RANGES and not _fits(d.type, inits[-1], nonneg) \
+                    and not proven(d):
                 raise refuse(d, f"initializing {d.spelling}, a {d.type.spelling}, with "
                                 f"`{_text(inits[-1])}`, which may not fit (C would wrap it)")
         return
@@ -165,24 +175,29 @@ def _check_node(c: Any, refuse: Callable[[Any, str], LoopIRError], nonneg: Names
         op = operator(c)
         arithmetic = op in ("+", "-", "*", "~", "++", "--", "<<", ">>", "&", "|", "^") \
             or op.endswith("=") and op not in ("==", "!=", "<=", ">=", "=")
-        if t in WIDE_UNSIGNED and arithmetic and op not in _EXACT:
+        if t in WIDE_UNSIGNED and arithmetic and op not in (*_EXACT, *_BITS) \
+                and not (op in _PROVABLE and proven(c)):
             raise refuse(c, f"unsigned arithmetic `{_text(c)}` ({c.type.spelling} wraps modulo "
                             f"2^{WIDE_UNSIGNED[t]}; not modelled)")
         if kind != "UNARY_OPERATOR" and (op == "=" or arithmetic) and _kind(kids[0].type) in RANGES \
-                and not (op == "=" and _fits(kids[0].type, kids[1], nonneg)):
+                and not (op == "=" and _fits(kids[0].type, kids[1], nonneg)) \
+                and not (op in _PROVABLE and proven(c)):
             lhs = _inner(kids[0])
             name, what = _text(lhs).split(" ")[0], f"a {kids[0].type.spelling}"
             if lhs.kind.name in ("ARRAY_SUBSCRIPT_EXPR", "CALL_EXPR", "UNARY_OPERATOR"):
                 what = f"an array of {kids[0].type.spelling}"
             raise refuse(c, f"a store into {name}, {what} (a value outside its range would wrap; "
                             f"`{_text(c)}` may not fit)")
-        if kind == "UNARY_OPERATOR" and op in ("++", "--") and _kind(kids[0].type) in RANGES:
+        if kind == "UNARY_OPERATOR" and op in ("++", "--") and _kind(kids[0].type) in RANGES \
+                and not proven(c):
             raise refuse(c, f"`{_text(c)}` on a {kids[0].type.spelling} (C would wrap it)")
     if kind == "UNEXPOSED_EXPR" and len(kids) == 1 and t in RANGES and t != "BOOL" \
-            and not stored and _kind(kids[0].type) != t and not _fits(c.type, kids[0], nonneg):
+            and not stored and _kind(kids[0].type) != t and not _fits(c.type, kids[0], nonneg) \
+            and not proven(c):
         raise refuse(c, f"`{_text(kids[0])}` converted to {c.type.spelling}, whose value may not "
                         "fit (C would wrap it)")
-    if kind in _CASTS and kids and t in RANGES and not _fits(c.type, kids[-1], nonneg):
+    if kind in _CASTS and kids and t in RANGES and not _fits(c.type, kids[-1], nonneg) \
+            and not proven(c):
         raise refuse(c, f"the cast `{_text(c)}` to {c.type.spelling}, whose value may not fit "
                         "(C would wrap it)")
     if kind in (*_CASTS, "UNEXPOSED_EXPR") and kids and t in (*WIDE_UNSIGNED, *SIGNED) \
@@ -190,11 +205,12 @@ def _check_node(c: Any, refuse: Callable[[Any, str], LoopIRError], nonneg: Names
         frm = _kind(kids[-1].type)
         if t in WIDE_UNSIGNED and frm in SIGNED:
             got = value_range(kids[-1], nonneg)
-            if got is None or got[0] < 0:
+            if (got is None or got[0] < 0) and not proven(c):
                 raise refuse(c, f"the signed value `{_text(kids[-1])}` converted to "
                                 f"{c.type.spelling} (a negative value would wrap)")
         size = _inner(kids[-1]).kind.name == "CALL_EXPR" and _inner(kids[-1]).spelling == "size"
-        if t in SIGNED and t not in RANGES and frm in WIDE_UNSIGNED and not size:
+        if t in SIGNED and t not in RANGES and frm in WIDE_UNSIGNED and not size \
+                and not proven(c):
             raise refuse(c, f"the unsigned value `{_text(kids[-1])}` converted to "
                             f"{c.type.spelling} (a large value would not fit)")
 
