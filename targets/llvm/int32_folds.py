@@ -19,6 +19,7 @@ from typing import Any
 from tensflo.ir.tensir import App, Lambda, Term
 from tensflo.ir.tensir.ops import MAPPERS
 
+from .int32_loops import first_iteration
 from .int32_terms import binary, elements, scalar, valid
 
 _STEPS = {"reduce_sum": "add", "reduce_max": "max"}
@@ -84,7 +85,7 @@ def prove_fold(z: Any, src: Any, t: Term, obligations: list[dict[str, Any]],
         fold.end is None else "its elements are not modelled"
     if element is not None and start is not None:
         i, (g, length) = fold.counter, element
-        first = [z.Implies(0 < fold.stop, z.substitute(r, (i, z.IntVal(0)))) for r in fold.reads]
+        first = first_iteration(z, fold.reads, i, fold.stop)
         iteration = [0 <= i, i < fold.stop, *fold.reads, *first]  # iteration 0 runs too
         step = fold.sym + g if t.op.name == "reduce_sum" else z.If(fold.sym >= g, fold.sym, g)
         goals = [("the accumulator starts at the fold's start", [], fold.init == start),

@@ -47,6 +47,23 @@ def iterations(start: Any, stop: Any, step: int) -> Any:
     return span if k == 1 else (span + (k - 1)) / k  # z3's `/` by a positive constant: floor
 
 
+def first_iteration(z: Any, reads: list[Any], counter: Any, count: Any) -> list[Any]:
+    """The in-range conditions of iteration 0's reads, which hold whenever the loop runs (an
+    iteration runs only after iteration 0, on a defined input): those of `reads` (iteration
+    `counter`'s) that read no other fresh symbol (a carried variable's value at that iteration
+    is not its value at iteration 0), with `counter` at 0."""
+    return [z.Implies(0 < count, z.substitute(r, (counter, z.IntVal(0)))) for r in reads
+            if _fresh(z, r) <= {counter.decl().name()}]
+
+
+def _fresh(z: Any, e: Any) -> set[str]:
+    """The names of the symbols of `int32_proofs._Source.symbol` in a z3 term (`name!k`)."""
+    if z.is_const(e) and e.decl().kind() == z.Z3_OP_UNINTERPRETED:
+        name = e.decl().name()
+        return {name} if "!" in name and not name.startswith("len!") else set()
+    return set().union(*(_fresh(z, c) for c in e.children())) if e.num_args() else set()
+
+
 def assigned(body: tuple[L.Stmt, ...]) -> set[str]:
     """The scalar variables a block assigns or declares (at any depth), loop counters included."""
     out: set[str] = set()
@@ -95,4 +112,4 @@ def written(body: tuple[L.Stmt, ...]) -> set[str]:
     return out
 
 
-__all__ = ["assigned", "counted_while", "exits", "iterations", "names", "written"]
+__all__ = ["assigned", "counted_while", "exits", "first_iteration", "iterations", "names", "written"]

@@ -43,7 +43,7 @@ from tensflo.ir.tensir import App, Function, Lambda, Lit, Term, Var
 from tensflo.ir.tensir.ops import MAPPERS
 
 from .int32_folds import prove_fold
-from .int32_loops import assigned, counted_while, exits, iterations, names, written
+from .int32_loops import assigned, counted_while, exits, first_iteration, iterations, names, written
 from .int32_matvec import matvec_elements
 from .int32_terms import binary, elements, guarded, scalar, source_value, subterms, valid
 
@@ -427,7 +427,9 @@ def prove(module: L.Module, fn: L.Function, lifted: Function,
                             "(only values computed before the loop are used)")
         accumulators |= rows if covered else set()  # each element a source int
         facts = list(src.before) + (list(src.inside) if covered else [])
-        hyps += src.reads + [z3.And(0 <= k, k < b) for k, b in src.counters] if covered else []
+        hyps += [*src.reads, *[z3.And(0 <= k, k < b) for k, b in src.counters],
+                 *(first_iteration(z3, src.reads, *src.counters[0]) if rank == 1 else [])
+                 ] if covered else []
         for t, guard in guarded(z3, src, lam.body, z3.BoolVal(True), local):
             if not (t.type.rank == 0 and t.type.elem == "int") or isinstance(t, Lit) \
                     or (isinstance(t, Var) and t in local):

@@ -43,6 +43,8 @@ def elements(z: Any, src: Any, t: Term, idx: tuple[Any, ...]) -> tuple[Any, tupl
     """(element of tensor term `t` at `idx`, its lengths), for parameters and their slices."""
     if isinstance(t, Var) and t.name in src.arrays:
         return src.arrays[t.name](*idx), src.lengths[t.name]
+    if isinstance(t, App) and t.op.name == "stride":
+        return _strided(z, src, t, idx)
     if not isinstance(t, App) or t.op.slicing is None:
         return None
     s = t.op.slicing
@@ -69,6 +71,20 @@ def elements(z: Any, src: Any, t: Term, idx: tuple[Any, ...]) -> tuple[Any, tupl
     dims = list(inner[1])
     dims[s.axis] = stop - start
     return inner[0], tuple(dims)
+
+
+def _strided(z: Any, src: Any, t: App, idx: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]] | None:
+    """`stride(x, start, step, count)`: element `i` is `x[start + step * i]`, `max(count, 0)` of
+    them."""
+    base, *rest = t.args
+    bounds = [scalar(z, src, a, {}) if isinstance(a, Term) else None for a in rest]
+    if not isinstance(base, Term) or None in bounds:
+        return None
+    start, step, count = bounds
+    inner = elements(z, src, base, (start + step * idx[0], *idx[1:]))
+    if inner is None:
+        return None
+    return inner[0], (z.If(count < 0, 0, count), *inner[1][1:])
 
 
 def scalar(z: Any, src: Any, t: Term, local: dict[Var, Any]) -> Any:

@@ -1,0 +1,233 @@
+"""32-bit proofs over the source's counted `while` loops, loops from any start by any step, and
+slices bounded by another parameter's length or a scalar expression (targets/llvm/int32_loops.py,
+int32_terms.py); a value selected by a branch of the source.
+
+Each proven kernel is compared with g++ on random inputs reaching the int32 limits where the
+source is defined; each wrong claim (a value the source does not compute) is refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tensflo.ir.tensir import Function
+from tensflo.ir.tensir.evaluate import evaluate
+from tensflo.ir.tensir.parser import parse_module
+from tensflo.targets.llvm.functions import build_module
+from tensflo.targets.llvm.int32_proofs import prove_source
+from tensflo.targets.llvm.target import LlvmTarget
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNELS = ROOT / "benchmarks" / "kernels" / "cpp"
+I32_MIN, I32_MAX = -2**31, 2**31 - 1
+needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
+STRIDE = """#include <vector>
+std::vector<int> stride_scale(const std::vector<int>& x, int lo, int hi, int s) {
+    std::vector<int> out;
+    int i = lo;
+    while (i <= hi) {
+        out.push_back(x[i] * s - 1);
+        i += 2;
+    }
+    return out;
+}
+"""
+SHRINKING = """#include <vector>
+std::vector<int> shrinking(const std::vector<int>& x, int n, int s) {
+    std::vector<int> out;
+    int i = 0;
+    while (i < n) {
+        out.push_back(x[i] * s);
+        n = n - 1;
+        i++;
+    }
+    return out;
+}
+"""
+HEAD = """#include <vector>
+std::vector<int> head_scale(const std::vector<int>& a, int n, int m, int k) {
+    std::vector<int> out;
+    for (int i = 0; i < n - m; i++)
+        out.push_back(a[i] * k + m + 100 / k);
+    return out;
+}
+"""
+
+
+def _lift(path: Path, name: str) -> Function:
+    from tensflo.compiler.pipeline import Options, compile_function, read_module
+    from tensflo.plugins.manager import load_registry
+
+    with load_registry() as registry:
+        result = compile_function(read_module(str(path), registry), name, registry,
+                                  Options(target=None))
+    assert result.lifted and result.program is not None, result.diagnostics
+    return Function(name, result.params, result.program)
+
+
+def _int32(fn: Function) -> dict[str, str]:
+    return {**{p.name: "int32" for p in fn.params if p.type.elem == "int"}, "return": "int32"}
+
+
+def _fits(*values: np.ndarray) -> np.ndarray:
+    return np.logical_and.reduce([(v >= I32_MIN) & (v <= I32_MAX) for v in values])
+
+
+def _agrees(path: Path, fn: Function, proofs, cases: list[list]) -> None:
+    """The 32-bit code equals g++ on the source and the TensIR reference on every case."""
+    from tensflo.compiler.native import run_native
+
+    assert all(o["status"] == "unsat" for o in proofs.obligations)
+    module, _ = build_module([fn], _int32(fn), proofs={fn.name: proofs})
+    assert "mul i32" in str(module)  # the proven products are 32-bit
+    ex = LlvmTarget().compile([fn], _int32(fn), {fn.name: proofs})[fn.name]
+    want = run_native(str(path), fn.name, [str(p.type) for p in fn.params], str(fn.result),
+                      [[a.tolist() if isinstance(a, np.ndarray) else a for a in c] for c in cases])
+    for case, w in zip(cases, want, strict=True):
+        got = ex(*[a.astype(np.int32) if isinstance(a, np.ndarray) else a for a in case])
+        assert got.tolist() == list(w), case
+        ref = evaluate(fn.body, {p.name: v for p, v in zip(fn.params, case, strict=True)})
+        assert got.tolist() == np.asarray(ref).tolist()
+
+
+def _proven(path: Path, text: str) -> set[str]:
+    (fn,) = parse_module(text)
+    return {str(t) for t in prove_source(str(path), fn).terms}
+
+
+@needs_gxx
+def test_a_counted_while_loop_is_proven_and_agrees_with_gxx_near_the_limits():
+    path = KERNELS / "crossfade.cc"  # int k = 0; while (k < n) { out.push_back(...); k++; }
+    fn = _lift(path, "crossfade")
+    proofs = prove_source(str(path), fn)
+    assert {"(e1 * (256 - t) + e2 * t) / 256", "e1 * (256 - t) + e2 * t", "e1 * (256 - t)",
+            "e2 * t", "256 - t"} <= {str(t) for t in proofs.terms}, proofs.failures
+    assert "every element is an iteration" in {o["kind"] for o in proofs.obligations}
+    rng = np.random.default_rng(19)
+    cases = []
+    for t in (0, 256, 77, -2**15, 2**20, 256 - I32_MAX, I32_MAX, int(rng.integers(-999, 999))):
+        lim = I32_MAX // max(abs(256 - t), abs(t), 1)
+        size = int(rng.integers(1, 300))
+        a, b = (rng.integers(-lim, lim + 1, size) for _ in range(2))
+        a[0], b[0] = lim, 0
+        ok = _fits(a * (256 - t) + b * t)
+        a, b = np.where(ok, a, 0), np.where(ok, b, 0)
+        cases.append([a, b, int(rng.integers(0, size + 1)), t])
+    cases.append([np.zeros(3, np.int64), np.zeros(3, np.int64), 0, I32_MIN])  # 256 - t unused
+    _agrees(path, fn, proofs, cases)
+
+
+def test_wrong_while_loop_claims_are_refused(tmp_path):
+    path = KERNELS / "crossfade.cc"
+    head = "def crossfade(from: vec[int], to: vec[int], n: int, t: int) -> vec[int] = "
+    body = "lambda e1, e2: (e1 * (256 - t) + e2 * t) / 256)"
+    # one element more than the loop's iterations: nothing inside the map is a source value
+    assert not _proven(path, f"{head}selection_two_args(from[:n + 1], to[:n + 1], {body}")
+    # from[k + 1] is not what iteration k reads
+    shifted = _proven(path, f"{head}selection_two_args(tail(from, 1)[:n], to[:n], {body}")
+    assert "e1 * (256 - t)" not in shifted and "e2 * t" in shifted
+    src = tmp_path / "shrinking.cc"  # the bound changes in the loop: not a counted loop
+    src.write_text(SHRINKING)
+    assert not _proven(src, "def shrinking(x: vec[int], n: int, s: int) -> vec[int] = "
+                            "vec_map(x[:n], lambda e: e * s)")
+
+
+@needs_gxx
+def test_a_while_loop_from_a_parameter_by_two_is_proven_and_agrees_with_gxx(tmp_path):
+    path = tmp_path / "stride.cc"
+    path.write_text(STRIDE)
+    fn = _lift(path, "stride_scale")
+    proofs = prove_source(str(path), fn)
+    assert {"e * s", "e * s - 1"} <= {str(t) for t in proofs.terms}, proofs.failures
+    head = "def stride_scale(x: vec[int], lo: int, hi: int, s: int) -> vec[int] = "
+    assert not _proven(path, f"{head}vec_map(stride(x, lo, 1, (hi - lo + 2) / 2), "
+                             "lambda e: e * s - 1)")  # every element, not every other one
+    rng = np.random.default_rng(5)
+    cases = []
+    for s in (1, -1, 3, 2**16, -(2**20), I32_MAX):
+        x = rng.integers(-(I32_MAX // abs(s)), I32_MAX // abs(s) + 1, 101)
+        x[x * s - 1 < I32_MIN] = 0
+        lo = int(rng.integers(0, 50))
+        cases.append([x, lo, int(rng.integers(lo - 3, 101)), s])
+    _agrees(path, fn, proofs, cases)
+
+
+@needs_gxx
+def test_a_slice_to_another_parameters_length_is_proven_and_agrees_with_gxx():
+    path = KERNELS / "exclusion_blend_8.cc"  # int n = base.size(); ... active[i]
+    fn = _lift(path, "exclusion_blend_8")
+    assert "active[:len(base)]" in str(fn.body)
+    proofs = prove_source(str(path), fn)
+    assert {"e1 * e2", "2 * (e1 * e2)", "e1 + e2 - 2 * (e1 * e2) / 255"} <= \
+        {str(t) for t in proofs.terms}, proofs.failures
+    head = "def exclusion_blend_8(base: vec[int], active: vec[int]) -> vec[int] = "
+    body = "lambda e1, e2: e1 + e2 - 2 * (e1 * e2) / 255)"
+    wrong = _proven(path, f"{head}selection_two_args(base, tail(active, 1)[:len(base)], {body}")
+    assert "e1 * e2" not in wrong and "2 * (e1 * e2)" not in wrong
+    rng = np.random.default_rng(8)
+    cases = []
+    for size in (1, 2, 64, 777):
+        base = rng.integers(-2**16, 2**16, size)
+        active = rng.integers(-2**16, 2**16, size + int(rng.integers(0, 3)))
+        active[:size][::5] = I32_MAX // 2 // np.maximum(np.abs(base[::5]), 1)
+        p = base * active[:size]
+        q = np.trunc(2 * p / 255).astype(np.int64)
+        ok = _fits(2 * p, base + active[:size], base + active[:size] - q)
+        base = np.where(ok, base, 3)
+        cases.append([base, active])
+    assert max(int(np.abs(2 * c[0] * c[1][:len(c[0])]).max()) for c in cases) > 2**30
+    _agrees(path, fn, proofs, cases)
+
+
+@needs_gxx
+def test_a_slice_to_a_scalar_expression_and_a_hoisted_division(tmp_path):
+    path = tmp_path / "head.cc"
+    path.write_text(HEAD)
+    fn = _lift(path, "head_scale")
+    proofs = prove_source(str(path), fn)
+    proven = {str(t) for t in proofs.terms}
+    assert "a[:n - m]" in str(fn.body) and "e * k + m" in proven, proofs.failures
+    # 100 / k uses parameters only: computed once, even for an empty map, so a division must be
+    # a value the source computes before its loop (it is not)
+    assert "100 / k" not in proven
+    rng = np.random.default_rng(2)
+    cases = []
+    for k in (1, -1, 7, 2**12, -(2**24)):
+        lim = (I32_MAX - 300) // abs(k)
+        a = rng.integers(-lim, lim + 1, 50)
+        a[:2] = [lim, -lim]
+        n = int(rng.integers(0, 60))
+        m = max(int(rng.integers(-100, 101)), n - len(a))  # the source reads a[:n - m]
+        cases.append([a, n, m, k])
+    _agrees(path, fn, proofs, cases)
+
+
+@needs_gxx
+def test_a_value_the_source_selects_by_branch_is_proven_and_agrees_with_gxx():
+    path = KERNELS / "hard_clip.cc"  # if (s > limit) limit; else if (s < -limit) -limit; else s
+    fn = _lift(path, "hard_clip")
+    proofs = prove_source(str(path), fn)
+    assert str(fn.body.args[-1].body) in {str(t) for t in proofs.terms}, proofs.failures
+    assert any("by branch" in o["kind"] for o in proofs.obligations)
+    head = "def hard_clip(samples: vec[int], n: int, limit: int) -> vec[int] = "
+    # -limit is a source value wherever s <= limit (the test `s < -limit` computes it), -e is not
+    wrong = _proven(path, f"{head}vec_map(samples[:n], lambda e: ite(e > limit, limit, -e))")
+    assert not wrong & {"-e", "ite(e > limit, limit, -e)"}
+    assert "ite(e > limit, limit, -limit)" in _proven(
+        path, f"{head}vec_map(samples[:n], lambda e: ite(e > limit, limit, -limit))")
+    rng = np.random.default_rng(4)
+    cases = []
+    for limit in (0, 1, 1000, I32_MAX, -I32_MAX, -5):
+        x = rng.integers(I32_MIN, I32_MAX, 200)
+        x[:4] = [I32_MIN, I32_MAX, limit, -limit]
+        cases.append([x, int(rng.integers(0, 201)), limit])
+    from tensflo.compiler.native import run_native
+
+    ex = LlvmTarget().compile([fn], _int32(fn), {fn.name: proofs})[fn.name]
+    want = run_native(str(path), fn.name, [str(p.type) for p in fn.params], str(fn.result),
+                      [[c[0].tolist(), *c[1:]] for c in cases])
+    for case, w in zip(cases, want, strict=True):
+        assert ex(case[0].astype(np.int32), *case[1:]).tolist() == list(w)
