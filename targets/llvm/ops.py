@@ -297,9 +297,10 @@ def _scan_sum(g: Lowering, x: View) -> View:
     if x.rank == 2:
         return materialize_rows(g, x, lambda a, b: add(g, elem, a, b), first)
     seed = g._reassociated(add) if g.reassociate and elem == "float" else add
+    regroup = elem != "float" or g.reassociate
     return g.tensor(elem, x.dims, lambda idx: x.at(idx), scan=Scan(
         elem, x.dims[0], first, lambda s, i: add(g, elem, s, x.at((i,))),
-        lambda s, i: seed(g, elem, s, x.at((i,)))))
+        lambda s, i: seed(g, elem, s, x.at((i,))), (lambda i: x.at((i,))) if regroup else None))
 
 
 def _scan_max(g: Lowering, x: View) -> View:

@@ -21,7 +21,7 @@ A matrix `scan_sum` (down the first axis) is always materialized.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,8 @@ SCANS = frozenset((*SCAN_OPS, "linear_recurrence_scan"))
 """Ops whose llvm entry returns a `Scan` view (placed by `place`)."""
 POINTWISE = frozenset(op.name for ops in (ELEMWISE, BROADCAST, MAPPERS) for op in ops.values())
 """Ops whose entry at an index reads their tensor arguments at that same index."""
+LANE_BYTES = 64
+"""The width of the blocks a running sum is scanned in (a 512-bit vector)."""
 MAX_ENTRIES = 2**59
 """A materialized scan longer than this is refused (its byte size would overflow)."""
 
@@ -55,6 +57,9 @@ class Scan:
     seed_step: Callable[[Value, Value], Value] | None = None
     """The same step, allowed to be reassociated (float sums), for the fold of the rows before
     a thread's range; None: `step`."""
+    summand: Callable[[Value], Value] | None = None
+    """For a sum whose additions may be regrouped (ints, floats when reassociation is allowed):
+    the element added at `i`, so that the nest may scan `LANE_BYTES` at a time (`_lane_rows`)."""
 
 
 @dataclass
@@ -118,21 +123,100 @@ def row_loop(g: Lowering, start: Value, stop: Value, level: Callable[[tuple[Valu
         return
     seeds = []
     for r in running:
-        step = r.scan.seed_step or r.scan.step
-        (seed,) = g.loop(g.i64(0), start, lambda i: None, "scan.seed", [r.scan.init],
-                         lambda i, acc, step=step: (step(acc[0], i),))
-        seeds.append(seed)
+        seeds.append(_seed(g, r.scan, start))
 
     def row(i: Value, states: tuple[Value, ...]) -> tuple[Value, ...]:
         new = tuple(r.scan.step(s, i) for r, s in zip(running, states, strict=True))
-        for r, v in zip(running, new, strict=True):
-            r.row, r.value = i, v
-        level((i,))
-        for r in running:
-            r.row = r.value = None
+        _emit_row(running, i, new, level)
         return new
 
+    if all(r.scan.summand is not None for r in running):
+        start, seeds = _lane_rows(g, running, start, stop, seeds, level)
     g.loop(start, stop, lambda i: None, "nest", seeds, row)
+
+
+def _seed(g: Lowering, scan: Scan, start: Value) -> Value:
+    """The scan's state after entries `[0, start)`."""
+    step = scan.seed_step or scan.step
+
+    def fold(i: Value, acc: tuple[Value, ...]) -> tuple[Value, ...]:
+        return (step(acc[0], i),)
+
+    (seed,) = g.loop(g.i64(0), start, lambda i: None, "scan.seed", [scan.init], fold)
+    return seed
+
+
+def _emit_row(running: list[Running], i: Value, values: Sequence[Value],
+              level: Callable[[tuple[Value, ...]], None]) -> None:
+    """The output row `i`, the running scans' entries there being `values`."""
+    for r, v in zip(running, values, strict=True):
+        r.row, r.value = i, v
+    level((i,))
+    for r in running:
+        r.row = r.value = None
+
+
+def _lane_rows(g: Lowering, running: list[Running], start: Value, stop: Value,
+               seeds: Sequence[Value], level: Callable[[tuple[Value, ...]], None],
+               ) -> tuple[Value, list[Value]]:
+    """Rows `start..` in whole blocks of `w` lanes, for sums: each block's summands are scanned
+    in the vector (log2(w) shifted adds), then the running total (in every lane) is added and
+    its last lane broadcast for the next block, so the dependence between blocks is one add and
+    one shuffle. The rows are still written one by one (the vectorizers merge them). Returns
+    the first row left and the totals there."""
+    b = g.b
+    w = LANE_BYTES // max(_bytes(seed.type) for seed in seeds)
+    blocks = b.sdiv(b.sub(stop, start), g.i64(w))
+    end = b.add(start, b.mul(blocks, g.i64(w)))
+
+    def splat(v: Value) -> Value:
+        vec = ir.VectorType(v.type, w)
+        one = b.insert_element(ir.Constant(vec, None), v, g.i64(0))
+        return b.shuffle_vector(one, ir.Constant(vec, None), _mask([0] * w))
+
+    def block(k: Value, totals: tuple[Value, ...]) -> tuple[Value, ...]:
+        base = b.add(start, b.mul(k, g.i64(w)))
+        rows = [b.add(base, g.i64(j)) for j in range(w)]
+        sums = []
+        for r, total in zip(running, totals, strict=True):
+            summand = r.scan.summand
+            assert summand is not None
+            v = ir.Constant(total.type, None)
+            for j, i in enumerate(rows):
+                v = b.insert_element(v, summand(i), g.i64(j))
+            shift = 1
+            while shift < w:
+                zero = ir.Constant(total.type, [_zero(total.type.element)] * w)
+                mask = [j - shift if j >= shift else w for j in range(w)]
+                v = _add(g, v, b.shuffle_vector(v, zero, _mask(mask)))
+                shift *= 2
+            sums.append(_add(g, v, total))
+        for j, i in enumerate(rows):
+            _emit_row(running, i, [b.extract_element(v, g.i64(j)) for v in sums], level)
+        return tuple(b.shuffle_vector(v, v, _mask([w - 1] * w)) for v in sums)
+
+    totals = g.loop(g.i64(0), blocks, lambda k: None, "nest.lanes", [splat(s) for s in seeds], block)
+    return end, [b.extract_element(t, g.i64(0)) for t in totals]
+
+
+def _mask(lanes: list[int]) -> Value:
+    return ir.Constant(ir.VectorType(ir.IntType(32), len(lanes)), lanes)
+
+
+def _bytes(ty: ir.Type) -> int:
+    return 8 if isinstance(ty, ir.DoubleType) else ty.width // 8
+
+
+def _zero(ty: ir.Type) -> float | int:
+    return 0.0 if isinstance(ty, ir.DoubleType) else 0
+
+
+def _add(g: Lowering, a: Value, c: Value) -> Value:
+    if isinstance(a.type.element, ir.DoubleType):
+        v = g.b.fadd(a, c)
+        v.flags.append("reassoc")
+        return v
+    return g.b.add(a, c)
 
 
 def _buffer(g: Lowering, elem: str, count: Value, what: str) -> Value:
@@ -193,12 +277,15 @@ def materialize_rows(g: Lowering, m: View, add: Callable[[Value, Value], Value],
     def at(r: Value, c: Value) -> Value:
         return b.gep(buf, [b.add(b.mul(r, cols), c)], inbounds=True)
 
-    first_rows = g.smin(rows, g.i64(1))
-    g.loop(g.i64(0), first_rows, lambda r: g.loop(
-        g.i64(0), cols, lambda c: b.store(add(first, m.at((r, c))), at(r, c)), "scan.col"), "scan")
-    g.loop(g.i64(1), rows, lambda r: g.loop(
-        g.i64(0), cols, lambda c: b.store(add(b.load(at(b.sub(r, g.i64(1)), c)), m.at((r, c))),
-                                          at(r, c)), "scan.col"), "scan")
+    def row(r: Value) -> None:
+        def entry(c: Value) -> None:
+            above = g.branch(b.icmp_signed("==", r, g.i64(0)), lambda: first,
+                             lambda: b.load(at(b.sub(r, g.i64(1)), c)))
+            b.store(add(above, m.at((r, c))), at(r, c))
+
+        g.loop(g.i64(0), cols, entry, "scan.col")
+
+    g.loop(g.i64(0), rows, row, "scan")
     return g.tensor(m.elem, (rows, cols), lambda idx: b.load(at(idx[0], idx[1])))
 
 
