@@ -18,9 +18,11 @@ can leave the loop early (`break`) keeps its loop unchanged.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from tensflo.ir.loop import nodes as L
+from tensflo.ir.loop.nodes import LoopIRError
 from tensflo.ir.tensir.types import INT, TensorType
 
 
@@ -191,3 +193,47 @@ def _fold_quotients(node: Any, k: int) -> Any:
                    for f in dataclasses.fields(node) if f.name != "loc"}
         return dataclasses.replace(node, **changes)
     return node
+
+
+@dataclass(frozen=True)
+class Stride:
+    """A loop step by an expression other than a constant: `i += amount` (`i -= amount` when
+    `down`)."""
+
+    amount: L.Expr
+    down: bool
+
+
+def variable_step(var: str, start: L.Expr, stop: L.Expr, step: Stride, body: tuple[L.Stmt, ...],
+                  loc: L.Loc) -> tuple[list[L.Stmt], L.Expr, L.Expr, tuple[L.Stmt, ...]]:
+    """A loop stepping by a loop-invariant expression `s` as a loop over its iterations, with a
+    precondition:
+
+        for (i = a; i < b; i += s) body  ->  requires s >= 1;
+                                             for (i = 0; i < (b - a + s - 1) / s; i++)
+                                                 body[i := a + s * i]
+
+    (`i -= s` while `i > b`: `(a - b + s - 1) / s` iterations, `i := a - s * i`). Where `s < 1`
+    C's loop does not end (or overflows) once it runs, so `s >= 1` is required (a `Check`
+    before the loop: the generated code raises `ValueError` where it fails); with it the
+    count is C's truncating division of a number that is at most `s - 1` exactly when the loop
+    does not run. Refused: a body that may `break` (the counter's value after the loop would not
+    be C's) or that changes `s` or the start. Returns the check, the new start and bound and
+    the new body."""
+    written = {s.var if isinstance(s, L.For) else _written(s) for s in L.walk_stmts(body)}
+    s = step.amount
+    if any(isinstance(x, L.Break) for x in L.walk_stmts(body)):
+        raise LoopIRError(loc, f"unsupported: a loop stepping {var} by a variable amount whose "
+                               "body may `break`")
+    if (_names(s) | _names(start)) & (written | {var}):
+        raise LoopIRError(loc, f"unsupported: a loop stepping {var} by a variable amount whose "
+                               "body changes its step or its start")
+    span = _sub(start, stop, loc) if step.down else _sub(stop, start, loc)
+    count = L.Binary("/", L.Binary("+", span, _sub(s, L.Const(1, loc), loc), loc), s, loc)
+    at = L.Binary("-" if step.down else "+", start, L.Binary("*", s, L.Name(var, loc), loc), loc)
+    if isinstance(start, L.Const) and start.value == 0 and not step.down:
+        at = L.Binary("*", s, L.Name(var, loc), loc)
+    check = L.Check(L.Guard(L.Binary("<", s, L.Const(1, loc), loc), "ValueError", loc,
+                            f"the loop at {loc.line}:{loc.col} steps {var} by an amount that "
+                            "must be at least 1 (C's loop would not end)"), loc)
+    return [check], L.Const(0, loc), count, substitute(body, var, at)

@@ -21,12 +21,22 @@ first), or after a loop over it that may `break` (a search: the lifter models wh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import INT, TensorType
-from tensflo.plugins.c_induction import rewrite_induction, unit_step
+from tensflo.plugins.c_exprs import EffectReader
+from tensflo.plugins.c_induction import Stride, rewrite_induction, unit_step, variable_step
+from tensflo.plugins.c_loop_forms import (
+    Countdown,
+    comma_items,
+    countdown,
+    countdown_loop,
+    header_parts,
+)
+from tensflo.plugins.c_unsigned import check_statement
 from tensflo.plugins.clang_eval import operator
 
 _UP = {"<": 0, "<=": 1}
@@ -54,7 +64,7 @@ def _names(e: L.Expr) -> set[str]:
     return {x.id for x in L.sub_exprs(e) if isinstance(x, L.Name)}
 
 
-class LoopReader:
+class LoopReader(EffectReader):
     """The `for` statement of the reader (mixed into it)."""
 
     types: dict[str, TensorType]
@@ -70,51 +80,204 @@ class LoopReader:
         def counter_type(self, t: Any, loc: Loc, what: str) -> TensorType: ...
 
     def for_(self, c: Any, kids: list[Any]) -> list[L.Stmt]:
-        import clang.cindex as ci
-
-        K = ci.CursorKind
-        loc = self.loc(c)
-        if not _has_three_parts([t.spelling for t in c.get_tokens()]):
+        parts = header_parts([t.spelling for t in c.get_tokens()])
+        if parts == (True, True, False) and (form := countdown(kids[1])) is not None:
+            return self.countdown_for(c, kids, form)
+        if parts != (True, True, True):
             raise self.unsupported(c, "a `for` loop without an init, a condition and an increment")
         init, cond, inc, body = kids[0], kids[1], kids[2], kids[3]
-        declared = init.kind == K.DECL_STMT
-        if declared and len(list(init.get_children())) == 1:
-            var = next(init.get_children())
-            name = var.spelling
-            if name in self.types:
-                raise self.unsupported(var, f"redeclaring {name} (shadowing)")
-            self.counter_type(var.type, self.loc(var), f"loop counter {name}")
-            starts = [k for k in var.get_children() if k.kind not in (K.TYPE_REF, K.NAMESPACE_REF)]
-            if not starts:
-                raise self.unsupported(var, "a loop counter without a start value")
-            start_cursor = starts[0]
-        else:
-            assign = self.strip(init)
-            parts = [self.strip(k) for k in assign.get_children()]
-            if declared or assign.kind != K.BINARY_OPERATOR or operator(assign) != "=" \
-                    or parts[0].kind != K.DECL_REF_EXPR:
-                raise self.unsupported(init, "a `for` loop that does not set one counter")
-            name = parts[0].spelling
-            if self.types.get(name) != INT:
-                raise self.unsupported(parts[0], f"the loop counter {name} is not an int variable")
-            self.reused_counters.setdefault(name, loc)
-            start_cursor = parts[1]
-        start = self.expr(start_cursor)
-        if name in _names(start):
-            raise self.unsupported(start_cursor, f"a loop counter {name} started from itself")
-        outer = self.types.get(name)
-        self.types[name] = INT
-        step = self.increment(inc, name)
-        stop = self.bound(cond, name, step > 0)
-        stmts = self.block(body)
+        sets = self.header_sets(init)
+        names = [s.name for s in sets]
+        outer = {n: self.types.get(n) for n in names}
+        for s in sets:
+            self.types[s.name] = INT
+        starts = {s.name: self.expr(s.value) for s in sets}
+        for s in sets:
+            if set(names) & _names(starts[s.name]):
+                raise self.unsupported(s.value, f"a `for` init whose value of {s.name} reads a "
+                                                f"variable the same init sets")
+        items = comma_items(inc)
+        name, step, stop = self.counter(sets, cond, items)
+        start = starts[name]
+        if not sets[0].declared:
+            self.reused_counters.setdefault(name, self.loc(c))
+        others = [s for s in sets if s.name != name]
+        extra = [st for item in items if _stepped(item) != name for st in self.sequenced(item)]
+        stepped = {x for st in extra for x in L.assigned_vars((st,))}
+        if name in {x.id for st in extra for e in L.stmt_exprs(st) for x in L.sub_exprs(e)
+                    if isinstance(x, L.Name)}:
+            raise self.unsupported(inc, f"a `for` increment that reads the counter {name} "
+                                        "beside stepping it")
+        meets = bool(_names(stop) & stepped)
+        if meets:
+            stop = self.meeting(cond, name, start, step, stop, starts, extra)
+        stmts = self.block(body) + extra
+        if meets and (_names(stop) | _names(start)) & set(L.assigned_vars(tuple(stmts))):
+            raise self.unsupported(cond, f"a loop test `{_spelled(cond)}` whose ends the body "
+                                         "changes")
         if name in L.assigned_vars(tuple(stmts)) or any(
                 isinstance(s, L.For) and s.var == name for s in L.walk_stmts(tuple(stmts))):
             raise self.unsupported(body, f"the loop body assigns its counter {name}")
-        start, stop, inner, step = unit_step(name, start, stop, step, tuple(stmts), loc)
+        before = [L.Decl(s.name, INT, starts[s.name], self.loc(s.cursor)) if s.declared
+                  else L.Assign(L.Name(s.name, self.loc(s.cursor)), starts[s.name],
+                                self.loc(s.cursor)) for s in others]
+        loop = self.counted(c, name, start, stop, step, tuple(stmts))
+        for n, t in outer.items():
+            if t is None:
+                del self.types[n]
+        return before + loop
+
+    def counted(self, c: Any, name: str, start: L.Expr, stop: L.Expr, step: int | Stride,
+                stmts: tuple[L.Stmt, ...]) -> list[L.Stmt]:
+        """The loop IR of a counted loop: one stepping by a constant other than 1 or -1, or by
+        a variable, as a loop over its iterations, and its second induction variables read as
+        functions of the counter (`c_induction`)."""
+        loc = self.loc(c)
+        pre: list[L.Stmt] = []
+        if isinstance(step, Stride):
+            pre, start, stop, stmts = variable_step(name, start, stop, step, stmts, loc)
+            step = 1
+        start, stop, inner, step = unit_step(name, start, stop, step, stmts, loc)
         inner, after = rewrite_induction(name, start, stop, step, inner, self.types, loc)
+        return [*pre, L.For(name, start, stop, inner, step, loc), *after]
+
+    def header_sets(self, init: Any) -> list[_Set]:
+        """The variables a `for` init sets, in order: `int i = a, j = b` or `i = a, j = b`."""
+        import clang.cindex as ci
+
+        K = ci.CursorKind
+        out: list[_Set] = []
+        if init.kind == K.DECL_STMT:
+            for var in init.get_children():
+                name = var.spelling
+                if name in self.types:
+                    raise self.unsupported(var, f"redeclaring {name} (shadowing)")
+                self.counter_type(var.type, self.loc(var), f"loop counter {name}")
+                starts = [k for k in var.get_children()
+                          if k.kind not in (K.TYPE_REF, K.NAMESPACE_REF)]
+                if not starts:
+                    raise self.unsupported(var, "a loop counter without a start value")
+                out.append(_Set(name, starts[0], var, True))
+            return out
+        for item in comma_items(init):
+            assign = self.strip(item)
+            parts = [self.strip(k) for k in assign.get_children()]
+            if assign.kind != K.BINARY_OPERATOR or operator(assign) != "=" \
+                    or parts[0].kind != K.DECL_REF_EXPR:
+                raise self.unsupported(init, "a `for` init other than setting variables "
+                                             "(`i = a` or `i = a, j = b`)")
+            name = parts[0].spelling
+            if self.types.get(name) != INT:
+                raise self.unsupported(parts[0], f"the loop counter {name} is not an int variable")
+            out.append(_Set(name, parts[1], parts[0], False))
+        return out
+
+    def counter(self, sets: list[_Set], cond: Any,
+                items: list[Any]) -> tuple[str, int | Stride, L.Expr]:
+        """The counter of a `for` header, its step and its bound: the first variable the init
+        sets that an increment steps and the condition bounds."""
+        stepped = [_stepped(item) for item in items]
+        if len(sets) == 1 and len(items) == 1:
+            step = self.increment(items[0], sets[0].name)
+            return sets[0].name, step, self.bound(cond, sets[0].name, _up(step))
+        failure: LoopIRError | None = None
+        for s in sets:
+            if s.name not in stepped:
+                continue
+            try:
+                step = self.increment(items[stepped.index(s.name)], s.name)
+                return s.name, step, self.bound(cond, s.name, _up(step))
+            except LoopIRError as e:
+                failure = failure or e
+        raise failure or self.unsupported(items[0], "a `for` loop that does not step a "
+                                                    "variable its init sets")
+
+    def meeting(self, cond: Any, name: str, start: L.Expr, step: int | Stride, stop: L.Expr,
+                starts: dict[str, L.Expr], extra: list[L.Stmt]) -> L.Expr:
+        """The bound of `for (i = a, j = b; i < j; i++, j--)`: the two meet after
+        `ceil((b - a) / 2)` iterations, so `i < a + (b - a + 1) / 2` (C's truncating division
+        of a number that is at most 0 exactly when the loop does not run)."""
+        other = stop.id if isinstance(stop, L.Name) else None
+        steps = [st for st in extra if other in L.assigned_vars((st,))]
+        down = L.Assign(L.Name(other or ""), L.Binary("-", L.Name(other or ""), L.Const(1)))
+        if step != 1 or other not in starts or steps != [down]:
+            raise self.unsupported(cond, f"a loop test `{_spelled(cond)}` that reads a variable "
+                                         "the increment also steps (only `i < j` with `i++` "
+                                         "and `j--` is read)")
+        loc = stop.loc
+        span = _plus(L.Binary("-", starts[other], start, loc), 1)
+        half = L.Binary("/", span, L.Const(2, loc), loc)
+        if isinstance(start, L.Const) and start.value == 0:
+            return L.Binary("/", _plus(starts[other], 1), L.Const(2, loc), loc)
+        return L.Binary("+", start, half, loc)
+
+    def countdown_for(self, c: Any, kids: list[Any], form: Countdown) -> list[L.Stmt]:
+        """`for (v = e; v-- > 0;) body`: the body sees `e - 1, ..., 0`, so it is
+        `for (v = e - 1; v > -1; v--) body` (where `e <= 0` neither runs the body)."""
+        init, cond, body = kids
+        sets = self.header_sets(init)
+        if [s.name for s in sets] != [form.name]:
+            raise self.unsupported(cond, f"a count-down test `{_spelled(cond)}` of a variable "
+                                         "other than the one the init sets")
+        self.refuse_nonzero_test(cond, form)
+        name = form.name
+        outer = self.types.get(name)
+        self.types[name] = INT
+        start = _plus(self.expr(sets[0].value), -1)
+        if name in _names(start):
+            raise self.unsupported(sets[0].value, f"a loop counter {name} started from itself")
+        stmts = self.block(body)
+        if name in L.assigned_vars(tuple(stmts)):
+            raise self.unsupported(body, f"the loop body assigns its counter {name}")
+        loop = self.counted(c, name, start, L.Const(-1, self.loc(cond)), -1, tuple(stmts))
         if outer is None:
             del self.types[name]
-        return [L.For(name, start, stop, inner, step, loc), *after]
+        return loop
+
+    def countdown_while(self, c: Any, form: Countdown) -> list[L.Stmt]:
+        """`while (v-- > 0) body` over an `int` local `v`: `for (v = v - 1; v > -1; v--) body`.
+        The counter is then one declared before its loop (`check_reused_counters`): its value
+        after the loop is read only after a `break`."""
+        cond, body = c.get_children()
+        self.refuse_nonzero_test(cond, form)
+        loc = self.loc(c)
+        self.reused_counters.setdefault(form.name, loc)
+        stmts = self.block(body)
+        if form.name in L.assigned_vars(tuple(stmts)):
+            raise self.unsupported(body, f"the loop body assigns its counter {form.name}")
+        start = L.Binary("-", L.Name(form.name, loc), L.Const(1, loc), loc)
+        return [L.For(form.name, start, L.Const(-1, loc), tuple(stmts), -1, loc)]
+
+    def refuse_nonzero_test(self, cond: Any, form: Countdown) -> None:
+        if form.nonzero and not form.unsigned():
+            raise self.unsupported(cond, f"the test `{_spelled(cond)}` on a signed {form.name} "
+                                         f"(it tests {form.name} != 0: from a negative value C "
+                                         f"counts down until {form.name} overflows; write "
+                                         f"`{form.name}-- > 0`)")
+
+    def sequenced(self, c: Any) -> list[L.Stmt]:
+        """A loop with a count-down test (`c_loop_forms.countdown_loop`) over an `int` local:
+        the test's decrement is the loop's step (c_unsigned checks the init only: the wrapped
+        value of an unsigned counter after its last test is never read); other statements
+        as `EffectReader.sequenced` reads them."""
+        form = countdown_loop(c)
+        if form is None or form.cursor.referenced is None \
+                or form.cursor.referenced.kind.name != "VAR_DECL" \
+                or c.kind.name == "WHILE_STMT" and self.types.get(form.name) != INT:
+            return super().sequenced(c)
+        kids = list(c.get_children())
+        if c.kind.name == "FOR_STMT":
+            check_statement(kids[0], self.unsupported, self.nonneg)
+        outer_nonneg, outer_effects = self.nonneg, self.effects
+        self.nonneg, self.effects = self.nonneg | {form.name}, []
+        try:
+            out = self.for_(c, kids) if c.kind.name == "FOR_STMT" else self.countdown_while(c, form)
+            if self.effects:
+                first = self.effects[0].cursor
+                raise self.unsupported(first, f"`{_spelled(first)}` in the header of a loop")
+        finally:
+            self.nonneg, self.effects = outer_nonneg, outer_effects
+        return out
 
     def bound(self, cond: Any, var: str, up: bool) -> L.Expr:
         """The exclusive bound of the condition: from above counting up (`var < e`, `var <= e` as
@@ -147,8 +310,9 @@ class LoopReader:
         raise self.unsupported(cond, f"a loop condition other than {shape} for a loop counting "
                                      f"{'up' if up else 'down'}")
 
-    def increment(self, inc: Any, var: str) -> int:
-        """The step: `var++` 1, `var--` -1, `var += k` k, `var -= k` -k (k a positive constant)."""
+    def increment(self, inc: Any, var: str) -> int | Stride:
+        """The step: `var++` 1, `var--` -1, `var += k` k, `var -= k` -k (k a positive constant);
+        `var += s` / `var -= s` with `s` an expression other than a constant: a `Stride`."""
         import clang.cindex as ci
 
         K = ci.CursorKind
@@ -162,67 +326,93 @@ class LoopReader:
                 if isinstance(step, L.Const) and isinstance(step.value, int) \
                         and not isinstance(step.value, bool) and step.value > 0:
                     return step.value if operator(inc) == "+=" else -step.value
+                if not isinstance(step, L.Const) and var not in _names(step):
+                    return Stride(step, operator(inc) == "-=")
         raise self.unsupported(inc, f"a loop increment other than `{var}++`, `{var}--`, "
-                                    f"`{var} += constant` or `{var} -= constant`")
+                                    f"`{var} += step` or `{var} -= step`")
 
 
-def _has_three_parts(tokens: list[str]) -> bool:
-    """Whether `for (init; cond; inc)` has all three parts (libclang's children do not say which
-    part is missing)."""
-    depth = 0
-    parts: list[list[str]] = []
-    cur: list[str] = []
-    for tok in tokens[2:]:
-        if tok == "(":
-            depth += 1
-        elif tok == ")":
-            if depth == 0:
-                break
-            depth -= 1
-        if tok == ";" and depth == 0:
-            parts.append(cur)
-            cur = []
-        else:
-            cur.append(tok)
-    parts.append(cur)
-    return len(parts) == 3 and all(parts)
+@dataclass(frozen=True)
+class _Set:
+    """A variable a `for` init sets."""
+
+    name: str
+    value: Any
+    """The cursor of its value."""
+    cursor: Any
+    declared: bool
+    """Declared by the init (`int i = a`), not set (`i = a`)."""
+
+
+def _up(step: int | Stride) -> bool:
+    return not step.down if isinstance(step, Stride) else step > 0
+
+
+def _stepped(item: Any) -> str | None:
+    """The variable an increment item steps (`j--`, `j += e`)."""
+    kids = list(item.get_children())
+    while item.kind.name in ("PAREN_EXPR", "UNEXPOSED_EXPR") and len(kids) == 1:
+        item, kids = kids[0], list(kids[0].get_children())
+    if item.kind.name not in ("UNARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") or not kids:
+        return None
+    first = kids[0]
+    while first.kind.name in ("PAREN_EXPR", "UNEXPOSED_EXPR") and len(list(first.get_children())) == 1:
+        first = next(first.get_children())
+    return str(first.spelling) if first.kind.name == "DECL_REF_EXPR" else None
+
+
+def _spelled(c: Any) -> str:
+    return " ".join(t.spelling for t in c.get_tokens()) or str(c.spelling)
 
 
 def check_reused_counters(body: tuple[L.Stmt, ...], reused: dict[str, Loc]) -> None:
-    """Refuse a counter declared before its loop that is read where a loop over it may have set
-    it: every read must be inside a loop counting with it (its value after a loop, which the loop
-    IR does not keep, is then never read)."""
+    """Refuse a read of a counter declared before its loop where a loop over it has set it:
+    after such a loop the loop IR does not keep its value, until it is assigned again. Reads
+    before its first loop (`int i = n; while (i-- > 0)`, whose loop starts from it), inside
+    loops over it and after a loop over it that may `break` (a search: the lifter models where
+    it stops) are read."""
     if reused:
         _check(body, reused, frozenset())
 
 
-def _check(body: tuple[L.Stmt, ...], reused: dict[str, Loc], counting: frozenset[str]) -> None:
+def _check(body: tuple[L.Stmt, ...], reused: dict[str, Loc],
+           stale: frozenset[str]) -> frozenset[str]:
+    """Check `body` where the counters in `stale` hold values the loop IR does not keep; the
+    counters stale after it."""
     for s in body:
-        if isinstance(s, L.For) and s.var in reused:
-            # after a loop that may break, its counter holds where the search stopped
-            searched = any(isinstance(t, L.Break) for t in _own_stmts(s.body))
-            after = counting | {s.var} if searched else counting - {s.var}
-        else:
-            after = counting
         exprs: tuple[L.Expr, ...] = L.stmt_exprs(s)
         if isinstance(s, L.Assign) and isinstance(s.target, L.Name):
             exprs = (s.value,)  # the assigned name is written, not read
         for e in exprs:
             for x in L.sub_exprs(e):
-                if isinstance(x, L.Name) and x.id in reused and x.id not in counting:
+                if isinstance(x, L.Name) and x.id in stale:
                     where = reused[x.id]
                     raise LoopIRError(x.loc, f"unsupported: the loop counter {x.id}, declared "
                                              f"before its loop (at {where.line}:{where.col}), is read "
-                                             "outside a loop over it: its value after a loop is not "
+                                             "after a loop over it: its value after a loop is not "
                                              "modelled (declare it in the `for`)")
-        if isinstance(s, L.For):
-            _check(s.body, reused, counting | {s.var})
-        elif isinstance(s, L.While):
-            _check(s.body, reused, counting)
+        if isinstance(s, L.For | L.While):
+            # a later iteration sees the counters the body's own loops left
+            inner = (stale - {s.var} if isinstance(s, L.For) else stale) | _counters(s.body, reused)
+            stale = stale | _check(s.body, reused, inner)
+            if isinstance(s, L.For) and s.var in reused:
+                searched = any(isinstance(t, L.Break) for t in _own_stmts(s.body))
+                stale = stale - {s.var} if searched else stale | {s.var}
         elif isinstance(s, L.If):
-            _check(s.then, reused, counting)
-            _check(s.orelse, reused, counting)
-        counting = after
+            stale = _check(s.then, reused, stale) | _check(s.orelse, reused, stale)
+        elif isinstance(s, L.Assign | L.Decl):
+            stale = stale - {_written_name(s)}
+    return stale
+
+
+def _counters(body: tuple[L.Stmt, ...], reused: dict[str, Loc]) -> frozenset[str]:
+    return frozenset(s.var for s in L.walk_stmts(body) if isinstance(s, L.For) and s.var in reused)
+
+
+def _written_name(s: L.Assign | L.Decl) -> str:
+    if isinstance(s, L.Decl):
+        return s.name
+    return s.target.id if isinstance(s.target, L.Name) else ""
 
 
 def _own_stmts(body: tuple[L.Stmt, ...]) -> list[L.Stmt]:
