@@ -9,7 +9,11 @@ Generated functions (for a function `f` and buffer dtypes fixed at compile time)
 - for a matrix-vector product of a column-major matrix (`LoweredFunction.ksplit`, built when asked),
   `i32 f_ksplit(inputs..., out, i64 lo, i64 hi)`: the whole output, each element summed over the
   columns k in [lo, hi) only (a partial sum: the runtime adds two of them); `f_shape` then also
-  writes the number of columns after the output dims.
+  writes the number of columns after the output dims;
+- for a tensor result with scalar subterms that loop over a tensor (built when asked, `prologue`):
+  `i32 f_prologue(inputs..., i64* dims, i64* scratch)`, `f_shape` that also stores those values
+  into `scratch`, and `i32 f_hoisted(inputs..., i64* scratch, out, i64 lo, i64 hi)`, `f` that
+  loads them from `scratch` instead of computing them.
 
 Inputs are, per parameter, a pointer and one i64 per axis for tensors, an i64 / double / i8 for
 scalars. The return value is 0, or 1 + the index of the violated domain condition in `errors`.
@@ -41,6 +45,7 @@ from .demand import arg_demand, carries
 from .int32_proofs import NOTHING, Int32Proofs
 from .narrow import narrow
 from .ops import SCALAR, Value
+from .prologue import HOISTED_SUFFIX, PROLOGUE_SUFFIX, Slot, hoistable, load_hoisted, store_hoisted
 from .scans import row_loop, row_path_scans
 
 STORAGE = {"int32": I32, "int64": I64, "float32": F32, "float64": F64, "bool": I8}
@@ -118,6 +123,8 @@ class LoweredFunction:
     """For a scalar result: the reduction whose range the runtime may split (int only)."""
     ksplit: bool = False
     """`f_ksplit` exists (see the module docstring)."""
+    hoisted: int = 0
+    """The number of values `f_prologue` computes for `f_hoisted` (none: no such functions)."""
 
 
 def _params(fn: Function, sig: Signature) -> list[ir.Type]:
@@ -151,32 +158,23 @@ KSPLIT_SUFFIX = "_ksplit"
 
 def lower_function(module: ir.Module, fn: Function, sig: Signature,
                    reassociate: bool = False, proofs: Int32Proofs = NOTHING,
-                   ksplit: bool = False) -> LoweredFunction:
+                   ksplit: bool = False, hoist: bool = False) -> LoweredFunction:
     """Add `fn_shape` and `fn` (see the module docstring) to `module`; `reassociate`: float sums
     and products may be reordered (`Lowering.reassociate`); `proofs`: subterms proven to be
     source `int` values (`int32_proofs`), computed in 32 bits; `ksplit`: also `fn_ksplit` when
     the output is a column-major matrix-vector product whose partial sums may be added (ints,
-    whose stored bits are those of the sum modulo 2^32 or 2^64, or floats when `reassociate`)."""
+    whose stored bits are those of the sum modulo 2^32 or 2^64, or floats when `reassociate`);
+    `hoist`: also `fn_prologue` and `fn_hoisted` when a tensor result has scalar subterms that
+    loop over a tensor (`prologue`)."""
     errors: list[str] = []
     rank = fn.result.rank
-    params = _params(fn, sig)
-
-    # the shape function: every check, then the dims (and the column count for `fn_ksplit`)
-    shape = ir.Function(module, ir.FunctionType(I32, [*params, ir.PointerType(I64)]), f"{fn.name}_shape")
-    g = Lowering(ir.IRBuilder(shape.append_basic_block("entry")), {}, errors)
-    _bind(g, fn, sig, shape.args)
-    g.assume_int32(fn.params, sig.params, proofs)
     demanded = fn.result.elem == "int" and sig.result == "int32"  # only 32 bits are stored
-    root, _, length = _lower_root(g, fn, g.i64(0), g.i64(2**63 - 1), demanded)
-    dims = list(root.dims if isinstance(root, View) else (length,))
-    by_k = ksplit and isinstance(root, View) and _k_splittable(root, sig.result, reassociate)
-    if by_k:
-        assert isinstance(root, View) and root.matvec is not None
-        dims.append(root.matvec[0].dims[1])
-    for k, d in enumerate(dims):
-        g.b.store(d, g.b.gep(shape.args[-1], [g.i64(k)], inbounds=True))
-    g.release()
-    g.b.ret(ir.Constant(I32, 0))
+    by_k, hoisted = _shape(module, fn, sig, f"{fn.name}_shape", errors, proofs, demanded,
+                           ksplit, reassociate)
+    slots: list[Slot] = []
+    if hoist and rank and hoisted:
+        _, slots = _shape(module, fn, sig, fn.name + PROLOGUE_SUFFIX, errors, proofs, demanded,
+                          by_k, reassociate, scratch=True)
 
     # the compute function: the same checks (cheap), then one loop nest over rows lo..hi
     def nest(g: Lowering, root: Value | View, out: Value, lo: Value, hi: Value) -> None:
@@ -186,25 +184,63 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature,
             g.b.store(_to_storage(g, sig.result, root), out)
 
     split = _compute(module, fn, sig, fn.name, errors, reassociate, proofs, demanded, nest)
+    if slots:
+        _compute(module, fn, sig, fn.name + HOISTED_SUFFIX, errors, reassociate, proofs,
+                 demanded, nest, slots)
     if by_k:
         _compute(module, fn, sig, fn.name + KSPLIT_SUFFIX, errors, reassociate, proofs, demanded,
                  lambda g, root, out, lo, hi: _write_ksplit(g, root, out, sig.result, lo, hi))
-    return LoweredFunction(fn.name, sig, rank, tuple(errors), split, by_k)
+    return LoweredFunction(fn.name, sig, rank, tuple(errors), split, by_k, len(slots))
+
+
+def _shape(module: ir.Module, fn: Function, sig: Signature, name: str, errors: list[str],
+           proofs: Int32Proofs, demanded: bool, ksplit: bool, reassociate: bool,
+           scratch: bool = False) -> tuple[bool, list[Slot]]:
+    """Add `i32 name(inputs..., i64* dims)`: every check, then the dims (and the column count
+    when the output is split by columns); with `scratch`, a further `i64* scratch` argument
+    into which the hoistable values are stored. Whether the output is split by columns, and
+    the hoistable values (`scratch`: their slots; else their keys, with no form)."""
+    extra = [ir.PointerType(I64)] * (2 if scratch else 1)
+    shape = ir.Function(module, ir.FunctionType(I32, [*_params(fn, sig), *extra]), name)
+    g = Lowering(ir.IRBuilder(shape.append_basic_block("entry")), {}, errors)
+    _bind(g, fn, sig, shape.args)
+    g.assume_int32(fn.params, sig.params, proofs)
+    root, _, length = _lower_root(g, fn, g.i64(0), g.i64(2**63 - 1), demanded)
+    dims = list(root.dims if isinstance(root, View) else (length,))
+    by_k = ksplit and isinstance(root, View) and _k_splittable(root, sig.result, reassociate)
+    if by_k:
+        assert isinstance(root, View) and root.matvec is not None
+        dims.append(root.matvec[0].dims[1])
+    dims_arg = shape.args[-2] if scratch else shape.args[-1]
+    for k, d in enumerate(dims):
+        g.b.store(d, g.b.gep(dims_arg, [g.i64(k)], inbounds=True))
+    values = hoistable(g.cache)
+    slots = store_hoisted(g, values, shape.args[-1]) if scratch else \
+        [(key, "") for key, _ in values]
+    g.release()
+    g.b.ret(ir.Constant(I32, 0))
+    return by_k, slots
 
 
 def _compute(module: ir.Module, fn: Function, sig: Signature, name: str, errors: list[str],
              reassociate: bool, proofs: Int32Proofs, demanded: bool,
-             write: Callable[[Lowering, Value | View, Value, Value, Value], None]) -> str | None:
+             write: Callable[[Lowering, Value | View, Value, Value, Value], None],
+             slots: Sequence[Slot] = ()) -> str | None:
     """Add `i32 name(inputs..., out, i64 lo, i64 hi)`: the checks, then `write(g, root, out, lo,
-    hi)`; the kind of the root reduction split over lo..hi, if any."""
+    hi)`; with `slots`, `i32 name(inputs..., i64* scratch, out, i64 lo, i64 hi)`, whose hoisted
+    values are loaded from `scratch` (`prologue`). The kind of the root reduction split over
+    lo..hi, if any."""
+    scratch = [ir.PointerType(I64)] if slots else []
     main = ir.Function(module, ir.FunctionType(
-        I32, [*_params(fn, sig), ir.PointerType(STORAGE[sig.result]), I64, I64]), name)
+        I32, [*_params(fn, sig), *scratch, ir.PointerType(STORAGE[sig.result]), I64, I64]), name)
     *_, out, lo, hi = main.args
     out.add_attribute("noalias")
     lo.name, hi.name, out.name = "lo", "hi", "out"
     g = Lowering(ir.IRBuilder(main.append_basic_block("entry")), {}, list(errors),
                  reassociate=reassociate)
     _bind(g, fn, sig, main.args)
+    if slots:
+        load_hoisted(g, slots, main.args[-4])
     g.assume_int32(fn.params, sig.params, proofs)
     root, split, _ = _lower_root(g, fn, lo, hi, demanded)
     write(g, root, out, lo, hi)
@@ -328,12 +364,14 @@ def _write_ksplit(g: Lowering, view: Value | View, out: Value, storage: str, lo:
 def build_module(functions: Sequence[Function], dtypes: Mapping[str, str] | None = None,
                  name: str = "tensflo", reassociate: bool = False,
                  proofs: Mapping[str, Int32Proofs] | None = None, ksplit: bool = False,
-                 ) -> tuple[ir.Module, list[LoweredFunction]]:
+                 hoist: bool = False) -> tuple[ir.Module, list[LoweredFunction]]:
     """One LLVM module holding the shape and compute functions of every function (`proofs` by
-    function name; `ksplit`: with `f_ksplit` where it applies)."""
+    function name; `ksplit`, `hoist`: with `f_ksplit`, `f_prologue` and `f_hoisted` where they
+    apply)."""
     module = ir.Module(name=name)
     lowered = [lower_function(module, f, Signature.of(f, dtypes), reassociate,
-                              (proofs or {}).get(f.name, NOTHING), ksplit) for f in functions]
+                              (proofs or {}).get(f.name, NOTHING), ksplit, hoist)
+               for f in functions]
     return module, lowered
 
 

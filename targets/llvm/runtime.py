@@ -40,6 +40,7 @@ from tensflo.ir.tensir import OPS, DomainError, Function
 from . import out_pool, parallel
 from .functions import KSPLIT_SUFFIX, LoweredFunction, build_module
 from .int32_proofs import NOTHING, Int32Proofs
+from .prologue import HOISTED_SUFFIX, PROLOGUE_SUFFIX
 
 PARALLEL_THRESHOLD = 1 << 16
 """Calls touching at most this many elements (inputs plus output) always run on one thread."""
@@ -162,9 +163,22 @@ class Kernel:
         self._main = main_t(engine.get_function_address(fn.name))
         self._task = engine.get_function_address(fn.name + parallel.TASK_SUFFIX)
         ksplit = fn.name + KSPLIT_SUFFIX
-        self._kmain = main_t(engine.get_function_address(ksplit)) if lowered.ksplit else None
+        self._kmain: Any = main_t(engine.get_function_address(ksplit)) if lowered.ksplit \
+            else None
         self._ktask = engine.get_function_address(ksplit + parallel.TASK_SUFFIX) \
             if lowered.ksplit else 0
+        self._prologue: Any = None
+        self._hmain: Any = None
+        self._htask = 0
+        if lowered.hoisted:  # `f_prologue` and `f_hoisted` (`prologue`)
+            pointer = ctypes.c_void_p
+            self._prologue = ctypes.CFUNCTYPE(ctypes.c_int32, *ctypes_args, pointer, pointer)(
+                engine.get_function_address(fn.name + PROLOGUE_SUFFIX))
+            self._hmain = ctypes.CFUNCTYPE(ctypes.c_int32, *ctypes_args, pointer, pointer,
+                                           ctypes.c_int64, ctypes.c_int64)(
+                engine.get_function_address(fn.name + HOISTED_SUFFIX))
+            self._htask = engine.get_function_address(
+                fn.name + HOISTED_SUFFIX + parallel.TASK_SUFFIX)
         self._kinds = [k for p in fn.params for k in
                        (["int"] * (1 + p.type.rank) if p.type.rank else [p.type.elem])]
         self.out_dtype = np.dtype(sig.result)
@@ -279,18 +293,22 @@ class Kernel:
         return result
 
     def _halves(self, prepared: Prepared, out0: int, lo0: int, hi0: int, out1: int, lo1: int,
-                hi1: int, by_k: bool = False) -> None:
-        """`f` (`by_k`: `f_ksplit`) on [lo0, hi0) into out0 and on [lo1, hi1) into out1, on two
-        threads."""
-        main, task = (self._kmain, self._ktask) if by_k else (self._main, self._task)
+                hi1: int, by_k: bool = False, scratch: int = 0) -> None:
+        """`f` on [lo0, hi0) into out0 and on [lo1, hi1) into out1, on two threads; `by_k`:
+        `f_ksplit`; `scratch`: `f_hoisted` with the values `f_prologue` stored there."""
+        main: Any = self._kmain if by_k else self._hmain if scratch else self._main
+        task = self._ktask if by_k else self._htask if scratch else self._task
         assert main is not None
+        extra: list[int] = [scratch] if scratch else []
         lib = parallel.library()
         if lib is not None and task:
             slots = prepared.slots if prepared.slots is not None else self._slots(prepared)
+            if scratch:
+                slots = np.append(slots[:len(prepared.c_args)], np.int64(scratch))
             self._check(lib.tf_run2(task, slots.ctypes.data, out0, lo0, hi0, out1, lo1, hi1))
             return
-        fut = _pool().submit(main, *prepared.c_args, out1, lo1, hi1)
-        self._check(main(*prepared.c_args, out0, lo0, hi0))
+        fut = _pool().submit(lambda: main(*prepared.c_args, *extra, out1, lo1, hi1))
+        self._check(main(*prepared.c_args, *extra, out0, lo0, hi0))
         self._check(fut.result())
 
     def _k_halves(self, prepared: Prepared, out: np.ndarray, cols: int) -> None:
@@ -313,7 +331,13 @@ class Kernel:
         """The result: a scalar, or an array (written into `out` when given, see `_into`)."""
         rank = self.info.rank
         dims = (ctypes.c_int64 * (rank + 1))()  # a ctypes array: no `ndarray.ctypes` per call
-        self._check(self._shape(*prepared.c_args, dims))
+        hoisted, scratch = self.info.hoisted, 0
+        if hoisted:  # the checks, the dims and the hoisted values, once
+            values = (ctypes.c_int64 * hoisted)()
+            scratch = ctypes.addressof(values)
+            self._check(self._prologue(*prepared.c_args, dims, scratch))
+        else:
+            self._check(self._shape(*prepared.c_args, dims))
         if rank == 0:
             if out is not None:
                 raise ValueError(f"{self.fn.name}: out= is for array results; this one is a scalar")
@@ -326,9 +350,18 @@ class Kernel:
         by_k = k_split_pays(rows, cols)
         split = self._two_threads(work, cols if by_k else rows)
         addr, mid = out.ctypes.data, rows // 2
-        halves = (lambda: self._k_halves(prepared, out, cols)) if by_k else \
-            (lambda: self._halves(prepared, addr, 0, mid, addr, mid, rows))
-        whole = lambda: self._check(self._main(*prepared.c_args, addr, 0, MAX_I64))  # noqa: E731
+        if by_k:
+            halves = lambda: self._k_halves(prepared, out, cols)  # noqa: E731
+        elif hoisted:
+            halves = lambda: self._halves(  # noqa: E731
+                prepared, addr, 0, mid, addr, mid, rows, False, scratch)
+        else:
+            halves = lambda: self._halves(prepared, addr, 0, mid, addr, mid, rows)  # noqa: E731
+        if hoisted:
+            whole = lambda: self._check(  # noqa: E731
+                self._hmain(*prepared.c_args, scratch, addr, 0, MAX_I64))
+        else:
+            whole = lambda: self._check(self._main(*prepared.c_args, addr, 0, MAX_I64))  # noqa: E731
         if split is None:
             self._measured(work, whole, halves)
         else:
@@ -434,11 +467,13 @@ def compile_functions(functions: Sequence[Function], dtypes: dict[str, str] | No
     todo = [f for f in functions if f.name not in hits]
     if todo:
         module, lowered = build_module(todo, dtypes, reassociate=reassociate, proofs=proofs,
-                                       ksplit=True)
+                                       ksplit=True, hoist=True)
         for f, lo in zip(todo, lowered, strict=True):  # `f_task(slots, out, lo, hi)`: the pool's
             parallel.add_task(module, module.get_global(f.name))
             if lo.ksplit:
                 parallel.add_task(module, module.get_global(f.name + KSPLIT_SUFFIX))
+            if lo.hoisted:
+                parallel.add_task(module, module.get_global(f.name + HOISTED_SUFFIX))
         mod = optimize(str(module))
         engine = llvm.create_mcjit_compiler(mod, target_machine())
         engine.finalize_object()

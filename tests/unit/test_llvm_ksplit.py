@@ -6,6 +6,7 @@ reference (ints bit for bit, also when int32 sums wrap; float64 within rounding)
 from __future__ import annotations
 
 import ctypes
+import re
 from typing import Any
 
 import numpy as np
@@ -146,3 +147,88 @@ def test_the_rule_splits_short_outputs_with_many_columns():
     kernel.threads = 2
     a = np.arange(300 * 301, dtype=np.int32).reshape(300, 301)
     assert kernel(a).tolist() == a.astype(np.int64).sum(axis=0).tolist()
+
+
+# -- scalar subterms computed once per call (`prologue`) --------------------------------------
+
+HOISTED = {f.name: f for f in parse_module("""
+def dc(x: vec[int], n: int) -> vec[int] = vec_scalar_sub(x[:n], ite(n > 0, reduce_sum(x[:n]) / n, 0))
+def flag(x: vec[int], y: vec[int]) -> vec[int] = vec_scalar_add(x, ite(reduce_max(y) > 0, 1, 2))
+def top(x: vec[int]) -> vec[int] = vec_scalar_sub(x, reduce_max(x))
+def fscale(u: vec[float], v: vec[float]) -> vec[float] = vec_scalar_mul(u, reduce_sum(v))
+""")}
+
+
+@pytest.fixture
+def two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime, "PARALLEL_THRESHOLD", 0)
+
+
+def _hoisted_reference(name: str, args: list[Any], dtype: str) -> list[Any]:
+    fn = HOISTED[name]
+    want = np.asarray(evaluate(fn.body, {p.name: a for p, a in zip(fn.params, args, strict=True)}))
+    return (want.astype(np.int64).astype(dtype) if dtype.startswith("int") else want).tolist()
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+def test_hoisted_scalars_give_the_reference_on_one_and_two_threads(dtype: str,
+                                                                    two_threads) -> None:
+    rng = np.random.default_rng(5)
+    dtypes = {"x": dtype, "y": dtype, "return": dtype}
+    kernels = LlvmTarget().compile([HOISTED[n] for n in ("dc", "flag", "top")], dtypes)
+    assert all(k.info.hoisted for k in kernels.values())
+    lim = 2**31 if dtype == "int32" else 2**40
+    for size in (1, 2, 7, 1001):
+        x = rng.integers(-lim, lim, size).astype(dtype)
+        y = rng.integers(-5, 5, size).astype(dtype)
+        for name, args in (("dc", [x, size]), ("dc", [x, size - 1]), ("dc", [x, size + 3]),
+                           ("flag", [x, y]), ("top", [x])):
+            one, two = _one_and_two(kernels[name], args)
+            want = _hoisted_reference(name, args, dtype)
+            assert one.tolist() == want and two.tolist() == want, (name, size, args[1:])
+
+
+def test_a_hoisted_float_sum_and_a_domain_error_in_the_prologue(two_threads) -> None:
+    from tensflo.ir.tensir import DomainError
+
+    rng = np.random.default_rng(6)
+    kernels = LlvmTarget().compile([HOISTED["fscale"], HOISTED["flag"]])
+    u, v = rng.normal(size=301), rng.normal(size=77)
+    one, two = _one_and_two(kernels["fscale"], [u, v])
+    want = np.asarray(_hoisted_reference("fscale", [u, v], "float64"))
+    assert one.tolist() == two.tolist()  # the sum is computed once, the same for both halves
+    assert np.max(np.abs(two - want)) <= 1e-12 * np.abs(v).sum() * np.abs(u).max()
+    kernel = kernels["flag"]
+    for threads in (1, 2):
+        kernel.threads = threads
+        with pytest.raises(DomainError, match="reduce_max"):
+            kernel(np.arange(5), np.zeros(0, dtype=np.int64))
+
+
+def test_the_hoisted_function_loads_the_sum_instead_of_looping():
+    module, lowered = build_module([HOISTED["dc"]], {"x": "int32", "return": "int32"},
+                                   hoist=True)
+    assert lowered[0].hoisted
+    text = str(module)
+
+    def loops(name: str) -> int:
+        body = text[text.index(f'define i32 @"{name}"('):].split("\n}\n")[0]
+        return len(re.findall(r'^"?[\w.]*head[\w.]*"?:', body, re.M))  # loop headers
+
+    assert loops("dc") == 2 and loops("dc_hoisted") == 1  # the sum's loop, the nest
+    assert loops("dc_prologue") == 1  # the sum once (the dims need no loop)
+    plain, lowered = build_module([HOISTED["dc"]], {"x": "int32", "return": "int32"})
+    assert not lowered[0].hoisted and "_hoisted" not in str(plain)
+
+
+def test_without_the_native_pool_the_python_thread_runs_both_kinds_of_halves(
+        monkeypatch: pytest.MonkeyPatch, force_k) -> None:
+    monkeypatch.setattr(runtime.parallel, "library", lambda: None)
+    kernels = LlvmTarget().compile([FNS["column_sums"], HOISTED["dc"]],
+                                   {"a": "int32", "x": "int32", "return": "int32"})
+    a = np.arange(35, dtype=np.int32).reshape(7, 5)
+    one, two = _one_and_two(kernels["column_sums"], [a])
+    assert one.tolist() == two.tolist() == a.sum(axis=0).tolist() and force_k == [(5, 7)]
+    x = np.arange(-40, 61, dtype=np.int32)
+    one, two = _one_and_two(kernels["dc"], [x, 101])
+    assert one.tolist() == two.tolist() == _hoisted_reference("dc", [x, 101], "int32")
