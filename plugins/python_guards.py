@@ -221,24 +221,50 @@ def _message_guards(p: _Prologue, message: ast.expr, fails: L.Expr) -> None:
 
 
 def _index_guards(p: _Prologue, value: ast.expr, when: L.Expr | None = None) -> None:
-    """A guard raising `IndexError` for each read `x[c]` (constant `c`) of `value`, inner first
-    (only where `when` holds, if given)."""
-    def post_order(node: ast.AST) -> list[ast.AST]:
-        return [d for c in ast.iter_child_nodes(node) for d in post_order(c)] + [node]
+    """A guard raising `IndexError` for each read `x[c]` (constant `c`) of `value`, inner first,
+    each only where Python makes it: where `when` holds, if given, and where the branch of a
+    conditional expression or the operand of `and`/`or` holding it is evaluated."""
+    for node, cond in _constant_reads(p, value, when):
+        length = ast.Call(ast.Name("len", ast.Load()), [node.value], [])
+        c = _constant_index(node.slice)
+        assert c is not None
+        out_of_range = ast.Compare(length, [ast.LtE()], [ast.Constant(c)]) if c >= 0 else \
+            ast.Compare(length, [ast.Lt()], [ast.Constant(-c)])
+        ast.copy_location(out_of_range, node)
+        ast.fix_missing_locations(out_of_range)
+        out = p.reader.expr(out_of_range)
+        if any(g.fails == out and g.exception == "IndexError" for g in p.guards):
+            continue  # checked already, unconditionally
+        if cond is not None:
+            out = L.Binary(ops.AND.symbol, cond, out, p.loc(node))
+        p.guards.append(L.Guard(out, "IndexError", p.loc(node), "list index out of range"))
 
-    for node in post_order(value):
-        if isinstance(node, ast.Subscript) and (c := _constant_index(node.slice)) is not None:
-            length = ast.Call(ast.Name("len", ast.Load()), [node.value], [])
-            cond = ast.Compare(length, [ast.LtE()], [ast.Constant(c)]) if c >= 0 else \
-                ast.Compare(length, [ast.Lt()], [ast.Constant(-c)])
-            ast.copy_location(cond, node)
-            ast.fix_missing_locations(cond)
-            out = p.reader.expr(cond)
-            if any(g.fails == out and g.exception == "IndexError" for g in p.guards):
-                continue  # checked already, unconditionally
-            if when is not None:
-                out = L.Binary(ops.AND.symbol, when, out, p.loc(node))
-            p.guards.append(L.Guard(out, "IndexError", p.loc(node), "list index out of range"))
+
+def _constant_reads(p: _Prologue, node: ast.AST, when: L.Expr | None
+                    ) -> list[tuple[ast.Subscript, L.Expr | None]]:
+    """The reads at a constant index in `node`, inner first, each with the condition under which
+    Python evaluates it (None: always)."""
+    def under(extra: L.Expr) -> L.Expr:
+        return extra if when is None else L.Binary(ops.AND.symbol, when, extra, p.loc(node))
+
+    match node:
+        case ast.IfExp(test, then, orelse):
+            yes = _truth(p, test)
+            return [*_constant_reads(p, test, when), *_constant_reads(p, then, under(yes)),
+                    *_constant_reads(p, orelse, under(L.Unary(ops.NOT.symbol, yes, p.loc(node))))]
+        case ast.BoolOp(op, [first, *rest]):
+            out = _constant_reads(p, first, when)
+            decided: L.Expr | None = when
+            for before, v in zip([first, *rest], rest, strict=False):
+                truth = _truth(p, before)
+                goes_on = truth if isinstance(op, ast.And) else L.Unary(ops.NOT.symbol, truth, p.loc(before))
+                decided = goes_on if decided is None else L.Binary(ops.AND.symbol, decided, goes_on, p.loc(v))
+                out += _constant_reads(p, v, decided)
+            return out
+    out = [r for child in ast.iter_child_nodes(node) for r in _constant_reads(p, child, when)]
+    if isinstance(node, ast.Subscript) and _constant_index(node.slice) is not None:
+        out.append((node, when))
+    return out
 
 
 def _constant_index(e: ast.expr) -> int | None:

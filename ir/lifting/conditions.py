@@ -9,10 +9,11 @@ from dataclasses import dataclass, field, replace
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc
-from tensflo.ir.tensir import Lambda, Term, Var, free_vars, lit, rewrite
+from tensflo.ir.tensir import App, Lambda, Term, Var, free_vars, lit, rewrite
 
 from .build import ONE, ZERO, conj, mk
 from .flat2d import FlatRowsRead, row_fact
+from .int_bounds import conjuncts, implies
 from .loop_rules import Summary
 from .results import Empty, Obligation, Presized, Sym
 from .strides import StridedRead
@@ -58,13 +59,34 @@ class Conditions:
         owners[0].append((rewrite.simplify(mk("or", mk("not", conj(ctx.assume)), cond)), lit(True)))
         return True
 
+    def branches(self, ctx: Context) -> Term:
+        """The conditions of the branches enclosing code in `ctx` (`if c`, `x if c else y`, the
+        right side of `and`/`or`) that mention no loop variable: a read there happens only where
+        they hold. Leaving out one over loop variables only makes a precondition stronger."""
+        return conj(tuple(a for a in ctx.assume if not free_vars(a) & self.loop_vars))
+
+    def where_runs(self, ctx: Context) -> Term:
+        """Where code in `ctx` runs: its enclosing loops run and its branches are taken."""
+        return rewrite.simplify(mk("and", conj(ctx.runs), self.branches(ctx)))
+
+    def program_reads(self, program: Term, loc: Loc) -> None:
+        """The reads `x[i]` the lifted program makes outside any lambda, as reads of the source:
+        TensIR evaluates both sides of an `ite`, so where the source reads `x[0]` only under
+        `len(x) > 0` and the program reads it under an `ite`, the read's range is a precondition."""
+        for t in _reads_outside_lambdas(program):
+            x, idx = (a for a in t.args if isinstance(a, Term))
+            self.reads.append((loc, mk("and", mk("le", ZERO, idx), mk("lt", idx, mk("len", x))),
+                               Context()))
+
     def read_obligations(self) -> None:
         """Every read of the source is in range: by the precondition, or provably from it."""
         for loc, cond, ctx in self.reads:
             cond = rewrite.simplify(cond)
             if cond == lit(True):
                 continue
-            guard = rewrite.simplify(conj(ctx.runs))
+            guard = self.where_runs(ctx)
+            if implies(conjuncts(guard), cond):
+                continue  # in range wherever it runs (`grid[0]` under `rows != 0`)
             if not (free_vars(cond) | free_vars(guard)) & self.loop_vars:
                 full = rewrite.simplify(mk("or", mk("not", guard), cond))
                 if full not in self.requires and full != lit(True):
@@ -106,7 +128,10 @@ class Conditions:
                 # a condition on enclosing counters: it must follow from the enclosing loops
                 self.obligations.append(Obligation("precondition", s.loc, ctx.assume + tuple(self.requires), (), (
                     (cond, lit(True)),)))
-            elif cond != lit(True) and cond not in self.requires:
+            elif implies(conjuncts(self.branches(ctx)), cond):
+                continue
+            elif (cond := rewrite.simplify(mk("or", mk("not", self.branches(ctx)), cond))) != lit(True) \
+                    and cond not in self.requires:
                 self.requires.append(cond)
                 if isinstance(read, FlatRowsRead):
                     self.rows_requires.append(cond)
@@ -149,3 +174,10 @@ class Conditions:
         self.obligations.append(Obligation(
             "postcondition", s.loc, pre + (stop, mk("not", mk("lt", i, hi))), inv, post))
         self.obligations[known:] = generalize_tables(self.obligations[known:], windows)
+
+
+def _reads_outside_lambdas(t: Term) -> list[App]:
+    if not isinstance(t, App):
+        return []
+    inner = [r for a in t.args if isinstance(a, Term) for r in _reads_outside_lambdas(a)]
+    return [*inner, t] if t.op.name == "index" else inner

@@ -84,6 +84,7 @@ class Lifter:
         result = without_seeds(fn, rewrite.simplify(result), self.conditions.requires)
         if result.type != fn.result:
             raise NotLiftable(fn.loc, f"the lifted value has type {result.type}, not {fn.result}")
+        self.conditions.program_reads(result, fn.loc)
         self.conditions.read_obligations()
         stray = free_vars(result) - set(params)
         if stray:
@@ -198,8 +199,7 @@ class Lifter:
         c = self.scalar(cond, env, ctx)
         e1, e2 = dict(env), dict(env)
         # a branch runs only under its condition: its reads need to be in range only then
-        then_ctx = replace(ctx, assume=ctx.assume + (c,))
-        else_ctx = replace(ctx, assume=ctx.assume + (mk("not", c),))
+        then_ctx, else_ctx = _taken(ctx, c), _taken(ctx, mk("not", c))
         if (self.block(then, e1, then_ctx) is not None
                 or self.block(orelse, e2, else_ctx) is not None):
             raise NotLiftable(s.loc, "a `return` inside a loop or a branch that does not end the function")
@@ -271,7 +271,13 @@ class Lifter:
                     self.conditions.reads.append((e.loc, in_range, ctx))
                 return read
             case L.Binary(op, left, right):
-                x, y = self.scalar(left, env, ctx), self.scalar(right, env, ctx)
+                x = self.scalar(left, env, ctx)
+                if (stops := loop_ops.BINARY[op].short_circuit) is not None:
+                    # the right side runs only where the left one does not decide
+                    y = self.scalar(right, env, _taken(ctx, as_bool(x) if not stops
+                                                       else mk("not", as_bool(x))))
+                else:
+                    y = self.scalar(right, env, ctx)
                 if loop_ops.BINARY[op].kind == "logical" and self.function.lang == "cpp":
                     x, y = as_bool(x), as_bool(y)  # C's `a || b` of numbers is 0 or 1
                 x, y = unify_numeric(x, y)
@@ -289,8 +295,10 @@ class Lifter:
                 x = self.scalar(operand, env, ctx)
                 return mk(unary.tensir, as_bool(x) if unary.kind == "logical" else x)
             case L.Cond(c, a, b):
-                ta, tb = unify_numeric(self.scalar(a, env, ctx), self.scalar(b, env, ctx))
-                return mk("ite", as_bool(self.scalar(c, env, ctx)), ta, tb)
+                cond = as_bool(self.scalar(c, env, ctx))  # each branch runs only under its side
+                ta, tb = unify_numeric(self.scalar(a, env, _taken(ctx, cond)),
+                                       self.scalar(b, env, _taken(ctx, mk("not", cond))))
+                return mk("ite", cond, ta, tb)
             case L.Call(fname, args) if (builtin := loop_ops.CALLS.get(fname)) and builtin.tensir:
                 vals = unify_numeric(*(self.scalar(a, env, ctx) for a in args))
                 if builtin.operand == "float":  # libm on an int: converted first, as C does
@@ -515,6 +523,11 @@ class Lifter:
 
 _AFTER_LOOP = "after its loop "
 _LAST_VALUE = "last value after its loop "
+
+
+def _taken(ctx: Context, cond: Term) -> Context:
+    """`ctx` narrowed to where a branch under `cond` runs."""
+    return replace(ctx, assume=ctx.assume + (cond,))
 
 
 def _end_counter(s: L.For, env: dict[str, Sym]) -> None:

@@ -18,6 +18,7 @@ from tensflo.ir.tensir.entry import CheckedFunction, EntryGuard
 
 from .build import mk
 from .conditions import Conditions
+from .int_bounds import conjuncts, unsatisfiable
 from .results import LiftResult
 from .zero_trip import zero_trip_cases
 
@@ -26,10 +27,11 @@ def guard_terms(function: L.Function, scalar: Callable[[L.Expr], Term]) -> tuple
     """Each guard's failure condition as a term over the parameters (`scalar` evaluates an
     expression at the function's entry, folding constants only: the generated code evaluates it
     as the source wrote it, floats included); a guard that never fails (an `isinstance` check the
-    checked types imply) is left out."""
+    checked types imply, a read at a constant index under a condition keeping it in range) is
+    left out."""
     out = (EntryGuard(scalar(g.fails), g.exception, g.message, g.message_code)
            for g in function.guards)
-    return tuple(g for g in out if g.fails != lit(False))
+    return tuple(g for g in out if g.fails != lit(False) and not unsatisfiable(conjuncts(g.fails)))
 
 
 def assume_guards(function: L.Function, conditions: Conditions,

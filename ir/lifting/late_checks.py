@@ -92,7 +92,7 @@ def _reads_so_far(lifter: Lifter) -> list[Term]:
     them; those over loop counters are proven from the others and add nothing)."""
     out: list[Term] = []
     for _, cond, ctx in lifter.conditions.reads:
-        guard = rewrite.simplify(conj(ctx.runs))
+        guard = lifter.conditions.where_runs(ctx)
         full = rewrite.simplify(mk("or", mk("not", guard), rewrite.simplify(cond)))
         if full != lit(True) and not (free_vars(full) & lifter.conditions.loop_vars):
             out.append(full)
