@@ -46,9 +46,15 @@ def cursor_key(c: Any) -> tuple[str, int, int]:
     return c.kind.name, c.extent.start.offset, c.extent.end.offset
 
 
+def decl_key(d: Any) -> tuple[str, int, int]:
+    """A declaration's identity: its name and where it is spelled (a reference's `referenced`
+    and the declaration in its statement can have different extents)."""
+    return d.spelling, d.location.offset, d.location.line
+
+
 def _names(c: Any) -> set[tuple[str, int, int]]:
     """The variables named inside `c`."""
-    return {cursor_key(r.referenced) for r in c.walk_preorder()
+    return {decl_key(r.referenced) for r in c.walk_preorder()
             if r.kind.name == "DECL_REF_EXPR" and r.referenced is not None}
 
 
@@ -89,7 +95,7 @@ class Run:
                 self.untracked |= _names(k)
             if k.kind.name == "VAR_DECL" and (k.storage_class.name == "STATIC"
                                               or kind(k.type) not in (*TYPE_RANGES, *FLOATS)):
-                self.untracked.add(cursor_key(k))
+                self.untracked.add(decl_key(k))
             if k.kind.name == "VAR_DECL" and kind(k.type) in ("LVALUEREFERENCE",
                                                                 "RVALUEREFERENCE"):
                 self.untracked |= _names(k)
@@ -98,14 +104,14 @@ class Run:
                     while a.kind.name == "PAREN_EXPR":
                         a = next(iter(a.get_children()))
                     if a.kind.name == "DECL_REF_EXPR" and a.referenced is not None:
-                        self.untracked.add(cursor_key(a.referenced))
+                        self.untracked.add(decl_key(a.referenced))
         body = [k for k in fn.get_children() if k.kind.name == "COMPOUND_STMT"]
         if self.opaque or not body:
             return
         state: dict[Any, Any] = {}
         for p in fn.get_arguments():
-            if cursor_key(p) not in self.untracked:
-                state[cursor_key(p)] = self.fresh(p.type)
+            if decl_key(p) not in self.untracked:
+                state[decl_key(p)] = self.fresh(p.type)
         self.stmt(body[-1], state, self.z3.BoolVal(True, self.ctx))
 
     # -- values -------------------------------------------------------------------------------
@@ -209,8 +215,8 @@ class Run:
                     value = self.convert(v, d.type)
                 else:
                     value = self.fresh(d.type)
-                if cursor_key(d) not in self.untracked:
-                    st[cursor_key(d)] = value
+                if decl_key(d) not in self.untracked:
+                    st[decl_key(d)] = value
             return pc
         if name == "IF_STMT" and len(kids) in (2, 3):
             cond = self.truth(self.value(kids[0], st, pc))
@@ -273,8 +279,8 @@ class Run:
             name = k.kind.name
             target = None
             if name == "VAR_DECL":
-                if cursor_key(k) not in self.untracked:
-                    st[cursor_key(k)] = self.fresh(k.type)
+                if decl_key(k) not in self.untracked:
+                    st[decl_key(k)] = self.fresh(k.type)
                 continue
             if name in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") \
                     and (operator(k) == "=" or name == "COMPOUND_ASSIGNMENT_OPERATOR"):
@@ -284,8 +290,8 @@ class Run:
             while target is not None and target.kind.name in ("PAREN_EXPR", "UNEXPOSED_EXPR"):
                 target = next(iter(target.get_children()), None)
             if target is not None and target.kind.name == "DECL_REF_EXPR" \
-                    and target.referenced is not None and cursor_key(target.referenced) in st:
-                st[cursor_key(target.referenced)] = self.fresh(target.referenced.type)
+                    and target.referenced is not None and decl_key(target.referenced) in st:
+                st[decl_key(target.referenced)] = self.fresh(target.referenced.type)
 
     # -- expressions --------------------------------------------------------------------------
     def exact(self, c: Any, st: dict[Any, Any], pc: Any) -> Any:
@@ -306,8 +312,8 @@ class Run:
         while target.kind.name in ("PAREN_EXPR", "UNEXPOSED_EXPR"):
             target = next(iter(target.get_children()))
         ref = target.referenced if target.kind.name == "DECL_REF_EXPR" else None
-        if ref is not None and cursor_key(ref) not in self.untracked:
-            st[cursor_key(ref)] = self.convert(v, target.type)
+        if ref is not None and decl_key(ref) not in self.untracked:
+            st[decl_key(ref)] = self.convert(v, target.type)
 
     def lvalue(self, c: Any, st: dict[Any, Any], pc: Any) -> Any:
         """The current value of an assigned place (its index expressions run)."""
@@ -315,8 +321,8 @@ class Run:
         while inner.kind.name in ("PAREN_EXPR", "UNEXPOSED_EXPR"):
             inner = next(iter(inner.get_children()))
         ref = inner.referenced if inner.kind.name == "DECL_REF_EXPR" else None
-        if ref is not None and cursor_key(ref) in st:
-            return st[cursor_key(ref)]
+        if ref is not None and decl_key(ref) in st:
+            return st[decl_key(ref)]
         for k in inner.get_children():
             if k.kind.is_expression():
                 self.value(k, st, pc)
@@ -341,8 +347,8 @@ class Run:
             return self.value(kids[0], st, pc)
         if name == "DECL_REF_EXPR":
             ref = c.referenced
-            if ref is not None and cursor_key(ref) in st:
-                return st[cursor_key(ref)]
+            if ref is not None and decl_key(ref) in st:
+                return st[decl_key(ref)]
             v = evaluate(c) if ref is not None and ref.kind.name == "ENUM_CONSTANT_DECL" else None
             return z3.IntVal(v, self.ctx) if isinstance(v, int) else self.fresh(c.type)
         if name in (*_CASTS, "UNEXPOSED_EXPR") and kids:
