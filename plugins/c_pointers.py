@@ -10,6 +10,13 @@ it (helpers take vectors by value in loop IR, so the caller would not see the wr
 Pointer parameters are only read as vectors: C cannot observe their length, so the driver decides
 the extent of a written one (`ir.loop.outputs`) and states the lengths and the non-overlap of the
 arrays as preconditions.
+
+A local pointer declared with its value into a pointer parameter and never changed after
+(`const float *row = a + r * cols;`, `float *o = &out[k];`, also into another such local) is read
+as a view of that parameter: its declaration becomes an int local holding the offset (taken when
+the declaration runs, as C takes the pointer's value), and `row[c]` / `*row` read `a[offset + c]`.
+A local pointer declared without a value, or one changed, compared or passed to a helper, is
+refused as before.
 """
 
 from __future__ import annotations
@@ -43,6 +50,10 @@ class PointerReader:
     pointers: dict[str, bool]
     """The pointer parameters of the function being read, each with whether its elements are
     `const` (read-only)."""
+    views: dict[str, tuple[str, str]]
+    """The local pointers in scope into a pointer parameter: name -> (parameter, the int local
+    holding the offset)."""
+    types: dict[str, TensorType]
 
     if TYPE_CHECKING:
         def loc(self, c: Any) -> Loc: ...
@@ -69,6 +80,53 @@ class PointerReader:
         self.pointers[p.spelling] = inner.is_const_qualified()
         return TensorType(elem.elem, 1)
 
+    def pointer_local(self, d: Any) -> L.Decl:
+        """`T *p = q + k;` (q a pointer parameter or a view, also `&q[k]`, `q - k`): the view of
+        `q` at offset `k`, declared as an int local holding that offset."""
+        K = type(d.kind)
+        inits = [k for k in d.get_children() if k.kind != K.TYPE_REF]
+        loc = self.loc(d)
+        if d.spelling in self.types or d.spelling in self.views or d.spelling in self.pointers:
+            raise self.unsupported(d, f"redeclaring {d.spelling} (shadowing)")
+        if not inits:
+            raise self.unsupported(d, f"the local pointer {d.spelling} without a value (only "
+                                      "`T *p = q + k;` into a pointer parameter q is read)")
+        param, offset = self.pointer_offset(inits[-1], d.spelling)
+        name = f"{d.spelling}_offset"
+        while name in self.types or name in self.views or name in self.pointers:
+            name += "_"
+        self.types[name] = TensorType("int", 0)
+        self.views[d.spelling] = (param, name)
+        return L.Decl(name, TensorType("int", 0), offset, loc)
+
+    def pointer_offset(self, c: Any, local: str) -> tuple[str, L.Expr]:
+        """The pointer parameter `c` points into and the offset from its start."""
+        c = self.strip(c)
+        K = type(c.kind)
+        loc = self.loc(c)
+        kids = [self.strip(k) for k in c.get_children()]
+        if c.kind == K.DECL_REF_EXPR and c.spelling in self.pointers:
+            return c.spelling, L.Const(0, loc)
+        if c.kind == K.DECL_REF_EXPR and c.spelling in self.views:
+            param, local_offset = self.views[c.spelling]
+            return param, L.Name(local_offset, loc)
+        if c.kind == K.BINARY_OPERATOR and len(kids) == 2:
+            op = _operator(c, kids)
+            left, right = (is_pointer(k.type) for k in kids)
+            if op in ("+", "-") and left and not right:
+                param, at = self.pointer_offset(kids[0], local)
+                return param, L.Binary(op, at, self.expr(kids[1]), loc)
+            if op == "+" and right and not left:
+                param, at = self.pointer_offset(kids[1], local)
+                return param, L.Binary("+", at, self.expr(kids[0]), loc)
+        if c.kind == K.UNARY_OPERATOR and len(kids) == 1 and _prefix(c) == "&" \
+                and kids[0].kind == K.ARRAY_SUBSCRIPT_EXPR:
+            base, index = (self.strip(k) for k in kids[0].get_children())
+            param, at = self.pointer_offset(base, local)
+            return param, L.Binary("+", at, self.expr(index), loc)
+        raise self.unsupported(c, f"the local pointer {local} = {_text(c)!r} (only a pointer "
+                                  "parameter plus or minus an int is read)")
+
     def pointer_name(self, c: Any, use: str) -> L.Name:
         """The pointer parameter that `c` names, for `use` (`p[i]`, `*p`); anything else that
         has a pointer type is refused, naming the construct."""
@@ -76,19 +134,38 @@ class PointerReader:
         K = type(base.kind)
         if base.kind == K.DECL_REF_EXPR and base.spelling in self.pointers:
             return L.Name(base.spelling, self.loc(base))
+        if base.kind == K.DECL_REF_EXPR and base.spelling in self.views:
+            raise self.unsupported(base, f"{use} of the local pointer {base.spelling} (only "
+                                         f"`{base.spelling}[i]` and `*{base.spelling}` are read)")
         if base.kind == K.DECL_REF_EXPR or not is_pointer(base.type):
             raise self.unsupported(base, f"{use} of {_text(base)!r}, which is not a pointer "
                                          "parameter (local arrays and pointers are not read)")
         raise self.unsupported(base, f"pointer arithmetic ({use} of {_text(base)!r})")
 
     def subscript(self, c: Any, kids: list[Any]) -> L.Index:
-        """`p[i]` of a pointer parameter."""
+        """`p[i]` of a pointer parameter, `a[offset + i]` of a view into `a`."""
         base, index = kids
+        view = self.view(base)
+        if view is not None:
+            loc = self.loc(c)
+            return L.Index(view[0], L.Binary("+", view[1], self.expr(index), loc), loc)
         return L.Index(self.pointer_name(base, "indexing"), self.expr(index), self.loc(c))
 
     def dereference(self, c: Any, operand: Any) -> L.Index:
         """`*p`: `p[0]`."""
+        view = self.view(operand)
+        if view is not None:
+            return L.Index(view[0], view[1], self.loc(c))
         return L.Index(self.pointer_name(operand, "`*`"), L.Const(0, self.loc(c)), self.loc(c))
+
+    def view(self, c: Any) -> tuple[L.Name, L.Name] | None:
+        """The parameter and the offset local of the view `c` names (None if `c` is no view)."""
+        base = self.strip(c)
+        if base.kind != type(base.kind).DECL_REF_EXPR or base.spelling not in self.views:
+            return None
+        param, at = self.views[base.spelling]
+        loc = self.loc(base)
+        return L.Name(param, loc), L.Name(at, loc)
 
     def refuse_pointer_operands(self, c: Any, operands: list[Any], op: str) -> None:
         """Refuse an operator applied to a pointer (`p + k`, `p < q`, `p = q`, `p++`)."""
@@ -120,6 +197,18 @@ class PointerReader:
                                             f"{params[i].spelling} is not `const`)")
             out.append(self.pointer_name(arg, "passing"))
         return tuple(out)
+
+
+def _operator(c: Any, kids: list[Any]) -> str:
+    """The operator of a binary expression: its first token after the left operand's."""
+    skip = len(list(kids[0].get_tokens()))
+    tokens = [t.spelling for t in c.get_tokens()]
+    return tokens[skip] if len(tokens) > skip else ""
+
+
+def _prefix(c: Any) -> str:
+    tokens = [t.spelling for t in c.get_tokens()]
+    return tokens[0] if tokens else ""
 
 
 def _text(c: Any) -> str:

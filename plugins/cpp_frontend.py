@@ -199,6 +199,7 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
     """What was refused so far: reading goes on past a refused statement, to list the others."""
     reused_counters: dict[str, Loc] = field(default_factory=dict)
     pointers: dict[str, bool] = field(default_factory=dict)
+    views: dict[str, tuple[str, str]] = field(default_factory=dict)
     final_return: Loc | None = None
     """Where the `return;` that ends a `void` function is (the only `return;` read)."""
 
@@ -263,7 +264,7 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
     # -- statements ---------------------------------------------------------------------------
     def block(self, c: Any) -> list[L.Stmt]:
         ci = _clang()
-        scope = dict(self.types)
+        scope, views = dict(self.types), dict(self.views)
         try:
             if c.kind == ci.CursorKind.COMPOUND_STMT:
                 out: list[L.Stmt] = []
@@ -275,7 +276,7 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
                 return out
             return self.sequenced(c)
         finally:
-            self.types = scope
+            self.types, self.views = scope, views
 
     def stmt(self, c: Any) -> list[L.Stmt]:
         ci = _clang()
@@ -319,7 +320,9 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
         loc = self.loc(d)
         if d.kind != K.VAR_DECL:
             raise self.unsupported(d, f"the declaration {d.kind.name.lower()}")
-        if d.spelling in self.types:
+        if d.type.get_canonical().kind == ci.TypeKind.POINTER:
+            return self.pointer_local(d)
+        if d.spelling in self.types or d.spelling in self.views:
             raise self.unsupported(d, f"redeclaring {d.spelling} (shadowing)")
         t = _cpp_type(d.type, loc, f"variable {d.spelling}")
         if d.type.get_canonical().kind == ci.TypeKind.LVALUEREFERENCE:
@@ -451,7 +454,7 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
         if kind in (K.INTEGER_LITERAL, K.FLOATING_LITERAL, K.CXX_BOOL_LITERAL_EXPR):
             return self.literal(c, loc)
         if kind == K.DECL_REF_EXPR:
-            if c.spelling in self.pointers:
+            if c.spelling in self.pointers or c.spelling in self.views:
                 raise self.pointer_value(c)
             if c.spelling not in self.types:
                 raise self.unsupported(c, f"the name {c.spelling} (not a parameter or local variable)")
