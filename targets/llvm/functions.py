@@ -328,28 +328,40 @@ def _k_splittable(view: View, storage: str, reassociate: bool) -> bool:
         and (view.elem != "float" or reassociate)
 
 
+COLUMN_BLOCK = 4
+"""Columns added per pass over the output in `_column_nest`."""
+
+
 def _column_nest(g: Lowering, view: View, out: Value, storage: str, rows: tuple[Value, Value],
                  cols: tuple[Value, Value]) -> None:
     """out[i] = sum over k in cols of m[i, k] * v[k] for i in rows, k outermost (a column-major
-    `m` is read with unit stride; each element still adds its terms in k order)."""
+    `m` is read with unit stride; each element still adds its terms in k order), `COLUMN_BLOCK`
+    columns per pass: each pass loads out[i] once and adds that many terms to it in order, so
+    the output is read and written a quarter as often."""
     assert view.matvec is not None
     m, v = view.matvec
     elem = view.elem
     g.loop(*rows, lambda i: g.b.store(_to_storage(g, storage, g.zero(elem)),
                                       g.b.gep(out, [i], inbounds=True)), "nest")
 
-    def column(k: Value) -> None:
-        vk = v.at((k,))
+    def columns(ks: list[Value]) -> None:
+        vks = [v.at((k,)) for k in ks]
 
         def update(i: Value) -> None:
             ptr = g.b.gep(out, [i], inbounds=True)
             acc = _load(g, elem, storage, ptr)
-            term = SCALAR["mul"](g, elem, m.at((i, k)), vk)
-            g.b.store(_to_storage(g, storage, SCALAR["add"](g, elem, acc, term)), ptr)
+            for k, vk in zip(ks, vks, strict=True):
+                acc = SCALAR["add"](g, elem, acc, SCALAR["mul"](g, elem, m.at((i, k)), vk))
+            g.b.store(_to_storage(g, storage, acc), ptr)
 
         g.loop(*rows, update, "nest")
 
-    g.loop(*cols, column, "nest")
+    lo, hi = cols
+    blocks = g.b.sdiv(g.smax(g.b.sub(hi, lo), g.i64(0)), g.i64(COLUMN_BLOCK))
+    g.loop(g.i64(0), blocks, lambda b: columns([g.b.add(g.b.add(lo, g.b.mul(b, g.i64(
+        COLUMN_BLOCK))), g.i64(j)) for j in range(COLUMN_BLOCK)]), "nest")
+    rest = g.b.add(lo, g.b.mul(blocks, g.i64(COLUMN_BLOCK)))
+    g.loop(rest, hi, lambda k: columns([k]), "nest")
 
 
 def _write_ksplit(g: Lowering, view: Value | View, out: Value, storage: str, lo: Value,
