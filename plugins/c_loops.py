@@ -235,18 +235,24 @@ class LoopReader(EffectReader):
         return loop
 
     def countdown_while(self, c: Any, form: Countdown) -> list[L.Stmt]:
-        """`while (v-- > 0) body` over an `int` local `v`: `for (v = v - 1; v > -1; v--) body`.
-        The counter is then one declared before its loop (`check_reused_counters`): its value
-        after the loop is read only after a `break`."""
+        """`while (v-- > 0) body` over an `int` local `v`: `__v_top = v - 1;
+        for (v = __v_top; v > -1; v--) body` (the start is kept in a reserved name, so the loop's
+        bounds do not read its counter). The counter is then one declared before its loop
+        (`check_reused_counters`): its value after the loop is read only after a `break`."""
         cond, body = c.get_children()
         self.refuse_nonzero_test(cond, form)
-        loc = self.loc(c)
-        self.reused_counters.setdefault(form.name, loc)
+        loc, name = self.loc(c), form.name
+        self.reused_counters.setdefault(name, loc)
+        top = f"__{name}_top"
+        if top in self.types:
+            raise self.unsupported(c, f"a count-down loop over {name} inside another one")
         stmts = self.block(body)
-        if form.name in L.assigned_vars(tuple(stmts)):
-            raise self.unsupported(body, f"the loop body assigns its counter {form.name}")
-        start = L.Binary("-", L.Name(form.name, loc), L.Const(1, loc), loc)
-        return [L.For(form.name, start, L.Const(-1, loc), tuple(stmts), -1, loc)]
+        if name in L.assigned_vars(tuple(stmts)):
+            raise self.unsupported(body, f"the loop body assigns its counter {name}")
+        self.types[top] = INT
+        start = L.Decl(top, INT, L.Binary("-", L.Name(name, loc), L.Const(1, loc), loc), loc)
+        return [start, *self.counted(c, name, L.Name(top, loc), L.Const(-1, loc), -1,
+                                     tuple(stmts))]
 
     def refuse_nonzero_test(self, cond: Any, form: Countdown) -> None:
         if form.nonzero and not form.unsigned():
