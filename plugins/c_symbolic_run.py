@@ -105,12 +105,16 @@ class Run:
                         a = next(iter(a.get_children()))
                     if a.kind.name == "DECL_REF_EXPR" and a.referenced is not None:
                         self.untracked.add(decl_key(a.referenced))
+        self.locals = {decl_key(k) for k in fn.walk_preorder()
+                       if k.kind.name in ("VAR_DECL", "PARM_DECL")} - self.untracked
+        """The function's own scalar variables and parameters whose values the run follows
+        (globals and members, which a call may change, are read as unknown values)."""
         body = [k for k in fn.get_children() if k.kind.name == "COMPOUND_STMT"]
         if self.opaque or not body:
             return
         state: dict[Any, Any] = {}
         for p in fn.get_arguments():
-            if decl_key(p) not in self.untracked:
+            if decl_key(p) in self.locals:
                 state[decl_key(p)] = self.fresh(p.type)
         self.stmt(body[-1], state, self.z3.BoolVal(True, self.ctx))
 
@@ -215,7 +219,7 @@ class Run:
                     value = self.convert(v, d.type)
                 else:
                     value = self.fresh(d.type)
-                if decl_key(d) not in self.untracked:
+                if decl_key(d) in self.locals:
                     st[decl_key(d)] = value
             return pc
         if name == "IF_STMT" and len(kids) in (2, 3):
@@ -279,7 +283,7 @@ class Run:
             name = k.kind.name
             target = None
             if name == "VAR_DECL":
-                if decl_key(k) not in self.untracked:
+                if decl_key(k) in self.locals:
                     st[decl_key(k)] = self.fresh(k.type)
                 continue
             if name in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") \
@@ -312,7 +316,7 @@ class Run:
         while target.kind.name in ("PAREN_EXPR", "UNEXPOSED_EXPR"):
             target = next(iter(target.get_children()))
         ref = target.referenced if target.kind.name == "DECL_REF_EXPR" else None
-        if ref is not None and decl_key(ref) not in self.untracked:
+        if ref is not None and decl_key(ref) in self.locals:
             st[decl_key(ref)] = self.convert(v, target.type)
 
     def lvalue(self, c: Any, st: dict[Any, Any], pc: Any) -> Any:
@@ -351,7 +355,7 @@ class Run:
                 return st[decl_key(ref)]
             v = evaluate(c) if ref is not None and ref.kind.name == "ENUM_CONSTANT_DECL" else None
             return z3.IntVal(v, self.ctx) if isinstance(v, int) else self.fresh(c.type)
-        if name in (*_CASTS, "UNEXPOSED_EXPR") and kids:
+        if name in _CASTS and kids or name == "UNEXPOSED_EXPR" and len(kids) == 1:
             v = self.value(kids[-1], st, pc)
             frm = kind(kids[-1].type)
             if frm == t or t not in (*TYPE_RANGES, *FLOATS):

@@ -211,6 +211,16 @@ int with_goto(int v) {
 out:
     return -1;
 }
+int g;
+void bump(void) {
+    g = 1000;
+}
+int via_global(void) {
+    g = 5;
+    bump();
+    unsigned char c = g;
+    return c;
+}
 """
 
 
@@ -220,12 +230,13 @@ out:
     ("chosen", None),
     ("scaled_after_clamp", "the cast `( signed char ) ( fminf"),
     ("with_goto", "initializing c, a unsigned char, with `v`, which may not fit"),
+    ("via_global", "initializing c, a unsigned char, with `g`, which may not fit"),
 ])
 def test_the_proof_follows_the_paths_and_only_them(tmp_path: Path, name: str,
                                                    refused: str | None) -> None:
     """A `return` on the values that do not fit, or a `?:` choosing in-range values, proves
-    the store; a condition that never holds, float arithmetic after a clamp (an unknown float)
-    and a function with `goto` (control flow not modelled) do not."""
+    the store; a condition that never holds, float arithmetic after a clamp (an unknown float),
+    a function with `goto` (control flow not modelled) and a global a call may change do not."""
     path = tmp_path / "paths.c"
     path.write_text(PATHS)
     module = CFrontend().parse(str(path), PATHS)
