@@ -8,7 +8,8 @@ the matrix `reshape_rows(w, m, n)`, so the matrix rules (`matrix_vec_mul`, ...) 
                                                                    c + lo, c + b))
 
 The second form is a row with a leading dimension `ld` (BLAS `a[i * lda + p]`) or a row read from
-column `c` on (`row[c]` for `c` from 1); the third is column `j + c` of a `k x ld` matrix read
+column `c` on (`row[c]` for `c` from 1); rows that overlap (`x[i + k]` for `k < 8`, a sliding
+window) are refused. The third is column `j + c` of a `k x ld` matrix read
 down its rows (`b[p * ldb + j]`, the inner loop over `p` summarized first), one per value of the
 counter. The reads are in range when the loop runs exactly when `0 <= ld`, the matrix's rows fit
 in `w` and the columns read lie in `[0, ld)` (`FlatRowsRead.in_range`), which becomes a
@@ -80,10 +81,15 @@ class FlatRowsRead:
         out = mk("or", mk("not", runs), fits)
         if self.width is not None:
             # the matrix has `width` columns also when no row is read (its shape is the program's)
-            columns = mk("and", mk("le", ZERO, self.first),
-                         mk("le", mk("add", self.first, self.width), self.cols))
-            out = mk("and", out, mk("or", mk("le", self.width, ZERO), columns))
+            out = mk("and", out, self.columns_fit())
         return rewrite.simplify(out)
+
+    def columns_fit(self) -> Term:
+        """Entries `first .. first + width` of a row lie in `[0, cols)` (or none is read)."""
+        assert self.width is not None
+        columns = mk("and", mk("le", ZERO, self.first),
+                     mk("le", mk("add", self.first, self.width), self.cols))
+        return rewrite.simplify(mk("or", mk("le", self.width, ZERO), columns))
 
 
 def row_fact(read: FlatRowsRead, i: Var, lo: Term, hi: Term) -> Term:
@@ -124,8 +130,13 @@ def flat_rows(loc: Loc, row: Term, i: Var, lo: Term, b: Term,
     if a == ZERO or i in free_vars(a) or i in free_vars(c):
         raise NotLiftable(loc, f"a row of {rewrite.show(k)} entries starting at {shown}: a flat "
                                f"2-D read needs a start ({rewrite.show(k)}) * {i.name} + c")
+    read = FlatRowsRead(x, a, loc, c, k)
+    if read.columns_fit() == lit(False):
+        raise NotLiftable(loc, f"rows of {rewrite.show(k)} entries starting {rewrite.show(a)} apart "
+                               f"(at {shown}) overlap, as a sliding window does: a flat 2-D view "
+                               "needs each row inside its own stride")
     if pending is not None:
-        pending.append(FlatRowsRead(x, a, loc, c, k))
+        pending.append(read)
     return mk("col_slice", mk("reshape_rows", x, b, a), c, rewrite.simplify(mk("add", c, k)))
 
 

@@ -154,6 +154,19 @@ def test_generated_code_agrees_with_gcc_on_random_inputs(src: Path, proven, name
     assert report.ok, report.failures[:3]
 
 
+def test_overlapping_rows_are_refused_naming_them(tmp_path: Path) -> None:
+    path = tmp_path / "w.c"
+    path.write_text("void smooth(const float *x, int n, const float *h, float *restrict y) {\n"
+                    "  for (int i = 0; i + 4 <= n; i++) {\n"
+                    "    float s = 0.0f;\n"
+                    "    for (int k = 0; k < 4; k++) s += h[k] * x[i + k];\n"
+                    "    y[i] = s;\n  }\n}\n")
+    r = tensflo.compile(str(path), "smooth", synth="none", timeout=4)
+    assert r.status != "lifted"
+    messages = " ".join(d.message for d in r.diagnostics)
+    assert "rows of 4 entries starting 1 apart (at i) overlap" in messages, messages
+
+
 def test_columns_read_down_the_rows_make_a_matrix_product(src: Path) -> None:
     """`b[p * n + j]` over `p` is column j; over `j` the columns of `b` as a `k x n` matrix. The
     product is found and agrees with gcc; its proof is not reached (the inner loop's step times
