@@ -12,13 +12,17 @@ SMT obligation each (z3), over the source's loop IR:
   before it), outside a branch of `?:`, an `if`, `&&` or `||`, and whose C type is exactly `int`
   (libclang's type of every expression starting at its position: a `long`, `unsigned`, `short`
   or `size_t` expression there gives no fact);
-- for a map or selection of the program over `x[:n]`, `take(tail(x, s), l)`, `col_slice(m[:k],
-  0, n)` (element `i` or `(i, j)` read as the source reads `x[s + i]`), element `i` is iteration
-  `i` of the source's counted loop from 0 (one obligation: every element is an iteration);
-- a subterm `t` of its lambda body is *proven* when `t == v` for a source value `v`, under: the
-  counters in the loop's range, and every array read of that iteration in range (reading out of
-  range is undefined too). A subterm without the lambda's parameters (hoisted by the code and
-  computed even when the map is empty) is matched only against values computed before the loop.
+- for a map or selection of the program over `x[:n]`, `x[:len(y)]`, `take(tail(x, s), l)`,
+  `stride(x, s, k, c)`, `col_slice(m[:k], 0, n)` (element `i` or `(i, j)` read as the source
+  reads `x[s + i]`), element `i` is iteration `i` of the source's counted loop, a `for` or a
+  counted `while` from any start by any constant step (`int32_loops`; one obligation: every
+  element is an iteration);
+- a subterm `t` of its lambda body is *proven* when `t == v` for a source value `v` (or, in one
+  obligation, `t` is one of several, by the paths taken), under: the counters in the loop's
+  range, and every array read of that iteration (and of iteration 0) in range (reading out of
+  range is undefined too). A subterm without the lambda's parameters is computed once, even when
+  the map is empty and its value unused: one with a division (which may trap there) is matched
+  only against values computed before the loop.
 
 An inner loop of an iteration that folds into one `int` makes element `i` of a matrix-vector
 product the row's accumulator (`int32_matvec`); a reduction over the counted loop is the loop's
@@ -115,7 +119,7 @@ class _Source:
     reads: list[Any] = field(default_factory=list)
     """In-range conditions of the iteration's array reads (each implied by its path)."""
     counters: list[tuple[Any, Any]] = field(default_factory=list)
-    """(counter, exclusive bound) of the counted loop nest, outermost first."""
+    """(iteration, number of iterations) of the counted loop nest, outermost first."""
     folds: list[RowFold] = field(default_factory=list)
     """Inner loops of the iteration that fold into one scalar (`RowFold`)."""
     top: RowFold | None = None
@@ -334,10 +338,11 @@ def _carried(s: L.For, before: dict[str, Any]) -> list[str]:
 
 @dataclass(frozen=True)
 class RowFold:
-    """An inner loop `for (j = 0; j < stop; j++) acc = end` of an outer iteration: `init` is the
-    accumulator's value before it, `sym` its value at iteration `counter`, `end` after that
-    iteration (None: not modelled), `after` (a symbol) after the loop; `reads` and `facts` are
-    the iteration's in-range conditions and source values (over `counter`)."""
+    """An inner counted loop `acc = end` of an outer iteration (`stop` iterations, the current
+    one `counter`): `init` is the accumulator's value before it, `sym` its value at iteration
+    `counter`, `end` after that iteration (None: not modelled), `after` (a symbol) after the
+    loop; `reads` and `facts` are the iteration's in-range conditions and source values (over
+    `counter`)."""
 
     init: Any
     sym: Any
