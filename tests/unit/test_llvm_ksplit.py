@@ -232,3 +232,12 @@ def test_without_the_native_pool_the_python_thread_runs_both_kinds_of_halves(
     x = np.arange(-40, 61, dtype=np.int32)
     one, two = _one_and_two(kernels["dc"], [x, 101])
     assert one.tolist() == two.tolist() == _hoisted_reference("dc", [x, 101], "int32")
+
+
+def test_a_k_split_writes_into_a_given_out(force_k) -> None:
+    kernel = LlvmTarget().compile([FNS["gemv_t"]], {"a": "int64", "x": "int64"})["gemv_t"]
+    kernel.threads = 2
+    a, x = np.arange(60).reshape(12, 5), np.arange(12)
+    out = np.full(5, -7, dtype=np.int64)
+    assert kernel(a, x, 12, 5, out=out) is out
+    assert out.tolist() == (a.T @ x).tolist() and force_k == [(5, 12)]
