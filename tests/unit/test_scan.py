@@ -2,7 +2,7 @@
 NumPy and SMT semantics, and the lifting rule for running totals, maxima and minima pushed once
 per iteration (inclusive and exclusive, any function of the running value). Lifted kernels are
 proven unbounded by the rules and agree with g++ -O2 / CPython on random inputs; every runnable
-target except llvm (which refuses scans) runs them like the source."""
+target runs them like the source (llvm: tests/unit/test_llvm_scans.py)."""
 
 from __future__ import annotations
 
@@ -169,8 +169,6 @@ def test_scans_run_alike_on_every_runnable_target(lifted, key: str) -> None:
     tfn = Function(fn.name, r.params, r.program)
     ran = set()
     for name, target in targets:
-        if name == "llvm":
-            continue  # refuses scans (tests below)
         ex = target.executable(tfn, {})
         for case in cases:
             got = ex.fetch(ex.run(ex.prepare([case.arrays[p.name] for p in tfn.params])))
@@ -180,13 +178,13 @@ def test_scans_run_alike_on_every_runnable_target(lifted, key: str) -> None:
     assert "numpy" in ran and len(cases) >= 6
 
 
-def test_llvm_and_gemmini_refuse_scans(tmp_path: Path) -> None:
+def test_llvm_compiles_a_lifted_scan(tmp_path: Path) -> None:
     src = tmp_path / "p.cc"
     src.write_text(CPP)
     with load_registry() as registry:
         (r,) = compile_file(str(src), ["prefix"], registry, Options(target="llvm", timeout=60))
-    assert r.status != "lifted" or r.code is None
-    assert any("scan_sum" in d.message for d in r.diagnostics), [d.message for d in r.diagnostics]
+    assert r.status == "lifted" and r.code is not None, [d.message for d in r.diagnostics]
+    assert "scan_sum" in r.tensir and "scan.seed" in r.code
 
 
 VEC = TensorType("int", 1)
