@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from tensflo.plugins.c_constant_trips import constant_trips
 from tensflo.plugins.clang_eval import evaluate, operator
 
 NARROW = {
@@ -254,6 +255,16 @@ class Run:
 
     def loop(self, c: Any, kids: list[Any], st: dict[Any, Any], pc: Any) -> None:
         z3, name = self.z3, c.kind.name
+        unrolled = constant_trips(kids, TYPE_RANGES) if name == "FOR_STMT" and len(kids) == 4 \
+            else None
+        if unrolled is not None and decl_key(unrolled[0]) in self.locals:
+            pc = self.stmt(kids[0], st, pc)
+            for _ in range(unrolled[1]):
+                self.value(kids[1], st, pc)
+                self.stmt(kids[3], st, pc)  # no early exit: every iteration runs to its end
+                self.value(kids[2], st, pc)
+            self.value(kids[1], st, pc)
+            return
         if name == "FOR_STMT" and len(kids) == 4:
             pc_init = self.stmt(kids[0], st, pc)
             self.havoc(c, st)
