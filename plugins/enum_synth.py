@@ -14,10 +14,11 @@ search runs on every input; its order is fixed, so results are deterministic for
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -50,7 +51,10 @@ from tensflo.ir.tensir.evaluate import closure
 from tensflo.ir.tensir.ops import MATH_OPS, RECURRENCE_OPS, SCAN_OPS, SEARCH_OPS, as_value
 from tensflo.ir.tensir.signatures import typed_signatures
 from tensflo.ir.tensir.types import FnType, TensIRTypeError, TensorType
+from tensflo.plugins.errors import UsageError
 from tensflo.plugins.hookspecs import hookimpl
+
+from .enum_budget import DEFAULT_MEMORY_MB, BudgetExhausted, MemoryBudget
 
 OE_EXAMPLES = 12
 """Examples that decide observational equivalence; a match is then checked on all of them."""
@@ -75,12 +79,16 @@ class _Bank:
     """Terms by (size, type), each with its outputs on the examples; one term per behaviour."""
 
     by_size: dict[int, dict[TensorType, list[_Entry]]] = field(default_factory=dict)
-    seen: set[tuple] = field(default_factory=set)
+    seen: set[tuple[TensorType, bytes]] = field(default_factory=set)
+    budget: MemoryBudget = field(default_factory=MemoryBudget)
 
     def add(self, size: int, entry: _Entry) -> bool:
+        """Keep `entry` unless a kept term behaves the same; raises `BudgetExhausted` when the
+        terms kept pass the memory budget."""
         key = (entry.term.type, _fingerprint(entry.values))
         if key in self.seen:
             return False
+        self.budget.charge(entry.values)
         self.seen.add(key)
         self.by_size.setdefault(size, {}).setdefault(entry.term.type, []).append(entry)
         return True
@@ -89,15 +97,19 @@ class _Bank:
         return self.by_size.get(size, {}).get(t, [])
 
 
-def _fingerprint(values: tuple[Any, ...]) -> tuple:
-    out: list[tuple[Any, ...] | None] = []
+def _fingerprint(values: tuple[Any, ...]) -> bytes:
+    """A digest of the outputs (shapes, kinds and bytes; None where undefined): terms with equal
+    digests are taken to behave the same. A collision of the 128-bit digest would only drop a
+    term from the search, never pass an unchecked one."""
+    h = hashlib.blake2b(digest_size=16)
     for v in values:
         if v is None:
-            out.append(None)
+            h.update(b"none;")
             continue
         a = np.asarray(v)
-        out.append((a.shape, a.dtype.kind, a.tobytes()))
-    return tuple(out)
+        h.update(f"{a.shape}{a.dtype.kind};".encode())
+        h.update(a.tobytes())
+    return h.digest()
 
 
 def _matches(expected: list[Any], values: tuple[Any, ...]) -> bool:
@@ -121,6 +133,20 @@ class EnumSynthesizer:
     examples: int = 24
     budget: float = 20.0
     """Seconds the search may take (within the caller's deadline)."""
+    memory_mb: float = DEFAULT_MEMORY_MB
+    """Megabytes the terms kept by one search may hold (an estimate, `enum_budget`); past it the
+    search stops with the reason that the search space exhausted its budget."""
+
+    def configure(self, **options: Any) -> EnumSynthesizer:
+        """A copy with `memory_mb` (and `budget`, `max_size`, `examples`) set; None keeps."""
+        known = {"memory_mb", "budget", "max_size", "examples"}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise UsageError(f"the enum synthesizer has no option {', '.join(unknown)}")
+        given = {k: v for k, v in options.items() if v is not None}
+        if any(not isinstance(v, int | float) or isinstance(v, bool) or v <= 0 for v in given.values()):
+            raise UsageError(f"the enum synthesizer's options must be positive numbers: {given}")
+        return replace(self, **given)
 
     def synthesize(self, module: L.Module, fn: L.Function, deadline: float, seed: int = 0,
                    exclude: frozenset[Term] = frozenset(),
@@ -134,7 +160,11 @@ class EnumSynthesizer:
         leaves = _leaves(module, fn, params)
         lambdas = _mined_lambdas(module, fn, params)
         deadline = min(deadline, time.perf_counter() + self.budget)
-        program = _search(fn.returns, cases, leaves, lambdas, self.max_size, deadline, exclude)
+        try:
+            program = _search(fn.returns, cases, leaves, lambdas, self.max_size, deadline, exclude,
+                              self.memory_mb)
+        except BudgetExhausted as e:
+            raise NotLiftable(fn.loc, str(e)) from None
         if program is None:
             raise NotLiftable(fn.loc, f"no TensIR term matches {len(cases)} examples "
                                       f"(searched up to size {self.max_size} or the time budget)")
@@ -200,12 +230,14 @@ def _mined_lambdas(module: L.Module, fn: L.Function, params: tuple[Var, ...]) ->
 # -------------------------------------------------------------------------------------------------
 def _search(result: TensorType, cases: list[Case], leaves: list[Term],
             lambdas: dict[FnType, list[Lambda]], max_size: int, deadline: float,
-            exclude: frozenset[Term] = frozenset()) -> Term | None:
+            exclude: frozenset[Term] = frozenset(), memory_mb: float = DEFAULT_MEMORY_MB) -> Term | None:
     """Enumerate with a small probe set; a probe match that fails another example adds that
-    example to the probe set and restarts (the pruning was too coarse)."""
+    example to the probe set and restarts (the pruning was too coarse). Raises
+    `BudgetExhausted` when one enumeration passes `memory_mb`."""
     probe = list(cases[:OE_EXAMPLES])
     for _ in range(8):
-        found = _enumerate(result, probe, leaves, lambdas, max_size, deadline, exclude)
+        found = _enumerate(result, probe, leaves, lambdas, max_size, deadline, exclude,
+                           memory_mb=memory_mb)
         if found is None:
             return None
         wrong = _first_failure(found, cases)
@@ -231,10 +263,23 @@ def _first_failure(term: Term, cases: list[Case]) -> Case | None:
 def _enumerate(result: TensorType, probe: list[Case], leaves: list[Term],
                lambdas: dict[FnType, list[Lambda]], max_size: int, deadline: float,
                exclude: frozenset[Term] = frozenset(),
-               goal: Callable[[Term, list[Case]], bool] | None = None) -> Term | None:
+               goal: Callable[[Term, list[Case]], bool] | None = None,
+               memory_mb: float = DEFAULT_MEMORY_MB) -> Term | None:
     """The first term of type `result` that matches the probe examples (or, with `goal`, for
-    which `goal(term, probe)` holds: a sketch's hole filled by the term)."""
-    bank = _Bank()
+    which `goal(term, probe)` holds: a sketch's hole filled by the term). Raises
+    `BudgetExhausted` when the terms kept pass `memory_mb` or an op's output cannot be
+    allocated."""
+    bank = _Bank(budget=MemoryBudget(memory_mb))
+    try:
+        return _grow(bank, result, probe, leaves, lambdas, max_size, deadline, exclude, goal)
+    except MemoryError:
+        raise bank.budget.out_of_memory() from None
+
+
+def _grow(bank: _Bank, result: TensorType, probe: list[Case], leaves: list[Term],
+          lambdas: dict[FnType, list[Lambda]], max_size: int, deadline: float,
+          exclude: frozenset[Term], goal: Callable[[Term, list[Case]], bool] | None) -> Term | None:
+    """`_enumerate`'s search, terms by size into `bank`."""
     expected = [c.expected for c in probe]
     envs = [c.arrays for c in probe]
     elems = {t.elem for t in [result, *(v.type for v in leaves)]} | {"bool"}
@@ -258,6 +303,7 @@ def _enumerate(result: TensorType, probe: list[Case], leaves: list[Term],
             return hit
     ops = [op for op in OPS if op.name not in _SKIP]
     for size in range(2, max_size + 1):
+        bank.budget.size = size
         for op in ops:
             for argtypes, out in typed_signatures(op):
                 if time.perf_counter() > deadline:
@@ -354,8 +400,10 @@ def _apply_all(op: Any, args: list[Any], envs: list[dict[str, Any]], t: TensorTy
 # -------------------------------------------------------------------------------------------------
 def fill_hole(module: L.Module, fn: L.Function, sketch: Term,
               plug: Callable[[Term | Lambda], Term], hole: TensorType | FnType,
-              cases: Sequence[Case], deadline: float, max_size: int = 6) -> Term | None:
-    """The sketch with its hole filled so that it matches every case, or None.
+              cases: Sequence[Case], deadline: float, max_size: int = 6,
+              memory_mb: float = DEFAULT_MEMORY_MB) -> Term | None:
+    """The sketch with its hole filled so that it matches every case, or None (also when the
+    search exhausts its memory budget, `memory_mb`).
 
     `plug(node)` builds the candidate with `node` in the hole; `hole` is the hole's type (an
     `FnType` for a lambda hole: then the lambdas mined from the loops are tried). Term holes are
@@ -384,7 +432,11 @@ def fill_hole(module: L.Module, fn: L.Function, sketch: Term,
     lambdas = _mined_lambdas(module, fn, params)
     probe = cases[:OE_EXAMPLES]
     for _ in range(8):
-        found = _enumerate(hole, probe, leaves, lambdas, max_size, deadline, goal=fits)
+        try:
+            found = _enumerate(hole, probe, leaves, lambdas, max_size, deadline, goal=fits,
+                               memory_mb=memory_mb)
+        except BudgetExhausted:
+            return None
         if found is None:
             return None
         wrong = next((c for c in cases if not fits(found, [c])), None)
