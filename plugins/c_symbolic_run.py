@@ -29,6 +29,9 @@ TYPE_RANGES = {
 """Every integer type's values (LP64)."""
 FLOATS = ("FLOAT", "DOUBLE", "LONGDOUBLE")
 TIMEOUT_MS = 2000
+UNROLL_BUDGET = 256
+"""How many iterations of constant-count loops one run unrolls in all (nested loops beyond it
+are entered in an unknown state)."""
 _CASTS = ("CSTYLE_CAST_EXPR", "CXX_STATIC_CAST_EXPR", "CXX_FUNCTIONAL_CAST_EXPR")
 _LOOPS = ("FOR_STMT", "WHILE_STMT", "DO_STMT")
 _OPAQUE = ("GOTO_STMT", "INDIRECT_GOTO_STMT", "LABEL_STMT", "LAMBDA_EXPR")
@@ -89,6 +92,7 @@ class Run:
         self.claims: dict[tuple[str, int, int], list[Any]] = {}
         self.fresh_count = 0
         self.answers: dict[tuple[str, int, int], bool] = {}
+        self.unroll_budget = UNROLL_BUDGET
         self.untracked: set[tuple[str, int, int]] = set()
         self.opaque = any(k.kind.name in _OPAQUE for k in fn.walk_preorder())
         for k in fn.walk_preorder():
@@ -257,7 +261,9 @@ class Run:
         z3, name = self.z3, c.kind.name
         unrolled = constant_trips(kids, TYPE_RANGES) if name == "FOR_STMT" and len(kids) == 4 \
             else None
-        if unrolled is not None and decl_key(unrolled[0]) in self.locals:
+        if unrolled is not None and decl_key(unrolled[0]) in self.locals \
+                and unrolled[1] <= self.unroll_budget:
+            self.unroll_budget -= unrolled[1]
             pc = self.stmt(kids[0], st, pc)
             for _ in range(unrolled[1]):
                 self.value(kids[1], st, pc)
