@@ -166,7 +166,7 @@ def _lane_rows(g: Lowering, running: list[Running], start: Value, stop: Value,
     the first row left and the totals there."""
     b = g.b
     w = LANE_BYTES // max(_bytes(seed.type) for seed in seeds)
-    blocks = b.sdiv(b.sub(stop, start), g.i64(w))
+    blocks = b.sdiv(g.smax(b.sub(stop, start), g.i64(0)), g.i64(w))
     end = b.add(start, b.mul(blocks, g.i64(w)))
 
     def splat(v: Value) -> Value:

@@ -200,6 +200,13 @@ def test_scans_on_the_row_path_run_in_the_nest_and_others_are_materialized() -> 
     assert "scan.seed" not in _ir("shifted")
 
 
+def test_a_scan_inside_a_loop_is_refused() -> None:
+    (fn,) = parse_module("def f(x: vec[int]) -> vec[int] = "
+                         "vec_map(x, lambda e: reduce_sum(scan_sum(full(e, 1))))")
+    with pytest.raises(LoweringError, match="a scan computed inside a loop"):
+        LlvmTarget().compile([fn])
+
+
 def test_ipow_is_refused_with_the_reason() -> None:
     with pytest.raises(LoweringError, match="ipow .*raises in the reference"):
         LlvmTarget().compile([FNS["power"]])
