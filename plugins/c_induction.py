@@ -108,6 +108,19 @@ def _trips(start: L.Expr, stop: L.Expr, step: int, loc: L.Loc) -> L.Expr:
     return L.Call("max", (L.Const(0, loc), span), loc)
 
 
+def final_value(start: L.Expr, stop: L.Expr, step: int | Stride, loc: L.Loc) -> L.Expr:
+    """A counter's value after its loop, `start + step * trips` (`Stride`: under its
+    precondition `amount >= 1`)."""
+    if isinstance(step, int):
+        return L.Binary("+" if step > 0 else "-", start,
+                        _mul(L.Const(abs(step), loc), _trips(start, stop, step, loc), loc), loc)
+    s = step.amount
+    span = _sub(start, stop, loc) if step.down else _sub(stop, start, loc)
+    trips = L.Call("max", (L.Const(0, loc), L.Binary("/", L.Binary(
+        "+", span, _sub(s, L.Const(1, loc), loc), loc), s, loc)), loc)
+    return L.Binary("-" if step.down else "+", start, L.Binary("*", s, trips, loc), loc)
+
+
 def rewrite_induction(var: str, start: L.Expr, stop: L.Expr, step: int,
                       body: tuple[L.Stmt, ...], types: dict[str, TensorType],
                       loc: L.Loc) -> tuple[tuple[L.Stmt, ...], list[L.Stmt]]:

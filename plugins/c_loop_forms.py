@@ -117,3 +117,32 @@ def countdown_loop(c: Any) -> Countdown | None:
             and header_parts([t.spelling for t in c.get_tokens()]) == (True, True, False):
         return countdown(kids[1])
     return None
+
+
+@dataclass(frozen=True)
+class LowBits:
+    """`x & -m` or `x & ~(m - 1)` (clears the low bits of `x`: `clears`), or `x & (m - 1)`
+    (keeps them), for a power of two `m >= 2`."""
+
+    operand: Any
+    """The cursor of `x`."""
+    m: int
+    clears: bool
+
+
+def low_bits(c: Any) -> LowBits | None:
+    """`c` as a `LowBits`, when it is an `int` `&` with such a constant mask."""
+    c = _inner(c)
+    if c.kind.name != "BINARY_OPERATOR" or operator(c) != "&" \
+            or c.type.get_canonical().kind.name not in ("INT", "LONG", "LONGLONG"):
+        return None
+    a, b = (_inner(k) for k in c.get_children())
+    for x, mask in ((a, b), (b, a)):
+        v = evaluate(mask)
+        if not isinstance(v, int) or isinstance(evaluate(x), int):
+            continue
+        if v <= -2 and (-v) & (-v - 1) == 0:
+            return LowBits(x, -v, True)
+        if v >= 1 and (v + 1) & v == 0:
+            return LowBits(x, v + 1, False)
+    return None

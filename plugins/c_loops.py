@@ -28,13 +28,21 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import INT, TensorType
 from tensflo.plugins.c_exprs import EffectReader
-from tensflo.plugins.c_induction import Stride, rewrite_induction, unit_step, variable_step
+from tensflo.plugins.c_induction import (
+    Stride,
+    final_value,
+    rewrite_induction,
+    unit_step,
+    variable_step,
+)
 from tensflo.plugins.c_loop_forms import (
     Countdown,
+    LowBits,
     comma_items,
     countdown,
     countdown_loop,
     header_parts,
+    low_bits,
 )
 from tensflo.plugins.c_unsigned import check_statement
 from tensflo.plugins.clang_eval import operator
@@ -78,11 +86,14 @@ class LoopReader(EffectReader):
         def expr(self, c: Any) -> L.Expr: ...
         def block(self, c: Any) -> list[L.Stmt]: ...
         def counter_type(self, t: Any, loc: Loc, what: str) -> TensorType: ...
+        def var_decl(self, d: Any) -> L.Stmt: ...
 
     def for_(self, c: Any, kids: list[Any]) -> list[L.Stmt]:
         parts = header_parts([t.spelling for t in c.get_tokens()])
         if parts == (True, True, False) and (form := countdown(kids[1])) is not None:
             return self.countdown_for(c, kids, form)
+        if parts == (False, True, True):
+            return self.continued(c, kids)
         if parts != (True, True, True):
             raise self.unsupported(c, "a `for` loop without an init, a condition and an increment")
         init, cond, inc, body = kids[0], kids[1], kids[2], kids[3]
@@ -121,25 +132,62 @@ class LoopReader(EffectReader):
         before = [L.Decl(s.name, INT, starts[s.name], self.loc(s.cursor)) if s.declared
                   else L.Assign(L.Name(s.name, self.loc(s.cursor)), starts[s.name],
                                 self.loc(s.cursor)) for s in others]
-        loop = self.counted(c, name, start, stop, step, tuple(stmts))
+        loop = self.counted(c, name, start, stop, step, tuple(stmts),
+                            final=not sets[[x.name for x in sets].index(name)].declared)
         for n, t in outer.items():
             if t is None:
                 del self.types[n]
         return before + loop
 
     def counted(self, c: Any, name: str, start: L.Expr, stop: L.Expr, step: int | Stride,
-                stmts: tuple[L.Stmt, ...]) -> list[L.Stmt]:
+                stmts: tuple[L.Stmt, ...], final: bool = False) -> list[L.Stmt]:
         """The loop IR of a counted loop: one stepping by a constant other than 1 or -1, or by
         a variable, as a loop over its iterations, and its second induction variables read as
-        functions of the counter (`c_induction`)."""
+        functions of the counter (`c_induction`). `final`: the counter outlives the loop (it
+        was declared before it), so C's value after the loop, `start + step * trips`, is
+        assigned after it, when the loop cannot `break` and its bounds read nothing the body
+        changes."""
         loc = self.loc(c)
+        written = set(L.assigned_vars(stmts))
+        last: list[L.Stmt] = []
+        if final and not any(isinstance(x, L.Break) for x in L.walk_stmts(stmts)) \
+                and not (_names(start) | _names(stop)) & (written | {name}):
+            last = [L.Assign(L.Name(name, loc), final_value(start, stop, step, loc), loc)]
         pre: list[L.Stmt] = []
         if isinstance(step, Stride):
             pre, start, stop, stmts = variable_step(name, start, stop, step, stmts, loc)
             step = 1
         start, stop, inner, step = unit_step(name, start, stop, step, stmts, loc)
         inner, after = rewrite_induction(name, start, stop, step, inner, self.types, loc)
-        return [*pre, L.For(name, start, stop, inner, step, loc), *after]
+        return [*pre, L.For(name, start, stop, inner, step, loc), *after, *last]
+
+    def entry_value(self, name: str, loc: Loc) -> tuple[L.Stmt, L.Name]:
+        """A reserved local `__v_fromK` holding `v` before its loop, the loop's start (so the
+        loop's bounds do not read its counter)."""
+        k = 0
+        while f"__{name}_from{k}" in self.types:
+            k += 1
+        top = f"__{name}_from{k}"
+        self.types[top] = INT
+        return L.Decl(top, INT, L.Name(name, loc), loc), L.Name(top, loc)
+
+    def continued(self, c: Any, kids: list[Any]) -> list[L.Stmt]:
+        """`for (; i < n; i++) body`: a loop continuing a counter set before it (its value
+        after an earlier loop over it is C's, `counted`)."""
+        cond, inc, body = kids
+        name = _stepped(inc)
+        if name is None or self.types.get(name) != INT or name not in self.reused_counters \
+                and name not in self.types:
+            raise self.unsupported(c, "a `for` loop without an init, a condition and an increment")
+        loc = self.loc(c)
+        self.reused_counters.setdefault(name, loc)
+        step = self.increment(inc, name)
+        stop = self.bound(cond, name, _up(step))
+        stmts = self.block(body)
+        if name in L.assigned_vars(tuple(stmts)):
+            raise self.unsupported(body, f"the loop body assigns its counter {name}")
+        decl, start = self.entry_value(name, loc)
+        return [decl, *self.counted(c, name, start, stop, step, tuple(stmts), final=True)]
 
     def header_sets(self, init: Any) -> list[_Set]:
         """The variables a `for` init sets, in order: `int i = a, j = b` or `i = a, j = b`."""
@@ -221,6 +269,8 @@ class LoopReader(EffectReader):
                                          "other than the one the init sets")
         self.refuse_nonzero_test(cond, form)
         name = form.name
+        if not sets[0].declared:
+            self.reused_counters.setdefault(name, self.loc(c))
         outer = self.types.get(name)
         self.types[name] = INT
         start = _plus(self.expr(sets[0].value), -1)
@@ -229,30 +279,68 @@ class LoopReader(EffectReader):
         stmts = self.block(body)
         if name in L.assigned_vars(tuple(stmts)):
             raise self.unsupported(body, f"the loop body assigns its counter {name}")
-        loop = self.counted(c, name, start, L.Const(-1, self.loc(cond)), -1, tuple(stmts))
+        loop = self.counted(c, name, start, L.Const(-1, self.loc(cond)), -1, tuple(stmts),
+                            final=not sets[0].declared and not form.unsigned())
         if outer is None:
             del self.types[name]
         return loop
 
     def countdown_while(self, c: Any, form: Countdown) -> list[L.Stmt]:
-        """`while (v-- > 0) body` over an `int` local `v`: `__v_top = v - 1;
-        for (v = __v_top; v > -1; v--) body` (the start is kept in a reserved name, so the loop's
-        bounds do not read its counter). The counter is then one declared before its loop
-        (`check_reused_counters`): its value after the loop is read only after a `break`."""
+        """`while (v-- > 0) body` over an `int` local `v`: `for (v = v - 1; v > -1; v--) body`,
+        then C's final value of `v` (`counted`; not for an unsigned `v`, which wraps: reading it
+        after the loop is refused)."""
         cond, body = c.get_children()
         self.refuse_nonzero_test(cond, form)
         loc, name = self.loc(c), form.name
         self.reused_counters.setdefault(name, loc)
-        top = f"__{name}_top"
-        if top in self.types:
-            raise self.unsupported(c, f"a count-down loop over {name} inside another one")
         stmts = self.block(body)
         if name in L.assigned_vars(tuple(stmts)):
             raise self.unsupported(body, f"the loop body assigns its counter {name}")
-        self.types[top] = INT
-        start = L.Decl(top, INT, L.Binary("-", L.Name(name, loc), L.Const(1, loc), loc), loc)
-        return [start, *self.counted(c, name, L.Name(top, loc), L.Const(-1, loc), -1,
-                                     tuple(stmts))]
+        decl, top = self.entry_value(name, loc)
+        return [decl, *self.counted(c, name, _plus(top, -1), L.Const(-1, loc), -1, tuple(stmts),
+                                    final=not form.unsigned())]
+
+    def masked_statement(self, c: Any) -> list[L.Stmt] | None:
+        """An assignment or declaration whose whole value is `x & -m`, `x & ~(m - 1)` or
+        `x & (m - 1)` (`c_loop_forms.low_bits`; `n4 = n & ~3` rounds down to a multiple of 4
+        before an unrolled loop): the two's complement value, `x - (x % m + m) % m` and
+        `(x % m + m) % m` (C's `%` truncates; for every int `x`). None for other statements."""
+        kids = list(c.get_children())
+        if c.kind.name == "BINARY_OPERATOR" and operator(c) == "=" and low_bits(kids[1]):
+            parts: list[tuple[Any, Any]] = [(kids[0], kids[1])]
+        elif c.kind.name == "DECL_STMT" and any(low_bits(_init(d)) for d in kids if _init(d)):
+            parts = [(d, _init(d)) for d in kids]
+        else:
+            return None
+        check_statement(c, self.unsupported, self.nonneg)
+        outer, self.effects = self.effects, []
+        try:
+            out: list[L.Stmt] = []
+            for target, value in parts:
+                low = low_bits(value) if value is not None else None
+                if c.kind.name == "BINARY_OPERATOR" and low is not None:
+                    out.append(L.Assign(self.target(target), self.low_value(low), self.loc(c)))
+                elif low is None:
+                    out.append(self.var_decl(target))
+                else:
+                    if target.spelling in self.types:
+                        raise self.unsupported(target, f"redeclaring {target.spelling} (shadowing)")
+                    self.counter_type(target.type, self.loc(target), f"variable {target.spelling}")
+                    out.append(L.Decl(target.spelling, INT, self.low_value(low), self.loc(target)))
+                    self.types[target.spelling] = INT
+            if self.effects:
+                first = self.effects[0].cursor
+                raise self.unsupported(first, f"`{_spelled(first)}` beside a `&`")
+        finally:
+            self.effects = outer
+        return out
+
+    def low_value(self, low: LowBits) -> L.Expr:
+        x = self.expr(low.operand)
+        loc = x.loc
+        m = L.Const(low.m, loc)
+        kept = L.Binary("%", L.Binary("+", L.Binary("%", x, m, loc), m, loc), m, loc)
+        return L.Binary("-", x, kept, loc) if low.clears else kept
 
     def refuse_nonzero_test(self, cond: Any, form: Countdown) -> None:
         if form.nonzero and not form.unsigned():
@@ -266,6 +354,8 @@ class LoopReader(EffectReader):
         the test's decrement is the loop's step (c_unsigned checks the init only: the wrapped
         value of an unsigned counter after its last test is never read); other statements
         as `EffectReader.sequenced` reads them."""
+        if (masked := self.masked_statement(c)) is not None:
+            return masked
         form = countdown_loop(c)
         if form is None or form.cursor.referenced is None \
                 or form.cursor.referenced.kind.name != "VAR_DECL" \
@@ -365,6 +455,12 @@ def _stepped(item: Any) -> str | None:
     while first.kind.name in ("PAREN_EXPR", "UNEXPOSED_EXPR") and len(list(first.get_children())) == 1:
         first = next(first.get_children())
     return str(first.spelling) if first.kind.name == "DECL_REF_EXPR" else None
+
+
+def _init(d: Any) -> Any | None:
+    """The initializer of a declared variable's cursor, if it has one."""
+    inits = [k for k in d.get_children() if k.kind.is_expression()]
+    return inits[-1] if inits else None
 
 
 def _spelled(c: Any) -> str:

@@ -98,6 +98,35 @@ int read_after(const int *x, int n) {
     while (i-- > 0) s += x[i];
     return s + i;
 }
+int read_after_unsigned(const int *x, size_t n) {
+    size_t i;
+    int s = 0;
+    for (i = n; i-- > 0;) s += x[i];
+    return s + (i > n);
+}
+int masked_dot(const int *x, const int *y, int n) {
+    int i, n4, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    if (n <= 0) return 0;
+    n4 = n & ~3;
+    for (i = 0; i < n4; i += 4) {
+        s0 += x[i] * y[i]; s1 += x[i + 1] * y[i + 1];
+        s2 += x[i + 2] * y[i + 2]; s3 += x[i + 3] * y[i + 3];
+    }
+    for (; i < n; i++) s0 += x[i] * y[i];
+    return s0 + s1 + s2 + s3;
+}
+int continued_sum(const int *x, int n, int m) {
+    int i, s = 0;
+    for (i = 0; i < m; i++) s += 2 * x[i];
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+int round_bits(int n) {
+    int a = n & -8, b;
+    b = 7 & n;
+    return 100 * a + b;
+}
+int other_mask(int n) { return n & 6; }
 """
 
 
@@ -119,6 +148,8 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ("back_max", None, "integer"),
     ("count_down_unsigned", "reduce_sum(x[:n])", "integer"),
     ("ends_diff", None, "integer"),
+    ("read_after", "reduce_sum(x[:n]) + (n - 1 - max(0, n))", "integer"),
+    ("masked_dot", None, "integer"),
 ])
 def test_loop_forms_lift_with_proofs_and_agree_with_gcc(source: Path, tmp_path: Path, name: str,
                                                         tensir: str | None,
@@ -152,6 +183,20 @@ def _interpreted(path: Path, name: str) -> Any:
     return run
 
 
+def test_a_loop_continuing_a_counter_is_proven_by_cvc5(source: Path, tmp_path: Path) -> None:
+    """`for (; i < n; i++)` after `for (i = 0; i < m; i++)` starts at C's `max(0, m)` (z3
+    alone times out on the tail's preservation)."""
+    result = tensflo.compile(str(source), "continued_sum", synth="none", timeout=60,
+                             verifier="portfolio")
+    assert (result.status, result.proof) == ("lifted", "unbounded")
+    assert result.tensir == ("reduce_sum(vec_scalar_mul(x[:m], 2)) + "
+                             "reduce_sum(take(tail(x, max(0, m)), n - max(0, m)))")
+    with load_registry() as registry:
+        report = check_compiled(str(source), result, registry, count=60,
+                                cache_dir=str(tmp_path / "c"))
+    assert report.ok and report.cases == 60, report.failures[:2]
+
+
 def test_a_variable_step_is_required_positive(source: Path) -> None:
     """C's `for (i = 0; i < n; i += k)` does not end for k <= 0 once it runs: `1 <= k` is the
     precondition, and the reading raises where it fails (where C would not end)."""
@@ -171,6 +216,11 @@ def test_a_variable_step_is_required_positive(source: Path) -> None:
     ("weighted_back", lambda r, n: [r.integers(-9, 10, max(n, 1)).tolist(), n - 2]),
     ("last_zero", lambda r, n: [r.integers(-2, 3, n).tolist(), n]),
     ("back_max", lambda r, n: [r.integers(-9, 10, max(n, 1)).tolist(), n - 2]),
+    ("read_after", lambda r, n: [r.integers(-9, 10, max(n, 1)).tolist(), n - 2]),
+    ("continued_sum", lambda r, n: [r.integers(-9, 10, n).tolist(), n, int(r.integers(-2, n + 1))]),
+    ("masked_dot", lambda r, n: [r.integers(-9, 10, n).tolist(), r.integers(-9, 10, n).tolist(),
+                                 n]),
+    ("round_bits", lambda r, n: [int(r.integers(-40, 40))]),
 ])
 def test_the_reading_runs_like_gcc_on_every_length(source: Path, tmp_path: Path, name: str,
                                                    make: Any) -> None:
@@ -188,7 +238,9 @@ def test_the_reading_runs_like_gcc_on_every_length(source: Path, tmp_path: Path,
     ("test_reads_stepped", "a loop test `i < j` that reads a variable the increment also steps"),
     ("step_with_break", "a loop stepping i by a variable amount whose body may `break`"),
     ("signed_nonzero_test", "the test `i --` on a signed i (it tests i != 0"),
-    ("read_after", "is read after a loop over it: its value after a loop is not modelled"),
+    ("read_after_unsigned", "is read after a loop over it: its value after a loop is not "
+     "modelled"),
+    ("other_mask", "the operator &"),
 ])
 def test_forms_that_are_not_read_are_refused_naming_them(source: Path, name: str,
                                                          words: str) -> None:
