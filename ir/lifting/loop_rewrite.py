@@ -50,6 +50,7 @@ def presized_to_push(s: L.For, name: str, cur: Presized, body: tuple[L.Stmt, ...
         raise NotLiftable(s.loc, f"{name} has length {show(cur.length)} but the loop runs "
                                  f"{show(s.start)} .. {show(s.stop)}")
     at = L.Index(L.Name(name), L.Name(s.var))
+    body = tuple(_length_of_old(s, name, cur, body))
     for st in L.walk_stmts(body):
         for e in L.stmt_exprs(st):
             for sub in L.sub_exprs(e):
@@ -66,6 +67,17 @@ def presized_to_push(s: L.For, name: str, cur: Presized, body: tuple[L.Stmt, ...
     elem = TensorType(cur.type.elem, cur.type.rank - 1)
     return (L.Decl(cell, elem, cur.fill, s.loc), *replace_at(body, at, L.Name(cell, s.loc)),
             L.Push(L.Name(name), L.Name(cell), s.loc))
+
+
+def _length_of_old(s: L.For, name: str, cur: Presized, body: tuple[L.Stmt, ...]) -> list[L.Stmt]:
+    """`len(x)` in the body of a loop writing `x[i] = f(x[i])` read as the length of the old `x`
+    (bound as `x before <loc>` by the lifter, the fill `x before <loc>[i]`): the writes keep the
+    length, which the pushed form would not."""
+    old = L.Name(f"{name} before {s.loc.line}:{s.loc.col}", s.loc)
+    if cur.fill != L.Index(old, L.Name(s.var)):
+        return list(body)
+    return map_exprs(body, lambda e: L.Len(old, e.loc)
+                     if isinstance(e, L.Len) and e.operand == L.Name(name) else None)
 
 
 def written_at_counter(body: tuple[L.Stmt, ...], name: str, var: str) -> bool:

@@ -48,14 +48,18 @@ void rest_sums(const long *w, int rows, int cols, long *restrict out)
     }
 }
 
+void affine_by_count(long *y, int n)
+{
+    for (int i = 0; i < n; i++)
+        y[i] = y[i] * n + i;
+}
+
 void product(int m, int n, int k, const double *a, const double *b, double *restrict c)
 {
-    int i, j, p;
-    double acc;
-    for (i = 0; i < m; i++)
-        for (j = 0; j < n; j++) {
-            acc = 0.0;
-            for (p = 0; p < k; p++)
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double acc = 0.0;
+            for (int p = 0; p < k; p++)
                 acc += a[i * k + p] * b[p * n + j];
             c[i * n + j] = acc;
         }
@@ -74,7 +78,7 @@ def src(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def proven(src: Path) -> dict[str, tensflo.compiler.pipeline.CompileResult]:
-    names = ("window_total", "lead_gemv", "rest_sums")
+    names = ("window_total", "lead_gemv", "rest_sums", "affine_by_count")
     return {r.function: r for r in tensflo.compile_all(str(src), list(names), synth="none",
                                                        timeout=30, verifier="portfolio")}
 
@@ -132,6 +136,7 @@ def test_other_local_pointers_are_refused_naming_them(body: str, message: str) -
     ("window_total", "reduce_sum(take(tail(x, k), n))"),
     ("lead_gemv", "col_slice(reshape_rows(a, "),
     ("rest_sums", "matrix_row_sum(col_slice(reshape_rows(w, "),
+    ("affine_by_count", "vec_scalar_mul(y[:n], len(y[:n]))"),
 ])
 def test_views_and_strided_rows_are_proven(proven, name: str, tensir: str) -> None:
     r = proven[name]
@@ -145,7 +150,7 @@ def test_a_leading_dimension_requires_the_rows_to_fit_in_it(proven) -> None:
     assert "k <= lda" in shown and "* lda <= len(a)" in shown
 
 
-@pytest.mark.parametrize("name", ["window_total", "lead_gemv", "rest_sums"])
+@pytest.mark.parametrize("name", ["window_total", "lead_gemv", "rest_sums", "affine_by_count"])
 def test_generated_code_agrees_with_gcc_on_random_inputs(src: Path, proven, name: str) -> None:
     with load_registry() as registry:
         report = check_compiled(str(src), proven[name], registry, count=60, seed=3)
