@@ -221,7 +221,7 @@ class Run:
                 if inits:
                     v = self.exact(inits[-1], st, pc)
                     self.store_claim(d, d.type, v, pc)
-                    value = self.convert(v, d.type)
+                    value = self.convert(v, d.type, kind(d.type))
                 else:
                     value = self.fresh(d.type)
                 if decl_key(d) in self.locals:
@@ -316,11 +316,12 @@ class Run:
 
     # -- expressions --------------------------------------------------------------------------
     def exact(self, c: Any, st: dict[Any, Any], pc: Any) -> Any:
-        """The value of `c` before the implicit integer conversions around it."""
+        """The value of `c` before the implicit integer conversions around it (a conversion from or
+        to a float type is kept: a float value is always of the type it is stored into)."""
         while c.kind.name in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
             kids = list(c.get_children())
-            if len(kids) != 1 or (c.kind.name == "UNEXPOSED_EXPR" and kind(c.type) in FLOATS
-                                  and kind(kids[0].type) not in FLOATS):
+            if len(kids) != 1 or (c.kind.name == "UNEXPOSED_EXPR" and kind(c.type) != kind(
+                    kids[0].type) and FLOATS.count(kind(c.type)) + FLOATS.count(kind(kids[0].type))):
                 break
             c = kids[0]
         return self.value(c, st, pc)
@@ -334,7 +335,7 @@ class Run:
             target = next(iter(target.get_children()))
         ref = target.referenced if target.kind.name == "DECL_REF_EXPR" else None
         if ref is not None and decl_key(ref) in self.locals:
-            st[decl_key(ref)] = self.convert(v, target.type)
+            st[decl_key(ref)] = self.convert(v, target.type, kind(target.type))
 
     def lvalue(self, c: Any, st: dict[Any, Any], pc: Any) -> Any:
         """The current value of an assigned place (its index expressions run)."""
@@ -437,7 +438,7 @@ class Run:
             v = self.exact(kids[1], st, pc)
             self.store_claim(c, kids[0].type, v, pc)
             self.assign(kids[0], v, st)
-            return self.convert(v, kids[0].type)
+            return self.convert(v, kids[0].type, kind(kids[0].type))
         if op == ",":
             self.value(kids[0], st, pc)
             return self.value(kids[1], st, pc)

@@ -212,6 +212,16 @@ int with_goto(int v) {
 out:
     return -1;
 }
+int stored_clamp(float x) {
+    float c = fminf(fmaxf(x, -128.0f), 127.0f);
+    signed char q = (signed char)c;
+    return q;
+}
+int stored_unclamped(float x) {
+    float c = fminf(x, 127.0f);
+    signed char q = (signed char)c;
+    return q;
+}
 int g;
 void bump(void) {
     g = 1000;
@@ -232,6 +242,8 @@ int via_global(void) {
     ("scaled_after_clamp", "the cast `( signed char ) ( fminf"),
     ("with_goto", "initializing c, a unsigned char, with `v`, which may not fit"),
     ("via_global", "initializing c, a unsigned char, with `g`, which may not fit"),
+    ("stored_clamp", None),
+    ("stored_unclamped", "the cast `( signed char ) c` to signed char, whose value may not fit"),
 ])
 def test_the_proof_follows_the_paths_and_only_them(tmp_path: Path, name: str,
                                                    refused: str | None) -> None:
