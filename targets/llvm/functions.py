@@ -45,7 +45,17 @@ from .demand import arg_demand, carries
 from .int32_proofs import NOTHING, Int32Proofs
 from .narrow import narrow
 from .ops import SCALAR, Value
-from .prologue import HOISTED_SUFFIX, PROLOGUE_SUFFIX, Slot, hoistable, load_hoisted, store_hoisted
+from .prologue import (
+    HOISTED_SUFFIX,
+    PART_SUFFIX,
+    PROLOGUE_SUFFIX,
+    Slot,
+    form_of,
+    hoistable,
+    load_hoisted,
+    splittable,
+    store_hoisted,
+)
 from .scans import row_loop, row_path_scans
 
 STORAGE = {"int32": I32, "int64": I64, "float32": F32, "float64": F64, "bool": I8}
@@ -125,6 +135,9 @@ class LoweredFunction:
     """`f_ksplit` exists (see the module docstring)."""
     hoisted: int = 0
     """The number of values `f_prologue` computes for `f_hoisted` (none: no such functions)."""
+    parts: tuple[tuple[Function, LoweredFunction], ...] = ()
+    """The functions computing the first `len(parts)` of them, each a scalar int reduction that
+    the runtime may split (`prologue.splittable`), before `f_prologue`, which loads them."""
 
 
 def _params(fn: Function, sig: Signature) -> list[ir.Type]:
@@ -172,9 +185,17 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature,
     by_k, hoisted = _shape(module, fn, sig, f"{fn.name}_shape", errors, proofs, demanded,
                            ksplit, reassociate)
     slots: list[Slot] = []
+    parts: list[tuple[Function, LoweredFunction]] = []
     if hoist and rank and hoisted:
+        preloaded = []
+        for key, form in filter(splittable, hoisted):
+            part = Function(f"{fn.name}{PART_SUFFIX}{len(parts)}", fn.params, key[0])
+            part_sig = Signature(sig.params, "int32" if form == "i32" else "int64")
+            if lower_function(ir.Module(), part, part_sig, reassociate, proofs).split:
+                parts.append((part, lower_function(module, part, part_sig, reassociate, proofs)))
+                preloaded.append((key, form))
         _, slots = _shape(module, fn, sig, fn.name + PROLOGUE_SUFFIX, errors, proofs, demanded,
-                          by_k, reassociate, scratch=True)
+                          by_k, reassociate, scratch=True, preloaded=preloaded)
 
     # the compute function: the same checks (cheap), then one loop nest over rows lo..hi
     def nest(g: Lowering, root: Value | View, out: Value, lo: Value, hi: Value) -> None:
@@ -190,21 +211,25 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature,
     if by_k:
         _compute(module, fn, sig, fn.name + KSPLIT_SUFFIX, errors, reassociate, proofs, demanded,
                  lambda g, root, out, lo, hi: _write_ksplit(g, root, out, sig.result, lo, hi))
-    return LoweredFunction(fn.name, sig, rank, tuple(errors), split, by_k, len(slots))
+    return LoweredFunction(fn.name, sig, rank, tuple(errors), split, by_k, len(slots),
+                           tuple(parts))
 
 
 def _shape(module: ir.Module, fn: Function, sig: Signature, name: str, errors: list[str],
            proofs: Int32Proofs, demanded: bool, ksplit: bool, reassociate: bool,
-           scratch: bool = False) -> tuple[bool, list[Slot]]:
+           scratch: bool = False, preloaded: Sequence[Slot] = ()) -> tuple[bool, list[Slot]]:
     """Add `i32 name(inputs..., i64* dims)`: every check, then the dims (and the column count
     when the output is split by columns); with `scratch`, a further `i64* scratch` argument
-    into which the hoistable values are stored. Whether the output is split by columns, and
-    the hoistable values (`scratch`: their slots; else their keys, with no form)."""
+    from whose first slots the `preloaded` values are loaded and into whose next slots the
+    other hoistable values are stored. Whether the output is split by columns, and the slots
+    of the hoistable values (without `scratch`: the slots they would have)."""
     extra = [ir.PointerType(I64)] * (2 if scratch else 1)
     shape = ir.Function(module, ir.FunctionType(I32, [*_params(fn, sig), *extra]), name)
     g = Lowering(ir.IRBuilder(shape.append_basic_block("entry")), {}, errors)
     _bind(g, fn, sig, shape.args)
     g.assume_int32(fn.params, sig.params, proofs)
+    if preloaded:
+        load_hoisted(g, preloaded, shape.args[-1])
     root, _, length = _lower_root(g, fn, g.i64(0), g.i64(2**63 - 1), demanded)
     dims = list(root.dims if isinstance(root, View) else (length,))
     by_k = ksplit and isinstance(root, View) and _k_splittable(root, sig.result, reassociate)
@@ -214,9 +239,10 @@ def _shape(module: ir.Module, fn: Function, sig: Signature, name: str, errors: l
     dims_arg = shape.args[-2] if scratch else shape.args[-1]
     for k, d in enumerate(dims):
         g.b.store(d, g.b.gep(dims_arg, [g.i64(k)], inbounds=True))
-    values = hoistable(g.cache)
-    slots = store_hoisted(g, values, shape.args[-1]) if scratch else \
-        [(key, "") for key, _ in values]
+    done = {key for key, _ in preloaded}
+    values = [(key, v) for key, v in hoistable(g.cache) if key not in done]
+    slots = [*preloaded, *store_hoisted(g, values, shape.args[-1], len(preloaded))] if scratch \
+        else [(key, form_of(key, v)) for key, v in values]
     g.release()
     g.b.ret(ir.Constant(I32, 0))
     return by_k, slots

@@ -6,7 +6,9 @@ and one that loops over a tensor (a reduction such as the `reduce_sum(x[:n])` of
 reduce_sum(x[:n]) / n`, a search) then reads its whole input twice. Instead `f_prologue` computes
 those subterms once, with the checks and output dims of `f_shape`, and stores them in 8-byte slots;
 `f_hoisted` is the compute function with a pointer to the slots, from which it loads them in
-place of computing them (`Lowering.cache`).
+place of computing them (`Lowering.cache`). A hoisted int reduction (`splittable`) is computed
+before the prologue by a function of its own, `f__part<j>`, which the runtime may run on two
+threads like any scalar int reduction; the prologue loads it from its slot.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from .ops import Value
 
 CHEAP = frozenset({"len", "index"})
 """Ops from a tensor to a scalar that do not loop over it."""
-PROLOGUE_SUFFIX, HOISTED_SUFFIX = "_prologue", "_hoisted"
+SPLITTABLE = frozenset({"reduce_sum", "reduce_mul", "reduce_max"})
+"""Reductions a hoisted int value may be, to be computed by its own, splittable function."""
+PROLOGUE_SUFFIX, HOISTED_SUFFIX, PART_SUFFIX = "_prologue", "_hoisted", "__part"
 
 Key = tuple[Term, bool]
 """A `Lowering.cache` key: a closed term and whether only its low 32 bits are demanded."""
@@ -55,22 +59,43 @@ def _slot(g: Lowering, scratch: Value, k: int, t: ir.Type) -> Value:
     return ptr if t == I64 else g.b.bitcast(ptr, ir.PointerType(t))
 
 
-def store_hoisted(g: Lowering, values: Sequence[tuple[Key, Value]], scratch: Value) -> list[Slot]:
-    """Store `values` into slots 0, 1, ... of `scratch` (an i64*); their slots."""
+def form_of(key: Key, v: Value) -> str:
+    """How a slot holds `v` (`FORMS`)."""
+    if v.type == I32:
+        return "i32"
+    if v.type == I64:
+        return "i64" if narrow(v) is None else "narrow"
+    if v.type == F64:
+        return "f64"
+    if v.type == I1:
+        return "i1"
+    raise LoweringError(f"{key[0]}: a hoisted value of type {v.type}")
+
+
+def store_hoisted(g: Lowering, values: Sequence[tuple[Key, Value]], scratch: Value,
+                  first: int = 0) -> list[Slot]:
+    """Store `values` into slots first, first + 1, ... of `scratch` (an i64*); their slots."""
     slots: list[Slot] = []
-    for k, (key, v) in enumerate(values):
-        v32 = narrow(v) if v.type == I64 else None
-        if v.type == I32 or v32 is not None:
-            form, stored, t = ("i32", v, I32) if v32 is None else ("narrow", v32, I32)
-        elif v.type in (I64, F64):
-            form, stored, t = ("i64" if v.type == I64 else "f64"), v, v.type
-        elif v.type == I1:
-            form, stored, t = "i1", g.b.zext(v, I64), I64
+    for k, (key, v) in enumerate(values, first):
+        form = form_of(key, v)
+        if form == "narrow":
+            stored, t = narrow(v), I32
+        elif form == "i1":
+            stored, t = g.b.zext(v, I64), I64
         else:
-            raise LoweringError(f"{key[0]}: a hoisted value of type {v.type}")
+            stored, t = v, v.type
         g.b.store(stored, _slot(g, scratch, k, t))
         slots.append((key, form))
     return slots
+
+
+def splittable(slot: Slot) -> bool:
+    """Whether a hoisted value is an int reduction (`SPLITTABLE`), which its own function may
+    compute on two threads (the runtime's `Kernel` of a scalar int reduction) before the
+    prologue, which then loads it from its slot."""
+    term = slot[0][0]
+    return isinstance(term, App) and term.op.name in SPLITTABLE and term.type.elem == "int" \
+        and slot[1] in ("i32", "narrow", "i64")
 
 
 def load_hoisted(g: Lowering, slots: Sequence[Slot], scratch: Value) -> None:
@@ -86,5 +111,5 @@ def load_hoisted(g: Lowering, slots: Sequence[Slot], scratch: Value) -> None:
             g.cache[key] = v if form == "i64" else g.b.trunc(v, I1)
 
 
-__all__ = ["CHEAP", "FORMS", "HOISTED_SUFFIX", "PROLOGUE_SUFFIX", "hoistable", "load_hoisted",
-           "loops", "store_hoisted"]
+__all__ = ["CHEAP", "FORMS", "HOISTED_SUFFIX", "PART_SUFFIX", "PROLOGUE_SUFFIX", "SPLITTABLE",
+           "form_of", "hoistable", "load_hoisted", "loops", "splittable", "store_hoisted"]

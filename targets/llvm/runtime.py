@@ -167,6 +167,7 @@ class Kernel:
             else None
         self._ktask = engine.get_function_address(ksplit + parallel.TASK_SUFFIX) \
             if lowered.ksplit else 0
+        self._parts = [Kernel(f, lo, engine) for f, lo in lowered.parts]
         self._prologue: Any = None
         self._hmain: Any = None
         self._htask = 0
@@ -334,6 +335,8 @@ class Kernel:
         hoisted, scratch = self.info.hoisted, 0
         if hoisted:  # the checks, the dims and the hoisted values, once
             values = (ctypes.c_int64 * hoisted)()
+            for j, part in enumerate(self._parts):  # int reductions, each once (maybe split)
+                values[j] = self._part(part, prepared)
             scratch = ctypes.addressof(values)
             self._check(self._prologue(*prepared.c_args, dims, scratch))
         else:
@@ -399,20 +402,32 @@ class Kernel:
             return combine(parts[:1], parts[1:])[0]
 
         def whole() -> Any:
-            ctype = _CTYPES.get(self.out_dtype.str)
-            if ctype is None:
-                parts = np.zeros(1, dtype=self.out_dtype)
-                self._check(self._main(*prepared.c_args, parts.ctypes.data, 0, MAX_I64))
-                return parts[0]
-            out = (ctype * 1)()  # a ctypes array: no `ndarray.ctypes` per call
-            self._check(self._main(*prepared.c_args, out, 0, MAX_I64))
-            return self.out_dtype.type(out[0])
+            return self._whole_scalar(prepared)
 
         if split is None:
             return self._measured(prepared.work, whole, halves)
         if split:
             return self._watched(prepared.work, halves, whole)
         return self._kept(prepared.work, length, halves, whole) if kind else whole()
+
+    def _whole_scalar(self, prepared: Prepared) -> Any:
+        """A scalar result computed on the calling thread (`f` checks the domain itself)."""
+        ctype = _CTYPES.get(self.out_dtype.str)
+        if ctype is None:
+            parts = np.zeros(1, dtype=self.out_dtype)
+            self._check(self._main(*prepared.c_args, parts.ctypes.data, 0, MAX_I64))
+            return parts[0]
+        out = (ctype * 1)()  # a ctypes array: no `ndarray.ctypes` per call
+        self._check(self._main(*prepared.c_args, out, 0, MAX_I64))
+        return self.out_dtype.type(out[0])
+
+    def _part(self, part: Kernel, prepared: Prepared) -> int:
+        """The value of a hoisted int reduction (`LoweredFunction.parts`), on two threads when
+        its own measurement says so (with this kernel's forced `threads`)."""
+        if prepared.work <= PARALLEL_THRESHOLD:
+            return int(part._whole_scalar(prepared))
+        part.threads = self.threads
+        return int(part.run(prepared))
 
     def __call__(self, *args: Any, out: np.ndarray | None = None) -> Any:
         """The result on `args`; an array result is written into `out` when given (NumPy's
@@ -474,6 +489,8 @@ def compile_functions(functions: Sequence[Function], dtypes: dict[str, str] | No
                 parallel.add_task(module, module.get_global(f.name + KSPLIT_SUFFIX))
             if lo.hoisted:
                 parallel.add_task(module, module.get_global(f.name + HOISTED_SUFFIX))
+            for part, _ in lo.parts:
+                parallel.add_task(module, module.get_global(part.name))
         mod = optimize(str(module))
         engine = llvm.create_mcjit_compiler(mod, target_machine())
         engine.finalize_object()

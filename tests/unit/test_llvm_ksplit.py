@@ -188,6 +188,23 @@ def test_hoisted_scalars_give_the_reference_on_one_and_two_threads(dtype: str,
             assert one.tolist() == want and two.tolist() == want, (name, size, args[1:])
 
 
+def test_a_hoisted_int_reduction_runs_on_two_threads_before_the_prologue(
+        monkeypatch: pytest.MonkeyPatch, two_threads) -> None:
+    calls: list[str] = []
+    real = runtime.Kernel._halves
+
+    def spy(self: runtime.Kernel, *args: Any) -> None:
+        calls.append(self.fn.name)
+        real(self, *args)
+
+    monkeypatch.setattr(runtime.Kernel, "_halves", spy)
+    kernel = LlvmTarget().compile([HOISTED["dc"]], {"x": "int32", "return": "int32"})["dc"]
+    x = np.arange(-500, 1501, dtype=np.int32) * 1_000_003
+    one, two = _one_and_two(kernel, [x, 1990])
+    assert one.tolist() == two.tolist() == _hoisted_reference("dc", [x, 1990], "int32")
+    assert calls == ["dc__part0", "dc"]  # the sum's halves, then the output's
+
+
 def test_a_hoisted_float_sum_and_a_domain_error_in_the_prologue(two_threads) -> None:
     from tensflo.ir.tensir import DomainError
 
@@ -216,7 +233,8 @@ def test_the_hoisted_function_loads_the_sum_instead_of_looping():
         return len(re.findall(r'^"?[\w.]*head[\w.]*"?:', body, re.M))  # loop headers
 
     assert loops("dc") == 2 and loops("dc_hoisted") == 1  # the sum's loop, the nest
-    assert loops("dc_prologue") == 1  # the sum once (the dims need no loop)
+    assert loops("dc_prologue") == 0 and loops("dc__part0") == 1  # the sum, in its own function
+    assert [f.name for f, _ in lowered[0].parts] == ["dc__part0"] and lowered[0].parts[0][1].split
     plain, lowered = build_module([HOISTED["dc"]], {"x": "int32", "return": "int32"})
     assert not lowered[0].hoisted and "_hoisted" not in str(plain)
 
