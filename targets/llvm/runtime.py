@@ -5,6 +5,11 @@ A call runs the generated `f_shape` (domain checks, output dims), takes the outp
 `f` on row ranges: one range, or two halves on two threads. A scalar result is split the same way
 only when it is an int reduction; the partial results are combined here (sum, product, max) with
 the result dtype's wrapping arithmetic.
+A matrix-vector product of a column-major matrix with few outputs and many columns
+(`k_split_pays`) is split over its columns instead (`f_ksplit`): two partial outputs, added here
+in the output dtype. A function with scalar subterms that loop over a tensor calls `f_prologue`
+in place of `f_shape` (after running its int reductions, each split like a scalar result) and
+`f_hoisted` in place of `f`, so those are computed once per call (`prologue`).
 
 The two halves run through the native pool of `parallel` (a worker thread spinning on an atomic,
 no Python between the threads: a hand-off of a few microseconds), or, without a C compiler,
