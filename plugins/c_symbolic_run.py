@@ -50,6 +50,14 @@ def cursor_key(c: Any) -> tuple[str, int, int]:
     return c.kind.name, c.extent.start.offset, c.extent.end.offset
 
 
+def _within(frm: str, to: str) -> bool:
+    """Whether every value of integer type `frm` is one of integer type `to`."""
+    if frm not in TYPE_RANGES:
+        return False
+    (a, b), (c, d) = TYPE_RANGES[frm], TYPE_RANGES[to]
+    return c <= a and b <= d
+
+
 def decl_key(d: Any) -> tuple[str, int, int]:
     """A declaration's identity: its name and where it is spelled (a reference's `referenced`
     and the declaration in its statement can have different extents)."""
@@ -318,13 +326,21 @@ class Run:
     def exact(self, c: Any, st: dict[Any, Any], pc: Any) -> Any:
         """The value of `c` before the implicit integer conversions around it (a conversion from or
         to a float type is kept: a float value is always of the type it is stored into)."""
+        stripped = []
         while c.kind.name in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
             kids = list(c.get_children())
             if len(kids) != 1 or (c.kind.name == "UNEXPOSED_EXPR" and kind(c.type) != kind(
                     kids[0].type) and FLOATS.count(kind(c.type)) + FLOATS.count(kind(kids[0].type))):
                 break
+            stripped.append(c)
             c = kids[0]
-        return self.value(c, st, pc)
+        v = self.value(c, st, pc)
+        for k in stripped:  # each conversion skipped keeps the value where it fits
+            t = kind(k.type)
+            if k.kind.name == "UNEXPOSED_EXPR" and t in TYPE_RANGES and t != "BOOL" \
+                    and not _within(kind(c.type), t):
+                self.claim(k, pc, self.fits(v, k.type))
+        return v
 
     def store_claim(self, at: Any, t: Any, v: Any, pc: Any) -> None:
         if kind(t) in TYPE_RANGES and kind(t) not in ("INT", "LONG", "LONGLONG"):
@@ -378,8 +394,7 @@ class Run:
             frm = kind(kids[-1].type)
             if frm == t or t not in (*TYPE_RANGES, *FLOATS):
                 return v
-            if t in TYPE_RANGES and t not in ("INT", "LONG", "LONGLONG") \
-                    or t in ("INT", "LONG", "LONGLONG") and frm in (*UNSIGNED_WIDTH, *FLOATS):
+            if t in TYPE_RANGES and t != "BOOL" and not _within(frm, t):
                 self.claim(c, pc, self.fits(v, c.type))
             return self.convert(v, c.type, frm)
         if name == "UNARY_OPERATOR" and kids:

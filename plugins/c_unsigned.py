@@ -37,6 +37,7 @@ from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.loop.ops import c_div
 from tensflo.plugins.c_fits import proven
+from tensflo.plugins.c_symbolic_run import TYPE_RANGES
 from tensflo.plugins.clang_eval import evaluate, operator
 
 RANGES = {
@@ -203,11 +204,20 @@ def _check_node(c: Any, refuse: Callable[[Any, str], LoopIRError], nonneg: Names
     if kind in (*_CASTS, "UNEXPOSED_EXPR") and kids and t in (*WIDE_UNSIGNED, *SIGNED) \
             and not argument:
         frm = _kind(kids[-1].type)
-        if t in WIDE_UNSIGNED and frm in SIGNED:
-            got = value_range(kids[-1], nonneg)
-            if (got is None or got[0] < 0) and not proven(c):
-                raise refuse(c, f"the signed value `{_text(kids[-1])}` converted to "
-                                f"{c.type.spelling} (a negative value would wrap)")
+        got = value_range(kids[-1], nonneg) if frm in SIGNED else None
+        if got is not None and frm in TYPE_RANGES:  # also bounded by its own type
+            got = got[0], min(got[1], TYPE_RANGES[frm][1])
+        if t in WIDE_UNSIGNED and frm in SIGNED \
+                and (got is None or got[0] < 0 or got[1] > TYPE_RANGES[t][1]) and not proven(c):
+            big = TYPE_RANGES.get(frm, (0, 2 ** 64))[1] > TYPE_RANGES[t][1]
+            why = "a negative or too large value" if big and (got is None or got[0] < 0) else \
+                "a negative value" if got is None or got[0] < 0 else "a value above its range"
+            raise refuse(c, f"the signed value `{_text(kids[-1])}` converted to "
+                            f"{c.type.spelling} ({why} would wrap)")
+        if t == "INT" and frm in ("LONG", "LONGLONG") and not proven(c) and (
+                got is None or got[0] < TYPE_RANGES[t][0] or got[1] > TYPE_RANGES[t][1]):
+            raise refuse(c, f"`{_text(kids[-1])}`, a {kids[-1].type.spelling}, converted to "
+                            f"{c.type.spelling} (a value outside its range would wrap)")
         size = _inner(kids[-1]).kind.name == "CALL_EXPR" and _inner(kids[-1]).spelling == "size"
         if t in SIGNED and t not in RANGES and frm in WIDE_UNSIGNED and not size \
                 and not proven(c):

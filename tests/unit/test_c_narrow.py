@@ -314,3 +314,52 @@ def test_a_loop_with_a_constant_count_is_unrolled(tmp_path: Path) -> None:
     cases = [[_inside(rng, 0, 255, n + 2), np.zeros(n), n] for n in rng.integers(0, 30, 40)]
     report = c_differential(str(path), "blur3", run, cases, cache_dir=str(tmp_path / "c"))
     assert report.ok and report.cases == 40, report.failures[:2]
+
+
+WIDE = r"""
+int long_to_int(const long *x, int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) {
+        int v = x[i];
+        s += v;
+    }
+    return s;
+}
+int long_rest_to_int(const long *x, int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) {
+        long r = x[i] % 1000;
+        int v = r;
+        s += v;
+    }
+    return s;
+}
+unsigned long_to_unsigned(long a) {
+    unsigned u = a >= 0 ? a : 0;
+    return u;
+}
+unsigned small_to_unsigned(long a) {
+    unsigned u = a >= 0 && a < 100000 ? a : 0;
+    return u;
+}
+"""
+
+
+@pytest.mark.parametrize(("name", "refused"), [
+    ("long_to_int", "`x [ i ]`, a long, converted to int (a value outside its range would wrap)"),
+    ("long_rest_to_int", None),
+    ("long_to_unsigned", "converted to unsigned int (a negative or too large value would wrap)"),
+    ("small_to_unsigned", None),
+])
+def test_a_wide_signed_value_made_narrower_must_fit(tmp_path: Path, name: str,
+                                                    refused: str | None) -> None:
+    """`long` to `int` and a non-negative `long` to `unsigned` wrap beyond the target's range:
+    refused unless proven (a remainder by 1000, a test before the conversion)."""
+    path = tmp_path / "wide.c"
+    path.write_text(WIDE)
+    module = CFrontend().parse(str(path), WIDE)
+    rejected = [r for r in module.rejected if r.name == name]
+    if refused is None:
+        assert not rejected and module.function(name) is not None
+    else:
+        assert len(rejected) == 1 and refused in rejected[0].message, rejected
