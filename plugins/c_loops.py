@@ -225,6 +225,9 @@ class LoopReader(EffectReader):
         """The counter of a `for` header, its step and its bound: the first variable the init
         sets that an increment steps and the condition bounds."""
         stepped = [_stepped(item) for item in items]
+        twice = next((n for n in stepped if n is not None and stepped.count(n) > 1), None)
+        if twice is not None:
+            raise self.unsupported(items[0], f"a `for` increment stepping {twice} twice")
         if len(sets) == 1 and len(items) == 1:
             step = self.increment(items[0], sets[0].name)
             return sets[0].name, step, self.bound(cond, sets[0].name, _up(step))

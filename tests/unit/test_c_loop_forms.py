@@ -127,6 +127,11 @@ int round_bits(int n) {
     return 100 * a + b;
 }
 int other_mask(int n) { return n & 6; }
+int stepped_twice(const int *x, int n) {
+    int i, s = 0;
+    for (i = 0; i < n; i++, i++) s += x[i];
+    return s;
+}
 """
 
 
@@ -241,6 +246,7 @@ def test_the_reading_runs_like_gcc_on_every_length(source: Path, tmp_path: Path,
     ("read_after_unsigned", "is read after a loop over it: its value after a loop is not "
      "modelled"),
     ("other_mask", "the operator &"),
+    ("stepped_twice", "a `for` increment stepping i twice"),
 ])
 def test_forms_that_are_not_read_are_refused_naming_them(source: Path, name: str,
                                                          words: str) -> None:
