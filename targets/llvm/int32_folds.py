@@ -17,22 +17,43 @@ from __future__ import annotations
 from typing import Any
 
 from tensflo.ir.tensir import App, Lambda, Term
+from tensflo.ir.tensir.opdef import OpDef
 from tensflo.ir.tensir.ops import MAPPERS
+from tensflo.ir.tensir.ops.families import BROADCAST, ELEMWISE
 
 from .int32_loops import first_iteration
 from .int32_terms import binary, elements, scalar, valid
 
 _STEPS = {"reduce_sum": "add", "reduce_max": "max"}
-_ELEMWISE = {"vec_elemwise_mul": "*", "vec_elemwise_add": "+", "vec_elemwise_sub": "-"}
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+_PAIRWISE: dict[OpDef, tuple[str, bool | None]] = {
+    **{op: (_SYMBOLS[k], None) for (k, rank), op in ELEMWISE.items() if rank == 1},
+    **{op: (_SYMBOLS[k], first) for (k, rank, first), op in BROADCAST.items() if rank == 1}}
+"""The vector ops of two operands, elementwise (None) or with a scalar (first or not): symbol."""
 
 
 def vector_element(z: Any, src: Any, v: Term, i: Any) -> tuple[Any, Any] | None:
     """(element `i` of the int vector term `v`, its length) for a parameter or its slice, an
-    element-wise op of two of them, or a map over them (None: not modelled)."""
-    if isinstance(v, App) and v.op.name in _ELEMWISE:
-        a, b = (elements(z, src, x, (i,)) if isinstance(x, Term) else None for x in v.args)
-        return None if a is None or b is None else \
-            (binary(z, _ELEMWISE[v.op.name], a[0], b[0]), a[1][0])
+    element-wise op of two of them or of one and a scalar (`+ - * /`), or a map over them (None:
+    not modelled)."""
+    if isinstance(v, App) and v.op in _PAIRWISE:
+        symbol, scalar_first = _PAIRWISE[v.op]
+        x, y = v.args
+        if not isinstance(x, Term) or not isinstance(y, Term):
+            return None
+        if scalar_first is None:
+            a, b = elements(z, src, x, (i,)), elements(z, src, y, (i,))
+            if a is None or b is None:
+                return None
+            value, length = binary(z, symbol, a[0], b[0]), a[1][0]
+        else:
+            e, k = (elements(z, src, y, (i,)), scalar(z, src, x, {})) if scalar_first else \
+                (elements(z, src, x, (i,)), scalar(z, src, y, {}))
+            if e is None or k is None:
+                return None
+            value = binary(z, symbol, k, e[0]) if scalar_first else binary(z, symbol, e[0], k)
+            length = e[1][0]
+        return None if value is None else (value, length)
     if isinstance(v, App) and v.op in frozenset(MAPPERS.values()) and v.type.rank == 1:
         *tensors, lam = v.args
         elems = [elements(z, src, x, (i,)) if isinstance(x, Term) else None for x in tensors]

@@ -137,19 +137,20 @@ def test_a_long_intermediate_is_not_proven_and_stays_exact(tmp_path):
                    "    std::vector<int> out(n);\n"
                    "    for (int i = 0; i < n; i++) {\n"
                    "        long t = a[i];\n"
-                   "        out[i] = t * s / 65536;\n"
+                   "        out[i] = t * s / 65536 > 100 ? 1 : 0;\n"
                    "    }\n"
                    "    return out;\n"
                    "}\n")
     fn = _lift(src, "scaled")
     proofs = prove_source(str(src), fn)
-    assert not any("*" in str(t) or "/" in str(t) for t in proofs.terms), proofs.terms
+    proven = {str(t) for t in proofs.terms}
+    assert not proven & {"e * s", "e * s / 65536", "e * s / 65536 > 100"}, proven
+    assert proven <= {"ite(e * s / 65536 > 100, 1, 0)"}  # 0 or 1: the `?:`'s int value
     ex = _kernel(fn, _int32(fn), proofs)
-    a = np.array([2**30, -2**30, I32_MAX, I32_MIN, 12345], dtype=np.int32)
-    case = [a, 1024, 5]
+    a = np.array([2**30, -2**30, I32_MAX, I32_MIN, 12345, 6463, 6464], dtype=np.int32)
+    case = [a, 1024, 7]  # a[i] * 1024 leaves int: the comparison needs all of the long product
     (want,) = _native(src, fn, [case])
-    assert ex(*case).tolist() == list(want) == [2**24, -2**24, (I32_MAX * 1024) // 65536,
-                                                -(2**31 * 1024 // 65536), 12345 * 1024 // 65536]
+    assert ex(*case).tolist() == list(want) == [1, 0, 1, 0, 1, 0, 1]
 
 
 def test_narrow_comparisons_division_and_maxima_are_exact_at_the_limits():

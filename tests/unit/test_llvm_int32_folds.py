@@ -115,3 +115,46 @@ def test_a_divided_sum_runs_on_i32_lanes_and_agrees_with_gxx_near_the_limits(tmp
     assert got == [int(w) for w in want]
     sums = [sum(v * v for v in c[0][:c[1]]) for c in cases]
     assert max(sums) > 2**31 - 2**22  # the test does reach the limit
+
+
+SUM_DIV = """#include <vector>
+
+int sum_div(const std::vector<int>& x, int n, int d) {
+    int s = 0;
+    int i = 0;
+    while (i < n) {
+        s += x[i] / d;
+        i++;
+    }
+    return s;
+}
+"""
+
+
+@needs_gxx
+def test_a_while_loop_sum_of_quotients_is_proven_and_agrees_with_gxx(tmp_path):
+    from tensflo.compiler.native import run_native
+
+    path = tmp_path / "sum_div.cc"
+    path.write_text(SUM_DIV)
+    fn = _lift(path, "sum_div")
+    proofs = prove_source(str(path), fn)
+    assert {str(t) for t in proofs.terms} == {"reduce_sum(vec_scalar_div(x[:n], d))"}, \
+        proofs.failures
+    (wrong,) = parse_module("def sum_div(x: vec[int], n: int, d: int) -> int = "
+                            "reduce_sum(vec_scalar_div(x[:n], d + 1))")
+    refused = prove_source(str(path), wrong)
+    assert not refused.terms
+    assert any("each iteration applies the fold's step" in f for f in refused.failures)
+    run = LlvmTarget().executable(fn, _dtypes(fn), int32=proofs)
+    rng = np.random.default_rng(6)
+    cases, got = [], []
+    for n, d in ((0, 1), (1, -1), (5, 1), (300, 3), (1000, -255), (77, 2**31 - 1)):
+        lim = min(2**31 - 1, (2**31 - 1) // max(n, 1) * abs(d))
+        x = rng.integers(lim // 2, lim + 1, max(n, 1)) * rng.choice([1, 1, 1, -1], max(n, 1))
+        x[0] = -lim  # never INT_MIN / -1
+        cases.append([x.tolist(), n, d])
+        got.append(int(run.fetch(run.run(run.prepare([x.astype(np.int32), n, d])))))
+    want = run_native(str(path), "sum_div", ["vec[int]", "int", "int"], "int", cases)
+    assert got == [int(w) for w in want]
+    assert max(abs(sum(int(v / c[2]) for v in c[0][:c[1]])) for c in cases) > 2**30  # near
