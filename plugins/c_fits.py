@@ -10,12 +10,18 @@ A function body is run once symbolically (z3 terms; `Run`) in C's meaning of its
   the statements after it (they run under the negated condition);
 - a loop is entered in any state that agrees with the one before it except for the variables the
   loop assigns (fresh values in their types' ranges: an invariant every iteration keeps), its
-  body runs under its condition, and after it those variables are fresh again;
+  body runs under its condition, and after it those variables are fresh again; a `for` loop of a
+  few constant trips whose body neither changes its counter nor leaves early is unrolled instead
+  (`c_constant_trips`);
+- only the function's own variables are followed (globals and members, which a call may change,
+  are unknown values; so is a variable whose address is taken or that a reference may bind);
 - floats are real numbers with a class (finite, +inf, -inf, NaN): `fmin`/`fmax` and comparisons
   follow C's rules for the classes, any other float arithmetic is an unknown float.
 
-At each conversion into a type narrower than `int`, into an unsigned type or from an unsigned
-type to a signed one, and at each unsigned `+ - *`, `++`, `--` and compound assignment, the run
+At each conversion between integer types where the source type has values the target has not
+(into a type narrower than `int`, into an unsigned type, from an unsigned type to a signed one,
+`long` to `int`), from a float to an integer type, and at each unsigned `+ - *`, `++`, `--` and
+compound assignment, the run
 records the claim that the exact value lies in the target type's range under the path condition
 (a float converted to an integer type: finite and inside the range after truncation). `proven`
 asks z3 for each claim (unsat of its negation, with a time limit); an unknown or refuted claim is
@@ -24,6 +30,7 @@ a lambda has no proofs (its control flow is not modelled).
 """
 from __future__ import annotations
 
+import threading
 import weakref
 from typing import Any
 
@@ -34,6 +41,7 @@ _SCOPES = ("NAMESPACE", "CLASS_DECL", "STRUCT_DECL", "CLASS_TEMPLATE", "LINKAGE_
            "UNEXPOSED_DECL")
 
 
+_LOCK = threading.Lock()
 _RUNS: weakref.WeakKeyDictionary[Any, dict[tuple[int, int], Run]] = weakref.WeakKeyDictionary()
 _FUNCTIONS_OF: weakref.WeakKeyDictionary[Any, dict[str, list[Any]]] = \
     weakref.WeakKeyDictionary()
@@ -81,8 +89,9 @@ def run_for(c: Any) -> Run | None:
 def proven(c: Any) -> bool:
     """Whether the conversion or unsigned operation at cursor `c` provably keeps its exact value
     on every path reaching it."""
-    try:
-        run = run_for(c)
-    except Exception:  # noqa: BLE001 - a construct the run does not model: no proof
-        return False
-    return run is not None and run.proven(cursor_key(c))
+    with _LOCK:  # a z3 context is used by one thread at a time
+        try:
+            run = run_for(c)
+            return run is not None and run.proven(cursor_key(c))
+        except Exception:  # noqa: BLE001 - a construct the run does not model: no proof
+            return False
