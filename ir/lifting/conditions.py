@@ -62,8 +62,10 @@ class Conditions:
     def branches(self, ctx: Context) -> Term:
         """The conditions of the branches enclosing code in `ctx` (`if c`, `x if c else y`, the
         right side of `and`/`or`) that mention no loop variable: a read there happens only where
-        they hold. Leaving out one over loop variables only makes a precondition stronger."""
-        return conj(tuple(a for a in ctx.assume if not free_vars(a) & self.loop_vars))
+        they hold. Leaving out one over loop variables (or an internal variable, an infinite seed)
+        only makes a precondition stronger."""
+        return conj(tuple(a for a in ctx.assume if not free_vars(a) & self.loop_vars
+                          and all(v.name.isidentifier() for v in free_vars(a))))
 
     def where_runs(self, ctx: Context) -> Term:
         """Where code in `ctx` runs: its enclosing loops run and its branches are taken."""
