@@ -78,6 +78,8 @@ class LoopReader(EffectReader):
     types: dict[str, TensorType]
     reused_counters: dict[str, Loc]
     """Counters declared before their loop (C89 style), with the first such loop."""
+    loop_depth: int = 0
+    """How many loops enclose the statement being read."""
 
     if TYPE_CHECKING:
         def loc(self, c: Any) -> Loc: ...
@@ -122,7 +124,7 @@ class LoopReader(EffectReader):
         meets = bool(_names(stop) & stepped)
         if meets:
             stop = self.meeting(cond, name, start, step, stop, starts, extra)
-        stmts = self.block(body) + extra
+        stmts = self.loop_body(body) + extra
         if meets and (_names(stop) | _names(start)) & set(L.assigned_vars(tuple(stmts))):
             raise self.unsupported(cond, f"a loop test `{_spelled(cond)}` whose ends the body "
                                          "changes")
@@ -145,12 +147,12 @@ class LoopReader(EffectReader):
         a variable, as a loop over its iterations, and its second induction variables read as
         functions of the counter (`c_induction`). `final`: the counter outlives the loop (it
         was declared before it), so C's value after the loop, `start + step * trips`, is
-        assigned after it, when the loop cannot `break` and its bounds read nothing the body
-        changes."""
+        assigned after it, when the loop is not inside another loop (whose state it would
+        join), cannot `break` and its bounds read nothing the body changes."""
         loc = self.loc(c)
         written = set(L.assigned_vars(stmts))
         last: list[L.Stmt] = []
-        if final and not any(isinstance(x, L.Break) for x in L.walk_stmts(stmts)) \
+        if final and not self.loop_depth and not any(isinstance(x, L.Break) for x in L.walk_stmts(stmts)) \
                 and not (_names(start) | _names(stop)) & (written | {name}):
             last = [L.Assign(L.Name(name, loc), final_value(start, stop, step, loc), loc)]
         pre: list[L.Stmt] = []
@@ -160,6 +162,14 @@ class LoopReader(EffectReader):
         start, stop, inner, step = unit_step(name, start, stop, step, stmts, loc)
         inner, after = rewrite_induction(name, start, stop, step, inner, self.types, loc)
         return [*pre, L.For(name, start, stop, inner, step, loc), *after, *last]
+
+    def loop_body(self, body: Any) -> list[L.Stmt]:
+        """The statements of a loop's body (`loop_depth` counts the loops around them)."""
+        self.loop_depth += 1
+        try:
+            return self.block(body)
+        finally:
+            self.loop_depth -= 1
 
     def entry_value(self, name: str, loc: Loc) -> tuple[L.Stmt, L.Name]:
         """A reserved local `__v_fromK` holding `v` before its loop, the loop's start (so the
@@ -183,7 +193,7 @@ class LoopReader(EffectReader):
         self.reused_counters.setdefault(name, loc)
         step = self.increment(inc, name)
         stop = self.bound(cond, name, _up(step))
-        stmts = self.block(body)
+        stmts = self.loop_body(body)
         if name in L.assigned_vars(tuple(stmts)):
             raise self.unsupported(body, f"the loop body assigns its counter {name}")
         decl, start = self.entry_value(name, loc)
@@ -279,7 +289,7 @@ class LoopReader(EffectReader):
         start = _plus(self.expr(sets[0].value), -1)
         if name in _names(start):
             raise self.unsupported(sets[0].value, f"a loop counter {name} started from itself")
-        stmts = self.block(body)
+        stmts = self.loop_body(body)
         if name in L.assigned_vars(tuple(stmts)):
             raise self.unsupported(body, f"the loop body assigns its counter {name}")
         loop = self.counted(c, name, start, L.Const(-1, self.loc(cond)), -1, tuple(stmts),
@@ -296,7 +306,7 @@ class LoopReader(EffectReader):
         self.refuse_nonzero_test(cond, form)
         loc, name = self.loc(c), form.name
         self.reused_counters.setdefault(name, loc)
-        stmts = self.block(body)
+        stmts = self.loop_body(body)
         if name in L.assigned_vars(tuple(stmts)):
             raise self.unsupported(body, f"the loop body assigns its counter {name}")
         decl, top = self.entry_value(name, loc)
@@ -363,7 +373,13 @@ class LoopReader(EffectReader):
         if form is None or form.cursor.referenced is None \
                 or form.cursor.referenced.kind.name != "VAR_DECL" \
                 or c.kind.name == "WHILE_STMT" and self.types.get(form.name) != INT:
-            return super().sequenced(c)
+            if c.kind.name not in ("WHILE_STMT", "DO_STMT"):
+                return super().sequenced(c)
+            self.loop_depth += 1
+            try:
+                return super().sequenced(c)
+            finally:
+                self.loop_depth -= 1
         kids = list(c.get_children())
         if c.kind.name == "FOR_STMT":
             check_statement(kids[0], self.unsupported, self.nonneg)

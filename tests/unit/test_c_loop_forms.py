@@ -127,6 +127,11 @@ int round_bits(int n) {
     return 100 * a + b;
 }
 int other_mask(int n) { return n & 6; }
+int nested_after(const int *x, int n) {
+    int i, j, s = 0;
+    for (i = 0; i < n; i++) { for (j = 0; j < i; j++) s += x[j]; s += j; }
+    return s;
+}
 int stepped_twice(const int *x, int n) {
     int i, s = 0;
     for (i = 0; i < n; i++, i++) s += x[i];
@@ -247,6 +252,7 @@ def test_the_reading_runs_like_gcc_on_every_length(source: Path, tmp_path: Path,
      "modelled"),
     ("other_mask", "the operator &"),
     ("stepped_twice", "a `for` increment stepping i twice"),
+    ("nested_after", "the loop counter j, declared before its loop"),
 ])
 def test_forms_that_are_not_read_are_refused_naming_them(source: Path, name: str,
                                                          words: str) -> None:
