@@ -352,7 +352,8 @@ def test_unsigned_scalars_and_the_abort_outside_the_domain(tmp_path: Path) -> No
     assert "n >= 2^63 is not handled" in big.stderr
 
 
-def test_an_op_the_llvm_target_cannot_render_is_refused(tmp_path: Path) -> None:
+def test_a_running_sum_compiles_to_a_dropin(tmp_path: Path) -> None:
+    """A scan (once refused by the llvm target) is written as an object file."""
     src = tmp_path / "k.c"
     src.write_text("void prefix(int n, const int *x, int *y) {\n    int s = 0;\n"
                    "    for (int i = 0; i < n; i++) { s += x[i]; y[i] = s; }\n}\n")
@@ -361,8 +362,7 @@ def test_an_op_the_llvm_target_cannot_render_is_refused(tmp_path: Path) -> None:
                            "-o", str(tmp_path / "k.o"), "-q"], capture_output=True, text=True)
     if done.returncode == 1:
         pytest.skip("the running sum is not lifted (nothing to lower)")
-    assert done.returncode == 2 and "cannot render op" in done.stderr, done.stderr
-    assert "Traceback" not in done.stderr and not (tmp_path / "k.o").exists()
+    assert done.returncode == 0 and (tmp_path / "k.o").exists(), done.stderr
 
 
 def test_float_kernels_compute_in_single_precision(tmp_path: Path) -> None:
