@@ -77,7 +77,7 @@ def _strided(z: Any, src: Any, t: App, idx: tuple[Any, ...]) -> tuple[Any, tuple
     """`stride(x, start, step, count)`: element `i` is `x[start + step * i]`, `max(count, 0)` of
     them."""
     base, *rest = t.args
-    bounds = [scalar(z, src, a, {}) if isinstance(a, Term) else None for a in rest]
+    bounds: list[Any] = [scalar(z, src, a, {}) if isinstance(a, Term) else None for a in rest]
     if not isinstance(base, Term) or None in bounds:
         return None
     start, step, count = bounds
