@@ -15,8 +15,11 @@ A local pointer declared with its value into a pointer parameter and never chang
 (`const float *row = a + r * cols;`, `float *o = &out[k];`, also into another such local) is read
 as a view of that parameter: its declaration becomes an int local holding the offset (taken when
 the declaration runs, as C takes the pointer's value), and `row[c]` / `*row` read `a[offset + c]`.
-A local pointer declared without a value, or one changed, compared or passed to a helper, is
-refused as before.
+Moving such a pointer or a pointer parameter by an int (`p++`, `--p`, `p += k`, `p = p + k`, as
+a statement) assigns its offset (a parameter stepped anywhere in the body starts at offset 0),
+so a pointer walked beside the counter is a second induction variable. A local pointer declared
+without a value, pointed into another array, moved inside an expression (`*p++`), compared or
+passed to a helper, is refused.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import TensorType
+from tensflo.plugins.clang_eval import operator
 
 POINTER_KINDS = ("POINTER", "INCOMPLETEARRAY", "CONSTANTARRAY", "VARIABLEARRAY", "DECAYEDPOINTER")
 """libclang type kinds of a pointer parameter (array parameters are pointers in C)."""
@@ -98,6 +102,52 @@ class PointerReader:
         self.types[name] = TensorType("int", 0)
         self.views[d.spelling] = (param, name)
         return L.Decl(name, TensorType("int", 0), offset, loc)
+
+    def stepped_parameters(self, body: Any) -> list[L.Stmt]:
+        """Pointer parameters the body steps (`x++`, `x += k`, `x = x + k`) become views of
+        themselves at an offset from 0, declared first."""
+        K = type(body.kind)
+        stepped: list[str] = []
+        for c in body.walk_preorder():
+            if c.kind not in (K.UNARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.BINARY_OPERATOR):
+                continue
+            kids = [self.strip(k) for k in c.get_children()]
+            if not kids or kids[0].kind != K.DECL_REF_EXPR or kids[0].spelling not in self.pointers:
+                continue
+            if operator(c) in ("++", "--", "+=", "-=", "=") and kids[0].spelling not in stepped:
+                stepped.append(kids[0].spelling)
+        out: list[L.Stmt] = []
+        for p in stepped:
+            name = f"{p}_offset"
+            while name in self.types or name in self.pointers:
+                name += "_"
+            self.types[name] = TensorType("int", 0)
+            self.views[p] = (p, name)
+            out.append(L.Decl(name, TensorType("int", 0), L.Const(0, self.loc(body)), self.loc(body)))
+        return out
+
+    def pointer_step(self, c: Any, kids: list[Any]) -> list[L.Stmt] | None:
+        """A statement moving a view (`p++`, `--p`, `p += k`, `p -= k`, `p = q + k` with `q` into
+        the same array) as an assignment of its offset; None for any other statement."""
+        K = type(c.kind)
+        if c.kind not in (K.UNARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.BINARY_OPERATOR) \
+                or not kids or kids[0].kind != K.DECL_REF_EXPR or kids[0].spelling not in self.views:
+            return None
+        loc = self.loc(c)
+        op = operator(c)
+        param, at = self.views[kids[0].spelling]
+        offset = L.Name(at, loc)
+        if op in ("++", "--"):
+            return [L.Assign(offset, L.Binary(op[0], offset, L.Const(1, loc), loc), loc)]
+        if op in ("+=", "-=") and len(kids) == 2 and not is_pointer(kids[1].type):
+            return [L.Assign(offset, L.Binary(op[0], offset, self.expr(kids[1]), loc), loc)]
+        if op == "=" and len(kids) == 2:
+            target, value = self.pointer_offset(kids[1], kids[0].spelling)
+            if target != param:
+                raise self.unsupported(c, f"pointing {kids[0].spelling} into {target} (it points "
+                                          f"into {param})")
+            return [L.Assign(offset, value, loc)]
+        return None
 
     def pointer_offset(self, c: Any, local: str) -> tuple[str, L.Expr]:
         """The pointer parameter `c` points into and the offset from its start."""

@@ -246,7 +246,7 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
         last = list(body.get_children())[-1:]
         if last and last[0].kind == ci.CursorKind.RETURN_STMT and not list(last[0].get_children()):
             self.final_return = self.loc(last[0])
-        stmts = self.block(body)
+        stmts = self.stepped_parameters(body) + self.block(body)
         try:
             check_reused_counters(tuple(stmts), self.reused_counters)
         except LoopIRError as e:
@@ -367,6 +367,9 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
         c = self.strip(c)
         loc = self.loc(c)
         kids = [self.strip(k) for k in c.get_children()]
+        stepped = self.pointer_step(c, kids)
+        if stepped is not None:
+            return stepped
         if c.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR):
             self.refuse_pointer_operands(c, kids, _binary_op(c) if c.kind == K.BINARY_OPERATOR
                                          else "")

@@ -48,6 +48,25 @@ void rest_sums(const long *w, int rows, int cols, long *restrict out)
     }
 }
 
+float walked_sum(const float *x, int n)
+{
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) {
+        s += *x;
+        x++;
+    }
+    return s;
+}
+
+void walked_axpy(int n, float a, const float *x, int incx, float *y, int incy)
+{
+    for (int i = 0; i < n; i++) {
+        *y += a * *x;
+        x += incx;
+        y += incy;
+    }
+}
+
 void affine_by_count(long *y, int n)
 {
     for (int i = 0; i < n; i++)
@@ -78,7 +97,8 @@ def src(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def proven(src: Path) -> dict[str, tensflo.compiler.pipeline.CompileResult]:
-    names = ("window_total", "lead_gemv", "rest_sums", "affine_by_count")
+    names = ("window_total", "lead_gemv", "rest_sums", "affine_by_count", "walked_sum",
+             "walked_axpy")
     return {r.function: r for r in tensflo.compile_all(str(src), list(names), synth="none",
                                                        timeout=30, verifier="portfolio")}
 
@@ -111,8 +131,23 @@ def test_views_of_views_and_writes_through_them() -> None:
     assert after[0] == [0, 7, 5, 0]
 
 
+def test_a_moved_pointer_assigns_its_offset() -> None:
+    m = read("int f(const int *x, int k) { const int *p = x + 1; p += k; --p; x++; p = p + 2;"
+             " return *p + x[0]; }")
+    fn = m.function("f")
+    assert fn is not None, m.rejected
+    assert fn.body[0] == L.Decl("x_offset", fn.body[0].type, L.Const(0))
+    result, _ = Interpreter(m).run_in_place(fn, [[10, 11, 12, 13, 14, 15], 2])
+    assert result == 14 + 11  # p at 1 + 2 - 1 + 2, x at 1
+
+
 @pytest.mark.parametrize("body, message", [
-    ("int f(const int *x) { const int *p = x + 1; p++; return p[0]; }", "pointer arithmetic"),
+    ("int f(const int *x, const int *y) { const int *p = x; p = y + 1; return p[0]; }",
+     "pointing p into y (it points into x)"),
+    ("int f(const int *x, int n) { int s = 0; for (int i = 0; i < n; i++) s += *x++; return s; }",
+     "pointer arithmetic (`*` of 'x ++')"),
+    ("int f(const int *x, const int *y) { const int *p = x + 1; p = y; return p[0]; }",
+     "pointing p into y"),
     ("int f(const int *x) { const int *p; return 0; }", "the local pointer p without a value"),
     ("int f(const int *x, const int *y, int c) { const int *p = c ? x : y; return p[0]; }",
      "the local pointer p = "),
@@ -137,6 +172,8 @@ def test_other_local_pointers_are_refused_naming_them(body: str, message: str) -
     ("lead_gemv", "col_slice(reshape_rows(a, "),
     ("rest_sums", "matrix_row_sum(col_slice(reshape_rows(w, "),
     ("affine_by_count", "vec_scalar_mul(y[:n], len(y[:n]))"),
+    ("walked_sum", "reduce_sum(x[:n])"),
+    ("walked_axpy", "stride(x, 0, incx, n)"),
 ])
 def test_views_and_strided_rows_are_proven(proven, name: str, tensir: str) -> None:
     r = proven[name]
@@ -150,7 +187,8 @@ def test_a_leading_dimension_requires_the_rows_to_fit_in_it(proven) -> None:
     assert "k <= lda" in shown and "* lda <= len(a)" in shown
 
 
-@pytest.mark.parametrize("name", ["window_total", "lead_gemv", "rest_sums", "affine_by_count"])
+@pytest.mark.parametrize("name", ["window_total", "lead_gemv", "rest_sums", "affine_by_count",
+                                  "walked_sum", "walked_axpy"])
 def test_generated_code_agrees_with_gcc_on_random_inputs(src: Path, proven, name: str) -> None:
     with load_registry() as registry:
         report = check_compiled(str(src), proven[name], registry, count=60, seed=3)

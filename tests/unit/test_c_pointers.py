@@ -98,10 +98,10 @@ def test_pointer_and_array_parameters_are_vectors_and_void_has_no_result() -> No
 
 
 @pytest.mark.parametrize("body, message", [
-    ("void f(float *x, int n) { x++; }", "pointer arithmetic ('x ++')"),
+    ("float f(const float *x) { return *(x++); }", "pointer arithmetic"),
     ("float f(const float *x, int n) { return *(x + n); }", "pointer arithmetic"),
     ("int f(const int *x, const int *y) { return x < y; }", "pointer comparison ('x < y')"),
-    ("void f(int *x, int *y) { x = y; }", "assigning a pointer"),
+    ("void f(int *x, int *y) { x = y; }", "pointing x into y"),
     ("int f(const int *x) { if (x) return 1; return 0; }", "the pointer x used as a value"),
     ("void f(float *x, float *y, int n) { for (int i = 0; i < n; i++) { if (x[i] < 0) return; y[i] = 1; } }",
      "an early `return;` inside a loop of a void function"),
