@@ -237,3 +237,30 @@ def test_prefix_sum_agrees_with_gxx() -> None:
     want = run_native(str(PREFIX_SUM), fn.name, [str(p.type) for p in fn.params],
                       str(fn.result), cases)
     assert got == [list(w) for w in want for _ in (1, 2)]
+
+
+@pytest.mark.parametrize("name", ["trapped_rain_water", "max_circular_subarray",
+                                  "summed_area_table", "moving_average"])
+def test_lifted_python_kernels_with_scans_agree_with_cpython(name: str) -> None:
+    """Real kernels whose lifted programs read scans off the row path (folds, strides, stride
+    updates, scans of scans, matrices): materialized, against the source on drawn inputs."""
+    from tensflo.compiler.pipeline import Options, compile_function, read_module
+    from tensflo.ir.lifting import draw_cases, same
+    from tensflo.ir.lifting.float_inputs import scale_of
+    from tensflo.plugins.manager import load_registry
+
+    path = ROOT / "benchmarks" / "kernels" / "python_real" / f"{name}.py"
+    with load_registry() as registry:
+        module = read_module(str(path), registry)
+        result = compile_function(module, name, registry, Options(target=None))
+    assert result.lifted and result.program is not None, result.diagnostics
+    assert "scan_" in str(result.program)
+    fn = module.function(name)
+    program = Function(name, result.params, result.program)
+    run = LlvmTarget().executable(program, {})
+    cases = draw_cases(fn, module, result.precondition, 20, seed=9)
+    assert len(cases) >= 10
+    for case in cases:
+        got = run.fetch(run.run(run.prepare([case.arrays[p.name] for p in program.params])))
+        assert same(case.expected, got, scale_of(case.arrays, case.expected)), \
+            f"{name}{case.args}: source {case.expected}, llvm {got}"
