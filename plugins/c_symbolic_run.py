@@ -106,8 +106,8 @@ class Run:
         for k in fn.walk_preorder():
             if k.kind.name == "UNARY_OPERATOR" and operator(k) == "&":
                 self.untracked |= _names(k)
-            if k.kind.name == "VAR_DECL" and (k.storage_class.name == "STATIC"
-                                              or kind(k.type) not in (*TYPE_RANGES, *FLOATS)):
+            if k.kind.name in ("VAR_DECL", "PARM_DECL") and (
+                    k.storage_class.name == "STATIC" or kind(k.type) not in (*TYPE_RANGES, *FLOATS)):
                 self.untracked.add(decl_key(k))
             if k.kind.name == "VAR_DECL" and kind(k.type) in ("LVALUEREFERENCE",
                                                                 "RVALUEREFERENCE"):
