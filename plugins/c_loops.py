@@ -13,10 +13,16 @@ A loop stepping by a constant other than 1 or -1 is read as a loop over its iter
 second induction variable stepped once per iteration beside the counter (`ix += incx`) as a
 function of the counter (`c_induction`).
 
-A counter declared before its loop is sound to read as the loop's own only when its value after
-a loop is never read: every read of it must be inside a loop that counts with it (which sets it
-first), or after a loop over it that may `break` (a search: the lifter models where it stops).
-`check_reused_counters` refuses the function otherwise, naming the read.
+C89 forms (`c_loop_forms`, docs/c_shapes.md): two variables set and stepped in one header
+(`for (i = 0, j = n - 1; i < n; i++, j--)`, also `i < j` meeting), a step by a loop-invariant
+variable under the precondition that it is at least 1, count-down tests (`while (i-- > 0)`,
+`for (size_t i = n; i-- > 0;)`), a loop continuing a counter (`for (; i < n; i++)`) and the
+masks of unrolled loops (`n4 = n & ~3`).
+
+A counter declared before its loop gets C's value after it where `counted` can state it (a loop
+no other loop encloses, without `break`, whose bounds the body does not change). Elsewhere its
+value after the loop is not modelled: `check_reused_counters` refuses a read of it there, but
+after a loop over it that may `break` (a search: the lifter models where it stops).
 """
 
 from __future__ import annotations
@@ -112,7 +118,8 @@ class LoopReader(EffectReader):
         items = comma_items(inc)
         name, step, stop = self.counter(sets, cond, items)
         start = starts[name]
-        if not sets[0].declared:
+        declared = sets[names.index(name)].declared
+        if not declared:
             self.reused_counters.setdefault(name, self.loc(c))
         others = [s for s in sets if s.name != name]
         extra = [st for item in items if _stepped(item) != name for st in self.sequenced(item)]
@@ -135,7 +142,7 @@ class LoopReader(EffectReader):
                   else L.Assign(L.Name(s.name, self.loc(s.cursor)), starts[s.name],
                                 self.loc(s.cursor)) for s in others]
         loop = self.counted(c, name, start, stop, step, tuple(stmts),
-                            final=not sets[[x.name for x in sets].index(name)].declared)
+                            final=not declared)
         for n, t in outer.items():
             if t is None:
                 del self.types[n]
