@@ -17,9 +17,11 @@ as a view of that parameter: its declaration becomes an int local holding the of
 the declaration runs, as C takes the pointer's value), and `row[c]` / `*row` read `a[offset + c]`.
 Moving such a pointer or a pointer parameter by an int (`p++`, `--p`, `p += k`, `p = p + k`, as
 a statement) assigns its offset (a parameter stepped anywhere in the body starts at offset 0),
-so a pointer walked beside the counter is a second induction variable. A local pointer declared
-without a value, pointed into another array, moved inside an expression (`*p++`), compared or
-passed to a helper, is refused.
+so a pointer walked beside the counter is a second induction variable; `*p++` and `*++p` read
+the element and move the pointer after or before the statement (`c_exprs`' effects, with their
+checks of C's order). A local pointer declared without a value, pointed into another array,
+moved inside another expression (`*(p + 1)`, `f(p++)`), compared or passed to a helper, is
+refused.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import TensorType
+from tensflo.plugins.c_exprs import Effect
 from tensflo.plugins.clang_eval import operator
 
 POINTER_KINDS = ("POINTER", "INCOMPLETEARRAY", "CONSTANTARRAY", "VARIABLEARRAY", "DECAYEDPOINTER")
@@ -58,6 +61,7 @@ class PointerReader:
     """The local pointers in scope into a pointer parameter: name -> (parameter, the int local
     holding the offset)."""
     types: dict[str, TensorType]
+    effects: list[Effect] | None
 
     if TYPE_CHECKING:
         def loc(self, c: Any) -> Loc: ...
@@ -202,7 +206,20 @@ class PointerReader:
         return L.Index(self.pointer_name(base, "indexing"), self.expr(index), self.loc(c))
 
     def dereference(self, c: Any, operand: Any) -> L.Index:
-        """`*p`: `p[0]`."""
+        """`*p`: `p[0]`; `*p++`, `*++p` (also `--`) of a view read it at its offset and move it
+        after or before the statement, as C does."""
+        moved = self.strip(operand)
+        if moved.kind == type(moved.kind).UNARY_OPERATOR and operator(moved) in ("++", "--"):
+            inner = list(moved.get_children())
+            view = self.view(inner[0]) if len(inner) == 1 else None
+            if view is not None and self.effects is not None:
+                loc = self.loc(moved)
+                prefix = [t.spelling for t in moved.get_tokens()][:1] == [operator(moved)]
+                step = L.Assign(view[1], L.Binary(operator(moved)[0], view[1], L.Const(1, loc),
+                                                  loc), loc)
+                name = self.strip(inner[0]).spelling
+                self.effects.append(Effect(step, not prefix, name, moved))
+                return L.Index(view[0], view[1], self.loc(c))
         view = self.view(operand)
         if view is not None:
             return L.Index(view[0], view[1], self.loc(c))

@@ -67,6 +67,12 @@ void walked_axpy(int n, float a, const float *x, int incx, float *y, int incy)
     }
 }
 
+void walked_copy(int n, float a, const float *src, float *restrict dst)
+{
+    for (int i = 0; i < n; i++)
+        *dst++ = a * *src++;
+}
+
 void affine_by_count(long *y, int n)
 {
     for (int i = 0; i < n; i++)
@@ -98,7 +104,7 @@ def src(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def proven(src: Path) -> dict[str, tensflo.compiler.pipeline.CompileResult]:
     names = ("window_total", "lead_gemv", "rest_sums", "affine_by_count", "walked_sum",
-             "walked_axpy")
+             "walked_axpy", "walked_copy")
     return {r.function: r for r in tensflo.compile_all(str(src), list(names), synth="none",
                                                        timeout=30, verifier="portfolio")}
 
@@ -141,11 +147,21 @@ def test_a_moved_pointer_assigns_its_offset() -> None:
     assert result == 14 + 11  # p at 1 + 2 - 1 + 2, x at 1
 
 
+def test_a_pointer_moved_inside_a_dereference_moves_around_its_statement() -> None:
+    m = read("int f(int *y, const int *x) { *y++ = *x++; *++y = *x++ * 10; *y++ = *++x; return 0; }")
+    fn = m.function("f")
+    assert fn is not None, m.rejected
+    _, after = Interpreter(m).run_in_place(fn, [[0] * 5, [1, 2, 3, 4]])
+    assert after[0] == [1, 0, 4, 0, 0]  # as gcc runs it
+
+
 @pytest.mark.parametrize("body, message", [
     ("int f(const int *x, const int *y) { const int *p = x; p = y + 1; return p[0]; }",
      "pointing p into y (it points into x)"),
-    ("int f(const int *x, int n) { int s = 0; for (int i = 0; i < n; i++) s += *x++; return s; }",
-     "pointer arithmetic (`*` of 'x ++')"),
+    ("int f(int *x, int n) { for (int i = 0; i < n; i++) *x++ = *x + 1; return 0; }",
+     "`x ++` changes x, which the same statement also uses"),
+    ("int f(const int *x, int n) { int s = 0; for (int i = 0; i < n; i++) s += *(x++ + 1);"
+     " return s; }", "pointer arithmetic"),
     ("int f(const int *x, const int *y) { const int *p = x + 1; p = y; return p[0]; }",
      "pointing p into y"),
     ("int f(const int *x) { const int *p; return 0; }", "the local pointer p without a value"),
@@ -174,6 +190,7 @@ def test_other_local_pointers_are_refused_naming_them(body: str, message: str) -
     ("affine_by_count", "vec_scalar_mul(y[:n], len(y[:n]))"),
     ("walked_sum", "reduce_sum(x[:n])"),
     ("walked_axpy", "stride(x, 0, incx, n)"),
+    ("walked_copy", "vec_scalar_mul(src[:n], a)"),
 ])
 def test_views_and_strided_rows_are_proven(proven, name: str, tensir: str) -> None:
     r = proven[name]
@@ -188,7 +205,7 @@ def test_a_leading_dimension_requires_the_rows_to_fit_in_it(proven) -> None:
 
 
 @pytest.mark.parametrize("name", ["window_total", "lead_gemv", "rest_sums", "affine_by_count",
-                                  "walked_sum", "walked_axpy"])
+                                  "walked_sum", "walked_axpy", "walked_copy"])
 def test_generated_code_agrees_with_gcc_on_random_inputs(src: Path, proven, name: str) -> None:
     with load_registry() as registry:
         report = check_compiled(str(src), proven[name], registry, count=60, seed=3)

@@ -98,7 +98,7 @@ def test_pointer_and_array_parameters_are_vectors_and_void_has_no_result() -> No
 
 
 @pytest.mark.parametrize("body, message", [
-    ("float f(const float *x) { return *(x++); }", "pointer arithmetic"),
+    ("float f(const float *x) { return *(x + 1); }", "pointer arithmetic"),
     ("float f(const float *x, int n) { return *(x + n); }", "pointer arithmetic"),
     ("int f(const int *x, const int *y) { return x < y; }", "pointer comparison ('x < y')"),
     ("void f(int *x, int *y) { x = y; }", "pointing x into y"),
