@@ -183,6 +183,22 @@ def test_other_local_pointers_are_refused_naming_them(body: str, message: str) -
 
 
 # -- lifting -------------------------------------------------------------------------------------
+def test_the_reads_of_strided_rows_and_of_columns_are_the_preconditions() -> None:
+    from tensflo.ir.lifting.flat2d import FlatRowsRead
+    from tensflo.ir.loop.nodes import NOWHERE
+    from tensflo.ir.tensir import INT, Var, lit, rewrite, vec
+
+    w, ld, c, k, m, lo, hi = (Var(n, vec("int") if n == "w" else INT)
+                              for n in ("w", "ld", "c", "k", "m", "lo", "hi"))
+    rows = FlatRowsRead(w, ld, NOWHERE, c, k).in_range(lit(0), m)
+    assert rewrite.show(rows) == ("(m <= 0 or 0 <= ld and m * ld <= len(w)) and "
+                                  "(k <= 0 or 0 <= c and c + k <= ld)")
+    columns = FlatRowsRead(w, ld, NOWHERE, c, k, down=True).in_range(lo, hi)
+    assert rewrite.show(columns) == ("hi <= lo or 0 <= ld and k * ld <= len(w) and "
+                                     "(0 <= c + lo and c + hi <= ld)")
+    assert FlatRowsRead(w, lit(1), NOWHERE, lit(0), lit(8)).columns_fit() == lit(False)
+
+
 @pytest.mark.parametrize("name, tensir", [
     ("window_total", "reduce_sum(take(tail(x, k), n))"),
     ("lead_gemv", "col_slice(reshape_rows(a, "),
