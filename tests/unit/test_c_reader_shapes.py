@@ -289,7 +289,6 @@ def test_a_strided_read_states_both_ends_as_its_precondition(source: Path) -> No
     ("mixed_compare", "the signed value `x [ i ]` converted to size_t (a negative value would "
      "wrap)"),
     ("narrow_local", "initializing v, a unsigned char, with `x [ i ]`, which may not fit"),
-    ("dot4", "the operator & (also refused: "),
     ("inc8", "`v + 1` converted to uint8_t, whose value may not fit"),
     ("via_helper", "`x [ i ]` converted to uint8_t, whose value may not fit"),
 ])
