@@ -11,15 +11,16 @@ Pointer parameters are only read as vectors: C cannot observe their length, so t
 the extent of a written one (`ir.loop.outputs`) and states the lengths and the non-overlap of the
 arrays as preconditions.
 
-A local pointer declared with its value into a pointer parameter and never changed after
-(`const float *row = a + r * cols;`, `float *o = &out[k];`, also into another such local) is read
-as a view of that parameter: its declaration becomes an int local holding the offset (taken when
+A local pointer declared with its value into a pointer parameter (`const float *row = a + r *
+cols;`, `float *o = &out[k];`, also into another such local), or declared without one and given
+one by an assignment earlier in the block that uses it or in an enclosing block, is read as a
+view of that parameter: its declaration becomes an int local holding the offset (taken when
 the declaration runs, as C takes the pointer's value), and `row[c]` / `*row` read `a[offset + c]`.
 Moving such a pointer or a pointer parameter by an int (`p++`, `--p`, `p += k`, `p = p + k`, as
 a statement) assigns its offset (a parameter stepped anywhere in the body starts at offset 0),
 so a pointer walked beside the counter is a second induction variable; `*p++` and `*++p` read
 the element and move the pointer after or before the statement (`c_exprs`' effects, with their
-checks of C's order). A local pointer declared without a value, pointed into another array,
+checks of C's order). A local pointer used before it has a value, pointed into another array,
 moved inside another expression (`*(p + 1)`, `f(p++)`), compared or passed to a helper, is
 refused.
 """
@@ -96,15 +97,12 @@ class PointerReader:
         loc = self.loc(d)
         if d.spelling in self.types or d.spelling in self.views or d.spelling in self.pointers:
             raise self.unsupported(d, f"redeclaring {d.spelling} (shadowing)")
-        if not inits:
-            raise self.unsupported(d, f"the local pointer {d.spelling} without a value (only "
-                                      "`T *p = q + k;` into a pointer parameter q is read)")
-        param, offset = self.pointer_offset(inits[-1], d.spelling)
+        param, offset = self.pointer_offset(inits[-1], d.spelling) if inits else ("", None)
         name = f"{d.spelling}_offset"
         while name in self.types or name in self.views or name in self.pointers:
             name += "_"
         self.types[name] = TensorType("int", 0)
-        self.views[d.spelling] = (param, name)
+        self.views[d.spelling] = (param, name)  # "": declared without a value, not yet pointing
         return L.Decl(name, TensorType("int", 0), offset, loc)
 
     def stepped_parameters(self, body: Any) -> list[L.Stmt]:
@@ -141,6 +139,14 @@ class PointerReader:
         op = operator(c)
         param, at = self.views[kids[0].spelling]
         offset = L.Name(at, loc)
+        if op == "=" and not param and len(kids) == 2:
+            # the first value of a pointer declared without one: it points into that array from
+            # here to the end of the block (a read after the block is refused)
+            target, value = self.pointer_offset(kids[1], kids[0].spelling)
+            self.views[kids[0].spelling] = (target, at)
+            return [L.Assign(offset, value, loc)]
+        if not param:
+            raise self.not_pointing(kids[0])
         if op in ("++", "--"):
             return [L.Assign(offset, L.Binary(op[0], offset, L.Const(1, loc), loc), loc)]
         if op in ("+=", "-=") and len(kids) == 2 and not is_pointer(kids[1].type):
@@ -163,6 +169,8 @@ class PointerReader:
             return c.spelling, L.Const(0, loc)
         if c.kind == K.DECL_REF_EXPR and c.spelling in self.views:
             param, local_offset = self.views[c.spelling]
+            if not param:
+                raise self.not_pointing(c)
             return param, L.Name(local_offset, loc)
         if c.kind == K.BINARY_OPERATOR and len(kids) == 2:
             op = _operator(c, kids)
@@ -180,6 +188,10 @@ class PointerReader:
             return param, L.Binary("+", at, self.expr(index), loc)
         raise self.unsupported(c, f"the local pointer {local} = {_text(c)!r} (only a pointer "
                                   "parameter plus or minus an int is read)")
+
+    def not_pointing(self, c: Any) -> LoopIRError:
+        return self.unsupported(c, f"the local pointer {c.spelling} used where it has no value "
+                                   "from an assignment earlier in its block or an enclosing one")
 
     def pointer_name(self, c: Any, use: str) -> L.Name:
         """The pointer parameter that `c` names, for `use` (`p[i]`, `*p`); anything else that
@@ -231,6 +243,8 @@ class PointerReader:
         if base.kind != type(base.kind).DECL_REF_EXPR or base.spelling not in self.views:
             return None
         param, at = self.views[base.spelling]
+        if not param:
+            raise self.not_pointing(base)
         loc = self.loc(base)
         return L.Name(param, loc), L.Name(at, loc)
 

@@ -48,6 +48,20 @@ void rest_sums(const long *w, int rows, int cols, long *restrict out)
     }
 }
 
+void c89_row_sums(const double *a, int rows, int cols, double *restrict out)
+{
+    const double *row;
+    int r, c;
+    double s;
+    for (r = 0; r < rows; r++) {
+        row = a + r * cols;
+        s = 0.0;
+        for (c = 0; c < cols; c++)
+            s += row[c];
+        out[r] = s;
+    }
+}
+
 float walked_sum(const float *x, int n)
 {
     float s = 0.0f;
@@ -104,7 +118,7 @@ def src(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def proven(src: Path) -> dict[str, tensflo.compiler.pipeline.CompileResult]:
     names = ("window_total", "lead_gemv", "rest_sums", "affine_by_count", "walked_sum",
-             "walked_axpy", "walked_copy")
+             "walked_axpy", "walked_copy", "c89_row_sums")
     return {r.function: r for r in tensflo.compile_all(str(src), list(names), synth="none",
                                                        timeout=30, verifier="portfolio")}
 
@@ -164,7 +178,10 @@ def test_a_pointer_moved_inside_a_dereference_moves_around_its_statement() -> No
      " return s; }", "pointer arithmetic"),
     ("int f(const int *x, const int *y) { const int *p = x + 1; p = y; return p[0]; }",
      "pointing p into y"),
-    ("int f(const int *x) { const int *p; return 0; }", "the local pointer p without a value"),
+    ("int f(const int *x, int n) { const int *p; if (n > 0) { p = x + 1; } return p[0]; }",
+     "the local pointer p used where it has no value from an assignment earlier in its block"),
+    ("int f(const int *x, int n) { const int *p; p++; return 0; }",
+     "the local pointer p used where it has no value"),
     ("int f(const int *x, const int *y, int c) { const int *p = c ? x : y; return p[0]; }",
      "the local pointer p = "),
     ("int f(const int *x) { const int *p = x + 1; if (p) return 1; return 0; }",
@@ -207,6 +224,7 @@ def test_the_reads_of_strided_rows_and_of_columns_are_the_preconditions() -> Non
     ("walked_sum", "reduce_sum(x[:n])"),
     ("walked_axpy", "stride(x, 0, incx, n)"),
     ("walked_copy", "vec_scalar_mul(src[:n], a)"),
+    ("c89_row_sums", "matrix_row_sum(reshape_rows(a, "),
 ])
 def test_views_and_strided_rows_are_proven(proven, name: str, tensir: str) -> None:
     r = proven[name]
@@ -221,7 +239,7 @@ def test_a_leading_dimension_requires_the_rows_to_fit_in_it(proven) -> None:
 
 
 @pytest.mark.parametrize("name", ["window_total", "lead_gemv", "rest_sums", "affine_by_count",
-                                  "walked_sum", "walked_axpy", "walked_copy"])
+                                  "walked_sum", "walked_axpy", "walked_copy", "c89_row_sums"])
 def test_generated_code_agrees_with_gcc_on_random_inputs(src: Path, proven, name: str) -> None:
     with load_registry() as registry:
         report = check_compiled(str(src), proven[name], registry, count=60, seed=3)
