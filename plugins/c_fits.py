@@ -86,6 +86,15 @@ def run_for(c: Any) -> Run | None:
     return runs[span]
 
 
+def forget(tu: Any) -> None:
+    """Drop the runs and definitions kept for translation unit `tu` once its reading is done.
+    Their cursors reference `tu`, so the weak keys alone would keep it alive to the end of the
+    process (a leak over many files, and libclang objects freed after libclang at exit)."""
+    with _LOCK:
+        _RUNS.pop(tu, None)
+        _FUNCTIONS_OF.pop(tu, None)
+
+
 def proven(c: Any) -> bool:
     """Whether the conversion or unsigned operation at cursor `c` provably keeps its exact value
     on every path reaching it."""

@@ -26,7 +26,7 @@ from tensflo.ir.loop import ops
 from tensflo.ir.loop.early_return import VOID, is_void_return, loop_returns, lower_early_returns
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import BOOL, FLOAT, INT, TensorType
-from tensflo.plugins import header_cache
+from tensflo.plugins import c_fits, header_cache
 from tensflo.plugins.c_exprs import EffectReader, is_effect
 from tensflo.plugins.c_family import ClangOptions, clang_flags, language_of, same_file
 from tensflo.plugins.c_loops import LoopReader, check_reused_counters
@@ -108,17 +108,20 @@ def parse_cpp(path: str, text: str, flags: Sequence[str] | None = None,
     signatures = {c.spelling: c for c in defs}
     functions: list[L.Function] = []
     rejected: list[L.Rejected] = []
-    for c in defs:
-        reader = _FunctionReader(path, c, signatures, language)
-        try:
-            functions.append(reader.read())
-        except LoopIRError as e:
-            rejected.append(L.Rejected(c.spelling, e.loc, e.message))
-        except Exception as e:  # a bug of the reader loses this function only, not the file
-            rejected.append(L.Rejected(
-                c.spelling, reader.at or reader.loc(c),
-                f"the {language.upper()} reader failed on {c.spelling}: {type(e).__name__}: {e}",
-                internal=True))
+    try:
+        for c in defs:
+            reader = _FunctionReader(path, c, signatures, language)
+            try:
+                functions.append(reader.read())
+            except LoopIRError as e:
+                rejected.append(L.Rejected(c.spelling, e.loc, e.message))
+            except Exception as e:  # a bug of the reader loses this function only, not the file
+                rejected.append(L.Rejected(
+                    c.spelling, reader.at or reader.loc(c),
+                    f"the {language.upper()} reader failed on {c.spelling}: "
+                    f"{type(e).__name__}: {e}", internal=True))
+    finally:
+        c_fits.forget(tu)
     return L.Module(path, "cpp", tuple(functions), tuple(rejected))
 
 
