@@ -17,6 +17,9 @@ from tensflo.plugins.manager import load_registry
 HEADER = "#include <vector>\n#include <algorithm>\nusing namespace std;\n"
 
 LIFTED = {
+    "after_loop": ("int after_loop(const vector<int>& x, int n) {\n    int i, s = 0;\n"
+                   "    for (i = 0; i < n; i++) s += x[i];\n    return s + i;\n}\n",
+                   None),  # the counter's value after its loop: max(n, 0)
     "down_scan": ("int down_scan(const vector<int>& x, int n) {\n    int s = 0;\n"
                   "    for (int i = n - 1; i >= 0; i--) s = 2 * s + x[i];\n    return s;\n}\n",
                   "linear_recurrence(full(max(n, 0), 2), stride(x, n - 1, -1, n), 0)"),
@@ -59,15 +62,11 @@ LIFTED = {
 }
 
 REFUSED = {  # (source, where the first diagnostic points, its reason; lines in it count the header)
-    "after_loop": ("int after_loop(const vector<int>& x, int n) {\n    int i, s = 0;\n"
-                   "    for (i = 0; i < n; i++) s += x[i];\n    return s + i;\n}\n",
-                   "4:16", "the loop counter i, declared before its loop (at 6:5), is read outside "
-                   "a loop over it"),
     "read_in_outer": ("int read_in_outer(const vector<int>& x, int n) {\n    int i = 0, s = 0;\n"
                       "    for (int j = 0; j < n; j++) {\n        s += i;\n"
                       "        for (i = 0; i < n; i++) s += x[i];\n    }\n    return s;\n}\n",
                       "4:14", "the loop counter i, declared before its loop (at 8:9), is read "
-                      "outside a loop over it"),
+                      "after a loop over it"),
     "while_after": ("int while_after(const vector<int>& x, int n) {\n    int i = 0, s = 0;\n"
                     "    while (i < n) { s += x[i]; i++; }\n    return s + i;\n}\n",
                     "4:16", "i is read after the loop it counts: its final value is not modelled"),
