@@ -49,7 +49,7 @@ entry:
   %".9" = icmp eq i64 %".2", %".4"
   br i1 %".9", label %"ok.2", label %"fail.1"
 fail.1:
-  ret i32 2
+  ret i32 1
 ok.2:
   %".12" = icmp sge i64 %"lo", 0
   %".13" = select  i1 %".12", i64 %"lo", i64 0

@@ -34,7 +34,7 @@ entry:
   %".11" = icmp eq i64 %".3", %".5"
   br i1 %".11", label %"ok.2", label %"fail.1"
 fail.1:
-  ret i32 2
+  ret i32 1
 ok.2:
   %".14" = icmp sge i64 %"lo", 0
   %".15" = select  i1 %".14", i64 %"lo", i64 0
@@ -121,7 +121,7 @@ entry:
   %".10" = icmp eq i64 %".3", %".5"
   br i1 %".10", label %"ok.2", label %"fail.1"
 fail.1:
-  ret i32 2
+  ret i32 1
 ok.2:
   %".13" = icmp sge i64 %"lo", 0
   %".14" = select  i1 %".13", i64 %"lo", i64 0
@@ -205,12 +205,12 @@ entry:
   %".18" = icmp ult i64 0, %".2"
   br i1 %".18", label %"ok.2", label %"fail.1"
 fail.1:
-  ret i32 3
+  ret i32 1
 ok.2:
   %".21" = icmp eq i64 %".3", %".3"
   br i1 %".21", label %"ok.4", label %"fail.3"
 fail.3:
-  ret i32 4
+  ret i32 2
 ok.4:
   %".24" = icmp sge i64 %"lo", 0
   %".25" = select  i1 %".24", i64 %"lo", i64 0

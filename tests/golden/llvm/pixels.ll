@@ -92,7 +92,7 @@ entry:
   %".9" = icmp eq i64 %".2", %".4"
   br i1 %".9", label %"ok.2", label %"fail.1"
 fail.1:
-  ret i32 2
+  ret i32 1
 ok.2:
   %".12" = icmp sge i64 %"lo", 0
   %".13" = select  i1 %".12", i64 %"lo", i64 0
@@ -185,7 +185,7 @@ entry:
   %".17" = icmp eq i64 %".16", %".16"
   br i1 %".17", label %"ok.2", label %"fail.1"
 fail.1:
-  ret i32 2
+  ret i32 1
 ok.2:
   %".20" = icmp sge i64 %"lo", 0
   %".21" = select  i1 %".20", i64 %"lo", i64 0
@@ -236,7 +236,7 @@ entry:
   %".9" = icmp eq i64 %".2", %".4"
   br i1 %".9", label %"ok.2", label %"fail.1"
 fail.1:
-  ret i32 2
+  ret i32 1
 ok.2:
   %".12" = icmp sge i64 %"lo", 0
   %".13" = select  i1 %".12", i64 %"lo", i64 0
