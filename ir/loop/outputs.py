@@ -20,8 +20,9 @@ precondition of their own output, which the result requires too.
   returning `p[0]`; it needs no extent (the C code touches no other element).
 
 Extents. C cannot observe an array's length: a written `p` is read in a vector model where
-`len(p)` is its extent, a scalar `int` parameter `n` the function never assigns (one bounding a
-loop, first). The derived function reads `len(p)` wherever the source reads `n`. Why this is sound:
+`len(p)` is its extent, a scalar `int` parameter `n` the function never assigns (first one
+bounding the loop whose counter indexes the writes into `p`, then one bounding any loop;
+`extent_candidates`). The derived function reads `len(p)` wherever the source reads `n`. Why this is sound:
 take a C call with `n >= 0` on an array `P` of at least `n` elements, and run the derived function
 on `p = P[:n]` (so `len(p) == n`) with the other arguments unchanged. Both runs read the same
 values step by step (the only difference is `n` against `len(p)`, equal), as long as the derived
@@ -159,12 +160,15 @@ def has_outputs(fn: L.Function) -> bool:
     return fn.result is None or bool(written_pointers(fn)) or bool(tuple_types(fn))
 
 
-def extent_candidates(fn: L.Function) -> list[str]:
-    """Scalar `int` parameters never assigned, those bounding a loop first (in order of use)."""
+def extent_candidates(fn: L.Function, p: str | None = None) -> list[str]:
+    """Scalar `int` parameters never assigned: for a pointer `p`, first those bounding a loop whose
+    counter indexes a write into `p` (`y[j]` in a loop over `j < n` inside one over `i < m`: `n`),
+    then those bounding any loop (in order of use), then the others."""
     assigned = set(L.assigned_vars(fn.body))
-    scalars = [p.name for p in fn.params if p.type == INT and not p.pointer
-               and p.name not in assigned]
-    bounds: list[str] = []
+    scalars = [q.name for q in fn.params if q.type == INT and not q.pointer
+               and q.name not in assigned]
+    bounds: list[str] = [] if p is None else [n for n in write_bounds(fn.body, p, ())
+                                              if n in scalars]
     for s in L.walk_stmts(fn.body):
         exprs = (s.stop,) if isinstance(s, L.For) else (s.cond,) if isinstance(s, L.While) else ()
         for e in exprs:
@@ -172,6 +176,31 @@ def extent_candidates(fn: L.Function) -> list[str]:
                 if isinstance(x, L.Name) and x.id in scalars and x.id not in bounds:
                     bounds.append(x.id)
     return bounds + [n for n in scalars if n not in bounds]
+
+
+def write_bounds(body: tuple[L.Stmt, ...], p: str, loops: tuple[L.For, ...]) -> list[str]:
+    """The variables in the bounds of the loop whose counter indexes each write `p[e]` in `body`
+    (the innermost loop among `loops` and those in `body` with its counter in `e`), in order of
+    the writes, without repeats; a write indexed by no counter adds none."""
+    out: list[str] = []
+    for s in body:
+        if isinstance(s, L.Assign | L.Push) and isinstance(s.target, L.Index) and \
+                s.target.base == L.Name(p):
+            used = {x.id for x in L.sub_exprs(s.target.index) if isinstance(x, L.Name)}
+            loop = next((f for f in reversed(loops) if f.var in used), None)
+            if loop is not None:
+                ends = (loop.stop, loop.start) if loop.step > 0 else (loop.start, loop.stop)
+                out += [x.id for e in ends for x in L.sub_exprs(e) if isinstance(x, L.Name)]
+        inner: tuple[tuple[tuple[L.Stmt, ...], tuple[L.For, ...]], ...] = ()
+        if isinstance(s, L.For):
+            inner = ((s.body, (*loops, s)),)
+        elif isinstance(s, L.While):
+            inner = ((s.body, loops),)
+        elif isinstance(s, L.If):
+            inner = ((s.then, loops), (s.orelse, loops))
+        for b, ls in inner:
+            out += write_bounds(b, p, ls)
+    return list(dict.fromkeys(out))
 
 
 def derive_outputs(fn: L.Function) -> tuple[Output, ...]:
@@ -212,21 +241,34 @@ def pointer_output(fn: L.Function, p: str) -> Output:
         return Output(p, derived)
     used = {x.id for s in L.walk_stmts(fn.body) for e in L.stmt_exprs(s)
             for x in L.sub_exprs(e) if isinstance(x, L.Name)}
-    candidates = [n for n in extent_candidates(fn) if n in used]
+    candidates = [n for n in extent_candidates(fn, p) if n in used]
     if not candidates:
         raise LoopIRError(param.loc, f"unsupported: no parameter gives the extent of the written "
                                      f"pointer {p} (an int parameter that is never assigned, read "
                                      "as its length)")
     n = candidates[0]
     length = L.Len(L.Name(p, param.loc), param.loc)
-    body = _returning(tuple(_subst_stmt(s, L.Name(n), length)
-                            for s in _drop_writes(fn.body, others)),
-                      L.Name(p, fn.loc))
+    kept = _drop_writes(fn.body, others)
+    if _read_in_loop_writing(kept, n, p):  # a local `p__len = len(p)`: the loop keeps len(p),
+        local = L.Name(f"{p}__len", param.loc)  # but the lifter reads its state's length there
+        kept = (L.Decl(local.id, INT, length, param.loc),
+                *(_subst_stmt(s, L.Name(n), local) for s in kept))
+    else:
+        kept = tuple(_subst_stmt(s, L.Name(n), length) for s in kept)
+    body = _returning(kept, L.Name(p, fn.loc))
     guards = tuple(dataclasses.replace(g, fails=substitute(g.fails, L.Name(n), length))
                    for g in fn.guards)
     derived = dataclasses.replace(fn, name=f"{fn.name}__{p}", params=_by_value(fn.params),
                                   result=TensorType(param.type.elem, 1), body=body, guards=guards)
     return Output(p, derived, n)
+
+
+def _read_in_loop_writing(body: tuple[L.Stmt, ...], n: str, p: str) -> bool:
+    """Whether a loop in `body` that writes `p` reads `n` (in a nested loop's bounds, say)."""
+    return any(isinstance(s, L.For | L.While) and p in L.assigned_vars(s.body) and
+               any(x == L.Name(n) for t in L.walk_stmts(s.body) for e in L.stmt_exprs(t)
+                   for x in L.sub_exprs(e))
+               for s in L.walk_stmts(body))
 
 
 def written_at_counters(fn: L.Function, p: str) -> bool:
