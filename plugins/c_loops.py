@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.ir.tensir.types import INT, TensorType
+from tensflo.plugins.c_continue import ContinueReader
 from tensflo.plugins.c_exprs import EffectReader
 from tensflo.plugins.c_induction import (
     Stride,
@@ -50,6 +51,7 @@ from tensflo.plugins.c_loop_forms import (
     header_parts,
     low_bits,
 )
+from tensflo.plugins.c_shifts import ShiftReader
 from tensflo.plugins.c_unsigned import check_statement
 from tensflo.plugins.clang_eval import operator
 
@@ -78,7 +80,7 @@ def _names(e: L.Expr) -> set[str]:
     return {x.id for x in L.sub_exprs(e) if isinstance(x, L.Name)}
 
 
-class LoopReader(EffectReader):
+class LoopReader(ContinueReader, ShiftReader, EffectReader):
     """The `for` statement of the reader (mixed into it)."""
 
     types: dict[str, TensorType]
@@ -171,10 +173,11 @@ class LoopReader(EffectReader):
         return [*pre, L.For(name, start, stop, inner, step, loc), *after, *last]
 
     def loop_body(self, body: Any) -> list[L.Stmt]:
-        """The statements of a loop's body (`loop_depth` counts the loops around them)."""
+        """The statements of a loop's body (`loop_depth` counts the loops around them), its
+        `continue`s read as branches (`c_continue`)."""
         self.loop_depth += 1
         try:
-            return self.block(body)
+            return self.body_without_continue(body)
         finally:
             self.loop_depth -= 1
 

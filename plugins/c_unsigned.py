@@ -120,6 +120,16 @@ def _interval(op: str, a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int
     return min(ends), max(ends)
 
 
+def shift_fits(c: Any, nonneg: Names = frozenset()) -> bool:
+    """Whether the value of the shift `x << k` at cursor `c` (a constant `k`) is `x * 2^k`: `x`
+    is never negative and `x * 2^k` lies inside the shift's (promoted) type."""
+    left, right = list(c.get_children())
+    k, got = evaluate(right), value_range(left, nonneg)
+    rng = TYPE_RANGES.get(_kind(c.type))
+    return isinstance(k, int) and k >= 0 and got is not None and rng is not None \
+        and got[0] >= 0 and got[1] * 2 ** k <= rng[1]
+
+
 def _fits(target: Any, value: Any, nonneg: Names = frozenset()) -> bool:
     want = RANGES[_kind(target)]
     got = value_range(value, nonneg)
@@ -177,7 +187,7 @@ def _check_node(c: Any, refuse: Callable[[Any, str], LoopIRError], nonneg: Names
         arithmetic = op in ("+", "-", "*", "~", "++", "--", "<<", ">>", "&", "|", "^") \
             or op.endswith("=") and op not in ("==", "!=", "<=", ">=", "=")
         if t in WIDE_UNSIGNED and arithmetic and op not in (*_EXACT, *_BITS) \
-                and not (op in _PROVABLE and proven(c)):
+                and not (op in _PROVABLE and proven(c)) and not (op == "<<" and shift_fits(c, nonneg)):
             raise refuse(c, f"unsigned arithmetic `{_text(c)}` ({c.type.spelling} wraps modulo "
                             f"2^{WIDE_UNSIGNED[t]}; not modelled)")
         if kind != "UNARY_OPERATOR" and (op == "=" or arithmetic) and _kind(kids[0].type) in RANGES \

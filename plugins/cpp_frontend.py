@@ -31,6 +31,7 @@ from tensflo.plugins.c_exprs import EffectReader, is_effect
 from tensflo.plugins.c_family import ClangOptions, clang_flags, language_of, same_file
 from tensflo.plugins.c_loops import LoopReader, check_reused_counters
 from tensflo.plugins.c_pointers import PointerReader, is_pointer
+from tensflo.plugins.c_shifts import SHIFTS
 from tensflo.plugins.c_unsigned import param_guards
 from tensflo.plugins.clang_eval import evaluate, float_literal
 from tensflo.plugins.hookspecs import hookimpl
@@ -305,7 +306,7 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
             orelse = self.block(kids[2]) if len(kids) == 3 else []
             return [L.If(self.expr(kids[0]), tuple(self.block(kids[1])), tuple(orelse), loc)]
         if kind == K.WHILE_STMT:
-            return [L.While(self.expr(kids[0]), tuple(self.block(kids[1])), loc)]
+            return [self.while_loop(kids, loc)]
         if kind == K.FOR_STMT:
             return self.for_(c, kids)
         if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR,
@@ -313,6 +314,8 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
             return self.expr_stmt(c)
         if kind == K.BREAK_STMT:
             return [L.Break(loc)]
+        if kind == K.CONTINUE_STMT:
+            return self.continue_(c, loc)
         names = {K.GOTO_STMT: "`goto`", K.LABEL_STMT: "labels and `goto`", K.BREAK_STMT: "`break`",
                  K.CONTINUE_STMT: "`continue`", K.SWITCH_STMT: "`switch`", K.DO_STMT: "`do ... while`"}
         raise self.unsupported(c, names.get(kind, f"the statement {kind.name.lower()}"))
@@ -468,6 +471,8 @@ class _FunctionReader(LoopReader, PointerReader, EffectReader):
         if kind == K.BINARY_OPERATOR:
             op = _binary_op(c)
             self.refuse_pointer_operands(c, kids, op)
+            if op in SHIFTS:
+                return self.shift(c, loc)
             if op not in _BINARY:
                 raise self.unsupported(c, f"the operator {op}")
             return L.Binary(_BINARY[op], self.expr(kids[0]), self.expr(kids[1]), loc)
