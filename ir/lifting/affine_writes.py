@@ -18,7 +18,9 @@ a local cell (seeded with the old `y[E]` where the body may read it first), push
 vector (or a row) at the end of each iteration, which the usual push rules summarize; `y` itself
 stays unchanged inside the loop, so every read of `y[E]` reads the old contents, as in C: the
 positions of different iterations are distinct (a nonzero step, a precondition), and every access
-to `y` in the loop is at the same position `E`, so no iteration reads another's write. The
+to `y` in the loop is at the same position `E`, so no iteration reads another's write. Several
+positions (`E_k`) must never coincide: decided here for one constant step and constant offsets,
+else an SMT obligation (`disjoint_writes`, a swap `a[i]`, `a[n - 1 - i]`). The
 positions written must be inside `y`: a precondition (or, when they depend on an enclosing loop,
 an obligation of its own).
 """
@@ -36,6 +38,7 @@ from tensflo.ir.tensir.types import INT, TensorType
 
 from .build import ONE, ZERO, mk
 from .conditions import Context
+from .disjoint_writes import disjoint_obligation
 from .dp_table import carried_table
 from .loop_rewrite import replace_at
 from .results import Empty, NotLiftable, Obligation, Presized, Sym
@@ -245,7 +248,9 @@ def _strided(lifter: Lifter, s: L.For, accesses: list[Access], cur: Term, env: d
             raise NotLiftable(acc.index.loc, f"an access to {name} (written in the loop) at an "
                                              f"index that does not move with the counter {s.var}")
         steps.append((a, c))
-    _apart(s, name, accesses, steps)
+    apart = _apart(s, name, accesses, steps)
+    if apart:
+        disjoint_obligation(lifter, s, ctx, steps, apart, lo, hi)
     tag = f"{s.loc.line}:{s.loc.col}"
     old = f"{name} before {tag}"
     env[old] = cur
@@ -301,21 +306,24 @@ def _invariant_write(lifter: Lifter, s: L.For, acc: Access, cur: Term, env: dict
     return v if isinstance(v, Term) and v.type == cur.type.scalar else None
 
 
-def _apart(s: L.For, name: str, accesses: list[Access], steps: list[tuple[Term, Term]]) -> None:
-    """Refuses several positions `a_k * i + c_k` that are not the same constant step with offsets
-    distinct and less than the step apart (else two writes may hit one element)."""
-    if len(steps) == 1:
-        return
-    a = steps[0][0]
+def _apart(s: L.For, name: str, accesses: list[Access], steps: list[tuple[Term, Term]]
+           ) -> list[tuple[int, int]]:
+    """Refuses two positions `a * i + c`, `a * i + d` with one step and offsets a constant apart
+    unless the step is a constant and the offsets are distinct and less than the step apart (else
+    two writes may hit one element); the pairs of positions left to an SMT obligation (steps that
+    differ, offsets a symbolic amount apart: `disjoint_writes`)."""
+    left: list[tuple[int, int]] = []
     for k, (b, c) in enumerate(steps):
-        for _, d in steps[:k]:
+        for m, (a, d) in enumerate(steps[:k]):
             gap = rewrite.simplify(mk("sub", c, d))
-            if not (b == a and isinstance(a, Lit) and isinstance(gap, Lit)
-                    and 0 < abs(gap.value) < abs(a.value)):
+            if a != b or not isinstance(gap, Lit):
+                left.append((m, k))
+            elif not (isinstance(a, Lit) and 0 < abs(gap.value) < abs(a.value)):
                 raise NotLiftable(accesses[k].index.loc, f"writes into {name} at positions "
                                                          f"that may coincide (a * {s.var} + c with "
                                                          f"a constant step a and offsets less "
                                                          f"than a apart are read)")
+    return left
 
 
 def _length(cur: Term) -> Term:
