@@ -51,6 +51,7 @@ from tensflo.plugins.c_loop_forms import (
     header_parts,
     low_bits,
 )
+from tensflo.plugins.c_multi_steps import rewrite_constant_steps
 from tensflo.plugins.c_shifts import ShiftReader
 from tensflo.plugins.c_unsigned import check_statement
 from tensflo.plugins.clang_eval import operator
@@ -169,8 +170,9 @@ class LoopReader(ContinueReader, ShiftReader, EffectReader):
             pre, start, stop, stmts = variable_step(name, start, stop, step, stmts, loc)
             step = 1
         start, stop, inner, step = unit_step(name, start, stop, step, stmts, loc)
+        inner, stepped = rewrite_constant_steps(name, start, stop, step, inner, self.types, loc)
         inner, after = rewrite_induction(name, start, stop, step, inner, self.types, loc)
-        return [*pre, L.For(name, start, stop, inner, step, loc), *after, *last]
+        return [*pre, L.For(name, start, stop, inner, step, loc), *stepped, *after, *last]
 
     def loop_body(self, body: Any) -> list[L.Stmt]:
         """The statements of a loop's body (`loop_depth` counts the loops around them), its

@@ -1,4 +1,5 @@
-"""C shifts by a constant (`plugins/c_shifts.py`) and `continue` (`plugins/c_continue.py`): each
+"""C shifts by a constant (`plugins/c_shifts.py`), `continue` (`plugins/c_continue.py`) and a
+variable stepped by constants several times an iteration (`plugins/c_multi_steps.py`): each
 form lifts with an `unbounded` proof and agrees with gcc -O2 on random inputs drawn inside the C
 types; what would not be exact is refused at its location, naming the construct."""
 
@@ -142,6 +143,25 @@ int shifted_mix(const int *x, int n) {
         s += (x[i] >> 2) + (1 << 3) - (x[i] >> 0);
     return s;
 }
+void packed_luma(const unsigned char *rgb, unsigned char *gray, int npixels) {
+    int i, k = 0;
+    unsigned r, g, b;
+    for (i = 0; i < npixels; i++) {
+        r = rgb[k++];
+        g = rgb[k++];
+        b = rgb[k++];
+        gray[i] = (unsigned char)((77 * r + 150 * g + 29 * b) >> 8);
+    }
+}
+int pair_products(const int *x, int n) {
+    int k = 1, s = 0;
+    for (int i = 0; i < n; i++) {
+        int a = x[k++];
+        int b = x[k++];
+        s += a * b;
+    }
+    return s + k;
+}
 void shr_by_variable(const int *x, int *y, int n, int s) {
     for (int i = 0; i < n; i++)
         y[i] = x[i] >> s;
@@ -215,6 +235,14 @@ def _sum(rng: np.random.Generator, n: int) -> list[Any]:
     return [_inside(rng, -1000, 1000, n), n]
 
 
+def _packed(rng: np.random.Generator, n: int) -> list[Any]:
+    return [_inside(rng, 0, 255, 3 * n), np.zeros(n), n]
+
+
+def _pairs(rng: np.random.Generator, n: int) -> list[Any]:
+    return [_inside(rng, -1000, 1000, 2 * n + 1), n]
+
+
 def _grid(rng: np.random.Generator, n: int) -> list[Any]:
     rows, cols = n % 7, n // 7
     return [_inside(rng, -1000, 1000, rows * cols), rows, cols]
@@ -222,7 +250,8 @@ def _grid(rng: np.random.Generator, n: int) -> list[Any]:
 
 LIFTED = [("luma_shift", _rgb), ("shr_signed", _ints), ("shl_byte", _bytes),
           ("relu_continue", _small), ("clip_continues", _small), ("sum_positive", _sum),
-          ("reverse_positive", _small), ("decl_after", _sum), ("shifted_mix", _sum)]
+          ("reverse_positive", _small), ("decl_after", _sum), ("shifted_mix", _sum),
+          ("packed_luma", _packed), ("pair_products", _pairs)]
 
 
 @pytest.mark.parametrize(("name", "make"), LIFTED)
