@@ -188,6 +188,19 @@ int while_skips_step(const int *x, int n) {
     }
     return s;
 }
+int declared_twice(const int *x, int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) {
+        if (x[i] < 0) {
+            int t = -x[i];
+            s += t;
+            continue;
+        }
+        int t = x[i] * 2;
+        s += t;
+    }
+    return s;
+}
 """
 
 
@@ -310,6 +323,8 @@ def test_a_continue_becomes_an_else_branch(source: Path) -> None:
     ("shr_too_far", ">> 32", "the operator >> by 32, outside 0 .. 31"),
     ("shl_wraps", "<< 1", "unsigned arithmetic `x [ i ] << 1`"),
     ("while_skips_step", "continue", "skipping an assignment of i, which the loop's test reads"),
+    ("declared_twice", "continue", "skipping statements that use t, which a branch before it "
+                                   "declares"),
 ])
 def test_what_would_not_be_exact_is_refused_where_it_is(source: Path, name: str, text: str,
                                                          words: str) -> None:
