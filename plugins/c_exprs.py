@@ -22,15 +22,13 @@ naming the construct:
 
 from __future__ import annotations
 
-import ctypes
-import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.nodes import Loc, LoopIRError
 from tensflo.plugins.c_unsigned import check_statement, nonnegative_counter
-from tensflo.plugins.clang_eval import operator
+from tensflo.plugins.clang_eval import operator, unary_kind
 
 _INCREMENTS = ("++", "--")
 _PREFIX_KINDS = (3, 4)
@@ -42,16 +40,6 @@ _STATEMENTS = ("DECL_STMT", "BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR", "
 _NAN_CONSTANTS = ("__builtin_nan", "__builtin_nanf", "__builtin_nanl", "nan", "nanf")
 _INFINITE_CONSTANTS = ("__builtin_inf", "__builtin_inff", "__builtin_infl", "__builtin_huge_val",
                        "__builtin_huge_valf", "__builtin_huge_vall")
-
-
-@functools.cache
-def _unary_kind() -> Any:
-    import clang.cindex as ci
-
-    f = ci.conf.lib.clang_getCursorUnaryOperatorKind
-    f.argtypes = [ci.Cursor]
-    f.restype = ctypes.c_int
-    return f
 
 
 @dataclass(frozen=True)
@@ -173,7 +161,7 @@ class EffectReader:
         after = False
         if op in _INCREMENTS:
             value: L.Expr = L.Binary(op[0], target, L.Const(1, loc), loc)
-            after = _unary_kind()(c) not in _PREFIX_KINDS
+            after = unary_kind(c) not in _PREFIX_KINDS
         elif op == "=":
             value = self.expr(kids[1])
         else:

@@ -3,15 +3,13 @@ each conversion the claim that it keeps the exact value (`c_fits` states the rul
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import struct
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from tensflo.plugins.c_constant_trips import constant_trips
-from tensflo.plugins.clang_eval import evaluate, operator
+from tensflo.plugins.clang_eval import evaluate, operator, unary_kind
 
 NARROW = {
     "UCHAR": (0, 255), "CHAR_U": (0, 255), "USHORT": (0, 65535),
@@ -68,16 +66,6 @@ def _names(c: Any) -> set[tuple[str, int, int]]:
     """The variables named inside `c`."""
     return {decl_key(r.referenced) for r in c.walk_preorder()
             if r.kind.name == "DECL_REF_EXPR" and r.referenced is not None}
-
-
-@functools.cache
-def _unary_kind() -> Any:
-    import clang.cindex as ci
-
-    f = ci.conf.lib.clang_getCursorUnaryOperatorKind
-    f.argtypes = [ci.Cursor]
-    f.restype = ctypes.c_int
-    return f
 
 
 @dataclass(frozen=True)
@@ -509,7 +497,7 @@ class Run:
             new = old + 1 if op == "++" else old - 1
             self.store_claim(c, operand.type, new, pc)
             self.assign(operand, new, st)
-            return old if _unary_kind()(c) in _POSTFIX else self.convert(new, operand.type)
+            return old if unary_kind(c) in _POSTFIX else self.convert(new, operand.type)
         v = self.value(operand, st, pc)
         if op == "+":
             return v

@@ -54,6 +54,12 @@ def operator(cursor: Any) -> str:
     return str(ci._CXString.from_result(getattr(lib, f"clang_get{which}OperatorKindSpelling")(kind)))
 
 
+def unary_kind(cursor: Any) -> int:
+    """libclang's `CXUnaryOperatorKind` of a unary operator cursor (1 and 2: postfix `++`/`--`,
+    3 and 4: prefix)."""
+    return int(_lib().clang_getCursorUnaryOperatorKind(cursor))
+
+
 def evaluate(cursor: Any) -> int | float | None:
     """The value clang computes for a constant expression; None when it is not one."""
     lib = _lib()
