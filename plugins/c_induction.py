@@ -30,10 +30,13 @@ def _names(e: L.Expr) -> set[str]:
     return {x.id for x in L.sub_exprs(e) if isinstance(x, L.Name)}
 
 
-def _written(s: L.Stmt) -> str | None:
-    """The variable a statement writes (its base name for an element or a push)."""
+def written(s: L.Stmt) -> str | None:
+    """The variable a statement writes (its base name for an element or a push; a loop's
+    counter)."""
     if isinstance(s, L.Decl):
         return s.name
+    if isinstance(s, L.For):
+        return s.var
     if isinstance(s, L.Assign | L.Push):
         t: L.Expr = s.target
         while isinstance(t, L.Index):
@@ -132,7 +135,7 @@ def rewrite_induction(var: str, start: L.Expr, stop: L.Expr, step: int,
         return body, after
     writes: dict[str, int] = {}
     for s in L.walk_stmts(body):
-        w = s.var if isinstance(s, L.For) else _written(s)
+        w = written(s)
         if w is not None:
             writes[w] = writes.get(w, 0) + 1
     fixed = _names(start) | _names(stop)
@@ -179,9 +182,9 @@ def unit_step(var: str, start: L.Expr, stop: L.Expr, step: int, body: tuple[L.St
     and so does one that changes a variable of the start (re-read by the rewritten bound);
     a counter read after its loop is refused by the reader (`check_reused_counters`). Returns the
     new start, bound, body and step."""
-    written = {s.var if isinstance(s, L.For) else _written(s) for s in L.walk_stmts(body)}
+    assigned = {written(s) for s in L.walk_stmts(body)}
     if step in (1, -1) or any(type(s).__name__ == "Break" for s in L.walk_stmts(body)) \
-            or _names(start) & written:
+            or _names(start) & assigned:
         return start, stop, body, step  # (a start the body changes is not the first value)
     k = abs(step)
     span = _sub(stop, start, loc) if step > 0 else _sub(start, stop, loc)
@@ -233,12 +236,12 @@ def variable_step(var: str, start: L.Expr, stop: L.Expr, step: Stride, body: tup
     does not run. Refused: a body that may `break` (the counter's value after the loop would not
     be C's) or that changes `s` or the start. Returns the check, the new start and bound and
     the new body."""
-    written = {s.var if isinstance(s, L.For) else _written(s) for s in L.walk_stmts(body)}
+    assigned = {written(s) for s in L.walk_stmts(body)}
     s = step.amount
     if any(isinstance(x, L.Break) for x in L.walk_stmts(body)):
         raise LoopIRError(loc, f"unsupported: a loop stepping {var} by a variable amount whose "
                                "body may `break`")
-    if (_names(s) | _names(start)) & (written | {var}):
+    if (_names(s) | _names(start)) & (assigned | {var}):
         raise LoopIRError(loc, f"unsupported: a loop stepping {var} by a variable amount whose "
                                "body changes its step or its start")
     span = _sub(start, stop, loc) if step.down else _sub(stop, start, loc)

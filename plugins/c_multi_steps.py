@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.tensir.types import INT, TensorType
-from tensflo.plugins.c_induction import substitute
+from tensflo.plugins.c_induction import substitute, written
 
 
 def _constant_step(s: L.Stmt) -> tuple[str, int] | None:
@@ -27,19 +27,6 @@ def _constant_step(s: L.Stmt) -> tuple[str, int] | None:
     if isinstance(left, L.Name) and left.id == s.target.id and isinstance(right, L.Const) \
             and isinstance(right.value, int) and not isinstance(right.value, bool):
         return s.target.id, right.value if s.value.op == "+" else -right.value
-    return None
-
-
-def _writes(s: L.Stmt) -> str | None:
-    if isinstance(s, L.Decl):
-        return s.name
-    if isinstance(s, L.For):
-        return s.var
-    if isinstance(s, L.Assign | L.Push):
-        t: L.Expr = s.target
-        while isinstance(t, L.Index):
-            t = t.base
-        return t.id if isinstance(t, L.Name) else None
     return None
 
 
@@ -61,7 +48,7 @@ def rewrite_constant_steps(var: str, start: L.Expr, stop: L.Expr, step: int,
         return body, []
     counts: dict[str, int] = {}
     for s in L.walk_stmts(body):
-        w = _writes(s)
+        w = written(s)
         if w is not None:
             counts[w] = counts.get(w, 0) + 1
     steps: dict[str, int] = {}
