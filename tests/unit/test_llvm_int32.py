@@ -6,7 +6,6 @@ to the int32 limits on which the source is still defined, and with the TensIR re
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,22 +17,10 @@ from tensflo.ir.tensir.parser import parse_module
 from tensflo.targets.llvm.functions import build_module
 from tensflo.targets.llvm.int32_proofs import prove_source
 from tensflo.targets.llvm.target import LlvmTarget
+from tensflo.tests.support.llvm_int32 import I32_MAX, I32_MIN, fits, int32_dtypes, lift, needs_gxx
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNELS = ROOT / "benchmarks" / "kernels" / "cpp"
-I32_MIN, I32_MAX = -2**31, 2**31 - 1
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
-
-
-def _lift(path: Path, name: str) -> Function:
-    from tensflo.compiler.pipeline import Options, compile_function, read_module
-    from tensflo.plugins.manager import load_registry
-
-    with load_registry() as registry:
-        result = compile_function(read_module(str(path), registry), name, registry,
-                                  Options(target=None))
-    assert result.lifted and result.program is not None, result.diagnostics
-    return Function(name, result.params, result.program)
 
 
 def _native(path: Path, fn: Function, cases: list[list]) -> list:
@@ -43,35 +30,25 @@ def _native(path: Path, fn: Function, cases: list[list]) -> list:
                       [[a.tolist() if isinstance(a, np.ndarray) else a for a in c] for c in cases])
 
 
-def _int32(fn: Function) -> dict[str, str]:
-    dtypes = {p.name: "int32" for p in fn.params if p.type.elem == "int"}
-    dtypes["return"] = "int32"
-    return dtypes
-
-
 def _kernel(fn: Function, dtypes: dict[str, str], proofs=None):
     """The compiled function (callable on NumPy arrays), with 32-bit proofs when given."""
     return LlvmTarget().compile([fn], dtypes, {fn.name: proofs} if proofs else {})[fn.name]
 
 
-def _fits(*values: np.ndarray) -> np.ndarray:
-    return np.logical_and.reduce([(v >= I32_MIN) & (v <= I32_MAX) for v in values])
-
-
 @needs_gxx
 def test_normal_blend_is_proven_and_agrees_with_gxx_near_the_int32_limits():
     path = KERNELS / "normal_blend_8.cc"
-    fn = _lift(path, "normal_blend_8")
+    fn = lift(path, "normal_blend_8")
     proofs = prove_source(str(path), fn)
     proven = {str(t) for t in proofs.terms}
     assert "(opacity * e1 + (255 - opacity) * e2) / 255" in proven
     assert "opacity * e1 + (255 - opacity) * e2" in proven
     assert proofs.params == {"opacity"}
     assert all(o["status"] == "unsat" for o in proofs.obligations)
-    module, _ = build_module([fn], _int32(fn), proofs={fn.name: proofs})
+    module, _ = build_module([fn], int32_dtypes(fn), proofs={fn.name: proofs})
     assert "sdiv i32" in str(module) and "mul i32" in str(module)  # the 32-bit path is taken
 
-    ex = _kernel(fn, _int32(fn), proofs)
+    ex = _kernel(fn, int32_dtypes(fn), proofs)
     rng = np.random.default_rng(7)
     cases, worst = [], 0
     for trial in range(12):
@@ -84,7 +61,7 @@ def test_normal_blend_is_proven_and_agrees_with_gxx_near_the_int32_limits():
         active[:4] = [lim, -lim, lim, 0]
         base[:4] = [0, 0, -lim, lim]
         a, b = opacity * active, (255 - opacity) * base
-        ok = _fits(a, b, a + b)
+        ok = fits(a, b, a + b)
         active, base = np.where(ok, active, 1), np.where(ok, base, 1)
         worst = max(worst, int(np.abs(opacity * active + (255 - opacity) * base).max()))
         cases.append([base.astype(np.int32), active.astype(np.int32), opacity, n])
@@ -99,8 +76,8 @@ def test_normal_blend_is_proven_and_agrees_with_gxx_near_the_int32_limits():
 
 def test_a_proven_parameter_outside_int_is_a_domain_error():
     path = KERNELS / "normal_blend_8.cc"
-    fn = _lift(path, "normal_blend_8")
-    ex = _kernel(fn, _int32(fn), prove_source(str(path), fn))
+    fn = lift(path, "normal_blend_8")
+    ex = _kernel(fn, int32_dtypes(fn), prove_source(str(path), fn))
     x = np.ones(4, dtype=np.int32)
     assert ex(x, x, 3, 4).tolist() == [1] * 4
     with pytest.raises(DomainError, match="opacity"):
@@ -110,7 +87,7 @@ def test_a_proven_parameter_outside_int_is_a_domain_error():
 @needs_gxx
 def test_a_branch_is_proven_under_its_condition_only(tmp_path):
     path = KERNELS / "amax_abs.cc"
-    fn = _lift(path, "amax_abs")
+    fn = lift(path, "amax_abs")
     proofs = prove_source(str(path), fn)
     # the source computes -v only when v < 0: `-e` is proven where the ite selects it
     assert {str(t) for t in proofs.terms} == {"ite(e < 0, -e, e)", "-e", str(fn.body)}  # the fold
@@ -118,7 +95,7 @@ def test_a_branch_is_proven_under_its_condition_only(tmp_path):
                             "reduce_max(append(vec_map(x[:n], lambda e: -e), 0))")
     unguarded = prove_source(str(path), wrong)  # a wrong claim: -INT_MIN is computed here
     assert not unguarded.terms and any(f.startswith("-e:") for f in unguarded.failures)
-    ex = _kernel(fn, _int32(fn), proofs)
+    ex = _kernel(fn, int32_dtypes(fn), proofs)
     rng = np.random.default_rng(3)
     cases = []
     for n in (1, 7, 100, 1000):
@@ -141,12 +118,12 @@ def test_a_long_intermediate_is_not_proven_and_stays_exact(tmp_path):
                    "    }\n"
                    "    return out;\n"
                    "}\n")
-    fn = _lift(src, "scaled")
+    fn = lift(src, "scaled")
     proofs = prove_source(str(src), fn)
     proven = {str(t) for t in proofs.terms}
     assert not proven & {"e * s", "e * s / 65536", "e * s / 65536 > 100"}, proven
     assert proven <= {"ite(e * s / 65536 > 100, 1, 0)"}  # 0 or 1: the `?:`'s int value
-    ex = _kernel(fn, _int32(fn), proofs)
+    ex = _kernel(fn, int32_dtypes(fn), proofs)
     a = np.array([2**30, -2**30, I32_MAX, I32_MIN, 12345, 6463, 6464], dtype=np.int32)
     case = [a, 1024, 7]  # a[i] * 1024 leaves int: the comparison needs all of the long product
     (want,) = _native(src, fn, [case])
@@ -178,7 +155,7 @@ def test_narrow_comparisons_division_and_maxima_are_exact_at_the_limits():
 @needs_gxx
 def test_color_dodge_division_is_proven_under_its_branch_and_agrees_with_gxx():
     path = KERNELS / "color_dodge_8.cc"
-    fn = _lift(path, "color_dodge_8")
+    fn = lift(path, "color_dodge_8")
     proofs = prove_source(str(path), fn)
     assert "e2 * 255 / (255 - e1)" in {str(t) for t in proofs.terms}
     (wrong,) = parse_module(
@@ -191,7 +168,7 @@ def test_color_dodge_division_is_proven_under_its_branch_and_agrees_with_gxx():
     # the unguarded division is still one: where e1 == 255 (no source division) its value is 0,
     # which the source computes there (255 - e1); the disjunctive obligation finds that
     assert claimed <= {"e2 * 255 / (255 - e1)", "255 - e1"}
-    ex = _kernel(fn, _int32(fn), proofs)
+    ex = _kernel(fn, int32_dtypes(fn), proofs)
     rng = np.random.default_rng(11)
     lim = I32_MAX // 255
     cases = []
@@ -202,7 +179,7 @@ def test_color_dodge_division_is_proven_under_its_branch_and_agrees_with_gxx():
         active[rng.random((m, n)) < 0.3] = 255
         near = rng.random((m, n)) < 0.3
         active[near] = rng.integers(250, 260, int(near.sum()))
-        ok = _fits(255 - active)
+        ok = fits(255 - active)
         active = np.where(ok, active, 0)
         cases.append([base.astype(np.int32), active.astype(np.int32), m, n])
     for case, w in zip(cases, _native(path, fn, cases), strict=True):

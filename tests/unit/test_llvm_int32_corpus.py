@@ -12,13 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tensflo.ir.tensir import Function
 from tensflo.ir.tensir.evaluate import evaluate
 from tensflo.targets.llvm.int32_proofs import prove_source
 from tensflo.targets.llvm.target import LlvmTarget
+from tensflo.tests.support.llvm_int32 import I32_MAX, I32_MIN, lift
 
 KERNELS = Path(__file__).resolve().parents[2] / "benchmarks" / "kernels" / "cpp"
-I32_MIN, I32_MAX = -2**31, 2**31 - 1
 Rng = np.random.Generator
 
 
@@ -75,24 +74,13 @@ CASES: dict[str, tuple[Callable[[Rng, int], list], str]] = {
 }
 
 
-def _lift(path: Path, name: str) -> Function:
-    from tensflo.compiler.pipeline import Options, compile_function, read_module
-    from tensflo.plugins.manager import load_registry
-
-    with load_registry() as registry:
-        result = compile_function(read_module(str(path), registry), name, registry,
-                                  Options(target=None))
-    assert result.lifted and result.program is not None, result.diagnostics
-    return Function(name, result.params, result.program)
-
-
 @pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_proven_kernel_agrees_with_gxx_near_the_limits(name: str) -> None:
     from tensflo.compiler.native import run_native
 
     path = KERNELS / f"{name}.cc"
-    fn = _lift(path, name)
+    fn = lift(path, name)
     proofs = prove_source(str(path), fn)
     make, expected = CASES[name]
     assert any(str(t).startswith(expected) for t in proofs.terms), proofs.failures

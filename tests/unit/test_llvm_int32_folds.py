@@ -5,22 +5,20 @@ Compared with g++ -O2 on the source near the int32 limits; wrong claims are refu
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tensflo.ir.tensir import Function
 from tensflo.ir.tensir.parser import parse_module
 from tensflo.targets.llvm.functions import build_module
 from tensflo.targets.llvm.int32_proofs import NOTHING, prove_source
 from tensflo.targets.llvm.runtime import optimize
 from tensflo.targets.llvm.target import LlvmTarget
+from tensflo.tests.support.llvm_int32 import int32_dtypes, lift, needs_gxx
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNELS = ROOT / "benchmarks" / "kernels" / "cpp"
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
 MEAN_SQ = """#include <vector>
 
 int mean_sq(const std::vector<int>& x, int n) {
@@ -33,21 +31,6 @@ int mean_sq(const std::vector<int>& x, int n) {
 """
 
 
-def _lift(path: Path, name: str) -> Function:
-    from tensflo.compiler.pipeline import Options, compile_function, read_module
-    from tensflo.plugins.manager import load_registry
-
-    with load_registry() as registry:
-        result = compile_function(read_module(str(path), registry), name, registry,
-                                  Options(target=None))
-    assert result.lifted and result.program is not None, result.diagnostics
-    return Function(name, result.params, result.program)
-
-
-def _dtypes(fn: Function) -> dict[str, str]:
-    return {**{p.name: "int32" for p in fn.params if p.type.elem == "int"}, "return": "int32"}
-
-
 @pytest.mark.parametrize("name, fold", [
     ("dot", "reduce_sum(vec_elemwise_mul(x[:n], y[:n]))"),
     ("amax_abs", "reduce_max(append(vec_map(x[:n], lambda e: ite(e < 0, -e, e)), 0))"),
@@ -55,7 +38,7 @@ def _dtypes(fn: Function) -> dict[str, str]:
 ])
 def test_corpus_folds_are_proven(name, fold):
     path = KERNELS / f"{name}.cc"
-    proofs = prove_source(str(path), _lift(path, name))
+    proofs = prove_source(str(path), lift(path, name))
     assert fold in {str(t) for t in proofs.terms}, proofs.failures
     assert {"fold: each iteration applies the fold's step",
             "fold: each new accumulator value is a source int"} <= \
@@ -64,7 +47,7 @@ def test_corpus_folds_are_proven(name, fold):
 
 def test_a_fold_through_a_helper_from_the_second_element_is_proven():
     path = KERNELS / "array_max.cc"  # best = values[0]; for (i = 1; ...) best = larger(best, ...)
-    fn = _lift(path, "array_max")
+    fn = lift(path, "array_max")
     proofs = prove_source(str(path), fn)
     assert {str(t) for t in proofs.terms} == {str(fn.body)}
     (wrong,) = parse_module(  # starts at values[1], not at the source's values[0]
@@ -93,14 +76,14 @@ def test_a_divided_sum_runs_on_i32_lanes_and_agrees_with_gxx_near_the_limits(tmp
 
     path = tmp_path / "mean_sq.cc"
     path.write_text(MEAN_SQ)
-    fn = _lift(path, "mean_sq")
+    fn = lift(path, "mean_sq")
     proofs = prove_source(str(path), fn)
     assert "reduce_sum(vec_map(x[:n], lambda e: e * e))" in {str(t) for t in proofs.terms}
-    with_ = str(optimize(str(build_module([fn], _dtypes(fn), proofs={fn.name: proofs})[0])))
-    without = str(optimize(str(build_module([fn], _dtypes(fn), proofs={fn.name: NOTHING})[0])))
+    with_ = str(optimize(str(build_module([fn], int32_dtypes(fn), proofs={fn.name: proofs})[0])))
+    without = str(optimize(str(build_module([fn], int32_dtypes(fn), proofs={fn.name: NOTHING})[0])))
     assert "add <8 x i32>" in with_ and "add nsw <8 x i32>" not in with_
     assert "<4 x i64>" in without and "<8 x i32>" not in without
-    run = LlvmTarget().executable(fn, _dtypes(fn), int32=proofs)
+    run = LlvmTarget().executable(fn, int32_dtypes(fn), int32=proofs)
     rng = np.random.default_rng(4)
     cases, got = [], []
     for n in (0, 1, 2, 3, 1000, 2047):
@@ -137,7 +120,7 @@ def test_a_while_loop_sum_of_quotients_is_proven_and_agrees_with_gxx(tmp_path):
 
     path = tmp_path / "sum_div.cc"
     path.write_text(SUM_DIV)
-    fn = _lift(path, "sum_div")
+    fn = lift(path, "sum_div")
     proofs = prove_source(str(path), fn)
     assert {str(t) for t in proofs.terms} == {"reduce_sum(vec_scalar_div(x[:n], d))"}, \
         proofs.failures
@@ -146,7 +129,7 @@ def test_a_while_loop_sum_of_quotients_is_proven_and_agrees_with_gxx(tmp_path):
     refused = prove_source(str(path), wrong)
     assert not refused.terms
     assert any("each iteration applies the fold's step" in f for f in refused.failures)
-    run = LlvmTarget().executable(fn, _dtypes(fn), int32=proofs)
+    run = LlvmTarget().executable(fn, int32_dtypes(fn), int32=proofs)
     rng = np.random.default_rng(6)
     cases, got = [], []
     for n, d in ((0, 1), (1, -1), (5, 1), (300, 3), (1000, -255), (77, 2**31 - 1)):

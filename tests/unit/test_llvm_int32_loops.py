@@ -6,23 +6,23 @@ source is defined; each wrong claim (a value the source does not compute) is ref
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-from tensflo.ir.tensir import Function
-from tensflo.ir.tensir.evaluate import evaluate
-from tensflo.ir.tensir.parser import parse_module
-from tensflo.targets.llvm.functions import build_module
 from tensflo.targets.llvm.int32_proofs import prove_source
-from tensflo.targets.llvm.target import LlvmTarget
+from tensflo.tests.support.llvm_int32 import (
+    I32_MAX,
+    I32_MIN,
+    agrees,
+    fits,
+    lift,
+    needs_gxx,
+    proven,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNELS = ROOT / "benchmarks" / "kernels" / "cpp"
-I32_MIN, I32_MAX = -2**31, 2**31 - 1
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
 STRIDE = """#include <vector>
 std::vector<int> stride_scale(const std::vector<int>& x, int lo, int hi, int s) {
     std::vector<int> out;
@@ -56,51 +56,10 @@ std::vector<int> shrinking(const std::vector<int>& x, int n, int s) {
 """
 
 
-def _lift(path: Path, name: str) -> Function:
-    from tensflo.compiler.pipeline import Options, compile_function, read_module
-    from tensflo.plugins.manager import load_registry
-
-    with load_registry() as registry:
-        result = compile_function(read_module(str(path), registry), name, registry,
-                                  Options(target=None))
-    assert result.lifted and result.program is not None, result.diagnostics
-    return Function(name, result.params, result.program)
-
-
-def _int32(fn: Function) -> dict[str, str]:
-    return {**{p.name: "int32" for p in fn.params if p.type.elem == "int"}, "return": "int32"}
-
-
-def _fits(*values: np.ndarray) -> np.ndarray:
-    return np.logical_and.reduce([(v >= I32_MIN) & (v <= I32_MAX) for v in values])
-
-
-def _agrees(path: Path, fn: Function, proofs, cases: list[list]) -> None:
-    """The 32-bit code equals g++ on the source and the TensIR reference on every case."""
-    from tensflo.compiler.native import run_native
-
-    assert all(o["status"] == "unsat" for o in proofs.obligations)
-    module, _ = build_module([fn], _int32(fn), proofs={fn.name: proofs})
-    assert "mul i32" in str(module)  # the proven products are 32-bit
-    ex = LlvmTarget().compile([fn], _int32(fn), {fn.name: proofs})[fn.name]
-    want = run_native(str(path), fn.name, [str(p.type) for p in fn.params], str(fn.result),
-                      [[a.tolist() if isinstance(a, np.ndarray) else a for a in c] for c in cases])
-    for case, w in zip(cases, want, strict=True):
-        got = ex(*[a.astype(np.int32) if isinstance(a, np.ndarray) else a for a in case])
-        assert got.tolist() == list(w), case
-        ref = evaluate(fn.body, {p.name: v for p, v in zip(fn.params, case, strict=True)})
-        assert got.tolist() == np.asarray(ref).tolist()
-
-
-def _proven(path: Path, text: str) -> set[str]:
-    (fn,) = parse_module(text)
-    return {str(t) for t in prove_source(str(path), fn).terms}
-
-
 @needs_gxx
 def test_a_counted_while_loop_is_proven_and_agrees_with_gxx_near_the_limits():
     path = KERNELS / "crossfade.cc"  # int k = 0; while (k < n) { out.push_back(...); k++; }
-    fn = _lift(path, "crossfade")
+    fn = lift(path, "crossfade")
     proofs = prove_source(str(path), fn)
     assert {"(e1 * (256 - t) + e2 * t) / 256", "e1 * (256 - t) + e2 * t", "e1 * (256 - t)",
             "e2 * t", "256 - t"} <= {str(t) for t in proofs.terms}, proofs.failures
@@ -112,11 +71,11 @@ def test_a_counted_while_loop_is_proven_and_agrees_with_gxx_near_the_limits():
         size = int(rng.integers(1, 300))
         a, b = (rng.integers(-lim, lim + 1, size) for _ in range(2))
         a[0], b[0] = lim, 0
-        ok = _fits(a * (256 - t) + b * t)
+        ok = fits(a * (256 - t) + b * t)
         a, b = np.where(ok, a, 0), np.where(ok, b, 0)
         cases.append([a, b, int(rng.integers(0, size + 1)), t])
     cases.append([np.zeros(3, np.int64), np.zeros(3, np.int64), 0, I32_MIN])  # 256 - t unused
-    _agrees(path, fn, proofs, cases)
+    agrees(path, fn, proofs, cases)
 
 
 def test_wrong_while_loop_claims_are_refused(tmp_path):
@@ -124,13 +83,13 @@ def test_wrong_while_loop_claims_are_refused(tmp_path):
     head = "def crossfade(from: vec[int], to: vec[int], n: int, t: int) -> vec[int] = "
     body = "lambda e1, e2: (e1 * (256 - t) + e2 * t) / 256)"
     # one element more than the loop's iterations: nothing inside the map is a source value
-    assert not _proven(path, f"{head}selection_two_args(from[:n + 1], to[:n + 1], {body}")
+    assert not proven(path, f"{head}selection_two_args(from[:n + 1], to[:n + 1], {body}")
     # from[k + 1] is not what iteration k reads
-    shifted = _proven(path, f"{head}selection_two_args(tail(from, 1)[:n], to[:n], {body}")
+    shifted = proven(path, f"{head}selection_two_args(tail(from, 1)[:n], to[:n], {body}")
     assert "e1 * (256 - t)" not in shifted and "e2 * t" in shifted
     src = tmp_path / "shrinking.cc"  # the bound changes in the loop: not a counted loop
     src.write_text(SHRINKING)
-    assert not _proven(src, "def shrinking(x: vec[int], n: int, s: int) -> vec[int] = "
+    assert not proven(src, "def shrinking(x: vec[int], n: int, s: int) -> vec[int] = "
                             "vec_map(x[:n], lambda e: e * s)")
 
 
@@ -138,11 +97,11 @@ def test_wrong_while_loop_claims_are_refused(tmp_path):
 def test_a_while_loop_from_a_parameter_by_two_is_proven_and_agrees_with_gxx(tmp_path):
     path = tmp_path / "stride.cc"
     path.write_text(STRIDE)
-    fn = _lift(path, "stride_scale")
+    fn = lift(path, "stride_scale")
     proofs = prove_source(str(path), fn)
     assert {"e * s", "e * s - 1"} <= {str(t) for t in proofs.terms}, proofs.failures
     head = "def stride_scale(x: vec[int], lo: int, hi: int, s: int) -> vec[int] = "
-    assert not _proven(path, f"{head}vec_map(stride(x, lo, 1, (hi - lo + 2) / 2), "
+    assert not proven(path, f"{head}vec_map(stride(x, lo, 1, (hi - lo + 2) / 2), "
                              "lambda e: e * s - 1)")  # every element, not every other one
     rng = np.random.default_rng(5)
     cases = []
@@ -151,38 +110,38 @@ def test_a_while_loop_from_a_parameter_by_two_is_proven_and_agrees_with_gxx(tmp_
         x[x * s - 1 < I32_MIN] = 0
         lo = int(rng.integers(0, 50))
         cases.append([x, lo, int(rng.integers(lo - 3, 101)), s])
-    _agrees(path, fn, proofs, cases)
+    agrees(path, fn, proofs, cases)
 
 
 @needs_gxx
 def test_a_loop_counting_down_is_proven_and_agrees_with_gxx(tmp_path):
     path = tmp_path / "down.cc"
     path.write_text(DOWN)
-    fn = _lift(path, "down_scale")
+    fn = lift(path, "down_scale")
     proofs = prove_source(str(path), fn)
     assert {"e * s", "e * s + 3"} <= {str(t) for t in proofs.terms}, proofs.failures
     head = "def down_scale(x: vec[int], n: int, s: int) -> vec[int] = "
-    assert not _proven(path, f"{head}vec_map(stride(x, n - 2, -1, n), lambda e: e * s + 3)")
+    assert not proven(path, f"{head}vec_map(stride(x, n - 2, -1, n), lambda e: e * s + 3)")
     rng = np.random.default_rng(9)
     cases = []
     for s in (0, -1, 5, 2**20, -I32_MAX):
         lim = (I32_MAX - 3) // max(abs(s), 1)
         x = rng.integers(-lim, lim + 1, 64)
         cases.append([x, int(rng.integers(0, 65)), s])
-    _agrees(path, fn, proofs, cases)
+    agrees(path, fn, proofs, cases)
 
 
 @needs_gxx
 def test_a_slice_to_another_parameters_length_is_proven_and_agrees_with_gxx():
     path = KERNELS / "exclusion_blend_8.cc"  # int n = base.size(); ... active[i]
-    fn = _lift(path, "exclusion_blend_8")
+    fn = lift(path, "exclusion_blend_8")
     assert "active[:len(base)]" in str(fn.body)
     proofs = prove_source(str(path), fn)
     assert {"e1 * e2", "2 * (e1 * e2)", "e1 + e2 - 2 * (e1 * e2) / 255"} <= \
         {str(t) for t in proofs.terms}, proofs.failures
     head = "def exclusion_blend_8(base: vec[int], active: vec[int]) -> vec[int] = "
     body = "lambda e1, e2: e1 + e2 - 2 * (e1 * e2) / 255)"
-    wrong = _proven(path, f"{head}selection_two_args(base, tail(active, 1)[:len(base)], {body}")
+    wrong = proven(path, f"{head}selection_two_args(base, tail(active, 1)[:len(base)], {body}")
     assert "e1 * e2" not in wrong and "2 * (e1 * e2)" not in wrong
     rng = np.random.default_rng(8)
     cases = []
@@ -192,8 +151,8 @@ def test_a_slice_to_another_parameters_length_is_proven_and_agrees_with_gxx():
         active[:size][::5] = I32_MAX // 2 // np.maximum(np.abs(base[::5]), 1)
         p = base * active[:size]
         q = np.trunc(2 * p / 255).astype(np.int64)
-        ok = _fits(2 * p, base + active[:size], base + active[:size] - q)
+        ok = fits(2 * p, base + active[:size], base + active[:size] - q)
         base = np.where(ok, base, 3)
         cases.append([base, active])
     assert max(int(np.abs(2 * c[0] * c[1][:len(c[0])]).max()) for c in cases) > 2**30
-    _agrees(path, fn, proofs, cases)
+    agrees(path, fn, proofs, cases)

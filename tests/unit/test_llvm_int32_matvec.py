@@ -6,54 +6,37 @@ The code is compared with g++ -O2 on the source near the int32 limits (partial s
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tensflo.ir.tensir import Function
 from tensflo.ir.tensir.parser import parse_module
 from tensflo.targets.llvm.functions import build_module
 from tensflo.targets.llvm.int32_proofs import NOTHING, prove_source
 from tensflo.targets.llvm.runtime import optimize
 from tensflo.targets.llvm.target import LlvmTarget
+from tensflo.tests.support.llvm_int32 import int32_dtypes, lift, needs_gxx
 
 ROOT = Path(__file__).resolve().parents[2]
 ATTENTION = ROOT / "benchmarks" / "kernels" / "cpp" / "attention_scores.cc"
 GEMV = ROOT / "benchmarks" / "kernels" / "cpp" / "gemv.cc"
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
 MATVEC = ("matrix_vec_mul(col_slice(key_cache_layer[:token_position], head * head_size, "
           "head * head_size + head_size), take(tail(q, head * head_size), head_size))")
 SIGNATURE = ("def attention_scores(token_position: int, head: int, head_size: int, "
              "key_cache_layer: mat[int], q: vec[int], scale: int) -> vec[int] = ")
 
 
-def _lift(path: Path, name: str) -> Function:
-    from tensflo.compiler.pipeline import Options, compile_function, read_module
-    from tensflo.plugins.manager import load_registry
-
-    with load_registry() as registry:
-        result = compile_function(read_module(str(path), registry), name, registry,
-                                  Options(target=None))
-    assert result.lifted and result.program is not None, result.diagnostics
-    return Function(name, result.params, result.program)
-
-
-def _dtypes(fn: Function) -> dict[str, str]:
-    return {**{p.name: "int32" for p in fn.params if p.type.elem == "int"}, "return": "int32"}
-
-
 def test_attention_scores_elements_are_proven_and_computed_in_i32():
-    fn = _lift(ATTENTION, "attention_scores")
+    fn = lift(ATTENTION, "attention_scores")
     proofs = prove_source(str(ATTENTION), fn)
     proven = {str(t) for t in proofs.terms}
     assert MATVEC in proven and "r1 / scale" in proven, proofs.failures
     kinds = {o["kind"] for o in proofs.obligations}
     assert "matvec element: each iteration adds m[i][j] * v[j]" in kinds
     assert "matvec element: each new accumulator value is a source int" in kinds
-    with_ = str(optimize(str(build_module([fn], _dtypes(fn), proofs={fn.name: proofs})[0])))
-    without = str(optimize(str(build_module([fn], _dtypes(fn), proofs={fn.name: NOTHING})[0])))
+    with_ = str(optimize(str(build_module([fn], int32_dtypes(fn), proofs={fn.name: proofs})[0])))
+    without = str(optimize(str(build_module([fn], int32_dtypes(fn), proofs={fn.name: NOTHING})[0])))
     # r1 / scale of two i32 values: through double (targets/llvm/int_div.py), not an i64 sdiv
     assert "sitofp i32" in with_ and "sdiv i64" not in with_ and "mul <8 x i32>" in with_
     assert "sdiv i64" in without  # the proof is what makes the difference
@@ -101,9 +84,9 @@ def _near_limit_rows(rng: np.random.Generator, t: int, width: int, offset: int, 
 def test_attention_scores_agrees_with_gxx_near_the_int32_limits():
     from tensflo.compiler.native import run_native
 
-    fn = _lift(ATTENTION, "attention_scores")
+    fn = lift(ATTENTION, "attention_scores")
     proofs = prove_source(str(ATTENTION), fn)
-    run = LlvmTarget().executable(fn, _dtypes(fn), int32=proofs)
+    run = LlvmTarget().executable(fn, int32_dtypes(fn), int32=proofs)
     rng = np.random.default_rng(11)
     cases, got = [], []
     for scale in (0, 1, -1, 7, -3, 2**31 - 1):
@@ -122,10 +105,10 @@ def test_attention_scores_agrees_with_gxx_near_the_int32_limits():
 def test_gemv_accumulators_are_proven_and_agree_with_gxx():
     from tensflo.compiler.native import run_native
 
-    fn = _lift(GEMV, "gemv")
+    fn = lift(GEMV, "gemv")
     proofs = prove_source(str(GEMV), fn)
     assert "alpha * r1" in {str(t) for t in proofs.terms}, proofs.failures
-    run = LlvmTarget().executable(fn, _dtypes(fn), int32=proofs)
+    run = LlvmTarget().executable(fn, int32_dtypes(fn), int32=proofs)
     rng = np.random.default_rng(12)
     cases, got = [], []
     for _ in range(4):
