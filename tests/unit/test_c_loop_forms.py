@@ -14,9 +14,10 @@ import pytest
 
 import tensflo
 from tensflo.compiler.differential import c_differential, check_compiled
-from tensflo.ir.loop.interp import Interpreter, Raised
+from tensflo.ir.loop.interp import Raised
 from tensflo.plugins.c_frontend import CFrontend
 from tensflo.plugins.manager import load_registry
+from tensflo.tests.support.c_kernels import interpreted
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
@@ -177,22 +178,6 @@ def test_loop_forms_lift_with_proofs_and_agree_with_gcc(source: Path, tmp_path: 
           f"{report.cases} cases")
 
 
-def _interpreted(path: Path, name: str) -> Any:
-    """The loop IR the reader produced, run as C runs it."""
-    module = CFrontend().parse(str(path), path.read_text())
-    interp = Interpreter(module)
-
-    def run(*args: Any) -> Any:
-        plain = [a.tolist() if isinstance(a, np.ndarray) else a for a in args]
-        result, final = interp.run_in_place(name, plain)
-        for a, after in zip(args, final, strict=True):
-            if isinstance(a, np.ndarray):
-                a[:] = after
-        return result
-
-    return run
-
-
 def test_a_loop_continuing_a_counter_is_proven_by_cvc5(source: Path, tmp_path: Path) -> None:
     """`for (; i < n; i++)` after `for (i = 0; i < m; i++)` starts at C's `max(0, m)` (z3
     alone times out on the tail's preservation)."""
@@ -212,7 +197,7 @@ def test_a_variable_step_is_required_positive(source: Path) -> None:
     precondition, and the reading raises where it fails (where C would not end)."""
     result = tensflo.compile(str(source), "every_kth", synth="none", timeout=60)
     assert "1 <= k" in result.requires
-    run = _interpreted(source, "every_kth")
+    run = interpreted(source, "every_kth")
     assert run(np.arange(6), 6, 2) == 0 + 2 + 4
     with pytest.raises(Raised, match="must be at least 1") as raised:
         run(np.arange(6), 6, 0)
@@ -238,7 +223,7 @@ def test_the_reading_runs_like_gcc_on_every_length(source: Path, tmp_path: Path,
     do not run; a count-down counter ends where C's does)."""
     rng = np.random.default_rng(11)
     cases = [make(rng, int(n)) for n in rng.integers(0, 12, 40)]
-    report = c_differential(str(source), name, _interpreted(source, name), cases,
+    report = c_differential(str(source), name, interpreted(source, name), cases,
                             cache_dir=str(tmp_path / "c"))
     assert report.ok and report.cases == 40, report.failures[:2]
 

@@ -16,6 +16,7 @@ import tensflo
 from tensflo.compiler.differential import c_differential, load_module
 from tensflo.ir.loop.interp import Interpreter
 from tensflo.plugins.c_frontend import CFrontend
+from tensflo.tests.support.c_kernels import inside
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
@@ -101,26 +102,17 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _inside(rng: np.random.Generator, lo: int, hi: int, n: int) -> np.ndarray:
-    """`n` values of a C type's range, its ends among them."""
-    v = rng.integers(lo, hi + 1, n)
-    if n >= 2:
-        v[rng.integers(0, n)] = lo
-        v[rng.integers(0, n)] = hi
-    return v
-
-
 def _i16(rng: np.random.Generator, n: int) -> list[Any]:
-    return [_inside(rng, -32768, 32767, n), _inside(rng, -32768, 32767, n), np.zeros(n), n]
+    return [inside(rng, -32768, 32767, n), inside(rng, -32768, 32767, n), np.zeros(n), n]
 
 
 def _mix(rng: np.random.Generator, n: int) -> list[Any]:
-    return [_inside(rng, 0, 255, n), _inside(rng, 0, 255, n), np.zeros(n), n,
+    return [inside(rng, 0, 255, n), inside(rng, 0, 255, n), np.zeros(n), n,
             int(rng.choice([0, 1, 128, 254, 255, int(rng.integers(0, 256))]))]
 
 
 def _ints(rng: np.random.Generator, n: int) -> list[Any]:
-    return [_inside(rng, -600, 600, n), np.zeros(n), n]
+    return [inside(rng, -600, 600, n), np.zeros(n), n]
 
 
 def _floats(rng: np.random.Generator, n: int) -> list[Any]:
@@ -129,7 +121,7 @@ def _floats(rng: np.random.Generator, n: int) -> list[Any]:
 
 
 def _luma(rng: np.random.Generator, n: int) -> list[Any]:
-    return [_inside(rng, 0, 255, n), _inside(rng, 0, 255, n), np.zeros(n), n]
+    return [inside(rng, 0, 255, n), inside(rng, 0, 255, n), np.zeros(n), n]
 
 
 @pytest.mark.parametrize(("name", "make"), [
@@ -311,7 +303,7 @@ def test_a_loop_with_a_constant_count_is_unrolled(tmp_path: Path) -> None:
         out[:] = final[1]
 
     rng = np.random.default_rng(5)
-    cases = [[_inside(rng, 0, 255, n + 2), np.zeros(n), n] for n in rng.integers(0, 30, 40)]
+    cases = [[inside(rng, 0, 255, n + 2), np.zeros(n), n] for n in rng.integers(0, 30, 40)]
     report = c_differential(str(path), "blur3", run, cases, cache_dir=str(tmp_path / "c"))
     assert report.ok and report.cases == 40, report.failures[:2]
 

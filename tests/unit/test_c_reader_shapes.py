@@ -13,13 +13,13 @@ import pytest
 
 import tensflo
 from tensflo.compiler.differential import c_differential, check_compiled, load_module
-from tensflo.ir.loop.interp import Interpreter
 from tensflo.ir.tensir import parse
 from tensflo.ir.tensir.evaluate import evaluate
 from tensflo.ir.tensir.opdef import DomainError
 from tensflo.ir.tensir.types import INT, TensorType
 from tensflo.plugins.c_frontend import CFrontend
 from tensflo.plugins.manager import load_registry
+from tensflo.tests.support.c_kernels import interpreted
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
@@ -190,22 +190,6 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _interpreted(path: Path, name: str) -> Any:
-    """The loop IR the reader produced, run as C runs it (arrays updated in place)."""
-    module = CFrontend().parse(str(path), path.read_text())
-    interp = Interpreter(module)
-
-    def run(*args: Any) -> Any:
-        plain = [a.tolist() if isinstance(a, np.ndarray) else a for a in args]
-        result, final = interp.run_in_place(name, plain)
-        for a, after in zip(args, final, strict=True):
-            if isinstance(a, np.ndarray):
-                a[:] = after
-        return result
-
-    return run
-
-
 def _ints(rng: np.random.Generator, n: int, extra: int = 0) -> list[int]:
     return rng.integers(-9, 10, n + extra).tolist()
 
@@ -224,7 +208,7 @@ def test_effects_and_induction_variables_run_like_gcc(source: Path, tmp_path: Pa
                                                       make: Any) -> None:
     rng = np.random.default_rng(7)
     cases = [make(rng, int(n)) for n in rng.integers(0, 12, 40)]
-    report = c_differential(str(source), name, _interpreted(source, name), cases,
+    report = c_differential(str(source), name, interpreted(source, name), cases,
                             cache_dir=str(tmp_path / "c"))
     assert report.ok and report.cases == 40, report.failures[:2]
 

@@ -17,6 +17,7 @@ from tensflo.compiler.differential import c_differential, load_module
 from tensflo.ir.loop import nodes as L
 from tensflo.ir.loop.interp import Interpreter
 from tensflo.plugins.c_frontend import CFrontend
+from tensflo.tests.support.c_kernels import inside
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
@@ -218,47 +219,38 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _inside(rng: np.random.Generator, lo: int, hi: int, n: int) -> np.ndarray:
-    """`n` values of a C type's range, its ends among them."""
-    v = rng.integers(lo, hi + 1, n)
-    if n >= 2:
-        v[rng.integers(0, n)] = lo
-        v[rng.integers(0, n)] = hi
-    return v
-
-
 def _rgb(rng: np.random.Generator, n: int) -> list[Any]:
-    return [_inside(rng, 0, 255, n), _inside(rng, 0, 255, n), _inside(rng, 0, 255, n),
+    return [inside(rng, 0, 255, n), inside(rng, 0, 255, n), inside(rng, 0, 255, n),
             np.zeros(n), n]
 
 
 def _ints(rng: np.random.Generator, n: int) -> list[Any]:
-    return [_inside(rng, -2 ** 31, 2 ** 31 - 1, n), np.zeros(n), n]
+    return [inside(rng, -2 ** 31, 2 ** 31 - 1, n), np.zeros(n), n]
 
 
 def _bytes(rng: np.random.Generator, n: int) -> list[Any]:
-    return [_inside(rng, 0, 255, n), np.zeros(n), n]
+    return [inside(rng, 0, 255, n), np.zeros(n), n]
 
 
 def _small(rng: np.random.Generator, n: int) -> list[Any]:
-    return [_inside(rng, -200, 200, n), np.zeros(n), n]
+    return [inside(rng, -200, 200, n), np.zeros(n), n]
 
 
 def _sum(rng: np.random.Generator, n: int) -> list[Any]:
-    return [_inside(rng, -1000, 1000, n), n]
+    return [inside(rng, -1000, 1000, n), n]
 
 
 def _packed(rng: np.random.Generator, n: int) -> list[Any]:
-    return [_inside(rng, 0, 255, 3 * n), np.zeros(n), n]
+    return [inside(rng, 0, 255, 3 * n), np.zeros(n), n]
 
 
 def _pairs(rng: np.random.Generator, n: int) -> list[Any]:
-    return [_inside(rng, -1000, 1000, 2 * n + 1), n]
+    return [inside(rng, -1000, 1000, 2 * n + 1), n]
 
 
 def _grid(rng: np.random.Generator, n: int) -> list[Any]:
     rows, cols = n % 7, n // 7
-    return [_inside(rng, -1000, 1000, rows * cols), rows, cols]
+    return [inside(rng, -1000, 1000, rows * cols), rows, cols]
 
 
 LIFTED = [("luma_shift", _rgb), ("shr_signed", _ints), ("shl_byte", _bytes),
@@ -280,7 +272,7 @@ def test_each_form_lifts_proven_and_agrees_with_gcc(source: Path, tmp_path: Path
 
 
 def _compact(rng: np.random.Generator, n: int) -> list[Any]:
-    return [_inside(rng, -1000, 1000, n), np.zeros(n), n]
+    return [inside(rng, -1000, 1000, n), np.zeros(n), n]
 
 
 @pytest.mark.parametrize(("name", "make"), [("inner_continue", _grid),
