@@ -116,6 +116,8 @@ class Lowering:
     """The running scans the output nest carries (`scans.row_loop`)."""
     temps: list[Value] = field(default_factory=list)
     """Heap buffers of materialized scans, freed before every return (`release`)."""
+    input_bytes: Value | None = None
+    """The bytes of the function's array arguments (for `streaming`'s working set)."""
     _names: int = 0
 
     # -- constants and small helpers ---------------------------------------------------------

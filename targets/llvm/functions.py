@@ -28,6 +28,7 @@ from llvmlite import ir
 
 from tensflo.ir.tensir import OPS, App, Function
 
+from . import streaming
 from .codegen import (
     COMPUTE,
     F32,
@@ -59,6 +60,7 @@ from .prologue import (
 from .scans import row_loop, row_path_scans
 
 STORAGE = {"int32": I32, "int64": I64, "float32": F32, "float64": F64, "bool": I8}
+STORAGE_BYTES = {"int32": 4, "int64": 8, "float32": 4, "float64": 8, "bool": 1}
 """Buffer element types by NumPy dtype name."""
 DEFAULT_DTYPE = {"int": "int64", "float": "float64", "bool": "bool"}
 ALLOWED = {"int": ("int32", "int64"), "float": ("float32", "float64"), "bool": ("bool",)}
@@ -152,11 +154,16 @@ def _params(fn: Function, sig: Signature) -> list[ir.Type]:
 
 def _bind(g: Lowering, fn: Function, sig: Signature, args: Sequence[ir.Argument]) -> None:
     pos = 0
+    g.input_bytes = g.i64(0)
     for p, d in zip(fn.params, sig.params, strict=True):
         if p.type.rank:
             ptr, dims = args[pos], tuple(args[pos + 1 : pos + 1 + p.type.rank])
             ptr.add_attribute("noalias")
             g.env[p] = buffer_view(g, p.type.elem, d, ptr, dims)
+            size: Value = g.i64(STORAGE_BYTES[d])
+            for n in dims:
+                size = g.b.mul(size, n)
+            g.input_bytes = g.b.add(g.input_bytes, size)
             if p.type.elem == "int":
                 g.narrow_env[p] = buffer_view(g, WRAP32, d, ptr, dims)
             pos += 1 + p.type.rank
@@ -335,6 +342,13 @@ def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi
     if view.matvec is not None and view.matvec[0].column_major and storage != "float32":
         # out[lo:hi] = 0; for k: out[lo:hi] += m[lo:hi, k] * v[k]  (still k order per element)
         _column_nest(g, view, out, storage, (start, stop), (g.i64(0), view.matvec[0].dims[1]))
+        return
+
+    if not g.running:
+        assert g.input_bytes is not None
+        streaming.write_nest(g, dims, out, STORAGE_BYTES[storage], g.input_bytes, start, stop,
+                             lambda idx, ptr: g.b.store(_to_storage(g, storage, view.at(idx)), ptr),
+                             lambda idx: _flat(g, dims, idx))
         return
 
     def level(idx: tuple[Value, ...]) -> None:

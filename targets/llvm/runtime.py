@@ -42,7 +42,7 @@ import numpy as np
 
 from tensflo.ir.tensir import OPS, DomainError, Function
 
-from . import out_pool, parallel
+from . import out_pool, parallel, streaming
 from .functions import KSPLIT_SUFFIX, LoweredFunction, build_module
 from .int32_proofs import NOTHING, Int32Proofs
 from .prologue import HOISTED_SUFFIX, PROLOGUE_SUFFIX
@@ -193,6 +193,25 @@ class Kernel:
         self._split: dict[int, bool] = {}
         self._times: dict[int, tuple[list[float], list[float]]] = {}
         self._slow: dict[int, int] = {}
+
+    @property
+    def stream_bytes(self) -> int | None:
+        """Outputs of at least this many bytes are written with non-temporal stores
+        (`streaming`); None when the module has no streamed nest. Shared by the functions
+        compiled in one module."""
+        slot = self._stream_slot()
+        return None if slot is None else slot.value
+
+    @stream_bytes.setter
+    def stream_bytes(self, nbytes: int) -> None:
+        slot = self._stream_slot()
+        if slot is None:
+            raise ValueError(f"{self.fn.name}: no streamed output nest")
+        slot.value = nbytes
+
+    def _stream_slot(self) -> ctypes.c_int64 | None:
+        address = self.engine.get_global_value_address(streaming.STREAM_GLOBAL)
+        return ctypes.c_int64.from_address(address) if address else None
 
     def prepare(self, args: Sequence[Any]) -> Prepared:
         c_args: list[Any] = []

@@ -230,7 +230,8 @@ def test_the_hoisted_function_loads_the_sum_instead_of_looping():
 
     def loops(name: str) -> int:
         body = text[text.index(f'define i32 @"{name}"('):].split("\n}\n")[0]
-        return len(re.findall(r'^"?[\w.]*head[\w.]*"?:', body, re.M))  # loop headers
+        # loop headers, but not the streamed copy of the output nest (test_llvm_streaming.py)
+        return len(re.findall(r'^"?(?!stream\.)[\w.]*head[\w.]*"?:', body, re.M))
 
     assert loops("dc") == 2 and loops("dc_hoisted") == 1  # the sum's loop, the nest
     assert loops("dc_prologue") == 0 and loops("dc__part0") == 1  # the sum, in its own function

@@ -16,241 +16,573 @@ target datalayout = "<host>"
 define i32 @"mat_mul_shape"(i64* noalias %".1", i64 %".2", i64 %".3", i64* noalias %".4", i64 %".5", i64 %".6", i64* %".7")
 {
 entry:
-  %".9" = icmp eq i64 %".3", %".5"
-  br i1 %".9", label %"ok.2", label %"fail.1"
+  %".9" = mul i64 8, %".2"
+  %".10" = mul i64 %".9", %".3"
+  %".11" = add i64 0, %".10"
+  %".12" = mul i64 8, %".5"
+  %".13" = mul i64 %".12", %".6"
+  %".14" = add i64 %".11", %".13"
+  %".15" = icmp eq i64 %".3", %".5"
+  br i1 %".15", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".12" = getelementptr inbounds i64, i64* %".7", i64 0
-  store i64 %".2", i64* %".12"
-  %".14" = getelementptr inbounds i64, i64* %".7", i64 1
-  store i64 %".6", i64* %".14"
+  %".18" = getelementptr inbounds i64, i64* %".7", i64 0
+  store i64 %".2", i64* %".18"
+  %".20" = getelementptr inbounds i64, i64* %".7", i64 1
+  store i64 %".6", i64* %".20"
   ret i32 0
 }
 
 define i32 @"mat_mul"(i64* noalias %".1", i64 %".2", i64 %".3", i64* noalias %".4", i64 %".5", i64 %".6", i64* noalias %"out", i64 %"lo", i64 %"hi")
 {
 entry:
-  %".11" = icmp eq i64 %".3", %".5"
-  br i1 %".11", label %"ok.2", label %"fail.1"
+  %".11" = mul i64 8, %".2"
+  %".12" = mul i64 %".11", %".3"
+  %".13" = add i64 0, %".12"
+  %".14" = mul i64 8, %".5"
+  %".15" = mul i64 %".14", %".6"
+  %".16" = add i64 %".13", %".15"
+  %".17" = icmp eq i64 %".3", %".5"
+  br i1 %".17", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".14" = icmp sge i64 %"lo", 0
-  %".15" = select  i1 %".14", i64 %"lo", i64 0
-  %".16" = icmp sle i64 %".15", %".2"
-  %".17" = select  i1 %".16", i64 %".15", i64 %".2"
-  %".18" = icmp sge i64 %"hi", 0
-  %".19" = select  i1 %".18", i64 %"hi", i64 0
-  %".20" = icmp sle i64 %".19", %".2"
-  %".21" = select  i1 %".20", i64 %".19", i64 %".2"
+  %".20" = icmp sge i64 %"lo", 0
+  %".21" = select  i1 %".20", i64 %"lo", i64 0
+  %".22" = icmp sle i64 %".21", %".2"
+  %".23" = select  i1 %".22", i64 %".21", i64 %".2"
+  %".24" = icmp sge i64 %"hi", 0
+  %".25" = select  i1 %".24", i64 %"hi", i64 0
+  %".26" = icmp sle i64 %".25", %".2"
+  %".27" = select  i1 %".26", i64 %".25", i64 %".2"
   br label %"nest.head.3"
 nest.head.3:
-  %"i" = phi  i64 [%".17", %"ok.2"], [%".59", %"nest.exit.11"]
-  %".23" = icmp slt i64 %"i", %".21"
-  br i1 %".23", label %"nest.body.4", label %"nest.exit.5"
+  %"i" = phi  i64 [%".23", %"ok.2"], [%".65", %"nest.exit.11"]
+  %".29" = icmp slt i64 %"i", %".27"
+  br i1 %".29", label %"nest.body.4", label %"nest.exit.5"
 nest.body.4:
   br label %"nest.head.6"
 nest.exit.5:
   ret i32 0
 nest.head.6:
-  %"i.1" = phi  i64 [0, %"nest.body.4"], [%".32", %"nest.body.7"]
-  %".26" = icmp slt i64 %"i.1", %".6"
-  br i1 %".26", label %"nest.body.7", label %"nest.exit.8"
+  %"i.1" = phi  i64 [0, %"nest.body.4"], [%".38", %"nest.body.7"]
+  %".32" = icmp slt i64 %"i.1", %".6"
+  br i1 %".32", label %"nest.body.7", label %"nest.exit.8"
 nest.body.7:
-  %".28" = mul nsw i64 %"i", %".6"
-  %".29" = add nsw i64 %".28", %"i.1"
-  %".30" = getelementptr inbounds i64, i64* %"out", i64 %".29"
-  store i64 0, i64* %".30"
-  %".32" = add nsw i64 %"i.1", 1
+  %".34" = mul nsw i64 %"i", %".6"
+  %".35" = add nsw i64 %".34", %"i.1"
+  %".36" = getelementptr inbounds i64, i64* %"out", i64 %".35"
+  store i64 0, i64* %".36"
+  %".38" = add nsw i64 %"i.1", 1
   br label %"nest.head.6"
 nest.exit.8:
   br label %"nest.head.9"
 nest.head.9:
-  %"i.2" = phi  i64 [0, %"nest.exit.8"], [%".57", %"nest.exit.14"]
-  %".35" = icmp slt i64 %"i.2", %".3"
-  br i1 %".35", label %"nest.body.10", label %"nest.exit.11"
+  %"i.2" = phi  i64 [0, %"nest.exit.8"], [%".63", %"nest.exit.14"]
+  %".41" = icmp slt i64 %"i.2", %".3"
+  br i1 %".41", label %"nest.body.10", label %"nest.exit.11"
 nest.body.10:
-  %".37" = mul nsw i64 %"i", %".3"
-  %".38" = add nsw i64 %".37", %"i.2"
-  %".39" = getelementptr inbounds i64, i64* %".1", i64 %".38"
-  %".40" = load i64, i64* %".39"
+  %".43" = mul nsw i64 %"i", %".3"
+  %".44" = add nsw i64 %".43", %"i.2"
+  %".45" = getelementptr inbounds i64, i64* %".1", i64 %".44"
+  %".46" = load i64, i64* %".45"
   br label %"nest.head.12"
 nest.exit.11:
-  %".59" = add nsw i64 %"i", 1
+  %".65" = add nsw i64 %"i", 1
   br label %"nest.head.3"
 nest.head.12:
-  %"i.3" = phi  i64 [0, %"nest.body.10"], [%".55", %"nest.body.13"]
-  %".42" = icmp slt i64 %"i.3", %".6"
-  br i1 %".42", label %"nest.body.13", label %"nest.exit.14"
+  %"i.3" = phi  i64 [0, %"nest.body.10"], [%".61", %"nest.body.13"]
+  %".48" = icmp slt i64 %"i.3", %".6"
+  br i1 %".48", label %"nest.body.13", label %"nest.exit.14"
 nest.body.13:
-  %".44" = mul nsw i64 %"i", %".6"
-  %".45" = add nsw i64 %".44", %"i.3"
-  %".46" = getelementptr inbounds i64, i64* %"out", i64 %".45"
-  %".47" = load i64, i64* %".46"
-  %".48" = mul nsw i64 %"i.2", %".6"
-  %".49" = add nsw i64 %".48", %"i.3"
-  %".50" = getelementptr inbounds i64, i64* %".4", i64 %".49"
-  %".51" = load i64, i64* %".50"
-  %".52" = mul i64 %".40", %".51"
-  %".53" = add i64 %".47", %".52"
-  store i64 %".53", i64* %".46"
-  %".55" = add nsw i64 %"i.3", 1
+  %".50" = mul nsw i64 %"i", %".6"
+  %".51" = add nsw i64 %".50", %"i.3"
+  %".52" = getelementptr inbounds i64, i64* %"out", i64 %".51"
+  %".53" = load i64, i64* %".52"
+  %".54" = mul nsw i64 %"i.2", %".6"
+  %".55" = add nsw i64 %".54", %"i.3"
+  %".56" = getelementptr inbounds i64, i64* %".4", i64 %".55"
+  %".57" = load i64, i64* %".56"
+  %".58" = mul i64 %".46", %".57"
+  %".59" = add i64 %".53", %".58"
+  store i64 %".59", i64* %".52"
+  %".61" = add nsw i64 %"i.3", 1
   br label %"nest.head.12"
 nest.exit.14:
-  %".57" = add nsw i64 %"i.2", 1
+  %".63" = add nsw i64 %"i.2", 1
   br label %"nest.head.9"
 }
 
 define i32 @"mat_vec_shape"(double* noalias %".1", i64 %".2", i64 %".3", double* noalias %".4", i64 %".5", i64* %".6")
 {
 entry:
-  %".8" = icmp eq i64 %".3", %".5"
-  br i1 %".8", label %"ok.2", label %"fail.1"
+  %".8" = mul i64 8, %".2"
+  %".9" = mul i64 %".8", %".3"
+  %".10" = add i64 0, %".9"
+  %".11" = mul i64 8, %".5"
+  %".12" = add i64 %".10", %".11"
+  %".13" = icmp eq i64 %".3", %".5"
+  br i1 %".13", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".11" = getelementptr inbounds i64, i64* %".6", i64 0
-  store i64 %".2", i64* %".11"
+  %".16" = getelementptr inbounds i64, i64* %".6", i64 0
+  store i64 %".2", i64* %".16"
   ret i32 0
 }
 
 define i32 @"mat_vec"(double* noalias %".1", i64 %".2", i64 %".3", double* noalias %".4", i64 %".5", double* noalias %"out", i64 %"lo", i64 %"hi")
 {
 entry:
-  %".10" = icmp eq i64 %".3", %".5"
-  br i1 %".10", label %"ok.2", label %"fail.1"
+  %"stage" = alloca [512 x double], align 64
+  %".10" = mul i64 8, %".2"
+  %".11" = mul i64 %".10", %".3"
+  %".12" = add i64 0, %".11"
+  %".13" = mul i64 8, %".5"
+  %".14" = add i64 %".12", %".13"
+  %".15" = icmp eq i64 %".3", %".5"
+  br i1 %".15", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".13" = icmp sge i64 %"lo", 0
-  %".14" = select  i1 %".13", i64 %"lo", i64 0
-  %".15" = icmp sle i64 %".14", %".2"
-  %".16" = select  i1 %".15", i64 %".14", i64 %".2"
-  %".17" = icmp sge i64 %"hi", 0
-  %".18" = select  i1 %".17", i64 %"hi", i64 0
-  %".19" = icmp sle i64 %".18", %".2"
-  %".20" = select  i1 %".19", i64 %".18", i64 %".2"
-  br label %"nest.head.3"
-nest.head.3:
-  %"i" = phi  i64 [%".16", %"ok.2"], [%".40", %"fold.exit.8"]
-  %".22" = icmp slt i64 %"i", %".20"
-  br i1 %".22", label %"nest.body.4", label %"nest.exit.5"
-nest.body.4:
-  br label %"fold.head.6"
-nest.exit.5:
+  %".18" = icmp sge i64 %"lo", 0
+  %".19" = select  i1 %".18", i64 %"lo", i64 0
+  %".20" = icmp sle i64 %".19", %".2"
+  %".21" = select  i1 %".20", i64 %".19", i64 %".2"
+  %".22" = icmp sge i64 %"hi", 0
+  %".23" = select  i1 %".22", i64 %"hi", i64 0
+  %".24" = icmp sle i64 %".23", %".2"
+  %".25" = select  i1 %".24", i64 %".23", i64 %".2"
+  %".26" = mul i64 8, %".2"
+  %".27" = add i64 %".26", %".14"
+  %".28" = load i64, i64* @"tensflo_stream_bytes"
+  %".29" = icmp sge i64 %".27", %".28"
+  br i1 %".29", label %"ok.2.if", label %"ok.2.else"
+ok.2.if:
+  %".31" = sub i64 %".25", %".21"
+  %".32" = getelementptr inbounds double, double* %"out", i64 %".21"
+  %".33" = bitcast [512 x double]* %"stage" to double*
+  %".34" = ptrtoint double* %".32" to i64
+  %".35" = sub i64 0, %".34"
+  %".36" = and i64 %".35", 63
+  %".37" = udiv i64 %".36", 8
+  %".38" = icmp sle i64 %".31", %".37"
+  %".39" = select  i1 %".38", i64 %".31", i64 %".37"
+  br label %"stream.head.head.3"
+ok.2.else:
+  br label %"nest.head.27"
+ok.2.endif:
   ret i32 0
+stream.head.head.3:
+  %"i" = phi  i64 [0, %"ok.2.if"], [%".60", %"fold.exit.8"]
+  %".41" = icmp slt i64 %"i", %".39"
+  br i1 %".41", label %"stream.head.body.4", label %"stream.head.exit.5"
+stream.head.body.4:
+  %".43" = getelementptr inbounds double, double* %".32", i64 %"i"
+  %".44" = add i64 %".21", %"i"
+  br label %"fold.head.6"
+stream.head.exit.5:
+  %".62" = sub i64 %".31", %".39"
+  %".63" = icmp sge i64 %".62", 0
+  %".64" = select  i1 %".63", i64 %".62", i64 0
+  %".65" = sdiv i64 %".64", 512
+  br label %"stream.chunks.head.9"
 fold.head.6:
-  %"i.1" = phi  i64 [0, %"nest.body.4"], [%".36", %"fold.body.7"]
-  %".25" = phi  double [             0x0, %"nest.body.4"], [%".35", %"fold.body.7"]
-  %".26" = icmp slt i64 %"i.1", %".3"
-  br i1 %".26", label %"fold.body.7", label %"fold.exit.8"
+  %"i.1" = phi  i64 [0, %"stream.head.body.4"], [%".57", %"fold.body.7"]
+  %".46" = phi  double [             0x0, %"stream.head.body.4"], [%".56", %"fold.body.7"]
+  %".47" = icmp slt i64 %"i.1", %".3"
+  br i1 %".47", label %"fold.body.7", label %"fold.exit.8"
 fold.body.7:
-  %".28" = mul nsw i64 %"i", %".3"
-  %".29" = add nsw i64 %".28", %"i.1"
-  %".30" = getelementptr inbounds double, double* %".1", i64 %".29"
-  %".31" = load double, double* %".30"
-  %".32" = getelementptr inbounds double, double* %".4", i64 %"i.1"
-  %".33" = load double, double* %".32"
-  %".34" = fmul double %".31", %".33"
-  %".35" = fadd reassoc double %".25", %".34"
-  %".36" = add nsw i64 %"i.1", 1
+  %".49" = mul nsw i64 %".44", %".3"
+  %".50" = add nsw i64 %".49", %"i.1"
+  %".51" = getelementptr inbounds double, double* %".1", i64 %".50"
+  %".52" = load double, double* %".51"
+  %".53" = getelementptr inbounds double, double* %".4", i64 %"i.1"
+  %".54" = load double, double* %".53"
+  %".55" = fmul double %".52", %".54"
+  %".56" = fadd reassoc double %".46", %".55"
+  %".57" = add nsw i64 %"i.1", 1
   br label %"fold.head.6"
 fold.exit.8:
-  %".38" = getelementptr inbounds double, double* %"out", i64 %"i"
-  store double %".25", double* %".38"
-  %".40" = add nsw i64 %"i", 1
-  br label %"nest.head.3"
+  store double %".46", double* %".43"
+  %".60" = add nsw i64 %"i", 1
+  br label %"stream.head.head.3"
+stream.chunks.head.9:
+  %"i.2" = phi  i64 [0, %"stream.head.exit.5"], [%".106", %"stream.copy.exit.20"]
+  %".67" = icmp slt i64 %"i.2", %".65"
+  br i1 %".67", label %"stream.chunks.body.10", label %"stream.chunks.exit.11"
+stream.chunks.body.10:
+  %".69" = mul i64 %"i.2", 512
+  %".70" = add i64 %".39", %".69"
+  br label %"stream.stage.head.12"
+stream.chunks.exit.11:
+  %".108" = mul i64 %".65", 512
+  %".109" = add i64 %".39", %".108"
+  br label %"stream.tail.head.21"
+stream.stage.head.12:
+  %"i.3" = phi  i64 [0, %"stream.chunks.body.10"], [%".92", %"fold.exit.17"]
+  %".72" = icmp slt i64 %"i.3", 512
+  br i1 %".72", label %"stream.stage.body.13", label %"stream.stage.exit.14"
+stream.stage.body.13:
+  %".74" = add i64 %".70", %"i.3"
+  %".75" = getelementptr inbounds double, double* %".33", i64 %"i.3"
+  %".76" = add i64 %".21", %".74"
+  br label %"fold.head.15"
+stream.stage.exit.14:
+  %".94" = bitcast double* %".33" to <8 x i64>*
+  %".95" = getelementptr inbounds double, double* %".32", i64 %".70"
+  %".96" = bitcast double* %".95" to <8 x i64>*
+  br label %"stream.copy.head.18"
+fold.head.15:
+  %"i.4" = phi  i64 [0, %"stream.stage.body.13"], [%".89", %"fold.body.16"]
+  %".78" = phi  double [             0x0, %"stream.stage.body.13"], [%".88", %"fold.body.16"]
+  %".79" = icmp slt i64 %"i.4", %".3"
+  br i1 %".79", label %"fold.body.16", label %"fold.exit.17"
+fold.body.16:
+  %".81" = mul nsw i64 %".76", %".3"
+  %".82" = add nsw i64 %".81", %"i.4"
+  %".83" = getelementptr inbounds double, double* %".1", i64 %".82"
+  %".84" = load double, double* %".83"
+  %".85" = getelementptr inbounds double, double* %".4", i64 %"i.4"
+  %".86" = load double, double* %".85"
+  %".87" = fmul double %".84", %".86"
+  %".88" = fadd reassoc double %".78", %".87"
+  %".89" = add nsw i64 %"i.4", 1
+  br label %"fold.head.15"
+fold.exit.17:
+  store double %".78", double* %".75"
+  %".92" = add nsw i64 %"i.3", 1
+  br label %"stream.stage.head.12"
+stream.copy.head.18:
+  %"i.5" = phi  i64 [0, %"stream.stage.exit.14"], [%".104", %"stream.copy.body.19"]
+  %".98" = icmp slt i64 %"i.5", 64
+  br i1 %".98", label %"stream.copy.body.19", label %"stream.copy.exit.20"
+stream.copy.body.19:
+  %".100" = getelementptr inbounds <8 x i64>, <8 x i64>* %".94", i64 %"i.5"
+  %".101" = load <8 x i64>, <8 x i64>* %".100", align 64
+  %".102" = getelementptr inbounds <8 x i64>, <8 x i64>* %".96", i64 %"i.5"
+  store <8 x i64> %".101", <8 x i64>* %".102", align 64, !nontemporal !0
+  %".104" = add nsw i64 %"i.5", 1
+  br label %"stream.copy.head.18"
+stream.copy.exit.20:
+  %".106" = add nsw i64 %"i.2", 1
+  br label %"stream.chunks.head.9"
+stream.tail.head.21:
+  %"i.6" = phi  i64 [%".109", %"stream.chunks.exit.11"], [%".130", %"fold.exit.26"]
+  %".111" = icmp slt i64 %"i.6", %".31"
+  br i1 %".111", label %"stream.tail.body.22", label %"stream.tail.exit.23"
+stream.tail.body.22:
+  %".113" = getelementptr inbounds double, double* %".32", i64 %"i.6"
+  %".114" = add i64 %".21", %"i.6"
+  br label %"fold.head.24"
+stream.tail.exit.23:
+  call void @"llvm.x86.sse.sfence"()
+  br label %"ok.2.endif"
+fold.head.24:
+  %"i.7" = phi  i64 [0, %"stream.tail.body.22"], [%".127", %"fold.body.25"]
+  %".116" = phi  double [             0x0, %"stream.tail.body.22"], [%".126", %"fold.body.25"]
+  %".117" = icmp slt i64 %"i.7", %".3"
+  br i1 %".117", label %"fold.body.25", label %"fold.exit.26"
+fold.body.25:
+  %".119" = mul nsw i64 %".114", %".3"
+  %".120" = add nsw i64 %".119", %"i.7"
+  %".121" = getelementptr inbounds double, double* %".1", i64 %".120"
+  %".122" = load double, double* %".121"
+  %".123" = getelementptr inbounds double, double* %".4", i64 %"i.7"
+  %".124" = load double, double* %".123"
+  %".125" = fmul double %".122", %".124"
+  %".126" = fadd reassoc double %".116", %".125"
+  %".127" = add nsw i64 %"i.7", 1
+  br label %"fold.head.24"
+fold.exit.26:
+  store double %".116", double* %".113"
+  %".130" = add nsw i64 %"i.6", 1
+  br label %"stream.tail.head.21"
+nest.head.27:
+  %"i.8" = phi  i64 [%".21", %"ok.2.else"], [%".153", %"fold.exit.32"]
+  %".135" = icmp slt i64 %"i.8", %".25"
+  br i1 %".135", label %"nest.body.28", label %"nest.exit.29"
+nest.body.28:
+  %".137" = getelementptr inbounds double, double* %"out", i64 %"i.8"
+  br label %"fold.head.30"
+nest.exit.29:
+  br label %"ok.2.endif"
+fold.head.30:
+  %"i.9" = phi  i64 [0, %"nest.body.28"], [%".150", %"fold.body.31"]
+  %".139" = phi  double [             0x0, %"nest.body.28"], [%".149", %"fold.body.31"]
+  %".140" = icmp slt i64 %"i.9", %".3"
+  br i1 %".140", label %"fold.body.31", label %"fold.exit.32"
+fold.body.31:
+  %".142" = mul nsw i64 %"i.8", %".3"
+  %".143" = add nsw i64 %".142", %"i.9"
+  %".144" = getelementptr inbounds double, double* %".1", i64 %".143"
+  %".145" = load double, double* %".144"
+  %".146" = getelementptr inbounds double, double* %".4", i64 %"i.9"
+  %".147" = load double, double* %".146"
+  %".148" = fmul double %".145", %".147"
+  %".149" = fadd reassoc double %".139", %".148"
+  %".150" = add nsw i64 %"i.9", 1
+  br label %"fold.head.30"
+fold.exit.32:
+  store double %".139", double* %".137"
+  %".153" = add nsw i64 %"i.8", 1
+  br label %"nest.head.27"
 }
+
+@"tensflo_stream_bytes" = weak global i64 <host>
+declare void @"llvm.x86.sse.sfence"()
 
 define i32 @"row_sums_shape"(i64* noalias %".1", i64 %".2", i64 %".3", i64 %".4", i64* %".5")
 {
 entry:
-  %".7" = icmp sge i64 0, 0
-  %".8" = select  i1 %".7", i64 0, i64 0
-  %".9" = icmp sle i64 %".8", %".2"
-  %".10" = select  i1 %".9", i64 %".8", i64 %".2"
-  %".11" = icmp sge i64 %".4", %".10"
-  %".12" = select  i1 %".11", i64 %".4", i64 %".10"
-  %".13" = icmp sle i64 %".12", %".2"
-  %".14" = select  i1 %".13", i64 %".12", i64 %".2"
-  %".15" = sub i64 %".14", %".10"
-  %".16" = icmp ult i64 0, %".2"
-  br i1 %".16", label %"ok.2", label %"fail.1"
+  %".7" = mul i64 8, %".2"
+  %".8" = mul i64 %".7", %".3"
+  %".9" = add i64 0, %".8"
+  %".10" = icmp sge i64 0, 0
+  %".11" = select  i1 %".10", i64 0, i64 0
+  %".12" = icmp sle i64 %".11", %".2"
+  %".13" = select  i1 %".12", i64 %".11", i64 %".2"
+  %".14" = icmp sge i64 %".4", %".13"
+  %".15" = select  i1 %".14", i64 %".4", i64 %".13"
+  %".16" = icmp sle i64 %".15", %".2"
+  %".17" = select  i1 %".16", i64 %".15", i64 %".2"
+  %".18" = sub i64 %".17", %".13"
+  %".19" = icmp ult i64 0, %".2"
+  br i1 %".19", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".19" = icmp eq i64 %".3", %".3"
-  br i1 %".19", label %"ok.4", label %"fail.3"
+  %".22" = icmp eq i64 %".3", %".3"
+  br i1 %".22", label %"ok.4", label %"fail.3"
 fail.3:
   ret i32 2
 ok.4:
-  %".22" = getelementptr inbounds i64, i64* %".5", i64 0
-  store i64 %".15", i64* %".22"
+  %".25" = getelementptr inbounds i64, i64* %".5", i64 0
+  store i64 %".18", i64* %".25"
   ret i32 0
 }
 
 define i32 @"row_sums"(i64* noalias %".1", i64 %".2", i64 %".3", i64 %".4", i64* noalias %"out", i64 %"lo", i64 %"hi")
 {
 entry:
-  %".9" = icmp sge i64 0, 0
-  %".10" = select  i1 %".9", i64 0, i64 0
-  %".11" = icmp sle i64 %".10", %".2"
-  %".12" = select  i1 %".11", i64 %".10", i64 %".2"
-  %".13" = icmp sge i64 %".4", %".12"
-  %".14" = select  i1 %".13", i64 %".4", i64 %".12"
-  %".15" = icmp sle i64 %".14", %".2"
-  %".16" = select  i1 %".15", i64 %".14", i64 %".2"
-  %".17" = sub i64 %".16", %".12"
-  %".18" = icmp ult i64 0, %".2"
-  br i1 %".18", label %"ok.2", label %"fail.1"
+  %"stage" = alloca [512 x i64], align 64
+  %".9" = mul i64 8, %".2"
+  %".10" = mul i64 %".9", %".3"
+  %".11" = add i64 0, %".10"
+  %".12" = icmp sge i64 0, 0
+  %".13" = select  i1 %".12", i64 0, i64 0
+  %".14" = icmp sle i64 %".13", %".2"
+  %".15" = select  i1 %".14", i64 %".13", i64 %".2"
+  %".16" = icmp sge i64 %".4", %".15"
+  %".17" = select  i1 %".16", i64 %".4", i64 %".15"
+  %".18" = icmp sle i64 %".17", %".2"
+  %".19" = select  i1 %".18", i64 %".17", i64 %".2"
+  %".20" = sub i64 %".19", %".15"
+  %".21" = icmp ult i64 0, %".2"
+  br i1 %".21", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".21" = icmp eq i64 %".3", %".3"
-  br i1 %".21", label %"ok.4", label %"fail.3"
+  %".24" = icmp eq i64 %".3", %".3"
+  br i1 %".24", label %"ok.4", label %"fail.3"
 fail.3:
   ret i32 2
 ok.4:
-  %".24" = icmp sge i64 %"lo", 0
-  %".25" = select  i1 %".24", i64 %"lo", i64 0
-  %".26" = icmp sle i64 %".25", %".17"
-  %".27" = select  i1 %".26", i64 %".25", i64 %".17"
-  %".28" = icmp sge i64 %"hi", 0
-  %".29" = select  i1 %".28", i64 %"hi", i64 0
-  %".30" = icmp sle i64 %".29", %".17"
-  %".31" = select  i1 %".30", i64 %".29", i64 %".17"
-  br label %"nest.head.5"
-nest.head.5:
-  %"i" = phi  i64 [%".27", %"ok.4"], [%".54", %"fold.exit.10"]
-  %".33" = icmp slt i64 %"i", %".31"
-  br i1 %".33", label %"nest.body.6", label %"nest.exit.7"
-nest.body.6:
-  br label %"fold.head.8"
-nest.exit.7:
+  %".27" = icmp sge i64 %"lo", 0
+  %".28" = select  i1 %".27", i64 %"lo", i64 0
+  %".29" = icmp sle i64 %".28", %".20"
+  %".30" = select  i1 %".29", i64 %".28", i64 %".20"
+  %".31" = icmp sge i64 %"hi", 0
+  %".32" = select  i1 %".31", i64 %"hi", i64 0
+  %".33" = icmp sle i64 %".32", %".20"
+  %".34" = select  i1 %".33", i64 %".32", i64 %".20"
+  %".35" = mul i64 8, %".20"
+  %".36" = add i64 %".35", %".11"
+  %".37" = load i64, i64* @"tensflo_stream_bytes"
+  %".38" = icmp sge i64 %".36", %".37"
+  br i1 %".38", label %"ok.4.if", label %"ok.4.else"
+ok.4.if:
+  %".40" = sub i64 %".34", %".30"
+  %".41" = getelementptr inbounds i64, i64* %"out", i64 %".30"
+  %".42" = bitcast [512 x i64]* %"stage" to i64*
+  %".43" = ptrtoint i64* %".41" to i64
+  %".44" = sub i64 0, %".43"
+  %".45" = and i64 %".44", 63
+  %".46" = udiv i64 %".45", 8
+  %".47" = icmp sle i64 %".40", %".46"
+  %".48" = select  i1 %".47", i64 %".40", i64 %".46"
+  br label %"stream.head.head.5"
+ok.4.else:
+  br label %"nest.head.29"
+ok.4.endif:
   ret i32 0
+stream.head.head.5:
+  %"i" = phi  i64 [0, %"ok.4.if"], [%".72", %"fold.exit.10"]
+  %".50" = icmp slt i64 %"i", %".48"
+  br i1 %".50", label %"stream.head.body.6", label %"stream.head.exit.7"
+stream.head.body.6:
+  %".52" = getelementptr inbounds i64, i64* %".41", i64 %"i"
+  %".53" = add i64 %".30", %"i"
+  br label %"fold.head.8"
+stream.head.exit.7:
+  %".74" = sub i64 %".40", %".48"
+  %".75" = icmp sge i64 %".74", 0
+  %".76" = select  i1 %".75", i64 %".74", i64 0
+  %".77" = sdiv i64 %".76", 512
+  br label %"stream.chunks.head.11"
 fold.head.8:
-  %"i.1" = phi  i64 [0, %"nest.body.6"], [%".50", %"fold.body.9"]
-  %".36" = phi  i64 [0, %"nest.body.6"], [%".49", %"fold.body.9"]
-  %".37" = icmp slt i64 %"i.1", %".3"
-  br i1 %".37", label %"fold.body.9", label %"fold.exit.10"
+  %"i.1" = phi  i64 [0, %"stream.head.body.6"], [%".69", %"fold.body.9"]
+  %".55" = phi  i64 [0, %"stream.head.body.6"], [%".68", %"fold.body.9"]
+  %".56" = icmp slt i64 %"i.1", %".3"
+  br i1 %".56", label %"fold.body.9", label %"fold.exit.10"
 fold.body.9:
-  %".39" = add i64 %"i", %".12"
-  %".40" = mul nsw i64 %".39", %".3"
-  %".41" = add nsw i64 %".40", %"i.1"
-  %".42" = getelementptr inbounds i64, i64* %".1", i64 %".41"
-  %".43" = load i64, i64* %".42"
-  %".44" = mul nsw i64 0, %".3"
-  %".45" = add nsw i64 %".44", %"i.1"
-  %".46" = getelementptr inbounds i64, i64* %".1", i64 %".45"
-  %".47" = load i64, i64* %".46"
-  %".48" = mul i64 %".43", 1
-  %".49" = add i64 %".36", %".48"
-  %".50" = add nsw i64 %"i.1", 1
+  %".58" = add i64 %".53", %".15"
+  %".59" = mul nsw i64 %".58", %".3"
+  %".60" = add nsw i64 %".59", %"i.1"
+  %".61" = getelementptr inbounds i64, i64* %".1", i64 %".60"
+  %".62" = load i64, i64* %".61"
+  %".63" = mul nsw i64 0, %".3"
+  %".64" = add nsw i64 %".63", %"i.1"
+  %".65" = getelementptr inbounds i64, i64* %".1", i64 %".64"
+  %".66" = load i64, i64* %".65"
+  %".67" = mul i64 %".62", 1
+  %".68" = add i64 %".55", %".67"
+  %".69" = add nsw i64 %"i.1", 1
   br label %"fold.head.8"
 fold.exit.10:
-  %".52" = getelementptr inbounds i64, i64* %"out", i64 %"i"
-  store i64 %".36", i64* %".52"
-  %".54" = add nsw i64 %"i", 1
-  br label %"nest.head.5"
+  store i64 %".55", i64* %".52"
+  %".72" = add nsw i64 %"i", 1
+  br label %"stream.head.head.5"
+stream.chunks.head.11:
+  %"i.2" = phi  i64 [0, %"stream.head.exit.7"], [%".121", %"stream.copy.exit.22"]
+  %".79" = icmp slt i64 %"i.2", %".77"
+  br i1 %".79", label %"stream.chunks.body.12", label %"stream.chunks.exit.13"
+stream.chunks.body.12:
+  %".81" = mul i64 %"i.2", 512
+  %".82" = add i64 %".48", %".81"
+  br label %"stream.stage.head.14"
+stream.chunks.exit.13:
+  %".123" = mul i64 %".77", 512
+  %".124" = add i64 %".48", %".123"
+  br label %"stream.tail.head.23"
+stream.stage.head.14:
+  %"i.3" = phi  i64 [0, %"stream.chunks.body.12"], [%".107", %"fold.exit.19"]
+  %".84" = icmp slt i64 %"i.3", 512
+  br i1 %".84", label %"stream.stage.body.15", label %"stream.stage.exit.16"
+stream.stage.body.15:
+  %".86" = add i64 %".82", %"i.3"
+  %".87" = getelementptr inbounds i64, i64* %".42", i64 %"i.3"
+  %".88" = add i64 %".30", %".86"
+  br label %"fold.head.17"
+stream.stage.exit.16:
+  %".109" = bitcast i64* %".42" to <8 x i64>*
+  %".110" = getelementptr inbounds i64, i64* %".41", i64 %".82"
+  %".111" = bitcast i64* %".110" to <8 x i64>*
+  br label %"stream.copy.head.20"
+fold.head.17:
+  %"i.4" = phi  i64 [0, %"stream.stage.body.15"], [%".104", %"fold.body.18"]
+  %".90" = phi  i64 [0, %"stream.stage.body.15"], [%".103", %"fold.body.18"]
+  %".91" = icmp slt i64 %"i.4", %".3"
+  br i1 %".91", label %"fold.body.18", label %"fold.exit.19"
+fold.body.18:
+  %".93" = add i64 %".88", %".15"
+  %".94" = mul nsw i64 %".93", %".3"
+  %".95" = add nsw i64 %".94", %"i.4"
+  %".96" = getelementptr inbounds i64, i64* %".1", i64 %".95"
+  %".97" = load i64, i64* %".96"
+  %".98" = mul nsw i64 0, %".3"
+  %".99" = add nsw i64 %".98", %"i.4"
+  %".100" = getelementptr inbounds i64, i64* %".1", i64 %".99"
+  %".101" = load i64, i64* %".100"
+  %".102" = mul i64 %".97", 1
+  %".103" = add i64 %".90", %".102"
+  %".104" = add nsw i64 %"i.4", 1
+  br label %"fold.head.17"
+fold.exit.19:
+  store i64 %".90", i64* %".87"
+  %".107" = add nsw i64 %"i.3", 1
+  br label %"stream.stage.head.14"
+stream.copy.head.20:
+  %"i.5" = phi  i64 [0, %"stream.stage.exit.16"], [%".119", %"stream.copy.body.21"]
+  %".113" = icmp slt i64 %"i.5", 64
+  br i1 %".113", label %"stream.copy.body.21", label %"stream.copy.exit.22"
+stream.copy.body.21:
+  %".115" = getelementptr inbounds <8 x i64>, <8 x i64>* %".109", i64 %"i.5"
+  %".116" = load <8 x i64>, <8 x i64>* %".115", align 64
+  %".117" = getelementptr inbounds <8 x i64>, <8 x i64>* %".111", i64 %"i.5"
+  store <8 x i64> %".116", <8 x i64>* %".117", align 64, !nontemporal !0
+  %".119" = add nsw i64 %"i.5", 1
+  br label %"stream.copy.head.20"
+stream.copy.exit.22:
+  %".121" = add nsw i64 %"i.2", 1
+  br label %"stream.chunks.head.11"
+stream.tail.head.23:
+  %"i.6" = phi  i64 [%".124", %"stream.chunks.exit.13"], [%".148", %"fold.exit.28"]
+  %".126" = icmp slt i64 %"i.6", %".40"
+  br i1 %".126", label %"stream.tail.body.24", label %"stream.tail.exit.25"
+stream.tail.body.24:
+  %".128" = getelementptr inbounds i64, i64* %".41", i64 %"i.6"
+  %".129" = add i64 %".30", %"i.6"
+  br label %"fold.head.26"
+stream.tail.exit.25:
+  call void @"llvm.x86.sse.sfence"()
+  br label %"ok.4.endif"
+fold.head.26:
+  %"i.7" = phi  i64 [0, %"stream.tail.body.24"], [%".145", %"fold.body.27"]
+  %".131" = phi  i64 [0, %"stream.tail.body.24"], [%".144", %"fold.body.27"]
+  %".132" = icmp slt i64 %"i.7", %".3"
+  br i1 %".132", label %"fold.body.27", label %"fold.exit.28"
+fold.body.27:
+  %".134" = add i64 %".129", %".15"
+  %".135" = mul nsw i64 %".134", %".3"
+  %".136" = add nsw i64 %".135", %"i.7"
+  %".137" = getelementptr inbounds i64, i64* %".1", i64 %".136"
+  %".138" = load i64, i64* %".137"
+  %".139" = mul nsw i64 0, %".3"
+  %".140" = add nsw i64 %".139", %"i.7"
+  %".141" = getelementptr inbounds i64, i64* %".1", i64 %".140"
+  %".142" = load i64, i64* %".141"
+  %".143" = mul i64 %".138", 1
+  %".144" = add i64 %".131", %".143"
+  %".145" = add nsw i64 %"i.7", 1
+  br label %"fold.head.26"
+fold.exit.28:
+  store i64 %".131", i64* %".128"
+  %".148" = add nsw i64 %"i.6", 1
+  br label %"stream.tail.head.23"
+nest.head.29:
+  %"i.8" = phi  i64 [%".30", %"ok.4.else"], [%".174", %"fold.exit.34"]
+  %".153" = icmp slt i64 %"i.8", %".34"
+  br i1 %".153", label %"nest.body.30", label %"nest.exit.31"
+nest.body.30:
+  %".155" = getelementptr inbounds i64, i64* %"out", i64 %"i.8"
+  br label %"fold.head.32"
+nest.exit.31:
+  br label %"ok.4.endif"
+fold.head.32:
+  %"i.9" = phi  i64 [0, %"nest.body.30"], [%".171", %"fold.body.33"]
+  %".157" = phi  i64 [0, %"nest.body.30"], [%".170", %"fold.body.33"]
+  %".158" = icmp slt i64 %"i.9", %".3"
+  br i1 %".158", label %"fold.body.33", label %"fold.exit.34"
+fold.body.33:
+  %".160" = add i64 %"i.8", %".15"
+  %".161" = mul nsw i64 %".160", %".3"
+  %".162" = add nsw i64 %".161", %"i.9"
+  %".163" = getelementptr inbounds i64, i64* %".1", i64 %".162"
+  %".164" = load i64, i64* %".163"
+  %".165" = mul nsw i64 0, %".3"
+  %".166" = add nsw i64 %".165", %"i.9"
+  %".167" = getelementptr inbounds i64, i64* %".1", i64 %".166"
+  %".168" = load i64, i64* %".167"
+  %".169" = mul i64 %".164", 1
+  %".170" = add i64 %".157", %".169"
+  %".171" = add nsw i64 %"i.9", 1
+  br label %"fold.head.32"
+fold.exit.34:
+  store i64 %".157", i64* %".155"
+  %".174" = add nsw i64 %"i.8", 1
+  br label %"nest.head.29"
 }
+
+!0 = !{ i32 1 }

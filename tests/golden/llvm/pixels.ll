@@ -17,23 +17,8 @@ target datalayout = "<host>"
 define i32 @"brighten_shape"(i64* noalias %".1", i64 %".2", i64 %".3", i64 %".4", i64* %".5")
 {
 entry:
-  %".7" = icmp sge i64 0, 0
-  %".8" = select  i1 %".7", i64 0, i64 0
-  %".9" = icmp sle i64 %".8", %".2"
-  %".10" = select  i1 %".9", i64 %".8", i64 %".2"
-  %".11" = icmp sge i64 %".3", %".10"
-  %".12" = select  i1 %".11", i64 %".3", i64 %".10"
-  %".13" = icmp sle i64 %".12", %".2"
-  %".14" = select  i1 %".13", i64 %".12", i64 %".2"
-  %".15" = sub i64 %".14", %".10"
-  %".16" = getelementptr inbounds i64, i64* %".5", i64 0
-  store i64 %".15", i64* %".16"
-  ret i32 0
-}
-
-define i32 @"brighten"(i64* noalias %".1", i64 %".2", i64 %".3", i64 %".4", i64* noalias %"out", i64 %"lo", i64 %"hi")
-{
-entry:
+  %".7" = mul i64 8, %".2"
+  %".8" = add i64 0, %".7"
   %".9" = icmp sge i64 0, 0
   %".10" = select  i1 %".9", i64 0, i64 0
   %".11" = icmp sle i64 %".10", %".2"
@@ -43,136 +28,344 @@ entry:
   %".15" = icmp sle i64 %".14", %".2"
   %".16" = select  i1 %".15", i64 %".14", i64 %".2"
   %".17" = sub i64 %".16", %".12"
-  %".18" = icmp sge i64 %"lo", 0
-  %".19" = select  i1 %".18", i64 %"lo", i64 0
-  %".20" = icmp sle i64 %".19", %".17"
-  %".21" = select  i1 %".20", i64 %".19", i64 %".17"
-  %".22" = icmp sge i64 %"hi", 0
-  %".23" = select  i1 %".22", i64 %"hi", i64 0
-  %".24" = icmp sle i64 %".23", %".17"
-  %".25" = select  i1 %".24", i64 %".23", i64 %".17"
-  br label %"nest.head.1"
-nest.head.1:
-  %"i" = phi  i64 [%".21", %"entry"], [%".39", %"nest.body.2"]
-  %".27" = icmp slt i64 %"i", %".25"
-  br i1 %".27", label %"nest.body.2", label %"nest.exit.3"
-nest.body.2:
-  %".29" = add i64 %"i", %".12"
-  %".30" = getelementptr inbounds i64, i64* %".1", i64 %".29"
-  %".31" = load i64, i64* %".30"
-  %".32" = add i64 %".31", %".4"
-  %".33" = icmp sge i64 %".32", 0
-  %".34" = select  i1 %".33", i64 %".32", i64 0
-  %".35" = icmp sle i64 %".34", 255
-  %".36" = select  i1 %".35", i64 %".34", i64 255
-  %".37" = getelementptr inbounds i64, i64* %"out", i64 %"i"
-  store i64 %".36", i64* %".37"
-  %".39" = add nsw i64 %"i", 1
-  br label %"nest.head.1"
-nest.exit.3:
+  %".18" = getelementptr inbounds i64, i64* %".5", i64 0
+  store i64 %".17", i64* %".18"
   ret i32 0
 }
+
+define i32 @"brighten"(i64* noalias %".1", i64 %".2", i64 %".3", i64 %".4", i64* noalias %"out", i64 %"lo", i64 %"hi")
+{
+entry:
+  %"stage" = alloca [512 x i64], align 64
+  %".9" = mul i64 8, %".2"
+  %".10" = add i64 0, %".9"
+  %".11" = icmp sge i64 0, 0
+  %".12" = select  i1 %".11", i64 0, i64 0
+  %".13" = icmp sle i64 %".12", %".2"
+  %".14" = select  i1 %".13", i64 %".12", i64 %".2"
+  %".15" = icmp sge i64 %".3", %".14"
+  %".16" = select  i1 %".15", i64 %".3", i64 %".14"
+  %".17" = icmp sle i64 %".16", %".2"
+  %".18" = select  i1 %".17", i64 %".16", i64 %".2"
+  %".19" = sub i64 %".18", %".14"
+  %".20" = icmp sge i64 %"lo", 0
+  %".21" = select  i1 %".20", i64 %"lo", i64 0
+  %".22" = icmp sle i64 %".21", %".19"
+  %".23" = select  i1 %".22", i64 %".21", i64 %".19"
+  %".24" = icmp sge i64 %"hi", 0
+  %".25" = select  i1 %".24", i64 %"hi", i64 0
+  %".26" = icmp sle i64 %".25", %".19"
+  %".27" = select  i1 %".26", i64 %".25", i64 %".19"
+  %".28" = mul i64 8, %".19"
+  %".29" = add i64 %".28", %".10"
+  %".30" = load i64, i64* @"tensflo_stream_bytes"
+  %".31" = icmp sge i64 %".29", %".30"
+  br i1 %".31", label %"entry.if", label %"entry.else"
+entry.if:
+  %".33" = sub i64 %".27", %".23"
+  %".34" = getelementptr inbounds i64, i64* %"out", i64 %".23"
+  %".35" = bitcast [512 x i64]* %"stage" to i64*
+  %".36" = ptrtoint i64* %".34" to i64
+  %".37" = sub i64 0, %".36"
+  %".38" = and i64 %".37", 63
+  %".39" = udiv i64 %".38", 8
+  %".40" = icmp sle i64 %".33", %".39"
+  %".41" = select  i1 %".40", i64 %".33", i64 %".39"
+  br label %"stream.head.head.1"
+entry.else:
+  br label %"nest.head.16"
+entry.endif:
+  ret i32 0
+stream.head.head.1:
+  %"i" = phi  i64 [0, %"entry.if"], [%".56", %"stream.head.body.2"]
+  %".43" = icmp slt i64 %"i", %".41"
+  br i1 %".43", label %"stream.head.body.2", label %"stream.head.exit.3"
+stream.head.body.2:
+  %".45" = getelementptr inbounds i64, i64* %".34", i64 %"i"
+  %".46" = add i64 %".23", %"i"
+  %".47" = add i64 %".46", %".14"
+  %".48" = getelementptr inbounds i64, i64* %".1", i64 %".47"
+  %".49" = load i64, i64* %".48"
+  %".50" = add i64 %".49", %".4"
+  %".51" = icmp sge i64 %".50", 0
+  %".52" = select  i1 %".51", i64 %".50", i64 0
+  %".53" = icmp sle i64 %".52", 255
+  %".54" = select  i1 %".53", i64 %".52", i64 255
+  store i64 %".54", i64* %".45"
+  %".56" = add nsw i64 %"i", 1
+  br label %"stream.head.head.1"
+stream.head.exit.3:
+  %".58" = sub i64 %".33", %".41"
+  %".59" = icmp sge i64 %".58", 0
+  %".60" = select  i1 %".59", i64 %".58", i64 0
+  %".61" = sdiv i64 %".60", 512
+  br label %"stream.chunks.head.4"
+stream.chunks.head.4:
+  %"i.1" = phi  i64 [0, %"stream.head.exit.3"], [%".96", %"stream.copy.exit.12"]
+  %".63" = icmp slt i64 %"i.1", %".61"
+  br i1 %".63", label %"stream.chunks.body.5", label %"stream.chunks.exit.6"
+stream.chunks.body.5:
+  %".65" = mul i64 %"i.1", 512
+  %".66" = add i64 %".41", %".65"
+  br label %"stream.stage.head.7"
+stream.chunks.exit.6:
+  %".98" = mul i64 %".61", 512
+  %".99" = add i64 %".41", %".98"
+  br label %"stream.tail.head.13"
+stream.stage.head.7:
+  %"i.2" = phi  i64 [0, %"stream.chunks.body.5"], [%".82", %"stream.stage.body.8"]
+  %".68" = icmp slt i64 %"i.2", 512
+  br i1 %".68", label %"stream.stage.body.8", label %"stream.stage.exit.9"
+stream.stage.body.8:
+  %".70" = add i64 %".66", %"i.2"
+  %".71" = getelementptr inbounds i64, i64* %".35", i64 %"i.2"
+  %".72" = add i64 %".23", %".70"
+  %".73" = add i64 %".72", %".14"
+  %".74" = getelementptr inbounds i64, i64* %".1", i64 %".73"
+  %".75" = load i64, i64* %".74"
+  %".76" = add i64 %".75", %".4"
+  %".77" = icmp sge i64 %".76", 0
+  %".78" = select  i1 %".77", i64 %".76", i64 0
+  %".79" = icmp sle i64 %".78", 255
+  %".80" = select  i1 %".79", i64 %".78", i64 255
+  store i64 %".80", i64* %".71"
+  %".82" = add nsw i64 %"i.2", 1
+  br label %"stream.stage.head.7"
+stream.stage.exit.9:
+  %".84" = bitcast i64* %".35" to <8 x i64>*
+  %".85" = getelementptr inbounds i64, i64* %".34", i64 %".66"
+  %".86" = bitcast i64* %".85" to <8 x i64>*
+  br label %"stream.copy.head.10"
+stream.copy.head.10:
+  %"i.3" = phi  i64 [0, %"stream.stage.exit.9"], [%".94", %"stream.copy.body.11"]
+  %".88" = icmp slt i64 %"i.3", 64
+  br i1 %".88", label %"stream.copy.body.11", label %"stream.copy.exit.12"
+stream.copy.body.11:
+  %".90" = getelementptr inbounds <8 x i64>, <8 x i64>* %".84", i64 %"i.3"
+  %".91" = load <8 x i64>, <8 x i64>* %".90", align 64
+  %".92" = getelementptr inbounds <8 x i64>, <8 x i64>* %".86", i64 %"i.3"
+  store <8 x i64> %".91", <8 x i64>* %".92", align 64, !nontemporal !0
+  %".94" = add nsw i64 %"i.3", 1
+  br label %"stream.copy.head.10"
+stream.copy.exit.12:
+  %".96" = add nsw i64 %"i.1", 1
+  br label %"stream.chunks.head.4"
+stream.tail.head.13:
+  %"i.4" = phi  i64 [%".99", %"stream.chunks.exit.6"], [%".114", %"stream.tail.body.14"]
+  %".101" = icmp slt i64 %"i.4", %".33"
+  br i1 %".101", label %"stream.tail.body.14", label %"stream.tail.exit.15"
+stream.tail.body.14:
+  %".103" = getelementptr inbounds i64, i64* %".34", i64 %"i.4"
+  %".104" = add i64 %".23", %"i.4"
+  %".105" = add i64 %".104", %".14"
+  %".106" = getelementptr inbounds i64, i64* %".1", i64 %".105"
+  %".107" = load i64, i64* %".106"
+  %".108" = add i64 %".107", %".4"
+  %".109" = icmp sge i64 %".108", 0
+  %".110" = select  i1 %".109", i64 %".108", i64 0
+  %".111" = icmp sle i64 %".110", 255
+  %".112" = select  i1 %".111", i64 %".110", i64 255
+  store i64 %".112", i64* %".103"
+  %".114" = add nsw i64 %"i.4", 1
+  br label %"stream.tail.head.13"
+stream.tail.exit.15:
+  call void @"llvm.x86.sse.sfence"()
+  br label %"entry.endif"
+nest.head.16:
+  %"i.5" = phi  i64 [%".23", %"entry.else"], [%".131", %"nest.body.17"]
+  %".119" = icmp slt i64 %"i.5", %".27"
+  br i1 %".119", label %"nest.body.17", label %"nest.exit.18"
+nest.body.17:
+  %".121" = getelementptr inbounds i64, i64* %"out", i64 %"i.5"
+  %".122" = add i64 %"i.5", %".14"
+  %".123" = getelementptr inbounds i64, i64* %".1", i64 %".122"
+  %".124" = load i64, i64* %".123"
+  %".125" = add i64 %".124", %".4"
+  %".126" = icmp sge i64 %".125", 0
+  %".127" = select  i1 %".126", i64 %".125", i64 0
+  %".128" = icmp sle i64 %".127", 255
+  %".129" = select  i1 %".128", i64 %".127", i64 255
+  store i64 %".129", i64* %".121"
+  %".131" = add nsw i64 %"i.5", 1
+  br label %"nest.head.16"
+nest.exit.18:
+  br label %"entry.endif"
+}
+
+@"tensflo_stream_bytes" = weak global i64 <host>
+declare void @"llvm.x86.sse.sfence"()
 
 define i32 @"darken_blend_shape"(i64* noalias %".1", i64 %".2", i64* noalias %".3", i64 %".4", i64* %".5")
 {
 entry:
-  %".7" = icmp eq i64 %".2", %".4"
-  br i1 %".7", label %"ok.2", label %"fail.1"
+  %".7" = mul i64 8, %".2"
+  %".8" = add i64 0, %".7"
+  %".9" = mul i64 8, %".4"
+  %".10" = add i64 %".8", %".9"
+  %".11" = icmp eq i64 %".2", %".4"
+  br i1 %".11", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".10" = getelementptr inbounds i64, i64* %".5", i64 0
-  store i64 %".2", i64* %".10"
+  %".14" = getelementptr inbounds i64, i64* %".5", i64 0
+  store i64 %".2", i64* %".14"
   ret i32 0
 }
 
 define i32 @"darken_blend"(i64* noalias %".1", i64 %".2", i64* noalias %".3", i64 %".4", i64* noalias %"out", i64 %"lo", i64 %"hi")
 {
 entry:
-  %".9" = icmp eq i64 %".2", %".4"
-  br i1 %".9", label %"ok.2", label %"fail.1"
+  %"stage" = alloca [512 x i64], align 64
+  %".9" = mul i64 8, %".2"
+  %".10" = add i64 0, %".9"
+  %".11" = mul i64 8, %".4"
+  %".12" = add i64 %".10", %".11"
+  %".13" = icmp eq i64 %".2", %".4"
+  br i1 %".13", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".12" = icmp sge i64 %"lo", 0
-  %".13" = select  i1 %".12", i64 %"lo", i64 0
-  %".14" = icmp sle i64 %".13", %".2"
-  %".15" = select  i1 %".14", i64 %".13", i64 %".2"
-  %".16" = icmp sge i64 %"hi", 0
-  %".17" = select  i1 %".16", i64 %"hi", i64 0
+  %".16" = icmp sge i64 %"lo", 0
+  %".17" = select  i1 %".16", i64 %"lo", i64 0
   %".18" = icmp sle i64 %".17", %".2"
   %".19" = select  i1 %".18", i64 %".17", i64 %".2"
-  br label %"nest.head.3"
-nest.head.3:
-  %"i" = phi  i64 [%".15", %"ok.2"], [%".31", %"nest.body.4"]
-  %".21" = icmp slt i64 %"i", %".19"
-  br i1 %".21", label %"nest.body.4", label %"nest.exit.5"
-nest.body.4:
-  %".23" = getelementptr inbounds i64, i64* %".1", i64 %"i"
-  %".24" = load i64, i64* %".23"
-  %".25" = getelementptr inbounds i64, i64* %".3", i64 %"i"
-  %".26" = load i64, i64* %".25"
-  %".27" = icmp sgt i64 %".24", %".26"
-  %".28" = select  i1 %".27", i64 %".26", i64 %".24"
-  %".29" = getelementptr inbounds i64, i64* %"out", i64 %"i"
-  store i64 %".28", i64* %".29"
-  %".31" = add nsw i64 %"i", 1
-  br label %"nest.head.3"
-nest.exit.5:
+  %".20" = icmp sge i64 %"hi", 0
+  %".21" = select  i1 %".20", i64 %"hi", i64 0
+  %".22" = icmp sle i64 %".21", %".2"
+  %".23" = select  i1 %".22", i64 %".21", i64 %".2"
+  %".24" = mul i64 8, %".2"
+  %".25" = add i64 %".24", %".12"
+  %".26" = load i64, i64* @"tensflo_stream_bytes"
+  %".27" = icmp sge i64 %".25", %".26"
+  br i1 %".27", label %"ok.2.if", label %"ok.2.else"
+ok.2.if:
+  %".29" = sub i64 %".23", %".19"
+  %".30" = getelementptr inbounds i64, i64* %"out", i64 %".19"
+  %".31" = bitcast [512 x i64]* %"stage" to i64*
+  %".32" = ptrtoint i64* %".30" to i64
+  %".33" = sub i64 0, %".32"
+  %".34" = and i64 %".33", 63
+  %".35" = udiv i64 %".34", 8
+  %".36" = icmp sle i64 %".29", %".35"
+  %".37" = select  i1 %".36", i64 %".29", i64 %".35"
+  br label %"stream.head.head.3"
+ok.2.else:
+  br label %"nest.head.18"
+ok.2.endif:
   ret i32 0
+stream.head.head.3:
+  %"i" = phi  i64 [0, %"ok.2.if"], [%".50", %"stream.head.body.4"]
+  %".39" = icmp slt i64 %"i", %".37"
+  br i1 %".39", label %"stream.head.body.4", label %"stream.head.exit.5"
+stream.head.body.4:
+  %".41" = getelementptr inbounds i64, i64* %".30", i64 %"i"
+  %".42" = add i64 %".19", %"i"
+  %".43" = getelementptr inbounds i64, i64* %".1", i64 %".42"
+  %".44" = load i64, i64* %".43"
+  %".45" = getelementptr inbounds i64, i64* %".3", i64 %".42"
+  %".46" = load i64, i64* %".45"
+  %".47" = icmp sgt i64 %".44", %".46"
+  %".48" = select  i1 %".47", i64 %".46", i64 %".44"
+  store i64 %".48", i64* %".41"
+  %".50" = add nsw i64 %"i", 1
+  br label %"stream.head.head.3"
+stream.head.exit.5:
+  %".52" = sub i64 %".29", %".37"
+  %".53" = icmp sge i64 %".52", 0
+  %".54" = select  i1 %".53", i64 %".52", i64 0
+  %".55" = sdiv i64 %".54", 512
+  br label %"stream.chunks.head.6"
+stream.chunks.head.6:
+  %"i.1" = phi  i64 [0, %"stream.head.exit.5"], [%".88", %"stream.copy.exit.14"]
+  %".57" = icmp slt i64 %"i.1", %".55"
+  br i1 %".57", label %"stream.chunks.body.7", label %"stream.chunks.exit.8"
+stream.chunks.body.7:
+  %".59" = mul i64 %"i.1", 512
+  %".60" = add i64 %".37", %".59"
+  br label %"stream.stage.head.9"
+stream.chunks.exit.8:
+  %".90" = mul i64 %".55", 512
+  %".91" = add i64 %".37", %".90"
+  br label %"stream.tail.head.15"
+stream.stage.head.9:
+  %"i.2" = phi  i64 [0, %"stream.chunks.body.7"], [%".74", %"stream.stage.body.10"]
+  %".62" = icmp slt i64 %"i.2", 512
+  br i1 %".62", label %"stream.stage.body.10", label %"stream.stage.exit.11"
+stream.stage.body.10:
+  %".64" = add i64 %".60", %"i.2"
+  %".65" = getelementptr inbounds i64, i64* %".31", i64 %"i.2"
+  %".66" = add i64 %".19", %".64"
+  %".67" = getelementptr inbounds i64, i64* %".1", i64 %".66"
+  %".68" = load i64, i64* %".67"
+  %".69" = getelementptr inbounds i64, i64* %".3", i64 %".66"
+  %".70" = load i64, i64* %".69"
+  %".71" = icmp sgt i64 %".68", %".70"
+  %".72" = select  i1 %".71", i64 %".70", i64 %".68"
+  store i64 %".72", i64* %".65"
+  %".74" = add nsw i64 %"i.2", 1
+  br label %"stream.stage.head.9"
+stream.stage.exit.11:
+  %".76" = bitcast i64* %".31" to <8 x i64>*
+  %".77" = getelementptr inbounds i64, i64* %".30", i64 %".60"
+  %".78" = bitcast i64* %".77" to <8 x i64>*
+  br label %"stream.copy.head.12"
+stream.copy.head.12:
+  %"i.3" = phi  i64 [0, %"stream.stage.exit.11"], [%".86", %"stream.copy.body.13"]
+  %".80" = icmp slt i64 %"i.3", 64
+  br i1 %".80", label %"stream.copy.body.13", label %"stream.copy.exit.14"
+stream.copy.body.13:
+  %".82" = getelementptr inbounds <8 x i64>, <8 x i64>* %".76", i64 %"i.3"
+  %".83" = load <8 x i64>, <8 x i64>* %".82", align 64
+  %".84" = getelementptr inbounds <8 x i64>, <8 x i64>* %".78", i64 %"i.3"
+  store <8 x i64> %".83", <8 x i64>* %".84", align 64, !nontemporal !0
+  %".86" = add nsw i64 %"i.3", 1
+  br label %"stream.copy.head.12"
+stream.copy.exit.14:
+  %".88" = add nsw i64 %"i.1", 1
+  br label %"stream.chunks.head.6"
+stream.tail.head.15:
+  %"i.4" = phi  i64 [%".91", %"stream.chunks.exit.8"], [%".104", %"stream.tail.body.16"]
+  %".93" = icmp slt i64 %"i.4", %".29"
+  br i1 %".93", label %"stream.tail.body.16", label %"stream.tail.exit.17"
+stream.tail.body.16:
+  %".95" = getelementptr inbounds i64, i64* %".30", i64 %"i.4"
+  %".96" = add i64 %".19", %"i.4"
+  %".97" = getelementptr inbounds i64, i64* %".1", i64 %".96"
+  %".98" = load i64, i64* %".97"
+  %".99" = getelementptr inbounds i64, i64* %".3", i64 %".96"
+  %".100" = load i64, i64* %".99"
+  %".101" = icmp sgt i64 %".98", %".100"
+  %".102" = select  i1 %".101", i64 %".100", i64 %".98"
+  store i64 %".102", i64* %".95"
+  %".104" = add nsw i64 %"i.4", 1
+  br label %"stream.tail.head.15"
+stream.tail.exit.17:
+  call void @"llvm.x86.sse.sfence"()
+  br label %"ok.2.endif"
+nest.head.18:
+  %"i.5" = phi  i64 [%".19", %"ok.2.else"], [%".119", %"nest.body.19"]
+  %".109" = icmp slt i64 %"i.5", %".23"
+  br i1 %".109", label %"nest.body.19", label %"nest.exit.20"
+nest.body.19:
+  %".111" = getelementptr inbounds i64, i64* %"out", i64 %"i.5"
+  %".112" = getelementptr inbounds i64, i64* %".1", i64 %"i.5"
+  %".113" = load i64, i64* %".112"
+  %".114" = getelementptr inbounds i64, i64* %".3", i64 %"i.5"
+  %".115" = load i64, i64* %".114"
+  %".116" = icmp sgt i64 %".113", %".115"
+  %".117" = select  i1 %".116", i64 %".115", i64 %".113"
+  store i64 %".117", i64* %".111"
+  %".119" = add nsw i64 %"i.5", 1
+  br label %"nest.head.18"
+nest.exit.20:
+  br label %"ok.2.endif"
 }
 
 define i32 @"mag_array_shape"(i64* noalias %".1", i64 %".2", i64 %".3", i64* %".4")
 {
 entry:
-  %".6" = icmp sge i64 0, 0
-  %".7" = select  i1 %".6", i64 0, i64 0
-  %".8" = icmp sle i64 %".7", %".2"
-  %".9" = select  i1 %".8", i64 %".7", i64 %".2"
-  %".10" = icmp sge i64 %".3", %".9"
-  %".11" = select  i1 %".10", i64 %".3", i64 %".9"
-  %".12" = icmp sle i64 %".11", %".2"
-  %".13" = select  i1 %".12", i64 %".11", i64 %".2"
-  %".14" = sub i64 %".13", %".9"
-  %".15" = icmp eq i64 %".14", %".14"
-  br i1 %".15", label %"ok.2", label %"fail.1"
-fail.1:
-  ret i32 1
-ok.2:
-  %".18" = icmp sge i64 0, 0
-  %".19" = select  i1 %".18", i64 0, i64 0
-  %".20" = icmp sle i64 %".19", %".14"
-  %".21" = select  i1 %".20", i64 %".19", i64 %".14"
-  %".22" = icmp sge i64 9223372036854775807, 0
-  %".23" = select  i1 %".22", i64 9223372036854775807, i64 0
-  %".24" = icmp sle i64 %".23", %".14"
-  %".25" = select  i1 %".24", i64 %".23", i64 %".14"
-  br label %"fold.head.3"
-fold.head.3:
-  %"i" = phi  i64 [%".21", %"ok.2"], [%".38", %"fold.body.4"]
-  %".27" = phi  i64 [0, %"ok.2"], [%".37", %"fold.body.4"]
-  %".28" = icmp slt i64 %"i", %".25"
-  br i1 %".28", label %"fold.body.4", label %"fold.exit.5"
-fold.body.4:
-  %".30" = add i64 %"i", %".9"
-  %".31" = getelementptr inbounds i64, i64* %".1", i64 %".30"
-  %".32" = load i64, i64* %".31"
-  %".33" = add i64 %"i", %".9"
-  %".34" = getelementptr inbounds i64, i64* %".1", i64 %".33"
-  %".35" = load i64, i64* %".34"
-  %".36" = mul i64 %".32", %".35"
-  %".37" = add i64 %".27", %".36"
-  %".38" = add nsw i64 %"i", 1
-  br label %"fold.head.3"
-fold.exit.5:
-  %".40" = getelementptr inbounds i64, i64* %".4", i64 0
-  store i64 %".14", i64* %".40"
-  ret i32 0
-}
-
-define i32 @"mag_array"(i64* noalias %".1", i64 %".2", i64 %".3", i64* noalias %"out", i64 %"lo", i64 %"hi")
-{
-entry:
+  %".6" = mul i64 8, %".2"
+  %".7" = add i64 0, %".6"
   %".8" = icmp sge i64 0, 0
   %".9" = select  i1 %".8", i64 0, i64 0
   %".10" = icmp sle i64 %".9", %".2"
@@ -187,12 +380,12 @@ entry:
 fail.1:
   ret i32 1
 ok.2:
-  %".20" = icmp sge i64 %"lo", 0
-  %".21" = select  i1 %".20", i64 %"lo", i64 0
+  %".20" = icmp sge i64 0, 0
+  %".21" = select  i1 %".20", i64 0, i64 0
   %".22" = icmp sle i64 %".21", %".16"
   %".23" = select  i1 %".22", i64 %".21", i64 %".16"
-  %".24" = icmp sge i64 %"hi", 0
-  %".25" = select  i1 %".24", i64 %"hi", i64 0
+  %".24" = icmp sge i64 9223372036854775807, 0
+  %".25" = select  i1 %".24", i64 9223372036854775807, i64 0
   %".26" = icmp sle i64 %".25", %".16"
   %".27" = select  i1 %".26", i64 %".25", i64 %".16"
   br label %"fold.head.3"
@@ -213,63 +406,256 @@ fold.body.4:
   %".40" = add nsw i64 %"i", 1
   br label %"fold.head.3"
 fold.exit.5:
-  store i64 %".29", i64* %"out"
+  %".42" = getelementptr inbounds i64, i64* %".4", i64 0
+  store i64 %".16", i64* %".42"
+  ret i32 0
+}
+
+define i32 @"mag_array"(i64* noalias %".1", i64 %".2", i64 %".3", i64* noalias %"out", i64 %"lo", i64 %"hi")
+{
+entry:
+  %".8" = mul i64 8, %".2"
+  %".9" = add i64 0, %".8"
+  %".10" = icmp sge i64 0, 0
+  %".11" = select  i1 %".10", i64 0, i64 0
+  %".12" = icmp sle i64 %".11", %".2"
+  %".13" = select  i1 %".12", i64 %".11", i64 %".2"
+  %".14" = icmp sge i64 %".3", %".13"
+  %".15" = select  i1 %".14", i64 %".3", i64 %".13"
+  %".16" = icmp sle i64 %".15", %".2"
+  %".17" = select  i1 %".16", i64 %".15", i64 %".2"
+  %".18" = sub i64 %".17", %".13"
+  %".19" = icmp eq i64 %".18", %".18"
+  br i1 %".19", label %"ok.2", label %"fail.1"
+fail.1:
+  ret i32 1
+ok.2:
+  %".22" = icmp sge i64 %"lo", 0
+  %".23" = select  i1 %".22", i64 %"lo", i64 0
+  %".24" = icmp sle i64 %".23", %".18"
+  %".25" = select  i1 %".24", i64 %".23", i64 %".18"
+  %".26" = icmp sge i64 %"hi", 0
+  %".27" = select  i1 %".26", i64 %"hi", i64 0
+  %".28" = icmp sle i64 %".27", %".18"
+  %".29" = select  i1 %".28", i64 %".27", i64 %".18"
+  br label %"fold.head.3"
+fold.head.3:
+  %"i" = phi  i64 [%".25", %"ok.2"], [%".42", %"fold.body.4"]
+  %".31" = phi  i64 [0, %"ok.2"], [%".41", %"fold.body.4"]
+  %".32" = icmp slt i64 %"i", %".29"
+  br i1 %".32", label %"fold.body.4", label %"fold.exit.5"
+fold.body.4:
+  %".34" = add i64 %"i", %".13"
+  %".35" = getelementptr inbounds i64, i64* %".1", i64 %".34"
+  %".36" = load i64, i64* %".35"
+  %".37" = add i64 %"i", %".13"
+  %".38" = getelementptr inbounds i64, i64* %".1", i64 %".37"
+  %".39" = load i64, i64* %".38"
+  %".40" = mul i64 %".36", %".39"
+  %".41" = add i64 %".31", %".40"
+  %".42" = add nsw i64 %"i", 1
+  br label %"fold.head.3"
+fold.exit.5:
+  store i64 %".31", i64* %"out"
   ret i32 0
 }
 
 define i32 @"average_shape"(i64* noalias %".1", i64 %".2", i64* noalias %".3", i64 %".4", i64* %".5")
 {
 entry:
-  %".7" = icmp eq i64 %".2", %".4"
-  br i1 %".7", label %"ok.2", label %"fail.1"
+  %".7" = mul i64 8, %".2"
+  %".8" = add i64 0, %".7"
+  %".9" = mul i64 8, %".4"
+  %".10" = add i64 %".8", %".9"
+  %".11" = icmp eq i64 %".2", %".4"
+  br i1 %".11", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".10" = getelementptr inbounds i64, i64* %".5", i64 0
-  store i64 %".2", i64* %".10"
+  %".14" = getelementptr inbounds i64, i64* %".5", i64 0
+  store i64 %".2", i64* %".14"
   ret i32 0
 }
 
 define i32 @"average"(i64* noalias %".1", i64 %".2", i64* noalias %".3", i64 %".4", i64* noalias %"out", i64 %"lo", i64 %"hi")
 {
 entry:
-  %".9" = icmp eq i64 %".2", %".4"
-  br i1 %".9", label %"ok.2", label %"fail.1"
+  %"stage" = alloca [512 x i64], align 64
+  %".9" = mul i64 8, %".2"
+  %".10" = add i64 0, %".9"
+  %".11" = mul i64 8, %".4"
+  %".12" = add i64 %".10", %".11"
+  %".13" = icmp eq i64 %".2", %".4"
+  br i1 %".13", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".12" = icmp sge i64 %"lo", 0
-  %".13" = select  i1 %".12", i64 %"lo", i64 0
-  %".14" = icmp sle i64 %".13", %".2"
-  %".15" = select  i1 %".14", i64 %".13", i64 %".2"
-  %".16" = icmp sge i64 %"hi", 0
-  %".17" = select  i1 %".16", i64 %"hi", i64 0
+  %".16" = icmp sge i64 %"lo", 0
+  %".17" = select  i1 %".16", i64 %"lo", i64 0
   %".18" = icmp sle i64 %".17", %".2"
   %".19" = select  i1 %".18", i64 %".17", i64 %".2"
-  br label %"nest.head.3"
-nest.head.3:
-  %"i" = phi  i64 [%".15", %"ok.2"], [%".39", %"nest.body.4"]
-  %".21" = icmp slt i64 %"i", %".19"
-  br i1 %".21", label %"nest.body.4", label %"nest.exit.5"
-nest.body.4:
-  %".23" = getelementptr inbounds i64, i64* %".1", i64 %"i"
-  %".24" = load i64, i64* %".23"
-  %".25" = getelementptr inbounds i64, i64* %".3", i64 %"i"
-  %".26" = load i64, i64* %".25"
-  %".27" = add i64 %".24", %".26"
-  %".28" = icmp eq i64 2, 0
-  %".29" = icmp eq i64 2, -1
-  %".30" = or i1 %".28", %".29"
-  %".31" = select  i1 %".30", i64 1, i64 2
-  %".32" = icmp eq i64 2, -1
-  %".33" = sub i64 0, %".27"
-  %".34" = sdiv i64 %".27", %".31"
-  %".35" = select  i1 %".32", i64 %".33", i64 %".34"
-  %".36" = select  i1 %".28", i64 0, i64 %".35"
-  %".37" = getelementptr inbounds i64, i64* %"out", i64 %"i"
-  store i64 %".36", i64* %".37"
-  %".39" = add nsw i64 %"i", 1
-  br label %"nest.head.3"
-nest.exit.5:
+  %".20" = icmp sge i64 %"hi", 0
+  %".21" = select  i1 %".20", i64 %"hi", i64 0
+  %".22" = icmp sle i64 %".21", %".2"
+  %".23" = select  i1 %".22", i64 %".21", i64 %".2"
+  %".24" = mul i64 8, %".2"
+  %".25" = add i64 %".24", %".12"
+  %".26" = load i64, i64* @"tensflo_stream_bytes"
+  %".27" = icmp sge i64 %".25", %".26"
+  br i1 %".27", label %"ok.2.if", label %"ok.2.else"
+ok.2.if:
+  %".29" = sub i64 %".23", %".19"
+  %".30" = getelementptr inbounds i64, i64* %"out", i64 %".19"
+  %".31" = bitcast [512 x i64]* %"stage" to i64*
+  %".32" = ptrtoint i64* %".30" to i64
+  %".33" = sub i64 0, %".32"
+  %".34" = and i64 %".33", 63
+  %".35" = udiv i64 %".34", 8
+  %".36" = icmp sle i64 %".29", %".35"
+  %".37" = select  i1 %".36", i64 %".29", i64 %".35"
+  br label %"stream.head.head.3"
+ok.2.else:
+  br label %"nest.head.18"
+ok.2.endif:
   ret i32 0
+stream.head.head.3:
+  %"i" = phi  i64 [0, %"ok.2.if"], [%".58", %"stream.head.body.4"]
+  %".39" = icmp slt i64 %"i", %".37"
+  br i1 %".39", label %"stream.head.body.4", label %"stream.head.exit.5"
+stream.head.body.4:
+  %".41" = getelementptr inbounds i64, i64* %".30", i64 %"i"
+  %".42" = add i64 %".19", %"i"
+  %".43" = getelementptr inbounds i64, i64* %".1", i64 %".42"
+  %".44" = load i64, i64* %".43"
+  %".45" = getelementptr inbounds i64, i64* %".3", i64 %".42"
+  %".46" = load i64, i64* %".45"
+  %".47" = add i64 %".44", %".46"
+  %".48" = icmp eq i64 2, 0
+  %".49" = icmp eq i64 2, -1
+  %".50" = or i1 %".48", %".49"
+  %".51" = select  i1 %".50", i64 1, i64 2
+  %".52" = icmp eq i64 2, -1
+  %".53" = sub i64 0, %".47"
+  %".54" = sdiv i64 %".47", %".51"
+  %".55" = select  i1 %".52", i64 %".53", i64 %".54"
+  %".56" = select  i1 %".48", i64 0, i64 %".55"
+  store i64 %".56", i64* %".41"
+  %".58" = add nsw i64 %"i", 1
+  br label %"stream.head.head.3"
+stream.head.exit.5:
+  %".60" = sub i64 %".29", %".37"
+  %".61" = icmp sge i64 %".60", 0
+  %".62" = select  i1 %".61", i64 %".60", i64 0
+  %".63" = sdiv i64 %".62", 512
+  br label %"stream.chunks.head.6"
+stream.chunks.head.6:
+  %"i.1" = phi  i64 [0, %"stream.head.exit.5"], [%".104", %"stream.copy.exit.14"]
+  %".65" = icmp slt i64 %"i.1", %".63"
+  br i1 %".65", label %"stream.chunks.body.7", label %"stream.chunks.exit.8"
+stream.chunks.body.7:
+  %".67" = mul i64 %"i.1", 512
+  %".68" = add i64 %".37", %".67"
+  br label %"stream.stage.head.9"
+stream.chunks.exit.8:
+  %".106" = mul i64 %".63", 512
+  %".107" = add i64 %".37", %".106"
+  br label %"stream.tail.head.15"
+stream.stage.head.9:
+  %"i.2" = phi  i64 [0, %"stream.chunks.body.7"], [%".90", %"stream.stage.body.10"]
+  %".70" = icmp slt i64 %"i.2", 512
+  br i1 %".70", label %"stream.stage.body.10", label %"stream.stage.exit.11"
+stream.stage.body.10:
+  %".72" = add i64 %".68", %"i.2"
+  %".73" = getelementptr inbounds i64, i64* %".31", i64 %"i.2"
+  %".74" = add i64 %".19", %".72"
+  %".75" = getelementptr inbounds i64, i64* %".1", i64 %".74"
+  %".76" = load i64, i64* %".75"
+  %".77" = getelementptr inbounds i64, i64* %".3", i64 %".74"
+  %".78" = load i64, i64* %".77"
+  %".79" = add i64 %".76", %".78"
+  %".80" = icmp eq i64 2, 0
+  %".81" = icmp eq i64 2, -1
+  %".82" = or i1 %".80", %".81"
+  %".83" = select  i1 %".82", i64 1, i64 2
+  %".84" = icmp eq i64 2, -1
+  %".85" = sub i64 0, %".79"
+  %".86" = sdiv i64 %".79", %".83"
+  %".87" = select  i1 %".84", i64 %".85", i64 %".86"
+  %".88" = select  i1 %".80", i64 0, i64 %".87"
+  store i64 %".88", i64* %".73"
+  %".90" = add nsw i64 %"i.2", 1
+  br label %"stream.stage.head.9"
+stream.stage.exit.11:
+  %".92" = bitcast i64* %".31" to <8 x i64>*
+  %".93" = getelementptr inbounds i64, i64* %".30", i64 %".68"
+  %".94" = bitcast i64* %".93" to <8 x i64>*
+  br label %"stream.copy.head.12"
+stream.copy.head.12:
+  %"i.3" = phi  i64 [0, %"stream.stage.exit.11"], [%".102", %"stream.copy.body.13"]
+  %".96" = icmp slt i64 %"i.3", 64
+  br i1 %".96", label %"stream.copy.body.13", label %"stream.copy.exit.14"
+stream.copy.body.13:
+  %".98" = getelementptr inbounds <8 x i64>, <8 x i64>* %".92", i64 %"i.3"
+  %".99" = load <8 x i64>, <8 x i64>* %".98", align 64
+  %".100" = getelementptr inbounds <8 x i64>, <8 x i64>* %".94", i64 %"i.3"
+  store <8 x i64> %".99", <8 x i64>* %".100", align 64, !nontemporal !0
+  %".102" = add nsw i64 %"i.3", 1
+  br label %"stream.copy.head.12"
+stream.copy.exit.14:
+  %".104" = add nsw i64 %"i.1", 1
+  br label %"stream.chunks.head.6"
+stream.tail.head.15:
+  %"i.4" = phi  i64 [%".107", %"stream.chunks.exit.8"], [%".128", %"stream.tail.body.16"]
+  %".109" = icmp slt i64 %"i.4", %".29"
+  br i1 %".109", label %"stream.tail.body.16", label %"stream.tail.exit.17"
+stream.tail.body.16:
+  %".111" = getelementptr inbounds i64, i64* %".30", i64 %"i.4"
+  %".112" = add i64 %".19", %"i.4"
+  %".113" = getelementptr inbounds i64, i64* %".1", i64 %".112"
+  %".114" = load i64, i64* %".113"
+  %".115" = getelementptr inbounds i64, i64* %".3", i64 %".112"
+  %".116" = load i64, i64* %".115"
+  %".117" = add i64 %".114", %".116"
+  %".118" = icmp eq i64 2, 0
+  %".119" = icmp eq i64 2, -1
+  %".120" = or i1 %".118", %".119"
+  %".121" = select  i1 %".120", i64 1, i64 2
+  %".122" = icmp eq i64 2, -1
+  %".123" = sub i64 0, %".117"
+  %".124" = sdiv i64 %".117", %".121"
+  %".125" = select  i1 %".122", i64 %".123", i64 %".124"
+  %".126" = select  i1 %".118", i64 0, i64 %".125"
+  store i64 %".126", i64* %".111"
+  %".128" = add nsw i64 %"i.4", 1
+  br label %"stream.tail.head.15"
+stream.tail.exit.17:
+  call void @"llvm.x86.sse.sfence"()
+  br label %"ok.2.endif"
+nest.head.18:
+  %"i.5" = phi  i64 [%".19", %"ok.2.else"], [%".151", %"nest.body.19"]
+  %".133" = icmp slt i64 %"i.5", %".23"
+  br i1 %".133", label %"nest.body.19", label %"nest.exit.20"
+nest.body.19:
+  %".135" = getelementptr inbounds i64, i64* %"out", i64 %"i.5"
+  %".136" = getelementptr inbounds i64, i64* %".1", i64 %"i.5"
+  %".137" = load i64, i64* %".136"
+  %".138" = getelementptr inbounds i64, i64* %".3", i64 %"i.5"
+  %".139" = load i64, i64* %".138"
+  %".140" = add i64 %".137", %".139"
+  %".141" = icmp eq i64 2, 0
+  %".142" = icmp eq i64 2, -1
+  %".143" = or i1 %".141", %".142"
+  %".144" = select  i1 %".143", i64 1, i64 2
+  %".145" = icmp eq i64 2, -1
+  %".146" = sub i64 0, %".140"
+  %".147" = sdiv i64 %".140", %".144"
+  %".148" = select  i1 %".145", i64 %".146", i64 %".147"
+  %".149" = select  i1 %".141", i64 0, i64 %".148"
+  store i64 %".149", i64* %".135"
+  %".151" = add nsw i64 %"i.5", 1
+  br label %"nest.head.18"
+nest.exit.20:
+  br label %"ok.2.endif"
 }
+
+!0 = !{ i32 1 }
