@@ -60,8 +60,9 @@ from .prologue import (
 from .scans import row_loop, row_path_scans
 
 STORAGE = {"int32": I32, "int64": I64, "float32": F32, "float64": F64, "bool": I8}
-STORAGE_BYTES = {"int32": 4, "int64": 8, "float32": 4, "float64": 8, "bool": 1}
 """Buffer element types by NumPy dtype name."""
+STORAGE_BYTES = {"int32": 4, "int64": 8, "float32": 4, "float64": 8, "bool": 1}
+"""Their sizes in bytes."""
 DEFAULT_DTYPE = {"int": "int64", "float": "float64", "bool": "bool"}
 ALLOWED = {"int": ("int32", "int64"), "float": ("float32", "float64"), "bool": ("bool",)}
 
