@@ -118,6 +118,11 @@ def write_nest(g, dims: Sequence[Value], out: Value, elem_bytes: int, input_byte
     for d in dims:
         total_v = b.mul(total_v, d)
     big = b.icmp_signed(">=", b.add(total_v, input_bytes), b.load(_threshold(b.module)))
+    # an output off its element alignment (a NumPy view of a byte buffer) would put the
+    # aligned stores off a line boundary: such a call keeps the plain nest
+    aligned = b.icmp_unsigned("==", b.and_(b.ptrtoint(out, I64), g.i64(elem_bytes - 1)),
+                              g.i64(0))
+    big = b.and_(big, aligned)
 
     def streamed(idx: tuple[Value, ...]) -> None:
         if len(idx) == len(dims) - 1:

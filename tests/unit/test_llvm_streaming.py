@@ -133,3 +133,20 @@ def test_a_scalar_result_has_no_stream_threshold_to_set() -> None:
     assert kernel.stream_bytes is None
     with pytest.raises(ValueError, match="no streamed output nest"):
         kernel.stream_bytes = 0
+
+
+def test_an_output_off_its_element_alignment_keeps_the_plain_nest() -> None:
+    kernel = LlvmTarget().compile([FNS["axpy"]], {"x": "int32", "y": "int32",
+                                                  "return": "int32"})["axpy"]
+    rng = np.random.default_rng(7)
+    n = 5000
+    x, y = rng.integers(-99, 99, n).astype(np.int32), rng.integers(-99, 99, n).astype(np.int32)
+    out = np.frombuffer(bytearray(4 * n + 1), dtype=np.int32, count=n, offset=1)
+    assert not out.flags.aligned and out.flags.writeable
+    kernel.stream_bytes = 0
+    for threads in (1, 2):
+        kernel.threads = threads
+        got = kernel.run(kernel.prepare([x, y, 3]), out)
+        assert got is out and out.tolist() == (3 * x.astype(np.int64) + y).tolist()
+    kernel.threads = None
+    kernel.stream_bytes = streaming.default_stream_bytes()
