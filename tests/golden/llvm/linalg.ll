@@ -158,175 +158,179 @@ ok.2:
   %".27" = add i64 %".26", %".14"
   %".28" = load i64, i64* @"tensflo_stream_bytes"
   %".29" = icmp sge i64 %".27", %".28"
-  br i1 %".29", label %"ok.2.if", label %"ok.2.else"
+  %".30" = ptrtoint double* %"out" to i64
+  %".31" = and i64 %".30", 7
+  %".32" = icmp eq i64 %".31", 0
+  %".33" = and i1 %".29", %".32"
+  br i1 %".33", label %"ok.2.if", label %"ok.2.else"
 ok.2.if:
-  %".31" = sub i64 %".25", %".21"
-  %".32" = getelementptr inbounds double, double* %"out", i64 %".21"
-  %".33" = bitcast [512 x double]* %"stage" to double*
-  %".34" = ptrtoint double* %".32" to i64
-  %".35" = sub i64 0, %".34"
-  %".36" = and i64 %".35", 63
-  %".37" = udiv i64 %".36", 8
-  %".38" = icmp sle i64 %".31", %".37"
-  %".39" = select  i1 %".38", i64 %".31", i64 %".37"
+  %".35" = sub i64 %".25", %".21"
+  %".36" = getelementptr inbounds double, double* %"out", i64 %".21"
+  %".37" = bitcast [512 x double]* %"stage" to double*
+  %".38" = ptrtoint double* %".36" to i64
+  %".39" = sub i64 0, %".38"
+  %".40" = and i64 %".39", 63
+  %".41" = udiv i64 %".40", 8
+  %".42" = icmp sle i64 %".35", %".41"
+  %".43" = select  i1 %".42", i64 %".35", i64 %".41"
   br label %"stream.head.head.3"
 ok.2.else:
   br label %"nest.head.27"
 ok.2.endif:
   ret i32 0
 stream.head.head.3:
-  %"i" = phi  i64 [0, %"ok.2.if"], [%".60", %"fold.exit.8"]
-  %".41" = icmp slt i64 %"i", %".39"
-  br i1 %".41", label %"stream.head.body.4", label %"stream.head.exit.5"
+  %"i" = phi  i64 [0, %"ok.2.if"], [%".64", %"fold.exit.8"]
+  %".45" = icmp slt i64 %"i", %".43"
+  br i1 %".45", label %"stream.head.body.4", label %"stream.head.exit.5"
 stream.head.body.4:
-  %".43" = getelementptr inbounds double, double* %".32", i64 %"i"
-  %".44" = add i64 %".21", %"i"
+  %".47" = getelementptr inbounds double, double* %".36", i64 %"i"
+  %".48" = add i64 %".21", %"i"
   br label %"fold.head.6"
 stream.head.exit.5:
-  %".62" = sub i64 %".31", %".39"
-  %".63" = icmp sge i64 %".62", 0
-  %".64" = select  i1 %".63", i64 %".62", i64 0
-  %".65" = sdiv i64 %".64", 512
+  %".66" = sub i64 %".35", %".43"
+  %".67" = icmp sge i64 %".66", 0
+  %".68" = select  i1 %".67", i64 %".66", i64 0
+  %".69" = sdiv i64 %".68", 512
   br label %"stream.chunks.head.9"
 fold.head.6:
-  %"i.1" = phi  i64 [0, %"stream.head.body.4"], [%".57", %"fold.body.7"]
-  %".46" = phi  double [             0x0, %"stream.head.body.4"], [%".56", %"fold.body.7"]
-  %".47" = icmp slt i64 %"i.1", %".3"
-  br i1 %".47", label %"fold.body.7", label %"fold.exit.8"
+  %"i.1" = phi  i64 [0, %"stream.head.body.4"], [%".61", %"fold.body.7"]
+  %".50" = phi  double [             0x0, %"stream.head.body.4"], [%".60", %"fold.body.7"]
+  %".51" = icmp slt i64 %"i.1", %".3"
+  br i1 %".51", label %"fold.body.7", label %"fold.exit.8"
 fold.body.7:
-  %".49" = mul nsw i64 %".44", %".3"
-  %".50" = add nsw i64 %".49", %"i.1"
-  %".51" = getelementptr inbounds double, double* %".1", i64 %".50"
-  %".52" = load double, double* %".51"
-  %".53" = getelementptr inbounds double, double* %".4", i64 %"i.1"
-  %".54" = load double, double* %".53"
-  %".55" = fmul double %".52", %".54"
-  %".56" = fadd reassoc double %".46", %".55"
-  %".57" = add nsw i64 %"i.1", 1
+  %".53" = mul nsw i64 %".48", %".3"
+  %".54" = add nsw i64 %".53", %"i.1"
+  %".55" = getelementptr inbounds double, double* %".1", i64 %".54"
+  %".56" = load double, double* %".55"
+  %".57" = getelementptr inbounds double, double* %".4", i64 %"i.1"
+  %".58" = load double, double* %".57"
+  %".59" = fmul double %".56", %".58"
+  %".60" = fadd reassoc double %".50", %".59"
+  %".61" = add nsw i64 %"i.1", 1
   br label %"fold.head.6"
 fold.exit.8:
-  store double %".46", double* %".43"
-  %".60" = add nsw i64 %"i", 1
+  store double %".50", double* %".47"
+  %".64" = add nsw i64 %"i", 1
   br label %"stream.head.head.3"
 stream.chunks.head.9:
-  %"i.2" = phi  i64 [0, %"stream.head.exit.5"], [%".106", %"stream.copy.exit.20"]
-  %".67" = icmp slt i64 %"i.2", %".65"
-  br i1 %".67", label %"stream.chunks.body.10", label %"stream.chunks.exit.11"
+  %"i.2" = phi  i64 [0, %"stream.head.exit.5"], [%".110", %"stream.copy.exit.20"]
+  %".71" = icmp slt i64 %"i.2", %".69"
+  br i1 %".71", label %"stream.chunks.body.10", label %"stream.chunks.exit.11"
 stream.chunks.body.10:
-  %".69" = mul i64 %"i.2", 512
-  %".70" = add i64 %".39", %".69"
+  %".73" = mul i64 %"i.2", 512
+  %".74" = add i64 %".43", %".73"
   br label %"stream.stage.head.12"
 stream.chunks.exit.11:
-  %".108" = mul i64 %".65", 512
-  %".109" = add i64 %".39", %".108"
+  %".112" = mul i64 %".69", 512
+  %".113" = add i64 %".43", %".112"
   br label %"stream.tail.head.21"
 stream.stage.head.12:
-  %"i.3" = phi  i64 [0, %"stream.chunks.body.10"], [%".92", %"fold.exit.17"]
-  %".72" = icmp slt i64 %"i.3", 512
-  br i1 %".72", label %"stream.stage.body.13", label %"stream.stage.exit.14"
+  %"i.3" = phi  i64 [0, %"stream.chunks.body.10"], [%".96", %"fold.exit.17"]
+  %".76" = icmp slt i64 %"i.3", 512
+  br i1 %".76", label %"stream.stage.body.13", label %"stream.stage.exit.14"
 stream.stage.body.13:
-  %".74" = add i64 %".70", %"i.3"
-  %".75" = getelementptr inbounds double, double* %".33", i64 %"i.3"
-  %".76" = add i64 %".21", %".74"
+  %".78" = add i64 %".74", %"i.3"
+  %".79" = getelementptr inbounds double, double* %".37", i64 %"i.3"
+  %".80" = add i64 %".21", %".78"
   br label %"fold.head.15"
 stream.stage.exit.14:
-  %".94" = bitcast double* %".33" to <8 x i64>*
-  %".95" = getelementptr inbounds double, double* %".32", i64 %".70"
-  %".96" = bitcast double* %".95" to <8 x i64>*
+  %".98" = bitcast double* %".37" to <8 x i64>*
+  %".99" = getelementptr inbounds double, double* %".36", i64 %".74"
+  %".100" = bitcast double* %".99" to <8 x i64>*
   br label %"stream.copy.head.18"
 fold.head.15:
-  %"i.4" = phi  i64 [0, %"stream.stage.body.13"], [%".89", %"fold.body.16"]
-  %".78" = phi  double [             0x0, %"stream.stage.body.13"], [%".88", %"fold.body.16"]
-  %".79" = icmp slt i64 %"i.4", %".3"
-  br i1 %".79", label %"fold.body.16", label %"fold.exit.17"
+  %"i.4" = phi  i64 [0, %"stream.stage.body.13"], [%".93", %"fold.body.16"]
+  %".82" = phi  double [             0x0, %"stream.stage.body.13"], [%".92", %"fold.body.16"]
+  %".83" = icmp slt i64 %"i.4", %".3"
+  br i1 %".83", label %"fold.body.16", label %"fold.exit.17"
 fold.body.16:
-  %".81" = mul nsw i64 %".76", %".3"
-  %".82" = add nsw i64 %".81", %"i.4"
-  %".83" = getelementptr inbounds double, double* %".1", i64 %".82"
-  %".84" = load double, double* %".83"
-  %".85" = getelementptr inbounds double, double* %".4", i64 %"i.4"
-  %".86" = load double, double* %".85"
-  %".87" = fmul double %".84", %".86"
-  %".88" = fadd reassoc double %".78", %".87"
-  %".89" = add nsw i64 %"i.4", 1
+  %".85" = mul nsw i64 %".80", %".3"
+  %".86" = add nsw i64 %".85", %"i.4"
+  %".87" = getelementptr inbounds double, double* %".1", i64 %".86"
+  %".88" = load double, double* %".87"
+  %".89" = getelementptr inbounds double, double* %".4", i64 %"i.4"
+  %".90" = load double, double* %".89"
+  %".91" = fmul double %".88", %".90"
+  %".92" = fadd reassoc double %".82", %".91"
+  %".93" = add nsw i64 %"i.4", 1
   br label %"fold.head.15"
 fold.exit.17:
-  store double %".78", double* %".75"
-  %".92" = add nsw i64 %"i.3", 1
+  store double %".82", double* %".79"
+  %".96" = add nsw i64 %"i.3", 1
   br label %"stream.stage.head.12"
 stream.copy.head.18:
-  %"i.5" = phi  i64 [0, %"stream.stage.exit.14"], [%".104", %"stream.copy.body.19"]
-  %".98" = icmp slt i64 %"i.5", 64
-  br i1 %".98", label %"stream.copy.body.19", label %"stream.copy.exit.20"
+  %"i.5" = phi  i64 [0, %"stream.stage.exit.14"], [%".108", %"stream.copy.body.19"]
+  %".102" = icmp slt i64 %"i.5", 64
+  br i1 %".102", label %"stream.copy.body.19", label %"stream.copy.exit.20"
 stream.copy.body.19:
-  %".100" = getelementptr inbounds <8 x i64>, <8 x i64>* %".94", i64 %"i.5"
-  %".101" = load <8 x i64>, <8 x i64>* %".100", align 64
-  %".102" = getelementptr inbounds <8 x i64>, <8 x i64>* %".96", i64 %"i.5"
-  store <8 x i64> %".101", <8 x i64>* %".102", align 64, !nontemporal !0
-  %".104" = add nsw i64 %"i.5", 1
+  %".104" = getelementptr inbounds <8 x i64>, <8 x i64>* %".98", i64 %"i.5"
+  %".105" = load <8 x i64>, <8 x i64>* %".104", align 64
+  %".106" = getelementptr inbounds <8 x i64>, <8 x i64>* %".100", i64 %"i.5"
+  store <8 x i64> %".105", <8 x i64>* %".106", align 64, !nontemporal !0
+  %".108" = add nsw i64 %"i.5", 1
   br label %"stream.copy.head.18"
 stream.copy.exit.20:
-  %".106" = add nsw i64 %"i.2", 1
+  %".110" = add nsw i64 %"i.2", 1
   br label %"stream.chunks.head.9"
 stream.tail.head.21:
-  %"i.6" = phi  i64 [%".109", %"stream.chunks.exit.11"], [%".130", %"fold.exit.26"]
-  %".111" = icmp slt i64 %"i.6", %".31"
-  br i1 %".111", label %"stream.tail.body.22", label %"stream.tail.exit.23"
+  %"i.6" = phi  i64 [%".113", %"stream.chunks.exit.11"], [%".134", %"fold.exit.26"]
+  %".115" = icmp slt i64 %"i.6", %".35"
+  br i1 %".115", label %"stream.tail.body.22", label %"stream.tail.exit.23"
 stream.tail.body.22:
-  %".113" = getelementptr inbounds double, double* %".32", i64 %"i.6"
-  %".114" = add i64 %".21", %"i.6"
+  %".117" = getelementptr inbounds double, double* %".36", i64 %"i.6"
+  %".118" = add i64 %".21", %"i.6"
   br label %"fold.head.24"
 stream.tail.exit.23:
   call void @"llvm.x86.sse.sfence"()
   br label %"ok.2.endif"
 fold.head.24:
-  %"i.7" = phi  i64 [0, %"stream.tail.body.22"], [%".127", %"fold.body.25"]
-  %".116" = phi  double [             0x0, %"stream.tail.body.22"], [%".126", %"fold.body.25"]
-  %".117" = icmp slt i64 %"i.7", %".3"
-  br i1 %".117", label %"fold.body.25", label %"fold.exit.26"
+  %"i.7" = phi  i64 [0, %"stream.tail.body.22"], [%".131", %"fold.body.25"]
+  %".120" = phi  double [             0x0, %"stream.tail.body.22"], [%".130", %"fold.body.25"]
+  %".121" = icmp slt i64 %"i.7", %".3"
+  br i1 %".121", label %"fold.body.25", label %"fold.exit.26"
 fold.body.25:
-  %".119" = mul nsw i64 %".114", %".3"
-  %".120" = add nsw i64 %".119", %"i.7"
-  %".121" = getelementptr inbounds double, double* %".1", i64 %".120"
-  %".122" = load double, double* %".121"
-  %".123" = getelementptr inbounds double, double* %".4", i64 %"i.7"
-  %".124" = load double, double* %".123"
-  %".125" = fmul double %".122", %".124"
-  %".126" = fadd reassoc double %".116", %".125"
-  %".127" = add nsw i64 %"i.7", 1
+  %".123" = mul nsw i64 %".118", %".3"
+  %".124" = add nsw i64 %".123", %"i.7"
+  %".125" = getelementptr inbounds double, double* %".1", i64 %".124"
+  %".126" = load double, double* %".125"
+  %".127" = getelementptr inbounds double, double* %".4", i64 %"i.7"
+  %".128" = load double, double* %".127"
+  %".129" = fmul double %".126", %".128"
+  %".130" = fadd reassoc double %".120", %".129"
+  %".131" = add nsw i64 %"i.7", 1
   br label %"fold.head.24"
 fold.exit.26:
-  store double %".116", double* %".113"
-  %".130" = add nsw i64 %"i.6", 1
+  store double %".120", double* %".117"
+  %".134" = add nsw i64 %"i.6", 1
   br label %"stream.tail.head.21"
 nest.head.27:
-  %"i.8" = phi  i64 [%".21", %"ok.2.else"], [%".153", %"fold.exit.32"]
-  %".135" = icmp slt i64 %"i.8", %".25"
-  br i1 %".135", label %"nest.body.28", label %"nest.exit.29"
+  %"i.8" = phi  i64 [%".21", %"ok.2.else"], [%".157", %"fold.exit.32"]
+  %".139" = icmp slt i64 %"i.8", %".25"
+  br i1 %".139", label %"nest.body.28", label %"nest.exit.29"
 nest.body.28:
-  %".137" = getelementptr inbounds double, double* %"out", i64 %"i.8"
+  %".141" = getelementptr inbounds double, double* %"out", i64 %"i.8"
   br label %"fold.head.30"
 nest.exit.29:
   br label %"ok.2.endif"
 fold.head.30:
-  %"i.9" = phi  i64 [0, %"nest.body.28"], [%".150", %"fold.body.31"]
-  %".139" = phi  double [             0x0, %"nest.body.28"], [%".149", %"fold.body.31"]
-  %".140" = icmp slt i64 %"i.9", %".3"
-  br i1 %".140", label %"fold.body.31", label %"fold.exit.32"
+  %"i.9" = phi  i64 [0, %"nest.body.28"], [%".154", %"fold.body.31"]
+  %".143" = phi  double [             0x0, %"nest.body.28"], [%".153", %"fold.body.31"]
+  %".144" = icmp slt i64 %"i.9", %".3"
+  br i1 %".144", label %"fold.body.31", label %"fold.exit.32"
 fold.body.31:
-  %".142" = mul nsw i64 %"i.8", %".3"
-  %".143" = add nsw i64 %".142", %"i.9"
-  %".144" = getelementptr inbounds double, double* %".1", i64 %".143"
-  %".145" = load double, double* %".144"
-  %".146" = getelementptr inbounds double, double* %".4", i64 %"i.9"
-  %".147" = load double, double* %".146"
-  %".148" = fmul double %".145", %".147"
-  %".149" = fadd reassoc double %".139", %".148"
-  %".150" = add nsw i64 %"i.9", 1
+  %".146" = mul nsw i64 %"i.8", %".3"
+  %".147" = add nsw i64 %".146", %"i.9"
+  %".148" = getelementptr inbounds double, double* %".1", i64 %".147"
+  %".149" = load double, double* %".148"
+  %".150" = getelementptr inbounds double, double* %".4", i64 %"i.9"
+  %".151" = load double, double* %".150"
+  %".152" = fmul double %".149", %".151"
+  %".153" = fadd reassoc double %".143", %".152"
+  %".154" = add nsw i64 %"i.9", 1
   br label %"fold.head.30"
 fold.exit.32:
-  store double %".139", double* %".137"
-  %".153" = add nsw i64 %"i.8", 1
+  store double %".143", double* %".141"
+  %".157" = add nsw i64 %"i.8", 1
   br label %"nest.head.27"
 }
 
@@ -401,187 +405,191 @@ ok.4:
   %".36" = add i64 %".35", %".11"
   %".37" = load i64, i64* @"tensflo_stream_bytes"
   %".38" = icmp sge i64 %".36", %".37"
-  br i1 %".38", label %"ok.4.if", label %"ok.4.else"
+  %".39" = ptrtoint i64* %"out" to i64
+  %".40" = and i64 %".39", 7
+  %".41" = icmp eq i64 %".40", 0
+  %".42" = and i1 %".38", %".41"
+  br i1 %".42", label %"ok.4.if", label %"ok.4.else"
 ok.4.if:
-  %".40" = sub i64 %".34", %".30"
-  %".41" = getelementptr inbounds i64, i64* %"out", i64 %".30"
-  %".42" = bitcast [512 x i64]* %"stage" to i64*
-  %".43" = ptrtoint i64* %".41" to i64
-  %".44" = sub i64 0, %".43"
-  %".45" = and i64 %".44", 63
-  %".46" = udiv i64 %".45", 8
-  %".47" = icmp sle i64 %".40", %".46"
-  %".48" = select  i1 %".47", i64 %".40", i64 %".46"
+  %".44" = sub i64 %".34", %".30"
+  %".45" = getelementptr inbounds i64, i64* %"out", i64 %".30"
+  %".46" = bitcast [512 x i64]* %"stage" to i64*
+  %".47" = ptrtoint i64* %".45" to i64
+  %".48" = sub i64 0, %".47"
+  %".49" = and i64 %".48", 63
+  %".50" = udiv i64 %".49", 8
+  %".51" = icmp sle i64 %".44", %".50"
+  %".52" = select  i1 %".51", i64 %".44", i64 %".50"
   br label %"stream.head.head.5"
 ok.4.else:
   br label %"nest.head.29"
 ok.4.endif:
   ret i32 0
 stream.head.head.5:
-  %"i" = phi  i64 [0, %"ok.4.if"], [%".72", %"fold.exit.10"]
-  %".50" = icmp slt i64 %"i", %".48"
-  br i1 %".50", label %"stream.head.body.6", label %"stream.head.exit.7"
+  %"i" = phi  i64 [0, %"ok.4.if"], [%".76", %"fold.exit.10"]
+  %".54" = icmp slt i64 %"i", %".52"
+  br i1 %".54", label %"stream.head.body.6", label %"stream.head.exit.7"
 stream.head.body.6:
-  %".52" = getelementptr inbounds i64, i64* %".41", i64 %"i"
-  %".53" = add i64 %".30", %"i"
+  %".56" = getelementptr inbounds i64, i64* %".45", i64 %"i"
+  %".57" = add i64 %".30", %"i"
   br label %"fold.head.8"
 stream.head.exit.7:
-  %".74" = sub i64 %".40", %".48"
-  %".75" = icmp sge i64 %".74", 0
-  %".76" = select  i1 %".75", i64 %".74", i64 0
-  %".77" = sdiv i64 %".76", 512
+  %".78" = sub i64 %".44", %".52"
+  %".79" = icmp sge i64 %".78", 0
+  %".80" = select  i1 %".79", i64 %".78", i64 0
+  %".81" = sdiv i64 %".80", 512
   br label %"stream.chunks.head.11"
 fold.head.8:
-  %"i.1" = phi  i64 [0, %"stream.head.body.6"], [%".69", %"fold.body.9"]
-  %".55" = phi  i64 [0, %"stream.head.body.6"], [%".68", %"fold.body.9"]
-  %".56" = icmp slt i64 %"i.1", %".3"
-  br i1 %".56", label %"fold.body.9", label %"fold.exit.10"
+  %"i.1" = phi  i64 [0, %"stream.head.body.6"], [%".73", %"fold.body.9"]
+  %".59" = phi  i64 [0, %"stream.head.body.6"], [%".72", %"fold.body.9"]
+  %".60" = icmp slt i64 %"i.1", %".3"
+  br i1 %".60", label %"fold.body.9", label %"fold.exit.10"
 fold.body.9:
-  %".58" = add i64 %".53", %".15"
-  %".59" = mul nsw i64 %".58", %".3"
-  %".60" = add nsw i64 %".59", %"i.1"
-  %".61" = getelementptr inbounds i64, i64* %".1", i64 %".60"
-  %".62" = load i64, i64* %".61"
-  %".63" = mul nsw i64 0, %".3"
+  %".62" = add i64 %".57", %".15"
+  %".63" = mul nsw i64 %".62", %".3"
   %".64" = add nsw i64 %".63", %"i.1"
   %".65" = getelementptr inbounds i64, i64* %".1", i64 %".64"
   %".66" = load i64, i64* %".65"
-  %".67" = mul i64 %".62", 1
-  %".68" = add i64 %".55", %".67"
-  %".69" = add nsw i64 %"i.1", 1
+  %".67" = mul nsw i64 0, %".3"
+  %".68" = add nsw i64 %".67", %"i.1"
+  %".69" = getelementptr inbounds i64, i64* %".1", i64 %".68"
+  %".70" = load i64, i64* %".69"
+  %".71" = mul i64 %".66", 1
+  %".72" = add i64 %".59", %".71"
+  %".73" = add nsw i64 %"i.1", 1
   br label %"fold.head.8"
 fold.exit.10:
-  store i64 %".55", i64* %".52"
-  %".72" = add nsw i64 %"i", 1
+  store i64 %".59", i64* %".56"
+  %".76" = add nsw i64 %"i", 1
   br label %"stream.head.head.5"
 stream.chunks.head.11:
-  %"i.2" = phi  i64 [0, %"stream.head.exit.7"], [%".121", %"stream.copy.exit.22"]
-  %".79" = icmp slt i64 %"i.2", %".77"
-  br i1 %".79", label %"stream.chunks.body.12", label %"stream.chunks.exit.13"
+  %"i.2" = phi  i64 [0, %"stream.head.exit.7"], [%".125", %"stream.copy.exit.22"]
+  %".83" = icmp slt i64 %"i.2", %".81"
+  br i1 %".83", label %"stream.chunks.body.12", label %"stream.chunks.exit.13"
 stream.chunks.body.12:
-  %".81" = mul i64 %"i.2", 512
-  %".82" = add i64 %".48", %".81"
+  %".85" = mul i64 %"i.2", 512
+  %".86" = add i64 %".52", %".85"
   br label %"stream.stage.head.14"
 stream.chunks.exit.13:
-  %".123" = mul i64 %".77", 512
-  %".124" = add i64 %".48", %".123"
+  %".127" = mul i64 %".81", 512
+  %".128" = add i64 %".52", %".127"
   br label %"stream.tail.head.23"
 stream.stage.head.14:
-  %"i.3" = phi  i64 [0, %"stream.chunks.body.12"], [%".107", %"fold.exit.19"]
-  %".84" = icmp slt i64 %"i.3", 512
-  br i1 %".84", label %"stream.stage.body.15", label %"stream.stage.exit.16"
+  %"i.3" = phi  i64 [0, %"stream.chunks.body.12"], [%".111", %"fold.exit.19"]
+  %".88" = icmp slt i64 %"i.3", 512
+  br i1 %".88", label %"stream.stage.body.15", label %"stream.stage.exit.16"
 stream.stage.body.15:
-  %".86" = add i64 %".82", %"i.3"
-  %".87" = getelementptr inbounds i64, i64* %".42", i64 %"i.3"
-  %".88" = add i64 %".30", %".86"
+  %".90" = add i64 %".86", %"i.3"
+  %".91" = getelementptr inbounds i64, i64* %".46", i64 %"i.3"
+  %".92" = add i64 %".30", %".90"
   br label %"fold.head.17"
 stream.stage.exit.16:
-  %".109" = bitcast i64* %".42" to <8 x i64>*
-  %".110" = getelementptr inbounds i64, i64* %".41", i64 %".82"
-  %".111" = bitcast i64* %".110" to <8 x i64>*
+  %".113" = bitcast i64* %".46" to <8 x i64>*
+  %".114" = getelementptr inbounds i64, i64* %".45", i64 %".86"
+  %".115" = bitcast i64* %".114" to <8 x i64>*
   br label %"stream.copy.head.20"
 fold.head.17:
-  %"i.4" = phi  i64 [0, %"stream.stage.body.15"], [%".104", %"fold.body.18"]
-  %".90" = phi  i64 [0, %"stream.stage.body.15"], [%".103", %"fold.body.18"]
-  %".91" = icmp slt i64 %"i.4", %".3"
-  br i1 %".91", label %"fold.body.18", label %"fold.exit.19"
+  %"i.4" = phi  i64 [0, %"stream.stage.body.15"], [%".108", %"fold.body.18"]
+  %".94" = phi  i64 [0, %"stream.stage.body.15"], [%".107", %"fold.body.18"]
+  %".95" = icmp slt i64 %"i.4", %".3"
+  br i1 %".95", label %"fold.body.18", label %"fold.exit.19"
 fold.body.18:
-  %".93" = add i64 %".88", %".15"
-  %".94" = mul nsw i64 %".93", %".3"
-  %".95" = add nsw i64 %".94", %"i.4"
-  %".96" = getelementptr inbounds i64, i64* %".1", i64 %".95"
-  %".97" = load i64, i64* %".96"
-  %".98" = mul nsw i64 0, %".3"
+  %".97" = add i64 %".92", %".15"
+  %".98" = mul nsw i64 %".97", %".3"
   %".99" = add nsw i64 %".98", %"i.4"
   %".100" = getelementptr inbounds i64, i64* %".1", i64 %".99"
   %".101" = load i64, i64* %".100"
-  %".102" = mul i64 %".97", 1
-  %".103" = add i64 %".90", %".102"
-  %".104" = add nsw i64 %"i.4", 1
+  %".102" = mul nsw i64 0, %".3"
+  %".103" = add nsw i64 %".102", %"i.4"
+  %".104" = getelementptr inbounds i64, i64* %".1", i64 %".103"
+  %".105" = load i64, i64* %".104"
+  %".106" = mul i64 %".101", 1
+  %".107" = add i64 %".94", %".106"
+  %".108" = add nsw i64 %"i.4", 1
   br label %"fold.head.17"
 fold.exit.19:
-  store i64 %".90", i64* %".87"
-  %".107" = add nsw i64 %"i.3", 1
+  store i64 %".94", i64* %".91"
+  %".111" = add nsw i64 %"i.3", 1
   br label %"stream.stage.head.14"
 stream.copy.head.20:
-  %"i.5" = phi  i64 [0, %"stream.stage.exit.16"], [%".119", %"stream.copy.body.21"]
-  %".113" = icmp slt i64 %"i.5", 64
-  br i1 %".113", label %"stream.copy.body.21", label %"stream.copy.exit.22"
+  %"i.5" = phi  i64 [0, %"stream.stage.exit.16"], [%".123", %"stream.copy.body.21"]
+  %".117" = icmp slt i64 %"i.5", 64
+  br i1 %".117", label %"stream.copy.body.21", label %"stream.copy.exit.22"
 stream.copy.body.21:
-  %".115" = getelementptr inbounds <8 x i64>, <8 x i64>* %".109", i64 %"i.5"
-  %".116" = load <8 x i64>, <8 x i64>* %".115", align 64
-  %".117" = getelementptr inbounds <8 x i64>, <8 x i64>* %".111", i64 %"i.5"
-  store <8 x i64> %".116", <8 x i64>* %".117", align 64, !nontemporal !0
-  %".119" = add nsw i64 %"i.5", 1
+  %".119" = getelementptr inbounds <8 x i64>, <8 x i64>* %".113", i64 %"i.5"
+  %".120" = load <8 x i64>, <8 x i64>* %".119", align 64
+  %".121" = getelementptr inbounds <8 x i64>, <8 x i64>* %".115", i64 %"i.5"
+  store <8 x i64> %".120", <8 x i64>* %".121", align 64, !nontemporal !0
+  %".123" = add nsw i64 %"i.5", 1
   br label %"stream.copy.head.20"
 stream.copy.exit.22:
-  %".121" = add nsw i64 %"i.2", 1
+  %".125" = add nsw i64 %"i.2", 1
   br label %"stream.chunks.head.11"
 stream.tail.head.23:
-  %"i.6" = phi  i64 [%".124", %"stream.chunks.exit.13"], [%".148", %"fold.exit.28"]
-  %".126" = icmp slt i64 %"i.6", %".40"
-  br i1 %".126", label %"stream.tail.body.24", label %"stream.tail.exit.25"
+  %"i.6" = phi  i64 [%".128", %"stream.chunks.exit.13"], [%".152", %"fold.exit.28"]
+  %".130" = icmp slt i64 %"i.6", %".44"
+  br i1 %".130", label %"stream.tail.body.24", label %"stream.tail.exit.25"
 stream.tail.body.24:
-  %".128" = getelementptr inbounds i64, i64* %".41", i64 %"i.6"
-  %".129" = add i64 %".30", %"i.6"
+  %".132" = getelementptr inbounds i64, i64* %".45", i64 %"i.6"
+  %".133" = add i64 %".30", %"i.6"
   br label %"fold.head.26"
 stream.tail.exit.25:
   call void @"llvm.x86.sse.sfence"()
   br label %"ok.4.endif"
 fold.head.26:
-  %"i.7" = phi  i64 [0, %"stream.tail.body.24"], [%".145", %"fold.body.27"]
-  %".131" = phi  i64 [0, %"stream.tail.body.24"], [%".144", %"fold.body.27"]
-  %".132" = icmp slt i64 %"i.7", %".3"
-  br i1 %".132", label %"fold.body.27", label %"fold.exit.28"
+  %"i.7" = phi  i64 [0, %"stream.tail.body.24"], [%".149", %"fold.body.27"]
+  %".135" = phi  i64 [0, %"stream.tail.body.24"], [%".148", %"fold.body.27"]
+  %".136" = icmp slt i64 %"i.7", %".3"
+  br i1 %".136", label %"fold.body.27", label %"fold.exit.28"
 fold.body.27:
-  %".134" = add i64 %".129", %".15"
-  %".135" = mul nsw i64 %".134", %".3"
-  %".136" = add nsw i64 %".135", %"i.7"
-  %".137" = getelementptr inbounds i64, i64* %".1", i64 %".136"
-  %".138" = load i64, i64* %".137"
-  %".139" = mul nsw i64 0, %".3"
+  %".138" = add i64 %".133", %".15"
+  %".139" = mul nsw i64 %".138", %".3"
   %".140" = add nsw i64 %".139", %"i.7"
   %".141" = getelementptr inbounds i64, i64* %".1", i64 %".140"
   %".142" = load i64, i64* %".141"
-  %".143" = mul i64 %".138", 1
-  %".144" = add i64 %".131", %".143"
-  %".145" = add nsw i64 %"i.7", 1
+  %".143" = mul nsw i64 0, %".3"
+  %".144" = add nsw i64 %".143", %"i.7"
+  %".145" = getelementptr inbounds i64, i64* %".1", i64 %".144"
+  %".146" = load i64, i64* %".145"
+  %".147" = mul i64 %".142", 1
+  %".148" = add i64 %".135", %".147"
+  %".149" = add nsw i64 %"i.7", 1
   br label %"fold.head.26"
 fold.exit.28:
-  store i64 %".131", i64* %".128"
-  %".148" = add nsw i64 %"i.6", 1
+  store i64 %".135", i64* %".132"
+  %".152" = add nsw i64 %"i.6", 1
   br label %"stream.tail.head.23"
 nest.head.29:
-  %"i.8" = phi  i64 [%".30", %"ok.4.else"], [%".174", %"fold.exit.34"]
-  %".153" = icmp slt i64 %"i.8", %".34"
-  br i1 %".153", label %"nest.body.30", label %"nest.exit.31"
+  %"i.8" = phi  i64 [%".30", %"ok.4.else"], [%".178", %"fold.exit.34"]
+  %".157" = icmp slt i64 %"i.8", %".34"
+  br i1 %".157", label %"nest.body.30", label %"nest.exit.31"
 nest.body.30:
-  %".155" = getelementptr inbounds i64, i64* %"out", i64 %"i.8"
+  %".159" = getelementptr inbounds i64, i64* %"out", i64 %"i.8"
   br label %"fold.head.32"
 nest.exit.31:
   br label %"ok.4.endif"
 fold.head.32:
-  %"i.9" = phi  i64 [0, %"nest.body.30"], [%".171", %"fold.body.33"]
-  %".157" = phi  i64 [0, %"nest.body.30"], [%".170", %"fold.body.33"]
-  %".158" = icmp slt i64 %"i.9", %".3"
-  br i1 %".158", label %"fold.body.33", label %"fold.exit.34"
+  %"i.9" = phi  i64 [0, %"nest.body.30"], [%".175", %"fold.body.33"]
+  %".161" = phi  i64 [0, %"nest.body.30"], [%".174", %"fold.body.33"]
+  %".162" = icmp slt i64 %"i.9", %".3"
+  br i1 %".162", label %"fold.body.33", label %"fold.exit.34"
 fold.body.33:
-  %".160" = add i64 %"i.8", %".15"
-  %".161" = mul nsw i64 %".160", %".3"
-  %".162" = add nsw i64 %".161", %"i.9"
-  %".163" = getelementptr inbounds i64, i64* %".1", i64 %".162"
-  %".164" = load i64, i64* %".163"
-  %".165" = mul nsw i64 0, %".3"
+  %".164" = add i64 %"i.8", %".15"
+  %".165" = mul nsw i64 %".164", %".3"
   %".166" = add nsw i64 %".165", %"i.9"
   %".167" = getelementptr inbounds i64, i64* %".1", i64 %".166"
   %".168" = load i64, i64* %".167"
-  %".169" = mul i64 %".164", 1
-  %".170" = add i64 %".157", %".169"
-  %".171" = add nsw i64 %"i.9", 1
+  %".169" = mul nsw i64 0, %".3"
+  %".170" = add nsw i64 %".169", %"i.9"
+  %".171" = getelementptr inbounds i64, i64* %".1", i64 %".170"
+  %".172" = load i64, i64* %".171"
+  %".173" = mul i64 %".168", 1
+  %".174" = add i64 %".161", %".173"
+  %".175" = add nsw i64 %"i.9", 1
   br label %"fold.head.32"
 fold.exit.34:
-  store i64 %".157", i64* %".155"
-  %".174" = add nsw i64 %"i.8", 1
+  store i64 %".161", i64* %".159"
+  %".178" = add nsw i64 %"i.8", 1
   br label %"nest.head.29"
 }
 

@@ -60,133 +60,137 @@ entry:
   %".29" = add i64 %".28", %".10"
   %".30" = load i64, i64* @"tensflo_stream_bytes"
   %".31" = icmp sge i64 %".29", %".30"
-  br i1 %".31", label %"entry.if", label %"entry.else"
+  %".32" = ptrtoint i64* %"out" to i64
+  %".33" = and i64 %".32", 7
+  %".34" = icmp eq i64 %".33", 0
+  %".35" = and i1 %".31", %".34"
+  br i1 %".35", label %"entry.if", label %"entry.else"
 entry.if:
-  %".33" = sub i64 %".27", %".23"
-  %".34" = getelementptr inbounds i64, i64* %"out", i64 %".23"
-  %".35" = bitcast [512 x i64]* %"stage" to i64*
-  %".36" = ptrtoint i64* %".34" to i64
-  %".37" = sub i64 0, %".36"
-  %".38" = and i64 %".37", 63
-  %".39" = udiv i64 %".38", 8
-  %".40" = icmp sle i64 %".33", %".39"
-  %".41" = select  i1 %".40", i64 %".33", i64 %".39"
+  %".37" = sub i64 %".27", %".23"
+  %".38" = getelementptr inbounds i64, i64* %"out", i64 %".23"
+  %".39" = bitcast [512 x i64]* %"stage" to i64*
+  %".40" = ptrtoint i64* %".38" to i64
+  %".41" = sub i64 0, %".40"
+  %".42" = and i64 %".41", 63
+  %".43" = udiv i64 %".42", 8
+  %".44" = icmp sle i64 %".37", %".43"
+  %".45" = select  i1 %".44", i64 %".37", i64 %".43"
   br label %"stream.head.head.1"
 entry.else:
   br label %"nest.head.16"
 entry.endif:
   ret i32 0
 stream.head.head.1:
-  %"i" = phi  i64 [0, %"entry.if"], [%".56", %"stream.head.body.2"]
-  %".43" = icmp slt i64 %"i", %".41"
-  br i1 %".43", label %"stream.head.body.2", label %"stream.head.exit.3"
+  %"i" = phi  i64 [0, %"entry.if"], [%".60", %"stream.head.body.2"]
+  %".47" = icmp slt i64 %"i", %".45"
+  br i1 %".47", label %"stream.head.body.2", label %"stream.head.exit.3"
 stream.head.body.2:
-  %".45" = getelementptr inbounds i64, i64* %".34", i64 %"i"
-  %".46" = add i64 %".23", %"i"
-  %".47" = add i64 %".46", %".14"
-  %".48" = getelementptr inbounds i64, i64* %".1", i64 %".47"
-  %".49" = load i64, i64* %".48"
-  %".50" = add i64 %".49", %".4"
-  %".51" = icmp sge i64 %".50", 0
-  %".52" = select  i1 %".51", i64 %".50", i64 0
-  %".53" = icmp sle i64 %".52", 255
-  %".54" = select  i1 %".53", i64 %".52", i64 255
-  store i64 %".54", i64* %".45"
-  %".56" = add nsw i64 %"i", 1
+  %".49" = getelementptr inbounds i64, i64* %".38", i64 %"i"
+  %".50" = add i64 %".23", %"i"
+  %".51" = add i64 %".50", %".14"
+  %".52" = getelementptr inbounds i64, i64* %".1", i64 %".51"
+  %".53" = load i64, i64* %".52"
+  %".54" = add i64 %".53", %".4"
+  %".55" = icmp sge i64 %".54", 0
+  %".56" = select  i1 %".55", i64 %".54", i64 0
+  %".57" = icmp sle i64 %".56", 255
+  %".58" = select  i1 %".57", i64 %".56", i64 255
+  store i64 %".58", i64* %".49"
+  %".60" = add nsw i64 %"i", 1
   br label %"stream.head.head.1"
 stream.head.exit.3:
-  %".58" = sub i64 %".33", %".41"
-  %".59" = icmp sge i64 %".58", 0
-  %".60" = select  i1 %".59", i64 %".58", i64 0
-  %".61" = sdiv i64 %".60", 512
+  %".62" = sub i64 %".37", %".45"
+  %".63" = icmp sge i64 %".62", 0
+  %".64" = select  i1 %".63", i64 %".62", i64 0
+  %".65" = sdiv i64 %".64", 512
   br label %"stream.chunks.head.4"
 stream.chunks.head.4:
-  %"i.1" = phi  i64 [0, %"stream.head.exit.3"], [%".96", %"stream.copy.exit.12"]
-  %".63" = icmp slt i64 %"i.1", %".61"
-  br i1 %".63", label %"stream.chunks.body.5", label %"stream.chunks.exit.6"
+  %"i.1" = phi  i64 [0, %"stream.head.exit.3"], [%".100", %"stream.copy.exit.12"]
+  %".67" = icmp slt i64 %"i.1", %".65"
+  br i1 %".67", label %"stream.chunks.body.5", label %"stream.chunks.exit.6"
 stream.chunks.body.5:
-  %".65" = mul i64 %"i.1", 512
-  %".66" = add i64 %".41", %".65"
+  %".69" = mul i64 %"i.1", 512
+  %".70" = add i64 %".45", %".69"
   br label %"stream.stage.head.7"
 stream.chunks.exit.6:
-  %".98" = mul i64 %".61", 512
-  %".99" = add i64 %".41", %".98"
+  %".102" = mul i64 %".65", 512
+  %".103" = add i64 %".45", %".102"
   br label %"stream.tail.head.13"
 stream.stage.head.7:
-  %"i.2" = phi  i64 [0, %"stream.chunks.body.5"], [%".82", %"stream.stage.body.8"]
-  %".68" = icmp slt i64 %"i.2", 512
-  br i1 %".68", label %"stream.stage.body.8", label %"stream.stage.exit.9"
+  %"i.2" = phi  i64 [0, %"stream.chunks.body.5"], [%".86", %"stream.stage.body.8"]
+  %".72" = icmp slt i64 %"i.2", 512
+  br i1 %".72", label %"stream.stage.body.8", label %"stream.stage.exit.9"
 stream.stage.body.8:
-  %".70" = add i64 %".66", %"i.2"
-  %".71" = getelementptr inbounds i64, i64* %".35", i64 %"i.2"
-  %".72" = add i64 %".23", %".70"
-  %".73" = add i64 %".72", %".14"
-  %".74" = getelementptr inbounds i64, i64* %".1", i64 %".73"
-  %".75" = load i64, i64* %".74"
-  %".76" = add i64 %".75", %".4"
-  %".77" = icmp sge i64 %".76", 0
-  %".78" = select  i1 %".77", i64 %".76", i64 0
-  %".79" = icmp sle i64 %".78", 255
-  %".80" = select  i1 %".79", i64 %".78", i64 255
-  store i64 %".80", i64* %".71"
-  %".82" = add nsw i64 %"i.2", 1
+  %".74" = add i64 %".70", %"i.2"
+  %".75" = getelementptr inbounds i64, i64* %".39", i64 %"i.2"
+  %".76" = add i64 %".23", %".74"
+  %".77" = add i64 %".76", %".14"
+  %".78" = getelementptr inbounds i64, i64* %".1", i64 %".77"
+  %".79" = load i64, i64* %".78"
+  %".80" = add i64 %".79", %".4"
+  %".81" = icmp sge i64 %".80", 0
+  %".82" = select  i1 %".81", i64 %".80", i64 0
+  %".83" = icmp sle i64 %".82", 255
+  %".84" = select  i1 %".83", i64 %".82", i64 255
+  store i64 %".84", i64* %".75"
+  %".86" = add nsw i64 %"i.2", 1
   br label %"stream.stage.head.7"
 stream.stage.exit.9:
-  %".84" = bitcast i64* %".35" to <8 x i64>*
-  %".85" = getelementptr inbounds i64, i64* %".34", i64 %".66"
-  %".86" = bitcast i64* %".85" to <8 x i64>*
+  %".88" = bitcast i64* %".39" to <8 x i64>*
+  %".89" = getelementptr inbounds i64, i64* %".38", i64 %".70"
+  %".90" = bitcast i64* %".89" to <8 x i64>*
   br label %"stream.copy.head.10"
 stream.copy.head.10:
-  %"i.3" = phi  i64 [0, %"stream.stage.exit.9"], [%".94", %"stream.copy.body.11"]
-  %".88" = icmp slt i64 %"i.3", 64
-  br i1 %".88", label %"stream.copy.body.11", label %"stream.copy.exit.12"
+  %"i.3" = phi  i64 [0, %"stream.stage.exit.9"], [%".98", %"stream.copy.body.11"]
+  %".92" = icmp slt i64 %"i.3", 64
+  br i1 %".92", label %"stream.copy.body.11", label %"stream.copy.exit.12"
 stream.copy.body.11:
-  %".90" = getelementptr inbounds <8 x i64>, <8 x i64>* %".84", i64 %"i.3"
-  %".91" = load <8 x i64>, <8 x i64>* %".90", align 64
-  %".92" = getelementptr inbounds <8 x i64>, <8 x i64>* %".86", i64 %"i.3"
-  store <8 x i64> %".91", <8 x i64>* %".92", align 64, !nontemporal !0
-  %".94" = add nsw i64 %"i.3", 1
+  %".94" = getelementptr inbounds <8 x i64>, <8 x i64>* %".88", i64 %"i.3"
+  %".95" = load <8 x i64>, <8 x i64>* %".94", align 64
+  %".96" = getelementptr inbounds <8 x i64>, <8 x i64>* %".90", i64 %"i.3"
+  store <8 x i64> %".95", <8 x i64>* %".96", align 64, !nontemporal !0
+  %".98" = add nsw i64 %"i.3", 1
   br label %"stream.copy.head.10"
 stream.copy.exit.12:
-  %".96" = add nsw i64 %"i.1", 1
+  %".100" = add nsw i64 %"i.1", 1
   br label %"stream.chunks.head.4"
 stream.tail.head.13:
-  %"i.4" = phi  i64 [%".99", %"stream.chunks.exit.6"], [%".114", %"stream.tail.body.14"]
-  %".101" = icmp slt i64 %"i.4", %".33"
-  br i1 %".101", label %"stream.tail.body.14", label %"stream.tail.exit.15"
+  %"i.4" = phi  i64 [%".103", %"stream.chunks.exit.6"], [%".118", %"stream.tail.body.14"]
+  %".105" = icmp slt i64 %"i.4", %".37"
+  br i1 %".105", label %"stream.tail.body.14", label %"stream.tail.exit.15"
 stream.tail.body.14:
-  %".103" = getelementptr inbounds i64, i64* %".34", i64 %"i.4"
-  %".104" = add i64 %".23", %"i.4"
-  %".105" = add i64 %".104", %".14"
-  %".106" = getelementptr inbounds i64, i64* %".1", i64 %".105"
-  %".107" = load i64, i64* %".106"
-  %".108" = add i64 %".107", %".4"
-  %".109" = icmp sge i64 %".108", 0
-  %".110" = select  i1 %".109", i64 %".108", i64 0
-  %".111" = icmp sle i64 %".110", 255
-  %".112" = select  i1 %".111", i64 %".110", i64 255
-  store i64 %".112", i64* %".103"
-  %".114" = add nsw i64 %"i.4", 1
+  %".107" = getelementptr inbounds i64, i64* %".38", i64 %"i.4"
+  %".108" = add i64 %".23", %"i.4"
+  %".109" = add i64 %".108", %".14"
+  %".110" = getelementptr inbounds i64, i64* %".1", i64 %".109"
+  %".111" = load i64, i64* %".110"
+  %".112" = add i64 %".111", %".4"
+  %".113" = icmp sge i64 %".112", 0
+  %".114" = select  i1 %".113", i64 %".112", i64 0
+  %".115" = icmp sle i64 %".114", 255
+  %".116" = select  i1 %".115", i64 %".114", i64 255
+  store i64 %".116", i64* %".107"
+  %".118" = add nsw i64 %"i.4", 1
   br label %"stream.tail.head.13"
 stream.tail.exit.15:
   call void @"llvm.x86.sse.sfence"()
   br label %"entry.endif"
 nest.head.16:
-  %"i.5" = phi  i64 [%".23", %"entry.else"], [%".131", %"nest.body.17"]
-  %".119" = icmp slt i64 %"i.5", %".27"
-  br i1 %".119", label %"nest.body.17", label %"nest.exit.18"
+  %"i.5" = phi  i64 [%".23", %"entry.else"], [%".135", %"nest.body.17"]
+  %".123" = icmp slt i64 %"i.5", %".27"
+  br i1 %".123", label %"nest.body.17", label %"nest.exit.18"
 nest.body.17:
-  %".121" = getelementptr inbounds i64, i64* %"out", i64 %"i.5"
-  %".122" = add i64 %"i.5", %".14"
-  %".123" = getelementptr inbounds i64, i64* %".1", i64 %".122"
-  %".124" = load i64, i64* %".123"
-  %".125" = add i64 %".124", %".4"
-  %".126" = icmp sge i64 %".125", 0
-  %".127" = select  i1 %".126", i64 %".125", i64 0
-  %".128" = icmp sle i64 %".127", 255
-  %".129" = select  i1 %".128", i64 %".127", i64 255
-  store i64 %".129", i64* %".121"
-  %".131" = add nsw i64 %"i.5", 1
+  %".125" = getelementptr inbounds i64, i64* %"out", i64 %"i.5"
+  %".126" = add i64 %"i.5", %".14"
+  %".127" = getelementptr inbounds i64, i64* %".1", i64 %".126"
+  %".128" = load i64, i64* %".127"
+  %".129" = add i64 %".128", %".4"
+  %".130" = icmp sge i64 %".129", 0
+  %".131" = select  i1 %".130", i64 %".129", i64 0
+  %".132" = icmp sle i64 %".131", 255
+  %".133" = select  i1 %".132", i64 %".131", i64 255
+  store i64 %".133", i64* %".125"
+  %".135" = add nsw i64 %"i.5", 1
   br label %"nest.head.16"
 nest.exit.18:
   br label %"entry.endif"
@@ -237,125 +241,129 @@ ok.2:
   %".25" = add i64 %".24", %".12"
   %".26" = load i64, i64* @"tensflo_stream_bytes"
   %".27" = icmp sge i64 %".25", %".26"
-  br i1 %".27", label %"ok.2.if", label %"ok.2.else"
+  %".28" = ptrtoint i64* %"out" to i64
+  %".29" = and i64 %".28", 7
+  %".30" = icmp eq i64 %".29", 0
+  %".31" = and i1 %".27", %".30"
+  br i1 %".31", label %"ok.2.if", label %"ok.2.else"
 ok.2.if:
-  %".29" = sub i64 %".23", %".19"
-  %".30" = getelementptr inbounds i64, i64* %"out", i64 %".19"
-  %".31" = bitcast [512 x i64]* %"stage" to i64*
-  %".32" = ptrtoint i64* %".30" to i64
-  %".33" = sub i64 0, %".32"
-  %".34" = and i64 %".33", 63
-  %".35" = udiv i64 %".34", 8
-  %".36" = icmp sle i64 %".29", %".35"
-  %".37" = select  i1 %".36", i64 %".29", i64 %".35"
+  %".33" = sub i64 %".23", %".19"
+  %".34" = getelementptr inbounds i64, i64* %"out", i64 %".19"
+  %".35" = bitcast [512 x i64]* %"stage" to i64*
+  %".36" = ptrtoint i64* %".34" to i64
+  %".37" = sub i64 0, %".36"
+  %".38" = and i64 %".37", 63
+  %".39" = udiv i64 %".38", 8
+  %".40" = icmp sle i64 %".33", %".39"
+  %".41" = select  i1 %".40", i64 %".33", i64 %".39"
   br label %"stream.head.head.3"
 ok.2.else:
   br label %"nest.head.18"
 ok.2.endif:
   ret i32 0
 stream.head.head.3:
-  %"i" = phi  i64 [0, %"ok.2.if"], [%".50", %"stream.head.body.4"]
-  %".39" = icmp slt i64 %"i", %".37"
-  br i1 %".39", label %"stream.head.body.4", label %"stream.head.exit.5"
+  %"i" = phi  i64 [0, %"ok.2.if"], [%".54", %"stream.head.body.4"]
+  %".43" = icmp slt i64 %"i", %".41"
+  br i1 %".43", label %"stream.head.body.4", label %"stream.head.exit.5"
 stream.head.body.4:
-  %".41" = getelementptr inbounds i64, i64* %".30", i64 %"i"
-  %".42" = add i64 %".19", %"i"
-  %".43" = getelementptr inbounds i64, i64* %".1", i64 %".42"
-  %".44" = load i64, i64* %".43"
-  %".45" = getelementptr inbounds i64, i64* %".3", i64 %".42"
-  %".46" = load i64, i64* %".45"
-  %".47" = icmp sgt i64 %".44", %".46"
-  %".48" = select  i1 %".47", i64 %".46", i64 %".44"
-  store i64 %".48", i64* %".41"
-  %".50" = add nsw i64 %"i", 1
+  %".45" = getelementptr inbounds i64, i64* %".34", i64 %"i"
+  %".46" = add i64 %".19", %"i"
+  %".47" = getelementptr inbounds i64, i64* %".1", i64 %".46"
+  %".48" = load i64, i64* %".47"
+  %".49" = getelementptr inbounds i64, i64* %".3", i64 %".46"
+  %".50" = load i64, i64* %".49"
+  %".51" = icmp sgt i64 %".48", %".50"
+  %".52" = select  i1 %".51", i64 %".50", i64 %".48"
+  store i64 %".52", i64* %".45"
+  %".54" = add nsw i64 %"i", 1
   br label %"stream.head.head.3"
 stream.head.exit.5:
-  %".52" = sub i64 %".29", %".37"
-  %".53" = icmp sge i64 %".52", 0
-  %".54" = select  i1 %".53", i64 %".52", i64 0
-  %".55" = sdiv i64 %".54", 512
+  %".56" = sub i64 %".33", %".41"
+  %".57" = icmp sge i64 %".56", 0
+  %".58" = select  i1 %".57", i64 %".56", i64 0
+  %".59" = sdiv i64 %".58", 512
   br label %"stream.chunks.head.6"
 stream.chunks.head.6:
-  %"i.1" = phi  i64 [0, %"stream.head.exit.5"], [%".88", %"stream.copy.exit.14"]
-  %".57" = icmp slt i64 %"i.1", %".55"
-  br i1 %".57", label %"stream.chunks.body.7", label %"stream.chunks.exit.8"
+  %"i.1" = phi  i64 [0, %"stream.head.exit.5"], [%".92", %"stream.copy.exit.14"]
+  %".61" = icmp slt i64 %"i.1", %".59"
+  br i1 %".61", label %"stream.chunks.body.7", label %"stream.chunks.exit.8"
 stream.chunks.body.7:
-  %".59" = mul i64 %"i.1", 512
-  %".60" = add i64 %".37", %".59"
+  %".63" = mul i64 %"i.1", 512
+  %".64" = add i64 %".41", %".63"
   br label %"stream.stage.head.9"
 stream.chunks.exit.8:
-  %".90" = mul i64 %".55", 512
-  %".91" = add i64 %".37", %".90"
+  %".94" = mul i64 %".59", 512
+  %".95" = add i64 %".41", %".94"
   br label %"stream.tail.head.15"
 stream.stage.head.9:
-  %"i.2" = phi  i64 [0, %"stream.chunks.body.7"], [%".74", %"stream.stage.body.10"]
-  %".62" = icmp slt i64 %"i.2", 512
-  br i1 %".62", label %"stream.stage.body.10", label %"stream.stage.exit.11"
+  %"i.2" = phi  i64 [0, %"stream.chunks.body.7"], [%".78", %"stream.stage.body.10"]
+  %".66" = icmp slt i64 %"i.2", 512
+  br i1 %".66", label %"stream.stage.body.10", label %"stream.stage.exit.11"
 stream.stage.body.10:
-  %".64" = add i64 %".60", %"i.2"
-  %".65" = getelementptr inbounds i64, i64* %".31", i64 %"i.2"
-  %".66" = add i64 %".19", %".64"
-  %".67" = getelementptr inbounds i64, i64* %".1", i64 %".66"
-  %".68" = load i64, i64* %".67"
-  %".69" = getelementptr inbounds i64, i64* %".3", i64 %".66"
-  %".70" = load i64, i64* %".69"
-  %".71" = icmp sgt i64 %".68", %".70"
-  %".72" = select  i1 %".71", i64 %".70", i64 %".68"
-  store i64 %".72", i64* %".65"
-  %".74" = add nsw i64 %"i.2", 1
+  %".68" = add i64 %".64", %"i.2"
+  %".69" = getelementptr inbounds i64, i64* %".35", i64 %"i.2"
+  %".70" = add i64 %".19", %".68"
+  %".71" = getelementptr inbounds i64, i64* %".1", i64 %".70"
+  %".72" = load i64, i64* %".71"
+  %".73" = getelementptr inbounds i64, i64* %".3", i64 %".70"
+  %".74" = load i64, i64* %".73"
+  %".75" = icmp sgt i64 %".72", %".74"
+  %".76" = select  i1 %".75", i64 %".74", i64 %".72"
+  store i64 %".76", i64* %".69"
+  %".78" = add nsw i64 %"i.2", 1
   br label %"stream.stage.head.9"
 stream.stage.exit.11:
-  %".76" = bitcast i64* %".31" to <8 x i64>*
-  %".77" = getelementptr inbounds i64, i64* %".30", i64 %".60"
-  %".78" = bitcast i64* %".77" to <8 x i64>*
+  %".80" = bitcast i64* %".35" to <8 x i64>*
+  %".81" = getelementptr inbounds i64, i64* %".34", i64 %".64"
+  %".82" = bitcast i64* %".81" to <8 x i64>*
   br label %"stream.copy.head.12"
 stream.copy.head.12:
-  %"i.3" = phi  i64 [0, %"stream.stage.exit.11"], [%".86", %"stream.copy.body.13"]
-  %".80" = icmp slt i64 %"i.3", 64
-  br i1 %".80", label %"stream.copy.body.13", label %"stream.copy.exit.14"
+  %"i.3" = phi  i64 [0, %"stream.stage.exit.11"], [%".90", %"stream.copy.body.13"]
+  %".84" = icmp slt i64 %"i.3", 64
+  br i1 %".84", label %"stream.copy.body.13", label %"stream.copy.exit.14"
 stream.copy.body.13:
-  %".82" = getelementptr inbounds <8 x i64>, <8 x i64>* %".76", i64 %"i.3"
-  %".83" = load <8 x i64>, <8 x i64>* %".82", align 64
-  %".84" = getelementptr inbounds <8 x i64>, <8 x i64>* %".78", i64 %"i.3"
-  store <8 x i64> %".83", <8 x i64>* %".84", align 64, !nontemporal !0
-  %".86" = add nsw i64 %"i.3", 1
+  %".86" = getelementptr inbounds <8 x i64>, <8 x i64>* %".80", i64 %"i.3"
+  %".87" = load <8 x i64>, <8 x i64>* %".86", align 64
+  %".88" = getelementptr inbounds <8 x i64>, <8 x i64>* %".82", i64 %"i.3"
+  store <8 x i64> %".87", <8 x i64>* %".88", align 64, !nontemporal !0
+  %".90" = add nsw i64 %"i.3", 1
   br label %"stream.copy.head.12"
 stream.copy.exit.14:
-  %".88" = add nsw i64 %"i.1", 1
+  %".92" = add nsw i64 %"i.1", 1
   br label %"stream.chunks.head.6"
 stream.tail.head.15:
-  %"i.4" = phi  i64 [%".91", %"stream.chunks.exit.8"], [%".104", %"stream.tail.body.16"]
-  %".93" = icmp slt i64 %"i.4", %".29"
-  br i1 %".93", label %"stream.tail.body.16", label %"stream.tail.exit.17"
+  %"i.4" = phi  i64 [%".95", %"stream.chunks.exit.8"], [%".108", %"stream.tail.body.16"]
+  %".97" = icmp slt i64 %"i.4", %".33"
+  br i1 %".97", label %"stream.tail.body.16", label %"stream.tail.exit.17"
 stream.tail.body.16:
-  %".95" = getelementptr inbounds i64, i64* %".30", i64 %"i.4"
-  %".96" = add i64 %".19", %"i.4"
-  %".97" = getelementptr inbounds i64, i64* %".1", i64 %".96"
-  %".98" = load i64, i64* %".97"
-  %".99" = getelementptr inbounds i64, i64* %".3", i64 %".96"
-  %".100" = load i64, i64* %".99"
-  %".101" = icmp sgt i64 %".98", %".100"
-  %".102" = select  i1 %".101", i64 %".100", i64 %".98"
-  store i64 %".102", i64* %".95"
-  %".104" = add nsw i64 %"i.4", 1
+  %".99" = getelementptr inbounds i64, i64* %".34", i64 %"i.4"
+  %".100" = add i64 %".19", %"i.4"
+  %".101" = getelementptr inbounds i64, i64* %".1", i64 %".100"
+  %".102" = load i64, i64* %".101"
+  %".103" = getelementptr inbounds i64, i64* %".3", i64 %".100"
+  %".104" = load i64, i64* %".103"
+  %".105" = icmp sgt i64 %".102", %".104"
+  %".106" = select  i1 %".105", i64 %".104", i64 %".102"
+  store i64 %".106", i64* %".99"
+  %".108" = add nsw i64 %"i.4", 1
   br label %"stream.tail.head.15"
 stream.tail.exit.17:
   call void @"llvm.x86.sse.sfence"()
   br label %"ok.2.endif"
 nest.head.18:
-  %"i.5" = phi  i64 [%".19", %"ok.2.else"], [%".119", %"nest.body.19"]
-  %".109" = icmp slt i64 %"i.5", %".23"
-  br i1 %".109", label %"nest.body.19", label %"nest.exit.20"
+  %"i.5" = phi  i64 [%".19", %"ok.2.else"], [%".123", %"nest.body.19"]
+  %".113" = icmp slt i64 %"i.5", %".23"
+  br i1 %".113", label %"nest.body.19", label %"nest.exit.20"
 nest.body.19:
-  %".111" = getelementptr inbounds i64, i64* %"out", i64 %"i.5"
-  %".112" = getelementptr inbounds i64, i64* %".1", i64 %"i.5"
-  %".113" = load i64, i64* %".112"
-  %".114" = getelementptr inbounds i64, i64* %".3", i64 %"i.5"
-  %".115" = load i64, i64* %".114"
-  %".116" = icmp sgt i64 %".113", %".115"
-  %".117" = select  i1 %".116", i64 %".115", i64 %".113"
-  store i64 %".117", i64* %".111"
-  %".119" = add nsw i64 %"i.5", 1
+  %".115" = getelementptr inbounds i64, i64* %"out", i64 %"i.5"
+  %".116" = getelementptr inbounds i64, i64* %".1", i64 %"i.5"
+  %".117" = load i64, i64* %".116"
+  %".118" = getelementptr inbounds i64, i64* %".3", i64 %"i.5"
+  %".119" = load i64, i64* %".118"
+  %".120" = icmp sgt i64 %".117", %".119"
+  %".121" = select  i1 %".120", i64 %".119", i64 %".117"
+  store i64 %".121", i64* %".115"
+  %".123" = add nsw i64 %"i.5", 1
   br label %"nest.head.18"
 nest.exit.20:
   br label %"ok.2.endif"
@@ -502,157 +510,161 @@ ok.2:
   %".25" = add i64 %".24", %".12"
   %".26" = load i64, i64* @"tensflo_stream_bytes"
   %".27" = icmp sge i64 %".25", %".26"
-  br i1 %".27", label %"ok.2.if", label %"ok.2.else"
+  %".28" = ptrtoint i64* %"out" to i64
+  %".29" = and i64 %".28", 7
+  %".30" = icmp eq i64 %".29", 0
+  %".31" = and i1 %".27", %".30"
+  br i1 %".31", label %"ok.2.if", label %"ok.2.else"
 ok.2.if:
-  %".29" = sub i64 %".23", %".19"
-  %".30" = getelementptr inbounds i64, i64* %"out", i64 %".19"
-  %".31" = bitcast [512 x i64]* %"stage" to i64*
-  %".32" = ptrtoint i64* %".30" to i64
-  %".33" = sub i64 0, %".32"
-  %".34" = and i64 %".33", 63
-  %".35" = udiv i64 %".34", 8
-  %".36" = icmp sle i64 %".29", %".35"
-  %".37" = select  i1 %".36", i64 %".29", i64 %".35"
+  %".33" = sub i64 %".23", %".19"
+  %".34" = getelementptr inbounds i64, i64* %"out", i64 %".19"
+  %".35" = bitcast [512 x i64]* %"stage" to i64*
+  %".36" = ptrtoint i64* %".34" to i64
+  %".37" = sub i64 0, %".36"
+  %".38" = and i64 %".37", 63
+  %".39" = udiv i64 %".38", 8
+  %".40" = icmp sle i64 %".33", %".39"
+  %".41" = select  i1 %".40", i64 %".33", i64 %".39"
   br label %"stream.head.head.3"
 ok.2.else:
   br label %"nest.head.18"
 ok.2.endif:
   ret i32 0
 stream.head.head.3:
-  %"i" = phi  i64 [0, %"ok.2.if"], [%".58", %"stream.head.body.4"]
-  %".39" = icmp slt i64 %"i", %".37"
-  br i1 %".39", label %"stream.head.body.4", label %"stream.head.exit.5"
+  %"i" = phi  i64 [0, %"ok.2.if"], [%".62", %"stream.head.body.4"]
+  %".43" = icmp slt i64 %"i", %".41"
+  br i1 %".43", label %"stream.head.body.4", label %"stream.head.exit.5"
 stream.head.body.4:
-  %".41" = getelementptr inbounds i64, i64* %".30", i64 %"i"
-  %".42" = add i64 %".19", %"i"
-  %".43" = getelementptr inbounds i64, i64* %".1", i64 %".42"
-  %".44" = load i64, i64* %".43"
-  %".45" = getelementptr inbounds i64, i64* %".3", i64 %".42"
-  %".46" = load i64, i64* %".45"
-  %".47" = add i64 %".44", %".46"
-  %".48" = icmp eq i64 2, 0
-  %".49" = icmp eq i64 2, -1
-  %".50" = or i1 %".48", %".49"
-  %".51" = select  i1 %".50", i64 1, i64 2
-  %".52" = icmp eq i64 2, -1
-  %".53" = sub i64 0, %".47"
-  %".54" = sdiv i64 %".47", %".51"
-  %".55" = select  i1 %".52", i64 %".53", i64 %".54"
-  %".56" = select  i1 %".48", i64 0, i64 %".55"
-  store i64 %".56", i64* %".41"
-  %".58" = add nsw i64 %"i", 1
+  %".45" = getelementptr inbounds i64, i64* %".34", i64 %"i"
+  %".46" = add i64 %".19", %"i"
+  %".47" = getelementptr inbounds i64, i64* %".1", i64 %".46"
+  %".48" = load i64, i64* %".47"
+  %".49" = getelementptr inbounds i64, i64* %".3", i64 %".46"
+  %".50" = load i64, i64* %".49"
+  %".51" = add i64 %".48", %".50"
+  %".52" = icmp eq i64 2, 0
+  %".53" = icmp eq i64 2, -1
+  %".54" = or i1 %".52", %".53"
+  %".55" = select  i1 %".54", i64 1, i64 2
+  %".56" = icmp eq i64 2, -1
+  %".57" = sub i64 0, %".51"
+  %".58" = sdiv i64 %".51", %".55"
+  %".59" = select  i1 %".56", i64 %".57", i64 %".58"
+  %".60" = select  i1 %".52", i64 0, i64 %".59"
+  store i64 %".60", i64* %".45"
+  %".62" = add nsw i64 %"i", 1
   br label %"stream.head.head.3"
 stream.head.exit.5:
-  %".60" = sub i64 %".29", %".37"
-  %".61" = icmp sge i64 %".60", 0
-  %".62" = select  i1 %".61", i64 %".60", i64 0
-  %".63" = sdiv i64 %".62", 512
+  %".64" = sub i64 %".33", %".41"
+  %".65" = icmp sge i64 %".64", 0
+  %".66" = select  i1 %".65", i64 %".64", i64 0
+  %".67" = sdiv i64 %".66", 512
   br label %"stream.chunks.head.6"
 stream.chunks.head.6:
-  %"i.1" = phi  i64 [0, %"stream.head.exit.5"], [%".104", %"stream.copy.exit.14"]
-  %".65" = icmp slt i64 %"i.1", %".63"
-  br i1 %".65", label %"stream.chunks.body.7", label %"stream.chunks.exit.8"
+  %"i.1" = phi  i64 [0, %"stream.head.exit.5"], [%".108", %"stream.copy.exit.14"]
+  %".69" = icmp slt i64 %"i.1", %".67"
+  br i1 %".69", label %"stream.chunks.body.7", label %"stream.chunks.exit.8"
 stream.chunks.body.7:
-  %".67" = mul i64 %"i.1", 512
-  %".68" = add i64 %".37", %".67"
+  %".71" = mul i64 %"i.1", 512
+  %".72" = add i64 %".41", %".71"
   br label %"stream.stage.head.9"
 stream.chunks.exit.8:
-  %".106" = mul i64 %".63", 512
-  %".107" = add i64 %".37", %".106"
+  %".110" = mul i64 %".67", 512
+  %".111" = add i64 %".41", %".110"
   br label %"stream.tail.head.15"
 stream.stage.head.9:
-  %"i.2" = phi  i64 [0, %"stream.chunks.body.7"], [%".90", %"stream.stage.body.10"]
-  %".70" = icmp slt i64 %"i.2", 512
-  br i1 %".70", label %"stream.stage.body.10", label %"stream.stage.exit.11"
+  %"i.2" = phi  i64 [0, %"stream.chunks.body.7"], [%".94", %"stream.stage.body.10"]
+  %".74" = icmp slt i64 %"i.2", 512
+  br i1 %".74", label %"stream.stage.body.10", label %"stream.stage.exit.11"
 stream.stage.body.10:
-  %".72" = add i64 %".68", %"i.2"
-  %".73" = getelementptr inbounds i64, i64* %".31", i64 %"i.2"
-  %".74" = add i64 %".19", %".72"
-  %".75" = getelementptr inbounds i64, i64* %".1", i64 %".74"
-  %".76" = load i64, i64* %".75"
-  %".77" = getelementptr inbounds i64, i64* %".3", i64 %".74"
-  %".78" = load i64, i64* %".77"
-  %".79" = add i64 %".76", %".78"
-  %".80" = icmp eq i64 2, 0
-  %".81" = icmp eq i64 2, -1
-  %".82" = or i1 %".80", %".81"
-  %".83" = select  i1 %".82", i64 1, i64 2
-  %".84" = icmp eq i64 2, -1
-  %".85" = sub i64 0, %".79"
-  %".86" = sdiv i64 %".79", %".83"
-  %".87" = select  i1 %".84", i64 %".85", i64 %".86"
-  %".88" = select  i1 %".80", i64 0, i64 %".87"
-  store i64 %".88", i64* %".73"
-  %".90" = add nsw i64 %"i.2", 1
+  %".76" = add i64 %".72", %"i.2"
+  %".77" = getelementptr inbounds i64, i64* %".35", i64 %"i.2"
+  %".78" = add i64 %".19", %".76"
+  %".79" = getelementptr inbounds i64, i64* %".1", i64 %".78"
+  %".80" = load i64, i64* %".79"
+  %".81" = getelementptr inbounds i64, i64* %".3", i64 %".78"
+  %".82" = load i64, i64* %".81"
+  %".83" = add i64 %".80", %".82"
+  %".84" = icmp eq i64 2, 0
+  %".85" = icmp eq i64 2, -1
+  %".86" = or i1 %".84", %".85"
+  %".87" = select  i1 %".86", i64 1, i64 2
+  %".88" = icmp eq i64 2, -1
+  %".89" = sub i64 0, %".83"
+  %".90" = sdiv i64 %".83", %".87"
+  %".91" = select  i1 %".88", i64 %".89", i64 %".90"
+  %".92" = select  i1 %".84", i64 0, i64 %".91"
+  store i64 %".92", i64* %".77"
+  %".94" = add nsw i64 %"i.2", 1
   br label %"stream.stage.head.9"
 stream.stage.exit.11:
-  %".92" = bitcast i64* %".31" to <8 x i64>*
-  %".93" = getelementptr inbounds i64, i64* %".30", i64 %".68"
-  %".94" = bitcast i64* %".93" to <8 x i64>*
+  %".96" = bitcast i64* %".35" to <8 x i64>*
+  %".97" = getelementptr inbounds i64, i64* %".34", i64 %".72"
+  %".98" = bitcast i64* %".97" to <8 x i64>*
   br label %"stream.copy.head.12"
 stream.copy.head.12:
-  %"i.3" = phi  i64 [0, %"stream.stage.exit.11"], [%".102", %"stream.copy.body.13"]
-  %".96" = icmp slt i64 %"i.3", 64
-  br i1 %".96", label %"stream.copy.body.13", label %"stream.copy.exit.14"
+  %"i.3" = phi  i64 [0, %"stream.stage.exit.11"], [%".106", %"stream.copy.body.13"]
+  %".100" = icmp slt i64 %"i.3", 64
+  br i1 %".100", label %"stream.copy.body.13", label %"stream.copy.exit.14"
 stream.copy.body.13:
-  %".98" = getelementptr inbounds <8 x i64>, <8 x i64>* %".92", i64 %"i.3"
-  %".99" = load <8 x i64>, <8 x i64>* %".98", align 64
-  %".100" = getelementptr inbounds <8 x i64>, <8 x i64>* %".94", i64 %"i.3"
-  store <8 x i64> %".99", <8 x i64>* %".100", align 64, !nontemporal !0
-  %".102" = add nsw i64 %"i.3", 1
+  %".102" = getelementptr inbounds <8 x i64>, <8 x i64>* %".96", i64 %"i.3"
+  %".103" = load <8 x i64>, <8 x i64>* %".102", align 64
+  %".104" = getelementptr inbounds <8 x i64>, <8 x i64>* %".98", i64 %"i.3"
+  store <8 x i64> %".103", <8 x i64>* %".104", align 64, !nontemporal !0
+  %".106" = add nsw i64 %"i.3", 1
   br label %"stream.copy.head.12"
 stream.copy.exit.14:
-  %".104" = add nsw i64 %"i.1", 1
+  %".108" = add nsw i64 %"i.1", 1
   br label %"stream.chunks.head.6"
 stream.tail.head.15:
-  %"i.4" = phi  i64 [%".107", %"stream.chunks.exit.8"], [%".128", %"stream.tail.body.16"]
-  %".109" = icmp slt i64 %"i.4", %".29"
-  br i1 %".109", label %"stream.tail.body.16", label %"stream.tail.exit.17"
+  %"i.4" = phi  i64 [%".111", %"stream.chunks.exit.8"], [%".132", %"stream.tail.body.16"]
+  %".113" = icmp slt i64 %"i.4", %".33"
+  br i1 %".113", label %"stream.tail.body.16", label %"stream.tail.exit.17"
 stream.tail.body.16:
-  %".111" = getelementptr inbounds i64, i64* %".30", i64 %"i.4"
-  %".112" = add i64 %".19", %"i.4"
-  %".113" = getelementptr inbounds i64, i64* %".1", i64 %".112"
-  %".114" = load i64, i64* %".113"
-  %".115" = getelementptr inbounds i64, i64* %".3", i64 %".112"
-  %".116" = load i64, i64* %".115"
-  %".117" = add i64 %".114", %".116"
-  %".118" = icmp eq i64 2, 0
-  %".119" = icmp eq i64 2, -1
-  %".120" = or i1 %".118", %".119"
-  %".121" = select  i1 %".120", i64 1, i64 2
-  %".122" = icmp eq i64 2, -1
-  %".123" = sub i64 0, %".117"
-  %".124" = sdiv i64 %".117", %".121"
-  %".125" = select  i1 %".122", i64 %".123", i64 %".124"
-  %".126" = select  i1 %".118", i64 0, i64 %".125"
-  store i64 %".126", i64* %".111"
-  %".128" = add nsw i64 %"i.4", 1
+  %".115" = getelementptr inbounds i64, i64* %".34", i64 %"i.4"
+  %".116" = add i64 %".19", %"i.4"
+  %".117" = getelementptr inbounds i64, i64* %".1", i64 %".116"
+  %".118" = load i64, i64* %".117"
+  %".119" = getelementptr inbounds i64, i64* %".3", i64 %".116"
+  %".120" = load i64, i64* %".119"
+  %".121" = add i64 %".118", %".120"
+  %".122" = icmp eq i64 2, 0
+  %".123" = icmp eq i64 2, -1
+  %".124" = or i1 %".122", %".123"
+  %".125" = select  i1 %".124", i64 1, i64 2
+  %".126" = icmp eq i64 2, -1
+  %".127" = sub i64 0, %".121"
+  %".128" = sdiv i64 %".121", %".125"
+  %".129" = select  i1 %".126", i64 %".127", i64 %".128"
+  %".130" = select  i1 %".122", i64 0, i64 %".129"
+  store i64 %".130", i64* %".115"
+  %".132" = add nsw i64 %"i.4", 1
   br label %"stream.tail.head.15"
 stream.tail.exit.17:
   call void @"llvm.x86.sse.sfence"()
   br label %"ok.2.endif"
 nest.head.18:
-  %"i.5" = phi  i64 [%".19", %"ok.2.else"], [%".151", %"nest.body.19"]
-  %".133" = icmp slt i64 %"i.5", %".23"
-  br i1 %".133", label %"nest.body.19", label %"nest.exit.20"
+  %"i.5" = phi  i64 [%".19", %"ok.2.else"], [%".155", %"nest.body.19"]
+  %".137" = icmp slt i64 %"i.5", %".23"
+  br i1 %".137", label %"nest.body.19", label %"nest.exit.20"
 nest.body.19:
-  %".135" = getelementptr inbounds i64, i64* %"out", i64 %"i.5"
-  %".136" = getelementptr inbounds i64, i64* %".1", i64 %"i.5"
-  %".137" = load i64, i64* %".136"
-  %".138" = getelementptr inbounds i64, i64* %".3", i64 %"i.5"
-  %".139" = load i64, i64* %".138"
-  %".140" = add i64 %".137", %".139"
-  %".141" = icmp eq i64 2, 0
-  %".142" = icmp eq i64 2, -1
-  %".143" = or i1 %".141", %".142"
-  %".144" = select  i1 %".143", i64 1, i64 2
-  %".145" = icmp eq i64 2, -1
-  %".146" = sub i64 0, %".140"
-  %".147" = sdiv i64 %".140", %".144"
-  %".148" = select  i1 %".145", i64 %".146", i64 %".147"
-  %".149" = select  i1 %".141", i64 0, i64 %".148"
-  store i64 %".149", i64* %".135"
-  %".151" = add nsw i64 %"i.5", 1
+  %".139" = getelementptr inbounds i64, i64* %"out", i64 %"i.5"
+  %".140" = getelementptr inbounds i64, i64* %".1", i64 %"i.5"
+  %".141" = load i64, i64* %".140"
+  %".142" = getelementptr inbounds i64, i64* %".3", i64 %"i.5"
+  %".143" = load i64, i64* %".142"
+  %".144" = add i64 %".141", %".143"
+  %".145" = icmp eq i64 2, 0
+  %".146" = icmp eq i64 2, -1
+  %".147" = or i1 %".145", %".146"
+  %".148" = select  i1 %".147", i64 1, i64 2
+  %".149" = icmp eq i64 2, -1
+  %".150" = sub i64 0, %".144"
+  %".151" = sdiv i64 %".144", %".148"
+  %".152" = select  i1 %".149", i64 %".150", i64 %".151"
+  %".153" = select  i1 %".145", i64 0, i64 %".152"
+  store i64 %".153", i64* %".139"
+  %".155" = add nsw i64 %"i.5", 1
   br label %"nest.head.18"
 nest.exit.20:
   br label %"ok.2.endif"
