@@ -141,6 +141,9 @@ class LoweredFunction:
     parts: tuple[tuple[Function, LoweredFunction], ...] = ()
     """The functions computing the first `len(parts)` of them, each a scalar int reduction that
     the runtime may split (`prologue.splittable`), before `f_prologue`, which loads them."""
+    seeded: bool = False
+    """The output nest carries running scans (`scans.row_loop`): a row range not starting at 0
+    first folds the rows before it, so the runtime gives the first range more rows."""
 
 
 def _params(fn: Function, sig: Signature) -> list[ir.Type]:
@@ -212,7 +215,8 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature,
         else:
             g.b.store(_to_storage(g, sig.result, root), out)
 
-    split = _compute(module, fn, sig, fn.name, errors, reassociate, proofs, demanded, nest)
+    split, seeded = _compute(module, fn, sig, fn.name, errors, reassociate, proofs, demanded,
+                             nest)
     if slots:
         _compute(module, fn, sig, fn.name + HOISTED_SUFFIX, errors, reassociate, proofs,
                  demanded, nest, slots)
@@ -220,7 +224,7 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature,
         _compute(module, fn, sig, fn.name + KSPLIT_SUFFIX, errors, reassociate, proofs, demanded,
                  lambda g, root, out, lo, hi: _write_ksplit(g, root, out, sig.result, lo, hi))
     return LoweredFunction(fn.name, sig, rank, tuple(errors), split, by_k, len(slots),
-                           tuple(parts))
+                           tuple(parts), seeded)
 
 
 def _shape(module: ir.Module, fn: Function, sig: Signature, name: str, errors: list[str],
@@ -259,11 +263,11 @@ def _shape(module: ir.Module, fn: Function, sig: Signature, name: str, errors: l
 def _compute(module: ir.Module, fn: Function, sig: Signature, name: str, errors: list[str],
              reassociate: bool, proofs: Int32Proofs, demanded: bool,
              write: Callable[[Lowering, Value | View, Value, Value, Value], None],
-             slots: Sequence[Slot] = ()) -> str | None:
+             slots: Sequence[Slot] = ()) -> tuple[str | None, bool]:
     """Add `i32 name(inputs..., out, i64 lo, i64 hi)`: the checks, then `write(g, root, out, lo,
     hi)`; with `slots`, `i32 name(inputs..., i64* scratch, out, i64 lo, i64 hi)`, whose hoisted
     values are loaded from `scratch` (`prologue`). The kind of the root reduction split over
-    lo..hi, if any."""
+    lo..hi, if any, and whether the nest carries running scans (seeded from the rows before lo)."""
     scratch = [ir.PointerType(I64)] if slots else []
     main = ir.Function(module, ir.FunctionType(
         I32, [*_params(fn, sig), *scratch, ir.PointerType(STORAGE[sig.result]), I64, I64]), name)
@@ -280,7 +284,7 @@ def _compute(module: ir.Module, fn: Function, sig: Signature, name: str, errors:
     write(g, root, out, lo, hi)
     g.release()
     g.b.ret(ir.Constant(I32, 0))
-    return split
+    return split, bool(g.running)
 
 
 def _lower_root(g: Lowering, fn: Function, lo: Value, hi: Value, demanded: bool):

@@ -66,6 +66,10 @@ CLEARLY = 0.95
 worker that got no core during the trials, its half run by the caller) two threads are kept, as
 a split then costs about one hand-off and gains a core whenever the worker gets one."""
 MAX_I64 = 2**63 - 1
+SEEDED_SHARE = (2, 3)
+"""The first thread's share of the rows when the nest carries running scans: the second range
+first folds the rows before it, a read pass over them, so with a read and a write pass costing
+alike the first range's 2p passes balance the second's p + 2(1 - p) at p = 2/3."""
 K_SPLIT_ROWS = 1 << 13
 K_SPLIT_COLS = 128
 """A column-major matrix-vector product with at most `K_SPLIT_ROWS` outputs and at least
@@ -376,7 +380,8 @@ class Kernel:
         work = prepared.work + out.size
         by_k = k_split_pays(rows, cols)
         split = self._two_threads(work, cols if by_k else rows)
-        addr, mid = out.ctypes.data, rows // 2
+        addr, mid = out.ctypes.data, rows * SEEDED_SHARE[0] // SEEDED_SHARE[1] \
+            if self.info.seeded else rows // 2
         if by_k:
             halves = lambda: self._k_halves(prepared, out, cols)  # noqa: E731
         elif hoisted:

@@ -14,7 +14,7 @@ import pytest
 
 from tensflo.ir.tensir import DomainError, Function, parse_module
 from tensflo.ir.tensir.evaluate import evaluate
-from tensflo.targets.llvm import LlvmTarget
+from tensflo.targets.llvm import LlvmTarget, runtime
 from tensflo.targets.llvm.codegen import LoweringError
 from tensflo.targets.llvm.functions import build_module
 from tensflo.targets.llvm.runtime import PARALLEL_THRESHOLD
@@ -198,6 +198,26 @@ def test_scans_on_the_row_path_run_in_the_nest_and_others_are_materialized() -> 
             assert 'call void @"free"' in lines[k - 1], (name, lines[k - 1])
     # a scan read both on the row path and off it is computed once, not carried
     assert "scan.seed" not in _ir("shifted")
+
+
+def test_a_nest_seeded_by_the_rows_before_it_gives_the_first_thread_two_thirds(monkeypatch) -> None:
+    ks = kernels(INT_FNS, "int32")
+    assert ks["prefix"].info.seeded and ks["exclusive"].info.seeded
+    assert not ks["best_prefix"].info.seeded and not ks["shifted"].info.seeded
+    ranges: list[tuple[int, int, int, int]] = []
+    halves = runtime.Kernel._halves
+
+    def spy(self, prepared, out0, lo0, hi0, out1, lo1, hi1, *rest, **kw):
+        ranges.append((lo0, hi0, lo1, hi1))
+        return halves(self, prepared, out0, lo0, hi0, out1, lo1, hi1, *rest, **kw)
+
+    monkeypatch.setattr(runtime.Kernel, "_halves", spy)
+    monkeypatch.setattr(runtime, "PARALLEL_THRESHOLD", 0)
+    k = ks["prefix"]
+    k.threads = 2
+    x = np.arange(1, 3001, dtype=np.int32)
+    assert np.asarray(k(x, 3000)).tolist() == np.cumsum(x).tolist()
+    assert ranges == [(0, 2000, 2000, 3000)]
 
 
 def test_a_scan_inside_a_loop_is_refused() -> None:
