@@ -255,6 +255,8 @@ class Kernel:
         bits = work.bit_length()
         one, two = self._times.setdefault(bits, ([], []))
         on_two = len(one) >= TRIALS
+        if on_two and not two:
+            wake_worker()
         t0 = time.perf_counter()
         result = split() if on_two else single()
         (two if on_two else one).append(time.perf_counter() - t0)
@@ -297,6 +299,7 @@ class Kernel:
             return whole()
         one, two = times
         if len(one) >= RECENT + EXPLORE:
+            wake_worker()
             return self._other_way(bits, halves, two, one, split=True)
         t0 = time.perf_counter()
         result = whole()
@@ -463,6 +466,18 @@ class Kernel:
         `out=`: the right shape and dtype, C-contiguous, no overlap with an input), else into a
         new array (from `out_pool`)."""
         return self.run(self.prepare(args), out)
+
+
+def wake_worker() -> None:
+    """Wake the native pool's worker (one round trip of an empty job) before a timed trial of
+    two threads: the worker sleeps after `parallel.SPIN_US` idle, and a trial that paid its
+    wake-up (tens of microseconds on a VM, more than a call at 10^6 elements) would put a size
+    class on one thread for good. Calls in a row keep it spinning; a caller whose calls are
+    further apart pays the wake-up on every two-thread call, and `_watched` moves it to one
+    thread."""
+    lib = parallel.library()
+    if lib is not None:
+        lib.tf_handoff_ns(1)
 
 
 def k_split_pays(rows: int, cols: int) -> bool:

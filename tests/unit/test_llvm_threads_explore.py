@@ -77,3 +77,27 @@ def test_a_class_on_one_thread_returns_to_two_when_two_are_faster(name, monkeypa
     assert k._split[size_class] is True, calls
     # the lost trials age out first; a loaded machine may cost a few more rounds of exploring
     assert calls <= 4 * (runtime.RECENT + runtime.EXPLORE) + 1
+
+
+@pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
+def test_the_worker_is_woken_before_each_timed_trial_of_two_threads(monkeypatch):
+    """The first two-thread trial of a size class and each exploring two-thread call of a class
+    on one thread come after a round trip of an empty job (the worker may be asleep)."""
+    k = _kernels()["twice"]
+    k.threads = None
+    k._split.clear(), k._times.clear(), k._slow.clear()  # the compile cache shares the kernel
+    x = np.arange(-150_000, 150_000, dtype=np.int32)
+    prepared = k.prepare([x])
+    events: list[str] = []
+    real_halves, real_wake = k._halves, runtime.wake_worker
+    monkeypatch.setattr(k, "_halves", lambda *a: (events.append("two"), real_halves(*a))[1])
+    monkeypatch.setattr(runtime, "wake_worker", lambda: (events.append("wake"), real_wake())[1])
+    size_class = (prepared.work + x.size).bit_length()
+    for _ in range(2 * runtime.TRIALS):  # the trials: one thread, then two
+        k.run(prepared)
+    assert events[:2] == ["wake", "two"] and events.count("wake") == 1, events
+    k._split[size_class] = False  # as if decided for one thread: it explores two threads later
+    events.clear()
+    for _ in range(runtime.RECENT + runtime.EXPLORE + 1):
+        k.run(prepared)
+    assert "two" in events and events[events.index("two") - 1] == "wake", events
