@@ -22,8 +22,10 @@ two-thread one; `SLOW_CALLS` later two-thread calls in a row slower than `REGRES
 best single-thread one return the class to one thread, and so does one single-thread call after
 every `EXPLORE` two-thread ones that, with the last few of its way, is clearly faster than the last
 few two-thread calls; a class measured onto one thread likewise tries two threads once after every
-`EXPLORE` single-thread calls and goes back to two when they are not clearly slower. On a busy
-machine the worker may wait for a core: the caller then runs the second half itself (`parallel`).
+`EXPLORE` single-thread calls and goes back to two when they are not clearly slower. Before the
+first two-thread trial and each exploring two-thread call the worker is woken (`wake_worker`), so
+the trial times the split, not the worker's wake-up. On a busy machine the worker may wait for a
+core: the caller then runs the second half itself (`parallel`).
 """
 
 from __future__ import annotations
