@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines = [
         "# Non-temporal output stores (llvm target)", "",
-        f"Command: `.venv/bin/python benchmarks/stream_stores.py {' '.join(argv or sys.argv[1:])}` "
+        f"Command: `{' '.join(['.venv/bin/python benchmarks/stream_stores.py', *(argv or sys.argv[1:])])}` "
         f"({platform.python_version()}, {platform.machine()}, last-level cache "
         f"{streaming.last_level_cache() >> 20} MB, default threshold "
         f"{streaming.default_stream_bytes() / 2**20:.1f} MB of working set; "

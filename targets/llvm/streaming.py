@@ -22,10 +22,14 @@ import os
 import platform
 from collections.abc import Callable, Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
 from llvmlite import ir
 
 from .ops import Value
+
+if TYPE_CHECKING:
+    from .codegen import Lowering
 
 I32, I64 = ir.IntType(32), ir.IntType(64)
 LINE = 64
@@ -97,8 +101,8 @@ def _threshold(module: ir.Module) -> Value:
         return var
 
 
-def write_nest(g, dims: Sequence[Value], out: Value, elem_bytes: int, input_bytes: Value,
-               start: Value, stop: Value, store_at: StoreAt,
+def write_nest(g: Lowering, dims: Sequence[Value], out: Value, elem_bytes: int,
+               input_bytes: Value, start: Value, stop: Value, store_at: StoreAt,
                flat: Callable[[tuple[Value, ...]], Value]) -> None:
     """out[idx] = element(idx) for rows start..stop of `dims` (`flat`: the row-major offset of
     an index); the innermost axis streamed when the call's working set (`input_bytes` and the
@@ -146,7 +150,7 @@ def write_nest(g, dims: Sequence[Value], out: Value, elem_bytes: int, input_byte
             g.loop(start, stop, lambda i: plain((i,)), "nest")
 
 
-def _stage(g, elem_t: ir.Type, count: int) -> Value:
+def _stage(g: Lowering, elem_t: ir.Type, count: int) -> Value:
     """A 64-byte-aligned stack array in the entry block (one slot, not one per chunk)."""
     here = g.b.block
     g.b.position_at_start(g.b.function.entry_basic_block)
@@ -156,7 +160,7 @@ def _stage(g, elem_t: ir.Type, count: int) -> Value:
     return g.b.bitcast(slot, elem_t.as_pointer())
 
 
-def _streamed_row(g, out: Value, first: Value, count: Value,
+def _streamed_row(g: Lowering, out: Value, first: Value, count: Value,
                   store_at: Callable[[Value, Value], None], elem_bytes: int) -> None:
     """Elements k in [0, count) at out + first + k: whole aligned chunks through the stage and
     non-temporal stores, the rest directly."""
