@@ -18,7 +18,7 @@ import pytest
 from tensflo.ir.tensir import OPS, DomainError, Function, evaluate, parse_module
 from tensflo.ir.tensir.sampling import sample_application
 from tensflo.ir.tensir.signatures import signatures
-from tensflo.targets.llvm import LlvmTarget, runtime
+from tensflo.targets.llvm import LlvmTarget, runtime, streaming
 from tensflo.tests.support.values import params_of, same_value
 
 TARGET = LlvmTarget()
@@ -141,7 +141,9 @@ BLEND = ("def blend(base: mat[int], active: mat[int], m: int, n: int) -> mat[int
     (CHAIN, "chain", 1, 1),  # one reduction loop, one store of the result
     (BLEND, "blend", 2, 1),  # rows x columns, one store per element
 ])
-def test_fused_code_has_one_loop_nest_and_no_temporaries(text, name, loops, stores) -> None:
+def test_fused_code_has_one_loop_nest_and_no_temporaries(text, name, loops, stores,
+                                                         monkeypatch) -> None:
+    monkeypatch.setattr(streaming, "supported", lambda: False)  # the plain nest only (see below)
     body = _function_body(_ir(text), name)
     assert len(_loop_headers(body)) == loops
     assert len(re.findall(r"^\s*store ", body, re.M)) == stores
@@ -154,6 +156,27 @@ def test_fused_code_has_one_loop_nest_and_no_temporaries(text, name, loops, stor
     if loops == 2:
         rows, cols = _loop_headers(body)
         assert body.index(rows) < body.index(cols)
+
+
+@pytest.mark.skipif(not streaming.supported(), reason="x86-64 only")
+def test_the_streamed_nest_adds_only_a_fixed_stage_and_a_fence() -> None:
+    """Beside the plain nest, the streamed form of a large output (`streaming`) allocates one
+    4 KB stack stage, calls only `sfence`, and stores into the output or the stage."""
+    body = _function_body(_ir(BLEND), "blend")
+    stages = re.findall(r'(%"[^"]+") = alloca \[(\d+) x i64\]', body)
+    assert len(stages) == 1 and int(stages[0][1]) * 8 == streaming.CHUNK_BYTES
+    assert re.findall(r'call \w+ @"?([\w.]+)', body) == ["llvm.x86.sse.sfence"]
+    assert re.search(r"\b(malloc|invoke)\b", body) is None
+    assert len(re.findall(r"!nontemporal", body)) == 1
+    # every store goes through a pointer derived from %"out" or from the stage
+    derived = {'%"out"', stages[0][0]}
+    for line in body.splitlines():
+        m = re.match(r'\s*(%"[^"]+") = (?:getelementptr(?: inbounds)? [^,]+, [^,]+|bitcast .*?) '
+                     r'(%"[^"]+")', line)
+        if m and m.group(2) in derived:
+            derived.add(m.group(1))
+    written = re.findall(r"store [^\n]*, [^,]*\* (%\"[^\"]+\")", body)
+    assert written and all(w in derived for w in written), set(written) - derived
 
 
 def test_emitted_module_parses_and_verifies() -> None:
