@@ -46,10 +46,12 @@ StoreAt = Callable[[tuple[Value, ...], Value], None]
 """store_at(index, pointer): compute the element at `index` and store it at `pointer`."""
 
 
-STREAM_SHARE = 5 / 8
+STREAM_SHARE = 1.0
 """A call streams its output when its working set is at least this share of the last-level
-cache: measured on a 32 MB L3 (AMD EPYC, 2 threads), two-array kernels gained from 24 MB up
-(1.1-1.3x) and lost below 16 MB (0.5-0.7x), where the output would have stayed in cache."""
+cache. Measured on a 32 MB L3 (AMD EPYC, 2 threads, benchmarks/stream_stores.py): at 76 MB
+every kernel gained (1.1-1.4x), at 8 MB every one lost (0.5-0.9x); at 23 MB (two arrays of 3e6
+int32) one run gained (1.0-1.3x) and another lost (0.8-1.0x), and at 34 MB (three arrays) both
+gained (1.1-1.3x)."""
 
 
 @cache
@@ -106,8 +108,8 @@ def write_nest(g: Lowering, dims: Sequence[Value], out: Value, elem_bytes: int,
                flat: Callable[[tuple[Value, ...]], Value]) -> None:
     """out[idx] = element(idx) for rows start..stop of `dims` (`flat`: the row-major offset of
     an index); the innermost axis streamed when the call's working set (`input_bytes` and the
-    output's) has at least the module's `STREAM_GLOBAL` bytes and the host supports it, else
-    the plain nest."""
+    output's) has at least the module's `STREAM_GLOBAL` bytes and the host supports it. One
+    copy of the element code serves both ways (`_row`)."""
     def plain(idx: tuple[Value, ...]) -> None:
         if len(idx) == len(dims):
             store_at(idx, g.b.gep(out, [flat(idx)], inbounds=True))
@@ -127,27 +129,24 @@ def write_nest(g: Lowering, dims: Sequence[Value], out: Value, elem_bytes: int,
     aligned = b.icmp_unsigned("==", b.and_(b.ptrtoint(out, I64), g.i64(elem_bytes - 1)),
                               g.i64(0))
     big = b.and_(big, aligned)
+    stage = _stage(g, out.type.pointee, CHUNK_BYTES // elem_bytes)
 
-    def streamed(idx: tuple[Value, ...]) -> None:
-        if len(idx) == len(dims) - 1:
-            first = flat((*idx, g.i64(0)))
-            _streamed_row(g, out, first, dims[-1], lambda k, ptr: store_at((*idx, k), ptr),
-                          elem_bytes)
+    def rows(idx: tuple[Value, ...]) -> None:
+        if len(idx) < len(dims) - 1:
+            g.loop(g.i64(0), dims[len(idx)], lambda i: rows((*idx, i)), "nest")
             return
-        g.loop(g.i64(0), dims[len(idx)], lambda i: streamed((*idx, i)), "nest")
+        _row(g, out, flat((*idx, g.i64(0))), g.i64(0), dims[-1], big, stage,
+             lambda k, ptr: store_at((*idx, k), ptr), elem_bytes)
 
-    with b.if_else(big) as (then, otherwise):
-        with then:
-            if len(dims) == 1:
-                _streamed_row(g, out, start, b.sub(stop, start),
-                              lambda k, ptr: store_at((b.add(start, k),), ptr), elem_bytes)
-            else:
-                g.loop(start, stop, lambda i: streamed((i,)), "nest")
-            sfence = b.module.declare_intrinsic("llvm.x86.sse.sfence",
-                                                fnty=ir.FunctionType(ir.VoidType(), []))
-            b.call(sfence, [])
-        with otherwise:
-            g.loop(start, stop, lambda i: plain((i,)), "nest")
+    if len(dims) == 1:
+        _row(g, out, g.i64(0), start, stop, big, stage, lambda k, ptr: store_at((k,), ptr),
+             elem_bytes)
+    else:
+        g.loop(start, stop, lambda i: rows((i,)), "nest")
+    with b.if_then(big):
+        sfence = b.module.declare_intrinsic("llvm.x86.sse.sfence",
+                                            fnty=ir.FunctionType(ir.VoidType(), []))
+        b.call(sfence, [])
 
 
 def _stage(g: Lowering, elem_t: ir.Type, count: int) -> Value:
@@ -160,43 +159,43 @@ def _stage(g: Lowering, elem_t: ir.Type, count: int) -> Value:
     return g.b.bitcast(slot, elem_t.as_pointer())
 
 
-def _streamed_row(g: Lowering, out: Value, first: Value, count: Value,
-                  store_at: Callable[[Value, Value], None], elem_bytes: int) -> None:
-    """Elements k in [0, count) at out + first + k: whole aligned chunks through the stage and
-    non-temporal stores, the rest directly."""
+def _row(g: Lowering, out: Value, offset: Value, lo: Value, hi: Value, big: Value, stage: Value,
+         store_at: Callable[[Value, Value], None], elem_bytes: int) -> None:
+    """Elements k in [lo, hi) of a row at out + offset + k, in pieces: when `big`, the elements
+    before the row's first 64-byte boundary, then whole chunks of `CHUNK_BYTES`, each computed
+    into the stage and copied out by non-temporal stores, then the rest; otherwise one piece,
+    the whole range, stored directly. Each piece runs the same loop (`store_at` emitted once),
+    its destination the output or the stage shifted back by the chunk's start."""
     b = g.b
     per_chunk = CHUNK_BYTES // elem_bytes
-    elem_t = out.type.pointee
-    row = b.gep(out, [first], inbounds=True)
-    stage = _stage(g, elem_t, per_chunk)
-
-    def direct(k: Value) -> None:
-        store_at(k, b.gep(row, [k], inbounds=True))
-
-    # the elements before the row's first 64-byte-aligned one (`out` is element-aligned)
-    head = b.udiv(b.and_(b.sub(g.i64(0), b.ptrtoint(row, I64)), g.i64(LINE - 1)),
-                  g.i64(elem_bytes))
-    aligned = g.smin(count, head)
-    g.loop(g.i64(0), aligned, direct, "stream.head")
-    chunks = b.sdiv(g.smax(b.sub(count, aligned), g.i64(0)), g.i64(per_chunk))
+    row = b.gep(out, [offset], inbounds=True)
+    head = b.udiv(b.and_(b.sub(g.i64(0), b.ptrtoint(b.gep(row, [lo]), I64)), g.i64(LINE - 1)),
+                  g.i64(elem_bytes))  # `out` is element-aligned
+    first = b.select(big, g.smax(lo, g.smin(hi, b.add(lo, head))), g.smax(lo, hi))
+    chunks = b.sdiv(g.smax(b.sub(hi, first), g.i64(0)), g.i64(per_chunk))
+    rest = b.add(first, b.mul(chunks, g.i64(per_chunk)))
     nontemporal = b.module.add_metadata([ir.Constant(I32, 1)])
 
-    def chunk(c: Value) -> None:
-        base = b.add(aligned, b.mul(c, g.i64(per_chunk)))
-        g.loop(g.i64(0), g.i64(per_chunk),
-               lambda j: store_at(b.add(base, j), b.gep(stage, [j], inbounds=True)), "stream.stage")
-        src = b.bitcast(stage, LINE_VECTOR.as_pointer())
-        dst = b.bitcast(b.gep(row, [base], inbounds=True), LINE_VECTOR.as_pointer())
+    def piece(q: Value) -> None:  # 0: the head, 1..chunks: the chunks, chunks + 1: the rest
+        is_head, is_rest = b.icmp_signed("==", q, g.i64(0)), b.icmp_signed(">", q, chunks)
+        full = b.not_(b.or_(is_head, is_rest))
+        chunk_start = b.add(first, b.mul(b.sub(q, g.i64(1)), g.i64(per_chunk)))
+        s = b.select(is_head, lo, b.select(is_rest, rest, chunk_start))
+        e = b.select(is_head, first, b.select(is_rest, hi, b.add(chunk_start, g.i64(per_chunk))))
+        dst = b.select(full, b.gep(stage, [b.neg(s)]), row)
+        g.loop(s, e, lambda k: store_at(k, b.gep(dst, [k])), "nest")
+        with b.if_then(full):
+            src = b.bitcast(stage, LINE_VECTOR.as_pointer())
+            to = b.bitcast(b.gep(row, [s], inbounds=True), LINE_VECTOR.as_pointer())
 
-        def line(k: Value) -> None:
-            v = b.load(b.gep(src, [k], inbounds=True), align=LINE)
-            b.store(v, b.gep(dst, [k], inbounds=True), align=LINE).set_metadata(
-                "nontemporal", nontemporal)
+            def line(k: Value) -> None:
+                v = b.load(b.gep(src, [k], inbounds=True), align=LINE)
+                b.store(v, b.gep(to, [k], inbounds=True), align=LINE).set_metadata(
+                    "nontemporal", nontemporal)
 
-        g.loop(g.i64(0), g.i64(CHUNK_BYTES // LINE), line, "stream.copy")
+            g.loop(g.i64(0), g.i64(CHUNK_BYTES // LINE), line, "stream.copy")
 
-    g.loop(g.i64(0), chunks, chunk, "stream.chunks")
-    g.loop(b.add(aligned, b.mul(chunks, g.i64(per_chunk))), count, direct, "stream.tail")
+    g.loop(g.i64(0), b.add(chunks, g.i64(2)), piece, "stream.pieces")
 
 
 __all__ = ["CHUNK_BYTES", "LINE", "STREAM_GLOBAL", "STREAM_SHARE", "default_stream_bytes",

@@ -162,176 +162,107 @@ ok.2:
   %".31" = and i64 %".30", 7
   %".32" = icmp eq i64 %".31", 0
   %".33" = and i1 %".29", %".32"
-  br i1 %".33", label %"ok.2.if", label %"ok.2.else"
-ok.2.if:
-  %".35" = sub i64 %".25", %".21"
-  %".36" = getelementptr inbounds double, double* %"out", i64 %".21"
-  %".37" = bitcast [512 x double]* %"stage" to double*
-  %".38" = ptrtoint double* %".36" to i64
-  %".39" = sub i64 0, %".38"
-  %".40" = and i64 %".39", 63
-  %".41" = udiv i64 %".40", 8
-  %".42" = icmp sle i64 %".35", %".41"
-  %".43" = select  i1 %".42", i64 %".35", i64 %".41"
-  br label %"stream.head.head.3"
-ok.2.else:
-  br label %"nest.head.27"
-ok.2.endif:
-  ret i32 0
-stream.head.head.3:
-  %"i" = phi  i64 [0, %"ok.2.if"], [%".64", %"fold.exit.8"]
-  %".45" = icmp slt i64 %"i", %".43"
-  br i1 %".45", label %"stream.head.body.4", label %"stream.head.exit.5"
-stream.head.body.4:
-  %".47" = getelementptr inbounds double, double* %".36", i64 %"i"
-  %".48" = add i64 %".21", %"i"
-  br label %"fold.head.6"
-stream.head.exit.5:
-  %".66" = sub i64 %".35", %".43"
-  %".67" = icmp sge i64 %".66", 0
-  %".68" = select  i1 %".67", i64 %".66", i64 0
-  %".69" = sdiv i64 %".68", 512
-  br label %"stream.chunks.head.9"
-fold.head.6:
-  %"i.1" = phi  i64 [0, %"stream.head.body.4"], [%".61", %"fold.body.7"]
-  %".50" = phi  double [             0x0, %"stream.head.body.4"], [%".60", %"fold.body.7"]
-  %".51" = icmp slt i64 %"i.1", %".3"
-  br i1 %".51", label %"fold.body.7", label %"fold.exit.8"
-fold.body.7:
-  %".53" = mul nsw i64 %".48", %".3"
-  %".54" = add nsw i64 %".53", %"i.1"
-  %".55" = getelementptr inbounds double, double* %".1", i64 %".54"
-  %".56" = load double, double* %".55"
-  %".57" = getelementptr inbounds double, double* %".4", i64 %"i.1"
-  %".58" = load double, double* %".57"
-  %".59" = fmul double %".56", %".58"
-  %".60" = fadd reassoc double %".50", %".59"
-  %".61" = add nsw i64 %"i.1", 1
-  br label %"fold.head.6"
-fold.exit.8:
-  store double %".50", double* %".47"
-  %".64" = add nsw i64 %"i", 1
-  br label %"stream.head.head.3"
-stream.chunks.head.9:
-  %"i.2" = phi  i64 [0, %"stream.head.exit.5"], [%".110", %"stream.copy.exit.20"]
-  %".71" = icmp slt i64 %"i.2", %".69"
-  br i1 %".71", label %"stream.chunks.body.10", label %"stream.chunks.exit.11"
-stream.chunks.body.10:
-  %".73" = mul i64 %"i.2", 512
-  %".74" = add i64 %".43", %".73"
-  br label %"stream.stage.head.12"
-stream.chunks.exit.11:
-  %".112" = mul i64 %".69", 512
-  %".113" = add i64 %".43", %".112"
-  br label %"stream.tail.head.21"
-stream.stage.head.12:
-  %"i.3" = phi  i64 [0, %"stream.chunks.body.10"], [%".96", %"fold.exit.17"]
-  %".76" = icmp slt i64 %"i.3", 512
-  br i1 %".76", label %"stream.stage.body.13", label %"stream.stage.exit.14"
-stream.stage.body.13:
-  %".78" = add i64 %".74", %"i.3"
-  %".79" = getelementptr inbounds double, double* %".37", i64 %"i.3"
-  %".80" = add i64 %".21", %".78"
-  br label %"fold.head.15"
-stream.stage.exit.14:
-  %".98" = bitcast double* %".37" to <8 x i64>*
-  %".99" = getelementptr inbounds double, double* %".36", i64 %".74"
-  %".100" = bitcast double* %".99" to <8 x i64>*
-  br label %"stream.copy.head.18"
-fold.head.15:
-  %"i.4" = phi  i64 [0, %"stream.stage.body.13"], [%".93", %"fold.body.16"]
-  %".82" = phi  double [             0x0, %"stream.stage.body.13"], [%".92", %"fold.body.16"]
-  %".83" = icmp slt i64 %"i.4", %".3"
-  br i1 %".83", label %"fold.body.16", label %"fold.exit.17"
-fold.body.16:
-  %".85" = mul nsw i64 %".80", %".3"
-  %".86" = add nsw i64 %".85", %"i.4"
-  %".87" = getelementptr inbounds double, double* %".1", i64 %".86"
-  %".88" = load double, double* %".87"
-  %".89" = getelementptr inbounds double, double* %".4", i64 %"i.4"
-  %".90" = load double, double* %".89"
-  %".91" = fmul double %".88", %".90"
-  %".92" = fadd reassoc double %".82", %".91"
-  %".93" = add nsw i64 %"i.4", 1
-  br label %"fold.head.15"
-fold.exit.17:
-  store double %".82", double* %".79"
-  %".96" = add nsw i64 %"i.3", 1
-  br label %"stream.stage.head.12"
-stream.copy.head.18:
-  %"i.5" = phi  i64 [0, %"stream.stage.exit.14"], [%".108", %"stream.copy.body.19"]
-  %".102" = icmp slt i64 %"i.5", 64
-  br i1 %".102", label %"stream.copy.body.19", label %"stream.copy.exit.20"
-stream.copy.body.19:
-  %".104" = getelementptr inbounds <8 x i64>, <8 x i64>* %".98", i64 %"i.5"
-  %".105" = load <8 x i64>, <8 x i64>* %".104", align 64
-  %".106" = getelementptr inbounds <8 x i64>, <8 x i64>* %".100", i64 %"i.5"
-  store <8 x i64> %".105", <8 x i64>* %".106", align 64, !nontemporal !0
-  %".108" = add nsw i64 %"i.5", 1
-  br label %"stream.copy.head.18"
-stream.copy.exit.20:
-  %".110" = add nsw i64 %"i.2", 1
-  br label %"stream.chunks.head.9"
-stream.tail.head.21:
-  %"i.6" = phi  i64 [%".113", %"stream.chunks.exit.11"], [%".134", %"fold.exit.26"]
-  %".115" = icmp slt i64 %"i.6", %".35"
-  br i1 %".115", label %"stream.tail.body.22", label %"stream.tail.exit.23"
-stream.tail.body.22:
-  %".117" = getelementptr inbounds double, double* %".36", i64 %"i.6"
-  %".118" = add i64 %".21", %"i.6"
-  br label %"fold.head.24"
-stream.tail.exit.23:
+  %".34" = bitcast [512 x double]* %"stage" to double*
+  %".35" = getelementptr inbounds double, double* %"out", i64 0
+  %".36" = getelementptr double, double* %".35", i64 %".21"
+  %".37" = ptrtoint double* %".36" to i64
+  %".38" = sub i64 0, %".37"
+  %".39" = and i64 %".38", 63
+  %".40" = udiv i64 %".39", 8
+  %".41" = add i64 %".21", %".40"
+  %".42" = icmp sle i64 %".25", %".41"
+  %".43" = select  i1 %".42", i64 %".25", i64 %".41"
+  %".44" = icmp sge i64 %".21", %".43"
+  %".45" = select  i1 %".44", i64 %".21", i64 %".43"
+  %".46" = icmp sge i64 %".21", %".25"
+  %".47" = select  i1 %".46", i64 %".21", i64 %".25"
+  %".48" = select  i1 %".33", i64 %".45", i64 %".47"
+  %".49" = sub i64 %".25", %".48"
+  %".50" = icmp sge i64 %".49", 0
+  %".51" = select  i1 %".50", i64 %".49", i64 0
+  %".52" = sdiv i64 %".51", 512
+  %".53" = mul i64 %".52", 512
+  %".54" = add i64 %".48", %".53"
+  %".55" = add i64 %".52", 2
+  br label %"stream.pieces.head.3"
+stream.pieces.head.3:
+  %"i" = phi  i64 [0, %"ok.2"], [%".109", %"nest.exit.8.endif"]
+  %".57" = icmp slt i64 %"i", %".55"
+  br i1 %".57", label %"stream.pieces.body.4", label %"stream.pieces.exit.5"
+stream.pieces.body.4:
+  %".59" = icmp eq i64 %"i", 0
+  %".60" = icmp sgt i64 %"i", %".52"
+  %".61" = or i1 %".59", %".60"
+  %".62" = xor i1 %".61", -1
+  %".63" = sub i64 %"i", 1
+  %".64" = mul i64 %".63", 512
+  %".65" = add i64 %".48", %".64"
+  %".66" = select  i1 %".60", i64 %".54", i64 %".65"
+  %".67" = select  i1 %".59", i64 %".21", i64 %".66"
+  %".68" = add i64 %".65", 512
+  %".69" = select  i1 %".60", i64 %".25", i64 %".68"
+  %".70" = select  i1 %".59", i64 %".48", i64 %".69"
+  %".71" = sub i64 0, %".67"
+  %".72" = getelementptr double, double* %".34", i64 %".71"
+  %".73" = select  i1 %".62", double* %".72", double* %".35"
+  br label %"nest.head.6"
+stream.pieces.exit.5:
+  br i1 %".33", label %"stream.pieces.exit.5.if", label %"stream.pieces.exit.5.endif"
+nest.head.6:
+  %"i.1" = phi  i64 [%".67", %"stream.pieces.body.4"], [%".93", %"fold.exit.11"]
+  %".75" = icmp slt i64 %"i.1", %".70"
+  br i1 %".75", label %"nest.body.7", label %"nest.exit.8"
+nest.body.7:
+  %".77" = getelementptr double, double* %".73", i64 %"i.1"
+  br label %"fold.head.9"
+nest.exit.8:
+  br i1 %".62", label %"nest.exit.8.if", label %"nest.exit.8.endif"
+fold.head.9:
+  %"i.2" = phi  i64 [0, %"nest.body.7"], [%".90", %"fold.body.10"]
+  %".79" = phi  double [             0x0, %"nest.body.7"], [%".89", %"fold.body.10"]
+  %".80" = icmp slt i64 %"i.2", %".3"
+  br i1 %".80", label %"fold.body.10", label %"fold.exit.11"
+fold.body.10:
+  %".82" = mul nsw i64 %"i.1", %".3"
+  %".83" = add nsw i64 %".82", %"i.2"
+  %".84" = getelementptr inbounds double, double* %".1", i64 %".83"
+  %".85" = load double, double* %".84"
+  %".86" = getelementptr inbounds double, double* %".4", i64 %"i.2"
+  %".87" = load double, double* %".86"
+  %".88" = fmul double %".85", %".87"
+  %".89" = fadd reassoc double %".79", %".88"
+  %".90" = add nsw i64 %"i.2", 1
+  br label %"fold.head.9"
+fold.exit.11:
+  store double %".79", double* %".77"
+  %".93" = add nsw i64 %"i.1", 1
+  br label %"nest.head.6"
+nest.exit.8.if:
+  %".96" = bitcast double* %".34" to <8 x i64>*
+  %".97" = getelementptr inbounds double, double* %".35", i64 %".67"
+  %".98" = bitcast double* %".97" to <8 x i64>*
+  br label %"stream.copy.head.12"
+nest.exit.8.endif:
+  %".109" = add nsw i64 %"i", 1
+  br label %"stream.pieces.head.3"
+stream.copy.head.12:
+  %"i.3" = phi  i64 [0, %"nest.exit.8.if"], [%".106", %"stream.copy.body.13"]
+  %".100" = icmp slt i64 %"i.3", 64
+  br i1 %".100", label %"stream.copy.body.13", label %"stream.copy.exit.14"
+stream.copy.body.13:
+  %".102" = getelementptr inbounds <8 x i64>, <8 x i64>* %".96", i64 %"i.3"
+  %".103" = load <8 x i64>, <8 x i64>* %".102", align 64
+  %".104" = getelementptr inbounds <8 x i64>, <8 x i64>* %".98", i64 %"i.3"
+  store <8 x i64> %".103", <8 x i64>* %".104", align 64, !nontemporal !0
+  %".106" = add nsw i64 %"i.3", 1
+  br label %"stream.copy.head.12"
+stream.copy.exit.14:
+  br label %"nest.exit.8.endif"
+stream.pieces.exit.5.if:
   call void @"llvm.x86.sse.sfence"()
-  br label %"ok.2.endif"
-fold.head.24:
-  %"i.7" = phi  i64 [0, %"stream.tail.body.22"], [%".131", %"fold.body.25"]
-  %".120" = phi  double [             0x0, %"stream.tail.body.22"], [%".130", %"fold.body.25"]
-  %".121" = icmp slt i64 %"i.7", %".3"
-  br i1 %".121", label %"fold.body.25", label %"fold.exit.26"
-fold.body.25:
-  %".123" = mul nsw i64 %".118", %".3"
-  %".124" = add nsw i64 %".123", %"i.7"
-  %".125" = getelementptr inbounds double, double* %".1", i64 %".124"
-  %".126" = load double, double* %".125"
-  %".127" = getelementptr inbounds double, double* %".4", i64 %"i.7"
-  %".128" = load double, double* %".127"
-  %".129" = fmul double %".126", %".128"
-  %".130" = fadd reassoc double %".120", %".129"
-  %".131" = add nsw i64 %"i.7", 1
-  br label %"fold.head.24"
-fold.exit.26:
-  store double %".120", double* %".117"
-  %".134" = add nsw i64 %"i.6", 1
-  br label %"stream.tail.head.21"
-nest.head.27:
-  %"i.8" = phi  i64 [%".21", %"ok.2.else"], [%".157", %"fold.exit.32"]
-  %".139" = icmp slt i64 %"i.8", %".25"
-  br i1 %".139", label %"nest.body.28", label %"nest.exit.29"
-nest.body.28:
-  %".141" = getelementptr inbounds double, double* %"out", i64 %"i.8"
-  br label %"fold.head.30"
-nest.exit.29:
-  br label %"ok.2.endif"
-fold.head.30:
-  %"i.9" = phi  i64 [0, %"nest.body.28"], [%".154", %"fold.body.31"]
-  %".143" = phi  double [             0x0, %"nest.body.28"], [%".153", %"fold.body.31"]
-  %".144" = icmp slt i64 %"i.9", %".3"
-  br i1 %".144", label %"fold.body.31", label %"fold.exit.32"
-fold.body.31:
-  %".146" = mul nsw i64 %"i.8", %".3"
-  %".147" = add nsw i64 %".146", %"i.9"
-  %".148" = getelementptr inbounds double, double* %".1", i64 %".147"
-  %".149" = load double, double* %".148"
-  %".150" = getelementptr inbounds double, double* %".4", i64 %"i.9"
-  %".151" = load double, double* %".150"
-  %".152" = fmul double %".149", %".151"
-  %".153" = fadd reassoc double %".143", %".152"
-  %".154" = add nsw i64 %"i.9", 1
-  br label %"fold.head.30"
-fold.exit.32:
-  store double %".143", double* %".141"
-  %".157" = add nsw i64 %"i.8", 1
-  br label %"nest.head.27"
+  br label %"stream.pieces.exit.5.endif"
+stream.pieces.exit.5.endif:
+  ret i32 0
 }
 
 @"tensflo_stream_bytes" = weak global i64 <host>
@@ -409,188 +340,110 @@ ok.4:
   %".40" = and i64 %".39", 7
   %".41" = icmp eq i64 %".40", 0
   %".42" = and i1 %".38", %".41"
-  br i1 %".42", label %"ok.4.if", label %"ok.4.else"
-ok.4.if:
-  %".44" = sub i64 %".34", %".30"
-  %".45" = getelementptr inbounds i64, i64* %"out", i64 %".30"
-  %".46" = bitcast [512 x i64]* %"stage" to i64*
-  %".47" = ptrtoint i64* %".45" to i64
-  %".48" = sub i64 0, %".47"
-  %".49" = and i64 %".48", 63
-  %".50" = udiv i64 %".49", 8
-  %".51" = icmp sle i64 %".44", %".50"
-  %".52" = select  i1 %".51", i64 %".44", i64 %".50"
-  br label %"stream.head.head.5"
-ok.4.else:
-  br label %"nest.head.29"
-ok.4.endif:
-  ret i32 0
-stream.head.head.5:
-  %"i" = phi  i64 [0, %"ok.4.if"], [%".76", %"fold.exit.10"]
-  %".54" = icmp slt i64 %"i", %".52"
-  br i1 %".54", label %"stream.head.body.6", label %"stream.head.exit.7"
-stream.head.body.6:
-  %".56" = getelementptr inbounds i64, i64* %".45", i64 %"i"
-  %".57" = add i64 %".30", %"i"
-  br label %"fold.head.8"
-stream.head.exit.7:
-  %".78" = sub i64 %".44", %".52"
-  %".79" = icmp sge i64 %".78", 0
-  %".80" = select  i1 %".79", i64 %".78", i64 0
-  %".81" = sdiv i64 %".80", 512
-  br label %"stream.chunks.head.11"
-fold.head.8:
-  %"i.1" = phi  i64 [0, %"stream.head.body.6"], [%".73", %"fold.body.9"]
-  %".59" = phi  i64 [0, %"stream.head.body.6"], [%".72", %"fold.body.9"]
-  %".60" = icmp slt i64 %"i.1", %".3"
-  br i1 %".60", label %"fold.body.9", label %"fold.exit.10"
-fold.body.9:
-  %".62" = add i64 %".57", %".15"
-  %".63" = mul nsw i64 %".62", %".3"
-  %".64" = add nsw i64 %".63", %"i.1"
-  %".65" = getelementptr inbounds i64, i64* %".1", i64 %".64"
-  %".66" = load i64, i64* %".65"
-  %".67" = mul nsw i64 0, %".3"
-  %".68" = add nsw i64 %".67", %"i.1"
-  %".69" = getelementptr inbounds i64, i64* %".1", i64 %".68"
-  %".70" = load i64, i64* %".69"
-  %".71" = mul i64 %".66", 1
-  %".72" = add i64 %".59", %".71"
-  %".73" = add nsw i64 %"i.1", 1
-  br label %"fold.head.8"
-fold.exit.10:
-  store i64 %".59", i64* %".56"
-  %".76" = add nsw i64 %"i", 1
-  br label %"stream.head.head.5"
-stream.chunks.head.11:
-  %"i.2" = phi  i64 [0, %"stream.head.exit.7"], [%".125", %"stream.copy.exit.22"]
-  %".83" = icmp slt i64 %"i.2", %".81"
-  br i1 %".83", label %"stream.chunks.body.12", label %"stream.chunks.exit.13"
-stream.chunks.body.12:
-  %".85" = mul i64 %"i.2", 512
-  %".86" = add i64 %".52", %".85"
-  br label %"stream.stage.head.14"
-stream.chunks.exit.13:
-  %".127" = mul i64 %".81", 512
-  %".128" = add i64 %".52", %".127"
-  br label %"stream.tail.head.23"
-stream.stage.head.14:
-  %"i.3" = phi  i64 [0, %"stream.chunks.body.12"], [%".111", %"fold.exit.19"]
-  %".88" = icmp slt i64 %"i.3", 512
-  br i1 %".88", label %"stream.stage.body.15", label %"stream.stage.exit.16"
-stream.stage.body.15:
-  %".90" = add i64 %".86", %"i.3"
-  %".91" = getelementptr inbounds i64, i64* %".46", i64 %"i.3"
-  %".92" = add i64 %".30", %".90"
-  br label %"fold.head.17"
-stream.stage.exit.16:
-  %".113" = bitcast i64* %".46" to <8 x i64>*
-  %".114" = getelementptr inbounds i64, i64* %".45", i64 %".86"
-  %".115" = bitcast i64* %".114" to <8 x i64>*
-  br label %"stream.copy.head.20"
-fold.head.17:
-  %"i.4" = phi  i64 [0, %"stream.stage.body.15"], [%".108", %"fold.body.18"]
-  %".94" = phi  i64 [0, %"stream.stage.body.15"], [%".107", %"fold.body.18"]
-  %".95" = icmp slt i64 %"i.4", %".3"
-  br i1 %".95", label %"fold.body.18", label %"fold.exit.19"
-fold.body.18:
-  %".97" = add i64 %".92", %".15"
-  %".98" = mul nsw i64 %".97", %".3"
-  %".99" = add nsw i64 %".98", %"i.4"
-  %".100" = getelementptr inbounds i64, i64* %".1", i64 %".99"
-  %".101" = load i64, i64* %".100"
-  %".102" = mul nsw i64 0, %".3"
-  %".103" = add nsw i64 %".102", %"i.4"
-  %".104" = getelementptr inbounds i64, i64* %".1", i64 %".103"
-  %".105" = load i64, i64* %".104"
-  %".106" = mul i64 %".101", 1
-  %".107" = add i64 %".94", %".106"
-  %".108" = add nsw i64 %"i.4", 1
-  br label %"fold.head.17"
-fold.exit.19:
-  store i64 %".94", i64* %".91"
-  %".111" = add nsw i64 %"i.3", 1
-  br label %"stream.stage.head.14"
-stream.copy.head.20:
-  %"i.5" = phi  i64 [0, %"stream.stage.exit.16"], [%".123", %"stream.copy.body.21"]
-  %".117" = icmp slt i64 %"i.5", 64
-  br i1 %".117", label %"stream.copy.body.21", label %"stream.copy.exit.22"
-stream.copy.body.21:
-  %".119" = getelementptr inbounds <8 x i64>, <8 x i64>* %".113", i64 %"i.5"
-  %".120" = load <8 x i64>, <8 x i64>* %".119", align 64
-  %".121" = getelementptr inbounds <8 x i64>, <8 x i64>* %".115", i64 %"i.5"
-  store <8 x i64> %".120", <8 x i64>* %".121", align 64, !nontemporal !0
-  %".123" = add nsw i64 %"i.5", 1
-  br label %"stream.copy.head.20"
-stream.copy.exit.22:
-  %".125" = add nsw i64 %"i.2", 1
-  br label %"stream.chunks.head.11"
-stream.tail.head.23:
-  %"i.6" = phi  i64 [%".128", %"stream.chunks.exit.13"], [%".152", %"fold.exit.28"]
-  %".130" = icmp slt i64 %"i.6", %".44"
-  br i1 %".130", label %"stream.tail.body.24", label %"stream.tail.exit.25"
-stream.tail.body.24:
-  %".132" = getelementptr inbounds i64, i64* %".45", i64 %"i.6"
-  %".133" = add i64 %".30", %"i.6"
-  br label %"fold.head.26"
-stream.tail.exit.25:
+  %".43" = bitcast [512 x i64]* %"stage" to i64*
+  %".44" = getelementptr inbounds i64, i64* %"out", i64 0
+  %".45" = getelementptr i64, i64* %".44", i64 %".30"
+  %".46" = ptrtoint i64* %".45" to i64
+  %".47" = sub i64 0, %".46"
+  %".48" = and i64 %".47", 63
+  %".49" = udiv i64 %".48", 8
+  %".50" = add i64 %".30", %".49"
+  %".51" = icmp sle i64 %".34", %".50"
+  %".52" = select  i1 %".51", i64 %".34", i64 %".50"
+  %".53" = icmp sge i64 %".30", %".52"
+  %".54" = select  i1 %".53", i64 %".30", i64 %".52"
+  %".55" = icmp sge i64 %".30", %".34"
+  %".56" = select  i1 %".55", i64 %".30", i64 %".34"
+  %".57" = select  i1 %".42", i64 %".54", i64 %".56"
+  %".58" = sub i64 %".34", %".57"
+  %".59" = icmp sge i64 %".58", 0
+  %".60" = select  i1 %".59", i64 %".58", i64 0
+  %".61" = sdiv i64 %".60", 512
+  %".62" = mul i64 %".61", 512
+  %".63" = add i64 %".57", %".62"
+  %".64" = add i64 %".61", 2
+  br label %"stream.pieces.head.5"
+stream.pieces.head.5:
+  %"i" = phi  i64 [0, %"ok.4"], [%".121", %"nest.exit.10.endif"]
+  %".66" = icmp slt i64 %"i", %".64"
+  br i1 %".66", label %"stream.pieces.body.6", label %"stream.pieces.exit.7"
+stream.pieces.body.6:
+  %".68" = icmp eq i64 %"i", 0
+  %".69" = icmp sgt i64 %"i", %".61"
+  %".70" = or i1 %".68", %".69"
+  %".71" = xor i1 %".70", -1
+  %".72" = sub i64 %"i", 1
+  %".73" = mul i64 %".72", 512
+  %".74" = add i64 %".57", %".73"
+  %".75" = select  i1 %".69", i64 %".63", i64 %".74"
+  %".76" = select  i1 %".68", i64 %".30", i64 %".75"
+  %".77" = add i64 %".74", 512
+  %".78" = select  i1 %".69", i64 %".34", i64 %".77"
+  %".79" = select  i1 %".68", i64 %".57", i64 %".78"
+  %".80" = sub i64 0, %".76"
+  %".81" = getelementptr i64, i64* %".43", i64 %".80"
+  %".82" = select  i1 %".71", i64* %".81", i64* %".44"
+  br label %"nest.head.8"
+stream.pieces.exit.7:
+  br i1 %".42", label %"stream.pieces.exit.7.if", label %"stream.pieces.exit.7.endif"
+nest.head.8:
+  %"i.1" = phi  i64 [%".76", %"stream.pieces.body.6"], [%".105", %"fold.exit.13"]
+  %".84" = icmp slt i64 %"i.1", %".79"
+  br i1 %".84", label %"nest.body.9", label %"nest.exit.10"
+nest.body.9:
+  %".86" = getelementptr i64, i64* %".82", i64 %"i.1"
+  br label %"fold.head.11"
+nest.exit.10:
+  br i1 %".71", label %"nest.exit.10.if", label %"nest.exit.10.endif"
+fold.head.11:
+  %"i.2" = phi  i64 [0, %"nest.body.9"], [%".102", %"fold.body.12"]
+  %".88" = phi  i64 [0, %"nest.body.9"], [%".101", %"fold.body.12"]
+  %".89" = icmp slt i64 %"i.2", %".3"
+  br i1 %".89", label %"fold.body.12", label %"fold.exit.13"
+fold.body.12:
+  %".91" = add i64 %"i.1", %".15"
+  %".92" = mul nsw i64 %".91", %".3"
+  %".93" = add nsw i64 %".92", %"i.2"
+  %".94" = getelementptr inbounds i64, i64* %".1", i64 %".93"
+  %".95" = load i64, i64* %".94"
+  %".96" = mul nsw i64 0, %".3"
+  %".97" = add nsw i64 %".96", %"i.2"
+  %".98" = getelementptr inbounds i64, i64* %".1", i64 %".97"
+  %".99" = load i64, i64* %".98"
+  %".100" = mul i64 %".95", 1
+  %".101" = add i64 %".88", %".100"
+  %".102" = add nsw i64 %"i.2", 1
+  br label %"fold.head.11"
+fold.exit.13:
+  store i64 %".88", i64* %".86"
+  %".105" = add nsw i64 %"i.1", 1
+  br label %"nest.head.8"
+nest.exit.10.if:
+  %".108" = bitcast i64* %".43" to <8 x i64>*
+  %".109" = getelementptr inbounds i64, i64* %".44", i64 %".76"
+  %".110" = bitcast i64* %".109" to <8 x i64>*
+  br label %"stream.copy.head.14"
+nest.exit.10.endif:
+  %".121" = add nsw i64 %"i", 1
+  br label %"stream.pieces.head.5"
+stream.copy.head.14:
+  %"i.3" = phi  i64 [0, %"nest.exit.10.if"], [%".118", %"stream.copy.body.15"]
+  %".112" = icmp slt i64 %"i.3", 64
+  br i1 %".112", label %"stream.copy.body.15", label %"stream.copy.exit.16"
+stream.copy.body.15:
+  %".114" = getelementptr inbounds <8 x i64>, <8 x i64>* %".108", i64 %"i.3"
+  %".115" = load <8 x i64>, <8 x i64>* %".114", align 64
+  %".116" = getelementptr inbounds <8 x i64>, <8 x i64>* %".110", i64 %"i.3"
+  store <8 x i64> %".115", <8 x i64>* %".116", align 64, !nontemporal !0
+  %".118" = add nsw i64 %"i.3", 1
+  br label %"stream.copy.head.14"
+stream.copy.exit.16:
+  br label %"nest.exit.10.endif"
+stream.pieces.exit.7.if:
   call void @"llvm.x86.sse.sfence"()
-  br label %"ok.4.endif"
-fold.head.26:
-  %"i.7" = phi  i64 [0, %"stream.tail.body.24"], [%".149", %"fold.body.27"]
-  %".135" = phi  i64 [0, %"stream.tail.body.24"], [%".148", %"fold.body.27"]
-  %".136" = icmp slt i64 %"i.7", %".3"
-  br i1 %".136", label %"fold.body.27", label %"fold.exit.28"
-fold.body.27:
-  %".138" = add i64 %".133", %".15"
-  %".139" = mul nsw i64 %".138", %".3"
-  %".140" = add nsw i64 %".139", %"i.7"
-  %".141" = getelementptr inbounds i64, i64* %".1", i64 %".140"
-  %".142" = load i64, i64* %".141"
-  %".143" = mul nsw i64 0, %".3"
-  %".144" = add nsw i64 %".143", %"i.7"
-  %".145" = getelementptr inbounds i64, i64* %".1", i64 %".144"
-  %".146" = load i64, i64* %".145"
-  %".147" = mul i64 %".142", 1
-  %".148" = add i64 %".135", %".147"
-  %".149" = add nsw i64 %"i.7", 1
-  br label %"fold.head.26"
-fold.exit.28:
-  store i64 %".135", i64* %".132"
-  %".152" = add nsw i64 %"i.6", 1
-  br label %"stream.tail.head.23"
-nest.head.29:
-  %"i.8" = phi  i64 [%".30", %"ok.4.else"], [%".178", %"fold.exit.34"]
-  %".157" = icmp slt i64 %"i.8", %".34"
-  br i1 %".157", label %"nest.body.30", label %"nest.exit.31"
-nest.body.30:
-  %".159" = getelementptr inbounds i64, i64* %"out", i64 %"i.8"
-  br label %"fold.head.32"
-nest.exit.31:
-  br label %"ok.4.endif"
-fold.head.32:
-  %"i.9" = phi  i64 [0, %"nest.body.30"], [%".175", %"fold.body.33"]
-  %".161" = phi  i64 [0, %"nest.body.30"], [%".174", %"fold.body.33"]
-  %".162" = icmp slt i64 %"i.9", %".3"
-  br i1 %".162", label %"fold.body.33", label %"fold.exit.34"
-fold.body.33:
-  %".164" = add i64 %"i.8", %".15"
-  %".165" = mul nsw i64 %".164", %".3"
-  %".166" = add nsw i64 %".165", %"i.9"
-  %".167" = getelementptr inbounds i64, i64* %".1", i64 %".166"
-  %".168" = load i64, i64* %".167"
-  %".169" = mul nsw i64 0, %".3"
-  %".170" = add nsw i64 %".169", %"i.9"
-  %".171" = getelementptr inbounds i64, i64* %".1", i64 %".170"
-  %".172" = load i64, i64* %".171"
-  %".173" = mul i64 %".168", 1
-  %".174" = add i64 %".161", %".173"
-  %".175" = add nsw i64 %"i.9", 1
-  br label %"fold.head.32"
-fold.exit.34:
-  store i64 %".161", i64* %".159"
-  %".178" = add nsw i64 %"i.8", 1
-  br label %"nest.head.29"
+  br label %"stream.pieces.exit.7.endif"
+stream.pieces.exit.7.endif:
+  ret i32 0
 }
 
 !0 = !{ i32 1 }

@@ -64,136 +64,97 @@ entry:
   %".33" = and i64 %".32", 7
   %".34" = icmp eq i64 %".33", 0
   %".35" = and i1 %".31", %".34"
-  br i1 %".35", label %"entry.if", label %"entry.else"
-entry.if:
-  %".37" = sub i64 %".27", %".23"
-  %".38" = getelementptr inbounds i64, i64* %"out", i64 %".23"
-  %".39" = bitcast [512 x i64]* %"stage" to i64*
-  %".40" = ptrtoint i64* %".38" to i64
-  %".41" = sub i64 0, %".40"
-  %".42" = and i64 %".41", 63
-  %".43" = udiv i64 %".42", 8
-  %".44" = icmp sle i64 %".37", %".43"
-  %".45" = select  i1 %".44", i64 %".37", i64 %".43"
-  br label %"stream.head.head.1"
-entry.else:
-  br label %"nest.head.16"
-entry.endif:
-  ret i32 0
-stream.head.head.1:
-  %"i" = phi  i64 [0, %"entry.if"], [%".60", %"stream.head.body.2"]
-  %".47" = icmp slt i64 %"i", %".45"
-  br i1 %".47", label %"stream.head.body.2", label %"stream.head.exit.3"
-stream.head.body.2:
-  %".49" = getelementptr inbounds i64, i64* %".38", i64 %"i"
-  %".50" = add i64 %".23", %"i"
-  %".51" = add i64 %".50", %".14"
-  %".52" = getelementptr inbounds i64, i64* %".1", i64 %".51"
-  %".53" = load i64, i64* %".52"
-  %".54" = add i64 %".53", %".4"
-  %".55" = icmp sge i64 %".54", 0
-  %".56" = select  i1 %".55", i64 %".54", i64 0
-  %".57" = icmp sle i64 %".56", 255
-  %".58" = select  i1 %".57", i64 %".56", i64 255
-  store i64 %".58", i64* %".49"
-  %".60" = add nsw i64 %"i", 1
-  br label %"stream.head.head.1"
-stream.head.exit.3:
-  %".62" = sub i64 %".37", %".45"
-  %".63" = icmp sge i64 %".62", 0
-  %".64" = select  i1 %".63", i64 %".62", i64 0
-  %".65" = sdiv i64 %".64", 512
-  br label %"stream.chunks.head.4"
-stream.chunks.head.4:
-  %"i.1" = phi  i64 [0, %"stream.head.exit.3"], [%".100", %"stream.copy.exit.12"]
-  %".67" = icmp slt i64 %"i.1", %".65"
-  br i1 %".67", label %"stream.chunks.body.5", label %"stream.chunks.exit.6"
-stream.chunks.body.5:
-  %".69" = mul i64 %"i.1", 512
-  %".70" = add i64 %".45", %".69"
-  br label %"stream.stage.head.7"
-stream.chunks.exit.6:
-  %".102" = mul i64 %".65", 512
-  %".103" = add i64 %".45", %".102"
-  br label %"stream.tail.head.13"
-stream.stage.head.7:
-  %"i.2" = phi  i64 [0, %"stream.chunks.body.5"], [%".86", %"stream.stage.body.8"]
-  %".72" = icmp slt i64 %"i.2", 512
-  br i1 %".72", label %"stream.stage.body.8", label %"stream.stage.exit.9"
-stream.stage.body.8:
-  %".74" = add i64 %".70", %"i.2"
-  %".75" = getelementptr inbounds i64, i64* %".39", i64 %"i.2"
-  %".76" = add i64 %".23", %".74"
-  %".77" = add i64 %".76", %".14"
-  %".78" = getelementptr inbounds i64, i64* %".1", i64 %".77"
-  %".79" = load i64, i64* %".78"
-  %".80" = add i64 %".79", %".4"
-  %".81" = icmp sge i64 %".80", 0
-  %".82" = select  i1 %".81", i64 %".80", i64 0
-  %".83" = icmp sle i64 %".82", 255
-  %".84" = select  i1 %".83", i64 %".82", i64 255
-  store i64 %".84", i64* %".75"
-  %".86" = add nsw i64 %"i.2", 1
-  br label %"stream.stage.head.7"
-stream.stage.exit.9:
-  %".88" = bitcast i64* %".39" to <8 x i64>*
-  %".89" = getelementptr inbounds i64, i64* %".38", i64 %".70"
-  %".90" = bitcast i64* %".89" to <8 x i64>*
-  br label %"stream.copy.head.10"
-stream.copy.head.10:
-  %"i.3" = phi  i64 [0, %"stream.stage.exit.9"], [%".98", %"stream.copy.body.11"]
-  %".92" = icmp slt i64 %"i.3", 64
-  br i1 %".92", label %"stream.copy.body.11", label %"stream.copy.exit.12"
-stream.copy.body.11:
-  %".94" = getelementptr inbounds <8 x i64>, <8 x i64>* %".88", i64 %"i.3"
-  %".95" = load <8 x i64>, <8 x i64>* %".94", align 64
-  %".96" = getelementptr inbounds <8 x i64>, <8 x i64>* %".90", i64 %"i.3"
-  store <8 x i64> %".95", <8 x i64>* %".96", align 64, !nontemporal !0
-  %".98" = add nsw i64 %"i.3", 1
-  br label %"stream.copy.head.10"
-stream.copy.exit.12:
-  %".100" = add nsw i64 %"i.1", 1
-  br label %"stream.chunks.head.4"
-stream.tail.head.13:
-  %"i.4" = phi  i64 [%".103", %"stream.chunks.exit.6"], [%".118", %"stream.tail.body.14"]
-  %".105" = icmp slt i64 %"i.4", %".37"
-  br i1 %".105", label %"stream.tail.body.14", label %"stream.tail.exit.15"
-stream.tail.body.14:
-  %".107" = getelementptr inbounds i64, i64* %".38", i64 %"i.4"
-  %".108" = add i64 %".23", %"i.4"
-  %".109" = add i64 %".108", %".14"
-  %".110" = getelementptr inbounds i64, i64* %".1", i64 %".109"
-  %".111" = load i64, i64* %".110"
-  %".112" = add i64 %".111", %".4"
-  %".113" = icmp sge i64 %".112", 0
-  %".114" = select  i1 %".113", i64 %".112", i64 0
-  %".115" = icmp sle i64 %".114", 255
-  %".116" = select  i1 %".115", i64 %".114", i64 255
-  store i64 %".116", i64* %".107"
-  %".118" = add nsw i64 %"i.4", 1
-  br label %"stream.tail.head.13"
-stream.tail.exit.15:
+  %".36" = bitcast [512 x i64]* %"stage" to i64*
+  %".37" = getelementptr inbounds i64, i64* %"out", i64 0
+  %".38" = getelementptr i64, i64* %".37", i64 %".23"
+  %".39" = ptrtoint i64* %".38" to i64
+  %".40" = sub i64 0, %".39"
+  %".41" = and i64 %".40", 63
+  %".42" = udiv i64 %".41", 8
+  %".43" = add i64 %".23", %".42"
+  %".44" = icmp sle i64 %".27", %".43"
+  %".45" = select  i1 %".44", i64 %".27", i64 %".43"
+  %".46" = icmp sge i64 %".23", %".45"
+  %".47" = select  i1 %".46", i64 %".23", i64 %".45"
+  %".48" = icmp sge i64 %".23", %".27"
+  %".49" = select  i1 %".48", i64 %".23", i64 %".27"
+  %".50" = select  i1 %".35", i64 %".47", i64 %".49"
+  %".51" = sub i64 %".27", %".50"
+  %".52" = icmp sge i64 %".51", 0
+  %".53" = select  i1 %".52", i64 %".51", i64 0
+  %".54" = sdiv i64 %".53", 512
+  %".55" = mul i64 %".54", 512
+  %".56" = add i64 %".50", %".55"
+  %".57" = add i64 %".54", 2
+  br label %"stream.pieces.head.1"
+stream.pieces.head.1:
+  %"i" = phi  i64 [0, %"entry"], [%".105", %"nest.exit.6.endif"]
+  %".59" = icmp slt i64 %"i", %".57"
+  br i1 %".59", label %"stream.pieces.body.2", label %"stream.pieces.exit.3"
+stream.pieces.body.2:
+  %".61" = icmp eq i64 %"i", 0
+  %".62" = icmp sgt i64 %"i", %".54"
+  %".63" = or i1 %".61", %".62"
+  %".64" = xor i1 %".63", -1
+  %".65" = sub i64 %"i", 1
+  %".66" = mul i64 %".65", 512
+  %".67" = add i64 %".50", %".66"
+  %".68" = select  i1 %".62", i64 %".56", i64 %".67"
+  %".69" = select  i1 %".61", i64 %".23", i64 %".68"
+  %".70" = add i64 %".67", 512
+  %".71" = select  i1 %".62", i64 %".27", i64 %".70"
+  %".72" = select  i1 %".61", i64 %".50", i64 %".71"
+  %".73" = sub i64 0, %".69"
+  %".74" = getelementptr i64, i64* %".36", i64 %".73"
+  %".75" = select  i1 %".64", i64* %".74", i64* %".37"
+  br label %"nest.head.4"
+stream.pieces.exit.3:
+  br i1 %".35", label %"stream.pieces.exit.3.if", label %"stream.pieces.exit.3.endif"
+nest.head.4:
+  %"i.1" = phi  i64 [%".69", %"stream.pieces.body.2"], [%".89", %"nest.body.5"]
+  %".77" = icmp slt i64 %"i.1", %".72"
+  br i1 %".77", label %"nest.body.5", label %"nest.exit.6"
+nest.body.5:
+  %".79" = getelementptr i64, i64* %".75", i64 %"i.1"
+  %".80" = add i64 %"i.1", %".14"
+  %".81" = getelementptr inbounds i64, i64* %".1", i64 %".80"
+  %".82" = load i64, i64* %".81"
+  %".83" = add i64 %".82", %".4"
+  %".84" = icmp sge i64 %".83", 0
+  %".85" = select  i1 %".84", i64 %".83", i64 0
+  %".86" = icmp sle i64 %".85", 255
+  %".87" = select  i1 %".86", i64 %".85", i64 255
+  store i64 %".87", i64* %".79"
+  %".89" = add nsw i64 %"i.1", 1
+  br label %"nest.head.4"
+nest.exit.6:
+  br i1 %".64", label %"nest.exit.6.if", label %"nest.exit.6.endif"
+nest.exit.6.if:
+  %".92" = bitcast i64* %".36" to <8 x i64>*
+  %".93" = getelementptr inbounds i64, i64* %".37", i64 %".69"
+  %".94" = bitcast i64* %".93" to <8 x i64>*
+  br label %"stream.copy.head.7"
+nest.exit.6.endif:
+  %".105" = add nsw i64 %"i", 1
+  br label %"stream.pieces.head.1"
+stream.copy.head.7:
+  %"i.2" = phi  i64 [0, %"nest.exit.6.if"], [%".102", %"stream.copy.body.8"]
+  %".96" = icmp slt i64 %"i.2", 64
+  br i1 %".96", label %"stream.copy.body.8", label %"stream.copy.exit.9"
+stream.copy.body.8:
+  %".98" = getelementptr inbounds <8 x i64>, <8 x i64>* %".92", i64 %"i.2"
+  %".99" = load <8 x i64>, <8 x i64>* %".98", align 64
+  %".100" = getelementptr inbounds <8 x i64>, <8 x i64>* %".94", i64 %"i.2"
+  store <8 x i64> %".99", <8 x i64>* %".100", align 64, !nontemporal !0
+  %".102" = add nsw i64 %"i.2", 1
+  br label %"stream.copy.head.7"
+stream.copy.exit.9:
+  br label %"nest.exit.6.endif"
+stream.pieces.exit.3.if:
   call void @"llvm.x86.sse.sfence"()
-  br label %"entry.endif"
-nest.head.16:
-  %"i.5" = phi  i64 [%".23", %"entry.else"], [%".135", %"nest.body.17"]
-  %".123" = icmp slt i64 %"i.5", %".27"
-  br i1 %".123", label %"nest.body.17", label %"nest.exit.18"
-nest.body.17:
-  %".125" = getelementptr inbounds i64, i64* %"out", i64 %"i.5"
-  %".126" = add i64 %"i.5", %".14"
-  %".127" = getelementptr inbounds i64, i64* %".1", i64 %".126"
-  %".128" = load i64, i64* %".127"
-  %".129" = add i64 %".128", %".4"
-  %".130" = icmp sge i64 %".129", 0
-  %".131" = select  i1 %".130", i64 %".129", i64 0
-  %".132" = icmp sle i64 %".131", 255
-  %".133" = select  i1 %".132", i64 %".131", i64 255
-  store i64 %".133", i64* %".125"
-  %".135" = add nsw i64 %"i.5", 1
-  br label %"nest.head.16"
-nest.exit.18:
-  br label %"entry.endif"
+  br label %"stream.pieces.exit.3.endif"
+stream.pieces.exit.3.endif:
+  ret i32 0
 }
 
 @"tensflo_stream_bytes" = weak global i64 <host>
@@ -245,128 +206,95 @@ ok.2:
   %".29" = and i64 %".28", 7
   %".30" = icmp eq i64 %".29", 0
   %".31" = and i1 %".27", %".30"
-  br i1 %".31", label %"ok.2.if", label %"ok.2.else"
-ok.2.if:
-  %".33" = sub i64 %".23", %".19"
-  %".34" = getelementptr inbounds i64, i64* %"out", i64 %".19"
-  %".35" = bitcast [512 x i64]* %"stage" to i64*
-  %".36" = ptrtoint i64* %".34" to i64
-  %".37" = sub i64 0, %".36"
-  %".38" = and i64 %".37", 63
-  %".39" = udiv i64 %".38", 8
-  %".40" = icmp sle i64 %".33", %".39"
-  %".41" = select  i1 %".40", i64 %".33", i64 %".39"
-  br label %"stream.head.head.3"
-ok.2.else:
-  br label %"nest.head.18"
-ok.2.endif:
-  ret i32 0
-stream.head.head.3:
-  %"i" = phi  i64 [0, %"ok.2.if"], [%".54", %"stream.head.body.4"]
-  %".43" = icmp slt i64 %"i", %".41"
-  br i1 %".43", label %"stream.head.body.4", label %"stream.head.exit.5"
-stream.head.body.4:
-  %".45" = getelementptr inbounds i64, i64* %".34", i64 %"i"
-  %".46" = add i64 %".19", %"i"
-  %".47" = getelementptr inbounds i64, i64* %".1", i64 %".46"
-  %".48" = load i64, i64* %".47"
-  %".49" = getelementptr inbounds i64, i64* %".3", i64 %".46"
-  %".50" = load i64, i64* %".49"
-  %".51" = icmp sgt i64 %".48", %".50"
-  %".52" = select  i1 %".51", i64 %".50", i64 %".48"
-  store i64 %".52", i64* %".45"
-  %".54" = add nsw i64 %"i", 1
-  br label %"stream.head.head.3"
-stream.head.exit.5:
-  %".56" = sub i64 %".33", %".41"
-  %".57" = icmp sge i64 %".56", 0
-  %".58" = select  i1 %".57", i64 %".56", i64 0
-  %".59" = sdiv i64 %".58", 512
-  br label %"stream.chunks.head.6"
-stream.chunks.head.6:
-  %"i.1" = phi  i64 [0, %"stream.head.exit.5"], [%".92", %"stream.copy.exit.14"]
-  %".61" = icmp slt i64 %"i.1", %".59"
-  br i1 %".61", label %"stream.chunks.body.7", label %"stream.chunks.exit.8"
-stream.chunks.body.7:
-  %".63" = mul i64 %"i.1", 512
-  %".64" = add i64 %".41", %".63"
-  br label %"stream.stage.head.9"
-stream.chunks.exit.8:
-  %".94" = mul i64 %".59", 512
-  %".95" = add i64 %".41", %".94"
-  br label %"stream.tail.head.15"
-stream.stage.head.9:
-  %"i.2" = phi  i64 [0, %"stream.chunks.body.7"], [%".78", %"stream.stage.body.10"]
-  %".66" = icmp slt i64 %"i.2", 512
-  br i1 %".66", label %"stream.stage.body.10", label %"stream.stage.exit.11"
-stream.stage.body.10:
-  %".68" = add i64 %".64", %"i.2"
-  %".69" = getelementptr inbounds i64, i64* %".35", i64 %"i.2"
-  %".70" = add i64 %".19", %".68"
-  %".71" = getelementptr inbounds i64, i64* %".1", i64 %".70"
-  %".72" = load i64, i64* %".71"
-  %".73" = getelementptr inbounds i64, i64* %".3", i64 %".70"
-  %".74" = load i64, i64* %".73"
-  %".75" = icmp sgt i64 %".72", %".74"
-  %".76" = select  i1 %".75", i64 %".74", i64 %".72"
-  store i64 %".76", i64* %".69"
-  %".78" = add nsw i64 %"i.2", 1
-  br label %"stream.stage.head.9"
-stream.stage.exit.11:
-  %".80" = bitcast i64* %".35" to <8 x i64>*
-  %".81" = getelementptr inbounds i64, i64* %".34", i64 %".64"
-  %".82" = bitcast i64* %".81" to <8 x i64>*
-  br label %"stream.copy.head.12"
-stream.copy.head.12:
-  %"i.3" = phi  i64 [0, %"stream.stage.exit.11"], [%".90", %"stream.copy.body.13"]
-  %".84" = icmp slt i64 %"i.3", 64
-  br i1 %".84", label %"stream.copy.body.13", label %"stream.copy.exit.14"
-stream.copy.body.13:
-  %".86" = getelementptr inbounds <8 x i64>, <8 x i64>* %".80", i64 %"i.3"
-  %".87" = load <8 x i64>, <8 x i64>* %".86", align 64
-  %".88" = getelementptr inbounds <8 x i64>, <8 x i64>* %".82", i64 %"i.3"
-  store <8 x i64> %".87", <8 x i64>* %".88", align 64, !nontemporal !0
-  %".90" = add nsw i64 %"i.3", 1
-  br label %"stream.copy.head.12"
-stream.copy.exit.14:
-  %".92" = add nsw i64 %"i.1", 1
-  br label %"stream.chunks.head.6"
-stream.tail.head.15:
-  %"i.4" = phi  i64 [%".95", %"stream.chunks.exit.8"], [%".108", %"stream.tail.body.16"]
-  %".97" = icmp slt i64 %"i.4", %".33"
-  br i1 %".97", label %"stream.tail.body.16", label %"stream.tail.exit.17"
-stream.tail.body.16:
-  %".99" = getelementptr inbounds i64, i64* %".34", i64 %"i.4"
-  %".100" = add i64 %".19", %"i.4"
-  %".101" = getelementptr inbounds i64, i64* %".1", i64 %".100"
-  %".102" = load i64, i64* %".101"
-  %".103" = getelementptr inbounds i64, i64* %".3", i64 %".100"
-  %".104" = load i64, i64* %".103"
-  %".105" = icmp sgt i64 %".102", %".104"
-  %".106" = select  i1 %".105", i64 %".104", i64 %".102"
-  store i64 %".106", i64* %".99"
-  %".108" = add nsw i64 %"i.4", 1
-  br label %"stream.tail.head.15"
-stream.tail.exit.17:
+  %".32" = bitcast [512 x i64]* %"stage" to i64*
+  %".33" = getelementptr inbounds i64, i64* %"out", i64 0
+  %".34" = getelementptr i64, i64* %".33", i64 %".19"
+  %".35" = ptrtoint i64* %".34" to i64
+  %".36" = sub i64 0, %".35"
+  %".37" = and i64 %".36", 63
+  %".38" = udiv i64 %".37", 8
+  %".39" = add i64 %".19", %".38"
+  %".40" = icmp sle i64 %".23", %".39"
+  %".41" = select  i1 %".40", i64 %".23", i64 %".39"
+  %".42" = icmp sge i64 %".19", %".41"
+  %".43" = select  i1 %".42", i64 %".19", i64 %".41"
+  %".44" = icmp sge i64 %".19", %".23"
+  %".45" = select  i1 %".44", i64 %".19", i64 %".23"
+  %".46" = select  i1 %".31", i64 %".43", i64 %".45"
+  %".47" = sub i64 %".23", %".46"
+  %".48" = icmp sge i64 %".47", 0
+  %".49" = select  i1 %".48", i64 %".47", i64 0
+  %".50" = sdiv i64 %".49", 512
+  %".51" = mul i64 %".50", 512
+  %".52" = add i64 %".46", %".51"
+  %".53" = add i64 %".50", 2
+  br label %"stream.pieces.head.3"
+stream.pieces.head.3:
+  %"i" = phi  i64 [0, %"ok.2"], [%".99", %"nest.exit.8.endif"]
+  %".55" = icmp slt i64 %"i", %".53"
+  br i1 %".55", label %"stream.pieces.body.4", label %"stream.pieces.exit.5"
+stream.pieces.body.4:
+  %".57" = icmp eq i64 %"i", 0
+  %".58" = icmp sgt i64 %"i", %".50"
+  %".59" = or i1 %".57", %".58"
+  %".60" = xor i1 %".59", -1
+  %".61" = sub i64 %"i", 1
+  %".62" = mul i64 %".61", 512
+  %".63" = add i64 %".46", %".62"
+  %".64" = select  i1 %".58", i64 %".52", i64 %".63"
+  %".65" = select  i1 %".57", i64 %".19", i64 %".64"
+  %".66" = add i64 %".63", 512
+  %".67" = select  i1 %".58", i64 %".23", i64 %".66"
+  %".68" = select  i1 %".57", i64 %".46", i64 %".67"
+  %".69" = sub i64 0, %".65"
+  %".70" = getelementptr i64, i64* %".32", i64 %".69"
+  %".71" = select  i1 %".60", i64* %".70", i64* %".33"
+  br label %"nest.head.6"
+stream.pieces.exit.5:
+  br i1 %".31", label %"stream.pieces.exit.5.if", label %"stream.pieces.exit.5.endif"
+nest.head.6:
+  %"i.1" = phi  i64 [%".65", %"stream.pieces.body.4"], [%".83", %"nest.body.7"]
+  %".73" = icmp slt i64 %"i.1", %".68"
+  br i1 %".73", label %"nest.body.7", label %"nest.exit.8"
+nest.body.7:
+  %".75" = getelementptr i64, i64* %".71", i64 %"i.1"
+  %".76" = getelementptr inbounds i64, i64* %".1", i64 %"i.1"
+  %".77" = load i64, i64* %".76"
+  %".78" = getelementptr inbounds i64, i64* %".3", i64 %"i.1"
+  %".79" = load i64, i64* %".78"
+  %".80" = icmp sgt i64 %".77", %".79"
+  %".81" = select  i1 %".80", i64 %".79", i64 %".77"
+  store i64 %".81", i64* %".75"
+  %".83" = add nsw i64 %"i.1", 1
+  br label %"nest.head.6"
+nest.exit.8:
+  br i1 %".60", label %"nest.exit.8.if", label %"nest.exit.8.endif"
+nest.exit.8.if:
+  %".86" = bitcast i64* %".32" to <8 x i64>*
+  %".87" = getelementptr inbounds i64, i64* %".33", i64 %".65"
+  %".88" = bitcast i64* %".87" to <8 x i64>*
+  br label %"stream.copy.head.9"
+nest.exit.8.endif:
+  %".99" = add nsw i64 %"i", 1
+  br label %"stream.pieces.head.3"
+stream.copy.head.9:
+  %"i.2" = phi  i64 [0, %"nest.exit.8.if"], [%".96", %"stream.copy.body.10"]
+  %".90" = icmp slt i64 %"i.2", 64
+  br i1 %".90", label %"stream.copy.body.10", label %"stream.copy.exit.11"
+stream.copy.body.10:
+  %".92" = getelementptr inbounds <8 x i64>, <8 x i64>* %".86", i64 %"i.2"
+  %".93" = load <8 x i64>, <8 x i64>* %".92", align 64
+  %".94" = getelementptr inbounds <8 x i64>, <8 x i64>* %".88", i64 %"i.2"
+  store <8 x i64> %".93", <8 x i64>* %".94", align 64, !nontemporal !0
+  %".96" = add nsw i64 %"i.2", 1
+  br label %"stream.copy.head.9"
+stream.copy.exit.11:
+  br label %"nest.exit.8.endif"
+stream.pieces.exit.5.if:
   call void @"llvm.x86.sse.sfence"()
-  br label %"ok.2.endif"
-nest.head.18:
-  %"i.5" = phi  i64 [%".19", %"ok.2.else"], [%".123", %"nest.body.19"]
-  %".113" = icmp slt i64 %"i.5", %".23"
-  br i1 %".113", label %"nest.body.19", label %"nest.exit.20"
-nest.body.19:
-  %".115" = getelementptr inbounds i64, i64* %"out", i64 %"i.5"
-  %".116" = getelementptr inbounds i64, i64* %".1", i64 %"i.5"
-  %".117" = load i64, i64* %".116"
-  %".118" = getelementptr inbounds i64, i64* %".3", i64 %"i.5"
-  %".119" = load i64, i64* %".118"
-  %".120" = icmp sgt i64 %".117", %".119"
-  %".121" = select  i1 %".120", i64 %".119", i64 %".117"
-  store i64 %".121", i64* %".115"
-  %".123" = add nsw i64 %"i.5", 1
-  br label %"nest.head.18"
-nest.exit.20:
-  br label %"ok.2.endif"
+  br label %"stream.pieces.exit.5.endif"
+stream.pieces.exit.5.endif:
+  ret i32 0
 }
 
 define i32 @"mag_array_shape"(i64* noalias %".1", i64 %".2", i64 %".3", i64* %".4")
@@ -514,160 +442,103 @@ ok.2:
   %".29" = and i64 %".28", 7
   %".30" = icmp eq i64 %".29", 0
   %".31" = and i1 %".27", %".30"
-  br i1 %".31", label %"ok.2.if", label %"ok.2.else"
-ok.2.if:
-  %".33" = sub i64 %".23", %".19"
-  %".34" = getelementptr inbounds i64, i64* %"out", i64 %".19"
-  %".35" = bitcast [512 x i64]* %"stage" to i64*
-  %".36" = ptrtoint i64* %".34" to i64
-  %".37" = sub i64 0, %".36"
-  %".38" = and i64 %".37", 63
-  %".39" = udiv i64 %".38", 8
-  %".40" = icmp sle i64 %".33", %".39"
-  %".41" = select  i1 %".40", i64 %".33", i64 %".39"
-  br label %"stream.head.head.3"
-ok.2.else:
-  br label %"nest.head.18"
-ok.2.endif:
-  ret i32 0
-stream.head.head.3:
-  %"i" = phi  i64 [0, %"ok.2.if"], [%".62", %"stream.head.body.4"]
-  %".43" = icmp slt i64 %"i", %".41"
-  br i1 %".43", label %"stream.head.body.4", label %"stream.head.exit.5"
-stream.head.body.4:
-  %".45" = getelementptr inbounds i64, i64* %".34", i64 %"i"
-  %".46" = add i64 %".19", %"i"
-  %".47" = getelementptr inbounds i64, i64* %".1", i64 %".46"
-  %".48" = load i64, i64* %".47"
-  %".49" = getelementptr inbounds i64, i64* %".3", i64 %".46"
-  %".50" = load i64, i64* %".49"
-  %".51" = add i64 %".48", %".50"
-  %".52" = icmp eq i64 2, 0
-  %".53" = icmp eq i64 2, -1
-  %".54" = or i1 %".52", %".53"
-  %".55" = select  i1 %".54", i64 1, i64 2
-  %".56" = icmp eq i64 2, -1
-  %".57" = sub i64 0, %".51"
-  %".58" = sdiv i64 %".51", %".55"
-  %".59" = select  i1 %".56", i64 %".57", i64 %".58"
-  %".60" = select  i1 %".52", i64 0, i64 %".59"
-  store i64 %".60", i64* %".45"
-  %".62" = add nsw i64 %"i", 1
-  br label %"stream.head.head.3"
-stream.head.exit.5:
-  %".64" = sub i64 %".33", %".41"
-  %".65" = icmp sge i64 %".64", 0
-  %".66" = select  i1 %".65", i64 %".64", i64 0
-  %".67" = sdiv i64 %".66", 512
-  br label %"stream.chunks.head.6"
-stream.chunks.head.6:
-  %"i.1" = phi  i64 [0, %"stream.head.exit.5"], [%".108", %"stream.copy.exit.14"]
-  %".69" = icmp slt i64 %"i.1", %".67"
-  br i1 %".69", label %"stream.chunks.body.7", label %"stream.chunks.exit.8"
-stream.chunks.body.7:
-  %".71" = mul i64 %"i.1", 512
-  %".72" = add i64 %".41", %".71"
-  br label %"stream.stage.head.9"
-stream.chunks.exit.8:
-  %".110" = mul i64 %".67", 512
-  %".111" = add i64 %".41", %".110"
-  br label %"stream.tail.head.15"
-stream.stage.head.9:
-  %"i.2" = phi  i64 [0, %"stream.chunks.body.7"], [%".94", %"stream.stage.body.10"]
-  %".74" = icmp slt i64 %"i.2", 512
-  br i1 %".74", label %"stream.stage.body.10", label %"stream.stage.exit.11"
-stream.stage.body.10:
-  %".76" = add i64 %".72", %"i.2"
-  %".77" = getelementptr inbounds i64, i64* %".35", i64 %"i.2"
-  %".78" = add i64 %".19", %".76"
-  %".79" = getelementptr inbounds i64, i64* %".1", i64 %".78"
-  %".80" = load i64, i64* %".79"
-  %".81" = getelementptr inbounds i64, i64* %".3", i64 %".78"
-  %".82" = load i64, i64* %".81"
-  %".83" = add i64 %".80", %".82"
-  %".84" = icmp eq i64 2, 0
+  %".32" = bitcast [512 x i64]* %"stage" to i64*
+  %".33" = getelementptr inbounds i64, i64* %"out", i64 0
+  %".34" = getelementptr i64, i64* %".33", i64 %".19"
+  %".35" = ptrtoint i64* %".34" to i64
+  %".36" = sub i64 0, %".35"
+  %".37" = and i64 %".36", 63
+  %".38" = udiv i64 %".37", 8
+  %".39" = add i64 %".19", %".38"
+  %".40" = icmp sle i64 %".23", %".39"
+  %".41" = select  i1 %".40", i64 %".23", i64 %".39"
+  %".42" = icmp sge i64 %".19", %".41"
+  %".43" = select  i1 %".42", i64 %".19", i64 %".41"
+  %".44" = icmp sge i64 %".19", %".23"
+  %".45" = select  i1 %".44", i64 %".19", i64 %".23"
+  %".46" = select  i1 %".31", i64 %".43", i64 %".45"
+  %".47" = sub i64 %".23", %".46"
+  %".48" = icmp sge i64 %".47", 0
+  %".49" = select  i1 %".48", i64 %".47", i64 0
+  %".50" = sdiv i64 %".49", 512
+  %".51" = mul i64 %".50", 512
+  %".52" = add i64 %".46", %".51"
+  %".53" = add i64 %".50", 2
+  br label %"stream.pieces.head.3"
+stream.pieces.head.3:
+  %"i" = phi  i64 [0, %"ok.2"], [%".107", %"nest.exit.8.endif"]
+  %".55" = icmp slt i64 %"i", %".53"
+  br i1 %".55", label %"stream.pieces.body.4", label %"stream.pieces.exit.5"
+stream.pieces.body.4:
+  %".57" = icmp eq i64 %"i", 0
+  %".58" = icmp sgt i64 %"i", %".50"
+  %".59" = or i1 %".57", %".58"
+  %".60" = xor i1 %".59", -1
+  %".61" = sub i64 %"i", 1
+  %".62" = mul i64 %".61", 512
+  %".63" = add i64 %".46", %".62"
+  %".64" = select  i1 %".58", i64 %".52", i64 %".63"
+  %".65" = select  i1 %".57", i64 %".19", i64 %".64"
+  %".66" = add i64 %".63", 512
+  %".67" = select  i1 %".58", i64 %".23", i64 %".66"
+  %".68" = select  i1 %".57", i64 %".46", i64 %".67"
+  %".69" = sub i64 0, %".65"
+  %".70" = getelementptr i64, i64* %".32", i64 %".69"
+  %".71" = select  i1 %".60", i64* %".70", i64* %".33"
+  br label %"nest.head.6"
+stream.pieces.exit.5:
+  br i1 %".31", label %"stream.pieces.exit.5.if", label %"stream.pieces.exit.5.endif"
+nest.head.6:
+  %"i.1" = phi  i64 [%".65", %"stream.pieces.body.4"], [%".91", %"nest.body.7"]
+  %".73" = icmp slt i64 %"i.1", %".68"
+  br i1 %".73", label %"nest.body.7", label %"nest.exit.8"
+nest.body.7:
+  %".75" = getelementptr i64, i64* %".71", i64 %"i.1"
+  %".76" = getelementptr inbounds i64, i64* %".1", i64 %"i.1"
+  %".77" = load i64, i64* %".76"
+  %".78" = getelementptr inbounds i64, i64* %".3", i64 %"i.1"
+  %".79" = load i64, i64* %".78"
+  %".80" = add i64 %".77", %".79"
+  %".81" = icmp eq i64 2, 0
+  %".82" = icmp eq i64 2, -1
+  %".83" = or i1 %".81", %".82"
+  %".84" = select  i1 %".83", i64 1, i64 2
   %".85" = icmp eq i64 2, -1
-  %".86" = or i1 %".84", %".85"
-  %".87" = select  i1 %".86", i64 1, i64 2
-  %".88" = icmp eq i64 2, -1
-  %".89" = sub i64 0, %".83"
-  %".90" = sdiv i64 %".83", %".87"
-  %".91" = select  i1 %".88", i64 %".89", i64 %".90"
-  %".92" = select  i1 %".84", i64 0, i64 %".91"
-  store i64 %".92", i64* %".77"
-  %".94" = add nsw i64 %"i.2", 1
-  br label %"stream.stage.head.9"
-stream.stage.exit.11:
-  %".96" = bitcast i64* %".35" to <8 x i64>*
-  %".97" = getelementptr inbounds i64, i64* %".34", i64 %".72"
-  %".98" = bitcast i64* %".97" to <8 x i64>*
-  br label %"stream.copy.head.12"
-stream.copy.head.12:
-  %"i.3" = phi  i64 [0, %"stream.stage.exit.11"], [%".106", %"stream.copy.body.13"]
-  %".100" = icmp slt i64 %"i.3", 64
-  br i1 %".100", label %"stream.copy.body.13", label %"stream.copy.exit.14"
-stream.copy.body.13:
-  %".102" = getelementptr inbounds <8 x i64>, <8 x i64>* %".96", i64 %"i.3"
-  %".103" = load <8 x i64>, <8 x i64>* %".102", align 64
-  %".104" = getelementptr inbounds <8 x i64>, <8 x i64>* %".98", i64 %"i.3"
-  store <8 x i64> %".103", <8 x i64>* %".104", align 64, !nontemporal !0
-  %".106" = add nsw i64 %"i.3", 1
-  br label %"stream.copy.head.12"
-stream.copy.exit.14:
-  %".108" = add nsw i64 %"i.1", 1
-  br label %"stream.chunks.head.6"
-stream.tail.head.15:
-  %"i.4" = phi  i64 [%".111", %"stream.chunks.exit.8"], [%".132", %"stream.tail.body.16"]
-  %".113" = icmp slt i64 %"i.4", %".33"
-  br i1 %".113", label %"stream.tail.body.16", label %"stream.tail.exit.17"
-stream.tail.body.16:
-  %".115" = getelementptr inbounds i64, i64* %".34", i64 %"i.4"
-  %".116" = add i64 %".19", %"i.4"
-  %".117" = getelementptr inbounds i64, i64* %".1", i64 %".116"
-  %".118" = load i64, i64* %".117"
-  %".119" = getelementptr inbounds i64, i64* %".3", i64 %".116"
-  %".120" = load i64, i64* %".119"
-  %".121" = add i64 %".118", %".120"
-  %".122" = icmp eq i64 2, 0
-  %".123" = icmp eq i64 2, -1
-  %".124" = or i1 %".122", %".123"
-  %".125" = select  i1 %".124", i64 1, i64 2
-  %".126" = icmp eq i64 2, -1
-  %".127" = sub i64 0, %".121"
-  %".128" = sdiv i64 %".121", %".125"
-  %".129" = select  i1 %".126", i64 %".127", i64 %".128"
-  %".130" = select  i1 %".122", i64 0, i64 %".129"
-  store i64 %".130", i64* %".115"
-  %".132" = add nsw i64 %"i.4", 1
-  br label %"stream.tail.head.15"
-stream.tail.exit.17:
+  %".86" = sub i64 0, %".80"
+  %".87" = sdiv i64 %".80", %".84"
+  %".88" = select  i1 %".85", i64 %".86", i64 %".87"
+  %".89" = select  i1 %".81", i64 0, i64 %".88"
+  store i64 %".89", i64* %".75"
+  %".91" = add nsw i64 %"i.1", 1
+  br label %"nest.head.6"
+nest.exit.8:
+  br i1 %".60", label %"nest.exit.8.if", label %"nest.exit.8.endif"
+nest.exit.8.if:
+  %".94" = bitcast i64* %".32" to <8 x i64>*
+  %".95" = getelementptr inbounds i64, i64* %".33", i64 %".65"
+  %".96" = bitcast i64* %".95" to <8 x i64>*
+  br label %"stream.copy.head.9"
+nest.exit.8.endif:
+  %".107" = add nsw i64 %"i", 1
+  br label %"stream.pieces.head.3"
+stream.copy.head.9:
+  %"i.2" = phi  i64 [0, %"nest.exit.8.if"], [%".104", %"stream.copy.body.10"]
+  %".98" = icmp slt i64 %"i.2", 64
+  br i1 %".98", label %"stream.copy.body.10", label %"stream.copy.exit.11"
+stream.copy.body.10:
+  %".100" = getelementptr inbounds <8 x i64>, <8 x i64>* %".94", i64 %"i.2"
+  %".101" = load <8 x i64>, <8 x i64>* %".100", align 64
+  %".102" = getelementptr inbounds <8 x i64>, <8 x i64>* %".96", i64 %"i.2"
+  store <8 x i64> %".101", <8 x i64>* %".102", align 64, !nontemporal !0
+  %".104" = add nsw i64 %"i.2", 1
+  br label %"stream.copy.head.9"
+stream.copy.exit.11:
+  br label %"nest.exit.8.endif"
+stream.pieces.exit.5.if:
   call void @"llvm.x86.sse.sfence"()
-  br label %"ok.2.endif"
-nest.head.18:
-  %"i.5" = phi  i64 [%".19", %"ok.2.else"], [%".155", %"nest.body.19"]
-  %".137" = icmp slt i64 %"i.5", %".23"
-  br i1 %".137", label %"nest.body.19", label %"nest.exit.20"
-nest.body.19:
-  %".139" = getelementptr inbounds i64, i64* %"out", i64 %"i.5"
-  %".140" = getelementptr inbounds i64, i64* %".1", i64 %"i.5"
-  %".141" = load i64, i64* %".140"
-  %".142" = getelementptr inbounds i64, i64* %".3", i64 %"i.5"
-  %".143" = load i64, i64* %".142"
-  %".144" = add i64 %".141", %".143"
-  %".145" = icmp eq i64 2, 0
-  %".146" = icmp eq i64 2, -1
-  %".147" = or i1 %".145", %".146"
-  %".148" = select  i1 %".147", i64 1, i64 2
-  %".149" = icmp eq i64 2, -1
-  %".150" = sub i64 0, %".144"
-  %".151" = sdiv i64 %".144", %".148"
-  %".152" = select  i1 %".149", i64 %".150", i64 %".151"
-  %".153" = select  i1 %".145", i64 0, i64 %".152"
-  store i64 %".153", i64* %".139"
-  %".155" = add nsw i64 %"i.5", 1
-  br label %"nest.head.18"
-nest.exit.20:
-  br label %"ok.2.endif"
+  br label %"stream.pieces.exit.5.endif"
+stream.pieces.exit.5.endif:
+  ret i32 0
 }
 
 !0 = !{ i32 1 }
