@@ -125,7 +125,8 @@ def test_a_half_taken_back_keeps_the_worker_off_the_callers_core():
     allowed = os.sched_getaffinity(0)
     before = lib.tf_steals()
     for _ in range(40):
-        time.sleep(0.005)  # past the worker's spin: it sleeps, and waking takes longer than a half
+        time.sleep(parallel.SPIN_US * 1e-6 + 0.005)  # past the worker's spin: it sleeps, and
+        # waking takes longer than a half
         assert k.run(prepared).tolist() == (3 * x + 1).tolist()
         if lib.tf_steals() > before:
             break
