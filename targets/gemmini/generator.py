@@ -279,6 +279,13 @@ class GemmBuilder:
                              [self.load_d()])
         if s.loads == "spread":
             body += self.spread_a(nk, nj) + self.spread_b_d(nj, nk, bias)
+        late_bias = s.mvout == "carried" and bias and s.loads == "upfront"
+        if late_bias:
+            # the previous C tile's last row is still in the accumulator until it is carried
+            # out during this tile's first row: the bias of the later rows, which may share its
+            # accumulator rows, is loaded at their first k step instead of up front
+            body += when(binop("and", binop(">", Var(s.inner[0]), 0), binop(
+                "and", binop("==", self.k0, 0), binop("==", self.k, 0))), [self.load_d()])
         body += self.compute()
         if s.mvout == "fused":
             body += when(last_k, [self.mvout()])
@@ -328,7 +335,11 @@ class GemmBuilder:
             out += when(self.load_a_cond(), loop("i", 0, ni, a_loads))
             out += when(self.load_b_cond(), loop("k", 0, nk, loop("j", 0, nj, [
                 self.load_b(self.j, nj)], step=s.b_blocks)))
-            if bias:
+            if bias and late_bias:  # the first row only (see `late_bias` above)
+                first = substitute([self.load_d()], {s.inner[0]: E(0)})
+                other_var = "j" if s.inner[0] == "i" else "i"
+                out += when(binop("==", self.k0, 0), loop(other_var, 0, extent[other_var], first))
+            elif bias:
                 out += when(binop("==", self.k0, 0), loop("i", 0, ni, loop("j", 0, nj, [
                     self.load_d()])))
         out += nest
