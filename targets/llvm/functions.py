@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from llvmlite import ir
 
 from tensflo.ir.tensir import OPS, App, Function
@@ -61,7 +62,7 @@ from .scans import row_loop, row_path_scans
 
 STORAGE = {"int32": I32, "int64": I64, "float32": F32, "float64": F64, "bool": I8}
 """Buffer element types by NumPy dtype name."""
-STORAGE_BYTES = {"int32": 4, "int64": 8, "float32": 4, "float64": 8, "bool": 1}
+STORAGE_BYTES = {name: np.dtype(name).itemsize for name in STORAGE}
 """Their sizes in bytes."""
 DEFAULT_DTYPE = {"int": "int64", "float": "float64", "bool": "bool"}
 ALLOWED = {"int": ("int32", "int64"), "float": ("float32", "float64"), "bool": ("bool",)}
@@ -158,16 +159,11 @@ def _params(fn: Function, sig: Signature) -> list[ir.Type]:
 
 def _bind(g: Lowering, fn: Function, sig: Signature, args: Sequence[ir.Argument]) -> None:
     pos = 0
-    g.input_bytes = g.i64(0)
     for p, d in zip(fn.params, sig.params, strict=True):
         if p.type.rank:
             ptr, dims = args[pos], tuple(args[pos + 1 : pos + 1 + p.type.rank])
             ptr.add_attribute("noalias")
             g.env[p] = buffer_view(g, p.type.elem, d, ptr, dims)
-            size: Value = g.i64(STORAGE_BYTES[d])
-            for n in dims:
-                size = g.b.mul(size, n)
-            g.input_bytes = g.b.add(g.input_bytes, size)
             if p.type.elem == "int":
                 g.narrow_env[p] = buffer_view(g, WRAP32, d, ptr, dims)
             pos += 1 + p.type.rank
@@ -277,6 +273,7 @@ def _compute(module: ir.Module, fn: Function, sig: Signature, name: str, errors:
     g = Lowering(ir.IRBuilder(main.append_basic_block("entry")), {}, list(errors),
                  reassociate=reassociate)
     _bind(g, fn, sig, main.args)
+    g.input_bytes = _array_bytes(g, fn, sig)
     if slots:
         load_hoisted(g, slots, main.args[-4])
     g.assume_int32(fn.params, sig.params, proofs)
@@ -285,6 +282,19 @@ def _compute(module: ir.Module, fn: Function, sig: Signature, name: str, errors:
     g.release()
     g.b.ret(ir.Constant(I32, 0))
     return split, bool(g.running)
+
+
+def _array_bytes(g: Lowering, fn: Function, sig: Signature) -> Value:
+    """The bytes of the function's bound array arguments."""
+    total: Value = g.i64(0)
+    for p, d in zip(fn.params, sig.params, strict=True):
+        view = g.env[p]
+        if isinstance(view, View):
+            size: Value = g.i64(STORAGE_BYTES[d])
+            for n in view.dims:
+                size = g.b.mul(size, n)
+            total = g.b.add(total, size)
+    return total
 
 
 def _lower_root(g: Lowering, fn: Function, lo: Value, hi: Value, demanded: bool):
@@ -349,20 +359,19 @@ def _write_nest(g: Lowering, view: View, out: Value, storage: str, lo: Value, hi
         _column_nest(g, view, out, storage, (start, stop), (g.i64(0), view.matvec[0].dims[1]))
         return
 
-    if not g.running:
-        assert g.input_bytes is not None
-        streaming.write_nest(g, dims, out, STORAGE_BYTES[storage], g.input_bytes, start, stop,
-                             lambda idx, ptr: g.b.store(_to_storage(g, storage, view.at(idx)), ptr),
-                             lambda idx: _flat(g, dims, idx))
-        return
-
     def level(idx: tuple[Value, ...]) -> None:
         if len(idx) == len(dims):
             store(idx, view.at(idx))
             return
         g.loop(g.i64(0), dims[len(idx)], lambda i: level((*idx, i)), "nest")
 
-    row_loop(g, start, stop, level)
+    if g.running or not streaming.supported():  # running scans keep the plain nest
+        row_loop(g, start, stop, level)
+        return
+    assert g.input_bytes is not None
+    streaming.write_nest(g, dims, out, STORAGE_BYTES[storage], g.input_bytes, start, stop,
+                         lambda idx, ptr: g.b.store(_to_storage(g, storage, view.at(idx)), ptr),
+                         lambda idx: _flat(g, dims, idx))
 
 
 def _k_splittable(view: View, storage: str, reassociate: bool) -> bool:

@@ -107,18 +107,9 @@ def write_nest(g: Lowering, dims: Sequence[Value], out: Value, elem_bytes: int,
                input_bytes: Value, start: Value, stop: Value, store_at: StoreAt,
                flat: Callable[[tuple[Value, ...]], Value]) -> None:
     """out[idx] = element(idx) for rows start..stop of `dims` (`flat`: the row-major offset of
-    an index); the innermost axis streamed when the call's working set (`input_bytes` and the
-    output's) has at least the module's `STREAM_GLOBAL` bytes and the host supports it. One
+    an index), on a host that `supported()`; the innermost axis streamed when the call's working
+    set (`input_bytes` and the output's) has at least the module's `STREAM_GLOBAL` bytes. One
     copy of the element code serves both ways (`_row`)."""
-    def plain(idx: tuple[Value, ...]) -> None:
-        if len(idx) == len(dims):
-            store_at(idx, g.b.gep(out, [flat(idx)], inbounds=True))
-            return
-        g.loop(g.i64(0), dims[len(idx)], lambda i: plain((*idx, i)), "nest")
-
-    if not supported():
-        g.loop(start, stop, lambda i: plain((i,)), "nest")
-        return
     b = g.b
     total_v: Value = g.i64(elem_bytes)
     for d in dims:

@@ -9,41 +9,37 @@ target datalayout = "<host>"
 define i32 @"dot_shape"(i64* noalias %".1", i64 %".2", i64* noalias %".3", i64 %".4", i64* %".5")
 {
 entry:
-  %".7" = mul i64 8, %".2"
-  %".8" = add i64 0, %".7"
-  %".9" = mul i64 8, %".4"
-  %".10" = add i64 %".8", %".9"
-  %".11" = icmp eq i64 %".2", %".4"
-  br i1 %".11", label %"ok.2", label %"fail.1"
+  %".7" = icmp eq i64 %".2", %".4"
+  br i1 %".7", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".14" = icmp sge i64 0, 0
-  %".15" = select  i1 %".14", i64 0, i64 0
+  %".10" = icmp sge i64 0, 0
+  %".11" = select  i1 %".10", i64 0, i64 0
+  %".12" = icmp sle i64 %".11", %".2"
+  %".13" = select  i1 %".12", i64 %".11", i64 %".2"
+  %".14" = icmp sge i64 9223372036854775807, 0
+  %".15" = select  i1 %".14", i64 9223372036854775807, i64 0
   %".16" = icmp sle i64 %".15", %".2"
   %".17" = select  i1 %".16", i64 %".15", i64 %".2"
-  %".18" = icmp sge i64 9223372036854775807, 0
-  %".19" = select  i1 %".18", i64 9223372036854775807, i64 0
-  %".20" = icmp sle i64 %".19", %".2"
-  %".21" = select  i1 %".20", i64 %".19", i64 %".2"
   br label %"fold.head.3"
 fold.head.3:
-  %"i" = phi  i64 [%".17", %"ok.2"], [%".32", %"fold.body.4"]
-  %".23" = phi  i64 [0, %"ok.2"], [%".31", %"fold.body.4"]
-  %".24" = icmp slt i64 %"i", %".21"
-  br i1 %".24", label %"fold.body.4", label %"fold.exit.5"
+  %"i" = phi  i64 [%".13", %"ok.2"], [%".28", %"fold.body.4"]
+  %".19" = phi  i64 [0, %"ok.2"], [%".27", %"fold.body.4"]
+  %".20" = icmp slt i64 %"i", %".17"
+  br i1 %".20", label %"fold.body.4", label %"fold.exit.5"
 fold.body.4:
-  %".26" = getelementptr inbounds i64, i64* %".1", i64 %"i"
-  %".27" = load i64, i64* %".26"
-  %".28" = getelementptr inbounds i64, i64* %".3", i64 %"i"
-  %".29" = load i64, i64* %".28"
-  %".30" = mul i64 %".27", %".29"
-  %".31" = add i64 %".23", %".30"
-  %".32" = add nsw i64 %"i", 1
+  %".22" = getelementptr inbounds i64, i64* %".1", i64 %"i"
+  %".23" = load i64, i64* %".22"
+  %".24" = getelementptr inbounds i64, i64* %".3", i64 %"i"
+  %".25" = load i64, i64* %".24"
+  %".26" = mul i64 %".23", %".25"
+  %".27" = add i64 %".19", %".26"
+  %".28" = add nsw i64 %"i", 1
   br label %"fold.head.3"
 fold.exit.5:
-  %".34" = getelementptr inbounds i64, i64* %".5", i64 0
-  store i64 %".2", i64* %".34"
+  %".30" = getelementptr inbounds i64, i64* %".5", i64 0
+  store i64 %".2", i64* %".30"
   ret i32 0
 }
 

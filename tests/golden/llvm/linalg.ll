@@ -16,21 +16,15 @@ target datalayout = "<host>"
 define i32 @"mat_mul_shape"(i64* noalias %".1", i64 %".2", i64 %".3", i64* noalias %".4", i64 %".5", i64 %".6", i64* %".7")
 {
 entry:
-  %".9" = mul i64 8, %".2"
-  %".10" = mul i64 %".9", %".3"
-  %".11" = add i64 0, %".10"
-  %".12" = mul i64 8, %".5"
-  %".13" = mul i64 %".12", %".6"
-  %".14" = add i64 %".11", %".13"
-  %".15" = icmp eq i64 %".3", %".5"
-  br i1 %".15", label %"ok.2", label %"fail.1"
+  %".9" = icmp eq i64 %".3", %".5"
+  br i1 %".9", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".18" = getelementptr inbounds i64, i64* %".7", i64 0
-  store i64 %".2", i64* %".18"
-  %".20" = getelementptr inbounds i64, i64* %".7", i64 1
-  store i64 %".6", i64* %".20"
+  %".12" = getelementptr inbounds i64, i64* %".7", i64 0
+  store i64 %".2", i64* %".12"
+  %".14" = getelementptr inbounds i64, i64* %".7", i64 1
+  store i64 %".6", i64* %".14"
   ret i32 0
 }
 
@@ -117,18 +111,13 @@ nest.exit.14:
 define i32 @"mat_vec_shape"(double* noalias %".1", i64 %".2", i64 %".3", double* noalias %".4", i64 %".5", i64* %".6")
 {
 entry:
-  %".8" = mul i64 8, %".2"
-  %".9" = mul i64 %".8", %".3"
-  %".10" = add i64 0, %".9"
-  %".11" = mul i64 8, %".5"
-  %".12" = add i64 %".10", %".11"
-  %".13" = icmp eq i64 %".3", %".5"
-  br i1 %".13", label %"ok.2", label %"fail.1"
+  %".8" = icmp eq i64 %".3", %".5"
+  br i1 %".8", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".16" = getelementptr inbounds i64, i64* %".6", i64 0
-  store i64 %".2", i64* %".16"
+  %".11" = getelementptr inbounds i64, i64* %".6", i64 0
+  store i64 %".2", i64* %".11"
   ret i32 0
 }
 
@@ -271,30 +260,27 @@ declare void @"llvm.x86.sse.sfence"()
 define i32 @"row_sums_shape"(i64* noalias %".1", i64 %".2", i64 %".3", i64 %".4", i64* %".5")
 {
 entry:
-  %".7" = mul i64 8, %".2"
-  %".8" = mul i64 %".7", %".3"
-  %".9" = add i64 0, %".8"
-  %".10" = icmp sge i64 0, 0
-  %".11" = select  i1 %".10", i64 0, i64 0
-  %".12" = icmp sle i64 %".11", %".2"
-  %".13" = select  i1 %".12", i64 %".11", i64 %".2"
-  %".14" = icmp sge i64 %".4", %".13"
-  %".15" = select  i1 %".14", i64 %".4", i64 %".13"
-  %".16" = icmp sle i64 %".15", %".2"
-  %".17" = select  i1 %".16", i64 %".15", i64 %".2"
-  %".18" = sub i64 %".17", %".13"
-  %".19" = icmp ult i64 0, %".2"
-  br i1 %".19", label %"ok.2", label %"fail.1"
+  %".7" = icmp sge i64 0, 0
+  %".8" = select  i1 %".7", i64 0, i64 0
+  %".9" = icmp sle i64 %".8", %".2"
+  %".10" = select  i1 %".9", i64 %".8", i64 %".2"
+  %".11" = icmp sge i64 %".4", %".10"
+  %".12" = select  i1 %".11", i64 %".4", i64 %".10"
+  %".13" = icmp sle i64 %".12", %".2"
+  %".14" = select  i1 %".13", i64 %".12", i64 %".2"
+  %".15" = sub i64 %".14", %".10"
+  %".16" = icmp ult i64 0, %".2"
+  br i1 %".16", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".22" = icmp eq i64 %".3", %".3"
-  br i1 %".22", label %"ok.4", label %"fail.3"
+  %".19" = icmp eq i64 %".3", %".3"
+  br i1 %".19", label %"ok.4", label %"fail.3"
 fail.3:
   ret i32 2
 ok.4:
-  %".25" = getelementptr inbounds i64, i64* %".5", i64 0
-  store i64 %".18", i64* %".25"
+  %".22" = getelementptr inbounds i64, i64* %".5", i64 0
+  store i64 %".15", i64* %".22"
   ret i32 0
 }
 

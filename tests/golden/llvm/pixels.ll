@@ -17,19 +17,17 @@ target datalayout = "<host>"
 define i32 @"brighten_shape"(i64* noalias %".1", i64 %".2", i64 %".3", i64 %".4", i64* %".5")
 {
 entry:
-  %".7" = mul i64 8, %".2"
-  %".8" = add i64 0, %".7"
-  %".9" = icmp sge i64 0, 0
-  %".10" = select  i1 %".9", i64 0, i64 0
-  %".11" = icmp sle i64 %".10", %".2"
-  %".12" = select  i1 %".11", i64 %".10", i64 %".2"
-  %".13" = icmp sge i64 %".3", %".12"
-  %".14" = select  i1 %".13", i64 %".3", i64 %".12"
-  %".15" = icmp sle i64 %".14", %".2"
-  %".16" = select  i1 %".15", i64 %".14", i64 %".2"
-  %".17" = sub i64 %".16", %".12"
-  %".18" = getelementptr inbounds i64, i64* %".5", i64 0
-  store i64 %".17", i64* %".18"
+  %".7" = icmp sge i64 0, 0
+  %".8" = select  i1 %".7", i64 0, i64 0
+  %".9" = icmp sle i64 %".8", %".2"
+  %".10" = select  i1 %".9", i64 %".8", i64 %".2"
+  %".11" = icmp sge i64 %".3", %".10"
+  %".12" = select  i1 %".11", i64 %".3", i64 %".10"
+  %".13" = icmp sle i64 %".12", %".2"
+  %".14" = select  i1 %".13", i64 %".12", i64 %".2"
+  %".15" = sub i64 %".14", %".10"
+  %".16" = getelementptr inbounds i64, i64* %".5", i64 0
+  store i64 %".15", i64* %".16"
   ret i32 0
 }
 
@@ -163,17 +161,13 @@ declare void @"llvm.x86.sse.sfence"()
 define i32 @"darken_blend_shape"(i64* noalias %".1", i64 %".2", i64* noalias %".3", i64 %".4", i64* %".5")
 {
 entry:
-  %".7" = mul i64 8, %".2"
-  %".8" = add i64 0, %".7"
-  %".9" = mul i64 8, %".4"
-  %".10" = add i64 %".8", %".9"
-  %".11" = icmp eq i64 %".2", %".4"
-  br i1 %".11", label %"ok.2", label %"fail.1"
+  %".7" = icmp eq i64 %".2", %".4"
+  br i1 %".7", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".14" = getelementptr inbounds i64, i64* %".5", i64 0
-  store i64 %".2", i64* %".14"
+  %".10" = getelementptr inbounds i64, i64* %".5", i64 0
+  store i64 %".2", i64* %".10"
   ret i32 0
 }
 
@@ -300,50 +294,48 @@ stream.pieces.exit.5.endif:
 define i32 @"mag_array_shape"(i64* noalias %".1", i64 %".2", i64 %".3", i64* %".4")
 {
 entry:
-  %".6" = mul i64 8, %".2"
-  %".7" = add i64 0, %".6"
-  %".8" = icmp sge i64 0, 0
-  %".9" = select  i1 %".8", i64 0, i64 0
-  %".10" = icmp sle i64 %".9", %".2"
-  %".11" = select  i1 %".10", i64 %".9", i64 %".2"
-  %".12" = icmp sge i64 %".3", %".11"
-  %".13" = select  i1 %".12", i64 %".3", i64 %".11"
-  %".14" = icmp sle i64 %".13", %".2"
-  %".15" = select  i1 %".14", i64 %".13", i64 %".2"
-  %".16" = sub i64 %".15", %".11"
-  %".17" = icmp eq i64 %".16", %".16"
-  br i1 %".17", label %"ok.2", label %"fail.1"
+  %".6" = icmp sge i64 0, 0
+  %".7" = select  i1 %".6", i64 0, i64 0
+  %".8" = icmp sle i64 %".7", %".2"
+  %".9" = select  i1 %".8", i64 %".7", i64 %".2"
+  %".10" = icmp sge i64 %".3", %".9"
+  %".11" = select  i1 %".10", i64 %".3", i64 %".9"
+  %".12" = icmp sle i64 %".11", %".2"
+  %".13" = select  i1 %".12", i64 %".11", i64 %".2"
+  %".14" = sub i64 %".13", %".9"
+  %".15" = icmp eq i64 %".14", %".14"
+  br i1 %".15", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".20" = icmp sge i64 0, 0
-  %".21" = select  i1 %".20", i64 0, i64 0
-  %".22" = icmp sle i64 %".21", %".16"
-  %".23" = select  i1 %".22", i64 %".21", i64 %".16"
-  %".24" = icmp sge i64 9223372036854775807, 0
-  %".25" = select  i1 %".24", i64 9223372036854775807, i64 0
-  %".26" = icmp sle i64 %".25", %".16"
-  %".27" = select  i1 %".26", i64 %".25", i64 %".16"
+  %".18" = icmp sge i64 0, 0
+  %".19" = select  i1 %".18", i64 0, i64 0
+  %".20" = icmp sle i64 %".19", %".14"
+  %".21" = select  i1 %".20", i64 %".19", i64 %".14"
+  %".22" = icmp sge i64 9223372036854775807, 0
+  %".23" = select  i1 %".22", i64 9223372036854775807, i64 0
+  %".24" = icmp sle i64 %".23", %".14"
+  %".25" = select  i1 %".24", i64 %".23", i64 %".14"
   br label %"fold.head.3"
 fold.head.3:
-  %"i" = phi  i64 [%".23", %"ok.2"], [%".40", %"fold.body.4"]
-  %".29" = phi  i64 [0, %"ok.2"], [%".39", %"fold.body.4"]
-  %".30" = icmp slt i64 %"i", %".27"
-  br i1 %".30", label %"fold.body.4", label %"fold.exit.5"
+  %"i" = phi  i64 [%".21", %"ok.2"], [%".38", %"fold.body.4"]
+  %".27" = phi  i64 [0, %"ok.2"], [%".37", %"fold.body.4"]
+  %".28" = icmp slt i64 %"i", %".25"
+  br i1 %".28", label %"fold.body.4", label %"fold.exit.5"
 fold.body.4:
-  %".32" = add i64 %"i", %".11"
-  %".33" = getelementptr inbounds i64, i64* %".1", i64 %".32"
-  %".34" = load i64, i64* %".33"
-  %".35" = add i64 %"i", %".11"
-  %".36" = getelementptr inbounds i64, i64* %".1", i64 %".35"
-  %".37" = load i64, i64* %".36"
-  %".38" = mul i64 %".34", %".37"
-  %".39" = add i64 %".29", %".38"
-  %".40" = add nsw i64 %"i", 1
+  %".30" = add i64 %"i", %".9"
+  %".31" = getelementptr inbounds i64, i64* %".1", i64 %".30"
+  %".32" = load i64, i64* %".31"
+  %".33" = add i64 %"i", %".9"
+  %".34" = getelementptr inbounds i64, i64* %".1", i64 %".33"
+  %".35" = load i64, i64* %".34"
+  %".36" = mul i64 %".32", %".35"
+  %".37" = add i64 %".27", %".36"
+  %".38" = add nsw i64 %"i", 1
   br label %"fold.head.3"
 fold.exit.5:
-  %".42" = getelementptr inbounds i64, i64* %".4", i64 0
-  store i64 %".16", i64* %".42"
+  %".40" = getelementptr inbounds i64, i64* %".4", i64 0
+  store i64 %".14", i64* %".40"
   ret i32 0
 }
 
@@ -399,17 +391,13 @@ fold.exit.5:
 define i32 @"average_shape"(i64* noalias %".1", i64 %".2", i64* noalias %".3", i64 %".4", i64* %".5")
 {
 entry:
-  %".7" = mul i64 8, %".2"
-  %".8" = add i64 0, %".7"
-  %".9" = mul i64 8, %".4"
-  %".10" = add i64 %".8", %".9"
-  %".11" = icmp eq i64 %".2", %".4"
-  br i1 %".11", label %"ok.2", label %"fail.1"
+  %".7" = icmp eq i64 %".2", %".4"
+  br i1 %".7", label %"ok.2", label %"fail.1"
 fail.1:
   ret i32 1
 ok.2:
-  %".14" = getelementptr inbounds i64, i64* %".5", i64 0
-  store i64 %".2", i64* %".14"
+  %".10" = getelementptr inbounds i64, i64* %".5", i64 0
+  store i64 %".2", i64* %".10"
   ret i32 0
 }
 
