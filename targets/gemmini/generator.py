@@ -279,12 +279,14 @@ class GemmBuilder:
                              [self.load_d()])
         if s.loads == "spread":
             body += self.spread_a(nk, nj) + self.spread_b_d(nj, nk, bias)
+        outer_var = s.inner[0]
+        other = "j" if outer_var == "i" else "i"
         late_bias = s.mvout == "carried" and bias and s.loads == "upfront"
         if late_bias:
             # the previous C tile's last row is still in the accumulator until it is carried
             # out during this tile's first row: the bias of the later rows, which may share its
             # accumulator rows, is loaded at their first k step instead of up front
-            body += when(binop("and", binop(">", Var(s.inner[0]), 0), binop(
+            body += when(binop("and", binop(">", Var(outer_var), 0), binop(
                 "and", binop("==", self.k0, 0), binop("==", self.k, 0))), [self.load_d()])
         body += self.compute()
         if s.mvout == "fused":
@@ -297,8 +299,6 @@ class GemmBuilder:
                         binop("==", self.k, (self.i + self.j) % nk))
             body += when(binop("and", now, self.in_previous()), previous)
         last_k0 = binop("==", self.k0, self.K0 - 1)
-        outer_var = s.inner[0]
-        other = "j" if outer_var == "i" else "i"
         carried: list[Stmt] = []  # the previous C tile's last row, moved out in this tile
         carry = E(0)
         if s.mvout == "carried":
@@ -336,9 +336,8 @@ class GemmBuilder:
             out += when(self.load_b_cond(), loop("k", 0, nk, loop("j", 0, nj, [
                 self.load_b(self.j, nj)], step=s.b_blocks)))
             if bias and late_bias:  # the first row only (see `late_bias` above)
-                first = substitute([self.load_d()], {s.inner[0]: E(0)})
-                other_var = "j" if s.inner[0] == "i" else "i"
-                out += when(binop("==", self.k0, 0), loop(other_var, 0, extent[other_var], first))
+                first = substitute([self.load_d()], {outer_var: E(0)})
+                out += when(binop("==", self.k0, 0), loop(other, 0, extent[other], first))
             elif bias:
                 out += when(binop("==", self.k0, 0), loop("i", 0, ni, loop("j", 0, nj, [
                     self.load_d()])))
