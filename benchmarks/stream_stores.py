@@ -45,12 +45,9 @@ def _kernel(registry, name: str, size: int):
     lifted = tc.lift(rel, name, registry, BenchOptions(targets=("llvm",), sizes=(size,)))
     if lifted is None or lifted.fn.result.rank == 0:
         return None
-    arrays = tc._inputs(lifted, size, 0)
-    dtypes = {p.name: "int32" for p in lifted.fn.params if p.type.elem == "int"}
-    if lifted.fn.result.elem == "int":
-        dtypes["return"] = "int32"
+    arrays = tc.inputs(lifted, size, 0)
     with assumed({lifted.fn: prove_source(rel, lifted.fn)}):
-        ex = registry.get("target", "llvm").executable(lifted.fn, dtypes)
+        ex = registry.get("target", "llvm").executable(lifted.fn, tc.int32_dtypes(lifted.fn))
     return ex, ex.prepare([arrays[q.name] for q in lifted.fn.params])
 
 

@@ -144,7 +144,15 @@ def lift(rel: str, name: str, registry: Registry, opts: BenchOptions) -> Lifted 
     return Lifted(module, source, result, Function(name, result.params, result.program))
 
 
-def _inputs(lifted: Lifted, size: int, seed: int) -> dict[str, Any] | None:
+def int32_dtypes(fn: Function) -> dict[str, str]:
+    """Buffer dtypes as the C++ originals have them: int32 for every int parameter and result."""
+    dtypes = {p.name: "int32" for p in fn.params if p.type.elem == "int"}
+    if fn.result.elem == "int":
+        dtypes["return"] = "int32"
+    return dtypes
+
+
+def inputs(lifted: Lifted, size: int, seed: int) -> dict[str, Any] | None:
     try:
         plan = plan_inputs(lifted.module, lifted.source, lifted.result.precondition, seed=seed)
         return large_inputs(plan, lifted.result.program, lifted.result.precondition, size, seed=seed)
@@ -159,7 +167,7 @@ def _original(rel: str, lifted: Lifted) -> Any:
 
 def _one_call(rel: str, lifted: Lifted, size: int) -> float | None:
     """Seconds of one call of the original at `size` (None if it cannot run)."""
-    arrays = _inputs(lifted, size, 0)
+    arrays = inputs(lifted, size, 0)
     if arrays is None:
         return None
     args = [arrays[p.name] for p in lifted.source.params]
@@ -198,7 +206,7 @@ def side_by_side(rel: str, lifted: Lifted, registry: Registry, opts: BenchOption
     src, result = lifted.source, lifted.result
     if is_dropin_source(rel, src) or result.outputs:
         return {}
-    arrays = _inputs(lifted, size, opts.seed)
+    arrays = inputs(lifted, size, opts.seed)
     if arrays is None:
         return {}
     args = [arrays[p.name] for p in src.params]
@@ -209,9 +217,7 @@ def side_by_side(rel: str, lifted: Lifted, registry: Registry, opts: BenchOption
         return {"error": str(e).splitlines()[0]}
     slow = first > 0.3
     rounds, calls, warm = (3, 1, 0) if slow else (ROUNDS, CALLS, WARMUP)
-    dtypes = {p.name: "int32" for p in lifted.fn.params if p.type.elem == "int"}
-    if lifted.fn.result.elem == "int":
-        dtypes["return"] = "int32"
+    dtypes = int32_dtypes(lifted.fn)
     out: dict[str, Any] = {}
     for tname, target, _why in runnable_targets(registry, opts.targets):
         if target is None:
