@@ -176,6 +176,20 @@ int32_t tf_run2(task_t fn, int64_t *slots, void *out0, int64_t lo0, int64_t hi0,
     return run2(1, fn, slots, out0, lo0, hi0, out1, lo1, hi1);
 }
 
+/* A scalar result in one call: `shape` (the trampoline of `f_shape`: the domain checks, and
+   dims[0], the length of the range `fn` folds), then `fn` over the whole range into out, or,
+   when `split` and the range has two elements or more, its halves on two threads into out and
+   out + size; dims[1] is 1 when it split (the caller joins the halves), else 0. */
+int32_t tf_scalar(task_t shape, task_t fn, int64_t *slots, int64_t *dims, char *out,
+                  int64_t size, int32_t split) {
+    int32_t rc = shape(slots, dims, 0, 0);
+    if (rc) return rc;
+    int64_t n = dims[0];
+    dims[1] = split && n >= 2;
+    if (!dims[1]) return fn(slots, out, 0, INT64_MAX);
+    return run2(1, fn, slots, out, 0, n / 2, out + size, n / 2, INT64_MAX);
+}
+
 /* How many second halves the callers took back because the worker had not started them. */
 int64_t tf_steals(void) {
     return atomic_load(&steals);
@@ -211,11 +225,13 @@ int64_t tf_handoff_ns(int reps) {
 TASK_SUFFIX = "_task"
 
 
-def add_task(module: ir.Module, main: ir.Function) -> ir.Function:
+def add_task(module: ir.Module, main: ir.Function, ranged: bool = True) -> ir.Function:
     """`i32 <main>_task(i64* slots, i8* out, i64 lo, i64 hi)`: calls `main` with its leading
-    arguments read from `slots` (pointers, i64, double and i8 each in one 8-byte slot)."""
+    arguments read from `slots` (pointers, i64, double and i8 each in one 8-byte slot), then
+    `out`, `lo` and `hi`; not `ranged` (`f_shape`, whose last argument is the dims): `out` only."""
     i64, i8p = ir.IntType(64), ir.IntType(8).as_pointer()
-    *leading, out_t, _, _ = main.function_type.args
+    types = main.function_type.args
+    leading, out_t = (types[:-3], types[-3]) if ranged else (types[:-1], types[-1])
     fn = ir.Function(module, ir.FunctionType(ir.IntType(32), [i64.as_pointer(), i8p, i64, i64]),
                      main.name + TASK_SUFFIX)
     slots, out, lo, hi = fn.args
@@ -231,7 +247,7 @@ def add_task(module: ir.Module, main: ir.Function) -> ir.Function:
             args.append(word)
         else:
             args.append(b.trunc(word, t))
-    b.ret(b.call(main, [*args, b.bitcast(out, out_t), lo, hi]))
+    b.ret(b.call(main, [*args, b.bitcast(out, out_t), *((lo, hi) if ranged else ())]))
     return fn
 
 
@@ -260,6 +276,9 @@ def library() -> Any:
     lib.tf_run2.restype = ctypes.c_int32
     lib.tf_run2.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
                             ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64]
+    lib.tf_scalar.restype = ctypes.c_int32
+    lib.tf_scalar.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                              ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32]
     lib.tf_steals.restype = ctypes.c_int64
     lib.tf_steals.argtypes = []
     lib.tf_worker_tid.restype = ctypes.c_int64

@@ -191,13 +191,18 @@ def test_hoisted_scalars_give_the_reference_on_one_and_two_threads(dtype: str,
 def test_a_hoisted_int_reduction_runs_on_two_threads_before_the_prologue(
         monkeypatch: pytest.MonkeyPatch, two_threads) -> None:
     calls: list[str] = []
-    real = runtime.Kernel._halves
+    real, fold = runtime.Kernel._halves, runtime.Kernel._fold
 
     def spy(self: runtime.Kernel, *args: Any) -> None:
         calls.append(self.fn.name)
         real(self, *args)
 
+    def fold_spy(self: runtime.Kernel, slots: int, split: bool) -> Any:
+        calls.extend([self.fn.name] if split else [])
+        return fold(self, slots, split)
+
     monkeypatch.setattr(runtime.Kernel, "_halves", spy)
+    monkeypatch.setattr(runtime.Kernel, "_fold", fold_spy)  # a scalar result's halves
     kernel = LlvmTarget().compile([HOISTED["dc"]], {"x": "int32", "return": "int32"})["dc"]
     x = np.arange(-500, 1501, dtype=np.int32) * 1_000_003
     one, two = _one_and_two(kernel, [x, 1990])

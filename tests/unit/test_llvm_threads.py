@@ -134,3 +134,33 @@ def test_a_half_taken_back_keeps_the_worker_off_the_callers_core():
     assert k.run(prepared).tolist() == (3 * x + 1).tolist()  # this call moves the worker
     worker = os.sched_getaffinity(lib.tf_worker_tid())
     assert worker < allowed and len(worker) == len(allowed) - 1
+
+
+@needs_cc
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 64])
+def test_a_scalar_fold_asked_for_two_threads_splits_only_a_range_of_two_or_more(monkeypatch, n):
+    """A scalar result is one native call (`tf_scalar`): the checks, then the fold, in halves
+    when asked and the range has two elements or more; an empty `reduce_max` is a domain
+    error either way."""
+    from tensflo.ir.tensir import DomainError
+
+    monkeypatch.setattr(runtime, "PARALLEL_THRESHOLD", 0)
+    split: list[bool] = []
+    fold = runtime.Kernel._fold
+    monkeypatch.setattr(runtime.Kernel, "_fold",
+                        lambda self, slots, two: (split.append(two), fold(self, slots, two))[1])
+    x = np.arange(n, dtype=np.int32)[::-1] * 3 - 40
+    for name in ("top", "total"):
+        fn, k = _kernel(name, {"x": "int32", "y": "int32", "return": "int32"})
+        args = [x] if name == "top" else [x, x + 1]
+        for threads in (1, 2):
+            k.threads = threads
+            if name == "top" and n == 0:
+                with pytest.raises(DomainError, match="reduce_max"):
+                    k(*args)
+                continue
+            want = evaluate(fn.body, {p.name: a for p, a in zip(fn.params, args, strict=True)})
+            got = k(*args)
+            assert isinstance(got, np.int32) and int(got) == int(want), (name, threads)
+    assert split == [False, n > 0] * 2  # two asked for (no inputs: nothing to split); the
+    # fold's length decides whether it splits

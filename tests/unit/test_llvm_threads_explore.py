@@ -22,6 +22,20 @@ def _kernels() -> dict:
     return LlvmTarget().compile(list(FN), {"x": "int32", "return": "int32"})
 
 
+def _slow_down(k: runtime.Kernel, monkeypatch: pytest.MonkeyPatch, two: bool) -> None:
+    """Make one way of running `k` 10 ms slower: an array result's two-thread way runs
+    `_halves` and its one-thread way `_main` (the halves run `f_task`); a scalar result runs
+    `_fold`, split or not."""
+    halves, main, fold = k._halves, k._main, k._fold
+
+    def slow(real):
+        return lambda *args: (time.sleep(0.01), real(*args))[1]
+
+    monkeypatch.setattr(k, "_halves" if two else "_main", slow(halves if two else main))
+    monkeypatch.setattr(k, "_fold", lambda slots, split: (
+        time.sleep(0.01) if split == two else None, fold(slots, split))[1])
+
+
 @pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
 @pytest.mark.parametrize("name", ["twice", "total"])
 def test_a_class_on_two_threads_returns_to_one_when_one_is_faster(name, monkeypatch):
@@ -30,13 +44,7 @@ def test_a_class_on_two_threads_returns_to_one_when_one_is_faster(name, monkeypa
     x = np.arange(-150_000, 150_000, dtype=np.int32)
     prepared = k.prepare([x])
     want = (2 * x.astype(np.int64) + 3) if name == "twice" else x.astype(np.int64).sum()
-    real = k._halves
-
-    def slow_halves(*args):  # two threads 10 ms slower (well above a loaded machine's noise)
-        time.sleep(0.01)
-        return real(*args)
-
-    monkeypatch.setattr(k, "_halves", slow_halves)
+    _slow_down(k, monkeypatch, two=True)  # two threads 10 ms slower (above a loaded machine's noise)
     work = prepared.work + (x.size if name == "twice" else 0)  # inputs, plus a vector output
     size_class = work.bit_length()
     k._split[size_class] = True
@@ -59,13 +67,7 @@ def test_a_class_on_one_thread_returns_to_two_when_two_are_faster(name, monkeypa
     x = np.arange(-150_000, 150_000, dtype=np.int32)
     prepared = k.prepare([x])
     want = (2 * x.astype(np.int64) + 3) if name == "twice" else x.astype(np.int64).sum()
-    real = k._main
-
-    def slow_main(*args):  # one thread 10 ms slower (the two-thread way runs f_task, not _main)
-        time.sleep(0.01)
-        return real(*args)
-
-    monkeypatch.setattr(k, "_main", slow_main)
+    _slow_down(k, monkeypatch, two=False)  # one thread 10 ms slower
     size_class = (prepared.work + (x.size if name == "twice" else 0)).bit_length()
     k._split[size_class] = False
     k._times[size_class] = ([], [1.0] * runtime.TRIALS)  # as if two threads had lost the trials
