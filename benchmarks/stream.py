@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 
 SECONDS_PER_KERNEL = 0.05
-RUNS = 2
+RUNS = 4
 
 SOURCE = r"""
 #include <chrono>

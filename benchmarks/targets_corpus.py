@@ -10,7 +10,8 @@ per target the geometric-mean speedup over the C++ kernels.
 
 For a C++ kernel the speedup is measured side by side: `ROUNDS` rounds, each timing `CALLS` calls
 of the g++ original (its timing driver, one process per round, the same inputs) and then `CALLS`
-calls of the target, each after `WARMUP` untimed calls, and the speedup is the median over rounds of the ratio of the two rounds'
+calls of the target, each after untimed calls (at least `WARMUP`, and at least `WARMUP_SECONDS`
+of them by the runner's own call time), and the speedup is the median over rounds of the ratio of the two rounds'
 medians, so that load on the machine during one round hits both. A kernel whose original call,
 extrapolated (at least linearly) from one call at a tenth of the size, would take more than
 `--max-call-seconds` (a matrix product, whose work grows faster than its input; a CPython matrix
@@ -65,6 +66,12 @@ CALLS = 3
 WARMUP = 3
 """Untimed calls per runner and round first: after the other runner's round, the first calls of
 a 10^7-element kernel are up to 1.7x slower for a few calls (either side), not one."""
+WARMUP_SECONDS = 0.02
+"""...and at least this long: on this VM a core that idled (a sleep of 50 ms, or the other
+runner's process) runs the first calls after it slowly for milliseconds, not calls (an int32
+axpy at 10^6 on one thread: 0.67, 0.55, 0.46, 0.34, 0.28 ms ... against 0.17 ms steady), so
+a fast kernel's three warm-up calls end before it is steady. Both runners get it, each by its
+own call time (the original's from a probe run, the target's from its first calls)."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,11 @@ def side_by_side(rel: str, lifted: Lifted, registry: Registry, opts: BenchOption
         return {"error": str(e).splitlines()[0]}
     slow = first > 0.3
     rounds, calls, warm = (3, 1, 0) if slow else (ROUNDS, CALLS, WARMUP)
+    if not slow:
+        probe = program.time(args, warmup=WARMUP, repeats=CALLS, max_seconds=1e6).seconds
+        warm_original = max(warm, math.ceil(WARMUP_SECONDS / min(probe)))
+    else:
+        warm_original = warm
     dtypes = int32_dtypes(lifted.fn)
     out: dict[str, Any] = {}
     for tname, target, _why in runnable_targets(registry, opts.targets):
@@ -225,12 +237,18 @@ def side_by_side(rel: str, lifted: Lifted, registry: Registry, opts: BenchOption
         try:
             ex = target.executable(lifted.fn, dtypes)
             prepared = ex.prepare([arrays[p.name] for p in lifted.fn.params])
+            own = []
             for _ in range(8):  # past the runtime's choice of threads
+                t0 = time.perf_counter()
                 ex.run(prepared)
+                own.append(time.perf_counter() - t0)
+            warm_target = warm if slow else max(warm, math.ceil(WARMUP_SECONDS / min(own)))
             pairs = []
             for _ in range(rounds):
-                a = program.time(args, warmup=warm, repeats=calls, max_seconds=1e6).seconds
-                b, _ = time_calls(lambda _, ex=ex, p=prepared: ex.run(p), warm, calls, 1e6)
+                a = program.time(args, warmup=warm_original, repeats=calls,
+                                 max_seconds=1e6).seconds
+                b, _ = time_calls(lambda _, ex=ex, p=prepared: ex.run(p), warm_target, calls,
+                                  1e6)
                 pairs.append((statistics.median(a), b.median))
         except Exception as e:  # a failing target is a cell of the table
             out[tname] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
