@@ -363,7 +363,7 @@ class Kernel:
         arithmetic (NumPy's: the stored bits of the sequential sum for ints)."""
         part = out_pool.POOL.empty(out.shape, self.out_dtype)
         mid = cols // 2
-        self._halves(prepared, out.ctypes.data, 0, mid, part.ctypes.data, mid, cols, by_k=True)
+        self._halves(prepared, address_of(out), 0, mid, address_of(part), mid, cols, by_k=True)
         np.add(out, part, out=out)
 
     def _slots(self, prepared: Prepared) -> int:
@@ -466,8 +466,10 @@ class Kernel:
         and join the halves."""
         slots, kind = prepared.slots_address or self._slots(prepared), self.info.split
         halves, whole = (lambda: self._fold(slots, True)), (lambda: self._fold(slots, False))
-        split = self._two_threads(prepared.work, 2) if kind else False  # 2: `tf_scalar` keeps
-        if split is None:  # a range under two elements on one thread
+        # the length is not known before the call: `tf_scalar` keeps a range under two elements
+        # on one thread
+        split = self._two_threads(prepared.work, 2) if kind else False
+        if split is None:
             return self._measured(prepared.work, whole, halves)
         if split:
             return self._watched(prepared.work, halves, whole)
