@@ -2,7 +2,10 @@
 (`targets/llvm/int_div.py`: a reciprocal and one correction), which vectorizes. The results equal
 C's truncating `/` and `%` (and Python's `//`, `%` built on them) computed exactly, on random
 int32 operands over the whole range, near the int32 limits, next to multiples of the divisor,
-and for the divisors 0, 1 and -1; the optimized loop has no scalar `sdiv`/`srem`; a drop-in over
+and for the divisors 0, 1 and -1; a divisor computed from scalar parameters (the same in every
+iteration) goes through a magic multiply instead, exact for every divisor tried (each power of two
+and its neighbours, the limits, random ones) on the same operands; the optimized loop has no scalar
+`sdiv`/`srem`; a drop-in over
 `float`s (whose lifted code computes in single precision) still divides its ints exactly. i64 division
 by constants (LLVM's scalar `sdiv`) is checked over the whole int64 range too."""
 
@@ -18,6 +21,8 @@ import pytest
 
 from tensflo.ir.tensir.parser import parse_module
 from tensflo.targets.llvm.functions import build_module
+from tensflo.targets.llvm.int32_proofs import Int32Proofs
+from tensflo.targets.llvm.int_div import MAGIC_QUOTIENT, QUOTIENT
 from tensflo.targets.llvm.runtime import optimize
 from tensflo.targets.llvm.target import LlvmTarget
 
@@ -96,11 +101,75 @@ def test_division_by_a_divisor_computed_once_is_exact() -> None:
         assert [int(g) for g in got] == want, d
 
 
+PARAM = parse_module(
+    "def qp(x: vec[int], d: int) -> vec[int] = vec_scalar_div(x, d)\n"
+    "def rp(x: vec[int], d: int) -> vec[int] = vec_map(x, lambda e: e % d)\n"
+    "def fqp(x: vec[int], d: int) -> vec[int] = vec_map(x, lambda e: floordiv(e, d))\n"
+    "def frp(x: vec[int], d: int) -> vec[int] = vec_map(x, lambda e: floormod(e, d))\n"
+    "def qg(x: vec[int], d: int) -> vec[int] = vec_scalar_div(x, ite(d > 0, d, 1))\n")
+INT_D = {f.name: Int32Proofs(params=frozenset({"d"})) for f in PARAM}
+"""`d` is a source `int` (range-checked once per call), so the quotients are computed in i32."""
+PARAM_DTYPES = {"x": "int32", "return": "int64"}
+
+
+ESTIMATE_HIGH = (9_110_917, 10_325_701, 16_005_665, 18_139_745, 18_221_834, 20_651_402)
+"""Divisors whose magic number's double estimate `trunc(2^(31+l) * fl(1 / B))` is one above the
+exact quotient (594 of the 2^31 magnitudes are, all this way), so the correction decides m."""
+
+
+def _param_divisors(rng: np.random.Generator) -> list[int]:
+    near_powers = {s * (2**k + e) for k in range(32) for e in (-1, 0, 1) for s in (1, -1)}
+    return sorted({0, 1, -1, 3, 7, 255, -255, 65_537, LO, LO + 1, HI, HI - 1,
+                   *(v for v in near_powers if LO <= v <= HI), *ESTIMATE_HIGH,
+                   *(-d for d in ESTIMATE_HIGH),
+                   *map(int, rng.integers(LO, HI, 60)), *map(int, rng.integers(-300, 300, 20))})
+
+
+def _around_multiples(d: int, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """`x` and values k * d - 1, k * d, k * d + 1 (where a quotient one off would show), the
+    largest multiples included."""
+    if d == 0:
+        return x
+    top = HI // abs(d)
+    k = np.concatenate([rng.integers(-top, top, 2000, endpoint=True), [top, -top, 1, -1]])
+    near = (k[:, None] * abs(d) + np.array([-1, 0, 1])).ravel()
+    return np.concatenate([x, np.clip(near, LO, HI).astype(np.int32)])
+
+
+@pytest.mark.parametrize("name", ["qp", "rp", "fqp", "frp", "qg"])
+def test_division_by_a_parameter_is_exact(name: str) -> None:
+    k = LlvmTarget().compile(list(PARAM), PARAM_DTYPES, INT_D)[name]
+    rng = np.random.default_rng(23)
+    base, _ = _operands(rng)
+    op = {"qp": "q", "rp": "r", "fqp": "fq", "frp": "fr", "qg": "q"}[name]
+    for d in _param_divisors(rng):
+        x = _around_multiples(d, base, rng)
+        got = k(x, d)
+        used = (d if d > 0 else 1) if name == "qg" else d
+        want = [_expected(op, int(a), used) for a in x]
+        bad = [(int(a), int(g), w) for a, g, w in zip(x, got, want, strict=True) if int(g) != w]
+        assert not bad, (d, bad[:5])
+
+
+def test_a_parameter_divisor_takes_the_magic_multiply_and_a_loaded_one_the_reciprocal() -> None:
+    module, _ = build_module(list(PARAM) + [f for f in FNS if f.name in ("q", "qs")],
+                             {**DTYPES, **PARAM_DTYPES}, proofs=INT_D)
+    calls = {f.name: {c for c in (MAGIC_QUOTIENT, QUOTIENT) if f'@"{c}"' in str(f)}
+             for f in module.functions if f.name in ("qp", "qg", "q", "qs")}
+    assert calls == {"qp": {MAGIC_QUOTIENT}, "qg": {MAGIC_QUOTIENT}, "q": {QUOTIENT},
+                     "qs": {QUOTIENT}}
+
+
 def test_the_loop_has_no_scalar_integer_division() -> None:
     module, _ = build_module([f for f in FNS if f.name in ("q", "r", "qs")], DTYPES)
     text = str(optimize(str(module)))
     assert not re.search(r"\b(sdiv|srem|udiv|urem) i(32|64)\b", text)
     assert re.search(r"fmul <\d+ x double>", text)  # the quotients are vector multiplications
+    module, _ = build_module([f for f in PARAM if f.name in ("qp", "rp")], PARAM_DTYPES,
+                             proofs=INT_D)
+    text = str(optimize(str(module)))
+    assert not re.search(r"\b(sdiv|srem|udiv|urem) i(32|64)\b", text)
+    assert re.search(r"mul (nuw )?(nsw )?<\d+ x i64>", text)  # the magic multiply, vectorized
 
 
 WIDE = parse_module(

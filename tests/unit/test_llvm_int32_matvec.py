@@ -37,8 +37,9 @@ def test_attention_scores_elements_are_proven_and_computed_in_i32():
     assert "matvec element: each new accumulator value is a source int" in kinds
     with_ = str(optimize(str(build_module([fn], int32_dtypes(fn), proofs={fn.name: proofs})[0])))
     without = str(optimize(str(build_module([fn], int32_dtypes(fn), proofs={fn.name: NOTHING})[0])))
-    # r1 / scale of two i32 values: through double (targets/llvm/int_div.py), not an i64 sdiv
-    assert "sitofp i32" in with_ and "sdiv i64" not in with_ and "mul <8 x i32>" in with_
+    # r1 / scale of two i32 values by a parameter: a magic multiply (targets/llvm/int_div.py,
+    # its shift from `ctlz`), not an i64 sdiv
+    assert "llvm.ctlz.i32" in with_ and "sdiv i64" not in with_ and "mul <8 x i32>" in with_
     assert "sdiv i64" in without  # the proof is what makes the difference
 
 
