@@ -94,24 +94,30 @@ def quotient32(b: ir.IRBuilder, a: Any, d: Any) -> Any:
     return b.call(fn, [a, d])
 
 
-def _abs(b: ir.IRBuilder, v: Any) -> Any:
-    """|v| (of INT_MIN: INT_MIN, that is 2^31 read unsigned)."""
+def _flagged(b: ir.IRBuilder, name: str, v: Any) -> Any:
+    """An i32 intrinsic whose second argument is an i1 poison flag, with the flag off: `llvm.abs`
+    (of INT_MIN: INT_MIN, that is 2^31 read unsigned), `llvm.ctlz` (of 0: 32)."""
     fnty = ir.FunctionType(I32, [I32, I1])
-    return b.call(b.module.declare_intrinsic("llvm.abs", [I32], fnty), [v, ir.Constant(I1, 0)])
+    return b.call(b.module.declare_intrinsic(name, [I32], fnty), [v, ir.Constant(I1, 0)])
 
 
-def _magic_function(module: ir.Module) -> ir.Function:
-    fn = ir.Function(module, ir.FunctionType(I32, [I32, I32]), MAGIC_QUOTIENT)
+def _inline_function(module: ir.Module, name: str) -> tuple[ir.Function, Any, Any, ir.IRBuilder]:
+    """An internal always-inline `i32 name(i32 a, i32 d)`: the function, `a`, `d` and a builder
+    at its entry."""
+    fn = ir.Function(module, ir.FunctionType(I32, [I32, I32]), name)
     fn.linkage = "internal"
     fn.attributes.add("alwaysinline")
     fn.attributes.add("nounwind")
     a, d = fn.args
-    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    return fn, a, d, ir.IRBuilder(fn.append_basic_block("entry"))
+
+
+def _magic_function(module: ir.Module) -> ir.Function:
+    fn, a, d, b = _inline_function(module, MAGIC_QUOTIENT)
     # the divisor's part: B = |d|, l = ceil(log2 B), m, and whether B is a power of two
-    big = _abs(b, d)
+    big = _flagged(b, "llvm.abs", d)
     below = b.sub(big, ir.Constant(I32, 1))
-    fnty = ir.FunctionType(I32, [I32, I1])
-    zeros = b.call(module.declare_intrinsic("llvm.ctlz", [I32], fnty), [below, ir.Constant(I1, 0)])
+    zeros = _flagged(b, "llvm.ctlz", below)
     shift = b.add(b.zext(b.sub(ir.Constant(I32, 32), zeros), I64), ir.Constant(I64, 31))
     power = b.shl(ir.Constant(I64, 1), shift)  # 2^(31 + l)
     wide = b.zext(big, I64)
@@ -124,7 +130,7 @@ def _magic_function(module: ir.Module) -> ir.Function:
     power_of_two = b.icmp_unsigned("==", b.and_(big, below), ir.Constant(I32, 0))
     # the dividend's: n = |a| below 2^31, the multiply-high, INT_MIN's correction, the sign
     minimum = b.icmp_signed("==", a, ir.Constant(I32, -2**31))
-    n = b.sub(_abs(b, a), b.zext(minimum, I32))
+    n = b.sub(_flagged(b, "llvm.abs", a), b.zext(minimum, I32))
     q = b.trunc(b.lshr(b.mul(b.zext(n, I64), magic), shift), I32)
     q = b.add(q, b.zext(b.and_(minimum, power_of_two), I32))
     negative = b.icmp_signed("<", b.xor(a, d), ir.Constant(I32, 0))
@@ -133,12 +139,7 @@ def _magic_function(module: ir.Module) -> ir.Function:
 
 
 def _quotient_function(module: ir.Module) -> ir.Function:
-    fn = ir.Function(module, ir.FunctionType(I32, [I32, I32]), QUOTIENT)
-    fn.linkage = "internal"
-    fn.attributes.add("alwaysinline")
-    fn.attributes.add("nounwind")
-    a, d = fn.args
-    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    fn, a, d, b = _inline_function(module, QUOTIENT)
     one = ir.Constant(F64, 1.0)
     big = _intrinsic(b, "llvm.fabs", b.sitofp(a, F64))
     div = _intrinsic(b, "llvm.fabs", b.sitofp(d, F64))
