@@ -13,7 +13,9 @@ against 0.23 ms); so after a job was taken back, the next call first keeps the w
 calling core (`pthread_setaffinity_np`: every allowed core but the caller's). `tf_steals()`
 counts the halves taken back, `tf_worker_tid()` is the worker's thread id. Both halves run the same compiled function
 `f_task(slots, out, lo, hi)`, a trampoline the runtime adds per function that reads `f`'s
-arguments from an array of 8-byte slots. The C code is compiled once with the system's C compiler
+arguments from an array of 8-byte slots. `tf_scalar(shape, task, slots, dims, out, size, split)`
+is a scalar result's whole call: `f_shape`'s checks through its trampoline (`add_task(...,
+ranged=False)`), then the fold on one thread or in halves. The C code is compiled once with the system's C compiler
 (`cc -O2 -pthread`) into a cache directory; without a compiler the runtime keeps its Python thread.
 A second caller while the worker is busy runs both halves itself (never two jobs at once).
 
