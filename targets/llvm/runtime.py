@@ -402,7 +402,6 @@ class Kernel:
         rows, cols = dims[0], dims[rank] if self.info.ksplit else 0
         work = prepared.work + out.size
         by_k = k_split_pays(rows, cols)
-        split = self._two_threads(work, cols if by_k else rows)
         addr, mid = address_of(out), rows * SEEDED_SHARE[0] // SEEDED_SHARE[1] \
             if self.info.seeded else rows // 2
         if by_k:
@@ -417,11 +416,7 @@ class Kernel:
                 self._hmain(*prepared.c_args, scratch, addr, 0, MAX_I64))
         else:
             whole = lambda: self._check(self._main(*prepared.c_args, addr, 0, MAX_I64))  # noqa: E731
-        if split is None:
-            self._measured(work, whole, halves)
-        else:
-            self._watched(work, halves, whole) if split else \
-                self._kept(work, cols if by_k else rows, halves, whole)
+        self._either_way(work, cols if by_k else rows, halves, whole)
         return out
 
     def _into(self, out: Any, shape: tuple[int, ...], prepared: Prepared) -> np.ndarray:
@@ -441,10 +436,18 @@ class Kernel:
                              "output is written")
         return out
 
-    def _run_scalar(self, prepared: Prepared, length: int) -> Any:
-        kind = self.info.split
-        split = self._two_threads(prepared.work, length) if kind else False
+    def _either_way(self, work: int, length: int, halves: Any, whole: Any,
+                    splittable: bool = True) -> Any:
+        """`halves()` or `whole()`, as the policy of the call's size class says (see the module
+        docstring); `whole()` when not `splittable` (a scalar result that is no int reduction)."""
+        split = self._two_threads(work, length) if splittable else False
+        if split is None:
+            return self._measured(work, whole, halves)
+        if split:
+            return self._watched(work, halves, whole)
+        return self._kept(work, length, halves, whole) if splittable else whole()
 
+    def _run_scalar(self, prepared: Prepared, length: int) -> Any:
         def halves() -> Any:
             parts = np.empty(2, dtype=self.out_dtype)
             mid, addr = length // 2, address_of(parts)
@@ -455,25 +458,16 @@ class Kernel:
         def whole() -> Any:
             return self._whole_scalar(prepared)
 
-        if split is None:
-            return self._measured(prepared.work, whole, halves)
-        if split:
-            return self._watched(prepared.work, halves, whole)
-        return self._kept(prepared.work, length, halves, whole) if kind else whole()
+        return self._either_way(prepared.work, length, halves, whole, self.info.split is not None)
 
     def _native_scalar(self, prepared: Prepared) -> Any:
         """A scalar result in one native call (`_fold`), with Python only to choose the threads
         and join the halves."""
-        slots, kind = prepared.slots_address or self._slots(prepared), self.info.split
+        slots = prepared.slots_address or self._slots(prepared)
         halves, whole = (lambda: self._fold(slots, True)), (lambda: self._fold(slots, False))
-        # the length is not known before the call: `tf_scalar` keeps a range under two elements
-        # on one thread
-        split = self._two_threads(prepared.work, 2) if kind else False
-        if split is None:
-            return self._measured(prepared.work, whole, halves)
-        if split:
-            return self._watched(prepared.work, halves, whole)
-        return self._kept(prepared.work, 2, halves, whole) if kind else whole()
+        # the length is not known before the call (2): `tf_scalar` keeps a range under two
+        # elements on one thread
+        return self._either_way(prepared.work, 2, halves, whole, self.info.split is not None)
 
     def _fold(self, slots: int, split: bool) -> Any:
         """The scalar result through `tf_scalar` (the checks, then the fold on one thread, or on
