@@ -15,7 +15,9 @@ counts the halves taken back, `tf_worker_tid()` is the worker's thread id. Both 
 `f_task(slots, out, lo, hi)`, a trampoline the runtime adds per function that reads `f`'s
 arguments from an array of 8-byte slots. `tf_scalar(shape, task, slots, dims, out, size, split)`
 is a scalar result's whole call: `f_shape`'s checks through its trampoline (`add_task(...,
-ranged=False)`), then the fold on one thread or in halves. The C code is compiled once with the system's C compiler
+ranged=False)`), then the fold on one thread or in halves; `tf_array(shape, task, slots, dims,
+rank, guess, out, split, num, den)` is an array result's, into an output allocated for a guessed
+shape (-1, nothing run, when the checks give another). The C code is compiled once with the system's C compiler
 (`cc -O2 -pthread`) into a cache directory; without a compiler the runtime keeps its Python thread.
 A second caller while the worker is busy runs both halves itself (never two jobs at once).
 
@@ -192,6 +194,23 @@ int32_t tf_scalar(task_t shape, task_t fn, int64_t *slots, int64_t *dims, char *
     return run2(1, fn, slots, out, 0, n / 2, out + size, n / 2, INT64_MAX);
 }
 
+/* An array result in one call, into `out`, allocated for the shape the caller guessed (its
+   last call's): `shape` (the trampoline of `f_shape`: the domain checks, dims[0..rank-1] the
+   output's shape); when that is the guess, `fn` over all rows, or, when `split` and there are two
+   rows or more, over [0, mid) and [mid, rows) on two threads, mid = rows * num / den. Else -1,
+   with the dims filled and `fn` not run. */
+int32_t tf_array(task_t shape, task_t fn, int64_t *slots, int64_t *dims, int32_t rank,
+                 const int64_t *guess, char *out, int32_t split, int64_t num, int64_t den) {
+    int32_t rc = shape(slots, dims, 0, 0);
+    if (rc) return rc;
+    for (int32_t k = 0; k < rank; k++)
+        if (dims[k] != guess[k]) return -1;
+    int64_t rows = dims[0];
+    if (!split || rows < 2) return fn(slots, out, 0, INT64_MAX);
+    int64_t mid = rows * num / den;
+    return run2(1, fn, slots, out, 0, mid, out, mid, rows);
+}
+
 /* How many second halves the callers took back because the worker had not started them. */
 int64_t tf_steals(void) {
     return atomic_load(&steals);
@@ -281,6 +300,10 @@ def library() -> Any:
     lib.tf_scalar.restype = ctypes.c_int32
     lib.tf_scalar.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                               ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32]
+    lib.tf_array.restype = ctypes.c_int32
+    lib.tf_array.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                             ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32,
+                             ctypes.c_int64, ctypes.c_int64]
     lib.tf_steals.restype = ctypes.c_int64
     lib.tf_steals.argtypes = []
     lib.tf_worker_tid.restype = ctypes.c_int64

@@ -12,7 +12,10 @@ in place of `f_shape` (after running its int reductions, each split like a scala
 `f_hoisted` in place of `f`, so those are computed once per call (`prologue`).
 
 With the native pool, a scalar result is one native call (`parallel`'s `tf_scalar`: the checks
-of `f_shape`, then `f` on one range or two halves), joined here when it split.
+of `f_shape`, then `f` on one range or two halves), joined here when it split. So is an array
+result from a kernel's second call on (`tf_array`, unless the function is hoisted or has a
+column split): the output is taken for the last call's shape, and when the checks give another
+shape nothing else runs and the call takes the full path.
 
 The two halves run through the native pool of `parallel` (a worker thread spinning on an atomic,
 no Python between the threads: a hand-off of a few microseconds), or, without a C compiler,
@@ -178,7 +181,7 @@ class Kernel:
         self._shape = shape_t(engine.get_function_address(f"{fn.name}_shape"))
         self._main = main_t(engine.get_function_address(fn.name))
         self._task = engine.get_function_address(fn.name + parallel.TASK_SUFFIX)
-        self._shape_task = 0 if lowered.rank else \
+        self._shape_task = 0 if lowered.rank and lowered.hoisted else \
             engine.get_function_address(f"{fn.name}_shape{parallel.TASK_SUFFIX}")
         ksplit = fn.name + KSPLIT_SUFFIX
         self._kmain: Any = main_t(engine.get_function_address(ksplit)) if lowered.ksplit \
@@ -209,6 +212,8 @@ class Kernel:
         self._split: dict[int, bool] = {}
         self._times: dict[int, tuple[list[float], list[float]]] = {}
         self._slow: dict[int, int] = {}
+        self._guess: tuple[tuple[int, ...], Any] | None = None
+        """The last array result's shape, as a tuple and a ctypes array (`_native_array`)."""
 
     @property
     def stream_bytes(self) -> int | None:
@@ -382,6 +387,10 @@ class Kernel:
             if out is not None:
                 raise ValueError(f"{self.fn.name}: out= is for array results; this one is a scalar")
             return self._native_scalar(prepared)
+        if out is None and self._guess is not None:
+            result = self._native_array(prepared, *self._guess)
+            if result is not None:
+                return result
         dims = (ctypes.c_int64 * (rank + 1))()  # a ctypes array: no `ndarray.ctypes` per call
         hoisted, scratch = self.info.hoisted, 0
         if hoisted:  # the checks, the dims and the hoisted values, once
@@ -397,6 +406,8 @@ class Kernel:
                 raise ValueError(f"{self.fn.name}: out= is for array results; this one is a scalar")
             return self._run_scalar(prepared, dims[0])
         shape = tuple(dims)[:rank]
+        if self._shape_task and not self.info.ksplit and parallel.library() is not None:
+            self._guess = (shape, (ctypes.c_int64 * rank)(*shape))
         out = out_pool.POOL.empty(shape, self.out_dtype) if out is None else \
             self._into(out, shape, prepared)
         rows, cols = dims[0], dims[rank] if self.info.ksplit else 0
@@ -418,6 +429,33 @@ class Kernel:
             whole = lambda: self._check(self._main(*prepared.c_args, addr, 0, MAX_I64))  # noqa: E731
         self._either_way(work, cols if by_k else rows, halves, whole)
         return out
+
+    def _native_array(self, prepared: Prepared, shape: tuple[int, ...], guess: Any
+                      ) -> np.ndarray | None:
+        """An array result in one native call (`_array`) into an output of the last call's
+        shape, with Python only to choose the threads; None (nothing run but the checks) when
+        this call's shape is another."""
+        out = out_pool.POOL.empty(shape, self.out_dtype)
+        dims = (ctypes.c_int64 * (self.info.rank + 1))()
+        slots, addr = prepared.slots_address or self._slots(prepared), address_of(out)
+        try:  # the rows are not known before the call (2): `tf_array` keeps one row unsplit
+            self._either_way(prepared.work + out.size, 2,
+                             lambda: self._array(slots, dims, guess, addr, True),
+                             lambda: self._array(slots, dims, guess, addr, False))
+        except _Reshaped:
+            return None
+        return out
+
+    def _array(self, slots: int, dims: Any, guess: Any, out: int, split: bool) -> None:
+        """The array result through `tf_array` into `out`: the checks, then `f` on one thread,
+        or in halves on two when `split` (the first `SEEDED_SHARE` of the rows when the nest
+        carries running scans); `_Reshaped` when the output's shape is not `guess`."""
+        num, den = SEEDED_SHARE if self.info.seeded else (1, 2)
+        code = parallel.library().tf_array(self._shape_task, self._task, slots, dims,
+                                           self.info.rank, guess, out, split, num, den)
+        if code < 0:
+            raise _Reshaped
+        self._check(code)
 
     def _into(self, out: Any, shape: tuple[int, ...], prepared: Prepared) -> np.ndarray:
         """`out` if the result can be written into it: an ndarray of the result's shape and dtype,
@@ -506,6 +544,10 @@ class Kernel:
         return self.run(self.prepare(args), out)
 
 
+class _Reshaped(Exception):
+    """`tf_array` found another shape than the guessed one (the call's timing is not kept)."""
+
+
 def address_of(array: np.ndarray) -> int:
     """The address of a C-contiguous array's data: through a ctypes view of a writeable array
     (about 0.3 us, against 1.7 us for `ndarray.ctypes.data`, once per call on this path)."""
@@ -575,7 +617,7 @@ def compile_functions(functions: Sequence[Function], dtypes: dict[str, str] | No
                                        ksplit=True, hoist=True)
         for f, lo in zip(todo, lowered, strict=True):  # `f_task(slots, out, lo, hi)`: the pool's
             parallel.add_task(module, module.get_global(f.name))
-            if not lo.rank:  # `tf_scalar`'s checks
+            if not (lo.rank and lo.hoisted):  # `tf_scalar`'s or `tf_array`'s checks
                 parallel.add_task(module, module.get_global(f"{f.name}_shape"), ranged=False)
             if lo.ksplit:
                 parallel.add_task(module, module.get_global(f.name + KSPLIT_SUFFIX))

@@ -164,3 +164,54 @@ def test_a_scalar_fold_asked_for_two_threads_splits_only_a_range_of_two_or_more(
             assert isinstance(got, np.int32) and int(got) == int(want), (name, threads)
     assert split == [False, n > 0] * 2  # two asked for (no inputs: nothing to split); the
     # fold's length decides whether it splits
+
+
+@needs_cc
+@pytest.mark.parametrize("threads", [1, 2, None])
+def test_an_array_result_after_the_first_call_is_one_native_call_for_the_last_shape(
+        monkeypatch, threads):
+    """From the second call on, an array result is one native call (`tf_array`) into an output
+    allocated for the last call's shape; a call of another shape (rows or columns, even zero
+    rows) runs nothing but the checks there, then the full path; a domain error is raised
+    either way."""
+    from tensflo.ir.tensir import DomainError
+
+    monkeypatch.setattr(runtime, "PARALLEL_THRESHOLD", 0)
+    fns = parse_module("def grid(x: vec[int], y: vec[int]) -> mat[int] = outer(x, y)\n"
+                       "def add(x: vec[int], y: vec[int]) -> vec[int] = vec_elemwise_add(x, y)\n")
+    ks = LlvmTarget().compile(list(fns), {"x": "int32", "y": "int32", "return": "int32"})
+    native: list[tuple[str, bool]] = []
+    array = runtime.Kernel._array
+
+    def spy(self, *args):
+        array(self, *args)  # raises for another shape: recorded only when it ran
+        native.append((self.fn.name, args[-1]))
+
+    monkeypatch.setattr(runtime.Kernel, "_array", spy)
+    rng = np.random.default_rng(3)
+    for k in ks.values():
+        k.threads = threads
+        k._guess = None  # the compile cache shares kernels between tests
+    shapes = [(5, 3), (5, 3), (4, 3), (5, 3), (5, 2), (0, 2), (0, 2), (1, 2), (1, 2), (5, 3)]
+    ran = []
+    for rows, cols in shapes:
+        x = rng.integers(-2**31, 2**31, rows).astype(np.int32)
+        y = rng.integers(-2**31, 2**31, cols).astype(np.int32)
+        before = len(native)
+        got = ks["grid"](x, y)
+        assert got.shape == (rows, cols) and got.dtype == np.int32
+        assert got.tolist() == np.multiply.outer(x, y).tolist()  # int32 wrapping, as NumPy
+        ran.append(len(native) > before)
+        total = ks["add"](x, x)
+        assert total.tolist() == (x + x).tolist()
+    # the native call for a repeated shape only: the 2nd, 7th and 9th calls
+    assert ran == [False, True, False, False, False, False, True, False, True, False]
+    if threads is not None:  # else the policy's trials choose
+        assert {two for name, two in native if name == "grid"} == {threads == 2}
+    x = np.arange(6, dtype=np.int32)
+    assert ks["add"](x, x).tolist() == (2 * x).tolist()
+    assert ks["add"](x, x).tolist() == (2 * x).tolist()  # native: the guess is (6,)
+    with pytest.raises(DomainError):
+        ks["add"](x, x[:5])  # checks fail before any shape comparison
+    with pytest.raises(DomainError):
+        ks["add"](x[:5], x)

@@ -23,10 +23,10 @@ def _kernels() -> dict:
 
 
 def _slow_down(k: runtime.Kernel, monkeypatch: pytest.MonkeyPatch, two: bool) -> None:
-    """Make one way of running `k` 10 ms slower: an array result's two-thread way runs
-    `_halves` and its one-thread way `_main` (the halves run `f_task`); a scalar result runs
-    `_fold`, split or not."""
-    halves, main, fold = k._halves, k._main, k._fold
+    """Make one way of running `k` 10 ms slower: an array result's first call runs `_halves`
+    (two threads) or `_main` (one; the halves run `f_task`), later ones `_array`, split or not; a
+    scalar result runs `_fold`, split or not."""
+    halves, main, fold, array = k._halves, k._main, k._fold, k._array
 
     def slow(real):
         return lambda *args: (time.sleep(0.01), real(*args))[1]
@@ -34,6 +34,8 @@ def _slow_down(k: runtime.Kernel, monkeypatch: pytest.MonkeyPatch, two: bool) ->
     monkeypatch.setattr(k, "_halves" if two else "_main", slow(halves if two else main))
     monkeypatch.setattr(k, "_fold", lambda slots, split: (
         time.sleep(0.01) if split == two else None, fold(slots, split))[1])
+    monkeypatch.setattr(k, "_array", lambda *args: (
+        time.sleep(0.01) if args[-1] == two else None, array(*args))[1])
 
 
 @pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
@@ -91,8 +93,10 @@ def test_the_worker_is_woken_before_each_timed_trial_of_two_threads(monkeypatch)
     x = np.arange(-150_000, 150_000, dtype=np.int32)
     prepared = k.prepare([x])
     events: list[str] = []
-    real_halves, real_wake = k._halves, runtime.wake_worker
+    real_halves, real_array, real_wake = k._halves, k._array, runtime.wake_worker
     monkeypatch.setattr(k, "_halves", lambda *a: (events.append("two"), real_halves(*a))[1])
+    monkeypatch.setattr(k, "_array", lambda *a: (
+        events.extend(["two"] if a[-1] else []), real_array(*a))[1])
     monkeypatch.setattr(runtime, "wake_worker", lambda: (events.append("wake"), real_wake())[1])
     size_class = (prepared.work + x.size).bit_length()
     for _ in range(2 * runtime.TRIALS):  # the trials: one thread, then two
