@@ -429,7 +429,7 @@ def object_code(module: ir.Module) -> bytes:
     """The module optimized at O3 for this host, as a relocatable (PIC) object file."""
     import llvmlite.binding as llvm
 
-    from .runtime import target_machine
+    from .jit import target_machine
 
     target_machine()  # initializes the native target
     tm = llvm.Target.from_default_triple().create_target_machine(

@@ -47,7 +47,7 @@ class LlvmTarget:
 
     def available(self) -> tuple[bool, str]:
         try:
-            from .runtime import target_machine
+            from .jit import target_machine
 
             target_machine()
         except Exception as e:  # noqa: BLE001 - any failure means the JIT is unusable here
@@ -98,7 +98,7 @@ class LlvmTarget:
         `int32`: by function name, the subterms proven to be values the C/C++ source computes in
         `int` (`int32_proofs`; default: those of `int32_proofs.assumed`), computed in 32 bits."""
         from .int32_proofs import assumed_for
-        from .runtime import compile_functions
+        from .jit import compile_functions
 
         proofs = dict(int32) if int32 is not None else \
             {f.name: p for f in functions if (p := assumed_for(f)) is not None}

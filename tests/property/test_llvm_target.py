@@ -183,7 +183,7 @@ def test_the_streamed_nest_adds_only_a_fixed_stage_and_a_fence() -> None:
 
 
 def test_emitted_module_parses_and_verifies() -> None:
-    from tensflo.targets.llvm.runtime import optimize
+    from tensflo.targets.llvm.jit import optimize
 
     optimize(_ir(CHAIN + "\n" + BLEND).split("\n", 1)[1])
 

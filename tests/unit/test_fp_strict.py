@@ -16,7 +16,7 @@ from tensflo.compiler.cli import main
 from tensflo.ir.tensir import parse_module
 from tensflo.targets.llvm import LlvmTarget
 from tensflo.targets.llvm.functions import build_module
-from tensflo.targets.llvm.runtime import optimize
+from tensflo.targets.llvm.jit import optimize
 
 STRICT, DEFAULT = LlvmTarget().configure(fp="strict"), LlvmTarget()
 PROGRAMS = parse_module("""

@@ -23,7 +23,7 @@ from tensflo.ir.tensir.parser import parse_module
 from tensflo.targets.llvm.functions import build_module
 from tensflo.targets.llvm.int32_proofs import Int32Proofs
 from tensflo.targets.llvm.int_div import MAGIC_QUOTIENT, QUOTIENT
-from tensflo.targets.llvm.runtime import optimize
+from tensflo.targets.llvm.jit import optimize
 from tensflo.targets.llvm.target import LlvmTarget
 
 FNS = parse_module(

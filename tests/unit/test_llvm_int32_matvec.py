@@ -14,7 +14,7 @@ import pytest
 from tensflo.ir.tensir.parser import parse_module
 from tensflo.targets.llvm.functions import build_module
 from tensflo.targets.llvm.int32_proofs import NOTHING, prove_source
-from tensflo.targets.llvm.runtime import optimize
+from tensflo.targets.llvm.jit import optimize
 from tensflo.targets.llvm.target import LlvmTarget
 from tensflo.tests.support.llvm_int32 import int32_dtypes, lift, needs_gxx
 

@@ -109,7 +109,7 @@ def test_int_sum_reduction_runs_on_i32_lanes_and_equals_gxx_near_the_limits():
     import tensflo
     from tensflo.compiler.native import run_native
     from tensflo.targets.llvm.functions import build_module
-    from tensflo.targets.llvm.runtime import optimize
+    from tensflo.targets.llvm.jit import optimize
     from tensflo.targets.llvm.target import LlvmTarget
 
     path = ROOT / "benchmarks" / "kernels" / "cpp" / "dot.cc"

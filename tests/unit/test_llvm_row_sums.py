@@ -12,7 +12,7 @@ import pytest
 from tensflo.ir.tensir import parse_module
 from tensflo.targets.llvm import LlvmTarget
 from tensflo.targets.llvm.functions import build_module
-from tensflo.targets.llvm.runtime import optimize
+from tensflo.targets.llvm.jit import optimize
 
 FNS = {f.name: f for f in parse_module("""
 def column_sums(m: mat[int], n: int) -> vec[int] = matrix_row_sum(transpose(m)[:n])

@@ -14,7 +14,7 @@ import pytest
 
 from tensflo.ir.tensir.evaluate import evaluate
 from tensflo.ir.tensir.parser import parse_module
-from tensflo.targets.llvm import runtime, streaming
+from tensflo.targets.llvm import jit, runtime, streaming
 from tensflo.targets.llvm.functions import build_module
 from tensflo.targets.llvm.target import LlvmTarget
 
@@ -116,8 +116,8 @@ def test_the_module_carries_nontemporal_stores_and_a_fence() -> None:
     text = str(module)
     assert "!nontemporal" in text and "llvm.x86.sse.sfence" in text
     assert f'@"{streaming.STREAM_GLOBAL}" = weak global i64 {streaming.default_stream_bytes()}' in text
-    optimized = runtime.optimize(text)
-    assembly = runtime.target_machine().emit_assembly(optimized)
+    optimized = jit.optimize(text)
+    assembly = jit.target_machine().emit_assembly(optimized)
     assert "movnt" in assembly and "sfence" in assembly
 
 
