@@ -223,6 +223,29 @@ def lower_function(module: ir.Module, fn: Function, sig: Signature,
                            tuple(parts), seeded)
 
 
+JOIN_SUFFIX = "_join"
+
+
+def add_join(module: ir.Module, lowered: LoweredFunction) -> None:
+    """Add `i32 <f>_join(i64* slots, i8* out, i64 lo, i64 hi)` (the native pool's task signature;
+    only `out` is read) for a split scalar result: the partial results of its two halves, stored
+    at `out` as two elements of the result's buffer type, joined into the first by the split
+    reduction's step (its `SCALAR` entry) and stored as each half was, so the stored bits are those
+    of the sequential result (the split reductions are int sums, products and maxima of values
+    the storage holds exactly)."""
+    assert lowered.split is not None
+    storage = lowered.signature.result
+    join = ir.Function(module, ir.FunctionType(I32, [ir.PointerType(I64), ir.PointerType(I8),
+                                                     I64, I64]), lowered.name + JOIN_SUFFIX)
+    g = Lowering(ir.IRBuilder(join.append_basic_block("entry")), {}, [])
+    out = g.b.bitcast(join.args[1], ir.PointerType(STORAGE[storage]))
+    a = _load(g, "int", storage, out)
+    b = _load(g, "int", storage, g.b.gep(out, [g.i64(1)], inbounds=True))
+    step = SCALAR[OPS.reduction(lowered.split).step]
+    g.b.store(_to_storage(g, storage, step(g, "int", a, b)), out)
+    g.b.ret(ir.Constant(I32, 0))
+
+
 def _shape(module: ir.Module, fn: Function, sig: Signature, name: str, errors: list[str],
            proofs: Int32Proofs, demanded: bool, ksplit: bool, reassociate: bool,
            scratch: bool = False, preloaded: Sequence[Slot] = ()) -> tuple[bool, list[Slot]]:

@@ -12,7 +12,7 @@ from typing import Any
 from tensflo.ir.tensir import Function
 
 from . import parallel
-from .functions import KSPLIT_SUFFIX, build_module
+from .functions import KSPLIT_SUFFIX, add_join, build_module
 from .int32_proofs import NOTHING, Int32Proofs
 from .prologue import HOISTED_SUFFIX
 from .runtime import Kernel
@@ -80,13 +80,16 @@ def compile_functions(functions: Sequence[Function], dtypes: dict[str, str] | No
             parallel.add_task(module, module.get_global(f.name))
             if not (lo.rank and lo.hoisted):  # `tf_scalar`'s or `tf_array`'s checks
                 parallel.add_task(module, module.get_global(f"{f.name}_shape"), ranged=False)
+            if lo.split:  # the join of a split scalar result's halves
+                add_join(module, lo)
             if lo.ksplit:
                 parallel.add_task(module, module.get_global(f.name + KSPLIT_SUFFIX))
             if lo.hoisted:
                 parallel.add_task(module, module.get_global(f.name + HOISTED_SUFFIX))
-            for part, _ in lo.parts:
+            for part, part_lo in lo.parts:
                 parallel.add_task(module, module.get_global(part.name))
                 parallel.add_task(module, module.get_global(f"{part.name}_shape"), ranged=False)
+                add_join(module, part_lo)
         mod = optimize(str(module))
         engine = llvm.create_mcjit_compiler(mod, target_machine())
         engine.finalize_object()

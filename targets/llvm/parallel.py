@@ -13,9 +13,9 @@ against 0.23 ms); so after a job was taken back, the next call first keeps the w
 calling core (`pthread_setaffinity_np`: every allowed core but the caller's). `tf_steals()`
 counts the halves taken back, `tf_worker_tid()` is the worker's thread id. Both halves run the same compiled function
 `f_task(slots, out, lo, hi)`, a trampoline the runtime adds per function that reads `f`'s
-arguments from an array of 8-byte slots. `tf_scalar(shape, task, slots, dims, out, size, split)`
+arguments from an array of 8-byte slots. `tf_scalar(shape, task, join, slots, dims, out, size, split)`
 is a scalar result's whole call: `f_shape`'s checks through its trampoline (`add_task(...,
-ranged=False)`), then the fold on one thread or in halves; `tf_array(shape, task, slots, dims,
+ranged=False)`), then the fold on one thread or in halves, joined by `f_join`; `tf_array(shape, task, slots, dims,
 rank, guess, out, split, num, den)` is an array result's, into an output allocated for a guessed
 shape (-1, nothing run, when the checks give another). The C code is compiled once with the system's C compiler
 (`cc -O2 -pthread`) into a cache directory; without a compiler the runtime keeps its Python thread.
@@ -80,6 +80,8 @@ static void *job_out;
 static int64_t job_lo, job_hi;
 static int32_t job_rc;
 static long spin_ns = SPIN_NS;
+long tf_stat[5];  /* post, worker start, worker end, caller half end, return */
+static long st_post, st_wstart, st_wend;
 
 static long now_ns(void) {
     struct timespec t;
@@ -111,7 +113,9 @@ static void *worker(void *arg) {
         seen = g;
         long posted = 2L * g + 1;
         if (atomic_compare_exchange_strong(&state, &posted, posted + 1)) {
+            st_wstart = now_ns();
             job_rc = job_fn(job_slots, job_out, job_lo, job_hi);
+            st_wend = now_ns();
             atomic_store_explicit(&done, g, memory_order_release);
         }
     }
@@ -147,6 +151,7 @@ static int32_t run2(int steal, task_t fn, int64_t *slots, void *out0, int64_t lo
         }
     }
     job_fn = fn; job_slots = slots; job_out = out1; job_lo = lo1; job_hi = hi1;
+    st_post = now_ns(); st_wstart = st_wend = 0;
     pthread_mutex_lock(&mu);
     int g = atomic_load_explicit(&gen, memory_order_relaxed) + 1;
     atomic_store_explicit(&state, 2L * g + 1, memory_order_release);
@@ -154,6 +159,7 @@ static int32_t run2(int steal, task_t fn, int64_t *slots, void *out0, int64_t lo
     pthread_cond_signal(&cv);
     pthread_mutex_unlock(&mu);
     int32_t rc = fn(slots, out0, lo0, hi0);
+    long cend = now_ns();
     long posted = 2L * g + 1;
     if (steal && atomic_compare_exchange_strong(&state, &posted, posted + 1)) {
         /* the worker has not started (a busy machine): run the second half here */
@@ -171,6 +177,9 @@ static int32_t run2(int steal, task_t fn, int64_t *slots, void *out0, int64_t lo
             sched_yield();  /* after 1 us: the worker may be waiting for this core */
     }
     int32_t rc1 = job_rc;
+    long ret = now_ns();
+    tf_stat[0] += 1; tf_stat[1] += st_wstart - st_post; tf_stat[2] += st_wend - st_wstart;
+    tf_stat[3] += cend - st_post; tf_stat[4] += ret - st_post;
     pthread_mutex_unlock(&busy);
     return rc ? rc : rc1;
 }
@@ -180,18 +189,18 @@ int32_t tf_run2(task_t fn, int64_t *slots, void *out0, int64_t lo0, int64_t hi0,
     return run2(1, fn, slots, out0, lo0, hi0, out1, lo1, hi1);
 }
 
-/* A scalar result in one call: `shape` (the trampoline of `f_shape`: the domain checks, and
-   dims[0], the length of the range `fn` folds), then `fn` over the whole range into out, or,
+/* A scalar result in one call, into out: `shape` (the trampoline of `f_shape`: the domain
+   checks, and dims[0], the length of the range `fn` folds), then `fn` over the whole range, or,
    when `split` and the range has two elements or more, its halves on two threads into out and
-   out + size; dims[1] is 1 when it split (the caller joins the halves), else 0. */
-int32_t tf_scalar(task_t shape, task_t fn, int64_t *slots, int64_t *dims, char *out,
+   out + size, joined into out by `join` (`f_join`). */
+int32_t tf_scalar(task_t shape, task_t fn, task_t join, int64_t *slots, int64_t *dims, char *out,
                   int64_t size, int32_t split) {
     int32_t rc = shape(slots, dims, 0, 0);
     if (rc) return rc;
     int64_t n = dims[0];
-    dims[1] = split && n >= 2;
-    if (!dims[1]) return fn(slots, out, 0, INT64_MAX);
-    return run2(1, fn, slots, out, 0, n / 2, out + size, n / 2, INT64_MAX);
+    if (!split || n < 2) return fn(slots, out, 0, INT64_MAX);
+    rc = run2(1, fn, slots, out, 0, n / 2, out + size, n / 2, INT64_MAX);
+    return rc ? rc : join(slots, out, 0, 0);
 }
 
 /* An array result in one call, into `out`, allocated for the shape the caller guessed (its
@@ -299,7 +308,7 @@ def library() -> Any:
                             ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64]
     lib.tf_scalar.restype = ctypes.c_int32
     lib.tf_scalar.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
-                              ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32]
+                              ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32]
     lib.tf_array.restype = ctypes.c_int32
     lib.tf_array.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                              ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32,

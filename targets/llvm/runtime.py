@@ -3,8 +3,9 @@
 A call runs the generated `f_shape` (domain checks, output dims), takes the output from
 `out_pool` (a reused, already-mapped block from 1 MB up, else `np.empty`), then runs
 `f` on row ranges: one range, or two halves on two threads. A scalar result is split the same way
-only when it is an int reduction; the partial results are combined here (sum, product, max) with
-the result dtype's wrapping arithmetic.
+only when it is an int reduction; the partial results are joined by the generated `f_join` (the
+reduction's step, sum, product or max, in the result's storage: the stored bits of the sequential
+result).
 A matrix-vector product of a column-major matrix with few outputs and many columns
 (`k_split_pays`) is split over its columns instead (`f_ksplit`): two partial outputs, added here
 in the output dtype. A function with scalar subterms that loop over a tensor calls `f_prologue`
@@ -48,10 +49,10 @@ from typing import Any, cast
 
 import numpy as np
 
-from tensflo.ir.tensir import OPS, DomainError, Function
+from tensflo.ir.tensir import DomainError, Function
 
 from . import out_pool, parallel, streaming
-from .functions import KSPLIT_SUFFIX, LoweredFunction
+from .functions import JOIN_SUFFIX, KSPLIT_SUFFIX, LoweredFunction
 from .prologue import HOISTED_SUFFIX, PROLOGUE_SUFFIX
 
 PARALLEL_THRESHOLD = 1 << 16
@@ -172,9 +173,9 @@ class Kernel:
         self._kinds = [k for p in fn.params for k in
                        (["int"] * (1 + p.type.rank) if p.type.rank else [p.type.elem])]
         self.out_dtype = np.dtype(sig.result)
-        self._combine: Any = OPS[OPS.reduction(lowered.split).step].numpy if lowered.split \
-            else None
-        """The split reduction's own step (NumPy's, in the result dtype), joining two halves."""
+        self._ctype = _CTYPES[self.out_dtype.str]
+        self._join = engine.get_function_address(fn.name + JOIN_SUFFIX) if lowered.split else 0
+        """`f_join` (`functions.add_join`): a split scalar result's halves joined in place."""
         self.threads: int | None = None
         """1 or 2 to force; None chooses per size class (see the module docstring)."""
         self._split: dict[int, bool] = {}
@@ -455,11 +456,11 @@ class Kernel:
 
     def _run_scalar(self, prepared: Prepared, length: int) -> Any:
         def halves() -> Any:
-            parts = np.empty(2, dtype=self.out_dtype)
-            mid, addr = length // 2, address_of(parts)
+            parts = (self._ctype * 2)()
+            mid, addr = length // 2, ctypes.addressof(parts)
             self._halves(prepared, addr, 0, mid, addr + self.out_dtype.itemsize, mid, MAX_I64)
-            assert self._combine is not None
-            return self._combine(parts[:1], parts[1:])[0]
+            _TASK(self._join)(None, addr, 0, 0)
+            return self.out_dtype.type(parts[0])
 
         def whole() -> Any:
             return self._whole_scalar(prepared)
@@ -477,14 +478,11 @@ class Kernel:
 
     def _fold(self, slots: int, split: bool) -> Any:
         """The scalar result through `tf_scalar` (the checks, then the fold on one thread, or on
-        two in halves when `split`, joined here by the reduction's step)."""
-        words = (ctypes.c_int64 * 4)()  # the length, whether it split, the two partial results
-        at = ctypes.addressof(words)
-        lib = parallel.library()
-        self._check(lib.tf_scalar(self._shape_task, self._task, slots, at, at + 16,
-                                  self.out_dtype.itemsize, split))
-        parts = np.frombuffer(cast(Any, words), self.out_dtype, 2, 16)  # a ctypes buffer
-        return self._combine(parts[:1], parts[1:])[0] if words[1] else parts[0]
+        two in halves when `split`, joined by `f_join`)."""
+        dims, out = (ctypes.c_int64 * 1)(), (self._ctype * 2)()  # the result, the second half's
+        self._check(parallel.library().tf_scalar(self._shape_task, self._task, self._join, slots,
+                                                 dims, out, self.out_dtype.itemsize, split))
+        return self.out_dtype.type(out[0])
 
     def _whole_scalar(self, prepared: Prepared) -> Any:
         """A scalar result computed on the calling thread (`f` checks the domain itself)."""
@@ -549,6 +547,9 @@ def _clearly_faster(one: float, two: float) -> bool:
     return one < CLEARLY * two
 
 
+_TASK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
+                         ctypes.c_int64)
+"""The native pool's task signature (`f_task`, `f_join`), to call one from Python."""
 _CTYPES: dict[str, Any] = {np.dtype(t).str: c for t, c in (
     ("int8", ctypes.c_int8), ("int16", ctypes.c_int16), ("int32", ctypes.c_int32),
     ("int64", ctypes.c_int64), ("float32", ctypes.c_float), ("float64", ctypes.c_double),

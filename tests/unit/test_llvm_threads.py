@@ -215,3 +215,34 @@ def test_an_array_result_after_the_first_call_is_one_native_call_for_the_last_sh
         ks["add"](x, x[:5])  # checks fail before any shape comparison
     with pytest.raises(DomainError):
         ks["add"](x[:5], x)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_split_halves_are_joined_by_the_reductions_own_step_with_wrapping(monkeypatch, native):
+    """A split scalar result's halves are joined by the generated `f_join` (the reduction's step
+    in the result's storage): sums and products wrap as NumPy's do in the result dtype, and the
+    result equals the one-thread result, through the native pool and through the Python thread."""
+    if native and parallel.library() is None:
+        pytest.skip("no C compiler for the native pool")
+    if not native:
+        monkeypatch.setattr(runtime.parallel, "library", lambda: None)
+    monkeypatch.setattr(runtime, "PARALLEL_THRESHOLD", 0)
+    fns = parse_module("def s(x: vec[int]) -> int = reduce_sum(x)\n"
+                       "def p(x: vec[int]) -> int = reduce_mul(x)\n"
+                       "def m(x: vec[int]) -> int = reduce_max(x)\n")
+    rng = np.random.default_rng(11)
+    for dtype in ("int32", "int64"):
+        ks = LlvmTarget().compile(list(fns), {"x": dtype, "return": dtype})
+        info = np.iinfo(dtype)
+        x = rng.integers(info.min, info.max, 1001, dtype=dtype, endpoint=True)
+        odd = x | 1  # a product of odd numbers never becomes 0 modulo 2^w
+        for name, arg, want in (("s", x, x.sum(dtype=dtype)), ("p", odd, odd.prod(dtype=dtype)),
+                                ("m", x, x.max())):
+            k = ks[name]
+            assert k.info.split is not None, name
+            got = []
+            for threads in (1, 2):
+                k.threads = threads
+                got.append(k(arg))
+            assert all(type(g) is np.dtype(dtype).type for g in got), (name, dtype)
+            assert got == [want, want], (name, dtype, got, want)
