@@ -237,6 +237,7 @@ def side_by_side(rel: str, lifted: Lifted, registry: Registry, opts: BenchOption
         try:
             ex = target.executable(lifted.fn, dtypes)
             prepared = ex.prepare([arrays[p.name] for p in lifted.fn.params])
+            counts = _pool_counts() if tname == "llvm" else None
             own = []
             for _ in range(8):  # past the runtime's choice of threads
                 t0 = time.perf_counter()
@@ -257,7 +258,37 @@ def side_by_side(rel: str, lifted: Lifted, registry: Registry, opts: BenchOption
         out[tname] = {"speedup": statistics.median(ratios), "ratios": ratios,
                       "original_s": statistics.median(a for a, _ in pairs),
                       "target_s": statistics.median(b for _, b in pairs)}
+        if counts is not None:
+            now = _pool_counts()
+            assert now is not None
+            out[tname]["pool"] = {"taken_back": now[0] - counts[0], "late": now[1] - counts[1]}
     return out
+
+
+def _pool_counts() -> tuple[int, int] | None:
+    """The llvm native pool's second halves so far: taken back by the caller, and finished late
+    (targets/llvm/parallel.py); None without the pool."""
+    from tensflo.targets.llvm import parallel
+
+    lib = parallel.library()
+    return None if lib is None else (int(lib.tf_steals()), int(lib.tf_lates()))
+
+
+def _pool_lines(kernels: list[dict]) -> list[str]:
+    """The llvm native pool's second halves taken back or finished late in the side-by-side
+    rounds (warm-up calls included), in total and for the kernels with the most."""
+    counts = [(k["kernel"], v["pool"]) for k in kernels
+              for t, v in k.get("side_by_side", {}).items()
+              if t == "llvm" and isinstance(v, dict) and "pool" in v]
+    if not counts:
+        return []
+    back = sum(c["taken_back"] for _, c in counts)
+    late = sum(c["late"] for _, c in counts)
+    top = sorted(counts, key=lambda kc: -(kc[1]["taken_back"] + kc[1]["late"]))[:5]
+    most = ", ".join(f"{k} ({c['taken_back']}, {c['late']})" for k, c in top
+                     if c["taken_back"] + c["late"])
+    return ["", f"llvm native pool in the side-by-side rounds (every call, warm-up included): "
+                f"{back} second halves taken back by the caller, {late} finished late" + (f"; most on {most}." if most else ".")]
 
 
 def _handoff_line() -> str:
@@ -379,7 +410,7 @@ def write_results(kernels: list[dict], elements: int, seconds: float,
         if slower[runner] and len(slower[runner]) <= 20:
             lines.append(f"\n{runner} is slower than g++ on: {', '.join(slower[runner])}.")
     lines += _int32_lines(kernels)
-    lines += ["", _handoff_line()]
+    lines += ["", _handoff_line()] + _pool_lines(kernels)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines += ["", f"Peak RSS of the benchmark process: {peak:.0f} MB."]
     RESULTS.mkdir(exist_ok=True)

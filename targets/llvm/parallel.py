@@ -9,16 +9,21 @@ machine the worker may wait for a core) or else spins until the worker is done. 
 from its sleep tends to be placed on its waker's core (the scheduler's wake affinity), where it
 waits behind the caller and misses every job until the load balancer moves it (measured: after a
 50 ms busy subprocess, 8 calls in a row of an int32 blend at 10^6 ran at one-thread speed, 0.43
-against 0.23 ms); so after a job was taken back, the next call first keeps the worker off the
-calling core (`pthread_setaffinity_np`: every allowed core but the caller's). `tf_steals()`
-counts the halves taken back, `tf_worker_tid()` is the worker's thread id. Both halves run the same compiled function
-`f_task(slots, out, lo, hi)`, a trampoline the runtime adds per function that reads `f`'s
-arguments from an array of 8-byte slots. `tf_scalar(shape, task, join, slots, dims, out, size, split)`
-is a scalar result's whole call: `f_shape`'s checks through its trampoline (`add_task(...,
-ranged=False)`), then the fold on one thread or in halves, joined by `f_join`; `tf_array(shape, task, slots, dims,
-rank, guess, out, split, num, den)` is an array result's, into an output allocated for a guessed
-shape (-1, nothing run, when the checks give another). The C code is compiled once with the system's C compiler
-(`cc -O2 -pthread`) into a cache directory; without a compiler the runtime keeps its Python thread.
+against 0.23 ms). A worker that took its half but finished it more than half the caller's own
+half-time after the caller (when that took over 1 us) is late: it may have shared the caller's
+core, time-sliced, or waited for its vCPU. So after a job was taken back or finished late, the
+next call first keeps the worker off the calling core
+(`pthread_setaffinity_np`: every allowed core but the caller's; no call when it is already off
+that core). `tf_steals()` counts the halves taken back,
+`tf_lates()` those finished late, `tf_worker_tid()` is the worker's thread id. Both halves run the
+same compiled function `f_task(slots, out, lo, hi)`, a trampoline the runtime adds per function
+that reads `f`'s arguments from an array of 8-byte slots. `tf_scalar(shape, task, join, slots,
+dims, out, size, split)` is a scalar result's whole call: `f_shape`'s checks through its
+trampoline (`add_task(..., ranged=False)`), then the fold on one thread or in halves, joined by
+`f_join`; `tf_array(shape, task, slots, dims, rank, guess, out, split, num, den)` is an array
+result's, into an output allocated for a guessed shape (-1, nothing run, when the checks give
+another). The C code is compiled once with the system's C compiler (`cc -O2 -pthread`) into a
+cache directory; without a compiler the runtime keeps its Python thread.
 A second caller while the worker is busy runs both halves itself (never two jobs at once).
 
 `handoff_seconds()` is the measured round trip of an empty job (post, run, wait): the cost the
@@ -69,8 +74,8 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static atomic_int gen, done, stolen;
-static atomic_long steals, worker_tid;
+static atomic_int gen, done, misplaced;
+static atomic_long steals, lates, worker_tid;
 static pthread_t worker_thread;
 static cpu_set_t allowed;
 static atomic_long state;  /* 2g+1: job g posted; 2g+2: job g taken (by the worker or back) */
@@ -80,8 +85,6 @@ static void *job_out;
 static int64_t job_lo, job_hi;
 static int32_t job_rc;
 static long spin_ns = SPIN_NS;
-long tf_stat[5];  /* post, worker start, worker end, caller half end, return */
-static long st_post, st_wstart, st_wend;
 
 static long now_ns(void) {
     struct timespec t;
@@ -113,9 +116,7 @@ static void *worker(void *arg) {
         seen = g;
         long posted = 2L * g + 1;
         if (atomic_compare_exchange_strong(&state, &posted, posted + 1)) {
-            st_wstart = now_ns();
             job_rc = job_fn(job_slots, job_out, job_lo, job_hi);
-            st_wend = now_ns();
             atomic_store_explicit(&done, g, memory_order_release);
         }
     }
@@ -140,46 +141,50 @@ static int32_t run2(int steal, task_t fn, int64_t *slots, void *out0, int64_t lo
         int32_t rc = fn(slots, out0, lo0, hi0);
         return rc ? rc : fn(slots, out1, lo1, hi1);
     }
-    if (atomic_exchange(&stolen, 0)) {
-        /* the worker missed the last job: it was likely woken onto this caller's core (the
-           scheduler places a woken thread near its waker); keep it off this core */
-        cpu_set_t m = allowed;
+    if (atomic_exchange(&misplaced, 0)) {
+        /* the worker missed the last job or finished it late: it was likely woken onto this
+           caller's core (the scheduler places a woken thread near its waker), or kept on the
+           core this caller moved to; keep it off this core */
+        cpu_set_t m = allowed, now;
         int cpu = sched_getcpu();
-        if (cpu >= 0 && CPU_ISSET(cpu, &m) && CPU_COUNT(&m) > 1) {
+        if (cpu >= 0 && CPU_ISSET(cpu, &m) && CPU_COUNT(&m) > 1
+            && (pthread_getaffinity_np(worker_thread, sizeof now, &now) != 0
+                || CPU_ISSET(cpu, &now))) {
             CPU_CLR(cpu, &m);
             pthread_setaffinity_np(worker_thread, sizeof m, &m);
         }
     }
     job_fn = fn; job_slots = slots; job_out = out1; job_lo = lo1; job_hi = hi1;
-    st_post = now_ns(); st_wstart = st_wend = 0;
     pthread_mutex_lock(&mu);
     int g = atomic_load_explicit(&gen, memory_order_relaxed) + 1;
     atomic_store_explicit(&state, 2L * g + 1, memory_order_release);
     atomic_store_explicit(&gen, g, memory_order_release);
     pthread_cond_signal(&cv);
     pthread_mutex_unlock(&mu);
+    long began = now_ns();
     int32_t rc = fn(slots, out0, lo0, hi0);
-    long cend = now_ns();
     long posted = 2L * g + 1;
     if (steal && atomic_compare_exchange_strong(&state, &posted, posted + 1)) {
         /* the worker has not started (a busy machine): run the second half here */
         int32_t rc1 = fn(slots, out1, lo1, hi1);
-        atomic_store(&stolen, 1);
+        atomic_store(&misplaced, 1);
         atomic_fetch_add(&steals, 1);
         pthread_mutex_unlock(&busy);
         return rc ? rc : rc1;
     }
-    long waited = now_ns();
+    long waited = now_ns(), half = waited - began, late = 0;
     while (atomic_load_explicit(&done, memory_order_acquire) != g) {
-        if (now_ns() - waited < 1000)
+        late = now_ns() - waited;
+        if (late < 1000)
             PAUSE();
         else
             sched_yield();  /* after 1 us: the worker may be waiting for this core */
     }
+    if (steal && half > 1000 && late > half / 2) {
+        atomic_store(&misplaced, 1);
+        atomic_fetch_add(&lates, 1);
+    }
     int32_t rc1 = job_rc;
-    long ret = now_ns();
-    tf_stat[0] += 1; tf_stat[1] += st_wstart - st_post; tf_stat[2] += st_wend - st_wstart;
-    tf_stat[3] += cend - st_post; tf_stat[4] += ret - st_post;
     pthread_mutex_unlock(&busy);
     return rc ? rc : rc1;
 }
@@ -223,6 +228,11 @@ int32_t tf_array(task_t shape, task_t fn, int64_t *slots, int64_t *dims, int32_t
 /* How many second halves the callers took back because the worker had not started them. */
 int64_t tf_steals(void) {
     return atomic_load(&steals);
+}
+
+/* How many second halves the worker finished late (see the module docstring). */
+int64_t tf_lates(void) {
+    return atomic_load(&lates);
 }
 
 /* The worker's thread id (0 before it started). */
@@ -315,6 +325,8 @@ def library() -> Any:
                              ctypes.c_int64, ctypes.c_int64]
     lib.tf_steals.restype = ctypes.c_int64
     lib.tf_steals.argtypes = []
+    lib.tf_lates.restype = ctypes.c_int64
+    lib.tf_lates.argtypes = []
     lib.tf_worker_tid.restype = ctypes.c_int64
     lib.tf_worker_tid.argtypes = []
     lib.tf_handoff_ns.restype = ctypes.c_int64

@@ -13,7 +13,7 @@ in place of `f_shape` (after running its int reductions, each split like a scala
 `f_hoisted` in place of `f`, so those are computed once per call (`prologue`).
 
 With the native pool, a scalar result is one native call (`parallel`'s `tf_scalar`: the checks
-of `f_shape`, then `f` on one range or two halves), joined here when it split. So is an array
+of `f_shape`, then `f` on one range or two halves and their join). So is an array
 result from a kernel's second call on (`tf_array`, unless the function is hoisted or has a
 column split): the output is taken for the last call's shape, and when the checks give another
 shape nothing else runs and the call takes the full path.

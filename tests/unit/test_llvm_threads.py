@@ -137,6 +137,48 @@ def test_a_half_taken_back_keeps_the_worker_off_the_callers_core():
 
 
 @needs_cc
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: nowhere else to go")
+def test_a_half_finished_late_is_counted_and_a_worker_on_the_callers_core_is_moved():
+    """A worker whose half ends well after the caller's is counted late; when it shares the
+    caller's core (it misses its half, or ends it late), a following call moves it off."""
+    fn, k = _kernel("affine", {"x": "int32", "return": "int32"})
+    n, first = 2_000_000, 100_000
+    x = np.arange(n, dtype=np.int32)
+    prepared = k.prepare([x, 3, True])
+    want = 3 * x + 1
+    k.threads = 2
+    lib = parallel.library()
+    out = np.zeros(n, dtype=np.int32)
+    late, back, tries, start = lib.tf_lates(), lib.tf_steals(), 0, time.perf_counter()
+    while lib.tf_lates() == late and time.perf_counter() - start < 5:
+        # a first half 19 times shorter than the second: the worker ends far later
+        out[:] = 0
+        k._halves(prepared, runtime.address_of(out), 0, first, runtime.address_of(out), first, n)
+        assert np.array_equal(out, want)
+        tries += 1
+    if lib.tf_lates() == late and lib.tf_steals() - back == tries:
+        pytest.skip("the worker never started its half before the caller's ended (a loaded "
+                    "machine): every half was taken back")
+    assert lib.tf_lates() > late, "no half was counted late"
+    want = want.tolist()
+    allowed = os.sched_getaffinity(0)
+    core = min(allowed)
+    worker = lib.tf_worker_tid()
+    try:
+        os.sched_setaffinity(0, {core})  # this thread, the caller
+        for _ in range(2):  # (a call may first move the worker for an earlier late half)
+            os.sched_setaffinity(worker, {core})
+            calls = 0
+            while calls < 3 and core in os.sched_getaffinity(worker):
+                assert k.run(prepared).tolist() == want
+                calls += 1
+            # it misses its half or ends it late, then the next call moves it
+            assert os.sched_getaffinity(worker) == allowed - {core} and calls <= 2
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
+@needs_cc
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 64])
 def test_a_scalar_fold_asked_for_two_threads_splits_only_a_range_of_two_or_more(monkeypatch, n):
     """A scalar result is one native call (`tf_scalar`): the checks, then the fold, in halves
