@@ -267,7 +267,7 @@ def side_by_side(rel: str, lifted: Lifted, registry: Registry, opts: BenchOption
 
 def _pool_counts() -> tuple[int, int] | None:
     """The llvm native pool's second halves so far: taken back by the caller, and finished late
-    (targets/llvm/parallel.py); None without the pool."""
+    or on the caller's core (targets/llvm/parallel.py); None without the pool."""
     from tensflo.targets.llvm import parallel
 
     lib = parallel.library()
@@ -288,7 +288,8 @@ def _pool_lines(kernels: list[dict]) -> list[str]:
     most = ", ".join(f"{k} ({c['taken_back']}, {c['late']})" for k, c in top
                      if c["taken_back"] + c["late"])
     return ["", f"llvm native pool in the side-by-side rounds (every call, warm-up included): "
-                f"{back} second halves taken back by the caller, {late} finished late" + (f"; most on {most}." if most else ".")]
+                f"{back} second halves taken back by the caller, {late} finished late or on the "
+                f"caller's core" + (f"; most on {most}." if most else ".")]
 
 
 def _handoff_line() -> str:

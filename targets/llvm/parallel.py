@@ -9,13 +9,14 @@ machine the worker may wait for a core) or else spins until the worker is done. 
 from its sleep tends to be placed on its waker's core (the scheduler's wake affinity), where it
 waits behind the caller and misses every job until the load balancer moves it (measured: after a
 50 ms busy subprocess, 8 calls in a row of an int32 blend at 10^6 ran at one-thread speed, 0.43
-against 0.23 ms). A worker that took its half but finished it more than half the caller's own
-half-time after the caller (when that took over 1 us) is late: it may have shared the caller's
-core, time-sliced, or waited for its vCPU. So after a job was taken back or finished late, the
-next call first keeps the worker off the calling core
+against 0.23 ms). A worker that took its half but ran it on the caller's core (time-sliced with
+the caller's half: on a loaded machine the caller may be preempted as soon as it posts), or
+finished it more than half the caller's own half-time after the caller (it may have waited for
+its vCPU), is late (when the caller's half took over 1 us). So after a job was taken back or
+finished late, the next call first keeps the worker off the calling core
 (`pthread_setaffinity_np`: every allowed core but the caller's; no call when it is already off
-that core). `tf_steals()` counts the halves taken back,
-`tf_lates()` those finished late, `tf_worker_tid()` is the worker's thread id. Both halves run the
+that core). `tf_steals()` counts the halves taken back, `tf_lates()` those finished late,
+`tf_worker_tid()` is the worker's thread id. Both halves run the
 same compiled function `f_task(slots, out, lo, hi)`, a trampoline the runtime adds per function
 that reads `f`'s arguments from an array of 8-byte slots. `tf_scalar(shape, task, join, slots,
 dims, out, size, split)` is a scalar result's whole call: `f_shape`'s checks through its
@@ -84,6 +85,7 @@ static int64_t *job_slots;
 static void *job_out;
 static int64_t job_lo, job_hi;
 static int32_t job_rc;
+static int job_cpu;  /* the core the worker started its half on */
 static long spin_ns = SPIN_NS;
 
 static long now_ns(void) {
@@ -116,6 +118,7 @@ static void *worker(void *arg) {
         seen = g;
         long posted = 2L * g + 1;
         if (atomic_compare_exchange_strong(&state, &posted, posted + 1)) {
+            job_cpu = sched_getcpu();
             job_rc = job_fn(job_slots, job_out, job_lo, job_hi);
             atomic_store_explicit(&done, g, memory_order_release);
         }
@@ -180,7 +183,7 @@ static int32_t run2(int steal, task_t fn, int64_t *slots, void *out0, int64_t lo
         else
             sched_yield();  /* after 1 us: the worker may be waiting for this core */
     }
-    if (steal && half > 1000 && late > half / 2) {
+    if (steal && half > 1000 && (late > half / 2 || job_cpu == sched_getcpu())) {
         atomic_store(&misplaced, 1);
         atomic_fetch_add(&lates, 1);
     }
@@ -230,7 +233,7 @@ int64_t tf_steals(void) {
     return atomic_load(&steals);
 }
 
-/* How many second halves the worker finished late (see the module docstring). */
+/* How many second halves the worker finished late or ran on the caller's core. */
 int64_t tf_lates(void) {
     return atomic_load(&lates);
 }
