@@ -174,6 +174,7 @@ class Kernel:
                        (["int"] * (1 + p.type.rank) if p.type.rank else [p.type.elem])]
         self.out_dtype = np.dtype(sig.result)
         self._ctype = _CTYPES[self.out_dtype.str]
+        self._kind = parallel.SCALAR_KINDS.get(self.out_dtype.name, -1)
         self._join = engine.get_function_address(fn.name + JOIN_SUFFIX) if lowered.split else 0
         """`f_join` (`functions.add_join`): a split scalar result's halves joined in place."""
         self.threads: int | None = None
@@ -181,8 +182,9 @@ class Kernel:
         self._split: dict[int, bool] = {}
         self._times: dict[int, tuple[list[float], list[float]]] = {}
         self._slow: dict[int, int] = {}
-        self._guess: tuple[tuple[int, ...], Any] | None = None
-        """The last array result's shape, as a tuple and a ctypes array (`_native_array`)."""
+        self._guess: tuple[tuple[int, ...], Any, int] | None = None
+        """The last array result's shape, as a tuple, a ctypes array and its address
+        (`_native_array`)."""
 
     @property
     def stream_bytes(self) -> int | None:
@@ -376,7 +378,8 @@ class Kernel:
             return self._run_scalar(prepared, dims[0])
         shape = tuple(dims)[:rank]
         if self._shape_task and not self.info.ksplit and parallel.library() is not None:
-            self._guess = (shape, (ctypes.c_int64 * rank)(*shape))
+            guess = (ctypes.c_int64 * rank)(*shape)
+            self._guess = (shape, guess, ctypes.addressof(guess))
         out = out_pool.POOL.empty(shape, self.out_dtype) if out is None else \
             self._into(out, shape, prepared)
         rows, cols = dims[0], dims[rank] if self.info.ksplit else 0
@@ -399,29 +402,35 @@ class Kernel:
         self._either_way(work, cols if by_k else rows, halves, whole)
         return out
 
-    def _native_array(self, prepared: Prepared, shape: tuple[int, ...], guess: Any
+    def _native_array(self, prepared: Prepared, shape: tuple[int, ...], guess: Any, at: int
                       ) -> np.ndarray | None:
         """An array result in one native call (`_array`) into an output of the last call's
         shape, with Python only to choose the threads; None (nothing run but the checks) when
         this call's shape is another."""
         out = out_pool.POOL.empty(shape, self.out_dtype)
-        dims = (ctypes.c_int64 * (self.info.rank + 1))()
         slots, addr = prepared.slots_address or self._slots(prepared), address_of(out)
         try:  # the rows are not known before the call (2): `tf_array` keeps one row unsplit
             self._either_way(prepared.work + out.size, 2,
-                             lambda: self._array(slots, dims, guess, addr, True),
-                             lambda: self._array(slots, dims, guess, addr, False))
+                             lambda: self._array(slots, (guess, at), addr, True),
+                             lambda: self._array(slots, (guess, at), addr, False))
         except _Reshaped:
             return None
         return out
 
-    def _array(self, slots: int, dims: Any, guess: Any, out: int, split: bool) -> None:
+    def _array(self, slots: int, guess: tuple[Any, int], out: int, split: bool) -> None:
         """The array result through `tf_array` into `out`: the checks, then `f` on one thread,
         or in halves on two when `split` (the first `SEEDED_SHARE` of the rows when the nest
-        carries running scans); `_Reshaped` when the output's shape is not `guess`."""
+        carries running scans); `_Reshaped` when the output's shape is not `guess` (a ctypes
+        array and its address). Through `parallel.fast()` when it is built, else ctypes."""
         num, den = SEEDED_SHARE if self.info.seeded else (1, 2)
-        code = parallel.library().tf_array(self._shape_task, self._task, slots, dims,
-                                           self.info.rank, guess, out, split, num, den)
+        fast = parallel.fast()
+        if fast is not None:
+            code = fast.array(self._shape_task, self._task, slots, self.info.rank, guess[1], out,
+                              split, num, den)
+        else:
+            dims = (ctypes.c_int64 * (self.info.rank + 1))()
+            code = parallel.library().tf_array(self._shape_task, self._task, slots, dims,
+                                               self.info.rank, guess[0], out, split, num, den)
         if code < 0:
             raise _Reshaped
         self._check(code)
@@ -478,7 +487,15 @@ class Kernel:
 
     def _fold(self, slots: int, split: bool) -> Any:
         """The scalar result through `tf_scalar` (the checks, then the fold on one thread, or on
-        two in halves when `split`, joined by `f_join`)."""
+        two in halves when `split`, joined by `f_join`): through `parallel.fast()` when it is
+        built, else ctypes."""
+        fast = parallel.fast()
+        if fast is not None:
+            value = fast.scalar(self._shape_task, self._task, self._join, slots,
+                                self.out_dtype.itemsize, split, self._kind)
+            if type(value) is tuple:
+                self._check(value[0])
+            return self.out_dtype.type(value)
         dims, out = (ctypes.c_int64 * 1)(), (self._ctype * 2)()  # the result, the second half's
         self._check(parallel.library().tf_scalar(self._shape_task, self._task, self._join, slots,
                                                  dims, out, self.out_dtype.itemsize, split))

@@ -288,3 +288,48 @@ def test_split_halves_are_joined_by_the_reductions_own_step_with_wrapping(monkey
                 got.append(k(arg))
             assert all(type(g) is np.dtype(dtype).type for g in got), (name, dtype)
             assert got == [want, want], (name, dtype, got, want)
+
+
+@needs_cc
+def test_the_extension_module_and_ctypes_give_the_same_results_and_errors(monkeypatch):
+    """With CPython's headers the pool is also an extension module (`parallel.fast()`), and the
+    runtime calls `tf_scalar` and `tf_array` through it; through ctypes (no headers), every
+    scalar kind, an array result and a domain error come out the same."""
+    import sysconfig
+    from pathlib import Path
+
+    from tensflo.ir.tensir import DomainError
+
+    headers = Path(sysconfig.get_paths()["include"], "Python.h").exists()
+    assert (parallel.fast() is not None) == headers
+    fns = parse_module("def s(x: vec[int]) -> int = reduce_sum(x)\n"
+                       "def f(x: vec[float]) -> float = reduce_sum(x)\n"
+                       "def pos(x: vec[int]) -> bool = reduce_max(x) > 0\n"
+                       "def twice(x: vec[int]) -> vec[int] = vec_map(x, lambda e: 2 * e)\n")
+    rng = np.random.default_rng(5)
+    xi = rng.integers(-2**31, 2**31, 5001).astype(np.int32)
+    xf = rng.normal(size=5001)
+    cases = [("s", {"x": "int32", "return": "int32"}, xi), ("s", {"x": "int32"}, xi),
+             ("f", {}, xf), ("f", {"x": "float32", "return": "float32"}, xf.astype(np.float32)),
+             ("pos", {"x": "int32"}, xi), ("pos", {"x": "int32"}, -np.abs(xi) - 1),
+             ("twice", {"x": "int32", "return": "int32"}, xi)]
+    monkeypatch.setattr(runtime, "PARALLEL_THRESHOLD", 0)  # int reductions and arrays split
+    results = []
+    for way in ("default", "ctypes"):
+        if way == "ctypes":
+            monkeypatch.setattr(parallel, "fast", lambda: None)
+        got = []
+        for name, dtypes, x in cases:
+            k = LlvmTarget().compile([next(g for g in fns if g.name == name)], dtypes)[name]
+            for threads in (1, 2):
+                k.threads = threads
+                values = [k(x) for _ in range(3)]  # an array result is native from the 2nd call
+                assert all(np.asarray(v).tolist() == np.asarray(values[0]).tolist()
+                           and np.asarray(v).dtype == np.asarray(values[0]).dtype for v in values)
+                got.append((type(values[0]), np.asarray(values[0]).tolist()))
+                if name == "pos":
+                    with pytest.raises(DomainError, match="reduce_max"):
+                        k(x[:0])  # the max of nothing
+        results.append(got)
+    assert results[0] == results[1]
+    assert results[0][0][1] == int(xi.sum(dtype=np.int32))  # wrapping, as NumPy's
