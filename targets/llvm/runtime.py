@@ -29,7 +29,10 @@ two-thread one; `SLOW_CALLS` later two-thread calls in a row slower than `REGRES
 best single-thread one return the class to one thread, and so does one single-thread call after
 every `EXPLORE` two-thread ones that, with the last few of its way, is clearly faster than the last
 few two-thread calls; a class measured onto one thread likewise tries two threads once after every
-`EXPLORE` single-thread calls and goes back to two when they are not clearly slower. Before the
+`EXPLORE` single-thread calls and goes back to two when the best of its last few tries is not
+clearly slower than the single-thread calls (the best, as a rare two-thread call may wait for the
+worker's core or vCPU for milliseconds; if two threads are slow for good, `_watched` returns the
+class to one thread). Before the
 first two-thread trial and each exploring two-thread call the worker is woken (`wake_worker`), so
 the trial times the split, not the worker's wake-up. On a busy machine the worker may wait for a
 core: the caller then runs the second half itself (`parallel`).
@@ -273,6 +276,7 @@ class Kernel:
         self._slow[bits] = self._slow.get(bits, 0) + 1 if slow else 0
         if self.threads is None and self._slow[bits] >= SLOW_CALLS:
             self._split[bits] = False
+            del two[:-SLOW_CALLS]  # exploring compares with these, not with earlier fast calls
         return result
 
     def _kept(self, work: int, length: int, halves: Any, whole: Any) -> Any:
@@ -297,14 +301,16 @@ class Kernel:
     def _other_way(self, bits: int, run: Any, trial: list[float], kept: list[float],
                    split: bool) -> Any:
         """One exploring call the way the size class does not run (`run`), timed into `trial`
-        (its last `RECENT` kept): the class switches to two threads (`split`) when the median of
-        `trial` is not clearly slower than that of the last `RECENT` calls on one thread (`kept`,
-        trimmed to those), to one thread when it is clearly faster (`_clearly_faster`)."""
+        (its last `RECENT` kept): the class switches to two threads (`split`) when the best of
+        `trial` is not clearly slower than the median of the last `RECENT` calls on one thread
+        (`kept`, trimmed to those), to one thread when the median of `trial` is clearly faster
+        (`_clearly_faster`) than that of the last `RECENT` two-thread calls."""
         t0 = time.perf_counter()
         result = run()
         trial.append(time.perf_counter() - t0)
         del trial[:-RECENT]
-        new, old = statistics.median(trial), statistics.median(kept[-RECENT:])
+        new = min(trial) if split else statistics.median(trial)
+        old = statistics.median(kept[-RECENT:])
         if not _clearly_faster(old, new) if split else _clearly_faster(new, old):
             self._split[bits] = split
             if split:

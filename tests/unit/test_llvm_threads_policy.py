@@ -91,3 +91,30 @@ def test_a_two_thread_class_stays_on_two_unless_one_is_clearly_faster(kernel):
         if not k._split[BITS]:
             break
     assert k._split[BITS] is False
+
+
+def test_a_one_thread_class_returns_to_two_past_slow_outliers_and_not_when_two_are_slower(kernel):
+    """Exploring two-thread calls that mostly waited milliseconds for the worker's core, with one
+    fast among them, move the class back to two threads; ones all slower do not."""
+    k, clock = kernel
+    _trials(k, clock, 1.0e-3, 1.5e-3)
+    assert k._split[BITS] is False
+    log: list[str] = []
+    twos = iter([3.5e-3, 2.2e-3, 0.55e-3])  # the third exploring call finds the worker
+    for _ in range(4 * (runtime.RECENT + runtime.EXPLORE)):
+        k._kept(WORK, 100, lambda: clock.call(next(twos), "two", log)(),
+                clock.call(1.0e-3, "one", log))
+        if k._split[BITS]:
+            break
+    assert k._split[BITS] is True and log.count("two") == 3
+    for slower in (1.6e-3, 1.1e-3):  # two threads slower by more than REGRESSION, then by 10%
+        for _ in range(4 * (runtime.RECENT + runtime.EXPLORE)):
+            k._watched(WORK, clock.call(slower, "two", log), clock.call(1.0e-3, "one", log))
+            if not k._split[BITS]:
+                break
+        assert k._split[BITS] is False
+        log.clear()
+        for _ in range(4 * (runtime.RECENT + runtime.EXPLORE)):
+            k._kept(WORK, 100, clock.call(slower, "two", log), clock.call(1.0e-3, "one", log))
+        assert k._split[BITS] is False and log.count("two") >= 3  # explored, not switched
+        k._split[BITS] = True
