@@ -153,8 +153,8 @@ class Kernel:
         self._shape = shape_t(engine.get_function_address(f"{fn.name}_shape"))
         self._main = main_t(engine.get_function_address(fn.name))
         self._task = engine.get_function_address(fn.name + parallel.TASK_SUFFIX)
-        self._shape_task = 0 if lowered.rank and lowered.hoisted else \
-            engine.get_function_address(f"{fn.name}_shape{parallel.TASK_SUFFIX}")
+        # `f_shape_task` where `jit` added it (0 where not: a hoisted array result)
+        self._shape_task = engine.get_function_address(f"{fn.name}_shape{parallel.TASK_SUFFIX}")
         ksplit = fn.name + KSPLIT_SUFFIX
         self._kmain: Any = main_t(engine.get_function_address(ksplit)) if lowered.ksplit \
             else None
@@ -365,7 +365,7 @@ class Kernel:
                 raise ValueError(f"{self.fn.name}: out= is for array results; this one is a scalar")
             return self._native_scalar(prepared)
         if out is None and self._guess is not None:
-            result = self._native_array(prepared, *self._guess)
+            result = self._native_array(prepared, self._guess)
             if result is not None:
                 return result
         dims = (ctypes.c_int64 * (rank + 1))()  # a ctypes array: no `ndarray.ctypes` per call
@@ -408,35 +408,36 @@ class Kernel:
         self._either_way(work, cols if by_k else rows, halves, whole)
         return out
 
-    def _native_array(self, prepared: Prepared, shape: tuple[int, ...], guess: Any, at: int
+    def _native_array(self, prepared: Prepared, guess: tuple[tuple[int, ...], Any, int]
                       ) -> np.ndarray | None:
         """An array result in one native call (`_array`) into an output of the last call's
         shape, with Python only to choose the threads; None (nothing run but the checks) when
         this call's shape is another."""
-        out = out_pool.POOL.empty(shape, self.out_dtype)
+        out = out_pool.POOL.empty(guess[0], self.out_dtype)
         slots, addr = prepared.slots_address or self._slots(prepared), address_of(out)
         try:  # the rows are not known before the call (2): `tf_array` keeps one row unsplit
             self._either_way(prepared.work + out.size, 2,
-                             lambda: self._array(slots, (guess, at), addr, True),
-                             lambda: self._array(slots, (guess, at), addr, False))
+                             lambda: self._array(slots, guess, addr, True),
+                             lambda: self._array(slots, guess, addr, False))
         except _Reshaped:
             return None
         return out
 
-    def _array(self, slots: int, guess: tuple[Any, int], out: int, split: bool) -> None:
+    def _array(self, slots: int, guess: tuple[tuple[int, ...], Any, int], out: int,
+               split: bool) -> None:
         """The array result through `tf_array` into `out`: the checks, then `f` on one thread,
         or in halves on two when `split` (the first `SEEDED_SHARE` of the rows when the nest
-        carries running scans); `_Reshaped` when the output's shape is not `guess` (a ctypes
-        array and its address). Through `parallel.fast()` when it is built, else ctypes."""
+        carries running scans); `_Reshaped` when the output's shape is not `guess` (`_guess`: as
+        a tuple, a ctypes array and its address). Through `parallel.fast()` when it is built, else ctypes."""
         num, den = SEEDED_SHARE if self.info.seeded else (1, 2)
         fast = parallel.fast()
         if fast is not None:
-            code = fast.array(self._shape_task, self._task, slots, self.info.rank, guess[1], out,
+            code = fast.array(self._shape_task, self._task, slots, self.info.rank, guess[2], out,
                               split, num, den)
         else:
             dims = (ctypes.c_int64 * (self.info.rank + 1))()
             code = parallel.library().tf_array(self._shape_task, self._task, slots, dims,
-                                               self.info.rank, guess[0], out, split, num, den)
+                                               self.info.rank, guess[1], out, split, num, den)
         if code < 0:
             raise _Reshaped
         self._check(code)
