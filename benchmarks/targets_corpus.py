@@ -262,13 +262,12 @@ def side_by_side(rel: str, lifted: Lifted, registry: Registry, opts: BenchOption
             now = _pool_counts()
             assert now is not None
             out[tname]["pool"] = {"taken_back": now[0] - counts[0], "late": now[1] - counts[1]}
-        kernel = getattr(ex, "kernel", None)
-        if kernel is not None and hasattr(kernel, "_times"):  # the llvm runtime's thread policy
+        policy = getattr(getattr(ex, "kernel", None), "thread_policy", None)
+        if policy is not None:  # the llvm runtime's choice of threads, per size class
             out[tname]["threads"] = {
-                str(bits): {"split": kernel._split.get(bits),
-                            "one_us": [round(t * 1e6, 1) for t in one[-5:]],
-                            "two_us": [round(t * 1e6, 1) for t in two[-5:]]}
-                for bits, (one, two) in kernel._times.items()}
+                str(bits): {"split": split, "one_us": [round(t * 1e6, 1) for t in one],
+                            "two_us": [round(t * 1e6, 1) for t in two]}
+                for bits, (split, one, two) in policy().items()}
     return out
 
 

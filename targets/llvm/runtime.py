@@ -232,6 +232,13 @@ class Kernel:
         if code:
             raise DomainError(f"{self.fn.name}: {self.info.errors[code - 1]}")
 
+    def thread_policy(self, recent: int = RECENT) -> dict[int, tuple[bool | None, list[float],
+                                                                     list[float]]]:
+        """Per size class: whether it runs on two threads (None: still measured) and the last
+        `recent` call times in seconds on one and on two threads (see the module docstring)."""
+        return {bits: (self._split.get(bits), one[-recent:], two[-recent:])
+                for bits, (one, two) in self._times.items()}
+
     def _two_threads(self, work: int, length: int) -> bool | None:
         """Whether to split; None: this size class is still being measured."""
         if self.threads is not None:
