@@ -2,30 +2,33 @@
 
 A worker thread, started once per process, waits for work by spinning on an atomic generation
 counter (1 us with `pause`, then yielding the core until `SPIN_US`, so that a caller sharing its
-core on a loaded machine still runs) and then sleeping on a condition variable. `tf_run2(task,
-slots, out0, lo0, hi0, out1, lo1, hi1)` posts the second range to the worker, runs the first on
-the calling thread, then takes the second back if the worker has not started it (on a busy
-machine the worker may wait for a core) or else spins until the worker is done. A worker woken
-from its sleep tends to be placed on its waker's core (the scheduler's wake affinity), where it
-waits behind the caller and misses every job until the load balancer moves it (measured: after a
-50 ms busy subprocess, 8 calls in a row of an int32 blend at 10^6 ran at one-thread speed, 0.43
-against 0.23 ms). A worker that took its half but ran it on the caller's core (time-sliced with
-the caller's half: on a loaded machine the caller may be preempted as soon as it posts), or
-finished it more than half the caller's own half-time after the caller (it may have waited for
-its vCPU), is late (when the caller's half took over 1 us). So after a job was taken back or
-finished late, the next call first keeps the worker off the calling core
-(`pthread_setaffinity_np`: every allowed core but the caller's; no call when it is already off
-that core). `tf_steals()` counts the halves taken back, `tf_lates()` those finished late,
-`tf_worker_tid()` is the worker's thread id. Both halves run the
-same compiled function `f_task(slots, out, lo, hi)`, a trampoline the runtime adds per function
-that reads `f`'s arguments from an array of 8-byte slots. `tf_scalar(shape, task, join, slots,
-dims, out, size, split)` is a scalar result's whole call: `f_shape`'s checks through its
-trampoline (`add_task(..., ranged=False)`), then the fold on one thread or in halves, joined by
-`f_join`; `tf_array(shape, task, slots, dims, rank, guess, out, split, num, den)` is an array
-result's, into an output allocated for a guessed shape (-1, nothing run, when the checks give
-another). The C code is compiled once with the system's C compiler (`cc -O2 -pthread`) into a
-cache directory; without a compiler the runtime keeps its Python thread.
-A second caller while the worker is busy runs both halves itself (never two jobs at once).
+core on a loaded machine still runs) and then sleeping on a condition variable. A job is `fn` on a
+list of chunks (ranges, each with its output): `run_chunks` posts it, and the calling thread takes
+chunks from the front while the worker takes them from the back, until none is left; so a worker
+slowed by the machine runs fewer of them, and one that has not started (on a busy machine it may
+wait for a core) runs none: the caller takes them all. `tf_run2(task, slots, out0, lo0, hi0, out1,
+lo1, hi1)` is a job of two given halves. A worker woken from its sleep tends to be placed on its
+waker's core (the scheduler's wake affinity), where it waits behind the caller and misses every job
+until the load balancer moves it (measured: after a 50 ms busy subprocess, 8 calls in a row of an
+int32 blend at 10^6 ran at one-thread speed, 0.43 against 0.23 ms). A worker that ran its chunks on
+the caller's core (time-sliced with the caller's: on a loaded machine the caller may be preempted
+as soon as it posts), or finished its last more than half the caller's own time after the caller
+(it may have waited for its vCPU; when the caller's chunks took over 1 us), is late: the caller may
+be preempted before it takes a chunk, and the worker on its core then takes them all. So after a
+job where the worker ran no chunk or finished late, the next call first keeps the worker off the
+calling core (`pthread_setaffinity_np`: every allowed core but the caller's; no call when it is
+already off that core). `tf_steals()` counts the jobs whose worker ran no chunk, `tf_lates()` those
+it finished late, `tf_worker_tid()` is the worker's thread id. Every chunk runs the same compiled
+function `f_task(slots, out, lo, hi)`, a trampoline the runtime adds per function that reads `f`'s
+arguments from an array of 8-byte slots. `tf_scalar(shape, task, join, slots, dims, out, size,
+split)` is a scalar result's whole call: `f_shape`'s checks through its trampoline (`add_task(...,
+ranged=False)`), then the fold on one thread or in `CHUNKS` chunks on two, their partials joined in
+order by `f_join`; `tf_array(shape, task, slots, dims, rank, guess, out, split, num, den)` is an
+array result's (rows in `CHUNKS` chunks, or two parts at num/den), into an output allocated for a
+guessed shape (-1, nothing run, when the checks give another). The C code is compiled once with the
+system's C compiler (`cc -O2 -pthread`) into a cache directory; without a compiler the runtime
+keeps its Python thread. A second caller while the worker is busy runs every chunk itself (never
+two jobs at once).
 
 `handoff_seconds()` is the measured round trip of an empty job (post, run, wait): the cost the
 runtime weighs a split against.
@@ -56,12 +59,18 @@ against 0.035 warm). With 200 us, a side-by-side round after a g++ process ran a
 10^6 in 0.045-0.05 ms (on one thread, or two cold); with 20 ms, 0.034-0.041 (g++ 0.042). Intel's
 OpenMP spins 200 ms by default (KMP_BLOCKTIME)."""
 
+CHUNKS = 16
+"""How many chunks a split scalar fold or array result is cut into (fewer for fewer elements or
+rows): the two threads take them from either end, so that a thread slowed by the machine does
+fewer of them."""
+
 SOURCE = r"""
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,7 +81,18 @@ SOURCE = r"""
 #define PAUSE() ((void)0)
 #endif
 
+#define MAX_CHUNKS 64
+
 typedef int32_t (*task_t)(int64_t *, void *, int64_t, int64_t);
+
+/* A job: `fn` on each of `k` chunks, chunk i over [lo[i], hi[i]) into out[i], its code into
+   rc[i]. The caller claims chunks from the front, the worker from the back. */
+typedef struct {
+    int k;
+    char *out[MAX_CHUNKS];
+    int64_t lo[MAX_CHUNKS], hi[MAX_CHUNKS];
+    int32_t rc[MAX_CHUNKS];
+} chunks_t;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -82,19 +102,31 @@ static atomic_int gen, done, misplaced;
 static atomic_long steals, lates, worker_tid;
 static pthread_t worker_thread;
 static cpu_set_t allowed;
-static atomic_long state;  /* 2g+1: job g posted; 2g+2: job g taken (by the worker or back) */
+static atomic_long state;  /* 2g+1: job g posted; 2g+2: job g entered (by the worker or back) */
+static atomic_long claim;  /* front << 32 | back: the posted job's chunks [front, back) are free */
 static task_t job_fn;
 static int64_t *job_slots;
-static void *job_out;
-static int64_t job_lo, job_hi;
-static int32_t job_rc;
-static int job_cpu;  /* the core the worker started its half on */
+static chunks_t *job;
+static int job_ran;  /* the chunks the worker ran */
+static int job_cpu;  /* the core the worker entered the job on */
 static long spin_ns = SPIN_NS;
 
 static long now_ns(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+/* The index of a free chunk, taken from the front (the caller) or the back; -1 when none is. */
+static int take(int front) {
+    long c = atomic_load_explicit(&claim, memory_order_acquire);
+    for (;;) {
+        long f = c >> 32, b = c & 0xffffffffL;
+        if (f >= b)
+            return -1;
+        if (atomic_compare_exchange_weak(&claim, &c, front ? c + (1L << 32) : c - 1))
+            return (int)(front ? f : b - 1);
+    }
 }
 
 static void *worker(void *arg) {
@@ -122,7 +154,10 @@ static void *worker(void *arg) {
         long posted = 2L * g + 1;
         if (atomic_compare_exchange_strong(&state, &posted, posted + 1)) {
             job_cpu = sched_getcpu();
-            job_rc = job_fn(job_slots, job_out, job_lo, job_hi);
+            int ran = 0;
+            for (int i; (i = take(0)) >= 0; ran++)
+                job->rc[i] = job_fn(job_slots, job->out[i], job->lo[i], job->hi[i]);
+            job_ran = ran;
             atomic_store_explicit(&done, g, memory_order_release);
         }
     }
@@ -140,15 +175,28 @@ static void start(void) {
     worker_thread = t;
 }
 
-static int32_t run2(int steal, task_t fn, int64_t *slots, void *out0, int64_t lo0, int64_t hi0,
-                    void *out1, int64_t lo1, int64_t hi1) {
+/* The first failed chunk's code, in chunk order (0: none failed). */
+static int32_t first_rc(const chunks_t *c) {
+    for (int i = 0; i < c->k; i++)
+        if (c->rc[i])
+            return c->rc[i];
+    return 0;
+}
+
+/* `fn` on every chunk of `c`, on the calling thread and the worker: both take free chunks, the
+   caller from the front and the worker from the back, until none is left (`steal`: else the
+   caller takes none and waits, to time the hand-off). */
+static int32_t run_chunks(int steal, task_t fn, int64_t *slots, chunks_t *c) {
     pthread_once(&once, start);
+    for (int i = 0; i < c->k; i++)
+        c->rc[i] = 0;
     if (pthread_mutex_trylock(&busy) != 0) {  /* another caller holds the worker */
-        int32_t rc = fn(slots, out0, lo0, hi0);
-        return rc ? rc : fn(slots, out1, lo1, hi1);
+        for (int i = 0; i < c->k; i++)
+            c->rc[i] = fn(slots, c->out[i], c->lo[i], c->hi[i]);
+        return first_rc(c);
     }
     if (atomic_exchange(&misplaced, 0)) {
-        /* the worker missed the last job or finished it late: it was likely woken onto this
+        /* the worker missed the last job or finished late: it was likely woken onto this
            caller's core (the scheduler places a woken thread near its waker), or kept on the
            core this caller moved to; keep it off this core */
         cpu_set_t m = allowed, now;
@@ -160,7 +208,8 @@ static int32_t run2(int steal, task_t fn, int64_t *slots, void *out0, int64_t lo
             pthread_setaffinity_np(worker_thread, sizeof m, &m);
         }
     }
-    job_fn = fn; job_slots = slots; job_out = out1; job_lo = lo1; job_hi = hi1;
+    job_fn = fn; job_slots = slots; job = c; job_ran = 0;
+    atomic_store_explicit(&claim, (long)c->k, memory_order_release);
     pthread_mutex_lock(&mu);
     int g = atomic_load_explicit(&gen, memory_order_relaxed) + 1;
     atomic_store_explicit(&state, 2L * g + 1, memory_order_release);
@@ -168,17 +217,17 @@ static int32_t run2(int steal, task_t fn, int64_t *slots, void *out0, int64_t lo
     pthread_cond_signal(&cv);
     pthread_mutex_unlock(&mu);
     long began = now_ns();
-    int32_t rc = fn(slots, out0, lo0, hi0);
+    for (int i; steal && (i = take(1)) >= 0;)
+        c->rc[i] = fn(slots, c->out[i], c->lo[i], c->hi[i]);
     long posted = 2L * g + 1;
     if (steal && atomic_compare_exchange_strong(&state, &posted, posted + 1)) {
-        /* the worker has not started (a busy machine): run the second half here */
-        int32_t rc1 = fn(slots, out1, lo1, hi1);
+        /* the worker has not started (a busy machine): the caller ran every chunk */
         atomic_store(&misplaced, 1);
         atomic_fetch_add(&steals, 1);
         pthread_mutex_unlock(&busy);
-        return rc ? rc : rc1;
+        return first_rc(c);
     }
-    long waited = now_ns(), half = waited - began, late = 0;
+    long waited = now_ns(), mine = waited - began, late = 0;
     while (atomic_load_explicit(&done, memory_order_acquire) != g) {
         late = now_ns() - waited;
         if (late < 1000)
@@ -186,39 +235,62 @@ static int32_t run2(int steal, task_t fn, int64_t *slots, void *out0, int64_t lo
         else
             sched_yield();  /* after 1 us: the worker may be waiting for this core */
     }
-    if (steal && half > 1000 && (late > half / 2 || job_cpu == sched_getcpu())) {
+    if (steal && job_ran == 0) {  /* it started after the caller had taken every chunk */
+        atomic_store(&misplaced, 1);
+        atomic_fetch_add(&steals, 1);
+    } else if (steal && (job_cpu == sched_getcpu() || (mine > 1000 && late > mine / 2))) {
         atomic_store(&misplaced, 1);
         atomic_fetch_add(&lates, 1);
     }
-    int32_t rc1 = job_rc;
     pthread_mutex_unlock(&busy);
-    return rc ? rc : rc1;
+    return first_rc(c);
+}
+
+/* [0, n) in k chunks of sizes differing by at most one, each into out + i * stride. */
+static void even_chunks(chunks_t *c, int64_t n, int k, char *out, int64_t stride) {
+    c->k = k;
+    for (int i = 0; i < k; i++) {
+        c->out[i] = out + i * stride;
+        c->lo[i] = n / k * i + (i < n % k ? i : n % k);
+        c->hi[i] = i + 1 < k ? n / k * (i + 1) + (i + 1 < n % k ? i + 1 : n % k) : n;
+    }
 }
 
 int32_t tf_run2(task_t fn, int64_t *slots, void *out0, int64_t lo0, int64_t hi0,
                 void *out1, int64_t lo1, int64_t hi1) {
-    return run2(1, fn, slots, out0, lo0, hi0, out1, lo1, hi1);
+    chunks_t c = {.k = 2, .out = {out0, out1}, .lo = {lo0, lo1}, .hi = {hi0, hi1}};
+    return run_chunks(1, fn, slots, &c);
 }
 
 /* A scalar result in one call, into out: `shape` (the trampoline of `f_shape`: the domain
    checks, and dims[0], the length of the range `fn` folds), then `fn` over the whole range, or,
-   when `split` and the range has two elements or more, its halves on two threads into out and
-   out + size, joined into out by `join` (`f_join`). */
+   when `split` and the range has two elements or more, over up to `CHUNKS` even chunks on two
+   threads, each into its own partial, the partials joined in order by `join` (`f_join`: out[0]
+   combined with out[1] into out[0], where out[1] is `size` bytes on), so that the result does
+   not depend on which thread ran which chunk. */
 int32_t tf_scalar(task_t shape, task_t fn, task_t join, int64_t *slots, int64_t *dims, char *out,
                   int64_t size, int32_t split) {
     int32_t rc = shape(slots, dims, 0, 0);
     if (rc) return rc;
     int64_t n = dims[0];
     if (!split || n < 2) return fn(slots, out, 0, INT64_MAX);
-    rc = run2(1, fn, slots, out, 0, n / 2, out + size, n / 2, INT64_MAX);
-    return rc ? rc : join(slots, out, 0, 0);
+    int64_t parts[MAX_CHUNKS * 2];  /* up to 16 bytes each */
+    chunks_t c;
+    even_chunks(&c, n, n < CHUNKS ? (int)n : CHUNKS, (char *)parts, size);
+    rc = run_chunks(1, fn, slots, &c);
+    for (int i = c.k - 2; i >= 0 && !rc; i--)
+        rc = join(slots, (char *)parts + i * size, 0, 0);
+    if (!rc)
+        memcpy(out, parts, size);
+    return rc;
 }
 
 /* An array result in one call, into `out`, allocated for the shape the caller guessed (its
    last call's): `shape` (the trampoline of `f_shape`: the domain checks, dims[0..rank-1] the
    output's shape); when that is the guess, `fn` over all rows, or, when `split` and there are two
-   rows or more, over [0, mid) and [mid, rows) on two threads, mid = rows * num / den. Else -1,
-   with the dims filled and `fn` not run. */
+   rows or more, on two threads: over up to `CHUNKS` even chunks of rows when num/den is 1/2, else
+   over [0, mid) and [mid, rows), mid = rows * num / den. Else -1, with the dims filled and `fn`
+   not run. */
 int32_t tf_array(task_t shape, task_t fn, int64_t *slots, int64_t *dims, int32_t rank,
                  const int64_t *guess, char *out, int32_t split, int64_t num, int64_t den) {
     int32_t rc = shape(slots, dims, 0, 0);
@@ -227,8 +299,14 @@ int32_t tf_array(task_t shape, task_t fn, int64_t *slots, int64_t *dims, int32_t
         if (dims[k] != guess[k]) return -1;
     int64_t rows = dims[0];
     if (!split || rows < 2) return fn(slots, out, 0, INT64_MAX);
-    int64_t mid = rows * num / den;
-    return run2(1, fn, slots, out, 0, mid, out, mid, rows);
+    chunks_t c;
+    if (2 * num == den) {
+        even_chunks(&c, rows, rows < CHUNKS ? (int)rows : CHUNKS, out, 0);
+    } else {
+        int64_t mid = rows * num / den;
+        c = (chunks_t){.k = 2, .out = {out, out}, .lo = {0, mid}, .hi = {mid, rows}};
+    }
+    return run_chunks(1, fn, slots, &c);
 }
 
 /* How many second halves the callers took back because the worker had not started them. */
@@ -255,9 +333,10 @@ static int32_t nothing(int64_t *s, void *o, int64_t lo, int64_t hi) {
 int64_t tf_handoff_ns(int reps) {
     int64_t t[256];
     if (reps > 256) reps = 256;
+    chunks_t c = {.k = 1};
     for (int k = 0; k < reps; k++) {
         long s = now_ns();
-        run2(0, nothing, 0, 0, 0, 0, 0, 0, 0);  /* the worker always takes the job */
+        run_chunks(0, nothing, 0, &c);  /* the worker always takes the job */
         t[k] = now_ns() - s;
     }
     for (int i = 1; i < reps; i++)
@@ -388,7 +467,7 @@ def _built() -> tuple[Path, bool] | None:
     cc = next((p for p in map(shutil.which, ("cc", "gcc", "clang")) if p), None)
     if cc is None:
         return None
-    text = SOURCE.replace("SPIN_NS", str(SPIN_US * 1000))
+    text = f"#define CHUNKS {CHUNKS}\n" + SOURCE.replace("SPIN_NS", str(SPIN_US * 1000))
     include = sysconfig.get_paths().get("include", "")
     if include and (Path(include) / "Python.h").exists():
         key = f"{text}{PYTHON_SOURCE}{cc}{include}{sys.version}{sysconfig.get_config_var('EXT_SUFFIX')}"

@@ -433,8 +433,8 @@ class Kernel:
     def _array(self, slots: int, guess: tuple[tuple[int, ...], Any, int], out: int,
                split: bool) -> None:
         """The array result through `tf_array` into `out`: the checks, then `f` on one thread,
-        or in halves on two when `split` (the first `SEEDED_SHARE` of the rows when the nest
-        carries running scans); `_Reshaped` when the output's shape is not `guess` (`_guess`: as
+        or on two when `split`: in chunks of rows, or, when the nest carries running scans, in two
+        parts at `SEEDED_SHARE` of the rows; `_Reshaped` when the output's shape is not `guess` (`_guess`: as
         a tuple, a ctypes array and its address). Through `parallel.fast()` when it is built, else ctypes."""
         num, den = SEEDED_SHARE if self.info.seeded else (1, 2)
         fast = parallel.fast()

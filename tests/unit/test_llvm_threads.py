@@ -4,8 +4,10 @@ the measured hand-off is what the runtime weighs a split against."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import threading
 import time
 
 import numpy as np
@@ -333,3 +335,57 @@ def test_the_extension_module_and_ctypes_give_the_same_results_and_errors(monkey
         results.append(got)
     assert results[0] == results[1]
     assert results[0][0][1] == int(xi.sum(dtype=np.int32))  # wrapping, as NumPy's
+
+
+_TASK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
+                         ctypes.c_int64)
+
+
+@needs_cc
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no second thread to slow")
+@pytest.mark.parametrize("n", [5, 16, 1_000])
+def test_a_slow_worker_takes_fewer_chunks_and_the_partials_join_in_order(n):
+    """A split fold is cut into chunks that the caller takes from the front and the worker from
+    the back: a worker twenty times slower than the caller runs few of them, every element is
+    folded once, and the partials are joined in chunk order whoever ran them (the join here is
+    associative but not commutative: (first, last) of two adjacent ranges)."""
+    lib = parallel.library()
+    lib.tf_handoff_ns(4)  # the worker is up
+    worker = lib.tf_worker_tid()
+    ran: list[tuple[bool, int, int]] = []
+    bad: list[str] = []
+
+    @_TASK
+    def shape(slots, dims, lo, hi):
+        ctypes.cast(dims, ctypes.POINTER(ctypes.c_int64))[0] = n
+        return 0
+
+    @_TASK
+    def fold(slots, out, lo, hi):  # the partial of [lo, hi): its first and last index
+        on_worker = threading.get_native_id() == worker
+        ran.append((on_worker, lo, hi))
+        time.sleep(0.02 if on_worker else 0.001)
+        pair = ctypes.cast(out, ctypes.POINTER(ctypes.c_int32))
+        pair[0], pair[1] = lo, hi - 1
+        return 0
+
+    @_TASK
+    def join(slots, out, lo, hi):  # (a, b) then (c, d), adjacent: (a, d)
+        pairs = ctypes.cast(out, ctypes.POINTER(ctypes.c_int32))
+        if pairs[1] + 1 != pairs[2]:
+            bad.append(f"joined ({pairs[0]}, {pairs[1]}) with ({pairs[2]}, {pairs[3]})")
+        pairs[1] = pairs[3]
+        return 0
+
+    result = (ctypes.c_int32 * 4)()
+    dims = (ctypes.c_int64 * 1)()
+    code = lib.tf_scalar(shape, fold, join, None, dims, result, 8, True)
+    assert code == 0 and not bad, bad
+    assert (result[0], result[1]) == (0, n - 1)
+    chunks = sorted((lo, hi) for _, lo, hi in ran)
+    assert chunks[0][0] == 0 and chunks[-1][1] == n  # every element once, no chunk empty
+    assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(lo < hi for lo, hi in chunks) and len(chunks) == min(n, parallel.CHUNKS)
+    on_worker = [lo for w, lo, _ in ran if w]
+    assert len(on_worker) <= len(chunks) // 4  # the caller ran most of them
+    assert all(lo > max(lo for w, lo, _ in ran if not w) for lo in on_worker)  # from the back
