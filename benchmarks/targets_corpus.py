@@ -272,8 +272,9 @@ def side_by_side(rel: str, lifted: Lifted, registry: Registry, opts: BenchOption
 
 
 def _pool_counts() -> tuple[int, int] | None:
-    """The llvm native pool's second halves so far: taken back by the caller, and finished late
-    or on the caller's core (targets/llvm/parallel.py); None without the pool."""
+    """The llvm native pool's split calls so far whose worker ran no chunk (the caller took them
+    all back), and whose worker finished late or ran on the caller's core
+    (targets/llvm/parallel.py); None without the pool."""
     from tensflo.targets.llvm import parallel
 
     lib = parallel.library()
@@ -281,8 +282,9 @@ def _pool_counts() -> tuple[int, int] | None:
 
 
 def _pool_lines(kernels: list[dict]) -> list[str]:
-    """The llvm native pool's second halves taken back or finished late in the side-by-side
-    rounds (warm-up calls included), in total and for the kernels with the most."""
+    """The llvm native pool's split calls whose chunks the caller took all back, or whose worker
+    finished late, in the side-by-side rounds (warm-up calls included), in total and for the
+    kernels with the most."""
     counts = [(k["kernel"], v["pool"]) for k in kernels
               for t, v in k.get("side_by_side", {}).items()
               if t == "llvm" and isinstance(v, dict) and "pool" in v]
@@ -294,8 +296,8 @@ def _pool_lines(kernels: list[dict]) -> list[str]:
     most = ", ".join(f"{k} ({c['taken_back']}, {c['late']})" for k, c in top
                      if c["taken_back"] + c["late"])
     return ["", f"llvm native pool in the side-by-side rounds (every call, warm-up included): "
-                f"{back} second halves taken back by the caller, {late} finished late or on the "
-                f"caller's core" + (f"; most on {most}." if most else ".")]
+                f"{back} split calls whose chunks the caller took all back, {late} whose worker "
+                f"finished late or ran on the caller's core" + (f"; most on {most}." if most else ".")]
 
 
 def _handoff_line() -> str:
