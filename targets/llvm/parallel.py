@@ -82,6 +82,7 @@ SOURCE = r"""
 #endif
 
 #define MAX_CHUNKS 64
+_Static_assert(CHUNKS >= 2 && CHUNKS <= MAX_CHUNKS, "CHUNKS: 2 to MAX_CHUNKS");
 
 typedef int32_t (*task_t)(int64_t *, void *, int64_t, int64_t);
 

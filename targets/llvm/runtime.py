@@ -2,7 +2,7 @@
 
 A call runs the generated `f_shape` (domain checks, output dims), takes the output from
 `out_pool` (a reused, already-mapped block from 1 MB up, else `np.empty`), then runs
-`f` on row ranges: one range, or two halves on two threads. A scalar result is split the same way
+`f` on row ranges: one range, or parts on two threads. A scalar result is split the same way
 only when it is an int reduction; the partial results are joined by the generated `f_join` (the
 reduction's step, sum, product or max, in the result's storage: the stored bits of the sequential
 result).
@@ -13,13 +13,14 @@ in place of `f_shape` (after running its int reductions, each split like a scala
 `f_hoisted` in place of `f`, so those are computed once per call (`prologue`).
 
 With the native pool, a scalar result is one native call (`parallel`'s `tf_scalar`: the checks
-of `f_shape`, then `f` on one range or two halves and their join). So is an array
+of `f_shape`, then `f` on one range or on chunks, and their join). So is an array
 result from a kernel's second call on (`tf_array`, unless the function is hoisted or has a
 column split): the output is taken for the last call's shape, and when the checks give another
 shape nothing else runs and the call takes the full path.
 
-The two halves run through the native pool of `parallel` (a worker thread spinning on an atomic,
-no Python between the threads: a hand-off of a few microseconds), or, without a C compiler,
+The parts run through the native pool of `parallel` (a worker thread spinning on an atomic,
+no Python between the threads: a hand-off of a few microseconds; the two threads take chunks of
+the work from either end), or, without a C compiler,
 through a Python thread (ctypes releases the GIL; a hand-off of 15-80 us). By default
 (`threads=None`) calls at each size class (the bit length of the elements touched) are measured:
 a class whose single-thread call takes at most `SPLIT_GAIN` hand-offs always runs on one thread;
@@ -35,7 +36,7 @@ worker's core or vCPU for milliseconds; if two threads are slow for good, `_watc
 class to one thread). Before the
 first two-thread trial and each exploring two-thread call the worker is woken (`wake_worker`), so
 the trial times the split, not the worker's wake-up. On a busy machine the worker may wait for a
-core: the caller then runs the second half itself (`parallel`).
+core: the caller then runs every chunk itself (`parallel`).
 """
 
 from __future__ import annotations
@@ -491,8 +492,7 @@ class Kernel:
         return self._either_way(prepared.work, length, halves, whole, self.info.split is not None)
 
     def _native_scalar(self, prepared: Prepared) -> Any:
-        """A scalar result in one native call (`_fold`), with Python only to choose the threads
-        and join the halves."""
+        """A scalar result in one native call (`_fold`), with Python only to choose the threads."""
         slots = prepared.slots_address or self._slots(prepared)
         halves, whole = (lambda: self._fold(slots, True)), (lambda: self._fold(slots, False))
         # the length is not known before the call (2): `tf_scalar` keeps a range under two
@@ -501,7 +501,7 @@ class Kernel:
 
     def _fold(self, slots: int, split: bool) -> Any:
         """The scalar result through `tf_scalar` (the checks, then the fold on one thread, or on
-        two in halves when `split`, joined by `f_join`): through `parallel.fast()` when it is
+        two in chunks when `split`, joined by `f_join`): through `parallel.fast()` when it is
         built, else ctypes."""
         fast = parallel.fast()
         if fast is not None:
