@@ -389,3 +389,36 @@ def test_a_slow_worker_takes_fewer_chunks_and_the_partials_join_in_order(n):
     on_worker = [lo for w, lo, _ in ran if w]
     assert len(on_worker) <= len(chunks) // 4  # the caller ran most of them
     assert all(lo > max(lo for w, lo, _ in ran if not w) for lo in on_worker)  # from the back
+
+
+@needs_cc
+def test_callers_on_several_threads_share_the_worker_and_get_their_own_results():
+    """Python threads calling split kernels at once (the pool's calls release the GIL): one
+    caller holds the worker and the others run every chunk themselves; no result mixes another
+    call's chunks."""
+    _, total = _kernel("total", {"x": "int32", "y": "int32", "return": "int32"})
+    _, affine = _kernel("affine", {"x": "int32", "return": "int32"})
+    total.threads = affine.threads = 2
+    rng = np.random.default_rng(7)
+    cases = []
+    for t in range(4):
+        x = rng.integers(-1000, 1000, 2_000_000 + 1_000 * t).astype(np.int32)
+        y = rng.integers(-1000, 1000, x.size).astype(np.int32)
+        dot = int(np.dot(x.astype(np.int64), y))
+        cases.append((x, y, (dot + 2**31) % 2**32 - 2**31, 5 * x + 1))  # int32, wrapped
+    wrong: list[str] = []
+
+    def calls(t: int) -> None:
+        x, y, dot, mapped = cases[t]
+        for _ in range(20):
+            if total(x, y) != dot:
+                wrong.append(f"thread {t}: total")
+            if not np.array_equal(affine(x, 5, True), mapped):
+                wrong.append(f"thread {t}: affine")
+
+    threads = [threading.Thread(target=calls, args=(t,)) for t in range(len(cases))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not wrong, wrong[:5]
