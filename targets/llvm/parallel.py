@@ -188,9 +188,7 @@ static int32_t first_rc(const chunks_t *c) {
    caller from the front and the worker from the back, until none is left (`steal`: else the
    caller takes none and waits, to time the hand-off). */
 static int32_t run_chunks(int steal, task_t fn, int64_t *slots, chunks_t *c) {
-    pthread_once(&once, start);
-    for (int i = 0; i < c->k; i++)
-        c->rc[i] = 0;
+    pthread_once(&once, start);  /* every chunk runs once, on some thread, and sets its rc */
     if (pthread_mutex_trylock(&busy) != 0) {  /* another caller holds the worker */
         for (int i = 0; i < c->k; i++)
             c->rc[i] = fn(slots, c->out[i], c->lo[i], c->hi[i]);
@@ -310,12 +308,12 @@ int32_t tf_array(task_t shape, task_t fn, int64_t *slots, int64_t *dims, int32_t
     return run_chunks(1, fn, slots, &c);
 }
 
-/* How many second halves the callers took back because the worker had not started them. */
+/* How many split calls ran no chunk on the worker (it had not started: the caller took all). */
 int64_t tf_steals(void) {
     return atomic_load(&steals);
 }
 
-/* How many second halves the worker finished late or ran on the caller's core. */
+/* How many split calls the worker finished late, or ran on the caller's core. */
 int64_t tf_lates(void) {
     return atomic_load(&lates);
 }
@@ -377,7 +375,7 @@ static PyObject *py_scalar(PyObject *self, PyObject *const *args, Py_ssize_t n) 
     if (int64_args(args, n, 7, a) < 0)
         return NULL;
     int64_t dims[1];
-    union { int64_t i64[2]; int32_t i32[4]; double f64[2]; float f32[4]; uint8_t u8[16]; } out;
+    union { int64_t i64; int32_t i32; double f64; float f32; uint8_t u8; } out;
     int32_t rc;
     Py_BEGIN_ALLOW_THREADS
     rc = tf_scalar((task_t)a[0], (task_t)a[1], (task_t)a[2], (int64_t *)a[3], dims,
@@ -386,11 +384,11 @@ static PyObject *py_scalar(PyObject *self, PyObject *const *args, Py_ssize_t n) 
     if (rc)
         return Py_BuildValue("(i)", rc);
     switch (a[6]) {
-    case 0: return PyLong_FromLong(out.i32[0]);
-    case 1: return PyLong_FromLongLong(out.i64[0]);
-    case 2: return PyFloat_FromDouble(out.f32[0]);
-    case 3: return PyFloat_FromDouble(out.f64[0]);
-    case 4: return PyBool_FromLong(out.u8[0]);
+    case 0: return PyLong_FromLong(out.i32);
+    case 1: return PyLong_FromLongLong(out.i64);
+    case 2: return PyFloat_FromDouble(out.f32);
+    case 3: return PyFloat_FromDouble(out.f64);
+    case 4: return PyBool_FromLong(out.u8);
     }
     PyErr_SetString(PyExc_ValueError, "scalar: unknown result kind");
     return NULL;
@@ -433,6 +431,11 @@ SCALAR_KINDS = {"int32": 0, "int64": 1, "float32": 2, "float64": 3, "bool": 4}
 """`fast().scalar`'s result kinds by NumPy dtype name."""
 
 TASK_SUFFIX = "_task"
+
+TASK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
+                        ctypes.c_int64)
+"""The pool's task signature (`task_t`: `f_task`, `f_join`, `f_shape_task`) as a ctypes function
+type, to call one from Python or to pass a Python function as one."""
 
 
 def add_task(module: ir.Module, main: ir.Function, ranged: bool = True) -> ir.Function:
@@ -556,5 +559,5 @@ def handoff_seconds() -> float | None:
     return float(lib.tf_handoff_ns(101)) * 1e-9
 
 
-__all__ = ["SCALAR_KINDS", "SPIN_US", "TASK_SUFFIX", "add_task", "fast", "handoff_seconds",
-           "library"]
+__all__ = ["CHUNKS", "SCALAR_KINDS", "SPIN_US", "TASK", "TASK_SUFFIX", "add_task", "fast",
+           "handoff_seconds", "library"]

@@ -483,7 +483,7 @@ class Kernel:
             parts = (self._ctype * 2)()
             mid, addr = length // 2, ctypes.addressof(parts)
             self._halves(prepared, addr, 0, mid, addr + self.out_dtype.itemsize, mid, MAX_I64)
-            _TASK(self._join)(None, addr, 0, 0)
+            parallel.TASK(self._join)(None, addr, 0, 0)
             return self.out_dtype.type(parts[0])
 
         def whole() -> Any:
@@ -510,7 +510,7 @@ class Kernel:
             if type(value) is tuple:
                 self._check(value[0])
             return self.out_dtype.type(value)
-        dims, out = (ctypes.c_int64 * 1)(), (self._ctype * 2)()  # the result, the second half's
+        dims, out = (ctypes.c_int64 * 1)(), (self._ctype * 1)()
         self._check(parallel.library().tf_scalar(self._shape_task, self._task, self._join, slots,
                                                  dims, out, self.out_dtype.itemsize, split))
         return self.out_dtype.type(out[0])
@@ -578,9 +578,6 @@ def _clearly_faster(one: float, two: float) -> bool:
     return one < CLEARLY * two
 
 
-_TASK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
-                         ctypes.c_int64)
-"""The native pool's task signature (`f_task`, `f_join`), to call one from Python."""
 _CTYPES: dict[str, Any] = {np.dtype(t).str: c for t, c in (
     ("int8", ctypes.c_int8), ("int16", ctypes.c_int16), ("int32", ctypes.c_int32),
     ("int64", ctypes.c_int64), ("float32", ctypes.c_float), ("float64", ctypes.c_double),

@@ -337,10 +337,6 @@ def test_the_extension_module_and_ctypes_give_the_same_results_and_errors(monkey
     assert results[0][0][1] == int(xi.sum(dtype=np.int32))  # wrapping, as NumPy's
 
 
-_TASK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
-                         ctypes.c_int64)
-
-
 @needs_cc
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no second thread to slow")
 @pytest.mark.parametrize("n", [5, 16, 1_000])
@@ -355,12 +351,12 @@ def test_a_slow_worker_takes_fewer_chunks_and_the_partials_join_in_order(n):
     ran: list[tuple[bool, int, int]] = []
     bad: list[str] = []
 
-    @_TASK
+    @parallel.TASK
     def shape(slots, dims, lo, hi):
         ctypes.cast(dims, ctypes.POINTER(ctypes.c_int64))[0] = n
         return 0
 
-    @_TASK
+    @parallel.TASK
     def fold(slots, out, lo, hi):  # the partial of [lo, hi): its first and last index
         on_worker = threading.get_native_id() == worker
         ran.append((on_worker, lo, hi))
@@ -369,7 +365,7 @@ def test_a_slow_worker_takes_fewer_chunks_and_the_partials_join_in_order(n):
         pair[0], pair[1] = lo, hi - 1
         return 0
 
-    @_TASK
+    @parallel.TASK
     def join(slots, out, lo, hi):  # (a, b) then (c, d), adjacent: (a, d)
         pairs = ctypes.cast(out, ctypes.POINTER(ctypes.c_int32))
         if pairs[1] + 1 != pairs[2]:
